@@ -1,0 +1,303 @@
+// Package backendtest is the conformance suite every adapter must pass against a real broker. An adapter's
+// test builds a Harness (how to open the backend, how to put data on the broker) and calls Run.
+package backendtest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+// Fixture puts known data on the broker by the broker's own means (not through the backend under test), so
+// the suite can check what the backend reports.
+type Fixture interface {
+	// CreateDestination makes an empty topic or queue. partitions is ignored where it means nothing.
+	CreateDestination(t *testing.T, name string, partitions int)
+	// Put writes n small messages to the destination, spread over its partitions.
+	Put(t *testing.T, name string, n int)
+}
+
+// GroupFixture is implemented by fixtures of brokers with consumer groups.
+type GroupFixture interface {
+	// CommitGroup makes a group with no members that has committed offset `committed` on every partition
+	// of topic.
+	CommitGroup(t *testing.T, group, topic string, committed int64)
+}
+
+// Harness is what an adapter's test hands to Run.
+type Harness struct {
+	Kind backends.Kind
+	// Open connects a fresh backend to the broker under test.
+	Open func(t *testing.T) backends.Backend
+	// OpenUnreachable tries to connect to addr, where nothing listens, and returns the error.
+	OpenUnreachable func(ctx context.Context, addr string) error
+	Fixture         Fixture
+	// Settle is how long counts may take to show up in listings (RabbitMQ's management statistics are
+	// emitted every few seconds); zero means they show at once.
+	Settle time.Duration
+	// DestinationKind is what a destination made by the fixture lists as.
+	DestinationKind backends.DestinationKind
+	// Partitioned is true where destinations have partitions (Kafka).
+	Partitioned bool
+}
+
+// Run runs every conformance test against the harness.
+func Run(t *testing.T, h Harness) {
+	t.Run("Identity", func(t *testing.T) { testIdentity(t, h) })
+	t.Run("ListDestinations", func(t *testing.T) { testListDestinations(t, h) })
+	t.Run("ListingChangesNothing", func(t *testing.T) { testListingChangesNothing(t, h) })
+	t.Run("ManyDestinations", func(t *testing.T) { testManyDestinations(t, h) })
+	t.Run("InternalHidden", func(t *testing.T) { testInternalHidden(t, h) })
+	t.Run("Groups", func(t *testing.T) { testGroups(t, h) })
+	t.Run("Unreachable", func(t *testing.T) { testUnreachable(t, h) })
+}
+
+func ctx(t *testing.T) context.Context {
+	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	t.Cleanup(cancel)
+	return c
+}
+
+// unique makes names that do not collide with earlier runs against the same long-lived broker.
+func unique(t *testing.T, base string) string {
+	return fmt.Sprintf("mqscope-test-%s-%d", base, time.Now().UnixNano()%1_000_000_000)
+}
+
+func testIdentity(t *testing.T, h Harness) {
+	b := h.Open(t)
+	id, err := b.Identity(ctx(t))
+	if err != nil {
+		t.Fatalf("Identity: %v", err)
+	}
+	if id.Kind != h.Kind {
+		t.Errorf("Kind = %q, want %q", id.Kind, h.Kind)
+	}
+	if id.Version == "" {
+		t.Error("Version is empty")
+	}
+	if id.Cluster == "" {
+		t.Error("Cluster is empty")
+	}
+	if len(id.Nodes) == 0 {
+		t.Fatal("no nodes")
+	}
+	for _, n := range id.Nodes {
+		if n.Address == "" && n.ID == "" {
+			t.Errorf("node without address or id: %+v", n)
+		}
+	}
+}
+
+func lister(t *testing.T, b backends.Backend) backends.DestinationLister {
+	l, ok := backends.AsDestinationLister(b)
+	if !ok {
+		t.Fatal("backend cannot list destinations")
+	}
+	return l
+}
+
+// find lists until want(dests) holds or the harness's settle time is spent.
+func eventually(t *testing.T, h Harness, l backends.DestinationLister, opts backends.ListOptions,
+	want func([]backends.Destination) error) []backends.Destination {
+	t.Helper()
+	deadline := time.Now().Add(h.Settle)
+	for {
+		dests, err := l.ListDestinations(ctx(t), opts)
+		if err != nil {
+			t.Fatalf("ListDestinations: %v", err)
+		}
+		werr := want(dests)
+		if werr == nil {
+			return dests
+		}
+		if time.Now().After(deadline) {
+			t.Fatal(werr)
+		}
+		time.Sleep(250 * time.Millisecond)
+	}
+}
+
+func byName(dests []backends.Destination, kind backends.DestinationKind) map[string]backends.Destination {
+	m := make(map[string]backends.Destination, len(dests))
+	for _, d := range dests {
+		if d.Kind == kind {
+			m[d.Name] = d
+		}
+	}
+	return m
+}
+
+func testListDestinations(t *testing.T, h Harness) {
+	b := h.Open(t)
+	names := []string{unique(t, "a"), unique(t, "b"), unique(t, "c")}
+	counts := []int{0, 7, 25}
+	for i, n := range names {
+		h.Fixture.CreateDestination(t, n, 3)
+		if counts[i] > 0 {
+			h.Fixture.Put(t, n, counts[i])
+		}
+	}
+	dests := eventually(t, h, lister(t, b), backends.ListOptions{}, func(ds []backends.Destination) error {
+		m := byName(ds, h.DestinationKind)
+		for i, n := range names {
+			d, ok := m[n]
+			if !ok {
+				return fmt.Errorf("%s not listed", n)
+			}
+			if d.Messages != int64(counts[i]) {
+				return fmt.Errorf("%s: Messages = %d, want %d", n, d.Messages, counts[i])
+			}
+		}
+		return nil
+	})
+	m := byName(dests, h.DestinationKind)
+	for _, n := range names {
+		d := m[n]
+		if h.Partitioned && d.Partitions != 3 {
+			t.Errorf("%s: Partitions = %d, want 3", n, d.Partitions)
+		}
+		if d.ID() == "" {
+			t.Errorf("%s: empty ID", n)
+		}
+	}
+	for i := 1; i < len(dests); i++ {
+		if dests[i-1].ID() > dests[i].ID() && dests[i-1].Kind == dests[i].Kind {
+			t.Fatalf("listing not sorted: %q before %q", dests[i-1].ID(), dests[i].ID())
+		}
+	}
+}
+
+// testListingChangesNothing holds the first promise: listing twice reports the same counts, and they are
+// the counts the fixture put there.
+func testListingChangesNothing(t *testing.T, h Harness) {
+	b := h.Open(t)
+	name := unique(t, "still")
+	h.Fixture.CreateDestination(t, name, 2)
+	h.Fixture.Put(t, name, 10)
+	want := func(ds []backends.Destination) error {
+		if d, ok := byName(ds, h.DestinationKind)[name]; !ok || d.Messages != 10 {
+			return fmt.Errorf("%s: listed %v with %d messages, want 10", name, ok, d.Messages)
+		}
+		return nil
+	}
+	eventually(t, h, lister(t, b), backends.ListOptions{}, want)
+	for i := 0; i < 3; i++ {
+		ds, err := lister(t, b).ListDestinations(ctx(t), backends.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := want(ds); err != nil {
+			t.Fatalf("after listing %d times: %v", i+1, err)
+		}
+	}
+}
+
+func testManyDestinations(t *testing.T, h Harness) {
+	b := h.Open(t)
+	base := unique(t, "many")
+	const n = 60
+	for i := 0; i < n; i++ {
+		h.Fixture.CreateDestination(t, fmt.Sprintf("%s-%03d", base, i), 1)
+	}
+	eventually(t, h, lister(t, b), backends.ListOptions{}, func(ds []backends.Destination) error {
+		m := byName(ds, h.DestinationKind)
+		for i := 0; i < n; i++ {
+			if _, ok := m[fmt.Sprintf("%s-%03d", base, i)]; !ok {
+				return fmt.Errorf("%s-%03d not listed among %d destinations", base, i, len(ds))
+			}
+		}
+		return nil
+	})
+}
+
+func testInternalHidden(t *testing.T, h Harness) {
+	b := h.Open(t)
+	l := lister(t, b)
+	hidden, err := l.ListDestinations(ctx(t), backends.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range hidden {
+		if d.Internal {
+			t.Errorf("internal destination %q listed without IncludeInternal", d.ID())
+		}
+	}
+	all, err := l.ListDestinations(ctx(t), backends.ListOptions{IncludeInternal: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	internal := 0
+	for _, d := range all {
+		if d.Internal {
+			internal++
+		}
+	}
+	if internal == 0 {
+		t.Error("IncludeInternal listed no internal destination; every supported broker has some")
+	}
+	if len(all) < len(hidden)+internal {
+		t.Errorf("IncludeInternal listed %d, want at least %d", len(all), len(hidden)+internal)
+	}
+}
+
+func testGroups(t *testing.T, h Harness) {
+	b := h.Open(t)
+	gl, ok := backends.AsGroupLister(b)
+	gf, fixtureOK := h.Fixture.(GroupFixture)
+	if ok != fixtureOK {
+		t.Fatalf("backend lists groups: %v, fixture makes groups: %v; they must agree", ok, fixtureOK)
+	}
+	if !ok {
+		t.Logf("%s has no consumer groups: nothing to check", h.Kind)
+		return
+	}
+	topic, group := unique(t, "grouped"), unique(t, "group")
+	h.Fixture.CreateDestination(t, topic, 2)
+	h.Fixture.Put(t, topic, 10)
+	gf.CommitGroup(t, group, topic, 1)
+	groups, err := gl.ListGroups(ctx(t))
+	if err != nil {
+		t.Fatalf("ListGroups: %v", err)
+	}
+	for _, g := range groups {
+		if g.Name == group {
+			if g.State != "Empty" {
+				t.Errorf("group state = %q, want Empty", g.State)
+			}
+			if g.Members != 0 {
+				t.Errorf("group members = %d, want 0", g.Members)
+			}
+			return
+		}
+	}
+	t.Fatalf("group %s not listed among %d groups", group, len(groups))
+}
+
+func testUnreachable(t *testing.T, h Harness) {
+	const addr = "127.0.0.1:1" // nothing listens on port 1
+	c, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	start := time.Now()
+	err := h.OpenUnreachable(c, addr)
+	if err == nil {
+		t.Fatal("opening an unreachable broker succeeded")
+	}
+	if took := time.Since(start); took > 10*time.Second {
+		t.Errorf("took %v to report an unreachable broker, want under 10s", took)
+	}
+	if !errors.Is(err, backends.ErrUnreachable) {
+		t.Errorf("error %q does not wrap ErrUnreachable", err)
+	}
+	var ce *backends.ConnectError
+	if !errors.As(err, &ce) || ce.Address == "" {
+		t.Errorf("error %q is not a ConnectError naming the address", err)
+	}
+	if msg := err.Error(); strings.Contains(msg, "\n") || !strings.Contains(msg, "127.0.0.1:1") {
+		t.Errorf("error %q does not name the address on one line", msg)
+	}
+}

@@ -1,0 +1,95 @@
+package backends
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+)
+
+// Sentinel errors adapters wrap, so that front ends can tell a dead broker from a wrong password without
+// parsing text.
+var (
+	ErrUnreachable  = errors.New("broker unreachable")
+	ErrAuth         = errors.New("authentication failed")
+	ErrNotFound     = errors.New("not found")
+	ErrNotSupported = errors.New("not supported by this broker")
+)
+
+// ConnectError is the one-line error a failed connection gives: what failed, where, and what to do.
+type ConnectError struct {
+	Kind    Kind
+	Address string // already redacted
+	Cause   error  // ErrUnreachable or ErrAuth
+	Detail  string // the underlying reason, already redacted
+	Hint    string
+}
+
+func (e *ConnectError) Error() string {
+	var b strings.Builder
+	what := "cannot reach"
+	if errors.Is(e.Cause, ErrAuth) {
+		what = "authentication failed at"
+	}
+	fmt.Fprintf(&b, "%s %s %s", what, e.Kind, e.Address)
+	if e.Detail != "" {
+		fmt.Fprintf(&b, ": %s", e.Detail)
+	}
+	if e.Hint != "" {
+		fmt.Fprintf(&b, " (%s)", e.Hint)
+	}
+	return b.String()
+}
+
+func (e *ConnectError) Unwrap() error { return e.Cause }
+
+// Unreachable builds the error for a broker that did not answer at addr.
+func Unreachable(kind Kind, addr string, err error) error {
+	return &ConnectError{
+		Kind: kind, Address: RedactURL(addr), Cause: ErrUnreachable, Detail: redactErr(err),
+		Hint: "check the address and that the broker is running",
+	}
+}
+
+// AuthFailed builds the error for a broker that refused our credentials at addr.
+func AuthFailed(kind Kind, addr string, err error) error {
+	return &ConnectError{
+		Kind: kind, Address: RedactURL(addr), Cause: ErrAuth, Detail: redactErr(err),
+		Hint: "check the user name and password",
+	}
+}
+
+func redactErr(err error) string {
+	if err == nil {
+		return ""
+	}
+	return RedactText(err.Error())
+}
+
+// RedactURL hides the password in a URL ("amqp://guest:secret@h/" becomes "amqp://guest:xxxxx@h/").
+// Strings that are not URLs with credentials come back unchanged.
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil || u.User == nil {
+		return s
+	}
+	if _, has := u.User.Password(); !has {
+		return s
+	}
+	return u.Redacted()
+}
+
+// RedactText hides the password of every URL with credentials inside free text, such as an error message
+// that quotes the URL it failed to dial.
+func RedactText(s string) string {
+	if !strings.Contains(s, "://") || !strings.Contains(s, "@") {
+		return s
+	}
+	fields := strings.FieldsFunc(s, func(r rune) bool { return r == ' ' || r == '"' || r == '\'' })
+	for _, f := range fields {
+		if r := RedactURL(strings.TrimRight(f, ",.;:)")); r != strings.TrimRight(f, ",.;:)") {
+			s = strings.ReplaceAll(s, strings.TrimRight(f, ",.;:)"), r)
+		}
+	}
+	return s
+}

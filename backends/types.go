@@ -1,0 +1,137 @@
+package backends
+
+import (
+	"time"
+)
+
+// Kind names a broker family. It is for display and wiring only: front ends decide by capability.
+type Kind string
+
+const (
+	Kafka    Kind = "kafka"
+	RabbitMQ Kind = "rabbitmq"
+)
+
+// Identity says which cluster a backend is talking to.
+type Identity struct {
+	Kind    Kind
+	Version string // broker software version, or the best the protocol reveals (e.g. "3.7+")
+	Cluster string // Kafka cluster id, RabbitMQ cluster name
+	Nodes   []Node
+}
+
+// Node is one broker process of a cluster.
+type Node struct {
+	ID      string
+	Address string // host:port
+	Role    string // "controller" for Kafka's controller, "" otherwise
+}
+
+// DestinationKind says what sort of place a destination is.
+type DestinationKind string
+
+const (
+	Topic    DestinationKind = "topic"
+	Queue    DestinationKind = "queue"
+	Stream   DestinationKind = "stream"
+	Exchange DestinationKind = "exchange"
+)
+
+// Destination is a topic, queue, stream or exchange with the figures a listing shows. Fields that a broker
+// does not have stay at their zero value; rates are nil where the broker reported none (idle RabbitMQ queues
+// carry no rate fields at all).
+type Destination struct {
+	Name string
+	Kind DestinationKind
+	// Type refines Kind: "classic", "quorum" or "stream" for RabbitMQ queues, "direct", "fanout", "topic" or
+	// "headers" for exchanges; empty for Kafka topics.
+	Type     string
+	Vhost    string // RabbitMQ only
+	Internal bool   // the broker's own: __consumer_offsets, amq.* exchanges
+
+	// Kafka topics.
+	Partitions        int
+	ReplicationFactor int
+	UnderReplicated   int // partitions whose in-sync replicas are fewer than their replicas
+	Offline           int // partitions without a leader
+
+	// Messages is the total held: for Kafka the sum over partitions of end − start offset, for RabbitMQ
+	// ready + unacknowledged.
+	Messages int64
+	Ready    int64 // RabbitMQ
+	Unacked  int64 // RabbitMQ
+
+	Consumers   int
+	PublishRate *float64 // messages per second
+	DeliverRate *float64 // messages per second
+
+	DeadLetter *DeadLetterConfig // RabbitMQ: where rejected or expired messages go
+	Policy     string            // RabbitMQ: the name of the policy applied, if any
+	State      string            // RabbitMQ: "running", "idle", ...; empty where unknown
+}
+
+// DeadLetterConfig is a RabbitMQ queue's dead-lettering, merged from its arguments and its effective policy
+// (arguments win, as in the broker).
+type DeadLetterConfig struct {
+	Exchange      string // x-dead-letter-exchange ("" is the default exchange)
+	RoutingKey    string // x-dead-letter-routing-key; empty keeps the message's own
+	DeliveryLimit int    // x-delivery-limit for quorum queues; 0 when unset
+	FromPolicy    bool   // true when any of it came from a policy rather than the queue's arguments
+}
+
+// ID is a stable identity for a destination across refreshes ("vhost/name" for RabbitMQ).
+func (d Destination) ID() string {
+	if d.Vhost != "" {
+		return d.Vhost + "/" + string(d.Kind) + "/" + d.Name
+	}
+	return string(d.Kind) + "/" + d.Name
+}
+
+// ConsumerGroup is a Kafka consumer group as a listing shows it.
+type ConsumerGroup struct {
+	Name         string
+	State        string // Stable, Empty, Dead, PreparingRebalance, CompletingRebalance, ...
+	Members      int
+	ProtocolType string // "consumer" for ordinary consumer groups
+	Protocol     string // the assignor: range, roundrobin, cooperative-sticky, ...
+	Coordinator  string // host:port of the group's coordinator
+	Topics       []string
+}
+
+// PositionKind says where a read starts.
+type PositionKind int
+
+const (
+	Earliest PositionKind = iota // the oldest message still held
+	Latest                       // after the newest: only what arrives from now on
+	AtOffset                     // an explicit offset (Kafka, RabbitMQ streams)
+	AtTime                       // the first message at or after a time
+	LastN                        // the last N of each partition
+)
+
+// Position is where a read starts. Later capabilities (peek, tail) take it.
+type Position struct {
+	Kind   PositionKind
+	Offset int64
+	Time   time.Time
+	N      int
+}
+
+// Header is one message header. Headers keep their order and may repeat a key.
+type Header struct {
+	Key   string
+	Value []byte
+	// Typed holds the original typed value where the protocol has types (AMQP tables); nil for Kafka.
+	Typed any
+}
+
+// Message is one message as read from a broker, with everything mqscope can show or move.
+type Message struct {
+	Destination string
+	Partition   int32 // Kafka; 0 for RabbitMQ
+	Offset      int64 // Kafka offset, RabbitMQ stream offset, or position in a queue read
+	Timestamp   time.Time
+	Key         []byte
+	Headers     []Header
+	Body        []byte
+}
