@@ -116,22 +116,3 @@ type Position struct {
 	Time   time.Time
 	N      int
 }
-
-// Header is one message header. Headers keep their order and may repeat a key.
-type Header struct {
-	Key   string
-	Value []byte
-	// Typed holds the original typed value where the protocol has types (AMQP tables); nil for Kafka.
-	Typed any
-}
-
-// Message is one message as read from a broker, with everything mqscope can show or move.
-type Message struct {
-	Destination string
-	Partition   int32 // Kafka; 0 for RabbitMQ
-	Offset      int64 // Kafka offset, RabbitMQ stream offset, or position in a queue read
-	Timestamp   time.Time
-	Key         []byte
-	Headers     []Header
-	Body        []byte
-}
