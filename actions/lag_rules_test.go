@@ -19,12 +19,12 @@ func TestOffsetClockInterpolates(t *testing.T) {
 		committed int64
 		want      float64
 	}{
-		{400, 0},  // at the head
-		{500, 0},  // past the head (a newer end than the clock saw)
-		{300, 25}, // halfway between 200@10 and 400@20 → 15 s; now is 40 → 25 s behind
-		{200, 30}, // exactly a sample
-		{150, 35}, // between 100@0 and 200@10 → 5 s
-		{50, 45},  // before the oldest: extrapolated from the first pair → -5 s
+		{400, 0},        // at the head
+		{500, 0},        // past the head (a newer end than the clock saw)
+		{300, 25},       // halfway between 200@10 and 400@20 → 15 s; now is 40 → 25 s behind
+		{200, 30},       // exactly a sample
+		{150, 35},       // between 100@0 and 200@10 → 5 s
+		{50, 130.0 / 3}, // before the oldest: along oldest→newest, t = 20−350·20/300 → −3.33 s
 	}
 	for _, tc := range cases {
 		got, ok := c.LagSeconds(tc.committed, at(40))
