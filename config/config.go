@@ -2,15 +2,24 @@
 // brokers' client libraries: it describes where to connect, and main.go turns that into a backend.
 package config
 
-import "time"
+import (
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/mqscope/mqscope/backends"
+)
 
 // DefaultRefresh is how often views refresh when neither the context nor a flag says otherwise.
 const DefaultRefresh = 2 * time.Second
 
 // File is the contexts file as written on disk.
 type File struct {
-	CurrentContext string    `yaml:"current-context"`
-	Contexts       []Context `yaml:"contexts"`
+	CurrentContext string    `yaml:"current-context,omitempty"`
+	Contexts       []Context `yaml:"contexts,omitempty"`
+
+	// Path is where the file was read from (or would be, when it does not exist yet); errors name it.
+	Path string `yaml:"-"`
 }
 
 // Context is one named connection: exactly one of Kafka or RabbitMQ is set.
@@ -35,13 +44,42 @@ type RabbitMQConfig struct {
 	ManagementURL string `yaml:"management-url,omitempty"`
 }
 
-// Duration is a time.Duration written as "2s" in YAML.
-type Duration time.Duration
-
 // RefreshInterval is the context's refresh, or the default.
 func (c Context) RefreshInterval() time.Duration {
 	if c.Refresh > 0 {
 		return time.Duration(c.Refresh)
 	}
 	return DefaultRefresh
+}
+
+// Kind is the broker family the context connects to, or "" when it names none.
+func (c Context) Kind() backends.Kind {
+	switch {
+	case c.Kafka != nil:
+		return backends.Kafka
+	case c.RabbitMQ != nil:
+		return backends.RabbitMQ
+	}
+	return ""
+}
+
+// Address is where the context connects, fit to show anywhere: Kafka's brokers comma-separated, or
+// RabbitMQ's AMQP URL with its password hidden.
+func (c Context) Address() string {
+	switch {
+	case c.Kafka != nil:
+		return strings.Join(c.Kafka.Brokers, ",")
+	case c.RabbitMQ != nil:
+		return backends.RedactURL(c.RabbitMQ.URL)
+	}
+	return ""
+}
+
+// hostOf is the host:port of a URL, without user or password; "" when s is not a URL with a host.
+func hostOf(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return u.Host
 }

@@ -1,0 +1,284 @@
+package config
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/adrg/xdg"
+)
+
+const example = `# two clusters
+current-context: local-rabbit
+contexts:
+  - name: dev-kafka
+    kafka:
+      brokers: [k1:9092, "k2:9092"]
+    read-only: true
+    theme: nord
+    refresh: 500ms
+  - name: local-rabbit
+    rabbitmq:
+      url: amqp://guest:guest@127.0.0.1:5672/
+      management-url: http://127.0.0.1:15672
+`
+
+func write(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestLoadReadsEveryField(t *testing.T) {
+	path := write(t, example)
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f.Path != path || f.CurrentContext != "local-rabbit" || len(f.Contexts) != 2 {
+		t.Fatalf("file = %+v", f)
+	}
+	k := f.Contexts[0]
+	if k.Name != "dev-kafka" || strings.Join(k.Kafka.Brokers, " ") != "k1:9092 k2:9092" || !k.ReadOnly ||
+		k.Theme != "nord" || k.RefreshInterval() != 500*time.Millisecond || k.RabbitMQ != nil {
+		t.Errorf("kafka context = %+v", k)
+	}
+	r := f.Contexts[1]
+	if r.RabbitMQ.URL != "amqp://guest:guest@127.0.0.1:5672/" || r.RabbitMQ.ManagementURL != "http://127.0.0.1:15672" ||
+		r.ReadOnly || r.RefreshInterval() != DefaultRefresh || r.Kind() != "rabbitmq" {
+		t.Errorf("rabbitmq context = %+v", r)
+	}
+	if got := r.Address(); got != "amqp://guest:xxxxx@127.0.0.1:5672/" {
+		t.Errorf("Address() = %q, want the password hidden", got)
+	}
+}
+
+func TestLoadEmptyFileHasNoContexts(t *testing.T) {
+	for _, content := range []string{"", "# nothing yet\n", "---\n"} {
+		f, err := Load(write(t, content))
+		if err != nil || len(f.Contexts) != 0 {
+			t.Errorf("%q: %+v, %v", content, f, err)
+		}
+	}
+}
+
+// Each mistake is reported at its line and column, in one line that says what is wrong.
+func TestLoadErrorsNameFileLineAndColumn(t *testing.T) {
+	for _, tc := range []struct{ name, yaml, want string }{
+		{"unknown key", "contexts:\n  - name: a\n    kafak: {brokers: [\"k:1\"]}\n",
+			`:3:5: unknown key "kafak"`},
+		{"bad type", "contexts:\n  - name: a\n    kafka: {brokers: [\"k:1\"]}\n    read-only: yes\n",
+			`:4:16: read-only must be true or false, not "yes"`},
+		{"list for a string", "current-context: [a]\n",
+			`:1:18: current-context must be a string, not a list`},
+		{"unquoted host:port in a flow mapping", "contexts:\n  - name: a\n    kafka: {brokers: [k1:9092]}\n",
+			`:3:25: expected a string, found a mapping (quote values that contain ":", like "k1:9092")`},
+		{"bad duration", "contexts:\n  - name: a\n    refresh: 2 seconds\n",
+			`:3:14: "2 seconds" is not a duration (write it like 2s, 500ms or 1m)`},
+		{"syntax", "contexts: [\n", `:1:11: sequence end token ']' not found`},
+		{"duplicate key", "current-context: a\ncurrent-context: b\n",
+			`:2:1: mapping key "current-context" already defined at [1:1]`},
+		{"no name", "contexts:\n  - kafka: {brokers: [\"k:1\"]}\n",
+			`:2:5: context #1 has no name; add name: ...`},
+		{"duplicate name", "contexts:\n  - name: a\n    kafka: {brokers: [\"k:1\"]}\n  - name: a\n    kafka: {brokers: [\"k:1\"]}\n",
+			`:4:11: context name "a" is used twice (contexts #1 and #2)`},
+		{"no broker", "contexts:\n  - name: a\n    read-only: true\n",
+			`:2:5: context "a" needs a broker: add kafka: {brokers: ["host:9092"]} or rabbitmq: {url: amqp://host:5672/}`},
+		{"both brokers", "contexts:\n  - name: a\n    kafka: {brokers: [\"k:1\"]}\n    rabbitmq: {url: \"amqp://h/\"}\n",
+			`:4:16: context "a" has both kafka and rabbitmq; a context connects to one broker, so keep one`},
+		{"no brokers", "contexts:\n  - name: a\n    kafka: {brokers: []}\n",
+			`:3:13: context "a": kafka needs brokers, like brokers: ["k1:9092"]`},
+		{"broker without port", "contexts:\n  - name: a\n    kafka:\n      brokers: [k1]\n",
+			`:4:17: context "a": broker "k1" must be host:port`},
+		{"url scheme", "contexts:\n  - name: a\n    rabbitmq:\n      url: http://u:s3cret@h/\n",
+			`:4:12: context "a": the AMQP URL must start with amqp:// or amqps://`},
+		{"management scheme", "contexts:\n  - name: a\n    rabbitmq:\n      url: amqp://h/\n      management-url: h:15672\n",
+			`:5:23: context "a": the management URL must start with http:// or https://`},
+		{"current-context missing", "current-context: b\ncontexts:\n  - name: a\n    kafka: {brokers: [\"k:1\"]}\n",
+			`:1:18: current-context "b" is not one of the contexts (a)`},
+		{"two documents", "contexts: []\n---\ncontexts: []\n", `:3:1: the file holds more than one YAML document; keep one`},
+		{"password in a value", "contexts:\n  - name: a\n    read-only: amqp://u:s3cret@h/\n",
+			`:3:16: read-only must be true or false, not "amqp://u:xxxxx@h/"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := write(t, tc.yaml)
+			_, err := Load(path)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got, want := err.Error(), path+tc.want; got != want {
+				t.Errorf("error\n got %s\nwant %s", got, want)
+			}
+			var e *Error
+			if !errors.As(err, &e) || e.Line == 0 {
+				t.Errorf("error %T has no position", err)
+			}
+		})
+	}
+}
+
+func TestReadPicksTheFile(t *testing.T) {
+	t.Cleanup(xdg.Reload) // runs after the environment is restored
+	home := t.TempDir()
+	t.Setenv("XDG_CONFIG_HOME", home)
+	t.Setenv(EnvConfig, "")
+	xdg.Reload()
+	want := filepath.Join(home, "mqscope", "config.yaml")
+	if got := DefaultPath(); got != want {
+		t.Fatalf("DefaultPath() = %q, want %q", got, want)
+	}
+
+	// No file at the default path: fine, no contexts.
+	f, err := Read("")
+	if err != nil || len(f.Contexts) != 0 || f.Path != want {
+		t.Fatalf("Read without a file = %+v, %v", f, err)
+	}
+
+	// A file at the default path is read.
+	os.MkdirAll(filepath.Dir(want), 0o700)
+	os.WriteFile(want, []byte(example), 0o600)
+	if f, err := Read(""); err != nil || len(f.Contexts) != 2 {
+		t.Fatalf("Read default = %+v, %v", f, err)
+	}
+
+	// MQSCOPE_CONFIG beats the default, --config beats MQSCOPE_CONFIG.
+	env := write(t, "contexts:\n  - name: from-env\n    kafka: {brokers: [\"e:1\"]}\n")
+	t.Setenv(EnvConfig, env)
+	if f, err := Read(""); err != nil || f.Contexts[0].Name != "from-env" {
+		t.Fatalf("Read with %s = %+v, %v", EnvConfig, f, err)
+	}
+	flag := write(t, "contexts:\n  - name: from-flag\n    kafka: {brokers: [\"f:1\"]}\n")
+	if f, err := Read(flag); err != nil || f.Contexts[0].Name != "from-flag" {
+		t.Fatalf("Read with --config = %+v, %v", f, err)
+	}
+
+	// A file the user named must exist.
+	missing := filepath.Join(home, "nope.yaml")
+	for _, read := range []func() (*File, error){
+		func() (*File, error) { return Read(missing) },
+		func() (*File, error) { t.Setenv(EnvConfig, missing); return Read("") },
+	} {
+		_, err := read()
+		if !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), missing) {
+			t.Errorf("missing named file: %v", err)
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	f, err := Parse("c.yaml", []byte(example))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name     string
+		flags    Flags
+		env      string
+		file     *File
+		wantName string
+		wantAddr string
+		readOnly bool
+		wantErr  string
+	}{
+		{name: "current-context", wantName: "local-rabbit", wantAddr: "amqp://guest:xxxxx@127.0.0.1:5672/"},
+		{name: "env beats current-context", env: "dev-kafka", wantName: "dev-kafka", wantAddr: "k1:9092,k2:9092", readOnly: true},
+		{name: "--context beats env", env: "dev-kafka", flags: Flags{Context: "local-rabbit"}, wantName: "local-rabbit",
+			wantAddr: "amqp://guest:xxxxx@127.0.0.1:5672/"},
+		{name: "--read-only adds", flags: Flags{ReadOnly: true}, wantName: "local-rabbit",
+			wantAddr: "amqp://guest:xxxxx@127.0.0.1:5672/", readOnly: true},
+		{name: "--kafka is ad hoc", env: "dev-kafka", flags: Flags{Kafka: " a:1, b:2 ,"}, wantName: "a:1,b:2", wantAddr: "a:1,b:2"},
+		{name: "--rabbitmq is ad hoc", flags: Flags{RabbitMQ: "amqp://u:pw@h:5672/v", ReadOnly: true},
+			wantName: "h:5672", wantAddr: "amqp://u:xxxxx@h:5672/v", readOnly: true},
+		{name: "unknown --context", flags: Flags{Context: "x"},
+			wantErr: `context "x" (from --context) is not in c.yaml; it has dev-kafka, local-rabbit`},
+		{name: "unknown env context", env: "y",
+			wantErr: `context "y" (from MQSCOPE_CONTEXT) is not in c.yaml; it has dev-kafka, local-rabbit`},
+		{name: "both connections", flags: Flags{Kafka: "a:1", RabbitMQ: "amqp://h/"},
+			wantErr: "--kafka and --rabbitmq both given; connect to one broker at a time"},
+		{name: "connection and --context", flags: Flags{Kafka: "a:1", Context: "dev-kafka"},
+			wantErr: "--context and a connection flag (--kafka, --rabbitmq) both given; use one"},
+		{name: "bad --kafka", flags: Flags{Kafka: "a"}, wantErr: `--kafka: broker "a" must be host:port`},
+		{name: "empty --kafka", flags: Flags{Kafka: ","}, wantErr: `--kafka: kafka needs brokers, like brokers: ["k1:9092"]`},
+		{name: "bad --rabbitmq", flags: Flags{RabbitMQ: "h:5672"},
+			wantErr: "--rabbitmq: the AMQP URL must start with amqp:// or amqps://"},
+		{name: "--rabbitmq-api on kafka", flags: Flags{Context: "dev-kafka", RabbitMQAPI: "http://h:1"},
+			wantErr: `--rabbitmq-api is for RabbitMQ, and context "dev-kafka" is kafka`},
+		{name: "bad --rabbitmq-api", flags: Flags{RabbitMQAPI: "h:1"},
+			wantErr: "--rabbitmq-api: the management URL must start with http:// or https://"},
+		{name: "nothing at all", file: &File{Path: "none.yaml"}, wantErr: ErrNoContext.Error()},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Setenv(EnvContext, tc.env)
+			file := f
+			if tc.file != nil {
+				file = tc.file
+			}
+			c, err := file.Resolve(tc.flags)
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("error = %v, want %s", err, tc.wantErr)
+				}
+				if tc.file == nil && !errors.Is(err, ErrUsage) {
+					t.Errorf("%v is not a usage error", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.Name != tc.wantName || c.Address() != tc.wantAddr || c.ReadOnly != tc.readOnly {
+				t.Errorf("got %s at %s read-only=%v, want %s at %s read-only=%v",
+					c.Name, c.Address(), c.ReadOnly, tc.wantName, tc.wantAddr, tc.readOnly)
+			}
+		})
+	}
+}
+
+func TestResolveRabbitMQAPIOverridesWithoutTouchingTheFile(t *testing.T) {
+	t.Setenv(EnvContext, "")
+	f, _ := Parse("c.yaml", []byte(example))
+	c, err := f.Resolve(Flags{RabbitMQAPI: "https://other:443"})
+	if err != nil || c.RabbitMQ.ManagementURL != "https://other:443" {
+		t.Fatalf("got %+v, %v", c.RabbitMQ, err)
+	}
+	if f.Contexts[1].RabbitMQ.ManagementURL != "http://127.0.0.1:15672" {
+		t.Error("Resolve changed the file's context")
+	}
+}
+
+// The loader never panics, and whatever it rejects it rejects with a one-line message naming the file;
+// whatever it accepts satisfies the rules validation promises.
+func FuzzLoad(f *testing.F) {
+	f.Add(example)
+	f.Add("contexts:\n  - name: a\n    kafak: {brokers: [k1:9092]}\n")
+	f.Add("current-context: x\ncontexts: [{name: x, rabbitmq: {url: 'amqp://u:p@h/'}, refresh: 1s}]\n")
+	f.Add("a: &a [*a, *a]\n")
+	f.Add("contexts:\n- name: \"\\e]0;x\\a\"\n  kafka: {brokers: [\"h:1\"]}\n  refresh: -1s\n")
+	f.Fuzz(func(t *testing.T, content string) {
+		file, err := Parse("fuzz.yaml", []byte(content))
+		if err != nil {
+			msg := err.Error()
+			if !strings.HasPrefix(msg, "fuzz.yaml") || strings.ContainsAny(msg, "\n\r") {
+				t.Fatalf("error not one line naming the file: %q", msg)
+			}
+			return
+		}
+		seen := map[string]bool{}
+		for _, c := range file.Contexts {
+			if c.Name == "" || seen[c.Name] || (c.Kafka == nil) == (c.RabbitMQ == nil) {
+				t.Fatalf("accepted an invalid context: %+v", c)
+			}
+			seen[c.Name] = true
+		}
+		if file.CurrentContext != "" && !seen[file.CurrentContext] {
+			t.Fatalf("accepted current-context %q that is not a context", file.CurrentContext)
+		}
+	})
+}

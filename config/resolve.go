@@ -1,0 +1,123 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+)
+
+// Flags is what the command line says on top of the file. Empty fields say nothing.
+type Flags struct {
+	Kafka       string // --kafka: comma-separated host:port list; makes an ad-hoc context
+	RabbitMQ    string // --rabbitmq: AMQP URL; makes an ad-hoc context
+	RabbitMQAPI string // --rabbitmq-api: the management API's URL
+	Context     string // --context; $MQSCOPE_CONTEXT stands in when empty
+	ReadOnly    bool   // --read-only: adds to the context's own read-only, never lifts it
+}
+
+// ErrUsage marks errors in what the user typed (flags, environment) rather than in the file or the
+// broker; the CLI exits 2 on them.
+var ErrUsage = errors.New("usage error")
+
+// ErrNoContext means nothing says where to connect: no connection flag, no context picked and no
+// current-context in the file.
+var ErrNoContext = errors.New("no broker given")
+
+type usageError string
+
+func (e usageError) Error() string        { return string(e) }
+func (e usageError) Is(target error) bool { return target == ErrUsage }
+
+func usagef(format string, args ...any) error { return usageError(fmt.Sprintf(format, args...)) }
+
+// Resolve is the context to connect to. In order: --kafka or --rabbitmq make an ad-hoc context (the
+// file's contexts are then ignored); else --context, $MQSCOPE_CONTEXT or the file's current-context
+// pick one. --rabbitmq-api and --read-only then apply to whichever it is.
+func (f *File) Resolve(fl Flags) (Context, error) {
+	c, err := f.pick(fl)
+	if err != nil {
+		return Context{}, err
+	}
+	if fl.RabbitMQAPI != "" {
+		if c.RabbitMQ == nil {
+			return Context{}, usagef("--rabbitmq-api is for RabbitMQ, and context %q is %s", c.Name, c.Kind())
+		}
+		r := *c.RabbitMQ // the File's contexts stay as read
+		r.ManagementURL = fl.RabbitMQAPI
+		if p := r.check(); p != nil {
+			return Context{}, usagef("--rabbitmq-api: %s", p.msg)
+		}
+		c.RabbitMQ = &r
+	}
+	c.ReadOnly = c.ReadOnly || fl.ReadOnly
+	return c, nil
+}
+
+func (f *File) pick(fl Flags) (Context, error) {
+	switch {
+	case fl.Kafka != "" && fl.RabbitMQ != "":
+		return Context{}, usagef("--kafka and --rabbitmq both given; connect to one broker at a time")
+	case (fl.Kafka != "" || fl.RabbitMQ != "") && fl.Context != "":
+		return Context{}, usagef("--context and a connection flag (--kafka, --rabbitmq) both given; use one")
+	case fl.Kafka != "":
+		return adHocKafka(fl.Kafka)
+	case fl.RabbitMQ != "":
+		return adHocRabbitMQ(fl.RabbitMQ)
+	}
+	name, from := fl.Context, "--context"
+	if name == "" {
+		name, from = os.Getenv(EnvContext), EnvContext
+	}
+	if name == "" {
+		name, from = f.CurrentContext, "current-context"
+	}
+	if name == "" {
+		return Context{}, ErrNoContext
+	}
+	if c, ok := f.Find(name); ok {
+		return c, nil
+	}
+	return Context{}, usagef("context %q (from %s) is not in %s%s", name, from, f.Path, f.known())
+}
+
+func (f *File) known() string {
+	if len(f.Contexts) == 0 {
+		return ", which has no contexts"
+	}
+	return "; it has " + strings.Join(f.Names(), ", ")
+}
+
+// Find is the context called name.
+func (f *File) Find(name string) (Context, bool) {
+	for _, c := range f.Contexts {
+		if c.Name == name {
+			return c, true
+		}
+	}
+	return Context{}, false
+}
+
+// adHocKafka is the context --kafka describes, named after its brokers.
+func adHocKafka(list string) (Context, error) {
+	var brokers []string
+	for _, b := range strings.Split(list, ",") {
+		if b = strings.TrimSpace(b); b != "" {
+			brokers = append(brokers, b)
+		}
+	}
+	k := &KafkaConfig{Brokers: brokers}
+	if p := k.check(); p != nil {
+		return Context{}, usagef("--kafka: %s", p.msg)
+	}
+	return Context{Name: strings.Join(brokers, ","), Kafka: k}, nil
+}
+
+// adHocRabbitMQ is the context --rabbitmq describes, named after its host (never its password).
+func adHocRabbitMQ(amqpURL string) (Context, error) {
+	r := &RabbitMQConfig{URL: amqpURL}
+	if p := r.check(); p != nil {
+		return Context{}, usagef("--rabbitmq: %s", p.msg)
+	}
+	return Context{Name: hostOf(amqpURL), RabbitMQ: r}, nil
+}

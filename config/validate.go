@@ -1,0 +1,148 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
+)
+
+// problem is one thing wrong with a context: what is wrong, and the key below the context where it shows
+// (".kafka.brokers[1]"), so that a file can point at the line and flags can name the flag.
+type problem struct {
+	at  string
+	msg string
+}
+
+// check finds the first thing wrong with a context's connection and settings; the name is the file's
+// business and is checked there.
+func (c Context) check() *problem {
+	switch {
+	case c.Kafka == nil && c.RabbitMQ == nil:
+		return &problem{"", "needs a broker: add kafka: {brokers: [\"host:9092\"]} or rabbitmq: {url: amqp://host:5672/}"}
+	case c.Kafka != nil && c.RabbitMQ != nil:
+		return &problem{".rabbitmq", "has both kafka and rabbitmq; a context connects to one broker, so keep one"}
+	case c.Refresh < 0:
+		return &problem{".refresh", "refresh must be positive"}
+	case c.Kafka != nil:
+		return c.Kafka.check()
+	}
+	return c.RabbitMQ.check()
+}
+
+func (k *KafkaConfig) check() *problem {
+	if len(k.Brokers) == 0 {
+		return &problem{".kafka", `kafka needs brokers, like brokers: ["k1:9092"]`}
+	}
+	for i, b := range k.Brokers {
+		if host, port, err := net.SplitHostPort(b); err != nil || host == "" || port == "" {
+			return &problem{fmt.Sprintf(".kafka.brokers[%d]", i), fmt.Sprintf("broker %q must be host:port", b)}
+		}
+	}
+	return nil
+}
+
+func (r *RabbitMQConfig) check() *problem {
+	if r.URL == "" {
+		return &problem{".rabbitmq", "rabbitmq needs url, like url: amqp://user@host:5672/"}
+	}
+	// The URL may carry a password: say what is wrong with it without quoting it.
+	if msg := checkURL(r.URL, "the AMQP URL", "amqp", "amqps"); msg != "" {
+		return &problem{".rabbitmq.url", msg}
+	}
+	if r.ManagementURL != "" {
+		if msg := checkURL(r.ManagementURL, "the management URL", "http", "https"); msg != "" {
+			return &problem{".rabbitmq.management-url", msg}
+		}
+	}
+	return nil
+}
+
+func checkURL(s, what string, schemes ...string) string {
+	u, err := url.Parse(s)
+	switch {
+	case err != nil:
+		return what + " is not a valid URL"
+	case !contains(schemes, u.Scheme):
+		return fmt.Sprintf("%s must start with %s://", what, strings.Join(schemes, ":// or "))
+	case u.Host == "":
+		return what + " has no host"
+	}
+	return ""
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// locator finds where a key of the file is written, to put a line and column on a mistake.
+type locator struct {
+	file string
+	root ast.Node
+}
+
+// errorAt is an Error at the YAML path (such as "$.contexts[1].name"), or at the nearest enclosing node
+// that exists when the key itself is missing.
+func (l locator) errorAt(path string, format string, args ...any) error {
+	for {
+		if p, err := yaml.PathString(path); err == nil {
+			if n, err := p.FilterNode(l.root); err == nil && n != nil {
+				return errorAt(l.file, n, format, args...)
+			}
+		}
+		cut := strings.LastIndexAny(path, ".[")
+		if cut <= 0 {
+			return errorAt(l.file, l.root, format, args...)
+		}
+		path = path[:cut]
+	}
+}
+
+// validate checks what the YAML types cannot: names, connections, and that current-context exists.
+func (f *File) validate(l locator) error {
+	seen := map[string]int{}
+	for i, c := range f.Contexts {
+		at := fmt.Sprintf("$.contexts[%d]", i)
+		if c.Name == "" {
+			return l.errorAt(at, "context #%d has no name; add name: ...", i+1)
+		}
+		if first, dup := seen[c.Name]; dup {
+			return l.errorAt(at+".name", "context name %q is used twice (contexts #%d and #%d)", c.Name, first+1, i+1)
+		}
+		seen[c.Name] = i
+		if p := c.check(); p != nil {
+			return l.errorAt(at+p.at, "context %q%s", c.Name, withVerb(p.msg))
+		}
+	}
+	if _, ok := seen[f.CurrentContext]; f.CurrentContext != "" && !ok {
+		return l.errorAt("$.current-context", "current-context %q is not one of the contexts (%s)",
+			f.CurrentContext, strings.Join(f.Names(), ", "))
+	}
+	return nil
+}
+
+// withVerb joins a problem to the context's name: `context "a" needs ...` reads well, and a message
+// that starts with a noun gets a colon: `context "a": kafka needs brokers`.
+func withVerb(msg string) string {
+	if strings.HasPrefix(msg, "needs ") || strings.HasPrefix(msg, "has ") {
+		return " " + msg
+	}
+	return ": " + msg
+}
+
+// Names lists the contexts' names in file order.
+func (f *File) Names() []string {
+	names := make([]string, len(f.Contexts))
+	for i, c := range f.Contexts {
+		names[i] = c.Name
+	}
+	return names
+}
