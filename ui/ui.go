@@ -1,10 +1,13 @@
-// Package ui is the Bubble Tea front end: the app shell (header, view stack, command bar, help, flash)
-// and one model per view.
+// Package ui is the Bubble Tea front end: the app shell (header, view stack with breadcrumbs, command bar,
+// filter, help, flash line, connection and refresh) in this package, the screens in ui/views, the shared
+// program context in ui/common and the windowed table in ui/table.
 package ui
 
 import (
 	"errors"
+	"fmt"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/config"
 )
@@ -16,5 +19,19 @@ type Options struct {
 	Open     actions.Opener
 }
 
-// Run opens the TUI and returns when the user quits. STUB: being written.
-func Run(opts Options) error { return errors.New("ui not written yet") }
+// Run opens the TUI and returns when the user quits. It connects by itself, showing a spinner meanwhile, so
+// an unreachable broker gives a screen that says so and keeps retrying rather than an error here.
+func Run(opts Options) error {
+	if opts.Open == nil {
+		return errors.New("ui: no opener to connect with")
+	}
+	m := New(opts)
+	final, err := tea.NewProgram(m).Run()
+	if fm, ok := final.(*Model); ok {
+		fm.Close()
+	}
+	if err != nil {
+		return fmt.Errorf("run the terminal UI: %w", err)
+	}
+	return nil
+}

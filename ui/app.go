@@ -1,0 +1,268 @@
+package ui
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/views"
+)
+
+// inputMode says where typed keys go.
+type inputMode int
+
+const (
+	modeNormal  inputMode = iota
+	modeCommand           // the : bar
+	modeFilter            // the / bar
+)
+
+// Model is the app shell: it owns the connection, the view stack and everything around the views.
+type Model struct {
+	opts Options
+	c    *common.Common
+
+	conn  connection
+	fetch fetchState
+	stack []common.View
+
+	mode  inputMode
+	input textinput.Model
+	help  bool
+	flash flash
+
+	spinning  bool
+	spinFrame int
+
+	// after schedules msg after d. It is tea.Tick in a program and a recorder in tests, so that no test
+	// waits for a timer.
+	after func(d time.Duration, msg tea.Msg) tea.Cmd
+	// skipped counts refresh ticks skipped because the previous fetch was still running.
+	skipped int
+}
+
+// New builds the shell for opts. It does no I/O: Init starts the connection.
+func New(opts Options) *Model {
+	m := &Model{opts: opts, c: common.New(opts.Context), after: tick}
+	m.conn.warned = map[string]bool{}
+	m.c.Width, m.c.Height = 80, 24 // until the terminal says
+	m.input = textinput.New()
+	m.applyTheme()
+	m.stack = []common.View{newRoot(m.c)}
+	m.layout()
+	return m
+}
+
+// newRoot is the view every session and every context starts on.
+func newRoot(c *common.Common) common.View { return views.NewDestinations(c, "destinations") }
+
+func tick(d time.Duration, msg tea.Msg) tea.Cmd {
+	return tea.Tick(d, func(time.Time) tea.Msg { return msg })
+}
+
+// Init connects and starts the refresh clock.
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(m.connect(), m.after(m.c.Context.RefreshInterval(), refreshTickMsg{}))
+}
+
+// Close releases the connection; Run calls it once the program has ended.
+func (m *Model) Close() {
+	m.cancelFetch()
+	if m.conn.backend != nil {
+		_ = m.conn.backend.Close()
+		m.conn.backend = nil
+	}
+}
+
+func (m *Model) top() common.View { return m.stack[len(m.stack)-1] }
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.c.Width, m.c.Height = msg.Width, msg.Height
+		m.layout()
+	case tea.KeyPressMsg:
+		return m, m.handleKey(msg)
+	case tea.PasteMsg:
+		if m.mode != modeNormal {
+			return m, m.updateInput(msg)
+		}
+	case connectedMsg:
+		return m, m.onConnected(msg)
+	case retryMsg:
+		return m, m.onRetry(msg)
+	case refreshTickMsg:
+		return m, m.onRefreshTick()
+	case fetchedMsg:
+		return m, m.onFetched(msg)
+	case spinMsg:
+		return m, m.onSpin()
+	case flashExpiredMsg:
+		if msg.id == m.flash.id {
+			m.flash = flash{id: m.flash.id}
+		}
+	case common.PushMsg:
+		return m, m.push(msg.View)
+	}
+	return m, nil
+}
+
+// layout hands every view the area between the two top lines and the two bottom ones.
+func (m *Model) layout() {
+	w, h := m.bodySize()
+	for _, v := range m.stack {
+		v.SetSize(w, h)
+	}
+	m.input.SetWidth(max(m.c.Width-4, 1))
+}
+
+// The screen: header, breadcrumbs, body, flash or input line, footer; the body sits one column in, under
+// the header's text.
+const (
+	chromeLines = 4
+	margin      = " "
+)
+
+func (m *Model) bodySize() (int, int) {
+	return max(m.c.Width-2*len(margin), 0), max(m.c.Height-chromeLines, 0)
+}
+
+func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	if msg.String() == "ctrl+c" {
+		return tea.Quit
+	}
+	switch {
+	case m.mode != modeNormal:
+		return m.handleInputKey(msg)
+	case m.help:
+		if key.Matches(msg, k.Back, k.Help, k.Quit) {
+			m.help = false
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Quit):
+		return tea.Quit
+	case key.Matches(msg, k.Help):
+		m.help = true
+	case key.Matches(msg, k.Command):
+		return m.openInput(modeCommand, ":", "")
+	case key.Matches(msg, k.Filter):
+		return m.openInput(modeFilter, "/", m.top().Filter())
+	case key.Matches(msg, k.Back):
+		return m.back()
+	case key.Matches(msg, k.Refresh):
+		return m.refreshNow()
+	default:
+		return m.top().Update(msg)
+	}
+	return nil
+}
+
+// back clears the filter first, then pops the view stack; the root view stays.
+func (m *Model) back() tea.Cmd {
+	if m.top().Filter() != "" {
+		m.top().SetFilter("")
+		return nil
+	}
+	if len(m.stack) == 1 {
+		return nil
+	}
+	m.stack = m.stack[:len(m.stack)-1]
+	return m.startFetch() // the view we are back on shows what it had while it reloads
+}
+
+// push opens v on top of the stack and loads it.
+func (m *Model) push(v common.View) tea.Cmd {
+	w, h := m.bodySize()
+	v.SetSize(w, h)
+	m.stack = append(m.stack, v)
+	return m.startFetch()
+}
+
+// navigate goes to the view of the given kind: back down the stack if one is open, else a new one on top.
+func (m *Model) navigate(kind string, open func() common.View) tea.Cmd {
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if m.stack[i].Kind() == kind {
+			m.stack = m.stack[:i+1]
+			return m.startFetch()
+		}
+	}
+	return m.push(open())
+}
+
+func (m *Model) openInput(mode inputMode, prompt, value string) tea.Cmd {
+	m.mode = mode
+	m.input.Prompt = prompt
+	m.input.SetValue(value)
+	m.input.CursorEnd()
+	m.input.ShowSuggestions = mode == modeCommand
+	m.input.SetSuggestions(m.commandSuggestions())
+	return m.input.Focus()
+}
+
+func (m *Model) closeInput() {
+	m.mode = modeNormal
+	m.input.Blur()
+}
+
+func (m *Model) handleInputKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "enter":
+		line := m.input.Value()
+		mode := m.mode
+		m.closeInput()
+		if mode == modeCommand {
+			return m.runCommand(line)
+		}
+		return nil // the filter is already applied, keystroke by keystroke
+	case "esc":
+		if m.mode == modeFilter {
+			m.top().SetFilter("")
+		}
+		m.closeInput()
+		return nil
+	}
+	return m.updateInput(msg)
+}
+
+func (m *Model) updateInput(msg tea.Msg) tea.Cmd {
+	var cmd tea.Cmd
+	m.input, cmd = m.input.Update(msg)
+	if m.mode == modeFilter {
+		m.top().SetFilter(m.input.Value())
+	}
+	return cmd
+}
+
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.render())
+	v.AltScreen = true
+	v.WindowTitle = "mqscope · " + sanitize.Line(m.c.Context.Name)
+	return v
+}
+
+func (m *Model) render() string {
+	w, h := m.bodySize()
+	body := m.top().View()
+	if m.help {
+		body = m.helpOverlay(body, w, h)
+	}
+	lines := []string{m.headerLine(), m.crumbLine()}
+	lines = append(lines, fitLines(body, margin, w, h)...)
+	lines = append(lines, m.bottomLine(), m.footerLine())
+	return strings.Join(lines, "\n")
+}
+
+// fetchState is the one broker call in flight for the screen, if any.
+type fetchState struct {
+	seq      uint64 // the latest request; results for older ones are dropped
+	inflight bool
+	cancel   context.CancelFunc
+}

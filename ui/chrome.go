@@ -1,0 +1,242 @@
+package ui
+
+import (
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/help"
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/spinner"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/mqscope/mqscope/sanitize"
+)
+
+// What the shell draws around the views: header, breadcrumbs, flash or input line, footer, help overlay.
+
+type level int
+
+const (
+	levelInfo level = iota
+	levelWarn
+	levelError
+)
+
+// flash is the message on the line above the footer; it goes away on its own.
+type flash struct {
+	text  string // already sanitized
+	level level
+	id    int
+}
+
+type flashExpiredMsg struct{ id int }
+
+// How long a flash stays: errors long enough to read twice.
+func (l level) lasts() time.Duration {
+	if l == levelError {
+		return 10 * time.Second
+	}
+	return 5 * time.Second
+}
+
+func (m *Model) setFlash(l level, text string) tea.Cmd {
+	m.flash = flash{text: text, level: l, id: m.flash.id + 1}
+	return m.after(l.lasts(), flashExpiredMsg{id: m.flash.id})
+}
+
+// The spinner turns while something is being waited for, and stops by itself.
+var spin = spinner.MiniDot
+
+type spinMsg struct{}
+
+func (m *Model) busy() bool { return m.conn.state == stateConnecting || m.fetch.inflight }
+
+func (m *Model) spin() tea.Cmd {
+	if m.spinning {
+		return nil
+	}
+	m.spinning = true
+	return m.after(spin.FPS, spinMsg{})
+}
+
+func (m *Model) onSpin() tea.Cmd {
+	if !m.busy() {
+		m.spinning = false
+		return nil
+	}
+	m.spinFrame = (m.spinFrame + 1) % len(spin.Frames)
+	return m.after(spin.FPS, spinMsg{})
+}
+
+// applyTheme restyles what the shell owns after a theme change (views read the shared styles themselves).
+func (m *Model) applyTheme() {
+	s := m.c.Styles
+	st := textinput.DefaultStyles(m.c.Theme.Dark)
+	st.Focused.Prompt, st.Focused.Text, st.Focused.Suggestion = s.Accent, s.Text, s.Muted
+	st.Cursor.Color = m.c.Styles.Accent.GetForeground()
+	st.Cursor.Blink = false // a blinking cursor means a timer; nothing here should tick without need
+	m.input.SetStyles(st)
+}
+
+// headerLine: app, context, broker, cluster, read-only badge on the left; the connection on the right.
+func (m *Model) headerLine() string {
+	s := m.c.Styles
+	sep := s.Muted.Render(" │ ")
+	parts := []string{s.AppName.Render("mqscope"), s.Text.Render(sanitize.Line(m.c.Context.Name))}
+	if id := m.conn.identity; m.conn.known {
+		broker := string(id.Kind)
+		if id.Version != "" {
+			broker += " " + id.Version
+		}
+		parts = append(parts, s.Text.Render(sanitize.Line(broker)))
+		if id.Cluster != "" {
+			parts = append(parts, s.Muted.Render("cluster ")+s.Text.Render(sanitize.Line(id.Cluster)))
+		}
+	}
+	left := " " + strings.Join(parts, sep)
+	if m.c.ReadOnly {
+		left += "  " + s.ReadOnly.Render("READ-ONLY")
+	}
+	return spread(left, m.connState()+" ", m.c.Width)
+}
+
+func (m *Model) connState() string {
+	s := m.c.Styles
+	frame := strings.TrimSpace(spin.Frames[m.spinFrame])
+	switch {
+	case m.conn.state == stateConnecting && m.conn.attempt > 0:
+		return s.Warn.Render(frame + " reconnecting…")
+	case m.conn.state == stateConnecting:
+		return s.Accent.Render(frame + " connecting…")
+	case m.conn.state == stateWaiting:
+		return s.Error.Render("✕ unreachable") + s.Muted.Render(" · retry in "+m.conn.retryIn.String())
+	case m.fetch.inflight:
+		return s.Accent.Render(frame) + s.OK.Render(" connected")
+	}
+	return s.OK.Render("● connected")
+}
+
+// crumbLine: the view stack as a breadcrumb and the filter on the left, the view's status on the right.
+func (m *Model) crumbLine() string {
+	s := m.c.Styles
+	crumbs := make([]string, len(m.stack))
+	for i, v := range m.stack {
+		style := s.Crumb
+		if i == len(m.stack)-1 {
+			style = s.CrumbHere
+		}
+		crumbs[i] = style.Render(v.Title())
+	}
+	left := " " + strings.Join(crumbs, s.Muted.Render(" › "))
+	if f := m.top().Filter(); f != "" && m.mode != modeFilter {
+		left += s.Accent.Render("  /" + sanitize.Line(f))
+	}
+	return spread(left, m.top().Status()+" ", m.c.Width)
+}
+
+// bottomLine is the : or / input while typing, else the flash.
+func (m *Model) bottomLine() string {
+	if m.mode != modeNormal {
+		return fitLine(" "+m.input.View(), m.c.Width)
+	}
+	s := m.c.Styles
+	style := map[level]lipgloss.Style{levelInfo: s.OK, levelWarn: s.Warn, levelError: s.Error}[m.flash.level]
+	if m.flash.text == "" {
+		return ""
+	}
+	return fitLine(" "+style.Render(m.flash.text), m.c.Width)
+}
+
+// footerLine shows the keys that matter most here, from the key map.
+func (m *Model) footerLine() string {
+	k := m.c.Keys
+	bindings := append([]key.Binding{}, m.top().Keys()...)
+	if len(m.stack) > 1 || m.top().Filter() != "" {
+		bindings = append(bindings, k.Back)
+	}
+	bindings = append(bindings, k.Filter, k.Command, k.Help, k.Quit)
+	h := help.New()
+	h.Styles = m.c.Styles.Help
+	h.SetWidth(max(m.c.Width-1, 1))
+	return " " + h.ShortHelpView(bindings)
+}
+
+// helpOverlay draws the full key map in a box over the body.
+func (m *Model) helpOverlay(body string, width, height int) string {
+	k := m.c.Keys
+	groups := []struct {
+		title    string
+		bindings []key.Binding
+	}{
+		{"General", k.Global()},
+		{"Move", k.Navigation()},
+		{m.top().Title(), m.top().Keys()},
+	}
+	s := m.c.Styles
+	var cols []string
+	for _, g := range groups {
+		if len(g.bindings) == 0 {
+			continue
+		}
+		keyWidth := 0
+		for _, b := range g.bindings {
+			keyWidth = max(keyWidth, lipgloss.Width(b.Help().Key))
+		}
+		lines := []string{s.CrumbHere.Render(g.title)}
+		for _, b := range g.bindings {
+			pad := strings.Repeat(" ", keyWidth-lipgloss.Width(b.Help().Key))
+			lines = append(lines, s.Help.FullKey.Render(b.Help().Key)+pad+"  "+s.Help.FullDesc.Render(b.Help().Desc))
+		}
+		cols = append(cols, strings.Join(lines, "\n"))
+	}
+	content := lipgloss.JoinHorizontal(lipgloss.Top, interleave(cols, "    ")...)
+	content += "\n\n" + s.Muted.Render("commands  :topics  :queues  :groups  :ctx NAME  :q") +
+		"\n" + s.Muted.Render("esc or ? closes this help")
+	box := s.HelpBox.Render(content)
+	x := max((width-lipgloss.Width(box))/2, 0)
+	y := max((height-lipgloss.Height(box))/2, 0)
+	dimmed := s.Muted.Render(ansi.Strip(body)) // the view stays visible behind, quietly
+	layers := lipgloss.NewCompositor(lipgloss.NewLayer(dimmed), lipgloss.NewLayer(box).X(x).Y(y).Z(1))
+	return lipgloss.NewCanvas(width, height).Compose(layers).Render()
+}
+
+func interleave(items []string, sep string) []string {
+	out := make([]string, 0, 2*len(items))
+	for i, it := range items {
+		if i > 0 {
+			out = append(out, sep)
+		}
+		out = append(out, it)
+	}
+	return out
+}
+
+// spread puts left and right on one line of width cells, cutting left when both do not fit.
+func spread(left, right string, width int) string {
+	room := width - lipgloss.Width(right)
+	if room < 1 {
+		return fitLine(left, width)
+	}
+	left = ansi.Truncate(left, room-1, "…")
+	return left + strings.Repeat(" ", room-lipgloss.Width(left)) + right
+}
+
+// fitLine cuts s to width cells.
+func fitLine(s string, width int) string { return ansi.Truncate(s, max(width, 0), "…") }
+
+// fitLines makes body exactly height lines, none wider than width, each after margin.
+func fitLines(body, margin string, width, height int) []string {
+	lines := strings.Split(body, "\n")
+	if body == "" {
+		lines = nil
+	}
+	out := make([]string, height)
+	for i := range out {
+		if i < len(lines) {
+			out[i] = margin + fitLine(lines[i], width)
+		}
+	}
+	return out
+}

@@ -1,0 +1,45 @@
+// Package common is what every part of the TUI shares: the program context (window size, theme and the
+// styles derived from it, key map, the connection's config context and read-only flag) and the contract a
+// view fulfils to live in the shell's view stack.
+//
+// The shell owns one *Common and hands the same pointer to every view, so that a resize, a theme change or
+// a context switch reaches all of them at once (gh-dash's ProgramContext, soft-serve's common.Common).
+package common
+
+import (
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/themes"
+)
+
+// Common is the shared program context.
+type Common struct {
+	Width, Height int // the whole window
+
+	Theme  themes.Theme
+	Styles Styles
+	Keys   KeyMap
+
+	Context  config.Context // the context connected to
+	ReadOnly bool           // true when mutating actions must not be offered
+}
+
+// New builds the program context for a config context, with the default key map and the context's theme.
+func New(ctx config.Context) *Common {
+	c := &Common{Keys: DefaultKeyMap()}
+	c.SetContext(ctx)
+	return c
+}
+
+// SetContext switches to another config context: its theme, its read-only flag.
+func (c *Common) SetContext(ctx config.Context) {
+	c.Context = ctx
+	c.ReadOnly = ctx.ReadOnly
+	theme, _ := themes.Get(ctx.Theme)
+	c.SetTheme(theme)
+}
+
+// SetTheme changes the theme and re-derives every style from it.
+func (c *Common) SetTheme(t themes.Theme) {
+	c.Theme = t
+	c.Styles = NewStyles(t)
+}

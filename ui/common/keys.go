@@ -1,0 +1,64 @@
+package common
+
+import "charm.land/bubbles/v2/key"
+
+// KeyMap is every key binding of the TUI. The handlers match keys through it and the help is built from
+// it, so the two cannot disagree; a later issue rebinds it from the config file.
+type KeyMap struct {
+	// The shell's.
+	Quit    key.Binding
+	Help    key.Binding
+	Command key.Binding
+	Filter  key.Binding
+	Back    key.Binding
+	Refresh key.Binding
+
+	// Moving in a list.
+	Up       key.Binding
+	Down     key.Binding
+	PageUp   key.Binding
+	PageDown key.Binding
+	Top      key.Binding
+	Bottom   key.Binding
+	Open     key.Binding
+
+	// Ordering a list.
+	Sort        key.Binding
+	SortReverse key.Binding
+}
+
+// DefaultKeyMap is the built-in key map: vi keys and arrows, k9s's : / ? and esc.
+func DefaultKeyMap() KeyMap {
+	b := func(keys []string, help, desc string) key.Binding {
+		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, desc))
+	}
+	return KeyMap{
+		Quit:    b([]string{"q", "ctrl+c"}, "q", "quit"),
+		Help:    b([]string{"?"}, "?", "help"),
+		Command: b([]string{":"}, ":", "command"),
+		Filter:  b([]string{"/"}, "/", "filter"),
+		Back:    b([]string{"esc"}, "esc", "back"),
+		Refresh: b([]string{"ctrl+r"}, "ctrl+r", "refresh now"),
+
+		Up:       b([]string{"up", "k"}, "↑/k", "up"),
+		Down:     b([]string{"down", "j"}, "↓/j", "down"),
+		PageUp:   b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
+		PageDown: b([]string{"pgdown", "ctrl+f", "space"}, "pgdn", "page down"),
+		Top:      b([]string{"home", "g"}, "g", "first"),
+		Bottom:   b([]string{"end", "G"}, "G", "last"),
+		Open:     b([]string{"enter"}, "enter", "details"),
+
+		Sort:        b([]string{"s"}, "s", "sort column"),
+		SortReverse: b([]string{"S"}, "S", "reverse sort"),
+	}
+}
+
+// Global are the shell's bindings, in help order.
+func (k KeyMap) Global() []key.Binding {
+	return []key.Binding{k.Command, k.Filter, k.Back, k.Refresh, k.Help, k.Quit}
+}
+
+// Navigation are the bindings that move in a list, in help order.
+func (k KeyMap) Navigation() []key.Binding {
+	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}

@@ -1,0 +1,93 @@
+package table
+
+import (
+	"fmt"
+	"strings"
+	"testing"
+
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+)
+
+func newTable(rows, width, height int, calls *int) Model {
+	m := New(Styles{})
+	m.SetColumns([]Column{{Title: "NAME", Width: 4, Flex: true}, {Title: "N", Width: 6, Align: Right}})
+	m.SetRows(rows, func(i int) []Cell {
+		*calls++
+		return []Cell{{Text: fmt.Sprintf("row-%d", i)}, {Text: fmt.Sprint(i)}}
+	})
+	m.SetSize(width, height)
+	return m
+}
+
+// The table asks for the rows it shows and no others: drawing 100,000 rows on a 20-line screen costs 19
+// rows (one line is the title).
+func TestViewAsksOnlyForVisibleRows(t *testing.T) {
+	calls := 0
+	m := newTable(100_000, 40, 20, &calls)
+	m.SetCursor(50_000)
+	calls = 0
+	out := m.View()
+	if calls != 19 {
+		t.Fatalf("View asked for %d rows, want 19", calls)
+	}
+	lines := strings.Split(out, "\n")
+	if len(lines) != 20 {
+		t.Fatalf("View has %d lines, want 20", len(lines))
+	}
+	if !strings.Contains(lines[len(lines)-1], "row-50000") {
+		t.Fatalf("the cursor row should be the last visible one, got %q", lines[len(lines)-1])
+	}
+}
+
+func TestCursorScrollsAndClamps(t *testing.T) {
+	calls := 0
+	m := newTable(100, 40, 11, &calls) // 10 rows visible
+	m.MoveBy(15)
+	if m.Cursor() != 15 || m.Offset() != 6 {
+		t.Fatalf("cursor %d offset %d, want 15 and 6", m.Cursor(), m.Offset())
+	}
+	m.MoveBy(-12)
+	if m.Cursor() != 3 || m.Offset() != 3 {
+		t.Fatalf("cursor %d offset %d, want 3 and 3", m.Cursor(), m.Offset())
+	}
+	m.Bottom()
+	if m.Cursor() != 99 || m.Offset() != 90 {
+		t.Fatalf("bottom: cursor %d offset %d, want 99 and 90", m.Cursor(), m.Offset())
+	}
+	m.PageUp()
+	if m.Cursor() != 89 {
+		t.Fatalf("page up: cursor %d, want 89", m.Cursor())
+	}
+	// Fewer rows after a refresh: the cursor clamps and the window does not leave blank lines at the end.
+	m.SetRows(5, m.row)
+	if m.Cursor() != 4 || m.Offset() != 0 {
+		t.Fatalf("after shrink: cursor %d offset %d, want 4 and 0", m.Cursor(), m.Offset())
+	}
+	m.SetRows(0, m.row)
+	if m.Cursor() != 0 || strings.Count(m.View(), "\n") != 0 {
+		t.Fatalf("empty table: cursor %d, view %q", m.Cursor(), m.View())
+	}
+}
+
+// Every line is exactly the table's width: long cells end in an ellipsis, wide characters count double.
+func TestLinesFitTheWidth(t *testing.T) {
+	m := New(Styles{Cursor: lipgloss.NewStyle().Reverse(true)})
+	m.SetColumns([]Column{{Title: "NAME", Width: 8, Flex: true}, {Title: "TYPE", Width: 5}, {Title: "N", Width: 3, Align: Right}})
+	names := []string{"short", "a-very-long-queue-name-that-does-not-fit", "注文注文注文注文注文注文注文注文"}
+	m.SetRows(len(names), func(i int) []Cell {
+		return []Cell{{Text: names[i]}, {Text: "quorum"}, {Text: "7"}}
+	})
+	m.SetSize(30, 10)
+	for i, line := range strings.Split(m.View(), "\n") {
+		if w := ansi.StringWidth(line); w != 30 {
+			t.Errorf("line %d is %d cells wide, want 30: %q", i, w, line)
+		}
+	}
+	plain := ansi.Strip(m.View())
+	for _, want := range []string{"a-very-long-queue…  quor…", "注文注文注文注文… ", "  7"} {
+		if !strings.Contains(plain, want) {
+			t.Errorf("missing %q in\n%s", want, plain)
+		}
+	}
+}

@@ -1,0 +1,320 @@
+// Package views holds the TUI's screens. Each is one model that says what it needs fetched and draws what
+// it gets; the shell in package ui does the fetching, the stacking and the keys they share.
+package views
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/table"
+)
+
+// column describes one column of a list of T: how to show it, when to show it, how to sort by it.
+type column[T any] struct {
+	title string
+	align table.Align
+	flex  bool
+	// descFirst makes the first sort on this column biggest-first, as one wants for counts.
+	descFirst bool
+	// shown decides from the data whether the column is worth its room; nil shows it always.
+	shown func(items []T) bool
+	text  func(T) string // already sanitized
+	tone  func(T) table.Tone
+	cmp   func(a, b T) int
+}
+
+// listSpec is what makes a list a list of topics or a list of groups.
+type listSpec[T any] struct {
+	kind    string
+	noun    func(items []T) string // "topics", "queues", ...: the breadcrumb once data is in
+	fetch   common.Fetch
+	columns []column[T]
+	id      func(T) string // stable across refreshes: the cursor follows it
+	name    func(T) string // raw name: the filter matches it, ties sort by it
+	detail  func(T) []field
+}
+
+// list is a sortable, filterable table of T that keeps its cursor on the same item across refreshes.
+type list[T any] struct {
+	c    *common.Common
+	spec *listSpec[T]
+	id   int
+
+	title   string // until the data names it
+	items   []T
+	visible []int // indices into items, filtered and sorted
+	shown   []int // indices into spec.columns
+	widths  []int // per spec.columns, from all items, so that filtering does not make columns jump
+
+	sortCol  int
+	sortDesc bool
+	filter   string
+
+	loaded bool
+	stale  bool
+	at     time.Time
+
+	table         table.Model
+	width, height int
+}
+
+func newList[T any](c *common.Common, spec *listSpec[T], title string) *list[T] {
+	l := &list[T]{c: c, spec: spec, id: common.NextID(), title: title, table: table.New(c.Styles.Table)}
+	l.recompute()
+	return l
+}
+
+func (l *list[T]) ID() int             { return l.id }
+func (l *list[T]) Kind() string        { return l.spec.kind }
+func (l *list[T]) Fetch() common.Fetch { return l.spec.fetch }
+func (l *list[T]) Filter() string      { return l.filter }
+func (l *list[T]) SetStale(stale bool) { l.stale = stale }
+
+func (l *list[T]) Title() string {
+	if len(l.items) > 0 {
+		return l.spec.noun(l.items)
+	}
+	return l.title
+}
+
+func (l *list[T]) Keys() []key.Binding {
+	k := l.c.Keys
+	return []key.Binding{k.Open, k.Sort, k.SortReverse}
+}
+
+// SetData takes a fresh listing. Anything but a []T is a programming error and is ignored.
+func (l *list[T]) SetData(data any, at time.Time) {
+	items, ok := data.([]T)
+	if !ok {
+		return
+	}
+	selected, had := l.selectedID()
+	l.items, l.loaded, l.stale, l.at = items, true, false, at
+	l.chooseColumns()
+	l.recompute()
+	if had {
+		l.selectID(selected)
+	}
+}
+
+func (l *list[T]) SetFilter(text string) {
+	selected, had := l.selectedID()
+	l.filter = text
+	l.recompute()
+	if had {
+		l.selectID(selected)
+	}
+}
+
+func (l *list[T]) SetSize(width, height int) {
+	l.width, l.height = width, height
+	l.table.SetSize(width, height)
+}
+
+// Selected returns the item under the cursor.
+func (l *list[T]) Selected() (T, bool) {
+	if len(l.visible) == 0 {
+		var zero T
+		return zero, false
+	}
+	return l.items[l.visible[l.table.Cursor()]], true
+}
+
+func (l *list[T]) selectedID() (string, bool) {
+	it, ok := l.Selected()
+	if !ok {
+		return "", false
+	}
+	return l.spec.id(it), true
+}
+
+// selectID moves the cursor to the item with this ID, if it is still listed; otherwise the cursor stays at
+// its index, which is the nearest neighbour of what went away.
+func (l *list[T]) selectID(id string) {
+	for i, idx := range l.visible {
+		if l.spec.id(l.items[idx]) == id {
+			l.table.SetCursor(i)
+			return
+		}
+	}
+}
+
+func (l *list[T]) Update(msg tea.KeyPressMsg) tea.Cmd {
+	k := l.c.Keys
+	switch {
+	case key.Matches(msg, k.Up):
+		l.table.MoveBy(-1)
+	case key.Matches(msg, k.Down):
+		l.table.MoveBy(1)
+	case key.Matches(msg, k.PageUp):
+		l.table.PageUp()
+	case key.Matches(msg, k.PageDown):
+		l.table.PageDown()
+	case key.Matches(msg, k.Top):
+		l.table.Top()
+	case key.Matches(msg, k.Bottom):
+		l.table.Bottom()
+	case key.Matches(msg, k.Sort):
+		l.nextSort()
+	case key.Matches(msg, k.SortReverse):
+		l.resort(l.sortCol, !l.sortDesc)
+	case key.Matches(msg, k.Open):
+		if it, ok := l.Selected(); ok && l.spec.detail != nil {
+			return common.Push(newDetail(l.c, l, it))
+		}
+	}
+	return nil
+}
+
+// nextSort moves the sort to the next shown column that can sort.
+func (l *list[T]) nextSort() {
+	pos := slices.Index(l.shown, l.sortCol)
+	for step := 1; step <= len(l.shown); step++ {
+		c := l.shown[(pos+step)%len(l.shown)]
+		if l.spec.columns[c].cmp != nil {
+			l.resort(c, l.spec.columns[c].descFirst)
+			return
+		}
+	}
+}
+
+func (l *list[T]) resort(col int, desc bool) {
+	selected, had := l.selectedID()
+	l.sortCol, l.sortDesc = col, desc
+	l.recompute()
+	if had {
+		l.selectID(selected)
+	}
+}
+
+// chooseColumns shows the columns the data fills and sizes them to fit every item.
+func (l *list[T]) chooseColumns() {
+	l.shown = l.shown[:0]
+	l.widths = make([]int, len(l.spec.columns))
+	for i, c := range l.spec.columns {
+		if c.shown != nil && !c.shown(l.items) {
+			continue
+		}
+		l.shown = append(l.shown, i)
+		w := lipgloss.Width(c.title) + 2 // room for the sort arrow
+		if !c.flex {
+			for _, it := range l.items {
+				w = max(w, lipgloss.Width(c.text(it)))
+			}
+		}
+		l.widths[i] = min(w, maxColumnWidth)
+	}
+	if !slices.Contains(l.shown, l.sortCol) {
+		l.sortCol, l.sortDesc = 0, false
+	}
+}
+
+// maxColumnWidth keeps one long value from pushing the name column off the screen.
+const maxColumnWidth = 32
+
+// recompute filters and sorts, and hands the result to the table.
+func (l *list[T]) recompute() {
+	if len(l.shown) == 0 {
+		l.chooseColumns()
+	}
+	needle := strings.ToLower(l.filter)
+	l.visible = l.visible[:0]
+	for i, it := range l.items {
+		// Match what the user sees: a name with an escape sequence shows (and is typed) as "\e[…".
+		if needle == "" || strings.Contains(strings.ToLower(sanitize.Line(l.spec.name(it))), needle) {
+			l.visible = append(l.visible, i)
+		}
+	}
+	by := l.spec.columns[l.sortCol].cmp
+	slices.SortStableFunc(l.visible, func(a, b int) int {
+		x, y := l.items[a], l.items[b]
+		c := 0
+		if by != nil {
+			c = by(x, y)
+		}
+		if l.sortDesc {
+			c = -c
+		}
+		if c == 0 { // ties in a fixed order, so rows do not swap places between refreshes
+			c = cmp.Or(strings.Compare(l.spec.name(x), l.spec.name(y)), strings.Compare(l.spec.id(x), l.spec.id(y)))
+		}
+		return c
+	})
+	l.table.SetColumns(l.columns())
+	l.table.SetRows(len(l.visible), l.row)
+}
+
+func (l *list[T]) columns() []table.Column {
+	cols := make([]table.Column, len(l.shown))
+	for i, ci := range l.shown {
+		c := l.spec.columns[ci]
+		title := c.title
+		if ci == l.sortCol {
+			title += map[bool]string{false: " ▲", true: " ▼"}[l.sortDesc]
+		}
+		cols[i] = table.Column{Title: title, Width: l.widths[ci], Flex: c.flex, Align: c.align}
+	}
+	return cols
+}
+
+// row gives the table the cells of visible row i: the only place items are formatted for the screen.
+func (l *list[T]) row(i int) []table.Cell {
+	it := l.items[l.visible[i]]
+	cells := make([]table.Cell, len(l.shown))
+	for j, ci := range l.shown {
+		c := l.spec.columns[ci]
+		cells[j].Text = c.text(it)
+		if c.tone != nil {
+			cells[j].Tone = c.tone(it)
+		}
+	}
+	return cells
+}
+
+func (l *list[T]) Status() string {
+	s := l.c.Styles
+	var parts []string
+	if !l.loaded {
+		return s.Muted.Render("loading…")
+	}
+	count := fmt.Sprintf("%s %s", formatInt(int64(len(l.items))), l.Title())
+	if l.filter != "" {
+		count = fmt.Sprintf("%s of %s", formatInt(int64(len(l.visible))), count)
+	}
+	parts = append(parts, count)
+	parts = append(parts, "updated "+l.at.Format("15:04:05"))
+	status := s.Muted.Render(strings.Join(parts, " · "))
+	if l.stale {
+		status = s.Warn.Render("stale") + s.Muted.Render(" · ") + status
+	}
+	return status
+}
+
+func (l *list[T]) View() string {
+	s := l.c.Styles
+	switch {
+	case !l.loaded:
+		return placeholder(s.Muted.Render("waiting for the broker…"), l.width, l.height)
+	case len(l.items) == 0:
+		return placeholder(s.Muted.Render("nothing here yet"), l.width, l.height)
+	case len(l.visible) == 0:
+		return placeholder(s.Muted.Render(fmt.Sprintf("nothing matches %q (esc clears the filter)", l.filter)), l.width, l.height)
+	}
+	return l.table.View()
+}
+
+// placeholder draws one line of text at the top left of an otherwise empty area.
+func placeholder(text string, width, height int) string {
+	if height <= 0 {
+		return ""
+	}
+	return lipgloss.NewStyle().Width(width).MaxWidth(width).Render(text)
+}
