@@ -1,0 +1,181 @@
+package rabbitmq
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"golang.org/x/sync/errgroup"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+)
+
+const (
+	// maxPageSize is the largest page the management API serves.
+	maxPageSize = 500
+	// pageFetchers is how many pages are fetched at once after the first. The API gathers and sorts the
+	// whole listing for every page, so more than a few only queue up on the broker.
+	pageFetchers = 4
+	// maxAnswer bounds one decoded answer (a page of 500 queues is about 300 KB).
+	maxAnswer = 64 << 20
+)
+
+// apiClient makes JSON GET requests to the management HTTP API with basic auth, each bounded by a timeout.
+type apiClient struct {
+	base       string // scheme://host:port[/prefix], no credentials, no trailing slash
+	user, pass string
+	http       *http.Client
+}
+
+func newAPIClient(base, user, pass string, timeout time.Duration) *apiClient {
+	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
+	tr.ResponseHeaderTimeout = timeout
+	tr.MaxIdleConnsPerHost = pageFetchers + 1 // keep the connections of a concurrent page fetch
+	return &apiClient{base: base, user: user, pass: pass, http: &http.Client{Transport: tr, Timeout: timeout}}
+}
+
+// apiError is a failed management API request: which endpoint, what status, what the API said.
+type apiError struct {
+	Endpoint string // base and path, without query or credentials
+	Status   int    // HTTP status; 0 when no answer came
+	Code     string // the API's own error code, e.g. "not_authorized", "page_out_of_range"
+	Reason   string // what went wrong, safe to show
+	kind     error  // backends.ErrAuth, ErrNotFound, ErrUnreachable, or nil
+	cause    error  // the transport's error, when there was no answer
+}
+
+func (e *apiError) Error() string {
+	if e.Status == 0 {
+		return fmt.Sprintf("management API %s: %s", e.Endpoint, e.Reason)
+	}
+	return fmt.Sprintf("management API %s: %d %s: %s", e.Endpoint, e.Status, http.StatusText(e.Status), e.Reason)
+}
+
+func (e *apiError) Unwrap() []error {
+	var errs []error
+	for _, err := range []error{e.kind, e.cause} {
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errs
+}
+
+// get fetches base+path?query and decodes the JSON answer into out. path must already be escaped.
+func (c *apiClient) get(ctx context.Context, path string, query url.Values, out any) error {
+	endpoint := c.base + path
+	target := endpoint
+	if len(query) > 0 {
+		target += "?" + query.Encode()
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	if err != nil {
+		return fmt.Errorf("management API %s: %w", endpoint, err)
+	}
+	req.SetBasicAuth(c.user, c.pass)
+	req.Header.Set("Accept", "application/json")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return &apiError{Endpoint: endpoint, Reason: transportReason(err), kind: backends.ErrUnreachable, cause: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		return statusError(endpoint, resp)
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswer)).Decode(out); err != nil {
+		return fmt.Errorf("management API %s: cannot decode the answer: %w", endpoint, err)
+	}
+	return nil
+}
+
+// transportReason is the transport's complaint without the request URL that net/http repeats in it.
+func transportReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		err = ue.Err
+	}
+	return backends.RedactText(err.Error())
+}
+
+// statusError reads the API's {"error": ..., "reason": ...} answer to a failed request.
+func statusError(endpoint string, resp *http.Response) error {
+	var body struct{ Error, Reason string }
+	_ = json.NewDecoder(io.LimitReader(resp.Body, 4096)).Decode(&body)
+	e := &apiError{Endpoint: endpoint, Status: resp.StatusCode, Code: body.Error}
+	e.Reason = sanitize.Line(firstNonEmpty(body.Reason, body.Error, "no reason given"))
+	switch resp.StatusCode {
+	case http.StatusUnauthorized, http.StatusForbidden:
+		e.kind = backends.ErrAuth
+	case http.StatusNotFound:
+		e.kind = backends.ErrNotFound
+	}
+	return e
+}
+
+func firstNonEmpty(s ...string) string {
+	for _, v := range s {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// page is one page of a paginated listing.
+type page[T any] struct {
+	Items     []T `json:"items"`
+	PageCount int `json:"page_count"`
+}
+
+// getAll fetches every page of a paginated listing sorted by name: the first page tells how many there
+// are, then the rest are fetched concurrently. Only the named columns are asked for, to keep pages small.
+// Items created or deleted while paging may shift between pages; callers drop duplicates.
+func getAll[T any](ctx context.Context, c *apiClient, path string, columns []string, pageSize int) ([]T, error) {
+	first, err := getPage[T](ctx, c, path, columns, pageSize, 1)
+	if err != nil {
+		return nil, err
+	}
+	pages := make([][]T, max(first.PageCount, 1))
+	pages[0] = first.Items
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(pageFetchers)
+	for n := 2; n <= first.PageCount; n++ {
+		g.Go(func() error {
+			p, err := getPage[T](gctx, c, path, columns, pageSize, n)
+			var aerr *apiError
+			if errors.As(err, &aerr) && aerr.Code == "page_out_of_range" {
+				return nil // the listing shrank since the first page
+			}
+			pages[n-1] = p.Items
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	return slices.Concat(pages...), nil
+}
+
+func getPage[T any](ctx context.Context, c *apiClient, path string, columns []string, pageSize, n int) (page[T], error) {
+	q := url.Values{
+		"pagination": {"true"},
+		"page":       {strconv.Itoa(n)},
+		"page_size":  {strconv.Itoa(pageSize)},
+		"sort":       {"name"},
+		"columns":    {strings.Join(columns, ",")},
+	}
+	var p page[T]
+	err := c.get(ctx, path, q, &p)
+	return p, err
+}

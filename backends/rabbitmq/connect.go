@@ -1,0 +1,164 @@
+package rabbitmq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+)
+
+// target is everything Open needs to know about where the broker is, worked out from a Config once.
+type target struct {
+	amqpURL  string   // as given, with its password: only ever handed to the AMQP dialer
+	shownURL string   // the AMQP URL with its password hidden, for messages
+	uri      amqp.URI // parsed amqpURL
+	apiBase  string   // management API base URL, without credentials or trailing slash
+	apiUser  string
+	apiPass  string
+}
+
+// parseTarget checks the URLs of cfg and derives the management API's address and credentials.
+func parseTarget(cfg Config) (target, error) {
+	shown := backends.RedactURL(cfg.URL)
+	if _, err := url.Parse(cfg.URL); err != nil {
+		// url.Error quotes the whole URL, password included; keep only its reason.
+		return target{}, fmt.Errorf("invalid RabbitMQ URL: %s", urlReason(err))
+	}
+	uri, err := amqp.ParseURI(cfg.URL)
+	if err != nil {
+		return target{}, fmt.Errorf("invalid RabbitMQ URL %s: %s (want amqp://user:password@host:5672/vhost)",
+			shown, backends.RedactText(err.Error()))
+	}
+	t := target{amqpURL: cfg.URL, shownURL: shown, uri: uri, apiUser: uri.Username, apiPass: uri.Password}
+	if cfg.ManagementURL == "" {
+		t.apiBase = derivedManagementURL(uri)
+		return t, nil
+	}
+	api, err := url.Parse(cfg.ManagementURL)
+	if err != nil {
+		return target{}, fmt.Errorf("invalid RabbitMQ management URL: %s", urlReason(err))
+	}
+	if api.Scheme != "http" && api.Scheme != "https" || api.Host == "" {
+		return target{}, fmt.Errorf("invalid RabbitMQ management URL %s: want http://host:15672",
+			backends.RedactURL(cfg.ManagementURL))
+	}
+	if api.User != nil { // credentials in the management URL are meant for the API: they win
+		t.apiUser = api.User.Username()
+		t.apiPass, _ = api.User.Password()
+		api.User = nil
+	}
+	api.RawQuery, api.Fragment = "", ""
+	t.apiBase = strings.TrimRight(api.String(), "/")
+	return t, nil
+}
+
+// derivedManagementURL is where the management plugin listens by default on the AMQP host:
+// http on 15672, or https on 15671 when AMQP itself runs over TLS.
+func derivedManagementURL(uri amqp.URI) string {
+	if uri.Scheme == "amqps" {
+		return "https://" + net.JoinHostPort(uri.Host, "15671")
+	}
+	return "http://" + net.JoinHostPort(uri.Host, "15672")
+}
+
+func urlReason(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return "malformed"
+}
+
+// dial opens the AMQP connection. The whole of it, TCP connect and AMQP handshake, ends when ctx does:
+// amqp091-go's handshake takes no context, so the context's deadline becomes the socket's.
+func dial(ctx context.Context, t target) (*amqp.Connection, error) {
+	var sock net.Conn
+	stop := func() bool { return true }
+	cfg := amqp.Config{
+		Properties: amqp.NewConnectionProperties(),
+		Dial: func(network, addr string) (net.Conn, error) {
+			var d net.Dialer
+			c, err := d.DialContext(ctx, network, addr)
+			if err != nil {
+				return nil, err
+			}
+			if deadline, ok := ctx.Deadline(); ok {
+				_ = c.SetDeadline(deadline) // amqp091-go clears it once the handshake is done
+			}
+			sock = c
+			stop = context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
+			return c, nil
+		},
+	}
+	cfg.Properties.SetClientConnectionName("mqscope")
+	conn, err := amqp.DialConfig(t.amqpURL, cfg)
+	if !stop() && err == nil {
+		// ctx ended just as the handshake finished and has already poisoned the socket's deadline.
+		_ = conn.Close()
+		err = ctx.Err()
+	}
+	if err != nil {
+		if sock != nil {
+			_ = sock.Close()
+		}
+		return nil, connectError(ctx, t, err)
+	}
+	return conn, nil
+}
+
+// connectError turns a failed dial into the contract's ConnectError: a refused login is ErrAuth,
+// anything else means the broker could not be reached.
+func connectError(ctx context.Context, t target, err error) error {
+	var aerr *amqp.Error
+	switch {
+	case errors.As(err, &aerr) && aerr.Code == amqp.AccessRefused:
+		return backends.AuthFailed(backends.RabbitMQ, t.shownURL, errors.New(sanitize.Line(aerr.Reason)))
+	case errors.As(err, &aerr) && aerr.Code == amqp.NotAllowed:
+		// 530: the login worked but the vhost is not open to this user, or a connection limit is reached.
+		return &backends.ConnectError{
+			Kind: backends.RabbitMQ, Address: t.shownURL, Cause: backends.ErrAuth,
+			Detail: backends.RedactText(sanitize.Line(aerr.Reason)),
+			Hint:   fmt.Sprintf("check that vhost %q exists and that the user may use it", t.uri.Vhost),
+		}
+	case errors.As(err, &aerr) && aerr.Code == amqp.FrameError && !aerr.Server:
+		// Something answered, but not in AMQP: an HTTP port, a proxy, a TLS-only listener.
+		return backends.Unreachable(backends.RabbitMQ, t.shownURL,
+			fmt.Errorf("%s gave no AMQP 0-9-1 answer; is it RabbitMQ's AMQP port (usually 5672, 5671 for amqps)?", t.hostPort()))
+	case !isRefused(err) && ended(ctx):
+		return backends.Unreachable(backends.RabbitMQ, t.shownURL, errors.New(ctxReason(ctx)))
+	}
+	return backends.Unreachable(backends.RabbitMQ, t.shownURL, err)
+}
+
+func isRefused(err error) bool {
+	var op *net.OpError
+	return errors.As(err, &op) && strings.Contains(op.Err.Error(), "refused")
+}
+
+// ended reports whether ctx is over, or about to be: the socket's deadline, copied from ctx, may fire
+// a moment before ctx's own timer does.
+func ended(ctx context.Context) bool {
+	deadline, ok := ctx.Deadline()
+	return ctx.Err() != nil || ok && !time.Now().Before(deadline)
+}
+
+func ctxReason(ctx context.Context) string {
+	if !errors.Is(ctx.Err(), context.Canceled) {
+		return "no answer before the connect timeout"
+	}
+	return "cancelled while connecting"
+}
+
+// hostPort is the AMQP address of the broker, for the degraded node list.
+func (t target) hostPort() string {
+	return net.JoinHostPort(t.uri.Host, strconv.Itoa(t.uri.Port))
+}

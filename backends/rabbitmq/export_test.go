@@ -1,0 +1,8 @@
+package rabbitmq
+
+import "net/http"
+
+// WrapTransport lets tests see (and count) the management API requests a backend makes.
+func WrapTransport(b *Backend, wrap func(http.RoundTripper) http.RoundTripper) {
+	b.api.http.Transport = wrap(b.api.http.Transport)
+}

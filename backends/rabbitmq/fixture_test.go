@@ -1,0 +1,203 @@
+package rabbitmq_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// testURL is the AMQP URL of the broker the tests use, from MQSCOPE_TEST_RABBITMQ.
+func testURL(t testing.TB) string {
+	u := os.Getenv("MQSCOPE_TEST_RABBITMQ")
+	if u == "" {
+		t.Skip("SKIPPED: MQSCOPE_TEST_RABBITMQ is not set. Set it to the AMQP URL of a RabbitMQ with the " +
+			"management plugin, e.g. MQSCOPE_TEST_RABBITMQ=amqp://guest:guest@127.0.0.1:5672/ " +
+			"(./scripts/test.sh sets it)")
+	}
+	return u
+}
+
+// fixture puts data on the broker with plain amqp091-go and the management API, never through the
+// adapter under test, and removes it when the test ends.
+type fixture struct {
+	conn *amqp.Connection
+	api  string // management API base URL, with credentials
+}
+
+func newFixture(t testing.TB, amqpURL string) *fixture {
+	conn, err := amqp.Dial(amqpURL)
+	if err != nil {
+		t.Fatalf("fixture: dial %s: %v", amqpURL, err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	uri, err := amqp.ParseURI(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	api := url.URL{Scheme: "http", Host: net.JoinHostPort(uri.Host, "15672"), User: url.UserPassword(uri.Username, uri.Password)}
+	return &fixture{conn: conn, api: api.String()}
+}
+
+func (f *fixture) channel(t testing.TB) *amqp.Channel {
+	t.Helper()
+	ch, err := f.conn.Channel()
+	if err != nil {
+		t.Fatalf("fixture: open channel: %v", err)
+	}
+	return ch
+}
+
+// declare makes a durable queue with the given arguments and deletes it when the test ends.
+func (f *fixture) declare(t testing.TB, name string, args amqp.Table) {
+	t.Helper()
+	ch := f.channel(t)
+	defer ch.Close()
+	if _, err := ch.QueueDeclare(name, true, false, false, false, args); err != nil {
+		t.Fatalf("fixture: declare queue %s: %v", name, err)
+	}
+	t.Cleanup(func() { f.deleteQueues(t, []string{name}) })
+}
+
+// declareMany makes n transient queues named prefix-00000... as fast as AMQP allows (no round trip per
+// queue) and deletes them when the test ends.
+func (f *fixture) declareMany(t testing.TB, prefix string, n int) []string {
+	t.Helper()
+	names := make([]string, n)
+	for i := range names {
+		names[i] = fmt.Sprintf("%s-%05d", prefix, i)
+	}
+	t.Cleanup(func() { f.deleteQueues(t, names) })
+	ch := f.channel(t)
+	defer ch.Close()
+	for _, name := range names {
+		if _, err := ch.QueueDeclare(name, false, false, false, true, nil); err != nil {
+			t.Fatalf("fixture: declare queue %s: %v", name, err)
+		}
+	}
+	// A channel's methods run in order: once the last queue answers, all exist.
+	if _, err := ch.QueueDeclarePassive(names[n-1], false, false, false, false, nil); err != nil {
+		t.Fatalf("fixture: declare %d queues: %v", n, err)
+	}
+	return names
+}
+
+func (f *fixture) deleteQueues(t testing.TB, names []string) {
+	ch, err := f.conn.Channel()
+	if err != nil {
+		t.Errorf("fixture: cannot delete %d queues: %v", len(names), err)
+		return
+	}
+	defer ch.Close()
+	for _, name := range names {
+		if _, err := ch.QueueDelete(name, false, false, true); err != nil {
+			t.Errorf("fixture: delete queue %s: %v", name, err)
+			return
+		}
+	}
+	// basic.qos waits for its answer, which comes after the deletes are done (a channel keeps order).
+	if err := ch.Qos(1, 0, false); err != nil {
+		t.Errorf("fixture: delete %d queues: %v", len(names), err)
+	}
+}
+
+// put publishes n small persistent messages to queue name through the default exchange and waits until
+// the broker confirmed every one.
+func (f *fixture) put(t testing.TB, name string, n int) {
+	t.Helper()
+	ch := f.channel(t)
+	defer ch.Close()
+	if err := ch.Confirm(false); err != nil {
+		t.Fatalf("fixture: confirm mode: %v", err)
+	}
+	confirms := ch.NotifyPublish(make(chan amqp.Confirmation, n))
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := 0; i < n; i++ {
+		msg := amqp.Publishing{DeliveryMode: amqp.Persistent, ContentType: "application/json",
+			Body: fmt.Appendf(nil, `{"n":%d}`, i)}
+		if err := ch.PublishWithContext(ctx, "", name, true, false, msg); err != nil {
+			t.Fatalf("fixture: publish to %s: %v", name, err)
+		}
+	}
+	for i := 0; i < n; i++ {
+		select {
+		case c := <-confirms:
+			if !c.Ack {
+				t.Fatalf("fixture: broker refused message %d to %s", c.DeliveryTag, name)
+			}
+		case <-ctx.Done():
+			t.Fatalf("fixture: %d of %d publishes to %s unconfirmed", n-i, n, name)
+		}
+	}
+}
+
+// CreateDestination and Put make the fixture a backendtest.Fixture.
+func (f *fixture) CreateDestination(t *testing.T, name string, _ int) { f.declare(t, name, nil) }
+func (f *fixture) Put(t *testing.T, name string, n int)               { f.put(t, name, n) }
+
+// apiDo calls the management API (e.g. PUT /api/policies/%2F/NAME) and fails the test unless it succeeds.
+func (f *fixture) apiDo(t testing.TB, method, path string, body any) {
+	t.Helper()
+	var r io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		r = bytes.NewReader(data)
+	}
+	req, err := http.NewRequest(method, f.api+path, r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("fixture: %s %s: %v", method, path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode/100 != 2 {
+		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
+		t.Fatalf("fixture: %s %s: %s %s", method, path, resp.Status, strings.TrimSpace(string(msg)))
+	}
+}
+
+// policy applies a queue policy to the queues matching pattern in vhost "/" until the test ends.
+func (f *fixture) policy(t testing.TB, name, pattern string, definition map[string]any) {
+	t.Helper()
+	path := "/api/policies/%2F/" + url.PathEscape(name)
+	f.apiDo(t, http.MethodPut, path, map[string]any{"pattern": pattern, "definition": definition, "apply-to": "queues"})
+	t.Cleanup(func() { f.apiDo(t, http.MethodDelete, path, nil) })
+}
+
+// countingTransport counts the requests that pass through it.
+type countingTransport struct {
+	next http.RoundTripper
+	n    *atomic.Int64
+}
+
+func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.n.Add(1)
+	return c.next.RoundTrip(r)
+}
+
+func counting(n *atomic.Int64) func(http.RoundTripper) http.RoundTripper {
+	return func(next http.RoundTripper) http.RoundTripper { return countingTransport{next: next, n: n} }
+}
+
+// unique makes names that do not collide with earlier runs against the same long-lived broker.
+func unique(base string) string {
+	return fmt.Sprintf("mqscope-test-%s-%d", base, time.Now().UnixNano()%1_000_000_000_000)
+}
