@@ -141,8 +141,8 @@ func (m *Model) connectionLost(err error) tea.Cmd {
 	for _, v := range m.stack {
 		v.SetStale(true)
 	}
-	text := fmt.Sprintf("%s — retrying in %s", oneLine(err), m.conn.retryIn)
-	return tea.Batch(closing, m.setFlash(levelError, text), m.after(m.conn.retryIn, retryMsg{gen: m.conn.gen}))
+	// The header says when the next attempt is; the flash says what went wrong.
+	return tea.Batch(closing, m.setFlash(levelError, oneLine(err)), m.after(m.conn.retryIn, retryMsg{gen: m.conn.gen}))
 }
 
 func (m *Model) onRetry(msg retryMsg) tea.Cmd {
