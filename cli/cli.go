@@ -1,0 +1,155 @@
+// Package cli is the headless front end: the `mqscope` command, its global flags and one subcommand per
+// action, printing tables for people or JSON Lines for scripts. With no subcommand it hands over to the TUI.
+// It talks to brokers only through actions/ and the backends contract, and connects only through the Opener
+// the wiring gives it.
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui"
+)
+
+// Exit codes.
+const (
+	ExitOK    = 0
+	ExitError = 1 // the command ran and failed: broker unreachable, bad config file, ...
+	ExitUsage = 2 // the command line itself is wrong
+)
+
+// Deps is what the wiring hands the CLI.
+type Deps struct {
+	Open   actions.Opener         // connects to a context's broker
+	RunUI  func(ui.Options) error // opens the TUI; nil means ui.Run
+	Stdout io.Writer              // nil means os.Stdout
+	Stderr io.Writer              // nil means os.Stderr
+}
+
+// Execute runs mqscope with args (without the program name) and returns the exit code. Errors are
+// printed as one line, `mqscope: <message>`, on Stderr.
+func Execute(ctx context.Context, args []string, d Deps) int {
+	if d.RunUI == nil {
+		d.RunUI = ui.Run
+	}
+	if d.Stdout == nil {
+		d.Stdout = os.Stdout
+	}
+	if d.Stderr == nil {
+		d.Stderr = os.Stderr
+	}
+	a := &app{deps: d, output: outputTable}
+	root := a.rootCommand()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err == nil {
+		return ExitOK
+	}
+	a.warn(err.Error())
+	if isUsage(err) {
+		return ExitUsage
+	}
+	return ExitError
+}
+
+// app holds what the flags say, for the commands to read.
+type app struct {
+	deps       Deps
+	flags      config.Flags
+	configPath string
+	output     outputFormat
+}
+
+func (a *app) rootCommand() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "mqscope",
+		Short: "A terminal console for Kafka and RabbitMQ",
+		Long: "mqscope shows what a Kafka cluster or RabbitMQ broker holds, what is in it and who is behind.\n" +
+			"With no command it opens the terminal UI; the commands below do the same headless.",
+		Example: "  mqscope demo                                   # try it on an embedded cluster\n" +
+			"  mqscope --kafka localhost:9092                 # open the TUI on a Kafka cluster\n" +
+			"  mqscope --rabbitmq amqp://guest:guest@localhost:5672/ ls -o json",
+		Args: noArgs,
+		RunE: a.runTUI,
+		// Errors are printed once, as one line, by Execute; a usage dump would bury them.
+		SilenceErrors:     true,
+		SilenceUsage:      true,
+		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
+	}
+	root.SetOut(a.deps.Stdout)
+	root.SetErr(a.deps.Stderr)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
+
+	f := root.PersistentFlags()
+	f.StringVar(&a.flags.Kafka, "kafka", "", "Kafka bootstrap `BROKERS`, comma-separated host:port list")
+	f.StringVar(&a.flags.RabbitMQ, "rabbitmq", "", "RabbitMQ `AMQP_URL`, like amqp://user:password@host:5672/vhost")
+	f.StringVar(&a.flags.RabbitMQAPI, "rabbitmq-api", "", "RabbitMQ management API `URL` (default http://HOST:15672)")
+	f.StringVar(&a.flags.Context, "context", "", "use the context `NAME` from the config file (default $"+config.EnvContext+
+		" or current-context)")
+	f.StringVar(&a.configPath, "config", "", "config file `PATH` (default $"+config.EnvConfig+" or "+config.DefaultPath()+")")
+	f.BoolVar(&a.flags.ReadOnly, "read-only", false, "refuse every action that would change the broker")
+	f.VarP(&a.output, "output", "o", "output format: table or json (one JSON object per line)")
+
+	root.AddCommand(a.lsCommand(), a.groupsCommand(), a.demoCommand())
+	return root
+}
+
+// runTUI opens the terminal UI on the context the flags and config pick.
+func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
+	c, file, err := a.resolve()
+	if err != nil {
+		return err
+	}
+	return a.openUI(c, file)
+}
+
+func (a *app) openUI(c config.Context, file *config.File) error {
+	return a.deps.RunUI(ui.Options{Context: c, Contexts: withContext(file.Contexts, c), Open: a.deps.Open})
+}
+
+// withContext is the file's contexts plus c, so that :ctx can come back to an ad-hoc context.
+func withContext(contexts []config.Context, c config.Context) []config.Context {
+	for _, have := range contexts {
+		if have.Name == c.Name {
+			return contexts
+		}
+	}
+	return append([]config.Context{c}, contexts...)
+}
+
+// warn prints one line on stderr, made safe for the terminal: broker text in it is escaped and any
+// password in a URL hidden.
+func (a *app) warn(msg string) {
+	fmt.Fprintf(a.deps.Stderr, "mqscope: %s\n", sanitize.Line(backends.RedactText(msg)))
+}
+
+// usageError is a mistake on the command line; it exits 2 and points at --help.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() + " (see mqscope --help)" }
+func (e usageError) Unwrap() error { return e.err }
+
+func isUsage(err error) bool {
+	var u usageError
+	return errors.As(err, &u) || errors.Is(err, config.ErrUsage)
+}
+
+// noArgs rejects stray arguments as a usage error; the commands take flags only.
+func noArgs(cmd *cobra.Command, args []string) error {
+	if len(args) == 0 {
+		return nil
+	}
+	if cmd.HasSubCommands() {
+		return usageError{fmt.Errorf("unknown command %q", args[0])}
+	}
+	return usageError{fmt.Errorf("%s takes no arguments, got %q", cmd.CommandPath(), args[0])}
+}

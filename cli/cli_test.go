@@ -1,0 +1,313 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/ui"
+)
+
+// run executes mqscope in-process. Connections go to open; the TUI is replaced by one that records what it
+// was given. The config file defaults to none at all, so that the user's own never leaks in.
+type run struct {
+	code           int
+	stdout, stderr string
+	opened         []config.Context // what the opener was asked to connect to
+	tui            *ui.Options      // what the TUI was opened with, if it was
+}
+
+func execute(t *testing.T, open func(context.Context, config.Context) (backends.Backend, error), args ...string) run {
+	t.Helper()
+	t.Setenv(config.EnvConfig, writeConfig(t, "# no contexts\n"))
+	t.Setenv(config.EnvContext, "")
+	var r run
+	var stdout, stderr bytes.Buffer
+	r.code = Execute(context.Background(), args, Deps{
+		Open: func(ctx context.Context, c config.Context) (backends.Backend, error) {
+			r.opened = append(r.opened, c)
+			return open(ctx, c)
+		},
+		RunUI:  func(o ui.Options) error { r.tui = &o; return nil },
+		Stdout: &stdout,
+		Stderr: &stderr,
+	})
+	r.stdout, r.stderr = stdout.String(), stderr.String()
+	return r
+}
+
+// refuse is an opener for tests that must not reach a broker: it fails the way an adapter does.
+func refuse(_ context.Context, c config.Context) (backends.Backend, error) {
+	return nil, backends.Unreachable(c.Kind(), c.Address(), errors.New("connection refused"))
+}
+
+func writeConfig(t *testing.T, content string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(content), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+const twoContexts = `current-context: dev
+contexts:
+  - name: dev
+    kafka: {brokers: ["dev:9092"]}
+  - name: prod
+    rabbitmq: {url: "amqp://ops:s3cret@prod:5672/"}
+    read-only: true
+`
+
+func TestErrorsAreOneLineWithExitCodes(t *testing.T) {
+	badConfig := writeConfig(t, "contexts:\n  - name: a\n    kafak: {brokers: [\"k:1\"]}\n")
+	badType := writeConfig(t, "contexts:\n  - name: a\n    kafka: {brokers: [\"k:1\"]}\n    read-only: maybe\n")
+	missing := filepath.Join(t.TempDir(), "missing.yaml")
+	for _, tc := range []struct {
+		name string
+		args []string
+		code int
+		want string
+	}{
+		{"unknown key in config", []string{"--config", badConfig, "ls"}, ExitError,
+			badConfig + `:3:5: unknown key "kafak"`},
+		{"bad type in config", []string{"--config", badType, "ls"}, ExitError,
+			badType + `:4:16: read-only must be true or false, not "maybe"`},
+		{"missing named config", []string{"--config", missing, "groups"}, ExitError,
+			"config file " + missing + " does not exist (create it, or drop --config/MQSCOPE_CONFIG): file does not exist"},
+		{"no broker", []string{"ls"}, ExitUsage,
+			"no broker given: use --kafka host:9092 or --rabbitmq amqp://host:5672/, add a context to %CONFIG%, or try `mqscope demo` (see mqscope --help)"},
+		{"unreachable", []string{"--kafka", "k1:9092,k2:9092", "ls"}, ExitError,
+			"cannot reach kafka k1:9092,k2:9092: connection refused (check the address and that the broker is running)"},
+		{"password hidden", []string{"--rabbitmq", "amqp://u:s3cret@h:5672/", "groups"}, ExitError,
+			"cannot reach rabbitmq amqp://u:xxxxx@h:5672/: connection refused (check the address and that the broker is running)"},
+		{"unknown command", []string{"lss"}, ExitUsage, `unknown command "lss" (see mqscope --help)`},
+		{"stray argument", []string{"ls", "orders"}, ExitUsage, `mqscope ls takes no arguments, got "orders" (see mqscope --help)`},
+		{"unknown flag", []string{"ls", "--bogus"}, ExitUsage, "unknown flag: --bogus (see mqscope --help)"},
+		{"bad output", []string{"-o", "yaml", "ls"}, ExitUsage,
+			`invalid argument "yaml" for "-o, --output" flag: want table or json, not "yaml" (see mqscope --help)`},
+		{"two brokers", []string{"--kafka", "k:1", "--rabbitmq", "amqp://h/", "ls"}, ExitUsage,
+			"--kafka and --rabbitmq both given; connect to one broker at a time"},
+		{"unknown context", []string{"--config", writeConfig(t, twoContexts), "--context", "stage"}, ExitUsage,
+			`context "stage" (from --context) is not in %CONFIG%; it has dev, prod`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := execute(t, refuse, tc.args...)
+			configPath := os.Getenv(config.EnvConfig)
+			if i := indexOf(tc.args, "--config"); i >= 0 {
+				configPath = tc.args[i+1]
+			}
+			want := "mqscope: " + strings.ReplaceAll(tc.want, "%CONFIG%", configPath) + "\n"
+			if r.code != tc.code || r.stderr != want || r.stdout != "" {
+				t.Errorf("exit %d, stderr %q, stdout %q\nwant exit %d, stderr %q", r.code, r.stderr, r.stdout, tc.code, want)
+			}
+		})
+	}
+}
+
+func indexOf(list []string, s string) int {
+	for i, v := range list {
+		if v == s {
+			return i
+		}
+	}
+	return -1
+}
+
+// Whatever an adapter's error carries, stderr gets one line with no password and no raw control bytes.
+func TestErrorOutputIsSanitizedAndRedacted(t *testing.T) {
+	hostile := func(context.Context, config.Context) (backends.Backend, error) {
+		return nil, errors.New("dial amqp://u:s3cret@h/ failed\n\x1b]0;owned\x07 \u202eevil")
+	}
+	r := execute(t, hostile, "--kafka", "k:1", "ls")
+	want := "mqscope: dial amqp://u:xxxxx@h/ failed\\n\\e]0;owned\\x07 \\u202eevil\n"
+	if r.stderr != want || r.code != ExitError {
+		t.Errorf("stderr %q (exit %d), want %q", r.stderr, r.code, want)
+	}
+}
+
+// An opener that gives up with a bare deadline still yields an error that names the address.
+func TestTimeoutNamesTheAddress(t *testing.T) {
+	late := func(context.Context, config.Context) (backends.Backend, error) {
+		return nil, context.DeadlineExceeded
+	}
+	r := execute(t, late, "--kafka", "slow:9092", "groups")
+	want := "mqscope: cannot reach kafka slow:9092: no answer within 8s (check the address and that the broker is running)\n"
+	if r.stderr != want || r.code != ExitError {
+		t.Errorf("stderr %q (exit %d), want %q", r.stderr, r.code, want)
+	}
+}
+
+func TestReadOnlyReachesTheTUIAndTheOpener(t *testing.T) {
+	cfg := writeConfig(t, twoContexts)
+	for _, tc := range []struct {
+		name     string
+		args     []string
+		context  string
+		readOnly bool
+	}{
+		{"current context", []string{"--config", cfg}, "dev", false},
+		{"--read-only", []string{"--config", cfg, "--read-only"}, "dev", true},
+		{"read-only context", []string{"--config", cfg, "--context", "prod"}, "prod", true},
+		{"ad hoc", []string{"--config", cfg, "--kafka", "adhoc:9092"}, "adhoc:9092", false},
+		{"ad hoc --read-only", []string{"--config", cfg, "--kafka", "adhoc:9092", "--read-only"}, "adhoc:9092", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := execute(t, refuse, tc.args...)
+			if r.code != ExitOK || r.tui == nil {
+				t.Fatalf("TUI not opened: exit %d, %s", r.code, r.stderr)
+			}
+			c := r.tui.Context
+			if c.Name != tc.context || c.ReadOnly != tc.readOnly || r.tui.Open == nil {
+				t.Errorf("TUI opened on %q read-only=%v, want %q read-only=%v", c.Name, c.ReadOnly, tc.context, tc.readOnly)
+			}
+			if names := contextNames(r.tui.Contexts); !strings.Contains(names, tc.context) || !strings.Contains(names, "dev,prod") {
+				t.Errorf("TUI got contexts %s", names)
+			}
+
+			r = execute(t, refuse, append(tc.args, "ls")...)
+			if len(r.opened) != 1 || r.opened[0].Name != tc.context || r.opened[0].ReadOnly != tc.readOnly {
+				t.Errorf("ls opened %+v, want %q read-only=%v", r.opened, tc.context, tc.readOnly)
+			}
+		})
+	}
+}
+
+func contextNames(cs []config.Context) string {
+	var names []string
+	for _, c := range cs {
+		names = append(names, c.Name)
+	}
+	return strings.Join(names, ",")
+}
+
+func TestEnvironmentPicksContextAndFile(t *testing.T) {
+	cfg := writeConfig(t, twoContexts)
+	t.Setenv(config.EnvConfig, cfg)
+	t.Setenv(config.EnvContext, "prod")
+	var got config.Context
+	code := Execute(context.Background(), nil, Deps{
+		Open:   refuse,
+		RunUI:  func(o ui.Options) error { got = o.Context; return nil },
+		Stdout: new(bytes.Buffer), Stderr: new(bytes.Buffer),
+	})
+	if code != ExitOK || got.Name != "prod" || got.RabbitMQ.URL != "amqp://ops:s3cret@prod:5672/" {
+		t.Errorf("exit %d, context %+v", code, got)
+	}
+}
+
+func float(f float64) *float64 { return &f }
+
+var sample = []backends.Destination{
+	{Name: "orders", Kind: backends.Queue, Type: "quorum", Vhost: "/", Messages: 1234, Ready: 1200, Unacked: 34,
+		Consumers: 3, PublishRate: float(12.345), DeliverRate: float(0),
+		DeadLetter: &backends.DeadLetterConfig{Exchange: "dlx", RoutingKey: "orders.dead", DeliveryLimit: 5, FromPolicy: true}},
+	{Name: "idle", Kind: backends.Queue, Type: "classic", Vhost: "/"},
+	{Name: "amq.direct", Kind: backends.Exchange, Type: "direct", Vhost: "/", Internal: true},
+}
+
+func TestTableAlignsAndBlanksWhatDoesNotApply(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeTable(&b, sample, destinationColumns); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"VHOST  NAME        KIND      TYPE     MESSAGES  READY  UNACKED  CONSUMERS  PUBLISH/S  DELIVER/S  DEAD-LETTER                           INTERNAL\n" +
+		"/      orders      queue     quorum       1234   1200       34          3       12.3        0.0  dlx key=orders.dead limit=5 (policy)\n" +
+		"/      idle        queue     classic         0      0        0          0          -          -\n" +
+		"/      amq.direct  exchange  direct                                                                                                    yes\n"
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestKafkaTableShowsPartitionColumns(t *testing.T) {
+	var b bytes.Buffer
+	topics := []backends.Destination{
+		{Name: "orders", Kind: backends.Topic, Partitions: 12, ReplicationFactor: 3, UnderReplicated: 1, Messages: 98765},
+		{Name: "audit", Kind: backends.Topic, Partitions: 1, ReplicationFactor: 1},
+	}
+	writeTable(&b, topics, destinationColumns)
+	want := "" +
+		"NAME    KIND   PARTITIONS  RF  UNDER-REPL  OFFLINE  MESSAGES\n" +
+		"orders  topic          12   3           1        0     98765\n" +
+		"audit   topic           1   1           0        0         0\n"
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+// A name written by whoever controls the broker is escaped in the table and exact in JSON, and neither
+// output carries a raw byte a terminal would act on.
+func TestHostileNamesEscapedInTableExactInJSON(t *testing.T) {
+	name := "evil\x1b]0;owned\x07\u202e\u009b2J\n"
+	dests := []backends.Destination{{Name: name, Kind: backends.Queue, Vhost: "/"}}
+
+	var table bytes.Buffer
+	writeTable(&table, dests, destinationColumns)
+	if !strings.Contains(table.String(), `evil\e]0;owned\x07\u202e\x9b2J\n`) {
+		t.Errorf("table does not show the name escaped:\n%s", table.String())
+	}
+
+	var lines bytes.Buffer
+	writeJSONLines(&lines, dests, destinationJSON)
+	for _, out := range []string{table.String(), lines.String()} {
+		if strings.ContainsAny(strings.TrimSuffix(out, "\n"), "\x1b\x07\u202e\u009b") {
+			t.Errorf("raw control character in output %q", out)
+		}
+	}
+	var got destinationLine
+	if err := json.Unmarshal(lines.Bytes(), &got); err != nil || got.Name != name {
+		t.Errorf("JSON name = %q (%v), want %q", got.Name, err, name)
+	}
+}
+
+func TestJSONLinesHaveEveryField(t *testing.T) {
+	var b bytes.Buffer
+	if err := writeJSONLines(&b, sample, destinationJSON); err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n")
+	if len(lines) != len(sample) {
+		t.Fatalf("%d lines for %d destinations", len(lines), len(sample))
+	}
+	var first, second map[string]any
+	json.Unmarshal([]byte(lines[0]), &first)
+	json.Unmarshal([]byte(lines[1]), &second)
+	fields := "consumers dead_letter deliver_rate internal kind messages name offline partitions policy " +
+		"publish_rate ready replication_factor state type unacked under_replicated vhost"
+	if got := keys(first); got != fields {
+		t.Errorf("fields %s\nwant   %s", got, fields)
+	}
+	if first["publish_rate"] != 12.345 || first["messages"] != 1234.0 ||
+		keys(first["dead_letter"].(map[string]any)) != "delivery_limit exchange from_policy routing_key" {
+		t.Errorf("first line %s", lines[0])
+	}
+	if second["publish_rate"] != nil || second["dead_letter"] != nil {
+		t.Errorf("unknown rate or unset dead-lettering is not null: %s", lines[1])
+	}
+
+	b.Reset()
+	writeJSONLines(&b, []backends.ConsumerGroup{{Name: "g", State: "Empty"}}, groupJSON)
+	want := `{"group":"g","state":"Empty","members":0,"protocol_type":"","protocol":"","coordinator":"","topics":[]}` + "\n"
+	if b.String() != want {
+		t.Errorf("group line %s want %s", b.String(), want)
+	}
+}
+
+func keys(m map[string]any) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return strings.Join(ks, " ")
+}

@@ -1,0 +1,67 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
+)
+
+const (
+	// connectTimeout bounds connecting, so that an unreachable broker is reported within 10 s.
+	connectTimeout = 8 * time.Second
+	// requestTimeout bounds one listing once connected.
+	requestTimeout = 30 * time.Second
+)
+
+// resolve reads the config file and picks the context the flags, environment and file say.
+func (a *app) resolve() (config.Context, *config.File, error) {
+	file, err := config.Read(a.configPath)
+	if err != nil {
+		return config.Context{}, nil, err
+	}
+	c, err := file.Resolve(a.flags)
+	if errors.Is(err, config.ErrNoContext) {
+		return config.Context{}, nil, usageError{fmt.Errorf("no broker given: use --kafka host:9092 or "+
+			"--rabbitmq amqp://host:5672/, add a context to %s, or try `mqscope demo`", file.Path)}
+	}
+	return c, file, err
+}
+
+// connect opens the backend of the resolved context and reports what it cannot do.
+func (a *app) connect(ctx context.Context) (backends.Backend, error) {
+	c, _, err := a.resolve()
+	if err != nil {
+		return nil, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	b, err := a.deps.Open(ctx, c)
+	if err != nil {
+		var ce *backends.ConnectError
+		if !errors.As(err, &ce) && errors.Is(err, context.DeadlineExceeded) {
+			// The opener gave up without saying where: say it.
+			err = backends.Unreachable(c.Kind(), c.Address(), fmt.Errorf("no answer within %s", connectTimeout))
+		}
+		return nil, err
+	}
+	for _, w := range backends.WarningsOf(b) {
+		a.warn("warning: " + w)
+	}
+	return b, nil
+}
+
+// withBackend connects, runs fn with a bounded context, and closes the connection.
+func (a *app) withBackend(ctx context.Context, fn func(context.Context, backends.Backend) error) error {
+	b, err := a.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	return fn(ctx, b)
+}

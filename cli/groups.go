@@ -1,0 +1,61 @@
+package cli
+
+import (
+	"context"
+	"sort"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+)
+
+func (a *app) groupsCommand() *cobra.Command {
+	return &cobra.Command{
+		Use:   "groups",
+		Short: "List consumer groups (Kafka)",
+		Args:  noArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return a.withBackend(cmd.Context(), func(ctx context.Context, b backends.Backend) error {
+				groups, err := actions.ListGroups(ctx, b)
+				if err != nil {
+					return err
+				}
+				sort.Slice(groups, func(i, j int) bool { return groups[i].Name < groups[j].Name })
+				return render(a.deps.Stdout, a.output, groups, groupColumns, groupJSON)
+			})
+		},
+	}
+}
+
+type group = backends.ConsumerGroup
+
+var groupColumns = []column[group]{
+	{head: "GROUP", cell: func(g group) string { return g.Name }},
+	{head: "STATE", cell: func(g group) string { return g.State }},
+	{head: "MEMBERS", right: true, cell: func(g group) string { return itoa(g.Members) }},
+	{head: "PROTOCOL", cell: func(g group) string { return g.Protocol }},
+	{head: "COORDINATOR", cell: func(g group) string { return g.Coordinator }},
+	{head: "TOPICS", cell: func(g group) string { return strings.Join(g.Topics, ",") }},
+}
+
+// groupLine is one line of `groups -o json`; every field is always present.
+type groupLine struct {
+	Group        string   `json:"group"`
+	State        string   `json:"state"`
+	Members      int      `json:"members"`
+	ProtocolType string   `json:"protocol_type"`
+	Protocol     string   `json:"protocol"`
+	Coordinator  string   `json:"coordinator"`
+	Topics       []string `json:"topics"`
+}
+
+func groupJSON(g group) any {
+	topics := g.Topics
+	if topics == nil {
+		topics = []string{} // [] rather than null: a group with no topics has an empty list
+	}
+	return groupLine{Group: g.Name, State: g.State, Members: g.Members, ProtocolType: g.ProtocolType,
+		Protocol: g.Protocol, Coordinator: g.Coordinator, Topics: topics}
+}
