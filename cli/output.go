@@ -36,7 +36,7 @@ func (o *outputFormat) Set(s string) error {
 // column is one column of a table of T.
 type column[T any] struct {
 	head  string
-	right bool          // numbers align right
+	right bool           // numbers align right
 	cell  func(T) string // raw text: the table escapes it
 	// applies says whether the column means anything for a row (partitions for a topic, not a queue). A
 	// column shows when it applies to some row, and its cell is blank on the rows it does not apply to.
