@@ -1,27 +1,284 @@
 // Package kafka is the Kafka adapter, built on github.com/IBM/sarama.
+//
+// It talks to brokers one request at a time through sarama's *Broker rather than through sarama's Client:
+// the client fetches metadata for every topic on its own schedule and offers offsets one partition at a
+// time, while a console listing thousands of topics must decide exactly which requests go out. Every
+// listing here costs one cluster-wide request plus one or two per broker, never one per topic.
 package kafka
 
 import (
+	"cmp"
 	"context"
 	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+	"github.com/rcrowley/go-metrics"
 
 	"github.com/mqscope/mqscope/backends"
 )
 
-// Config says how to reach a Kafka cluster.
+func init() {
+	// sarama registers live meters for every broker connection, each ticked by a background goroutine.
+	// mqscope reads none of them.
+	metrics.UseNilMetrics = true
+}
+
+// Config says how to reach a Kafka cluster. The zero value of every field but Brokers is a sensible
+// default.
 type Config struct {
-	Brokers []string
+	Brokers []string // bootstrap host:port addresses
+	// ClientID names mqscope in the brokers' logs and quotas; empty means "mqscope".
+	ClientID string
+	// DialTimeout bounds each TCP connection attempt; zero means 5 s. Open as a whole gives up after
+	// twice this, or earlier when its context ends.
+	DialTimeout time.Duration
+	// RequestTimeout bounds each request once connected; zero means 15 s.
+	RequestTimeout time.Duration
+	// Username and Password, when Username is set, authenticate with SASL/PLAIN.
+	Username string
+	Password string
 }
 
-// Backend is a connection to one Kafka cluster.
-type Backend struct{}
+const (
+	defaultClientID       = "mqscope"
+	defaultDialTimeout    = 5 * time.Second
+	defaultRequestTimeout = 15 * time.Second
+)
 
-// Open connects to the cluster. STUB: being written.
+// protocolCeiling is the newest Kafka release whose request versions sarama may use. It is a ceiling, not
+// a requirement: on connecting, sarama asks each broker which versions it speaks (ApiVersions) and clamps
+// every request to them, so older clusters (0.10 and later) get older versions. 2.8 brings flexible
+// Metadata and ListOffsets and ListGroups with group states, all this adapter needs.
+var protocolCeiling = sarama.V2_8_0_0
+
+func (c Config) dialTimeout() time.Duration {
+	if c.DialTimeout > 0 {
+		return c.DialTimeout
+	}
+	return defaultDialTimeout
+}
+
+func (c Config) saramaConfig() (*sarama.Config, error) {
+	sc := sarama.NewConfig()
+	sc.ClientID = cmp.Or(c.ClientID, defaultClientID)
+	sc.Version = protocolCeiling
+	sc.Net.DialTimeout = c.dialTimeout()
+	timeout := c.RequestTimeout
+	if timeout <= 0 {
+		timeout = defaultRequestTimeout
+	}
+	sc.Net.ReadTimeout, sc.Net.WriteTimeout = timeout, timeout
+	if c.Username != "" {
+		sc.Net.SASL.Enable = true
+		sc.Net.SASL.Mechanism = sarama.SASLTypePlaintext
+		// v1 wraps the exchange in SaslAuthenticate requests (Kafka 1.0+), so a refusal comes back as
+		// an error code rather than a dropped connection.
+		sc.Net.SASL.Version = sarama.SASLHandshakeV1
+		sc.Net.SASL.User, sc.Net.SASL.Password = c.Username, c.Password
+	}
+	if err := sc.Validate(); err != nil {
+		return nil, fmt.Errorf("kafka settings: %w", err)
+	}
+	return sc, nil
+}
+
+// Backend is a connection to one Kafka cluster. It is safe for concurrent use.
+type Backend struct {
+	conf    *sarama.Config
+	seeds   []string
+	address string // the seeds as the user wrote them, for errors
+	apiKeys map[int16]sarama.ApiVersionsResponseKey
+	version string
+
+	mu      sync.Mutex
+	brokers map[string]*sarama.Broker // by host:port, connected on demand
+	known   []string                  // addresses of the cluster's brokers from the last metadata
+	closed  bool
+}
+
+var (
+	_ backends.Backend           = (*Backend)(nil)
+	_ backends.DestinationLister = (*Backend)(nil)
+	_ backends.GroupLister       = (*Backend)(nil)
+)
+
+// Open connects to the first bootstrap broker that answers and learns which protocol versions the cluster
+// speaks. It fails within twice cfg.DialTimeout, or when ctx ends, with a backends.ConnectError naming
+// the addresses.
 func Open(ctx context.Context, cfg Config) (*Backend, error) {
-	return nil, errors.New("kafka adapter not written yet")
+	if len(cfg.Brokers) == 0 {
+		return nil, errors.New("no Kafka brokers given (set --kafka host:port or a context's kafka.brokers)")
+	}
+	conf, err := cfg.saramaConfig()
+	if err != nil {
+		return nil, err
+	}
+	b := &Backend{
+		conf:    conf,
+		seeds:   slices.Clone(cfg.Brokers),
+		address: strings.Join(cfg.Brokers, ","),
+		brokers: make(map[string]*sarama.Broker),
+	}
+	ctx, cancel := context.WithTimeout(ctx, 2*cfg.dialTimeout())
+	defer cancel()
+	keys, err := await(ctx, b.handshake)
+	if err != nil {
+		go b.Close() // a dial may still be under way; closing waits for it
+		return nil, b.connectError(err)
+	}
+	b.apiKeys = keys
+	b.version = guessVersion(keys)
+	return b, nil
 }
 
-func (b *Backend) Identity(ctx context.Context) (backends.Identity, error) {
-	return backends.Identity{}, nil
+// handshake asks the first seed that answers for its ApiVersions. Trying seeds in order, not in
+// parallel, keeps a healthy cluster to one connection.
+func (b *Backend) handshake() (map[int16]sarama.ApiVersionsResponseKey, error) {
+	var failures []string
+	for _, addr := range b.seeds {
+		keys, err := b.apiVersions(addr)
+		if err == nil {
+			return keys, nil
+		}
+		if errors.Is(err, sarama.ErrSASLAuthenticationFailed) {
+			return nil, err
+		}
+		failures = append(failures, oneLine(err))
+	}
+	return nil, errors.New(strings.Join(failures, "; "))
 }
-func (b *Backend) Close() error { return nil }
+
+func (b *Backend) apiVersions(addr string) (map[int16]sarama.ApiVersionsResponseKey, error) {
+	br, err := b.broker(addr)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := br.ApiVersions(&sarama.ApiVersionsRequest{
+		Version: 3, ClientSoftwareName: "mqscope", ClientSoftwareVersion: "1",
+	})
+	if err == nil && resp.ErrorCode != 0 {
+		err = sarama.KError(resp.ErrorCode)
+	}
+	if err != nil {
+		return nil, atAddr(addr, err)
+	}
+	keys := make(map[int16]sarama.ApiVersionsResponseKey, len(resp.ApiKeys))
+	for _, k := range resp.ApiKeys {
+		keys[k.ApiKey] = k
+	}
+	return keys, nil
+}
+
+func (b *Backend) connectError(err error) error {
+	if errors.Is(err, sarama.ErrSASLAuthenticationFailed) {
+		return backends.AuthFailed(backends.Kafka, b.address, errors.New(oneLine(err)))
+	}
+	if errors.Is(err, context.DeadlineExceeded) {
+		err = errors.New("no answer in time")
+	}
+	return backends.Unreachable(backends.Kafka, b.address, errors.New(oneLine(err)))
+}
+
+// oneLine keeps an error's text on one line: sarama sometimes joins causes with newlines.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(err.Error()), " ")
+}
+
+// broker returns the connection to addr, connecting if it is not connected (again). sarama closes a
+// broker's connection on a network error; the next call here reconnects it.
+func (b *Backend) broker(addr string) (*sarama.Broker, error) {
+	b.mu.Lock()
+	if b.closed {
+		b.mu.Unlock()
+		return nil, errors.New("kafka backend is closed")
+	}
+	br, ok := b.brokers[addr]
+	if !ok {
+		br = sarama.NewBroker(addr)
+		b.brokers[addr] = br
+	}
+	b.mu.Unlock()
+
+	if err := br.Open(b.conf); err != nil && !errors.Is(err, sarama.ErrAlreadyConnected) {
+		return nil, atAddr(addr, err)
+	}
+	if _, err := br.Connected(); err != nil { // waits for the dial and the SASL exchange
+		return nil, atAddr(addr, err)
+	}
+	return br, nil
+}
+
+// atAddr says which broker an error came from, unless the error says so already (dial errors do).
+func atAddr(addr string, err error) error {
+	if strings.Contains(err.Error(), addr) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", addr, err)
+}
+
+// onAnyBroker runs fn on some broker of the cluster: first the brokers the last answer named, then the
+// seeds, moving on while a broker cannot be reached or fn fails on it.
+func (b *Backend) onAnyBroker(fn func(*sarama.Broker) error) error {
+	b.mu.Lock()
+	candidates := append(slices.Clone(b.known), b.seeds...)
+	b.mu.Unlock()
+	var errs []string
+	tried := make(map[string]bool, len(candidates))
+	for _, addr := range candidates {
+		if tried[addr] {
+			continue
+		}
+		tried[addr] = true
+		br, err := b.broker(addr)
+		if err == nil {
+			if err = fn(br); err == nil {
+				return nil
+			}
+			err = atAddr(addr, err)
+		}
+		errs = append(errs, oneLine(err))
+	}
+	return fmt.Errorf("no Kafka broker answered: %s", strings.Join(errs, "; "))
+}
+
+// Close releases every connection. It is safe to call more than once.
+func (b *Backend) Close() error {
+	b.mu.Lock()
+	brokers := b.brokers
+	b.brokers, b.closed = map[string]*sarama.Broker{}, true
+	b.mu.Unlock()
+	for _, br := range brokers {
+		_ = br.Close() // ErrNotConnected for brokers never used: nothing to release
+	}
+	return nil
+}
+
+// await runs fn, which blocks inside sarama where no context reaches, and gives up when ctx ends first.
+// fn then runs on until sarama's own timeouts end it, and its result is dropped.
+func await[T any](ctx context.Context, fn func() (T, error)) (T, error) {
+	if err := ctx.Err(); err != nil {
+		var zero T
+		return zero, err
+	}
+	type result struct {
+		v   T
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		v, err := fn()
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
+}

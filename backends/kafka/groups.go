@@ -1,0 +1,120 @@
+package kafka
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/IBM/sarama"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+// ListGroups lists the consumer groups, sorted by name.
+//
+// Each broker lists only the groups it coordinates, so this asks every broker, in parallel: one
+// ListGroups, then one DescribeGroups for all the groups it named. With the cluster description first,
+// that is 1 + 2 × brokers requests, however many groups there are.
+func (b *Backend) ListGroups(ctx context.Context) ([]backends.ConsumerGroup, error) {
+	groups, err := await(ctx, b.listGroups)
+	if err != nil {
+		return nil, fmt.Errorf("list Kafka consumer groups at %s: %w", b.address, err)
+	}
+	return groups, nil
+}
+
+func (b *Backend) listGroups() ([]backends.ConsumerGroup, error) {
+	c, err := b.describeCluster()
+	if err != nil {
+		return nil, err
+	}
+	perBroker := make([][]backends.ConsumerGroup, len(c.brokers))
+	var g errgroup.Group
+	for i, br := range c.brokers {
+		g.Go(func() (err error) {
+			perBroker[i], err = b.coordinatedGroups(br.addr)
+			return err
+		})
+	}
+	if err := g.Wait(); err != nil {
+		return nil, err
+	}
+	groups := slices.Concat(perBroker...)
+	slices.SortFunc(groups, func(x, y backends.ConsumerGroup) int { return strings.Compare(x.Name, y.Name) })
+	return groups, nil
+}
+
+// coordinatedGroups lists and describes the groups the broker at addr coordinates.
+func (b *Backend) coordinatedGroups(addr string) ([]backends.ConsumerGroup, error) {
+	br, err := b.broker(addr)
+	if err != nil {
+		return nil, err
+	}
+	list, err := br.ListGroups(&sarama.ListGroupsRequest{Version: 4})
+	if err == nil && list.Err != sarama.ErrNoError {
+		err = list.Err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("ListGroups to %s: %w", addr, err)
+	}
+	if len(list.Groups) == 0 {
+		return nil, nil
+	}
+	names := slices.Sorted(maps.Keys(list.Groups))
+	desc, err := br.DescribeGroups(&sarama.DescribeGroupsRequest{Version: 5, Groups: names})
+	if err != nil {
+		return nil, fmt.Errorf("DescribeGroups to %s: %w", addr, err)
+	}
+	described := make(map[string]*sarama.GroupDescription, len(desc.Groups))
+	for _, d := range desc.Groups {
+		if d.Err == sarama.ErrNoError {
+			described[d.GroupId] = d
+		}
+	}
+	groups := make([]backends.ConsumerGroup, len(names))
+	for i, name := range names {
+		// ListGroups states (v4+) stand in where DescribeGroups could not describe a group.
+		groups[i] = backends.ConsumerGroup{
+			Name: name, ProtocolType: list.Groups[name], State: list.GroupsData[name].GroupState, Coordinator: addr,
+		}
+		if d, ok := described[name]; ok {
+			describeInto(&groups[i], d)
+		}
+	}
+	return groups, nil
+}
+
+func describeInto(g *backends.ConsumerGroup, d *sarama.GroupDescription) {
+	g.State, g.Protocol, g.Members = d.State, d.Protocol, len(d.Members)
+	if d.ProtocolType != "" {
+		g.ProtocolType = d.ProtocolType
+	}
+	if g.ProtocolType == "consumer" { // other protocols (Connect's) encode members differently
+		g.Topics = memberTopics(d.Members)
+	}
+}
+
+// memberTopics are the topics a consumer group's members are assigned or subscribe to. Both ride along
+// in DescribeGroups, so they cost nothing more; a group without members shows none.
+func memberTopics(members map[string]*sarama.GroupMemberDescription) []string {
+	set := make(map[string]bool)
+	for _, m := range members {
+		if a, err := m.GetMemberAssignment(); err == nil && a != nil {
+			for t := range a.Topics {
+				set[t] = true
+			}
+		}
+		if md, err := m.GetMemberMetadata(); err == nil && md != nil {
+			for _, t := range md.Topics {
+				set[t] = true
+			}
+		}
+	}
+	if len(set) == 0 {
+		return nil
+	}
+	return slices.Sorted(maps.Keys(set))
+}
