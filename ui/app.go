@@ -118,7 +118,7 @@ func (m *Model) layout() {
 	for _, v := range m.stack {
 		v.SetSize(w, h)
 	}
-	m.input.SetWidth(max(m.c.Width-4, 1))
+	m.input.SetWidth(max(m.c.Width-6, 1)) // margin, prompt and cursor
 }
 
 // The screen: header, breadcrumbs, body, flash or input line, footer; the body sits one column in, under

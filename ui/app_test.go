@@ -142,6 +142,8 @@ func TestReconnectBackoff(t *testing.T) {
 		t.Fatal("the dead connection should be closed")
 	}
 	h.mustShow("orders-dlt", "stale", "✕ unreachable", "cannot reach kafka 127.0.0.1:1", "retry in 1s")
+	h.send(flashExpiredMsg{id: h.m.flash.id})
+	h.mustShow("cannot reach kafka 127.0.0.1:1") // the reason stays while the broker is away
 
 	for range 6 { // each retry dials through the opener, fails, and waits longer
 		h.run(h.send(h.timers[len(h.timers)-1].msg))

@@ -142,11 +142,16 @@ func (m *Model) bottomLine() string {
 		return fitLine(" "+m.input.View(), m.c.Width)
 	}
 	s := m.c.Styles
-	style := map[level]lipgloss.Style{levelInfo: s.OK, levelWarn: s.Warn, levelError: s.Error}[m.flash.level]
-	if m.flash.text == "" {
+	f := m.flash
+	if f.text == "" && m.conn.err != nil {
+		// While the broker is away, why stays on screen after the flash has gone.
+		f = flash{text: oneLine(m.conn.err), level: levelError}
+	}
+	if f.text == "" {
 		return ""
 	}
-	return fitLine(" "+style.Render(m.flash.text), m.c.Width)
+	style := map[level]lipgloss.Style{levelInfo: s.OK, levelWarn: s.Warn, levelError: s.Error}[f.level]
+	return fitLine(" "+style.Render(f.text), m.c.Width)
 }
 
 // footerLine shows the keys that matter most here, from the key map.

@@ -18,7 +18,7 @@ import (
 // gets longer than a connect.
 const (
 	connectTimeout = 10 * time.Second
-	fetchTimeout   = 15 * time.Second
+	fetchTimeout   = 30 * time.Second
 	maxBackoff     = 30 * time.Second
 )
 
