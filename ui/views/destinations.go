@@ -40,15 +40,15 @@ var destinationSpec = &listSpec[dest]{
 	detail: destinationFields,
 	columns: []column[dest]{
 		{title: "NAME", flex: true, text: func(d dest) string { return sanitize.Line(d.Name) },
-			cmp: func(a, b dest) int { return strings.Compare(a.Name, b.Name) }},
+			cmp: func(a, b *dest) int { return strings.Compare(a.Name, b.Name) }},
 		{title: "VHOST", shown: anyDest(func(d dest) bool { return d.Vhost != "" && d.Vhost != "/" }),
 			text: func(d dest) string { return sanitize.Line(d.Vhost) },
-			cmp:  func(a, b dest) int { return strings.Compare(a.Vhost, b.Vhost) }},
+			cmp:  func(a, b *dest) int { return strings.Compare(a.Vhost, b.Vhost) }},
 		{title: "KIND", shown: mixedKinds, text: func(d dest) string { return string(d.Kind) },
-			cmp: func(a, b dest) int { return strings.Compare(string(a.Kind), string(b.Kind)) }},
+			cmp: func(a, b *dest) int { return strings.Compare(string(a.Kind), string(b.Kind)) }},
 		{title: "TYPE", shown: anyDest(func(d dest) bool { return d.Type != "" }),
 			text: func(d dest) string { return sanitize.Line(d.Type) },
-			cmp:  func(a, b dest) int { return strings.Compare(a.Type, b.Type) }},
+			cmp:  func(a, b *dest) int { return strings.Compare(a.Type, b.Type) }},
 		intColumn("PARTS", hasPartitions, func(d dest) int64 { return int64(d.Partitions) }),
 		intColumn("RF", anyDest(func(d dest) bool { return d.ReplicationFactor > 0 }),
 			func(d dest) int64 { return int64(d.ReplicationFactor) }),
@@ -63,7 +63,7 @@ var destinationSpec = &listSpec[dest]{
 		rateColumn("DEL/S", func(d dest) *float64 { return d.DeliverRate }),
 		{title: "DLX", shown: anyDest(func(d dest) bool { return d.DeadLetter != nil }), text: dlxText,
 			tone: func(d dest) table.Tone { return map[bool]table.Tone{true: table.Muted}[d.DeadLetter == nil] },
-			cmp:  func(a, b dest) int { return strings.Compare(dlxText(a), dlxText(b)) }},
+			cmp:  func(a, b *dest) int { return strings.Compare(dlxText(*a), dlxText(*b)) }},
 	},
 }
 
@@ -72,7 +72,7 @@ func intColumn(title string, shown func([]dest) bool, get func(dest) int64) colu
 		title: title, align: table.Right, descFirst: true, shown: shown,
 		text: func(d dest) string { return formatInt(get(d)) },
 		tone: func(d dest) table.Tone { return zeroMuted(get(d)) },
-		cmp:  func(a, b dest) int { return cmp.Compare(get(a), get(b)) },
+		cmp:  func(a, b *dest) int { return cmp.Compare(get(*a), get(*b)) },
 	}
 }
 
@@ -94,7 +94,7 @@ func rateColumn(title string, get func(dest) *float64) column[dest] {
 			}
 			return table.Normal
 		},
-		cmp: func(a, b dest) int { return cmpRate(get(a), get(b)) },
+		cmp: func(a, b *dest) int { return cmpRate(get(*a), get(*b)) },
 	}
 }
 

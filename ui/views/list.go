@@ -12,6 +12,7 @@ import (
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/table"
@@ -28,7 +29,7 @@ type column[T any] struct {
 	shown func(items []T) bool
 	text  func(T) string // already sanitized
 	tone  func(T) table.Tone
-	cmp   func(a, b T) int
+	cmp   func(a, b *T) int
 }
 
 // listSpec is what makes a list a list of topics or a list of groups.
@@ -206,8 +207,8 @@ func (l *list[T]) chooseColumns() {
 		l.shown = append(l.shown, i)
 		w := lipgloss.Width(c.title) + 2 // room for the sort arrow
 		if !c.flex {
-			for _, it := range l.items {
-				w = max(w, lipgloss.Width(c.text(it)))
+			for i := range l.items {
+				w = max(w, textWidth(c.text(l.items[i])))
 			}
 		}
 		l.widths[i] = min(w, maxColumnWidth)
@@ -215,6 +216,16 @@ func (l *list[T]) chooseColumns() {
 	if !slices.Contains(l.shown, l.sortCol) {
 		l.sortCol, l.sortDesc = 0, false
 	}
+}
+
+// textWidth is the cells s takes on one line; ASCII, the common case, skips grapheme segmentation.
+func textWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
 }
 
 // maxColumnWidth keeps one long value from pushing the name column off the screen.
@@ -233,20 +244,23 @@ func (l *list[T]) recompute() {
 			l.visible = append(l.visible, i)
 		}
 	}
-	by := l.spec.columns[l.sortCol].cmp
-	slices.SortStableFunc(l.visible, func(a, b int) int {
-		x, y := l.items[a], l.items[b]
+	by, desc := l.spec.columns[l.sortCol].cmp, l.sortDesc
+	name, id := l.spec.name, l.spec.id
+	// Ties break by name, then ID: a total order, so rows never swap places between refreshes and the
+	// faster unstable sort is enough.
+	slices.SortFunc(l.visible, func(a, b int) int {
+		x, y := &l.items[a], &l.items[b]
 		c := 0
 		if by != nil {
 			c = by(x, y)
 		}
-		if l.sortDesc {
+		if desc {
 			c = -c
 		}
-		if c == 0 { // ties in a fixed order, so rows do not swap places between refreshes
-			c = cmp.Or(strings.Compare(l.spec.name(x), l.spec.name(y)), strings.Compare(l.spec.id(x), l.spec.id(y)))
+		if c != 0 {
+			return c
 		}
-		return c
+		return cmp.Or(strings.Compare(name(*x), name(*y)), strings.Compare(id(*x), id(*y)))
 	})
 	l.table.SetColumns(l.columns())
 	l.table.SetRows(len(l.visible), l.row)
@@ -285,7 +299,11 @@ func (l *list[T]) Status() string {
 	if !l.loaded {
 		return s.Muted.Render("loading…")
 	}
-	count := fmt.Sprintf("%s %s", formatInt(int64(len(l.items))), l.Title())
+	noun := l.Title()
+	if len(l.items) == 1 {
+		noun = strings.TrimSuffix(noun, "s")
+	}
+	count := fmt.Sprintf("%s %s", formatInt(int64(len(l.items))), noun)
 	if l.filter != "" {
 		count = fmt.Sprintf("%s of %s", formatInt(int64(len(l.visible))), count)
 	}

@@ -253,3 +253,36 @@ func TestGroupsView(t *testing.T) {
 		}
 	}
 }
+
+func manyTopics(n int) []backends.Destination {
+	ds := make([]backends.Destination, n)
+	for i := range ds {
+		ds[i] = backends.Destination{Name: fmt.Sprintf("topic-%06d", i), Kind: backends.Topic, Partitions: 1 + i%12,
+			ReplicationFactor: 3, Messages: int64(i * 37 % 100_000)}
+	}
+	return ds
+}
+
+// BenchmarkView is one frame of a 40-line screen over 100,000 destinations.
+func BenchmarkView(b *testing.B) {
+	l := NewDestinations(common.New(config.Context{}), "topics").(*list[dest])
+	l.SetSize(160, 40)
+	l.SetData(manyTopics(100_000), at)
+	l.table.SetCursor(50_000)
+	b.ReportAllocs()
+	for b.Loop() {
+		_ = l.View()
+	}
+}
+
+// BenchmarkRefresh is taking a fresh listing of 100,000 destinations: columns, filter, sort, cursor.
+func BenchmarkRefresh(b *testing.B) {
+	l := NewDestinations(common.New(config.Context{}), "topics").(*list[dest])
+	l.SetSize(160, 40)
+	data := manyTopics(100_000)
+	l.resort(8, true) // by messages
+	b.ReportAllocs()
+	for b.Loop() {
+		l.SetData(data, at)
+	}
+}
