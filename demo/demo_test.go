@@ -5,9 +5,11 @@ import (
 	"encoding/binary"
 	"fmt"
 	"net"
+	"os"
 	"reflect"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -35,6 +37,35 @@ func start(t testing.TB, opts Options) *Cluster {
 	return c
 }
 
+// still is one Still demo shared by the tests that only look at it: none of them writes, commits or
+// joins a group, so they cannot disturb each other.
+var still struct {
+	once    sync.Once
+	cluster *Cluster
+	err     error
+}
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if still.cluster != nil {
+		still.cluster.Close()
+	}
+	os.Exit(code)
+}
+
+func stillDemo(t testing.TB) *Cluster {
+	t.Helper()
+	still.once.Do(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		still.cluster, still.err = Start(ctx, Options{Still: true})
+	})
+	if still.err != nil {
+		t.Fatal(still.err)
+	}
+	return still.cluster
+}
+
 func openAdapter(t testing.TB, c *Cluster) *kafka.Backend {
 	t.Helper()
 	b, err := kafka.Open(testCtx(t), kafka.Config{Brokers: c.Bootstrap()})
@@ -47,7 +78,7 @@ func openAdapter(t testing.TB, c *Cluster) *kafka.Backend {
 
 // The adapter reports exactly what the demo says it seeded.
 func TestSeededTopicsAndGroupsAsTheAdapterSeesThem(t *testing.T) {
-	c := start(t, Options{Still: true})
+	c := stillDemo(t)
 	s := c.Seeded()
 	if !reflect.DeepEqual(s, Expected(Options{})) {
 		t.Error("Seeded differs from Expected: seeding is not deterministic")
@@ -100,7 +131,7 @@ func TestSeededTopicsAndGroupsAsTheAdapterSeesThem(t *testing.T) {
 // The committed offsets on the cluster are the seeded ones, and billing-service lags on some partitions
 // and not on others.
 func TestBillingServiceLagsOnSomePartitions(t *testing.T) {
-	c := start(t, Options{Still: true})
+	c := stillDemo(t)
 	s := c.Seeded()
 	adm := kadm.NewClient(newClient(t, c))
 	for _, g := range s.Groups {
@@ -173,7 +204,7 @@ func headerValue(r *kgo.Record, key string) []byte {
 // Every dead letter carries Spring's headers, encoded as Spring encodes them, pointing at the very
 // record of orders it came from.
 func TestDeadLettersPointAtTheirOriginals(t *testing.T) {
-	c := start(t, Options{Still: true})
+	c := stillDemo(t)
 	type at struct {
 		partition int32
 		offset    int64
@@ -215,7 +246,7 @@ func TestDeadLettersPointAtTheirOriginals(t *testing.T) {
 // The demo carries what a viewer must cope with: bodies that are not text, and text that attacks the
 // terminal.
 func TestBinaryAndHostileRecords(t *testing.T) {
-	c := start(t, Options{Still: true})
+	c := stillDemo(t)
 	for _, r := range readAll(t, c, Telemetry) {
 		if utf8.Valid(r.Value) {
 			t.Fatalf("telemetry record %d/%d is valid UTF-8: %q", r.Partition, r.Offset, r.Value)
