@@ -202,9 +202,10 @@ func (b *Backend) broker(addr string) (*sarama.Broker, error) {
 		br = sarama.NewBroker(addr)
 		b.brokers[addr] = br
 	}
+	// Open only starts the dial; starting it under b.mu means a concurrent Close sees it and waits.
+	err := br.Open(b.conf)
 	b.mu.Unlock()
-
-	if err := br.Open(b.conf); err != nil && !errors.Is(err, sarama.ErrAlreadyConnected) {
+	if err != nil && !errors.Is(err, sarama.ErrAlreadyConnected) {
 		return nil, atAddr(addr, err)
 	}
 	if _, err := br.Connected(); err != nil { // waits for the dial and the SASL exchange
