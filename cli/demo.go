@@ -57,5 +57,8 @@ func (a *app) demoCommand() *cobra.Command {
 	f := cmd.Flags()
 	f.BoolVar(&serve, "serve", false, "serve without the TUI: print `ready host:port,...` and wait for Ctrl-C")
 	f.IntVar(&opts.Port, "port", 0, "first broker's `PORT`; the others take the next two (default: free ports)")
+	f.BoolVar(&opts.Still, "still", false, "no trickle of new orders: the data stays exactly as seeded")
+	f.IntVar(&opts.ExtraTopics, "topics", 0, "add `N` empty topics load-00000, ... (for listing benchmarks)")
+	f.IntVar(&opts.ExtraPartitions, "topic-partitions", 0, "partitions of each added topic (default 4)")
 	return cmd
 }

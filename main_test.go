@@ -1,0 +1,454 @@
+package main
+
+// These tests run the mqscope command in-process with the real opener, against real brokers: the
+// embedded demo cluster, a kfake cluster seeded here, and the RabbitMQ server named by
+// MQSCOPE_TEST_RABBITMQ.
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/cli"
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/ui"
+)
+
+// TestMain lets the test binary stand in for mqscope itself, for tests that need a real process (signals).
+func TestMain(m *testing.M) {
+	if os.Getenv("MQSCOPE_TEST_RUN_MAIN") == "1" {
+		main()
+		return
+	}
+	os.Exit(m.Run())
+}
+
+type result struct {
+	code           int
+	stdout, stderr string
+}
+
+// mqscope runs the command with args, with an empty config file so that the user's own stays out.
+func mqscope(t *testing.T, args ...string) result {
+	t.Helper()
+	empty := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(empty, nil, 0o600)
+	var stdout, stderr bytes.Buffer
+	code := cli.Execute(context.Background(), append([]string{"--config", empty}, args...), cli.Deps{
+		Open:   open,
+		RunUI:  func(ui.Options) error { return errors.New("the TUI must not open in this test") },
+		Stdout: &stdout, Stderr: &stderr,
+	})
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// jsonLines decodes `-o json` output.
+func jsonLines(t *testing.T, out string) []map[string]any {
+	t.Helper()
+	var rows []map[string]any
+	for _, line := range strings.Split(strings.TrimSuffix(out, "\n"), "\n") {
+		if line == "" {
+			continue
+		}
+		var row map[string]any
+		if err := json.Unmarshal([]byte(line), &row); err != nil {
+			t.Fatalf("not a JSON line: %q: %v", line, err)
+		}
+		rows = append(rows, row)
+	}
+	return rows
+}
+
+func byName(rows []map[string]any, key string) map[string]map[string]any {
+	m := map[string]map[string]any{}
+	for _, r := range rows {
+		m[r[key].(string)] = r
+	}
+	return m
+}
+
+// oneLine asserts a failed run printed exactly one `mqscope: ` line on stderr and nothing on stdout.
+func oneLine(t *testing.T, r result, code int) string {
+	t.Helper()
+	if r.code != code || r.stdout != "" || !strings.HasPrefix(r.stderr, "mqscope: ") ||
+		strings.Count(r.stderr, "\n") != 1 || !strings.HasSuffix(r.stderr, "\n") {
+		t.Fatalf("want one error line and exit %d, got exit %d, stdout %q, stderr %q", code, r.code, r.stdout, r.stderr)
+	}
+	return strings.TrimSuffix(r.stderr, "\n")
+}
+
+// startDemo runs the demo cluster, still, for one test.
+func startDemo(t *testing.T) (*demo.Cluster, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	c, err := demo.Start(ctx, demo.Options{Still: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	return c, strings.Join(c.Bootstrap(), ",")
+}
+
+// ls and groups give exactly the numbers the demo seeded, in JSON and in the table.
+func TestListingsMatchTheDemo(t *testing.T) {
+	t.Parallel()
+	cluster, brokers := startDemo(t)
+	seeded := cluster.Seeded()
+
+	r := mqscope(t, "--kafka", brokers, "ls", "-o", "json")
+	topics := byName(jsonLines(t, r.stdout), "name")
+	plain := 0
+	for _, want := range seeded.Topics {
+		got, listed := topics[want.Name]
+		if want.Internal {
+			if listed {
+				t.Errorf("internal topic %s listed without --all", want.Name)
+			}
+			continue
+		}
+		plain++
+		if !listed || got["kind"] != "topic" || got["internal"] != false ||
+			got["partitions"] != float64(len(want.Ends)) || got["messages"] != float64(want.Messages()) {
+			t.Errorf("%s: got %v, want %d partitions and %d messages", want.Name, got, len(want.Ends), want.Messages())
+		}
+	}
+	if r.code != 0 || len(topics) != plain {
+		t.Errorf("ls -o json: exit %d, %d topics, want %d: %s", r.code, len(topics), plain, r.stderr)
+	}
+
+	all := byName(jsonLines(t, mqscope(t, "--kafka", brokers, "ls", "--all", "-o", "json").stdout), "name")
+	if all[demo.InternalTopic]["internal"] != true || len(all) != len(seeded.Topics) {
+		t.Errorf("ls --all lists %d topics (want %d), internal topic as %v", len(all), len(seeded.Topics), all[demo.InternalTopic])
+	}
+
+	// The table: NAME KIND PARTITIONS RF UNDER-REPL OFFLINE MESSAGES.
+	rows := tableRows(t, mqscope(t, "--kafka", brokers, "ls"), "NAME", "KIND", "PARTITIONS", "RF", "UNDER-REPL", "OFFLINE", "MESSAGES")
+	for _, want := range seeded.Topics {
+		if row, ok := rows[want.Name]; !want.Internal && (!ok || row[2] != fmt.Sprint(len(want.Ends)) ||
+			row[6] != fmt.Sprint(want.Messages())) {
+			t.Errorf("table row for %s: %q", want.Name, row)
+		}
+	}
+
+	r = mqscope(t, "--kafka", brokers, "groups", "-o", "json")
+	groups := byName(jsonLines(t, r.stdout), "group")
+	for _, want := range seeded.Groups {
+		got := groups[want.Name]
+		if got["state"] != want.State || got["members"] != float64(want.Members) {
+			t.Errorf("group %s: got %v, want %s with %d members", want.Name, got, want.State, want.Members)
+		}
+	}
+	if r.code != 0 || len(groups) != len(seeded.Groups) {
+		t.Errorf("groups -o json: exit %d, %d groups, want %d: %s", r.code, len(groups), len(seeded.Groups), r.stderr)
+	}
+	rows = tableRows(t, mqscope(t, "--kafka", brokers, "groups"), "GROUP", "STATE", "MEMBERS", "PROTOCOL", "COORDINATOR", "TOPICS")
+	for _, want := range seeded.Groups {
+		if row := rows[want.Name]; len(row) < 3 || row[1] != want.State || row[2] != fmt.Sprint(want.Members) {
+			t.Errorf("table row for group %s: %q", want.Name, row)
+		}
+	}
+}
+
+// tableRows checks a table's header and returns its rows split into fields, by their first field.
+func tableRows(t *testing.T, r result, header ...string) map[string][]string {
+	t.Helper()
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if r.code != 0 || strings.Join(strings.Fields(lines[0]), " ") != strings.Join(header, " ") {
+		t.Fatalf("exit %d, table:\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	rows := map[string][]string{}
+	for _, line := range lines[1:] {
+		f := strings.Fields(line)
+		rows[f[0]] = f
+	}
+	return rows
+}
+
+// `mqscope demo --serve` prints exactly one line, serves, and exits 0 on SIGINT or SIGTERM. It runs as a
+// real process: the test binary stands in for mqscope.
+func TestDemoServeUntilSignalled(t *testing.T) {
+	t.Parallel()
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		t.Run(sig.String(), func(t *testing.T) {
+			t.Parallel()
+			serveUntil(t, sig)
+		})
+	}
+}
+
+func serveUntil(t *testing.T, sig os.Signal) {
+	cmd := exec.Command(os.Args[0], "demo", "--serve", "--still")
+	cmd.Env = append(os.Environ(), "MQSCOPE_TEST_RUN_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stdout := bufio.NewReader(out)
+	line, err := stdout.ReadString('\n')
+	addrs, ready := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "ready ")
+	if err != nil || !ready || len(strings.Split(addrs, ",")) != demo.Brokers {
+		cmd.Process.Kill()
+		t.Fatalf("first line %q (%v), want ready and %d host:port; stderr %s", line, err, demo.Brokers, stderr.String())
+	}
+
+	groups := jsonLines(t, mqscope(t, "--kafka", addrs, "groups", "-o", "json").stdout)
+	if len(groups) != len(demo.Expected(demo.Options{}).Groups) {
+		t.Errorf("the served demo has %d groups: %v", len(groups), groups)
+	}
+
+	cmd.Process.Signal(sig)
+	rest, _ := io.ReadAll(stdout)
+	if err := cmd.Wait(); err != nil || len(rest) != 0 || stderr.Len() != 0 {
+		t.Errorf("after %v: %v, more stdout %q, stderr %q", sig, err, rest, stderr.String())
+	}
+}
+
+func closedPort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	return addr
+}
+
+func TestUnreachableBrokerIsOneLineNamingTheAddress(t *testing.T) {
+	t.Parallel()
+	addr := closedPort(t)
+	msg := oneLine(t, mqscope(t, "--kafka", addr, "ls"), cli.ExitError)
+	if !strings.HasPrefix(msg, "mqscope: cannot reach kafka "+addr+":") {
+		t.Errorf("kafka: %s", msg)
+	}
+	msg = oneLine(t, mqscope(t, "--rabbitmq", "amqp://ops:s3cret@"+addr+"/", "groups"), cli.ExitError)
+	if !strings.HasPrefix(msg, "mqscope: cannot reach rabbitmq amqp://ops:xxxxx@"+addr+"/") || strings.Contains(msg, "s3cret") {
+		t.Errorf("rabbitmq: %s", msg)
+	}
+}
+
+// A broker that accepts connections and never answers is given up on when the context ends, with an
+// error that says where, whatever the adapter's own timeouts are.
+func TestOpenGivesUpWhenTheContextEnds(t *testing.T) {
+	t.Parallel()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { l.Close() })
+	go func() {
+		var held []net.Conn // accepted and never answered
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				for _, c := range held {
+					c.Close()
+				}
+				return
+			}
+			held = append(held, c)
+		}
+	}()
+	for _, c := range []config.Context{
+		{Name: "k", Kafka: &config.KafkaConfig{Brokers: []string{l.Addr().String()}}},
+		{Name: "r", RabbitMQ: &config.RabbitMQConfig{URL: "amqp://u:s3cret@" + l.Addr().String() + "/"}},
+	} {
+		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
+		b, err := open(ctx, c)
+		cancel()
+		var ce *backends.ConnectError
+		if b != nil || !errors.As(err, &ce) || !strings.Contains(err.Error(), l.Addr().String()) ||
+			strings.Contains(err.Error(), "s3cret") {
+			t.Errorf("%s: got %v, %v; want a ConnectError naming %s", c.Kind(), b, err, l.Addr())
+		}
+	}
+}
+
+// kafkaCluster is a one-broker kfake cluster with a topic of 2 partitions and 5 records, and a consumer
+// group whose name is hostile terminal text, committed at offset 1 on both partitions.
+func kafkaCluster(t *testing.T, group string) string {
+	t.Helper()
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "payments"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Close)
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := range 5 {
+		if err := cl.ProduceSync(ctx, &kgo.Record{Topic: "payments", Value: fmt.Appendf(nil, "%d", i)}).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var offsets kadm.Offsets
+	for p := range int32(2) {
+		offsets.Add(kadm.Offset{Topic: "payments", Partition: p, At: 1, LeaderEpoch: -1})
+	}
+	if err := kadm.NewClient(cl).CommitAllOffsets(ctx, group, offsets); err != nil {
+		t.Fatal(err)
+	}
+	return strings.Join(c.ListenAddrs(), ",")
+}
+
+func TestKafkaListingsEscapeHostileNamesInTablesOnly(t *testing.T) {
+	t.Parallel()
+	group := "evil\x1b]0;owned\x07\u202e"
+	brokers := kafkaCluster(t, group)
+
+	r := mqscope(t, "--kafka", brokers, "ls", "-o", "json")
+	topic := byName(jsonLines(t, r.stdout), "name")["payments"]
+	if r.code != 0 || topic["partitions"] != 2.0 || topic["messages"] != 5.0 || topic["kind"] != "topic" {
+		t.Errorf("ls -o json: exit %d %s %s", r.code, r.stdout, r.stderr)
+	}
+
+	r = mqscope(t, "--kafka", brokers, "groups", "-o", "json")
+	g, ok := byName(jsonLines(t, r.stdout), "group")[group]
+	if r.code != 0 || !ok || g["members"] != 0.0 || g["state"] != "Empty" {
+		t.Errorf("groups -o json: exit %d %q %s", r.code, r.stdout, r.stderr)
+	}
+
+	r = mqscope(t, "--kafka", brokers, "groups")
+	if r.code != 0 || !strings.Contains(r.stdout, `evil\e]0;owned\x07\u202e  Empty`) {
+		t.Errorf("groups table does not show the name escaped:\n%s%s", r.stdout, r.stderr)
+	}
+	for _, out := range []string{r.stdout, mqscope(t, "--kafka", brokers, "groups", "-o", "json").stdout} {
+		if strings.ContainsAny(out, "\x1b\x07\u202e") {
+			t.Errorf("raw control character reached the output: %q", out)
+		}
+	}
+}
+
+func rabbitURL(t *testing.T) string {
+	url := os.Getenv("MQSCOPE_TEST_RABBITMQ")
+	if url == "" {
+		t.Skip("MQSCOPE_TEST_RABBITMQ is not set; ./scripts/test.sh sets it to the local RabbitMQ")
+	}
+	return url
+}
+
+// queueWith declares a uniquely named queue holding n messages and deletes it after the test.
+func queueWith(t *testing.T, url, name string, n int, args amqp.Table) {
+	t.Helper()
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(name, false, false, false, false, args); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { ch.QueueDelete(name, false, false, false) })
+	if err := ch.Confirm(false); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i := range n {
+		conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", name, true, false,
+			amqp.Publishing{Body: fmt.Appendf(nil, "message %d", i)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := conf.WaitContext(ctx); !ok || err != nil {
+			t.Fatalf("publish %d not confirmed: %v", i, err)
+		}
+	}
+}
+
+func TestLsShowsARabbitMQQueueWithItsMessages(t *testing.T) {
+	t.Parallel()
+	url := rabbitURL(t)
+	id := time.Now().UnixNano()
+	name := fmt.Sprintf("mqscope-cli-%d-\x1b[31mred\u202e", id)
+	dlx := fmt.Sprintf("mqscope-cli-dlx-%d", id)
+	queueWith(t, url, name, 7, amqp.Table{"x-dead-letter-exchange": dlx})
+
+	// The management API's figures lag the broker by a few seconds: wait for them.
+	var q map[string]any
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		r := mqscope(t, "--rabbitmq", url, "ls", "-o", "json")
+		if r.code != 0 {
+			t.Fatalf("ls -o json: exit %d: %s", r.code, r.stderr)
+		}
+		if q = byName(jsonLines(t, r.stdout), "name")[name]; q != nil && q["messages"] == 7.0 {
+			break
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if q == nil || q["messages"] != 7.0 || q["ready"] != 7.0 || q["unacked"] != 0.0 || q["consumers"] != 0.0 ||
+		q["kind"] != "queue" || q["type"] != "classic" || q["vhost"] != "/" {
+		t.Fatalf("queue in ls -o json = %v", q)
+	}
+	if dl, _ := q["dead_letter"].(map[string]any); dl["exchange"] != dlx || dl["from_policy"] != false {
+		t.Errorf("dead_letter = %v, want exchange %s", q["dead_letter"], dlx)
+	}
+
+	r := mqscope(t, "--rabbitmq", url, "ls")
+	row := fmt.Sprintf(`mqscope-cli-%d-\e[31mred\u202e`, id)
+	if r.code != 0 || !strings.Contains(r.stdout, row) || strings.ContainsAny(r.stdout, "\x1b\u202e") {
+		t.Fatalf("ls table does not show the queue escaped:\n%s", r.stdout)
+	}
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.Contains(line, row) {
+			if f := strings.Fields(line); f[1] != row || f[2] != "queue" || f[3] != "classic" || f[4] != "7" || f[5] != "7" {
+				t.Errorf("table row %q", line)
+			}
+		}
+	}
+}
+
+// RabbitMQ has no consumer groups: groups prints, as its one line, what actions says about a backend
+// without the capability, and fails.
+func TestGroupsOnRabbitMQSaysItHasNone(t *testing.T) {
+	t.Parallel()
+	url := rabbitURL(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := open(ctx, config.Context{Name: "r", RabbitMQ: &config.RabbitMQConfig{URL: url}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	_, want := actions.ListGroups(ctx, b)
+	if !errors.Is(want, backends.ErrNotSupported) {
+		t.Fatalf("actions.ListGroups on RabbitMQ = %v, want ErrNotSupported", want)
+	}
+	if msg := oneLine(t, mqscope(t, "--rabbitmq", url, "groups"), cli.ExitError); msg != "mqscope: "+want.Error() {
+		t.Errorf("got  %s\nwant mqscope: %s", msg, want)
+	}
+}
