@@ -42,7 +42,7 @@ var releases = []struct {
 	{"0.10", 18, 0},   // ApiVersions itself
 }
 
-// guessVersion names the oldest release that supports every request version the broker advertises.
+// guessVersion names the newest release whose raised request versions the broker advertises, as "X.Y+".
 func guessVersion(keys map[int16]sarama.ApiVersionsResponseKey) string {
 	for _, r := range releases {
 		if k, ok := keys[r.key]; ok && k.MaxVersion >= r.version {
