@@ -157,11 +157,12 @@ func (m *Model) bottomLine() string {
 // footerLine shows the keys that matter most here, from the key map.
 func (m *Model) footerLine() string {
 	k := m.c.Keys
-	bindings := append([]key.Binding{}, m.top().Keys()...)
+	// ? first: on a narrow screen the line is cut at the right, and help is the key that shows the rest.
+	bindings := append([]key.Binding{k.Help}, m.top().Keys()...)
 	if len(m.stack) > 1 || m.top().Filter() != "" {
 		bindings = append(bindings, k.Back)
 	}
-	bindings = append(bindings, k.Filter, k.Command, k.Help, k.Quit)
+	bindings = append(bindings, k.Filter, k.Command, k.Quit)
 	h := help.New()
 	h.Styles = m.c.Styles.Help
 	h.SetWidth(max(m.c.Width-1, 1))
