@@ -64,6 +64,7 @@ type Destination struct {
 	Consumers   int
 	PublishRate *float64 // messages per second
 	DeliverRate *float64 // messages per second
+	AckRate     *float64 // messages per second (RabbitMQ)
 
 	DeadLetter *DeadLetterConfig // RabbitMQ: where rejected or expired messages go
 	Policy     string            // RabbitMQ: the name of the policy applied, if any

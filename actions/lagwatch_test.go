@@ -1,0 +1,86 @@
+package actions
+
+import (
+	"testing"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+func snapshot(sec float64, groups ...backends.GroupLag) backends.LagSnapshot {
+	return backends.LagSnapshot{At: at(sec), Groups: groups}
+}
+
+func group(name string, members int, parts ...backends.PartitionLag) backends.GroupLag {
+	g := backends.GroupLag{Group: name, State: "Stable", Partitions: parts}
+	if members == 0 {
+		g.State = "Empty"
+	}
+	for i := 0; i < members; i++ {
+		g.Members = append(g.Members, backends.GroupMember{ID: "m"})
+	}
+	return g
+}
+
+func part(topic string, p int32, committed, end int64) backends.PartitionLag {
+	lag := end - committed
+	if committed < 0 {
+		lag = end
+	}
+	return backends.PartitionLag{Topic: topic, Partition: p, Committed: committed, End: end, Lag: lag}
+}
+
+func TestLagTrackerSecondsAndVerdicts(t *testing.T) {
+	tr := NewLagTracker()
+	var r LagReport
+	// The log grows 100 messages a second. "fast" keeps up a few behind; "stuck" commits 50 every time;
+	// "gone" has no members and sits at 10.
+	behind := []int64{20, 10, 30, 5, 15}
+	for i := 0; i < 5; i++ {
+		end := int64(100 * (i + 1))
+		r = tr.Observe(snapshot(float64(i),
+			group("fast", 1, part("orders", 0, end-behind[i], end)),
+			group("stuck", 1, part("orders", 0, 50, end)),
+			group("gone", 0, part("orders", 0, 10, end)),
+		))
+		if i == 0 {
+			if s := r.Groups[0].LagSeconds; s != nil {
+				t.Fatalf("lag seconds known after one snapshot: %v", *s)
+			}
+		}
+	}
+	byName := map[string]GroupReport{}
+	for _, g := range r.Groups {
+		byName[g.Group] = g
+	}
+	fast := byName["fast"]
+	if fast.Status != StatusOK || fast.LagSeconds == nil || *fast.LagSeconds < 0.149 || *fast.LagSeconds > 0.151 {
+		t.Errorf("fast: status %s, seconds %v; want OK and 0.15 s", fast.Status, fast.LagSeconds)
+	}
+	if got := byName["stuck"].Status; got != StatusErr || byName["stuck"].Partitions[0].Status != StatusStall {
+		t.Errorf("stuck: group %s, partition %s; want ERR and STALL", got, byName["stuck"].Partitions[0].Status)
+	}
+	if p := byName["gone"].Partitions[0]; p.Status != StatusStop || p.LagSeconds == nil || *p.LagSeconds < 4 {
+		t.Errorf("gone: %s, %v s; want STOP and ≥ 4 s behind", p.Status, p.LagSeconds)
+	}
+	if h := fast.History; len(h) != 5 || h[4] != 15 {
+		t.Errorf("fast history = %v", h)
+	}
+}
+
+func TestLagTrackerForgetsWhatIsGone(t *testing.T) {
+	tr := NewLagTracker()
+	tr.Observe(snapshot(0, group("a", 1, part("t", 0, 1, 5), part("t", 1, 1, 5))))
+	tr.Observe(snapshot(1, group("b", 1, part("u", 0, 1, 5))))
+	if len(tr.clocks) != 1 || len(tr.commits) != 1 || len(tr.history) != 1 {
+		t.Errorf("state after the watched set changed: %d clocks, %d windows, %d histories; want 1 each",
+			len(tr.clocks), len(tr.commits), len(tr.history))
+	}
+}
+
+func TestLagTrackerNothingCommitted(t *testing.T) {
+	tr := NewLagTracker()
+	r := tr.Observe(snapshot(0, group("new", 0, part("t", 0, -1, 30))))
+	if p := r.Groups[0].Partitions[0]; p.Status != StatusOK || p.Lag != 30 {
+		t.Errorf("uncommitted partition: %+v", p)
+	}
+}

@@ -1,0 +1,84 @@
+package backends
+
+import (
+	"context"
+	"time"
+)
+
+// LagReader reads where consumer groups stand against the log end, in one batched snapshot: its cost grows
+// with brokers and groups, never with partitions.
+type LagReader interface {
+	// LagSnapshot covers the named groups, or every group when groups is empty.
+	LagSnapshot(ctx context.Context, groups []string) (LagSnapshot, error)
+}
+
+// LagSnapshot is every asked group's position at one moment.
+type LagSnapshot struct {
+	At       time.Time
+	Groups   []GroupLag // sorted by group name
+	Requests int        // broker requests the snapshot took, for benchmarks and the lag view
+}
+
+// GroupLag is one group's committed offsets against the log ends of the partitions it committed on or
+// is assigned.
+type GroupLag struct {
+	Group      string
+	State      string
+	Members    []GroupMember
+	Partitions []PartitionLag // sorted by topic, then partition
+}
+
+// GroupMember is one consumer in a group and what it was assigned.
+type GroupMember struct {
+	ID       string
+	ClientID string
+	Host     string
+	Assigned []TopicPartition
+}
+
+// TopicPartition names one partition of a topic.
+type TopicPartition struct {
+	Topic     string
+	Partition int32
+}
+
+// PartitionLag is one partition's position for a group.
+type PartitionLag struct {
+	Topic     string
+	Partition int32
+	Committed int64  // -1 when the group has committed nothing here
+	Start     int64  // log start offset
+	End       int64  // log end offset (high watermark)
+	Lag       int64  // End − Committed, never negative; End − Start when nothing is committed
+	Member    string // client id of the member assigned to it; empty when unassigned
+}
+
+// OffsetResetter moves an inactive group's committed offsets (Kafka). Planning, clamping and the
+// "only Empty or Dead groups" rule live in actions; the adapter looks up offsets and commits.
+type OffsetResetter interface {
+	// PartitionBounds returns the log start and end of the topic's partitions (all of them when parts is
+	// empty), sorted by partition.
+	PartitionBounds(ctx context.Context, topic string, parts []int32) ([]PartitionBounds, error)
+	// OffsetsForTime returns, per partition, the first offset whose timestamp is at or after t, or the log
+	// end where no record is that new.
+	OffsetsForTime(ctx context.Context, topic string, parts []int32, t time.Time) (map[int32]int64, error)
+	// CommitOffsets commits offsets for group. The broker itself refuses while the group has members.
+	CommitOffsets(ctx context.Context, group string, offsets map[TopicPartition]int64) error
+}
+
+// PartitionBounds is the range of offsets a partition holds.
+type PartitionBounds struct {
+	Partition int32
+	Start     int64
+	End       int64
+}
+
+// Purger removes every ready message from a queue (RabbitMQ) and says how many it removed.
+type Purger interface {
+	Purge(ctx context.Context, queue string) (int64, error)
+}
+
+// Truncator deletes a topic's records before the given offset of each partition (Kafka DeleteRecords).
+type Truncator interface {
+	Truncate(ctx context.Context, topic string, before map[int32]int64) error
+}
