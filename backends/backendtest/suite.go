@@ -18,7 +18,8 @@ import (
 type Fixture interface {
 	// CreateDestination makes an empty topic or queue. partitions is ignored where it means nothing.
 	CreateDestination(t *testing.T, name string, partitions int)
-	// Put writes n small messages to the destination, spread over its partitions.
+	// Put writes n small messages to the destination, spread over its partitions, with the bodies
+	// "message 0" … "message n-1" written in that order.
 	Put(t *testing.T, name string, n int)
 }
 
@@ -55,6 +56,7 @@ func Run(t *testing.T, h Harness) {
 	t.Run("InternalHidden", func(t *testing.T) { testInternalHidden(t, h) })
 	t.Run("Groups", func(t *testing.T) { testGroups(t, h) })
 	t.Run("Unreachable", func(t *testing.T) { testUnreachable(t, h) })
+	t.Run("Peek", func(t *testing.T) { testPeek(t, h) })
 }
 
 func ctx(t *testing.T) context.Context {

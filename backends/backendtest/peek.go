@@ -1,0 +1,75 @@
+package backendtest
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"testing"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+// testPeek holds the first promise for reads: a peek returns what is there, a second peek returns the
+// same in the same order, and the destination still holds every message afterwards.
+func testPeek(t *testing.T, h Harness) {
+	b := h.Open(t)
+	p, ok := b.(backends.Peeker)
+	if !ok {
+		t.Skipf("%s cannot peek yet", h.Kind)
+	}
+	name := unique(t, "peek")
+	const n = 12
+	h.Fixture.CreateDestination(t, name, 3)
+	h.Fixture.Put(t, name, n)
+	eventually(t, h, lister(t, b), backends.ListOptions{}, counted(h, name, n))
+
+	first := peekBodies(t, p, backends.PeekRequest{Destination: name, From: backends.Position{Kind: backends.Earliest}})
+	want := make([]string, n)
+	for i := range want {
+		want[i] = fmt.Sprintf("message %d", i)
+	}
+	if got := slices.Sorted(slices.Values(first)); !slices.Equal(got, slices.Sorted(slices.Values(want))) {
+		t.Fatalf("peek returned %q, want the %d messages put there", first, n)
+	}
+	again := peekBodies(t, p, backends.PeekRequest{Destination: name, From: backends.Position{Kind: backends.Earliest}})
+	if !slices.Equal(again, first) {
+		t.Fatalf("second peek %q differs from the first %q", again, first)
+	}
+	limited := peekBodies(t, p, backends.PeekRequest{Destination: name, Limit: 5,
+		From: backends.Position{Kind: backends.Earliest}})
+	if len(limited) != 5 {
+		t.Fatalf("peek with Limit 5 returned %d messages", len(limited))
+	}
+	eventually(t, h, lister(t, b), backends.ListOptions{}, counted(h, name, n))
+
+	stop := errors.New("enough")
+	calls := 0
+	err := p.Peek(ctx(t), backends.PeekRequest{Destination: name, From: backends.Position{Kind: backends.Earliest}},
+		func(backends.Message) error { calls++; return stop })
+	if !errors.Is(err, stop) || calls != 1 {
+		t.Fatalf("emit's error: Peek returned %v after %d calls, want it back after 1", err, calls)
+	}
+	eventually(t, h, lister(t, b), backends.ListOptions{}, counted(h, name, n))
+}
+
+func peekBodies(t *testing.T, p backends.Peeker, req backends.PeekRequest) []string {
+	t.Helper()
+	var bodies []string
+	err := p.Peek(ctx(t), req, func(m backends.Message) error {
+		bodies = append(bodies, string(m.Body))
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("Peek(%+v): %v", req, err)
+	}
+	return bodies
+}
+
+func counted(h Harness, name string, n int64) func([]backends.Destination) error {
+	return func(ds []backends.Destination) error {
+		if d, ok := byName(ds, h.DestinationKind)[name]; !ok || d.Messages != n {
+			return fmt.Errorf("%s: listed %v with %d messages, want %d", name, ok, d.Messages, n)
+		}
+		return nil
+	}
+}
