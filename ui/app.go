@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/themes"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/views"
 )
@@ -67,7 +69,17 @@ func tick(d time.Duration, msg tea.Msg) tea.Cmd {
 
 // Init connects and starts the refresh clock.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.connect(), m.after(m.c.Context.RefreshInterval(), refreshTickMsg{}))
+	return tea.Batch(m.connect(), m.after(m.c.Context.RefreshInterval(), refreshTickMsg{}), m.checkTheme())
+}
+
+// checkTheme says so when the context names a theme that does not exist, rather than quietly ignoring it.
+func (m *Model) checkTheme() tea.Cmd {
+	name := m.c.Context.Theme
+	if _, ok := themes.Get(name); ok {
+		return nil
+	}
+	return m.setFlash(levelWarn, fmt.Sprintf("no theme called %q: using %s (built in: %s)",
+		sanitize.Line(name), m.c.Theme.Name, strings.Join(themes.Names(), ", ")))
 }
 
 // Close releases the connection; Run calls it once the program has ended.

@@ -390,3 +390,13 @@ func TestForeignControlDetector(t *testing.T) {
 		t.Errorf("flagged %q in a clean string", seq)
 	}
 }
+
+func TestThemeFromTheContext(t *testing.T) {
+	h := newHarness(t, Options{Context: config.Context{Name: "x", Theme: "light"}}, 100, 20)
+	if h.m.c.Theme.Name != "light" {
+		t.Fatalf("theme %q, want light", h.m.c.Theme.Name)
+	}
+	h = newHarness(t, Options{Context: config.Context{Name: "x", Theme: "solarised"}}, 100, 20)
+	h.m.Init()
+	h.mustShow(`no theme called "solarised": using dark (built in: dark, light)`)
+}

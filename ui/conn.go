@@ -161,8 +161,11 @@ func (m *Model) switchContext(cfg config.Context) tea.Cmd {
 	m.applyTheme()
 	m.stack = m.stack[:0]
 	m.help = false
-	return tea.Batch(closing, m.push(newRoot(m.c)), m.connect(),
-		m.setFlash(levelInfo, "switching to context "+sanitize.Line(cfg.Name)))
+	flash := m.setFlash(levelInfo, "switching to context "+sanitize.Line(cfg.Name))
+	if bad := m.checkTheme(); bad != nil {
+		flash = bad
+	}
+	return tea.Batch(closing, m.push(newRoot(m.c)), m.connect(), flash)
 }
 
 // closeBackend closes b off the UI goroutine: a dead broker can make Close slow.

@@ -326,6 +326,7 @@ func (l *list[T]) View() string {
 	case len(l.visible) == 0:
 		return placeholder(s.Muted.Render(fmt.Sprintf("nothing matches %q (esc clears the filter)", l.filter)), l.width, l.height)
 	}
+	l.table.SetStyles(s.Table) // the theme may have changed since the table was made
 	return l.table.View()
 }
 
