@@ -13,9 +13,13 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -356,14 +360,49 @@ func rabbitURL(t *testing.T) string {
 	return url
 }
 
-// queueWith declares a uniquely named queue holding n messages and deletes it after the test.
+// testVhost makes a vhost of its own for one test, so that what the test lists is what it put there,
+// whatever else the long-lived broker holds, and returns the AMQP URL of it. It goes after the test.
+func testVhost(t *testing.T, amqpURL string) string {
+	t.Helper()
+	u, err := url.Parse(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	vhost := fmt.Sprintf("mqscope-cli-%d", time.Now().UnixNano())
+	api := (&url.URL{Scheme: "http", User: u.User, Host: u.Hostname() + ":15672"}).String() + "/api"
+	user := u.User.Username()
+	management(t, "PUT", api+"/vhosts/"+vhost, "")
+	t.Cleanup(func() { management(t, "DELETE", api+"/vhosts/"+vhost, "") })
+	management(t, "PUT", api+"/permissions/"+vhost+"/"+user, `{"configure":".*","write":".*","read":".*"}`)
+	u.Path = "/" + vhost
+	return u.String()
+}
+
+func management(t *testing.T, method, url, body string) {
+	t.Helper()
+	req, err := http.NewRequest(method, url, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("%s %s: %v", method, backends.RedactURL(url), err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		t.Fatalf("%s %s: %s", method, backends.RedactURL(url), resp.Status)
+	}
+}
+
+// queueWith declares a queue holding n messages.
 func queueWith(t *testing.T, url, name string, n int, args amqp.Table) {
 	t.Helper()
 	conn, err := amqp.Dial(url)
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { conn.Close() })
+	defer conn.Close()
 	ch, err := conn.Channel()
 	if err != nil {
 		t.Fatal(err)
@@ -371,7 +410,6 @@ func queueWith(t *testing.T, url, name string, n int, args amqp.Table) {
 	if _, err := ch.QueueDeclare(name, false, false, false, false, args); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { ch.QueueDelete(name, false, false, false) })
 	if err := ch.Confirm(false); err != nil {
 		t.Fatal(err)
 	}
@@ -391,44 +429,51 @@ func queueWith(t *testing.T, url, name string, n int, args amqp.Table) {
 
 func TestLsShowsARabbitMQQueueWithItsMessages(t *testing.T) {
 	t.Parallel()
-	url := rabbitURL(t)
-	id := time.Now().UnixNano()
-	name := fmt.Sprintf("mqscope-cli-%d-\x1b[31mred\u202e", id)
-	dlx := fmt.Sprintf("mqscope-cli-dlx-%d", id)
-	queueWith(t, url, name, 7, amqp.Table{"x-dead-letter-exchange": dlx})
+	url := testVhost(t, rabbitURL(t))
+	vhost := url[strings.LastIndex(url, "/")+1:]
+	name := "orders-\x1b[31mred\u202e"
+	queueWith(t, url, name, 7, amqp.Table{"x-dead-letter-exchange": "orders.dlx"})
 
 	// The management API's figures lag the broker by a few seconds: wait for them.
-	var q map[string]any
+	var rows []map[string]any
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
 		r := mqscope(t, "--rabbitmq", url, "ls", "-o", "json")
 		if r.code != 0 {
 			t.Fatalf("ls -o json: exit %d: %s", r.code, r.stderr)
 		}
-		if q = byName(jsonLines(t, r.stdout), "name")[name]; q != nil && q["messages"] == 7.0 {
+		if rows = jsonLines(t, r.stdout); len(rows) == 1 && rows[0]["messages"] == 7.0 {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)
 	}
-	if q == nil || q["messages"] != 7.0 || q["ready"] != 7.0 || q["unacked"] != 0.0 || q["consumers"] != 0.0 ||
-		q["kind"] != "queue" || q["type"] != "classic" || q["vhost"] != "/" {
+	if len(rows) != 1 {
+		t.Fatalf("ls -o json lists %v, want the one queue", rows)
+	}
+	q := rows[0]
+	if q["name"] != name || q["messages"] != 7.0 || q["ready"] != 7.0 || q["unacked"] != 0.0 || q["consumers"] != 0.0 ||
+		q["kind"] != "queue" || q["type"] != "classic" || q["vhost"] != vhost {
 		t.Fatalf("queue in ls -o json = %v", q)
 	}
-	if dl, _ := q["dead_letter"].(map[string]any); dl["exchange"] != dlx || dl["from_policy"] != false {
-		t.Errorf("dead_letter = %v, want exchange %s", q["dead_letter"], dlx)
+	if dl, _ := q["dead_letter"].(map[string]any); dl["exchange"] != "orders.dlx" || dl["from_policy"] != false {
+		t.Errorf("dead_letter = %v, want exchange orders.dlx", q["dead_letter"])
 	}
 
+	// The table: the name escaped, numbers right-aligned under their headings, rates with one decimal.
 	r := mqscope(t, "--rabbitmq", url, "ls")
-	row := fmt.Sprintf(`mqscope-cli-%d-\e[31mred\u202e`, id)
-	if r.code != 0 || !strings.Contains(r.stdout, row) || strings.ContainsAny(r.stdout, "\x1b\u202e") {
-		t.Fatalf("ls table does not show the queue escaped:\n%s", r.stdout)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	header := "VHOST NAME KIND TYPE MESSAGES READY UNACKED CONSUMERS PUBLISH/S DELIVER/S DEAD-LETTER"
+	if r.code != 0 || len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != header {
+		t.Fatalf("ls table:\n%s%s", r.stdout, r.stderr)
 	}
-	for _, line := range strings.Split(r.stdout, "\n") {
-		if strings.Contains(line, row) {
-			if f := strings.Fields(line); f[1] != row || f[2] != "queue" || f[3] != "classic" || f[4] != "7" || f[5] != "7" {
-				t.Errorf("table row %q", line)
-			}
-		}
+	row := strings.Fields(lines[1])
+	wantRow := []string{vhost, `orders-\e[31mred\u202e`, "queue", "classic", "7", "7", "0", "0", row[8], row[9], "orders.dlx"}
+	oneDecimal := regexp.MustCompile(`^(-|[0-9]+\.[0-9])$`)
+	if !slices.Equal(row, wantRow) || !oneDecimal.MatchString(row[8]) || !oneDecimal.MatchString(row[9]) {
+		t.Errorf("table row %q, want %q", row, wantRow)
+	}
+	if end := strings.Index(lines[0], "MESSAGES") + len("MESSAGES"); lines[1][end-1:end+1] != "7 " {
+		t.Errorf("MESSAGES not right-aligned:\n%s", r.stdout)
 	}
 }
 
