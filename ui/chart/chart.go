@@ -1,0 +1,100 @@
+// Package chart draws small charts as text with the eighth blocks ▁▂▃▄▅▆▇█: a one-line sparkline for a
+// table row and a bar chart a few rows tall. It is plain text in, plain text out: callers colour it.
+//
+// It is hand-written rather than taken from a charting library because it is sixty lines, and the
+// terminal charting libraries for Bubble Tea (ntcharts) are built on lipgloss v1 and Bubble Tea v1, which
+// would put a second copy of both into the binary for two functions.
+package chart
+
+import "strings"
+
+// blocks are the eighths of a cell, from one eighth to the full cell.
+var blocks = [8]rune{'▁', '▂', '▃', '▄', '▅', '▆', '▇', '█'}
+
+// Resample fits values into at most width points, oldest first. Where there are more values than points,
+// each point is the largest value of its stretch, so that a short spike still shows.
+func Resample(values []int64, width int) []int64 {
+	n := len(values)
+	if width <= 0 {
+		return nil
+	}
+	if n <= width {
+		return values
+	}
+	out := make([]int64, width)
+	for i := range out {
+		from, to := i*n/width, (i+1)*n/width
+		top := values[from]
+		for _, v := range values[from+1 : to] {
+			top = max(top, v)
+		}
+		out[i] = top
+	}
+	return out
+}
+
+// Sparkline draws values in exactly width cells, newest at the right, blank where there is no data yet.
+// Zero is ▁, the baseline; anything above zero is ▂ to █, scaled to the largest value shown, so that a
+// little lag never looks like none.
+func Sparkline(values []int64, width int) string {
+	values = Resample(values, width)
+	if width <= 0 {
+		return ""
+	}
+	top := peak(values)
+	var b strings.Builder
+	b.WriteString(strings.Repeat(" ", width-len(values)))
+	for _, v := range values {
+		level := 0
+		if v > 0 {
+			level = int(min((v*7+top-1)/top, 7)) // 1 to 7, rounding up
+		}
+		b.WriteRune(blocks[level])
+	}
+	return b.String()
+}
+
+// Bars draws values as columns height rows tall in exactly width cells per row, newest at the right, top
+// row first. The largest value fills the height; a value above zero gets at least an eighth of a cell, and
+// zero gets nothing.
+func Bars(values []int64, width, height int) []string {
+	if width <= 0 || height <= 0 {
+		return nil
+	}
+	values = Resample(values, width)
+	top := peak(values)
+	eighths := make([]int64, len(values))
+	for i, v := range values {
+		if v > 0 {
+			eighths[i] = max((v*int64(height)*8+top/2)/top, 1)
+		}
+	}
+	rows := make([]string, height)
+	pad := strings.Repeat(" ", width-len(values))
+	for r := range rows {
+		floor := int64(height-1-r) * 8 // eighths below this row
+		var b strings.Builder
+		b.WriteString(pad)
+		for _, e := range eighths {
+			switch fill := e - floor; {
+			case fill >= 8:
+				b.WriteRune(blocks[7])
+			case fill <= 0:
+				b.WriteByte(' ')
+			default:
+				b.WriteRune(blocks[fill-1])
+			}
+		}
+		rows[r] = b.String()
+	}
+	return rows
+}
+
+// peak is the largest value, at least 1 so that it can divide.
+func peak(values []int64) int64 {
+	top := int64(1)
+	for _, v := range values {
+		top = max(top, v)
+	}
+	return top
+}
