@@ -229,6 +229,26 @@ func TestTableAlignsAndBlanksWhatDoesNotApply(t *testing.T) {
 	}
 }
 
+func TestListingOrder(t *testing.T) {
+	d := []backends.Destination{
+		{Name: "b", Kind: backends.Exchange, Vhost: "/"},
+		{Name: "", Kind: backends.Exchange, Vhost: "/"},
+		{Name: "c", Kind: backends.Stream, Vhost: "/"},
+		{Name: "a", Kind: backends.Queue, Vhost: "/"},
+		{Name: "z", Kind: backends.Queue, Vhost: "/a"},
+		{Name: "d", Kind: backends.Queue, Vhost: "/"},
+	}
+	sortDestinations(d)
+	var got []string
+	for _, x := range d {
+		got = append(got, x.Vhost+" "+displayName(x))
+	}
+	want := "/ a,/ c,/ d,/ (default exchange),/ b,/a z"
+	if strings.Join(got, ",") != want {
+		t.Errorf("order %s, want %s", strings.Join(got, ","), want)
+	}
+}
+
 func TestKafkaTableShowsPartitionColumns(t *testing.T) {
 	var b bytes.Buffer
 	topics := []backends.Destination{

@@ -34,14 +34,15 @@ func (a *app) lsCommand() *cobra.Command {
 	return cmd
 }
 
-// sortDestinations orders a listing the way people scan it: by vhost, then kind, then name.
+// sortDestinations orders a listing the way people scan it: by vhost, then the places that hold messages
+// (topics, queues, streams) by name, then exchanges by name.
 func sortDestinations(d []backends.Destination) {
 	sort.SliceStable(d, func(i, j int) bool {
 		if d[i].Vhost != d[j].Vhost {
 			return d[i].Vhost < d[j].Vhost
 		}
-		if d[i].Kind != d[j].Kind {
-			return d[i].Kind < d[j].Kind
+		if xi, xj := d[i].Kind == backends.Exchange, d[j].Kind == backends.Exchange; xi != xj {
+			return xj
 		}
 		return d[i].Name < d[j].Name
 	})
@@ -60,7 +61,7 @@ func itoa[N int | int64](n N) string { return strconv.FormatInt(int64(n), 10) }
 
 var destinationColumns = []column[dest]{
 	{head: "VHOST", cell: func(d dest) string { return d.Vhost }, applies: has(func(d dest) string { return d.Vhost })},
-	{head: "NAME", cell: func(d dest) string { return d.Name }},
+	{head: "NAME", cell: displayName},
 	{head: "KIND", cell: func(d dest) string { return string(d.Kind) }},
 	{head: "TYPE", cell: func(d dest) string { return d.Type }, applies: has(func(d dest) string { return d.Type })},
 	{head: "PARTITIONS", right: true, cell: func(d dest) string { return itoa(d.Partitions) }, applies: isTopic},
@@ -77,6 +78,15 @@ var destinationColumns = []column[dest]{
 	{head: "DEAD-LETTER", cell: func(d dest) string { return deadLetter(d.DeadLetter) },
 		applies: func(d dest) bool { return d.DeadLetter != nil }},
 	{head: "INTERNAL", cell: func(d dest) string { return "yes" }, applies: func(d dest) bool { return d.Internal }},
+}
+
+// displayName is the name as the table shows it; the default exchange has none, so it gets a label (JSON
+// keeps the empty name).
+func displayName(d dest) string {
+	if d.Name == "" && d.Kind == backends.Exchange {
+		return "(default exchange)"
+	}
+	return d.Name
 }
 
 // deadLetter says where a queue's rejected messages go: "orders.dlx key=orders.dead limit=5 (policy)".
