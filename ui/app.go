@@ -53,6 +53,7 @@ func New(opts Options) *Model {
 	m := &Model{opts: opts, c: common.New(opts.Context), after: tick}
 	m.conn.warned = map[string]bool{}
 	m.c.Width, m.c.Height = 80, 24 // until the terminal says
+	m.c.Connected = m.connectedBackend
 	m.input = textinput.New()
 	m.applyTheme()
 	m.stack = []common.View{newRoot(m.c)}
@@ -120,6 +121,14 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case common.PushMsg:
 		return m, m.push(msg.View)
+	case common.PopMsg:
+		return m, m.pop(msg.To)
+	case common.RunMsg:
+		return m, m.onRun(msg)
+	case runDoneMsg:
+		return m, m.onRunDone(msg)
+	case common.FlashMsg:
+		return m, m.onFlash(msg)
 	}
 	return m, nil
 }
@@ -150,6 +159,8 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return tea.Quit
 	}
 	switch {
+	case m.capturing():
+		return m.top().Update(msg)
 	case m.mode != modeNormal:
 		return m.handleInputKey(msg)
 	case m.help:

@@ -7,6 +7,7 @@
 package common
 
 import (
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/themes"
 )
@@ -21,6 +22,9 @@ type Common struct {
 
 	Context  config.Context // the context connected to
 	ReadOnly bool           // true when mutating actions must not be offered
+
+	// Connected returns the live backend or nil; the shell sets it. Ask through Backend.
+	Connected func() backends.Backend
 }
 
 // New builds the program context for a config context, with the default key map and the context's theme.

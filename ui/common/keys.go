@@ -25,6 +25,11 @@ type KeyMap struct {
 	// Ordering a list.
 	Sort        key.Binding
 	SortReverse key.Binding
+	// Lag and the actions that change things; the mutating ones are offered only outside read-only.
+	ExactLag     key.Binding
+	ResetOffsets key.Binding
+	Purge        key.Binding
+	Confirm      key.Binding
 }
 
 // DefaultKeyMap is the built-in key map: vi keys and arrows, k9s's : / ? and esc.
@@ -50,6 +55,11 @@ func DefaultKeyMap() KeyMap {
 
 		Sort:        b([]string{"s"}, "s", "sort column"),
 		SortReverse: b([]string{"S"}, "S", "reverse sort"),
+
+		ExactLag:     b([]string{"x"}, "x", "exact lag"),
+		ResetOffsets: b([]string{"R"}, "R", "reset offsets"),
+		Purge:        b([]string{"P"}, "P", "purge"),
+		Confirm:      b([]string{"y"}, "y", "yes, do it"),
 	}
 }
 
