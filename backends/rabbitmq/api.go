@@ -9,7 +9,6 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -136,18 +135,34 @@ func firstNonEmpty(s ...string) string {
 type page[T any] struct {
 	Items     []T `json:"items"`
 	PageCount int `json:"page_count"`
+	Total     int `json:"total_count"`
 }
 
-// getAll fetches every page of a paginated listing sorted by name: the first page tells how many there
-// are, then the rest are fetched concurrently. Only the named columns are asked for, to keep pages small.
-// Items created or deleted while paging may shift between pages; callers drop duplicates.
+// getAll fetches every page of a paginated listing. Only the named columns are asked for, to keep pages
+// small, and pages come in the API's default order (vhost, name): asking for a sort makes the API gather
+// the statistics of every item rather than of one page's (on 3.10 a page of 500 out of 5,000
+// queues took 1.9 s instead of 0.25 s).
+//
+// Pages are offsets into a list that may change between two requests, so an item created or deleted
+// meanwhile shifts the rest: one may be missed or seen twice. When the total changed while paging the
+// listing is fetched once more; callers drop duplicates.
 func getAll[T any](ctx context.Context, c *apiClient, path string, columns []string, pageSize int) ([]T, error) {
+	items, stable, err := getPages[T](ctx, c, path, columns, pageSize)
+	if err == nil && !stable {
+		items, _, err = getPages[T](ctx, c, path, columns, pageSize)
+	}
+	return items, err
+}
+
+// getPages fetches the first page, which tells how many there are, then the rest concurrently. stable
+// reports whether every page saw the same total.
+func getPages[T any](ctx context.Context, c *apiClient, path string, columns []string, pageSize int) (items []T, stable bool, err error) {
 	first, err := getPage[T](ctx, c, path, columns, pageSize, 1)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	pages := make([][]T, max(first.PageCount, 1))
-	pages[0] = first.Items
+	pages := make([]page[T], max(first.PageCount, 1))
+	pages[0] = first
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(pageFetchers)
 	for n := 2; n <= first.PageCount; n++ {
@@ -155,16 +170,21 @@ func getAll[T any](ctx context.Context, c *apiClient, path string, columns []str
 			p, err := getPage[T](gctx, c, path, columns, pageSize, n)
 			var aerr *apiError
 			if errors.As(err, &aerr) && aerr.Code == "page_out_of_range" {
-				return nil // the listing shrank since the first page
+				p.Total, err = -1, nil // the listing shrank since the first page
 			}
-			pages[n-1] = p.Items
+			pages[n-1] = p
 			return err
 		})
 	}
 	if err := g.Wait(); err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return slices.Concat(pages...), nil
+	stable = true
+	for _, p := range pages {
+		items = append(items, p.Items...)
+		stable = stable && p.Total == first.Total
+	}
+	return items, stable, nil
 }
 
 func getPage[T any](ctx context.Context, c *apiClient, path string, columns []string, pageSize, n int) (page[T], error) {
@@ -172,7 +192,6 @@ func getPage[T any](ctx context.Context, c *apiClient, path string, columns []st
 		"pagination": {"true"},
 		"page":       {strconv.Itoa(n)},
 		"page_size":  {strconv.Itoa(pageSize)},
-		"sort":       {"name"},
 		"columns":    {strings.Join(columns, ",")},
 	}
 	var p page[T]
