@@ -86,6 +86,7 @@ func (m *Model) checkTheme() tea.Cmd {
 // Close releases the connection; Run calls it once the program has ended.
 func (m *Model) Close() {
 	m.cancelFetch()
+	m.stopRunners(0)
 	if m.conn.backend != nil {
 		_ = m.conn.backend.Close()
 		m.conn.backend = nil
@@ -129,6 +130,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onRunDone(msg)
 	case common.FlashMsg:
 		return m, m.onFlash(msg)
+	case common.ViewMsg:
+		return m, m.onViewMsg(msg)
 	}
 	return m, nil
 }
@@ -197,6 +200,7 @@ func (m *Model) back() tea.Cmd {
 	if len(m.stack) == 1 {
 		return nil
 	}
+	m.stopRunners(len(m.stack) - 1)
 	m.stack = m.stack[:len(m.stack)-1]
 	return m.startFetch() // the view we are back on shows what it had while it reloads
 }
@@ -206,13 +210,14 @@ func (m *Model) push(v common.View) tea.Cmd {
 	w, h := m.bodySize()
 	v.SetSize(w, h)
 	m.stack = append(m.stack, v)
-	return m.startFetch()
+	return tea.Batch(m.startFetch(), m.startRunner(v))
 }
 
 // navigate goes to the view of the given kind: back down the stack if one is open, else a new one on top.
 func (m *Model) navigate(kind string, open func() common.View) tea.Cmd {
 	for i := len(m.stack) - 1; i >= 0; i-- {
 		if m.stack[i].Kind() == kind {
+			m.stopRunners(i + 1)
 			m.stack = m.stack[:i+1]
 			return m.startFetch()
 		}

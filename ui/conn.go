@@ -119,7 +119,7 @@ func (m *Model) onConnected(msg connectedMsg) tea.Cmd {
 			notes = append(notes, sanitize.Line(w))
 		}
 	}
-	cmds := []tea.Cmd{m.startFetch()}
+	cmds := []tea.Cmd{m.startFetch(), m.startRunners()}
 	if len(notes) > 0 {
 		level := levelInfo
 		if len(msg.warnings) > 0 {
@@ -133,6 +133,7 @@ func (m *Model) onConnected(msg connectedMsg) tea.Cmd {
 // connectionLost drops the backend, keeps the data on screen marked stale, and schedules a reconnect.
 func (m *Model) connectionLost(err error) tea.Cmd {
 	m.cancelFetch()
+	m.stopRunners(0)
 	closing := closeBackend(m.conn.backend)
 	m.conn.backend = nil
 	m.conn.retryIn = backoff(m.conn.attempt)
@@ -159,6 +160,7 @@ func (m *Model) switchContext(cfg config.Context) tea.Cmd {
 	m.conn = connection{gen: m.conn.gen + 1, warned: map[string]bool{}}
 	m.c.SetContext(cfg)
 	m.applyTheme()
+	m.stopRunners(0)
 	m.stack = m.stack[:0]
 	m.help = false
 	flash := m.setFlash(levelInfo, "switching to context "+sanitize.Line(cfg.Name))

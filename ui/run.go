@@ -53,6 +53,7 @@ func (m *Model) pop(to int) tea.Cmd {
 	if keep >= len(m.stack) {
 		return nil
 	}
+	m.stopRunners(keep)
 	m.stack = m.stack[:keep]
 	return m.startFetch()
 }

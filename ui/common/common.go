@@ -9,8 +9,12 @@ package common
 import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/themes"
 )
+
+// DefaultMaxMessages is how many messages a message browser holds at most.
+const DefaultMaxMessages = 10_000
 
 // Common is the shared program context.
 type Common struct {
@@ -25,11 +29,17 @@ type Common struct {
 
 	// Connected returns the live backend or nil; the shell sets it. Ask through Backend.
 	Connected func() backends.Backend
+
+	MaxMessages int              // a message browser holds at most this many: bounded memory
+	Registry    *decode.Registry // the context's schema registry, for Avro bodies; nil when none
+	// PeekAcked holds the destinations whose peek side effects the user has accepted, by context and
+	// name, so that the notice is asked once per destination.
+	PeekAcked map[string]bool
 }
 
 // New builds the program context for a config context, with the default key map and the context's theme.
 func New(ctx config.Context) *Common {
-	c := &Common{Keys: DefaultKeyMap()}
+	c := &Common{Keys: DefaultKeyMap(), MaxMessages: DefaultMaxMessages, PeekAcked: map[string]bool{}}
 	c.SetContext(ctx)
 	return c
 }

@@ -30,6 +30,15 @@ type KeyMap struct {
 	ResetOffsets key.Binding
 	Purge        key.Binding
 	Confirm      key.Binding
+
+	// Browsing messages.
+	Browse   key.Binding // enter on a topic or queue
+	Details  key.Binding
+	Follow   key.Binding
+	StartAt  key.Binding
+	GoTo     key.Binding
+	BodyView key.Binding
+	Copy     key.Binding
 }
 
 // DefaultKeyMap is the built-in key map: vi keys and arrows, k9s's : / ? and esc.
@@ -60,6 +69,14 @@ func DefaultKeyMap() KeyMap {
 		ResetOffsets: b([]string{"R"}, "R", "reset offsets"),
 		Purge:        b([]string{"P"}, "P", "purge"),
 		Confirm:      b([]string{"y"}, "y", "yes, do it"),
+
+		Browse:   b([]string{"enter"}, "enter", "browse"),
+		Details:  b([]string{"d"}, "d", "details"),
+		Follow:   b([]string{"f"}, "f", "follow"),
+		StartAt:  b([]string{"p"}, "p", "start at…"),
+		GoTo:     b([]string{"o"}, "o", "go to offset/time"),
+		BodyView: b([]string{"v"}, "v", "view as"),
+		Copy:     b([]string{"c"}, "c", "copy body"),
 	}
 }
 
