@@ -1,0 +1,103 @@
+package views
+
+import (
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/mqscope/mqscope/ui/common"
+)
+
+// KindConfirm is the Kind of a confirmation dialog.
+const KindConfirm = "confirm"
+
+// Confirm asks before something changes on the broker. It shows exactly what will change (the scope: which
+// destination, how many messages, which offsets) and does it only on an explicit y; n or esc goes back
+// and changes nothing. It is a view on the stack, so nothing behind it can be pressed meanwhile.
+type Confirm struct {
+	c     *common.Common
+	id    int
+	title string   // the breadcrumb, e.g. "purge orders"
+	scope []string // what will change, one line each, already sanitized
+	verb  string   // what y does, e.g. "purge 1,204 messages"
+	yes   func() tea.Cmd
+	done  bool // y was pressed: a second y must not do it twice
+
+	offset        int
+	width, height int
+}
+
+// NewConfirm returns a dialog that runs yes when the user presses y, once.
+func NewConfirm(c *common.Common, title string, scope []string, verb string, yes func() tea.Cmd) *Confirm {
+	return &Confirm{c: c, id: common.NextID(), title: title, scope: scope, verb: verb, yes: yes}
+}
+
+func (d *Confirm) ID() int                   { return d.id }
+func (d *Confirm) Kind() string              { return KindConfirm }
+func (d *Confirm) Title() string             { return d.title }
+func (d *Confirm) Status() string            { return d.c.Styles.Warn.Render("confirm") }
+func (d *Confirm) Fetch() common.Fetch       { return nil }
+func (d *Confirm) SetData(any, time.Time)    {}
+func (d *Confirm) SetStale(bool)             {}
+func (d *Confirm) SetFilter(string)          {}
+func (d *Confirm) Filter() string            { return "" }
+func (d *Confirm) SetSize(width, height int) { d.width, d.height = width, height; d.scroll(0) }
+
+func (d *Confirm) Keys() []key.Binding {
+	k := d.c.Keys
+	return []key.Binding{relabel(k.Confirm, d.verb), key.NewBinding(key.WithKeys("n"), key.WithHelp("n/esc", "cancel"))}
+}
+
+func (d *Confirm) Update(msg tea.KeyPressMsg) tea.Cmd {
+	k := d.c.Keys
+	switch {
+	case key.Matches(msg, k.Confirm):
+		if d.done {
+			return nil
+		}
+		d.done = true
+		return d.yes()
+	case msg.String() == "n":
+		return common.Pop()
+	case key.Matches(msg, k.Up):
+		d.scroll(-1)
+	case key.Matches(msg, k.Down):
+		d.scroll(1)
+	case key.Matches(msg, k.PageUp):
+		d.scroll(-d.room())
+	case key.Matches(msg, k.PageDown):
+		d.scroll(d.room())
+	}
+	return nil
+}
+
+// room is how many scope lines fit inside the frame, under the question and above the prompt.
+func (d *Confirm) room() int { return max(d.height-6, 1) }
+
+func (d *Confirm) scroll(delta int) {
+	d.offset = min(max(d.offset+delta, 0), max(len(d.scope)-d.room(), 0))
+}
+
+func (d *Confirm) View() string {
+	s := d.c.Styles
+	inner := max(d.width-4, 1) // border and padding
+	lines := []string{s.Warn.Bold(true).Render(ansi.Truncate(d.title+"?", inner, "…")), ""}
+	end := min(d.offset+d.room(), len(d.scope))
+	for _, line := range d.scope[d.offset:end] {
+		lines = append(lines, ansi.Truncate(line, inner, "…"))
+	}
+	if end < len(d.scope) {
+		lines = append(lines, s.Muted.Render("… ↓ for more"))
+	}
+	prompt := s.Accent.Render("y") + s.Text.Render(" "+d.verb) + s.Muted.Render("  ·  ") +
+		s.Accent.Render("n") + s.Muted.Render(" or ") + s.Accent.Render("esc") + s.Text.Render(" cancel")
+	if d.done {
+		prompt = s.Muted.Render("working…")
+	}
+	lines = append(lines, "", ansi.Truncate(prompt, inner, "…"))
+	frame := s.HelpBox.BorderForeground(s.Warn.GetForeground())
+	return frame.Render(lipgloss.JoinVertical(lipgloss.Left, strings.Join(lines, "\n")))
+}

@@ -1,0 +1,294 @@
+package views
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/chart"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/table"
+)
+
+// KindLag is the Kind of the consumer lag view (and of the backlog view that stands in for it on brokers
+// without consumer groups).
+const KindLag = "lag"
+
+type (
+	groupReport     = actions.GroupReport
+	partitionReport = actions.PartitionReport
+)
+
+// lagSession is what the lag view and its drill-downs share: one tracker that sees every snapshot,
+// whichever of the views fetched it (lag in seconds and verdicts are judged across snapshots, so a view
+// with a tracker of its own would start blind), and the latest judged report.
+type lagSession struct {
+	tracker *actions.LagTracker
+	report  actions.LagReport
+	times   *actions.Ring[time.Time] // when each snapshot was taken, to put times on the histories
+	version int                      // counts snapshots, so that a view knows when to redraw from report
+	exact   map[exactKey]exactLag
+}
+
+func newLagSession() *lagSession {
+	return &lagSession{
+		tracker: actions.NewLagTracker(),
+		times:   actions.NewRing[time.Time](actions.HistoryPoints),
+		exact:   map[exactKey]exactLag{},
+	}
+}
+
+// fetchLag takes one snapshot of every group. Drill-down views fetch every group too: the tracker forgets
+// what a snapshot leaves out, and the lag view behind them should find its histories whole.
+func fetchLag(ctx context.Context, b backends.Backend) (any, error) {
+	r, ok := b.(backends.LagReader)
+	if !ok {
+		return nil, fmt.Errorf("this broker reports no consumer lag: %w", backends.ErrNotSupported)
+	}
+	snap, err := r.LagSnapshot(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("read consumer lag: %w", err)
+	}
+	return snap, nil
+}
+
+// observe judges a fetched snapshot; anything else is a programming error and is ignored.
+func (s *lagSession) observe(data any) bool {
+	snap, ok := data.(backends.LagSnapshot)
+	if !ok {
+		return false
+	}
+	s.report = s.tracker.Observe(snap)
+	s.times.Push(snap.At)
+	s.version++
+	s.forgetMovedExact()
+	return true
+}
+
+// group finds a group in the latest report.
+func (s *lagSession) group(name string) (groupReport, bool) {
+	for _, g := range s.report.Groups {
+		if g.Group == name {
+			return g, true
+		}
+	}
+	return groupReport{}, false
+}
+
+// historySpan is how long ago the oldest of the newest n snapshots was taken.
+func (s *lagSession) historySpan(n int) time.Duration {
+	held := s.times.Len()
+	n = min(n, held)
+	if n < 2 {
+		return 0
+	}
+	return s.times.At(held - 1).Sub(s.times.At(held - n))
+}
+
+// lagView is the live table of consumer groups with a chart of the selected group's lag below it.
+type lagView struct {
+	c    *common.Common
+	s    *lagSession
+	list *list[groupReport]
+	seen int // the session version the list shows
+
+	width, height int
+}
+
+// NewLag returns the consumer lag view. Only open it on a backend that is a backends.LagReader.
+func NewLag(c *common.Common) common.View {
+	v := &lagView{c: c, s: newLagSession()}
+	v.list = newList(c, groupLagSpec, "lag")
+	v.list.resort(statusColumn, true) // worst first, then furthest behind in time
+	return v
+}
+
+func (v *lagView) ID() int               { return v.list.ID() }
+func (v *lagView) Kind() string          { return KindLag }
+func (v *lagView) Title() string         { return "lag" }
+func (v *lagView) Fetch() common.Fetch   { return fetchLag }
+func (v *lagView) SetStale(stale bool)   { v.list.SetStale(stale) }
+func (v *lagView) SetFilter(text string) { v.list.SetFilter(text) }
+func (v *lagView) Filter() string        { return v.list.Filter() }
+func (v *lagView) Status() string        { return lagStatus(v.c, v.list.Status(), v.s) }
+func (v *lagView) SetData(data any, _ time.Time) {
+	if v.s.observe(data) {
+		v.sync()
+	}
+}
+
+// sync shows the session's latest report, whichever view fetched it.
+func (v *lagView) sync() {
+	if v.seen == v.s.version {
+		return
+	}
+	v.seen = v.s.version
+	v.list.SetData(v.s.report.Groups, v.s.report.At)
+}
+
+func (v *lagView) SetSize(width, height int) {
+	v.width, v.height = width, height
+	v.list.SetSize(width, height-chartLines(height))
+}
+
+func (v *lagView) Keys() []key.Binding {
+	k := v.c.Keys
+	return []key.Binding{relabel(k.Open, "partitions"), k.Sort, k.SortReverse}
+}
+
+func (v *lagView) Update(msg tea.KeyPressMsg) tea.Cmd {
+	v.sync()
+	if key.Matches(msg, v.c.Keys.Open) {
+		if g, ok := v.list.Selected(); ok {
+			return common.Push(newLagPartitions(v.c, v.s, g.Group))
+		}
+		return nil
+	}
+	return v.list.Update(msg)
+}
+
+func (v *lagView) View() string {
+	v.sync()
+	table := v.list.View()
+	g, ok := v.list.Selected()
+	if !ok || chartLines(v.height) == 0 {
+		return table
+	}
+	return padLines(table, v.height-chartLines(v.height)) + "\n" + lagChart(v.c, v.s, g, v.width, v.height)
+}
+
+// The columns of the lag view; statusColumn is its index in groupLagSpec.columns.
+const statusColumn = 5
+
+var groupLagSpec = &listSpec[groupReport]{
+	kind: KindLag,
+	noun: func([]groupReport) string { return "groups" },
+	id:   func(g groupReport) string { return g.Group },
+	name: func(g groupReport) string { return g.Group },
+	columns: []column[groupReport]{
+		{title: "GROUP", flex: true, text: func(g groupReport) string { return sanitize.Line(g.Group) },
+			cmp: func(a, b *groupReport) int { return strings.Compare(a.Group, b.Group) }},
+		{title: "STATE", text: func(g groupReport) string { return sanitize.Line(g.State) },
+			tone: func(g groupReport) table.Tone { return stateTone(group{State: g.State}) },
+			cmp:  func(a, b *groupReport) int { return strings.Compare(a.State, b.State) }},
+		{title: "MEMBERS", align: table.Right, descFirst: true,
+			text: func(g groupReport) string { return formatInt(int64(len(g.Members))) },
+			tone: func(g groupReport) table.Tone { return zeroMuted(int64(len(g.Members))) },
+			cmp:  func(a, b *groupReport) int { return cmp.Compare(len(a.Members), len(b.Members)) }},
+		{title: "LAG", align: table.Right, descFirst: true,
+			text: func(g groupReport) string { return formatInt(g.Lag) },
+			tone: func(g groupReport) table.Tone { return zeroMuted(g.Lag) },
+			cmp:  func(a, b *groupReport) int { return cmp.Compare(a.Lag, b.Lag) }},
+		{title: "LAG TIME", align: table.Right, descFirst: true,
+			text: func(g groupReport) string { return formatLagSeconds(g.LagSeconds) },
+			tone: func(g groupReport) table.Tone { return lagSecondsTone(g.LagSeconds) },
+			cmp: func(a, b *groupReport) int {
+				return cmp.Or(cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
+			}},
+		{title: "STATUS", descFirst: true, text: func(g groupReport) string { return string(g.Status) },
+			tone: func(g groupReport) table.Tone { return statusTone(g.Status) },
+			cmp: func(a, b *groupReport) int {
+				return cmp.Or(cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
+					cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
+			}},
+		{title: "TREND", text: func(g groupReport) string { return chart.Sparkline(g.History, sparkWidth) },
+			tone: func(g groupReport) table.Tone { return statusTone(g.Status) }},
+	},
+}
+
+// sparkWidth is a row's trend: at the default refresh, each cell is about ten seconds of the last five
+// minutes.
+const sparkWidth = 16
+
+// statusTone colours a verdict: OK is healthy, WARN is a lag that is not going down, the rest are errors.
+func statusTone(s actions.Status) table.Tone {
+	switch s {
+	case actions.StatusOK:
+		return table.Good
+	case actions.StatusWarn:
+		return table.Warn
+	}
+	return table.Bad
+}
+
+// statusRank orders verdicts from healthy to worst: a stopped consumer is worse than a slow one.
+func statusRank(s actions.Status) int {
+	switch s {
+	case actions.StatusOK:
+		return 0
+	case actions.StatusWarn:
+		return 1
+	case actions.StatusErr:
+		return 2
+	case actions.StatusStall, actions.StatusRewind:
+		return 3
+	}
+	return 4 // STOP
+}
+
+// cmpSeconds orders lag in seconds with unknown below any known figure.
+func cmpSeconds(a, b *float64) int { return cmpRate(a, b) }
+
+func lagSecondsTone(s *float64) table.Tone {
+	if s == nil || *s < 1 {
+		return table.Muted
+	}
+	return table.Normal
+}
+
+// formatLagSeconds writes lag in seconds for people: "—" while unknown, then 0s, <1s, 45s, 3m12s, 2h05m,
+// 3d04h.
+func formatLagSeconds(s *float64) string {
+	if s == nil {
+		return "—"
+	}
+	return formatAge(time.Duration(*s * float64(time.Second)))
+}
+
+func formatAge(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0s"
+	case d < time.Second:
+		return "<1s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return fmt.Sprintf("%dd%02dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+}
+
+// lagStatus adds what the snapshot cost to a list's status.
+func lagStatus(c *common.Common, status string, s *lagSession) string {
+	if s.version == 0 {
+		return status
+	}
+	return status + c.Styles.Muted.Render(fmt.Sprintf(" · %d requests", s.report.Requests))
+}
+
+// relabel is b with another description: enter opens partitions here, details elsewhere.
+func relabel(b key.Binding, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+}
+
+// padLines makes s exactly n lines, so that what follows starts at the same place every time.
+func padLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}

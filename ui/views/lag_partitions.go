@@ -1,0 +1,328 @@
+package views
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/table"
+)
+
+// KindLagPartitions is the Kind of one group's partitions in the lag view.
+const KindLagPartitions = "lag-partitions"
+
+// lagPartitions is one group's partitions, judged by the same session as the lag view it came from.
+type lagPartitions struct {
+	c     *common.Common
+	s     *lagSession
+	group string
+	list  *list[partitionReport]
+	seen  int
+	gone  bool // the latest snapshot no longer has the group
+	// peeking is the partition whose exact lag is being read, so that x is not pressed twice into two peeks.
+	peeking *exactKey
+
+	width, height int
+}
+
+func newLagPartitions(c *common.Common, s *lagSession, group string) *lagPartitions {
+	v := &lagPartitions{c: c, s: s, group: group}
+	v.list = newList(c, v.spec(), sanitize.Line(group))
+	v.sync()
+	return v
+}
+
+func (v *lagPartitions) ID() int               { return v.list.ID() }
+func (v *lagPartitions) Kind() string          { return KindLagPartitions }
+func (v *lagPartitions) Title() string         { return sanitize.Line(v.group) }
+func (v *lagPartitions) Fetch() common.Fetch   { return fetchLag }
+func (v *lagPartitions) SetStale(stale bool)   { v.list.SetStale(stale) }
+func (v *lagPartitions) SetFilter(text string) { v.list.SetFilter(text) }
+func (v *lagPartitions) Filter() string        { return v.list.Filter() }
+
+func (v *lagPartitions) SetData(data any, _ time.Time) {
+	if v.s.observe(data) {
+		v.sync()
+	}
+}
+
+func (v *lagPartitions) sync() {
+	if v.seen == v.s.version {
+		return
+	}
+	v.seen = v.s.version
+	g, ok := v.s.group(v.group)
+	v.gone = !ok && v.s.version > 0
+	if ok {
+		v.list.SetData(g.Partitions, v.s.report.At)
+	}
+}
+
+func (v *lagPartitions) Status() string {
+	status := lagStatus(v.c, v.list.Status(), v.s)
+	if v.gone {
+		status = v.c.Styles.Warn.Render("no longer listed") + v.c.Styles.Muted.Render(" · ") + status
+	}
+	return status
+}
+
+func (v *lagPartitions) SetSize(width, height int) {
+	v.width, v.height = width, height
+	v.list.SetSize(width, height-chartLines(height))
+}
+
+// canPeek and canReset say whether the backend offers exact lag and offset resets; resets are also
+// withheld in a read-only context.
+func (v *lagPartitions) canPeek() bool {
+	_, ok := v.c.Backend().(backends.Peeker)
+	return ok
+}
+
+func (v *lagPartitions) canReset() bool {
+	_, ok := v.c.Backend().(backends.OffsetResetter)
+	return ok && !v.c.ReadOnly
+}
+
+func (v *lagPartitions) Keys() []key.Binding {
+	k := v.c.Keys
+	keys := []key.Binding{k.Sort, k.SortReverse}
+	if v.canPeek() {
+		keys = append(keys, k.ExactLag)
+	}
+	if v.canReset() {
+		keys = append(keys, k.ResetOffsets)
+	}
+	return keys
+}
+
+func (v *lagPartitions) Update(msg tea.KeyPressMsg) tea.Cmd {
+	v.sync()
+	k := v.c.Keys
+	switch {
+	case key.Matches(msg, k.ExactLag) && v.canPeek():
+		return v.peekExact()
+	case key.Matches(msg, k.ResetOffsets) && v.canReset():
+		return v.openReset()
+	case key.Matches(msg, k.Open):
+		return nil // no details beyond the row
+	}
+	return v.list.Update(msg)
+}
+
+func (v *lagPartitions) View() string {
+	v.sync()
+	table := v.list.View()
+	g, ok := v.s.group(v.group)
+	if !ok || chartLines(v.height) == 0 {
+		return table
+	}
+	return padLines(table, v.height-chartLines(v.height)) + "\n" + lagChart(v.c, v.s, g, v.width, v.height)
+}
+
+// spec is per view: the EXACT column reads this view's session.
+func (v *lagPartitions) spec() *listSpec[partitionReport] {
+	exact := func(p partitionReport) (time.Duration, bool) { return v.s.exactLag(v.group, p) }
+	return &listSpec[partitionReport]{
+		kind: KindLagPartitions,
+		noun: func([]partitionReport) string { return "partitions" },
+		id:   func(p partitionReport) string { return p.Topic + "/" + strconv.Itoa(int(p.Partition)) },
+		name: func(p partitionReport) string { return p.Topic },
+		columns: []column[partitionReport]{
+			{title: "TOPIC", flex: true, text: func(p partitionReport) string { return sanitize.Line(p.Topic) },
+				cmp: func(a, b *partitionReport) int {
+					return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
+				}},
+			{title: "PART", align: table.Right,
+				text: func(p partitionReport) string { return strconv.Itoa(int(p.Partition)) },
+				cmp: func(a, b *partitionReport) int {
+					return cmp.Or(cmp.Compare(a.Partition, b.Partition), strings.Compare(a.Topic, b.Topic))
+				}},
+			{title: "COMMITTED", align: table.Right, descFirst: true, text: committedText,
+				tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Committed < 0] },
+				cmp:  func(a, b *partitionReport) int { return cmp.Compare(a.Committed, b.Committed) }},
+			{title: "END", align: table.Right, descFirst: true,
+				text: func(p partitionReport) string { return formatInt(p.End) },
+				cmp:  func(a, b *partitionReport) int { return cmp.Compare(a.End, b.End) }},
+			{title: "LAG", align: table.Right, descFirst: true,
+				text: func(p partitionReport) string { return formatInt(p.Lag) },
+				tone: func(p partitionReport) table.Tone { return zeroMuted(p.Lag) },
+				cmp:  func(a, b *partitionReport) int { return cmp.Compare(a.Lag, b.Lag) }},
+			{title: "LAG TIME", align: table.Right, descFirst: true,
+				text: func(p partitionReport) string { return formatLagSeconds(p.LagSeconds) },
+				tone: func(p partitionReport) table.Tone { return lagSecondsTone(p.LagSeconds) },
+				cmp: func(a, b *partitionReport) int {
+					return cmp.Or(cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
+				}},
+			{title: "EXACT", align: table.Right, descFirst: true,
+				shown: func(ps []partitionReport) bool {
+					for _, p := range ps {
+						if _, ok := exact(p); ok {
+							return true
+						}
+					}
+					return false
+				},
+				text: func(p partitionReport) string {
+					if d, ok := exact(p); ok {
+						return formatAge(d)
+					}
+					return ""
+				},
+				cmp: func(a, b *partitionReport) int {
+					x, okx := exact(*a)
+					y, oky := exact(*b)
+					return cmp.Or(cmp.Compare(boolRank(okx), boolRank(oky)), cmp.Compare(x, y))
+				}},
+			{title: "STATUS", descFirst: true, text: func(p partitionReport) string { return string(p.Status) },
+				tone: func(p partitionReport) table.Tone { return statusTone(p.Status) },
+				cmp: func(a, b *partitionReport) int {
+					return cmp.Or(cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
+						cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
+				}},
+			{title: "MEMBER", text: memberText,
+				tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Member == ""] },
+				cmp:  func(a, b *partitionReport) int { return strings.Compare(a.Member, b.Member) }},
+		},
+	}
+}
+
+func committedText(p partitionReport) string {
+	if p.Committed < 0 {
+		return "–"
+	}
+	return formatInt(p.Committed)
+}
+
+func memberText(p partitionReport) string {
+	if p.Member == "" {
+		return "–"
+	}
+	return sanitize.Line(p.Member)
+}
+
+func boolRank(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// exactKey names one partition of one group.
+type exactKey struct {
+	group, topic string
+	partition    int32
+}
+
+// exactLag is the timestamp of the record at a group's position, read by a peek: it holds for as long as
+// the position has not moved.
+type exactLag struct {
+	offset int64
+	ts     time.Time
+}
+
+// position is where the group will read next: its committed offset, or the log start when it has none.
+func position(p partitionReport) int64 {
+	if p.Committed < 0 {
+		return p.Start
+	}
+	return p.Committed
+}
+
+// exactLag is how long before the latest snapshot the record at the group's position was written, when a
+// peek has read it and the position has not moved since.
+func (s *lagSession) exactLag(group string, p partitionReport) (time.Duration, bool) {
+	e, ok := s.exact[exactKey{group, p.Topic, p.Partition}]
+	if !ok || e.offset != position(p) {
+		return 0, false
+	}
+	return max(s.report.At.Sub(e.ts), 0), true
+}
+
+// forgetMovedExact drops exact figures whose group has moved on, or gone.
+func (s *lagSession) forgetMovedExact() {
+	if len(s.exact) == 0 {
+		return
+	}
+	still := map[exactKey]bool{}
+	for _, g := range s.report.Groups {
+		for _, p := range g.Partitions {
+			k := exactKey{g.Group, p.Topic, p.Partition}
+			if e, ok := s.exact[k]; ok && e.offset == position(p) {
+				still[k] = true
+			}
+		}
+	}
+	for k := range s.exact {
+		if !still[k] {
+			delete(s.exact, k)
+		}
+	}
+}
+
+// peekExact reads the one record at the selected partition's position and takes its timestamp: the exact
+// lag, where the column beside it is an estimate.
+func (v *lagPartitions) peekExact() tea.Cmd {
+	p, ok := v.list.Selected()
+	if !ok || v.peeking != nil {
+		return nil
+	}
+	where := fmt.Sprintf("%s[%d]", sanitize.Line(p.Topic), p.Partition)
+	if p.Lag == 0 {
+		return common.Flash(common.FlashInfo, where+" is caught up: no record waits, so its exact lag is 0s")
+	}
+	k, from := exactKey{v.group, p.Topic, p.Partition}, position(p)
+	v.peeking = &k
+	req := backends.PeekRequest{Destination: p.Topic, From: backends.Position{Kind: backends.AtOffset, Offset: from},
+		Limit: 1, Partitions: []int32{p.Partition}}
+	return tea.Batch(common.Flash(common.FlashInfo, fmt.Sprintf("reading %s at offset %s…", where, formatInt(from))),
+		common.Run(func(ctx context.Context, b backends.Backend) (any, error) {
+			return peekOne(ctx, b, req)
+		}, func(data any, err error) tea.Cmd {
+			v.peeking = nil
+			return v.exactRead(k, from, where, data, err)
+		}))
+}
+
+// peekOne returns the first message a peek yields, or nil when there is none.
+func peekOne(ctx context.Context, b backends.Backend, req backends.PeekRequest) (*backends.Message, error) {
+	var got *backends.Message
+	err := actions.Peek(ctx, b, req, func(m backends.Message) error {
+		got = &m
+		return nil
+	})
+	return got, err
+}
+
+func (v *lagPartitions) exactRead(k exactKey, from int64, where string, data any, err error) tea.Cmd {
+	m, _ := data.(*backends.Message)
+	switch {
+	case err != nil:
+		return common.Flash(common.FlashError, "exact lag of "+where+": "+errText(err))
+	case m == nil:
+		return common.Flash(common.FlashWarn, fmt.Sprintf(
+			"no record at offset %s of %s any more (deleted or compacted away): the estimate stands", formatInt(from), where))
+	case m.Timestamp.IsZero():
+		return common.Flash(common.FlashWarn, fmt.Sprintf("the record at offset %s of %s has no timestamp", formatInt(from), where))
+	}
+	v.s.exact[k] = exactLag{offset: from, ts: m.Timestamp}
+	v.seen = -1 // show the EXACT column now
+	return common.Flash(common.FlashInfo, fmt.Sprintf("%s: the record at offset %s was written %s UTC, %s before the last snapshot",
+		where, formatInt(m.Offset), m.Timestamp.UTC().Format("2006-01-02 15:04:05"), formatAge(v.s.report.At.Sub(m.Timestamp))))
+}
+
+// errText makes an error fit for the flash line: one line, passwords redacted, nothing raw from the broker.
+func errText(err error) string {
+	return sanitize.Line(backends.RedactText(err.Error()))
+}
+
+// openReset opens the offset reset form for the selected partition's group.
+func (v *lagPartitions) openReset() tea.Cmd { return nil }
