@@ -1,0 +1,246 @@
+package views
+
+import (
+	"cmp"
+	"context"
+
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/chart"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/table"
+)
+
+// backlogRow is one queue's backlog: what waits, how fast it moves, when it will be gone.
+type backlogRow struct {
+	dest
+	drain   drainEstimate
+	history []int64 // messages held at each refresh, oldest first
+}
+
+// backlogView is what :lag shows on a broker without consumer groups but with queues (RabbitMQ): per
+// queue, what is ready and unacknowledged, who consumes, the rates, and the time to drain.
+type backlogView struct {
+	c       *common.Common
+	list    *list[backlogRow]
+	history map[string]*actions.Ring[int64] // by destination ID; only queues of the latest listing
+}
+
+// NewBacklog returns the queue backlog view. Only open it on a backend that lists destinations.
+func NewBacklog(c *common.Common) common.View {
+	v := &backlogView{c: c, history: map[string]*actions.Ring[int64]{}}
+	v.list = newList(c, backlogSpec, "backlog")
+	v.list.resort(drainColumn, true) // growing first, then the longest to drain
+	return v
+}
+
+func (v *backlogView) ID() int                   { return v.list.ID() }
+func (v *backlogView) Kind() string              { return KindLag }
+func (v *backlogView) Title() string             { return "backlog" }
+func (v *backlogView) Fetch() common.Fetch       { return fetchQueues }
+func (v *backlogView) SetStale(stale bool)       { v.list.SetStale(stale) }
+func (v *backlogView) SetFilter(text string)     { v.list.SetFilter(text) }
+func (v *backlogView) Filter() string            { return v.list.Filter() }
+func (v *backlogView) Status() string            { return v.list.Status() }
+func (v *backlogView) SetSize(width, height int) { v.list.SetSize(width, height) }
+func (v *backlogView) View() string              { return v.list.View() }
+func (v *backlogView) Keys() []key.Binding       { return v.list.Keys() }
+
+func (v *backlogView) Update(msg tea.KeyPressMsg) tea.Cmd { return v.list.Update(msg) }
+
+// fetchQueues lists what holds messages for consumers: queues and streams.
+func fetchQueues(ctx context.Context, b backends.Backend) (any, error) {
+	ds, err := actions.ListDestinations(ctx, b, backends.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	queues := ds[:0:0]
+	for _, d := range ds {
+		if queueish(d) {
+			queues = append(queues, d)
+		}
+	}
+	return queues, nil
+}
+
+// SetData adds the listing to each queue's history and estimates its drain.
+func (v *backlogView) SetData(data any, at time.Time) {
+	queues, ok := data.([]dest)
+	if !ok {
+		return
+	}
+	rows := make([]backlogRow, len(queues))
+	seen := make(map[string]bool, len(queues))
+	for i, d := range queues {
+		id := d.ID()
+		seen[id] = true
+		h, ok := v.history[id]
+		if !ok {
+			h = actions.NewRing[int64](actions.HistoryPoints)
+			v.history[id] = h
+		}
+		h.Push(d.Messages)
+		rows[i] = backlogRow{dest: d, drain: estimateDrain(d), history: ringValues(h)}
+	}
+	for id := range v.history {
+		if !seen[id] {
+			delete(v.history, id) // memory follows what is listed
+		}
+	}
+	v.list.SetData(rows, at)
+}
+
+func ringValues(r *actions.Ring[int64]) []int64 {
+	out := make([]int64, r.Len())
+	for i := range out {
+		out[i] = r.At(i)
+	}
+	return out
+}
+
+// drainEstimate is how long a queue's backlog takes to go at the current rates.
+type drainEstimate struct {
+	known   bool    // the broker gave the rates it takes
+	seconds float64 // when known and shrinking
+	growing bool    // more arrives than leaves
+}
+
+// estimateDrain divides what the queue holds by how fast it shrinks: acknowledgements (or deliveries,
+// where acks are not reported) minus publishes.
+func estimateDrain(d dest) drainEstimate {
+	if d.Messages == 0 {
+		return drainEstimate{known: true}
+	}
+	out := cmp.Or(d.AckRate, d.DeliverRate)
+	if out == nil && d.PublishRate == nil {
+		return drainEstimate{}
+	}
+	net := rate(out) - rate(d.PublishRate)
+	if net <= 0 {
+		return drainEstimate{known: true, growing: true}
+	}
+	return drainEstimate{known: true, seconds: float64(d.Messages) / net}
+}
+
+func rate(r *float64) float64 {
+	if r == nil {
+		return 0
+	}
+	return *r
+}
+
+func (e drainEstimate) String() string {
+	switch {
+	case !e.known:
+		return "—"
+	case e.growing:
+		return "growing"
+	}
+	return formatAge(time.Duration(e.seconds * float64(time.Second)))
+}
+
+// rank orders estimates from harmless to worst: unknown, empty or shrinking by time, growing.
+func (e drainEstimate) rank() (int, float64) {
+	switch {
+	case !e.known:
+		return 0, 0
+	case e.growing:
+		return 2, 0
+	}
+	return 1, e.seconds
+}
+
+func cmpDrain(a, b drainEstimate) int {
+	ra, sa := a.rank()
+	rb, sb := b.rank()
+	return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(sa, sb))
+}
+
+func (e drainEstimate) tone() table.Tone {
+	switch {
+	case !e.known || e.seconds == 0 && !e.growing:
+		return table.Muted
+	case e.growing:
+		return table.Bad
+	case e.seconds > 3600:
+		return table.Warn
+	}
+	return table.Normal
+}
+
+// drainColumn is the index of DRAIN in backlogSpec.columns.
+const drainColumn = 9
+
+var backlogSpec = &listSpec[backlogRow]{
+	kind: KindLag,
+	noun: func([]backlogRow) string { return "queues" },
+	id:   func(r backlogRow) string { return r.ID() },
+	name: func(r backlogRow) string { return r.Name },
+	detail: func(r backlogRow) []field {
+		return append(destinationFields(r.dest), field{label: "time to drain", value: r.drain.String(), tone: r.drain.tone()})
+	},
+	columns: []column[backlogRow]{
+		{title: "QUEUE", flex: true, text: func(r backlogRow) string { return sanitize.Line(r.Name) },
+			cmp: func(a, b *backlogRow) int { return strings.Compare(a.Name, b.Name) }},
+		{title: "VHOST", shown: anyRow(func(r backlogRow) bool { return r.Vhost != "" && r.Vhost != "/" }),
+			text: func(r backlogRow) string { return sanitize.Line(r.Vhost) },
+			cmp:  func(a, b *backlogRow) int { return strings.Compare(a.Vhost, b.Vhost) }},
+		backlogInt("READY", func(r backlogRow) int64 { return r.Ready }),
+		backlogInt("UNACKED", func(r backlogRow) int64 { return r.Unacked }),
+		backlogInt("CONSUMERS", func(r backlogRow) int64 { return int64(r.Consumers) }),
+		backlogRate("PUB/S", func(r backlogRow) *float64 { return r.PublishRate }),
+		backlogRate("DEL/S", func(r backlogRow) *float64 { return r.DeliverRate }),
+		backlogRate("ACK/S", func(r backlogRow) *float64 { return r.AckRate }),
+		{title: "TYPE", shown: anyRow(func(r backlogRow) bool { return r.Type != "" }),
+			text: func(r backlogRow) string { return sanitize.Line(r.Type) },
+			cmp:  func(a, b *backlogRow) int { return strings.Compare(a.Type, b.Type) }},
+		{title: "DRAIN", align: table.Right, descFirst: true,
+			text: func(r backlogRow) string { return r.drain.String() },
+			tone: func(r backlogRow) table.Tone { return r.drain.tone() },
+			cmp: func(a, b *backlogRow) int {
+				return cmp.Or(cmpDrain(a.drain, b.drain), cmp.Compare(a.Messages, b.Messages))
+			}},
+		{title: "TREND", text: func(r backlogRow) string { return chart.Sparkline(r.history, sparkWidth) },
+			tone: func(r backlogRow) table.Tone { return map[bool]table.Tone{true: table.Bad}[r.drain.growing] }},
+	},
+}
+
+func backlogInt(title string, get func(backlogRow) int64) column[backlogRow] {
+	return column[backlogRow]{
+		title: title, align: table.Right, descFirst: true,
+		text: func(r backlogRow) string { return formatInt(get(r)) },
+		tone: func(r backlogRow) table.Tone { return zeroMuted(get(r)) },
+		cmp:  func(a, b *backlogRow) int { return cmp.Compare(get(*a), get(*b)) },
+	}
+}
+
+func backlogRate(title string, get func(backlogRow) *float64) column[backlogRow] {
+	return column[backlogRow]{
+		title: title, align: table.Right, descFirst: true,
+		text: func(r backlogRow) string { return formatRate(get(r)) },
+		tone: func(r backlogRow) table.Tone {
+			if x := get(r); x == nil || *x == 0 {
+				return table.Muted
+			}
+			return table.Normal
+		},
+		cmp: func(a, b *backlogRow) int { return cmpRate(get(*a), get(*b)) },
+	}
+}
+
+func anyRow(pred func(backlogRow) bool) func([]backlogRow) bool {
+	return func(rs []backlogRow) bool {
+		for _, r := range rs {
+			if pred(r) {
+				return true
+			}
+		}
+		return false
+	}
+}
