@@ -55,10 +55,10 @@ func (a *app) demoCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.BoolVar(&serve, "serve", false, "serve without the TUI: print `ready host:port,...` and wait for Ctrl-C")
+	f.BoolVar(&serve, "serve", false, "serve without the TUI: print \"ready host:port,...\" and run until Ctrl-C or SIGTERM")
 	f.IntVar(&opts.Port, "port", 0, "first broker's `PORT`; the others take the next two (default: free ports)")
 	f.BoolVar(&opts.Still, "still", false, "no trickle of new orders: the data stays exactly as seeded")
 	f.IntVar(&opts.ExtraTopics, "topics", 0, "add `N` empty topics load-00000, ... (for listing benchmarks)")
-	f.IntVar(&opts.ExtraPartitions, "topic-partitions", 0, "partitions of each added topic (default 4)")
+	f.IntVar(&opts.ExtraPartitions, "topic-partitions", 0, "`N` partitions for each added topic (default 4)")
 	return cmd
 }
