@@ -8,11 +8,14 @@ import (
 // The lifecycle of views that run broker work of their own (common.Runner): started with the backend when
 // they open or the connection comes back, stopped when they leave the stack or the connection drops.
 
-// startRunner starts v's own work, if it has any and there is a connection to do it on.
+// startRunner starts v's own work, if it has any, with the backend (nil while not connected).
 func (m *Model) startRunner(v common.View) tea.Cmd {
 	r, ok := v.(common.Runner)
-	if !ok || m.conn.state != stateConnected || m.conn.backend == nil {
+	if !ok {
 		return nil
+	}
+	if m.conn.state != stateConnected {
+		return r.Start(nil)
 	}
 	return r.Start(m.conn.backend)
 }

@@ -5,10 +5,11 @@ import (
 	"github.com/mqscope/mqscope/backends"
 )
 
-// Runner is a view with broker work that outlives one Run: a peek that streams for as long as the view is
-// open. The shell starts it with the live backend when the view opens (or the connection comes back) and
-// stops it when the view leaves the stack (or the connection drops). Start does no I/O itself: it returns
-// the commands that do, and they address their results to the view with ViewMsg.
+// Runner is a view with work that outlives one Run: a peek that streams for as long as the view is open, a
+// body decoded in the background. The shell starts it when the view opens, with the live backend or nil
+// while there is none, and again with the backend when the connection comes back; it stops it when the
+// view leaves the stack or the connection drops. Start does no I/O itself: it returns the commands that
+// do, and they address their results to the view with ViewMsg.
 type Runner interface {
 	Start(b backends.Backend) tea.Cmd
 	Stop()
