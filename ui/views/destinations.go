@@ -24,6 +24,12 @@ func NewDestinations(c *common.Common, title string) common.View {
 	return newList(c, destinationSpec, title)
 }
 
+// canBrowse reports whether the message browser can open on d: the broker can peek, d holds messages.
+func canBrowse(c *common.Common, d dest) bool {
+	_, ok := c.Backend().(backends.Peeker)
+	return ok && Browsable(d)
+}
+
 func fetchDestinations(ctx context.Context, b backends.Backend) (any, error) {
 	return actions.ListDestinations(ctx, b, backends.ListOptions{})
 }
@@ -32,12 +38,14 @@ func fetchDestinations(ctx context.Context, b backends.Backend) (any, error) {
 // Kafka listing gets partitions and replication, a RabbitMQ one ready, unacked and rates, with no switch on
 // the broker's name.
 var destinationSpec = &listSpec[dest]{
-	kind:   KindDestinations,
-	noun:   destinationNoun,
-	fetch:  fetchDestinations,
-	id:     dest.ID,
-	name:   func(d dest) string { return d.Name },
-	detail: destinationFields,
+	kind:      KindDestinations,
+	noun:      destinationNoun,
+	fetch:     fetchDestinations,
+	id:        dest.ID,
+	name:      func(d dest) string { return d.Name },
+	detail:    destinationFields,
+	browsable: canBrowse,
+	browse:    func(c *common.Common, d dest) common.View { return NewMessages(c, d) },
 	columns: []column[dest]{
 		{title: "NAME", flex: true, text: func(d dest) string { return sanitize.Line(d.Name) },
 			cmp: func(a, b *dest) int { return strings.Compare(a.Name, b.Name) }},

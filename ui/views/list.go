@@ -41,6 +41,10 @@ type listSpec[T any] struct {
 	id      func(T) string // stable across refreshes: the cursor follows it
 	name    func(T) string // raw name: the filter matches it, ties sort by it
 	detail  func(T) []field
+	// browsable says whether enter can open what an item holds (a topic's messages) on this broker, and
+	// browse opens it; elsewhere enter shows the item's details, as d always does.
+	browsable func(c *common.Common, it T) bool
+	browse    func(c *common.Common, it T) common.View
 }
 
 // list is a sortable, filterable table of T that keeps its cursor on the same item across refreshes.
@@ -88,6 +92,9 @@ func (l *list[T]) Title() string {
 
 func (l *list[T]) Keys() []key.Binding {
 	k := l.c.Keys
+	if it, ok := l.Selected(); ok && l.canBrowse(it) {
+		return []key.Binding{k.Browse, k.Details, k.Sort, k.SortReverse}
+	}
 	return []key.Binding{k.Open, k.Sort, k.SortReverse}
 }
 
@@ -167,12 +174,24 @@ func (l *list[T]) Update(msg tea.KeyPressMsg) tea.Cmd {
 		l.nextSort()
 	case key.Matches(msg, k.SortReverse):
 		l.resort(l.sortCol, !l.sortDesc)
-	case key.Matches(msg, k.Open):
+	case key.Matches(msg, k.Open) && l.canBrowseSelected():
+		it, _ := l.Selected()
+		return common.Push(l.spec.browse(l.c, it))
+	case key.Matches(msg, k.Open, k.Details):
 		if it, ok := l.Selected(); ok && l.spec.detail != nil {
 			return common.Push(newDetail(l.c, l, it))
 		}
 	}
 	return nil
+}
+
+func (l *list[T]) canBrowse(it T) bool {
+	return l.spec.browsable != nil && l.spec.browsable(l.c, it)
+}
+
+func (l *list[T]) canBrowseSelected() bool {
+	it, ok := l.Selected()
+	return ok && l.canBrowse(it)
 }
 
 // nextSort moves the sort to the next shown column that can sort.
