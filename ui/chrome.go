@@ -198,7 +198,7 @@ func (m *Model) helpOverlay(body string, width, height int) string {
 		cols = append(cols, strings.Join(lines, "\n"))
 	}
 	content := lipgloss.JoinHorizontal(lipgloss.Top, interleave(cols, "    ")...)
-	content += "\n\n" + s.Muted.Render("commands  :topics  :queues  :groups  :ctx NAME  :q") +
+	content += "\n\n" + s.Muted.Render("commands  :topics  :queues  :groups  :lag  :ctx NAME  :q") +
 		"\n" + s.Muted.Render("esc or ? closes this help")
 	box := s.HelpBox.Render(content)
 	x := max((width-lipgloss.Width(box))/2, 0)

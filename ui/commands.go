@@ -12,7 +12,7 @@ import (
 )
 
 // commandHelp is what an unknown command is told to try.
-const commandHelp = "try :topics, :queues, :groups, :ctx NAME or :q"
+const commandHelp = "try :topics, :queues, :groups, :lag, :ctx NAME or :q"
 
 // runCommand runs one line typed in the : bar.
 func (m *Model) runCommand(line string) tea.Cmd {
@@ -29,6 +29,8 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		return m.navigate(views.KindDestinations, func() common.View { return views.NewDestinations(m.c, name) })
 	case "groups", "cg":
 		return m.openGroups()
+	case "lag", "consumers", "backlog":
+		return m.openLag()
 	case "ctx", "context":
 		return m.ctxCommand(args)
 	case "help":
@@ -83,7 +85,7 @@ func (m *Model) contextNames() []string {
 
 // commandSuggestions feed the : bar's tab completion.
 func (m *Model) commandSuggestions() []string {
-	s := []string{"topics", "queues", "groups", "ctx", "quit", "help"}
+	s := []string{"topics", "queues", "groups", "lag", "ctx", "quit", "help"}
 	for _, c := range m.opts.Contexts {
 		if sanitize.IsClean(c.Name) { // the input draws suggestions as they are
 			s = append(s, "ctx "+c.Name)
