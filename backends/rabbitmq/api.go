@@ -25,6 +25,8 @@ const (
 	// pageFetchers is how many pages are fetched at once after the first. The API gathers and sorts the
 	// whole listing for every page, so more than a few only queue up on the broker.
 	pageFetchers = 4
+	// retryPause is how long to wait before asking again after a server error.
+	retryPause = 200 * time.Millisecond
 	// maxAnswer bounds one decoded answer (a page of 500 queues is about 300 KB).
 	maxAnswer = 64 << 20
 )
@@ -72,7 +74,22 @@ func (e *apiError) Unwrap() []error {
 }
 
 // get fetches base+path?query and decodes the JSON answer into out. path must already be escaped.
+// A server error is tried once more after a moment: RabbitMQ 3.10 answers a queue listing with 500 when
+// a stream queue is being declared at that instant (its record has no process yet).
 func (c *apiClient) get(ctx context.Context, path string, query url.Values, out any) error {
+	err := c.getOnce(ctx, path, query, out)
+	var aerr *apiError
+	if errors.As(err, &aerr) && aerr.Status >= 500 {
+		select {
+		case <-time.After(retryPause):
+			err = c.getOnce(ctx, path, query, out)
+		case <-ctx.Done():
+		}
+	}
+	return err
+}
+
+func (c *apiClient) getOnce(ctx context.Context, path string, query url.Values, out any) error {
 	endpoint := c.base + path
 	target := endpoint
 	if len(query) > 0 {
