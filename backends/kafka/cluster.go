@@ -58,14 +58,14 @@ func (b *Backend) Identity(ctx context.Context) (backends.Identity, error) {
 // brokers in a Metadata answer, which also lists every topic.
 func (b *Backend) describeCluster() (cluster, error) {
 	if _, ok := b.apiKeys[apiKeyDescribeCluster]; !ok {
-		md, err := b.metadata()
+		t, err := b.metadata(nil)
 		if err != nil {
 			return cluster{}, err
 		}
-		return clusterOf(md), nil
+		return t.cluster, nil
 	}
 	var resp *sarama.DescribeClusterResponse
-	err := b.onAnyBroker(func(br *sarama.Broker) (err error) {
+	err := b.onAnyBroker(nil, func(br *sarama.Broker) (err error) {
 		resp, err = br.DescribeCluster(sarama.NewDescribeClusterRequest(protocolCeiling))
 		return err
 	})
@@ -82,20 +82,6 @@ func (b *Backend) describeCluster() (cluster, error) {
 	c = c.sorted()
 	b.learn(c)
 	return c, nil
-}
-
-// metadata fetches the metadata of every topic in one request.
-func (b *Backend) metadata() (*sarama.MetadataResponse, error) {
-	var md *sarama.MetadataResponse
-	err := b.onAnyBroker(func(br *sarama.Broker) (err error) {
-		md, err = br.GetMetadata(sarama.NewMetadataRequest(protocolCeiling, nil)) // nil: all topics
-		return err
-	})
-	if err != nil {
-		return nil, err
-	}
-	b.learn(clusterOf(md))
-	return md, nil
 }
 
 func clusterOf(md *sarama.MetadataResponse) cluster {

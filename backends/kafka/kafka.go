@@ -14,6 +14,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -53,8 +54,9 @@ const (
 // protocolCeiling is the newest Kafka release whose request versions sarama may use. It is a ceiling, not
 // a requirement: on connecting, sarama asks each broker which versions it speaks (ApiVersions) and clamps
 // every request to them, so older clusters (0.10 and later) get older versions. 2.8 brings flexible
-// Metadata and ListOffsets and ListGroups with group states, all this adapter needs.
-var protocolCeiling = sarama.V2_8_0_0
+// Metadata and ListOffsets and ListGroups with group states; 3.0 brings OffsetFetch v8, which fetches
+// many groups' offsets in one request.
+var protocolCeiling = sarama.V3_0_0_0
 
 func (c Config) dialTimeout() time.Duration {
 	if c.DialTimeout > 0 {
@@ -99,12 +101,16 @@ type Backend struct {
 	brokers map[string]*sarama.Broker // by host:port, connected on demand
 	known   []string                  // addresses of the cluster's brokers from the last metadata
 	closed  bool
+
+	topoMu sync.Mutex
+	topo   *topology // the last Metadata answer, reused for up to topologyMaxAge
 }
 
 var (
 	_ backends.Backend           = (*Backend)(nil)
 	_ backends.DestinationLister = (*Backend)(nil)
 	_ backends.GroupLister       = (*Backend)(nil)
+	_ backends.Peeker            = (*Backend)(nil)
 )
 
 // Open connects to the first bootstrap broker that answers and learns which protocol versions the cluster
@@ -154,18 +160,18 @@ func (b *Backend) handshake() (map[int16]sarama.ApiVersionsResponseKey, error) {
 }
 
 func (b *Backend) apiVersions(addr string) (map[int16]sarama.ApiVersionsResponseKey, error) {
-	br, err := b.broker(addr)
+	var resp *sarama.ApiVersionsResponse
+	err := b.request(nil, addr, func(br *sarama.Broker) (err error) {
+		resp, err = br.ApiVersions(&sarama.ApiVersionsRequest{
+			Version: 3, ClientSoftwareName: "mqscope", ClientSoftwareVersion: "1",
+		})
+		if err == nil && resp.ErrorCode != 0 {
+			err = sarama.KError(resp.ErrorCode)
+		}
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	resp, err := br.ApiVersions(&sarama.ApiVersionsRequest{
-		Version: 3, ClientSoftwareName: "mqscope", ClientSoftwareVersion: "1",
-	})
-	if err == nil && resp.ErrorCode != 0 {
-		err = sarama.KError(resp.ErrorCode)
-	}
-	if err != nil {
-		return nil, atAddr(addr, err)
 	}
 	keys := make(map[int16]sarama.ApiVersionsResponseKey, len(resp.ApiKeys))
 	for _, k := range resp.ApiKeys {
@@ -214,6 +220,34 @@ func (b *Backend) broker(addr string) (*sarama.Broker, error) {
 	return br, nil
 }
 
+// meter counts the broker requests one operation sends. A nil meter counts nothing.
+type meter struct{ n atomic.Int64 }
+
+func (m *meter) count() int {
+	if m == nil {
+		return 0
+	}
+	return int(m.n.Load())
+}
+
+// request sends one request to the broker at addr, connecting first if need be, and counts it on m.
+// Every request the adapter sends on its shared connections goes through here (connecting aside: its
+// ApiVersions and SASL exchange belong to the connection), so that counts such as LagSnapshot.Requests
+// are exact. send must send exactly one request.
+func (b *Backend) request(m *meter, addr string, send func(*sarama.Broker) error) error {
+	br, err := b.broker(addr)
+	if err != nil {
+		return err
+	}
+	if m != nil {
+		m.n.Add(1)
+	}
+	if err := send(br); err != nil {
+		return atAddr(addr, err)
+	}
+	return nil
+}
+
 // atAddr says which broker an error came from, unless the error says so already (dial errors do).
 func atAddr(addr string, err error) error {
 	if strings.Contains(err.Error(), addr) {
@@ -222,9 +256,9 @@ func atAddr(addr string, err error) error {
 	return fmt.Errorf("%s: %w", addr, err)
 }
 
-// onAnyBroker runs fn on some broker of the cluster: first the brokers the last answer named, then the
-// seeds, moving on while a broker cannot be reached or fn fails on it.
-func (b *Backend) onAnyBroker(fn func(*sarama.Broker) error) error {
+// onAnyBroker sends one request, through send, to some broker of the cluster: first the brokers the last
+// answer named, then the seeds, moving on while a broker cannot be reached or the request fails on it.
+func (b *Backend) onAnyBroker(m *meter, send func(*sarama.Broker) error) error {
 	b.mu.Lock()
 	candidates := append(slices.Clone(b.known), b.seeds...)
 	b.mu.Unlock()
@@ -235,12 +269,9 @@ func (b *Backend) onAnyBroker(fn func(*sarama.Broker) error) error {
 			continue
 		}
 		tried[addr] = true
-		br, err := b.broker(addr)
+		err := b.request(m, addr, send)
 		if err == nil {
-			if err = fn(br); err == nil {
-				return nil
-			}
-			err = atAddr(addr, err)
+			return nil
 		}
 		errs = append(errs, oneLine(err))
 	}
