@@ -96,7 +96,7 @@ func (v *lagPartitions) Keys() []key.Binding {
 	k := v.c.Keys
 	keys := []key.Binding{k.Sort, k.SortReverse}
 	if v.canPeek() {
-		keys = append(keys, k.ExactLag)
+		keys = append([]key.Binding{relabel(k.Open, "messages from the committed offset")}, append(keys, k.ExactLag)...)
 	}
 	if v.canReset() {
 		keys = append(keys, k.ResetOffsets)
@@ -112,8 +112,11 @@ func (v *lagPartitions) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return v.peekExact()
 	case key.Matches(msg, k.ResetOffsets) && v.canReset():
 		return v.openReset()
-	case key.Matches(msg, k.Open):
-		return nil // no details beyond the row
+	case key.Matches(msg, k.Open) && v.canPeek():
+		if p, ok := v.list.Selected(); ok {
+			return common.Push(browseFrom(v.c, p.Topic, p.Partition, position(p)))
+		}
+		return nil
 	}
 	return v.list.Update(msg)
 }

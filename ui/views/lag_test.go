@@ -344,3 +344,27 @@ func contains(fields []string, s string) bool {
 	}
 	return false
 }
+
+// Enter on a partition opens its messages from where the group will read next.
+func TestPartitionOpensMessagesAtTheCommittedOffset(t *testing.T) {
+	s := newLagScript(t, 120, 30)
+	s.play(2, scriptGroups...)
+	parts := newLagPartitions(s.c, s.v.s, "slow")
+	parts.SetSize(120, 30)
+	if cmd := parts.Update(press("enter")); cmd != nil {
+		t.Fatal("without a backend that can peek, enter opens nothing")
+	}
+	s.c.Connected = func() backends.Backend { return capable{} }
+	push, ok := parts.Update(press("enter"))().(common.PushMsg)
+	if !ok {
+		t.Fatal("enter should open the messages")
+	}
+	b, ok := push.View.(*browser)
+	if !ok || b.Kind() != KindMessages || b.Title() != "orders" {
+		t.Fatalf("opened %T %q", push.View, push.View.Title())
+	}
+	// slow commits 30 behind a log end of 200 on partition 0.
+	if b.from != (backends.Position{Kind: backends.AtOffset, Offset: 170}) || len(b.partitions) != 1 || b.partitions[0] != 0 {
+		t.Fatalf("browser starts at %+v on %v; want offset 170 of partition 0", b.from, b.partitions)
+	}
+}
