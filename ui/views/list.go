@@ -45,6 +45,9 @@ type listSpec[T any] struct {
 	// browse opens it; elsewhere enter shows the item's details, as d always does.
 	browsable func(c *common.Common, it T) bool
 	browse    func(c *common.Common, it T) common.View
+	// actions are the keys an item offers beyond browsing and details (P purges a queue), already narrowed
+	// to what the broker can do and the context allows.
+	actions func(c *common.Common, it T) []itemAction
 }
 
 // list is a sortable, filterable table of T that keeps its cursor on the same item across refreshes.
@@ -92,10 +95,23 @@ func (l *list[T]) Title() string {
 
 func (l *list[T]) Keys() []key.Binding {
 	k := l.c.Keys
+	keys := []key.Binding{k.Open, k.Sort, k.SortReverse}
 	if it, ok := l.Selected(); ok && l.canBrowse(it) {
-		return []key.Binding{k.Browse, k.Details, k.Sort, k.SortReverse}
+		keys = []key.Binding{k.Browse, k.Details, k.Sort, k.SortReverse}
 	}
-	return []key.Binding{k.Open, k.Sort, k.SortReverse}
+	for _, a := range l.itemActions() {
+		keys = append(keys, a.binding)
+	}
+	return keys
+}
+
+// itemActions are the selected item's actions.
+func (l *list[T]) itemActions() []itemAction {
+	it, ok := l.Selected()
+	if !ok || l.spec.actions == nil {
+		return nil
+	}
+	return l.spec.actions(l.c, it)
 }
 
 // SetData takes a fresh listing. Anything but a []T is a programming error and is ignored.
@@ -180,6 +196,12 @@ func (l *list[T]) Update(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Open, k.Details):
 		if it, ok := l.Selected(); ok && l.spec.detail != nil {
 			return common.Push(newDetail(l.c, l, it))
+		}
+	default:
+		for _, a := range l.itemActions() {
+			if key.Matches(msg, a.binding) {
+				return a.run()
+			}
 		}
 	}
 	return nil
