@@ -48,6 +48,24 @@ func TestOffsetClockUnknownUntilTwoPoints(t *testing.T) {
 	}
 }
 
+// A quiet log (the end never moved while sampled) cannot date a position behind it: unknown, not 0 s.
+// A position at a still offset is dated by the last time the head was seen there.
+func TestOffsetClockQuietLog(t *testing.T) {
+	c := NewOffsetClock(0)
+	c.Record(500, at(0))
+	c.Record(500, at(1))
+	if s, ok := c.LagSeconds(380, at(2)); ok {
+		t.Errorf("lag behind a quiet log = %v s, want unknown", s)
+	}
+	if s, ok := c.LagSeconds(500, at(2)); !ok || s != 0 {
+		t.Errorf("at the head of a quiet log: %v %v, want 0 true", s, ok)
+	}
+	c.Record(600, at(11))
+	if s, ok := c.LagSeconds(500, at(12)); !ok || s != 11 {
+		t.Errorf("at the still offset after it moved on: %v %v, want 11 s (head left 500 after 1 s)", s, ok)
+	}
+}
+
 func TestOffsetClockDropsBackwardsAndCompactsStill(t *testing.T) {
 	c := NewOffsetClock(5)
 	c.Record(100, at(0))

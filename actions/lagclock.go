@@ -62,6 +62,12 @@ func (c *OffsetClock) LagSeconds(committed int64, now time.Time) (seconds float6
 	// Before the oldest sample, extrapolate along the whole table; otherwise interpolate between the
 	// neighbours.
 	left, right := c.points[0], c.points[n-1]
+	if committed < left.offset && left.offset == right.offset {
+		// The log end has not moved while watched: its slope cannot date an older position. (It is at
+		// least now − oldest sample behind, but "unknown" is the honest figure; the exact one comes
+		// from the record at the committed offset.)
+		return 0, false
+	}
 	for i := 1; i < n && committed >= left.offset; i++ {
 		if c.points[i].offset >= committed {
 			left, right = c.points[i-1], c.points[i]
