@@ -1,0 +1,82 @@
+package actions
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+// errStopPeek ends a one-record peek once the record is in hand.
+var errStopPeek = errors.New("got the record")
+
+// LagSnapshot takes one batched snapshot of the named consumer groups (every group when none are named),
+// or says plainly that this broker has no consumer groups. Front ends feed it to a LagTracker.
+func LagSnapshot(ctx context.Context, b backends.Backend, groups []string) (backends.LagSnapshot, error) {
+	r, ok := b.(backends.LagReader)
+	if !ok {
+		return backends.LagSnapshot{}, fmt.Errorf("this broker has no consumer groups to measure lag on "+
+			"(queues show their backlog instead): %w", backends.ErrNotSupported)
+	}
+	s, err := r.LagSnapshot(ctx, groups)
+	if err != nil {
+		return s, fmt.Errorf("read consumer lag: %w", err)
+	}
+	return s, nil
+}
+
+// ExactLag replaces the estimated lag in seconds of every lagging partition of g by the exact figure: how
+// long ago the first record the group has not consumed was written (one peek of one record per lagging
+// partition, so it is for the groups someone asked about, not for all of them). Partitions at the head
+// stay at 0 s; the group's figure becomes the worst partition's.
+func ExactLag(ctx context.Context, b backends.Backend, g GroupReport, now time.Time) (GroupReport, error) {
+	if _, ok := b.(backends.Peeker); !ok {
+		return g, fmt.Errorf("this broker cannot read the record at a committed offset, so lag in seconds "+
+			"stays an estimate: %w", backends.ErrNotSupported)
+	}
+	g.Partitions = slices.Clone(g.Partitions)
+	g.LagSeconds = nil
+	for i := range g.Partitions {
+		p := &g.Partitions[i]
+		secs, err := exactLagSeconds(ctx, b, p.PartitionLag, now)
+		if err != nil {
+			return g, fmt.Errorf("exact lag of group %s on %s/%d: %w", g.Group, p.Topic, p.Partition, err)
+		}
+		p.LagSeconds = secs
+		if secs != nil && (g.LagSeconds == nil || *secs > *g.LagSeconds) {
+			g.LagSeconds = secs
+		}
+	}
+	return g, nil
+}
+
+// exactLagSeconds is now − the timestamp of the record at the group's position (the log start when it
+// committed nothing, or when its offset fell out of retention); 0 at the head; nil when that record is
+// gone before it could be read.
+func exactLagSeconds(ctx context.Context, b backends.Backend, p backends.PartitionLag, now time.Time) (*float64, error) {
+	pos := max(p.Committed, p.Start)
+	if p.Lag == 0 || pos >= p.End {
+		zero := 0.0
+		return &zero, nil
+	}
+	var ts time.Time
+	req := backends.PeekRequest{
+		Destination: p.Topic, Partitions: []int32{p.Partition}, Limit: 1,
+		From: backends.Position{Kind: backends.AtOffset, Offset: pos},
+	}
+	err := Peek(ctx, b, req, func(m backends.Message) error {
+		ts = m.Timestamp
+		return errStopPeek
+	})
+	if err != nil && !errors.Is(err, errStopPeek) {
+		return nil, err
+	}
+	if ts.IsZero() {
+		return nil, nil
+	}
+	secs := max(now.Sub(ts).Seconds(), 0)
+	return &secs, nil
+}
