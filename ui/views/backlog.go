@@ -54,7 +54,8 @@ func (v *backlogView) Keys() []key.Binding       { return v.list.Keys() }
 
 func (v *backlogView) Update(msg tea.KeyPressMsg) tea.Cmd { return v.list.Update(msg) }
 
-// fetchQueues lists what holds messages for consumers: queues and streams.
+// fetchQueues lists the queues. Streams are left out, as actions.Backlog leaves them: reading a stream
+// removes nothing, so its backlog is per consumer, which a listing does not carry.
 func fetchQueues(ctx context.Context, b backends.Backend) (any, error) {
 	ds, err := actions.ListDestinations(ctx, b, backends.ListOptions{})
 	if err != nil {
@@ -62,7 +63,7 @@ func fetchQueues(ctx context.Context, b backends.Backend) (any, error) {
 	}
 	queues := ds[:0:0]
 	for _, d := range ds {
-		if queueish(d) {
+		if d.Kind == backends.Queue {
 			queues = append(queues, d)
 		}
 	}
@@ -104,56 +105,36 @@ func ringValues(r *actions.Ring[int64]) []int64 {
 	return out
 }
 
-// drainEstimate is how long a queue's backlog takes to go at the current rates.
+// drainEstimate is how long a queue's ready backlog takes to go at the current rates (actions.Drain).
 type drainEstimate struct {
-	known   bool    // the broker gave the rates it takes
-	seconds float64 // when known and shrinking
-	growing bool    // more arrives than leaves
+	seconds *float64 // nil: unknown, or growing
+	growing bool     // as much or more arrives than leaves
 }
 
-// estimateDrain divides what the queue holds by how fast it shrinks: acknowledgements (or deliveries,
-// where acks are not reported) minus publishes.
 func estimateDrain(d dest) drainEstimate {
-	if d.Messages == 0 {
-		return drainEstimate{known: true}
-	}
-	out := cmp.Or(d.AckRate, d.DeliverRate)
-	if out == nil && d.PublishRate == nil {
-		return drainEstimate{}
-	}
-	net := rate(out) - rate(d.PublishRate)
-	if net <= 0 {
-		return drainEstimate{known: true, growing: true}
-	}
-	return drainEstimate{known: true, seconds: float64(d.Messages) / net}
-}
-
-func rate(r *float64) float64 {
-	if r == nil {
-		return 0
-	}
-	return *r
+	secs, growing := actions.Drain(d.Ready, d.PublishRate, d.DeliverRate, d.AckRate)
+	return drainEstimate{seconds: secs, growing: growing}
 }
 
 func (e drainEstimate) String() string {
 	switch {
-	case !e.known:
-		return "—"
 	case e.growing:
 		return "growing"
+	case e.seconds == nil:
+		return "—"
 	}
-	return formatAge(time.Duration(e.seconds * float64(time.Second)))
+	return formatAge(time.Duration(*e.seconds * float64(time.Second)))
 }
 
-// rank orders estimates from harmless to worst: unknown, empty or shrinking by time, growing.
+// rank orders estimates from harmless to worst: unknown, by time to drain, growing.
 func (e drainEstimate) rank() (int, float64) {
 	switch {
-	case !e.known:
-		return 0, 0
 	case e.growing:
 		return 2, 0
+	case e.seconds == nil:
+		return 0, 0
 	}
-	return 1, e.seconds
+	return 1, *e.seconds
 }
 
 func cmpDrain(a, b drainEstimate) int {
@@ -164,11 +145,11 @@ func cmpDrain(a, b drainEstimate) int {
 
 func (e drainEstimate) tone() table.Tone {
 	switch {
-	case !e.known || e.seconds == 0 && !e.growing:
-		return table.Muted
 	case e.growing:
 		return table.Bad
-	case e.seconds > 3600:
+	case e.seconds == nil || *e.seconds == 0:
+		return table.Muted
+	case *e.seconds > 3600:
 		return table.Warn
 	}
 	return table.Normal

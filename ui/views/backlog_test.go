@@ -14,7 +14,7 @@ func f(x float64) *float64 { return &x }
 
 func queues(jobsReady int64) []backends.Destination {
 	return []backends.Destination{
-		// Drains at 50 acks/s against 10 published: 1,200 held / 40 = 30 s.
+		// Drains at 50 acks/s against 10 published: 1,000 ready / 40 = 25 s (unacked ones are with consumers).
 		{Name: "jobs", Kind: backends.Queue, Type: "quorum", Vhost: "/", Messages: jobsReady + 200, Ready: jobsReady,
 			Unacked: 200, Consumers: 3, PublishRate: f(10), DeliverRate: f(55), AckRate: f(50)},
 		// More arrives than leaves.
@@ -50,7 +50,7 @@ func TestBacklogColumnsDrainAndOrder(t *testing.T) {
 	if strings.Join(order, " ") != "emails jobs empty audit" {
 		t.Fatalf("order %v:\n%s", order, screen)
 	}
-	for name, drain := range map[string]string{"emails": "growing", "jobs": "30s", "empty": "0s", "audit": "—"} {
+	for name, drain := range map[string]string{"emails": "growing", "jobs": "25s", "empty": "0s", "audit": "—"} {
 		if !contains(strings.Fields(lineOf(screen, name+" ")), drain) {
 			t.Errorf("%s should drain in %q: %s", name, drain, lineOf(screen, name+" "))
 		}
@@ -82,11 +82,11 @@ func TestEstimateDrain(t *testing.T) {
 		d    backends.Destination
 		want string
 	}{
-		{backends.Destination{Messages: 600, DeliverRate: f(10)}, "1m00s"}, // no ack rate: deliveries
-		{backends.Destination{Messages: 600, PublishRate: f(1)}, "growing"},
-		{backends.Destination{Messages: 600, PublishRate: f(5), AckRate: f(5)}, "growing"}, // not shrinking
-		{backends.Destination{Messages: 600}, "—"},
-		{backends.Destination{}, "0s"},
+		{backends.Destination{Ready: 600, DeliverRate: f(10)}, "1m00s"}, // no ack rate: deliveries
+		{backends.Destination{Ready: 600, PublishRate: f(1)}, "growing"},
+		{backends.Destination{Ready: 600, PublishRate: f(5), AckRate: f(5)}, "growing"}, // not shrinking
+		{backends.Destination{Ready: 600}, "—"},
+		{backends.Destination{Unacked: 5}, "0s"}, // nothing ready
 	}
 	for _, c := range cases {
 		if got := estimateDrain(c.d).String(); got != c.want {

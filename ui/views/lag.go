@@ -48,15 +48,7 @@ func newLagSession() *lagSession {
 // fetchLag takes one snapshot of every group. Drill-down views fetch every group too: the tracker forgets
 // what a snapshot leaves out, and the lag view behind them should find its histories whole.
 func fetchLag(ctx context.Context, b backends.Backend) (any, error) {
-	r, ok := b.(backends.LagReader)
-	if !ok {
-		return nil, fmt.Errorf("this broker reports no consumer lag: %w", backends.ErrNotSupported)
-	}
-	snap, err := r.LagSnapshot(ctx, nil)
-	if err != nil {
-		return nil, fmt.Errorf("read consumer lag: %w", err)
-	}
-	return snap, nil
+	return actions.LagSnapshot(ctx, b, nil)
 }
 
 // observe judges a fetched snapshot; anything else is a programming error and is ignored.

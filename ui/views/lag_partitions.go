@@ -232,13 +232,9 @@ type exactLag struct {
 	ts     time.Time
 }
 
-// position is where the group will read next: its committed offset, or the log start when it has none.
-func position(p partitionReport) int64 {
-	if p.Committed < 0 {
-		return p.Start
-	}
-	return p.Committed
-}
+// position is where the group will read next: its committed offset, or the log start when it has
+// committed nothing or its offset fell out of retention.
+func position(p partitionReport) int64 { return max(p.Committed, p.Start) }
 
 // exactLag is how long before the latest snapshot the record at the group's position was written, when a
 // peek has read it and the position has not moved since.
@@ -284,42 +280,43 @@ func (v *lagPartitions) peekExact() tea.Cmd {
 	}
 	k, from := exactKey{v.group, p.Topic, p.Partition}, position(p)
 	v.peeking = &k
-	req := backends.PeekRequest{Destination: p.Topic, From: backends.Position{Kind: backends.AtOffset, Offset: from},
-		Limit: 1, Partitions: []int32{p.Partition}}
+	one, _ := v.s.group(v.group)
+	one.Partitions = []partitionReport{p}
 	return tea.Batch(common.Flash(common.FlashInfo, fmt.Sprintf("reading %s at offset %s…", where, formatInt(from))),
 		common.Run(func(ctx context.Context, b backends.Backend) (any, error) {
-			return peekOne(ctx, b, req)
+			now := time.Now()
+			g, err := actions.ExactLag(ctx, b, one, now)
+			if err != nil {
+				return nil, err
+			}
+			return exactRead{secs: g.Partitions[0].LagSeconds, now: now}, nil
 		}, func(data any, err error) tea.Cmd {
 			v.peeking = nil
 			return v.exactRead(k, from, where, data, err)
 		}))
 }
 
-// peekOne returns the first message a peek yields, or nil when there is none.
-func peekOne(ctx context.Context, b backends.Backend, req backends.PeekRequest) (*backends.Message, error) {
-	var got *backends.Message
-	err := actions.Peek(ctx, b, req, func(m backends.Message) error {
-		got = &m
-		return nil
-	})
-	return got, err
+// exactRead is what the peek found: the record's age when it was read, nil when the record was gone.
+type exactRead struct {
+	secs *float64
+	now  time.Time
 }
 
 func (v *lagPartitions) exactRead(k exactKey, from int64, where string, data any, err error) tea.Cmd {
-	m, _ := data.(*backends.Message)
+	r, _ := data.(exactRead)
 	switch {
 	case err != nil:
-		return common.Flash(common.FlashError, "exact lag of "+where+": "+errText(err))
-	case m == nil:
+		return common.Flash(common.FlashError, errText(err))
+	case r.secs == nil:
 		return common.Flash(common.FlashWarn, fmt.Sprintf(
-			"no record at offset %s of %s any more (deleted or compacted away): the estimate stands", formatInt(from), where))
-	case m.Timestamp.IsZero():
-		return common.Flash(common.FlashWarn, fmt.Sprintf("the record at offset %s of %s has no timestamp", formatInt(from), where))
+			"no record with a timestamp at offset %s of %s (deleted, compacted away or untimed): the estimate stands",
+			formatInt(from), where))
 	}
-	v.s.exact[k] = exactLag{offset: from, ts: m.Timestamp}
+	ts := r.now.Add(-time.Duration(*r.secs * float64(time.Second)))
+	v.s.exact[k] = exactLag{offset: from, ts: ts}
 	v.seen = -1 // show the EXACT column now
-	return common.Flash(common.FlashInfo, fmt.Sprintf("%s: the record at offset %s was written %s UTC, %s before the last snapshot",
-		where, formatInt(m.Offset), m.Timestamp.UTC().Format("2006-01-02 15:04:05"), formatAge(v.s.report.At.Sub(m.Timestamp))))
+	return common.Flash(common.FlashInfo, fmt.Sprintf("%s: the record at offset %s was written %s UTC, %s ago",
+		where, formatInt(from), ts.UTC().Format("2006-01-02 15:04:05"), formatAge(r.now.Sub(ts))))
 }
 
 // errText makes an error fit for the flash line: one line, passwords redacted, nothing raw from the broker.
