@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"testing"
 
+	"github.com/IBM/sarama"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/mqscope/mqscope/backends"
@@ -77,4 +78,83 @@ func BenchmarkPeek(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+}
+
+// BenchmarkLagSnapshot takes one lag snapshot of 200 groups over 2,000 topics of 4 partitions on a
+// three-broker kfake cluster. Each group commits on 10 topics of its own (40 partitions; 8,000 in all),
+// as services that each consume a handful of topics do. "batched" is LagSnapshot; "naive" reads the same
+// offsets the way per-partition tools do, one OffsetFetch and one ListOffsets per partition through
+// sarama's client. Both report the requests the cluster received per snapshot.
+func BenchmarkLagSnapshot(b *testing.B) {
+	const topics, partitions, groups, topicsPerGroup = 2000, 4, 200, 10
+	c := newCluster(b)
+	f := newFixture(b, c)
+	names := make([]string, topics)
+	recs := make([]*kgo.Record, 0, 3*topics)
+	for i := range names {
+		names[i] = fmt.Sprintf("lag-%04d", i)
+		for range 3 {
+			recs = append(recs, &kgo.Record{Topic: names[i], Value: []byte("x")})
+		}
+	}
+	f.createTopics(b, partitions, nil, names...)
+	if err := f.cl.ProduceSync(testCtx(b), recs...).FirstErr(); err != nil {
+		b.Fatal(err)
+	}
+	groupNames := make([]string, groups)
+	for g := range groupNames {
+		groupNames[g] = fmt.Sprintf("service-%03d", g)
+		commitAll(b, f.adm, groupNames[g], names[g*topicsPerGroup:(g+1)*topicsPerGroup], partitions, 0)
+	}
+	be := open(b, c)
+	first := lagSnapshot(b, be) // connect to every broker: connections are not a snapshot's cost
+	if len(first.Groups) != groups {
+		b.Fatalf("snapshot of %d groups, want %d", len(first.Groups), groups)
+	}
+	rc := countRequests(c)
+
+	b.Run("batched", func(b *testing.B) {
+		requests := 0
+		for b.Loop() {
+			requests += total(rc.during(func() { lagSnapshot(b, be) }))
+		}
+		b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
+	})
+	b.Run("naive", func(b *testing.B) {
+		client, err := sarama.NewClient(c.ListenAddrs(), be.conf)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer client.Close()
+		requests := 0
+		for b.Loop() {
+			requests += total(rc.during(func() { naiveLag(b, client, first) }))
+		}
+		b.ReportMetric(float64(requests)/float64(b.N), "requests/op")
+	})
+}
+
+// naiveLag reads every committed partition's offset and log end one request each, as tools built on
+// sarama's client.GetOffset and single-partition offset fetches do, and checks it got the same lag.
+func naiveLag(b *testing.B, client sarama.Client, like backends.LagSnapshot) {
+	for _, g := range like.Groups {
+		coordinator, err := client.Coordinator(g.Group)
+		if err != nil {
+			b.Fatal(err)
+		}
+		for _, p := range g.Partitions {
+			resp, err := coordinator.FetchOffset(sarama.NewOffsetFetchRequest(protocolCeiling, g.Group,
+				map[string][]int32{p.Topic: {p.Partition}}))
+			if err != nil {
+				b.Fatal(err)
+			}
+			end, err := client.GetOffset(p.Topic, p.Partition, sarama.OffsetNewest)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if block := resp.GetBlock(p.Topic, p.Partition); block == nil || end-block.Offset != p.Lag {
+				b.Fatalf("%s %s/%d: naive lag differs from the snapshot's %d", g.Group, p.Topic, p.Partition, p.Lag)
+			}
+		}
+	}
 }

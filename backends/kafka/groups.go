@@ -49,30 +49,14 @@ func (b *Backend) listGroups() ([]backends.ConsumerGroup, error) {
 
 // coordinatedGroups lists and describes the groups the broker at addr coordinates.
 func (b *Backend) coordinatedGroups(addr string) ([]backends.ConsumerGroup, error) {
-	br, err := b.broker(addr)
-	if err != nil {
+	list, err := b.listCoordinated(nil, addr)
+	if err != nil || len(list.Groups) == 0 {
 		return nil, err
 	}
-	list, err := br.ListGroups(&sarama.ListGroupsRequest{Version: 4})
-	if err == nil && list.Err != sarama.ErrNoError {
-		err = list.Err
-	}
-	if err != nil {
-		return nil, fmt.Errorf("ListGroups to %s: %w", addr, err)
-	}
-	if len(list.Groups) == 0 {
-		return nil, nil
-	}
 	names := slices.Sorted(maps.Keys(list.Groups))
-	desc, err := br.DescribeGroups(&sarama.DescribeGroupsRequest{Version: 5, Groups: names})
+	described, err := b.describeGroups(nil, addr, names)
 	if err != nil {
-		return nil, fmt.Errorf("DescribeGroups to %s: %w", addr, err)
-	}
-	described := make(map[string]*sarama.GroupDescription, len(desc.Groups))
-	for _, d := range desc.Groups {
-		if d.Err == sarama.ErrNoError {
-			described[d.GroupId] = d
-		}
+		return nil, err
 	}
 	groups := make([]backends.ConsumerGroup, len(names))
 	for i, name := range names {
@@ -85,6 +69,42 @@ func (b *Backend) coordinatedGroups(addr string) ([]backends.ConsumerGroup, erro
 		}
 	}
 	return groups, nil
+}
+
+// listCoordinated asks the broker at addr for the groups it coordinates, in one ListGroups request.
+func (b *Backend) listCoordinated(m *meter, addr string) (*sarama.ListGroupsResponse, error) {
+	var list *sarama.ListGroupsResponse
+	err := b.request(m, addr, func(br *sarama.Broker) (err error) {
+		list, err = br.ListGroups(&sarama.ListGroupsRequest{Version: 4})
+		if err == nil && list.Err != sarama.ErrNoError {
+			err = list.Err
+		}
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("ListGroups: %w", err)
+	}
+	return list, nil
+}
+
+// describeGroups describes the named groups, which the broker at addr coordinates, in one DescribeGroups
+// request. Groups it could not describe are left out.
+func (b *Backend) describeGroups(m *meter, addr string, names []string) (map[string]*sarama.GroupDescription, error) {
+	var desc *sarama.DescribeGroupsResponse
+	err := b.request(m, addr, func(br *sarama.Broker) (err error) {
+		desc, err = br.DescribeGroups(&sarama.DescribeGroupsRequest{Version: 5, Groups: names})
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("DescribeGroups: %w", err)
+	}
+	described := make(map[string]*sarama.GroupDescription, len(desc.Groups))
+	for _, d := range desc.Groups {
+		if d.Err == sarama.ErrNoError {
+			described[d.GroupId] = d
+		}
+	}
+	return described, nil
 }
 
 func describeInto(g *backends.ConsumerGroup, d *sarama.GroupDescription) {

@@ -111,6 +111,7 @@ var (
 	_ backends.DestinationLister = (*Backend)(nil)
 	_ backends.GroupLister       = (*Backend)(nil)
 	_ backends.Peeker            = (*Backend)(nil)
+	_ backends.LagReader         = (*Backend)(nil)
 )
 
 // Open connects to the first bootstrap broker that answers and learns which protocol versions the cluster
