@@ -1,0 +1,154 @@
+package actions
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+// PurgePlan says what purging a queue would remove: its ready messages. Unacknowledged ones stay with
+// the consumers that hold them (they come back if those consumers reject them or go away).
+type PurgePlan struct {
+	Queue   string
+	Vhost   string
+	Ready   int64 // what a purge removes
+	Unacked int64 // what it leaves
+}
+
+// PlanPurge looks the queue up to say what a purge would remove. It changes nothing.
+func PlanPurge(ctx context.Context, b backends.Backend, queue string) (PurgePlan, error) {
+	if _, ok := b.(backends.Purger); !ok {
+		return PurgePlan{}, errNoPurge
+	}
+	dests, err := ListDestinations(ctx, b, backends.ListOptions{})
+	if err != nil {
+		return PurgePlan{}, err
+	}
+	for _, d := range dests {
+		if d.Name != queue || d.Kind == backends.Exchange {
+			continue
+		}
+		if d.Kind != backends.Queue {
+			return PurgePlan{}, fmt.Errorf("%s is a %s, which cannot be purged (its retention settings remove old messages): %w",
+				queue, d.Kind, backends.ErrNotSupported)
+		}
+		return PurgePlan{Queue: d.Name, Vhost: d.Vhost, Ready: d.Ready, Unacked: d.Unacked}, nil
+	}
+	return PurgePlan{}, fmt.Errorf("no queue named %s here (see `mqscope ls`): %w", queue, backends.ErrNotFound)
+}
+
+var errNoPurge = fmt.Errorf("this broker has no queues to purge (Kafka topics are truncated instead): %w",
+	backends.ErrNotSupported)
+
+// Purge removes every ready message from queue and says how many went. Refused in read-only mode.
+func Purge(ctx context.Context, b backends.Backend, guard Guard, queue string) (int64, error) {
+	if err := guard.Allow("purge"); err != nil {
+		return 0, err
+	}
+	p, ok := b.(backends.Purger)
+	if !ok {
+		return 0, errNoPurge
+	}
+	n, err := p.Purge(ctx, queue)
+	if err != nil {
+		return n, fmt.Errorf("purge queue %s: %w", queue, err)
+	}
+	return n, nil
+}
+
+// TruncateAll, as PlanTruncate's before, removes everything a partition holds (up to its log end).
+const TruncateAll int64 = -1
+
+// TruncatePlan says what truncating a topic would delete, per partition.
+type TruncatePlan struct {
+	Topic      string
+	Partitions []PartitionTruncate // sorted by partition
+}
+
+// PartitionTruncate is one partition's truncation: records in [Start, Before) are deleted, and Before
+// becomes the log start.
+type PartitionTruncate struct {
+	Partition  int32
+	Start, End int64
+	Before     int64
+	Warning    string // why Before is not what was asked for (clamped to the log end), if it is not
+}
+
+// Removes is how many records the truncation deletes from the partition.
+func (p PartitionTruncate) Removes() int64 { return max(p.Before-p.Start, 0) }
+
+// Removes is how many records the truncation deletes in all.
+func (p TruncatePlan) Removes() int64 {
+	var n int64
+	for _, pt := range p.Partitions {
+		n += pt.Removes()
+	}
+	return n
+}
+
+// Offsets are the per-partition offsets to pass to Truncate: only partitions that lose something.
+func (p TruncatePlan) Offsets() map[int32]int64 {
+	out := map[int32]int64{}
+	for _, pt := range p.Partitions {
+		if pt.Removes() > 0 {
+			out[pt.Partition] = pt.Before
+		}
+	}
+	return out
+}
+
+// PlanTruncate works out what deleting the records of topicSpec ("TOPIC" or "TOPIC:0,2") before offset
+// before of each partition would remove (TruncateAll: everything, up to each log end). An offset past a
+// log end is clamped to it with a warning. It changes nothing.
+func PlanTruncate(ctx context.Context, b backends.Backend, topicSpec string, before int64) (TruncatePlan, error) {
+	if _, ok := b.(backends.Truncator); !ok {
+		return TruncatePlan{}, errNoTruncate
+	}
+	r, ok := b.(backends.OffsetResetter) // for the partitions' log ranges
+	if !ok {
+		return TruncatePlan{}, fmt.Errorf("this broker cannot say what a truncation would remove: %w", backends.ErrNotSupported)
+	}
+	topic, parts, err := ParseTopicPartitions(topicSpec)
+	if err != nil {
+		return TruncatePlan{}, err
+	}
+	bounds, err := partitionBounds(ctx, r, topic, parts)
+	if err != nil {
+		return TruncatePlan{}, err
+	}
+	plan := TruncatePlan{Topic: topic}
+	for _, pb := range bounds {
+		pt := PartitionTruncate{Partition: pb.Partition, Start: pb.Start, End: pb.End, Before: pb.End}
+		if before != TruncateAll {
+			pt.Before = before
+			if before > pb.End {
+				pt.Before, pt.Warning = pb.End, fmt.Sprintf("%d is past the log end; up to %d", before, pb.End)
+			}
+		}
+		plan.Partitions = append(plan.Partitions, pt)
+	}
+	return plan, nil
+}
+
+var errNoTruncate = fmt.Errorf("this broker has no topics to truncate (RabbitMQ queues are purged instead): %w",
+	backends.ErrNotSupported)
+
+// Truncate deletes topic's records before the given offset of each partition named in before (a plan's
+// Offsets). Refused in read-only mode. An empty before deletes nothing.
+func Truncate(ctx context.Context, b backends.Backend, guard Guard, topic string, before map[int32]int64) error {
+	if err := guard.Allow("truncate"); err != nil {
+		return err
+	}
+	t, ok := b.(backends.Truncator)
+	if !ok {
+		return errNoTruncate
+	}
+	if len(before) == 0 {
+		return nil
+	}
+	if err := t.Truncate(ctx, topic, before); err != nil {
+		return fmt.Errorf("truncate topic %s: %w", topic, err)
+	}
+	return nil
+}
