@@ -106,7 +106,8 @@ func escapeLines(text string) []string {
 	return lines
 }
 
-// wrapRanges cuts an escaped line into pieces of at most width cells, as byte ranges of the line.
+// wrapRanges cuts an escaped line into pieces of at most width cells, as byte ranges of the line: after a
+// space where one is near the end of a piece, else at the width. Nothing is dropped, spaces included.
 func wrapRanges(s string, width int) [][2]int {
 	width = max(width, 1)
 	if s == "" {
@@ -114,8 +115,15 @@ func wrapRanges(s string, width int) [][2]int {
 	}
 	var out [][2]int
 	if isASCII(s) {
-		for i := 0; i < len(s); i += width {
-			out = append(out, [2]int{i, min(i+width, len(s))})
+		for i := 0; i < len(s); {
+			end := min(i+width, len(s))
+			if end < len(s) && s[end] != ' ' {
+				if sp := strings.LastIndexByte(s[i:end], ' '); sp > 0 && sp >= width*2/3 {
+					end = i + sp + 1
+				}
+			}
+			out = append(out, [2]int{i, end})
+			i = end
 		}
 		return out
 	}

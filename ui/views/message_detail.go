@@ -51,7 +51,8 @@ type messageDetail struct {
 	width, height int
 }
 
-// mfield is one line of the message's fields, or the title of a section of them; text is escaped.
+// mfield is one of the message's fields, or the title of a section of them. The value is escaped and may
+// hold line breaks (a stack trace in a header).
 type mfield struct {
 	label, value string
 	tone         table.Tone
@@ -200,15 +201,15 @@ func (v *messageDetail) rebuild() {
 	valueWidth := max(v.width-lw-2, 10)
 	for _, f := range v.fields {
 		if f.section {
-			v.rows = append(v.rows, docRow{kind: rowSection, text: f.label})
+			v.rows = append(v.rows, docRow{kind: rowNote}, docRow{kind: rowSection, text: f.label})
 			continue
 		}
-		for i, r := range wrapRanges(f.value, valueWidth) {
-			row := docRow{kind: rowField, text: f.value[r[0]:r[1]], tone: f.tone}
-			if i == 0 {
-				row.label = f.label
+		label := f.label // on the first row only
+		for _, line := range strings.Split(f.value, "\n") {
+			for _, r := range wrapRanges(line, valueWidth) {
+				v.rows = append(v.rows, docRow{kind: rowField, label: label, text: line[r[0]:r[1]], tone: f.tone})
+				label = ""
 			}
-			v.rows = append(v.rows, row)
 		}
 	}
 	v.rows = append(v.rows, v.bodyRows()...)
@@ -220,13 +221,13 @@ func (v *messageDetail) bodyRows() []docRow {
 	title := "body · view " + v.mode.String() + " (v changes)"
 	b := v.bodies[v.mode]
 	if b == nil {
-		return []docRow{{kind: rowSection, text: title}, {kind: rowNote, text: "decoding…", tone: table.Muted}}
+		return []docRow{{kind: rowNote}, {kind: rowSection, text: title}, {kind: rowNote, text: "decoding…", tone: table.Muted}}
 	}
 	title = fmt.Sprintf("body · %s · view %s (v changes)", b.format, v.mode)
 	if b.schemaID != 0 {
 		title = fmt.Sprintf("body · %s · schema id %d · view %s (v changes)", b.format, b.schemaID, v.mode)
 	}
-	rows := []docRow{{kind: rowSection, text: title}}
+	rows := []docRow{{kind: rowNote}, {kind: rowSection, text: title}}
 	note := func(text string, tone table.Tone) {
 		for _, r := range wrapRanges(text, v.width) {
 			rows = append(rows, docRow{kind: rowNote, text: text[r[0]:r[1]], tone: tone})

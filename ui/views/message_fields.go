@@ -1,6 +1,7 @@
 package views
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"strings"
@@ -8,13 +9,14 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/table"
 )
 
 // messageFields is everything about a message but its body, escaped: where it sits, key, size, delivery,
-// headers in their order, AMQP properties, and where a dead letter came from.
+// where a dead letter came from, AMQP properties, and the headers in their order.
 func messageFields(m backends.Message, size int, kind backends.DestinationKind) []mfield {
 	var fs []mfield
 	add := func(label, value string, tone table.Tone) {
@@ -49,18 +51,7 @@ func messageFields(m backends.Message, size int, kind backends.DestinationKind) 
 	if m.DeliveryCount > 0 {
 		add("delivery count", formatInt(m.DeliveryCount), table.Warn)
 	}
-	if len(m.Headers) > 0 {
-		section(fmt.Sprintf("headers (%d)", len(m.Headers)))
-		for _, h := range m.Headers {
-			add(sanitize.Bytes(cutAt([]byte(h.Key), 256)), fieldText(h.Value), table.Normal)
-		}
-	}
-	if p := m.Properties; p != nil {
-		if props := propertyFields(p); len(props) > 0 {
-			section("properties")
-			fs = append(fs, props...)
-		}
-	}
+	// Where a dead letter came from matters more than how its headers spell it: it comes first.
 	origin := m.Origin
 	if origin == nil {
 		origin = backends.ParseOrigin(m.Headers)
@@ -68,6 +59,18 @@ func messageFields(m backends.Message, size int, kind backends.DestinationKind) 
 	if origin != nil {
 		section("dead letter · " + sanitize.Line(string(origin.Convention)))
 		fs = append(fs, originFields(origin)...)
+	}
+	if p := m.Properties; p != nil {
+		if props := propertyFields(p); len(props) > 0 {
+			section("properties")
+			fs = append(fs, props...)
+		}
+	}
+	if len(m.Headers) > 0 {
+		section(fmt.Sprintf("headers (%d)", len(m.Headers)))
+		for _, h := range m.Headers {
+			add(sanitize.Bytes(cutAt([]byte(h.Key), 256)), fieldText(h.Value)+numberHint(h.Value), table.Normal)
+		}
 	}
 	return fs
 }
@@ -147,6 +150,21 @@ func originFields(o *backends.Origin) []mfield {
 	return fs
 }
 
+// numberHint reads a 4- or 8-byte binary header value as the big-endian number Java clients write there
+// (Spring's kafka_dlt-original-offset), next to its bytes.
+func numberHint(b []byte) string {
+	if decode.IsText(b) {
+		return ""
+	}
+	switch len(b) {
+	case 4:
+		return fmt.Sprintf("  (int32 %d)", int32(binary.BigEndian.Uint32(b)))
+	case 8:
+		return fmt.Sprintf("  (int64 %d)", int64(binary.BigEndian.Uint64(b)))
+	}
+	return ""
+}
+
 func exchangeName(x string) string {
 	if x == "" {
 		return "(default)"
@@ -154,10 +172,11 @@ func exchangeName(x string) string {
 	return sanitize.Line(x)
 }
 
-// fieldText is a key or header value for the pane: its first fieldBytes, escaped, with its size when cut.
+// fieldText is a key or header value for the pane: its first fieldBytes, escaped but for its line breaks,
+// with its size when cut.
 func fieldText(b []byte) string {
 	cut := cutAt(b, fieldBytes)
-	s := sanitize.Bytes(cut)
+	s := sanitize.Block(string(cut))
 	if len(cut) < len(b) {
 		s += fmt.Sprintf(" … (%s bytes in all)", formatInt(int64(len(b))))
 	}

@@ -163,7 +163,9 @@ func (v *browser) Stop() {
 // proceed takes the next step towards reading: ask what a peek does here, ask the user, or read.
 func (v *browser) proceed() tea.Cmd {
 	switch {
-	case v.b == nil || v.asking || v.confirm || v.peeking:
+	case v.asking || v.confirm || v.peeking:
+		return nil
+	case v.effects == nil && v.b == nil:
 		return nil
 	case v.effects == nil:
 		if _, ok := v.b.(backends.PeekAdvisor); ok {
@@ -177,8 +179,8 @@ func (v *browser) proceed() tea.Cmd {
 	case v.effects.MarksRedelivered && !v.acked():
 		v.confirm = true
 		return nil
-	case v.finished && !v.follow:
-		return nil // what it read is still on screen
+	case v.finished && !v.follow, v.b == nil:
+		return nil // what it read is still on screen, or there is nothing to read with
 	}
 	return v.peek()
 }

@@ -1,0 +1,97 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/backends/kafka"
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/ui/views"
+)
+
+// The message browser on a real broker: the demo cluster through the Kafka adapter. Enter on a topic
+// peeks it for real (the commands run, the peek streams through its channel); only timers are left unfired.
+func TestBrowseTheDemoCluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cluster, err := demo.Start(ctx, demo.Options{Still: true})
+	if err != nil {
+		t.Fatalf("start the demo: %v", err)
+	}
+	defer cluster.Close()
+	seeded := cluster.Seeded()
+
+	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
+		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
+	}
+	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}}
+	h := newHarness(t, Options{Context: c, Open: open}, 140, 30)
+	defer h.m.Close()
+	h.run(h.m.Init())
+
+	// orders opens on the last 100 of each partition.
+	h.filterTo(demo.Orders)
+	h.run(h.key("enter"))
+	if h.m.top().Kind() != views.KindMessages {
+		t.Fatalf("enter on a topic should browse it, top is %s:\n%s", h.m.top().Kind(), h.screen())
+	}
+	orders, _ := seeded.Topic(demo.Orders)
+	var want int64
+	for _, end := range orders.Ends {
+		want += min(end, 100)
+	}
+	h.mustShow("topics › orders", fmt.Sprintf("%s messages", groupDigits(want)), "from -100",
+		"P", "OFFSET", "TIME (UTC)", "KEY", "SIZE", "BODY", "cust-", `{"created_at":"`)
+
+	// A message: its headers and its body, pretty JSON.
+	h.run(h.key("enter"))
+	h.mustShow("topics › orders › p", "partition", "offset", "headers (", "content-type", "application/json",
+		"body · json · view auto", `"customer_id": "cust-`)
+	h.run(h.key("v")) // json
+	h.run(h.key("v")) // text
+	h.mustShow("body · text · view text", `{"created_at":"`)
+	h.run(h.key("v")) // hex
+	h.mustShow("body · binary · view hex", "00000000  7b 22")
+	h.key("esc")
+
+	// The filter narrows the list to what matches.
+	h.key("/")
+	for _, r := range "re:EUR|GBP" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	if !strings.Contains(h.screen(), " of "+groupDigits(want)+" messages") {
+		t.Fatalf("filtering should say how many match:\n%s", h.screen())
+	}
+	h.key("esc")
+
+	// The dead letters of orders-dlt show where they came from.
+	h.key("esc")
+	h.filterTo(demo.OrdersDLT)
+	h.run(h.key("enter"))
+	h.mustShow("topics › orders-dlt")
+	h.run(h.key("enter"))
+	h.mustShow("dead letter · spring kafka_dlt", "from", "orders", "group", demo.Billing,
+		"exception", "Unsupported currency", "headers (13)", "kafka_dlt-original-topic")
+	if origin := regexp.MustCompile(`dead letter · spring kafka_dlt\s+from\s+orders\s+partition\s+\d+\s+offset\s+[\d,]+\s`); !origin.MatchString(h.screen()) {
+		t.Fatalf("the origin's partition and offset should be read from the binary headers:\n%s", h.screen())
+	}
+}
+
+// filterTo puts the destinations list's cursor on name (the first match of the filter).
+func (h *harness) filterTo(name string) {
+	h.t.Helper()
+	h.key("/")
+	h.key("esc") // clears what was there
+	h.key("/")
+	for _, r := range name {
+		h.key(string(r))
+	}
+	h.key("enter")
+}
