@@ -115,7 +115,7 @@ func TestRecordsRoundTrip(t *testing.T) {
 			Headers: []backends.Header{{Key: "x-display-name", Value: []byte("\x1b]0;pwned\x07\x1b[2J\u202egnp.exe")}}},
 		"spring dead letter": {Destination: "orders-dlt", Partition: 4, Offset: 10, Timestamp: when,
 			Headers: springHeaders, Origin: backends.ParseOrigin(springHeaders), Body: []byte("{}")},
-		"rabbitmq dead letter": rabbitDeadLetter(),
+		"rabbitmq dead letter":      rabbitDeadLetter(),
 		"rabbitmq with nothing set": {Destination: "q", Properties: &backends.Properties{}, Body: []byte("x")},
 		"every AMQP type": {Destination: "q", Properties: &backends.Properties{RoutingKey: "q"},
 			Headers: []backends.Header{{Key: "all", Value: []byte("table"), Typed: everyType()}}},
