@@ -100,6 +100,7 @@ func (a *app) rootCommand() *cobra.Command {
 	f.VarP(&a.output, "output", "o", "output format: table or json (one JSON object per line)")
 
 	root.AddCommand(a.lsCommand(), a.groupsCommand(), a.demoCommand())
+	root.AddCommand(a.lagCommand(), a.resetOffsetsCommand(), a.purgeCommand())
 	return root
 }
 

@@ -1,0 +1,172 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
+)
+
+func (a *app) purgeCommand() *cobra.Command {
+	var yes bool
+	var before int64
+	cmd := &cobra.Command{
+		Use:   "purge QUEUE|TOPIC[:P,...] --yes [--before OFFSET]",
+		Short: "Remove every ready message from a queue (RabbitMQ), or a topic's records (Kafka)",
+		Long: "purge empties a RabbitMQ queue of its ready messages (unacknowledged ones stay with their\n" +
+			"consumers), or deletes a Kafka topic's records: all of them, or those before --before OFFSET in\n" +
+			"each partition. Without --yes it only says what would go, and exits 2. Refused in read-only mode.",
+		Example: "  mqscope purge orders.retry                      # what would go\n" +
+			"  mqscope purge orders.retry --yes\n" +
+			"  mqscope purge orders-dlt:0,3 --before 1200 --yes  # Kafka: records before offset 1200",
+		Args: exactlyOne("QUEUE or TOPIC"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if cmd.Flags().Changed("before") && before < 0 {
+				return usageError{fmt.Errorf("--before %d: want an offset, 0 or more", before)}
+			}
+			if !cmd.Flags().Changed("before") {
+				before = actions.TruncateAll
+			}
+			return a.purge(cmd.Context(), args[0], before, yes)
+		},
+	}
+	cmd.Flags().BoolVar(&yes, "yes", false, "really remove them")
+	cmd.Flags().Int64Var(&before, "before", 0, "Kafka: delete only the records before this `OFFSET` of each partition (default: all)")
+	return cmd
+}
+
+func (a *app) purge(ctx context.Context, dest string, before int64, yes bool) error {
+	guard, err := a.guard()
+	if err != nil {
+		return err
+	}
+	// Refused before anything is looked at: in read-only mode there is nothing to confirm.
+	if err := guard.Allow("purge"); err != nil {
+		return err
+	}
+	return a.withBackend(ctx, func(ctx context.Context, b backends.Backend) error {
+		if _, ok := b.(backends.Truncator); ok {
+			return a.truncate(ctx, b, guard, dest, before, yes)
+		}
+		if before != actions.TruncateAll {
+			return usageError{errors.New("--before is for Kafka topics: a queue purge removes every ready message")}
+		}
+		return a.purgeQueue(ctx, b, guard, dest, yes)
+	})
+}
+
+func (a *app) purgeQueue(ctx context.Context, b backends.Backend, guard actions.Guard, queue string, yes bool) error {
+	plan, err := actions.PlanPurge(ctx, b, queue)
+	if err != nil {
+		return err
+	}
+	if !yes {
+		if err := render(a.deps.Stdout, a.output, []purgeRow{{plan, nil}}, purgeColumns, purgeJSON); err != nil {
+			return err
+		}
+		return needsConfirm(fmt.Sprintf("would remove %d ready message%s from %s; add --yes to purge",
+			plan.Ready, pluralS(int(plan.Ready)), plan.Queue))
+	}
+	n, err := actions.Purge(ctx, b, guard, queue)
+	if err != nil {
+		return err
+	}
+	return render(a.deps.Stdout, a.output, []purgeRow{{plan, &n}}, purgeColumns, purgeJSON)
+}
+
+func (a *app) truncate(ctx context.Context, b backends.Backend, guard actions.Guard, topic string, before int64, yes bool) error {
+	plan, err := actions.PlanTruncate(ctx, b, topic, before)
+	if err != nil {
+		return err
+	}
+	if !yes {
+		if err := render(a.deps.Stdout, a.output, plan.Partitions, truncateColumns, truncateJSON(plan, false)); err != nil {
+			return err
+		}
+		return needsConfirm(fmt.Sprintf("would delete %d record%s of %s; add --yes to purge",
+			plan.Removes(), pluralS(int(plan.Removes())), plan.Topic))
+	}
+	if err := actions.Truncate(ctx, b, guard, plan.Topic, plan.Offsets()); err != nil {
+		return err
+	}
+	if err := render(a.deps.Stdout, a.output, plan.Partitions, truncateColumns, truncateJSON(plan, true)); err != nil {
+		return err
+	}
+	a.warn(fmt.Sprintf("deleted %d record%s of %s", plan.Removes(), pluralS(int(plan.Removes())), plan.Topic))
+	return nil
+}
+
+// purgeRow is a queue purge, planned (removed nil) or done.
+type purgeRow struct {
+	actions.PurgePlan
+	removed *int64
+}
+
+var purgeColumns = []column[purgeRow]{
+	{head: "QUEUE", cell: func(r purgeRow) string { return r.Queue }},
+	{head: "READY", right: true, cell: func(r purgeRow) string { return itoa(r.Ready) }},
+	{head: "UNACKED", right: true, cell: func(r purgeRow) string { return itoa(r.Unacked) }},
+	{head: "REMOVES", right: true, cell: func(r purgeRow) string { return itoa(r.Ready) },
+		applies: func(r purgeRow) bool { return r.removed == nil }},
+	{head: "REMOVED", right: true, cell: func(r purgeRow) string { return itoa(*r.removed) },
+		applies: func(r purgeRow) bool { return r.removed != nil }},
+}
+
+// purgeLine is the line of `purge -o json` for a queue: removed is what went, null on a dry run.
+type purgeLine struct {
+	Queue   string `json:"queue"`
+	Vhost   string `json:"vhost"`
+	Ready   int64  `json:"ready"`
+	Unacked int64  `json:"unacked"`
+	Removed *int64 `json:"removed"`
+}
+
+func purgeJSON(r purgeRow) any {
+	return purgeLine{Queue: r.Queue, Vhost: r.Vhost, Ready: r.Ready, Unacked: r.Unacked, Removed: r.removed}
+}
+
+type partitionTruncate = actions.PartitionTruncate
+
+var truncateColumns = []column[partitionTruncate]{
+	{head: "PARTITION", right: true, cell: func(p partitionTruncate) string { return itoa(int64(p.Partition)) }},
+	{head: "START", right: true, cell: func(p partitionTruncate) string { return itoa(p.Start) }},
+	{head: "END", right: true, cell: func(p partitionTruncate) string { return itoa(p.End) }},
+	{head: "BEFORE", right: true, cell: func(p partitionTruncate) string { return itoa(p.Before) }},
+	{head: "DELETES", right: true, cell: func(p partitionTruncate) string { return itoa(p.Removes()) }},
+	{head: "WARNING", cell: func(p partitionTruncate) string { return p.Warning },
+		applies: func(p partitionTruncate) bool { return p.Warning != "" }},
+}
+
+// truncateLine is one line of `purge -o json` for a topic, per partition.
+type truncateLine struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	Start     int64  `json:"start"`
+	End       int64  `json:"end"`
+	Before    int64  `json:"before"`
+	Deletes   int64  `json:"deletes"`
+	Warning   string `json:"warning"`
+	Executed  bool   `json:"executed"`
+}
+
+func truncateJSON(plan actions.TruncatePlan, executed bool) func(partitionTruncate) any {
+	return func(p partitionTruncate) any {
+		return truncateLine{Topic: plan.Topic, Partition: p.Partition, Start: p.Start, End: p.End, Before: p.Before,
+			Deletes: p.Removes(), Warning: p.Warning, Executed: executed}
+	}
+}
+
+// needsConfirm ends a command that changes a broker only when confirmed (purge without --yes).
+func needsConfirm(msg string) error { return confirmError{msg} }
+
+// confirmError exits 2, like a usage error (the command line lacks the flag that confirms), with its own
+// message and no pointer to --help.
+type confirmError struct{ msg string }
+
+func (e confirmError) Error() string { return e.msg }
+func (e confirmError) Unwrap() error { return config.ErrUsage }
