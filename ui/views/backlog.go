@@ -159,10 +159,11 @@ func (e drainEstimate) tone() table.Tone {
 const drainColumn = 9
 
 var backlogSpec = &listSpec[backlogRow]{
-	kind: KindLag,
-	noun: func([]backlogRow) string { return "queues" },
-	id:   func(r backlogRow) string { return r.ID() },
-	name: func(r backlogRow) string { return r.Name },
+	kind:    KindLag,
+	noun:    func([]backlogRow) string { return "queues" },
+	id:      func(r backlogRow) string { return r.ID() },
+	name:    func(r backlogRow) string { return r.Name },
+	actions: func(c *common.Common, r backlogRow) []itemAction { return purgeActions(c, r.dest) },
 	detail: func(r backlogRow) []field {
 		return append(destinationFields(r.dest), field{label: "time to drain", value: r.drain.String(), tone: r.drain.tone()})
 	},

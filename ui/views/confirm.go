@@ -24,7 +24,8 @@ type Confirm struct {
 	scope []string // what will change, one line each, already sanitized
 	verb  string   // what y does, e.g. "purge 1,204 messages"
 	yes   func() tea.Cmd
-	done  bool // y was pressed: a second y must not do it twice
+	done  bool   // y was pressed: a second y must not do it twice
+	no    string // why it cannot be done: shown instead of the y, which then does nothing
 
 	offset        int
 	width, height int
@@ -34,6 +35,10 @@ type Confirm struct {
 func NewConfirm(c *common.Common, title string, scope []string, verb string, yes func() tea.Cmd) *Confirm {
 	return &Confirm{c: c, id: common.NextID(), title: title, scope: scope, verb: verb, yes: yes}
 }
+
+// Refuse turns the dialog into a preview: reason (already sanitized) is shown where the y was offered,
+// and y does nothing.
+func (d *Confirm) Refuse(reason string) { d.no = reason }
 
 func (d *Confirm) ID() int                   { return d.id }
 func (d *Confirm) Kind() string              { return KindConfirm }
@@ -48,14 +53,18 @@ func (d *Confirm) SetSize(width, height int) { d.width, d.height = width, height
 
 func (d *Confirm) Keys() []key.Binding {
 	k := d.c.Keys
-	return []key.Binding{relabel(k.Confirm, d.verb), key.NewBinding(key.WithKeys("n"), key.WithHelp("n/esc", "cancel"))}
+	cancel := key.NewBinding(key.WithKeys("n"), key.WithHelp("n/esc", "cancel"))
+	if d.no != "" {
+		return []key.Binding{cancel}
+	}
+	return []key.Binding{relabel(k.Confirm, d.verb), cancel}
 }
 
 func (d *Confirm) Update(msg tea.KeyPressMsg) tea.Cmd {
 	k := d.c.Keys
 	switch {
 	case key.Matches(msg, k.Confirm):
-		if d.done {
+		if d.done || d.no != "" {
 			return nil
 		}
 		d.done = true
@@ -94,7 +103,10 @@ func (d *Confirm) View() string {
 	}
 	prompt := s.Accent.Render("y") + s.Text.Render(" "+d.verb) + s.Muted.Render("  ·  ") +
 		s.Accent.Render("n") + s.Muted.Render(" or ") + s.Accent.Render("esc") + s.Text.Render(" cancel")
-	if d.done {
+	switch {
+	case d.no != "":
+		prompt = s.Error.Render(d.no) + s.Muted.Render("  ·  ") + s.Accent.Render("esc") + s.Text.Render(" back")
+	case d.done:
 		prompt = s.Muted.Render("working…")
 	}
 	lines = append(lines, "", ansi.Truncate(prompt, inner, "…"))

@@ -324,5 +324,12 @@ func errText(err error) string {
 	return sanitize.Line(backends.RedactText(err.Error()))
 }
 
-// openReset opens the offset reset form for the selected partition's group.
-func (v *lagPartitions) openReset() tea.Cmd { return nil }
+// openReset opens the offset reset form for this group, scoped at first to the selected partition.
+func (v *lagPartitions) openReset() tea.Cmd {
+	p, ok := v.list.Selected()
+	g, found := v.s.group(v.group)
+	if !ok || !found {
+		return nil
+	}
+	return common.Push(newResetForm(v.c, g, p, v.ID()))
+}
