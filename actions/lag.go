@@ -38,7 +38,6 @@ func ExactLag(ctx context.Context, b backends.Backend, g GroupReport, now time.T
 			"stays an estimate: %w", backends.ErrNotSupported)
 	}
 	g.Partitions = slices.Clone(g.Partitions)
-	g.LagSeconds = nil
 	for i := range g.Partitions {
 		p := &g.Partitions[i]
 		secs, err := exactLagSeconds(ctx, b, p.PartitionLag, now)
@@ -46,11 +45,25 @@ func ExactLag(ctx context.Context, b backends.Backend, g GroupReport, now time.T
 			return g, fmt.Errorf("exact lag of group %s on %s/%d: %w", g.Group, p.Topic, p.Partition, err)
 		}
 		p.LagSeconds = secs
-		if secs != nil && (g.LagSeconds == nil || *secs > *g.LagSeconds) {
-			g.LagSeconds = secs
+	}
+	g.LagSeconds = WorstLagSeconds(g.Partitions)
+	return g, nil
+}
+
+// WorstLagSeconds is a group's lag in seconds: its worst partition's. It is unknown (nil) while any
+// partition that lags has no figure, since that one may be the worst: partitions at the head (0 s) must
+// not make a group that is behind look caught up.
+func WorstLagSeconds(parts []PartitionReport) *float64 {
+	var worst *float64
+	for _, p := range parts {
+		switch {
+		case p.LagSeconds == nil && p.Lag > 0:
+			return nil
+		case p.LagSeconds != nil && (worst == nil || *p.LagSeconds > *worst):
+			worst = p.LagSeconds
 		}
 	}
-	return g, nil
+	return worst
 }
 
 // exactLagSeconds is now − the timestamp of the record at the group's position (the log start when it

@@ -39,7 +39,7 @@ type GroupReport struct {
 	Members    []backends.GroupMember
 	Lag        int64    // total over partitions
 	MaxLag     int64    // the worst partition's
-	LagSeconds *float64 // the worst partition's lag in seconds; nil while unknown
+	LagSeconds *float64 // the worst partition's lag in seconds; nil while any lagging partition's is unknown
 	Status     Status
 	Partitions []PartitionReport
 	History    []int64 // total lag at each snapshot, oldest first
@@ -100,12 +100,10 @@ func (t *LagTracker) judgeGroup(g backends.GroupLag, now time.Time, seen map[gro
 		if p.Lag > r.MaxLag {
 			r.MaxLag = p.Lag
 		}
-		if pr.LagSeconds != nil && (r.LagSeconds == nil || *pr.LagSeconds > *r.LagSeconds) {
-			r.LagSeconds = pr.LagSeconds
-		}
 		statuses = append(statuses, pr.Status)
 		r.Partitions = append(r.Partitions, pr)
 	}
+	r.LagSeconds = WorstLagSeconds(r.Partitions)
 	r.Status = GroupStatus(statuses)
 	h, ok := t.history[g.Group]
 	if !ok {

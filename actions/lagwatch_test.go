@@ -84,3 +84,26 @@ func TestLagTrackerNothingCommitted(t *testing.T) {
 		t.Errorf("uncommitted partition: %+v", p)
 	}
 }
+
+// A group behind on a partition whose lag time is unknown has an unknown lag time, not the 0 s of its
+// caught-up partitions.
+func TestGroupLagSecondsUnknownWhileALaggingPartitionIs(t *testing.T) {
+	tr := NewLagTracker()
+	var r LagReport
+	for i := range 2 { // a quiet log: the ends never move, so the position behind cannot be dated
+		r = tr.Observe(snapshot(float64(i), group("g", 1, part("t", 0, 500, 500), part("t", 1, 380, 500))))
+	}
+	g := r.Groups[0]
+	if g.LagSeconds != nil || g.Partitions[0].LagSeconds == nil || *g.Partitions[0].LagSeconds != 0 {
+		t.Errorf("group lag seconds %v, partition 0 %v; want unknown and 0", g.LagSeconds, g.Partitions[0].LagSeconds)
+	}
+	five, zero := 5.0, 0.0
+	worst := WorstLagSeconds([]PartitionReport{
+		{PartitionLag: backends.PartitionLag{Lag: 0}, LagSeconds: &zero},
+		{PartitionLag: backends.PartitionLag{Lag: 9}, LagSeconds: &five},
+		{PartitionLag: backends.PartitionLag{Lag: 0}}, // nothing to consume: no figure needed
+	})
+	if worst == nil || *worst != 5 {
+		t.Errorf("worst = %v, want 5", worst)
+	}
+}
