@@ -101,6 +101,7 @@ func (a *app) rootCommand() *cobra.Command {
 
 	root.AddCommand(a.lsCommand(), a.groupsCommand(), a.demoCommand())
 	root.AddCommand(a.lagCommand(), a.resetOffsetsCommand(), a.purgeCommand())
+	root.AddCommand(a.peekCommand())
 	return root
 }
 

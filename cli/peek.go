@@ -1,0 +1,213 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+)
+
+const (
+	// defaultTableLimit is how many messages a table shows unless -n says otherwise: a screenful. JSON,
+	// which is for scripts, reads to the end by default, like kcat -e.
+	defaultTableLimit = 20
+	// flushEvery bounds how long a message waits in the output buffer, so that a slow topic or a
+	// --follow shows what arrived promptly while a fast dump still writes in big chunks.
+	flushEvery = 200 * time.Millisecond
+)
+
+// peekOptions are peek's flags.
+type peekOptions struct {
+	from       string
+	limit      int
+	partitions []int32
+	follow     bool
+}
+
+func (a *app) peekCommand() *cobra.Command {
+	var o peekOptions
+	cmd := &cobra.Command{
+		Use:   "peek DEST",
+		Short: "Show the messages in a topic, queue or stream without consuming them",
+		Long: "peek reads the messages of a topic, queue or stream and changes nothing: it joins no consumer\n" +
+			"group and commits nothing. RabbitMQ classic and quorum queues can only be read by taking each\n" +
+			"message and giving it back, which marks it redelivered; peek says so before it starts, and the\n" +
+			"adapter refuses where giving back could push a message over a quorum queue's delivery limit.\n\n" +
+			"-o table (the default) shows one sanitized, truncated line per message, the first 20 unless -n\n" +
+			"says otherwise. -o json writes every message whole, one object per line (the export format that\n" +
+			"publish --from-file reads back), from --from to the end of what the destination holds unless -n\n" +
+			"says otherwise. --follow keeps reading what arrives until Ctrl-C.",
+		Example: "  mqscope peek orders                            # the first 20 messages as a table\n" +
+			"  mqscope peek orders --from -5 --partition 0    # the last 5 of partition 0\n" +
+			"  mqscope peek orders --from @-15m --follow      # the last 15 minutes, then live\n" +
+			"  mqscope peek orders -o json > orders.jsonl     # everything, losslessly",
+		Args: oneDestination,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if !cmd.Flags().Changed("limit") && a.output == outputTable && !o.follow {
+				o.limit = defaultTableLimit
+			}
+			return a.peek(cmd.Context(), args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.from, "from", "earliest", "where to start: earliest, latest, an `OFFSET`, -N (the last N of each "+
+		"partition), @RFC3339 time or @-DURATION ago")
+	f.IntVarP(&o.limit, "limit", "n", 0, "stop after `N` messages; 0 for no limit (default 20 for tables, "+
+		"no limit for json and --follow)")
+	f.Int32SliceVar(&o.partitions, "partition", nil, "read only partition `P` (repeat or comma-separate for more; default all)")
+	f.BoolVarP(&o.follow, "follow", "f", false, "after what is there, keep showing what arrives until Ctrl-C")
+	return cmd
+}
+
+// oneDestination accepts exactly one argument, the destination.
+func oneDestination(cmd *cobra.Command, args []string) error {
+	if len(args) != 1 {
+		return usageError{fmt.Errorf("%s takes one topic, queue or stream name, got %d arguments", cmd.CommandPath(), len(args))}
+	}
+	return nil
+}
+
+// peek streams the messages of dest to stdout: each is written as it arrives, never gathered.
+func (a *app) peek(parent context.Context, dest string, o peekOptions) error {
+	from, err := actions.ParsePosition(o.from, time.Now())
+	if err != nil {
+		return usageError{fmt.Errorf("--from: %w", err)}
+	}
+	if o.limit < 0 {
+		return usageError{fmt.Errorf("-n %d: want 0 (no limit) or more", o.limit)}
+	}
+	// Ctrl-C or SIGTERM ends the peek; what was read is written and the exit is 0.
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// A reader that goes away (`mqscope peek ... | head`) makes writes fail with EPIPE instead of killing
+	// the process with SIGPIPE, so that peek can stop quietly.
+	pipe := make(chan os.Signal, 1)
+	signal.Notify(pipe, syscall.SIGPIPE)
+	defer signal.Stop(pipe)
+
+	b, err := a.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	if err := a.notePeekEffects(ctx, b, dest); err != nil {
+		return err
+	}
+
+	out := &syncSink{sink: a.peekSink()}
+	flushCtx, stopFlushing := context.WithCancel(ctx)
+	var flusher sync.WaitGroup
+	flusher.Go(func() { out.flushEvery(flushCtx, flushEvery) })
+	req := backends.PeekRequest{Destination: dest, From: from, Limit: o.limit, Partitions: o.partitions, Follow: o.follow}
+	err = actions.Peek(ctx, b, req, out.write)
+	stopFlushing()
+	flusher.Wait()
+	if werr := out.flush(); werr != nil {
+		if errors.Is(werr, syscall.EPIPE) {
+			return nil // the reader has all it wanted
+		}
+		return fmt.Errorf("write the messages: %w", werr)
+	}
+	if ctx.Err() != nil && parent.Err() == nil {
+		return nil // interrupted: what was read is written
+	}
+	if err != nil {
+		return err
+	}
+	a.notePeekCount(dest, o, out.count)
+	return nil
+}
+
+// notePeekEffects says once, before reading, what reading dest does to it (classic and quorum queues
+// mark what is read redelivered).
+func (a *app) notePeekEffects(ctx context.Context, b backends.Backend, dest string) error {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
+	effects, err := actions.PeekEffects(ctx, b, dest)
+	if err != nil {
+		return err
+	}
+	if effects.Notice != "" {
+		a.warn("note: " + effects.Notice)
+	}
+	return nil
+}
+
+// notePeekCount tells a person looking at a table when there was nothing, or when the default limit may
+// have hidden more.
+func (a *app) notePeekCount(dest string, o peekOptions, count int) {
+	if a.output != outputTable {
+		return
+	}
+	switch {
+	case count == 0:
+		a.warn(fmt.Sprintf("note: no messages in %s from %s", dest, o.from))
+	case count == defaultTableLimit && o.limit == defaultTableLimit:
+		a.warn(fmt.Sprintf("note: showed the first %d messages; -n N shows more, -n 0 all", count))
+	}
+}
+
+// sink writes messages to stdout in the chosen format.
+type sink interface {
+	Write(backends.Message) error
+	Flush() error
+}
+
+func (a *app) peekSink() sink {
+	if a.output == outputJSON {
+		return actions.NewRecordWriter(a.deps.Stdout)
+	}
+	return newMessageTable(a.deps.Stdout)
+}
+
+// syncSink lets the peek write while a timer flushes. The first write error sticks: it ends the peek.
+type syncSink struct {
+	mu    sync.Mutex
+	sink  sink
+	count int
+	err   error
+}
+
+func (s *syncSink) write(m backends.Message) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		if s.err = s.sink.Write(m); s.err == nil {
+			s.count++
+		}
+	}
+	return s.err
+}
+
+func (s *syncSink) flush() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.err == nil {
+		s.err = s.sink.Flush()
+	}
+	return s.err
+}
+
+func (s *syncSink) flushEvery(ctx context.Context, d time.Duration) {
+	t := time.NewTicker(d)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if s.flush() != nil {
+				return
+			}
+		}
+	}
+}

@@ -1,0 +1,179 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/hex"
+	"io"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/mattn/go-runewidth"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/decode"
+	"github.com/mqscope/mqscope/sanitize"
+)
+
+const (
+	// previewBytes is how much of a body a table row looks at: a 5 MiB body costs what a line shows.
+	previewBytes = 512
+	previewWidth = 80 // display cells of the body preview
+	keyWidth     = 24 // display cells of the key
+	hexPreview   = 16 // bytes of a binary body shown in hex
+	tableTime    = "2006-01-02T15:04:05.000Z"
+)
+
+// messageTable writes messages as a table that streams: columns have fixed widths, so every row can be
+// written as it arrives, and the heading is written with the first row, once the kind of message (with
+// AMQP properties or without) says which columns apply.
+type messageTable struct {
+	w    *bufio.Writer
+	cols []messageColumn
+	line []byte
+}
+
+type messageColumn struct {
+	head  string
+	width int // display cells; the last column is not padded
+	right bool
+	cell  func(backends.Message) string // safe for the terminal already
+}
+
+func newMessageTable(w io.Writer) *messageTable {
+	return &messageTable{w: bufio.NewWriterSize(w, 64<<10)}
+}
+
+var (
+	partitionColumn = messageColumn{head: "PARTITION", width: 9, right: true,
+		cell: func(m backends.Message) string { return strconv.Itoa(int(m.Partition)) }}
+	offsetColumn = messageColumn{head: "OFFSET", width: 8, right: true,
+		cell: func(m backends.Message) string { return strconv.FormatInt(m.Offset, 10) }}
+	timeColumn = messageColumn{head: "TIME", width: len(tableTime), cell: func(m backends.Message) string {
+		if m.Timestamp.IsZero() {
+			return "-"
+		}
+		return m.Timestamp.UTC().Format(tableTime)
+	}}
+	keyColumn = messageColumn{head: "KEY", width: keyWidth, cell: func(m backends.Message) string {
+		if m.Key == nil {
+			return "-"
+		}
+		if len(m.Key) == 0 {
+			return `""`
+		}
+		return runewidth.Truncate(sanitize.Bytes(m.Key[:min(len(m.Key), previewBytes)]), keyWidth, "…")
+	}}
+	sizeColumn = messageColumn{head: "SIZE", width: 6, right: true,
+		cell: func(m backends.Message) string { return strconv.Itoa(len(m.Body)) }}
+	redeliveredColumn = messageColumn{head: "REDELIVERED", width: 11, cell: func(m backends.Message) string {
+		if m.Redelivered {
+			return "yes"
+		}
+		return "no"
+	}}
+	deliveriesColumn = messageColumn{head: "DELIVERIES", width: 10, right: true,
+		cell: func(m backends.Message) string { return strconv.FormatInt(m.DeliveryCount, 10) }}
+	bodyColumn = messageColumn{head: "BODY", cell: func(m backends.Message) string { return bodyPreview(m.Body) }}
+
+	// Kafka records have partitions; AMQP messages have delivery state instead.
+	recordColumns  = []messageColumn{partitionColumn, offsetColumn, timeColumn, keyColumn, sizeColumn, bodyColumn}
+	amqpColumns    = []messageColumn{offsetColumn, timeColumn, keyColumn, redeliveredColumn, deliveriesColumn, sizeColumn, bodyColumn}
+	whitespaceRuns = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
+)
+
+func (t *messageTable) Write(m backends.Message) error {
+	if t.cols == nil {
+		t.cols = recordColumns
+		if m.Properties != nil {
+			t.cols = amqpColumns
+		}
+		heads := make([]string, len(t.cols))
+		for i, c := range t.cols {
+			heads[i] = c.head
+		}
+		if err := t.row(heads); err != nil {
+			return err
+		}
+	}
+	cells := make([]string, len(t.cols))
+	for i, c := range t.cols {
+		cells[i] = c.cell(m)
+	}
+	return t.row(cells)
+}
+
+func (t *messageTable) row(cells []string) error {
+	t.line = t.line[:0]
+	for i, cell := range cells {
+		c := t.cols[i]
+		if i > 0 {
+			t.line = append(t.line, "  "...)
+		}
+		pad := max(c.width-runewidth.StringWidth(cell), 0)
+		if c.right {
+			t.line = append(t.line, strings.Repeat(" ", pad)...)
+		}
+		t.line = append(t.line, cell...)
+		if !c.right && i < len(cells)-1 {
+			t.line = append(t.line, strings.Repeat(" ", pad)...)
+		}
+	}
+	t.line = append(bytes.TrimRight(t.line, " "), '\n')
+	_, err := t.w.Write(t.line)
+	return err
+}
+
+func (t *messageTable) Flush() error { return t.w.Flush() }
+
+// bodyPreview is one line of a body: text with its whitespace folded and everything else escaped, or the
+// first bytes in hex for a binary body. It looks at the first previewBytes only.
+func bodyPreview(body []byte) string {
+	switch {
+	case body == nil:
+		return "(null)"
+	case len(body) == 0:
+		return "(empty)"
+	}
+	head := body[:min(len(body), previewBytes)]
+	if len(head) < len(body) {
+		head = wholeRunes(head)
+	}
+	if !decode.IsText(head) {
+		more := ""
+		if len(body) > hexPreview {
+			more = " …"
+		}
+		return "hex " + spacedHex(body[:min(len(body), hexPreview)]) + more
+	}
+	text := sanitize.Line(whitespaceRuns.Replace(string(head)))
+	if len(head) < len(body) {
+		text += "…"
+	}
+	return runewidth.Truncate(text, previewWidth, "…")
+}
+
+// wholeRunes drops a rune the preview cap cut in two, so that a long text body still reads as text.
+func wholeRunes(b []byte) []byte {
+	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
+		if utf8.RuneStart(b[i]) {
+			if !utf8.FullRune(b[i:]) {
+				return b[:i]
+			}
+			break
+		}
+	}
+	return b
+}
+
+func spacedHex(b []byte) string {
+	var s strings.Builder
+	for i, c := range b {
+		if i > 0 {
+			s.WriteByte(' ')
+		}
+		s.WriteString(hex.EncodeToString([]byte{c}))
+	}
+	return s.String()
+}
