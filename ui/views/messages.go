@@ -295,8 +295,8 @@ func (v *browser) add(msgs []backends.Message) {
 	v.visible = v.visible[sort.Search(len(v.visible), func(i int) bool { return v.visible[i] >= oldest }):]
 	v.refreshRows()
 	switch {
-	case v.follow && atBottom:
-		v.table.Bottom()
+	case atBottom && (v.follow || v.from.Kind == backends.LastN):
+		v.table.Bottom() // a tail: the newest is what one looks at
 	case had:
 		v.selectSeq(selected)
 	}

@@ -80,6 +80,9 @@ func TestBrowserDrawsBatchesAsTheyCome(t *testing.T) {
 	if got := keysOf(v); len(got) != 5 || got[4] != "order-0004" {
 		t.Fatalf("after a second batch the rows are %v", got)
 	}
+	if v.table.Cursor() != 4 {
+		t.Fatalf("the last N of a topic is a tail: the cursor should be on the newest, is on row %d", v.table.Cursor())
+	}
 }
 
 func TestQueuesOpenAtTheEarliestAndShowDeliveries(t *testing.T) {
@@ -90,7 +93,10 @@ func TestQueuesOpenAtTheEarliestAndShowDeliveries(t *testing.T) {
 	}
 	m := message(0, 1, "jobs.high", "work")
 	m.DeliveryCount, m.Redelivered = 3, true
-	deliver(v, m)
+	deliver(v, m, message(0, 2, "jobs.low", "more"))
+	if v.table.Cursor() != 0 {
+		t.Fatal("a queue read from the earliest starts at the top")
+	}
 	s := screenOf(v)
 	for _, want := range []string{"#", "ROUTING KEY", "DLV", "jobs.high", "3"} {
 		if !strings.Contains(s, want) {
