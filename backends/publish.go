@@ -1,0 +1,87 @@
+package backends
+
+import (
+	"context"
+	"errors"
+)
+
+// ErrUnroutable is returned for a message the broker accepted but could deliver to no queue (RabbitMQ's
+// basic.return under mandatory). Such a message is never counted as delivered.
+var ErrUnroutable = errors.New("unroutable: no queue is bound for it")
+
+// Target is where a message goes.
+type Target struct {
+	// Destination is the topic, or the queue (published through RabbitMQ's default exchange, which
+	// reaches exactly that queue).
+	Destination string
+	// Exchange, when set, publishes to that RabbitMQ exchange with RoutingKey instead of to Destination.
+	Exchange   *string
+	RoutingKey string
+	// Partition pins a Kafka partition; nil partitions by key the way the Java client does (murmur2), or
+	// spreads keyless records.
+	Partition *int32
+}
+
+// Label names a target for reports: the queue or topic, or "exchange X (key K)".
+func (t Target) Label() string {
+	if t.Exchange != nil {
+		x := *t.Exchange
+		if x == "" {
+			x = "(default)"
+		}
+		return "exchange " + x + " (key " + t.RoutingKey + ")"
+	}
+	return t.Destination
+}
+
+// Outgoing is one message on its way to a target.
+type Outgoing struct {
+	Target  Target
+	Message Message // Key, Headers, Body, Properties and Timestamp are sent; positions are ignored
+}
+
+// Publisher sends messages and waits until the broker has confirmed every one (RabbitMQ publisher
+// confirms with mandatory; Kafka acks=all with an idempotent producer).
+type Publisher interface {
+	// Publish returns one error per message, nil where the broker confirmed it (ErrUnroutable where it
+	// was returned), and a batch error when the connection failed and nothing can be said.
+	Publish(ctx context.Context, msgs []Outgoing) ([]error, error)
+}
+
+// Router decides where one message goes. An error means it has no target: it stays where it is and is
+// reported as kept.
+type Router func(Message) (Target, error)
+
+// MoveRequest says what to move.
+type MoveRequest struct {
+	Source string
+	Max    int // 0: everything that was there when the move began
+}
+
+// MoveProgress is reported as a move goes on.
+type MoveProgress struct {
+	Moved, Kept, Failed int64
+	Total               int64 // what the source held at the start; 0 when unknown
+}
+
+// MoveFailure is one message that did not move, and why.
+type MoveFailure struct {
+	Partition int32
+	Offset    int64
+	Target    string
+	Reason    string
+}
+
+// MoveReport is the outcome of a move.
+type MoveReport struct {
+	Moved, Kept, Failed int64
+	PerTarget           map[string]int64 // moved count per Target.Label()
+	Failures            []MoveFailure    // bounded: the first ones
+}
+
+// Mover takes messages out of a source and puts them on their targets, acknowledging (RabbitMQ) or
+// committing (Kafka, in the same transaction as the writes) each one only after its target confirmed.
+// Messages the router cannot place, or that their target refused, stay in the source.
+type Mover interface {
+	Move(ctx context.Context, req MoveRequest, route Router, progress func(MoveProgress)) (MoveReport, error)
+}
