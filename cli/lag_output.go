@@ -83,6 +83,8 @@ func lagTime(secs *float64) string {
 	s := *secs
 	d := time.Duration(s * float64(time.Second))
 	switch {
+	case s == 0:
+		return "0s"
 	case s < 10:
 		return fmt.Sprintf("%.1fs", s)
 	case s < 60:

@@ -85,7 +85,7 @@ func (a *app) truncate(ctx context.Context, b backends.Backend, guard actions.Gu
 		return err
 	}
 	if !yes {
-		if err := render(a.deps.Stdout, a.output, plan.Partitions, truncateColumns, truncateJSON(plan, false)); err != nil {
+		if err := render(a.deps.Stdout, a.output, truncateRows(plan), truncateColumns, truncateJSON(plan, false)); err != nil {
 			return err
 		}
 		return needsConfirm(fmt.Sprintf("would delete %d record%s of %s; add --yes to purge",
@@ -94,7 +94,7 @@ func (a *app) truncate(ctx context.Context, b backends.Backend, guard actions.Gu
 	if err := actions.Truncate(ctx, b, guard, plan.Topic, plan.Offsets()); err != nil {
 		return err
 	}
-	if err := render(a.deps.Stdout, a.output, plan.Partitions, truncateColumns, truncateJSON(plan, true)); err != nil {
+	if err := render(a.deps.Stdout, a.output, truncateRows(plan), truncateColumns, truncateJSON(plan, true)); err != nil {
 		return err
 	}
 	a.warn(fmt.Sprintf("deleted %d record%s of %s", plan.Removes(), pluralS(int(plan.Removes())), plan.Topic))
@@ -130,9 +130,23 @@ func purgeJSON(r purgeRow) any {
 	return purgeLine{Queue: r.Queue, Vhost: r.Vhost, Ready: r.Ready, Unacked: r.Unacked, Removed: r.removed}
 }
 
-type partitionTruncate = actions.PartitionTruncate
+// partitionTruncate is one partition's truncation, with its topic for the table.
+type partitionTruncate struct {
+	topic string
+	actions.PartitionTruncate
+}
+
+// truncateRows are the plan's partitions as table rows.
+func truncateRows(plan actions.TruncatePlan) []partitionTruncate {
+	rows := make([]partitionTruncate, len(plan.Partitions))
+	for i, p := range plan.Partitions {
+		rows[i] = partitionTruncate{plan.Topic, p}
+	}
+	return rows
+}
 
 var truncateColumns = []column[partitionTruncate]{
+	{head: "TOPIC", cell: func(p partitionTruncate) string { return p.topic }},
 	{head: "PARTITION", right: true, cell: func(p partitionTruncate) string { return itoa(int64(p.Partition)) }},
 	{head: "START", right: true, cell: func(p partitionTruncate) string { return itoa(p.Start) }},
 	{head: "END", right: true, cell: func(p partitionTruncate) string { return itoa(p.End) }},

@@ -56,7 +56,7 @@ func (a *app) resetOffsets(ctx context.Context, group, topic string, target acti
 			return err
 		}
 		if !execute {
-			if err := render(a.deps.Stdout, a.output, plan.Partitions, resetColumns, resetJSON(plan, false)); err != nil {
+			if err := render(a.deps.Stdout, a.output, resetRows(plan), resetColumns, resetJSON(plan, false)); err != nil {
 				return err
 			}
 			if err := plan.CheckInactive(); err != nil {
@@ -70,7 +70,7 @@ func (a *app) resetOffsets(ctx context.Context, group, topic string, target acti
 		if err := actions.ExecuteReset(ctx, b, guard, plan); err != nil {
 			return err
 		}
-		if err := render(a.deps.Stdout, a.output, plan.Partitions, resetColumns, resetJSON(plan, true)); err != nil {
+		if err := render(a.deps.Stdout, a.output, resetRows(plan), resetColumns, resetJSON(plan, true)); err != nil {
 			return err
 		}
 		a.warn(fmt.Sprintf("reset %d offset%s of group %s on %s to %s", len(plan.Partitions),
@@ -105,9 +105,23 @@ func exactlyOne(what string) cobra.PositionalArgs {
 	}
 }
 
-type partitionReset = actions.PartitionReset
+// partitionReset is one partition's move, with its topic for the table.
+type partitionReset struct {
+	topic string
+	actions.PartitionReset
+}
+
+// resetRows are the plan's partitions as table rows.
+func resetRows(plan actions.ResetPlan) []partitionReset {
+	rows := make([]partitionReset, len(plan.Partitions))
+	for i, p := range plan.Partitions {
+		rows[i] = partitionReset{plan.Topic, p}
+	}
+	return rows
+}
 
 var resetColumns = []column[partitionReset]{
+	{head: "TOPIC", cell: func(p partitionReset) string { return p.topic }},
 	{head: "PARTITION", right: true, cell: func(p partitionReset) string { return itoa(int64(p.Partition)) }},
 	{head: "START", right: true, cell: func(p partitionReset) string { return itoa(p.Start) }},
 	{head: "END", right: true, cell: func(p partitionReset) string { return itoa(p.End) }},
