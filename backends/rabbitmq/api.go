@@ -163,7 +163,14 @@ type page[T any] struct {
 // Pages are offsets into a list that may change between two requests, so an item created or deleted
 // meanwhile shifts the rest: one may be missed or seen twice. When the total changed while paging the
 // listing is fetched once more; callers drop duplicates.
+//
+// A negative pageSize asks for everything in one unpaged request instead.
 func getAll[T any](ctx context.Context, c *apiClient, path string, columns []string, pageSize int) ([]T, error) {
+	if pageSize < 0 {
+		var items []T
+		err := c.get(ctx, path, url.Values{"columns": {strings.Join(columns, ",")}}, &items)
+		return items, err
+	}
 	items, stable, err := getPages[T](ctx, c, path, columns, pageSize)
 	if err == nil && !stable {
 		items, _, err = getPages[T](ctx, c, path, columns, pageSize)

@@ -129,12 +129,12 @@ func connectError(ctx context.Context, t target, err error) error {
 			Detail: backends.RedactText(sanitize.Line(aerr.Reason)),
 			Hint:   fmt.Sprintf("check that vhost %q exists and that the user may use it", t.uri.Vhost),
 		}
+	case !isRefused(err) && ended(ctx):
+		return backends.Unreachable(backends.RabbitMQ, t.shownURL, errors.New(ctxReason(ctx)))
 	case errors.As(err, &aerr) && aerr.Code == amqp.FrameError && !aerr.Server:
 		// Something answered, but not in AMQP: an HTTP port, a proxy, a TLS-only listener.
 		return backends.Unreachable(backends.RabbitMQ, t.shownURL,
 			fmt.Errorf("%s gave no AMQP 0-9-1 answer; is it RabbitMQ's AMQP port (usually 5672, 5671 for amqps)?", t.hostPort()))
-	case !isRefused(err) && ended(ctx):
-		return backends.Unreachable(backends.RabbitMQ, t.shownURL, errors.New(ctxReason(ctx)))
 	}
 	return backends.Unreachable(backends.RabbitMQ, t.shownURL, err)
 }

@@ -17,7 +17,7 @@ import (
 )
 
 // Only these columns are asked for: full queue objects carry garbage-collection and backing-queue details
-// that would make a page of 500 queues ten times larger.
+// that make a page of 500 queues six times larger (700 KB instead of 120 KB).
 var (
 	queueColumns = []string{
 		"name", "vhost", "type", "state", "arguments", "policy", "operator_policy", "effective_policy_definition",

@@ -30,7 +30,10 @@ type Config struct {
 	// (https://HOST:15671 for amqps). The API is called with the AMQP URL's credentials unless this URL
 	// carries its own.
 	ManagementURL string
-	// PageSize is how many queues or exchanges one API request fetches: 1 to 500, 0 means 500.
+	// PageSize is how many queues or exchanges one API request fetches: 1 to 500, 0 means 500. A negative
+	// PageSize fetches each listing in one unpaged request: on RabbitMQ 3.10 that costs the broker about
+	// half the work for 5,000 queues (every page makes it gather and sort the whole list), but the answer
+	// and the broker's memory for it grow with the number of queues.
 	PageSize int
 	// Timeout bounds connecting and each management API request; 0 means 8 s.
 	Timeout time.Duration
@@ -43,7 +46,7 @@ const (
 )
 
 func (c Config) withDefaults() Config {
-	if c.PageSize <= 0 || c.PageSize > maxPageSize {
+	if c.PageSize == 0 || c.PageSize > maxPageSize {
 		c.PageSize = maxPageSize
 	}
 	if c.Timeout <= 0 {

@@ -252,12 +252,28 @@ func TestPagingListsEveryQueueOnce(t *testing.T) {
 	u := testURL(t)
 	t.Parallel()
 	f := newFixture(t, u)
-	b := open(t, rabbitmq.Config{URL: u, PageSize: 7})
-	var requests atomic.Int64
-	rabbitmq.WrapTransport(b, counting(&requests))
 	names := f.declareMany(t, unique("page"), 30)
+	paged := open(t, rabbitmq.Config{URL: u, PageSize: 7})
+	var requests atomic.Int64
+	rabbitmq.WrapTransport(paged, counting(&requests))
+	checkListedOnce(t, list(t, paged, backends.ListOptions{}), names)
+	// 30 queues at 7 a page are at least 5 pages, plus at least one page of exchanges.
+	if n := requests.Load(); n < 6 {
+		t.Errorf("%d API requests for 30+ queues at 7 a page: not paging", n)
+	}
 
-	dests := list(t, b, backends.ListOptions{})
+	unpaged := open(t, rabbitmq.Config{URL: u, PageSize: -1})
+	requests.Store(0)
+	rabbitmq.WrapTransport(unpaged, counting(&requests))
+	checkListedOnce(t, list(t, unpaged, backends.ListOptions{}), names)
+	if n := requests.Load(); n != 2 {
+		t.Errorf("unpaged listing made %d API requests, want 2 (queues and exchanges)", n)
+	}
+}
+
+// checkListedOnce checks that no destination is listed twice and every named queue is listed.
+func checkListedOnce(t *testing.T, dests []backends.Destination, names []string) {
+	t.Helper()
 	seen := map[string]int{}
 	for _, d := range dests {
 		seen[d.ID()]++
@@ -271,10 +287,6 @@ func TestPagingListsEveryQueueOnce(t *testing.T) {
 		if seen["//queue/"+name] != 1 {
 			t.Errorf("%s listed %d times, want once", name, seen["//queue/"+name])
 		}
-	}
-	// 30 queues at 7 a page are at least 5 pages, plus at least one page of exchanges.
-	if n := requests.Load(); n < 6 {
-		t.Errorf("%d API requests for 30+ queues at 7 a page: not paging", n)
 	}
 }
 
@@ -388,20 +400,26 @@ func TestWrongPassword(t *testing.T) {
 	}
 }
 
-// TestErrorsHideThePassword holds the promise that secrets stay secret on every way Open can fail.
-func TestErrorsHideThePassword(t *testing.T) {
+// TestConnectErrors holds the promise that secrets stay secret on every way Open can fail, and checks
+// that each failure says what went wrong.
+func TestConnectErrors(t *testing.T) {
 	const secret = "Sekrit-Pass-8d2e"
-	hang := silentListener(t)
+	silent := fakeServer(t, nil)
+	notAMQP := fakeServer(t, []byte("HTTP/1.1 400 Bad Request\r\nConnection: close\r\n\r\n"))
 	cases := []struct {
 		name string
 		cfg  rabbitmq.Config
 		is   error
+		says string
 	}{
-		{"unreachable", rabbitmq.Config{URL: "amqp://guest:" + secret + "@127.0.0.1:1/"}, backends.ErrUnreachable},
-		{"silent", rabbitmq.Config{URL: "amqp://guest:" + secret + "@" + hang + "/", Timeout: 300 * time.Millisecond}, backends.ErrUnreachable},
-		{"bad URL", rabbitmq.Config{URL: "amqp://guest:" + secret + "%zz@127.0.0.1/"}, nil},
-		{"bad scheme", rabbitmq.Config{URL: "http://guest:" + secret + "@127.0.0.1/"}, nil},
-		{"bad API URL", rabbitmq.Config{URL: "amqp://127.0.0.1:1/", ManagementURL: "ftp://guest:" + secret + "@h/"}, nil},
+		{"unreachable", rabbitmq.Config{URL: "amqp://guest:" + secret + "@127.0.0.1:1/"}, backends.ErrUnreachable, "connection refused"},
+		{"silent", rabbitmq.Config{URL: "amqp://guest:" + secret + "@" + silent + "/", Timeout: 300 * time.Millisecond},
+			backends.ErrUnreachable, "no answer before the connect timeout"},
+		{"not AMQP", rabbitmq.Config{URL: "amqp://guest:" + secret + "@" + notAMQP + "/"}, backends.ErrUnreachable, "gave no AMQP 0-9-1 answer"},
+		{"bad URL", rabbitmq.Config{URL: "amqp://guest:" + secret + "%zz@127.0.0.1/"}, nil, "invalid RabbitMQ URL"},
+		{"bad scheme", rabbitmq.Config{URL: "http://guest:" + secret + "@127.0.0.1/"}, nil, "invalid RabbitMQ URL"},
+		{"bad API URL", rabbitmq.Config{URL: "amqp://127.0.0.1:1/", ManagementURL: "ftp://guest:" + secret + "@h/"}, nil,
+			"invalid RabbitMQ management URL"},
 	}
 	for _, c := range cases {
 		_, err := rabbitmq.Open(context.Background(), c.cfg)
@@ -412,13 +430,15 @@ func TestErrorsHideThePassword(t *testing.T) {
 			t.Errorf("%s: error %q shows the password or spans lines", c.name, err)
 		case c.is != nil && !errors.Is(err, c.is):
 			t.Errorf("%s: error %q does not wrap %v", c.name, err, c.is)
+		case !strings.Contains(err.Error(), c.says):
+			t.Errorf("%s: error %q does not say %q", c.name, err, c.says)
 		}
 	}
 }
 
-// silentListener accepts connections and never says a word, like a wedged broker. The AMQP handshake
-// with it must end at the connect timeout rather than hang.
-func silentListener(t *testing.T) string {
+// fakeServer accepts TCP connections, writes reply (if any) and then says nothing more, like a wedged
+// broker or a server of another protocol. It returns its address.
+func fakeServer(t *testing.T, reply []byte) string {
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -435,6 +455,9 @@ func silentListener(t *testing.T) string {
 			c, err := l.Accept()
 			if err != nil {
 				return
+			}
+			if reply != nil {
+				_, _ = c.Write(reply)
 			}
 			conns <- c
 		}
