@@ -163,6 +163,9 @@ func (m *Model) footerLine() string {
 		bindings = append(bindings, k.Back)
 	}
 	bindings = append(bindings, k.Filter, k.Command, k.Quit)
+	if m.capturing() {
+		bindings = m.top().Keys() // a text field takes the shell's keys as text: only its own work
+	}
 	h := help.New()
 	h.Styles = m.c.Styles.Help
 	h.SetWidth(max(m.c.Width-1, 1))

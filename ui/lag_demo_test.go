@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -57,7 +58,7 @@ func TestLagOnTheDemoCluster(t *testing.T) {
 	h.mustShow("lag › billing-service", "COMMITTED", "payments")
 	ordersEnd, _ := seeded.Topic(demo.Orders)
 	committed := billing.Committed[demo.Orders][0]
-	p0 := strings.Fields(lineWith(h.screen(), "orders  "))
+	p0 := rowOf(h.screen(), demo.Orders, "0")
 	if len(p0) < 5 || p0[1] != "0" || p0[2] != groupDigits(committed) || p0[3] != groupDigits(ordersEnd.Ends[0]) || p0[4] != "120" {
 		t.Fatalf("orders[0]: committed %d, end %d, lag 120; got %v", committed, ordersEnd.Ends[0], p0)
 	}
@@ -69,4 +70,91 @@ func TestLagOnTheDemoCluster(t *testing.T) {
 	// enter browses orders[0] from the committed offset.
 	h.run(h.key("enter"))
 	h.mustShow("billing-service › orders", "from "+strconv.FormatInt(committed, 10))
+}
+
+// Offset reset and truncation on the demo cluster, each through its confirmation: an Empty group is
+// moved, a Stable one is refused, a topic is emptied.
+func TestResetAndTruncateOnTheDemoCluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cluster, err := demo.Start(ctx, demo.Options{Still: true})
+	if err != nil {
+		t.Fatalf("start the demo: %v", err)
+	}
+	defer cluster.Close()
+	seeded := cluster.Seeded()
+	inventory, _ := seeded.Topic(demo.Inventory)
+
+	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
+		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
+	}
+	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}}
+	h := newHarness(t, Options{Context: c, Open: open}, 140, 30)
+	defer h.m.Close()
+	h.run(h.m.Init())
+	h.command("lag")
+
+	// audit-exporter (Empty) on inventory-events[0], 200 behind: back to the start of the log.
+	h.filter(demo.Audit)
+	h.run(h.key("enter"))
+	h.filter(demo.Inventory)
+	h.run(h.key("R"))
+	h.mustShow("reset offsets", "Move the committed offsets of audit-exporter", "inventory-events[0] only")
+	for _, r := range "earliest" {
+		h.key(string(r))
+	}
+	h.run(h.key("enter"))
+	h.mustShow("reset audit-exporter to earliest?", "COMMITTED → NEW", "y commit 1 offset for audit-exporter")
+	h.run(h.key("y"))
+	h.mustShow("audit-exporter: 1 offset committed")
+	h.run(h.send(refreshTickMsg{}))
+	p0 := rowOf(h.screen(), demo.Inventory, "0")
+	if end := groupDigits(inventory.Ends[0]); len(p0) < 5 || p0[2] != "0" || p0[4] != end {
+		t.Fatalf("after the reset inventory-events[0] is committed at 0, %s behind: %v", end, p0)
+	}
+
+	// billing-service has a live member: the dry run shows, with the refusal instead of a y.
+	h.key("esc")
+	h.key("esc")
+	h.key("esc")
+	h.filter(demo.Billing)
+	h.run(h.key("enter"))
+	h.run(h.key("R"))
+	h.run(h.key("enter"))
+	h.mustShow("reset billing-service to earliest?", "group billing-service is Stable with 1 member; stop its consumers first")
+	h.run(h.key("y"))
+	h.mustShow("group billing-service is Stable") // still there: y did nothing
+
+	// P on a topic deletes its records, after a y.
+	h.command("topics")
+	h.filter(demo.Telemetry)
+	telemetry, _ := seeded.Topic(demo.Telemetry)
+	h.run(h.key("P"))
+	h.mustShow("truncate telemetry-bin?", "y delete "+groupDigits(telemetry.Messages())+" records")
+	h.run(h.key("y"))
+	h.mustShow("truncated telemetry-bin: " + groupDigits(telemetry.Messages()) + " records deleted")
+	h.run(h.send(refreshTickMsg{}))
+	if row := rowOf(h.screen(), demo.Telemetry); len(row) == 0 || row[len(row)-1] != "0" {
+		t.Fatalf("telemetry-bin holds nothing after the truncation: %v", row)
+	}
+}
+
+// filter types /text and enter.
+func (h *harness) filter(text string) {
+	h.key("/")
+	for _, r := range text {
+		h.key(string(r))
+	}
+	h.key("enter")
+}
+
+// rowOf is the fields of the first table row that starts with these cells.
+func rowOf(screen string, cells ...string) []string {
+	for _, line := range strings.Split(screen, "\n") {
+		f := strings.Fields(line)
+		if len(f) >= len(cells) && slices.Equal(f[:len(cells)], cells) {
+			return f
+		}
+	}
+	return nil
 }

@@ -122,6 +122,7 @@ func TestLagRefreshNeverOverlaps(t *testing.T) {
 			t.Errorf("billing row lacks %q: %s", want, line)
 		}
 	}
+	h.key("g") // billing, the worst, is on top
 	h.mustShow("billing-service  total lag over the last 6s")
 }
 
@@ -129,6 +130,11 @@ func TestLagDrillDownAndBack(t *testing.T) {
 	h := lagHarness(t, config.Context{}, &lagBackend{})
 	h.typeCommand("lag")
 	h.deliver(lagSnapshot(0))
+	h.key("/")
+	for _, r := range "billing" {
+		h.key(string(r))
+	}
+	h.key("enter")
 	h.send(h.key("enter")()) // the push, without running the fetch it starts
 	h.mustShow("topics › lag › billing-service", "COMMITTED", "payments", "billing-1")
 	h.deliver(lagSnapshot(1))

@@ -53,7 +53,7 @@ func (d *Confirm) SetSize(width, height int) { d.width, d.height = width, height
 
 func (d *Confirm) Keys() []key.Binding {
 	k := d.c.Keys
-	cancel := key.NewBinding(key.WithKeys("n"), key.WithHelp("n/esc", "cancel"))
+	cancel := key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "cancel")) // esc too, as everywhere
 	if d.no != "" {
 		return []key.Binding{cancel}
 	}

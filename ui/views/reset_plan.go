@@ -100,9 +100,9 @@ func (v *resetForm) execute(plans []actions.ResetPlan) tea.Cmd {
 	}, func(data any, err error) tea.Cmd {
 		moved, _ := data.(int)
 		if err != nil {
-			return common.Flash(common.FlashError, fmt.Sprintf("%s: %d offsets committed before this failed: %s", group, moved, errText(err)))
+			return common.Flash(common.FlashError, fmt.Sprintf("%s: %d offset%s committed before this failed: %s", group, moved, plural(int64(moved)), errText(err)))
 		}
-		return common.Flash(common.FlashInfo, fmt.Sprintf("%s: %d offsets committed; the next refresh shows them", group, moved))
+		return common.Flash(common.FlashInfo, fmt.Sprintf("%s: %d offset%s committed; the next refresh shows them", group, moved, plural(int64(moved))))
 	}))
 }
 
