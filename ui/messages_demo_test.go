@@ -8,11 +8,13 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
 	"github.com/mqscope/mqscope/ui/views"
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // The message browser on a real broker: the demo cluster through the Kafka adapter. Enter on a topic
@@ -94,4 +96,86 @@ func (h *harness) filterTo(name string) {
 		h.key(string(r))
 	}
 	h.key("enter")
+}
+
+// Follow on a real broker: f picks up after the newest message held, without repeating any, and the
+// cursor sticks to the newest.
+func TestFollowOnTheDemoCluster(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cluster, err := demo.Start(ctx, demo.Options{Still: true})
+	if err != nil {
+		t.Fatalf("start the demo: %v", err)
+	}
+	defer cluster.Close()
+	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
+		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
+	}
+	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}}
+	h := newHarness(t, Options{Context: c, Open: open}, 140, 20)
+	defer h.m.Close()
+	h.run(h.m.Init())
+	h.filterTo(demo.Payments)
+	h.run(h.key("enter"))
+	payments, _ := cluster.Seeded().Topic(demo.Payments)
+	var held int64
+	for _, end := range payments.Ends {
+		held += min(end, 100)
+	}
+	h.mustShow(fmt.Sprintf("%s messages", groupDigits(held)))
+
+	producer, err := kgo.NewClient(kgo.SeedBrokers(cluster.Bootstrap()...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer producer.Close()
+	for i := 1; i <= 3; i++ {
+		rec := &kgo.Record{Topic: demo.Payments, Key: []byte(fmt.Sprintf("follow-%d", i)), Value: []byte(`{"new":true}`)}
+		if err := producer.ProduceSync(ctx, rec).FirstErr(); err != nil {
+			t.Fatalf("produce: %v", err)
+		}
+	}
+
+	// The follow streams for ever: step through its batches until the last new one is in; then exactly
+	// three more are held: nothing was read twice.
+	for cmd := h.key("f"); !strings.Contains(h.screen(), "follow-3"); {
+		if cmd == nil {
+			t.Fatalf("the follow stopped before the new messages came:\n%s", h.screen())
+		}
+		cmd = h.step(cmd)
+	}
+	h.mustShow(fmt.Sprintf("following · %s messages", groupDigits(held+3)))
+	rows := strings.Split(strings.TrimRight(h.screen(), "\n "), "\n")
+	tail := strings.Join(rows[len(rows)-5:], "\n")
+	for i := 1; i <= 3; i++ {
+		if !strings.Contains(tail, fmt.Sprintf("follow-%d", i)) {
+			t.Fatalf("the new messages should be at the bottom, on screen:\n%s", h.screen())
+		}
+	}
+	h.key("f")
+	if strings.Contains(h.screen(), "following") {
+		t.Fatalf("f again stops following:\n%s", h.screen())
+	}
+}
+
+// step runs cmd like a program would, hands every message to the model, and returns what the model
+// answered, without running it.
+func (h *harness) step(cmd tea.Cmd) tea.Cmd {
+	var next []tea.Cmd
+	queue := []tea.Cmd{cmd}
+	for len(queue) > 0 {
+		c := queue[0]
+		queue = queue[1:]
+		if c == nil {
+			continue
+		}
+		switch msg := c().(type) {
+		case nil:
+		case tea.BatchMsg:
+			queue = append(queue, msg...)
+		default:
+			next = append(next, h.send(msg))
+		}
+	}
+	return tea.Batch(next...)
 }

@@ -431,6 +431,7 @@ func (v *browser) toggleFollow() tea.Cmd {
 		v.finished = true // stopped where it was: what is held stays
 		return nil
 	}
+	v.table.Bottom() // a tail shows the newest, and sticks to it
 	return v.proceed()
 }
 
