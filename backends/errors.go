@@ -14,6 +14,8 @@ var (
 	ErrAuth         = errors.New("authentication failed")
 	ErrNotFound     = errors.New("not found")
 	ErrNotSupported = errors.New("not supported by this broker")
+	// ErrGroupActive is a broker's refusal to move the offsets of a consumer group that has members.
+	ErrGroupActive = errors.New("consumer group is active")
 )
 
 // ConnectError is the one-line error a failed connection gives: what failed, where, and what to do.
