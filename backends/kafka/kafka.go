@@ -112,6 +112,8 @@ var (
 	_ backends.GroupLister       = (*Backend)(nil)
 	_ backends.Peeker            = (*Backend)(nil)
 	_ backends.LagReader         = (*Backend)(nil)
+	_ backends.OffsetResetter    = (*Backend)(nil)
+	_ backends.Truncator         = (*Backend)(nil)
 )
 
 // Open connects to the first bootstrap broker that answers and learns which protocol versions the cluster
