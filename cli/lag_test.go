@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+)
+
+func TestLagTimeForPeople(t *testing.T) {
+	for secs, want := range map[float64]string{
+		0: "0s", 0.04: "0.0s", 4.25: "4.2s", 37.9: "37s", 245: "4m05s", 3599: "59m59s", 7380: "2h03m",
+		273600: "3d04h",
+	} {
+		if got := lagTime(&secs); got != want {
+			t.Errorf("lagTime(%v) = %q, want %q", secs, got, want)
+		}
+	}
+	if got := lagTime(nil); got != "-" {
+		t.Errorf("unknown lag time = %q, want -", got)
+	}
+}
+
+func secs(f float64) *float64 { return &f }
+
+var report = actions.LagReport{
+	At: time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC),
+	Groups: []actions.GroupReport{{
+		Group: "billing", State: "Stable", Members: []backends.GroupMember{{ClientID: "billing-1"}},
+		Lag: 120, MaxLag: 120, Status: actions.StatusErr,
+		Partitions: []actions.PartitionReport{
+			{PartitionLag: backends.PartitionLag{Topic: "orders", Partition: 0, Committed: 380, End: 500, Lag: 120, Member: "billing-1"},
+				Status: actions.StatusStall},
+			{PartitionLag: backends.PartitionLag{Topic: "orders", Partition: 1, Committed: -1, Start: 7, End: 7},
+				LagSeconds: secs(0), Status: actions.StatusOK},
+		},
+	}},
+}
+
+// Groups, then their partitions; nothing committed shows as -, as does an unknown lag time.
+func TestLagTableWithPartitions(t *testing.T) {
+	var b bytes.Buffer
+	if err := (lagView{partitions: true}).render(&b, outputTable, report); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"GROUP    STATE   MEMBERS  PARTITIONS  LAG  MAX-LAG  LAG-TIME  STATUS\n" +
+		"billing  Stable        1           2  120      120         -  ERR\n" +
+		"\n" +
+		"GROUP    TOPIC   PARTITION  COMMITTED  END  LAG  LAG-TIME  STATUS  MEMBER\n" +
+		"billing  orders          0        380  500  120         -  STALL   billing-1\n" +
+		"billing  orders          1          -    7    0        0s  OK\n"
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestLagJSON(t *testing.T) {
+	var b bytes.Buffer
+	if err := (lagView{}).render(&b, outputJSON, report); err != nil {
+		t.Fatal(err)
+	}
+	want := `{"at":"2026-11-26T03:00:00Z","group":"billing","state":"Stable","members":1,"lag":120,"max_lag":120,` +
+		`"lag_seconds":null,"status":"ERR","partitions":[` +
+		`{"topic":"orders","partition":0,"committed":380,"start":0,"end":500,"lag":120,"lag_seconds":null,"status":"STALL","member":"billing-1"},` +
+		`{"topic":"orders","partition":1,"committed":null,"start":7,"end":7,"lag":0,"lag_seconds":0,"status":"OK","member":""}]}` + "\n"
+	if b.String() != want {
+		t.Errorf("JSON:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
+
+func TestBacklogTableAndJSON(t *testing.T) {
+	queues := []actions.QueueBacklog{
+		{Queue: "orders", Vhost: "/", Ready: 1200, Unacked: 4, Consumers: 2, PublishRate: secs(10), DeliverRate: secs(40),
+			AckRate: secs(40), DrainSeconds: secs(40)},
+		{Queue: "retry", Vhost: "/", Ready: 30, PublishRate: secs(1.25), Growing: true},
+		{Queue: "idle", Vhost: "/", DrainSeconds: secs(0)},
+		{Queue: "unknown", Vhost: "/", Ready: 3},
+	}
+	var b bytes.Buffer
+	if err := render(&b, outputTable, queues, backlogColumns, backlogJSON); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"QUEUE    READY  UNACKED  CONSUMERS  PUBLISH/S  DELIVER/S  ACK/S    DRAIN\n" +
+		"orders    1200        4          2       10.0       40.0   40.0      40s\n" +
+		"retry       30        0          0        1.2          -      -  growing\n" +
+		"idle         0        0          0          -          -      -       0s\n" +
+		"unknown      3        0          0          -          -      -        -\n"
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	render(&b, outputJSON, queues[1:2], backlogColumns, backlogJSON)
+	wantJSON := `{"queue":"retry","vhost":"/","ready":30,"unacked":0,"consumers":0,"publish_rate":1.25,"deliver_rate":null,` +
+		`"ack_rate":null,"drain_seconds":null,"growing":true}` + "\n"
+	if b.String() != wantJSON {
+		t.Errorf("JSON %s want %s", b.String(), wantJSON)
+	}
+}
+
+func TestResetTableShowsWarningsOnlyWhenThereAreSome(t *testing.T) {
+	plan := actions.ResetPlan{Group: "audit", State: "Empty", Topic: "inventory", Partitions: []actions.PartitionReset{
+		{Partition: 0, Start: 0, End: 351, Current: 151, New: 0},
+		{Partition: 1, Start: 40, End: 349, Current: -1, New: 40, Warning: "7 is before the log start; set to 40"},
+	}}
+	var b bytes.Buffer
+	writeTable(&b, resetRows(plan), resetColumns)
+	want := "" +
+		"TOPIC      PARTITION  START  END  CURRENT  NEW  CHANGE  WARNING\n" +
+		"inventory          0      0  351      151    0    -151\n" +
+		"inventory          1     40  349        -   40       -  7 is before the log start; set to 40\n"
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+	b.Reset()
+	writeTable(&b, resetRows(actions.ResetPlan{Topic: "t", Partitions: plan.Partitions[:1]}), resetColumns)
+	if strings.Contains(b.String(), "WARNING") {
+		t.Errorf("WARNING column without warnings:\n%s", b.String())
+	}
+}
