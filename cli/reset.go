@@ -138,12 +138,14 @@ var resetColumns = []column[partitionReset]{
 		applies: func(p partitionReset) bool { return p.Warning != "" }},
 }
 
-// resetLine is one line of `reset-offsets -o json`, per partition; current and change are null where the
-// group had committed nothing, executed says whether the offset was committed.
+// resetLine is one line of `reset-offsets -o json`, per partition; to is the target as given back by
+// ResetTarget.String, current and change are null where the group had committed nothing, executed says
+// whether the offset was committed.
 type resetLine struct {
 	Group     string `json:"group"`
 	State     string `json:"state"`
 	Topic     string `json:"topic"`
+	To        string `json:"to"`
 	Partition int32  `json:"partition"`
 	Start     int64  `json:"start"`
 	End       int64  `json:"end"`
@@ -156,7 +158,7 @@ type resetLine struct {
 
 func resetJSON(plan actions.ResetPlan, executed bool) func(partitionReset) any {
 	return func(p partitionReset) any {
-		line := resetLine{Group: plan.Group, State: plan.State, Topic: plan.Topic, Partition: p.Partition,
+		line := resetLine{Group: plan.Group, State: plan.State, Topic: plan.Topic, To: plan.Target.String(), Partition: p.Partition,
 			Start: p.Start, End: p.End, New: p.New, Warning: p.Warning, Executed: executed}
 		if c, ok := p.Change(); ok {
 			line.Current, line.Change = &p.Current, &c
