@@ -10,11 +10,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	amqp "github.com/rabbitmq/amqp091-go"
+	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/mqscope/mqscope/cli"
@@ -269,7 +272,7 @@ func TestResetOffsetsDryRun(t *testing.T) {
 		l := got[p]
 		if l["current"] != float64(current[p]) || l["new"] != float64(wantNew) ||
 			l["change"] != float64(wantNew-current[p]) || l["warning"] != warning || l["executed"] != false ||
-			l["group"] != demo.Audit || l["state"] != "Empty" || l["end"] != float64(end(p)) {
+			l["group"] != demo.Audit || l["state"] != "Empty" || l["end"] != float64(end(p)) || l["to"] != to {
 			t.Errorf("--to %s, partition %d: %v; want new %d, warning %q", to, p, l, wantNew, warning)
 		}
 	}
@@ -299,9 +302,20 @@ func TestResetOffsetsDryRun(t *testing.T) {
 		}
 		check("shift:-180", back, p, want, warning)
 	}
-	future := dry(demo.Inventory, "@"+time.Now().Add(time.Hour).UTC().Format(time.RFC3339))
+	// A time with no record at or after it: the log end.
+	later := "@" + time.Now().Add(time.Hour).UTC().Format(time.RFC3339)
+	future := dry(demo.Inventory, later)
 	for p := range current {
-		check("a time with no later record", future, p, end(p), "")
+		check(later, future, p, end(p), "")
+	}
+	// A time within the log: the first offset at or after it, as the broker's own ListOffsets answers.
+	when := time.Now().Add(-90 * time.Minute).Truncate(time.Second) // inventory spans the last 3 hours
+	byTime := dry(demo.Inventory, "@"+when.UTC().Format(time.RFC3339))
+	for p, off := range offsetsAfter(t, brokers, demo.Inventory, when) {
+		if int64(off) >= end(p) || off == 0 {
+			t.Errorf("partition %d: %d at %s is not within the log: pick another time", p, off, when)
+		}
+		check("@"+when.UTC().Format(time.RFC3339), byTime, p, off, "")
 	}
 	latest := dry(demo.Inventory, "latest")
 	for p := range current {
@@ -319,6 +333,28 @@ func TestResetOffsetsDryRun(t *testing.T) {
 	if got := committed(t, brokers, demo.Audit, demo.Inventory); fmt.Sprint(got) != fmt.Sprint(asFloats(current)) {
 		t.Errorf("dry runs changed the offsets: %v, seeded %v", got, current)
 	}
+}
+
+// offsetsAfter asks the broker, through franz-go, for each partition's first offset at or after t.
+func offsetsAfter(t *testing.T, brokers, topic string, at time.Time) map[int]int64 {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	listed, err := kadm.NewClient(cl).ListOffsetsAfterMilli(ctx, at.UnixMilli(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := map[int]int64{}
+	listed.Each(func(o kadm.ListedOffset) { out[int(o.Partition)] = o.Offset })
+	if len(out) == 0 {
+		t.Fatalf("no offsets of %s at %s", topic, at)
+	}
+	return out
 }
 
 func asFloats(offsets []int64) map[int]float64 {
@@ -484,4 +520,75 @@ func emptyConfig(t *testing.T) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// backlogOf polls `lag -o json` until the management API's figures for the queue satisfy ok.
+func backlogOf(t *testing.T, url, queue string, ok func(map[string]any) bool) map[string]any {
+	t.Helper()
+	var q map[string]any
+	for deadline := time.Now().Add(30 * time.Second); time.Now().Before(deadline); time.Sleep(300 * time.Millisecond) {
+		r := mqscope(t, "--rabbitmq", url, "lag", queue, "-o", "json")
+		if r.code != 0 {
+			t.Fatalf("lag %s: exit %d: %s", queue, r.code, r.stderr)
+		}
+		if lines := jsonLines(t, r.stdout); len(lines) == 1 {
+			if q = lines[0]; ok(q) {
+				return q
+			}
+		}
+	}
+	t.Fatalf("lag %s never showed the expected figures; last %v", queue, q)
+	return nil
+}
+
+// On RabbitMQ, lag is the queues' backlog: a consumer that holds 2 of 3 messages unacknowledged leaves 1
+// ready, and the queue drains at the ack rate (none here: it is not draining).
+func TestLagOnRabbitMQIsTheQueueBacklog(t *testing.T) {
+	t.Parallel()
+	url := testVhost(t, rabbitURL(t))
+	queue := "backlog"
+	queueWith(t, url, queue, 3, nil)
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Qos(2, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.Consume(queue, "holder", false, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	q := backlogOf(t, url, queue, func(q map[string]any) bool {
+		return q["ready"] == 1.0 && q["unacked"] == 2.0 && q["consumers"] == 1.0
+	})
+	if got := keys(q); got != "ack_rate consumers deliver_rate drain_seconds growing publish_rate queue ready unacked vhost" {
+		t.Errorf("fields %s", got)
+	}
+	if q["queue"] != queue || !strings.HasSuffix(url, "/"+q["vhost"].(string)) {
+		t.Errorf("line %v", q)
+	}
+	r := mqscope(t, "--rabbitmq", url, "lag")
+	lines := strings.Split(squeeze(r.stdout), "\n")
+	if r.code != 0 || lines[0] != "QUEUE READY UNACKED CONSUMERS PUBLISH/S DELIVER/S ACK/S DRAIN" ||
+		!strings.HasPrefix(lines[1], "backlog 1 2 1 ") {
+		t.Errorf("table:\n%s%s", r.stdout, r.stderr)
+	}
+	if r := mqscope(t, "--rabbitmq", url, "lag", "nope"); r.code != cli.ExitError || !strings.Contains(r.stderr, "no queue named nope") {
+		t.Errorf("unknown queue: exit %d %s", r.code, r.stderr)
+	}
+}
+
+func keys(m map[string]any) string {
+	var ks []string
+	for k := range m {
+		ks = append(ks, k)
+	}
+	slices.Sort(ks)
+	return strings.Join(ks, " ")
 }
