@@ -36,8 +36,8 @@ func followable(d backends.Destination) bool {
 const defaultLastN = 100
 
 // What one held message may cost. Bodies longer than holdBody are held cut (their size is kept, and the
-// detail says so); once holdBudget bytes of bodies are held, new ones are held cut to trimmedBody, so that
-// 10,000 big messages cannot take the machine's memory.
+// detail says so); once holdBudget bytes are held, new bodies are held cut to trimmedBody, so that 10,000
+// big messages cannot take the machine's memory.
 const (
 	holdBody    = 1 << 20
 	holdBudget  = 256 << 20
@@ -49,6 +49,7 @@ type entry struct {
 	seq     int64 // arrival number: the ring's Total when it came
 	msg     backends.Message
 	size    int    // the body's size on the broker; more than len(msg.Body) when held cut
+	cost    int    // bytes held for it: body, key, headers
 	key     string // sanitized and cut, for the KEY column
 	preview string // memo: the body's one-line preview, made when the row is first drawn
 	tone    table.Tone
@@ -76,6 +77,7 @@ type browser struct {
 	err      error
 
 	capacity int
+	budget   int // bytes held before new bodies are held cut short
 	ring     *actions.Ring[*entry]
 	held     int             // body bytes held
 	newest   map[int32]int64 // the highest offset held per partition
@@ -97,7 +99,8 @@ type browser struct {
 
 // NewMessages returns the browser of d. It reads nothing until the shell starts it with a backend.
 func NewMessages(c *common.Common, d backends.Destination) common.View {
-	v := &browser{c: c, id: common.NextID(), dest: d, capacity: max(c.MaxMessages, 1), table: table.New(c.Styles.Table)}
+	v := &browser{c: c, id: common.NextID(), dest: d, capacity: max(c.MaxMessages, 1), budget: holdBudget,
+		table: table.New(c.Styles.Table)}
 	v.from, v.fromText = backends.Position{Kind: backends.Earliest}, "earliest"
 	if followable(d) {
 		v.from, v.fromText = backends.Position{Kind: backends.LastN, N: defaultLastN}, fmt.Sprintf("-%d", defaultLastN)
@@ -305,17 +308,15 @@ func (v *browser) add(msgs []backends.Message) {
 // hold puts m in the ring, within the memory bounds, and notes what the columns need.
 func (v *browser) hold(m backends.Message) *entry {
 	if v.ring.Len() == v.capacity {
-		v.held -= len(v.ring.At(0).msg.Body) // about to be forgotten
+		v.held -= v.ring.At(0).cost // about to be forgotten
 	}
 	size, limit := len(m.Body), holdBody
-	if v.held+min(size, holdBody) > holdBudget {
+	if v.held+min(size, holdBody) > v.budget {
 		limit = trimmedBody
 	}
-	if size > limit {
-		m.Body = bytes.Clone(m.Body[:limit]) // a copy, so that the big one can go
-	}
-	e := &entry{seq: v.ring.Total, msg: m, size: size, key: keyText(m.Key)}
-	v.held += len(m.Body)
+	m, cost := detach(m, limit)
+	e := &entry{seq: v.ring.Total, msg: m, size: size, key: keyText(m.Key), cost: cost}
+	v.held += cost
 	v.ring.Push(e)
 
 	if off, ok := v.newest[m.Partition]; !ok || m.Offset > off {
@@ -330,6 +331,22 @@ func (v *browser) hold(m backends.Message) *entry {
 	v.has.key = v.has.key || len(m.Key) > 0
 	v.has.deliveries = v.has.deliveries || m.Redelivered || m.DeliveryCount > 0
 	return e
+}
+
+// detach copies what the browser keeps of m — the body cut to limit, key, headers — out of the buffers the
+// backend read it into, so that a held message pins only its own bytes, and says how many that is.
+func detach(m backends.Message, limit int) (backends.Message, int) {
+	m.Body = bytes.Clone(m.Body[:min(len(m.Body), limit)])
+	m.Key = bytes.Clone(m.Key)
+	cost := len(m.Body) + len(m.Key)
+	hs := make([]backends.Header, len(m.Headers))
+	for i, h := range m.Headers {
+		h.Value = bytes.Clone(h.Value)
+		hs[i] = h
+		cost += len(h.Key) + len(h.Value)
+	}
+	m.Headers = hs
+	return m, cost
 }
 
 // at returns the held message with arrival number seq.

@@ -127,6 +127,31 @@ func TestBrowserHoldsABoundedWindow(t *testing.T) {
 	}
 }
 
+// Past its byte budget the browser holds new bodies cut short; as old ones go, room comes back.
+func TestBrowserHoldsBoundedBytes(t *testing.T) {
+	v := newBrowser(t, ordersTopic, 4)
+	v.budget = 3 * trimmedBody
+	body := strings.Repeat("b", 2*trimmedBody)
+	for i := range 4 {
+		deliver(v, message(0, int64(i), "", body))
+	}
+	var cut []int64
+	for i := range v.ring.Len() {
+		if e := v.ring.At(i); len(e.msg.Body) < e.size {
+			cut = append(cut, e.msg.Offset)
+		}
+	}
+	if fmt.Sprint(cut) != "[1 2 3]" || v.held > v.budget+2*trimmedBody {
+		t.Fatalf("cut %v, held %d: the first body fits, the rest are held cut", cut, v.held)
+	}
+	for i := 4; i < 8; i++ {
+		deliver(v, message(0, int64(i), "", "small"))
+	}
+	if v.held != 4*len("small") {
+		t.Fatalf("held %d bytes after the big ones went, want %d", v.held, 4*len("small"))
+	}
+}
+
 func TestBatchesOfAnOlderPeekAreDropped(t *testing.T) {
 	v := newBrowser(t, ordersTopic, 100)
 	v.gen = 7
