@@ -391,7 +391,7 @@ func committedOn(g backends.GroupLag, topic string) map[int32]int64 {
 func partitionBounds(ctx context.Context, r backends.OffsetResetter, topic string, parts []int32) ([]backends.PartitionBounds, error) {
 	bounds, err := r.PartitionBounds(ctx, topic, parts)
 	if err != nil {
-		return nil, fmt.Errorf("read the offsets of topic %s: %w", topic, err)
+		return nil, err // the adapter's error names the topic and the brokers already
 	}
 	have := partitionIDs(bounds)
 	for _, p := range parts {

@@ -20,7 +20,8 @@ func (a *app) purgeCommand() *cobra.Command {
 		Short: "Remove every ready message from a queue (RabbitMQ), or a topic's records (Kafka)",
 		Long: "purge empties a RabbitMQ queue of its ready messages (unacknowledged ones stay with their\n" +
 			"consumers), or deletes a Kafka topic's records: all of them, or those before --before OFFSET in\n" +
-			"each partition. Without --yes it only says what would go, and exits 2. Refused in read-only mode.",
+			"each partition. Without --yes it only says what would go, and exits 2 (a queue's figures come from\n" +
+			"the management API, which is a few seconds behind). Refused in read-only mode.",
 		Example: "  mqscope purge orders.retry                      # what would go\n" +
 			"  mqscope purge orders.retry --yes\n" +
 			"  mqscope purge orders-dlt:0,3 --before 1200 --yes  # Kafka: records before offset 1200",
