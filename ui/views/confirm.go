@@ -105,11 +105,14 @@ func (d *Confirm) View() string {
 		s.Accent.Render("n") + s.Muted.Render(" or ") + s.Accent.Render("esc") + s.Text.Render(" cancel")
 	switch {
 	case d.no != "":
-		prompt = s.Error.Render(d.no) + s.Muted.Render("  ·  ") + s.Accent.Render("esc") + s.Text.Render(" back")
+		// The refusal is the point of the dialog: wrapped whole, never cut.
+		prompt = s.Error.Width(inner).Render(d.no) + "\n" + s.Accent.Render("esc") + s.Text.Render(" back")
 	case d.done:
 		prompt = s.Muted.Render("working…")
+	default:
+		prompt = ansi.Truncate(prompt, inner, "…")
 	}
-	lines = append(lines, "", ansi.Truncate(prompt, inner, "…"))
+	lines = append(lines, "", prompt)
 	frame := s.HelpBox.BorderForeground(s.Warn.GetForeground())
 	return frame.Render(lipgloss.JoinVertical(lipgloss.Left, strings.Join(lines, "\n")))
 }
