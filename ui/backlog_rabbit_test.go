@@ -1,0 +1,121 @@
+package ui
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/config"
+)
+
+// rabbit is a vhost of its own on the long-lived RabbitMQ, made for one test and deleted after it, so
+// that what the test sees is what it put there.
+type rabbit struct {
+	t     *testing.T
+	url   string // AMQP URL of the vhost
+	api   string // management API base, with credentials
+	vhost string
+}
+
+func newRabbit(t *testing.T) *rabbit {
+	t.Helper()
+	base := os.Getenv("MQSCOPE_TEST_RABBITMQ")
+	if base == "" {
+		t.Skip("MQSCOPE_TEST_RABBITMQ is not set; ./scripts/test.sh sets it to the local RabbitMQ")
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := &rabbit{t: t, vhost: fmt.Sprintf("mqscope-ui-%d", time.Now().UnixNano())}
+	r.api = (&url.URL{Scheme: "http", User: u.User, Host: u.Hostname() + ":15672"}).String() + "/api"
+	r.do("PUT", "/vhosts/"+r.vhost, "")
+	t.Cleanup(func() { r.do("DELETE", "/vhosts/"+r.vhost, "") })
+	r.do("PUT", "/permissions/"+r.vhost+"/"+u.User.Username(), `{"configure":".*","write":".*","read":".*"}`)
+	u.Path = "/" + r.vhost
+	r.url = u.String()
+	return r
+}
+
+// do calls the management API (the test's own hands: the UI never imports an AMQP client, so neither do
+// its tests).
+func (r *rabbit) do(method, path, body string) {
+	r.t.Helper()
+	req, err := http.NewRequest(method, r.api+path, strings.NewReader(body))
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		r.t.Fatalf("%s %s: %v", method, backends.RedactURL(r.api+path), err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		r.t.Fatalf("%s %s: %s", method, backends.RedactURL(r.api+path), resp.Status)
+	}
+}
+
+// queueWith declares a classic queue holding n messages, published through the default exchange.
+func (r *rabbit) queueWith(name string, n int) {
+	r.do("PUT", "/queues/"+r.vhost+"/"+name, `{"durable":false}`)
+	for i := range n {
+		r.do("POST", "/exchanges/"+r.vhost+"/amq.default/publish",
+			fmt.Sprintf(`{"properties":{},"routing_key":%q,"payload":"job %d","payload_encoding":"string"}`, name, i))
+	}
+}
+
+func (r *rabbit) harness(t *testing.T) *harness {
+	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
+		return rabbitmq.Open(ctx, rabbitmq.Config{URL: c.RabbitMQ.URL})
+	}
+	c := config.Context{Name: "rabbit", RabbitMQ: &config.RabbitMQConfig{URL: r.url}}
+	h := newHarness(t, Options{Context: c, Open: open}, 140, 24)
+	t.Cleanup(h.m.Close)
+	h.run(h.m.Init())
+	return h
+}
+
+// refreshUntil refreshes the top view until ok holds for its screen: the management API's figures trail
+// the broker by a few seconds.
+func (h *harness) refreshUntil(what string, ok func(screen string) bool) {
+	h.t.Helper()
+	deadline := time.Now().Add(30 * time.Second)
+	for !ok(h.screen()) {
+		if time.Now().After(deadline) {
+			h.t.Fatalf("the screen never showed %s:\n%s", what, h.screen())
+		}
+		time.Sleep(250 * time.Millisecond)
+		h.run(h.send(refreshTickMsg{}))
+	}
+}
+
+// :lag on RabbitMQ, which has no consumer groups, shows the backlog of its queues.
+func TestBacklogOnRabbitMQ(t *testing.T) {
+	t.Parallel()
+	r := newRabbit(t)
+	r.queueWith("jobs", 3)
+	r.queueWith("idle", 0)
+	h := r.harness(t)
+	h.command("lag")
+	h.mustShow("› backlog", "QUEUE", "DRAIN")
+	// Columns: QUEUE VHOST READY UNACKED CONSUMERS ...
+	h.refreshUntil("jobs with 3 ready", func(s string) bool {
+		row := rowOf(s, "jobs", r.vhost)
+		return len(row) > 2 && row[2] == "3"
+	})
+	row := rowOf(h.screen(), "jobs", r.vhost)
+	if row[3] != "0" || row[4] != "0" {
+		t.Fatalf("jobs: none unacked, no consumers: %v", row)
+	}
+	if row := rowOf(h.screen(), "idle", r.vhost); len(row) < 3 || row[2] != "0" || !strings.Contains(strings.Join(row, " "), "0s") {
+		t.Fatalf("idle: nothing ready drains in 0s: %v", row)
+	}
+}
