@@ -16,8 +16,9 @@ import (
 
 func (a *app) demoCommand() *cobra.Command {
 	var (
-		serve bool
-		opts  demo.Options
+		serve    bool
+		opts     demo.Options
+		bigTopic int
 	)
 	cmd := &cobra.Command{
 		Use:   "demo",
@@ -40,6 +41,11 @@ func (a *app) demoCommand() *cobra.Command {
 				return fmt.Errorf("start the demo cluster: %w", err)
 			}
 			defer cluster.Close()
+			if bigTopic > 0 {
+				if err := cluster.AddBigTopic(ctx, demo.BigTopic, bigTopic); err != nil {
+					return fmt.Errorf("add the benchmark topic: %w", err)
+				}
+			}
 			if serve {
 				fmt.Fprintf(a.deps.Stdout, "ready %s\n", strings.Join(cluster.Bootstrap(), ","))
 				<-ctx.Done()
@@ -60,5 +66,6 @@ func (a *app) demoCommand() *cobra.Command {
 	f.BoolVar(&opts.Still, "still", false, "no trickle of new orders: the data stays exactly as seeded")
 	f.IntVar(&opts.ExtraTopics, "topics", 0, "add `N` empty topics load-00000, ... (for listing benchmarks)")
 	f.IntVar(&opts.ExtraPartitions, "topic-partitions", 0, "`N` partitions for each added topic (default 4)")
+	f.IntVar(&bigTopic, "big-topic", 0, "add topic "+demo.BigTopic+" with `N` small JSON records (for peek benchmarks)")
 	return cmd
 }

@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Whole-program benchmark of `mqscope peek` against kcat (issue 3, item 9). Not a test: it prints numbers.
+#
+# It starts the demo cluster with a topic of N small JSON records (default 1,000,000 over 4 partitions),
+# checks that both tools print every record, then, in the same run:
+#   - times `mqscope peek bench-1m --from earliest -o json > /dev/null` against
+#     `kcat -C -b BROKERS -t bench-1m -o beginning -e -J > /dev/null` with hyperfine (wall time, and the
+#     CPU time of each tool, which the shared broker does not blur);
+#   - measures each one's peak RSS with /usr/bin/time;
+#   - checks that mqscope's memory does not grow with the records streamed: peak RSS for N/5 records
+#     against N.
+#
+# Usage: bench/peek-vs-kcat.sh            (N=1000000 RUNS=5 to change the size and the runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-1000000}
+RUNS=${RUNS:-5}
+TOPIC=bench-1m
+say() { printf 'peek-vs-kcat: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+for tool in kcat hyperfine; do
+	command -v "$tool" >/dev/null && continue
+	say "$tool is missing; installing it with apt-get"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null ||
+		die "could not install $tool with apt-get"
+done
+[ -x /usr/bin/time ] || as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq time >/dev/null
+
+work=$(mktemp -d)
+demo_pid=
+cleanup() {
+	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+say "building mqscope"
+go build -o "$work/mqscope" .
+: >"$work/config.yaml" # an empty config, so that the user's contexts stay out
+
+say "starting the demo cluster with $N records in $TOPIC"
+"$work/mqscope" --config "$work/config.yaml" demo --serve --still --big-topic "$N" >"$work/demo.out" &
+demo_pid=$!
+for _ in $(seq 1 600); do
+	grep -q '^ready ' "$work/demo.out" && break
+	kill -0 "$demo_pid" 2>/dev/null || die "the demo cluster did not start"
+	sleep 0.2
+done
+brokers=$(sed -n 's/^ready //p' "$work/demo.out")
+[ -n "$brokers" ] || die "the demo cluster did not say ready within 120 s"
+
+mqscope_cmd="$work/mqscope --config $work/config.yaml --kafka $brokers peek $TOPIC --from earliest -o json"
+kcat_cmd="kcat -C -q -b $brokers -t $TOPIC -o beginning -e -J"
+
+say "checking that both print every record"
+for cmd in "$mqscope_cmd" "$kcat_cmd"; do
+	lines=$($cmd | wc -l)
+	[ "$lines" -eq "$N" ] || die "$cmd printed $lines lines, want $N"
+done
+
+say "timing ($RUNS runs each)"
+hyperfine -N --warmup 1 --runs "$RUNS" --style basic --export-csv "$work/times.csv" \
+	-n mqscope "$mqscope_cmd" -n kcat "$kcat_cmd" >&2
+
+# peak_rss CMD...: the peak resident set in MiB of one run, output to /dev/null.
+peak_rss() {
+	/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null
+	awk '{ printf "%.0f", $1 / 1024 }' "$work/rss"
+}
+small=$((N / 5))
+rss_mq=$(peak_rss $mqscope_cmd)
+rss_mq_small=$(peak_rss $mqscope_cmd -n "$small")
+rss_kcat=$(peak_rss $kcat_cmd)
+
+echo
+echo "mqscope peek vs kcat, $N records of $TOPIC ($(nproc) CPUs, $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg))"
+awk -F, -v runs="$RUNS" '
+	NR > 1 { name[NR] = $1; mean[$1] = $2; sd[$1] = $3; cpu[$1] = $5 + $6 }
+	END {
+		printf "  %-8s %9s %9s %12s\n", "", "wall (s)", "± (s)", "CPU (s)"
+		for (i = 2; i <= NR; i++) printf "  %-8s %9.3f %9.3f %12.3f\n", name[i], mean[name[i]], sd[name[i]], cpu[name[i]]
+		printf "  ratio mqscope/kcat: wall %.2f, CPU %.2f\n", mean["mqscope"] / mean["kcat"], cpu["mqscope"] / cpu["kcat"]
+	}' "$work/times.csv"
+echo "  peak RSS: mqscope ${rss_mq} MiB, kcat ${rss_kcat} MiB"
+echo "  mqscope peak RSS by records streamed: ${small}: ${rss_mq_small} MiB, ${N}: ${rss_mq} MiB"
