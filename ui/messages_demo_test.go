@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"regexp"
 	"strings"
@@ -152,6 +153,22 @@ func TestFollowOnTheDemoCluster(t *testing.T) {
 			t.Fatalf("the new messages should be at the bottom, on screen:\n%s", h.screen())
 		}
 	}
+	// The connection drops (a refresh finds the broker gone) and comes back: the follow picks up after
+	// what it holds, again without repeats.
+	h.send(refreshTickMsg{})
+	h.run(h.fail(errors.New("broker went away"))) // closes the old backend too
+	h.mustShow("broker went away")
+	if rec := (&kgo.Record{Topic: demo.Payments, Key: []byte("follow-4"), Value: []byte(`{}`)}); producer.ProduceSync(ctx, rec).FirstErr() != nil {
+		t.Fatal("produce follow-4")
+	}
+	for cmd := h.send(retryMsg{gen: h.m.conn.gen}); !strings.Contains(h.screen(), "follow-4"); {
+		if cmd == nil {
+			t.Fatalf("after reconnecting the follow should go on:\n%s", h.screen())
+		}
+		cmd = h.step(cmd)
+	}
+	h.mustShow(fmt.Sprintf("following · %s messages", groupDigits(held+4)))
+
 	h.key("f")
 	if strings.Contains(h.screen(), "following") {
 		t.Fatalf("f again stops following:\n%s", h.screen())

@@ -112,7 +112,6 @@ func NewMessages(c *common.Common, d backends.Destination) common.View {
 func (v *browser) ID() int                   { return v.id }
 func (v *browser) Kind() string              { return KindMessages }
 func (v *browser) Title() string             { return sanitize.Line(v.dest.Name) }
-func (v *browser) Fetch() common.Fetch       { return nil } // it streams: see Start
 func (v *browser) SetData(any, time.Time)    {}
 func (v *browser) SetStale(bool)             {}
 func (v *browser) Filter() string            { return v.filter }
@@ -129,6 +128,16 @@ func (v *browser) Keys() []key.Binding {
 		keys = append(keys, k.Follow)
 	}
 	return append(keys, k.Copy)
+}
+
+// Fetch is only a check that the broker is still there: the messages stream in through Start. A peek
+// that fails says why but cannot tell a dead broker from a missing topic; this lets the shell notice the
+// first, reconnect, and start the view again (a follow picks up where it was).
+func (v *browser) Fetch() common.Fetch { return checkConnection }
+
+func checkConnection(ctx context.Context, b backends.Backend) (any, error) {
+	_, err := b.Identity(ctx)
+	return nil, err
 }
 
 // clear forgets every held message.
