@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
@@ -81,7 +83,7 @@ func urlReason(err error) string {
 // dial opens the AMQP connection. The whole of it, TCP connect and AMQP handshake, ends when ctx does:
 // amqp091-go's handshake takes no context, so the context's deadline becomes the socket's.
 func dial(ctx context.Context, t target) (*amqp.Connection, error) {
-	var sock net.Conn
+	var sock *sniffConn
 	stop := func() bool { return true }
 	cfg := amqp.Config{
 		Properties: amqp.NewConnectionProperties(),
@@ -94,9 +96,9 @@ func dial(ctx context.Context, t target) (*amqp.Connection, error) {
 			if deadline, ok := ctx.Deadline(); ok {
 				_ = c.SetDeadline(deadline) // amqp091-go clears it once the handshake is done
 			}
-			sock = c
 			stop = context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
-			return c, nil
+			sock = &sniffConn{Conn: c}
+			return sock, nil
 		},
 	}
 	cfg.Properties.SetClientConnectionName("mqscope")
@@ -107,18 +109,42 @@ func dial(ctx context.Context, t target) (*amqp.Connection, error) {
 		err = ctx.Err()
 	}
 	if err != nil {
+		notAMQP := false
 		if sock != nil {
 			_ = sock.Close()
+			// An AMQP 0-9-1 server opens with a method frame (type 1); under TLS the bytes are TLS's.
+			notAMQP = t.uri.Scheme == "amqp" && sock.spoke() && sock.first != 1
 		}
-		return nil, connectError(ctx, t, err)
+		return nil, connectError(ctx, t, err, notAMQP)
 	}
 	return conn, nil
 }
 
+// sniffConn remembers the first byte the server sent, to tell a server of another protocol from a
+// broker that failed the handshake.
+type sniffConn struct {
+	net.Conn
+	once  sync.Once
+	read  atomic.Bool
+	first byte
+}
+
+func (c *sniffConn) Read(p []byte) (int, error) {
+	n, err := c.Conn.Read(p)
+	if n > 0 {
+		c.once.Do(func() { c.first = p[0]; c.read.Store(true) })
+	}
+	return n, err
+}
+
+// spoke reports whether the server sent anything; c.first is valid once it did.
+func (c *sniffConn) spoke() bool { return c.read.Load() }
+
 // connectError turns a failed dial into the contract's ConnectError: a refused login is ErrAuth,
 // anything else means the broker could not be reached.
-func connectError(ctx context.Context, t target, err error) error {
+func connectError(ctx context.Context, t target, err error, notAMQP bool) error {
 	var aerr *amqp.Error
+	local := errors.As(err, &aerr) && !aerr.Server
 	switch {
 	case errors.As(err, &aerr) && aerr.Code == amqp.AccessRefused:
 		return backends.AuthFailed(backends.RabbitMQ, t.shownURL, errors.New(sanitize.Line(aerr.Reason)))
@@ -129,12 +155,13 @@ func connectError(ctx context.Context, t target, err error) error {
 			Detail: backends.RedactText(sanitize.Line(aerr.Reason)),
 			Hint:   fmt.Sprintf("check that vhost %q exists and that the user may use it", t.uri.Vhost),
 		}
-	case !isRefused(err) && ended(ctx):
+	case !notAMQP && !isRefused(err) && ended(ctx):
 		return backends.Unreachable(backends.RabbitMQ, t.shownURL, errors.New(ctxReason(ctx)))
-	case errors.As(err, &aerr) && aerr.Code == amqp.FrameError && !aerr.Server:
-		// Something answered, but not in AMQP: an HTTP port, a proxy, a TLS-only listener.
-		return backends.Unreachable(backends.RabbitMQ, t.shownURL,
-			fmt.Errorf("%s gave no AMQP 0-9-1 answer; is it RabbitMQ's AMQP port (usually 5672, 5671 for amqps)?", t.hostPort()))
+	case notAMQP || local && (aerr.Code == amqp.FrameError || errors.Is(err, amqp.ErrClosed)):
+		// Something took the connection but did not speak AMQP 0-9-1: an HTTP port, a proxy, another
+		// protocol's listener; or it hung up before saying anything.
+		return backends.Unreachable(backends.RabbitMQ, t.shownURL, fmt.Errorf(
+			"%s gave no AMQP 0-9-1 answer; is it RabbitMQ's AMQP port (usually 5672, 5671 for amqps)?", t.hostPort()))
 	}
 	return backends.Unreachable(backends.RabbitMQ, t.shownURL, err)
 }

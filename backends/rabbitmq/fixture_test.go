@@ -67,18 +67,17 @@ func (f *fixture) declare(t testing.TB, name string, args amqp.Table) {
 	if _, err := ch.QueueDeclare(name, true, false, false, false, args); err != nil {
 		t.Fatalf("fixture: declare queue %s: %v", name, err)
 	}
-	t.Cleanup(func() { f.deleteQueues(t, []string{name}) })
+	t.Cleanup(func() { f.deleteQueue(t, name) })
 }
 
 // declareMany makes n transient queues named prefix-00000... as fast as AMQP allows (no round trip per
-// queue) and deletes them when the test ends.
+// queue). The fixture must be on a vhost of the test's own (see vhost): they go when it goes.
 func (f *fixture) declareMany(t testing.TB, prefix string, n int) []string {
 	t.Helper()
 	names := make([]string, n)
 	for i := range names {
 		names[i] = fmt.Sprintf("%s-%05d", prefix, i)
 	}
-	t.Cleanup(func() { f.deleteQueues(t, names) })
 	ch := f.channel(t)
 	defer ch.Close()
 	for _, name := range names {
@@ -93,22 +92,15 @@ func (f *fixture) declareMany(t testing.TB, prefix string, n int) []string {
 	return names
 }
 
-func (f *fixture) deleteQueues(t testing.TB, names []string) {
+func (f *fixture) deleteQueue(t testing.TB, name string) {
 	ch, err := f.conn.Channel()
 	if err != nil {
-		t.Errorf("fixture: cannot delete %d queues: %v", len(names), err)
+		t.Errorf("fixture: cannot delete queue %s: %v", name, err)
 		return
 	}
 	defer ch.Close()
-	for _, name := range names {
-		if _, err := ch.QueueDelete(name, false, false, true); err != nil {
-			t.Errorf("fixture: delete queue %s: %v", name, err)
-			return
-		}
-	}
-	// basic.qos waits for its answer, which comes after the deletes are done (a channel keeps order).
-	if err := ch.Qos(1, 0, false); err != nil {
-		t.Errorf("fixture: delete %d queues: %v", len(names), err)
+	if _, err := ch.QueueDelete(name, false, false, false); err != nil {
+		t.Errorf("fixture: delete queue %s: %v", name, err)
 	}
 }
 
@@ -118,6 +110,13 @@ func (f *fixture) put(t testing.TB, name string, n int) {
 	t.Helper()
 	ch := f.channel(t)
 	defer ch.Close()
+	publish(t, ch, name, n)
+}
+
+// publish is put on a channel the caller keeps: the broker's publish statistics come from the channel,
+// and a channel closed at once may never report them. Call it once per channel.
+func publish(t testing.TB, ch *amqp.Channel, name string, n int) {
+	t.Helper()
 	if err := ch.Confirm(false); err != nil {
 		t.Fatalf("fixture: confirm mode: %v", err)
 	}
@@ -172,6 +171,23 @@ func (f *fixture) apiDo(t testing.TB, method, path string, body any) {
 		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
 		t.Fatalf("fixture: %s %s: %s %s", method, path, resp.Status, strings.TrimSpace(string(msg)))
 	}
+}
+
+// vhost makes a vhost of its own for a test, open to the fixture's user, and returns the AMQP URL that
+// reaches it. A test that must see no other test's queues lists there.
+func (f *fixture) vhost(t testing.TB, amqpURL string) (vhost, vhostURL string) {
+	t.Helper()
+	vhost = unique("vhost")
+	path := "/api/vhosts/" + url.PathEscape(vhost)
+	f.apiDo(t, http.MethodPut, path, nil)
+	t.Cleanup(func() { f.apiDo(t, http.MethodDelete, path, nil) })
+	uri, err := amqp.ParseURI(amqpURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.apiDo(t, http.MethodPut, "/api/permissions/"+url.PathEscape(vhost)+"/"+url.PathEscape(uri.Username),
+		map[string]string{"configure": ".*", "write": ".*", "read": ".*"})
+	return vhost, strings.TrimRight(amqpURL, "/") + "/" + url.PathEscape(vhost)
 }
 
 // policy applies a queue policy to the queues matching pattern in vhost "/" until the test ends.
