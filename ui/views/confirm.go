@@ -6,7 +6,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/ui/common"
 )
@@ -114,5 +113,5 @@ func (d *Confirm) View() string {
 	}
 	lines = append(lines, "", prompt)
 	frame := s.HelpBox.BorderForeground(s.Warn.GetForeground())
-	return frame.Render(lipgloss.JoinVertical(lipgloss.Left, strings.Join(lines, "\n")))
+	return frame.Render(strings.Join(lines, "\n"))
 }

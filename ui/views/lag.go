@@ -5,6 +5,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"sync"
 	"time"
 
 	"charm.land/bubbles/v2/key"
@@ -30,10 +31,14 @@ type (
 // whichever of the views fetched it (lag in seconds and verdicts are judged across snapshots, so a view
 // with a tracker of its own would start blind), and the latest judged report.
 type lagSession struct {
+	// judging guards the tracker, which fetches use off the UI goroutine: a fetch the shell abandoned may
+	// still be judging when the next one starts.
+	judging sync.Mutex
 	tracker *actions.LagTracker
+
 	report  actions.LagReport
 	times   *actions.Ring[time.Time] // when each snapshot was taken, to put times on the histories
-	version int                      // counts snapshots, so that a view knows when to redraw from report
+	version int                      // counts reports, so that a view knows when to redraw from report
 	exact   map[exactKey]exactLag
 }
 
@@ -45,20 +50,35 @@ func newLagSession() *lagSession {
 	}
 }
 
-// fetchLag takes one snapshot of every group. Drill-down views fetch every group too: the tracker forgets
-// what a snapshot leaves out, and the lag view behind them should find its histories whole.
-func fetchLag(ctx context.Context, b backends.Backend) (any, error) {
-	return actions.LagSnapshot(ctx, b, nil)
+// fetch takes one snapshot of every group and judges it, off the UI goroutine (judging thousands of
+// partitions takes milliseconds). Drill-down views fetch every group too: the tracker forgets what a
+// snapshot leaves out, and the lag view behind them should find its histories whole.
+func (s *lagSession) fetch(ctx context.Context, b backends.Backend) (any, error) {
+	snap, err := actions.LagSnapshot(ctx, b, nil)
+	if err != nil {
+		return nil, err
+	}
+	return s.judge(snap), nil
 }
 
-// observe judges a fetched snapshot; anything else is a programming error and is ignored.
-func (s *lagSession) observe(data any) bool {
-	snap, ok := data.(backends.LagSnapshot)
-	if !ok {
+func (s *lagSession) judge(snap backends.LagSnapshot) actions.LagReport {
+	s.judging.Lock()
+	defer s.judging.Unlock()
+	return s.tracker.Observe(snap)
+}
+
+// show takes a judged report (what fetch returns) or a raw snapshot, judged here; anything else is a
+// programming error and is ignored.
+func (s *lagSession) show(data any) bool {
+	switch d := data.(type) {
+	case actions.LagReport:
+		s.report = d
+	case backends.LagSnapshot:
+		s.report = s.judge(d)
+	default:
 		return false
 	}
-	s.report = s.tracker.Observe(snap)
-	s.times.Push(snap.At)
+	s.times.Push(s.report.At)
 	s.version++
 	s.forgetMovedExact()
 	return true
@@ -105,13 +125,13 @@ func NewLag(c *common.Common) common.View {
 func (v *lagView) ID() int               { return v.list.ID() }
 func (v *lagView) Kind() string          { return KindLag }
 func (v *lagView) Title() string         { return "lag" }
-func (v *lagView) Fetch() common.Fetch   { return fetchLag }
+func (v *lagView) Fetch() common.Fetch   { return v.s.fetch }
 func (v *lagView) SetStale(stale bool)   { v.list.SetStale(stale) }
 func (v *lagView) SetFilter(text string) { v.list.SetFilter(text) }
 func (v *lagView) Filter() string        { return v.list.Filter() }
 func (v *lagView) Status() string        { return lagStatus(v.c, v.list.Status(), v.s) }
 func (v *lagView) SetData(data any, _ time.Time) {
-	if v.s.observe(data) {
+	if v.s.show(data) {
 		v.sync()
 	}
 }

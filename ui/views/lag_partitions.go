@@ -44,13 +44,13 @@ func newLagPartitions(c *common.Common, s *lagSession, group string) *lagPartiti
 func (v *lagPartitions) ID() int               { return v.list.ID() }
 func (v *lagPartitions) Kind() string          { return KindLagPartitions }
 func (v *lagPartitions) Title() string         { return sanitize.Line(v.group) }
-func (v *lagPartitions) Fetch() common.Fetch   { return fetchLag }
+func (v *lagPartitions) Fetch() common.Fetch   { return v.s.fetch }
 func (v *lagPartitions) SetStale(stale bool)   { v.list.SetStale(stale) }
 func (v *lagPartitions) SetFilter(text string) { v.list.SetFilter(text) }
 func (v *lagPartitions) Filter() string        { return v.list.Filter() }
 
 func (v *lagPartitions) SetData(data any, _ time.Time) {
-	if v.s.observe(data) {
+	if v.s.show(data) {
 		v.sync()
 	}
 }

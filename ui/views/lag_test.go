@@ -3,11 +3,13 @@ package views
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/ui/chart"
@@ -367,4 +369,54 @@ func TestPartitionOpensMessagesAtTheCommittedOffset(t *testing.T) {
 	if b.from != (backends.Position{Kind: backends.AtOffset, Offset: 170}) || len(b.partitions) != 1 || b.partitions[0] != 0 {
 		t.Fatalf("browser starts at %+v on %v; want offset 170 of partition 0", b.from, b.partitions)
 	}
+}
+
+// One refresh of the lag view at the benchmark size, 200 groups over 2,000 topics × 4
+// partitions (40 each): judging the snapshot (in the fetch, off the UI goroutine), then on the UI
+// goroutine taking the report, re-sorting and drawing the screen.
+func BenchmarkLagRefresh(b *testing.B) {
+	snaps := make([]backends.LagSnapshot, 4)
+	for n := range snaps {
+		snaps[n] = benchSnapshot(n)
+	}
+	b.Run("judge", func(b *testing.B) {
+		s := newLagSession()
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			snap := snaps[i%len(snaps)]
+			snap.At = at.Add(time.Duration(i) * 2 * time.Second)
+			s.judge(snap)
+		}
+	})
+	b.Run("show", func(b *testing.B) {
+		v := NewLag(common.New(config.Context{Name: "bench"})).(*lagView)
+		v.SetSize(160, 48)
+		reports := make([]actions.LagReport, len(snaps))
+		for i, snap := range snaps {
+			reports[i] = v.s.judge(snap)
+		}
+		b.ReportAllocs()
+		for i := 0; b.Loop(); i++ {
+			v.SetData(reports[i%len(reports)], at)
+			_ = v.View()
+		}
+	})
+}
+
+func benchSnapshot(n int) backends.LagSnapshot {
+	s := backends.LagSnapshot{At: at.Add(time.Duration(n) * 2 * time.Second)}
+	for g := range 200 {
+		gl := backends.GroupLag{Group: fmt.Sprintf("group-%03d", g), State: "Stable",
+			Members: []backends.GroupMember{{ID: "m", ClientID: "c"}}}
+		for t := range 10 {
+			for p := range 4 {
+				end := int64(1000 + 10*n + p)
+				committed := end - int64((g*7+t*3+p)%50)
+				gl.Partitions = append(gl.Partitions, backends.PartitionLag{Topic: fmt.Sprintf("topic-%04d", g*10+t),
+					Partition: int32(p), Committed: committed, End: end, Lag: end - committed, Member: "c"})
+			}
+		}
+		s.Groups = append(s.Groups, gl)
+	}
+	return s
 }
