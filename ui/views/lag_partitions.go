@@ -28,8 +28,7 @@ type lagPartitions struct {
 	list  *list[partitionReport]
 	seen  int
 	gone  bool // the latest snapshot no longer has the group
-	// peeking is the partition whose exact lag is being read, so that x is not pressed twice into two peeks.
-	peeking *exactKey
+	peeking bool // an exact lag is being read: x twice does not start two peeks
 
 	width, height int
 }
@@ -94,9 +93,13 @@ func (v *lagPartitions) canReset() bool {
 
 func (v *lagPartitions) Keys() []key.Binding {
 	k := v.c.Keys
-	keys := []key.Binding{k.Sort, k.SortReverse}
+	var keys []key.Binding
 	if v.canPeek() {
-		keys = append([]key.Binding{relabel(k.Open, "messages from the committed offset")}, append(keys, k.ExactLag)...)
+		keys = append(keys, relabel(k.Open, "messages from the committed offset"))
+	}
+	keys = append(keys, k.Sort, k.SortReverse)
+	if v.canPeek() {
+		keys = append(keys, k.ExactLag)
 	}
 	if v.canReset() {
 		keys = append(keys, k.ResetOffsets)
@@ -271,7 +274,7 @@ func (s *lagSession) forgetMovedExact() {
 // lag, where the column beside it is an estimate.
 func (v *lagPartitions) peekExact() tea.Cmd {
 	p, ok := v.list.Selected()
-	if !ok || v.peeking != nil {
+	if !ok || v.peeking {
 		return nil
 	}
 	where := fmt.Sprintf("%s[%d]", sanitize.Line(p.Topic), p.Partition)
@@ -279,7 +282,7 @@ func (v *lagPartitions) peekExact() tea.Cmd {
 		return common.Flash(common.FlashInfo, where+" is caught up: no record waits, so its exact lag is 0s")
 	}
 	k, from := exactKey{v.group, p.Topic, p.Partition}, position(p)
-	v.peeking = &k
+	v.peeking = true
 	one, _ := v.s.group(v.group)
 	one.Partitions = []partitionReport{p}
 	return tea.Batch(common.Flash(common.FlashInfo, fmt.Sprintf("reading %s at offset %s…", where, formatInt(from))),
@@ -291,7 +294,7 @@ func (v *lagPartitions) peekExact() tea.Cmd {
 			}
 			return exactRead{secs: g.Partitions[0].LagSeconds, now: now}, nil
 		}, func(data any, err error) tea.Cmd {
-			v.peeking = nil
+			v.peeking = false
 			return v.exactRead(k, from, where, data, err)
 		}))
 }

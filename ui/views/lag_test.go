@@ -420,3 +420,22 @@ func benchSnapshot(n int) backends.LagSnapshot {
 	}
 	return s
 }
+
+// Group, topic and member names come from the broker: they reach the screen escaped.
+func TestLagNamesAreEscaped(t *testing.T) {
+	s := newLagScript(t, 120, 30)
+	snap := s.snapshot(lagGroup{name: "evil\x1b]0;owned\x07", members: 1, behind: []int64{5}})
+	snap.Groups[0].Partitions[0].Topic = "t\x1b[31mred"
+	snap.Groups[0].Partitions[0].Member = "m\u202eevil"
+	s.v.SetData(snap, s.now)
+	parts := newLagPartitions(s.c, s.v.s, snap.Groups[0].Group)
+	parts.SetSize(120, 30)
+	for _, screen := range []string{s.v.View(), parts.View(), parts.Title()} {
+		if strings.ContainsAny(screen, "\x07\u202e") || strings.Contains(ansi.Strip(screen), "\x1b") {
+			t.Fatalf("raw control text reached the screen: %q", screen)
+		}
+	}
+	if !strings.Contains(ansi.Strip(parts.View()), `t\e[31mred`) || !strings.Contains(ansi.Strip(s.v.View()), `evil\e]0;owned\x07`) {
+		t.Fatalf("names should show escaped:\n%s\n%s", ansi.Strip(s.v.View()), ansi.Strip(parts.View()))
+	}
+}
