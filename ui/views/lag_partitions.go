@@ -22,12 +22,12 @@ const KindLagPartitions = "lag-partitions"
 
 // lagPartitions is one group's partitions, judged by the same session as the lag view it came from.
 type lagPartitions struct {
-	c     *common.Common
-	s     *lagSession
-	group string
-	list  *list[partitionReport]
-	seen  int
-	gone  bool // the latest snapshot no longer has the group
+	c       *common.Common
+	s       *lagSession
+	group   string
+	list    *list[partitionReport]
+	seen    int
+	gone    bool // the latest snapshot no longer has the group
 	peeking bool // an exact lag is being read: x twice does not start two peeks
 
 	width, height int
