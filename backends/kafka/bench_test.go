@@ -1,7 +1,11 @@
 package kafka
 
 import (
+	"bytes"
 	"fmt"
+	"os/exec"
+	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/IBM/sarama"
@@ -44,19 +48,22 @@ func BenchmarkList2000Topics(b *testing.B) {
 }
 
 // BenchmarkPeek reads 200,000 records of about 300 bytes (a key, two headers, a JSON body) from a
-// six-partition topic on a three-broker kfake cluster, merged in timestamp order, and reports records per
-// second. allocs/op divided by 200,000 is the allocations per record.
+// six-partition topic on a three-broker kfake cluster, from the earliest offset to the end, and reports
+// records per second. "mqscope" is Peek, merging the partitions in timestamp order into an emit that
+// does nothing; allocs/op ÷ 200,000 is its allocations per record, and peak-live-heap-MB the most the
+// live heap grew during one more, untimed, peek (sampled every 20,000 records). "kcat" is `kcat -C -e -J -o beginning` on the same topic to /dev/null, when kcat
+// is installed: librdkafka reading and printing each record as JSON.
 func BenchmarkPeek(b *testing.B) {
-	const records, partitions = 200_000, 6
+	const records, partitions, topic = 200_000, 6, "peek-bench"
 	c := newCluster(b)
 	f := newFixture(b, c)
-	f.createTopics(b, partitions, nil, "peek-bench")
+	f.createTopics(b, partitions, nil, topic)
 	body := []byte(`{"order_id":"ord-000000","customer_id":"cust-0000","status":"created","items":[{"sku":"SKU-10000",` +
 		`"qty":1,"price":19.99},{"sku":"SKU-10037","qty":2,"price":5.5}],"total":30.99,"currency":"EUR","created_at":"2026-01-01T00:00:00Z"}`)
 	recs := make([]*kgo.Record, 0, 10_000)
 	for i := range records {
 		recs = append(recs, &kgo.Record{
-			Topic: "peek-bench", Key: fmt.Appendf(nil, "cust-%04d", i%250), Value: body,
+			Topic: topic, Key: fmt.Appendf(nil, "cust-%04d", i%250), Value: body,
 			Headers: []kgo.RecordHeader{{Key: "content-type", Value: []byte("application/json")}, {Key: "trace-id", Value: []byte("4bf92f3577b34da6a3ce929d0e0e4736")}},
 		})
 		if len(recs) == cap(recs) {
@@ -66,18 +73,73 @@ func BenchmarkPeek(b *testing.B) {
 			recs = recs[:0]
 		}
 	}
-	be := open(b, c)
-	b.ReportAllocs()
-	b.ResetTimer()
-	for b.Loop() {
-		n := 0
-		err := be.Peek(testCtx(b), backends.PeekRequest{Destination: "peek-bench", From: backends.Position{Kind: backends.Earliest}},
-			func(backends.Message) error { n++; return nil })
-		if err != nil || n != records {
-			b.Fatalf("peeked %d records (%v), want %d", n, err, records)
+
+	b.Run("mqscope", func(b *testing.B) {
+		be := open(b, c)
+		peek := func(emit func()) {
+			n := 0
+			err := be.Peek(testCtx(b), backends.PeekRequest{Destination: topic, From: backends.Position{Kind: backends.Earliest}},
+				func(backends.Message) error { n++; emit(); return nil })
+			if err != nil || n != records {
+				b.Fatalf("peeked %d records (%v), want %d", n, err, records)
+			}
 		}
+		b.ReportAllocs()
+		for b.Loop() {
+			peek(func() {})
+		}
+		b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+		b.StopTimer()
+		b.ReportMetric(peakLiveHeap(func(sample func()) {
+			n := 0
+			peek(func() {
+				if n++; n%20_000 == 0 {
+					sample()
+				}
+			})
+		})/(1<<20), "peak-live-heap-MB")
+	})
+	b.Run("kcat", func(b *testing.B) {
+		kcat, err := exec.LookPath("kcat")
+		if err != nil {
+			b.Skip("kcat is not installed (Debian package kcat)")
+		}
+		for b.Loop() {
+			cmd := exec.Command(kcat, "-C", "-b", strings.Join(c.ListenAddrs(), ","), "-t", topic, "-o", "beginning", "-e", "-J", "-q")
+			var out countingWriter
+			cmd.Stdout = &out
+			if err := cmd.Run(); err != nil || out.lines != records {
+				b.Fatalf("kcat printed %d records (%v), want %d", out.lines, err, records)
+			}
+		}
+		b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	})
+}
+
+// peakLiveHeap runs fn, which calls sample now and then, and returns the most the live heap (what a
+// collection keeps) grew above where it stood before fn, in bytes.
+func peakLiveHeap(fn func(sample func())) float64 {
+	live := func() uint64 {
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
 	}
-	b.ReportMetric(float64(records)*float64(b.N)/b.Elapsed().Seconds(), "records/s")
+	base, peak := live(), uint64(0)
+	fn(func() {
+		if h := live(); h > base {
+			peak = max(peak, h-base)
+		}
+	})
+	return float64(peak)
+}
+
+// countingWriter counts the lines written to it and keeps none.
+type countingWriter struct{ lines int }
+
+func (w *countingWriter) Write(p []byte) (int, error) {
+	w.lines += bytes.Count(p, []byte{'\n'})
+	return len(p), nil
 }
 
 // BenchmarkLagSnapshot takes one lag snapshot of 200 groups over 2,000 topics of 4 partitions on a

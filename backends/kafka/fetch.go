@@ -13,25 +13,33 @@ import (
 )
 
 const (
-	// peekBudget bounds, roughly, the fetched bytes one peek holds at a time over all its partitions.
-	peekBudget = 48 << 20
+	// peekBudget bounds, roughly, the decoded messages one peek holds at a time over all its partitions:
+	// each partition's chunks in the merge and waiting for it.
+	peekBudget = 32 << 20
 	// chunksAhead is how many fetched chunks may wait per partition while the merge works on another.
 	chunksAhead = 2
-	// A partition's share of a Fetch request: large enough to read quickly, small enough that many
-	// partitions stay within the budget.
-	minPartitionFetch = 256 << 10
+	// A chunk is what one fetch gives one partition; its decoded size aims at the partition's share of
+	// the budget, within these bounds.
+	minChunk = 256 << 10
+	maxChunk = 16 << 20
+	// A partition's share of a Fetch request in bytes on the wire, which compression makes smaller than
+	// the decoded chunk by a factor each stream learns as it reads.
+	minPartitionFetch = 32 << 10
 	maxPartitionFetch = 8 << 20
 	// maxFetchBytes caps one Fetch answer, as the Java consumer's fetch.max.bytes does.
 	maxFetchBytes = 50 << 20
 	// followWait is how long a broker may hold a Fetch while nothing new has arrived. It is also the
 	// longest a fetcher keeps its connection after its peek ended.
 	followWait = 250 * time.Millisecond
+	// Decoded size of a message beyond its key, body and headers (Message and sarama's Record), and of a
+	// header beyond its key and value, for sizing chunks.
+	messageOverhead = 256
+	headerOverhead  = 112
 )
 
-// partitionFetchBytes shares the budget among n partitions.
-func partitionFetchBytes(n int) int32 {
-	share := peekBudget / (chunksAhead + 1) / max(n, 1)
-	return int32(min(max(share, minPartitionFetch), maxPartitionFetch))
+// chunkTarget is the decoded size each of n partitions' chunks aims at.
+func chunkTarget(n int) int {
+	return min(max(peekBudget/(chunksAhead+1)/max(n, 1), minChunk), maxChunk)
 }
 
 // partStream is one partition's read.
@@ -39,6 +47,13 @@ type partStream struct {
 	tp   topicPartition
 	next int64 // the next offset to fetch; only its fetcher touches it once the peek runs
 	stop int64 // the log end when the peek began: the merge in timestamp order ends here
+	// fetchBytes is what the next Fetch asks for this partition, sized so its records decode to about
+	// target bytes; high is the log end the last Fetch reported; cut says the last Fetch ended in a
+	// batch cut short by fetchBytes.
+	fetchBytes int32
+	target     int
+	high       int64
+	cut        bool
 	// chunks carries the records below stop, in offset order, and is closed at stop. Its capacity,
 	// chunksAhead, bounds what is read ahead of the merge.
 	chunks chan []backends.Message
@@ -50,14 +65,49 @@ type fetcher struct {
 	addr       string
 	topic      string
 	streams    []*partStream
-	fetchBytes int32         // per partition and request
 	wake       chan struct{} // nudged when the merge takes a chunk of one of its streams
 	headerKeys map[string]string
 }
 
-func newFetcher(addr, topic string, fetchBytes int32) *fetcher {
-	return &fetcher{addr: addr, topic: topic, fetchBytes: fetchBytes, wake: make(chan struct{}, 1),
-		headerKeys: make(map[string]string)}
+func newFetcher(addr, topic string) *fetcher {
+	return &fetcher{addr: addr, topic: topic, wake: make(chan struct{}, 1), headerKeys: make(map[string]string)}
+}
+
+func newStream(tp topicPartition, start, stop int64, target int) *partStream {
+	return &partStream{tp: tp, next: start, stop: stop, target: target,
+		// Start small, in case the records are highly compressed; resize grows it within a few fetches.
+		fetchBytes: int32(min(max(target/8, minPartitionFetch), maxPartitionFetch)),
+		chunks:     make(chan []backends.Message, chunksAhead)}
+}
+
+// resize sets the next fetch size from the last: asked bytes on the wire gave chunk, which decodes to
+// about decoded bytes. It doubles when a batch too large for asked blocked all progress (brokers send
+// an oversized batch whole only to the first partition of an answer), shrinks when the chunk overshot
+// its target, and grows (at most fourfold) when it fell short while the partition had more to give.
+func (s *partStream) resize(asked int32, decoded int) {
+	if decoded == 0 && s.cut {
+		s.fetchBytes = int32(min(2*int64(asked), maxFetchBytes))
+		return
+	}
+	if decoded == 0 || decoded <= s.target && s.next >= s.high {
+		return
+	}
+	want := int64(asked) * int64(s.target) / int64(decoded)
+	want = min(want, 4*int64(asked))
+	s.fetchBytes = int32(min(max(want, minPartitionFetch), maxPartitionFetch))
+}
+
+// decodedSize estimates the memory a chunk holds.
+func decodedSize(chunk []backends.Message) int {
+	n := 0
+	for i := range chunk {
+		m := &chunk[i]
+		n += messageOverhead + len(m.Key) + len(m.Body)
+		for _, h := range m.Headers {
+			n += headerOverhead + len(h.Key) + len(h.Value)
+		}
+	}
+	return n
 }
 
 // run reads every stream to its captured end; then, when following (live is not nil), reads on and
@@ -105,15 +155,15 @@ func (f *fetcher) catchUp(ctx context.Context, br *sarama.Broker) error {
 			return err
 		}
 		for _, s := range hungry {
-			from := s.next
-			chunk, err := f.take(resp, s, s.stop, nil)
+			moved, err := f.deliver(resp, s)
+			if err == nil && !moved && len(hungry) > 1 {
+				// The partitions before it may have used up the answer's bytes: ask for it alone.
+				moved, err = f.fetchAlone(br, s)
+			}
 			if err != nil {
 				return err
 			}
-			if len(chunk) > 0 {
-				s.chunks <- chunk // never blocks: the stream had room
-			}
-			if s.next == from { // nothing below stop that can be read: compacted away, or empty batches
+			if !moved && !s.cut { // nothing below stop can be read: compacted away, or empty batches
 				s.next = s.stop
 			}
 			if s.next >= s.stop {
@@ -121,6 +171,28 @@ func (f *fetcher) catchUp(ctx context.Context, br *sarama.Broker) error {
 			}
 		}
 	}
+}
+
+// deliver hands what resp holds for s, up to its end, to the merge, and says whether s moved on.
+func (f *fetcher) deliver(resp *sarama.FetchResponse, s *partStream) (moved bool, err error) {
+	from, asked := s.next, s.fetchBytes
+	chunk, err := f.take(resp, s, s.stop, nil)
+	if err != nil {
+		return false, err
+	}
+	s.resize(asked, decodedSize(chunk))
+	if len(chunk) > 0 {
+		s.chunks <- chunk // never blocks: the stream had room
+	}
+	return s.next != from, nil
+}
+
+func (f *fetcher) fetchAlone(br *sarama.Broker, s *partStream) (moved bool, err error) {
+	resp, err := f.fetch(br, []*partStream{s}, 0)
+	if err != nil {
+		return false, err
+	}
+	return f.deliver(resp, s)
 }
 
 // hungry lists the streams that are below their end and have room for a chunk; pending says whether any
@@ -148,9 +220,11 @@ func (f *fetcher) follow(ctx context.Context, br *sarama.Broker, live chan<- []b
 		}
 		var chunk []backends.Message
 		for _, s := range f.streams {
+			had, asked := len(chunk), s.fetchBytes
 			if chunk, err = f.take(resp, s, math.MaxInt64, chunk); err != nil {
 				return err
 			}
+			s.resize(asked, decodedSize(chunk[had:]))
 		}
 		if len(chunk) == 0 {
 			// A broker holds a Fetch until data arrives or followWait passes; one that answers at once
@@ -184,14 +258,17 @@ func (f *fetcher) fetch(br *sarama.Broker, streams []*partStream, wait time.Dura
 		Version:     12, // sarama lowers it to what the broker speaks
 		MaxWaitTime: int32(wait / time.Millisecond),
 		MinBytes:    1,
-		MaxBytes:    int32(min(int(f.fetchBytes)*len(streams), maxFetchBytes)),
+		MaxBytes:    0,                      // set below
 		Isolation:   sarama.ReadUncommitted, // what is in the log, as the Java consumer reads by default
 		// Epoch -1 asks for a plain fetch: the broker keeps no fetch session for us.
 		SessionEpoch: -1,
 	}
+	total := 0
 	for _, s := range streams {
-		req.AddBlock(f.topic, s.tp.partition, s.next, f.fetchBytes, -1)
+		req.AddBlock(f.topic, s.tp.partition, s.next, s.fetchBytes, -1)
+		total += int(s.fetchBytes)
 	}
+	req.MaxBytes = int32(min(total, maxFetchBytes))
 	resp, err := br.Fetch(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch from %s: %w", f.addr, err)
@@ -213,6 +290,7 @@ func (f *fetcher) take(resp *sarama.FetchResponse, s *partStream, limit int64, c
 	if err := fetchError(s, block.Err); err != nil {
 		return chunk, err
 	}
+	s.high, s.cut = block.HighWaterMarkOffset, block.Partial
 	records, headers := 0, 0
 	for _, set := range block.RecordsSet {
 		if set.RecordBatch == nil {
@@ -234,7 +312,8 @@ func (f *fetcher) take(resp *sarama.FetchResponse, s *partStream, limit int64, c
 	for _, set := range block.RecordsSet {
 		batch := set.RecordBatch
 		if batch == nil || batch.PartialTrailingRecord {
-			break // the rest comes with the next fetch
+			s.cut = true // the rest comes with the next fetch
+			break
 		}
 		last := batch.FirstOffset + int64(batch.LastOffsetDelta)
 		if !batch.Control { // transaction markers are not messages

@@ -89,16 +89,16 @@ func (b *Backend) planPeek(req backends.PeekRequest) (*peekPlan, error) {
 	if err != nil {
 		return nil, err
 	}
-	fetchBytes := partitionFetchBytes(len(parts))
+	target := chunkTarget(len(parts))
 	plan := &peekPlan{}
 	streamOf := make(map[topicPartition]*partStream, len(parts))
 	for _, tp := range parts {
-		s := &partStream{tp: tp, next: starts[tp], stop: ranges[tp].end, chunks: make(chan []backends.Message, chunksAhead)}
+		s := newStream(tp, starts[tp], ranges[tp].end, target)
 		plan.streams = append(plan.streams, s)
 		streamOf[tp] = s
 	}
 	for addr, led := range byLeader {
-		f := newFetcher(addr, req.Destination, fetchBytes)
+		f := newFetcher(addr, req.Destination)
 		for _, tp := range led {
 			f.streams = append(f.streams, streamOf[tp])
 		}

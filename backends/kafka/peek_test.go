@@ -424,3 +424,27 @@ func TestPeekStopsOnEmitError(t *testing.T) {
 		t.Errorf("Peek returned %v after %d calls, want the emit error after 3", err, calls)
 	}
 }
+
+// Batches larger than a partition's share of a Fetch come back whole only for the first partition of an
+// answer; the others get nothing that time. Each partition still reads all of its records.
+func TestPeekReadsBatchesLargerThanItsShare(t *testing.T) {
+	c := newCluster(t, kfake.NumBrokers(1)) // one leader: both partitions share every Fetch
+	newFixture(t, c).createTopics(t, 2, map[string]*string{"max.message.bytes": kadm.StringPtr("4000000")}, "bulky")
+	rng := rand.NewChaCha8([32]byte{2})
+	var recs []*kgo.Record
+	for i := range 6 {
+		body := make([]byte, 900_000) // more than the first Fetch asks for, and incompressible
+		rng.Read(body)
+		recs = append(recs, &kgo.Record{Topic: "bulky", Partition: int32(i % 2), Value: body})
+	}
+	produce(t, c, recs...)
+	got := peekAll(t, open(t, c), backends.PeekRequest{Destination: "bulky"})
+	if len(got) != len(recs) {
+		t.Fatalf("peeked %d records, want %d", len(got), len(recs))
+	}
+	for _, m := range got {
+		if want := recs[2*m.Offset+int64(m.Partition)].Value; !bytes.Equal(m.Body, want) {
+			t.Errorf("record %d@%d differs from what was produced", m.Partition, m.Offset)
+		}
+	}
+}
