@@ -254,21 +254,22 @@ func (b *Backend) dial(addr string) (*sarama.Broker, error) {
 
 // fetch sends one Fetch request for streams, each from its next offset.
 func (f *fetcher) fetch(br *sarama.Broker, streams []*partStream, wait time.Duration) (*sarama.FetchResponse, error) {
+	total := 0
+	for _, s := range streams {
+		total += int(s.fetchBytes)
+	}
 	req := &sarama.FetchRequest{
 		Version:     12, // sarama lowers it to what the broker speaks
 		MaxWaitTime: int32(wait / time.Millisecond),
 		MinBytes:    1,
-		MaxBytes:    0,                      // set below
+		MaxBytes:    int32(min(total, maxFetchBytes)),
 		Isolation:   sarama.ReadUncommitted, // what is in the log, as the Java consumer reads by default
 		// Epoch -1 asks for a plain fetch: the broker keeps no fetch session for us.
 		SessionEpoch: -1,
 	}
-	total := 0
 	for _, s := range streams {
 		req.AddBlock(f.topic, s.tp.partition, s.next, s.fetchBytes, -1)
-		total += int(s.fetchBytes)
 	}
-	req.MaxBytes = int32(min(total, maxFetchBytes))
 	resp, err := br.Fetch(req)
 	if err != nil {
 		return nil, fmt.Errorf("fetch from %s: %w", f.addr, err)
@@ -283,6 +284,7 @@ var errOldFormat = errors.New("the partition holds messages in the format before
 // take appends to chunk the records resp holds for s, from s.next up to (not including) limit, and
 // moves s.next past what it read.
 func (f *fetcher) take(resp *sarama.FetchResponse, s *partStream, limit int64, chunk []backends.Message) ([]backends.Message, error) {
+	s.cut = false
 	block := resp.GetBlock(f.topic, s.tp.partition)
 	if block == nil {
 		return chunk, nil
@@ -311,7 +313,10 @@ func (f *fetcher) take(resp *sarama.FetchResponse, s *partStream, limit int64, c
 	hs := make([]backends.Header, headers)
 	for _, set := range block.RecordsSet {
 		batch := set.RecordBatch
-		if batch == nil || batch.PartialTrailingRecord {
+		if batch == nil {
+			continue
+		}
+		if batch.PartialTrailingRecord {
 			s.cut = true // the rest comes with the next fetch
 			break
 		}

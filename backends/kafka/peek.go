@@ -14,11 +14,12 @@ import (
 // topic can tell it happened.
 //
 // It asks each partition's leader for the log start and end (and, for a time, the offset at that time),
-// then reads on a connection of its own per leader, every partition of a leader in one Fetch request, a
-// few megabytes at a time. Several partitions are merged in timestamp order (ties broken by partition,
-// then offset) up to the log ends captured at the start; with req.Follow it then hands over what arrives,
-// as it arrives. Memory stays bounded however much is read: each partition has at most chunksAhead
-// fetched chunks waiting, and a fetcher asks only for partitions with room.
+// then reads on a connection of its own per leader, every partition of a leader in one Fetch request.
+// Several partitions are merged in timestamp order (ties broken by partition, then offset) up to the log
+// ends captured at the start; with req.Follow it then hands over what arrives, as it arrives. Memory
+// stays bounded however much is read: a fetcher asks only for partitions with room for another chunk
+// (chunksAhead wait per partition), and sizes each so that it decodes to the partition's share of
+// peekBudget.
 //
 // Messages share the fetched buffers: their bytes stay valid after emit returns, and are never reused.
 func (b *Backend) Peek(ctx context.Context, req backends.PeekRequest, emit func(backends.Message) error) error {

@@ -213,8 +213,8 @@ func TestPeekRefusesWhatIsNotThere(t *testing.T) {
 // Keys, headers and bodies come back byte for byte: binary, empty, absent, repeated, large.
 func TestPeekIsByteExact(t *testing.T) {
 	c := newCluster(t)
-	newFixture(t, c).createTopics(t, 1, map[string]*string{"max.message.bytes": kadm.StringPtr("12000000")}, "exact")
-	big := make([]byte, maxPartitionFetch+1<<20) // larger than what one fetch asks for
+	newFixture(t, c).createTopics(t, 1, map[string]*string{"max.message.bytes": kadm.StringPtr("3000000")}, "exact")
+	big := make([]byte, 2<<20) // larger than the first fetch asks for
 	rand.NewChaCha8([32]byte{1}).Read(big)       // incompressible
 	recs := []*kgo.Record{
 		{Key: []byte{0, 0xff, 0x1b, '[', '2', 'J'}, Value: []byte{0xc3, 0x28, 0, 0x80}},
