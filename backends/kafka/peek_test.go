@@ -214,8 +214,8 @@ func TestPeekRefusesWhatIsNotThere(t *testing.T) {
 func TestPeekIsByteExact(t *testing.T) {
 	c := newCluster(t)
 	newFixture(t, c).createTopics(t, 1, map[string]*string{"max.message.bytes": kadm.StringPtr("3000000")}, "exact")
-	big := make([]byte, 2<<20) // larger than the first fetch asks for
-	rand.NewChaCha8([32]byte{1}).Read(big)       // incompressible
+	big := make([]byte, 2<<20)             // larger than the first fetch asks for
+	rand.NewChaCha8([32]byte{1}).Read(big) // incompressible
 	recs := []*kgo.Record{
 		{Key: []byte{0, 0xff, 0x1b, '[', '2', 'J'}, Value: []byte{0xc3, 0x28, 0, 0x80}},
 		{Key: nil, Value: nil}, // a tombstone without a key
