@@ -86,8 +86,14 @@ func peekedJSON(t *testing.T, args ...string) []backends.Message {
 	if r.code != 0 || r.stderr != "" {
 		t.Fatalf("%v: exit %d, stderr %s", args, r.code, r.stderr)
 	}
+	return records(t, r.stdout)
+}
+
+// records decodes JSON Lines output as export records.
+func records(t *testing.T, out string) []backends.Message {
+	t.Helper()
 	var msgs []backends.Message
-	for _, line := range strings.SplitAfter(r.stdout, "\n") {
+	for _, line := range strings.SplitAfter(out, "\n") {
 		if line == "" {
 			continue
 		}
