@@ -286,6 +286,11 @@ func TestPeekTableLimitAndErrors(t *testing.T) {
 		t.Errorf("-n 0: exit %d, %d lines, stderr %q", r.code, strings.Count(r.stdout, "\n"), r.stderr)
 	}
 
+	r = mqscope(t, "--kafka", brokers, "peek", demo.Orders, "--from", "latest")
+	if r.code != 0 || r.stdout != "" || r.stderr != "mqscope: note: no messages from --from latest\n" {
+		t.Errorf("nothing to show: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+
 	msg := oneLine(t, mqscope(t, "--kafka", brokers, "peek", "no-such-topic"), cli.ExitError)
 	if !strings.Contains(msg, `"no-such-topic"`) || !strings.Contains(msg, "not found") {
 		t.Errorf("unknown topic: %s", msg)

@@ -85,6 +85,7 @@ func (a *app) peek(parent context.Context, dest string, o peekOptions) error {
 	if o.limit < 0 {
 		return usageError{fmt.Errorf("-n %d: want 0 (no limit) or more", o.limit)}
 	}
+	req := backends.PeekRequest{Destination: dest, From: from, Limit: o.limit, Partitions: o.partitions, Follow: o.follow}
 	// Ctrl-C or SIGTERM ends the peek; what was read is written and the exit is 0.
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -94,37 +95,41 @@ func (a *app) peek(parent context.Context, dest string, o peekOptions) error {
 	signal.Notify(pipe, syscall.SIGPIPE)
 	defer signal.Stop(pipe)
 
+	count, err := a.streamPeek(ctx, req)
+	switch {
+	case ctx.Err() != nil && parent.Err() == nil:
+		return nil // interrupted: what was read is written
+	case errors.Is(err, syscall.EPIPE):
+		return nil // the reader has all it wanted
+	case err != nil:
+		return err
+	}
+	a.notePeekCount(o, count)
+	return nil
+}
+
+// streamPeek connects, says what peeking costs, and writes each message as the backend hands it over,
+// flushing at least every flushEvery. It returns how many it wrote.
+func (a *app) streamPeek(ctx context.Context, req backends.PeekRequest) (int, error) {
 	b, err := a.connect(ctx)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	defer b.Close()
-	if err := a.notePeekEffects(ctx, b, dest); err != nil {
-		return err
+	if err := a.notePeekEffects(ctx, b, req.Destination); err != nil {
+		return 0, err
 	}
-
 	out := &syncSink{sink: a.peekSink()}
 	flushCtx, stopFlushing := context.WithCancel(ctx)
 	var flusher sync.WaitGroup
 	flusher.Go(func() { out.flushEvery(flushCtx, flushEvery) })
-	req := backends.PeekRequest{Destination: dest, From: from, Limit: o.limit, Partitions: o.partitions, Follow: o.follow}
 	err = actions.Peek(ctx, b, req, out.write)
 	stopFlushing()
 	flusher.Wait()
 	if werr := out.flush(); werr != nil {
-		if errors.Is(werr, syscall.EPIPE) {
-			return nil // the reader has all it wanted
-		}
-		return fmt.Errorf("write the messages: %w", werr)
+		return out.count, fmt.Errorf("write the messages: %w", werr)
 	}
-	if ctx.Err() != nil && parent.Err() == nil {
-		return nil // interrupted: what was read is written
-	}
-	if err != nil {
-		return err
-	}
-	a.notePeekCount(dest, o, out.count)
-	return nil
+	return out.count, err
 }
 
 // notePeekEffects says once, before reading, what reading dest does to it (classic and quorum queues
@@ -144,13 +149,13 @@ func (a *app) notePeekEffects(ctx context.Context, b backends.Backend, dest stri
 
 // notePeekCount tells a person looking at a table when there was nothing, or when the default limit may
 // have hidden more.
-func (a *app) notePeekCount(dest string, o peekOptions, count int) {
+func (a *app) notePeekCount(o peekOptions, count int) {
 	if a.output != outputTable {
 		return
 	}
 	switch {
 	case count == 0:
-		a.warn(fmt.Sprintf("note: no messages in %s from %s", dest, o.from))
+		a.warn("note: no messages from --from " + o.from)
 	case count == defaultTableLimit && o.limit == defaultTableLimit:
 		a.warn(fmt.Sprintf("note: showed the first %d messages; -n N shows more, -n 0 all", count))
 	}
