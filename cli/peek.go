@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strconv"
+	"strings"
 	"sync"
 	"syscall"
 	"time"
@@ -29,7 +31,7 @@ const (
 type peekOptions struct {
 	from       string
 	limit      int
-	partitions []int32
+	partitions partitionList
 	follow     bool
 }
 
@@ -59,13 +61,37 @@ func (a *app) peekCommand() *cobra.Command {
 		},
 	}
 	f := cmd.Flags()
-	f.StringVar(&o.from, "from", "earliest", "where to start: earliest, latest, an `OFFSET`, -N (the last N of each "+
-		"partition), @RFC3339 time or @-DURATION ago")
+	f.StringVar(&o.from, "from", "earliest", "`POSITION` to start from: earliest, latest, an offset, -N (the last N "+
+		"of each partition), @RFC3339 time or @-DURATION ago")
 	f.IntVarP(&o.limit, "limit", "n", 0, "stop after `N` messages; 0 for no limit (default 20 for tables, "+
 		"no limit for json and --follow)")
-	f.Int32SliceVar(&o.partitions, "partition", nil, "read only partition `P` (repeat or comma-separate for more; default all)")
+	f.Var(&o.partitions, "partition", "read only partition `P` (repeat or comma-separate for more; default all)")
 	f.BoolVarP(&o.follow, "follow", "f", false, "after what is there, keep showing what arrives until Ctrl-C")
 	return cmd
+}
+
+// partitionList is --partition: partitions given one by one or comma-separated.
+type partitionList []int32
+
+func (l *partitionList) Type() string { return "P" }
+
+func (l *partitionList) String() string {
+	s := make([]string, len(*l))
+	for i, p := range *l {
+		s[i] = strconv.Itoa(int(p))
+	}
+	return strings.Join(s, ",")
+}
+
+func (l *partitionList) Set(v string) error {
+	for _, f := range strings.Split(v, ",") {
+		p, err := strconv.ParseInt(strings.TrimSpace(f), 10, 32)
+		if err != nil || p < 0 {
+			return fmt.Errorf("want partition numbers such as 0 or 0,2, not %q", v)
+		}
+		*l = append(*l, int32(p))
+	}
+	return nil
 }
 
 // oneDestination accepts exactly one argument, the destination.
