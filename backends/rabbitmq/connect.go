@@ -30,6 +30,9 @@ type target struct {
 
 // parseTarget checks the URLs of cfg and derives the management API's address and credentials.
 func parseTarget(cfg Config) (target, error) {
+	if cfg.URL == "" {
+		return target{}, errors.New("no RabbitMQ URL given (want amqp://user:password@host:5672/vhost)")
+	}
 	shown := backends.RedactURL(cfg.URL)
 	if _, err := url.Parse(cfg.URL); err != nil {
 		// url.Error quotes the whole URL, password included; keep only its reason.

@@ -416,6 +416,7 @@ func TestConnectErrors(t *testing.T) {
 			backends.ErrUnreachable, "no answer before the connect timeout"},
 		{"not AMQP", rabbitmq.Config{URL: "amqp://guest:" + secret + "@" + notAMQP + "/"}, backends.ErrUnreachable, "gave no AMQP 0-9-1 answer"},
 		{"bad URL", rabbitmq.Config{URL: "amqp://guest:" + secret + "%zz@127.0.0.1/"}, nil, "invalid RabbitMQ URL"},
+		{"no URL", rabbitmq.Config{}, nil, "no RabbitMQ URL given"},
 		{"bad scheme", rabbitmq.Config{URL: "http://guest:" + secret + "@127.0.0.1/"}, nil, "invalid RabbitMQ URL"},
 		{"bad API URL", rabbitmq.Config{URL: "amqp://127.0.0.1:1/", ManagementURL: "ftp://guest:" + secret + "@h/"}, nil,
 			"invalid RabbitMQ management URL"},
