@@ -1,0 +1,414 @@
+package actions
+
+import (
+	"bufio"
+	"bytes"
+	"cmp"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"mime"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+// PublishOptions describe test messages to send: one message, or Count of them built from the same
+// templates (see Template) at up to Rate per second.
+type PublishOptions struct {
+	Target backends.Target
+	// Key is the Kafka key or the message's key for reports; nil sends none. A template.
+	Key []byte
+	// Headers are sent in order; their values are templates.
+	Headers []backends.Header
+	// Body is a template.
+	Body []byte
+	// Properties are AMQP basic properties (RabbitMQ); Kafka has none and ignores them.
+	Properties *backends.Properties
+	// JSON asks that every body be valid JSON. A JSON content type (application/json, anything+json)
+	// asks the same.
+	JSON  bool
+	Count int     // how many messages; 0 means 1
+	Rate  float64 // messages per second; 0 sends as fast as the broker confirms
+}
+
+// SendProgress is reported as messages go out: after each batch the broker confirmed.
+type SendProgress struct {
+	Sent, Failed int64
+	Total        int64 // what the run will send; 0 when unknown (a file, a range being read)
+}
+
+// SendReport is the outcome of a publish or a replay.
+type SendReport struct {
+	Sent, Failed int64
+	Errors       []ErrorCount // why messages failed, most frequent first
+	Elapsed      time.Duration
+}
+
+// ErrorCount is how many messages failed with one error.
+type ErrorCount struct {
+	Error string
+	Count int64
+}
+
+// OK reports whether every message was confirmed.
+func (r SendReport) OK() bool { return r.Failed == 0 }
+
+// ParseHeader reads a header given as KEY=VALUE (-H on the command line, a header field in the TUI).
+func ParseHeader(s string) (backends.Header, error) {
+	k, v, ok := strings.Cut(s, "=")
+	if !ok || k == "" {
+		return backends.Header{}, fmt.Errorf("header %q: want KEY=VALUE, such as trace-id=abc", s)
+	}
+	return backends.Header{Key: k, Value: []byte(v)}, nil
+}
+
+// PropertyNames are the AMQP properties SetProperty knows, for help texts.
+const PropertyNames = "content_type, content_encoding, delivery_mode (1 transient, 2 persistent), priority, " +
+	"correlation_id, reply_to, expiration (ms), message_id, type, user_id, app_id"
+
+// SetProperty sets one AMQP property given as NAME=VALUE on p (allocating it when nil) and returns it.
+func SetProperty(p *backends.Properties, s string) (*backends.Properties, error) {
+	name, v, ok := strings.Cut(s, "=")
+	if !ok {
+		return p, fmt.Errorf("property %q: want NAME=VALUE, NAME one of %s", s, PropertyNames)
+	}
+	if p == nil {
+		p = &backends.Properties{}
+	}
+	text := map[string]*string{
+		"content_type": &p.ContentType, "content_encoding": &p.ContentEncoding, "correlation_id": &p.CorrelationID,
+		"reply_to": &p.ReplyTo, "message_id": &p.MessageID, "type": &p.Type, "user_id": &p.UserID, "app_id": &p.AppID,
+	}
+	switch name = strings.ReplaceAll(strings.ToLower(name), "-", "_"); name {
+	case "delivery_mode", "priority":
+		n, err := strconv.ParseUint(v, 10, 8)
+		if err != nil || (name == "delivery_mode" && n != 1 && n != 2) {
+			return p, fmt.Errorf("property %s=%q: want %s", name, v, map[string]string{
+				"delivery_mode": "1 (transient) or 2 (persistent)", "priority": "0 to 255"}[name])
+		}
+		if name == "priority" {
+			p.Priority = uint8(n)
+		} else {
+			p.DeliveryMode = uint8(n)
+		}
+	case "expiration":
+		if n, err := strconv.ParseUint(v, 10, 32); err != nil || n == 0 && v != "0" {
+			return p, fmt.Errorf("property expiration=%q: want milliseconds, such as 60000", v)
+		}
+		p.Expiration = v
+	default:
+		field, ok := text[name]
+		if !ok {
+			return p, fmt.Errorf("property %q: unknown; want one of %s", name, PropertyNames)
+		}
+		*field = v
+	}
+	return p, nil
+}
+
+// IsJSONContentType reports whether a content type says JSON: application/json or any type+json.
+func IsJSONContentType(ct string) bool {
+	mt, _, err := mime.ParseMediaType(ct)
+	return err == nil && (mt == "application/json" || strings.HasSuffix(mt, "+json"))
+}
+
+// wantsJSON says whether bodies must be valid JSON.
+func (o PublishOptions) wantsJSON() bool {
+	return o.JSON || (o.Properties != nil && IsJSONContentType(o.Properties.ContentType))
+}
+
+// Check finds what is wrong with the options before anything is sent: a count or rate out of range, or
+// a body that is not the JSON it says it is.
+func (o PublishOptions) Check() error {
+	if o.Count < 0 {
+		return fmt.Errorf("count %d: want 1 or more", o.Count)
+	}
+	if o.Rate < 0 {
+		return fmt.Errorf("rate %g: want messages per second, or 0 for as fast as the broker confirms", o.Rate)
+	}
+	if o.Target.Destination == "" && o.Target.Exchange == nil {
+		return errors.New("no destination: name a topic or queue, or an exchange")
+	}
+	if o.wantsJSON() {
+		return checkJSON(ParseTemplate(o.Body).Expand(nil, 1, time.Now()), 1)
+	}
+	return nil
+}
+
+func checkJSON(body []byte, seq int64) error {
+	if json.Valid(body) {
+		return nil
+	}
+	var syntax *json.SyntaxError
+	err := json.Unmarshal(body, new(any))
+	if errors.As(err, &syntax) {
+		return fmt.Errorf("message %d: the body is not valid JSON (at byte %d: %v); drop --json or fix the body",
+			seq, syntax.Offset, err)
+	}
+	return fmt.Errorf("message %d: the body is not valid JSON (%v); drop --json or fix the body", seq, err)
+}
+
+// Publish sends the messages opts describes and waits for the broker to confirm each one. Refused in
+// read-only mode. A message the broker refused or could not route is counted as failed with its reason;
+// the run goes on. A lost connection ends it with an error, and the report says what was confirmed.
+func Publish(ctx context.Context, b backends.Backend, guard Guard, opts PublishOptions, progress func(SendProgress)) (SendReport, error) {
+	if err := guard.Allow("publish"); err != nil {
+		return SendReport{}, err
+	}
+	if err := opts.Check(); err != nil {
+		return SendReport{}, err
+	}
+	pub, err := publisher(b)
+	if err != nil {
+		return SendReport{}, err
+	}
+	count := max(opts.Count, 1)
+	s := newSender(pub, opts.Rate, int64(count), progress)
+	draft := newDraft(opts)
+	for seq := int64(1); seq <= int64(count); seq++ {
+		m, err := draft.message(seq, time.Now())
+		if err == nil {
+			err = s.send(ctx, backends.Outgoing{Target: opts.Target, Message: m})
+		}
+		if err != nil {
+			return s.finish(ctx, err)
+		}
+	}
+	return s.finish(ctx, nil)
+}
+
+// draft builds each message of a publish from its templates. Parts without placeholders are shared by
+// every message rather than copied.
+type draft struct {
+	opts       PublishOptions
+	key, body  Template
+	headers    []Template
+	staticHdrs bool
+	json       bool
+}
+
+func newDraft(o PublishOptions) *draft {
+	d := &draft{opts: o, key: ParseTemplate(o.Key), body: ParseTemplate(o.Body), staticHdrs: true, json: o.wantsJSON()}
+	for _, h := range o.Headers {
+		t := ParseTemplate(h.Value)
+		d.headers = append(d.headers, t)
+		d.staticHdrs = d.staticHdrs && t.Static()
+	}
+	return d
+}
+
+func (d *draft) message(seq int64, now time.Time) (backends.Message, error) {
+	m := backends.Message{Key: d.opts.Key, Body: d.opts.Body, Headers: d.opts.Headers, Properties: d.opts.Properties}
+	if !d.key.Static() {
+		m.Key = d.key.Expand(nil, seq, now)
+	}
+	if !d.body.Static() {
+		m.Body = d.body.Expand(make([]byte, 0, len(d.opts.Body)+48), seq, now)
+	}
+	if !d.staticHdrs {
+		m.Headers = slices.Clone(d.opts.Headers)
+		for i, t := range d.headers {
+			m.Headers[i].Value = t.Expand(nil, seq, now)
+		}
+	}
+	if d.json && !d.body.Static() {
+		if err := checkJSON(m.Body, seq); err != nil {
+			return m, err
+		}
+	}
+	return m, nil
+}
+
+func publisher(b backends.Backend) (backends.Publisher, error) {
+	p, ok := b.(backends.Publisher)
+	if !ok {
+		return nil, fmt.Errorf("this broker cannot publish messages: %w", backends.ErrNotSupported)
+	}
+	return p, nil
+}
+
+// PublishFile sends the messages of a JSON Lines file in mqscope's export format (what `peek -o json`
+// writes; see Record) to target, keeping each one's key, headers, properties and body byte for byte. The
+// records' own destinations and positions are ignored, and so are their timestamps: the broker stamps a
+// message sent now. name is the file's name, for errors. Refused in read-only mode.
+func PublishFile(ctx context.Context, b backends.Backend, guard Guard, r io.Reader, name string, target backends.Target,
+	rate float64, progress func(SendProgress)) (SendReport, error) {
+	if err := guard.Allow("publish"); err != nil {
+		return SendReport{}, err
+	}
+	return sendRecords(ctx, b, r, name, target, rate, progress)
+}
+
+// sendRecords sends every record of r to target.
+func sendRecords(ctx context.Context, b backends.Backend, r io.Reader, name string, target backends.Target,
+	rate float64, progress func(SendProgress)) (SendReport, error) {
+	pub, err := publisher(b)
+	if err != nil {
+		return SendReport{}, err
+	}
+	s := newSender(pub, rate, 0, progress)
+	err = ReadRecords(r, name, func(m backends.Message) error {
+		return s.send(ctx, backends.Outgoing{Target: target, Message: forSending(m)})
+	})
+	return s.finish(ctx, err)
+}
+
+// ReadRecords reads a JSON Lines file of export records one line at a time (memory holds one line),
+// handing each message to fn. Blank lines are skipped; name is the file's name, for errors.
+func ReadRecords(r io.Reader, name string, fn func(backends.Message) error) error {
+	br := bufio.NewReaderSize(r, 64<<10)
+	for line := 1; ; line++ {
+		text, err := br.ReadBytes('\n')
+		if len(bytes.TrimSpace(text)) > 0 {
+			m, perr := ParseRecord(text)
+			if perr != nil {
+				return fmt.Errorf("%s line %d: %w", name, line, perr)
+			}
+			if ferr := fn(m); ferr != nil {
+				return ferr
+			}
+		}
+		if errors.Is(err, io.EOF) {
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("read %s: %w", name, err)
+		}
+	}
+}
+
+// forSending is a message as it goes out again: what it carries, not where it was read or when.
+func forSending(m backends.Message) backends.Message {
+	return backends.Message{Key: m.Key, Headers: m.Headers, Body: m.Body, Properties: m.Properties}
+}
+
+// Batches are bounded in messages and bytes, so that memory stays small however much is sent.
+const (
+	maxBatch      = 500
+	maxBatchBytes = 4 << 20
+)
+
+// sender batches outgoing messages to a Publisher at a bounded rate and keeps the tally.
+type sender struct {
+	pub      backends.Publisher
+	limit    *limiter // nil: no rate limit
+	batch    []backends.Outgoing
+	bytes    int
+	size     int // messages per batch
+	total    int64
+	progress func(SendProgress)
+	start    time.Time
+	sent     int64
+	failed   int64
+	errs     map[string]int64
+}
+
+func newSender(pub backends.Publisher, rate float64, total int64, progress func(SendProgress)) *sender {
+	s := &sender{pub: pub, size: maxBatch, total: total, progress: progress, start: time.Now(), errs: map[string]int64{}}
+	if rate > 0 {
+		// About ten batches a second, so that a limited rate goes out steadily rather than in bursts.
+		s.size = min(maxBatch, max(1, int(rate/10)))
+		s.limit = newLimiter(rate, s.size)
+	}
+	return s
+}
+
+// send queues one message, sending the batch when it is full.
+func (s *sender) send(ctx context.Context, o backends.Outgoing) error {
+	if s.limit != nil {
+		if err := s.limit.wait(ctx); err != nil {
+			return err
+		}
+	}
+	s.batch = append(s.batch, o)
+	s.bytes += len(o.Message.Key) + len(o.Message.Body)
+	if len(s.batch) >= s.size || s.bytes >= maxBatchBytes {
+		return s.flush(ctx)
+	}
+	return nil
+}
+
+// flush sends the batch and counts what the broker confirmed. A batch error (the connection failed)
+// counts the whole batch as failed, since nothing can be said of it, and ends the run.
+func (s *sender) flush(ctx context.Context) error {
+	if len(s.batch) == 0 {
+		return nil
+	}
+	errs, err := s.pub.Publish(ctx, s.batch)
+	if err != nil {
+		s.fail(int64(len(s.batch)), "not confirmed: "+err.Error())
+	} else {
+		for i := range s.batch {
+			if i < len(errs) && errs[i] != nil {
+				s.fail(1, errs[i].Error())
+			} else {
+				s.sent++
+			}
+		}
+	}
+	clear(s.batch) // drop the references to the messages sent
+	s.batch, s.bytes = s.batch[:0], 0
+	if s.progress != nil {
+		s.progress(SendProgress{Sent: s.sent, Failed: s.failed, Total: s.total})
+	}
+	if err != nil {
+		return fmt.Errorf("publish: %w", err)
+	}
+	return nil
+}
+
+func (s *sender) fail(n int64, why string) {
+	s.failed += n
+	s.errs[why] += n
+}
+
+// finish sends what is left (unless the run already failed) and makes the report.
+func (s *sender) finish(ctx context.Context, err error) (SendReport, error) {
+	if err == nil {
+		err = s.flush(ctx)
+	}
+	r := SendReport{Sent: s.sent, Failed: s.failed, Elapsed: time.Since(s.start)}
+	for e, n := range s.errs {
+		r.Errors = append(r.Errors, ErrorCount{Error: e, Count: n})
+	}
+	slices.SortFunc(r.Errors, func(a, b ErrorCount) int {
+		return cmp.Or(cmp.Compare(b.Count, a.Count), strings.Compare(a.Error, b.Error))
+	})
+	return r, err
+}
+
+// limiter is a token bucket: rate tokens a second, at most burst saved up, one per message.
+type limiter struct {
+	rate, burst, tokens float64
+	last                time.Time
+}
+
+func newLimiter(rate float64, burst int) *limiter {
+	return &limiter{rate: rate, burst: float64(burst), tokens: 1, last: time.Now()}
+}
+
+// wait takes a token, sleeping until there is one or ctx ends.
+func (l *limiter) wait(ctx context.Context) error {
+	for {
+		now := time.Now()
+		l.tokens = min(l.burst, l.tokens+now.Sub(l.last).Seconds()*l.rate)
+		l.last = now
+		if l.tokens >= 1 {
+			l.tokens--
+			return nil
+		}
+		t := time.NewTimer(time.Duration((1 - l.tokens) / l.rate * float64(time.Second)))
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return ctx.Err()
+		case <-t.C:
+		}
+	}
+}

@@ -1,0 +1,366 @@
+package actions
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+// RedriveOptions say how dead letters go back.
+type RedriveOptions struct {
+	// To is the queue or topic for letters whose headers name no origin. Letters that name theirs go
+	// there, whatever To says.
+	To string
+	// Max moves at most this many letters; 0 moves all that the dead-letter queue held when the move began.
+	Max int
+	// UseOriginalExchange sends RabbitMQ letters back through the exchange they were first published to,
+	// with their original routing key, instead of straight to the queue they died in. That reaches every
+	// queue bound there again, which may be more than the one that rejected them.
+	UseOriginalExchange bool
+}
+
+// Route is where one dead letter goes back to, and how that was worked out.
+type Route struct {
+	Target backends.Target
+	// Via says what named the target: the header convention read ("spring kafka_dlt", "rabbitmq x-death"),
+	// "--to", or the naming convention that matched ("naming convention X-dlt").
+	Via string
+}
+
+// Why a letter stays where it is.
+var (
+	// ErrNoOrigin: its headers name no origin, no --to was given, and the dead-letter queue's name
+	// follows no convention that names one that exists.
+	ErrNoOrigin = errors.New("no origin")
+	// ErrOriginGone: its origin no longer exists; publishing there would lose it.
+	ErrOriginGone = errors.New("origin no longer exists")
+	// ErrOriginIsSource: its origin is the dead-letter queue itself; moving it would go round in a circle.
+	ErrOriginIsSource = errors.New("origin is the dead-letter queue itself")
+)
+
+// KeptError says why one letter stays in the dead-letter queue. Moves report its text; plans group
+// letters by it.
+type KeptError struct {
+	Target string // the label of the target it would have gone to; "" when it has none
+	Err    error  // ErrNoOrigin, ErrOriginGone or ErrOriginIsSource
+	detail string
+}
+
+func (e *KeptError) Error() string { return e.detail }
+func (e *KeptError) Unwrap() error { return e.Err }
+
+// DeadLetterRouter works out where each dead letter of one dead-letter queue goes back to. Planning and
+// moving both use it, so that a dry run shows exactly what a move does.
+type DeadLetterRouter struct {
+	source      string
+	to          *Route
+	byName      *Route // the origin the dead-letter queue's name points to, if any
+	useExchange bool
+	// What exists, to keep letters whose origin is gone. nil when the broker cannot list: then every
+	// target is taken to exist (the broker still refuses what it cannot route) and names are not tried.
+	places    map[string]backends.Destination // topics, queues, streams
+	exchanges map[string]bool
+}
+
+// NewDeadLetterRouter lists what exists on the broker and makes the router for the dead-letter queue
+// source. It fails when opts.To names a destination that does not exist. warnings say what it could not
+// check.
+func NewDeadLetterRouter(ctx context.Context, b backends.Backend, source string, opts RedriveOptions) (
+	*DeadLetterRouter, []string, error) {
+	dests, err := ListDestinations(ctx, b, backends.ListOptions{IncludeInternal: true})
+	return routerFor(source, opts, dests, err)
+}
+
+// routerFor makes the router from a listing of what exists, or the error listing gave.
+func routerFor(source string, opts RedriveOptions, dests []backends.Destination, listErr error) (
+	r *DeadLetterRouter, warnings []string, err error) {
+	r = &DeadLetterRouter{source: source, useExchange: opts.UseOriginalExchange}
+	if listErr != nil {
+		warnings = append(warnings, fmt.Sprintf("targets are not checked before the move, and dead-letter naming "+
+			"conventions are not tried: %v", listErr))
+	} else {
+		r.places, r.exchanges = map[string]backends.Destination{}, map[string]bool{"": true}
+		for _, d := range dests {
+			if d.Kind == backends.Exchange {
+				r.exchanges[d.Name] = true
+			} else {
+				r.places[d.Name] = d
+			}
+		}
+		r.byName = r.nameConvention()
+	}
+	if opts.To != "" {
+		if opts.To == source {
+			return nil, warnings, fmt.Errorf("--to %s is the dead-letter queue itself; name where its letters go", opts.To)
+		}
+		if _, ok := r.places[opts.To]; !ok && r.places != nil {
+			return nil, warnings, fmt.Errorf("--to %s: no such topic or queue here (see `mqscope ls`): %w", opts.To, backends.ErrNotFound)
+		}
+		r.to = &Route{Target: backends.Target{Destination: opts.To}, Via: "--to"}
+	}
+	return r, warnings, nil
+}
+
+// Route is the backends.Router of a move.
+func (r *DeadLetterRouter) Route(m backends.Message) (backends.Target, error) {
+	route, err := r.Resolve(m)
+	return route.Target, err
+}
+
+// Resolve says where m goes: the origin its own headers name; else --to; else the destination the
+// dead-letter queue's name points to. A *KeptError says why it stays; its Route still names the target
+// it would have gone to, if any.
+func (r *DeadLetterRouter) Resolve(m backends.Message) (Route, error) {
+	origin := m.Origin
+	if origin == nil {
+		origin = backends.ParseOrigin(m.Headers)
+	}
+	switch {
+	case origin != nil && origin.Destination != "":
+		return r.fromOrigin(origin)
+	case r.to != nil:
+		return *r.to, nil
+	case r.byName != nil:
+		return *r.byName, nil
+	}
+	return Route{}, &KeptError{Err: ErrNoOrigin,
+		detail: "no origin: its headers name none; give --to DEST to send such letters somewhere"}
+}
+
+// fromOrigin is the route to the origin a letter's headers name, if it still exists.
+func (r *DeadLetterRouter) fromOrigin(o *backends.Origin) (Route, error) {
+	route := Route{Target: backends.Target{Destination: o.Destination, Partition: o.Partition}, Via: string(o.Convention)}
+	if o.Convention == backends.RabbitXDeath && r.useExchange {
+		x := o.Exchange
+		route.Target.Exchange = &x
+		if len(o.RoutingKeys) > 0 {
+			route.Target.RoutingKey = o.RoutingKeys[0]
+		}
+		route.Via += " (original exchange)"
+		if r.exchanges != nil && !r.exchanges[x] {
+			return route, r.kept(route, ErrOriginGone, "exchange "+x+" no longer exists")
+		}
+		return route, nil
+	}
+	if o.Destination == r.source {
+		return route, r.kept(route, ErrOriginIsSource, o.Destination+" is the dead-letter queue itself")
+	}
+	if r.places == nil {
+		return route, nil
+	}
+	d, ok := r.places[o.Destination]
+	if !ok {
+		return route, r.kept(route, ErrOriginGone, o.Destination+" no longer exists")
+	}
+	if p := o.Partition; p != nil && d.Kind == backends.Topic && d.Partitions > 0 && int(*p) >= d.Partitions {
+		return route, r.kept(route, ErrOriginGone, fmt.Sprintf("partition %d of %s no longer exists", *p, o.Destination))
+	}
+	return route, nil
+}
+
+func (r *DeadLetterRouter) kept(route Route, err error, detail string) *KeptError {
+	return &KeptError{Target: route.Target.Label(), Err: err, detail: "origin " + detail}
+}
+
+// DeadLetterSuffixes and DeadLetterPrefixes are the naming conventions of dead-letter queues and topics
+// (X being the origin's name), matched without regard to case: Spring Kafka's X-dlt and X.DLT, and the
+// X.dlq, X-dlq, X_dlq, dlq.X ... that teams use for queues.
+var (
+	DeadLetterSuffixes = []string{"-dlt", ".dlt", "_dlt", "-dlq", ".dlq", "_dlq", "-dead", ".dead", "_dead",
+		"-deadletter", ".deadletter", "_deadletter", "-dead-letter", ".dead-letter", "_dead_letter"}
+	DeadLetterPrefixes = []string{"dlq.", "dlq-", "dlq_", "dlt.", "dlt-", "dlt_", "dead.", "deadletter.", "dead-letter."}
+)
+
+// OriginsByName lists the origins a dead-letter queue's name points to by the naming conventions, each
+// with the convention that matched, most likely first.
+func OriginsByName(dlq string) []Route {
+	var out []Route
+	for _, s := range DeadLetterSuffixes {
+		if n := len(dlq) - len(s); n > 0 && strings.EqualFold(dlq[n:], s) {
+			out = append(out, Route{Target: backends.Target{Destination: dlq[:n]}, Via: "naming convention X" + s})
+		}
+	}
+	for _, p := range DeadLetterPrefixes {
+		if len(dlq) > len(p) && strings.EqualFold(dlq[:len(p)], p) {
+			out = append(out, Route{Target: backends.Target{Destination: dlq[len(p):]}, Via: "naming convention " + p + "X"})
+		}
+	}
+	return out
+}
+
+// nameConvention is the first origin the source's name points to that exists.
+func (r *DeadLetterRouter) nameConvention() *Route {
+	for _, route := range OriginsByName(r.source) {
+		if d, ok := r.places[route.Target.Destination]; ok && d.Name != r.source {
+			return &route
+		}
+	}
+	return nil
+}
+
+// RedrivePlan says what a redrive would do: how many letters go to each target, and which stay and why.
+type RedrivePlan struct {
+	Source   string
+	Options  RedriveOptions
+	Letters  int64          // letters looked at
+	Routes   []PlannedRoute // where letters go, sorted by target
+	Kept     []KeptLetters  // letters that would stay, by reason
+	Warnings []string       // what could not be checked
+}
+
+// PlannedRoute is one target of a plan and how many letters go there.
+type PlannedRoute struct {
+	Route
+	Letters int64
+}
+
+// KeptLetters are letters that would stay in the dead-letter queue for one reason.
+type KeptLetters struct {
+	Target  string // the target they would have gone to; "" when they have none
+	Reason  string // the KeptError text
+	Err     error  // ErrNoOrigin, ErrOriginGone or ErrOriginIsSource
+	Letters int64
+}
+
+// Moves is how many letters the redrive would move.
+func (p RedrivePlan) Moves() int64 {
+	var n int64
+	for _, r := range p.Routes {
+		n += r.Letters
+	}
+	return n
+}
+
+// Keeps is how many letters would stay.
+func (p RedrivePlan) Keeps() int64 { return p.Letters - p.Moves() }
+
+// Unresolved is how many letters have no origin at all.
+func (p RedrivePlan) Unresolved() int64 {
+	var n int64
+	for _, k := range p.Kept {
+		if errors.Is(k.Err, ErrNoOrigin) {
+			n += k.Letters
+		}
+	}
+	return n
+}
+
+// PlanRedrive reads the dead letters of dlq (up to opts.Max) the way peek does, changing nothing, and
+// works out each one's target. It fails when the broker can neither read nor move messages.
+func PlanRedrive(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions) (RedrivePlan, error) {
+	if _, ok := b.(backends.Mover); !ok {
+		return RedrivePlan{}, errNoMove
+	}
+	if opts.Max < 0 {
+		return RedrivePlan{}, fmt.Errorf("max %d: want 0 (all) or more", opts.Max)
+	}
+	router, warnings, err := NewDeadLetterRouter(ctx, b, dlq, opts)
+	if err != nil {
+		return RedrivePlan{}, err
+	}
+	plan := RedrivePlan{Source: dlq, Options: opts, Warnings: warnings}
+	routes := map[routeKey]*PlannedRoute{}
+	kept := map[string]*KeptLetters{}
+	err = Peek(ctx, b, backends.PeekRequest{Destination: dlq, Limit: opts.Max}, func(m backends.Message) error {
+		plan.Letters++
+		route, err := router.Resolve(m)
+		var k *KeptError
+		switch {
+		case errors.As(err, &k):
+			if kept[k.Error()] == nil {
+				kept[k.Error()] = &KeptLetters{Target: k.Target, Reason: k.Error(), Err: k.Err}
+			}
+			kept[k.Error()].Letters++
+		case err != nil:
+			return err
+		default:
+			key := keyOf(route)
+			if routes[key] == nil {
+				routes[key] = &PlannedRoute{Route: route}
+			}
+			routes[key].Letters++
+		}
+		return nil
+	})
+	if err != nil {
+		return plan, err
+	}
+	for _, r := range routes {
+		plan.Routes = append(plan.Routes, *r)
+	}
+	slices.SortFunc(plan.Routes, func(a, b PlannedRoute) int { return compareRoutes(a.Route, b.Route) })
+	for _, k := range kept {
+		plan.Kept = append(plan.Kept, *k)
+	}
+	slices.SortFunc(plan.Kept, func(a, b KeptLetters) int {
+		return cmp.Or(cmp.Compare(b.Letters, a.Letters), strings.Compare(a.Reason, b.Reason))
+	})
+	return plan, nil
+}
+
+var errNoMove = fmt.Errorf("this broker cannot move messages: %w", backends.ErrNotSupported)
+
+// routeKey identifies a route for counting: its target (with the partition) and how it was found.
+type routeKey struct {
+	label     string
+	partition int32 // -1: by key
+	via       string
+}
+
+func keyOf(r Route) routeKey {
+	k := routeKey{label: r.Target.Label(), partition: -1, via: r.Via}
+	if r.Target.Partition != nil {
+		k.partition = *r.Target.Partition
+	}
+	return k
+}
+
+func compareRoutes(a, b Route) int {
+	ka, kb := keyOf(a), keyOf(b)
+	return cmp.Or(strings.Compare(ka.label, kb.label), cmp.Compare(ka.partition, kb.partition), strings.Compare(ka.via, kb.via))
+}
+
+// RedriveReport is the outcome of a redrive.
+type RedriveReport struct {
+	Source string
+	backends.MoveReport
+	Warnings []string
+}
+
+// Complete reports whether every letter moved: none kept, none failed.
+func (r RedriveReport) Complete() bool { return r.Kept == 0 && r.Failed == 0 }
+
+// ExecuteRedrive moves the dead letters of dlq back, each to the target the same DeadLetterRouter a plan
+// uses resolves, through the broker's Mover: a letter leaves the dead-letter queue only once its target
+// confirmed it, and letters without a target stay (reported as kept). Refused in read-only mode.
+func ExecuteRedrive(ctx context.Context, b backends.Backend, guard Guard, dlq string, opts RedriveOptions,
+	progress func(backends.MoveProgress)) (RedriveReport, error) {
+	if err := guard.Allow("redrive"); err != nil {
+		return RedriveReport{}, err
+	}
+	mover, ok := b.(backends.Mover)
+	if !ok {
+		return RedriveReport{}, errNoMove
+	}
+	if opts.Max < 0 {
+		return RedriveReport{}, fmt.Errorf("max %d: want 0 (all) or more", opts.Max)
+	}
+	router, warnings, err := NewDeadLetterRouter(ctx, b, dlq, opts)
+	if err != nil {
+		return RedriveReport{}, err
+	}
+	if progress == nil {
+		progress = func(backends.MoveProgress) {}
+	}
+	report, err := mover.Move(ctx, backends.MoveRequest{Source: dlq, Max: opts.Max}, router.Route, progress)
+	out := RedriveReport{Source: dlq, MoveReport: report, Warnings: warnings}
+	if err != nil {
+		return out, fmt.Errorf("redrive %s: %w", dlq, err)
+	}
+	return out, nil
+}

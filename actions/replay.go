@@ -1,0 +1,161 @@
+package actions
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"slices"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+// ReplayOptions say which messages of a destination to copy, and where to.
+type ReplayOptions struct {
+	Source     string            // the topic, queue or stream to copy from
+	Partitions []int32           // Kafka: only these partitions; empty means all
+	From       backends.Position // where the copy starts
+	// Until ends the range before a position: an offset (AtOffset: messages at lower offsets) or a time
+	// (AtTime: messages stamped earlier). nil copies to the end of what the source holds now.
+	Until *backends.Position
+	Limit int // copy at most this many; 0 for no limit
+	To    backends.Target
+	Rate  float64 // messages per second; 0 for as fast as the broker confirms
+}
+
+// Check finds what is wrong with the options before anything is read.
+func (o ReplayOptions) Check() error {
+	if o.To.Destination == "" && o.To.Exchange == nil {
+		return errors.New("replay: no target; say where the copies go")
+	}
+	if o.To.Exchange == nil && o.To.Destination == o.Source {
+		return fmt.Errorf("replay: %s is both the source and the target; copy into another destination", o.Source)
+	}
+	if o.Until != nil && o.Until.Kind != backends.AtOffset && o.Until.Kind != backends.AtTime {
+		return errors.New("replay: the range ends at an offset or a time")
+	}
+	if o.Limit < 0 || o.Rate < 0 {
+		return errors.New("replay: the limit and the rate are 0 or more")
+	}
+	return nil
+}
+
+// Replay copies a range of a destination's messages to a target: each keeps its key, headers,
+// properties and body (the broker stamps the copy with the time it is sent). The source is read the way
+// peek reads it and is left as it was. Refused in read-only mode.
+func Replay(ctx context.Context, b backends.Backend, guard Guard, opts ReplayOptions, progress func(SendProgress)) (SendReport, error) {
+	if err := guard.Allow("replay"); err != nil {
+		return SendReport{}, err
+	}
+	if err := opts.Check(); err != nil {
+		return SendReport{}, err
+	}
+	pub, err := publisher(b)
+	if err != nil {
+		return SendReport{}, err
+	}
+	s := newSender(pub, opts.Rate, int64(opts.Limit), progress)
+	req := backends.PeekRequest{Destination: opts.Source, From: opts.From, Partitions: opts.Partitions}
+	if opts.Until == nil {
+		req.Limit = opts.Limit // otherwise messages past Until are read but not counted
+	}
+	r := rangeReader{opts: opts, passed: map[int32]bool{}}
+	err = Peek(ctx, b, req, func(m backends.Message) error {
+		switch r.judge(m) {
+		case outOfRange:
+			return nil
+		case pastRange:
+			return errRangeDone
+		}
+		return s.send(ctx, backends.Outgoing{Target: opts.To, Message: copyForSending(m)})
+	})
+	if errors.Is(err, errRangeDone) {
+		err = nil
+	}
+	return s.finish(ctx, err)
+}
+
+// errRangeDone ends a peek once the range is copied.
+var errRangeDone = errors.New("the range is copied")
+
+// rangeReader decides, message by message, what of a peek is in the range.
+type rangeReader struct {
+	opts   ReplayOptions
+	taken  int
+	passed map[int32]bool // partitions read past an offset Until
+}
+
+type verdict int
+
+const (
+	inRange    verdict = iota
+	outOfRange         // skip it, and read on
+	pastRange          // the range is done
+)
+
+func (r *rangeReader) judge(m backends.Message) verdict {
+	if r.opts.Limit > 0 && r.taken >= r.opts.Limit {
+		return pastRange
+	}
+	if u := r.opts.Until; u != nil {
+		switch {
+		case u.Kind == backends.AtOffset && m.Offset >= u.Offset:
+			r.passed[m.Partition] = true
+			// Partitions are merged by time, so one partition past the end says nothing of the others,
+			// unless the read is of named partitions that all are.
+			if len(r.opts.Partitions) > 0 && len(r.passed) >= len(r.opts.Partitions) {
+				return pastRange
+			}
+			return outOfRange
+		case u.Kind == backends.AtTime && !m.Timestamp.Before(u.Time):
+			return outOfRange // a later message of another partition may still be earlier
+		}
+	}
+	r.taken++
+	return inRange
+}
+
+// ReplayFile copies the messages of a JSON Lines export (what `peek -o json` writes) to a target, each
+// keeping its key, headers, properties and body byte for byte. name is the file's name, for errors.
+// Refused in read-only mode.
+func ReplayFile(ctx context.Context, b backends.Backend, guard Guard, r io.Reader, name string, to backends.Target,
+	rate float64, progress func(SendProgress)) (SendReport, error) {
+	if err := guard.Allow("replay"); err != nil {
+		return SendReport{}, err
+	}
+	return sendRecords(ctx, b, r, name, to, rate, progress)
+}
+
+// ReplayMessages copies messages already in hand (those marked in the browser) to a target. Refused in
+// read-only mode.
+func ReplayMessages(ctx context.Context, b backends.Backend, guard Guard, msgs []backends.Message, to backends.Target,
+	progress func(SendProgress)) (SendReport, error) {
+	if err := guard.Allow("replay"); err != nil {
+		return SendReport{}, err
+	}
+	pub, err := publisher(b)
+	if err != nil {
+		return SendReport{}, err
+	}
+	s := newSender(pub, 0, int64(len(msgs)), progress)
+	for _, m := range msgs {
+		if err := s.send(ctx, backends.Outgoing{Target: to, Message: forSending(m)}); err != nil {
+			return s.finish(ctx, err)
+		}
+	}
+	return s.finish(ctx, nil)
+}
+
+// copyForSending is forSending with the bytes copied: a peek may hand over messages that point into its
+// read buffers, which it reuses once emit returns, while the copy waits in a batch.
+func copyForSending(m backends.Message) backends.Message {
+	out := backends.Message{Key: bytes.Clone(m.Key), Body: bytes.Clone(m.Body), Properties: m.Properties}
+	if m.Headers != nil {
+		out.Headers = slices.Clone(m.Headers)
+		for i := range out.Headers {
+			out.Headers[i].Value = bytes.Clone(out.Headers[i].Value)
+		}
+	}
+	return out
+}
