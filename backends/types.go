@@ -25,6 +25,7 @@ type Node struct {
 	ID      string
 	Address string // host:port
 	Role    string // "controller" for Kafka's controller, "" otherwise
+	Down    bool   // the cluster knows the node but it is not running
 }
 
 // DestinationKind says what sort of place a destination is.
@@ -75,6 +76,7 @@ type Destination struct {
 // (arguments win, as in the broker).
 type DeadLetterConfig struct {
 	Exchange      string // x-dead-letter-exchange ("" is the default exchange)
+	HasExchange   bool   // false when no dead-letter exchange is set: letters past a limit are dropped
 	RoutingKey    string // x-dead-letter-routing-key; empty keeps the message's own
 	DeliveryLimit int    // x-delivery-limit for quorum queues; 0 when unset
 	FromPolicy    bool   // true when any of it came from a policy rather than the queue's arguments
