@@ -40,9 +40,10 @@ type Config struct {
 	DialTimeout time.Duration
 	// RequestTimeout bounds each request once connected; zero means 15 s.
 	RequestTimeout time.Duration
-	// Username and Password, when Username is set, authenticate with SASL/PLAIN.
-	Username string
-	Password string
+	// SASL, when set, authenticates every connection (see SASL).
+	SASL *SASL
+	// TLS, when set, encrypts every connection and verifies the brokers (see TLS).
+	TLS *TLS
 }
 
 const (
@@ -75,13 +76,11 @@ func (c Config) saramaConfig() (*sarama.Config, error) {
 		timeout = defaultRequestTimeout
 	}
 	sc.Net.ReadTimeout, sc.Net.WriteTimeout = timeout, timeout
-	if c.Username != "" {
-		sc.Net.SASL.Enable = true
-		sc.Net.SASL.Mechanism = sarama.SASLTypePlaintext
-		// v1 wraps the exchange in SaslAuthenticate requests (Kafka 1.0+), so a refusal comes back as
-		// an error code rather than a dropped connection.
-		sc.Net.SASL.Version = sarama.SASLHandshakeV1
-		sc.Net.SASL.User, sc.Net.SASL.Password = c.Username, c.Password
+	if err := c.SASL.apply(sc); err != nil {
+		return nil, err
+	}
+	if err := c.TLS.apply(sc); err != nil {
+		return nil, err
 	}
 	if err := sc.Validate(); err != nil {
 		return nil, fmt.Errorf("kafka settings: %w", err)
@@ -148,19 +147,52 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 // handshake asks the first seed that answers for its ApiVersions. Trying seeds in order, not in
 // parallel, keeps a healthy cluster to one connection.
 func (b *Backend) handshake() (map[int16]sarama.ApiVersionsResponseKey, error) {
-	var failures []string
+	var failures seedFailures
 	for _, addr := range b.seeds {
 		keys, err := b.apiVersions(addr)
 		if err == nil {
 			return keys, nil
 		}
-		if errors.Is(err, sarama.ErrSASLAuthenticationFailed) {
+		if errors.Is(err, sarama.ErrSASLAuthenticationFailed) || errors.Is(err, sarama.ErrUnsupportedSASLMechanism) {
 			return nil, err
 		}
-		failures = append(failures, oneLine(err))
+		if b.conf.Net.SASL.Enable && b.answersWithoutSASL(addr) {
+			// It speaks to us, but not once we authenticate: it refused the credentials by closing the
+			// connection, as Kafka before 1.0 and some proxies do.
+			return nil, fmt.Errorf("%w (the broker closed the connection while authenticating): %w",
+				sarama.ErrSASLAuthenticationFailed, err)
+		}
+		failures = append(failures, diagnose(addr, err, b.conf.Net.TLS.Enable))
 	}
-	return nil, errors.New(strings.Join(failures, "; "))
+	return nil, failures
 }
+
+// answersWithoutSASL says whether the broker at addr answers ApiVersions on a connection that does not
+// authenticate (brokers answer it before authentication).
+func (b *Backend) answersWithoutSASL(addr string) bool {
+	conf := *b.conf
+	conf.Net.SASL.Enable = false
+	br := sarama.NewBroker(addr)
+	if err := br.Open(&conf); err != nil {
+		return false
+	}
+	defer br.Close()
+	_, err := br.Connected() // sarama sends ApiVersions as it connects
+	return err == nil
+}
+
+// seedFailures are the reasons each seed failed, on one line.
+type seedFailures []error
+
+func (f seedFailures) Error() string {
+	texts := make([]string, len(f))
+	for i, err := range f {
+		texts[i] = oneLine(err)
+	}
+	return strings.Join(texts, "; ")
+}
+
+func (f seedFailures) Unwrap() []error { return f }
 
 func (b *Backend) apiVersions(addr string) (map[int16]sarama.ApiVersionsResponseKey, error) {
 	var resp *sarama.ApiVersionsResponse
@@ -184,10 +216,23 @@ func (b *Backend) apiVersions(addr string) (map[int16]sarama.ApiVersionsResponse
 }
 
 func (b *Backend) connectError(err error) error {
-	if errors.Is(err, sarama.ErrSASLAuthenticationFailed) {
-		return backends.AuthFailed(backends.Kafka, b.address, errors.New(oneLine(err)))
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
+	var known *diagnosed
+	switch {
+	case errors.Is(err, sarama.ErrSASLAuthenticationFailed):
+		return backends.AuthFailed(backends.Kafka, b.address,
+			fmt.Errorf("the broker refused user %q with %s", b.conf.Net.SASL.User, b.conf.Net.SASL.Mechanism))
+	case errors.Is(err, sarama.ErrUnsupportedSASLMechanism):
+		return &backends.ConnectError{Kind: backends.Kafka, Address: b.address, Cause: backends.ErrAuth,
+			Detail: fmt.Sprintf("the broker does not offer %s", b.conf.Net.SASL.Mechanism),
+			Hint:   "set sasl.mechanism to one the broker offers"}
+	case errors.As(err, &known):
+		return &backends.ConnectError{Kind: backends.Kafka, Address: b.address, Cause: backends.ErrUnreachable,
+			Detail: oneLine(err), Hint: known.hint}
+	case errors.Is(err, context.DeadlineExceeded) && b.conf.Net.TLS.Enable:
+		// Some plaintext listeners wait for the rest of what they take for a huge request.
+		return &backends.ConnectError{Kind: backends.Kafka, Address: b.address, Cause: backends.ErrUnreachable,
+			Detail: "no answer in time", Hint: "check the address, that the broker is running, and that this port speaks TLS"}
+	case errors.Is(err, context.DeadlineExceeded):
 		err = errors.New("no answer in time")
 	}
 	return backends.Unreachable(backends.Kafka, b.address, errors.New(oneLine(err)))

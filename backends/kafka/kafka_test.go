@@ -387,14 +387,14 @@ func TestWrongPasswordIsAnAuthError(t *testing.T) {
 		return resp, nil, true
 	})
 	ctx := testCtx(t)
-	_, err := Open(ctx, Config{Brokers: c.ListenAddrs(), Username: "admin", Password: "wrong-pw"})
+	_, err := Open(ctx, Config{Brokers: c.ListenAddrs(), SASL: &SASL{Username: "admin", Password: "wrong-pw"}})
 	if !errors.Is(err, backends.ErrAuth) {
 		t.Fatalf("Open with a wrong password: %v, want an auth error", err)
 	}
 	if msg := err.Error(); strings.Contains(msg, "wrong-pw") || strings.Contains(msg, "\n") {
 		t.Errorf("error %q shows the password or spans lines", msg)
 	}
-	b, err := Open(ctx, Config{Brokers: c.ListenAddrs(), Username: "admin", Password: "s3cret"})
+	b, err := Open(ctx, Config{Brokers: c.ListenAddrs(), SASL: &SASL{Username: "admin", Password: "s3cret"}})
 	if err != nil {
 		t.Fatalf("Open with the right password: %v", err)
 	}
