@@ -31,6 +31,7 @@ const (
 type Deps struct {
 	Open   actions.Opener         // connects to a context's broker
 	RunUI  func(ui.Options) error // opens the TUI; nil means ui.Run
+	Stdin  io.Reader              // nil means os.Stdin (publish --body -, --from-file -)
 	Stdout io.Writer              // nil means os.Stdout
 	Stderr io.Writer              // nil means os.Stderr
 }
@@ -40,6 +41,9 @@ type Deps struct {
 func Execute(ctx context.Context, args []string, d Deps) int {
 	if d.RunUI == nil {
 		d.RunUI = ui.Run
+	}
+	if d.Stdin == nil {
+		d.Stdin = os.Stdin
 	}
 	if d.Stdout == nil {
 		d.Stdout = os.Stdout
@@ -102,6 +106,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.lsCommand(), a.groupsCommand(), a.demoCommand())
 	root.AddCommand(a.lagCommand(), a.resetOffsetsCommand(), a.purgeCommand())
 	root.AddCommand(a.peekCommand())
+	root.AddCommand(a.publishCommand(), a.replayCommand(), a.redriveCommand())
 	return root
 }
 

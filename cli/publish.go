@@ -1,0 +1,317 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+)
+
+// publishOptions are publish's flags.
+type publishOptions struct {
+	key         string
+	headers     []string
+	properties  []string
+	contentType string
+	body        string
+	json        bool
+	count       int
+	rate        float64
+	fromFile    string
+	exchange    string
+	routingKey  string
+	partition   int32
+}
+
+func (a *app) publishCommand() *cobra.Command {
+	var o publishOptions
+	cmd := &cobra.Command{
+		Use:   "publish DEST [--key K] [-H K=V]... [--body TEXT|@FILE|-] [--count N] [--rate PER_SEC] [--from-file F.jsonl]",
+		Short: "Send test messages to a topic, queue or exchange, and wait until the broker confirmed each",
+		Long: "publish sends --count messages (1 by default) built from --key, -H headers and --body, at up to\n" +
+			"--rate a second, and waits for the broker to confirm every one: Kafka with acks=all, RabbitMQ\n" +
+			"with publisher confirms and mandatory, so that a message no queue takes is an error, never\n" +
+			"dropped. The report says what was sent and what failed, and why; any failure exits 1.\n\n" +
+			"The key, header values and body may hold placeholders, filled in for each message:\n" +
+			"{{seq}} (1, 2, 3, ...), {{uuid}} (a random UUID) and {{now}} (the time, RFC 3339 UTC). Anything\n" +
+			"else is sent as written. With --json, or a JSON content type, every body must be valid JSON.\n\n" +
+			"--from-file reads messages back from a `peek -o json` export (- for stdin) and sends each with\n" +
+			"its key, headers, properties and body exactly as exported.\n\n" +
+			"RabbitMQ: DEST is a queue (sent through the default exchange, which reaches exactly it); or\n" +
+			"give --exchange X --routing-key K instead of DEST. Kafka: --partition pins a partition; without\n" +
+			"it keyed messages go where the Java client puts them (murmur2). Refused in read-only mode.",
+		Example: "  mqscope publish orders --key order-1 -H trace-id=abc --body '{\"total\":12.5}' --json\n" +
+			"  mqscope publish orders --count 1000 --rate 100 --body '{\"seq\":{{seq}},\"id\":\"{{uuid}}\"}'\n" +
+			"  mqscope publish work --body @job.json --content-type application/json\n" +
+			"  mqscope publish --exchange jobs --routing-key work.created --body -  < job.json\n" +
+			"  mqscope peek orders -o json | mqscope publish orders-copy --from-file -",
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			target, err := publishTarget(cmd, args, o)
+			if err != nil {
+				return usageError{err}
+			}
+			if o.fromFile != "" {
+				if err := onlyWithFromFile(cmd); err != nil {
+					return usageError{err}
+				}
+				return a.publishFile(cmd.Context(), target, o)
+			}
+			opts, err := a.publishDraft(cmd, target, o)
+			if err != nil {
+				return usageError{err}
+			}
+			return a.publish(cmd.Context(), opts)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.key, "key", "", "the message `KEY` (Kafka); a template")
+	f.StringArrayVarP(&o.headers, "header", "H", nil, "a header `K=V` (repeat for more); the value is a template")
+	f.StringVar(&o.body, "body", "", "the body: `TEXT` (a template), @FILE for a file's bytes, or - for stdin")
+	f.BoolVar(&o.json, "json", false, "refuse to send a body that is not valid JSON")
+	f.StringVar(&o.contentType, "content-type", "", "RabbitMQ: the content type `TYPE` (a JSON type implies --json)")
+	f.StringArrayVarP(&o.properties, "property", "P", nil, "RabbitMQ: an AMQP property `NAME=VALUE` (repeat): "+actions.PropertyNames)
+	f.IntVarP(&o.count, "count", "c", 1, "send `N` messages")
+	f.Float64Var(&o.rate, "rate", 0, "send at most `PER_SEC` messages a second (default: as fast as the broker confirms)")
+	f.StringVar(&o.fromFile, "from-file", "", "send the messages of a `F.jsonl` export (peek -o json), - for stdin")
+	f.StringVar(&o.exchange, "exchange", "", "RabbitMQ: publish to exchange `X` instead of a queue")
+	f.StringVar(&o.routingKey, "routing-key", "", "RabbitMQ: the routing `KEY` for --exchange")
+	f.Int32Var(&o.partition, "partition", 0, "Kafka: send to partition `P` (default: by key)")
+	return cmd
+}
+
+// publishTarget is where messages go: DEST, or --exchange with --routing-key.
+func publishTarget(cmd *cobra.Command, args []string, o publishOptions) (backends.Target, error) {
+	var t backends.Target
+	exchange := cmd.Flags().Changed("exchange")
+	switch {
+	case exchange && len(args) == 1:
+		return t, fmt.Errorf("give DEST or --exchange, not both (a queue is reached through the default exchange)")
+	case exchange:
+		t.Exchange, t.RoutingKey = &o.exchange, o.routingKey
+	case len(args) == 0:
+		return t, fmt.Errorf("%s needs DEST, a topic or queue (or --exchange X --routing-key K)", cmd.CommandPath())
+	case cmd.Flags().Changed("routing-key"):
+		return t, fmt.Errorf("--routing-key goes with --exchange; a queue named as DEST is reached by its name")
+	default:
+		t.Destination = args[0]
+	}
+	if cmd.Flags().Changed("partition") {
+		if o.partition < 0 {
+			return t, fmt.Errorf("--partition %d: want 0 or more", o.partition)
+		}
+		t.Partition = &o.partition
+	}
+	return t, nil
+}
+
+// onlyWithFromFile refuses the flags that build messages when the messages come from a file.
+func onlyWithFromFile(cmd *cobra.Command) error {
+	for _, name := range []string{"key", "header", "body", "json", "content-type", "property", "count"} {
+		if cmd.Flags().Changed(name) {
+			return fmt.Errorf("--%s builds messages, and --from-file sends them as exported; give one or the other", name)
+		}
+	}
+	return nil
+}
+
+// publishDraft turns the flags into the messages to build, reading the body from a file or stdin.
+func (a *app) publishDraft(cmd *cobra.Command, target backends.Target, o publishOptions) (actions.PublishOptions, error) {
+	opts := actions.PublishOptions{Target: target, JSON: o.json, Count: o.count, Rate: o.rate}
+	if o.count < 1 {
+		return opts, fmt.Errorf("--count %d: want 1 or more", o.count)
+	}
+	if cmd.Flags().Changed("key") {
+		opts.Key = []byte(o.key)
+	}
+	for _, h := range o.headers {
+		header, err := actions.ParseHeader(h)
+		if err != nil {
+			return opts, fmt.Errorf("-H: %w", err)
+		}
+		opts.Headers = append(opts.Headers, header)
+	}
+	var err error
+	if o.contentType != "" {
+		opts.Properties = &backends.Properties{ContentType: o.contentType}
+	}
+	for _, p := range o.properties {
+		if opts.Properties, err = actions.SetProperty(opts.Properties, p); err != nil {
+			return opts, fmt.Errorf("-P: %w", err)
+		}
+	}
+	if opts.Body, err = a.readBody(o.body); err != nil {
+		return opts, err
+	}
+	return opts, opts.Check()
+}
+
+// readBody reads --body: text, @FILE, or - for stdin.
+func (a *app) readBody(spec string) ([]byte, error) {
+	switch {
+	case spec == "-":
+		b, err := io.ReadAll(a.deps.Stdin)
+		if err != nil {
+			return nil, fmt.Errorf("--body -: read stdin: %w", err)
+		}
+		return b, nil
+	case strings.HasPrefix(spec, "@"):
+		b, err := os.ReadFile(spec[1:])
+		if err != nil {
+			return nil, fmt.Errorf("--body %s: %w", spec, err)
+		}
+		return b, nil
+	}
+	return []byte(spec), nil
+}
+
+func (a *app) publish(ctx context.Context, opts actions.PublishOptions) error {
+	guard, err := a.guard()
+	if err != nil {
+		return err
+	}
+	if err := guard.Allow("publish"); err != nil {
+		return err
+	}
+	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
+		bar := a.progress("publishing")
+		report, err := actions.Publish(ctx, b, guard, opts, bar.sendProgress)
+		bar.clear()
+		return a.sendReport(ctx, opts.Target, report, err)
+	})
+}
+
+func (a *app) publishFile(ctx context.Context, target backends.Target, o publishOptions) error {
+	guard, err := a.guard()
+	if err != nil {
+		return err
+	}
+	if err := guard.Allow("publish"); err != nil {
+		return err
+	}
+	in, name, err := a.openInput(o.fromFile)
+	if err != nil {
+		return err
+	}
+	defer in.Close()
+	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
+		bar := a.progress("publishing")
+		report, err := actions.PublishFile(ctx, b, guard, in, name, target, o.rate, bar.sendProgress)
+		bar.clear()
+		return a.sendReport(ctx, target, report, err)
+	})
+}
+
+// openInput opens a file named on the command line, or stdin for -.
+func (a *app) openInput(path string) (io.ReadCloser, string, error) {
+	if path == "-" {
+		return io.NopCloser(a.deps.Stdin), "stdin", nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, "", fmt.Errorf("--from-file: %w", err)
+	}
+	return f, path, nil
+}
+
+// longRun connects and runs work that may take long (publishing, copying, moving) until it is done or
+// Ctrl-C: no request timeout bounds it, and an interrupt ends it through ctx, so that what was done is
+// still reported.
+func (a *app) longRun(parent context.Context, work func(context.Context, backends.Backend) error) error {
+	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	b, err := a.connect(ctx)
+	if err != nil {
+		return err
+	}
+	defer b.Close()
+	return work(ctx, b)
+}
+
+func (p *progress) sendProgress(s actions.SendProgress) {
+	p.update(progressState{done: s.Sent, failed: s.Failed, total: s.Total})
+}
+
+// sendRow is the report of a publish or replay.
+type sendRow struct {
+	target string
+	actions.SendReport
+}
+
+var sendColumns = []column[sendRow]{
+	{head: "TARGET", cell: func(r sendRow) string { return r.target }},
+	{head: "SENT", right: true, cell: func(r sendRow) string { return itoa(r.Sent) }},
+	{head: "FAILED", right: true, cell: func(r sendRow) string { return itoa(r.Failed) }},
+	{head: "ELAPSED", right: true, cell: func(r sendRow) string { return r.Elapsed.Round(time.Millisecond).String() }},
+	{head: "RATE", right: true, cell: func(r sendRow) string { return perSecond(r.Sent+r.Failed, r.Elapsed) }},
+}
+
+var errorColumns = []column[actions.ErrorCount]{
+	{head: "FAILED", right: true, cell: func(e actions.ErrorCount) string { return itoa(e.Count) }},
+	{head: "ERROR", cell: func(e actions.ErrorCount) string { return e.Error }},
+}
+
+// sendLine is the line of `publish -o json` and `replay -o json`.
+type sendLine struct {
+	Target    string       `json:"target"`
+	Sent      int64        `json:"sent"`
+	Failed    int64        `json:"failed"`
+	Errors    []errorCount `json:"errors"`
+	ElapsedMS int64        `json:"elapsed_ms"`
+}
+
+type errorCount struct {
+	Error string `json:"error"`
+	Count int64  `json:"count"`
+}
+
+func sendJSON(r sendRow) any {
+	line := sendLine{Target: r.target, Sent: r.Sent, Failed: r.Failed, Errors: []errorCount{}, ElapsedMS: r.Elapsed.Milliseconds()}
+	for _, e := range r.Errors {
+		line.Errors = append(line.Errors, errorCount{e.Error, e.Count})
+	}
+	return line
+}
+
+// sendReport prints what a publish or replay did, and turns failures into the error that exits 1.
+func (a *app) sendReport(ctx context.Context, target backends.Target, r actions.SendReport, err error) error {
+	if err != nil && r.Sent == 0 && r.Failed == 0 && ctx.Err() == nil {
+		return err // nothing was sent: the error says it all
+	}
+	row := sendRow{target.Label(), r}
+	if rerr := render(a.deps.Stdout, a.output, []sendRow{row}, sendColumns, sendJSON); rerr != nil {
+		return rerr
+	}
+	if a.output == outputTable && len(r.Errors) > 0 {
+		fmt.Fprintln(a.deps.Stdout)
+		if rerr := writeTable(a.deps.Stdout, r.Errors, errorColumns); rerr != nil {
+			return rerr
+		}
+	}
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted after %d message%s confirmed", r.Sent, pluralS(int(r.Sent)))
+	case err != nil:
+		return err
+	case r.Failed > 0:
+		return fmt.Errorf("%d of %d message%s failed: %s", r.Failed, r.Sent+r.Failed, pluralS(int(r.Sent+r.Failed)), r.Errors[0].Error)
+	}
+	return nil
+}
+
+// perSecond is a rate for people: n over d.
+func perSecond(n int64, d time.Duration) string {
+	if d <= 0 || n == 0 {
+		return "-"
+	}
+	return thousands(int64(float64(n)/d.Seconds()+0.5)) + "/s"
+}

@@ -1,0 +1,305 @@
+package cli
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+)
+
+func (a *app) redriveCommand() *cobra.Command {
+	var o actions.RedriveOptions
+	var dryRun bool
+	cmd := &cobra.Command{
+		Use:   "redrive DLQ [--to DEST] [--dry-run] [--max N] [--original-exchange]",
+		Short: "Move dead letters back where they came from, losing none",
+		Long: "redrive moves the letters of a dead-letter queue or topic back to their origins. Each letter's\n" +
+			"origin comes from its own headers: RabbitMQ x-death (the queue it died in, through the default\n" +
+			"exchange; --original-exchange sends it through the exchange and routing key it was first published\n" +
+			"with), Spring Kafka kafka_dlt-original-topic and -partition, Kafka Connect __connect.errors.topic\n" +
+			"and .partition, Spring Cloud Stream x-original-topic. Letters whose headers name none go to --to;\n" +
+			"without --to, to the destination the DLQ's name points to (X-dlt, X.DLT, X.dlq, X-dlq, X_dlq,\n" +
+			"dlq.X, X.dead ...), if it exists. Letters from several origins each go back to their own.\n\n" +
+			"A letter leaves the DLQ only once its target confirmed it (RabbitMQ confirms with mandatory;\n" +
+			"Kafka in one transaction with the DLT's consumed offsets, so an interrupted redrive carries on\n" +
+			"where it stopped when run again). A letter with no origin, or whose origin no longer exists, stays\n" +
+			"and is reported, and the run exits 1. --dry-run reads the letters the way peek does and shows\n" +
+			"how many go where, changing nothing. Refused in read-only mode (except --dry-run).",
+		Example: "  mqscope redrive orders-dlt --dry-run           # where each letter would go\n" +
+			"  mqscope redrive orders-dlt\n" +
+			"  mqscope redrive work.dlq --original-exchange --max 100\n" +
+			"  mqscope redrive parking-lot --to orders         # letters without an origin go to orders",
+		Args: exactlyOne("DLQ"),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Max < 0 {
+				return usageError{fmt.Errorf("--max %d: want 0 (all) or more", o.Max)}
+			}
+			if dryRun {
+				return a.planRedrive(cmd.Context(), args[0], o)
+			}
+			return a.redrive(cmd.Context(), args[0], o)
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.To, "to", "", "send letters whose headers name no origin to `DEST`")
+	f.BoolVar(&dryRun, "dry-run", false, "show where each letter would go, and change nothing")
+	f.IntVarP(&o.Max, "max", "n", 0, "move at most `N` letters (default: all the DLQ holds when the move begins)")
+	f.BoolVar(&o.UseOriginalExchange, "original-exchange", false,
+		"RabbitMQ: send letters through the exchange and routing key they were first published with")
+	return cmd
+}
+
+// planRedrive shows where the letters would go.
+func (a *app) planRedrive(ctx context.Context, dlq string, o actions.RedriveOptions) error {
+	guard, err := a.guard()
+	if err != nil {
+		return err
+	}
+	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
+		if err := a.notePeekEffects(ctx, b, dlq); err != nil {
+			return err
+		}
+		plan, err := actions.PlanRedrive(ctx, b, dlq, o)
+		if err != nil {
+			return err
+		}
+		for _, w := range plan.Warnings {
+			a.warn("warning: " + w)
+		}
+		if err := render(a.deps.Stdout, a.output, planRows(plan), planColumns, planJSON(plan.Source)); err != nil {
+			return err
+		}
+		if err := guard.Allow("redrive"); err != nil {
+			a.warn("warning: the redrive would be refused: " + err.Error())
+		}
+		a.warn(fmt.Sprintf("dry run: of %d letter%s in %s, %d would move and %d would stay; nothing changed",
+			plan.Letters, pluralS(int(plan.Letters)), plan.Source, plan.Moves(), plan.Keeps()))
+		return nil
+	})
+}
+
+// planRow is one line of a plan: letters going to a target, or staying for a reason.
+type planRow struct {
+	target  *backends.Target
+	keptAt  string // the target kept letters would have gone to
+	via     string
+	letters int64
+	reason  string // "": they move
+}
+
+func planRows(p actions.RedrivePlan) []planRow {
+	var rows []planRow
+	for _, r := range p.Routes {
+		rows = append(rows, planRow{target: &r.Target, via: r.Via, letters: r.Letters})
+	}
+	for _, k := range p.Kept {
+		rows = append(rows, planRow{keptAt: k.Target, letters: k.Letters, reason: k.Reason})
+	}
+	return rows
+}
+
+func (r planRow) label() string {
+	switch {
+	case r.target != nil:
+		return r.target.Label()
+	case r.keptAt != "":
+		return r.keptAt
+	}
+	return "-"
+}
+
+var planColumns = []column[planRow]{
+	{head: "TARGET", cell: planRow.label},
+	{head: "PARTITION", right: true, cell: func(r planRow) string { return itoa(int64(*r.target.Partition)) },
+		applies: func(r planRow) bool { return r.target != nil && r.target.Partition != nil }},
+	{head: "VIA", cell: func(r planRow) string { return r.via }},
+	{head: "LETTERS", right: true, cell: func(r planRow) string { return itoa(r.letters) }},
+	{head: "OUTCOME", cell: func(r planRow) string {
+		if r.reason == "" {
+			return "moves"
+		}
+		return "stays: " + r.reason
+	}},
+}
+
+// planLine is a line of `redrive --dry-run -o json`.
+type planLine struct {
+	Source     string  `json:"source"`
+	Target     *string `json:"target"` // the queue or topic; null for letters without one
+	Partition  *int32  `json:"partition"`
+	Exchange   *string `json:"exchange"`
+	RoutingKey *string `json:"routing_key"`
+	Via        *string `json:"via"`
+	Letters    int64   `json:"letters"`
+	Moves      bool    `json:"moves"`
+	Reason     *string `json:"reason"`
+}
+
+func planJSON(source string) func(planRow) any {
+	return func(r planRow) any {
+		line := planLine{Source: source, Letters: r.letters, Moves: r.reason == ""}
+		if t := r.target; t != nil {
+			line.Target, line.Partition, line.Exchange, line.Via = &t.Destination, t.Partition, t.Exchange, &r.via
+			if t.Exchange != nil {
+				line.RoutingKey = &t.RoutingKey
+			}
+		} else {
+			line.Reason = &r.reason
+			if r.keptAt != "" {
+				line.Target = &r.keptAt
+			}
+		}
+		return line
+	}
+}
+
+// redrive moves the letters and reports what moved, per target, and what stayed.
+func (a *app) redrive(ctx context.Context, dlq string, o actions.RedriveOptions) error {
+	guard, err := a.guard()
+	if err != nil {
+		return err
+	}
+	if err := guard.Allow("redrive"); err != nil {
+		return err
+	}
+	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
+		bar := a.progress("moving")
+		start := time.Now()
+		report, err := actions.ExecuteRedrive(ctx, b, guard, dlq, o, bar.moveProgress)
+		bar.clear()
+		if err != nil && report.Moved+report.Kept+report.Failed == 0 && ctx.Err() == nil {
+			return err // nothing happened: the error says it all
+		}
+		for _, w := range report.Warnings {
+			a.warn("warning: " + w)
+		}
+		if rerr := a.moveReport(report, time.Since(start)); rerr != nil {
+			return rerr
+		}
+		return redriveOutcome(ctx, report, err)
+	})
+}
+
+func (p *progress) moveProgress(s backends.MoveProgress) {
+	p.update(progressState{done: s.Moved, kept: s.Kept, failed: s.Failed, total: s.Total})
+}
+
+// movedRow is letters moved to one target.
+type movedRow struct {
+	target string
+	moved  int64
+}
+
+var movedColumns = []column[movedRow]{
+	{head: "TARGET", cell: func(r movedRow) string { return r.target }},
+	{head: "MOVED", right: true, cell: func(r movedRow) string { return itoa(r.moved) }},
+}
+
+// stayedRow is letters that stayed for one reason.
+type stayedRow struct {
+	target, reason string
+	letters        int64
+}
+
+var stayedColumns = []column[stayedRow]{
+	{head: "STAYED", right: true, cell: func(r stayedRow) string { return itoa(r.letters) }},
+	{head: "TARGET", cell: func(r stayedRow) string { return cmp.Or(r.target, "-") }},
+	{head: "REASON", cell: func(r stayedRow) string { return r.reason }},
+}
+
+// stayedRows groups the report's failures (the first ones the mover kept) by target and reason.
+func stayedRows(fs []backends.MoveFailure) []stayedRow {
+	counts := map[[2]string]int64{}
+	for _, f := range fs {
+		counts[[2]string{f.Target, f.Reason}]++
+	}
+	var rows []stayedRow
+	for k, n := range counts {
+		rows = append(rows, stayedRow{target: k[0], reason: k[1], letters: n})
+	}
+	slices.SortFunc(rows, func(a, b stayedRow) int {
+		return cmp.Or(cmp.Compare(b.letters, a.letters), strings.Compare(a.target, b.target), strings.Compare(a.reason, b.reason))
+	})
+	return rows
+}
+
+// moveLine is the line of `redrive -o json`.
+type moveLine struct {
+	Source    string           `json:"source"`
+	Moved     int64            `json:"moved"`
+	Kept      int64            `json:"kept"`
+	Failed    int64            `json:"failed"`
+	PerTarget map[string]int64 `json:"per_target"`
+	Failures  []moveFailure    `json:"failures"` // the first ones
+	ElapsedMS int64            `json:"elapsed_ms"`
+}
+
+type moveFailure struct {
+	Partition int32  `json:"partition"`
+	Offset    int64  `json:"offset"`
+	Target    string `json:"target"`
+	Reason    string `json:"reason"`
+}
+
+func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
+	if a.output == outputJSON {
+		line := moveLine{Source: r.Source, Moved: r.Moved, Kept: r.Kept, Failed: r.Failed,
+			PerTarget: map[string]int64{}, Failures: []moveFailure{}, ElapsedMS: elapsed.Milliseconds()}
+		maps.Copy(line.PerTarget, r.PerTarget)
+		for _, f := range r.Failures {
+			line.Failures = append(line.Failures, moveFailure(f))
+		}
+		return writeJSONLines(a.deps.Stdout, []moveLine{line}, func(l moveLine) any { return l })
+	}
+	var moved []movedRow
+	for _, target := range slices.Sorted(maps.Keys(r.PerTarget)) {
+		moved = append(moved, movedRow{target, r.PerTarget[target]})
+	}
+	if len(moved) > 0 {
+		if err := writeTable(a.deps.Stdout, moved, movedColumns); err != nil {
+			return err
+		}
+	}
+	if stayed := stayedRows(r.Failures); len(stayed) > 0 {
+		if len(moved) > 0 {
+			fmt.Fprintln(a.deps.Stdout)
+		}
+		if err := writeTable(a.deps.Stdout, stayed, stayedColumns); err != nil {
+			return err
+		}
+		if shown := int64(len(r.Failures)); shown < r.Kept+r.Failed {
+			a.warn(fmt.Sprintf("note: the first %d of %d letters that stayed are shown", shown, r.Kept+r.Failed))
+		}
+	}
+	a.warn(fmt.Sprintf("moved %d letter%s of %s in %s (%s); %d kept, %d failed", r.Moved, pluralS(int(r.Moved)),
+		r.Source, elapsed.Round(time.Millisecond), perSecond(r.Moved, elapsed), r.Kept, r.Failed))
+	return nil
+}
+
+// redriveOutcome is the error a redrive exits with: any letter that stayed, an interruption, or the
+// mover's error.
+func redriveOutcome(ctx context.Context, r actions.RedriveReport, err error) error {
+	switch {
+	case ctx.Err() != nil:
+		return fmt.Errorf("interrupted after moving %d letter%s; run it again to move the rest", r.Moved, pluralS(int(r.Moved)))
+	case err != nil:
+		return err
+	case !r.Complete():
+		why := ""
+		if len(r.Failures) > 0 {
+			why = ": " + r.Failures[0].Reason
+		}
+		stayed := r.Kept + r.Failed
+		return fmt.Errorf("%d letter%s stayed in %s (%d kept, %d failed)%s", stayed, pluralS(int(stayed)), r.Source,
+			r.Kept, r.Failed, why)
+	}
+	return nil
+}
