@@ -15,11 +15,17 @@ const DefaultRefresh = 2 * time.Second
 
 // File is the contexts file as written on disk.
 type File struct {
-	CurrentContext string    `yaml:"current-context,omitempty"`
-	Contexts       []Context `yaml:"contexts,omitempty"`
+	CurrentContext string `yaml:"current-context,omitempty"`
+	// Theme is the theme of contexts that name none; empty follows the terminal's background.
+	Theme    string      `yaml:"theme,omitempty"`
+	Keys     KeyBindings `yaml:"keys,omitempty"` // the user's key bindings, on top of the built-in ones
+	Contexts []Context   `yaml:"contexts,omitempty"`
 
 	// Path is where the file was read from (or would be, when it does not exist yet); errors name it.
 	Path string `yaml:"-"`
+	// Warnings are things the file allows but should not do (a password written inline, a file others
+	// can read), one line each, for the front end to show once.
+	Warnings []string `yaml:"-"`
 }
 
 // Context is one named connection: exactly one of Kafka or RabbitMQ is set.
@@ -34,14 +40,46 @@ type Context struct {
 
 // KafkaConfig says how to reach a Kafka cluster.
 type KafkaConfig struct {
-	Brokers []string `yaml:"brokers"`
+	Brokers        []string    `yaml:"brokers"`
+	SASL           *SASLConfig `yaml:"sasl,omitempty"`
+	TLS            *TLSConfig  `yaml:"tls,omitempty"` // set (even empty: {}) to connect over TLS
+	SchemaRegistry string      `yaml:"schema-registry,omitempty"`
+}
+
+// SASL mechanisms Kafka contexts may name.
+const (
+	SASLPlain       = "PLAIN"
+	SASLSCRAMSHA256 = "SCRAM-SHA-256"
+	SASLSCRAMSHA512 = "SCRAM-SHA-512"
+)
+
+// SASLConfig is how a Kafka context authenticates. Mechanism defaults to PLAIN.
+type SASLConfig struct {
+	Mechanism      string `yaml:"mechanism,omitempty"`
+	Username       string `yaml:"username"`
+	PasswordSource `yaml:",inline"`
+}
+
+// TLSConfig are a connection's TLS settings. Relative paths are relative to the config file's folder.
+type TLSConfig struct {
+	CAFile     string `yaml:"ca-file,omitempty"`   // PEM certificates to trust instead of the system's
+	CertFile   string `yaml:"cert-file,omitempty"` // a client certificate (PEM), with KeyFile
+	KeyFile    string `yaml:"key-file,omitempty"`
+	ServerName string `yaml:"server-name,omitempty"` // the name to expect in the server's certificate
+	// InsecureSkipVerify accepts any server certificate: for a test cluster only, and only when written.
+	InsecureSkipVerify bool `yaml:"insecure-skip-verify,omitempty"`
 }
 
 // RabbitMQConfig says how to reach a RabbitMQ broker. ManagementURL defaults to http://HOST:15672 derived
-// from URL.
+// from URL. The password is the URL's, or comes from the PasswordSource (then the URL names only the
+// user); Vhost, when set, replaces the URL's vhost. TLS applies to amqps:// URLs and an https management
+// API.
 type RabbitMQConfig struct {
-	URL           string `yaml:"url"`
-	ManagementURL string `yaml:"management-url,omitempty"`
+	URL            string `yaml:"url"`
+	PasswordSource `yaml:",inline"`
+	ManagementURL  string     `yaml:"management-url,omitempty"`
+	Vhost          string     `yaml:"vhost,omitempty"`
+	TLS            *TLSConfig `yaml:"tls,omitempty"`
 }
 
 // RefreshInterval is the context's refresh, or the default.
@@ -70,9 +108,28 @@ func (c Context) Address() string {
 	case c.Kafka != nil:
 		return strings.Join(c.Kafka.Brokers, ",")
 	case c.RabbitMQ != nil:
-		return backends.RedactURL(c.RabbitMQ.URL)
+		return backends.RedactURL(c.RabbitMQ.AMQPURL())
 	}
 	return ""
+}
+
+// AMQPURL is the URL to dial: URL with the password (once resolved, see Context.WithSecrets) and the
+// vhost applied. It carries the password: show it only through backends.RedactURL.
+func (r RabbitMQConfig) AMQPURL() string {
+	if r.Password == "" && r.Vhost == "" {
+		return r.URL
+	}
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return r.URL // validation has refused such a URL already
+	}
+	if r.Password != "" && u.User != nil {
+		u.User = url.UserPassword(u.User.Username(), r.Password.Reveal())
+	}
+	if r.Vhost != "" {
+		u.Path, u.RawPath = "/"+r.Vhost, "/"+url.PathEscape(r.Vhost)
+	}
+	return u.String()
 }
 
 // hostOf is the host:port of a URL, without user or password; "" when s is not a URL with a host.
@@ -82,4 +139,14 @@ func hostOf(s string) string {
 		return ""
 	}
 	return u.Host
+}
+
+// hasPassword says whether a URL carries a password.
+func hasPassword(s string) bool {
+	u, err := url.Parse(s)
+	if err != nil {
+		return false
+	}
+	_, has := u.User.Password()
+	return has
 }

@@ -5,6 +5,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -261,6 +262,10 @@ func FuzzLoad(f *testing.F) {
 	f.Add("current-context: x\ncontexts: [{name: x, rabbitmq: {url: 'amqp://u:p@h/'}, refresh: 1s}]\n")
 	f.Add("a: &a [*a, *a]\n")
 	f.Add("contexts:\n- name: \"\\e]0;x\\a\"\n  kafka: {brokers: [\"h:1\"]}\n  refresh: -1s\n")
+	f.Add(secure)
+	f.Add(commented)
+	f.Add("keys: {quit: [q, 1, true], filter: /}\ncontexts: [{name: a, kafka: {brokers: ['k:1'], sasl: {username: u, password: p, password-env: E}}}]\n")
+	f.Add("contexts: [{name: r, rabbitmq: {url: 'amqps://u@h/', password-file: ../pw, vhost: /, tls: {cert-file: c}}}]\n")
 	f.Fuzz(func(t *testing.T, content string) {
 		file, err := Parse("fuzz.yaml", []byte(content))
 		if err != nil {
@@ -276,9 +281,58 @@ func FuzzLoad(f *testing.F) {
 				t.Fatalf("accepted an invalid context: %+v", c)
 			}
 			seen[c.Name] = true
+			checkSecurity(t, c)
 		}
 		if file.CurrentContext != "" && !seen[file.CurrentContext] {
 			t.Fatalf("accepted current-context %q that is not a context", file.CurrentContext)
 		}
+		for _, b := range file.Keys {
+			if b.Action == "" || len(b.Keys) == 0 || b.Line == 0 || slices.Contains(b.Keys, "") {
+				t.Fatalf("accepted binding %+v", b)
+			}
+		}
+		// Switching contexts keeps every comment line.
+		if len(file.Contexts) > 0 {
+			edited, err := withCurrentContext("fuzz.yaml", []byte(content), file.Contexts[len(file.Contexts)-1].Name)
+			if err == nil {
+				for _, line := range strings.Split(content, "\n") {
+					if strings.HasPrefix(strings.TrimSpace(line), "#") && !strings.Contains(string(edited), line) {
+						t.Fatalf("switching lost the comment %q", line)
+					}
+				}
+			}
+		}
 	})
+}
+
+// checkSecurity holds an accepted context to the rules of its security settings.
+func checkSecurity(t *testing.T, c Context) {
+	var sources []PasswordSource
+	var tlss []*TLSConfig
+	if k := c.Kafka; k != nil {
+		if s := k.SASL; s != nil {
+			if !slices.Contains([]string{SASLPlain, SASLSCRAMSHA256, SASLSCRAMSHA512}, s.Mechanism) || s.Username == "" || !s.IsSet() {
+				t.Fatalf("accepted SASL %+v", s)
+			}
+			sources = append(sources, s.PasswordSource)
+		}
+		tlss = append(tlss, k.TLS)
+	}
+	if r := c.RabbitMQ; r != nil {
+		sources = append(sources, r.PasswordSource)
+		tlss = append(tlss, r.TLS)
+		if r.IsSet() && hasPassword(r.URL) {
+			t.Fatalf("accepted two passwords for %q", c.Name)
+		}
+	}
+	for _, s := range sources {
+		if len(s.given()) > 1 || (s.PasswordFile != "" && !filepath.IsAbs(s.PasswordFile)) {
+			t.Fatalf("accepted password source %+v", s)
+		}
+	}
+	for _, tc := range tlss {
+		if tc != nil && ((tc.CertFile == "") != (tc.KeyFile == "") || (tc.CAFile != "" && !filepath.IsAbs(tc.CAFile))) {
+			t.Fatalf("accepted TLS %+v", tc)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 
 	"github.com/adrg/xdg"
@@ -58,7 +59,24 @@ func Load(path string) (*File, error) {
 		}
 		return nil, fmt.Errorf("read config file: %w", err)
 	}
-	return Parse(path, data)
+	f, err := Parse(path, data)
+	if err != nil {
+		return nil, err
+	}
+	if w := permissionWarning(path); w != "" {
+		f.Warnings = append([]string{w}, f.Warnings...)
+	}
+	return f, nil
+}
+
+// permissionWarning says so when people other than the owner can read the file: it may hold passwords,
+// or the commands that print them.
+func permissionWarning(path string) string {
+	info, err := os.Stat(path)
+	if err != nil || runtime.GOOS == "windows" || info.Mode().Perm()&0o044 == 0 {
+		return ""
+	}
+	return fmt.Sprintf("config file %s can be read by others (mode %04o); run chmod 600 %s", path, info.Mode().Perm(), path)
 }
 
 // Parse decodes and validates a contexts file's content; name is the file name errors show.
@@ -86,6 +104,7 @@ func Parse(name string, data []byte) (f *File, err error) {
 	if err := f.validate(locator{file: name, root: body}); err != nil {
 		return nil, err
 	}
+	f.settle(filepath.Dir(name))
 	return f, nil
 }
 

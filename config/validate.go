@@ -42,7 +42,60 @@ func (k *KafkaConfig) check() *problem {
 			return &problem{fmt.Sprintf(".kafka.brokers[%d]", i), fmt.Sprintf("broker %q must be host:port", b)}
 		}
 	}
+	if k.SchemaRegistry != "" {
+		if msg := checkURL(k.SchemaRegistry, "the schema registry URL", "http", "https"); msg != "" {
+			return &problem{".kafka.schema-registry", msg}
+		}
+	}
+	if p := k.SASL.check(); p != nil {
+		return p.under(".kafka.sasl")
+	}
+	return k.TLS.check().under(".kafka.tls")
+}
+
+func (s *SASLConfig) check() *problem {
+	if s == nil {
+		return nil
+	}
+	switch strings.ToUpper(s.Mechanism) {
+	case "", SASLPlain, SASLSCRAMSHA256, SASLSCRAMSHA512:
+	default:
+		return &problem{".mechanism", fmt.Sprintf("SASL mechanism %q is not one mqscope speaks: use %s, %s or %s",
+			s.Mechanism, SASLPlain, SASLSCRAMSHA256, SASLSCRAMSHA512)}
+	}
+	if s.Username == "" {
+		return &problem{"", "sasl needs username"}
+	}
+	if !s.PasswordSource.IsSet() {
+		return &problem{"", "sasl needs a password: add password-env, password-cmd or password-file"}
+	}
+	return s.PasswordSource.check()
+}
+
+// check refuses two sources for one password: which one wins would be a guess.
+func (p PasswordSource) check() *problem {
+	if keys := p.given(); len(keys) > 1 {
+		return &problem{"." + keys[1], fmt.Sprintf("give one of %s, not both", strings.Join(keys, " and "))}
+	}
 	return nil
+}
+
+func (t *TLSConfig) check() *problem {
+	switch {
+	case t == nil:
+		return nil
+	case (t.CertFile == "") != (t.KeyFile == ""):
+		return &problem{"", "a client certificate needs both cert-file and key-file"}
+	}
+	return nil
+}
+
+// under puts a problem found in a part of the context at that part's place.
+func (p *problem) under(at string) *problem {
+	if p == nil {
+		return nil
+	}
+	return &problem{at + p.at, p.msg}
 }
 
 func (r *RabbitMQConfig) check() *problem {
@@ -58,7 +111,21 @@ func (r *RabbitMQConfig) check() *problem {
 			return &problem{".rabbitmq.management-url", msg}
 		}
 	}
-	return nil
+	if p := r.PasswordSource.check(); p != nil {
+		return p.under(".rabbitmq")
+	}
+	u, _ := url.Parse(r.URL) // checked above
+	_, inURL := u.User.Password()
+	switch {
+	case r.PasswordSource.IsSet() && inURL:
+		return &problem{".rabbitmq." + r.PasswordSource.given()[0],
+			"the URL has a password already; keep one (write the URL as amqp://USER@host/)"}
+	case r.PasswordSource.IsSet() && u.User.Username() == "":
+		return &problem{".rabbitmq.url", "the URL names no user for the password: write it as amqp://USER@host/"}
+	case r.TLS != nil && u.Scheme != "amqps" && !strings.HasPrefix(r.ManagementURL, "https:"):
+		return &problem{".rabbitmq.tls", "tls settings apply to amqps:// or an https management-url, and this context uses neither"}
+	}
+	return r.TLS.check().under(".rabbitmq.tls")
 }
 
 func checkURL(s, what string, schemes ...string) string {

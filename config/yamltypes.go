@@ -66,6 +66,9 @@ func valueWord(t reflect.Type, tk *token.Token) string {
 		}
 	}
 	if tk != nil && tk.Value != "" {
+		if keyOf(tk) == "password" {
+			return "a value (not shown: it is a password)"
+		}
 		return strconv.Quote(tk.Value)
 	}
 	return "an empty value"

@@ -1,0 +1,65 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// settle puts a valid file in the form the rest of mqscope reads: SASL mechanisms in capitals (PLAIN by
+// default), file paths absolute (relative ones are relative to dir, the config file's folder, and ~/
+// is the home folder), and a warning for each password written in the file.
+func (f *File) settle(dir string) {
+	for i := range f.Contexts {
+		c := &f.Contexts[i]
+		if k := c.Kafka; k != nil {
+			if k.SASL != nil {
+				k.SASL.Mechanism = strings.ToUpper(k.SASL.Mechanism)
+				if k.SASL.Mechanism == "" {
+					k.SASL.Mechanism = SASLPlain
+				}
+				k.SASL.PasswordFile = absPath(dir, k.SASL.PasswordFile)
+				f.warnInline(c.Name, "kafka.sasl.password", k.SASL.Password != "")
+			}
+			k.TLS.absPaths(dir)
+		}
+		if r := c.RabbitMQ; r != nil {
+			r.PasswordFile = absPath(dir, r.PasswordFile)
+			r.TLS.absPaths(dir)
+			f.warnInline(c.Name, "rabbitmq.password", r.Password != "")
+			f.warnInline(c.Name, "the password in rabbitmq.url", hasPassword(r.URL))
+		}
+	}
+}
+
+func (f *File) warnInline(context, where string, inline bool) {
+	if inline {
+		f.Warnings = append(f.Warnings, fmt.Sprintf("context %q has %s written in %s; prefer password-env, "+
+			"password-cmd or password-file", context, where, f.Path))
+	}
+}
+
+func (t *TLSConfig) absPaths(dir string) {
+	if t == nil {
+		return
+	}
+	t.CAFile, t.CertFile, t.KeyFile = absPath(dir, t.CAFile), absPath(dir, t.CertFile), absPath(dir, t.KeyFile)
+}
+
+// absPath is p made absolute: ~/ is the home folder, and a relative path is relative to dir.
+func absPath(dir, p string) string {
+	switch {
+	case p == "" || filepath.IsAbs(p):
+		return p
+	case p == "~" || strings.HasPrefix(p, "~/"):
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, p[1:])
+		}
+		return p
+	}
+	if abs, err := filepath.Abs(filepath.Join(dir, p)); err == nil {
+		return abs
+	}
+	return filepath.Join(dir, p)
+}
