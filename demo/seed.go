@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/mqscope/mqscope/backends/kafka"
 )
 
 // The demo's topics and groups, for tests that look for them by name.
@@ -191,7 +193,6 @@ type planner struct {
 	now     time.Time
 	ends    map[string][]int64
 	records []*kgo.Record
-	hash    map[string]kgo.TopicPartitioner
 }
 
 func newPlanner(now time.Time) *planner {
@@ -199,7 +200,6 @@ func newPlanner(now time.Time) *planner {
 		rng:  rand.New(rand.NewPCG(2024, 11)),
 		now:  now.Truncate(time.Millisecond),
 		ends: make(map[string][]int64),
-		hash: make(map[string]kgo.TopicPartitioner),
 	}
 }
 
@@ -209,17 +209,12 @@ type position struct {
 	offset    int64
 }
 
-// add appends a record to the plan: keyed records go where murmur2 of the key says, as the Java client
-// and franz-go put them; unkeyed ones round-robin.
+// add appends a record to the plan: keyed records go where murmur2 of the key says (kafka.JavaPartition),
+// as the Java client and franz-go put them; unkeyed ones round-robin.
 func (p *planner) add(r *kgo.Record) position {
 	ends := p.ends[r.Topic]
 	if r.Key != nil {
-		h, ok := p.hash[r.Topic]
-		if !ok {
-			h = kgo.StickyKeyPartitioner(nil).ForTopic(r.Topic)
-			p.hash[r.Topic] = h
-		}
-		r.Partition = int32(h.Partition(r, len(ends)))
+		r.Partition = kafka.JavaPartition(r.Key, int32(len(ends)))
 	} else {
 		r.Partition = int32(len(p.records) % len(ends))
 	}
