@@ -27,16 +27,16 @@ type ReplayOptions struct {
 // Check finds what is wrong with the options before anything is read.
 func (o ReplayOptions) Check() error {
 	if o.To.Destination == "" && o.To.Exchange == nil {
-		return errors.New("replay: no target; say where the copies go")
+		return errors.New("no target: say where the copies go")
 	}
 	if o.To.Exchange == nil && o.To.Destination == o.Source {
-		return fmt.Errorf("replay: %s is both the source and the target; copy into another destination", o.Source)
+		return fmt.Errorf("%s is both the source and the target; copy into another destination", o.Source)
 	}
 	if o.Until != nil && o.Until.Kind != backends.AtOffset && o.Until.Kind != backends.AtTime {
-		return errors.New("replay: the range ends at an offset or a time")
+		return errors.New("the range ends at an offset or a time")
 	}
 	if o.Limit < 0 || o.Rate < 0 {
-		return errors.New("replay: the limit and the rate are 0 or more")
+		return errors.New("the limit and the rate are 0 or more")
 	}
 	return nil
 }

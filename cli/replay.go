@@ -58,7 +58,6 @@ func (a *app) replayCommand() *cobra.Command {
 	f.Var(&o.partitions, "partition", "Kafka: copy only partition `P` (repeat or comma-separate for more; default all)")
 	f.StringVar(&o.fromFile, "from-file", "", "copy the messages of a `F.jsonl` export (peek -o json), - for stdin")
 	f.Float64Var(&o.rate, "rate", 0, "send at most `PER_SEC` messages a second (default: as fast as the broker confirms)")
-	cmd.MarkFlagRequired("to")
 	return cmd
 }
 
@@ -66,6 +65,9 @@ func (a *app) replayCommand() *cobra.Command {
 func replayFlags(cmd *cobra.Command, args []string, o replayOptions) (actions.ReplayOptions, error) {
 	opts := actions.ReplayOptions{To: backends.Target{Destination: o.to}, Limit: o.limit, Rate: o.rate,
 		Partitions: o.partitions}
+	if o.to == "" {
+		return opts, fmt.Errorf("%s needs --to DEST, where the copies go", cmd.CommandPath())
+	}
 	if o.fromFile != "" {
 		if len(args) > 0 {
 			return opts, fmt.Errorf("give SRC or --from-file, not both")
