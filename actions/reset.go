@@ -197,8 +197,10 @@ func (p ResetPlan) Offsets() map[backends.TopicPartition]int64 {
 	return out
 }
 
-// ErrGroupActive is what resetting a group with live consumers returns (wrapped in an ActiveGroupError).
-var ErrGroupActive = errors.New("group is active")
+// ErrGroupActive is what resetting a group with live consumers returns: wrapped in an ActiveGroupError
+// when actions sees the members first, or in the broker's refusal when they join between the check and the
+// commit.
+var ErrGroupActive = backends.ErrGroupActive
 
 // ActiveGroupError refuses an offset reset: only a group in state Empty or Dead may be reset, as
 // kafka-consumer-groups requires, because live consumers would overwrite the new offsets with their own.
