@@ -11,7 +11,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
-	"github.com/mqscope/mqscope/backends/kafka"
+	"github.com/mqscope/mqscope/backends/kafka/murmur2"
 )
 
 // The demo's topics and groups, for tests that look for them by name.
@@ -209,12 +209,12 @@ type position struct {
 	offset    int64
 }
 
-// add appends a record to the plan: keyed records go where murmur2 of the key says (kafka.JavaPartition),
+// add appends a record to the plan: keyed records go where murmur2 of the key says (murmur2.Partition),
 // as the Java client and franz-go put them; unkeyed ones round-robin.
 func (p *planner) add(r *kgo.Record) position {
 	ends := p.ends[r.Topic]
 	if r.Key != nil {
-		r.Partition = kafka.JavaPartition(r.Key, int32(len(ends)))
+		r.Partition = murmur2.Partition(r.Key, int32(len(ends)))
 	} else {
 		r.Partition = int32(len(p.records) % len(ends))
 	}
