@@ -81,31 +81,55 @@ func permissionWarning(path string) string {
 
 // Parse decodes and validates a contexts file's content; name is the file name errors show.
 func Parse(name string, data []byte) (f *File, err error) {
-	// The YAML library panics on some malformed input (the fuzz test found a tag on an odd mapping);
-	// a broken config file must be an error, not a crash.
 	defer func() {
 		if recover() != nil {
-			f, err = nil, &Error{File: name, Msg: "this is not YAML that mqscope can read; check the syntax and indentation"}
+			f, err = nil, notYAML(name)
+		}
+	}()
+	f = &File{}
+	body, err := DecodeYAML(name, data, f)
+	if err != nil {
+		return nil, err
+	}
+	f.Path = name
+	if body == nil {
+		return f, nil
+	}
+	if err := f.validate(locator{file: name, root: body}); err != nil {
+		return nil, err
+	}
+	f.settle(filepath.Dir(name))
+	return f, nil
+}
+
+// DecodeYAML decodes the one YAML document in data into v, strictly: a key v has no field for is an
+// error. Errors are *Error, naming the file (as name), line and column in a user's words; the same rules
+// hold for every file mqscope reads, such as user themes. It returns the document's root node, or nil
+// when data holds none (v is then left as it was).
+func DecodeYAML(name string, data []byte, v any) (root ast.Node, err error) {
+	// The YAML library panics on some malformed input (the fuzz test found a tag on an odd mapping);
+	// a broken file must be an error, not a crash.
+	defer func() {
+		if recover() != nil {
+			root, err = nil, notYAML(name)
 		}
 	}()
 	doc, err := parser.ParseBytes(data, 0)
 	if err != nil {
 		return nil, yamlError(name, err)
 	}
-	f = &File{Path: name}
 	body, err := singleBody(name, doc)
 	if err != nil || body == nil {
-		return f, err
-	}
-	if err := yaml.NodeToValue(body, f, yaml.Strict()); err != nil {
-		return nil, yamlError(name, err)
-	}
-	f.Path = name
-	if err := f.validate(locator{file: name, root: body}); err != nil {
 		return nil, err
 	}
-	f.settle(filepath.Dir(name))
-	return f, nil
+	if err := yaml.NodeToValue(body, v, yaml.Strict()); err != nil {
+		return nil, yamlError(name, err)
+	}
+	return body, nil
+}
+
+func notYAML(name string) error {
+	return &Error{File: name, Msg: "this is not YAML that mqscope can read; check the syntax and indentation"}
 }
 
 // singleBody is the one YAML document of the file, or nil for an empty file.

@@ -15,7 +15,7 @@ type Color string
 
 // Theme is a set of semantic colours.
 type Theme struct {
-	Name string `yaml:"name"`
+	Name string `yaml:"-"` // a user theme is named after its file
 	Dark bool   `yaml:"dark"` // drawn for a dark terminal background
 
 	Foreground Color `yaml:"foreground"` // ordinary text
@@ -62,7 +62,37 @@ var builtin = map[string]Theme{
 		ReadOnlyFg: "#ffffff", ReadOnlyBg: "#bc4c00",
 		JSONKey: "#0550ae", JSONString: "#0a3069", JSONNumber: "#953800", JSONBool: "#8250df", JSONNull: "#6e7781",
 	},
+	// Dracula's palette (draculatheme.com/contribute): background #282a36, current line #44475a,
+	// comment #6272a4, and its cyan, green, orange, pink, purple, red and yellow.
+	"dracula": {
+		Name: "dracula", Dark: true,
+		Foreground: "#f8f8f2", Muted: "#6272a4", Accent: "#bd93f9", Border: "#44475a", Header: "#ff79c6",
+		SelectionFg: "#282a36", SelectionBg: "#bd93f9",
+		Error: "#ff5555", Warning: "#ffb86c", OK: "#50fa7b",
+		ReadOnlyFg: "#282a36", ReadOnlyBg: "#ffb86c",
+		JSONKey: "#8be9fd", JSONString: "#f1fa8c", JSONNumber: "#bd93f9", JSONBool: "#ff79c6", JSONNull: "#6272a4",
+	},
+	// Nord's palette (nordtheme.com/docs/colors-and-palettes): Polar Night nord0-3, Snow Storm nord4-6,
+	// Frost nord7-10, Aurora nord11-15; muted text is Nord's own brighter comment colour, #616e88.
+	"nord": {
+		Name: "nord", Dark: true,
+		Foreground: "#d8dee9", Muted: "#616e88", Accent: "#88c0d0", Border: "#434c5e", Header: "#81a1c1",
+		SelectionFg: "#2e3440", SelectionBg: "#88c0d0",
+		Error: "#bf616a", Warning: "#ebcb8b", OK: "#a3be8c",
+		ReadOnlyFg: "#2e3440", ReadOnlyBg: "#d08770",
+		JSONKey: "#8fbcbb", JSONString: "#a3be8c", JSONNumber: "#b48ead", JSONBool: "#81a1c1", JSONNull: "#616e88",
+	},
 }
+
+// LightName is the built-in theme for a light terminal background.
+const LightName = "light"
+
+// NoColorName names the theme without colours that NO_COLOR selects.
+const NoColorName = "no-color"
+
+// NoColor is a theme without a single colour: text keeps its attributes (bold, the reversed cursor row),
+// nothing else. It is what NO_COLOR (no-color.org) asks for.
+func NoColor() Theme { return Theme{Name: NoColorName, Dark: true} }
 
 // Default returns the built-in dark theme.
 func Default() Theme { return builtin[DefaultName] }
