@@ -15,7 +15,7 @@ type Color string
 
 // Theme is a set of semantic colours.
 type Theme struct {
-	Name string `yaml:"-"` // a user theme is named after its file
+	Name string `yaml:"-"`    // a user theme is named after its file
 	Dark bool   `yaml:"dark"` // drawn for a dark terminal background
 
 	Foreground Color `yaml:"foreground"` // ordinary text
