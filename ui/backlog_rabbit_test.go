@@ -119,3 +119,27 @@ func TestBacklogOnRabbitMQ(t *testing.T) {
 		t.Fatalf("idle: nothing ready drains in 0s: %v", row)
 	}
 }
+
+// P on a queue purges its ready messages, after a confirmation that says how many.
+func TestPurgeOnRabbitMQ(t *testing.T) {
+	t.Parallel()
+	r := newRabbit(t)
+	r.queueWith("jobs", 5)
+	h := r.harness(t)
+	if _, ok := h.m.conn.backend.(backends.Purger); !ok {
+		t.Skip("the RabbitMQ adapter cannot purge yet")
+	}
+	h.filter("jobs")
+	h.refreshUntil("jobs with 5 messages", func(s string) bool {
+		row := rowOf(s, "jobs")
+		return len(row) > 0 && strings.Contains(strings.Join(row, " "), " 5 5 ")
+	})
+	h.run(h.key("P"))
+	h.mustShow("purge jobs?", "removes its 5 ready messages", "y purge 5 ready messages")
+	h.run(h.key("y"))
+	h.mustShow("purged 5 messages from jobs")
+	h.refreshUntil("jobs empty", func(s string) bool {
+		row := rowOf(s, "jobs")
+		return len(row) > 0 && !strings.Contains(strings.Join(row, " "), " 5 ")
+	})
+}
