@@ -101,6 +101,9 @@ type Backend struct {
 	known   []string                  // addresses of the cluster's brokers from the last metadata
 	closed  bool
 
+	producer sarama.SyncProducer // Publish's, started on first use
+	spread   atomic.Uint64       // turns of keyless messages over partitions
+
 	topoMu sync.Mutex
 	topo   *topology // the last Metadata answer, reused for up to topologyMaxAge
 }
@@ -113,6 +116,7 @@ var (
 	_ backends.LagReader         = (*Backend)(nil)
 	_ backends.OffsetResetter    = (*Backend)(nil)
 	_ backends.Truncator         = (*Backend)(nil)
+	_ backends.Publisher         = (*Backend)(nil)
 )
 
 // Open connects to the first bootstrap broker that answers and learns which protocol versions the cluster
@@ -329,11 +333,14 @@ func (b *Backend) onAnyBroker(m *meter, send func(*sarama.Broker) error) error {
 // Close releases every connection. It is safe to call more than once.
 func (b *Backend) Close() error {
 	b.mu.Lock()
-	brokers := b.brokers
-	b.brokers, b.closed = map[string]*sarama.Broker{}, true
+	brokers, producer := b.brokers, b.producer
+	b.brokers, b.producer, b.closed = map[string]*sarama.Broker{}, nil, true
 	b.mu.Unlock()
 	for _, br := range brokers {
 		_ = br.Close() // ErrNotConnected for brokers never used: nothing to release
+	}
+	if producer != nil {
+		return producer.Close() // waits for what is in flight
 	}
 	return nil
 }

@@ -1,0 +1,222 @@
+package kafka
+
+import (
+	"errors"
+	"math/rand/v2"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+func publishAll(t testing.TB, b *Backend, msgs []backends.Outgoing) {
+	t.Helper()
+	errs, err := b.Publish(testCtx(t), msgs)
+	if err == nil {
+		err = errors.Join(errs...)
+	}
+	if err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+}
+
+// produceRequests records the acks and producer ids of the Produce requests the cluster receives.
+type produceRequests struct {
+	mu      sync.Mutex
+	acks    []int16
+	produce []int64 // producer ids of the batches
+}
+
+func watchProduce(c *kfake.Cluster) *produceRequests {
+	w := &produceRequests{}
+	c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		pr := req.(*kmsg.ProduceRequest)
+		w.mu.Lock()
+		defer w.mu.Unlock()
+		w.acks = append(w.acks, pr.Acks)
+		for _, t := range pr.Topics {
+			for _, p := range t.Partitions {
+				var batch kmsg.RecordBatch
+				if err := batch.ReadFrom(p.Records); err == nil {
+					w.produce = append(w.produce, batch.ProducerID)
+				}
+			}
+		}
+		return nil, nil, false
+	})
+	return w
+}
+
+// Keys land where the Java client puts them: the partitions follow from the hashes of Kafka's own murmur2
+// test vectors, not from the implementation under test. The producer asks every in-sync replica (acks
+// -1) and is idempotent (its batches carry a producer id).
+func TestPublishPlacesKeysAsTheJavaClientDoes(t *testing.T) {
+	c := newCluster(t)
+	newFixture(t, c).createTopics(t, 7, nil, "keyed")
+	b := open(t, c)
+	watch := watchProduce(c)
+	vectors := map[string]int32{
+		"21": -973932308, "foobar": -790332482, "a-little-bit-long-string": -985981536,
+		"a-little-bit-longer-string": -1486304829, "lkjh234lh9fiuh90y23oiuhsafujhadof229phr9h19h89h8": -58897971,
+		"abc": 479470107,
+	}
+	var msgs []backends.Outgoing
+	for key := range vectors {
+		msgs = append(msgs, backends.Outgoing{Target: backends.Target{Destination: "keyed"},
+			Message: backends.Message{Key: []byte(key), Body: []byte("v")}})
+	}
+	publishAll(t, b, msgs)
+
+	recs := readCommitted(t, c, "keyed")
+	if len(recs) != len(vectors) {
+		t.Fatalf("read %d records, want %d", len(recs), len(vectors))
+	}
+	for _, r := range recs {
+		if want := int32(uint32(vectors[string(r.Key)])&0x7fffffff) % 7; r.Partition != want {
+			t.Errorf("key %q landed in partition %d; the Java client puts it in %d", r.Key, r.Partition, want)
+		}
+		if r.ProducerID < 0 {
+			t.Errorf("key %q was written without a producer id: the producer is not idempotent", r.Key)
+		}
+	}
+	watch.mu.Lock()
+	defer watch.mu.Unlock()
+	if len(watch.acks) == 0 {
+		t.Fatal("no Produce request seen")
+	}
+	for i, acks := range watch.acks {
+		if acks != -1 {
+			t.Errorf("Produce request %d asked for acks=%d, want -1 (all in-sync replicas)", i, acks)
+		}
+	}
+	for _, id := range watch.produce {
+		if id < 0 {
+			t.Errorf("a batch went out with producer id %d: not idempotent", id)
+		}
+	}
+}
+
+// Everything a message carries arrives as it was: binary keys and bodies, nil apart from empty, headers
+// in order with repeats, the timestamp; a pinned partition wins over the key.
+func TestPublishIsByteExact(t *testing.T) {
+	c := newCluster(t)
+	newFixture(t, c).createTopics(t, 4, nil, "exact")
+	b := open(t, c)
+	everyByte := make([]byte, 256)
+	for i := range everyByte {
+		everyByte[i] = byte(i)
+	}
+	noise := make([]byte, 100_000)
+	rand.NewChaCha8([32]byte{7}).Read(noise)
+	at := time.Date(2021, 3, 4, 5, 6, 7, 89_000_000, time.UTC)
+	pin := func(p int32) *int32 { return &p }
+	msgs := []backends.Outgoing{
+		{Target: backends.Target{Destination: "exact", Partition: pin(3)},
+			Message: backends.Message{Key: everyByte, Body: noise, Timestamp: at}},
+		{Target: backends.Target{Destination: "exact", Partition: pin(0)}, Message: backends.Message{Timestamp: at}}, // nil key and body
+		{Target: backends.Target{Destination: "exact", Partition: pin(1)},
+			Message: backends.Message{Key: []byte{}, Body: []byte{}, Timestamp: at.Add(time.Millisecond)}},
+		{Target: backends.Target{Destination: "exact", Partition: pin(2)}, Message: backends.Message{
+			Key: []byte("\x1b[31mk"), Body: []byte{0xc3, 0x28, 0}, Timestamp: at, Headers: []backends.Header{
+				{Key: "dup", Value: []byte("first")}, {Key: "bin", Value: []byte{0, 1, 0xfe}},
+				{Key: "dup", Value: []byte("second")}, {Key: "empty", Value: []byte{}}, {Key: "null", Value: nil},
+			}}},
+	}
+	publishAll(t, b, msgs)
+
+	recs := readCommitted(t, c, "exact")
+	if len(recs) != len(msgs) {
+		t.Fatalf("read %d records, want %d", len(recs), len(msgs))
+	}
+	for _, r := range recs {
+		want := msgs[0]
+		for _, m := range msgs {
+			if *m.Target.Partition == r.Partition {
+				want = m
+			}
+		}
+		m := want.Message
+		if !sameBytes(r.Key, m.Key) || !sameBytes(r.Value, m.Body) || !r.Timestamp.Equal(m.Timestamp) {
+			t.Errorf("partition %d: key %q, %d body bytes at %s; want key %q, %d bytes at %s (nil apart from empty)",
+				r.Partition, r.Key, len(r.Value), r.Timestamp, m.Key, len(m.Body), m.Timestamp)
+		}
+		if len(r.Headers) != len(m.Headers) {
+			t.Fatalf("partition %d: %d headers, want %d", r.Partition, len(r.Headers), len(m.Headers))
+		}
+		for i, h := range m.Headers {
+			if r.Headers[i].Key != h.Key || !sameBytes(r.Headers[i].Value, h.Value) {
+				t.Errorf("partition %d header %d = %q:%q, want %q:%q", r.Partition, i, r.Headers[i].Key, r.Headers[i].Value, h.Key, h.Value)
+			}
+		}
+	}
+}
+
+// Keyless messages take the partitions in turn.
+func TestPublishSpreadsKeylessMessages(t *testing.T) {
+	c := newCluster(t)
+	newFixture(t, c).createTopics(t, 3, nil, "spread")
+	b := open(t, c)
+	msgs := make([]backends.Outgoing, 9)
+	for i := range msgs {
+		msgs[i] = backends.Outgoing{Target: backends.Target{Destination: "spread"}, Message: backends.Message{Body: []byte("x")}}
+	}
+	publishAll(t, b, msgs)
+	per := map[int32]int{}
+	for _, r := range readCommitted(t, c, "spread") {
+		per[r.Partition]++
+	}
+	if per[0] != 3 || per[1] != 3 || per[2] != 3 {
+		t.Errorf("keyless messages per partition = %v, want 3 each", per)
+	}
+}
+
+// A message that cannot go where it is sent fails alone, with an error that names the place; the others
+// of the call are delivered, and no topic is created.
+func TestPublishErrorsPerMessage(t *testing.T) {
+	c := newCluster(t)
+	f := newFixture(t, c)
+	f.createTopics(t, 2, nil, "real")
+	b := open(t, c)
+	x, nine := "orders-exchange", int32(9)
+	ok := backends.Message{Key: []byte("k"), Body: []byte("delivered")}
+	errs, err := b.Publish(testCtx(t), []backends.Outgoing{
+		{Target: backends.Target{Destination: "real"}, Message: ok},
+		{Target: backends.Target{Destination: "no-such-topic"}, Message: ok},
+		{Target: backends.Target{Destination: "real", Partition: &nine}, Message: ok},
+		{Target: backends.Target{Exchange: &x, RoutingKey: "rk"}, Message: ok},
+		{Target: backends.Target{Destination: "real"}, Message: ok},
+	})
+	if err != nil {
+		t.Fatalf("Publish: %v", err)
+	}
+	for i, want := range []string{"", `topic "no-such-topic" does not exist`, `topic "real" has no partition 9`, "exchanges are RabbitMQ's"} {
+		if want == "" {
+			if errs[i] != nil {
+				t.Errorf("message %d: %v, want delivered", i, errs[i])
+			}
+			continue
+		}
+		if errs[i] == nil || !strings.Contains(errs[i].Error(), want) {
+			t.Errorf("message %d: %v, want %q", i, errs[i], want)
+		}
+	}
+	if !errors.Is(errs[1], backends.ErrNotFound) || errs[4] != nil {
+		t.Errorf("errs = %v: want ErrNotFound for the missing topic and the last message delivered", errs)
+	}
+	if n := len(readCommitted(t, c, "real")); n != 2 {
+		t.Errorf("topic real holds %d records, want 2", n)
+	}
+	topics, err := f.adm.ListTopics(testCtx(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if topics.Has("no-such-topic") {
+		t.Error("publishing created the missing topic")
+	}
+}
