@@ -24,6 +24,13 @@ type Common struct {
 	Styles Styles
 	Keys   KeyMap
 
+	// What picks the theme (see themes.Choose); change them through SetLook and SetBackground.
+	look            Look
+	lightBackground bool
+	// ThemeErr says why the theme asked for is not the one drawn (a typo, a broken user theme); nil
+	// when it is.
+	ThemeErr error
+
 	Context  config.Context // the context connected to
 	ReadOnly bool           // true when mutating actions must not be offered
 
@@ -37,6 +44,15 @@ type Common struct {
 	PeekAcked map[string]bool
 }
 
+// Look is what decides the theme besides the context's own: the themes there are, --theme, the config
+// file's theme and NO_COLOR.
+type Look struct {
+	Themes    *themes.Catalog // nil: the built-in themes only
+	Theme     string          // --theme: beats the context's theme
+	FileTheme string          // the config file's theme: for contexts that name none
+	NoColor   bool            // NO_COLOR: no colour at all, whatever is named
+}
+
 // New builds the program context for a config context, with the default key map and the context's theme.
 func New(ctx config.Context) *Common {
 	c := &Common{Keys: DefaultKeyMap(), MaxMessages: DefaultMaxMessages, PeekAcked: map[string]bool{}}
@@ -44,12 +60,37 @@ func New(ctx config.Context) *Common {
 	return c
 }
 
-// SetContext switches to another config context: its theme, its read-only flag.
+// SetContext switches to another config context: its theme, its read-only flag, its schema registry.
 func (c *Common) SetContext(ctx config.Context) {
 	c.Context = ctx
 	c.ReadOnly = ctx.ReadOnly
-	theme, _ := themes.Get(ctx.Theme)
-	c.SetTheme(theme)
+	c.Registry = nil
+	if ctx.Kafka != nil && ctx.Kafka.SchemaRegistry != "" {
+		c.Registry, _ = decode.NewRegistry(ctx.Kafka.SchemaRegistry) // a URL validation accepted: no error
+	}
+	c.chooseTheme()
+}
+
+// SetLook changes what decides the theme, and picks it again.
+func (c *Common) SetLook(l Look) {
+	c.look = l
+	c.chooseTheme()
+}
+
+// SetBackground is what the terminal said of its background; the theme follows it unless one is named.
+func (c *Common) SetBackground(light bool) {
+	c.lightBackground = light
+	c.chooseTheme()
+}
+
+func (c *Common) chooseTheme() {
+	t, err := c.look.Themes.Choose(themes.Choice{
+		Names:   []string{c.look.Theme, c.Context.Theme, c.look.FileTheme},
+		Light:   c.lightBackground,
+		NoColor: c.look.NoColor,
+	})
+	c.ThemeErr = err
+	c.SetTheme(t)
 }
 
 // SetTheme changes the theme and re-derives every style from it.

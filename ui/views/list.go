@@ -190,7 +190,7 @@ func (l *list[T]) Update(msg tea.KeyPressMsg) tea.Cmd {
 		l.nextSort()
 	case key.Matches(msg, k.SortReverse):
 		l.resort(l.sortCol, !l.sortDesc)
-	case key.Matches(msg, k.Open) && l.canBrowseSelected():
+	case key.Matches(msg, k.Browse) && l.canBrowseSelected(): // the help shows Browse here
 		it, _ := l.Selected()
 		return common.Push(l.spec.browse(l.c, it))
 	case key.Matches(msg, k.Open, k.Details):
