@@ -1,0 +1,223 @@
+package main
+
+// End-to-end tests of `mqscope redrive` with the real opener: the demo's Spring dead letters go back to
+// orders, checked with franz-go; RabbitMQ dead letters the broker itself produced go back to their queues.
+
+import (
+	"context"
+	"encoding/binary"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/demo"
+)
+
+// needsMover skips a redrive test while the broker's adapter cannot move messages yet.
+func needsMover(t *testing.T, c config.Context) {
+	t.Helper()
+	needs[backends.Mover](t, c, "move messages")
+}
+
+// needsPublisher skips a publish test while the broker's adapter cannot publish yet.
+func needsPublisher(t *testing.T, c config.Context) {
+	t.Helper()
+	needs[backends.Publisher](t, c, "publish")
+}
+
+// needs skips a test while the adapter of c's broker lacks capability T.
+func needs[T any](t *testing.T, c config.Context, what string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	b, err := open(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	if _, ok := b.(T); !ok {
+		t.Skipf("the %s adapter cannot %s yet", c.Kind(), what)
+	}
+}
+
+func kafkaContext(brokers string) config.Context {
+	return config.Context{Name: "test", Kafka: &config.KafkaConfig{Brokers: strings.Split(brokers, ",")}}
+}
+
+// lettersByPartition reads orders-dlt with franz-go and groups its letters by the original partition
+// their kafka_dlt-original-partition header names.
+func lettersByPartition(t *testing.T, brokers string, seeded demo.Seeded) map[int32][]*kgo.Record {
+	t.Helper()
+	out := map[int32][]*kgo.Record{}
+	for _, part := range topicRecords(t, brokers, seeded, demo.OrdersDLT) {
+		for _, l := range part {
+			for _, h := range l.Headers {
+				if h.Key == "kafka_dlt-original-partition" {
+					p := int32(binary.BigEndian.Uint32(h.Value))
+					out[p] = append(out[p], l)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// appended reads what was written to each partition of topic after the seeded end: it writes a marker
+// record to every partition, then reads up to the markers (committed records only), so that the read
+// ends exactly where the redrive's writes end.
+func appended(t *testing.T, brokers string, seeded demo.Seeded, topic string) map[int32][]*kgo.Record {
+	t.Helper()
+	st, _ := seeded.Topic(topic)
+	seeds := strings.Split(brokers, ",")
+	producer, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.RecordPartitioner(kgo.ManualPartitioner()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer producer.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	starts := map[int32]kgo.Offset{}
+	for p, end := range st.Ends {
+		starts[int32(p)] = kgo.NewOffset().At(end)
+		marker := &kgo.Record{Topic: topic, Partition: int32(p), Value: []byte("end-of-test-marker")}
+		if err := producer.ProduceSync(ctx, marker).FirstErr(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	consumer, err := kgo.NewClient(kgo.SeedBrokers(seeds...), kgo.FetchIsolationLevel(kgo.ReadCommitted()),
+		kgo.ConsumePartitions(map[string]map[int32]kgo.Offset{topic: starts}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer consumer.Close()
+	out := map[int32][]*kgo.Record{}
+	for done := 0; done < len(st.Ends); {
+		fetches := consumer.PollFetches(ctx)
+		if err := fetches.Err(); err != nil {
+			t.Fatalf("read %s: %v", topic, err)
+		}
+		fetches.EachRecord(func(r *kgo.Record) {
+			if string(r.Value) == "end-of-test-marker" {
+				done++
+			} else {
+				out[r.Partition] = append(out[r.Partition], r)
+			}
+		})
+	}
+	return out
+}
+
+// The demo's 27 Spring dead letters: the dry run plans each back to its original partition of orders and
+// changes nothing; the redrive puts each there once; a second redrive moves nothing more.
+func TestRedriveDemoDeadLettersToTheirPartitions(t *testing.T) {
+	t.Parallel()
+	cluster, brokers := startDemo(t)
+	needsMover(t, kafkaContext(brokers))
+	seeded := cluster.Seeded()
+	letters := lettersByPartition(t, brokers, seeded)
+	total := 0
+	for _, ls := range letters {
+		total += len(ls)
+	}
+	if total != 27 {
+		t.Fatalf("the demo has %d dead letters, want 27", total)
+	}
+	kafkaArgs := []string{"--kafka", brokers}
+
+	r := mqscope(t, append(kafkaArgs, "redrive", demo.OrdersDLT, "--dry-run", "-o", "json")...)
+	planned := map[int32]int{}
+	for _, line := range jsonLines(t, r.stdout) {
+		if line["target"] != demo.Orders || line["moves"] != true || line["via"] != "spring kafka_dlt" || line["partition"] == nil {
+			t.Errorf("plan line %v", line)
+			continue
+		}
+		planned[int32(line["partition"].(float64))] += int(line["letters"].(float64))
+	}
+	if r.code != 0 || len(planned) != len(letters) {
+		t.Fatalf("dry run: exit %d, planned %v, stderr %s", r.code, planned, r.stderr)
+	}
+	for p, ls := range letters {
+		if planned[p] != len(ls) {
+			t.Errorf("partition %d: planned %d letters, the DLT holds %d for it", p, planned[p], len(ls))
+		}
+	}
+	if want := "mqscope: dry run: of 27 letters in orders-dlt, 27 would move and 0 would stay; nothing changed\n"; r.stderr != want {
+		t.Errorf("dry run stderr %q, want %q", r.stderr, want)
+	}
+	st, _ := seeded.Topic(demo.Orders)
+	if n := messagesOf(t, brokers, demo.Orders); n != st.Messages() {
+		t.Fatalf("the dry run changed orders: %d messages, seeded %d", n, st.Messages())
+	}
+
+	r = mqscope(t, append(kafkaArgs, "redrive", demo.OrdersDLT, "-o", "json")...)
+	lines := jsonLines(t, r.stdout)
+	if r.code != 0 || len(lines) != 1 {
+		t.Fatalf("redrive: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	if rep := lines[0]; rep["moved"] != 27.0 || rep["kept"] != 0.0 || rep["failed"] != 0.0 ||
+		fmt.Sprint(rep["per_target"]) != "map[orders:27]" {
+		t.Errorf("report %v", rep)
+	}
+	redriven := appended(t, brokers, seeded, demo.Orders)
+	if !slices.Equal(slices.Sorted(maps.Keys(redriven)), slices.Sorted(maps.Keys(letters))) {
+		t.Errorf("letters went to partitions %v, their headers name %v", slices.Sorted(maps.Keys(redriven)), slices.Sorted(maps.Keys(letters)))
+	}
+	for p, ls := range letters {
+		got, want := keyValues(redriven[p]), keyValues(ls)
+		if !slices.Equal(got, want) {
+			t.Errorf("partition %d got\n%q\nwant\n%q", p, got, want)
+		}
+	}
+
+	r = mqscope(t, append(kafkaArgs, "redrive", demo.OrdersDLT, "-o", "json")...)
+	lines = jsonLines(t, r.stdout)
+	if r.code != 0 || len(lines) != 1 || lines[0]["moved"] != 0.0 {
+		t.Errorf("second redrive: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+}
+
+// keyValues is each record's key and value, sorted.
+func keyValues(rs []*kgo.Record) []string {
+	out := make([]string, len(rs))
+	for i, r := range rs {
+		out[i] = fmt.Sprintf("%q=%q", r.Key, r.Value)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Text output: the plan per partition, and the report per target.
+func TestRedriveDemoTables(t *testing.T) {
+	t.Parallel()
+	cluster, brokers := startDemo(t)
+	needsMover(t, kafkaContext(brokers))
+	letters := lettersByPartition(t, brokers, cluster.Seeded())
+	r := mqscope(t, "--kafka", brokers, "redrive", demo.OrdersDLT, "--dry-run")
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	rows := lines[1:]
+	if r.code != 0 || squeeze(lines[0]) != "TARGET PARTITION VIA LETTERS OUTCOME\n" || len(rows) != len(letters) {
+		t.Fatalf("exit %d, %d rows\n%s%s", r.code, len(rows), r.stdout, r.stderr)
+	}
+	for _, line := range rows {
+		row := strings.Fields(line)
+		var p int32
+		fmt.Sscan(row[1], &p)
+		if row[0] != "orders" || row[2]+" "+row[3] != "spring kafka_dlt" || row[4] != fmt.Sprint(len(letters[p])) || row[5] != "moves" {
+			t.Errorf("row %q", row)
+		}
+	}
+	t.Log("\n" + r.stdout + r.stderr)
+
+	r = mqscope(t, "--kafka", brokers, "redrive", demo.OrdersDLT)
+	if r.code != 0 || squeeze(r.stdout) != "TARGET MOVED\norders 27\n" ||
+		!strings.HasPrefix(r.stderr, "mqscope: moved 27 letters of orders-dlt in ") || !strings.HasSuffix(r.stderr, "; 0 kept, 0 failed\n") {
+		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+}
