@@ -1,0 +1,287 @@
+package main
+
+// End-to-end tests of publish and redrive on the real RabbitMQ, on dead letters the broker itself made:
+// messages rejected (requeue=false) from work queues whose dead-letter exchange routes them to one DLQ.
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
+)
+
+func rabbitContext(url string) config.Context {
+	return config.Context{Name: "test", RabbitMQ: &config.RabbitMQConfig{URL: url}}
+}
+
+// rabbitChannel opens a channel with publisher confirms on url, closed after the test.
+func rabbitChannel(t *testing.T, url string) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.Confirm(false); err != nil {
+		t.Fatal(err)
+	}
+	return ch
+}
+
+// confirmed publishes one message and waits for the broker's confirm.
+func confirmed(t *testing.T, ch *amqp.Channel, exchange, key string, p amqp.Publishing) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, exchange, key, true, false, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := conf.WaitContext(ctx); !ok || err != nil {
+		t.Fatalf("publish to %q/%q not confirmed: %v", exchange, key, err)
+	}
+}
+
+// deadLetters sets up, in a vhost of its own, the exchange jobs routing keys a, b and gone to the queues
+// work-a, work-b and work-gone, each dead-lettering into the queue dlq; publishes 3, 2 and 1 messages
+// through jobs and rejects them all, so that the broker moves them to dlq with its own x-death headers;
+// deletes work-gone; and adds one letter with no origin at all. It returns the vhost's URL and a channel.
+func deadLetters(t *testing.T) (string, *amqp.Channel) {
+	t.Helper()
+	url := testVhost(t, rabbitURL(t))
+	ch := rabbitChannel(t, url)
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(ch.ExchangeDeclare("jobs", "direct", true, false, false, false, nil))
+	_, err := ch.QueueDeclare("dlq", true, false, false, false, nil)
+	must(err)
+	sent := map[string]int{"a": 3, "b": 2, "gone": 1}
+	for key := range sent {
+		q := "work-" + key
+		_, err := ch.QueueDeclare(q, true, false, false, false,
+			amqp.Table{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": "dlq"})
+		must(err)
+		must(ch.QueueBind(q, key, "jobs", false, nil))
+	}
+	for key, n := range sent {
+		for i := range n {
+			confirmed(t, ch, "jobs", key, amqp.Publishing{ContentType: "text/plain", MessageId: fmt.Sprintf("%s-%d", key, i),
+				Headers: amqp.Table{"n": int32(i)}, Body: fmt.Appendf(nil, "job %s %d", key, i)})
+		}
+	}
+	for key, n := range sent {
+		for range n {
+			d, ok, err := ch.Get("work-"+key, false)
+			must(err)
+			if !ok {
+				t.Fatalf("work-%s holds fewer than %d messages", key, n)
+			}
+			must(d.Reject(false)) // the broker dead-letters it, adding x-death
+		}
+	}
+	confirmed(t, ch, "", "dlq", amqp.Publishing{Body: []byte("no origin")})
+	waitForMessages(t, ch, "dlq", 7)
+	_, err = ch.QueueDelete("work-gone", false, false, false)
+	must(err)
+	return url, ch
+}
+
+// waitForMessages waits until queue holds n ready messages (dead-lettering is asynchronous).
+func waitForMessages(t *testing.T, ch *amqp.Channel, queue string, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		if got := ready(t, ch, queue); got == n {
+			return
+		} else if time.Now().After(deadline) {
+			t.Fatalf("%s holds %d messages, want %d", queue, got, n)
+		}
+	}
+}
+
+func ready(t *testing.T, ch *amqp.Channel, queue string) int {
+	t.Helper()
+	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
+	if err != nil {
+		t.Fatalf("queue %s: %v", queue, err)
+	}
+	return q.Messages
+}
+
+// bodies takes every message of queue (acking them) and returns their bodies, sorted.
+func bodies(t *testing.T, ch *amqp.Channel, queue string) []string {
+	t.Helper()
+	var out []string
+	for {
+		d, ok, err := ch.Get(queue, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			slices.Sort(out)
+			return out
+		}
+		out = append(out, string(d.Body))
+	}
+}
+
+// planByTarget decodes a redrive --dry-run -o json as "target letters outcome" lines, sorted.
+func planByTarget(t *testing.T, r result) []string {
+	t.Helper()
+	var out []string
+	for _, line := range jsonLines(t, r.stdout) {
+		target, _ := line["target"].(string)
+		outcome := "moves"
+		if line["moves"] != true {
+			outcome = "stays: " + line["reason"].(string)
+		}
+		out = append(out, fmt.Sprintf("%s %v %s", target, line["letters"], outcome))
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Letters from several queues each go back to their own queue; the one whose queue was deleted and the
+// one without an origin stay in the DLQ, and the run exits 1.
+func TestRedriveRabbitMQToOriginQueues(t *testing.T) {
+	t.Parallel()
+	url, ch := deadLetters(t)
+	needsMover(t, rabbitContext(url))
+
+	r := mqscope(t, "--rabbitmq", url, "redrive", "dlq", "--dry-run", "-o", "json")
+	want := []string{
+		" 1 stays: no origin: its headers name none; give --to DEST to send such letters somewhere",
+		"work-a 3 moves", "work-b 2 moves",
+		"work-gone 1 stays: origin work-gone no longer exists",
+	}
+	if got := planByTarget(t, r); r.code != 0 || !slices.Equal(got, want) {
+		t.Errorf("dry run: exit %d\n%q\nwant\n%q\n%s", r.code, got, want, r.stderr)
+	}
+	if n := ready(t, ch, "dlq"); n != 7 {
+		t.Fatalf("the dry run left %d letters in dlq, want 7", n)
+	}
+
+	r = mqscope(t, "--rabbitmq", url, "redrive", "dlq", "-o", "json")
+	lines := jsonLines(t, r.stdout)
+	if r.code != 1 || len(lines) != 1 || lines[0]["moved"] != 5.0 || lines[0]["kept"] != 2.0 ||
+		fmt.Sprint(lines[0]["per_target"]) != "map[work-a:3 work-b:2]" {
+		t.Fatalf("redrive: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	if !strings.HasPrefix(r.stderr, "mqscope: 2 letters stayed in dlq (2 kept, 0 failed)") {
+		t.Errorf("stderr %q", r.stderr)
+	}
+	if got := bodies(t, ch, "work-a"); !slices.Equal(got, []string{"job a 0", "job a 1", "job a 2"}) {
+		t.Errorf("work-a holds %q", got)
+	}
+	if got := bodies(t, ch, "work-b"); !slices.Equal(got, []string{"job b 0", "job b 1"}) {
+		t.Errorf("work-b holds %q", got)
+	}
+	if got := bodies(t, ch, "dlq"); !slices.Equal(got, []string{"job gone 0", "no origin"}) {
+		t.Errorf("dlq holds %q", got)
+	}
+}
+
+// Through the original exchange, a letter reaches every queue bound for its key, and one whose key no
+// queue is bound for any more comes back unroutable and stays.
+func TestRedriveRabbitMQThroughTheOriginalExchange(t *testing.T) {
+	t.Parallel()
+	url, ch := deadLetters(t)
+	needsMover(t, rabbitContext(url))
+	if _, err := ch.QueueDeclare("audit-a", true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind("audit-a", "a", "jobs", false, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	r := mqscope(t, "--rabbitmq", url, "redrive", "dlq", "--original-exchange", "--to", "parking-missing", "-o", "json")
+	if line := oneLine(t, r, 1); !strings.Contains(line, "--to parking-missing: no such topic or queue here") {
+		t.Errorf("--to a queue that does not exist: %s", line)
+	}
+	if _, err := ch.QueueDeclare("parking", true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	r = mqscope(t, "--rabbitmq", url, "redrive", "dlq", "--original-exchange", "--to", "parking", "-o", "json")
+	lines := jsonLines(t, r.stdout)
+	if r.code != 1 || len(lines) != 1 || lines[0]["moved"] != 6.0 || lines[0]["kept"].(float64)+lines[0]["failed"].(float64) != 1 {
+		t.Fatalf("redrive: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	if got := fmt.Sprint(lines[0]["per_target"]); got != "map[exchange jobs (key a):3 exchange jobs (key b):2 parking:1]" {
+		t.Errorf("per target %s", got)
+	}
+	if !strings.Contains(fmt.Sprint(lines[0]["failures"]), backends.ErrUnroutable.Error()) {
+		t.Errorf("the letter for key gone is not reported unroutable: %v", lines[0]["failures"])
+	}
+	for queue, want := range map[string][]string{
+		"work-a": {"job a 0", "job a 1", "job a 2"}, "audit-a": {"job a 0", "job a 1", "job a 2"},
+		"work-b": {"job b 0", "job b 1"}, "parking": {"no origin"}, "dlq": {"job gone 0"},
+	} {
+		if got := bodies(t, ch, queue); !slices.Equal(got, want) {
+			t.Errorf("%s holds %q, want %q", queue, got, want)
+		}
+	}
+}
+
+// publish to a queue with properties and headers, read back with amqp091; to an exchange with a key no
+// queue is bound for: an error, never a silent drop.
+func TestPublishRabbitMQ(t *testing.T) {
+	t.Parallel()
+	url := testVhost(t, rabbitURL(t))
+	needsPublisher(t, rabbitContext(url))
+	ch := rabbitChannel(t, url)
+	if _, err := ch.QueueDeclare("inbox", true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.ExchangeDeclare("events", "topic", true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := ch.QueueBind("inbox", "order.*", "events", false, nil); err != nil {
+		t.Fatal(err)
+	}
+
+	report := sendReport(t, "--rabbitmq", url, "publish", "inbox", "-H", "trace={{seq}}", "--content-type", "application/json",
+		"-P", "delivery_mode=2", "-P", "message_id=m-{{seq}}", "--body", `{"n":{{seq}}}`, "--count", "3")
+	if report["sent"] != 3.0 || report["failed"] != 0.0 {
+		t.Fatalf("report %v", report)
+	}
+	report = sendReport(t, "--rabbitmq", url, "publish", "--exchange", "events", "--routing-key", "order.created", "--body", "via exchange")
+	if report["sent"] != 1.0 || report["target"] != "exchange events (key order.created)" {
+		t.Fatalf("report %v", report)
+	}
+	for i := 1; i <= 4; i++ {
+		d, ok, err := ch.Get("inbox", true)
+		if err != nil || !ok {
+			t.Fatalf("message %d: %v %v", i, ok, err)
+		}
+		if i == 4 {
+			if string(d.Body) != "via exchange" || d.Exchange != "events" || d.RoutingKey != "order.created" {
+				t.Errorf("through the exchange: %q from %q/%q", d.Body, d.Exchange, d.RoutingKey)
+			}
+			continue
+		}
+		if string(d.Body) != fmt.Sprintf(`{"n":%d}`, i) || d.ContentType != "application/json" || d.DeliveryMode != 2 ||
+			fmt.Sprint(d.Headers["trace"]) != fmt.Sprint(i) {
+			t.Errorf("message %d: body %q, content type %q, mode %d, headers %v", i, d.Body, d.ContentType, d.DeliveryMode, d.Headers)
+		}
+	}
+
+	r := mqscope(t, "--rabbitmq", url, "publish", "--exchange", "events", "--routing-key", "nobody.listens", "--body", "x", "-o", "json")
+	lines := jsonLines(t, r.stdout)
+	if r.code != 1 || len(lines) != 1 || lines[0]["failed"] != 1.0 || !strings.Contains(r.stderr, backends.ErrUnroutable.Error()) {
+		t.Errorf("unroutable: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+}
