@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/mqscope/mqscope/backends"
 )
 
 // Redacted is what a Secret shows instead of itself, the same mark backends.RedactURL puts in URLs.
@@ -92,6 +94,12 @@ func (p PasswordSource) IsSet() bool { return len(p.given()) > 0 }
 // output or the file's content, the last two trimmed of surrounding white space. No source gives "".
 // Errors say which source failed and how, never what it printed.
 func (p PasswordSource) Resolve(ctx context.Context) (Secret, error) {
+	pw, err := p.read(ctx)
+	backends.RegisterSecret(pw.Reveal()) // should a client library ever quote it, it is still hidden
+	return pw, err
+}
+
+func (p PasswordSource) read(ctx context.Context) (Secret, error) {
 	switch {
 	case p.Password != "":
 		return p.Password, nil
