@@ -314,7 +314,7 @@ func newSender(pub backends.Publisher, rate float64, total int64, progress func(
 	if rate > 0 {
 		// About ten batches a second, so that a limited rate goes out steadily rather than in bursts.
 		s.size = min(maxBatch, max(1, int(rate/10)))
-		s.limit = newLimiter(rate, s.size)
+		s.limit = newLimiter(rate, s.size, time.Now())
 	}
 	return s
 }
@@ -389,21 +389,18 @@ type limiter struct {
 	last                time.Time
 }
 
-func newLimiter(rate float64, burst int) *limiter {
-	return &limiter{rate: rate, burst: float64(burst), tokens: 1, last: time.Now()}
+func newLimiter(rate float64, burst int, now time.Time) *limiter {
+	return &limiter{rate: rate, burst: float64(burst), tokens: 1, last: now}
 }
 
 // wait takes a token, sleeping until there is one or ctx ends.
 func (l *limiter) wait(ctx context.Context) error {
 	for {
-		now := time.Now()
-		l.tokens = min(l.burst, l.tokens+now.Sub(l.last).Seconds()*l.rate)
-		l.last = now
-		if l.tokens >= 1 {
-			l.tokens--
+		d := l.take(time.Now())
+		if d == 0 {
 			return nil
 		}
-		t := time.NewTimer(time.Duration((1 - l.tokens) / l.rate * float64(time.Second)))
+		t := time.NewTimer(d)
 		select {
 		case <-ctx.Done():
 			t.Stop()
@@ -411,4 +408,15 @@ func (l *limiter) wait(ctx context.Context) error {
 		case <-t.C:
 		}
 	}
+}
+
+// take takes a token at now and returns 0, or returns how long until there is one.
+func (l *limiter) take(now time.Time) time.Duration {
+	l.tokens = min(l.burst, l.tokens+now.Sub(l.last).Seconds()*l.rate)
+	l.last = now
+	if l.tokens >= 1 {
+		l.tokens--
+		return 0
+	}
+	return time.Duration((1 - l.tokens) / l.rate * float64(time.Second))
 }

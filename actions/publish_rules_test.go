@@ -240,3 +240,32 @@ func TestReadRecordsNamesTheBadLine(t *testing.T) {
 		t.Errorf("read %d, %v", n, err)
 	}
 }
+
+// The token bucket lets the first message go at once, then one every 1/rate, and saves up at most burst
+// tokens while idle.
+func TestLimiter(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	l := newLimiter(100, 5, t0)
+	if d := l.take(t0); d != 0 {
+		t.Fatalf("the first message waits %s", d)
+	}
+	if d := l.take(t0); d != 10*time.Millisecond {
+		t.Errorf("the second waits %s, want 10ms", d)
+	}
+	if d := l.take(t0.Add(4 * time.Millisecond)); d != 6*time.Millisecond {
+		t.Errorf("4 ms later it waits %s, want 6ms", d)
+	}
+	if d := l.take(t0.Add(10 * time.Millisecond)); d != 0 {
+		t.Errorf("at 10 ms it waits %s", d)
+	}
+	// A second idle saves up 5 tokens, not 100.
+	later := t0.Add(time.Second)
+	for i := range 5 {
+		if d := l.take(later); d != 0 {
+			t.Fatalf("saved token %d waits %s", i, d)
+		}
+	}
+	if d := l.take(later); d != 10*time.Millisecond {
+		t.Errorf("after the burst it waits %s, want 10ms", d)
+	}
+}
