@@ -85,3 +85,11 @@ type MoveReport struct {
 type Mover interface {
 	Move(ctx context.Context, req MoveRequest, route Router, progress func(MoveProgress)) (MoveReport, error)
 }
+
+// MoveResumer is implemented by movers that carry on where an earlier move of the same source stopped
+// (Kafka: a move commits the dead-letter topic's offsets with its writes, and nothing leaves the topic).
+// A plan reads from there, so that a dry run after a completed move shows nothing left to move.
+type MoveResumer interface {
+	// MoveStart maps every partition of source to the offset the next move reads it from.
+	MoveStart(ctx context.Context, source string) (map[int32]int64, error)
+}
