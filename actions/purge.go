@@ -43,7 +43,7 @@ var errNoPurge = fmt.Errorf("this broker has no queues to purge (Kafka topics ar
 
 // Purge removes every ready message from queue and says how many went. Refused in read-only mode.
 func Purge(ctx context.Context, b backends.Backend, guard Guard, queue string) (int64, error) {
-	if err := guard.Allow("purge"); err != nil {
+	if err := guard.Allow("purge", "queue", queue); err != nil {
 		return 0, err
 	}
 	p, ok := b.(backends.Purger)
@@ -51,6 +51,7 @@ func Purge(ctx context.Context, b backends.Backend, guard Guard, queue string) (
 		return 0, errNoPurge
 	}
 	n, err := p.Purge(ctx, queue)
+	guard.Done("purge", err, "queue", queue, "removed", n)
 	if err != nil {
 		return n, fmt.Errorf("purge queue %s: %w", queue, err)
 	}
@@ -137,7 +138,7 @@ var errNoTruncate = fmt.Errorf("this broker has no topics to truncate (RabbitMQ 
 // Truncate deletes topic's records before the given offset of each partition named in before (a plan's
 // Offsets). Refused in read-only mode. An empty before deletes nothing.
 func Truncate(ctx context.Context, b backends.Backend, guard Guard, topic string, before map[int32]int64) error {
-	if err := guard.Allow("truncate"); err != nil {
+	if err := guard.Allow("truncate", "topic", topic, "before", before); err != nil {
 		return err
 	}
 	t, ok := b.(backends.Truncator)
@@ -147,7 +148,9 @@ func Truncate(ctx context.Context, b backends.Backend, guard Guard, topic string
 	if len(before) == 0 {
 		return nil
 	}
-	if err := t.Truncate(ctx, topic, before); err != nil {
+	err := t.Truncate(ctx, topic, before)
+	guard.Done("truncate", err, "topic", topic, "before", before)
+	if err != nil {
 		return fmt.Errorf("truncate topic %s: %w", topic, err)
 	}
 	return nil

@@ -335,7 +335,7 @@ func clampOffset(want int64, pb backends.PartitionBounds) (int64, string) {
 // ExecuteReset applies a plan: refused in read-only mode, and refused unless the group is Empty or Dead
 // right now (it is looked at again, since consumers may have joined since the plan was made).
 func ExecuteReset(ctx context.Context, b backends.Backend, guard Guard, plan ResetPlan) error {
-	if err := guard.Allow("reset offsets"); err != nil {
+	if err := guard.Allow("reset offsets", "group", plan.Group, "topic", plan.Topic, "to", plan.Target); err != nil {
 		return err
 	}
 	r, err := offsetResetter(b)
@@ -349,7 +349,9 @@ func ExecuteReset(ctx context.Context, b backends.Backend, guard Guard, plan Res
 	if err := checkInactive(plan.Group, g.State, len(g.Members)); err != nil {
 		return err
 	}
-	if err := r.CommitOffsets(ctx, plan.Group, plan.Offsets()); err != nil {
+	err = r.CommitOffsets(ctx, plan.Group, plan.Offsets())
+	guard.Done("reset offsets", err, "group", plan.Group, "topic", plan.Topic, "offsets", plan.Offsets())
+	if err != nil {
 		return fmt.Errorf("commit offsets of group %s: %w", plan.Group, err)
 	}
 	return nil
