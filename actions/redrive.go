@@ -5,8 +5,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/mqscope/mqscope/backends"
 )
@@ -250,8 +252,10 @@ func (p RedrivePlan) Unresolved() int64 {
 	return n
 }
 
-// PlanRedrive reads the dead letters of dlq (up to opts.Max) the way peek does, changing nothing, and
-// works out each one's target. It fails when the broker can neither read nor move messages.
+// PlanRedrive reads the dead letters a move of dlq would take next (up to opts.Max) the way peek does,
+// changing nothing, and works out each one's target. Where the broker's mover carries on from an earlier
+// move (Kafka), the plan reads from there too. It fails when the broker can neither read nor move
+// messages.
 func PlanRedrive(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions) (RedrivePlan, error) {
 	if _, ok := b.(backends.Mover); !ok {
 		return RedrivePlan{}, errNoMove
@@ -263,44 +267,98 @@ func PlanRedrive(ctx context.Context, b backends.Backend, dlq string, opts Redri
 	if err != nil {
 		return RedrivePlan{}, err
 	}
-	plan := RedrivePlan{Source: dlq, Options: opts, Warnings: warnings}
-	routes := map[routeKey]*PlannedRoute{}
-	kept := map[string]*KeptLetters{}
-	err = Peek(ctx, b, backends.PeekRequest{Destination: dlq, Limit: opts.Max}, func(m backends.Message) error {
-		plan.Letters++
-		route, err := router.Resolve(m)
-		var k *KeptError
-		switch {
-		case errors.As(err, &k):
-			if kept[k.Error()] == nil {
-				kept[k.Error()] = &KeptLetters{Target: k.Target, Reason: k.Error(), Err: k.Err}
-			}
-			kept[k.Error()].Letters++
-		case err != nil:
-			return err
-		default:
-			key := keyOf(route)
-			if routes[key] == nil {
-				routes[key] = &PlannedRoute{Route: route}
-			}
-			routes[key].Letters++
+	t := tally{routes: map[routeKey]*PlannedRoute{}, kept: map[string]*KeptLetters{}}
+	if r, ok := b.(backends.MoveResumer); ok {
+		err = t.resumed(ctx, b, r, router, dlq, opts.Max)
+	} else {
+		err = Peek(ctx, b, backends.PeekRequest{Destination: dlq, Limit: opts.Max}, func(m backends.Message) error {
+			t.add(router.Resolve(m))
+			return nil
+		})
+	}
+	plan := t.plan()
+	plan.Source, plan.Options, plan.Warnings = dlq, opts, warnings
+	return plan, err
+}
+
+// tally counts letters per route, and kept letters per reason.
+type tally struct {
+	letters int64
+	routes  map[routeKey]*PlannedRoute
+	kept    map[string]*KeptLetters
+}
+
+func (t *tally) add(route Route, err error) {
+	t.letters++
+	var k *KeptError
+	if errors.As(err, &k) {
+		if t.kept[k.Error()] == nil {
+			t.kept[k.Error()] = &KeptLetters{Target: k.Target, Reason: k.Error(), Err: k.Err}
 		}
-		return nil
-	})
-	if err != nil {
-		return plan, err
+		t.kept[k.Error()].Letters++
+		return
 	}
-	for _, r := range routes {
-		plan.Routes = append(plan.Routes, *r)
+	key := keyOf(route)
+	if t.routes[key] == nil {
+		t.routes[key] = &PlannedRoute{Route: route}
 	}
-	slices.SortFunc(plan.Routes, func(a, b PlannedRoute) int { return compareRoutes(a.Route, b.Route) })
-	for _, k := range kept {
-		plan.Kept = append(plan.Kept, *k)
+	t.routes[key].Letters++
+}
+
+func (t *tally) plan() RedrivePlan {
+	p := RedrivePlan{Letters: t.letters}
+	for _, r := range t.routes {
+		p.Routes = append(p.Routes, *r)
 	}
-	slices.SortFunc(plan.Kept, func(a, b KeptLetters) int {
+	slices.SortFunc(p.Routes, func(a, b PlannedRoute) int { return compareRoutes(a.Route, b.Route) })
+	for _, k := range t.kept {
+		p.Kept = append(p.Kept, *k)
+	}
+	slices.SortFunc(p.Kept, func(a, b KeptLetters) int {
 		return cmp.Or(cmp.Compare(b.Letters, a.Letters), strings.Compare(a.Reason, b.Reason))
 	})
-	return plan, nil
+	return p
+}
+
+// resumed tallies the letters from where the next move starts, partition by partition. With a limit,
+// the move takes the first limit letters in the order a read of every partition merges them (by time, then
+// partition), so each partition's first limit are resolved and the first limit of them all counted.
+func (t *tally) resumed(ctx context.Context, b backends.Backend, r backends.MoveResumer, router *DeadLetterRouter,
+	dlq string, limit int) error {
+	starts, err := r.MoveStart(ctx, dlq)
+	if err != nil {
+		return fmt.Errorf("where the next move of %s starts: %w", dlq, err)
+	}
+	type resolved struct {
+		at        time.Time
+		partition int32
+		route     Route
+		err       error
+	}
+	var heads []resolved
+	for _, p := range slices.Sorted(maps.Keys(starts)) {
+		req := backends.PeekRequest{Destination: dlq, Partitions: []int32{p}, Limit: limit,
+			From: backends.Position{Kind: backends.AtOffset, Offset: starts[p]}}
+		err := Peek(ctx, b, req, func(m backends.Message) error {
+			route, err := router.Resolve(m)
+			if limit == 0 {
+				t.add(route, err)
+			} else {
+				heads = append(heads, resolved{m.Timestamp, m.Partition, route, err})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+	}
+	slices.SortStableFunc(heads, func(a, b resolved) int {
+		return cmp.Or(a.at.Compare(b.at), cmp.Compare(a.partition, b.partition))
+	})
+	for _, h := range heads[:min(len(heads), limit)] {
+		t.add(h.route, h.err)
+	}
+	return nil
 }
 
 var errNoMove = fmt.Errorf("this broker cannot move messages: %w", backends.ErrNotSupported)
