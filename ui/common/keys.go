@@ -39,6 +39,14 @@ type KeyMap struct {
 	GoTo     key.Binding
 	BodyView key.Binding
 	Copy     key.Binding
+
+	// Sending and moving messages; offered only where the broker can and outside read-only.
+	Publish   key.Binding // a new message, on a destination or in the browser
+	Mark      key.Binding // mark the message under the cursor, in the browser
+	MarkRange key.Binding // mark from the last mark to the cursor
+	MarkAll   key.Binding // mark every message shown, or none
+	Replay    key.Binding // copy the marked messages to another destination
+	Redrive   key.Binding // move the dead letters of a destination back where they came from
 }
 
 // DefaultKeyMap is the built-in key map: vi keys and arrows, k9s's : / ? and esc.
@@ -57,7 +65,7 @@ func DefaultKeyMap() KeyMap {
 		Up:       b([]string{"up", "k"}, "↑/k", "up"),
 		Down:     b([]string{"down", "j"}, "↓/j", "down"),
 		PageUp:   b([]string{"pgup", "ctrl+b"}, "pgup", "page up"),
-		PageDown: b([]string{"pgdown", "ctrl+f", "space"}, "pgdn", "page down"),
+		PageDown: b([]string{"pgdown", "ctrl+f"}, "pgdn", "page down"), // space marks, as in k9s
 		Top:      b([]string{"home", "g"}, "g", "first"),
 		Bottom:   b([]string{"end", "G"}, "G", "last"),
 		Open:     b([]string{"enter"}, "enter", "details"),
@@ -77,6 +85,13 @@ func DefaultKeyMap() KeyMap {
 		GoTo:     b([]string{"o"}, "o", "go to offset/time"),
 		BodyView: b([]string{"v"}, "v", "view as"),
 		Copy:     b([]string{"c"}, "c", "copy body"),
+
+		Publish:   b([]string{"n"}, "n", "new message"),
+		Mark:      b([]string{"space"}, "space", "mark"),
+		MarkRange: b([]string{"M"}, "M", "mark range"),
+		MarkAll:   b([]string{"A"}, "A", "mark all/none"),
+		Replay:    b([]string{"r"}, "r", "replay marked"),
+		Redrive:   b([]string{"D"}, "D", "redrive"),
 	}
 }
 

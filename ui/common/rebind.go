@@ -62,6 +62,12 @@ func (k *KeyMap) actions() []action {
 		{"go-to", &k.GoTo, []string{scopeMessages}},
 		{"body-view", &k.BodyView, []string{scopeMessage}},
 		{"copy", &k.Copy, []string{scopeMessages, scopeMessage}},
+		{"publish", &k.Publish, []string{scopeDestinations, scopeMessages}},
+		{"mark", &k.Mark, []string{scopeMessages}},
+		{"mark-range", &k.MarkRange, []string{scopeMessages}},
+		{"mark-all", &k.MarkAll, []string{scopeMessages}},
+		{"replay", &k.Replay, []string{scopeMessages}},
+		{"redrive", &k.Redrive, []string{scopeDestinations, scopeMessages}},
 	}
 }
 
