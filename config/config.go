@@ -23,9 +23,24 @@ type File struct {
 
 	// Path is where the file was read from (or would be, when it does not exist yet); errors name it.
 	Path string `yaml:"-"`
-	// Warnings are things the file allows but should not do (a password written inline, a file others
-	// can read), one line each, for the front end to show once.
-	Warnings []string `yaml:"-"`
+	// warnings are things the file allows but should not do (a file others can read, a password written
+	// inline), by the context they concern ("" for the whole file).
+	warnings []warning
+}
+
+type warning struct{ context, msg string }
+
+// Warnings are what the file does that it should not, one line each, for the front end to show once:
+// those about the whole file (others can read it), and those about the context named (its password is
+// written inline), which is the one in use.
+func (f *File) Warnings(context string) []string {
+	var out []string
+	for _, w := range f.warnings {
+		if w.context == "" || w.context == context {
+			out = append(out, w.msg)
+		}
+	}
+	return out
 }
 
 // Context is one named connection: exactly one of Kafka or RabbitMQ is set.

@@ -64,7 +64,7 @@ func Load(path string) (*File, error) {
 		return nil, err
 	}
 	if w := permissionWarning(path); w != "" {
-		f.Warnings = append([]string{w}, f.Warnings...)
+		f.warnings = append([]warning{{msg: w}}, f.warnings...)
 	}
 	return f, nil
 }

@@ -80,8 +80,8 @@ func TestLoadReadsSecuritySettings(t *testing.T) {
 	if fk.SASL.Mechanism != SASLPlain || fk.SASL.PasswordFile != filepath.Join(dir, "pw.txt") || fk.TLS == nil {
 		t.Errorf("file-kafka = %+v %+v", fk.SASL, fk.TLS)
 	}
-	if len(f.Warnings) != 0 {
-		t.Errorf("warnings for a 0600 file without inline passwords: %q", f.Warnings)
+	if w := f.Warnings("prod-kafka"); len(w) != 0 {
+		t.Errorf("warnings for a 0600 file without inline passwords: %q", w)
 	}
 }
 
@@ -220,15 +220,19 @@ func TestWarnings(t *testing.T) {
 		`context "a" has kafka.sasl.password written in ` + path + `; prefer password-env, password-cmd or password-file`,
 		`context "b" has the password in rabbitmq.url written in ` + path + `; prefer password-env, password-cmd or password-file`,
 	}
-	if strings.Join(f.Warnings, "\n") != strings.Join(want, "\n") {
-		t.Errorf("warnings\n got %q\nwant %q", f.Warnings, want)
+	if got := append(f.Warnings("a"), f.Warnings("b")...); strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("warnings\n got %q\nwant %q", got, want)
+	}
+	if got := f.Warnings("other"); len(got) != 0 {
+		t.Errorf("warnings of a context without an inline password: %q", got)
 	}
 	os.Chmod(path, 0o644)
 	f, _ = Load(path)
-	if len(f.Warnings) != 3 || f.Warnings[0] != "config file "+path+" can be read by others (mode 0644); run chmod 600 "+path {
-		t.Errorf("warnings of a 0644 file: %q", f.Warnings)
+	all := f.Warnings("b")
+	if len(all) != 2 || all[0] != "config file "+path+" can be read by others (mode 0644); run chmod 600 "+path {
+		t.Errorf("warnings of a 0644 file: %q", all)
 	}
-	for _, w := range f.Warnings {
+	for _, w := range all {
 		if strings.Contains(w, "pw") && !strings.Contains(w, "password") {
 			t.Errorf("warning shows a password: %s", w)
 		}

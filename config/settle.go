@@ -35,8 +35,8 @@ func (f *File) settle(dir string) {
 
 func (f *File) warnInline(context, where string, inline bool) {
 	if inline {
-		f.Warnings = append(f.Warnings, fmt.Sprintf("context %q has %s written in %s; prefer password-env, "+
-			"password-cmd or password-file", context, where, f.Path))
+		f.warnings = append(f.warnings, warning{context, fmt.Sprintf("context %q has %s written in %s; prefer password-env, "+
+			"password-cmd or password-file", context, where, f.Path)})
 	}
 }
 
