@@ -157,10 +157,13 @@ func checkJSON(body []byte, seq int64) error {
 // Publish sends the messages opts describes and waits for the broker to confirm each one. Refused in
 // read-only mode. A message the broker refused or could not route is counted as failed with its reason;
 // the run goes on. A lost connection ends it with an error, and the report says what was confirmed.
-func Publish(ctx context.Context, b backends.Backend, guard Guard, opts PublishOptions, progress func(SendProgress)) (SendReport, error) {
-	if err := guard.Allow("publish"); err != nil {
+func Publish(ctx context.Context, b backends.Backend, guard Guard, opts PublishOptions, progress func(SendProgress)) (
+	report SendReport, err error) {
+	scope := []any{"target", opts.Target.Label(), "count", max(opts.Count, 1)}
+	if err := guard.Allow("publish", scope...); err != nil {
 		return SendReport{}, err
 	}
+	defer func() { guard.Done("publish", err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
 	if err := opts.Check(); err != nil {
 		return SendReport{}, err
 	}
@@ -239,15 +242,17 @@ func publisher(b backends.Backend) (backends.Publisher, error) {
 // message sent now. name is the file's name, for errors. Refused in read-only mode.
 func PublishFile(ctx context.Context, b backends.Backend, guard Guard, r io.Reader, name string, target backends.Target,
 	rate float64, progress func(SendProgress)) (SendReport, error) {
-	if err := guard.Allow("publish"); err != nil {
-		return SendReport{}, err
-	}
-	return sendRecords(ctx, b, r, name, target, rate, progress)
+	return sendRecords(ctx, b, guard, "publish", r, name, target, rate, progress)
 }
 
-// sendRecords sends every record of r to target.
-func sendRecords(ctx context.Context, b backends.Backend, r io.Reader, name string, target backends.Target,
-	rate float64, progress func(SendProgress)) (SendReport, error) {
+// sendRecords sends every record of r to target, as action (publish or replay) for the guard.
+func sendRecords(ctx context.Context, b backends.Backend, guard Guard, action string, r io.Reader, name string,
+	target backends.Target, rate float64, progress func(SendProgress)) (report SendReport, err error) {
+	scope := []any{"file", name, "target", target.Label()}
+	if err := guard.Allow(action, scope...); err != nil {
+		return SendReport{}, err
+	}
+	defer func() { guard.Done(action, err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
 	pub, err := publisher(b)
 	if err != nil {
 		return SendReport{}, err

@@ -397,10 +397,14 @@ func (r RedriveReport) Complete() bool { return r.Kept == 0 && r.Failed == 0 }
 // uses resolves, through the broker's Mover: a letter leaves the dead-letter queue only once its target
 // confirmed it, and letters without a target stay (reported as kept). Refused in read-only mode.
 func ExecuteRedrive(ctx context.Context, b backends.Backend, guard Guard, dlq string, opts RedriveOptions,
-	progress func(backends.MoveProgress)) (RedriveReport, error) {
-	if err := guard.Allow("redrive"); err != nil {
+	progress func(backends.MoveProgress)) (out RedriveReport, err error) {
+	scope := []any{"source", dlq, "to", opts.To, "max", opts.Max, "original_exchange", opts.UseOriginalExchange}
+	if err := guard.Allow("redrive", scope...); err != nil {
 		return RedriveReport{}, err
 	}
+	defer func() {
+		guard.Done("redrive", err, append(scope, "moved", out.Moved, "kept", out.Kept, "failed", out.Failed)...)
+	}()
 	mover, ok := b.(backends.Mover)
 	if !ok {
 		return RedriveReport{}, errNoMove
@@ -416,7 +420,7 @@ func ExecuteRedrive(ctx context.Context, b backends.Backend, guard Guard, dlq st
 		progress = func(backends.MoveProgress) {}
 	}
 	report, err := mover.Move(ctx, backends.MoveRequest{Source: dlq, Max: opts.Max}, router.Route, progress)
-	out := RedriveReport{Source: dlq, MoveReport: report, Warnings: warnings}
+	out = RedriveReport{Source: dlq, MoveReport: report, Warnings: warnings}
 	if err != nil {
 		return out, fmt.Errorf("redrive %s: %w", dlq, err)
 	}

@@ -44,10 +44,13 @@ func (o ReplayOptions) Check() error {
 // Replay copies a range of a destination's messages to a target: each keeps its key, headers,
 // properties and body (the broker stamps the copy with the time it is sent). The source is read the way
 // peek reads it and is left as it was. Refused in read-only mode.
-func Replay(ctx context.Context, b backends.Backend, guard Guard, opts ReplayOptions, progress func(SendProgress)) (SendReport, error) {
-	if err := guard.Allow("replay"); err != nil {
+func Replay(ctx context.Context, b backends.Backend, guard Guard, opts ReplayOptions, progress func(SendProgress)) (
+	report SendReport, err error) {
+	scope := []any{"source", opts.Source, "target", opts.To.Label()}
+	if err := guard.Allow("replay", scope...); err != nil {
 		return SendReport{}, err
 	}
+	defer func() { guard.Done("replay", err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
 	if err := opts.Check(); err != nil {
 		return SendReport{}, err
 	}
@@ -121,19 +124,18 @@ func (r *rangeReader) judge(m backends.Message) verdict {
 // Refused in read-only mode.
 func ReplayFile(ctx context.Context, b backends.Backend, guard Guard, r io.Reader, name string, to backends.Target,
 	rate float64, progress func(SendProgress)) (SendReport, error) {
-	if err := guard.Allow("replay"); err != nil {
-		return SendReport{}, err
-	}
-	return sendRecords(ctx, b, r, name, to, rate, progress)
+	return sendRecords(ctx, b, guard, "replay", r, name, to, rate, progress)
 }
 
 // ReplayMessages copies messages already in hand (those marked in the browser) to a target. Refused in
 // read-only mode.
 func ReplayMessages(ctx context.Context, b backends.Backend, guard Guard, msgs []backends.Message, to backends.Target,
-	progress func(SendProgress)) (SendReport, error) {
-	if err := guard.Allow("replay"); err != nil {
+	progress func(SendProgress)) (report SendReport, err error) {
+	scope := []any{"messages", len(msgs), "target", to.Label()}
+	if err := guard.Allow("replay", scope...); err != nil {
 		return SendReport{}, err
 	}
+	defer func() { guard.Done("replay", err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
 	pub, err := publisher(b)
 	if err != nil {
 		return SendReport{}, err
