@@ -24,8 +24,17 @@ type Guard struct {
 // Allow refuses a mutation (named by action, e.g. "publish") in a read-only context. scope says what it
 // would change, as slog key-value pairs ("queue", name), for the audit log.
 func (g Guard) Allow(action string, scope ...any) error {
+	if err := g.Check(action, scope...); err != nil {
+		return err
+	}
+	g.audit(slog.LevelInfo, "mutation starting", action, scope)
+	return nil
+}
+
+// Check refuses a mutation in a read-only context as Allow does, but records nothing when it is
+// allowed: for a front end that refuses before it connects, ahead of the action's own Allow.
+func (g Guard) Check(action string, scope ...any) error {
 	if !g.ReadOnly {
-		g.audit(slog.LevelInfo, "mutation starting", action, scope)
 		return nil
 	}
 	g.audit(slog.LevelWarn, "mutation refused: read-only", action, scope)
