@@ -237,3 +237,45 @@ func TestRedriveDemoTables(t *testing.T) {
 		t.Errorf("exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }
+
+// A redrive in steps (--max) carries on where the last one stopped: together the steps move every letter
+// exactly once, and a plan between them counts what is left.
+func TestRedriveInSteps(t *testing.T) {
+	t.Parallel()
+	cluster, brokers := startDemo(t)
+	needsMover(t, kafkaContext(brokers))
+	seeded := cluster.Seeded()
+	letters := lettersByPartition(t, brokers, seeded)
+	kafkaArgs := []string{"--kafka", brokers, "redrive", demo.OrdersDLT}
+	resumes := has[backends.MoveResumer](t, kafkaContext(brokers))
+
+	moved := 0
+	for _, step := range []string{"5", "10", "0"} {
+		if resumes {
+			r := mqscope(t, append(kafkaArgs, "--dry-run", "--max", step, "-o", "json")...)
+			planned := 0
+			for _, line := range jsonLines(t, r.stdout) {
+				planned += int(line["letters"].(float64))
+			}
+			if want := map[string]int{"5": 5, "10": 10, "0": 27 - moved}[step]; r.code != 0 || planned != want {
+				t.Errorf("dry run --max %s after %d moved: exit %d, %d planned, want %d", step, moved, r.code, planned, want)
+			}
+		}
+		r := mqscope(t, append(kafkaArgs, "--max", step, "-o", "json")...)
+		lines := jsonLines(t, r.stdout)
+		if r.code != 0 || len(lines) != 1 {
+			t.Fatalf("redrive --max %s: exit %d, %s %s", step, r.code, r.stdout, r.stderr)
+		}
+		n := int(lines[0]["moved"].(float64))
+		if want := map[string]int{"5": 5, "10": 10, "0": 12}[step]; n != want {
+			t.Errorf("redrive --max %s moved %d, want %d", step, n, want)
+		}
+		moved += n
+	}
+	redriven := appended(t, brokers, seeded, demo.Orders)
+	for p, ls := range letters {
+		if got, want := keyValues(redriven[p]), keyValues(ls); !slices.Equal(got, want) {
+			t.Errorf("partition %d got\n%q\nwant\n%q", p, got, want)
+		}
+	}
+}
