@@ -106,6 +106,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.mode != modeNormal {
 			return m, m.updateInput(msg)
 		}
+		if p, ok := m.top().(common.Paster); ok && m.capturing() {
+			return m, p.Paste(msg)
+		}
 	case connectedMsg:
 		return m, m.onConnected(msg)
 	case retryMsg:
@@ -123,7 +126,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case common.PushMsg:
 		return m, m.push(msg.View)
 	case common.PopMsg:
-		return m, m.pop(msg.To)
+		return m, m.pop(msg)
 	case common.RunMsg:
 		return m, m.onRun(msg)
 	case runDoneMsg:
@@ -159,6 +162,9 @@ func (m *Model) bodySize() (int, int) {
 func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.c.Keys
 	if msg.String() == "ctrl+c" {
+		if c, ok := m.top().(common.Canceller); ok && c.Cancel() {
+			return nil // the work stops; a second ctrl+c quits
+		}
 		return tea.Quit
 	}
 	switch {

@@ -41,15 +41,21 @@ func (m *Model) onRunDone(msg runDoneMsg) tea.Cmd {
 	return msg.done(msg.data, msg.err)
 }
 
-// pop closes the views above the one with ID to (the top one when to is not open); the root stays.
-func (m *Model) pop(to int) tea.Cmd {
+// pop closes the views above the one with ID msg.To (the top one when it is not open; the root stays),
+// then opens msg.Then, if any.
+func (m *Model) pop(msg common.PopMsg) tea.Cmd {
 	keep := len(m.stack) - 1 // views to keep
 	for i, v := range m.stack {
-		if v.ID() == to {
+		if v.ID() == msg.To {
 			keep = i + 1
 		}
 	}
 	keep = max(keep, 1)
+	if msg.Then != nil {
+		m.stopRunners(keep)
+		m.stack = m.stack[:min(keep, len(m.stack))]
+		return m.push(msg.Then)
+	}
 	if keep >= len(m.stack) {
 		return nil
 	}

@@ -24,14 +24,21 @@ func Run(fn func(ctx context.Context, b backends.Backend) (any, error), done fun
 }
 
 // PopMsg asks the shell to close views: every view above the one with ID To, or just the top one when To
-// is 0 or no longer open.
-type PopMsg struct{ To int }
+// is 0 or no longer open; then to open Then, if set, in their place.
+type PopMsg struct {
+	To   int
+	Then View
+}
 
 // Pop closes the top view.
 func Pop() tea.Cmd { return func() tea.Msg { return PopMsg{} } }
 
 // PopTo closes every view above the view with this ID.
 func PopTo(id int) tea.Cmd { return func() tea.Msg { return PopMsg{To: id} } }
+
+// PopToThen closes every view above the view with this ID and opens v on top of it, in one step: a
+// confirmation gives way to the work it confirmed.
+func PopToThen(id int, v View) tea.Cmd { return func() tea.Msg { return PopMsg{To: id, Then: v} } }
 
 // FlashLevel is how loudly the flash line speaks.
 type FlashLevel int
