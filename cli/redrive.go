@@ -77,8 +77,8 @@ func (a *app) planRedrive(ctx context.Context, dlq string, o actions.RedriveOpti
 		if err := render(a.deps.Stdout, a.output, planRows(plan), planColumns, planJSON(plan.Source)); err != nil {
 			return err
 		}
-		if err := guard.Allow("redrive"); err != nil {
-			a.warn("warning: the redrive would be refused: " + err.Error())
+		if guard.ReadOnly {
+			a.warn("warning: without --dry-run the redrive would be refused: this context is read-only")
 		}
 		a.warn(fmt.Sprintf("dry run: of %d letter%s in %s, %d would move and %d would stay; nothing changed",
 			plan.Letters, pluralS(int(plan.Letters)), plan.Source, plan.Moves(), plan.Keeps()))
@@ -167,7 +167,7 @@ func (a *app) redrive(ctx context.Context, dlq string, o actions.RedriveOptions)
 	if err != nil {
 		return err
 	}
-	if err := guard.Allow("redrive"); err != nil {
+	if err := refuseReadOnly(guard, "redrive"); err != nil {
 		return err
 	}
 	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
@@ -279,8 +279,12 @@ func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 			a.warn(fmt.Sprintf("note: the first %d of %d letters that stayed are shown", shown, r.Kept+r.Failed))
 		}
 	}
-	a.warn(fmt.Sprintf("moved %d letter%s of %s in %s (%s); %d kept, %d failed", r.Moved, pluralS(int(r.Moved)),
-		r.Source, elapsed.Round(time.Millisecond), perSecond(r.Moved, elapsed), r.Kept, r.Failed))
+	rate := ""
+	if r.Moved > 0 {
+		rate = " (" + perSecond(r.Moved, elapsed) + ")"
+	}
+	a.warn(fmt.Sprintf("moved %d letter%s of %s in %s%s; %d kept, %d failed", r.Moved, pluralS(int(r.Moved)),
+		r.Source, elapsed.Round(time.Millisecond), rate, r.Kept, r.Failed))
 	return nil
 }
 
