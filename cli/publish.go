@@ -179,7 +179,7 @@ func (a *app) publish(ctx context.Context, opts actions.PublishOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := refuseReadOnly(guard, "publish"); err != nil {
+	if err := guard.Check("publish"); err != nil {
 		return err
 	}
 	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
@@ -195,7 +195,7 @@ func (a *app) publishFile(ctx context.Context, target backends.Target, o publish
 	if err != nil {
 		return err
 	}
-	if err := refuseReadOnly(guard, "publish"); err != nil {
+	if err := guard.Check("publish"); err != nil {
 		return err
 	}
 	in, name, err := a.openInput(o.fromFile)
@@ -209,15 +209,6 @@ func (a *app) publishFile(ctx context.Context, target backends.Target, o publish
 		bar.clear()
 		return a.sendReport(ctx, target, report, err)
 	})
-}
-
-// refuseReadOnly refuses a mutation before connecting when the context is read-only. The action itself
-// asks the guard again (and logs the mutation for the audit) once connected.
-func refuseReadOnly(guard actions.Guard, action string) error {
-	if guard.ReadOnly {
-		return guard.Allow(action)
-	}
-	return nil
 }
 
 // openInput opens a file named on the command line, or stdin for -.

@@ -167,7 +167,7 @@ func (a *app) redrive(ctx context.Context, dlq string, o actions.RedriveOptions)
 	if err != nil {
 		return err
 	}
-	if err := refuseReadOnly(guard, "redrive"); err != nil {
+	if err := guard.Check("redrive"); err != nil {
 		return err
 	}
 	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {

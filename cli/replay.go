@@ -106,7 +106,7 @@ func (a *app) replay(ctx context.Context, opts actions.ReplayOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := refuseReadOnly(guard, "replay"); err != nil {
+	if err := guard.Check("replay"); err != nil {
 		return err
 	}
 	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
@@ -125,7 +125,7 @@ func (a *app) replayFile(ctx context.Context, to backends.Target, o replayOption
 	if err != nil {
 		return err
 	}
-	if err := refuseReadOnly(guard, "replay"); err != nil {
+	if err := guard.Check("replay"); err != nil {
 		return err
 	}
 	in, name, err := a.openInput(o.fromFile)
