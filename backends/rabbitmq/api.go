@@ -2,6 +2,7 @@ package rabbitmq
 
 import (
 	"context"
+	"crypto/tls"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,8 +39,9 @@ type apiClient struct {
 	http       *http.Client
 }
 
-func newAPIClient(base, user, pass string, timeout time.Duration) *apiClient {
+func newAPIClient(base, user, pass string, timeout time.Duration, tc *tls.Config) *apiClient {
 	tr := http.DefaultTransport.(*http.Transport).Clone()
+	tr.TLSClientConfig = tc.Clone()
 	tr.DialContext = (&net.Dialer{Timeout: timeout, KeepAlive: 30 * time.Second}).DialContext
 	tr.ResponseHeaderTimeout = timeout
 	tr.MaxIdleConnsPerHost = pageFetchers + 1 // keep the connections of a concurrent page fetch

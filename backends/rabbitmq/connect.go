@@ -2,6 +2,7 @@ package rabbitmq
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
 	"net"
@@ -26,6 +27,7 @@ type target struct {
 	apiBase  string   // management API base URL, without credentials or trailing slash
 	apiUser  string
 	apiPass  string
+	tls      *tls.Config // for amqps:// and an https management API
 }
 
 // parseTarget checks the URLs of cfg and derives the management API's address and credentials.
@@ -43,7 +45,14 @@ func parseTarget(cfg Config) (target, error) {
 		return target{}, fmt.Errorf("invalid RabbitMQ URL %s: %s (want amqp://user:password@host:5672/vhost)",
 			shown, backends.RedactText(err.Error()))
 	}
-	t := target{amqpURL: cfg.URL, shownURL: shown, uri: uri, apiUser: uri.Username, apiPass: uri.Password}
+	if cfg.Vhost != "" {
+		uri.Vhost = cfg.Vhost
+	}
+	tc, err := cfg.TLS.config()
+	if err != nil {
+		return target{}, err
+	}
+	t := target{amqpURL: cfg.URL, shownURL: shown, uri: uri, apiUser: uri.Username, apiPass: uri.Password, tls: tc}
 	if cfg.ManagementURL == "" {
 		t.apiBase = derivedManagementURL(uri)
 		return t, nil
@@ -90,6 +99,9 @@ func dial(ctx context.Context, t target) (*amqp.Connection, error) {
 	stop := func() bool { return true }
 	cfg := amqp.Config{
 		Properties: amqp.NewConnectionProperties(),
+		Vhost:      t.uri.Vhost,
+		// A copy: amqp091-go fills in ServerName, which must not leak to the management API's client.
+		TLSClientConfig: t.tls.Clone(),
 		Dial: func(network, addr string) (net.Conn, error) {
 			var d net.Dialer
 			c, err := d.DialContext(ctx, network, addr)
@@ -158,6 +170,12 @@ func connectError(ctx context.Context, t target, err error, notAMQP bool) error 
 			Detail: backends.RedactText(sanitize.Line(aerr.Reason)),
 			Hint:   fmt.Sprintf("check that vhost %q exists and that the user may use it", t.uri.Vhost),
 		}
+	case t.uri.Scheme == "amqps" && !ended(ctx) && isTLS(err):
+		reason, hint, _ := tlsProblem(err)
+		return &backends.ConnectError{
+			Kind: backends.RabbitMQ, Address: t.shownURL, Cause: backends.ErrUnreachable,
+			Detail: fmt.Sprintf("TLS handshake with %s failed: %s", t.hostPort(), reason), Hint: hint,
+		}
 	case !notAMQP && !isRefused(err) && ended(ctx):
 		return backends.Unreachable(backends.RabbitMQ, t.shownURL, errors.New(ctxReason(ctx)))
 	case notAMQP || local && (aerr.Code == amqp.FrameError || errors.Is(err, amqp.ErrClosed)):
@@ -167,6 +185,11 @@ func connectError(ctx context.Context, t target, err error, notAMQP bool) error 
 			"%s gave no AMQP 0-9-1 answer; is it RabbitMQ's AMQP port (usually 5672, 5671 for amqps)?", t.hostPort()))
 	}
 	return backends.Unreachable(backends.RabbitMQ, t.shownURL, err)
+}
+
+func isTLS(err error) bool {
+	_, _, ok := tlsProblem(err)
+	return ok
 }
 
 func isRefused(err error) bool {

@@ -23,6 +23,7 @@ var (
 		"name", "vhost", "type", "state", "arguments", "policy", "operator_policy", "effective_policy_definition",
 		"messages", "messages_ready", "messages_unacknowledged", "consumers",
 		"message_stats.publish_details.rate", "message_stats.deliver_get_details.rate",
+		"message_stats.ack_details.rate",
 	}
 	exchangeColumns = []string{
 		"name", "vhost", "type", "internal",
@@ -91,6 +92,7 @@ type apiQueue struct {
 	Stats           struct {
 		Publish    rate `json:"publish_details"`
 		DeliverGet rate `json:"deliver_get_details"`
+		Ack        rate `json:"ack_details"`
 	} `json:"message_stats"`
 }
 
@@ -115,7 +117,7 @@ func (q apiQueue) destination() backends.Destination {
 	return backends.Destination{
 		Name: q.Name, Kind: kind, Type: typ, Vhost: q.Vhost,
 		Messages: messages, Ready: q.Ready, Unacked: q.Unacked, Consumers: q.Consumers,
-		PublishRate: q.Stats.Publish.Rate, DeliverRate: q.Stats.DeliverGet.Rate,
+		PublishRate: q.Stats.Publish.Rate, DeliverRate: q.Stats.DeliverGet.Rate, AckRate: q.Stats.Ack.Rate,
 		DeadLetter: deadLetter(q.Arguments, q.EffectivePolicy),
 		Policy:     firstNonEmpty(q.Policy, q.OperatorPolicy),
 		State:      q.State,

@@ -24,8 +24,13 @@ import (
 
 // Config says how to reach a RabbitMQ broker. Zero values mean the defaults given below.
 type Config struct {
-	// URL is the AMQP URL, amqp://user:password@host:5672/vhost. Its vhost is the one listed.
+	// URL is the AMQP URL, amqp://user:password@host:5672/vhost (amqps:// for TLS). Its vhost is the one
+	// used, unless Vhost is set.
 	URL string
+	// Vhost, when set, replaces the URL's vhost.
+	Vhost string
+	// TLS configures amqps:// and an https management API; nil means the system's roots.
+	TLS *TLS
 	// ManagementURL is the management HTTP API's base URL. Empty means http://HOST:15672 on the AMQP host
 	// (https://HOST:15671 for amqps). The API is called with the AMQP URL's credentials unless this URL
 	// carries its own.
@@ -59,16 +64,20 @@ func (c Config) withDefaults() Config {
 type Backend struct {
 	cfg    Config
 	target target
-	conn   *amqp.Connection
 	api    *apiClient
-	vhost  string // the AMQP URL's vhost: the one listed
+	vhost  string // the vhost of the AMQP connection: the one listed
+
+	connMu sync.Mutex
+	conn   *amqp.Connection // replaced when it died (see connection)
+	closed bool
 
 	closeOnce sync.Once
 	closeErr  error
 
 	mu       sync.Mutex
-	apiDown  error     // why the management API cannot be used; nil when it can
-	probedAt time.Time // when apiDown was last checked
+	apiDown  error               // why the management API cannot be used; nil when it can
+	probedAt time.Time           // when apiDown was last checked
+	atLimit  map[string]struct{} // queues a peek left a message at its delivery limit in (see peekGuard)
 }
 
 var (
@@ -94,7 +103,7 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	}
 	b := &Backend{
 		cfg: cfg, target: t, conn: conn, vhost: t.uri.Vhost,
-		api: newAPIClient(t.apiBase, t.apiUser, t.apiPass, cfg.Timeout),
+		api: newAPIClient(t.apiBase, t.apiUser, t.apiPass, cfg.Timeout, t.tls),
 	}
 	b.probe(ctx)
 	return b, nil
@@ -231,8 +240,11 @@ func listenerAddress(node, ip string, port int) string {
 
 // amqpIdentity is what the broker told about itself when the AMQP connection opened.
 func (b *Backend) amqpIdentity() backends.Identity {
+	b.connMu.Lock()
+	props := b.conn.Properties
+	b.connMu.Unlock()
 	prop := func(key string) string {
-		s, _ := b.conn.Properties[key].(string)
+		s, _ := props[key].(string)
 		return s
 	}
 	return backends.Identity{
@@ -244,6 +256,9 @@ func (b *Backend) amqpIdentity() backends.Identity {
 // Close closes the AMQP connection. It is safe to call more than once.
 func (b *Backend) Close() error {
 	b.closeOnce.Do(func() {
+		b.connMu.Lock()
+		defer b.connMu.Unlock()
+		b.closed = true
 		if err := b.conn.Close(); err != nil && !errors.Is(err, amqp.ErrClosed) {
 			b.closeErr = fmt.Errorf("close RabbitMQ connection to %s: %w", b.target.shownURL, err)
 		}

@@ -1,0 +1,167 @@
+package rabbitmq
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/url"
+	"strconv"
+	"strings"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+)
+
+// connection returns the AMQP connection, dialling again first when the broker closed it (a restart,
+// a network cut, an administrator's `close_connection`).
+func (b *Backend) connection(ctx context.Context) (*amqp.Connection, error) {
+	b.connMu.Lock()
+	defer b.connMu.Unlock()
+	if b.closed {
+		return nil, fmt.Errorf("RabbitMQ connection to %s: %w", b.target.shownURL, amqp.ErrClosed)
+	}
+	if !b.conn.IsClosed() {
+		return b.conn, nil
+	}
+	dialCtx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	defer cancel()
+	conn, err := dial(dialCtx, b.target)
+	if err != nil {
+		return nil, err
+	}
+	b.conn = conn
+	return conn, nil
+}
+
+// channel opens a channel of its own for one operation. A connection found dead is dialled again, once
+// per call.
+func (b *Backend) channel(ctx context.Context) (*amqp.Channel, error) {
+	for attempt := 0; ; attempt++ {
+		conn, err := b.connection(ctx)
+		if err != nil {
+			return nil, err
+		}
+		ch, err := conn.Channel()
+		if err == nil {
+			return ch, nil
+		}
+		if !errors.Is(err, amqp.ErrClosed) || attempt > 0 {
+			return nil, fmt.Errorf("open a channel to %s: %w", b.target.shownURL, amqpErr(err))
+		}
+		_ = conn.Close() // it died between the check and the channel: dial again
+	}
+}
+
+// ownConnection dials a connection for one operation alone, for when what it does might close the
+// connection (see queueKind).
+func (b *Backend) ownConnection(ctx context.Context) (*amqp.Connection, error) {
+	dialCtx, cancel := context.WithTimeout(ctx, b.cfg.Timeout)
+	defer cancel()
+	return dial(dialCtx, b.target)
+}
+
+// closeOnDone closes ch when ctx ends, which ends any call waiting on it: amqp091-go's calls take no
+// context. The returned func stops the watch.
+func closeOnDone(ctx context.Context, ch *amqp.Channel) (stop func() bool) {
+	return context.AfterFunc(ctx, func() { _ = ch.Close() })
+}
+
+// brokerVersion is the broker's version as (major, minor), from what it said when the connection opened;
+// (0, 0) when unknown.
+func (b *Backend) brokerVersion() (major, minor int) {
+	v := b.amqpIdentity().Version
+	parts := strings.SplitN(v, ".", 3)
+	if len(parts) < 2 {
+		return 0, 0
+	}
+	major, _ = strconv.Atoi(parts[0])
+	minor, _ = strconv.Atoi(parts[1])
+	return major, minor
+}
+
+// Queue kinds as the broker names them.
+const (
+	typeClassic = "classic"
+	typeQuorum  = "quorum"
+	typeStream  = "stream"
+)
+
+// queueInfo is what an operation on one queue needs to know before it starts.
+type queueInfo struct {
+	Name       string
+	Type       string // classic, quorum or stream; "" when unknown (no management API)
+	DeadLetter *backends.DeadLetterConfig
+}
+
+// queueInfo looks the queue up in the management API. Without the API only the name is known, and it is
+// not checked: the AMQP operation that follows finds out whether the queue exists.
+func (b *Backend) queueInfo(ctx context.Context, name string) (queueInfo, error) {
+	if b.managementAPI(ctx) != nil {
+		return queueInfo{Name: name}, nil
+	}
+	var q apiQueue
+	path := "/api/queues/" + url.PathEscape(b.vhost) + "/" + url.PathEscape(name)
+	err := b.api.get(ctx, path, columns("name,vhost,type,arguments,effective_policy_definition"), &q)
+	if errors.Is(err, backends.ErrNotFound) {
+		return queueInfo{}, b.missingQueue(ctx, name)
+	}
+	if err != nil {
+		return queueInfo{}, fmt.Errorf("look up queue %q: %w", name, err)
+	}
+	d := q.destination()
+	return queueInfo{Name: name, Type: d.Type, DeadLetter: d.DeadLetter}, nil
+}
+
+// notFoundError says what is missing without repeating backends.ErrNotFound's own text.
+type notFoundError struct{ msg string }
+
+func (e notFoundError) Error() string { return e.msg }
+func (e notFoundError) Unwrap() error { return backends.ErrNotFound }
+
+// missingQueue is the error for a queue that does not exist, saying so more helpfully when the name is an
+// exchange's.
+func (b *Backend) missingQueue(ctx context.Context, name string) error {
+	if b.managementAPI(ctx) == nil {
+		var x apiExchange
+		path := "/api/exchanges/" + url.PathEscape(b.vhost) + "/" + url.PathEscape(name)
+		if b.api.get(ctx, path, columns("name"), &x) == nil {
+			return notFoundError{fmt.Sprintf("%q is an exchange in vhost %q, not a queue",
+				sanitize.Line(name), sanitize.Line(b.vhost))}
+		}
+	}
+	return notFoundError{fmt.Sprintf("no queue %q in vhost %q", sanitize.Line(name), sanitize.Line(b.vhost))}
+}
+
+// amqpErr maps a broker's refusal to the contract's errors and makes its text safe to show.
+func amqpErr(err error) error {
+	var aerr *amqp.Error
+	if !errors.As(err, &aerr) {
+		return err
+	}
+	reason := backends.RedactText(sanitize.Line(aerr.Reason))
+	switch aerr.Code {
+	case amqp.NotFound:
+		return notFoundError{reason}
+	case amqp.AccessRefused:
+		return fmt.Errorf("%s: %w", reason, backends.ErrAuth)
+	case amqp.NotImplemented:
+		return fmt.Errorf("%s: %w", reason, backends.ErrNotSupported)
+	}
+	return errors.New(reason)
+}
+
+// passive checks that queue exists and says how many messages are ready in it. A missing queue closes
+// the channel.
+func (b *Backend) passive(ctx context.Context, ch *amqp.Channel, queue string) (int, error) {
+	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
+	var aerr *amqp.Error
+	if errors.As(err, &aerr) && aerr.Code == amqp.NotFound {
+		return 0, b.missingQueue(ctx, queue)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("queue %q: %w", queue, amqpErr(err))
+	}
+	return q.Messages, nil
+}
