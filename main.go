@@ -6,34 +6,91 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
+
+	"github.com/IBM/sarama"
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
 	"github.com/mqscope/mqscope/cli"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/logging"
 	"github.com/mqscope/mqscope/ui"
 )
 
 func main() {
+	quietLibraries()
 	os.Exit(cli.Execute(context.Background(), os.Args[1:], cli.Deps{
 		Open: open, RunUI: ui.Run, Stdout: os.Stdout, Stderr: os.Stderr,
 	}))
 }
 
-// open connects to the broker c describes. It returns by the time ctx is done, even if an adapter is
-// still dialling, so that no front end waits on a dead broker longer than it chose to.
+// quietLibraries routes the broker clients' own loggers into mqscope's log (debug level), so that
+// nothing they say reaches the terminal, where the TUI draws.
+func quietLibraries() {
+	logging.Install()
+	l := slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug)
+	sarama.Logger, sarama.DebugLogger = l, l
+	amqp.SetLogger(l)
+}
+
+// secrets reads contexts' passwords when they connect, remembering what a password-cmd printed so that
+// reconnecting does not ask again; a refused password is forgotten.
+var secrets config.Secrets
+
+// open connects to the broker c describes, with its passwords read from their sources. It returns by
+// the time ctx is done, even if an adapter is still dialling, so that no front end waits on a dead
+// broker longer than it chose to.
 func open(ctx context.Context, c config.Context) (backends.Backend, error) {
+	slog.Info("connecting", "context", c.Name, "kind", c.Kind(), "address", c.Address(), "read_only", c.ReadOnly)
+	b, err := connect(ctx, c)
+	if err != nil {
+		if errors.Is(err, backends.ErrAuth) {
+			secrets.Forget(c)
+		}
+		slog.Warn("connection failed", "context", c.Name, "error", err)
+		return nil, err
+	}
+	slog.Info("connected", "context", c.Name)
+	return b, nil
+}
+
+func connect(ctx context.Context, c config.Context) (backends.Backend, error) {
+	c, err := secrets.Resolve(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	switch {
 	case c.Kafka != nil:
-		cfg := kafka.Config{Brokers: c.Kafka.Brokers}
+		cfg := kafkaConfig(c.Kafka)
 		return bounded(ctx, c, func() (backends.Backend, error) { return backend(kafka.Open(ctx, cfg)) })
 	case c.RabbitMQ != nil:
-		cfg := rabbitmq.Config{URL: c.RabbitMQ.URL, ManagementURL: c.RabbitMQ.ManagementURL}
+		cfg := rabbitmqConfig(c.RabbitMQ)
 		return bounded(ctx, c, func() (backends.Backend, error) { return backend(rabbitmq.Open(ctx, cfg)) })
 	}
 	return nil, fmt.Errorf("context %q names no broker: give it kafka or rabbitmq", c.Name)
+}
+
+// kafkaConfig maps a context's Kafka settings, passwords resolved, onto the adapter's.
+func kafkaConfig(k *config.KafkaConfig) kafka.Config {
+	cfg := kafka.Config{Brokers: k.Brokers}
+	if s := k.SASL; s != nil {
+		cfg.SASL = &kafka.SASL{Mechanism: s.Mechanism, Username: s.Username, Password: s.Password.Reveal()}
+	}
+	if t := k.TLS; t != nil {
+		cfg.TLS = &kafka.TLS{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName,
+			InsecureSkipVerify: t.InsecureSkipVerify}
+	}
+	return cfg
+}
+
+// rabbitmqConfig maps a context's RabbitMQ settings, password resolved, onto the adapter's: the password
+// and the vhost go into the AMQP URL.
+func rabbitmqConfig(r *config.RabbitMQConfig) rabbitmq.Config {
+	return rabbitmq.Config{URL: r.AMQPURL(), ManagementURL: r.ManagementURL}
 }
 
 // backend turns an adapter's (*Backend, error) into (backends.Backend, error) without the trap of a

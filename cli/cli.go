@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/spf13/cobra"
@@ -17,6 +18,7 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/themes"
 	"github.com/mqscope/mqscope/ui"
 )
 
@@ -54,11 +56,17 @@ func Execute(ctx context.Context, args []string, d Deps) int {
 	a := &app{deps: d, output: outputTable}
 	root := a.rootCommand()
 	root.SetArgs(args)
-	err := root.ExecuteContext(ctx)
+	code := exitCode(root.ExecuteContext(ctx), a)
+	a.stopLog(code)
+	return code
+}
+
+func exitCode(err error, a *app) int {
 	if err == nil {
 		return ExitOK
 	}
 	a.warn(err.Error())
+	slog.Error("command failed", "error", err)
 	if isUsage(err) {
 		return ExitUsage
 	}
@@ -71,6 +79,11 @@ type app struct {
 	flags      config.Flags
 	configPath string
 	output     outputFormat
+	settings   settings
+
+	resolved *resolution // the config file and context, once read
+	tui      bool        // the TUI is about to take the terminal: nothing more on stderr
+	closeLog io.Closer
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -88,6 +101,7 @@ func (a *app) rootCommand() *cobra.Command {
 		SilenceErrors:     true,
 		SilenceUsage:      true,
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
+		PersistentPreRunE: a.before,
 	}
 	root.SetOut(a.deps.Stdout)
 	root.SetErr(a.deps.Stderr)
@@ -102,16 +116,19 @@ func (a *app) rootCommand() *cobra.Command {
 	f.StringVar(&a.configPath, "config", "", "config file `PATH` (default $"+config.EnvConfig+" or "+config.DefaultPath()+")")
 	f.BoolVar(&a.flags.ReadOnly, "read-only", false, "refuse every action that would change the broker")
 	f.VarP(&a.output, "output", "o", "output format: table or json (one JSON object per line)")
+	a.settingsFlags(root)
 
 	root.AddCommand(a.lsCommand(), a.groupsCommand(), a.demoCommand())
 	root.AddCommand(a.lagCommand(), a.resetOffsetsCommand(), a.purgeCommand())
 	root.AddCommand(a.peekCommand())
 	root.AddCommand(a.publishCommand(), a.replayCommand(), a.redriveCommand())
+	root.AddCommand(a.ctxCommand())
 	return root
 }
 
 // runTUI opens the terminal UI on the context the flags and config pick.
 func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
+	a.tui = true
 	c, file, err := a.resolve()
 	if err != nil {
 		return err
@@ -119,18 +136,37 @@ func (a *app) runTUI(cmd *cobra.Command, _ []string) error {
 	return a.openUI(c, file)
 }
 
+// openUI hands the terminal to the TUI, with the file's key bindings and the look the flags, file and
+// environment ask for.
 func (a *app) openUI(c config.Context, file *config.File) error {
-	return a.deps.RunUI(ui.Options{Context: c, Contexts: withContext(file.Contexts, c), Open: a.deps.Open})
+	a.tui = true
+	cat := a.themeCatalog(file.Path)
+	if err := a.checkTheme(cat); err != nil {
+		return err
+	}
+	return a.deps.RunUI(ui.Options{
+		Context: c, Contexts: a.switchable(file.Contexts, c), Open: a.deps.Open,
+		File: file, Theme: a.settings.theme, Themes: cat, NoColor: themes.NoColorRequested(),
+		Warnings: file.Warnings(c.Name),
+	})
 }
 
-// withContext is the file's contexts plus c, so that :ctx can come back to an ad-hoc context.
-func withContext(contexts []config.Context, c config.Context) []config.Context {
-	for _, have := range contexts {
-		if have.Name == c.Name {
-			return contexts
+// switchable are the contexts :ctx offers: the file's plus c, so that :ctx can come back to an ad-hoc
+// context, and all read-only under --read-only, which holds for the whole session.
+func (a *app) switchable(contexts []config.Context, c config.Context) []config.Context {
+	out := make([]config.Context, 0, len(contexts)+1)
+	have := false
+	for _, fc := range contexts {
+		if fc.Name == c.Name {
+			fc, have = c, true
 		}
+		fc.ReadOnly = fc.ReadOnly || a.flags.ReadOnly
+		out = append(out, fc)
 	}
-	return append([]config.Context{c}, contexts...)
+	if !have {
+		out = append([]config.Context{c}, out...)
+	}
+	return out
 }
 
 // warn prints one line on stderr, made safe for the terminal: broker text in it is escaped and any

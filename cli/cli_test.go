@@ -63,7 +63,7 @@ contexts:
   - name: dev
     kafka: {brokers: ["dev:9092"]}
   - name: prod
-    rabbitmq: {url: "amqp://ops:s3cret@prod:5672/"}
+    rabbitmq: {url: "amqp://ops@prod:5672/", password-env: PROD_PW}
     read-only: true
 `
 
@@ -199,7 +199,7 @@ func TestEnvironmentPicksContextAndFile(t *testing.T) {
 		RunUI:  func(o ui.Options) error { got = o.Context; return nil },
 		Stdout: new(bytes.Buffer), Stderr: new(bytes.Buffer),
 	})
-	if code != ExitOK || got.Name != "prod" || got.RabbitMQ.URL != "amqp://ops:s3cret@prod:5672/" {
+	if code != ExitOK || got.Name != "prod" || got.RabbitMQ.URL != "amqp://ops@prod:5672/" || got.RabbitMQ.PasswordEnv != "PROD_PW" {
 		t.Errorf("exit %d, context %+v", code, got)
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/ui"
 )
 
 const (
@@ -17,10 +18,33 @@ const (
 	requestTimeout = 30 * time.Second
 )
 
-// resolve reads the config file and picks the context the flags, environment and file say.
+// resolve reads the config file and picks the context the flags, environment and file say. It does so
+// once per run, so that the file's warnings are said once.
 func (a *app) resolve() (config.Context, *config.File, error) {
+	if a.resolved == nil {
+		c, file, err := a.readAndPick()
+		a.resolved = &resolution{c, file, err}
+		if err == nil {
+			a.announce(file.Warnings(c.Name))
+		}
+	}
+	r := a.resolved
+	return r.context, r.file, r.err
+}
+
+type resolution struct {
+	context config.Context
+	file    *config.File
+	err     error
+}
+
+func (a *app) readAndPick() (config.Context, *config.File, error) {
 	file, err := config.Read(a.configPath)
 	if err != nil {
+		return config.Context{}, nil, err
+	}
+	// Key bindings are the TUI's, but a mistake in them is a mistake in the file, whatever the command.
+	if err := ui.CheckConfig(file); err != nil {
 		return config.Context{}, nil, err
 	}
 	c, err := file.Resolve(a.flags)

@@ -38,7 +38,7 @@ func (a *app) purgeCommand() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "really remove them")
 	cmd.Flags().Int64Var(&before, "before", 0, "Kafka: delete only the records before this `OFFSET` of each partition (default: all)")
-	return cmd
+	return mutating(cmd, "always") // even the preview is refused read-only: there is nothing to confirm
 }
 
 func (a *app) purge(ctx context.Context, dest string, before int64, yes bool) error {

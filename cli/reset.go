@@ -42,7 +42,7 @@ func (a *app) resetOffsetsCommand() *cobra.Command {
 	f.BoolVar(&execute, "execute", false, "apply the reset (without it, nothing changes)")
 	cmd.MarkFlagRequired("topic")
 	cmd.MarkFlagRequired("to")
-	return cmd
+	return mutating(cmd, "execute")
 }
 
 func (a *app) resetOffsets(ctx context.Context, group, topic string, target actions.ResetTarget, execute bool) error {

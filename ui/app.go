@@ -2,7 +2,6 @@ package ui
 
 import (
 	"context"
-	"fmt"
 	"strings"
 	"time"
 
@@ -10,7 +9,6 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/sanitize"
-	"github.com/mqscope/mqscope/themes"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/views"
 )
@@ -55,7 +53,7 @@ func New(opts Options) *Model {
 	m.c.Width, m.c.Height = 80, 24 // until the terminal says
 	m.c.Connected = m.connectedBackend
 	m.input = textinput.New()
-	m.applyTheme()
+	m.configure()
 	m.stack = []common.View{newRoot(m.c)}
 	m.layout()
 	return m
@@ -70,17 +68,8 @@ func tick(d time.Duration, msg tea.Msg) tea.Cmd {
 
 // Init connects and starts the refresh clock.
 func (m *Model) Init() tea.Cmd {
-	return tea.Batch(m.connect(), m.after(m.c.Context.RefreshInterval(), refreshTickMsg{}), m.checkTheme())
-}
-
-// checkTheme says so when the context names a theme that does not exist, rather than quietly ignoring it.
-func (m *Model) checkTheme() tea.Cmd {
-	name := m.c.Context.Theme
-	if _, ok := themes.Get(name); ok {
-		return nil
-	}
-	return m.setFlash(levelWarn, fmt.Sprintf("no theme called %q: using %s (built in: %s)",
-		sanitize.Line(name), m.c.Theme.Name, strings.Join(themes.Names(), ", ")))
+	return tea.Batch(m.connect(), m.after(m.c.Context.RefreshInterval(), refreshTickMsg{}), m.startupNotes(),
+		tea.RequestBackgroundColor)
 }
 
 // Close releases the connection; Run calls it once the program has ended.
@@ -102,6 +91,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.layout()
 	case tea.KeyPressMsg:
 		return m, m.handleKey(msg)
+	case tea.BackgroundColorMsg:
+		return m, m.onBackground(msg)
 	case tea.PasteMsg:
 		if m.mode != modeNormal {
 			return m, m.updateInput(msg)

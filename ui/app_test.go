@@ -398,5 +398,5 @@ func TestThemeFromTheContext(t *testing.T) {
 	}
 	h = newHarness(t, Options{Context: config.Context{Name: "x", Theme: "solarised"}}, 100, 20)
 	h.m.Init()
-	h.mustShow(`no theme called "solarised": using dark (built in: dark, light)`)
+	h.mustShow(`no theme called "solarised" (there are dark, dracula, light, nord): using dark`)
 }

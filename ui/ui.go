@@ -10,6 +10,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/logging"
+	"github.com/mqscope/mqscope/themes"
+	"github.com/mqscope/mqscope/ui/common"
 )
 
 // Options is what the wiring hands to the TUI.
@@ -17,6 +20,19 @@ type Options struct {
 	Context  config.Context   // the context to open on (flags already applied)
 	Contexts []config.Context // every context of the config file, for :ctx
 	Open     actions.Opener
+
+	File     *config.File    // the config file: its key bindings and theme; nil for none
+	Theme    string          // --theme: beats the contexts' own themes
+	Themes   *themes.Catalog // the built-in and user themes; nil for the built-in ones
+	NoColor  bool            // NO_COLOR: draw without a single colour
+	Warnings []string        // shown once on the flash line: the screen is the TUI's, stderr is not
+}
+
+// CheckConfig finds what in the config file the TUI would refuse: key bindings to unknown actions,
+// keys the terminal never sends, one key for two actions of one view.
+func CheckConfig(file *config.File) error {
+	_, err := common.KeysFor(file)
+	return err
 }
 
 // Run opens the TUI and returns when the user quits. It connects by itself, showing a spinner meanwhile, so
@@ -25,6 +41,7 @@ func Run(opts Options) error {
 	if opts.Open == nil {
 		return errors.New("ui: no opener to connect with")
 	}
+	logging.Install() // from here on, nothing logged reaches the terminal the TUI draws on
 	m := New(opts)
 	final, err := tea.NewProgram(m).Run()
 	if fm, ok := final.(*Model); ok {
