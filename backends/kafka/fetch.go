@@ -1,10 +1,13 @@
 package kafka
 
 import (
+	"cmp"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -64,13 +67,15 @@ type partStream struct {
 type fetcher struct {
 	addr       string
 	topic      string
+	isolation  sarama.IsolationLevel
 	streams    []*partStream
 	wake       chan struct{} // nudged when the merge takes a chunk of one of its streams
 	headerKeys map[string]string
 }
 
-func newFetcher(addr, topic string) *fetcher {
-	return &fetcher{addr: addr, topic: topic, wake: make(chan struct{}, 1), headerKeys: make(map[string]string)}
+func newFetcher(addr, topic string, isolation sarama.IsolationLevel) *fetcher {
+	return &fetcher{addr: addr, topic: topic, isolation: isolation, wake: make(chan struct{}, 1),
+		headerKeys: make(map[string]string)}
 }
 
 func newStream(tp topicPartition, start, stop int64, target int) *partStream {
@@ -263,7 +268,8 @@ func (f *fetcher) fetch(br *sarama.Broker, streams []*partStream, wait time.Dura
 		MaxWaitTime: int32(wait / time.Millisecond),
 		MinBytes:    1,
 		MaxBytes:    int32(min(total, maxFetchBytes)),
-		Isolation:   sarama.ReadUncommitted, // what is in the log, as the Java consumer reads by default
+		// Peeks read what is in the log, as the Java consumer does by default; moves read committed.
+		Isolation: f.isolation,
 		// Epoch -1 asks for a plain fetch: the broker keeps no fetch session for us.
 		SessionEpoch: -1,
 	}
@@ -311,6 +317,7 @@ func (f *fetcher) take(resp *sarama.FetchResponse, s *partStream, limit int64, c
 	}
 	// One allocation holds every header of the fetch; each message gets its own capped slice of it.
 	hs := make([]backends.Header, headers)
+	aborted := f.abortedIn(block)
 	for _, set := range block.RecordsSet {
 		batch := set.RecordBatch
 		if batch == nil {
@@ -321,7 +328,8 @@ func (f *fetcher) take(resp *sarama.FetchResponse, s *partStream, limit int64, c
 			break
 		}
 		last := batch.FirstOffset + int64(batch.LastOffsetDelta)
-		if !batch.Control { // transaction markers are not messages
+		// Transaction markers are not messages; nor, read committed, are aborted transactions' records.
+		if skip := aborted.skips(batch); !batch.Control && !skip {
 			for _, r := range batch.Records {
 				offset := batch.FirstOffset + r.OffsetDelta
 				if offset < s.next {
@@ -338,6 +346,52 @@ func (f *fetcher) take(resp *sarama.FetchResponse, s *partStream, limit int64, c
 		s.next = max(s.next, last+1)
 	}
 	return chunk, nil
+}
+
+// abortFilter tells, in one partition's Fetch answer read committed, the batches of aborted
+// transactions, as the Java consumer does: a producer's batches are skipped from the first offset of an
+// aborted transaction of its until that transaction's abort marker.
+type abortFilter struct {
+	pending []*sarama.AbortedTransaction // by first offset, not yet reached
+	active  map[int64]bool               // producers inside an aborted transaction
+}
+
+// abortedIn returns the filter for block, or nil when nothing needs filtering.
+func (f *fetcher) abortedIn(block *sarama.FetchResponseBlock) *abortFilter {
+	if f.isolation != sarama.ReadCommitted || len(block.AbortedTransactions) == 0 {
+		return nil
+	}
+	pending := slices.SortedFunc(slices.Values(block.AbortedTransactions), func(x, y *sarama.AbortedTransaction) int {
+		return cmp.Compare(x.FirstOffset, y.FirstOffset)
+	})
+	return &abortFilter{pending: pending, active: make(map[int64]bool)}
+}
+
+// skips says whether batch belongs to an aborted transaction; it must see every batch in offset order.
+func (a *abortFilter) skips(batch *sarama.RecordBatch) bool {
+	if a == nil {
+		return false
+	}
+	last := batch.FirstOffset + int64(batch.LastOffsetDelta)
+	for len(a.pending) > 0 && a.pending[0].FirstOffset <= last {
+		a.active[a.pending[0].ProducerID] = true
+		a.pending = a.pending[1:]
+	}
+	if batch.Control {
+		if isAbortMarker(batch) {
+			delete(a.active, batch.ProducerID)
+		}
+		return false
+	}
+	return batch.IsTransactional && a.active[batch.ProducerID]
+}
+
+// isAbortMarker reads a control batch's record key: a version, then the type, 0 for abort.
+func isAbortMarker(batch *sarama.RecordBatch) bool {
+	if len(batch.Records) == 0 || len(batch.Records[0].Key) < 4 {
+		return false
+	}
+	return binary.BigEndian.Uint16(batch.Records[0].Key[2:4]) == 0
 }
 
 // fill makes m the message of one record, its headers taken from the front of hs; it returns the rest.

@@ -101,8 +101,9 @@ type Backend struct {
 	known   []string                  // addresses of the cluster's brokers from the last metadata
 	closed  bool
 
-	producer sarama.SyncProducer // Publish's, started on first use
-	spread   atomic.Uint64       // turns of keyless messages over partitions
+	producerMu sync.Mutex
+	producer   sarama.SyncProducer // Publish's, started on first use
+	spread     atomic.Uint64       // turns of keyless messages over partitions
 
 	topoMu sync.Mutex
 	topo   *topology // the last Metadata answer, reused for up to topologyMaxAge
@@ -117,6 +118,7 @@ var (
 	_ backends.OffsetResetter    = (*Backend)(nil)
 	_ backends.Truncator         = (*Backend)(nil)
 	_ backends.Publisher         = (*Backend)(nil)
+	_ backends.Mover             = (*Backend)(nil)
 )
 
 // Open connects to the first bootstrap broker that answers and learns which protocol versions the cluster
@@ -333,12 +335,16 @@ func (b *Backend) onAnyBroker(m *meter, send func(*sarama.Broker) error) error {
 // Close releases every connection. It is safe to call more than once.
 func (b *Backend) Close() error {
 	b.mu.Lock()
-	brokers, producer := b.brokers, b.producer
-	b.brokers, b.producer, b.closed = map[string]*sarama.Broker{}, nil, true
+	brokers := b.brokers
+	b.brokers, b.closed = map[string]*sarama.Broker{}, true
 	b.mu.Unlock()
 	for _, br := range brokers {
 		_ = br.Close() // ErrNotConnected for brokers never used: nothing to release
 	}
+	b.producerMu.Lock() // waits for a producer being started
+	producer := b.producer
+	b.producer = nil
+	b.producerMu.Unlock()
 	if producer != nil {
 		return producer.Close() // waits for what is in flight
 	}

@@ -52,6 +52,18 @@ func (b *Backend) logRanges(m *meter, t *topology, parts []topicPartition) (map[
 // Unix milliseconds (the first offset whose timestamp is at or after it, or -1 where there is none).
 // Partitions that have no leader, or that their leader failed to answer for, are missing from the result.
 func (b *Backend) offsetsAt(m *meter, t *topology, parts []topicPartition, at int64) (map[topicPartition]int64, error) {
+	return b.offsetsAtLevel(m, t, parts, at, sarama.ReadUncommitted)
+}
+
+// stableEnds returns the last stable offsets of parts: the end a read_committed consumer reads up to,
+// before the first record of a transaction still open.
+func (b *Backend) stableEnds(t *topology, parts []topicPartition) (map[topicPartition]int64, error) {
+	return b.offsetsAtLevel(nil, t, parts, sarama.OffsetNewest, sarama.ReadCommitted)
+}
+
+// offsetsAtLevel is offsetsAt at an isolation level, which only changes the answer for the log end.
+func (b *Backend) offsetsAtLevel(m *meter, t *topology, parts []topicPartition, at int64,
+	isolation sarama.IsolationLevel) (map[topicPartition]int64, error) {
 	byLeader, err := t.byLeader(parts)
 	if err != nil {
 		return nil, err
@@ -68,7 +80,7 @@ func (b *Backend) offsetsAt(m *meter, t *topology, parts []topicPartition, at in
 	var g errgroup.Group
 	for i, j := range jobs {
 		g.Go(func() (err error) {
-			results[i], err = b.listOffsets(m, j.addr, j.parts, at)
+			results[i], err = b.listOffsets(m, j.addr, j.parts, at, isolation)
 			return err
 		})
 	}
@@ -86,8 +98,10 @@ func (b *Backend) offsetsAt(m *meter, t *topology, parts []topicPartition, at in
 
 // listOffsets sends one ListOffsets request for all parts at `at` to their leader at addr and returns
 // the offsets of the partitions it answered for without error.
-func (b *Backend) listOffsets(m *meter, addr string, parts []topicPartition, at int64) (map[topicPartition]int64, error) {
+func (b *Backend) listOffsets(m *meter, addr string, parts []topicPartition, at int64,
+	isolation sarama.IsolationLevel) (map[topicPartition]int64, error) {
 	req := sarama.NewOffsetRequest(protocolCeiling)
+	req.IsolationLevel = isolation
 	for _, tp := range parts {
 		req.AddBlock(tp.topic, tp.partition, at, 1)
 	}

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/IBM/sarama"
+
 	"github.com/mqscope/mqscope/backends"
 )
 
@@ -28,12 +30,18 @@ func (b *Backend) Peek(ctx context.Context, req backends.PeekRequest, emit func(
 		b.forgetMetadata()
 		return err
 	}
-	if !req.Follow && plan.nothingToRead() {
+	return b.read(ctx, plan, req.Limit, req.Follow, emit)
+}
+
+// read carries out a plan: up to limit messages (0: no limit) to emit, merged in timestamp order, up to
+// the planned ends and then, when following, as they arrive.
+func (b *Backend) read(ctx context.Context, plan *peekPlan, limit int, follow bool, emit func(backends.Message) error) error {
+	if !follow && plan.nothingToRead() {
 		return nil
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel() // ends the fetchers, which close their connections
-	r := newPeekRun(plan, req)
+	r := newPeekRun(plan, limit, follow)
 	for _, f := range plan.fetchers {
 		go func() {
 			if err := f.run(ctx, b, r.caughtUp, r.live); err != nil && ctx.Err() == nil {
@@ -41,8 +49,8 @@ func (b *Backend) Peek(ctx context.Context, req backends.PeekRequest, emit func(
 			}
 		}()
 	}
-	err = r.merge(ctx, emit)
-	if err == nil && req.Follow {
+	err := r.merge(ctx, emit)
+	if err == nil && follow {
 		err = r.tail(ctx, emit)
 	}
 	if errors.Is(err, errLimitReached) {
@@ -86,6 +94,17 @@ func (b *Backend) planPeek(req backends.PeekRequest) (*peekPlan, error) {
 	if err != nil {
 		return nil, err
 	}
+	ends := make(map[topicPartition]int64, len(ranges))
+	for tp, r := range ranges {
+		ends[tp] = r.end
+	}
+	return planRead(t, req.Destination, parts, starts, ends, sarama.ReadUncommitted)
+}
+
+// planRead plans reading parts of topic from starts to ends, one fetcher per leader, at the given
+// isolation level.
+func planRead(t *topology, topic string, parts []topicPartition, starts, ends map[topicPartition]int64,
+	isolation sarama.IsolationLevel) (*peekPlan, error) {
 	byLeader, err := t.byLeader(parts)
 	if err != nil {
 		return nil, err
@@ -94,12 +113,12 @@ func (b *Backend) planPeek(req backends.PeekRequest) (*peekPlan, error) {
 	plan := &peekPlan{}
 	streamOf := make(map[topicPartition]*partStream, len(parts))
 	for _, tp := range parts {
-		s := newStream(tp, starts[tp], ranges[tp].end, target)
+		s := newStream(tp, starts[tp], ends[tp], target)
 		plan.streams = append(plan.streams, s)
 		streamOf[tp] = s
 	}
 	for addr, led := range byLeader {
-		f := newFetcher(addr, req.Destination)
+		f := newFetcher(addr, topic, isolation)
 		for _, tp := range led {
 			f.streams = append(f.streams, streamOf[tp])
 		}
@@ -167,13 +186,13 @@ type peekRun struct {
 	live     chan []backends.Message // what fetchers read after catching up, in arrival order; nil unless following
 }
 
-func newPeekRun(plan *peekPlan, req backends.PeekRequest) *peekRun {
+func newPeekRun(plan *peekPlan, limit int, follow bool) *peekRun {
 	r := &peekRun{
 		streams: plan.streams, wakes: make(map[*partStream]chan struct{}, len(plan.streams)),
-		limit: req.Limit, errs: make(chan error, len(plan.fetchers)),
+		limit: limit, errs: make(chan error, len(plan.fetchers)),
 		caughtUp: make(chan struct{}),
 	}
-	if req.Follow {
+	if follow {
 		r.live = make(chan []backends.Message)
 	}
 	for _, f := range plan.fetchers {

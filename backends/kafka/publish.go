@@ -25,11 +25,12 @@ func (b *Backend) Publish(ctx context.Context, msgs []backends.Outgoing) ([]erro
 	errs := make([]error, len(msgs))
 	batch := make([]*sarama.ProducerMessage, 0, len(msgs))
 	for i, out := range msgs {
-		pm, err := b.producerMessage(out)
+		partition, err := b.partitionFor(out.Target, out.Message.Key)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
+		pm := producerMessage(out.Target.Destination, partition, out.Message)
 		pm.Metadata = i
 		batch = append(batch, pm)
 	}
@@ -60,14 +61,9 @@ func sent(err error) (sarama.ProducerErrors, error) {
 	return nil, err
 }
 
-// producerMessage turns one outgoing message into sarama's, with its partition chosen.
-func (b *Backend) producerMessage(out backends.Outgoing) (*sarama.ProducerMessage, error) {
-	partition, err := b.partitionFor(out.Target, out.Message.Key)
-	if err != nil {
-		return nil, err
-	}
-	m := out.Message
-	pm := &sarama.ProducerMessage{Topic: out.Target.Destination, Partition: partition, Timestamp: m.Timestamp}
+// producerMessage is m as sarama sends it to a partition of topic.
+func producerMessage(topic string, partition int32, m backends.Message) *sarama.ProducerMessage {
+	pm := &sarama.ProducerMessage{Topic: topic, Partition: partition, Timestamp: m.Timestamp}
 	if m.Key != nil { // a nil Encoder writes a null key; an empty one an empty key
 		pm.Key = sarama.ByteEncoder(m.Key)
 	}
@@ -80,14 +76,23 @@ func (b *Backend) producerMessage(out backends.Outgoing) (*sarama.ProducerMessag
 			pm.Headers[i] = sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value}
 		}
 	}
-	return pm, nil
+	return pm
 }
 
-// partitionFor says which partition of t's topic a message with key goes to: the pinned one, the Java
-// client's for the key, or the next in turn for a message without a key.
+// partitionFor says which partition of t's topic a message with key goes to.
 func (b *Backend) partitionFor(t backends.Target, key []byte) (int32, error) {
+	n, err := b.partitionCount(t)
+	if err != nil {
+		return 0, err
+	}
+	return b.choosePartition(t, key, n)
+}
+
+// partitionCount says how many partitions t's topic has. Its error wraps backends.ErrNotFound when the
+// topic does not exist or t is not a topic at all: asking again would not help.
+func (b *Backend) partitionCount(t backends.Target) (int32, error) {
 	if t.Exchange != nil {
-		return 0, fmt.Errorf("%s: exchanges are RabbitMQ's; a Kafka target is a topic", t.Label())
+		return 0, fmt.Errorf("%s: exchanges are RabbitMQ's; a Kafka target is a topic: %w", t.Label(), backends.ErrNotFound)
 	}
 	_, tm, err := b.topicMetadata(nil, t.Destination)
 	if errors.Is(err, backends.ErrNotFound) {
@@ -96,7 +101,12 @@ func (b *Backend) partitionFor(t backends.Target, key []byte) (int32, error) {
 	if err != nil {
 		return 0, fmt.Errorf("topic %q: %w", t.Destination, err)
 	}
-	n := int32(len(tm.Partitions))
+	return int32(len(tm.Partitions)), nil
+}
+
+// choosePartition picks among n partitions the pinned one, the Java client's for the key, or the next
+// in turn for a message without a key.
+func (b *Backend) choosePartition(t backends.Target, key []byte, n int32) (int32, error) {
 	switch {
 	case t.Partition != nil && (*t.Partition < 0 || *t.Partition >= n):
 		return 0, fmt.Errorf("topic %q has no partition %d (it has %d, numbered from 0): %w",
@@ -111,20 +121,48 @@ func (b *Backend) partitionFor(t backends.Target, key []byte) (int32, error) {
 
 // publisher returns the backend's idempotent producer, starting it on first use.
 func (b *Backend) publisher(ctx context.Context) (sarama.SyncProducer, error) {
+	b.producerMu.Lock() // not b.mu: starting takes a while, and every request takes b.mu
+	defer b.producerMu.Unlock()
 	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.closed {
+	closed := b.closed
+	b.mu.Unlock()
+	if closed {
 		return nil, errors.New("kafka backend is closed")
 	}
 	if b.producer != nil {
 		return b.producer, nil
 	}
-	p, err := await(ctx, func() (sarama.SyncProducer, error) { return b.newProducer("") })
+	p, err := b.startProducer(ctx, "")
 	if err != nil {
 		return nil, fmt.Errorf("start a Kafka producer at %s: %w", b.address, err)
 	}
 	b.producer = p
 	return p, nil
+}
+
+// startProducer starts a producer (see newProducer), giving up when ctx ends; one that starts after that
+// is closed.
+func (b *Backend) startProducer(ctx context.Context, txnID string) (sarama.SyncProducer, error) {
+	type started struct {
+		p   sarama.SyncProducer
+		err error
+	}
+	done := make(chan started, 1)
+	go func() {
+		p, err := b.newProducer(txnID)
+		done <- started{p, err}
+	}()
+	select {
+	case s := <-done:
+		return s.p, s.err
+	case <-ctx.Done():
+		go func() {
+			if s := <-done; s.p != nil {
+				s.p.Close()
+			}
+		}()
+		return nil, ctx.Err()
+	}
 }
 
 // newProducer starts a producer with acks=all and idempotence, transactional when txnID is set, on a

@@ -1,0 +1,424 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/IBM/sarama"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+const (
+	// A move commits a transaction every moveBatch letters, or once a batch is moveLinger old when the
+	// next letter arrives, whichever comes first.
+	moveBatch  = 500
+	moveLinger = 100 * time.Millisecond
+	// maxFailures bounds the letters a report names one by one.
+	maxFailures = 100
+	// A transaction an earlier run left open may take this long to settle before offsets read stable.
+	stableWait = 5 * time.Second
+)
+
+// RedriveGroup is the consumer group whose committed offsets on topic say how far moves out of topic
+// have come. It is also the transactional id of their producer, so a move fences any earlier one still
+// running and aborts what it left open. Resetting this group's offsets (it never has members) makes the
+// next move take letters again.
+func RedriveGroup(topic string) string { return "mqscope-redrive." + topic }
+
+// Move takes the letters of topic req.Source from where the last move stopped (RedriveGroup's committed
+// offsets, else the log start) up to the end it has when the move begins, or req.Max letters, and puts
+// each where route says: the partition its target pins, else where the Java client puts its key.
+//
+// The letters' copies and the group's offsets are committed together, in one transaction per batch,
+// so that read_committed consumers see each moved letter exactly once whatever happens: a move cancelled
+// or killed at any moment leaves its open transaction to be aborted by the next move, which carries on
+// from the last commit, and a move that completed moves nothing more.
+//
+// Nothing is ever removed from a Kafka topic: a letter that does not move stays in the source. A letter
+// the router cannot place is kept, and one whose target cannot take it (a topic that does not exist, a
+// partition it lacks, a record the broker refuses) fails; either way the move goes on past it and names
+// it, with its partition and offset, in the report. Holding the offsets at the first such letter would
+// stop every later letter, run after run, for one the user must deal with anyway; resetting
+// RedriveGroup brings them back. Errors a later run may not meet (a broker away, a leader moving) end
+// the move instead, with nothing of the current batch committed.
+func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route backends.Router,
+	progress func(backends.MoveProgress)) (backends.MoveReport, error) {
+	group := RedriveGroup(req.Source)
+	mv := &move{ctx: ctx, b: b, source: req.Source, group: group, route: route, progress: progress,
+		report: backends.MoveReport{PerTarget: make(map[string]int64)}, missing: make(map[string]error)}
+	// Starting the producer fences an earlier move and aborts its open transaction, so the offsets read
+	// after it are the last committed ones.
+	p, err := b.startProducer(ctx, group)
+	if err != nil {
+		return mv.report, b.failed("start a transactional producer for "+group, err)
+	}
+	defer p.Close()
+	mv.producer = p
+	plan, err := await(ctx, func() (*movePlan, error) { return b.planMove(req.Source, group) })
+	if err != nil {
+		return mv.report, b.failed("plan the move out of topic "+req.Source, err)
+	}
+	mv.total = plan.total
+	if req.Max > 0 {
+		mv.total = min(mv.total, int64(req.Max))
+	}
+	mv.tell()
+	err = b.read(ctx, plan.read, req.Max, false, mv.take)
+	if err == nil {
+		if req.Max == 0 || mv.taken < req.Max {
+			mv.reachEnds(plan) // past trailing markers and aborted records, so the group shows no lag
+		}
+		err = mv.commit()
+	}
+	if err != nil {
+		return mv.report, b.failed("move letters out of topic "+req.Source, err)
+	}
+	return mv.report, nil
+}
+
+// movePlan is where a move reads each partition from and to, and how many offsets that spans.
+type movePlan struct {
+	read       *peekPlan
+	from, ends map[topicPartition]int64
+	total      int64
+}
+
+// planMove reads the group's committed offsets (stable: no transaction pending) and the source's log
+// starts and last stable offsets, and plans a read_committed read between them.
+func (b *Backend) planMove(topic, group string) (*movePlan, error) {
+	t, tm, err := b.topicMetadata(nil, topic)
+	if err != nil {
+		return nil, err
+	}
+	parts, err := partitionsOf(tm, nil)
+	if err != nil {
+		return nil, err
+	}
+	starts, err := b.offsetsAt(nil, t, parts, sarama.OffsetOldest)
+	if err == nil {
+		err = missing(parts, starts)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ends, err := b.stableEnds(t, parts)
+	if err == nil {
+		err = missing(parts, ends)
+	}
+	if err != nil {
+		return nil, err
+	}
+	committed, err := b.stableCommitted(group, topic, parts)
+	if err != nil {
+		return nil, err
+	}
+	from := make(map[topicPartition]int64, len(parts))
+	var total int64
+	for _, tp := range parts {
+		at, ok := committed[tp]
+		if !ok {
+			at = starts[tp]
+		}
+		from[tp] = min(max(at, starts[tp]), ends[tp])
+		total += ends[tp] - from[tp]
+	}
+	read, err := planRead(t, topic, parts, from, ends, sarama.ReadCommitted)
+	if err != nil {
+		return nil, err
+	}
+	return &movePlan{read: read, from: from, ends: ends, total: total}, nil
+}
+
+// stableCommitted reads group's committed offsets on topic, waiting while a transaction still holds
+// some pending. An error never passes for "nothing committed": that would move letters twice.
+func (b *Backend) stableCommitted(group, topic string, parts []topicPartition) (map[topicPartition]int64, error) {
+	addr, err := b.coordinator(group)
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]int32, len(parts))
+	for i, tp := range parts {
+		ids[i] = tp.partition
+	}
+	deadline := time.Now().Add(stableWait)
+	for {
+		req := sarama.NewOffsetFetchRequest(protocolCeiling, group, map[string][]int32{topic: ids})
+		req.RequireStable = true
+		var resp *sarama.OffsetFetchResponse
+		err := b.request(nil, addr, func(br *sarama.Broker) (err error) {
+			resp, err = br.FetchOffset(req)
+			return err
+		})
+		if err != nil {
+			return nil, fmt.Errorf("OffsetFetch: %w", err)
+		}
+		committed, err := stableOffsets(resp, topic)
+		if !errors.Is(err, sarama.ErrUnstableOffsetCommit) || time.Now().After(deadline) {
+			if err != nil {
+				return nil, fmt.Errorf("committed offsets of group %q: %w", group, err)
+			}
+			return committed, nil
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// stableOffsets reads one group's offsets on topic from an OffsetFetch answer (any version).
+func stableOffsets(resp *sarama.OffsetFetchResponse, topic string) (map[topicPartition]int64, error) {
+	blocks, groupErr := resp.Blocks, resp.Err
+	if resp.Version >= 8 && len(resp.Groups) > 0 {
+		blocks, groupErr = resp.Groups[0].Blocks, resp.Groups[0].Err
+	}
+	switch groupErr {
+	case sarama.ErrNoError:
+	case sarama.ErrGroupIDNotFound: // some brokers say so of a group that never committed
+		return map[topicPartition]int64{}, nil
+	default:
+		return nil, groupErr
+	}
+	committed := make(map[topicPartition]int64)
+	for p, block := range blocks[topic] {
+		if block.Err != sarama.ErrNoError {
+			return nil, fmt.Errorf("partition %d: %w", p, block.Err)
+		}
+		if block.Offset >= 0 { // -1: nothing committed
+			committed[topicPartition{topic, p}] = block.Offset
+		}
+	}
+	return committed, nil
+}
+
+// move is one run of Move: the batch being gathered, and the report of what was committed.
+type move struct {
+	ctx           context.Context
+	b             *Backend
+	source, group string
+	route         backends.Router
+	progress      func(backends.MoveProgress)
+	producer      sarama.SyncProducer
+	missing       map[string]error // targets found missing in this run, by topic
+	total         int64
+	taken         int // letters handed over by the read
+	batch         []letter
+	began         time.Time                // when the batch got its first letter
+	offsets       map[topicPartition]int64 // the next offset of each partition once the batch commits
+	report        backends.MoveReport
+}
+
+// letter is one dead letter of the batch: where it goes, or why it stays.
+type letter struct {
+	msg       backends.Message
+	target    backends.Target
+	partition int32
+	kept      bool  // the router found no target
+	why       error // why it stays; nil for a letter on its way
+}
+
+func (l *letter) goes() bool { return !l.kept && l.why == nil }
+
+// take adds one letter to the batch, and commits the batch when it is full or old enough.
+func (mv *move) take(m backends.Message) error {
+	if err := mv.ctx.Err(); err != nil { // the read may hold many letters still
+		return err
+	}
+	mv.taken++
+	if len(mv.batch) == 0 {
+		mv.began = time.Now()
+		mv.offsets = make(map[topicPartition]int64)
+	}
+	mv.batch = append(mv.batch, mv.place(m))
+	mv.offsets[topicPartition{mv.source, m.Partition}] = m.Offset + 1
+	if len(mv.batch) >= moveBatch || time.Since(mv.began) >= moveLinger {
+		return mv.commit()
+	}
+	return nil
+}
+
+// place decides where one letter goes.
+func (mv *move) place(m backends.Message) letter {
+	l := letter{msg: m}
+	target, err := mv.route(m)
+	if err != nil {
+		l.kept, l.why = true, err
+		return l
+	}
+	l.target = target
+	if target.Exchange == nil && target.Destination == mv.source {
+		l.why = errors.New("the target is the dead-letter topic itself")
+		return l
+	}
+	l.partition, l.why = mv.partitionFor(target, m.Key)
+	return l
+}
+
+// partitionFor is Backend.partitionFor, remembering for the run the targets that do not exist.
+func (mv *move) partitionFor(t backends.Target, key []byte) (int32, error) {
+	if err, ok := mv.missing[t.Destination]; ok && t.Exchange == nil {
+		return 0, err
+	}
+	n, err := mv.b.partitionCount(t)
+	if errors.Is(err, backends.ErrNotFound) && t.Exchange == nil {
+		mv.missing[t.Destination] = err
+	}
+	if err != nil {
+		return 0, err
+	}
+	return mv.b.choosePartition(t, key, n)
+}
+
+// reachEnds moves the batch's offsets to the ends the read was planned to, past what it skipped, where
+// the read moved at all: a move that finds nothing to do commits nothing.
+func (mv *move) reachEnds(plan *movePlan) {
+	for tp, end := range plan.ends {
+		if end > plan.from[tp] {
+			if mv.offsets == nil {
+				mv.offsets = make(map[topicPartition]int64)
+			}
+			mv.offsets[tp] = end
+		}
+	}
+}
+
+// commit writes the batch's letters and the group's offsets in one transaction. When the brokers refuse
+// letters, the transaction is aborted and the batch written again one letter per request: a refusal may
+// be of a whole request for one letter in it, or of letters a topic takes only one at a time (its
+// max.message.bytes below what sarama packs into a request). Letters refused alone are set aside.
+func (mv *move) commit() error {
+	if len(mv.batch) == 0 && len(mv.offsets) == 0 {
+		return nil
+	}
+	for alone := false; ; alone = true {
+		refused, err := mv.transact(alone)
+		if err != nil {
+			return err
+		}
+		if len(refused) == 0 {
+			break
+		}
+		if alone {
+			for i, why := range refused {
+				mv.batch[i].why = why
+			}
+		}
+	}
+	mv.count()
+	mv.batch, mv.offsets = mv.batch[:0], nil
+	mv.tell()
+	return nil
+}
+
+// transact runs one transaction: the batch's letters on their way, the offsets, the commit. It returns
+// the letters the brokers refused, after aborting; refusals a later attempt could meet differently (a
+// leader moving, a broker away) end the move. Alone, it sends one letter per request and stops at the
+// first refusal.
+func (mv *move) transact(alone bool) (map[int]error, error) {
+	p := mv.producer
+	if err := p.BeginTxn(); err != nil {
+		return nil, fmt.Errorf("begin a transaction: %w", err)
+	}
+	var out []*sarama.ProducerMessage // made anew for each attempt: sarama keeps state in them
+	for i := range mv.batch {
+		if l := &mv.batch[i]; l.goes() {
+			pm := producerMessage(l.target.Destination, l.partition, l.msg)
+			pm.Metadata = i
+			out = append(out, pm)
+		}
+	}
+	var refused sarama.ProducerErrors
+	var err error
+	if alone {
+		for _, pm := range out {
+			if refused, err = sent(p.SendMessages([]*sarama.ProducerMessage{pm})); err != nil || len(refused) > 0 {
+				break
+			}
+		}
+	} else {
+		refused, err = sent(p.SendMessages(out))
+	}
+	if err == nil && len(refused) > 0 {
+		return mv.abort(refused)
+	}
+	if err == nil {
+		err = p.AddOffsetsToTxn(mv.offsetsToCommit(), mv.group)
+	}
+	if err == nil {
+		err = p.CommitTxn()
+	}
+	if err != nil {
+		// Whether or not the abort goes through, the next move's producer settles the transaction.
+		_ = p.AbortTxn()
+		return nil, fmt.Errorf("transaction of %d letters: %w", len(out), err)
+	}
+	return nil, nil
+}
+
+// abort ends a transaction, and sorts what the brokers refused in it.
+func (mv *move) abort(refused sarama.ProducerErrors) (map[int]error, error) {
+	if err := mv.producer.AbortTxn(); err != nil {
+		return nil, fmt.Errorf("abort a transaction: %w", err)
+	}
+	bad := make(map[int]error, len(refused))
+	for _, pe := range refused {
+		if !refusesRecord(pe.Err) {
+			return nil, fmt.Errorf("topic %s partition %d: %w", pe.Msg.Topic, pe.Msg.Partition, pe.Err)
+		}
+		bad[pe.Msg.Metadata.(int)] = fmt.Errorf("the broker refused it: %w", pe.Err)
+	}
+	return bad, nil
+}
+
+// refusesRecord says whether a produce error is about the record itself, so that writing it again
+// would fail again.
+func refusesRecord(err error) bool {
+	for _, kerr := range []sarama.KError{sarama.ErrMessageSizeTooLarge, sarama.ErrInvalidMessage,
+		sarama.ErrInvalidMessageSize, sarama.ErrInvalidTimestamp, sarama.ErrInvalidRecord,
+		sarama.ErrTopicAuthorizationFailed, sarama.ErrInvalidTopic, sarama.ErrPolicyViolation} {
+		if errors.Is(err, kerr) {
+			return true
+		}
+	}
+	return false
+}
+
+func (mv *move) offsetsToCommit() map[string][]*sarama.PartitionOffsetMetadata {
+	var offsets []*sarama.PartitionOffsetMetadata
+	for _, tp := range slices.SortedFunc(maps.Keys(mv.offsets), comparePartitions) {
+		offsets = append(offsets, &sarama.PartitionOffsetMetadata{Partition: tp.partition, Offset: mv.offsets[tp], LeaderEpoch: -1})
+	}
+	return map[string][]*sarama.PartitionOffsetMetadata{mv.source: offsets}
+}
+
+// count adds a committed batch to the report.
+func (mv *move) count() {
+	r := &mv.report
+	for _, l := range mv.batch {
+		switch {
+		case l.goes():
+			r.Moved++
+			r.PerTarget[l.target.Label()]++
+			continue
+		case l.kept:
+			r.Kept++
+		default:
+			r.Failed++
+		}
+		if len(r.Failures) < maxFailures {
+			f := backends.MoveFailure{Partition: l.msg.Partition, Offset: l.msg.Offset, Reason: l.why.Error()}
+			if !l.kept {
+				f.Target = l.target.Label()
+			}
+			r.Failures = append(r.Failures, f)
+		}
+	}
+}
+
+func (mv *move) tell() {
+	if mv.progress != nil {
+		mv.progress(backends.MoveProgress{Moved: mv.report.Moved, Kept: mv.report.Kept, Failed: mv.report.Failed, Total: mv.total})
+	}
+}
