@@ -164,7 +164,7 @@ func TestTLSToAPlaintextListener(t *testing.T) {
 
 func TestMutualTLSAndSCRAM(t *testing.T) {
 	pki := newPKI(t)
-	c := newCluster(t, kfake.NumBrokers(1), kfake.TLS(pki.serverConfig(true)),
+	c := newCluster(t, kfake.NumBrokers(1), kfake.TLS(pki.serverConfig(true)), kfake.SeedTopics(1, "secure"),
 		kfake.EnableSASL(), kfake.Superuser(MechanismSCRAMSHA512, "ops", "right-pw"))
 	ctx := testCtx(t)
 	sasl := &SASL{Mechanism: MechanismSCRAMSHA512, Username: "ops", Password: "right-pw"}
@@ -181,6 +181,8 @@ func TestMutualTLSAndSCRAM(t *testing.T) {
 	if _, err := b.ListDestinations(ctx, backends.ListOptions{}); err != nil {
 		t.Fatalf("listing over mutual TLS: %v", err)
 	}
+	// The producer's connections are its own, and secured the same way.
+	publishAll(t, b, []backends.Outgoing{{Target: backends.Target{Destination: "secure"}, Message: backends.Message{Body: []byte("hi")}}})
 
 	wrongPW := &SASL{Mechanism: MechanismSCRAMSHA512, Username: "ops", Password: "wrong-pw"}
 	_, err = Open(ctx, Config{Brokers: c.ListenAddrs(), SASL: wrongPW, TLS: withCert})
