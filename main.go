@@ -88,9 +88,14 @@ func kafkaConfig(k *config.KafkaConfig) kafka.Config {
 }
 
 // rabbitmqConfig maps a context's RabbitMQ settings, password resolved, onto the adapter's: the password
-// and the vhost go into the AMQP URL.
+// goes into the AMQP URL.
 func rabbitmqConfig(r *config.RabbitMQConfig) rabbitmq.Config {
-	return rabbitmq.Config{URL: r.AMQPURL(), ManagementURL: r.ManagementURL}
+	cfg := rabbitmq.Config{URL: r.AMQPURL(), Vhost: r.Vhost, ManagementURL: r.ManagementURL}
+	if t := r.TLS; t != nil {
+		cfg.TLS = &rabbitmq.TLS{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName,
+			InsecureSkipVerify: t.InsecureSkipVerify}
+	}
+	return cfg
 }
 
 // backend turns an adapter's (*Backend, error) into (backends.Backend, error) without the trap of a

@@ -86,7 +86,7 @@ func (a *app) publishCommand() *cobra.Command {
 	f.StringVar(&o.exchange, "exchange", "", "RabbitMQ: publish to exchange `X` instead of a queue")
 	f.StringVar(&o.routingKey, "routing-key", "", "RabbitMQ: the routing `KEY` for --exchange")
 	f.Int32Var(&o.partition, "partition", 0, "Kafka: send to partition `P` (default: by key)")
-	return cmd
+	return mutating(cmd, "always")
 }
 
 // publishTarget is where messages go: DEST, or --exchange with --routing-key.

@@ -54,7 +54,7 @@ func (a *app) redriveCommand() *cobra.Command {
 	f.IntVarP(&o.Max, "max", "n", 0, "move at most `N` letters (default: all the DLQ holds when the move begins)")
 	f.BoolVar(&o.UseOriginalExchange, "original-exchange", false,
 		"RabbitMQ: send letters through the exchange and routing key they were first published with")
-	return cmd
+	return mutating(cmd, "!dry-run")
 }
 
 // planRedrive shows where the letters would go.

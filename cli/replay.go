@@ -58,7 +58,7 @@ func (a *app) replayCommand() *cobra.Command {
 	f.Var(&o.partitions, "partition", "Kafka: copy only partition `P` (repeat or comma-separate for more; default all)")
 	f.StringVar(&o.fromFile, "from-file", "", "copy the messages of a `F.jsonl` export (peek -o json), - for stdin")
 	f.Float64Var(&o.rate, "rate", 0, "send at most `PER_SEC` messages a second (default: as fast as the broker confirms)")
-	return cmd
+	return mutating(cmd, "always")
 }
 
 // replayFlags checks the flags and turns them into the replay's options.
