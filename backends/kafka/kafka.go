@@ -119,6 +119,7 @@ var (
 	_ backends.Truncator         = (*Backend)(nil)
 	_ backends.Publisher         = (*Backend)(nil)
 	_ backends.Mover             = (*Backend)(nil)
+	_ backends.MoveResumer       = (*Backend)(nil)
 )
 
 // Open connects to the first bootstrap broker that answers and learns which protocol versions the cluster

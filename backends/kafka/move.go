@@ -88,43 +88,15 @@ type movePlan struct {
 	total      int64
 }
 
-// planMove reads the group's committed offsets (stable: no transaction pending) and the source's log
-// starts and last stable offsets, and plans a read_committed read between them.
+// planMove plans a read_committed read of topic from where the last move stopped to its last stable
+// offsets.
 func (b *Backend) planMove(topic, group string) (*movePlan, error) {
-	t, tm, err := b.topicMetadata(nil, topic)
+	t, parts, from, ends, err := b.moveBounds(topic, group, true)
 	if err != nil {
 		return nil, err
 	}
-	parts, err := partitionsOf(tm, nil)
-	if err != nil {
-		return nil, err
-	}
-	starts, err := b.offsetsAt(nil, t, parts, sarama.OffsetOldest)
-	if err == nil {
-		err = missing(parts, starts)
-	}
-	if err != nil {
-		return nil, err
-	}
-	ends, err := b.stableEnds(t, parts)
-	if err == nil {
-		err = missing(parts, ends)
-	}
-	if err != nil {
-		return nil, err
-	}
-	committed, err := b.stableCommitted(group, topic, parts)
-	if err != nil {
-		return nil, err
-	}
-	from := make(map[topicPartition]int64, len(parts))
 	var total int64
 	for _, tp := range parts {
-		at, ok := committed[tp]
-		if !ok {
-			at = starts[tp]
-		}
-		from[tp] = min(max(at, starts[tp]), ends[tp])
 		total += ends[tp] - from[tp]
 	}
 	read, err := planRead(t, topic, parts, from, ends, sarama.ReadCommitted)
@@ -134,9 +106,64 @@ func (b *Backend) planMove(topic, group string) (*movePlan, error) {
 	return &movePlan{read: read, from: from, ends: ends, total: total}, nil
 }
 
-// stableCommitted reads group's committed offsets on topic, waiting while a transaction still holds
+// MoveStart says, for every partition of topic, the offset the next Move out of it reads from:
+// RedriveGroup's committed offset, else the log start. It changes nothing, and does not wait for a move
+// under way: what that move has not committed yet does not count.
+func (b *Backend) MoveStart(ctx context.Context, topic string) (map[int32]int64, error) {
+	starts, err := await(ctx, func() (map[int32]int64, error) {
+		_, _, from, _, err := b.moveBounds(topic, RedriveGroup(topic), false)
+		starts := make(map[int32]int64, len(from))
+		for tp, at := range from {
+			starts[tp.partition] = at
+		}
+		return starts, err
+	})
+	return starts, b.failed("find where the next move out of topic "+topic+" starts", err)
+}
+
+// moveBounds reads the source's log starts and last stable offsets, and group's committed offsets
+// (stable ones: waiting while a transaction holds some pending), and says where a move reads each
+// partition from (the committed offset, else the log start, within the log) and to.
+func (b *Backend) moveBounds(topic, group string, stable bool) (t *topology, parts []topicPartition,
+	from, ends map[topicPartition]int64, err error) {
+	t, tm, err := b.topicMetadata(nil, topic)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if parts, err = partitionsOf(tm, nil); err != nil {
+		return nil, nil, nil, nil, err
+	}
+	starts, err := b.offsetsAt(nil, t, parts, sarama.OffsetOldest)
+	if err == nil {
+		err = missing(parts, starts)
+	}
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	if ends, err = b.stableEnds(t, parts); err == nil {
+		err = missing(parts, ends)
+	}
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	committed, err := b.committedOn(group, topic, parts, stable)
+	if err != nil {
+		return nil, nil, nil, nil, err
+	}
+	from = make(map[topicPartition]int64, len(parts))
+	for _, tp := range parts {
+		at, ok := committed[tp]
+		if !ok {
+			at = starts[tp]
+		}
+		from[tp] = min(max(at, starts[tp]), ends[tp])
+	}
+	return t, parts, from, ends, nil
+}
+
+// committedOn reads group's committed offsets on topic; stable, it waits while a transaction still holds
 // some pending. An error never passes for "nothing committed": that would move letters twice.
-func (b *Backend) stableCommitted(group, topic string, parts []topicPartition) (map[topicPartition]int64, error) {
+func (b *Backend) committedOn(group, topic string, parts []topicPartition, stable bool) (map[topicPartition]int64, error) {
 	addr, err := b.coordinator(group)
 	if err != nil {
 		return nil, err
@@ -148,7 +175,7 @@ func (b *Backend) stableCommitted(group, topic string, parts []topicPartition) (
 	deadline := time.Now().Add(stableWait)
 	for {
 		req := sarama.NewOffsetFetchRequest(protocolCeiling, group, map[string][]int32{topic: ids})
-		req.RequireStable = true
+		req.RequireStable = stable
 		var resp *sarama.OffsetFetchResponse
 		err := b.request(nil, addr, func(br *sarama.Broker) (err error) {
 			resp, err = br.FetchOffset(req)

@@ -432,3 +432,45 @@ func TestMoveTakesOnlyCommittedLetters(t *testing.T) {
 	}
 	exactlyOnce(t, c, 3)
 }
+
+// MoveStart says where the next move reads from: the log start before any move (past deleted records),
+// then the redrive group's committed offsets, then, after a complete move, the ends.
+func TestMoveStart(t *testing.T) {
+	c := newCluster(t)
+	f := newFixture(t, c)
+	bigDLT(t, f, c, 90)
+	b := open(t, c)
+	ctx := testCtx(t)
+	if err := b.Truncate(ctx, "dlt", map[int32]int64{0: 5}); err != nil {
+		t.Fatal(err)
+	}
+	start := func() map[int32]int64 {
+		t.Helper()
+		s, err := b.MoveStart(ctx, "dlt")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	if s := start(); s[0] != 5 || s[1] != 0 || s[2] != 0 || len(s) != 3 {
+		t.Errorf("before any move: %v, want 0:5 1:0 2:0", s)
+	}
+	runMove(t, b, backends.MoveRequest{Source: "dlt", Max: 40})
+	committed, err := f.adm.FetchOffsets(ctx, RedriveGroup("dlt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := start()
+	for p, at := range s {
+		if o, _ := committed.Lookup("dlt", p); o.At != at {
+			t.Errorf("partition %d starts at %d, the group committed %d", p, at, o.At)
+		}
+	}
+	if taken := s[0] - 5 + s[1] + s[2]; taken != 40 {
+		t.Errorf("after moving 40 the starts are %v (%d taken)", s, taken)
+	}
+	runMove(t, b, backends.MoveRequest{Source: "dlt"})
+	if s := start(); s[0] != 30 || s[1] != 30 || s[2] != 30 {
+		t.Errorf("after a complete move: %v, want the ends (30 each)", s)
+	}
+}
