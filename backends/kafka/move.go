@@ -258,7 +258,11 @@ func (mv *move) take(m backends.Message) error {
 		mv.began = time.Now()
 		mv.offsets = make(map[topicPartition]int64)
 	}
-	mv.batch = append(mv.batch, mv.place(m))
+	l, err := mv.place(m)
+	if err != nil {
+		return err
+	}
+	mv.batch = append(mv.batch, l)
 	mv.offsets[topicPartition{mv.source, m.Partition}] = m.Offset + 1
 	if len(mv.batch) >= moveBatch || time.Since(mv.began) >= moveLinger {
 		return mv.commit()
@@ -266,21 +270,26 @@ func (mv *move) take(m backends.Message) error {
 	return nil
 }
 
-// place decides where one letter goes.
-func (mv *move) place(m backends.Message) letter {
+// place decides where one letter goes. It fails when the target's metadata cannot be read: that may
+// pass, so the letter must not be passed over.
+func (mv *move) place(m backends.Message) (letter, error) {
 	l := letter{msg: m}
 	target, err := mv.route(m)
 	if err != nil {
 		l.kept, l.why = true, err
-		return l
+		return l, nil
 	}
 	l.target = target
 	if target.Exchange == nil && target.Destination == mv.source {
 		l.why = errors.New("the target is the dead-letter topic itself")
-		return l
+		return l, nil
 	}
-	l.partition, l.why = mv.partitionFor(target, m.Key)
-	return l
+	l.partition, err = mv.partitionFor(target, m.Key)
+	if err != nil && !errors.Is(err, backends.ErrNotFound) {
+		return l, err
+	}
+	l.why = err
+	return l, nil
 }
 
 // partitionFor is Backend.partitionFor, remembering for the run the targets that do not exist.

@@ -113,19 +113,19 @@ func TestMoveSendsEachLetterHome(t *testing.T) {
 	}
 	letters = append(letters,
 		&kgo.Record{Topic: "mixed-dlt", Value: []byte("orphan-1")}, &kgo.Record{Topic: "mixed-dlt", Value: []byte("orphan-2")},
-		springLetter("mixed-dlt", "deleted-topic", 0, 0, "stray-1"))
+		springLetter("mixed-dlt", "deleted-topic", 0, 0, "stray-1"), springLetter("mixed-dlt", "mixed-dlt", 0, 0, "loop-1"))
 	produce(t, c, spread(letters, 3)...)
 	b := open(t, c)
 
 	report, seen := runMove(t, b, backends.MoveRequest{Source: "mixed-dlt"})
-	if report.Moved != 60 || report.Kept != 2 || report.Failed != 1 {
-		t.Errorf("report: moved %d, kept %d, failed %d; want 60, 2, 1", report.Moved, report.Kept, report.Failed)
+	if report.Moved != 60 || report.Kept != 2 || report.Failed != 2 {
+		t.Errorf("report: moved %d, kept %d, failed %d; want 60, 2, 2", report.Moved, report.Kept, report.Failed)
 	}
 	if report.PerTarget["orders"] != 30 || report.PerTarget["payments"] != 20 || report.PerTarget["shipments"] != 10 {
 		t.Errorf("per target = %v", report.PerTarget)
 	}
 	last := seen[len(seen)-1]
-	if seen[0].Total != int64(len(letters)) || last.Moved != 60 || last.Kept != 2 || last.Failed != 1 {
+	if seen[0].Total != int64(len(letters)) || last.Moved != 60 || last.Kept != 2 || last.Failed != 2 {
 		t.Errorf("progress went %+v … %+v; want a total of %d and the report's counts at the end", seen[0], last, len(letters))
 	}
 	checkFailures(t, report.Failures, letters)
@@ -179,12 +179,12 @@ func headersOf(r *kgo.Record) []backends.Header {
 	return hs
 }
 
-// checkFailures finds the orphans kept without a target and the stray failed on its missing topic, each
-// at the partition and offset the dead-letter topic holds it.
+// checkFailures finds the orphans kept without a target, the stray failed on its missing topic and the
+// letter that would loop failed, each at the partition and offset the dead-letter topic holds it.
 func checkFailures(t *testing.T, got []backends.MoveFailure, letters []*kgo.Record) {
 	t.Helper()
-	if len(got) != 3 {
-		t.Fatalf("failures = %+v, want 3", got)
+	if len(got) != 4 {
+		t.Fatalf("failures = %+v, want 4", got)
 	}
 	for _, f := range got {
 		var body string
@@ -196,6 +196,7 @@ func checkFailures(t *testing.T, got []backends.MoveFailure, letters []*kgo.Reco
 		switch {
 		case strings.HasPrefix(body, "orphan") && f.Target == "" && strings.Contains(f.Reason, "name no origin"):
 		case body == "stray-1" && f.Target == "deleted-topic" && strings.Contains(f.Reason, `topic "deleted-topic" does not exist`):
+		case body == "loop-1" && f.Target == "mixed-dlt" && strings.Contains(f.Reason, "dead-letter topic itself"):
 		default:
 			t.Errorf("failure %+v (letter %q)", f, body)
 		}
