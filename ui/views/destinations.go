@@ -46,7 +46,7 @@ var destinationSpec = &listSpec[dest]{
 	detail:    destinationFields,
 	browsable: canBrowse,
 	browse:    func(c *common.Common, d dest) common.View { return NewMessages(c, d) },
-	actions:   purgeActions,
+	actions:   destinationActions,
 	columns: []column[dest]{
 		{title: "NAME", flex: true, text: func(d dest) string { return sanitize.Line(d.Name) },
 			cmp: func(a, b *dest) int { return strings.Compare(a.Name, b.Name) }},

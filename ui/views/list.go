@@ -200,7 +200,7 @@ func (l *list[T]) Update(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		for _, a := range l.itemActions() {
 			if key.Matches(msg, a.binding) {
-				return a.run()
+				return a.do(l.id)
 			}
 		}
 	}

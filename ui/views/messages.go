@@ -91,6 +91,7 @@ type browser struct {
 	filterErr error
 	visible   []int64 // arrival numbers of the held messages that match, oldest first
 	cols      []msgColumn
+	marks     marks // what r replays
 
 	prompt        *prompt
 	table         table.Model
@@ -120,14 +121,17 @@ func (v *browser) SetSize(width, height int) { v.width, v.height = width, height
 
 func (v *browser) Keys() []key.Binding {
 	k := v.c.Keys
-	if v.confirm {
+	switch {
+	case v.confirm:
 		return []key.Binding{k.Confirm}
+	case v.prompt != nil:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")), cancelKey}
 	}
 	keys := []key.Binding{k.Open, k.StartAt, k.GoTo}
 	if followable(v.dest) {
 		keys = append(keys, k.Follow)
 	}
-	return append(keys, k.Copy)
+	return append(append(keys, k.Copy), v.sendBindings()...)
 }
 
 // Fetch is only a check that the broker is still there: the messages stream in through Start. A peek
@@ -148,6 +152,7 @@ func (v *browser) clear() {
 	v.widths.p, v.widths.off, v.widths.key = 1, len("OFFSET"), 0
 	v.has.key, v.has.deliveries = false, false
 	v.visible = v.visible[:0]
+	v.marks = newMarks()
 	v.refreshRows()
 }
 
@@ -198,7 +203,7 @@ func (v *browser) proceed() tea.Cmd {
 }
 
 // ackKey names this destination in the program context's record of accepted notices.
-func (v *browser) ackKey() string { return v.c.Context.Name + "\x00" + v.dest.ID() }
+func (v *browser) ackKey() string { return peekAckKey(v.c, v.dest) }
 func (v *browser) acked() bool    { return v.c.PeekAcked[v.ackKey()] }
 func (v *browser) ack()           { v.c.PeekAcked[v.ackKey()] = true }
 
@@ -305,6 +310,7 @@ func (v *browser) add(msgs []backends.Message) {
 	// Forget the rows of messages the ring has let go.
 	oldest := v.ring.Total - int64(v.ring.Len())
 	v.visible = v.visible[sort.Search(len(v.visible), func(i int) bool { return v.visible[i] >= oldest }):]
+	v.marks.forget(oldest)
 	v.refreshRows()
 	switch {
 	case atBottom && (v.follow || v.from.Kind == backends.LastN):
@@ -441,6 +447,9 @@ func (v *browser) Update(msg tea.KeyPressMsg) tea.Cmd {
 		if e, ok := v.selected(); ok {
 			return copyBody(e.msg.Body, e.size)
 		}
+	default:
+		cmd, _ := v.sendKey(msg)
+		return cmd
 	}
 	return nil
 }

@@ -38,7 +38,7 @@ func (v *browser) msgColumns() []msgColumn {
 		return msgColumn{table.Column{Title: title, Width: width, Align: table.Right},
 			func(e *entry) table.Cell { return table.Cell{Text: formatInt(get(e))} }}
 	}
-	var cols []msgColumn
+	cols := v.markColumn()
 	switch v.dest.Kind {
 	case backends.Topic:
 		cols = append(cols, num("P", v.widths.p, func(e *entry) int64 { return int64(e.msg.Partition) }),
@@ -217,6 +217,9 @@ func (v *browser) Status() string {
 		count = formatInt(int64(len(v.visible))) + " of " + count
 	}
 	parts = append(parts, s.Muted.Render(count))
+	if n := len(v.marks.set); n > 0 {
+		parts = append(parts, s.OK.Render(formatInt(int64(n))+" marked"))
+	}
 	if dropped := v.ring.Dropped(); dropped > 0 {
 		parts = append(parts, s.Warn.Render(fmt.Sprintf("newest %s of %s read",
 			formatInt(int64(n)), formatInt(v.ring.Total))))
