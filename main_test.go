@@ -44,7 +44,15 @@ func TestMain(m *testing.M) {
 		main()
 		return
 	}
-	os.Exit(m.Run())
+	// The tests' log stays out of the user's state directory.
+	logDir, err := os.MkdirTemp("", "mqscope-test-log")
+	if err != nil {
+		panic(err)
+	}
+	os.Setenv(cli.EnvLogFile, filepath.Join(logDir, "mqscope.log"))
+	code := m.Run()
+	os.RemoveAll(logDir)
+	os.Exit(code)
 }
 
 type result struct {
