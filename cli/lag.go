@@ -32,16 +32,17 @@ func (a *app) lagCommand() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "lag [GROUP|QUEUE...]",
 		Short: "Consumer lag per group and partition (Kafka), or backlog per queue (RabbitMQ)",
-		Long: "lag shows who is behind. On Kafka, per consumer group: state, members, lag in messages, lag in\n" +
-			"seconds and a health verdict (OK, WARN, ERR; per partition STOP, STALL, REWIND), with a row per\n" +
-			"partition when groups are named or with --partitions. On RabbitMQ, per queue: ready, unacked,\n" +
-			"consumers, rates and the time to drain (or \"growing\").\n\n" +
-			"Lag in seconds is estimated from how fast each log end moves, so it needs several looks: a one-shot\n" +
-			"lag takes " + fmt.Sprint(actions.MinCommits) + " snapshots spread over --sample (default 1s) and reports the last; the verdict\n" +
-			"needs them too. A log that did not move while sampled cannot date a position behind it: its lag\n" +
-			"time shows as - (null in JSON). --exact reads the record at each lagging committed offset instead\n" +
-			"and reports how old it is. --watch prints a snapshot every refresh until Ctrl-C; seconds and\n" +
-			"verdicts firm up as it runs.",
+		Long: "lag shows who is behind. On Kafka, per consumer group: state, members, lag in messages, lag\n" +
+			"in seconds and a health verdict (OK, WARN, ERR; per partition STOP, STALL, REWIND), with a row\n" +
+			"per partition when groups are named or with --partitions. On RabbitMQ, per queue: ready,\n" +
+			"unacked, consumers, rates and the time to drain at the current rates (\"growing\": as much or\n" +
+			"more arrives than leaves, so it never drains).\n\n" +
+			"Lag in seconds is estimated from how fast each log end moves, so it needs several looks: a\n" +
+			"one-shot lag takes " + fmt.Sprint(actions.MinCommits) + " snapshots spread over --sample (default 1s) and reports the\n" +
+			"last; the verdict needs them too. A log that did not move while sampled cannot date a position\n" +
+			"behind it: its lag time shows as - (null in JSON). --exact reads the record at each lagging\n" +
+			"committed offset instead and reports how old it is. --watch prints a snapshot every refresh\n" +
+			"until Ctrl-C; seconds and verdicts firm up as it runs.",
 		Example: "  mqscope lag                                # every group, one row each\n" +
 			"  mqscope lag billing-service --exact        # its partitions, exact lag in seconds\n" +
 			"  mqscope lag --watch -o json                # a JSON line per group per refresh",
