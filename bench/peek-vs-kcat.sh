@@ -40,6 +40,7 @@ trap cleanup EXIT
 say "building mqscope"
 go build -o "$work/mqscope" .
 : >"$work/config.yaml" # an empty config, so that the user's contexts stay out
+chmod 600 "$work/config.yaml"
 
 say "starting the demo cluster with $N records in $TOPIC"
 "$work/mqscope" --config "$work/config.yaml" demo --serve --still --big-topic "$N" >"$work/demo.out" &
