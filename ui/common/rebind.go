@@ -71,6 +71,22 @@ func (k *KeyMap) actions() []action {
 	}
 }
 
+// mutatingActions are the actions that change a broker: the TUI must not offer them in a read-only
+// context (the guard in actions/ refuses them anyway).
+var mutatingActions = []string{"reset-offsets", "purge", "publish", "replay", "redrive"}
+
+// Mutating are the bindings of the actions that change a broker, for tests that hold every view to
+// read-only mode.
+func (k *KeyMap) Mutating() []key.Binding {
+	var out []key.Binding
+	for _, a := range k.actions() {
+		if slices.Contains(mutatingActions, a.name) {
+			out = append(out, *a.binding)
+		}
+	}
+	return out
+}
+
 // ActionNames lists the names the config file's keys mapping accepts.
 func ActionNames() []string {
 	var k KeyMap

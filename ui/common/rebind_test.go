@@ -1,6 +1,7 @@
 package common
 
 import (
+	"reflect"
 	"strings"
 	"testing"
 
@@ -80,5 +81,24 @@ func TestCheckKeyAcceptsWhatTheTerminalSends(t *testing.T) {
 		if msg := checkKey(k); msg != "" {
 			t.Errorf("%q: %s", k, msg)
 		}
+	}
+}
+
+// Every binding of the key map can be rebound: a new one must be named in actions().
+func TestEveryBindingHasAnActionName(t *testing.T) {
+	var k KeyMap
+	named := map[*key.Binding]bool{}
+	for _, a := range k.actions() {
+		named[a.binding] = true
+	}
+	v := reflect.ValueOf(&k).Elem()
+	for i := 0; i < v.NumField(); i++ {
+		if b, ok := v.Field(i).Addr().Interface().(*key.Binding); ok && !named[b] {
+			t.Errorf("KeyMap.%s has no name in actions(): the config file cannot rebind it", v.Type().Field(i).Name)
+		}
+	}
+	m := DefaultKeyMap()
+	if got := len(m.Mutating()); got != len(mutatingActions) {
+		t.Errorf("Mutating() has %d bindings, want %d", got, len(mutatingActions))
 	}
 }
