@@ -133,4 +133,3 @@ func mapKeys(m map[string]bool) func(func(string) bool) {
 		}
 	}
 }
-
