@@ -387,7 +387,7 @@ func TestResetOffsetsRefused(t *testing.T) {
 
 	audit, _ := seeded.Group(demo.Audit)
 	r = mqscope(t, "--kafka", brokers, "--read-only", "reset-offsets", demo.Audit, "--topic", demo.Inventory, "--to", "earliest", "--execute")
-	if msg := oneLine(t, r, cli.ExitError); !strings.HasPrefix(msg, `mqscope: reset offsets refused: context "`) ||
+	if msg := oneLine(t, r, cli.ExitError); !strings.HasPrefix(msg, `mqscope: reset-offsets refused: context "`) ||
 		!strings.Contains(msg, "is read-only") {
 		t.Errorf("read-only: %s", msg)
 	}
