@@ -1,6 +1,14 @@
 package backends
 
-import "context"
+import (
+	"context"
+	"errors"
+)
+
+// ErrDeliveryLimit is wrapped by a peek that stopped, or refused to start, because giving messages back
+// would take one past its delivery limit (RabbitMQ quorum queues count every give-back): the messages
+// emitted before it are good, and the error says which message and what to do.
+var ErrDeliveryLimit = errors.New("stopped to protect a message near its delivery limit")
 
 // Peeker reads messages without consuming them. Looking changes nothing: a Kafka peek commits no offset, a
 // RabbitMQ stream peek removes nothing, and a classic or quorum queue peek gives every message back in its

@@ -6,3 +6,10 @@ import "net/http"
 func WrapTransport(b *Backend, wrap func(http.RoundTripper) http.RoundTripper) {
 	b.api.http.Transport = wrap(b.api.http.Transport)
 }
+
+// DropConnection closes the backend's AMQP connection under it, as a broker restart would.
+func DropConnection(b *Backend) error {
+	b.connMu.Lock()
+	defer b.connMu.Unlock()
+	return b.conn.Close()
+}

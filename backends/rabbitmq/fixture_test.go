@@ -113,9 +113,29 @@ func (f *fixture) put(t testing.TB, name string, n int) {
 	publish(t, ch, name, n)
 }
 
+// putBodies publishes one persistent message per body to queue name, in order, confirmed.
+func (f *fixture) putBodies(t testing.TB, name string, bodies ...string) {
+	t.Helper()
+	ch := f.channel(t)
+	defer ch.Close()
+	publishWith(t, ch, "", name, len(bodies), func(i int) amqp.Publishing {
+		return amqp.Publishing{DeliveryMode: amqp.Persistent, Body: []byte(bodies[i])}
+	})
+}
+
 // publish is put on a channel the caller keeps: the broker's publish statistics come from the channel,
 // and a channel closed at once may never report them. Call it once per channel.
 func publish(t testing.TB, ch *amqp.Channel, name string, n int) {
+	t.Helper()
+	publishWith(t, ch, "", name, n, func(i int) amqp.Publishing {
+		return amqp.Publishing{DeliveryMode: amqp.Persistent, ContentType: "application/json",
+			Body: fmt.Appendf(nil, `{"n":%d}`, i)}
+	})
+}
+
+// publishWith publishes msg(0) … msg(n-1) to exchange with key on ch and waits for every confirm. The
+// channel is put in confirm mode: call it once per channel.
+func publishWith(t testing.TB, ch *amqp.Channel, exchange, key string, n int, msg func(int) amqp.Publishing) {
 	t.Helper()
 	if err := ch.Confirm(false); err != nil {
 		t.Fatalf("fixture: confirm mode: %v", err)
@@ -124,27 +144,34 @@ func publish(t testing.TB, ch *amqp.Channel, name string, n int) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	for i := 0; i < n; i++ {
-		msg := amqp.Publishing{DeliveryMode: amqp.Persistent, ContentType: "application/json",
-			Body: fmt.Appendf(nil, `{"n":%d}`, i)}
-		if err := ch.PublishWithContext(ctx, "", name, true, false, msg); err != nil {
-			t.Fatalf("fixture: publish to %s: %v", name, err)
+		if err := ch.PublishWithContext(ctx, exchange, key, true, false, msg(i)); err != nil {
+			t.Fatalf("fixture: publish to %s: %v", key, err)
 		}
 	}
 	for i := 0; i < n; i++ {
 		select {
 		case c := <-confirms:
 			if !c.Ack {
-				t.Fatalf("fixture: broker refused message %d to %s", c.DeliveryTag, name)
+				t.Fatalf("fixture: broker refused message %d to %s", c.DeliveryTag, key)
 			}
 		case <-ctx.Done():
-			t.Fatalf("fixture: %d of %d publishes to %s unconfirmed", n-i, n, name)
+			t.Fatalf("fixture: %d of %d publishes to %s unconfirmed", n-i, n, key)
 		}
 	}
 }
 
 // CreateDestination and Put make the fixture a backendtest.Fixture.
 func (f *fixture) CreateDestination(t *testing.T, name string, _ int) { f.declare(t, name, nil) }
-func (f *fixture) Put(t *testing.T, name string, n int)               { f.put(t, name, n) }
+func (f *fixture) Put(t *testing.T, name string, n int)               { f.putBodies(t, name, bodies(n)...) }
+
+// bodies are "message 0" … "message n-1", as the conformance suite wants them.
+func bodies(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("message %d", i)
+	}
+	return out
+}
 
 // apiDo calls the management API (e.g. PUT /api/policies/%2F/NAME) and fails the test unless it succeeds.
 func (f *fixture) apiDo(t testing.TB, method, path string, body any) {

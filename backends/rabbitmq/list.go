@@ -132,7 +132,7 @@ func deadLetter(args, policy table) *backends.DeadLetterConfig {
 	var dl backends.DeadLetterConfig
 	set := false
 	if v, fromPolicy, ok := setting(args, policy, "dead-letter-exchange"); ok {
-		dl.Exchange, set = fmt.Sprint(v), true
+		dl.Exchange, dl.HasExchange, set = fmt.Sprint(v), true, true
 		dl.FromPolicy = dl.FromPolicy || fromPolicy
 	}
 	if v, fromPolicy, ok := setting(args, policy, "dead-letter-routing-key"); ok {
