@@ -24,7 +24,7 @@ func (e *jsonError) Error() string {
 // that a body valid here is valid for every message sent.
 var placeholderSamples = []struct{ text, sample string }{
 	{"{{seq}}", "1"},
-	{"{{uuid}}", "00000000-0000-4000-8000-000000000000"},
+	{"{{uuid}}", "a0000000-0000-4000-8000-000000000000"},
 	{"{{now}}", "2026-01-01T00:00:00.000Z"},
 }
 
@@ -36,16 +36,15 @@ func checkJSONBody(body string) *jsonError {
 	if err == nil {
 		return nil
 	}
-	offset := len(expanded) // where a truncated body ends
+	offset, msg := len(expanded), err.Error() // a body cut short is pointed at its end
 	var syntax *json.SyntaxError
-	if errors.As(err, &syntax) {
+	switch {
+	case strings.HasPrefix(msg, "unexpected end of JSON input"):
+		msg = "the JSON ends too soon (a bracket, brace or quote is not closed)"
+	case errors.As(err, &syntax):
 		offset = int(syntax.Offset) - 1 // Offset counts the bytes read, the bad one included
 	}
 	line, col := lineCol(body, back(max(offset, 0)))
-	msg := err.Error()
-	if strings.HasPrefix(msg, "unexpected end of JSON input") {
-		msg = "the JSON ends too soon (a bracket, brace or quote is not closed)"
-	}
 	return &jsonError{line: line, col: col, msg: strings.TrimPrefix(msg, "json: ")}
 }
 

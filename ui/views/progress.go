@@ -308,10 +308,14 @@ func (v *progressView) progressLines() []string {
 		count += s.Muted.Render(" · ") + s.Error.Render("failed "+formatInt(p.failed))
 	}
 	lines = append(lines, count, s.Muted.Render(v.pace(p)), "")
+	note, style := "esc or ctrl+c cancels: "+v.task.cancelNote, s.Muted
 	if v.state == taskCancelling {
-		return append(lines, s.Warn.Render("cancelling: "+v.task.cancelNote))
+		note, style = "cancelling: "+v.task.cancelNote, s.Warn
 	}
-	return append(lines, s.Muted.Render("esc or ctrl+c cancels: "+v.task.cancelNote))
+	for _, l := range strings.Split(ansi.Wrap(note, max(v.width, 20), " "), "\n") {
+		lines = append(lines, style.Render(l))
+	}
+	return lines
 }
 
 // pace is the rate so far, the time left at that rate, and the time spent.

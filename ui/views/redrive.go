@@ -353,10 +353,7 @@ func redriveConfirm(c *common.Common, p actions.RedrivePlan, d dest, returnTo in
 func redriveTask(c *common.Common, p actions.RedrivePlan) task {
 	s := c.Styles
 	src := sanitize.Line(p.Source)
-	opts := p.Options
-	if opts.Max == 0 || int64(opts.Max) > p.Letters {
-		opts.Max = int(p.Letters) // the scope confirmed: later arrivals wait
-	}
+	opts := moveOptions(p)
 	var targets []string
 	for _, t := range byTarget(p) {
 		targets = append(targets, fmt.Sprintf("%s (%s)", sanitize.Line(t.label), formatInt(t.letters)))
@@ -385,6 +382,16 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) task {
 			return redriveOutcome(c, src, r, err, cancelled)
 		},
 	}
+}
+
+// moveOptions are the plan's options for the move, which takes no more letters than the plan read: the
+// scope confirmed. Letters that arrive meanwhile wait for the next redrive.
+func moveOptions(p actions.RedrivePlan) actions.RedriveOptions {
+	opts := p.Options
+	if opts.Max == 0 || int64(opts.Max) > p.Letters {
+		opts.Max = int(p.Letters)
+	}
+	return opts
 }
 
 // redriveOutcome is the report of a move: counts, letters moved per target, what stayed and why, the
