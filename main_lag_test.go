@@ -391,6 +391,10 @@ func TestResetOffsetsRefused(t *testing.T) {
 		!strings.Contains(msg, "is read-only") {
 		t.Errorf("read-only: %s", msg)
 	}
+	r = mqscope(t, "--kafka", brokers, "--read-only", "reset-offsets", demo.Audit, "--topic", demo.Inventory, "--to", "earliest")
+	if r.code != 0 || !strings.Contains(r.stderr, "mqscope: warning: --execute would be refused: this context is read-only") {
+		t.Errorf("read-only dry run: exit %d, stderr %q", r.code, r.stderr)
+	}
 	if got := committed(t, brokers, demo.Audit, demo.Inventory); fmt.Sprint(got) != fmt.Sprint(asFloats(audit.Committed[demo.Inventory])) {
 		t.Errorf("offsets after the read-only refusal %v, seeded %v", got, audit.Committed[demo.Inventory])
 	}

@@ -42,12 +42,8 @@ func (a *app) purgeCommand() *cobra.Command {
 }
 
 func (a *app) purge(ctx context.Context, dest string, before int64, yes bool) error {
-	guard, err := a.guard()
+	guard, err := a.guard() // read-only is refused before connecting (the command is mutating "always")
 	if err != nil {
-		return err
-	}
-	// Refused before anything is looked at: in read-only mode there is nothing to confirm.
-	if err := guard.Allow("purge"); err != nil {
 		return err
 	}
 	return a.withBackend(ctx, func(ctx context.Context, b backends.Backend) error {
