@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -33,13 +34,19 @@ func everything(t *testing.T, config string, args ...string) (int, string, strin
 	}
 	log := filepath.Join(dir, "mqscope.log")
 	var stdout, stderr bytes.Buffer
-	code := cli.Execute(context.Background(), append([]string{"--config", cfg, "--log-file", log, "--log-level", "debug"}, args...), cli.Deps{
-		Open:   open,
-		RunUI:  func(ui.Options) error { return errors.New("the TUI must not open in this test") },
-		Stdout: &stdout, Stderr: &stderr,
-	})
+	code := runMain(t, cfg, &stdout, &stderr, append([]string{"--log-file", log, "--log-level", "debug"}, args...)...)
 	logged, _ := os.ReadFile(log)
 	return code, stdout.String() + stderr.String() + string(logged), stderr.String()
+}
+
+// runMain runs mqscope in-process on the config file cfg with the real opener; the TUI must not open.
+func runMain(t *testing.T, cfg string, stdout, stderr io.Writer, args ...string) int {
+	t.Helper()
+	return cli.Execute(context.Background(), append([]string{"--config", cfg}, args...), cli.Deps{
+		Open:   open,
+		RunUI:  func(ui.Options) error { return errors.New("the TUI must not open in this test") },
+		Stdout: stdout, Stderr: stderr,
+	})
 }
 
 // A failed connection, whatever the reason, shows no password: not on stdout or stderr, not in the log
