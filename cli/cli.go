@@ -53,7 +53,7 @@ func Execute(ctx context.Context, args []string, d Deps) int {
 	if d.Stderr == nil {
 		d.Stderr = os.Stderr
 	}
-	a := &app{deps: d, output: outputTable}
+	a := &app{deps: d, output: outputTable, args: args}
 	root := a.rootCommand()
 	root.SetArgs(args)
 	code := exitCode(root.ExecuteContext(ctx), a)
@@ -81,6 +81,7 @@ type app struct {
 	output     outputFormat
 	settings   settings
 
+	args     []string    // as given, for the log
 	resolved *resolution // the config file and context, once read
 	tui      bool        // the TUI is about to take the terminal: nothing more on stderr
 	closeLog io.Closer

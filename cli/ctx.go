@@ -33,6 +33,10 @@ func (a *app) ctxCommand() *cobra.Command {
 			if len(args) == 1 {
 				return a.switchContext(file, args[0])
 			}
+			if len(file.Contexts) == 0 {
+				a.warn("no contexts in " + file.Path)
+				return nil
+			}
 			return render(a.deps.Stdout, a.output, a.contextRows(file), contextColumns, contextJSON)
 		},
 	}

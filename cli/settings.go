@@ -68,7 +68,7 @@ func (a *app) startLog(cmd *cobra.Command) error {
 		return nil
 	}
 	a.closeLog = c
-	slog.Debug("command", "args", strings.Join(os.Args[1:], " "), "command", cmd.CommandPath())
+	slog.Debug("command", "command", cmd.CommandPath(), "args", strings.Join(a.args, " "))
 	return nil
 }
 

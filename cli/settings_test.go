@@ -259,3 +259,10 @@ func TestReadOnlyHoldsAcrossContexts(t *testing.T) {
 		t.Errorf("without --read-only: %+v", r.tui.Contexts)
 	}
 }
+
+func TestCtxWithoutContexts(t *testing.T) {
+	r := execute(t, mustNotConnect(t), "ctx")
+	if r.code != ExitOK || r.stdout != "" || r.stderr != "mqscope: no contexts in "+os.Getenv(config.EnvConfig)+"\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
