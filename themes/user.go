@@ -78,6 +78,11 @@ func (c *Catalog) parse(name string, files map[string]string, visiting map[strin
 	if err != nil {
 		return Theme{}, fmt.Errorf("theme %s: %w", name, err)
 	}
+	return c.decode(name, path, data, files, visiting)
+}
+
+// decode reads the theme called name from data, the content of the file at path.
+func (c *Catalog) decode(name, path string, data []byte, files map[string]string, visiting map[string]bool) (Theme, error) {
 	var head struct {
 		Base string `yaml:"base"`
 	}

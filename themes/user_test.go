@@ -135,3 +135,26 @@ func TestNoColorRequested(t *testing.T) {
 		}
 	}
 }
+
+// A theme file never crashes the loader; what it refuses, it refuses in one line naming the file, and
+// what it accepts has colours lipgloss can draw.
+func FuzzThemeFile(f *testing.F) {
+	f.Add("base: nord\naccent: \"#ebcb8b\"\n")
+	f.Add("dark: false\nmuted: \"#888\"\nok: \"12\"\n")
+	f.Add("accnet: x\n")
+	f.Add("base: [\n")
+	f.Add("a: &a [*a, *a]\n")
+	f.Fuzz(func(t *testing.T, content string) {
+		c := &Catalog{user: map[string]Theme{}, broken: map[string]error{}}
+		th, err := c.decode("fuzz", "fuzz.yaml", []byte(content), map[string]string{"fuzz": "fuzz.yaml"}, map[string]bool{})
+		if err != nil {
+			if msg := err.Error(); !strings.HasPrefix(msg, "fuzz.yaml") || strings.ContainsAny(msg, "\n\r") {
+				t.Fatalf("error not one line naming the file: %q", msg)
+			}
+			return
+		}
+		if th.Name != "fuzz" || checkColours("fuzz.yaml", nil, th) != nil {
+			t.Fatalf("accepted %+v", th)
+		}
+	})
+}
