@@ -355,8 +355,12 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) task {
 	src := sanitize.Line(p.Source)
 	opts := moveOptions(p)
 	var targets []string
+	perLabel := map[string]int64{}
 	for _, t := range byTarget(p) {
-		targets = append(targets, fmt.Sprintf("%s (%s)", sanitize.Line(t.label), formatInt(t.letters)))
+		perLabel[t.label] += t.letters
+	}
+	for _, label := range sortedTargets(perLabel) {
+		targets = append(targets, fmt.Sprintf("%s (%s)", sanitize.Line(label), formatInt(perLabel[label])))
 	}
 	guard, limit := guardOf(c), int64(opts.Max)
 	return task{
@@ -465,8 +469,14 @@ func (v *redrivePlan) planLines() []string {
 	}
 	lines := []string{s.Text.Render(fmt.Sprintf("read %s letter%s of %s just now: %s would move, %s would stay; nothing has moved",
 		formatInt(p.Letters), plural(p.Letters), sanitize.Line(p.Source), formatInt(p.Moves()), formatInt(p.Keeps()))), ""}
+	// The columns are as wide as what they hold, within reason, so that an exchange's label is read whole.
+	tw, vw := len("TARGET"), len("VIA")
+	for _, r := range p.Routes {
+		tw, vw = max(tw, textWidth(sanitize.Line(r.Target.Label()))), max(vw, textWidth(sanitize.Line(r.Via)))
+	}
+	tw, vw = min(tw, 48), min(vw, 36)
 	row := func(target, part, via, letters string) string {
-		return fmt.Sprintf("%-32s %5s  %-30s %9s", target, part, via, letters)
+		return fmt.Sprintf("%-*s %5s  %-*s %9s", tw, target, part, vw, via, letters)
 	}
 	if len(p.Routes) > 0 {
 		lines = append(lines, s.Table.Header.Render(row("TARGET", "PART", "VIA", "LETTERS")))
@@ -477,8 +487,8 @@ func (v *redrivePlan) planLines() []string {
 			} else if r.Target.Exchange != nil || v.dest.Kind != backends.Topic {
 				part = "–"
 			}
-			lines = append(lines, s.Text.Render(row(truncate(sanitize.Line(r.Target.Label()), 32), part,
-				truncate(sanitize.Line(r.Via), 30), formatInt(r.Letters))))
+			lines = append(lines, s.Text.Render(row(truncate(sanitize.Line(r.Target.Label()), tw), part,
+				truncate(sanitize.Line(r.Via), vw), formatInt(r.Letters))))
 		}
 	}
 	if len(p.Kept) > 0 {
