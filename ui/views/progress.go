@@ -263,15 +263,25 @@ func (v *progressView) header() []string {
 func (v *progressView) reportRoom() int { return max(v.height-len(v.header())-1, 1) }
 
 func (v *progressView) scroll(delta int) {
-	v.offset = min(max(v.offset+delta, 0), max(len(v.report.lines)-v.reportRoom(), 0))
+	v.offset = min(max(v.offset+delta, 0), max(len(v.reportLines())-v.reportRoom(), 0))
+}
+
+// reportLines are the report wrapped to the width: a failure's reason is read whole, never cut.
+func (v *progressView) reportLines() []string {
+	var out []string
+	for _, l := range v.report.lines {
+		out = append(out, strings.Split(ansi.Wrap(l, max(v.width, 20), " "), "\n")...)
+	}
+	return out
 }
 
 func (v *progressView) View() string {
 	lines := append(v.header(), "")
 	if v.state == taskDone {
-		end := min(v.offset+v.reportRoom(), len(v.report.lines))
-		lines = append(lines, v.report.lines[v.offset:end]...)
-		if end < len(v.report.lines) {
+		report := v.reportLines()
+		end := min(v.offset+v.reportRoom(), len(report))
+		lines = append(lines, report[v.offset:end]...)
+		if end < len(report) {
 			lines[len(lines)-1] = v.c.Styles.Muted.Render("… ↓ for more")
 		}
 	} else {

@@ -85,6 +85,7 @@ type publishForm struct {
 	problems []formProblem
 	jsonOK   bool // the body was checked as JSON and is valid
 	sending  bool
+	left     bool   // esc while sending: the answer only flashes
 	err      string // why the last send failed, sanitized
 
 	width, height int
@@ -212,6 +213,10 @@ func (v *publishForm) move(delta int) tea.Cmd {
 
 func (v *publishForm) Update(msg tea.KeyPressMsg) tea.Cmd {
 	if v.sending {
+		if msg.String() == "esc" { // the answer still comes, on the flash line
+			v.left = true
+			return common.Pop()
+		}
 		return nil // the answer is on its way; it closes the form or says what went wrong
 	}
 	switch msg.String() {
@@ -381,7 +386,11 @@ func (v *publishForm) submit() tea.Cmd {
 	if opts.Count > 1 {
 		return common.Push(publishConfirm(v.c, opts, v.returnTo))
 	}
-	v.sending, v.err = true, ""
+	if v.c.Backend() == nil {
+		v.err = "not connected: send again once the header says connected"
+		return nil
+	}
+	v.sending, v.left, v.err = true, false, ""
 	guard, label := guardOf(v.c), v.targetLabel()
 	return common.Run(func(ctx context.Context, b backends.Backend) (any, error) {
 		return actions.Publish(ctx, b, guard, opts, nil)
@@ -395,6 +404,8 @@ func (v *publishForm) submit() tea.Cmd {
 			v.err = "not sent: " + sanitize.Line(backends.RedactText(r.Errors[0].Error))
 		case !r.OK():
 			v.err = "not sent: the broker did not confirm it"
+		case v.left:
+			return common.Flash(common.FlashInfo, "sent 1 message to "+label)
 		default:
 			return tea.Batch(common.PopTo(v.returnTo), common.Flash(common.FlashInfo, "sent 1 message to "+label))
 		}

@@ -223,16 +223,30 @@ func TestPublishFormKeepsAHostileNameExact(t *testing.T) {
 func TestPublishOneAtOnceManyAfterAConfirmation(t *testing.T) {
 	v := newPubForm(t, ordersTopic)
 	typeIn(v, "hello {{seq}}")
+	connected := v.c.Connected
+	v.c.Connected = nil
+	if v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}) != nil || !strings.Contains(screenOf(v), "not connected") {
+		t.Fatalf("no connection, no send:\n%s", screenOf(v))
+	}
+	v.c.Connected = connected
 	run, ok := v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.RunMsg)
 	if !ok || !v.sending || !strings.Contains(strip(v.Status()), "sending") {
 		t.Fatal("one message is sent at once, through the shell")
 	}
-	if v.Update(tea.KeyPressMsg{Code: tea.KeyEscape}) != nil {
-		t.Fatal("keys wait while the message is on its way")
+	if v.Update(press("x")) != nil || strings.Contains(v.value(fieldBody), "x") {
+		t.Fatal("the form waits while the message is on its way")
 	}
 	cmd := run.Done(actions.SendReport{Failed: 1, Errors: []actions.ErrorCount{{Error: "unknown topic \x1b[2Jorders", Count: 1}}}, nil)
 	if v.sending || !strings.Contains(screenOf(v), `✗ not sent: unknown topic \e[2Jorders`) || !isFlash(cmd(), common.FlashError, "not sent") {
 		t.Fatalf("a refused message keeps the form open and says why, escaped:\n%s", screenOf(v))
+	}
+	// Left while sending: the answer only flashes, it closes nothing.
+	run = v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.RunMsg)
+	if _, ok := v.Update(tea.KeyPressMsg{Code: tea.KeyEscape})().(common.PopMsg); !ok {
+		t.Fatal("esc leaves while sending")
+	}
+	if msg := run.Done(actions.SendReport{Sent: 1}, nil)(); !isFlash(msg, common.FlashInfo, "sent 1 message to orders") {
+		t.Fatalf("the answer after leaving: %#v", msg)
 	}
 	run = v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.RunMsg)
 	msgs := run.Done(actions.SendReport{Sent: 1}, nil)().(tea.BatchMsg)

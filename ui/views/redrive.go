@@ -493,13 +493,19 @@ func (v *redrivePlan) planLines() []string {
 	}
 	if len(p.Kept) > 0 {
 		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("%9s  %-24s %s", "STAY", "TARGET", "WHY")))
+		const indent = 9 + 2 + 24 + 1
 		for _, k := range p.Kept {
+			// The reason is the point of the row: wrapped under its column, never cut.
+			why := strings.Split(ansi.Wrap(sanitize.Line(k.Reason), max(v.width-indent, 20), " "), "\n")
 			lines = append(lines, s.Warn.Render(fmt.Sprintf("%9s  %-24s %s", formatInt(k.Letters),
-				truncate(cmp.Or(sanitize.Line(k.Target), "–"), 24), sanitize.Line(k.Reason))))
+				truncate(cmp.Or(sanitize.Line(k.Target), "–"), 24), why[0])))
+			for _, more := range why[1:] {
+				lines = append(lines, s.Warn.Render(strings.Repeat(" ", indent)+more))
+			}
 		}
 	}
 	if n := p.Unresolved(); n > 0 && v.opts.To == "" {
-		lines = append(lines, s.Muted.Render(fmt.Sprintf("%s letter%s name%s no origin: t sends them to a queue or topic you name",
+		lines = append(lines, "", s.Muted.Render(fmt.Sprintf("%s letter%s name%s no origin: t sends them to a queue or topic you name",
 			formatInt(n), plural(n), map[bool]string{true: "s", false: ""}[n == 1])))
 	}
 	for _, w := range p.Warnings {
