@@ -30,6 +30,7 @@ func (a *app) ctxCommand() *cobra.Command {
 			if err := ui.CheckConfig(file); err != nil {
 				return err
 			}
+			a.announce(file.Warnings("")) // about the file itself: ctx uses no context's password
 			if len(args) == 1 {
 				return a.switchContext(file, args[0])
 			}
