@@ -186,7 +186,7 @@ func TestRedriveOnTheDemoCluster(t *testing.T) {
 	h.filterTo(demo.OrdersDLT)
 	h.run(h.key("D"))
 	h.mustShow("topics › redrive orders-dlt", fmt.Sprintf("read %d letters of orders-dlt just now: %d would move, 0 would stay",
-		n, n), "orders                               0  spring kafka_dlt")
+		n, n), "orders     0  spring kafka_dlt")
 	h.run(h.key("enter"))
 	h.mustShow("move the letters of orders-dlt back?", fmt.Sprintf("moves %d letters:", n), "→ orders", fmt.Sprintf("y move %d letters", n))
 	h.run(h.key("n"))
