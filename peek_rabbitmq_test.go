@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+)
+
+// rabbitMessage is the i-th message TestPeekRabbitMQQueue publishes: properties, typed headers, and a
+// body that is JSON or, for the last one, binary.
+func rabbitMessage(i, n int, at time.Time) amqp.Publishing {
+	body := fmt.Appendf(nil, `{"n":%d}`, i)
+	if i == n-1 {
+		body = []byte{0xca, 0xfe, 0xff, byte(i)}
+	}
+	return amqp.Publishing{
+		ContentType: "application/json", DeliveryMode: amqp.Persistent, Priority: 0,
+		CorrelationId: fmt.Sprintf("corr-%d", i), MessageId: fmt.Sprintf("m-%d", i), Timestamp: at,
+		Type: "order.created", AppId: "peek-test", ReplyTo: "replies",
+		Headers: amqp.Table{"attempt": int32(i), "trace": "\x1b[31mred", "nested": amqp.Table{"a": int64(1)},
+			"list": []any{"x", int32(2)}},
+		Body: body,
+	}
+}
+
+// durableQueue declares a durable queue with args on url, publishes msgs to it with confirms, and returns
+// the channel, for the test's own checks.
+func durableQueue(t *testing.T, url, queue string, args amqp.Table, msgs []amqp.Publishing) *amqp.Channel {
+	t.Helper()
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close() })
+	ch, err := conn.Channel()
+	if err == nil {
+		err = ch.Confirm(false)
+	}
+	if err == nil {
+		_, err = ch.QueueDeclare(queue, true, false, false, false, args)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for i, m := range msgs {
+		conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, m)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := conf.WaitContext(ctx); !ok || err != nil {
+			t.Fatalf("publish %d not confirmed: %v", i, err)
+		}
+	}
+	return ch
+}
+
+// A queue peeked as JSON: every message whole, with its properties and typed headers, a note that peeking
+// marks messages redelivered, and afterwards the queue holds every message in the same order.
+func TestPeekRabbitMQQueue(t *testing.T) {
+	t.Parallel()
+	url := testVhost(t, rabbitURL(t))
+	const queue, n = "orders.peek", 6
+	at := time.Now().Truncate(time.Second).UTC()
+	var published []amqp.Publishing
+	for i := range n {
+		published = append(published, rabbitMessage(i, n, at))
+	}
+	ch := durableQueue(t, url, queue, nil, published)
+
+	r := mqscope(t, "--rabbitmq", url, "peek", queue, "-o", "json")
+	if r.code != 0 || !strings.HasPrefix(r.stderr, "mqscope: note: ") || strings.Count(r.stderr, "\n") != 1 ||
+		!strings.Contains(r.stderr, "redelivered") {
+		t.Fatalf("peek -o json: exit %d, stderr %q", r.code, r.stderr)
+	}
+	rows := jsonLines(t, r.stdout)
+	msgs := records(t, r.stdout)
+	if len(msgs) != n {
+		t.Fatalf("%d messages, want %d:\n%s", len(msgs), n, r.stdout)
+	}
+	for i, m := range msgs {
+		want := rabbitMessage(i, n, at)
+		p := m.Properties
+		if m.Destination != queue || !bytes.Equal(m.Body, want.Body) || string(m.Key) != queue || p == nil ||
+			p.ContentType != want.ContentType || p.DeliveryMode != 2 || p.CorrelationID != want.CorrelationId ||
+			p.MessageID != want.MessageId || !p.Timestamp.Equal(at) || p.Type != want.Type || p.AppID != want.AppId ||
+			p.ReplyTo != want.ReplyTo || p.RoutingKey != queue {
+			t.Errorf("message %d: %+v, properties %+v", i, m, p)
+		}
+		typed := map[string]any{}
+		for _, h := range m.Headers {
+			typed[h.Key] = h.Typed
+		}
+		wantTyped := map[string]any{"attempt": int32(i), "trace": "\x1b[31mred",
+			"nested": map[string]any{"a": int64(1)}, "list": []any{"x", int32(2)}}
+		if !reflect.DeepEqual(typed, wantTyped) {
+			t.Errorf("message %d headers: %#v, want %#v", i, typed, wantTyped)
+		}
+		if _, ok := rows[i]["redelivered"].(bool); !ok {
+			t.Errorf("message %d: no redelivered in %v", i, rows[i])
+		}
+	}
+	if rows[n-1]["value_encoding"] != "base64" || rows[0]["value_encoding"] != "utf8" {
+		t.Errorf("value encodings %v, %v", rows[0]["value_encoding"], rows[n-1]["value_encoding"])
+	}
+	if bad := rawControl(r.stdout); bad != "" {
+		t.Errorf("raw %q in the JSON", bad)
+	}
+
+	// The table: AMQP columns, one row a message, the header's escape shown escaped nowhere raw.
+	r = mqscope(t, "--rabbitmq", url, "peek", queue)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if r.code != 0 || len(lines) != n+1 ||
+		strings.Join(strings.Fields(lines[0]), " ") != "OFFSET TIME KEY REDELIVERED DELIVERIES SIZE BODY" {
+		t.Errorf("table: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+
+	// Looking changed nothing: the queue holds every message, in order.
+	if got := queueBodies(t, ch, queue); !slices.EqualFunc(got, published, sameBody) {
+		t.Errorf("after the peeks the queue holds %q", got)
+	}
+}
+
+// A quorum queue with a delivery limit of 2: the first peek shows each message's delivery count and says
+// what peeking costs; later peeks stop, in one line, at the message a further give-back would end; and
+// the queue still holds every message. (Not in order: a quorum queue puts what is given back at its end,
+// and with a delivery limit the adapter does not read on to restore the order, which would spend the
+// deliveries of messages nobody asked to see.)
+func TestPeekQuorumQueueNeverPushesPastTheDeliveryLimit(t *testing.T) {
+	t.Parallel()
+	url := testVhost(t, rabbitURL(t))
+	const queue, n = "payments.quorum", 3
+	var published []amqp.Publishing
+	for i := range n {
+		published = append(published, amqp.Publishing{Body: fmt.Appendf(nil, "message %d", i)})
+	}
+	ch := durableQueue(t, url, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": int32(2)}, published)
+
+	r := mqscope(t, "--rabbitmq", url, "peek", queue)
+	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
+	if r.code != 0 || len(lines) != n+1 || !strings.Contains(r.stderr, "delivery limit") {
+		t.Fatalf("first peek: exit %d\n%s%s", r.code, r.stdout, r.stderr)
+	}
+	for i, line := range lines[1:] {
+		f := strings.Fields(line)
+		// OFFSET TIME KEY REDELIVERED DELIVERIES SIZE BODY...
+		if len(f) < 7 || f[0] != fmt.Sprint(i) || f[2] != queue || f[4] != "0" || f[6] != "message" {
+			t.Errorf("row %d: %q", i, line)
+		}
+	}
+	for range 2 {
+		r = mqscope(t, "--rabbitmq", url, "peek", queue, "-o", "json")
+		stderr := strings.Split(strings.TrimSuffix(r.stderr, "\n"), "\n")
+		if r.code != 1 || len(stderr) != 2 || !strings.HasPrefix(stderr[0], "mqscope: note: ") ||
+			!strings.HasPrefix(stderr[1], "mqscope: peek "+queue+": ") || !strings.Contains(stderr[1], "delivery limit") {
+			t.Errorf("peek at the limit: exit %d, stderr %q", r.code, r.stderr)
+		}
+		for _, m := range records(t, r.stdout) {
+			if m.DeliveryCount >= 2 {
+				t.Errorf("a peek took a message already at its limit: %+v", m)
+			}
+		}
+	}
+	got := queueBodies(t, ch, queue)
+	slices.SortFunc(got, func(a, b []byte) int { return bytes.Compare(a, b) })
+	if !slices.EqualFunc(got, published, sameBody) {
+		t.Errorf("after the peeks the queue holds %q", got)
+	}
+}
+
+// queueBodies takes every message of queue, unacknowledged (the test's vhost goes after it), and returns
+// their bodies in queue order.
+func queueBodies(t *testing.T, ch *amqp.Channel, queue string) [][]byte {
+	t.Helper()
+	var out [][]byte
+	for {
+		d, ok, err := ch.Get(queue, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !ok {
+			return out
+		}
+		out = append(out, d.Body)
+	}
+}
+
+func sameBody(b []byte, m amqp.Publishing) bool { return bytes.Equal(b, m.Body) }
