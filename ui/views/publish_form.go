@@ -144,6 +144,7 @@ func newTextArea(c *common.Common) textarea.Model {
 	a.SetStyles(st)
 	a.ShowLineNumbers = false
 	a.Prompt = "│ "
+	a.MaxHeight = 0 // the height is the layout's; a body may be longer than the screen (up to 10,000 lines)
 	return a
 }
 
