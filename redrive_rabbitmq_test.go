@@ -346,3 +346,30 @@ func amqpEssence(m backends.Message) string {
 	}
 	return string(actions.AppendRecord(nil, m))
 }
+
+// replay of a queue copies the first -n messages to another queue and leaves the source holding them all.
+func TestReplayRabbitMQQueue(t *testing.T) {
+	t.Parallel()
+	url := testVhost(t, rabbitURL(t))
+	needsPublisher(t, rabbitContext(url))
+	ch := rabbitChannel(t, url)
+	for _, q := range []string{"src", "dst"} {
+		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i := range 5 {
+		confirmed(t, ch, "", "src", amqp.Publishing{Body: fmt.Appendf(nil, "m%d", i)})
+	}
+	r := mqscope(t, "--rabbitmq", url, "replay", "src", "--to", "dst", "-n", "3", "-o", "json")
+	lines := jsonLines(t, r.stdout)
+	if r.code != 0 || len(lines) != 1 || lines[0]["sent"] != 3.0 || lines[0]["target"] != "dst" {
+		t.Fatalf("replay: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	if got := bodies(t, ch, "dst"); !slices.Equal(got, []string{"m0", "m1", "m2"}) {
+		t.Errorf("dst holds %q", got)
+	}
+	if got := bodies(t, ch, "src"); !slices.Equal(got, []string{"m0", "m1", "m2", "m3", "m4"}) {
+		t.Errorf("src holds %q after the replay", got)
+	}
+}
