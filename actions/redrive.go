@@ -278,7 +278,16 @@ func PlanRedrive(ctx context.Context, b backends.Backend, dlq string, opts Redri
 	}
 	plan := t.plan()
 	plan.Source, plan.Options, plan.Warnings = dlq, opts, warnings
+	if plan.throughExchanges() {
+		plan.Warnings = append(plan.Warnings, "letters sent through an exchange reach the queues bound there when they "+
+			"are sent; a letter no queue takes comes back unroutable and stays in "+dlq)
+	}
 	return plan, err
+}
+
+// throughExchanges reports whether some letters go through an exchange, whose bindings decide where.
+func (p RedrivePlan) throughExchanges() bool {
+	return slices.ContainsFunc(p.Routes, func(r PlannedRoute) bool { return r.Target.Exchange != nil })
 }
 
 // tally counts letters per route, and kept letters per reason.
