@@ -7,12 +7,16 @@ import (
 	"context"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/mqscope/mqscope/backends"
@@ -276,6 +280,83 @@ func TestRedriveInSteps(t *testing.T) {
 	for p, ls := range letters {
 		if got, want := keyValues(redriven[p]), keyValues(ls); !slices.Equal(got, want) {
 			t.Errorf("partition %d got\n%q\nwant\n%q", p, got, want)
+		}
+	}
+}
+
+// Ctrl-C in the middle of a large redrive: the process reports what it moved and exits 1; run again, it
+// moves the rest; together every letter arrives exactly once.
+func TestRedriveInterruptedAndRunAgain(t *testing.T) {
+	t.Parallel()
+	const n, parts = 30_000, 4
+	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(parts, "big", "big-dlt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	brokers := strings.Join(c.ListenAddrs(), ",")
+	needsMover(t, kafkaContext(brokers))
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeTopics("big"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	letters := make([]*kgo.Record, n)
+	for i := range letters {
+		p := int32(i % parts)
+		letters[i] = &kgo.Record{Topic: "big-dlt", Partition: p, Value: fmt.Appendf(nil, "letter-%d", i),
+			Headers: []kgo.RecordHeader{{Key: "kafka_dlt-original-topic", Value: []byte("big")},
+				{Key: "kafka_dlt-original-partition", Value: binary.BigEndian.AppendUint32(nil, uint32(p))}}}
+	}
+	if err := cl.ProduceSync(ctx, letters...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+
+	cmd, stdout, stderr := mqscopeProcess(t, "--kafka", brokers, "redrive", "big-dlt", "-o", "json")
+	report := make(chan string, 1)
+	go func() { b, _ := io.ReadAll(stdout); report <- string(b) }()
+	adm := kadm.NewClient(cl)
+	for moving := false; !moving; time.Sleep(5 * time.Millisecond) {
+		ends, err := adm.ListEndOffsets(ctx, "big")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ends.Each(func(o kadm.ListedOffset) { moving = moving || o.Offset > 0 })
+	}
+	cmd.Process.Signal(os.Interrupt)
+	out := <-report
+	err = cmd.Wait()
+	first := jsonLines(t, out)
+	if len(first) != 1 {
+		t.Fatalf("interrupted redrive printed %q; stderr %s", out, stderr)
+	}
+	moved := int(first[0]["moved"].(float64))
+	if moved == n {
+		t.Logf("the redrive finished before Ctrl-C (exit %v)", err)
+	} else if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.HasSuffix(stderr.String(),
+		fmt.Sprintf("mqscope: interrupted after moving %d letters; run it again to move the rest\n", moved)) {
+		t.Errorf("after Ctrl-C: exit %d, stderr %q", code, stderr)
+	}
+
+	r := mqscope(t, "--kafka", brokers, "redrive", "big-dlt", "-o", "json")
+	second := jsonLines(t, r.stdout)
+	if r.code != 0 || len(second) != 1 || moved+int(second[0]["moved"].(float64)) != n {
+		t.Fatalf("run again after %d moved: exit %d, %s %s", moved, r.code, r.stdout, r.stderr)
+	}
+	seen := make(map[string]int, n)
+	for got := 0; got < n; {
+		fetches := cl.PollFetches(ctx)
+		if err := fetches.Err(); err != nil {
+			t.Fatal(err)
+		}
+		fetches.EachRecord(func(rec *kgo.Record) { seen[string(rec.Value)]++; got++ })
+	}
+	for i := range n {
+		if k := fmt.Sprintf("letter-%d", i); seen[k] != 1 {
+			t.Fatalf("%s arrived %d times (first run moved %d)", k, seen[k], moved)
 		}
 	}
 }
