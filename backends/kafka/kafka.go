@@ -79,7 +79,7 @@ func (c Config) saramaConfig() (*sarama.Config, error) {
 	if err := c.SASL.apply(sc); err != nil {
 		return nil, err
 	}
-	if err := c.TLS.apply(sc); err != nil {
+	if err := applyTLS(c.TLS, sc); err != nil {
 		return nil, err
 	}
 	if err := sc.Validate(); err != nil {

@@ -1,16 +1,12 @@
 package kafka
 
 import (
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"strings"
-	"syscall"
 
 	"github.com/IBM/sarama"
+	"github.com/mqscope/mqscope/backends"
 	"github.com/xdg-go/scram"
 )
 
@@ -92,60 +88,19 @@ func (c *scramClient) Begin(user, password, authzID string) error {
 func (c *scramClient) Step(challenge string) (string, error) { return c.conv.Step(challenge) }
 func (c *scramClient) Done() bool                            { return c.conv.Done() }
 
-// TLS says how connections are encrypted and how brokers prove who they are.
-type TLS struct {
-	// CAFile is a PEM file of the certificate authorities that sign the brokers' certificates; empty
-	// means the system's roots.
-	CAFile string
-	// CertFile and KeyFile are a PEM client certificate and its key, for brokers that require one
-	// (mutual TLS). Both or neither.
-	CertFile, KeyFile string
-	// ServerName is the name the brokers' certificates must hold; empty means the host of each broker
-	// address.
-	ServerName string
-	// InsecureSkipVerify accepts any certificate. Only for tests: anyone on the path can read and
-	// change the traffic.
-	InsecureSkipVerify bool
-}
+// TLS says how connections are encrypted and how brokers prove who they are (shared with every adapter).
+type TLS = backends.TLS
 
-func (t *TLS) apply(sc *sarama.Config) error {
+func applyTLS(t *TLS, sc *sarama.Config) error {
 	if t == nil {
 		return nil
 	}
-	tc, err := t.config()
+	tc, err := t.Config(backends.Kafka)
 	if err != nil {
 		return err
 	}
 	sc.Net.TLS.Enable, sc.Net.TLS.Config = true, tc
 	return nil
-}
-
-func (t *TLS) config() (*tls.Config, error) {
-	tc := &tls.Config{
-		MinVersion: tls.VersionTLS12, ServerName: t.ServerName,
-		InsecureSkipVerify: t.InsecureSkipVerify, //nolint:gosec // only when the user asked for it
-	}
-	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
-		if err != nil {
-			return nil, fmt.Errorf("kafka TLS: read tls.ca-file: %w", err)
-		}
-		tc.RootCAs = x509.NewCertPool()
-		if !tc.RootCAs.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("kafka TLS: tls.ca-file %s holds no PEM certificate", t.CAFile)
-		}
-	}
-	switch {
-	case t.CertFile != "" && t.KeyFile != "":
-		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
-		if err != nil {
-			return nil, fmt.Errorf("kafka TLS: load the client certificate %s and key %s: %w", t.CertFile, t.KeyFile, err)
-		}
-		tc.Certificates = []tls.Certificate{cert}
-	case t.CertFile != "" || t.KeyFile != "":
-		return nil, errors.New("kafka TLS: a client certificate needs both tls.cert-file and tls.key-file")
-	}
-	return tc, nil
 }
 
 // diagnosed is a connection failure the adapter understood: what went wrong in plain words, and what to
@@ -168,43 +123,14 @@ func (d *diagnosed) Unwrap() error { return d.err }
 // diagnose recognises, in the error of a first connection to addr, a TLS handshake that failed or a
 // listener that expects TLS, and says so; other errors come back as they are.
 func diagnose(addr string, err error, usingTLS bool) error {
-	var (
-		unknownCA x509.UnknownAuthorityError
-		hostname  x509.HostnameError
-		invalid   x509.CertificateInvalidError
-		header    tls.RecordHeaderError
-	)
-	hungUp := errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNRESET)
 	if !usingTLS {
-		if hungUp { // a TLS listener drops what is not a TLS hello
+		if backends.HungUp(err) { // a TLS listener drops what is not a TLS hello
 			return &diagnosed{err: err, hint: "the broker hung up: if its listener expects TLS, set tls"}
 		}
 		return err
 	}
-	var reason, hint string
-	switch {
-	case errors.As(err, &unknownCA):
-		reason = "certificate signed by unknown authority"
-		hint = "set tls.ca-file to the CA that signed the brokers' certificates"
-	case errors.As(err, &hostname):
-		reason = strings.TrimPrefix(hostname.Error(), "x509: ")
-		hint = "set tls.server-name to a name the certificate holds"
-	case errors.As(err, &invalid):
-		reason = strings.TrimPrefix(invalid.Error(), "x509: ")
-		hint = "the broker's certificate is not valid now or not for a server"
-	case errors.As(err, &header):
-		reason = "the broker did not answer in TLS"
-		hint = "this listener is plaintext: remove tls, or use the TLS port"
-	case hungUp:
-		// Kafka's plaintext listeners read a TLS hello as an oversized request and hang up.
-		reason = "the broker closed the connection"
-		hint = "if this listener is plaintext, remove tls or use the TLS port"
-	case strings.Contains(err.Error(), "remote error: tls:"):
-		// The broker refused us during the handshake (TLS 1.3 says so on the first read after it).
-		_, alert, _ := strings.Cut(err.Error(), "remote error: ")
-		reason = "the broker refused: " + alert
-		hint = "it wants a client certificate it trusts: set tls.cert-file and tls.key-file"
-	default:
+	reason, hint, ok := backends.TLSProblem(err, "remove tls, or use the TLS port")
+	if !ok {
 		return err
 	}
 	return &diagnosed{err: err, text: fmt.Sprintf("TLS handshake with %s failed: %s", addr, reason), hint: hint}

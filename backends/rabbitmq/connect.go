@@ -48,7 +48,7 @@ func parseTarget(cfg Config) (target, error) {
 	if cfg.Vhost != "" {
 		uri.Vhost = cfg.Vhost
 	}
-	tc, err := cfg.TLS.config()
+	tc, err := cfg.TLS.Config(backends.RabbitMQ)
 	if err != nil {
 		return target{}, err
 	}
