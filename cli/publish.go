@@ -175,40 +175,65 @@ func (a *app) readBody(spec string) ([]byte, error) {
 }
 
 func (a *app) publish(ctx context.Context, opts actions.PublishOptions) error {
-	guard, err := a.guard()
-	if err != nil {
-		return err
-	}
-	if err := guard.Check("publish"); err != nil {
-		return err
-	}
-	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
-		bar := a.progress("publishing")
-		report, err := actions.Publish(ctx, b, guard, opts, bar.sendProgress)
-		bar.clear()
-		return a.sendReport(ctx, opts.Target, report, err)
-	})
+	return a.send(ctx, "publish", "publishing", opts.Target, nil,
+		func(ctx context.Context, b backends.Backend, guard actions.Guard, progress func(actions.SendProgress)) (actions.SendReport, error) {
+			return actions.Publish(ctx, b, guard, opts, progress)
+		})
 }
 
 func (a *app) publishFile(ctx context.Context, target backends.Target, o publishOptions) error {
+	return a.sendFile(ctx, "publish", "publishing", target, o.fromFile,
+		func(ctx context.Context, b backends.Backend, guard actions.Guard, in io.Reader, name string, progress func(actions.SendProgress)) (actions.SendReport, error) {
+			return actions.PublishFile(ctx, b, guard, in, name, target, o.rate, progress)
+		})
+}
+
+// sendFunc is one run of a sending action (publish, replay) once connected.
+type sendFunc func(ctx context.Context, b backends.Backend, guard actions.Guard, progress func(actions.SendProgress)) (actions.SendReport, error)
+
+// send runs a sending action: refused read-only before connecting, then before (if any) once connected,
+// with a progress bar on a terminal and the report at the end.
+func (a *app) send(ctx context.Context, action, verb string, target backends.Target,
+	before func(context.Context, backends.Backend) error, run sendFunc) error {
 	guard, err := a.guard()
 	if err != nil {
 		return err
 	}
-	if err := guard.Check("publish"); err != nil {
+	if err := guard.Check(action); err != nil {
 		return err
 	}
-	in, name, err := a.openInput(o.fromFile)
+	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
+		if before != nil {
+			if err := before(ctx, b); err != nil {
+				return err
+			}
+		}
+		bar := a.progress(verb)
+		report, err := run(ctx, b, guard, bar.sendProgress)
+		bar.clear()
+		return a.sendReport(ctx, target, report, err)
+	})
+}
+
+// sendFile is send for the messages of a JSON Lines file (or stdin), opened after the read-only check.
+func (a *app) sendFile(ctx context.Context, action, verb string, target backends.Target, path string,
+	run func(ctx context.Context, b backends.Backend, guard actions.Guard, in io.Reader, name string, progress func(actions.SendProgress)) (actions.SendReport, error)) error {
+	guard, err := a.guard()
+	if err != nil {
+		return err
+	}
+	if err := guard.Check(action); err != nil {
+		return err
+	}
+	in, name, err := a.openInput(path)
 	if err != nil {
 		return err
 	}
 	defer in.Close()
-	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
-		bar := a.progress("publishing")
-		report, err := actions.PublishFile(ctx, b, guard, in, name, target, o.rate, bar.sendProgress)
-		bar.clear()
-		return a.sendReport(ctx, target, report, err)
-	})
+	return a.send(ctx, action, verb, target, nil,
+		func(ctx context.Context, b backends.Backend, guard actions.Guard, progress func(actions.SendProgress)) (actions.SendReport, error) {
+			return run(ctx, b, guard, in, name, progress)
+		})
 }
 
 // openInput opens a file named on the command line, or stdin for -.

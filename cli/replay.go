@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"io"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -102,41 +103,16 @@ func replayFlags(cmd *cobra.Command, args []string, o replayOptions) (actions.Re
 }
 
 func (a *app) replay(ctx context.Context, opts actions.ReplayOptions) error {
-	guard, err := a.guard()
-	if err != nil {
-		return err
-	}
-	if err := guard.Check("replay"); err != nil {
-		return err
-	}
-	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
-		if err := a.notePeekEffects(ctx, b, opts.Source); err != nil {
-			return err
-		}
-		bar := a.progress("copying")
-		report, err := actions.Replay(ctx, b, guard, opts, bar.sendProgress)
-		bar.clear()
-		return a.sendReport(ctx, opts.To, report, err)
-	})
+	notice := func(ctx context.Context, b backends.Backend) error { return a.notePeekEffects(ctx, b, opts.Source) }
+	return a.send(ctx, "replay", "copying", opts.To, notice,
+		func(ctx context.Context, b backends.Backend, guard actions.Guard, progress func(actions.SendProgress)) (actions.SendReport, error) {
+			return actions.Replay(ctx, b, guard, opts, progress)
+		})
 }
 
 func (a *app) replayFile(ctx context.Context, to backends.Target, o replayOptions) error {
-	guard, err := a.guard()
-	if err != nil {
-		return err
-	}
-	if err := guard.Check("replay"); err != nil {
-		return err
-	}
-	in, name, err := a.openInput(o.fromFile)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
-		bar := a.progress("copying")
-		report, err := actions.ReplayFile(ctx, b, guard, in, name, to, o.rate, bar.sendProgress)
-		bar.clear()
-		return a.sendReport(ctx, to, report, err)
-	})
+	return a.sendFile(ctx, "replay", "copying", to, o.fromFile,
+		func(ctx context.Context, b backends.Backend, guard actions.Guard, in io.Reader, name string, progress func(actions.SendProgress)) (actions.SendReport, error) {
+			return actions.ReplayFile(ctx, b, guard, in, name, to, o.rate, progress)
+		})
 }
