@@ -1,0 +1,296 @@
+package rabbitmq
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+)
+
+var _ backends.Mover = (*Backend)(nil)
+
+const (
+	// moveWindow is how many letters may be published and unconfirmed at once.
+	moveWindow = 1000
+	// movePrefetch is how many letters the source may have delivered and not acknowledged: those in flight,
+	// those buffered to be taken next, and up to keptPerConsumer kept ones.
+	movePrefetch = 2 * moveWindow
+	// keptPerConsumer is how many kept letters (held unacknowledged until the end) one consumer carries
+	// before a fresh one takes over: a consumer's prefetch counts its own unacknowledged deliveries, so
+	// kept letters would otherwise stall it.
+	keptPerConsumer = moveWindow / 2
+	maxFailures     = 100
+	progressEvery   = 100 * time.Millisecond
+)
+
+// Move takes letters out of a queue and publishes each to the target route gives it, acknowledging a
+// letter in the source only once the broker confirmed it in its target with no basic.return.
+//
+// The source is consumed on a channel of its own with a prefetch; publishing goes on another, in confirm
+// mode with mandatory, up to moveWindow letters in flight. A letter the router has no target for is kept;
+// one its target refuses (unroutable, a missing exchange, a nack) failed. Both are held unacknowledged
+// and given back with one basic.nack(multiple, requeue) at the end, so they stay in the source (in their
+// places in a classic queue; at its back in a quorum queue, which also counts the give-back toward a
+// delivery limit). Move takes at most what the queue held ready when it began (or req.Max); letters the
+// consumer's prefetch brought beyond that are given back untouched, marked redelivered.
+//
+// Nothing is lost, whenever it stops: a letter leaves the source only after its target confirmed it, and
+// every letter not yet acknowledged goes back to the source when the channel or connection closes
+// (broker side, even if this process dies). It is at-least-once: a stop between a letter's confirm and
+// its acknowledgement leaves it in both places, and the next run moves it again. When ctx ends, Move
+// still waits (up to the connect timeout) for the letters in flight, so that few are left in both.
+func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route backends.Router,
+	progress func(backends.MoveProgress)) (backends.MoveReport, error) {
+	report := backends.MoveReport{PerTarget: map[string]int64{}}
+	info, err := b.queueInfo(ctx, req.Source)
+	if err != nil {
+		return report, err
+	}
+	if info.Type == typeStream {
+		return report, fmt.Errorf("%q is a stream, which never gives its messages up: copy them instead: %w",
+			sanitize.Line(req.Source), backends.ErrNotSupported)
+	}
+	src, done, err := b.channelFor(ctx, info)
+	if err != nil {
+		return report, err
+	}
+	defer done() // gives back whatever is still held
+	ready, err := b.passive(ctx, src, req.Source)
+	if err != nil {
+		return report, err
+	}
+	pub, err := b.channel(ctx)
+	if err != nil {
+		return report, err
+	}
+	defer pub.Close()
+	c, err := newConfirmer[letter](pub, moveWindow)
+	if err != nil {
+		return report, err
+	}
+	if progress == nil {
+		progress = func(backends.MoveProgress) {}
+	}
+	m := &move{b: b, src: src, source: req.Source, total: ready, route: route, c: c,
+		exchanges: b.exchangeChecker(), progress: progress, report: report}
+	if req.Max > 0 {
+		m.total = min(m.total, req.Max)
+	}
+	err = m.run(ctx)
+	return m.report, err
+}
+
+// letter is what the confirmer carries for each publish: the source delivery to acknowledge.
+type letter struct {
+	tag    uint64
+	pos    int64
+	target string
+}
+
+// move is one Move in progress.
+type move struct {
+	b         *Backend
+	src       *amqp.Channel
+	source    string
+	total     int
+	route     backends.Router
+	c         *confirmer[letter]
+	exchanges *exchangeChecker
+	progress  func(backends.MoveProgress)
+	report    backends.MoveReport
+
+	deliveries <-chan amqp.Delivery
+	consumer   string
+	next       <-chan amqp.Delivery // the fresh consumer's, once the current one has drained
+	taken      int
+	held       int // kept or failed letters held under the current consumer
+	lastTag    uint64
+	told       time.Time
+}
+
+func (m *move) run(ctx context.Context) error {
+	m.tell(false)
+	if m.total == 0 {
+		m.tell(true)
+		return nil
+	}
+	err := m.consume()
+	if err == nil {
+		err = m.takeAll(ctx)
+	}
+	// Settle what is in flight even when ctx ended: a confirmed letter left unacknowledged would be
+	// moved twice.
+	settleCtx := ctx
+	if ctx.Err() != nil {
+		var cancel context.CancelFunc
+		settleCtx, cancel = context.WithTimeout(context.Background(), m.b.cfg.Timeout)
+		defer cancel()
+	}
+	for m.c.inFlight() > 0 {
+		if serr := m.settle(m.c.settle(settleCtx)); serr != nil {
+			err = cmp.Or(err, serr)
+			break
+		}
+	}
+	if m.lastTag > 0 {
+		// Kept and failed letters go back now; so would anything else unacknowledged when the channel closes.
+		_ = m.src.Nack(m.lastTag, true, true)
+	}
+	m.tell(true)
+	if err != nil && ctx.Err() != nil {
+		return fmt.Errorf("move from %q stopped: %w; letters not moved are still there", sanitize.Line(m.source), ctx.Err())
+	}
+	return err
+}
+
+// consume starts a consumer on the source.
+func (m *move) consume() error {
+	if err := m.src.Qos(movePrefetch, 0, false); err != nil {
+		return fmt.Errorf("read %q: %w", sanitize.Line(m.source), amqpErr(err))
+	}
+	m.consumer = fmt.Sprintf("mqscope-move-%d", time.Now().UnixNano())
+	d, err := m.src.Consume(m.source, m.consumer, false, false, false, false, nil)
+	if err != nil {
+		return fmt.Errorf("read %q: %w", sanitize.Line(m.source), amqpErr(err))
+	}
+	m.deliveries, m.held = d, 0
+	return nil
+}
+
+// takeAll takes letters until the total, keeping at most moveWindow in flight.
+func (m *move) takeAll(ctx context.Context) error {
+	defer func() { _ = m.src.Cancel(m.consumer, false) }()
+	for m.taken < m.total {
+		if m.c.full() {
+			if err := m.settle(m.c.settle(ctx)); err != nil {
+				return err
+			}
+			continue
+		}
+		select {
+		case d, open := <-m.deliveries:
+			if !open {
+				if err := m.consumerEnded(); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := m.take(ctx, d); err != nil {
+				return err
+			}
+			if m.held >= keptPerConsumer && m.next == nil {
+				if err := m.handOver(); err != nil {
+					return err
+				}
+			}
+		case conf, open := <-m.c.next():
+			if err := m.settle(m.c.resolve(conf, open)); err != nil {
+				return err
+			}
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// handOver cancels the current consumer and starts a fresh one, whose prefetch is not taken up by the
+// letters held so far. The current one's buffered deliveries are taken first.
+func (m *move) handOver() error {
+	if err := m.src.Cancel(m.consumer, false); err != nil {
+		return fmt.Errorf("read %q: %w", sanitize.Line(m.source), amqpErr(err))
+	}
+	current := m.deliveries
+	if err := m.consume(); err != nil {
+		return err
+	}
+	m.next, m.deliveries = m.deliveries, current
+	return nil
+}
+
+// consumerEnded moves on to the fresh consumer, or reports why deliveries stopped.
+func (m *move) consumerEnded() error {
+	if m.next != nil {
+		m.deliveries, m.next = m.next, nil
+		return nil
+	}
+	return fmt.Errorf("%q stopped delivering after %d letters (deleted, or the connection closed)", sanitize.Line(m.source), m.taken)
+}
+
+// take routes one letter and publishes it, or holds it as kept or failed.
+func (m *move) take(ctx context.Context, d amqp.Delivery) error {
+	pos := int64(m.taken)
+	m.taken++
+	m.lastTag = max(m.lastTag, d.DeliveryTag)
+	msg := message(m.source, d, pos)
+	target, err := m.route(msg)
+	if err != nil {
+		m.hold(&m.report.Kept, pos, "", err.Error())
+		return nil
+	}
+	label := target.Label()
+	exchange, key, err := route(target)
+	if err == nil {
+		err = m.exchanges.check(ctx, exchange)
+	}
+	if err != nil && !errors.Is(err, backends.ErrNotFound) {
+		return err
+	}
+	var p amqp.Publishing
+	if err == nil {
+		p, err = publishing(msg, m.b.target.uri.Username)
+	}
+	if err != nil {
+		m.hold(&m.report.Failed, pos, label, err.Error())
+		return nil
+	}
+	if err := m.c.publish(ctx, exchange, key, p, letter{tag: d.DeliveryTag, pos: pos, target: label}); err != nil {
+		return fmt.Errorf("publish to %s: %w", sanitize.Line(label), err)
+	}
+	return nil
+}
+
+// settle handles one confirmation: the letter is acknowledged in the source when its target took it.
+func (m *move) settle(l letter, fate, err error) error {
+	if err != nil {
+		return err
+	}
+	if fate != nil {
+		m.hold(&m.report.Failed, l.pos, l.target, fate.Error())
+		return nil
+	}
+	if err := m.src.Ack(l.tag, false); err != nil {
+		return fmt.Errorf("acknowledge letter %d in %q: %w (it is in %s too, and a new run moves it again)",
+			l.pos, sanitize.Line(m.source), amqpErr(err), sanitize.Line(l.target))
+	}
+	m.report.Moved++
+	m.report.PerTarget[l.target]++
+	m.tell(false)
+	return nil
+}
+
+// hold counts a letter that stays in the source, and remembers why.
+func (m *move) hold(count *int64, pos int64, target, reason string) {
+	*count++
+	m.held++
+	if len(m.report.Failures) < maxFailures {
+		m.report.Failures = append(m.report.Failures, backends.MoveFailure{Offset: pos, Target: target, Reason: reason})
+	}
+	m.tell(false)
+}
+
+// tell reports progress now and then, and always when final.
+func (m *move) tell(final bool) {
+	if !final && time.Since(m.told) < progressEvery {
+		return
+	}
+	m.told = time.Now()
+	r := m.report
+	m.progress(backends.MoveProgress{Moved: r.Moved, Kept: r.Kept, Failed: r.Failed, Total: int64(m.total)})
+}
