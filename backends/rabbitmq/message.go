@@ -224,6 +224,29 @@ func amqpValue(v any) (any, error) {
 	return nil, fmt.Errorf("a value of type %T cannot go in an AMQP table", v)
 }
 
+// forwarding is what is sent on for a delivery, as it came: its own AMQP table (exact types, no
+// round trip through plain Go types) without the delivery annotations, and its properties, under the
+// same user-id rule as publishing.
+func forwarding(d amqp.Delivery, user string) amqp.Publishing {
+	hs := d.Headers
+	_, count := hs[headerDeliveryCount]
+	_, offset := hs[headerStreamOffset]
+	if count || offset {
+		hs = maps.Clone(hs)
+		delete(hs, headerDeliveryCount)
+		delete(hs, headerStreamOffset)
+	}
+	p := amqp.Publishing{
+		Headers: hs, ContentType: d.ContentType, ContentEncoding: d.ContentEncoding, DeliveryMode: d.DeliveryMode,
+		Priority: d.Priority, CorrelationId: d.CorrelationId, ReplyTo: d.ReplyTo, Expiration: d.Expiration,
+		MessageId: d.MessageId, Timestamp: d.Timestamp, Type: d.Type, AppId: d.AppId, Body: d.Body,
+	}
+	if d.UserId == user {
+		p.UserId = d.UserId
+	}
+	return p
+}
+
 // publishing builds what is sent for m: body, properties and headers as they were. The delivery's
 // exchange and routing key describe where it came from and are not sent. A user-id property goes only
 // when it names the user we are connected as: the broker closes the channel on any other.

@@ -111,6 +111,8 @@ type move struct {
 	taken      int
 	held       int // kept or failed letters held under the current consumer
 	lastTag    uint64
+	firstHeld  uint64 // the lowest delivery tag held (kept or failed); 0 while none is
+	ackUpTo    uint64 // the highest moved letter not yet acknowledged; 0 when none waits
 	told       time.Time
 }
 
@@ -137,6 +139,9 @@ func (m *move) run(ctx context.Context) error {
 			err = cmp.Or(err, serr)
 			break
 		}
+	}
+	if aerr := m.flushAcks(); aerr != nil {
+		err = cmp.Or(err, aerr)
 	}
 	if m.lastTag > 0 {
 		// Kept and failed letters go back now; so would anything else unacknowledged when the channel closes.
@@ -231,7 +236,7 @@ func (m *move) take(ctx context.Context, d amqp.Delivery) error {
 	msg := message(m.source, d, pos)
 	target, err := m.route(msg)
 	if err != nil {
-		m.hold(&m.report.Kept, pos, "", err.Error())
+		m.hold(d.DeliveryTag, &m.report.Kept, pos, "", err.Error())
 		return nil
 	}
 	label := target.Label()
@@ -242,14 +247,11 @@ func (m *move) take(ctx context.Context, d amqp.Delivery) error {
 	if err != nil && !errors.Is(err, backends.ErrNotFound) {
 		return err
 	}
-	var p amqp.Publishing
-	if err == nil {
-		p, err = publishing(msg, m.b.target.uri.Username)
-	}
 	if err != nil {
-		m.hold(&m.report.Failed, pos, label, err.Error())
+		m.hold(d.DeliveryTag, &m.report.Failed, pos, label, err.Error())
 		return nil
 	}
+	p := forwarding(d, m.b.target.uri.Username)
 	if err := m.c.publish(ctx, exchange, key, p, letter{tag: d.DeliveryTag, pos: pos, target: label}); err != nil {
 		return fmt.Errorf("publish to %s: %w", sanitize.Line(label), err)
 	}
@@ -262,21 +264,60 @@ func (m *move) settle(l letter, fate, err error) error {
 		return err
 	}
 	if fate != nil {
-		m.hold(&m.report.Failed, l.pos, l.target, fate.Error())
+		m.hold(l.tag, &m.report.Failed, l.pos, l.target, fate.Error())
 		return nil
-	}
-	if err := m.src.Ack(l.tag, false); err != nil {
-		return fmt.Errorf("acknowledge letter %d in %q: %w (it is in %s too, and a new run moves it again)",
-			l.pos, sanitize.Line(m.source), amqpErr(err), sanitize.Line(l.target))
 	}
 	m.report.Moved++
 	m.report.PerTarget[l.target]++
+	if err := m.ack(l.tag); err != nil {
+		return err
+	}
 	m.tell(false)
 	return nil
 }
 
+// ack acknowledges a moved letter. While no letter below it is held, acknowledgements are gathered and
+// sent as one basic.ack(multiple) when no other confirmation is waiting: confirmations come in publish
+// order, which is delivery order, so every letter below a confirmed one is settled by then, and
+// "multiple" acknowledges exactly the moved ones. Above a held letter, which multiple would acknowledge
+// too, each goes alone.
+func (m *move) ack(tag uint64) error {
+	if m.firstHeld != 0 && tag > m.firstHeld {
+		if err := m.flushAcks(); err != nil {
+			return err
+		}
+		return m.sendAck(tag, false)
+	}
+	m.ackUpTo = tag
+	if len(m.c.next()) > 0 {
+		return nil // more confirmations are waiting: acknowledge them together
+	}
+	return m.flushAcks()
+}
+
+// flushAcks sends the gathered acknowledgements.
+func (m *move) flushAcks() error {
+	if m.ackUpTo == 0 {
+		return nil
+	}
+	tag := m.ackUpTo
+	m.ackUpTo = 0
+	return m.sendAck(tag, true)
+}
+
+func (m *move) sendAck(tag uint64, multiple bool) error {
+	if err := m.src.Ack(tag, multiple); err != nil {
+		return fmt.Errorf("acknowledge moved letters in %q: %w (they are in their targets too, and a new run moves them again)",
+			sanitize.Line(m.source), amqpErr(err))
+	}
+	return nil
+}
+
 // hold counts a letter that stays in the source, and remembers why.
-func (m *move) hold(count *int64, pos int64, target, reason string) {
+func (m *move) hold(tag uint64, count *int64, pos int64, target, reason string) {
+	if m.firstHeld == 0 || tag < m.firstHeld {
+		m.firstHeld = tag
+	}
 	*count++
 	m.held++
 	if len(m.report.Failures) < maxFailures {

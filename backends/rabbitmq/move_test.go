@@ -31,9 +31,15 @@ func TestPublish(t *testing.T) {
 	ch := f.channel(t)
 	t.Cleanup(func() { ch.Close() })
 	for _, x := range []string{events, lonely} {
-		if err := ch.ExchangeDeclare(x, "topic", false, true, false, false, nil); err != nil {
+		if err := ch.ExchangeDeclare(x, "topic", false, false, false, false, nil); err != nil {
 			t.Fatal(err)
 		}
+		t.Cleanup(func() {
+			if c, err := f.conn.Channel(); err == nil {
+				_ = c.ExchangeDelete(x, false, false)
+				c.Close()
+			}
+		})
 	}
 	if err := ch.QueueBind(inbox, "order.*", events, false, nil); err != nil {
 		t.Fatal(err)
