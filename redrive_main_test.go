@@ -36,11 +36,11 @@ func needsPublisher(t *testing.T, c config.Context) {
 	needs[backends.Publisher](t, c, "publish")
 }
 
-// needs skips a test while the adapter of c's broker lacks capability T.
+// needs fails a test whose broker adapter lacks capability T.
 func needs[T any](t *testing.T, c config.Context, what string) {
 	t.Helper()
 	if !has[T](t, c) {
-		t.Skipf("the %s adapter cannot %s yet", c.Kind(), what)
+		t.Fatalf("the %s adapter cannot %s", c.Kind(), what)
 	}
 }
 

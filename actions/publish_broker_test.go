@@ -28,7 +28,7 @@ func kafkaBackend(t *testing.T, topics ...string) *kafka.Backend {
 	}
 	t.Cleanup(func() { b.Close() })
 	if _, ok := any(b).(backends.Publisher); !ok {
-		t.Skip("the Kafka adapter cannot publish yet")
+		t.Fatal("the Kafka adapter cannot publish")
 	}
 	return b
 }

@@ -74,7 +74,7 @@ func TestSetCurrentContextFollowsASymlink(t *testing.T) {
 	real := write(t, commented)
 	link := filepath.Join(t.TempDir(), "config.yaml")
 	if err := os.Symlink(real, link); err != nil {
-		t.Skip(err)
+		t.Fatal(err)
 	}
 	f, err := Load(link)
 	if err != nil {
