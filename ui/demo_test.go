@@ -1,39 +1,20 @@
 package ui
 
 import (
-	"context"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/backends/kafka"
-	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
 )
 
 // The shell on a real backend: the demo cluster (in-process kfake, three brokers) through the Kafka
 // adapter. Every command the shell returns runs for real; only timers are left unfired.
 func TestOnTheDemoCluster(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cluster, err := demo.Start(ctx, demo.Options{Still: true})
-	if err != nil {
-		t.Fatalf("start the demo: %v", err)
-	}
-	defer cluster.Close()
+	opts, cluster := startDemo(t)
 	seeded := cluster.Seeded()
 
-	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
-		b, err := kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
-		if err != nil {
-			return nil, err
-		}
-		return b, nil
-	}
-	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}}
-	h := newHarness(t, Options{Context: c, Open: open}, 140, 30)
+	h := newHarness(t, opts, 140, 30)
 	defer h.m.Close()
 	h.run(h.m.Init())
 

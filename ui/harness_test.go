@@ -11,7 +11,9 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/demo"
 )
 
 // at is the fixed fetch time of test data, so that screens are the same on every run.
@@ -191,4 +193,22 @@ func ctxs(names ...string) []config.Context {
 		cs[i] = config.Context{Name: n, Kafka: &config.KafkaConfig{Brokers: []string{n + ":9092"}}}
 	}
 	return cs
+}
+
+// startDemo starts a still demo cluster for one test and the Options that connect the shell to it through
+// the Kafka adapter.
+func startDemo(t *testing.T) (Options, *demo.Cluster) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	t.Cleanup(cancel)
+	cluster, err := demo.Start(ctx, demo.Options{Still: true})
+	if err != nil {
+		t.Fatalf("start the demo: %v", err)
+	}
+	t.Cleanup(cluster.Close)
+	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
+		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
+	}
+	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}}
+	return Options{Context: c, Open: open}, cluster
 }

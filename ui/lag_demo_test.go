@@ -1,38 +1,23 @@
 package ui
 
 import (
-	"context"
 	"slices"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
-	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/backends/kafka"
-	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
 )
 
 // :lag on the demo cluster through the Kafka adapter: the seeded lag, the drill-down, the exact lag of a
 // partition read from its record, and the messages from the committed offset.
 func TestLagOnTheDemoCluster(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cluster, err := demo.Start(ctx, demo.Options{Still: true})
-	if err != nil {
-		t.Fatalf("start the demo: %v", err)
-	}
-	defer cluster.Close()
+	opts, cluster := startDemo(t)
 	seeded := cluster.Seeded()
 	billing, _ := seeded.Group(demo.Billing)
 	audit, _ := seeded.Group(demo.Audit)
 
-	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
-		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
-	}
-	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}}
-	h := newHarness(t, Options{Context: c, Open: open}, 140, 30)
+	h := newHarness(t, opts, 140, 30)
 	defer h.m.Close()
 	h.run(h.m.Init())
 
@@ -75,21 +60,11 @@ func TestLagOnTheDemoCluster(t *testing.T) {
 // Offset reset and truncation on the demo cluster, each through its confirmation: an Empty group is
 // moved, a Stable one is refused, a topic is emptied.
 func TestResetAndTruncateOnTheDemoCluster(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cluster, err := demo.Start(ctx, demo.Options{Still: true})
-	if err != nil {
-		t.Fatalf("start the demo: %v", err)
-	}
-	defer cluster.Close()
+	opts, cluster := startDemo(t)
 	seeded := cluster.Seeded()
 	inventory, _ := seeded.Topic(demo.Inventory)
 
-	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
-		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
-	}
-	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}}
-	h := newHarness(t, Options{Context: c, Open: open}, 140, 30)
+	h := newHarness(t, opts, 140, 30)
 	defer h.m.Close()
 	h.run(h.m.Init())
 	h.command("lag")

@@ -1,18 +1,13 @@
 package ui
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/backends/kafka"
-	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
 	"github.com/mqscope/mqscope/ui/views"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -21,20 +16,10 @@ import (
 // The message browser on a real broker: the demo cluster through the Kafka adapter. Enter on a topic
 // peeks it for real (the commands run, the peek streams through its channel); only timers are left unfired.
 func TestBrowseTheDemoCluster(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cluster, err := demo.Start(ctx, demo.Options{Still: true})
-	if err != nil {
-		t.Fatalf("start the demo: %v", err)
-	}
-	defer cluster.Close()
+	opts, cluster := startDemo(t)
 	seeded := cluster.Seeded()
 
-	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
-		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
-	}
-	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}}
-	h := newHarness(t, Options{Context: c, Open: open}, 140, 30)
+	h := newHarness(t, opts, 140, 30)
 	defer h.m.Close()
 	h.run(h.m.Init())
 
@@ -102,18 +87,8 @@ func (h *harness) filterTo(name string) {
 // Follow on a real broker: f picks up after the newest message held, without repeating any, and the
 // cursor sticks to the newest.
 func TestFollowOnTheDemoCluster(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cluster, err := demo.Start(ctx, demo.Options{Still: true})
-	if err != nil {
-		t.Fatalf("start the demo: %v", err)
-	}
-	defer cluster.Close()
-	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
-		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
-	}
-	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}}
-	h := newHarness(t, Options{Context: c, Open: open}, 140, 20)
+	opts, cluster := startDemo(t)
+	h := newHarness(t, opts, 140, 20)
 	defer h.m.Close()
 	h.run(h.m.Init())
 	h.filterTo(demo.Payments)
@@ -132,7 +107,7 @@ func TestFollowOnTheDemoCluster(t *testing.T) {
 	defer producer.Close()
 	for i := 1; i <= 3; i++ {
 		rec := &kgo.Record{Topic: demo.Payments, Key: []byte(fmt.Sprintf("follow-%d", i)), Value: []byte(`{"new":true}`)}
-		if err := producer.ProduceSync(ctx, rec).FirstErr(); err != nil {
+		if err := producer.ProduceSync(t.Context(), rec).FirstErr(); err != nil {
 			t.Fatalf("produce: %v", err)
 		}
 	}
@@ -158,7 +133,7 @@ func TestFollowOnTheDemoCluster(t *testing.T) {
 	h.send(refreshTickMsg{})
 	h.run(h.fail(errors.New("broker went away"))) // closes the old backend too
 	h.mustShow("broker went away")
-	if rec := (&kgo.Record{Topic: demo.Payments, Key: []byte("follow-4"), Value: []byte(`{}`)}); producer.ProduceSync(ctx, rec).FirstErr() != nil {
+	if rec := (&kgo.Record{Topic: demo.Payments, Key: []byte("follow-4"), Value: []byte(`{}`)}); producer.ProduceSync(t.Context(), rec).FirstErr() != nil {
 		t.Fatal("produce follow-4")
 	}
 	for cmd := h.send(retryMsg{gen: h.m.conn.gen}); !strings.Contains(h.screen(), "follow-4"); {

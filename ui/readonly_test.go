@@ -1,16 +1,11 @@
 package ui
 
 import (
-	"context"
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"charm.land/bubbles/v2/key"
-	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/backends/kafka"
-	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
 	"github.com/mqscope/mqscope/ui/common"
 )
@@ -20,19 +15,11 @@ import (
 // the message browser with marks, a message, groups, lag, a group's partitions. The same walk on a
 // writable context finds the actions offered, so the check cannot pass by seeing nothing.
 func TestReadOnlyOffersNoMutationInAnyView(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	cluster, err := demo.Start(ctx, demo.Options{Still: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
-	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
-		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
-	}
+	demoOpts, _ := startDemo(t)
 	for _, readOnly := range []bool{true, false} {
-		c := config.Context{Name: "demo", ReadOnly: readOnly, Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}}
-		h := newHarness(t, Options{Context: c, Open: open}, 140, 30)
+		opts := demoOpts
+		opts.Context.ReadOnly = readOnly
+		h := newHarness(t, opts, 140, 30)
 		offered := map[string]bool{}
 		look := func(where string) {
 			t.Helper()

@@ -10,9 +10,6 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/backends/kafka"
-	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
 	"github.com/mqscope/mqscope/ui/views"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -24,18 +21,8 @@ import (
 
 func demoShell(t *testing.T, width, height int) (*harness, *demo.Cluster) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	cluster, err := demo.Start(ctx, demo.Options{Still: true})
-	if err != nil {
-		t.Fatalf("start the demo: %v", err)
-	}
-	t.Cleanup(cluster.Close)
-	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
-		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
-	}
-	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}}
-	h := newHarness(t, Options{Context: c, Open: open}, width, height)
+	opts, cluster := startDemo(t)
+	h := newHarness(t, opts, width, height)
 	t.Cleanup(h.m.Close)
 	h.run(h.m.Init())
 	h.mustShow("● connected")
