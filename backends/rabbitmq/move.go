@@ -83,7 +83,22 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 		m.total = min(m.total, req.Max)
 	}
 	err = m.run(ctx)
+	done()
+	b.awaitGiveBack(req.Source, ready-int(m.report.Moved))
 	return m.report, err
+}
+
+// awaitGiveBack waits until the letters this move held (kept, failed, or not reached when it stopped)
+// count as ready again in the source, so that a move or peek right after sees them all.
+func (b *Backend) awaitGiveBack(queue string, want int) {
+	ctx, cancel := context.WithTimeout(context.Background(), giveBackWait)
+	defer cancel()
+	ch, err := b.channel(ctx)
+	if err != nil {
+		return // nothing to wait with; the broker still gives them back
+	}
+	defer ch.Close()
+	awaitReady(ctx, ch, queue, want)
 }
 
 // letter is what the confirmer carries for each publish: the source delivery to acknowledge.

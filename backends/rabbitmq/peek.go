@@ -202,14 +202,21 @@ func (r *queueRead) giveBack(ctx context.Context, ready int) error {
 		return fmt.Errorf("give the peeked messages back to %q: %w (closing the channel gives them back)",
 			sanitize.Line(r.queue), amqpErr(err))
 	}
+	awaitReady(ctx, r.ch, r.queue, ready)
+	return nil
+}
+
+// awaitReady waits, at most giveBackWait, until queue counts want ready messages: given-back messages
+// are applied by the queue a moment after the nack or the channel close, and a read made right after
+// must see them.
+func awaitReady(ctx context.Context, ch *amqp.Channel, queue string, want int) {
 	for deadline := time.Now().Add(giveBackWait); time.Now().Before(deadline) && ctx.Err() == nil; {
-		q, err := r.ch.QueueDeclarePassive(r.queue, false, false, false, false, nil)
-		if err != nil || q.Messages >= ready {
-			return nil // counted again, or consumers are taking them: nothing to wait for
+		q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
+		if err != nil || q.Messages >= want {
+			return // counted again, or consumers are taking them: nothing to wait for
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
-	return nil
 }
 
 // giveBackWait bounds the wait for given-back messages to count as ready again.
