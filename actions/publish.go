@@ -32,9 +32,13 @@ type PublishOptions struct {
 	Properties *backends.Properties
 	// JSON asks that every body be valid JSON. A JSON content type (application/json, anything+json)
 	// asks the same.
-	JSON  bool
-	Count int     // how many messages; 0 means 1
-	Rate  float64 // messages per second; 0 sends as fast as the broker confirms
+	JSON bool
+	// Transient sends RabbitMQ messages with delivery mode 1 when Properties set none. By default they go
+	// persistent (delivery mode 2), so that a durable queue keeps what the broker confirmed across a
+	// restart; a queue that is not durable keeps nothing either way.
+	Transient bool
+	Count     int     // how many messages; 0 means 1
+	Rate      float64 // messages per second; 0 sends as fast as the broker confirms
 }
 
 // SendProgress is reported as messages go out: after each batch the broker confirmed.
@@ -197,6 +201,7 @@ type draft struct {
 }
 
 func newDraft(o PublishOptions) *draft {
+	o.Properties = withDeliveryMode(o.Properties, o.Transient)
 	d := &draft{opts: o, key: ParseTemplate(o.Key), body: ParseTemplate(o.Body), staticHdrs: true, json: o.wantsJSON()}
 	for _, h := range o.Headers {
 		t := ParseTemplate(h.Value)
@@ -205,6 +210,29 @@ func newDraft(o PublishOptions) *draft {
 	}
 	return d
 }
+
+// withDeliveryMode gives properties that name no delivery mode the default one: persistent, unless
+// transient is asked for. A delivery mode set explicitly stays.
+func withDeliveryMode(p *backends.Properties, transient bool) *backends.Properties {
+	if p != nil && p.DeliveryMode != 0 {
+		return p
+	}
+	out := backends.Properties{}
+	if p != nil {
+		out = *p
+	}
+	out.DeliveryMode = deliveryPersistent
+	if transient {
+		out.DeliveryMode = deliveryTransient
+	}
+	return &out
+}
+
+// AMQP delivery modes.
+const (
+	deliveryTransient  = 1
+	deliveryPersistent = 2
+)
 
 func (d *draft) message(seq int64, now time.Time) (backends.Message, error) {
 	m := backends.Message{Key: d.opts.Key, Body: d.opts.Body, Headers: d.opts.Headers, Properties: d.opts.Properties}

@@ -24,6 +24,7 @@ type publishOptions struct {
 	contentType string
 	body        string
 	json        bool
+	transient   bool
 	count       int
 	rate        float64
 	fromFile    string
@@ -47,7 +48,9 @@ func (a *app) publishCommand() *cobra.Command {
 			"--from-file reads messages back from a `peek -o json` export (- for stdin) and sends each with\n" +
 			"its key, headers, properties and body exactly as exported.\n\n" +
 			"RabbitMQ: DEST is a queue (sent through the default exchange, which reaches exactly it); or\n" +
-			"give --exchange X --routing-key K instead of DEST. Kafka: --partition pins a partition; without\n" +
+			"give --exchange X --routing-key K instead of DEST. Messages are sent persistent (delivery mode 2),\n" +
+			"so that a durable queue keeps them across a broker restart; --transient (or -P delivery_mode=1)\n" +
+			"sends them transient. Kafka: --partition pins a partition; without\n" +
 			"it keyed messages go where the Java client puts them (murmur2). Refused in read-only mode.",
 		Example: "  mqscope publish orders --key order-1 -H trace-id=abc --body '{\"total\":12.5}' --json\n" +
 			"  mqscope publish orders --count 1000 --rate 100 --body '{\"seq\":{{seq}},\"id\":\"{{uuid}}\"}'\n" +
@@ -78,6 +81,7 @@ func (a *app) publishCommand() *cobra.Command {
 	f.StringArrayVarP(&o.headers, "header", "H", nil, "a header `K=V` (repeat for more); the value is a template")
 	f.StringVar(&o.body, "body", "", "the body: `TEXT` (a template), @FILE for a file's bytes, or - for stdin")
 	f.BoolVar(&o.json, "json", false, "refuse to send a body that is not valid JSON")
+	f.BoolVar(&o.transient, "transient", false, "RabbitMQ: send transient messages (delivery mode 1; default: persistent, 2)")
 	f.StringVar(&o.contentType, "content-type", "", "RabbitMQ: the content type `TYPE` (a JSON type implies --json)")
 	f.StringArrayVarP(&o.properties, "property", "P", nil, "RabbitMQ: an AMQP property `NAME=VALUE` (repeat): "+actions.PropertyNames)
 	f.IntVarP(&o.count, "count", "c", 1, "send `N` messages")
@@ -116,7 +120,7 @@ func publishTarget(cmd *cobra.Command, args []string, o publishOptions) (backend
 
 // onlyWithFromFile refuses the flags that build messages when the messages come from a file.
 func onlyWithFromFile(cmd *cobra.Command) error {
-	for _, name := range []string{"key", "header", "body", "json", "content-type", "property", "count"} {
+	for _, name := range []string{"key", "header", "body", "json", "transient", "content-type", "property", "count"} {
 		if cmd.Flags().Changed(name) {
 			return fmt.Errorf("--%s builds messages, and --from-file sends them as exported; give one or the other", name)
 		}
@@ -126,7 +130,7 @@ func onlyWithFromFile(cmd *cobra.Command) error {
 
 // publishDraft turns the flags into the messages to build, reading the body from a file or stdin.
 func (a *app) publishDraft(cmd *cobra.Command, target backends.Target, o publishOptions) (actions.PublishOptions, error) {
-	opts := actions.PublishOptions{Target: target, JSON: o.json, Count: o.count, Rate: o.rate}
+	opts := actions.PublishOptions{Target: target, JSON: o.json, Transient: o.transient, Count: o.count, Rate: o.rate}
 	if o.count < 1 {
 		return opts, fmt.Errorf("--count %d: want 1 or more", o.count)
 	}
