@@ -16,6 +16,7 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
 )
 
 // lagOptions are the flags of `mqscope lag`.
@@ -50,7 +51,7 @@ func (a *app) lagCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.BoolVarP(&o.watch, "watch", "w", false, "print a snapshot every refresh until Ctrl-C")
-	f.DurationVar(&o.interval, "interval", 0, "time between refreshes with --watch (default: the context's refresh, 2s)")
+	f.DurationVar(&o.interval, "interval", 0, "time between refreshes with --watch, 500ms at least (default: the context's refresh, 2s)")
 	f.DurationVar(&o.sample, "sample", time.Second, "Kafka, one-shot: sample the log ends over this long to estimate lag in seconds (0: one snapshot)")
 	f.BoolVarP(&o.partitions, "partitions", "p", false, "Kafka: a row per partition for every group (the default when groups are named)")
 	f.BoolVar(&o.exact, "exact", false, "Kafka: exact lag in seconds, from the record at each lagging committed offset (named groups only)")
@@ -68,8 +69,8 @@ func (a *app) runLag(ctx context.Context, names []string, o lagOptions) error {
 	if err != nil {
 		return err
 	}
-	if o.interval == 0 {
-		o.interval = c.RefreshInterval()
+	if o.watch {
+		o.interval = a.watchInterval(o.interval, c.RefreshInterval())
 	}
 	if o.watch {
 		// Watch until SIGINT or SIGTERM, then stop cleanly and exit 0.
@@ -89,6 +90,20 @@ func (a *app) runLag(ctx context.Context, names []string, o lagOptions) error {
 		return usageError{errors.New("--exact and --partitions are for Kafka consumer groups; this broker has queues")}
 	}
 	return a.queueBacklog(ctx, b, names, o)
+}
+
+// watchInterval is --interval, or the context's refresh when it is not given, and never below
+// config.MinRefresh: a shorter one is raised to it, with a note saying so.
+func (a *app) watchInterval(asked, refresh time.Duration) time.Duration {
+	switch {
+	case asked == 0:
+		return refresh
+	case asked < config.MinRefresh:
+		a.warn(fmt.Sprintf("note: --interval %s is below the floor of %s (each refresh asks the broker); refreshing every %s",
+			asked, config.MinRefresh, config.MinRefresh))
+		return config.MinRefresh
+	}
+	return asked
 }
 
 // groupLag reports Kafka consumer groups: sampled once, or at every refresh with --watch.

@@ -13,6 +13,10 @@ import (
 // DefaultRefresh is how often views refresh when neither the context nor a flag says otherwise.
 const DefaultRefresh = 2 * time.Second
 
+// MinRefresh is the shortest refresh a context, the TUI or `lag --watch --interval` may ask for: every
+// refresh costs the broker requests, and a person cannot read faster.
+const MinRefresh = 500 * time.Millisecond
+
 // File is the contexts file as written on disk.
 type File struct {
 	CurrentContext string `yaml:"current-context,omitempty"`

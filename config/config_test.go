@@ -336,3 +336,12 @@ func checkSecurity(t *testing.T, c Context) {
 		}
 	}
 }
+
+// A refresh below the floor is refused where it is written: every refresh asks the broker.
+func TestRefreshHasAFloor(t *testing.T) {
+	_, err := Parse("c.yaml", []byte("contexts:\n  - name: a\n    kafka: {brokers: [\"k:1\"]}\n    refresh: 1ns\n"))
+	want := "c.yaml:4:14: context \"a\": refresh 1ns is too short: every refresh asks the broker; use 500ms or more"
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+}

@@ -5,6 +5,7 @@ import (
 	"net"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/goccy/go-yaml"
 	"github.com/goccy/go-yaml/ast"
@@ -27,6 +28,9 @@ func (c Context) check() *problem {
 		return &problem{".rabbitmq", "has both kafka and rabbitmq; a context connects to one broker, so keep one"}
 	case c.Refresh < 0:
 		return &problem{".refresh", "refresh must be positive"}
+	case c.Refresh > 0 && time.Duration(c.Refresh) < MinRefresh:
+		return &problem{".refresh", fmt.Sprintf("refresh %s is too short: every refresh asks the broker; use %s or more",
+			time.Duration(c.Refresh), MinRefresh)}
 	case c.Kafka != nil:
 		return c.Kafka.check()
 	}
