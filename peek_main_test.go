@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -393,4 +394,72 @@ func TestPeekFollowUntilInterrupted(t *testing.T) {
 	if err := cmd.Wait(); err != nil || stderr.Len() != 0 {
 		t.Errorf("after Ctrl-C: %v, stderr %q", err, stderr)
 	}
+}
+
+// An export stopped by SIGINT or SIGTERM says on stderr how far it got, and exits 1: a file of 7,311 of
+// 34,555 records must not pass for a whole export.
+func TestPeekExportInterruptedSaysSoAndFails(t *testing.T) {
+	t.Parallel()
+	_, brokers := startDemo(t)
+	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
+		// Nobody reads stdout until the signal is sent, so the export is blocked well before its end.
+		cmd, pipe, stderr := mqscopeProcess(t, "--kafka", brokers, "peek", demo.Orders, "-o", "json")
+		out := bufio.NewReader(pipe)
+		if _, err := out.ReadString('\n'); err != nil {
+			t.Fatalf("first line: %v; stderr %s", err, stderr)
+		}
+		cmd.Process.Signal(sig)
+		n := 1
+		for ; ; n++ {
+			if _, err := out.ReadString('\n'); err != nil {
+				break
+			}
+		}
+		err := cmd.Wait()
+		want := fmt.Sprintf("mqscope: interrupted: stopped after %s messages from %s; the output is incomplete\n",
+			thousandsOf(n), demo.Orders)
+		if cmd.ProcessState.ExitCode() != cli.ExitError || stderr.String() != want {
+			t.Errorf("%v: %v, stderr %q, want %q", sig, err, stderr, want)
+		}
+		if total := mustTopic(t, demo.Orders).Messages(); n >= int(total) {
+			t.Errorf("%v: read all %d of %d: the signal came too late to test anything", sig, n, total)
+		}
+	}
+}
+
+// A peek whose context ends (the caller gave up) says how far it got and fails, with the cause.
+func TestPeekExportCancelledSaysSoAndFails(t *testing.T) {
+	t.Parallel()
+	_, brokers := startDemo(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &cancelOnWrite{cancel: cancel}
+	var stderr bytes.Buffer
+	code := cli.Execute(ctx, []string{"--config", emptyConfig(t), "--kafka", brokers, "peek", demo.Orders, "-o", "json"},
+		cli.Deps{Open: open, Stdout: stdout, Stderr: &stderr})
+	n := strings.Count(stdout.String(), "\n")
+	want := fmt.Sprintf("mqscope: peek orders: context canceled (stopped after %s messages from %s; the output is incomplete)\n",
+		thousandsOf(n), demo.Orders)
+	if code != cli.ExitError || stderr.String() != want {
+		t.Errorf("exit %d, stderr %q, want %q", code, stderr.String(), want)
+	}
+}
+
+// cancelOnWrite is a stdout that cancels the run at its first write.
+type cancelOnWrite struct {
+	bytes.Buffer
+	cancel func()
+}
+
+func (w *cancelOnWrite) Write(p []byte) (int, error) {
+	w.cancel()
+	return w.Buffer.Write(p)
+}
+
+func thousandsOf(n int) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
 }

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,7 +48,9 @@ func (a *app) peekCommand() *cobra.Command {
 			"-o table (the default) shows one sanitized, truncated line per message, the first 20 unless -n\n" +
 			"says otherwise. -o json writes every message whole, one object per line (the export format that\n" +
 			"publish --from-file reads back), from --from to the end of what the destination holds unless -n\n" +
-			"says otherwise. --follow keeps reading what arrives until Ctrl-C.",
+			"says otherwise. --follow keeps reading what arrives until Ctrl-C.\n\n" +
+			"A peek stopped before its end (Ctrl-C or SIGTERM without --follow, a broker gone) says on\n" +
+			"stderr how many messages it wrote and exits 1: the output is incomplete.",
 		Example: "  mqscope peek orders                            # the first 20 messages as a table\n" +
 			"  mqscope peek orders --from -5 --partition 0    # the last 5 of partition 0\n" +
 			"  mqscope peek orders --from @-15m --follow      # the last 15 minutes, then live\n" +
@@ -112,8 +115,8 @@ func (a *app) peek(parent context.Context, dest string, o peekOptions) error {
 		return usageError{fmt.Errorf("-n %d: want 0 (no limit) or more", o.limit)}
 	}
 	req := backends.PeekRequest{Destination: dest, From: from, Limit: o.limit, Partitions: o.partitions, Follow: o.follow}
-	// Ctrl-C or SIGTERM ends the peek; what was read is written and the exit is 0.
-	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	// Ctrl-C or SIGTERM ends the peek; what was read is written, and the exit is 0 only for --follow.
+	ctx, stop := interruptible(parent)
 	defer stop()
 	// A reader that goes away (`mqscope peek ... | head`) makes writes fail with EPIPE instead of killing
 	// the process with SIGPIPE, so that peek can stop quietly.
@@ -123,15 +126,34 @@ func (a *app) peek(parent context.Context, dest string, o peekOptions) error {
 
 	count, err := a.streamPeek(ctx, req)
 	switch {
-	case ctx.Err() != nil && parent.Err() == nil:
-		return nil // interrupted: what was read is written
 	case errors.Is(err, syscall.EPIPE):
 		return nil // the reader has all it wanted
-	case err != nil:
-		return err
+	case ctx.Err() != nil && parent.Err() == nil && o.follow:
+		return nil // Ctrl-C is how a follow ends: what was read is written
+	case errors.Is(context.Cause(ctx), errInterrupted):
+		return peekStopped(dest, count, o.limit, errInterrupted)
+	case ctx.Err() != nil || err != nil:
+		return peekStopped(dest, count, o.limit, cmp.Or(err, context.Cause(ctx)))
 	}
 	a.notePeekCount(o, count)
 	return nil
+}
+
+// peekStopped is the error of a peek that ended before it was done (a signal, a cancelled context, a
+// broker gone): an export that stopped early must not pass for a whole one. An error before the first
+// message is said as it is.
+func peekStopped(dest string, count, limit int, why error) error {
+	if count == 0 && !errors.Is(why, errInterrupted) {
+		return why
+	}
+	stopped := fmt.Sprintf("stopped after %s message%s", thousands(int64(count)), pluralS(count))
+	if limit > 0 {
+		stopped = fmt.Sprintf("stopped after %s of %s messages", thousands(int64(count)), thousands(int64(limit)))
+	}
+	if errors.Is(why, errInterrupted) {
+		return fmt.Errorf("interrupted: %s from %s; the output is incomplete", stopped, dest)
+	}
+	return fmt.Errorf("%w (%s from %s; the output is incomplete)", why, stopped, dest)
 }
 
 // streamPeek connects, says what peeking costs, and writes each message as the backend hands it over,
@@ -149,7 +171,12 @@ func (a *app) streamPeek(ctx context.Context, req backends.PeekRequest) (int, er
 	flushCtx, stopFlushing := context.WithCancel(ctx)
 	var flusher sync.WaitGroup
 	flusher.Go(func() { out.flushEvery(flushCtx, flushEvery) })
-	err = actions.Peek(ctx, b, req, out.write)
+	err = actions.Peek(ctx, b, req, func(m backends.Message) error {
+		if ctx.Err() != nil {
+			return context.Cause(ctx) // stopped: what is still buffered in the adapter is not written
+		}
+		return out.write(m)
+	})
 	stopFlushing()
 	flusher.Wait()
 	if werr := out.flush(); werr != nil {
