@@ -91,6 +91,7 @@ func (c Config) saramaConfig() (*sarama.Config, error) {
 // Backend is a connection to one Kafka cluster. It is safe for concurrent use.
 type Backend struct {
 	conf    *sarama.Config
+	links   *links // every connection of the backend and its publisher
 	seeds   []string
 	address string // the seeds as the user wrote them, for errors
 	apiKeys map[int16]sarama.ApiVersionsResponseKey
@@ -135,10 +136,12 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	}
 	b := &Backend{
 		conf:    conf,
+		links:   newLinks(conf.Net.DialTimeout, conf.Net.KeepAlive),
 		seeds:   slices.Clone(cfg.Brokers),
 		address: strings.Join(cfg.Brokers, ","),
 		brokers: make(map[string]*sarama.Broker),
 	}
+	b.links.use(conf)
 	ctx, cancel := context.WithTimeout(ctx, 2*cfg.dialTimeout())
 	defer cancel()
 	keys, err := await(ctx, b.handshake)
@@ -270,9 +273,21 @@ func (b *Backend) broker(addr string) (*sarama.Broker, error) {
 		return nil, atAddr(addr, err)
 	}
 	if _, err := br.Connected(); err != nil { // waits for the dial and the SASL exchange
+		b.forget(addr, br)
 		return nil, atAddr(addr, err)
 	}
 	return br, nil
+}
+
+// forget drops the connection to addr after a request on it failed in a way that may have broken it,
+// so that the next request dials again rather than meet the same stale error.
+func (b *Backend) forget(addr string, br *sarama.Broker) {
+	b.mu.Lock()
+	if b.brokers[addr] == br {
+		delete(b.brokers, addr)
+	}
+	b.mu.Unlock()
+	go br.Close() // after the requests still on it, which fail as it closes; ErrNotConnected when never connected
 }
 
 // meter counts the broker requests one operation sends. A nil meter counts nothing.
@@ -298,6 +313,9 @@ func (b *Backend) request(m *meter, addr string, send func(*sarama.Broker) error
 		m.n.Add(1)
 	}
 	if err := send(br); err != nil {
+		if brokenLink(err) {
+			b.forget(addr, br)
+		}
 		return atAddr(addr, err)
 	}
 	return nil
@@ -333,12 +351,14 @@ func (b *Backend) onAnyBroker(m *meter, send func(*sarama.Broker) error) error {
 	return fmt.Errorf("no Kafka broker answered: %s", strings.Join(errs, "; "))
 }
 
-// Close releases every connection. It is safe to call more than once.
+// Close releases every connection at once, even those a partition holds up: requests still waiting
+// fail, and messages still in flight may or may not have arrived. It is safe to call more than once.
 func (b *Backend) Close() error {
 	b.mu.Lock()
 	brokers := b.brokers
 	b.brokers, b.closed = map[string]*sarama.Broker{}, true
 	b.mu.Unlock()
+	b.links.cutAll()
 	for _, br := range brokers {
 		_ = br.Close() // ErrNotConnected for brokers never used: nothing to release
 	}
@@ -347,10 +367,27 @@ func (b *Backend) Close() error {
 	b.producer = nil
 	b.producerMu.Unlock()
 	if producer != nil {
-		return producer.Close() // waits for what is in flight
+		closeSoon(producer)
 	}
 	return nil
 }
+
+// closeSoon closes a producer whose connections are cut, giving it a moment to hand back what it
+// holds; its retries cannot reach a broker any more, so what it still does is bookkeeping.
+func closeSoon(p interface{ Close() error }) {
+	done := make(chan struct{})
+	go func() {
+		_ = p.Close()
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(closeGrace):
+	}
+}
+
+// closeGrace is how long closing waits for a producer whose connections are cut.
+const closeGrace = time.Second
 
 // await runs fn, which blocks inside sarama where no context reaches, and gives up when ctx ends first.
 // fn then runs on until sarama's own timeouts end it, and its result is dropped.

@@ -51,13 +51,17 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 	group := RedriveGroup(req.Source)
 	mv := &move{ctx: ctx, b: b, source: req.Source, group: group, route: route, progress: progress,
 		report: backends.MoveReport{PerTarget: make(map[string]int64)}, missing: make(map[string]error)}
+	// The producer's connections are its own, cut when ctx ends: a transaction stuck in a partition
+	// then fails at once instead of after every retry's timeout.
+	l := newLinks(b.conf.Net.DialTimeout, b.conf.Net.KeepAlive)
+	defer context.AfterFunc(ctx, l.cutAll)()
 	// Starting the producer fences an earlier move and aborts its open transaction, so the offsets read
 	// after it are the last committed ones.
-	p, err := b.startProducer(ctx, group)
+	p, err := b.startProducer(ctx, group, l)
 	if err != nil {
 		return mv.report, b.failed("start a transactional producer for "+group, err)
 	}
-	defer p.Close()
+	defer closeSoon(p)
 	mv.producer = p
 	plan, err := await(ctx, func() (*movePlan, error) { return b.planMove(req.Source, group) })
 	if err != nil {
@@ -329,7 +333,11 @@ func (mv *move) commit() error {
 		return nil
 	}
 	for alone := false; ; alone = true {
-		refused, err := mv.transact(alone)
+		refused, err := await(mv.ctx, func() (map[int]error, error) { return mv.transact(alone) })
+		if err != nil && mv.ctx.Err() != nil {
+			return fmt.Errorf("%w (a transaction of %d letters was under way: the next redrive finds it committed or aborted and carries on from there, so no letter moves twice)",
+				mv.ctx.Err(), len(mv.batch))
+		}
 		if err != nil {
 			return err
 		}

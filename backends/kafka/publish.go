@@ -132,7 +132,7 @@ func (b *Backend) publisher(ctx context.Context) (sarama.SyncProducer, error) {
 	if b.producer != nil {
 		return b.producer, nil
 	}
-	p, err := b.startProducer(ctx, "")
+	p, err := b.startProducer(ctx, "", b.links)
 	if err != nil {
 		return nil, fmt.Errorf("start a Kafka producer at %s: %w", b.address, err)
 	}
@@ -140,16 +140,16 @@ func (b *Backend) publisher(ctx context.Context) (sarama.SyncProducer, error) {
 	return p, nil
 }
 
-// startProducer starts a producer (see newProducer), giving up when ctx ends; one that starts after that
-// is closed.
-func (b *Backend) startProducer(ctx context.Context, txnID string) (sarama.SyncProducer, error) {
+// startProducer starts a producer (see newProducer) whose connections go through l, giving up when ctx
+// ends; one that starts after that is closed.
+func (b *Backend) startProducer(ctx context.Context, txnID string, l *links) (sarama.SyncProducer, error) {
 	type started struct {
 		p   sarama.SyncProducer
 		err error
 	}
 	done := make(chan started, 1)
 	go func() {
-		p, err := b.newProducer(txnID)
+		p, err := b.newProducer(txnID, l)
 		done <- started{p, err}
 	}()
 	select {
@@ -158,7 +158,7 @@ func (b *Backend) startProducer(ctx context.Context, txnID string) (sarama.SyncP
 	case <-ctx.Done():
 		go func() {
 			if s := <-done; s.p != nil {
-				s.p.Close()
+				closeSoon(s.p)
 			}
 		}()
 		return nil, ctx.Err()
@@ -167,8 +167,9 @@ func (b *Backend) startProducer(ctx context.Context, txnID string) (sarama.SyncP
 
 // newProducer starts a producer with acks=all and idempotence, transactional when txnID is set, on a
 // client of its own: sarama's producers keep their own connections and metadata.
-func (b *Backend) newProducer(txnID string) (sarama.SyncProducer, error) {
+func (b *Backend) newProducer(txnID string, l *links) (sarama.SyncProducer, error) {
 	conf := *b.conf
+	l.use(&conf)
 	conf.Producer.RequiredAcks = sarama.WaitForAll
 	conf.Producer.Idempotent = true
 	conf.Net.MaxOpenRequests = 1 // idempotence keeps order only with one request in flight

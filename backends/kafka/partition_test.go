@@ -1,0 +1,118 @@
+package kafka
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/internal/testkit/netproxy"
+)
+
+// newPartitionedCluster starts a cluster whose every connection, the bootstrap's and the advertised
+// brokers', goes through a proxy the test can cut off.
+func newPartitionedCluster(t testing.TB, opts ...kfake.Opt) (*kfake.Cluster, *netproxy.Net) {
+	t.Helper()
+	n := netproxy.NewNet(t)
+	return newCluster(t, append(opts, kfake.ListenFn(n.Listen))...), n
+}
+
+// within fails the test when fn takes longer than limit, and returns what fn returned.
+func within[T any](t *testing.T, limit time.Duration, what string, fn func() T) T {
+	t.Helper()
+	done := make(chan T, 1)
+	began := time.Now()
+	go func() { done <- fn() }()
+	select {
+	case v := <-done:
+		return v
+	case <-time.After(limit):
+		t.Fatalf("%s took longer than %v", what, limit)
+	}
+	v := <-done
+	t.Logf("%s ended after %v", what, time.Since(began))
+	return v
+}
+
+// Once a partition heals, the next snapshot works: connections that timed out are not used again.
+func TestLagRecoversAfterAPartition(t *testing.T) {
+	c, n := newPartitionedCluster(t)
+	f := newFixture(t, c)
+	f.createTopics(t, 3, nil, "watched")
+	f.Put(t, "watched", 30)
+	f.CommitGroup(t, "watchers", "watched", 4)
+	b, err := Open(testCtx(t), Config{Brokers: c.ListenAddrs(), RequestTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	lagSnapshot(t, b, "watchers")
+
+	n.Blackhole()
+	err = within(t, 5*time.Second, "a snapshot in a partition", func() error {
+		_, err := b.LagSnapshot(testCtx(t), []string{"watchers"})
+		return err
+	})
+	if err == nil {
+		t.Fatal("a snapshot in a partition succeeded")
+	}
+	n.Heal()
+	snap := within(t, 5*time.Second, "the first snapshot after the partition healed", func() error {
+		_, err := b.LagSnapshot(testCtx(t), []string{"watchers"})
+		return err
+	})
+	if snap != nil {
+		t.Fatalf("the first snapshot after the partition healed: %v", snap)
+	}
+	if g := groupIn(t, lagSnapshot(t, b, "watchers"), "watchers"); g.Partitions[0].Lag != 6 {
+		t.Errorf("lag after healing: %+v, want 6 on each partition", g.Partitions)
+	}
+}
+
+// A move cut off from the cluster halfway ends as soon as it is cancelled, whatever the request
+// timeouts, with what it committed; closing the backend does not wait for the dead link either. Run
+// again once the link is back, the move carries on and every letter lands once.
+func TestMoveInAPartitionEndsWhenCancelled(t *testing.T) {
+	c, n := newPartitionedCluster(t)
+	f := newFixture(t, c)
+	const letters = 1500
+	bigDLT(t, f, c, letters)
+	b, err := Open(testCtx(t), Config{Brokers: c.ListenAddrs()}) // default timeouts: 15 s a request
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(testCtx(t))
+	defer cancel()
+	var cutAt time.Time
+	type result struct {
+		report backends.MoveReport
+		err    error
+	}
+	res := within(t, 10*time.Second, "a move cancelled in a partition", func() result {
+		r, err := b.Move(ctx, backends.MoveRequest{Source: "dlt"}, byOrigin, func(p backends.MoveProgress) {
+			if p.Moved > 0 && cutAt.IsZero() {
+				n.Blackhole()
+				cutAt = time.Now()
+				time.AfterFunc(500*time.Millisecond, cancel)
+			}
+		})
+		return result{r, err}
+	})
+	if took := time.Since(cutAt); took > 3*time.Second {
+		t.Errorf("the move ended %v after the cut, want soon after the cancel at 500 ms", took)
+	}
+	if !errors.Is(res.err, context.Canceled) || res.report.Moved == 0 || res.report.Moved == letters {
+		t.Fatalf("cancelled move: moved %d, %v; want some letters and context.Canceled", res.report.Moved, res.err)
+	}
+	within(t, 2*time.Second, "closing the backend in a partition", b.Close)
+
+	n.Heal()
+	rest, _ := runMove(t, open(t, c), backends.MoveRequest{Source: "dlt"})
+	if res.report.Moved+rest.Moved != letters {
+		t.Errorf("the runs moved %d + %d letters, want %d", res.report.Moved, rest.Moved, letters)
+	}
+	exactlyOnce(t, c, letters)
+}
