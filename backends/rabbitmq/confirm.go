@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"hash/fnv"
+	"strings"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -30,6 +31,7 @@ type confirmer[T any] struct {
 	window    int
 	confirms  chan amqp.Confirmation
 	returns   chan amqp.Return
+	closes    chan *amqp.Error // why the channel closed, sent before confirms closes
 	pending   map[uint64]*publish[T]
 	byPrint   map[uint64][]uint64 // fingerprint → unconfirmed sequence numbers, oldest first
 	unmatched bool                // a return matched no publish: no confirmation can be trusted any more
@@ -49,11 +51,13 @@ func newConfirmer[T any](ch *amqp.Channel, window int) (*confirmer[T], error) {
 		ch: ch, window: window,
 		confirms: make(chan amqp.Confirmation, window+1),
 		returns:  make(chan amqp.Return, window+1),
+		closes:   make(chan *amqp.Error, 1),
 		pending:  make(map[uint64]*publish[T], window),
 		byPrint:  make(map[uint64][]uint64, window),
 	}
 	ch.NotifyPublish(c.confirms)
 	ch.NotifyReturn(c.returns)
+	ch.NotifyClose(c.closes)
 	return c, nil
 }
 
@@ -99,7 +103,7 @@ func (c *confirmer[T]) next() <-chan amqp.Confirmation { return c.confirms }
 func (c *confirmer[T]) resolve(conf amqp.Confirmation, open bool) (T, error, error) {
 	var zero T
 	if !open {
-		return zero, nil, errChannelClosed
+		return zero, nil, c.closedError()
 	}
 	if c.takeReturns(); c.unmatched {
 		return zero, nil, errors.New("the broker returned a message that matches nothing published: " +
@@ -118,6 +122,49 @@ func (c *confirmer[T]) resolve(conf amqp.Confirmation, open bool) (T, error, err
 		return p.payload, errors.New("the broker refused it (basic.nack)"), nil
 	}
 	return p.payload, nil, nil
+}
+
+// closedError says why the channel closed under unconfirmed messages, with the broker's reason when it
+// gave one (amqp091-go hands the reason over before it closes the confirmations).
+func (c *confirmer[T]) closedError() error {
+	select {
+	case e, ok := <-c.closes:
+		if ok && e != nil {
+			return closeError{e}
+		}
+	default:
+	}
+	return errChannelClosed
+}
+
+// closeError is a channel closed by the broker or by a dead connection: it says which and why, and is
+// errChannelClosed.
+type closeError struct{ e *amqp.Error }
+
+func (e closeError) Error() string {
+	reason := backends.RedactText(sanitize.Line(e.e.Reason))
+	switch {
+	case e.e.Code == amqp.FrameError && strings.Contains(e.e.Reason, "frame_too_large"):
+		return "the broker closed the connection because a frame was larger than its frame_max (" + reason + ")"
+	case e.e.Server && channelLevel(e.e.Code):
+		return fmt.Sprintf("the broker closed the channel: %d %s", e.e.Code, reason)
+	case e.e.Server:
+		return fmt.Sprintf("the broker closed the connection: %d %s", e.e.Code, reason)
+	}
+	return "the connection to the broker was lost (" + reason + ")"
+}
+
+func (e closeError) Unwrap() error { return errChannelClosed }
+
+// channelLevel reports whether an AMQP reply code closes only a channel (a soft error); the others
+// close the connection.
+func channelLevel(code int) bool {
+	switch code {
+	case amqp.ContentTooLarge, amqp.NoRoute, amqp.NoConsumers, amqp.AccessRefused, amqp.NotFound,
+		amqp.ResourceLocked, amqp.PreconditionFailed:
+		return true
+	}
+	return false
 }
 
 // takeReturns pins every return waiting on the publish it belongs to.

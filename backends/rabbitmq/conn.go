@@ -54,6 +54,13 @@ func (b *Backend) channel(ctx context.Context) (*amqp.Channel, error) {
 	}
 }
 
+// frameMax is the largest frame the broker accepts on this connection, as negotiated; 0 when unknown.
+func (b *Backend) frameMax() int {
+	b.connMu.Lock()
+	defer b.connMu.Unlock()
+	return b.conn.Config.FrameSize
+}
+
 // ownConnection dials a connection for one operation alone, for when what it does might close the
 // connection (see queueKind).
 func (b *Backend) ownConnection(ctx context.Context) (*amqp.Connection, error) {

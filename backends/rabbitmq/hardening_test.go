@@ -1,7 +1,10 @@
 package rabbitmq_test
 
 import (
+	"bytes"
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,5 +45,58 @@ func TestPublishPersistentByDefault(t *testing.T) {
 		if d.DeliveryMode != want {
 			t.Errorf("message %d: delivery mode %d, want %d", i, d.DeliveryMode, want)
 		}
+	}
+}
+
+// A header too large for one frame and a queue name too long for AMQP are refused for what they are,
+// before sending: the messages around them are confirmed, and the errors are one short line.
+func TestPublishRefusesWhatAMQPCannotCarry(t *testing.T) {
+	u := testURL(t)
+	t.Parallel()
+	f := newFixture(t, u)
+	q := unique("limits")
+	f.declare(t, q, nil)
+	b := open(t, rabbitmq.Config{URL: u})
+	to := backends.Target{Destination: q}
+	msg := func(body string, headerBytes int) backends.Message {
+		m := backends.Message{Body: []byte(body)}
+		if headerBytes > 0 {
+			m.Headers = []backends.Header{{Key: "h", Value: bytes.Repeat([]byte("x"), headerBytes)}}
+		}
+		return m
+	}
+	// The header frame: 8 (frame) + 14 (class, weight, size, flags) + 4 (table) + 2 (key) + 5 (string).
+	fits := 131072 - 33
+	errs, err := b.Publish(context.Background(), []backends.Outgoing{
+		{Target: to, Message: msg("first", 0)},
+		{Target: to, Message: msg("1 MB header", 1<<20)},
+		{Target: backends.Target{Destination: strings.Repeat("q", 10<<10)}, Message: msg("long name", 0)},
+		{Target: to, Message: msg("header at frame_max", fits)},
+		{Target: to, Message: msg("one byte over", fits+1)},
+		{Target: to, Message: msg("last", 0)},
+	})
+	if err != nil {
+		t.Fatalf("the batch stopped: %v", err)
+	}
+	for i, want := range []string{"", "frame_max", "255", "", "frame_max", ""} {
+		switch {
+		case want == "" && errs[i] != nil:
+			t.Errorf("message %d: %v", i, errs[i])
+		case want != "" && (errs[i] == nil || !strings.Contains(errs[i].Error(), want) || len(errs[i].Error()) > 250):
+			t.Errorf("message %d: %v, want one line naming %s", i, errs[i], want)
+		}
+	}
+	ch := f.channel(t)
+	defer ch.Close()
+	var got []string
+	for {
+		d, ok, err := ch.Get(q, true)
+		if err != nil || !ok {
+			break
+		}
+		got = append(got, string(d.Body))
+	}
+	if want := []string{"first", "header at frame_max", "last"}; !slices.Equal(got, want) {
+		t.Errorf("the queue holds %q, want %q", got, want)
 	}
 }

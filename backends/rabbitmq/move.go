@@ -78,7 +78,7 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 		progress = func(backends.MoveProgress) {}
 	}
 	m := &move{b: b, src: src, source: req.Source, total: ready, route: route, c: c,
-		exchanges: b.exchangeChecker(), progress: progress, report: report}
+		exchanges: b.exchangeChecker(), frameMax: b.frameMax(), progress: progress, report: report}
 	if req.Max > 0 {
 		m.total = min(m.total, req.Max)
 	}
@@ -117,6 +117,7 @@ type move struct {
 	route     backends.Router
 	c         *confirmer[letter]
 	exchanges *exchangeChecker
+	frameMax  int
 	progress  func(backends.MoveProgress)
 	report    backends.MoveReport
 
@@ -255,20 +256,24 @@ func (m *move) take(ctx context.Context, d amqp.Delivery) error {
 		return nil
 	}
 	label := target.Label()
-	exchange, key, err := route(target)
-	if err == nil {
-		err = m.exchanges.check(ctx, exchange)
-	}
-	if err != nil && !errors.Is(err, backends.ErrNotFound) {
-		return err
-	}
-	if err != nil {
-		m.hold(d.DeliveryTag, &m.report.Failed, pos, label, err.Error())
-		return nil
+	exchange, key, refused := route(target)
+	if refused == nil {
+		if err := m.exchanges.check(ctx, exchange); errors.Is(err, backends.ErrNotFound) {
+			refused = err
+		} else if err != nil {
+			return err
+		}
 	}
 	p := forwarding(d, m.b.target.uri.Username)
+	if refused == nil {
+		refused = checkFrame(p, m.frameMax)
+	}
+	if refused != nil {
+		m.hold(d.DeliveryTag, &m.report.Failed, pos, label, refused.Error())
+		return nil
+	}
 	if err := m.c.publish(ctx, exchange, key, p, letter{tag: d.DeliveryTag, pos: pos, target: label}); err != nil {
-		return fmt.Errorf("publish to %s: %w", sanitize.Line(label), err)
+		return fmt.Errorf("publish to %s: %w", shownName(label), err)
 	}
 	return nil
 }

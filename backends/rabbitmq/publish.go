@@ -36,7 +36,7 @@ func (b *Backend) Publish(ctx context.Context, msgs []backends.Outgoing) ([]erro
 	if err != nil {
 		return nil, err
 	}
-	exchanges := b.exchangeChecker()
+	exchanges, frameMax := b.exchangeChecker(), b.frameMax()
 	for i, o := range msgs {
 		for c.full() {
 			if err := settleInto(ctx, c, msgs, errs); err != nil {
@@ -50,6 +50,9 @@ func (b *Backend) Publish(ctx context.Context, msgs []backends.Outgoing) ([]erro
 		var p amqp.Publishing
 		if err == nil {
 			p, err = publishing(o.Message, b.target.uri.Username)
+		}
+		if err == nil {
+			err = checkFrame(p, frameMax)
 		}
 		if err == nil {
 			err = c.publish(ctx, exchange, key, p, i)
@@ -76,32 +79,32 @@ func settleInto(ctx context.Context, c *confirmer[int], msgs []backends.Outgoing
 	return nil
 }
 
-// broken is the batch error when publishing cannot go on: what was not confirmed may or may not have
-// arrived.
+// broken is the batch error when publishing cannot go on: why it stopped first, then that what was not
+// confirmed may or may not have arrived.
 func broken(ctx context.Context, err error) error {
 	if ctx.Err() != nil {
 		err = ctx.Err()
 	}
-	return fmt.Errorf("publishing stopped with messages unconfirmed, which may or may not have arrived: %w", err)
+	return fmt.Errorf("%w; publishing stopped, and the messages not yet confirmed may or may not have arrived", err)
 }
 
 // route is where a target's messages are published: the default exchange with the queue's name, or the
-// exchange and routing key given.
+// exchange and routing key given. Names too long for AMQP are refused here.
 func route(t backends.Target) (exchange, key string, err error) {
 	if t.Exchange != nil {
-		return *t.Exchange, t.RoutingKey, nil
+		return *t.Exchange, t.RoutingKey, checkNames(*t.Exchange, t.RoutingKey, false)
 	}
 	if t.Destination == "" {
 		return "", "", errors.New("no queue or exchange given")
 	}
-	return "", t.Destination, nil
+	return "", t.Destination, checkNames("", t.Destination, true)
 }
 
 func targetError(t backends.Target, err error) error {
 	if err == nil {
 		return nil
 	}
-	return fmt.Errorf("%s: %w", sanitize.Line(t.Label()), err)
+	return fmt.Errorf("%s: %w", shownName(t.Label()), err)
 }
 
 // exchangeChecker remembers which exchanges exist, for one operation.
