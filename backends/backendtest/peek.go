@@ -73,3 +73,39 @@ func counted(h Harness, name string, n int64) func([]backends.Destination) error
 		return nil
 	}
 }
+
+// testPeekAdvice: what an advisor says a peek does is what a peek does. Where reading marks messages
+// redelivered, a consumer afterwards sees them so, and the user is told in a notice.
+func testPeekAdvice(t *testing.T, h Harness) {
+	b := h.Open(t)
+	a := b.(backends.PeekAdvisor)
+	p, ok := b.(backends.Peeker)
+	if !ok {
+		t.Fatal("the backend advises on peeks but cannot peek")
+	}
+	name := unique(t, "advised")
+	h.Fixture.CreateDestination(t, name, 1)
+	const n = 4
+	h.Fixture.Put(t, name, n)
+	fx, err := a.PeekEffects(ctx(t), name)
+	if err != nil {
+		t.Fatalf("PeekEffects: %v", err)
+	}
+	costly := fx.MarksRedelivered || fx.CountsDeliveries
+	if costly == (fx.Notice == "") {
+		t.Errorf("PeekEffects = %+v: a notice is due exactly where reading is not free", fx)
+	}
+	if got := peekBodies(t, p, backends.PeekRequest{Destination: name, From: backends.Position{Kind: backends.Earliest}}); len(got) != n {
+		t.Fatalf("peek returned %d of %d messages", len(got), n)
+	}
+	after := h.Fixture.Read(t, name)
+	if len(after) != n {
+		t.Fatalf("%s holds %d messages after a peek, want %d", name, len(after), n)
+	}
+	for _, m := range after {
+		if m.Redelivered != fx.MarksRedelivered {
+			t.Errorf("after a peek %q reads redelivered=%v, but PeekEffects said MarksRedelivered=%v",
+				m.Body, m.Redelivered, fx.MarksRedelivered)
+		}
+	}
+}

@@ -37,6 +37,13 @@ func TestConformance(t *testing.T) {
 		Fixture:         newFixture(t, c),
 		DestinationKind: backends.Topic,
 		Partitioned:     true,
+		NotSupported: map[backendtest.Case]string{
+			backendtest.Unroutable: "Kafka does not route: a record names its topic, and one for a topic that " +
+				"does not exist is an error (the Publish case checks that)",
+			backendtest.Purge: "a topic is a log with no ready messages to purge: Truncate is its counterpart",
+			backendtest.PeekAdvice: "reading a topic commits nothing and marks nothing: a peek has no effect " +
+				"to advise of",
+		},
 	})
 }
 
@@ -74,6 +81,7 @@ func testCtx(t testing.TB) context.Context {
 
 // fixture puts data on the cluster with franz-go, not with the adapter under test.
 type fixture struct {
+	c   *kfake.Cluster
 	cl  *kgo.Client
 	adm *kadm.Client
 }
@@ -84,7 +92,7 @@ func newFixture(t testing.TB, c *kfake.Cluster) *fixture {
 		t.Fatal(err)
 	}
 	t.Cleanup(cl.Close)
-	return &fixture{cl: cl, adm: kadm.NewClient(cl)}
+	return &fixture{c: c, cl: cl, adm: kadm.NewClient(cl)}
 }
 
 func (f *fixture) CreateDestination(t *testing.T, name string, partitions int) {
@@ -126,6 +134,62 @@ func (f *fixture) CommitGroup(t *testing.T, group, topic string, committed int64
 	})
 	if err := f.adm.CommitAllOffsets(testCtx(t), group, offsets); err != nil {
 		t.Fatalf("commit %s: %v", group, err)
+	}
+}
+
+// Read is what a read_committed consumer sees of topic name.
+func (f *fixture) Read(t *testing.T, name string) []backends.Message {
+	t.Helper()
+	recs := readCommitted(t, f.c, name)
+	msgs := make([]backends.Message, len(recs))
+	for i, r := range recs {
+		msgs[i] = backends.Message{Destination: r.Topic, Partition: r.Partition, Offset: r.Offset, Body: r.Value}
+		for _, h := range r.Headers {
+			msgs[i].Headers = append(msgs[i].Headers, backends.Header{Key: h.Key, Value: h.Value})
+		}
+	}
+	return msgs
+}
+
+// PutDeadLetters writes the letters to a two-partition dlq the way Spring Kafka's dead-letter publishing
+// recoverer does, naming origin (made with two partitions) as the topic they died in.
+func (f *fixture) PutDeadLetters(t *testing.T, dlq, origin string, bodies ...string) {
+	t.Helper()
+	f.createTopics(t, 2, nil, dlq, origin)
+	recs := make([]*kgo.Record, len(bodies))
+	for i, body := range bodies {
+		recs[i] = springLetter(dlq, origin, int32(i%2), int64(i/2), body)
+	}
+	if err := f.cl.ProduceSync(testCtx(t), recs...).FirstErr(); err != nil {
+		t.Fatalf("produce dead letters to %s: %v", dlq, err)
+	}
+}
+
+func (f *fixture) Committed(t *testing.T, group, topic string) map[int32]int64 {
+	t.Helper()
+	offsets, err := f.adm.FetchOffsets(testCtx(t), group)
+	if err == nil {
+		err = offsets.Error()
+	}
+	if err != nil {
+		t.Fatalf("fetch the offsets of %s: %v", group, err)
+	}
+	out := map[int32]int64{}
+	for p, o := range offsets[topic] {
+		out[p] = o.At
+	}
+	return out
+}
+
+func (f *fixture) Join(t *testing.T, group, topic string) (leave func()) {
+	m := joinStuck(t, f.c, group, topic)
+	return func() {
+		m.Close()
+		if _, err := f.c.WaitGroupInfo(testCtx(t), group, func(g *kfake.GroupInfo) bool {
+			return g != nil && len(g.Members) == 0
+		}); err != nil {
+			t.Fatalf("%s after its member left: %v", group, err)
+		}
 	}
 }
 

@@ -12,7 +12,7 @@ import (
 
 // readCommitted returns every record of topic a read_committed consumer sees, in partition then offset
 // order, decoded by franz-go (not by the adapter under test): per partition, Fetch after Fetch from its
-// leader until the last stable offset, aborted transactions and markers left out.
+// leader from the log start until the last stable offset, aborted transactions and markers left out.
 func readCommitted(t testing.TB, c *kfake.Cluster, topic string) []*kgo.Record {
 	t.Helper()
 	ctx := testCtx(t)
@@ -21,13 +21,22 @@ func readCommitted(t testing.TB, c *kfake.Cluster, topic string) []*kgo.Record {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	md, err := kadm.NewClient(cl).Metadata(ctx, topic)
+	adm := kadm.NewClient(cl)
+	md, err := adm.Metadata(ctx, topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	starts, err := adm.ListStartOffsets(ctx, topic)
+	if err == nil {
+		err = starts.Error()
+	}
 	if err != nil {
 		t.Fatal(err)
 	}
 	var all []*kgo.Record
 	for _, p := range md.Topics[topic].Partitions.Sorted() {
-		for offset := int64(0); ; {
+		start, _ := starts.Lookup(topic, p.Partition)
+		for offset := start.Offset; ; {
 			req := kmsg.NewPtrFetchRequest()
 			req.ReplicaID, req.MaxBytes, req.IsolationLevel, req.SessionEpoch = -1, 50<<20, 1, -1
 			rt := kmsg.NewFetchRequestTopic()
