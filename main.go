@@ -128,7 +128,7 @@ func bounded(ctx context.Context, c config.Context, connect func() (backends.Bac
 			}
 		}()
 		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return nil, backends.Unreachable(c.Kind(), c.Address(), errors.New("no answer in time"))
+			return nil, backends.Unreachable(backends.Kind(c.Kind()), c.Address(), errors.New("no answer in time"))
 		}
 		return nil, ctx.Err()
 	}

@@ -35,6 +35,7 @@ import (
 	"github.com/mqscope/mqscope/cli"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/ui"
 )
 
@@ -395,11 +396,11 @@ func management(t *testing.T, method, url, body string) {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		t.Fatalf("%s %s: %v", method, backends.RedactURL(url), err)
+		t.Fatalf("%s %s: %v", method, redact.URL(url), err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %s", method, backends.RedactURL(url), resp.Status)
+		t.Fatalf("%s %s: %s", method, redact.URL(url), resp.Status)
 	}
 }
 

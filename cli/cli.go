@@ -15,8 +15,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/actions"
-	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/themes"
 	"github.com/mqscope/mqscope/ui"
@@ -173,7 +173,7 @@ func (a *app) switchable(contexts []config.Context, c config.Context) []config.C
 // warn prints one line on stderr, made safe for the terminal: broker text in it is escaped and any
 // password in a URL hidden.
 func (a *app) warn(msg string) {
-	fmt.Fprintf(a.deps.Stderr, "mqscope: %s\n", sanitize.Line(backends.RedactText(msg)))
+	fmt.Fprintf(a.deps.Stderr, "mqscope: %s\n", sanitize.Line(redact.Text(msg)))
 }
 
 // usageError is a mistake on the command line; it exits 2 and points at --help.

@@ -46,7 +46,7 @@ func execute(t *testing.T, open func(context.Context, config.Context) (backends.
 
 // refuse is an opener for tests that must not reach a broker: it fails the way an adapter does.
 func refuse(_ context.Context, c config.Context) (backends.Backend, error) {
-	return nil, backends.Unreachable(c.Kind(), c.Address(), errors.New("connection refused"))
+	return nil, backends.Unreachable(backends.Kind(c.Kind()), c.Address(), errors.New("connection refused"))
 }
 
 func writeConfig(t *testing.T, content string) string {

@@ -68,7 +68,7 @@ func (a *app) connect(ctx context.Context) (backends.Backend, error) {
 		var ce *backends.ConnectError
 		if !errors.As(err, &ce) && errors.Is(err, context.DeadlineExceeded) {
 			// The opener gave up without saying where: say it.
-			err = backends.Unreachable(c.Kind(), c.Address(), fmt.Errorf("no answer within %s", connectTimeout))
+			err = backends.Unreachable(backends.Kind(c.Kind()), c.Address(), fmt.Errorf("no answer within %s", connectTimeout))
 		}
 		return nil, err
 	}

@@ -81,7 +81,7 @@ func (a *app) contextRows(file *config.File) []contextRow {
 var contextColumns = []column[contextRow]{
 	{head: "CURRENT", cell: func(r contextRow) string { return mark(r.current, "*") }},
 	{head: "NAME", cell: func(r contextRow) string { return r.Name }},
-	{head: "KIND", cell: func(r contextRow) string { return string(r.Kind()) }},
+	{head: "KIND", cell: func(r contextRow) string { return r.Kind() }},
 	{head: "ADDRESS", cell: func(r contextRow) string { return r.Address() }},
 	{head: "AUTH", cell: func(r contextRow) string { return authOf(r.Context).String() }},
 	{head: "TLS", cell: func(r contextRow) string { return mark(usesTLS(r.Context), "yes") }},
@@ -110,7 +110,7 @@ type contextLine struct {
 
 func contextJSON(r contextRow) any {
 	au := authOf(r.Context)
-	return contextLine{Name: r.Name, Kind: string(r.Kind()), Address: r.Address(), Current: r.current,
+	return contextLine{Name: r.Name, Kind: r.Kind(), Address: r.Address(), Current: r.current,
 		ReadOnly: r.ReadOnly, TLS: usesTLS(r.Context), Mechanism: au.mechanism, User: au.user, PasswordFrom: au.from}
 }
 

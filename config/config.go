@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 )
 
 // DefaultRefresh is how often views refresh when neither the context nor a flag says otherwise.
@@ -109,13 +109,14 @@ func (c Context) RefreshInterval() time.Duration {
 	return DefaultRefresh
 }
 
-// Kind is the broker family the context connects to, or "" when it names none.
-func (c Context) Kind() backends.Kind {
+// Kind is the broker family the context connects to, spelt as its key in the file ("kafka", "rabbitmq"),
+// or "" when it names none. It is a plain string so that the config does not depend on the backends contract.
+func (c Context) Kind() string {
 	switch {
 	case c.Kafka != nil:
-		return backends.Kafka
+		return "kafka"
 	case c.RabbitMQ != nil:
-		return backends.RabbitMQ
+		return "rabbitmq"
 	}
 	return ""
 }
@@ -127,13 +128,13 @@ func (c Context) Address() string {
 	case c.Kafka != nil:
 		return strings.Join(c.Kafka.Brokers, ",")
 	case c.RabbitMQ != nil:
-		return backends.RedactURL(c.RabbitMQ.AMQPURL())
+		return redact.URL(c.RabbitMQ.AMQPURL())
 	}
 	return ""
 }
 
 // AMQPURL is the URL to dial: URL with the password (once resolved, see Context.WithSecrets) and the
-// vhost applied. It carries the password: show it only through backends.RedactURL.
+// vhost applied. It carries the password: show it only through redact.URL.
 func (r RabbitMQConfig) AMQPURL() string {
 	if r.Password == "" && r.Vhost == "" {
 		return r.URL

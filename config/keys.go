@@ -94,5 +94,5 @@ func syntaxError(n ast.Node, msg string) error {
 
 // KeyError is a mistake in binding b (found by the TUI, which knows the actions), at its line and column.
 func (f *File) KeyError(b KeyBinding, format string, args ...any) error {
-	return &Error{File: f.Path, Line: b.Line, Column: b.Column, Msg: redact(fmt.Sprintf(format, args...))}
+	return &Error{File: f.Path, Line: b.Line, Column: b.Column, Msg: oneLine(fmt.Sprintf(format, args...))}
 }

@@ -15,7 +15,7 @@ import (
 	"github.com/goccy/go-yaml/parser"
 	"github.com/goccy/go-yaml/token"
 
-	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 )
 
 // Environment variables that stand in for the --config and --context flags.
@@ -164,7 +164,7 @@ func (e *Error) Error() string {
 }
 
 func errorAt(file string, n ast.Node, format string, args ...any) *Error {
-	e := &Error{File: file, Msg: redact(fmt.Sprintf(format, args...))}
+	e := &Error{File: file, Msg: oneLine(fmt.Sprintf(format, args...))}
 	if tk := firstToken(n); tk != nil && tk.Position != nil {
 		e.Line, e.Column = tk.Position.Line, tk.Position.Column
 	}
@@ -192,9 +192,9 @@ func firstToken(n ast.Node) *token.Token {
 func yamlError(file string, err error) error {
 	var ye yaml.Error
 	if !errors.As(err, &ye) {
-		return &Error{File: file, Msg: redact(err.Error())}
+		return &Error{File: file, Msg: oneLine(err.Error())}
 	}
-	e := &Error{File: file, Msg: redact(describe(ye))}
+	e := &Error{File: file, Msg: oneLine(describe(ye))}
 	if tk := ye.GetToken(); tk != nil && tk.Position != nil {
 		e.Line, e.Column = tk.Position.Line, tk.Position.Column
 	}
@@ -213,8 +213,8 @@ func describe(err yaml.Error) string {
 	return err.GetMessage()
 }
 
-// redact makes a message fit for one line of output: the YAML library quotes values, and a value may be
+// oneLine makes a message fit for one line of output: the YAML library quotes values, and a value may be
 // a URL with a password in it.
-func redact(s string) string {
-	return backends.RedactText(strings.Join(strings.Fields(s), " "))
+func oneLine(s string) string {
+	return redact.Text(strings.Join(strings.Fields(s), " "))
 }

@@ -12,10 +12,10 @@ import (
 	"sync"
 	"time"
 
-	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 )
 
-// Redacted is what a Secret shows instead of itself, the same mark backends.RedactURL puts in URLs.
+// Redacted is what a Secret shows instead of itself, the same mark redact.URL puts in URLs.
 const Redacted = "xxxxx"
 
 // Secret is a password. Every way Go has of printing, encoding or logging it shows Redacted instead, so
@@ -95,7 +95,7 @@ func (p PasswordSource) IsSet() bool { return len(p.given()) > 0 }
 // Errors say which source failed and how, never what it printed.
 func (p PasswordSource) Resolve(ctx context.Context) (Secret, error) {
 	pw, err := p.read(ctx)
-	backends.RegisterSecret(pw.Reveal()) // should a client library ever quote it, it is still hidden
+	redact.Register(pw.Reveal()) // should a client library ever quote it, it is still hidden
 	return pw, err
 }
 

@@ -19,7 +19,7 @@ import (
 
 	"github.com/adrg/xdg"
 
-	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 )
 
 // DefaultPath is where the log goes unless --log-file says otherwise: $XDG_STATE_HOME/mqscope/mqscope.log.
@@ -182,9 +182,9 @@ type redacting struct{ next slog.Handler }
 func (h *redacting) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
 
 func (h *redacting) Handle(ctx context.Context, rec slog.Record) error {
-	out := slog.NewRecord(rec.Time, rec.Level, backends.RedactText(rec.Message), rec.PC)
+	out := slog.NewRecord(rec.Time, rec.Level, redact.Text(rec.Message), rec.PC)
 	rec.Attrs(func(a slog.Attr) bool {
-		out.AddAttrs(redact(a))
+		out.AddAttrs(redactAttr(a))
 		return true
 	})
 	return h.next.Handle(ctx, out)
@@ -193,7 +193,7 @@ func (h *redacting) Handle(ctx context.Context, rec slog.Record) error {
 func (h *redacting) WithAttrs(attrs []slog.Attr) slog.Handler {
 	clean := make([]slog.Attr, len(attrs))
 	for i, a := range attrs {
-		clean[i] = redact(a)
+		clean[i] = redactAttr(a)
 	}
 	return &redacting{next: h.next.WithAttrs(clean)}
 }
@@ -202,21 +202,21 @@ func (h *redacting) WithGroup(name string) slog.Handler {
 	return &redacting{next: h.next.WithGroup(name)}
 }
 
-func redact(a slog.Attr) slog.Attr {
+func redactAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, backends.RedactText(v.String()))
+		return slog.String(a.Key, redact.Text(v.String()))
 	case slog.KindGroup:
 		attrs := v.Group()
 		clean := make([]slog.Attr, len(attrs))
 		for i, g := range attrs {
-			clean[i] = redact(g)
+			clean[i] = redactAttr(g)
 		}
 		return slog.Attr{Key: a.Key, Value: slog.GroupValue(clean...)}
 	case slog.KindAny:
 		// An error, a URL, a struct: written as text, so that a password inside is found and hidden.
-		return slog.String(a.Key, backends.RedactText(fmt.Sprintf("%+v", v.Any())))
+		return slog.String(a.Key, redact.Text(fmt.Sprintf("%+v", v.Any())))
 	}
 	return slog.Attr{Key: a.Key, Value: v}
 }

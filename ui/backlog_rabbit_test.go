@@ -13,6 +13,7 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/redact"
 )
 
 // rabbit is a vhost of its own on the long-lived RabbitMQ, made for one test and deleted after it, so
@@ -55,11 +56,11 @@ func (r *rabbit) do(method, path, body string) {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		r.t.Fatalf("%s %s: %v", method, backends.RedactURL(r.api+path), err)
+		r.t.Fatalf("%s %s: %v", method, redact.URL(r.api+path), err)
 	}
 	resp.Body.Close()
 	if resp.StatusCode >= 300 {
-		r.t.Fatalf("%s %s: %s", method, backends.RedactURL(r.api+path), resp.Status)
+		r.t.Fatalf("%s %s: %s", method, redact.URL(r.api+path), resp.Status)
 	}
 }
 

@@ -8,8 +8,10 @@ import (
 	"time"
 
 	tea "charm.land/bubbletea/v2"
+
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 )
@@ -265,5 +267,5 @@ func (m *Model) viewByID(id int) common.View {
 
 // oneLine makes an error fit for the flash line: passwords redacted, nothing raw from the broker.
 func oneLine(err error) string {
-	return sanitize.Line(backends.RedactText(err.Error()))
+	return sanitize.Line(redact.Text(err.Error()))
 }

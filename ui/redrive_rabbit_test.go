@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/ui/views"
 )
 
@@ -39,7 +40,7 @@ func (r *rabbit) take(queue string, n int, reject bool) []string {
 	req.Header.Set("Content-Type", "application/json")
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
-		r.t.Fatalf("get %s: %v", queue, backends.RedactText(err.Error()))
+		r.t.Fatalf("get %s: %v", queue, redact.Text(err.Error()))
 	}
 	defer resp.Body.Close()
 	var got []struct{ Payload string }

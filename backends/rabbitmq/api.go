@@ -17,6 +17,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 )
 
@@ -123,7 +124,7 @@ func transportReason(err error) string {
 	if errors.As(err, &ue) {
 		err = ue.Err
 	}
-	return backends.RedactText(err.Error())
+	return redact.Text(err.Error())
 }
 
 // statusError reads the API's {"error": ..., "reason": ...} answer to a failed request.

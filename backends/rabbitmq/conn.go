@@ -11,6 +11,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 )
 
@@ -147,7 +148,7 @@ func amqpErr(err error) error {
 	if !errors.As(err, &aerr) {
 		return err
 	}
-	reason := backends.RedactText(sanitize.Line(aerr.Reason))
+	reason := redact.Text(sanitize.Line(aerr.Reason))
 	switch aerr.Code {
 	case amqp.NotFound:
 		return notFoundError{reason}

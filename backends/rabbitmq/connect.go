@@ -16,6 +16,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 )
 
@@ -35,7 +36,7 @@ func parseTarget(cfg Config) (target, error) {
 	if cfg.URL == "" {
 		return target{}, errors.New("no RabbitMQ URL given (want amqp://user:password@host:5672/vhost)")
 	}
-	shown := backends.RedactURL(cfg.URL)
+	shown := redact.URL(cfg.URL)
 	if _, err := url.Parse(cfg.URL); err != nil {
 		// url.Error quotes the whole URL, password included; keep only its reason.
 		return target{}, fmt.Errorf("invalid RabbitMQ URL: %s", urlReason(err))
@@ -43,7 +44,7 @@ func parseTarget(cfg Config) (target, error) {
 	uri, err := amqp.ParseURI(cfg.URL)
 	if err != nil {
 		return target{}, fmt.Errorf("invalid RabbitMQ URL %s: %s (want amqp://user:password@host:5672/vhost)",
-			shown, backends.RedactText(err.Error()))
+			shown, redact.Text(err.Error()))
 	}
 	if cfg.Vhost != "" {
 		uri.Vhost = cfg.Vhost
@@ -63,7 +64,7 @@ func parseTarget(cfg Config) (target, error) {
 	}
 	if api.Scheme != "http" && api.Scheme != "https" || api.Host == "" {
 		return target{}, fmt.Errorf("invalid RabbitMQ management URL %s: want http://host:15672",
-			backends.RedactURL(cfg.ManagementURL))
+			redact.URL(cfg.ManagementURL))
 	}
 	if api.User != nil { // credentials in the management URL are meant for the API: they win
 		t.apiUser = api.User.Username()
@@ -167,7 +168,7 @@ func connectError(ctx context.Context, t target, err error, notAMQP bool) error 
 		// 530: the login worked but the vhost is not open to this user, or a connection limit is reached.
 		return &backends.ConnectError{
 			Kind: backends.RabbitMQ, Address: t.shownURL, Cause: backends.ErrAuth,
-			Detail: backends.RedactText(sanitize.Line(aerr.Reason)),
+			Detail: redact.Text(sanitize.Line(aerr.Reason)),
 			Hint:   fmt.Sprintf("check that vhost %q exists and that the user may use it", t.uri.Vhost),
 		}
 	case t.uri.Scheme == "amqps" && !ended(ctx) && isTLS(err):

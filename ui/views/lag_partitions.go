@@ -10,8 +10,10 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/table"
@@ -324,7 +326,7 @@ func (v *lagPartitions) exactRead(k exactKey, from int64, where string, data any
 
 // errText makes an error fit for the flash line: one line, passwords redacted, nothing raw from the broker.
 func errText(err error) string {
-	return sanitize.Line(backends.RedactText(err.Error()))
+	return sanitize.Line(redact.Text(err.Error()))
 }
 
 // openReset opens the offset reset form for this group, scoped at first to the selected partition.

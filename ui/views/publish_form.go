@@ -12,8 +12,10 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 )
@@ -402,7 +404,7 @@ func (v *publishForm) submit() tea.Cmd {
 		case err != nil:
 			v.err = errText(err)
 		case !r.OK() && len(r.Errors) > 0:
-			v.err = "not sent: " + sanitize.Line(backends.RedactText(r.Errors[0].Error))
+			v.err = "not sent: " + sanitize.Line(redact.Text(r.Errors[0].Error))
 		case !r.OK():
 			v.err = "not sent: the broker did not confirm it"
 		case v.left:
@@ -487,7 +489,7 @@ func sendOutcome(c *common.Common, what, where string, result any, err error, ca
 	if len(r.Errors) > 0 {
 		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("%9s  %s", "MESSAGES", "WHY THEY FAILED")))
 		for _, e := range r.Errors {
-			lines = append(lines, s.Text.Render(fmt.Sprintf("%9s  %s", formatInt(e.Count), sanitize.Line(backends.RedactText(e.Error)))))
+			lines = append(lines, s.Text.Render(fmt.Sprintf("%9s  %s", formatInt(e.Count), sanitize.Line(redact.Text(e.Error)))))
 		}
 	}
 	return taskReport{counts: counts, lines: lines, level: common.FlashError,

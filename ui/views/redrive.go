@@ -13,8 +13,10 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 )
@@ -428,11 +430,11 @@ func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err e
 			s.Table.Header.Render(fmt.Sprintf("%5s %12s  %-24s %s", "PART", "OFFSET", "TARGET", "REASON")))
 		for _, f := range r.Failures {
 			lines = append(lines, s.Text.Render(fmt.Sprintf("%5d %12s  %-24s %s", f.Partition, formatInt(f.Offset),
-				truncate(cmp.Or(sanitize.Line(f.Target), "–"), 24), sanitize.Line(backends.RedactText(f.Reason)))))
+				truncate(cmp.Or(sanitize.Line(f.Target), "–"), 24), sanitize.Line(redact.Text(f.Reason)))))
 		}
 	}
 	for _, w := range r.Warnings {
-		lines = append(lines, "", s.Warn.Render("! "+sanitize.Line(backends.RedactText(w))))
+		lines = append(lines, "", s.Warn.Render("! "+sanitize.Line(redact.Text(w))))
 	}
 	if err != nil && !cancelled {
 		lines = append(lines, "", s.Error.Render(errText(err)))
@@ -509,7 +511,7 @@ func (v *redrivePlan) planLines() []string {
 			formatInt(n), plural(n), map[bool]string{true: "s", false: ""}[n == 1])))
 	}
 	for _, w := range p.Warnings {
-		lines = append(lines, s.Warn.Render("! "+sanitize.Line(backends.RedactText(w))))
+		lines = append(lines, s.Warn.Render("! "+sanitize.Line(redact.Text(w))))
 	}
 	return lines
 }

@@ -1,18 +1,18 @@
-package backends
+package redact
 
 import "testing"
 
 func TestRegisteredSecretsAreRedacted(t *testing.T) {
-	RegisterSecret("abc") // too short to hide without garbling text
-	RegisterSecret("s3cret-registered")
-	RegisterSecret("s3cret-registered")
-	got := RedactText("SASL refused s3cret-registered for abc at amqp://u:pw@h/")
+	Register("abc") // too short to hide without garbling text
+	Register("s3cret-registered")
+	Register("s3cret-registered")
+	got := Text("SASL refused s3cret-registered for abc at amqp://u:pw@h/")
 	if got != "SASL refused xxxxx for abc at amqp://u:xxxxx@h/" {
-		t.Fatalf("RedactText = %q", got)
+		t.Fatalf("Text = %q", got)
 	}
 }
 
-func TestRedactTextFindsURLsAnywhere(t *testing.T) {
+func TestTextFindsURLsAnywhere(t *testing.T) {
 	for in, want := range map[string]string{
 		`dial "amqp://ops:s3cret@h:5672/": refused`: `dial "amqp://ops:xxxxx@h:5672/": refused`,
 		`cfg={URL:amqp://b:pw@h/}`:                  `cfg={URL:amqp://b:xxxxx@h/}`,
@@ -24,8 +24,21 @@ func TestRedactTextFindsURLsAnywhere(t *testing.T) {
 		`https://u:p,w;d)@sr:8081/subjects`:         `https://u:xxxxx@sr:8081/subjects`,
 		`no url here @ all`:                         `no url here @ all`,
 	} {
-		if got := RedactText(in); got != want {
-			t.Errorf("RedactText(%q)\n got %q\nwant %q", in, got, want)
+		if got := Text(in); got != want {
+			t.Errorf("Text(%q)\n got %q\nwant %q", in, got, want)
 		}
+	}
+}
+
+func TestRedact(t *testing.T) {
+	if got := URL("amqp://ops:s3cret@h:5672/vh"); got != "amqp://ops:xxxxx@h:5672/vh" {
+		t.Errorf("URL = %q", got)
+	}
+	msg := `dial "amqp://ops:s3cret@h:5672/": refused`
+	if got := Text(msg); got != `dial "amqp://ops:xxxxx@h:5672/": refused` {
+		t.Errorf("Text = %q", got)
+	}
+	if got := URL("127.0.0.1:9092"); got != "127.0.0.1:9092" {
+		t.Errorf("URL(plain) = %q", got)
 	}
 }
