@@ -22,7 +22,7 @@ type run struct {
 	code           int
 	stdout, stderr string
 	opened         []config.Context // what the opener was asked to connect to
-	tui            *ui.Options      // what the TUI was opened with, if it was
+	tui            *UIOptions       // what the TUI was opened with, if it was
 }
 
 func execute(t *testing.T, open func(context.Context, config.Context) (backends.Backend, error), args ...string) run {
@@ -36,9 +36,10 @@ func execute(t *testing.T, open func(context.Context, config.Context) (backends.
 			r.opened = append(r.opened, c)
 			return open(ctx, c)
 		},
-		RunUI:  func(o ui.Options) error { r.tui = &o; return nil },
-		Stdout: &stdout,
-		Stderr: &stderr,
+		RunUI:   func(o UIOptions) error { r.tui = &o; return nil },
+		CheckUI: ui.CheckConfig, // the TUI's own check of the key bindings, as the composition root gives it
+		Stdout:  &stdout,
+		Stderr:  &stderr,
 	})
 	r.stdout, r.stderr = stdout.String(), stderr.String()
 	return r
@@ -196,7 +197,7 @@ func TestEnvironmentPicksContextAndFile(t *testing.T) {
 	var got config.Context
 	code := Execute(context.Background(), nil, Deps{
 		Open:   refuse,
-		RunUI:  func(o ui.Options) error { got = o.Context; return nil },
+		RunUI:  func(o UIOptions) error { got = o.Context; return nil },
 		Stdout: new(bytes.Buffer), Stderr: new(bytes.Buffer),
 	})
 	if code != ExitOK || got.Name != "prod" || got.RabbitMQ.URL != "amqp://ops@prod:5672/" || got.RabbitMQ.PasswordEnv != "PROD_PW" {

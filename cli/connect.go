@@ -8,7 +8,6 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
-	"github.com/mqscope/mqscope/ui"
 )
 
 const (
@@ -44,7 +43,7 @@ func (a *app) readAndPick() (config.Context, *config.File, error) {
 		return config.Context{}, nil, err
 	}
 	// Key bindings are the TUI's, but a mistake in them is a mistake in the file, whatever the command.
-	if err := ui.CheckConfig(file); err != nil {
+	if err := a.deps.CheckUI(file); err != nil {
 		return config.Context{}, nil, err
 	}
 	c, err := file.Resolve(a.flags)

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/config"
-	"github.com/mqscope/mqscope/ui"
 )
 
 func (a *app) ctxCommand() *cobra.Command {
@@ -27,7 +26,7 @@ func (a *app) ctxCommand() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := ui.CheckConfig(file); err != nil {
+			if err := a.deps.CheckUI(file); err != nil {
 				return err
 			}
 			a.announce(file.Warnings("")) // about the file itself: ctx uses no context's password

@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -11,15 +12,33 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/config"
-	"github.com/mqscope/mqscope/demo"
 )
 
+// DemoStarter starts the embedded demo cluster. It is injected, so that the CLI does not carry an
+// embedded Kafka (and its client) into every program that uses it.
+type DemoStarter func(ctx context.Context, o DemoOptions) (DemoCluster, error)
+
+// DemoCluster is a running demo cluster.
+type DemoCluster interface {
+	Bootstrap() []string // the brokers' host:port addresses
+	Close()
+}
+
+// DemoOptions are the demo command's flags, as the demo package's Options take them.
+type DemoOptions struct {
+	Port            int  // first broker's port; 0 picks free ports
+	Still           bool // no trickle of new orders
+	ExtraTopics     int  // empty topics load-00000, ... for listing benchmarks
+	ExtraPartitions int  // partitions of each extra topic; 0 means the demo's default
+	BigTopic        int  // records in the benchmark topic bigTopic; 0 adds none
+}
+
+// bigTopic is the name of the demo's benchmark topic, for the help text (e2e tests hold it to the demo's).
+const bigTopic = "bench-1m"
+
 func (a *app) demoCommand() *cobra.Command {
-	var (
-		serve    bool
-		opts     demo.Options
-		bigTopic int
-	)
+	var opts DemoOptions
+	var serve bool
 	cmd := &cobra.Command{
 		Use:   "demo",
 		Short: "Run an embedded 3-broker Kafka cluster with sample data and open the TUI on it",
@@ -27,38 +46,7 @@ func (a *app) demoCommand() *cobra.Command {
 			"a lagging consumer group and a dead-letter topic, and opens the TUI on it. With --serve it\n" +
 			"prints `ready host:port,...` and serves until interrupted, for scripts and benchmarks.",
 		Args: noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			ctx := cmd.Context()
-			if serve {
-				// Serve until SIGINT or SIGTERM, then shut down cleanly and exit 0. (The TUI handles its
-				// own keys and signals.)
-				var stop context.CancelFunc
-				ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
-				defer stop()
-			}
-			cluster, err := demo.Start(ctx, opts)
-			if err != nil {
-				return fmt.Errorf("start the demo cluster: %w", err)
-			}
-			defer cluster.Close()
-			if bigTopic > 0 {
-				if err := cluster.AddBigTopic(ctx, demo.BigTopic, bigTopic); err != nil {
-					return fmt.Errorf("add the benchmark topic: %w", err)
-				}
-			}
-			if serve {
-				fmt.Fprintf(a.deps.Stdout, "ready %s\n", strings.Join(cluster.Bootstrap(), ","))
-				<-ctx.Done()
-				return nil
-			}
-			file, err := config.Read(a.configPath)
-			if err != nil {
-				return err
-			}
-			c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()},
-				ReadOnly: a.flags.ReadOnly}
-			return a.openUI(c, file)
-		},
+		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), opts, serve) },
 	}
 	f := cmd.Flags()
 	f.BoolVar(&serve, "serve", false, "serve without the TUI: print \"ready host:port,...\" and run until Ctrl-C or SIGTERM")
@@ -66,6 +54,35 @@ func (a *app) demoCommand() *cobra.Command {
 	f.BoolVar(&opts.Still, "still", false, "no trickle of new orders: the data stays exactly as seeded")
 	f.IntVar(&opts.ExtraTopics, "topics", 0, "add `N` empty topics load-00000, ... (for listing benchmarks)")
 	f.IntVar(&opts.ExtraPartitions, "topic-partitions", 0, "`N` partitions for each added topic (default 4)")
-	f.IntVar(&bigTopic, "big-topic", 0, "add topic "+demo.BigTopic+" with `N` small JSON records (for peek benchmarks)")
+	f.IntVar(&opts.BigTopic, "big-topic", 0, "add topic "+bigTopic+" with `N` small JSON records (for peek benchmarks)")
 	return cmd
+}
+
+func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
+	if a.deps.Demo == nil {
+		return errors.New("this build of mqscope has no demo cluster")
+	}
+	if serve {
+		// Serve until SIGINT or SIGTERM, then shut down cleanly and exit 0. (The TUI handles its own keys
+		// and signals.)
+		var stop context.CancelFunc
+		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
+		defer stop()
+	}
+	cluster, err := a.deps.Demo(ctx, opts)
+	if err != nil {
+		return fmt.Errorf("start the demo cluster: %w", err)
+	}
+	defer cluster.Close()
+	if serve {
+		fmt.Fprintf(a.deps.Stdout, "ready %s\n", strings.Join(cluster.Bootstrap(), ","))
+		<-ctx.Done()
+		return nil
+	}
+	file, err := config.Read(a.configPath)
+	if err != nil {
+		return err
+	}
+	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}, ReadOnly: a.flags.ReadOnly}
+	return a.openUI(c, file)
 }

@@ -28,6 +28,8 @@ type Options struct {
 	ExtraTopics int
 	// ExtraPartitions is the partition count of each extra topic; 0 means 4.
 	ExtraPartitions int
+	// BigTopic adds topic BigTopic holding that many small records, for peek benchmarks; 0 adds none.
+	BigTopic int
 }
 
 func (o Options) extraPartitions() int {
@@ -67,6 +69,12 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := c.seed(ctx, opts); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("seed the demo cluster: %w", err)
+	}
+	if opts.BigTopic > 0 {
+		if err := c.AddBigTopic(ctx, BigTopic, opts.BigTopic); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("add the benchmark topic: %w", err)
+		}
 	}
 	if !opts.Still {
 		c.startTrickle()

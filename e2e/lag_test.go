@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // End-to-end tests of lag, reset-offsets and purge with the real opener, against the demo cluster and the
 // RabbitMQ server named by MQSCOPE_TEST_RABBITMQ. What they expect comes from demo.Seeded and from reading

@@ -1,4 +1,4 @@
-package ui_test
+package e2e
 
 import (
 	"bufio"
@@ -14,6 +14,7 @@ import (
 
 	"github.com/charmbracelet/x/vt"
 	"github.com/creack/pty"
+
 	"github.com/mqscope/mqscope/demo"
 )
 
@@ -60,7 +61,7 @@ func buildBinary(t *testing.T) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "mqscope")
 	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = ".." // the module root
+	build.Dir = ".." // the module root, where package main is
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"crypto/ecdsa"
@@ -22,6 +22,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mqscope/mqscope/logging"
+	"github.com/mqscope/mqscope/opener"
 )
 
 // A context with mutual TLS and SCRAM, its certificate files written relative to the config file, lists
@@ -68,7 +69,7 @@ func TestKafkaContextWithMutualTLSAndSCRAM(t *testing.T) {
 
 // The broker clients' own loggers write to mqscope's log, never to the terminal.
 func TestLibraryLoggersGoToTheLog(t *testing.T) {
-	quietLibraries()
+	opener.QuietLibraries()
 	path := filepath.Join(t.TempDir(), "mqscope.log")
 	c, err := logging.Open(path, slog.LevelDebug)
 	if err != nil {

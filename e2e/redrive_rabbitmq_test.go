@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // End-to-end tests of publish and redrive on the real RabbitMQ, on dead letters the broker itself made:
 // messages rejected (requeue=false) from work queues whose dead-letter exchange routes them to one DLQ.

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // End-to-end tests of `mqscope redrive` with the real opener: the demo's Spring dead letters go back to
 // orders, checked with franz-go; RabbitMQ dead letters the broker itself produced go back to their queues.
@@ -22,6 +22,7 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/opener"
 )
 
 // needsMover skips a redrive test while the broker's adapter cannot move messages yet.
@@ -49,7 +50,7 @@ func has[T any](t *testing.T, c config.Context) bool {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	b, err := open(ctx, c)
+	b, err := opener.Open(ctx, c)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,9 +1,8 @@
-package main
+package e2e
 
 import (
 	"bytes"
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mqscope/mqscope/cli"
-	"github.com/mqscope/mqscope/ui"
+	"github.com/mqscope/mqscope/opener"
 )
 
 // Passwords are distinctive so that finding one anywhere cannot be a coincidence.
@@ -42,17 +41,13 @@ func everything(t *testing.T, config string, args ...string) (int, string, strin
 // runMain runs mqscope in-process on the config file cfg with the real opener; the TUI must not open.
 func runMain(t *testing.T, cfg string, stdout, stderr io.Writer, args ...string) int {
 	t.Helper()
-	return cli.Execute(context.Background(), append([]string{"--config", cfg}, args...), cli.Deps{
-		Open:   open,
-		RunUI:  func(ui.Options) error { return errors.New("the TUI must not open in this test") },
-		Stdout: stdout, Stderr: stderr,
-	})
+	return cli.Execute(context.Background(), append([]string{"--config", cfg}, args...), deps(stdout, stderr))
 }
 
 // A failed connection, whatever the reason, shows no password: not on stdout or stderr, not in the log
 // (with the broker clients' own loggers routed into it), not in -o json.
 func TestNoPasswordInAnyOutputOfAFailedConnection(t *testing.T) {
-	quietLibraries() // as main does: sarama's and amqp091's loggers go to the log too
+	opener.QuietLibraries() // as main does: sarama's and amqp091's loggers go to the log too
 	dir := t.TempDir()
 	pwFile := filepath.Join(dir, "pw")
 	os.WriteFile(pwFile, []byte(wrongPassword+"\n"), 0o600)

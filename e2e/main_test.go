@@ -1,7 +1,7 @@
-package main
+package e2e
 
-// These tests run the mqscope command in-process with the real opener, against real brokers: the
-// embedded demo cluster, a kfake cluster seeded here, and the RabbitMQ server named by
+// These tests run the mqscope command in-process with the real parts (package app), against real
+// brokers: the embedded demo cluster, a kfake cluster seeded here, and the RabbitMQ server named by
 // MQSCOPE_TEST_RABBITMQ.
 
 import (
@@ -31,19 +31,19 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/app"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/cli"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/opener"
 	"github.com/mqscope/mqscope/redact"
-	"github.com/mqscope/mqscope/ui"
 )
 
 // TestMain lets the test binary stand in for mqscope itself, for tests that need a real process (signals).
 func TestMain(m *testing.M) {
 	if os.Getenv("MQSCOPE_TEST_RUN_MAIN") == "1" {
-		main()
-		return
+		os.Exit(app.Main(context.Background(), os.Args[1:]))
 	}
 	// The tests' log stays out of the user's state directory.
 	logDir, err := os.MkdirTemp("", "mqscope-test-log")
@@ -67,12 +67,17 @@ func mqscope(t *testing.T, args ...string) result {
 	empty := filepath.Join(t.TempDir(), "config.yaml")
 	os.WriteFile(empty, nil, 0o600)
 	var stdout, stderr bytes.Buffer
-	code := cli.Execute(context.Background(), append([]string{"--config", empty}, args...), cli.Deps{
-		Open:   open,
-		RunUI:  func(ui.Options) error { return errors.New("the TUI must not open in this test") },
-		Stdout: &stdout, Stderr: &stderr,
-	})
+	code := cli.Execute(context.Background(), append([]string{"--config", empty}, args...), deps(&stdout, &stderr))
 	return result{code, stdout.String(), stderr.String()}
+}
+
+// deps are the real parts, as main has them, but writing to stdout and stderr and with a TUI that fails
+// the test by refusing to open.
+func deps(stdout, stderr io.Writer) cli.Deps {
+	d := app.Deps()
+	d.RunUI = func(cli.UIOptions) error { return errors.New("the TUI must not open in this test") }
+	d.Stdout, d.Stderr = stdout, stderr
+	return d
 }
 
 // jsonLines decodes `-o json` output.
@@ -292,7 +297,7 @@ func TestOpenGivesUpWhenTheContextEnds(t *testing.T) {
 		{Name: "r", RabbitMQ: &config.RabbitMQConfig{URL: "amqp://u:s3cret@" + l.Addr().String() + "/"}},
 	} {
 		ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
-		b, err := open(ctx, c)
+		b, err := opener.Open(ctx, c)
 		cancel()
 		var ce *backends.ConnectError
 		if b != nil || !errors.As(err, &ce) || !strings.Contains(err.Error(), l.Addr().String()) ||
@@ -493,7 +498,7 @@ func TestGroupsOnRabbitMQSaysItHasNone(t *testing.T) {
 	url := rabbitURL(t)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	b, err := open(ctx, config.Context{Name: "r", RabbitMQ: &config.RabbitMQConfig{URL: url}})
+	b, err := opener.Open(ctx, config.Context{Name: "r", RabbitMQ: &config.RabbitMQConfig{URL: url}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -504,5 +509,14 @@ func TestGroupsOnRabbitMQSaysItHasNone(t *testing.T) {
 	}
 	if msg := oneLine(t, mqscope(t, "--rabbitmq", url, "groups"), cli.ExitError); msg != "mqscope: "+want.Error() {
 		t.Errorf("got  %s\nwant mqscope: %s", msg, want)
+	}
+}
+
+// The demo's help names its benchmark topic as the demo package does: the CLI spells the name itself,
+// since it does not import the demo.
+func TestDemoHelpNamesTheBenchmarkTopic(t *testing.T) {
+	r := mqscope(t, "demo", "--help")
+	if r.code != cli.ExitOK || !strings.Contains(r.stdout, "add topic "+demo.BigTopic+" with") {
+		t.Errorf("demo --help (exit %d) does not name %s:\n%s", r.code, demo.BigTopic, r.stdout)
 	}
 }

@@ -1,10 +1,11 @@
-package main
+package opener
 
 import (
 	"context"
 	"reflect"
 	"testing"
 
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
 	"github.com/mqscope/mqscope/config"
@@ -58,5 +59,14 @@ func sameFields(t *testing.T, from, to any) {
 		if got := g.FieldByName(name); !got.IsValid() || !reflect.DeepEqual(got.Interface(), f.Field(i).Interface()) {
 			t.Errorf("%T.%s is not carried to %T", from, name, to)
 		}
+	}
+}
+
+// The config spells broker kinds as the contract does, so that errors and the log name them alike.
+func TestConfigKindsAreTheContractsKinds(t *testing.T) {
+	k := config.Context{Kafka: &config.KafkaConfig{}}
+	r := config.Context{RabbitMQ: &config.RabbitMQConfig{}}
+	if backends.Kind(k.Kind()) != backends.Kafka || backends.Kind(r.Kind()) != backends.RabbitMQ {
+		t.Errorf("config kinds %q and %q, contract kinds %q and %q", k.Kind(), r.Kind(), backends.Kafka, backends.RabbitMQ)
 	}
 }

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // End-to-end tests of `mqscope peek` with the real opener: the demo cluster's records, checked against
 // what franz-go reads from the same cluster, and a RabbitMQ queue that must hold all its messages after.

@@ -1,4 +1,4 @@
-package main
+package e2e
 
 // End-to-end tests of `mqscope publish` and `mqscope replay` with the real opener, on the demo cluster and
 // kfake: what was sent is read back with franz-go or peek and compared byte for byte.
