@@ -436,7 +436,7 @@ func TestPeekExportCancelledSaysSoAndFails(t *testing.T) {
 	stdout := &cancelOnWrite{cancel: cancel}
 	var stderr bytes.Buffer
 	code := cli.Execute(ctx, []string{"--config", emptyConfig(t), "--kafka", brokers, "peek", demo.Orders, "-o", "json"},
-		cli.Deps{Open: open, Stdout: stdout, Stderr: &stderr})
+		deps(stdout, &stderr))
 	n := strings.Count(stdout.String(), "\n")
 	want := fmt.Sprintf("mqscope: peek orders: context canceled (stopped after %s messages from %s; the output is incomplete)\n",
 		thousandsOf(n), demo.Orders)
