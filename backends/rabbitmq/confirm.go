@@ -10,6 +10,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 )
 
@@ -142,7 +143,7 @@ func (c *confirmer[T]) closedError() error {
 type closeError struct{ e *amqp.Error }
 
 func (e closeError) Error() string {
-	reason := backends.RedactText(sanitize.Line(e.e.Reason))
+	reason := redact.Text(sanitize.Line(e.e.Reason))
 	switch {
 	case e.e.Code == amqp.FrameError && strings.Contains(e.e.Reason, "frame_too_large"):
 		return "the broker closed the connection because a frame was larger than its frame_max (" + reason + ")"
