@@ -136,7 +136,7 @@ func wanted(name, protocolType string, asked []string) bool {
 // addr coordinates: all groups in one OffsetFetch where the cluster takes several (Kafka 3.0+), else one
 // request per group.
 func (b *Backend) committedOffsets(m *meter, addr string, names []string) (map[string]map[topicPartition]int64, error) {
-	if k, ok := b.apiKeys[apiKeyOffsetFetch]; ok && k.MaxVersion >= 8 {
+	if b.speaks(apiKeyOffsetFetch, 8) {
 		req := &sarama.OffsetFetchRequest{Version: 8}
 		for _, name := range names {
 			req.Groups = append(req.Groups, sarama.OffsetFetchRequestGroup{GroupId: name}) // no partitions: all

@@ -48,6 +48,9 @@ func RedriveGroup(topic string) string { return "mqscope-redrive." + topic }
 // the move instead, with nothing of the current batch committed.
 func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route backends.Router,
 	progress func(backends.MoveProgress)) (backends.MoveReport, error) {
+	if err := b.require("moving letters in transactions", needsProducerIDs); err != nil {
+		return backends.MoveReport{}, err
+	}
 	group := RedriveGroup(req.Source)
 	mv := &move{ctx: ctx, b: b, source: req.Source, group: group, route: route, progress: progress,
 		report: backends.MoveReport{PerTarget: make(map[string]int64)}, missing: make(map[string]error)}
@@ -179,7 +182,9 @@ func (b *Backend) committedOn(group, topic string, parts []topicPartition, stabl
 	deadline := time.Now().Add(stableWait)
 	for {
 		req := sarama.NewOffsetFetchRequest(protocolCeiling, group, map[string][]int32{topic: ids})
-		req.RequireStable = stable
+		// Brokers before 2.5 cannot be asked for stable offsets; there, starting the move's producer has
+		// already settled any transaction an earlier move left open (InitProducerId waits for its abort).
+		req.RequireStable = stable && b.speaks(apiKeyOffsetFetch, 7)
 		var resp *sarama.OffsetFetchResponse
 		err := b.request(nil, addr, func(br *sarama.Broker) (err error) {
 			resp, err = br.FetchOffset(req)

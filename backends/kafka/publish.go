@@ -22,6 +22,9 @@ import (
 // can be said: the producer could not start, or ctx ended while messages were in flight, which may still
 // land.
 func (b *Backend) Publish(ctx context.Context, msgs []backends.Outgoing) ([]error, error) {
+	if err := b.require("publishing with acks=all and idempotence", needsProducerIDs); err != nil {
+		return nil, err
+	}
 	errs := make([]error, len(msgs))
 	batch := make([]*sarama.ProducerMessage, 0, len(msgs))
 	for i, out := range msgs {

@@ -162,6 +162,9 @@ func (b *Backend) Truncate(ctx context.Context, topic string, before map[int32]i
 	if len(before) == 0 {
 		return nil
 	}
+	if err := b.require("deleting records", needsDeleteRecords); err != nil {
+		return err
+	}
 	_, err := await(ctx, func() (struct{}, error) { return struct{}{}, b.truncate(topic, before) })
 	return b.failed("delete records of topic "+topic, err)
 }

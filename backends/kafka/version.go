@@ -1,6 +1,12 @@
 package kafka
 
-import "github.com/IBM/sarama"
+import (
+	"fmt"
+
+	"github.com/IBM/sarama"
+
+	"github.com/mqscope/mqscope/backends"
+)
 
 // Kafka brokers never tell a client their software version. What they do tell, in ApiVersions, is the
 // highest version of every request they understand, and most releases raised one of those. The newest
@@ -50,4 +56,34 @@ func guessVersion(keys map[int16]sarama.ApiVersionsResponseKey) string {
 		}
 	}
 	return "unknown (older than 0.10)"
+}
+
+// speaks says whether the cluster advertised request key at version or later.
+func (b *Backend) speaks(key, version int16) bool {
+	k, ok := b.apiKeys[key]
+	return ok && k.MaxVersion >= version
+}
+
+// Requests some features need, by the release that brought them.
+var (
+	// Idempotent producing (Publish) and transactions (Move): InitProducerId, Kafka 0.11.
+	needsProducerIDs = feature{key: 22, version: 0, release: "0.11", request: "InitProducerId"}
+	// Deleting records (Truncate): DeleteRecords, Kafka 0.11.
+	needsDeleteRecords = feature{key: 21, version: 0, release: "0.11", request: "DeleteRecords"}
+)
+
+// feature is a request version some work needs.
+type feature struct {
+	key, version int16
+	release      string // the first Kafka release that has it
+	request      string
+}
+
+// require says plainly, when the cluster lacks f, that doing what needs a newer Kafka.
+func (b *Backend) require(doing string, f feature) error {
+	if b.speaks(f.key, f.version) {
+		return nil
+	}
+	return fmt.Errorf("%s needs Kafka %s or newer (the %s request), and this cluster speaks the requests of Kafka %s: %w",
+		doing, f.release, f.request, b.version, backends.ErrNotSupported)
 }
