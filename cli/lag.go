@@ -205,8 +205,9 @@ func (a *app) queueBacklog(ctx context.Context, b backends.Backend, names []stri
 			if err != nil {
 				return err
 			}
-			return a.frame(time.Now(), o.interval, func(w io.Writer) error {
-				return render(w, a.output, queues, backlogColumns, backlogJSON)
+			at := time.Now()
+			return a.frame(at, o.interval, func(w io.Writer) error {
+				return render(w, a.output, queues, backlogColumns, backlogJSON(at))
 			})
 		})
 	}
@@ -216,7 +217,7 @@ func (a *app) queueBacklog(ctx context.Context, b backends.Backend, names []stri
 	if err != nil {
 		return err
 	}
-	return render(a.deps.Stdout, a.output, queues, backlogColumns, backlogJSON)
+	return render(a.deps.Stdout, a.output, queues, backlogColumns, backlogJSON(time.Now()))
 }
 
 // pickQueues keeps the named queues, in the order named (all of them, by name, when none are).

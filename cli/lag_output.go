@@ -172,6 +172,7 @@ func drainCell(q backlog) string {
 // backlogLine is one line of `lag -o json` on RabbitMQ; rates and drain_seconds are null where unknown
 // (drain_seconds also while growing).
 type backlogLine struct {
+	At           string   `json:"at"` // when the figures were read (RFC 3339, UTC)
 	Queue        string   `json:"queue"`
 	Vhost        string   `json:"vhost"`
 	Ready        int64    `json:"ready"`
@@ -184,8 +185,13 @@ type backlogLine struct {
 	Growing      bool     `json:"growing"`
 }
 
-func backlogJSON(q backlog) any {
-	return backlogLine{Queue: q.Queue, Vhost: q.Vhost, Ready: q.Ready, Unacked: q.Unacked, Consumers: q.Consumers,
+func backlogJSON(at time.Time) func(backlog) any {
+	stamp := at.UTC().Format(time.RFC3339Nano)
+	return func(q backlog) any { return backlogLineOf(q, stamp) }
+}
+
+func backlogLineOf(q backlog, at string) backlogLine {
+	return backlogLine{At: at, Queue: q.Queue, Vhost: q.Vhost, Ready: q.Ready, Unacked: q.Unacked, Consumers: q.Consumers,
 		PublishRate: q.PublishRate, DeliverRate: q.DeliverRate, AckRate: q.AckRate,
 		DrainSeconds: millis(q.DrainSeconds), Growing: q.Growing}
 }

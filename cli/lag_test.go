@@ -81,7 +81,8 @@ func TestBacklogTableAndJSON(t *testing.T) {
 		{Queue: "unknown", Vhost: "/", Ready: 3},
 	}
 	var b bytes.Buffer
-	if err := render(&b, outputTable, queues, backlogColumns, backlogJSON); err != nil {
+	at := time.Date(2026, 12, 4, 23, 30, 0, 500_000_000, time.UTC)
+	if err := render(&b, outputTable, queues, backlogColumns, backlogJSON(at)); err != nil {
 		t.Fatal(err)
 	}
 	want := "" +
@@ -94,8 +95,8 @@ func TestBacklogTableAndJSON(t *testing.T) {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}
 	b.Reset()
-	render(&b, outputJSON, queues[1:2], backlogColumns, backlogJSON)
-	wantJSON := `{"queue":"retry","vhost":"/","ready":30,"unacked":0,"consumers":0,"publish_rate":1.25,"deliver_rate":null,` +
+	render(&b, outputJSON, queues[1:2], backlogColumns, backlogJSON(at))
+	wantJSON := `{"at":"2026-12-04T23:30:00.5Z","queue":"retry","vhost":"/","ready":30,"unacked":0,"consumers":0,"publish_rate":1.25,"deliver_rate":null,` +
 		`"ack_rate":null,"drain_seconds":null,"growing":true}` + "\n"
 	if b.String() != wantJSON {
 		t.Errorf("JSON %s want %s", b.String(), wantJSON)

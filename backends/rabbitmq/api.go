@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -74,6 +75,29 @@ func (e *apiError) Unwrap() []error {
 		}
 	}
 	return errs
+}
+
+// segment escapes one path segment of an API request: a name may hold "/" or "%".
+func segment(name string) string { return url.PathEscape(name) }
+
+// getOne fetches the object called name from a listing path such as /api/queues/%2F into out, asking only
+// for columns; a missing one is an *apiError wrapping backends.ErrNotFound. The API resolves "." and ".."
+// in its paths even when escaped, so those two names are found by filtering the listing instead.
+func getOne[T any](ctx context.Context, c *apiClient, listing, name, cols string, out *T) error {
+	if name != "." && name != ".." {
+		return c.get(ctx, listing+"/"+segment(name), columns(cols), out)
+	}
+	q := url.Values{"pagination": {"true"}, "page": {"1"}, "page_size": {strconv.Itoa(maxPageSize)},
+		"name": {"^" + regexp.QuoteMeta(name) + "$"}, "use_regex": {"true"}, "columns": {cols}}
+	var p page[T]
+	if err := c.get(ctx, listing, q, &p); err != nil {
+		return err
+	}
+	if len(p.Items) == 0 {
+		return &apiError{Endpoint: c.base + listing, Status: http.StatusNotFound, Reason: "Not Found", kind: backends.ErrNotFound}
+	}
+	*out = p.Items[0]
+	return nil
 }
 
 // get fetches base+path?query and decodes the JSON answer into out. path must already be escaped.

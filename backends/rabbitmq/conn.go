@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/url"
 	"strconv"
 	"strings"
 
@@ -106,17 +105,20 @@ type queueInfo struct {
 // queueInfo looks the queue up in the management API. Without the API only the name is known, and it is
 // not checked: the AMQP operation that follows finds out whether the queue exists.
 func (b *Backend) queueInfo(ctx context.Context, name string) (queueInfo, error) {
+	if name == "" {
+		return queueInfo{}, errors.New("no queue name given: name the queue (an empty name is the default exchange's, " +
+			"which holds nothing)")
+	}
 	if b.managementAPI(ctx) != nil {
 		return queueInfo{Name: name}, nil
 	}
 	var q apiQueue
-	path := "/api/queues/" + url.PathEscape(b.vhost) + "/" + url.PathEscape(name)
-	err := b.api.get(ctx, path, columns("name,vhost,type,arguments,effective_policy_definition"), &q)
+	err := getOne(ctx, b.api, "/api/queues/"+segment(b.vhost), name, "name,vhost,type,arguments,effective_policy_definition", &q)
 	if errors.Is(err, backends.ErrNotFound) {
 		return queueInfo{}, b.missingQueue(ctx, name)
 	}
 	if err != nil {
-		return queueInfo{}, fmt.Errorf("look up queue %q: %w", name, err)
+		return queueInfo{}, fmt.Errorf("look up queue %q: %w", shownName(name), err)
 	}
 	d := q.destination()
 	return queueInfo{Name: name, Type: d.Type, DeadLetter: d.DeadLetter}, nil
@@ -131,15 +133,17 @@ func (e notFoundError) Unwrap() error { return backends.ErrNotFound }
 // missingQueue is the error for a queue that does not exist, saying so more helpfully when the name is an
 // exchange's.
 func (b *Backend) missingQueue(ctx context.Context, name string) error {
-	if b.managementAPI(ctx) == nil {
-		var x apiExchange
-		path := "/api/exchanges/" + url.PathEscape(b.vhost) + "/" + url.PathEscape(name)
-		if b.api.get(ctx, path, columns("name"), &x) == nil {
-			return notFoundError{fmt.Sprintf("%q is an exchange in vhost %q, not a queue",
-				sanitize.Line(name), sanitize.Line(b.vhost))}
-		}
+	if b.managementAPI(ctx) != nil {
+		return notFoundError{fmt.Sprintf("no queue %q in vhost %q of %s", shownName(name), sanitize.Line(b.vhost),
+			b.target.hostPort())}
 	}
-	return notFoundError{fmt.Sprintf("no queue %q in vhost %q", sanitize.Line(name), sanitize.Line(b.vhost))}
+	var x apiExchange
+	if getOne(ctx, b.api, "/api/exchanges/"+segment(b.vhost), name, "name", &x) == nil {
+		return notFoundError{fmt.Sprintf("%q is an exchange in vhost %q, not a queue",
+			shownName(name), sanitize.Line(b.vhost))}
+	}
+	return notFoundError{fmt.Sprintf("no queue %q in vhost %q (asked the management API at %s)",
+		shownName(name), sanitize.Line(b.vhost), b.target.apiBase)}
 }
 
 // amqpErr maps a broker's refusal to the contract's errors and makes its text safe to show.

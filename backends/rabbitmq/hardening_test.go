@@ -3,6 +3,7 @@ package rabbitmq_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -98,5 +99,35 @@ func TestPublishRefusesWhatAMQPCannotCarry(t *testing.T) {
 	}
 	if want := []string{"first", "header at frame_max", "last"}; !slices.Equal(got, want) {
 		t.Errorf("the queue holds %q, want %q", got, want)
+	}
+}
+
+// Names that are path steps ("." and "..") reach their own queues through the management API, an empty
+// name is refused in one line, and a missing queue's error says which management API was asked.
+func TestPeekOddNames(t *testing.T) {
+	u := testURL(t)
+	t.Parallel()
+	f := newFixture(t, u)
+	_, vhostURL := f.vhost(t, u)
+	fv := newFixture(t, vhostURL)
+	for _, name := range []string{".", ".."} {
+		fv.declare(t, name, nil)
+		fv.putBodies(t, name, "in "+name)
+	}
+	b := open(t, rabbitmq.Config{URL: vhostURL})
+	for _, name := range []string{".", ".."} {
+		msgs, err := peekAll(t, b, backends.PeekRequest{Destination: name, From: earliest})
+		if err != nil || len(msgs) != 1 || string(msgs[0].Body) != "in "+name {
+			t.Errorf("peek %q: %v, %v", name, bodiesOf(msgs), err)
+		}
+	}
+	_, err := peekAll(t, b, backends.PeekRequest{Destination: "", From: earliest})
+	if err == nil || !strings.Contains(err.Error(), "no queue name") {
+		t.Errorf(`peek "": %v`, err)
+	}
+	missing := unique("missing")
+	_, err = peekAll(t, b, backends.PeekRequest{Destination: missing, From: earliest})
+	if !errors.Is(err, backends.ErrNotFound) || !strings.Contains(err.Error(), "management API at http://127.0.0.1:15672") {
+		t.Errorf("peek of a missing queue: %v, want the management API's address in it", err)
 	}
 }

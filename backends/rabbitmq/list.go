@@ -42,7 +42,7 @@ func (b *Backend) ListDestinations(ctx context.Context, opts backends.ListOption
 	}
 	var queues []apiQueue
 	var exchanges []apiExchange
-	vhost := url.PathEscape(b.vhost) // "/" becomes %2F
+	vhost := segment(b.vhost) // "/" becomes %2F
 	g, gctx := errgroup.WithContext(ctx)
 	g.Go(func() (err error) {
 		queues, err = getAll[apiQueue](gctx, b.api, "/api/queues/"+vhost, queueColumns, b.cfg.PageSize)

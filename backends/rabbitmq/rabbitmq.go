@@ -20,6 +20,7 @@ import (
 	"golang.org/x/sync/errgroup"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
 )
 
 // Config says how to reach a RabbitMQ broker. Zero values mean the defaults given below.
@@ -109,13 +110,42 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	return b, nil
 }
 
-// probe checks that the management API answers and accepts the user, and records why not.
+// probe checks that the management API answers, accepts the user and belongs to the broker the AMQP
+// connection reached, and records why not.
 func (b *Backend) probe(ctx context.Context) {
 	var who struct{ Name string }
 	err := b.api.get(ctx, "/api/whoami", nil, &who)
+	if err == nil {
+		err = b.sameBroker(ctx)
+	}
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.apiDown, b.probedAt = err, time.Now()
+}
+
+// errOtherBroker is the management API of another broker than the AMQP connection's.
+var errOtherBroker = errors.New("another broker")
+
+// sameBroker checks that the management API speaks for the cluster the AMQP connection reached: a node on
+// a non-default AMQP port usually has its management listener on a non-default port too, and the derived
+// http://HOST:15672 may then be another broker's, whose answers would be about other queues.
+func (b *Backend) sameBroker(ctx context.Context) error {
+	amqpCluster := b.amqpIdentity().Cluster
+	if amqpCluster == "" {
+		return nil // the broker did not say: nothing to compare
+	}
+	var overview struct {
+		Cluster string `json:"cluster_name"`
+	}
+	if err := b.api.get(ctx, "/api/overview", columns("cluster_name"), &overview); err != nil {
+		return err
+	}
+	if overview.Cluster == amqpCluster {
+		return nil
+	}
+	return &apiError{Endpoint: b.target.apiBase, kind: errOtherBroker,
+		Reason: fmt.Sprintf("it belongs to cluster %q, and the AMQP connection to %s reached cluster %q",
+			sanitize.Line(overview.Cluster), b.target.hostPort(), sanitize.Line(amqpCluster))}
 }
 
 // managementAPI says why the management API cannot be used, or nil when it can. A backend that opened
@@ -155,6 +185,10 @@ func (b *Backend) apiProblem(err error) (what, fix string) {
 		}
 	}
 	base, user := b.target.apiBase, b.target.apiUser
+	if errors.Is(err, errOtherBroker) {
+		return fmt.Sprintf("management API at %s is another broker's: %s", base, reason),
+			"pass the management URL of the node you connect to with --rabbitmq-api http://HOST:PORT"
+	}
 	if errors.Is(err, backends.ErrAuth) {
 		return fmt.Sprintf("management API at %s refused user %q: %s", base, user, reason),
 			fmt.Sprintf("check the password and that the user has the monitoring tag "+
