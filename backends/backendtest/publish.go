@@ -47,6 +47,10 @@ func testPublish(t *testing.T, h Harness) {
 		}
 	}
 
+	if h.Partitioned {
+		testPublishPinned(t, h, p, name)
+	}
+
 	missing := unique(t, "nowhere")
 	errs, err = p.Publish(ctx(t), []backends.Outgoing{{Target: backends.Target{Destination: missing},
 		Message: backends.Message{Body: []byte("lost?")}}})
@@ -58,6 +62,26 @@ func testPublish(t *testing.T, h Harness) {
 	}
 	if msg := errs[0].Error(); strings.Contains(msg, "\n") {
 		t.Errorf("error %q is not one line", msg)
+	}
+}
+
+// testPublishPinned: a message whose target pins a partition lands there.
+func testPublishPinned(t *testing.T, h Harness, p backends.Publisher, name string) {
+	t.Helper()
+	one := int32(1)
+	errs, err := p.Publish(ctx(t), []backends.Outgoing{{Target: backends.Target{Destination: name, Partition: &one},
+		Message: backends.Message{Key: []byte("any key"), Body: []byte("pinned")}}})
+	if err != nil || len(errs) != 1 || errs[0] != nil {
+		t.Fatalf("Publish to partition 1: %v, %v", errs, err)
+	}
+	var landed []int32
+	for _, m := range h.Fixture.Read(t, name) {
+		if string(m.Body) == "pinned" {
+			landed = append(landed, m.Partition)
+		}
+	}
+	if !slices.Equal(landed, []int32{one}) {
+		t.Errorf("a message pinned to partition 1 landed on partitions %v", landed)
 	}
 }
 
