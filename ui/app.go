@@ -118,14 +118,12 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.push(msg.View)
 	case common.PopMsg:
 		return m, m.pop(msg)
-	case common.RunMsg:
-		return m, m.onRun(msg)
-	case runDoneMsg:
-		return m, m.onRunDone(msg)
+	case common.TaskMsg:
+		return m, m.onTask(msg)
+	case taskDoneMsg:
+		return m, m.onTaskDone(msg)
 	case common.FlashMsg:
 		return m, m.onFlash(msg)
-	case common.ViewMsg:
-		return m, m.onViewMsg(msg)
 	}
 	return m, nil
 }

@@ -91,7 +91,7 @@ func TestStaleResultIsDropped(t *testing.T) {
 		t.Fatalf("enter should push a view and fetch for it (stack %d, seq %d)", len(h.m.stack), h.m.fetch.seq)
 	}
 	late := []backends.Destination{{Name: "late-arrival", Kind: backends.Topic, Partitions: 1}}
-	h.send(fetchedMsg{view: root.ID(), seq: oldSeq, data: late, at: at})
+	h.send(fetchedMsg{view: root.ID(), seq: oldSeq, apply: h.loaded(root, late), at: at})
 	h.key("esc")
 	if strings.Contains(h.screen(), "late-arrival") {
 		t.Fatalf("a superseded result reached the screen:\n%s", h.screen())
@@ -101,7 +101,7 @@ func TestStaleResultIsDropped(t *testing.T) {
 	seq := h2.m.fetch.seq
 	h2.send(refreshTickMsg{})
 	h2.command("ctx other")
-	h2.send(fetchedMsg{view: h2.m.top().ID(), seq: seq + 1, data: late, at: at})
+	h2.send(fetchedMsg{view: h2.m.top().ID(), seq: seq + 1, apply: h2.loaded(h2.m.top(), late), at: at})
 	if strings.Contains(h2.screen(), "late-arrival") {
 		t.Fatal("a result from the previous context reached the new one")
 	}

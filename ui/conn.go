@@ -56,14 +56,14 @@ type (
 	}
 	retryMsg       struct{ gen int }
 	refreshTickMsg struct{}
-	// fetchedMsg carries a fetch's result back to the view that asked (view) for the request it answered
+	// fetchedMsg carries a load's result back to the view that asked (view) for the request it answered
 	// (seq), so that results for a view that is gone, or superseded by a newer request, are dropped.
 	fetchedMsg struct {
-		view int
-		seq  uint64
-		data any
-		err  error
-		at   time.Time
+		view  int
+		seq   uint64
+		apply func(at time.Time)
+		err   error
+		at    time.Time
 	}
 )
 
@@ -186,8 +186,8 @@ func closeBackend(b backends.Backend) tea.Cmd {
 // startFetch loads the top view, superseding whatever was in flight.
 func (m *Model) startFetch() tea.Cmd {
 	v := m.top()
-	f := v.Fetch()
-	if m.conn.state != stateConnected || f == nil {
+	load := v.Load()
+	if m.conn.state != stateConnected || load == nil {
 		return nil
 	}
 	m.cancelFetch()
@@ -197,8 +197,8 @@ func (m *Model) startFetch() tea.Cmd {
 	seq, id, b := m.fetch.seq, v.ID(), m.conn.backend
 	return tea.Batch(m.spin(), func() tea.Msg {
 		defer cancel()
-		data, err := f(ctx, b)
-		return fetchedMsg{view: id, seq: seq, data: data, err: err, at: time.Now()}
+		apply, err := load.Run(ctx, b)
+		return fetchedMsg{view: id, seq: seq, apply: apply, err: err, at: time.Now()}
 	})
 }
 
@@ -228,7 +228,7 @@ func (m *Model) onFetched(msg fetchedMsg) tea.Cmd {
 		}
 		return m.connectionLost(msg.err)
 	}
-	v.SetData(msg.data, msg.at)
+	msg.apply(msg.at)
 	return nil
 }
 

@@ -14,6 +14,8 @@ import (
 	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/uitest"
 )
 
 // at is the fixed fetch time of test data, so that screens are the same on every run.
@@ -134,13 +136,24 @@ func (h *harness) connect(b backends.Backend, id backends.Identity, warnings ...
 	return h.send(connectedMsg{gen: h.m.conn.gen, backend: b, identity: id, warnings: warnings})
 }
 
-// deliver answers the fetch in flight with data.
+// deliver answers the fetch in flight with data, through the top view's own load: the broker answers
+// with data.
 func (h *harness) deliver(data any) tea.Cmd {
 	h.t.Helper()
 	if !h.m.fetch.inflight {
 		h.t.Fatal("deliver: no fetch in flight")
 	}
-	return h.send(fetchedMsg{view: h.m.top().ID(), seq: h.m.fetch.seq, data: data, at: at})
+	return h.send(fetchedMsg{view: h.m.top().ID(), seq: h.m.fetch.seq, apply: h.loaded(h.m.top(), data), at: at})
+}
+
+// loaded runs v's load against a broker that answers with data, and returns what applies it.
+func (h *harness) loaded(v common.View, data any) func(time.Time) {
+	h.t.Helper()
+	apply, err := uitest.Load(v, data)
+	if err != nil {
+		h.t.Fatal(err)
+	}
+	return apply
 }
 
 // fail answers the fetch in flight with err.

@@ -172,11 +172,11 @@ func TestConfirmNeedsYes(t *testing.T) {
 	var got backends.Backend
 	confirm := views.NewConfirm(h.m.c, "purge orders", []string{"orders: 1,200 messages"}, "purge 1,200 messages",
 		func() tea.Cmd {
-			return tea.Batch(common.Pop(), common.Run(func(_ context.Context, b backends.Backend) (any, error) {
+			return tea.Batch(common.Pop(), common.Run(0, func(_ context.Context, b backends.Backend) (int, error) {
 				ran++
 				got = b
 				return 1200, nil
-			}, func(data any, err error) tea.Cmd {
+			}, func(int, error) tea.Cmd {
 				return common.Flash(common.FlashInfo, "purged 1,200 messages")
 			}))
 		})

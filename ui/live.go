@@ -37,12 +37,3 @@ func (m *Model) stopRunners(from int) {
 		}
 	}
 }
-
-// onViewMsg hands a view the result of its own command; results for a view that is gone are dropped.
-func (m *Model) onViewMsg(msg common.ViewMsg) tea.Cmd {
-	r, ok := m.viewByID(msg.View).(common.Receiver)
-	if !ok {
-		return nil
-	}
-	return r.Receive(msg.Msg)
-}

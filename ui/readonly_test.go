@@ -33,7 +33,7 @@ func TestReadOnlyOffersNoMutationInAnyView(t *testing.T) {
 				for _, k := range b.Keys() {
 					depth, kind := len(h.m.stack), h.m.top().Kind()
 					for _, msg := range h.run(h.key(k)) {
-						if _, ran := msg.(common.RunMsg); ran {
+						if _, ran := msg.(common.TaskMsg); ran {
 							t.Errorf("%s: %s (%s) started broker work read-only", where, k, b.Help().Desc)
 						}
 					}

@@ -1,7 +1,6 @@
 package ui
 
 import (
-	"cmp"
 	"context"
 
 	tea "charm.land/bubbletea/v2"
@@ -11,34 +10,37 @@ import (
 
 // What the shell does for views beyond fetching: run an action the user started, close views, flash.
 
-// runDoneMsg carries a run's result back to the view's Done, on the UI goroutine.
-type runDoneMsg struct {
-	gen  int
-	done func(data any, err error) tea.Cmd
-	data any
-	err  error
+// taskDoneMsg carries a task's result back to the UI goroutine, with the connection it ran on and the view
+// that asked.
+type taskDoneMsg struct {
+	gen, view int
+	apply     func() tea.Cmd
 }
 
-// onRun runs the view's broker work off the UI goroutine with the live backend and a deadline.
-func (m *Model) onRun(msg common.RunMsg) tea.Cmd {
+// onTask runs a view's task off the UI goroutine, with the live backend and a deadline unless it needs
+// neither.
+func (m *Model) onTask(msg common.TaskMsg) tea.Cmd {
 	b := m.conn.backend
-	if b == nil {
+	if b == nil && !msg.Offline {
 		return m.setFlash(levelError, "not connected: try again once the header says connected")
 	}
-	gen, timeout := m.conn.gen, cmp.Or(msg.Timeout, fetchTimeout)
+	gen := m.conn.gen
 	return func() tea.Msg {
-		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ctx, cancel := context.Background(), context.CancelFunc(func() {})
+		if !msg.Offline {
+			ctx, cancel = context.WithTimeout(ctx, fetchTimeout)
+		}
 		defer cancel()
-		data, err := msg.Run(ctx, b)
-		return runDoneMsg{gen: gen, done: msg.Done, data: data, err: err}
+		return taskDoneMsg{gen: gen, view: msg.View, apply: msg.Run(ctx, b)}
 	}
 }
 
-func (m *Model) onRunDone(msg runDoneMsg) tea.Cmd {
-	if msg.gen != m.conn.gen || msg.done == nil {
-		return nil // it ran on a context we have left
+// onTaskDone applies a task's result, unless it ran on a context we have left or for a view that is gone.
+func (m *Model) onTaskDone(msg taskDoneMsg) tea.Cmd {
+	if msg.gen != m.conn.gen || (msg.view != 0 && m.viewByID(msg.view) == nil) {
+		return nil
 	}
-	return msg.done(msg.data, msg.err)
+	return msg.apply()
 }
 
 // pop closes the views above the one with ID msg.To (the top one when it is not open; the root stays),

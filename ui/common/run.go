@@ -2,25 +2,51 @@ package common
 
 import (
 	"context"
-	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/backends"
 )
 
-// RunMsg asks the shell for broker work outside the refresh cycle: something the user started, such as a
-// peek, a plan or a purge. The shell runs Run in a tea.Cmd with the live backend and a deadline, then
-// calls Done with the result on the UI goroutine, where it may change the view and return what to do next.
+// TaskMsg is the one way a view has broker work done that it started itself: a peek, a plan, a purge, the
+// next batch of a stream. The shell runs it off the UI goroutine (with the live backend and a deadline,
+// unless it is Go's), then applies its result on the UI goroutine, where it may change the view and return
+// what to do next. A result is dropped when the connection it ran on is gone, or the view that asked is.
 // Views stay free of I/O: they say what to run, not how.
-type RunMsg struct {
-	Run     func(ctx context.Context, b backends.Backend) (any, error)
-	Done    func(data any, err error) tea.Cmd
-	Timeout time.Duration // 0: the shell's fetch deadline
+type TaskMsg struct {
+	// View is the view that asked; 0 keeps the result for as long as the connection lasts (work whose end
+	// only flashes, or outlives the form that started it).
+	View int
+	// Offline is true for work that needs no backend from the shell (Go's).
+	Offline bool
+	run     func(ctx context.Context, b backends.Backend) (apply func() tea.Cmd)
 }
 
-// Run returns the command that asks the shell to run fn and hand its result to done.
-func Run(fn func(ctx context.Context, b backends.Backend) (any, error), done func(data any, err error) tea.Cmd) tea.Cmd {
-	return func() tea.Msg { return RunMsg{Run: fn, Done: done} }
+// Run runs the task: the shell calls it off the UI goroutine, and the returned apply on it.
+func (t TaskMsg) Run(ctx context.Context, b backends.Backend) (apply func() tea.Cmd) {
+	return t.run(ctx, b)
+}
+
+// Run returns the command that asks the shell to run fn with the live backend and hand its result to done,
+// for the view with ID view (0: for no view in particular).
+func Run[T any](view int, fn func(ctx context.Context, b backends.Backend) (T, error), done func(data T, err error) tea.Cmd) tea.Cmd {
+	return func() tea.Msg {
+		return TaskMsg{View: view, run: func(ctx context.Context, b backends.Backend) func() tea.Cmd {
+			data, err := fn(ctx, b)
+			return func() tea.Cmd { return done(data, err) }
+		}}
+	}
+}
+
+// Go returns the command that runs fn off the UI goroutine and hands its result to apply, if the view
+// with ID view is still open. It is for work a view runs on what it already holds (a stream it started, a
+// body to decode), with deadlines of its own.
+func Go[T any](view int, fn func() T, apply func(T) tea.Cmd) tea.Cmd {
+	return func() tea.Msg {
+		return TaskMsg{View: view, Offline: true, run: func(context.Context, backends.Backend) func() tea.Cmd {
+			data := fn()
+			return func() tea.Cmd { return apply(data) }
+		}}
+	}
 }
 
 // PopMsg asks the shell to close views: every view above the one with ID To, or just the top one when To
@@ -67,7 +93,7 @@ type Capturer interface {
 }
 
 // Backend is the live connection, for a view to ask what the broker can do (never to call it: I/O goes
-// through Fetch and Run); nil while disconnected or outside the shell.
+// through Load and tasks); nil while disconnected or outside the shell.
 func (c *Common) Backend() backends.Backend {
 	if c.Connected == nil {
 		return nil

@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	"charm.land/bubbles/v2/key"
-	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/sanitize"
@@ -27,8 +25,8 @@ type backlogRow struct {
 // backlogView is what :lag shows on a broker without consumer groups but with queues (RabbitMQ): per
 // queue, what is ready and unacknowledged, who consumes, the rates, and the time to drain.
 type backlogView struct {
+	*list[backlogRow]
 	c       *common.Common
-	list    *list[backlogRow]
 	history map[string]*actions.Ring[int64] // by destination ID; only queues of the latest listing
 }
 
@@ -40,23 +38,12 @@ func NewBacklog(c *common.Common) common.View {
 	return v
 }
 
-func (v *backlogView) ID() int                   { return v.list.ID() }
-func (v *backlogView) Kind() string              { return KindLag }
-func (v *backlogView) Title() string             { return "backlog" }
-func (v *backlogView) Fetch() common.Fetch       { return fetchQueues }
-func (v *backlogView) SetStale(stale bool)       { v.list.SetStale(stale) }
-func (v *backlogView) SetFilter(text string)     { v.list.SetFilter(text) }
-func (v *backlogView) Filter() string            { return v.list.Filter() }
-func (v *backlogView) Status() string            { return v.list.Status() }
-func (v *backlogView) SetSize(width, height int) { v.list.SetSize(width, height) }
-func (v *backlogView) View() string              { return v.list.View() }
-func (v *backlogView) Keys() []key.Binding       { return v.list.Keys() }
-
-func (v *backlogView) Update(msg tea.KeyPressMsg) tea.Cmd { return v.list.Update(msg) }
+func (v *backlogView) Title() string      { return "backlog" }
+func (v *backlogView) Load() *common.Load { return common.LoadWith(fetchQueues, v.show) }
 
 // fetchQueues lists the queues. Streams are left out, as actions.Backlog leaves them: reading a stream
 // removes nothing, so its backlog is per consumer, which a listing does not carry.
-func fetchQueues(ctx context.Context, b backends.Backend) (any, error) {
+func fetchQueues(ctx context.Context, b backends.Backend) ([]dest, error) {
 	ds, err := actions.ListDestinations(ctx, b, backends.ListOptions{})
 	if err != nil {
 		return nil, err
@@ -70,12 +57,8 @@ func fetchQueues(ctx context.Context, b backends.Backend) (any, error) {
 	return queues, nil
 }
 
-// SetData adds the listing to each queue's history and estimates its drain.
-func (v *backlogView) SetData(data any, at time.Time) {
-	queues, ok := data.([]dest)
-	if !ok {
-		return
-	}
+// show adds the listing to each queue's history and estimates its drain.
+func (v *backlogView) show(queues []dest, at time.Time) {
 	rows := make([]backlogRow, len(queues))
 	seen := make(map[string]bool, len(queues))
 	for i, d := range queues {
@@ -94,7 +77,7 @@ func (v *backlogView) SetData(data any, at time.Time) {
 			delete(v.history, id) // memory follows what is listed
 		}
 	}
-	v.list.SetData(rows, at)
+	v.SetItems(rows, at)
 }
 
 func ringValues(r *actions.Ring[int64]) []int64 {

@@ -36,7 +36,7 @@ func newBacklog(t *testing.T) *backlogView {
 
 func TestBacklogColumnsDrainAndOrder(t *testing.T) {
 	v := newBacklog(t)
-	v.SetData(queues(1000), at)
+	setData(t, v, queues(1000), at)
 	screen := ansi.Strip(v.View())
 	header := strings.Join(strings.Fields(strings.Split(screen, "\n")[0]), " ")
 	if header != "QUEUE READY UNACKED CONSUMERS PUB/S DEL/S ACK/S TYPE DRAIN ▼ TREND" {
@@ -65,13 +65,13 @@ func TestBacklogColumnsDrainAndOrder(t *testing.T) {
 func TestBacklogTrendFollowsRefreshes(t *testing.T) {
 	v := newBacklog(t)
 	for _, ready := range []int64{1000, 800, 600, 400} {
-		v.SetData(queues(ready), at)
+		setData(t, v, queues(ready), at)
 	}
 	row := lineOf(ansi.Strip(v.View()), "jobs ")
 	if !strings.HasSuffix(strings.TrimSpace(row), "█▇▆▅") {
 		t.Fatalf("a shrinking backlog shows a falling trend: %q", row)
 	}
-	v.SetData(queues(0)[1:], at) // jobs is gone
+	setData(t, v, queues(0)[1:], at) // jobs is gone
 	if _, ok := v.history["//queue/jobs"]; ok || len(v.history) != 3 {
 		t.Fatalf("histories of queues no longer listed are dropped: %v", v.history)
 	}

@@ -45,9 +45,6 @@ type shownBody struct {
 	truncated bool
 }
 
-// bodyShown is the result of a render command.
-type bodyShown struct{ body shownBody }
-
 // showBody renders body for mode. It runs in a command: it may do I/O (Avro) and costs time in proportion
 // to the part of the body shown, which the decoder bounds.
 func showBody(ctx context.Context, dec *decode.Decoder, body []byte, mode bodyMode) shownBody {

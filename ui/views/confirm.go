@@ -2,7 +2,6 @@ package views
 
 import (
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
@@ -17,38 +16,28 @@ const KindConfirm = "confirm"
 // destination, how many messages, which offsets) and does it only on an explicit y; n or esc goes back
 // and changes nothing. It is a view on the stack, so nothing behind it can be pressed meanwhile.
 type Confirm struct {
-	c     *common.Common
-	id    int
-	title string   // the breadcrumb, e.g. "purge orders"
-	scope []string // what will change, one line each, already sanitized
-	verb  string   // what y does, e.g. "purge 1,204 messages"
-	yes   func() tea.Cmd
-	done  bool   // y was pressed: a second y must not do it twice
-	no    string // why it cannot be done: shown instead of the y, which then does nothing
+	common.Base // the title is the breadcrumb, e.g. "purge orders"
+	c           *common.Common
+	scope       []string // what will change, one line each, already sanitized
+	verb        string   // what y does, e.g. "purge 1,204 messages"
+	yes         func() tea.Cmd
+	done        bool   // y was pressed: a second y must not do it twice
+	no          string // why it cannot be done: shown instead of the y, which then does nothing
 
-	offset        int
-	width, height int
+	offset int
 }
 
 // NewConfirm returns a dialog that runs yes when the user presses y, once.
 func NewConfirm(c *common.Common, title string, scope []string, verb string, yes func() tea.Cmd) *Confirm {
-	return &Confirm{c: c, id: common.NextID(), title: title, scope: scope, verb: verb, yes: yes}
+	return &Confirm{Base: common.NewBase(KindConfirm, title), c: c, scope: scope, verb: verb, yes: yes}
 }
 
 // Refuse turns the dialog into a preview: reason (already sanitized) is shown where the y was offered,
 // and y does nothing.
 func (d *Confirm) Refuse(reason string) { d.no = reason }
 
-func (d *Confirm) ID() int                   { return d.id }
-func (d *Confirm) Kind() string              { return KindConfirm }
-func (d *Confirm) Title() string             { return d.title }
 func (d *Confirm) Status() string            { return d.c.Styles.Warn.Render("confirm") }
-func (d *Confirm) Fetch() common.Fetch       { return nil }
-func (d *Confirm) SetData(any, time.Time)    {}
-func (d *Confirm) SetStale(bool)             {}
-func (d *Confirm) SetFilter(string)          {}
-func (d *Confirm) Filter() string            { return "" }
-func (d *Confirm) SetSize(width, height int) { d.width, d.height = width, height; d.scroll(0) }
+func (d *Confirm) SetSize(width, height int) { d.Base.SetSize(width, height); d.scroll(0) }
 
 func (d *Confirm) Keys() []key.Binding {
 	k := d.c.Keys
@@ -83,7 +72,7 @@ func (d *Confirm) Update(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 // room is how many scope lines fit inside the frame, under the question and above the prompt.
-func (d *Confirm) room() int { return max(d.height-6, 1) }
+func (d *Confirm) room() int { return max(d.Height-6, 1) }
 
 func (d *Confirm) scroll(delta int) {
 	d.offset = min(max(d.offset+delta, 0), max(len(d.scope)-d.room(), 0))
@@ -91,8 +80,8 @@ func (d *Confirm) scroll(delta int) {
 
 func (d *Confirm) View() string {
 	s := d.c.Styles
-	inner := max(d.width-4, 1) // border and padding
-	lines := []string{s.Warn.Bold(true).Render(ansi.Truncate(d.title+"?", inner, "…")), ""}
+	inner := max(d.Width-4, 1) // border and padding
+	lines := []string{s.Warn.Bold(true).Render(ansi.Truncate(d.Title()+"?", inner, "…")), ""}
 	end := min(d.offset+d.room(), len(d.scope))
 	for _, line := range d.scope[d.offset:end] {
 		lines = append(lines, ansi.Truncate(line, inner, "…"))

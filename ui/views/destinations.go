@@ -30,7 +30,7 @@ func canBrowse(c *common.Common, d dest) bool {
 	return ok && Browsable(d)
 }
 
-func fetchDestinations(ctx context.Context, b backends.Backend) (any, error) {
+func fetchDestinations(ctx context.Context, b backends.Backend) ([]dest, error) {
 	return actions.ListDestinations(ctx, b, backends.ListOptions{})
 }
 

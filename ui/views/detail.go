@@ -1,6 +1,7 @@
 package views
 
 import (
+	"slices"
 	"strings"
 	"time"
 
@@ -24,55 +25,41 @@ type field struct {
 
 // detail shows every field of one item of a list, refreshed from the same listing.
 type detail struct {
-	c     *common.Common
-	id    int
-	title string
-	fetch common.Fetch
-	// pick finds this view's item in a fresh listing.
-	pick func(data any) ([]field, bool)
+	common.Base
+	c *common.Common
+	// load refreshes the item from the same listing as the list it came from; nil where that list has
+	// none of its own.
+	load *common.Load
 
 	fields []field
 	at     time.Time
-	stale  bool
 	gone   bool // the last listing no longer had the item
 
-	offset        int
-	width, height int
+	offset int
 }
 
 func newDetail[T any](c *common.Common, l *list[T], it T) *detail {
 	want := l.spec.id(it)
-	return &detail{
-		c: c, id: common.NextID(), title: sanitize.Line(l.spec.name(it)), fetch: l.spec.fetch,
-		fields: l.spec.detail(it), at: l.at,
-		pick: func(data any) ([]field, bool) {
-			items, _ := data.([]T)
-			for _, x := range items {
-				if l.spec.id(x) == want {
-					return l.spec.detail(x), true
-				}
-			}
-			return nil, false
-		},
+	d := &detail{Base: common.NewBase(KindDetail, sanitize.Line(l.spec.name(it))), c: c, fields: l.spec.detail(it), at: l.at}
+	if l.spec.fetch != nil {
+		d.load = common.LoadWith(l.spec.fetch, func(items []T, at time.Time) {
+			i := slices.IndexFunc(items, func(x T) bool { return l.spec.id(x) == want })
+			d.show(i >= 0, func() []field { return l.spec.detail(items[i]) }, at)
+		})
 	}
+	return d
 }
 
-func (d *detail) ID() int                   { return d.id }
-func (d *detail) Kind() string              { return KindDetail }
-func (d *detail) Title() string             { return d.title }
-func (d *detail) Fetch() common.Fetch       { return d.fetch }
-func (d *detail) SetStale(stale bool)       { d.stale = stale }
-func (d *detail) SetFilter(string)          {} // one item: nothing to narrow
-func (d *detail) Filter() string            { return "" }
-func (d *detail) SetSize(width, height int) { d.width, d.height = width, height; d.scroll(0) }
+func (d *detail) Load() *common.Load        { return d.load }
+func (d *detail) SetSize(width, height int) { d.Base.SetSize(width, height); d.scroll(0) }
 
 func (d *detail) Keys() []key.Binding { return []key.Binding{d.c.Keys.Up, d.c.Keys.Down} }
 
-func (d *detail) SetData(data any, at time.Time) {
-	fields, ok := d.pick(data)
-	d.gone, d.stale, d.at = !ok, false, at
-	if ok {
-		d.fields = fields
+// show takes the item's fields from a fresh listing, or marks it gone when the listing no longer has it.
+func (d *detail) show(found bool, fields func() []field, at time.Time) {
+	d.gone, d.Stale, d.at = !found, false, at
+	if found {
+		d.fields = fields()
 	}
 }
 
@@ -92,7 +79,7 @@ func (d *detail) Update(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (d *detail) scroll(delta int) {
-	d.offset = min(max(d.offset+delta, 0), max(len(d.fields)-d.height, 0))
+	d.offset = min(max(d.offset+delta, 0), max(len(d.fields)-d.Height, 0))
 }
 
 func (d *detail) Status() string {
@@ -101,7 +88,7 @@ func (d *detail) Status() string {
 	switch {
 	case d.gone:
 		status = s.Warn.Render("no longer listed") + s.Muted.Render(" · ") + status
-	case d.stale:
+	case d.Stale:
 		status = s.Warn.Render("stale") + s.Muted.Render(" · ") + status
 	}
 	return status
@@ -114,10 +101,10 @@ func (d *detail) View() string {
 		labelWidth = max(labelWidth, lipgloss.Width(f.label))
 	}
 	var lines []string
-	end := min(d.offset+d.height, len(d.fields))
+	end := min(d.offset+d.Height, len(d.fields))
 	for _, f := range d.fields[d.offset:end] {
 		label := s.Label.Render(f.label + strings.Repeat(" ", labelWidth-lipgloss.Width(f.label)))
-		value := ansi.Truncate(f.value, max(d.width-labelWidth-2, 1), "…")
+		value := ansi.Truncate(f.value, max(d.Width-labelWidth-2, 1), "…")
 		lines = append(lines, label+"  "+s.Table.Tones[f.tone].Render(value))
 	}
 	return strings.Join(lines, "\n")

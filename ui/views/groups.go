@@ -20,7 +20,7 @@ const KindGroups = "groups"
 // NewGroups returns the view of consumer groups. Only open it on a backend that can list them.
 func NewGroups(c *common.Common) common.View { return newList(c, groupSpec, "groups") }
 
-func fetchGroups(ctx context.Context, b backends.Backend) (any, error) {
+func fetchGroups(ctx context.Context, b backends.Backend) ([]group, error) {
 	return actions.ListGroups(ctx, b)
 }
 

@@ -53,10 +53,10 @@ func newLagSession() *lagSession {
 // fetch takes one snapshot of every group and judges it, off the UI goroutine (judging thousands of
 // partitions takes milliseconds). Drill-down views fetch every group too: the tracker forgets what a
 // snapshot leaves out, and the lag view behind them should find its histories whole.
-func (s *lagSession) fetch(ctx context.Context, b backends.Backend) (any, error) {
+func (s *lagSession) fetch(ctx context.Context, b backends.Backend) (actions.LagReport, error) {
 	snap, err := actions.LagSnapshot(ctx, b, nil)
 	if err != nil {
-		return nil, err
+		return actions.LagReport{}, err
 	}
 	return s.judge(snap), nil
 }
@@ -67,21 +67,20 @@ func (s *lagSession) judge(snap backends.LagSnapshot) actions.LagReport {
 	return s.tracker.Observe(snap)
 }
 
-// show takes a judged report (what fetch returns) or a raw snapshot, judged here; anything else is a
-// programming error and is ignored.
-func (s *lagSession) show(data any) bool {
-	switch d := data.(type) {
-	case actions.LagReport:
-		s.report = d
-	case backends.LagSnapshot:
-		s.report = s.judge(d)
-	default:
-		return false
-	}
+// show takes a judged report, what fetch returns.
+func (s *lagSession) show(r actions.LagReport) {
+	s.report = r
 	s.times.Push(s.report.At)
 	s.version++
 	s.forgetMovedExact()
-	return true
+}
+
+// load is the load of every view the session serves: each shows the report, then syncs its list.
+func (s *lagSession) load(sync func()) *common.Load {
+	return common.LoadWith(s.fetch, func(r actions.LagReport, _ time.Time) {
+		s.show(r)
+		sync()
+	})
 }
 
 // group finds a group in the latest report.
@@ -106,12 +105,12 @@ func (s *lagSession) historySpan(n int) time.Duration {
 
 // lagView is the live table of consumer groups with a chart of the selected group's lag below it.
 type lagView struct {
+	*list[groupReport]
 	c    *common.Common
 	s    *lagSession
-	list *list[groupReport]
 	seen int // the session version the list shows
 
-	width, height int
+	width, height int // the list's and the chart's
 }
 
 // NewLag returns the consumer lag view. Only open it on a backend that is a backends.LagReader.
@@ -122,19 +121,9 @@ func NewLag(c *common.Common) common.View {
 	return v
 }
 
-func (v *lagView) ID() int               { return v.list.ID() }
-func (v *lagView) Kind() string          { return KindLag }
-func (v *lagView) Title() string         { return "lag" }
-func (v *lagView) Fetch() common.Fetch   { return v.s.fetch }
-func (v *lagView) SetStale(stale bool)   { v.list.SetStale(stale) }
-func (v *lagView) SetFilter(text string) { v.list.SetFilter(text) }
-func (v *lagView) Filter() string        { return v.list.Filter() }
-func (v *lagView) Status() string        { return lagStatus(v.c, v.list.Status(), v.s) }
-func (v *lagView) SetData(data any, _ time.Time) {
-	if v.s.show(data) {
-		v.sync()
-	}
-}
+func (v *lagView) Title() string      { return "lag" }
+func (v *lagView) Load() *common.Load { return v.s.load(v.sync) }
+func (v *lagView) Status() string     { return lagStatus(v.c, v.list.Status(), v.s) }
 
 // sync shows the session's latest report, whichever view fetched it.
 func (v *lagView) sync() {
@@ -142,7 +131,7 @@ func (v *lagView) sync() {
 		return
 	}
 	v.seen = v.s.version
-	v.list.SetData(v.s.report.Groups, v.s.report.At)
+	v.SetItems(v.s.report.Groups, v.s.report.At)
 }
 
 func (v *lagView) SetSize(width, height int) {

@@ -24,10 +24,10 @@ const KindLagPartitions = "lag-partitions"
 
 // lagPartitions is one group's partitions, judged by the same session as the lag view it came from.
 type lagPartitions struct {
+	*list[partitionReport]
 	c       *common.Common
 	s       *lagSession
 	group   string
-	list    *list[partitionReport]
 	seen    int
 	gone    bool // the latest snapshot no longer has the group
 	peeking bool // an exact lag is being read: x twice does not start two peeks
@@ -42,19 +42,8 @@ func newLagPartitions(c *common.Common, s *lagSession, group string) *lagPartiti
 	return v
 }
 
-func (v *lagPartitions) ID() int               { return v.list.ID() }
-func (v *lagPartitions) Kind() string          { return KindLagPartitions }
-func (v *lagPartitions) Title() string         { return sanitize.Line(v.group) }
-func (v *lagPartitions) Fetch() common.Fetch   { return v.s.fetch }
-func (v *lagPartitions) SetStale(stale bool)   { v.list.SetStale(stale) }
-func (v *lagPartitions) SetFilter(text string) { v.list.SetFilter(text) }
-func (v *lagPartitions) Filter() string        { return v.list.Filter() }
-
-func (v *lagPartitions) SetData(data any, _ time.Time) {
-	if v.s.show(data) {
-		v.sync()
-	}
-}
+func (v *lagPartitions) Title() string      { return sanitize.Line(v.group) }
+func (v *lagPartitions) Load() *common.Load { return v.s.load(v.sync) }
 
 func (v *lagPartitions) sync() {
 	if v.seen == v.s.version {
@@ -64,7 +53,7 @@ func (v *lagPartitions) sync() {
 	g, ok := v.s.group(v.group)
 	v.gone = !ok && v.s.version > 0
 	if ok {
-		v.list.SetData(g.Partitions, v.s.report.At)
+		v.SetItems(g.Partitions, v.s.report.At)
 	}
 }
 
@@ -288,16 +277,16 @@ func (v *lagPartitions) peekExact() tea.Cmd {
 	one, _ := v.s.group(v.group)
 	one.Partitions = []partitionReport{p}
 	return tea.Batch(common.Flash(common.FlashInfo, fmt.Sprintf("reading %s at offset %s…", where, formatInt(from))),
-		common.Run(func(ctx context.Context, b backends.Backend) (any, error) {
+		common.Run(v.ID(), func(ctx context.Context, b backends.Backend) (exactRead, error) {
 			now := time.Now()
 			g, err := actions.ExactLag(ctx, b, one, now)
 			if err != nil {
-				return nil, err
+				return exactRead{}, err
 			}
 			return exactRead{secs: g.Partitions[0].LagSeconds, now: now}, nil
-		}, func(data any, err error) tea.Cmd {
+		}, func(r exactRead, err error) tea.Cmd {
 			v.peeking = false
-			return v.exactRead(k, from, where, data, err)
+			return v.exactRead(k, from, where, r, err)
 		}))
 }
 
@@ -307,8 +296,7 @@ type exactRead struct {
 	now  time.Time
 }
 
-func (v *lagPartitions) exactRead(k exactKey, from int64, where string, data any, err error) tea.Cmd {
-	r, _ := data.(exactRead)
+func (v *lagPartitions) exactRead(k exactKey, from int64, where string, r exactRead, err error) tea.Cmd {
 	switch {
 	case err != nil:
 		return common.Flash(common.FlashError, errText(err))

@@ -75,7 +75,7 @@ func (s *lagScript) snapshot(groups ...lagGroup) backends.LagSnapshot {
 // play hands n snapshots of the same groups to the view.
 func (s *lagScript) play(n int, groups ...lagGroup) {
 	for range n {
-		s.v.SetData(s.snapshot(groups...), s.now)
+		setData(s.t, s.v, s.snapshot(groups...), s.now)
 	}
 }
 
@@ -235,15 +235,15 @@ func TestLagDrillDownSharesTheTracker(t *testing.T) {
 	}
 	// The partitions view fetches too; what it fetches feeds the one tracker, so the lag view behind it
 	// carries on with whole histories.
-	parts.SetData(s.snapshot(scriptGroups...), s.now)
+	setData(t, parts, s.snapshot(scriptGroups...), s.now)
 	if g, _ := s.v.s.group("slow"); len(g.History) != 4 {
 		t.Fatalf("the snapshot the partitions view fetched should reach the shared tracker: %v", g.History)
 	}
-	if parts.Fetch() == nil {
+	if parts.Load() == nil {
 		t.Fatal("the partitions view refreshes")
 	}
 	// A group that disappears is said to be gone, and its last rows stay.
-	parts.SetData(s.snapshot(scriptGroups[0]), s.now)
+	setData(t, parts, s.snapshot(scriptGroups[0]), s.now)
 	if !strings.Contains(ansi.Strip(parts.Status()), "no longer listed") || !strings.Contains(ansi.Strip(parts.View()), "orders") {
 		t.Fatalf("gone group: %s\n%s", ansi.Strip(parts.Status()), ansi.Strip(parts.View()))
 	}
@@ -397,7 +397,8 @@ func BenchmarkLagRefresh(b *testing.B) {
 		}
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
-			v.SetData(reports[i%len(reports)], at)
+			v.s.show(reports[i%len(reports)])
+			v.sync()
 			_ = v.View()
 		}
 	})
@@ -427,7 +428,7 @@ func TestLagNamesAreEscaped(t *testing.T) {
 	snap := s.snapshot(lagGroup{name: "evil\x1b]0;owned\x07", members: 1, behind: []int64{5}})
 	snap.Groups[0].Partitions[0].Topic = "t\x1b[31mred"
 	snap.Groups[0].Partitions[0].Member = "m\u202eevil"
-	s.v.SetData(snap, s.now)
+	setData(s.t, s.v, snap, s.now)
 	parts := newLagPartitions(s.c, s.v.s, snap.Groups[0].Group)
 	parts.SetSize(120, 30)
 	for _, screen := range []string{s.v.View(), parts.View(), parts.Title()} {

@@ -4,6 +4,7 @@ package views
 
 import (
 	"cmp"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,6 +14,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/table"
@@ -35,8 +37,8 @@ type column[T any] struct {
 // listSpec is what makes a list a list of topics or a list of groups.
 type listSpec[T any] struct {
 	kind    string
-	noun    func(items []T) string // "topics", "queues", ...: the breadcrumb once data is in
-	fetch   common.Fetch
+	noun    func(items []T) string                                     // "topics", "queues", ...: the breadcrumb once data is in
+	fetch   func(ctx context.Context, b backends.Backend) ([]T, error) // nil: the view that embeds the list loads it
 	columns []column[T]
 	id      func(T) string // stable across refreshes: the cursor follows it
 	name    func(T) string // raw name: the filter matches it, ties sort by it
@@ -52,11 +54,10 @@ type listSpec[T any] struct {
 
 // list is a sortable, filterable table of T that keeps its cursor on the same item across refreshes.
 type list[T any] struct {
+	common.Base
 	c    *common.Common
 	spec *listSpec[T]
-	id   int
 
-	title   string // until the data names it
 	items   []T
 	visible []int // indices into items, filtered and sorted
 	shown   []int // indices into spec.columns
@@ -67,30 +68,31 @@ type list[T any] struct {
 	filter   string
 
 	loaded bool
-	stale  bool
 	at     time.Time
 
-	table         table.Model
-	width, height int
+	table table.Model
 }
 
 func newList[T any](c *common.Common, spec *listSpec[T], title string) *list[T] {
-	l := &list[T]{c: c, spec: spec, id: common.NextID(), title: title, table: table.New(c.Styles.Table)}
+	l := &list[T]{Base: common.NewBase(spec.kind, title), c: c, spec: spec, table: table.New(c.Styles.Table)}
 	l.recompute()
 	return l
 }
 
-func (l *list[T]) ID() int             { return l.id }
-func (l *list[T]) Kind() string        { return l.spec.kind }
-func (l *list[T]) Fetch() common.Fetch { return l.spec.fetch }
-func (l *list[T]) Filter() string      { return l.filter }
-func (l *list[T]) SetStale(stale bool) { l.stale = stale }
+func (l *list[T]) Filter() string { return l.filter }
+
+func (l *list[T]) Load() *common.Load {
+	if l.spec.fetch == nil {
+		return nil
+	}
+	return common.LoadWith(l.spec.fetch, l.SetItems)
+}
 
 func (l *list[T]) Title() string {
 	if len(l.items) > 0 {
 		return l.spec.noun(l.items)
 	}
-	return l.title
+	return l.Base.Title()
 }
 
 func (l *list[T]) Keys() []key.Binding {
@@ -114,14 +116,10 @@ func (l *list[T]) itemActions() []itemAction {
 	return l.spec.actions(l.c, it)
 }
 
-// SetData takes a fresh listing. Anything but a []T is a programming error and is ignored.
-func (l *list[T]) SetData(data any, at time.Time) {
-	items, ok := data.([]T)
-	if !ok {
-		return
-	}
+// SetItems takes a fresh listing, fetched at the given time.
+func (l *list[T]) SetItems(items []T, at time.Time) {
 	selected, had := l.selectedID()
-	l.items, l.loaded, l.stale, l.at = items, true, false, at
+	l.items, l.loaded, l.Stale, l.at = items, true, false, at
 	l.chooseColumns()
 	l.recompute()
 	if had {
@@ -139,7 +137,7 @@ func (l *list[T]) SetFilter(text string) {
 }
 
 func (l *list[T]) SetSize(width, height int) {
-	l.width, l.height = width, height
+	l.Base.SetSize(width, height)
 	l.table.SetSize(width, height)
 }
 
@@ -200,7 +198,7 @@ func (l *list[T]) Update(msg tea.KeyPressMsg) tea.Cmd {
 	default:
 		for _, a := range l.itemActions() {
 			if key.Matches(msg, a.binding) {
-				return a.do(l.id)
+				return a.do(l.ID())
 			}
 		}
 	}
@@ -351,7 +349,7 @@ func (l *list[T]) Status() string {
 	parts = append(parts, count)
 	parts = append(parts, "updated "+l.at.Format("15:04:05"))
 	status := s.Muted.Render(strings.Join(parts, " · "))
-	if l.stale {
+	if l.Stale {
 		status = s.Warn.Render("stale") + s.Muted.Render(" · ") + status
 	}
 	return status
@@ -361,11 +359,11 @@ func (l *list[T]) View() string {
 	s := l.c.Styles
 	switch {
 	case !l.loaded:
-		return placeholder(s.Muted.Render("waiting for the broker…"), l.width, l.height)
+		return placeholder(s.Muted.Render("waiting for the broker…"), l.Width, l.Height)
 	case len(l.items) == 0:
-		return placeholder(s.Muted.Render("nothing here yet"), l.width, l.height)
+		return placeholder(s.Muted.Render("nothing here yet"), l.Width, l.Height)
 	case len(l.visible) == 0:
-		return placeholder(s.Muted.Render(fmt.Sprintf("nothing matches %q (esc clears the filter)", l.filter)), l.width, l.height)
+		return placeholder(s.Muted.Render(fmt.Sprintf("nothing matches %q (esc clears the filter)", l.filter)), l.Width, l.Height)
 	}
 	l.table.SetStyles(s.Table) // the theme may have changed since the table was made
 	return l.table.View()

@@ -72,9 +72,9 @@ func (v *browser) sendKey(msg tea.KeyPressMsg) (cmd tea.Cmd, ok bool) {
 	k := v.c.Keys
 	switch {
 	case key.Matches(msg, k.Publish) && canPublish(v.c, v.dest):
-		return common.Push(newPublishForm(v.c, v.dest, v.id)), true
+		return common.Push(newPublishForm(v.c, v.dest, v.ID())), true
 	case key.Matches(msg, k.Redrive) && canRedrive(v.c, v.dest):
-		return common.Push(newRedrivePlan(v.c, v.dest, v.id)), true
+		return common.Push(newRedrivePlan(v.c, v.dest, v.ID())), true
 	case !canReplay(v.c):
 		return nil, false
 	case key.Matches(msg, k.Mark):
@@ -225,7 +225,7 @@ func (v *browser) confirmReplay(es []*entry, to string) tea.Cmd {
 	}
 	verb := fmt.Sprintf("copy %s message%s", formatInt(n), plural(n))
 	return common.Push(NewConfirm(v.c, "replay to "+dst, scope, verb, func() tea.Cmd {
-		return common.PopToThen(v.id, newProgressView(v.c, replayTask(v.c, src, to, msgs), v.id))
+		return common.PopToThen(v.ID(), newProgressView(v.c, replayTask(v.c, src, to, msgs), v.ID()))
 	}))
 }
 
@@ -233,17 +233,15 @@ func (v *browser) confirmReplay(es []*entry, to string) tea.Cmd {
 func replayTask(c *common.Common, src, to string, msgs []backends.Message) task {
 	dst := sanitize.Line(to)
 	guard := guardOf(c)
-	return task{
+	return withWork(task{
 		title:      "replay to " + dst,
 		verb:       "sent",
 		scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages of %s to %s", formatInt(int64(len(msgs))), src, dst))},
 		total:      int64(len(msgs)),
 		cancelNote: "copies the broker confirmed stay; the rest are not sent",
-		run: func(ctx context.Context, b backends.Backend, report func(progressCounts)) (any, error) {
-			return actions.ReplayMessages(ctx, b, guard, msgs, backends.Target{Destination: to}, sendProgress(report))
-		},
-		finish: func(result any, err error, cancelled bool) taskReport {
-			return sendOutcome(c, "replay", "from "+src+" to "+dst, result, err, cancelled)
-		},
-	}
+	}, func(ctx context.Context, b backends.Backend, report func(progressCounts)) (actions.SendReport, error) {
+		return actions.ReplayMessages(ctx, b, guard, msgs, backends.Target{Destination: to}, sendProgress(report))
+	}, func(r actions.SendReport, err error, cancelled bool) taskReport {
+		return sendOutcome(c, "replay", "from "+src+" to "+dst, r, err, cancelled)
+	})
 }

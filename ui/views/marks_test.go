@@ -123,7 +123,7 @@ func TestReplayAsksWhereThenConfirmsTheScope(t *testing.T) {
 	v.c.ReadOnly = true // the actions refuse the copy read-only, even if it got this far
 	pop := d.Update(press("y"))().(common.PopMsg)
 	p, ok := pop.Then.(*progressView)
-	if pop.To != v.id || !ok || p.task.total != 2 || p.task.title != "replay to orders-replay" {
+	if pop.To != v.ID() || !ok || p.task.total != 2 || p.task.title != "replay to orders-replay" {
 		t.Fatalf("y opens the progress over the browser: %+v", pop)
 	}
 	if _, err := p.task.run(context.Background(), sendCapable{}, func(progressCounts) {}); !errors.Is(err, actions.ErrReadOnly) {

@@ -29,12 +29,11 @@ const (
 // messageDetail shows one message: where it sits, its key, headers, properties, dead-letter origin, and its
 // body, decoded, in a pane that scrolls and draws only the rows on screen.
 type messageDetail struct {
-	c     *common.Common
-	id    int
-	title string
-	msg   backends.Message
-	size  int // the body's size on the broker
-	kind  backends.DestinationKind
+	common.Base
+	c    *common.Common
+	msg  backends.Message
+	size int // the body's size on the broker
+	kind backends.DestinationKind
 
 	fields []mfield // escaped, in order
 
@@ -47,8 +46,7 @@ type messageDetail struct {
 	json   jsonStyles
 	theme  string
 
-	offset        int
-	width, height int
+	offset int
 }
 
 // mfield is one of the message's fields, or the title of a section of them. The value is escaped and may
@@ -79,30 +77,19 @@ type docRow struct {
 }
 
 func newMessageDetail(c *common.Common, d backends.Destination, e *entry) *messageDetail {
-	v := &messageDetail{c: c, id: common.NextID(), msg: e.msg, size: e.size, kind: d.Kind,
-		tokens: map[int][]decode.Token{}}
+	title := "@ " + formatInt(e.msg.Offset)
 	switch d.Kind {
 	case backends.Topic:
-		v.title = fmt.Sprintf("p%d @ %s", e.msg.Partition, formatInt(e.msg.Offset))
+		title = fmt.Sprintf("p%d @ %s", e.msg.Partition, formatInt(e.msg.Offset))
 	case backends.Queue:
-		v.title = "#" + formatInt(e.msg.Offset)
-	default:
-		v.title = "@ " + formatInt(e.msg.Offset)
+		title = "#" + formatInt(e.msg.Offset)
 	}
-	v.fields = messageFields(e.msg, e.size, d.Kind)
-	return v
+	return &messageDetail{Base: common.NewBase(KindMessage, title), c: c, msg: e.msg, size: e.size, kind: d.Kind,
+		tokens: map[int][]decode.Token{}, fields: messageFields(e.msg, e.size, d.Kind)}
 }
 
-func (v *messageDetail) ID() int                   { return v.id }
-func (v *messageDetail) Kind() string              { return KindMessage }
-func (v *messageDetail) Title() string             { return v.title }
-func (v *messageDetail) Fetch() common.Fetch       { return nil }
-func (v *messageDetail) SetData(any, time.Time)    {}
-func (v *messageDetail) SetStale(bool)             {}
-func (v *messageDetail) SetFilter(string)          {}
-func (v *messageDetail) Filter() string            { return "" }
 func (v *messageDetail) Stop()                     {}
-func (v *messageDetail) SetSize(width, height int) { v.width, v.height = width, height; v.rebuild() }
+func (v *messageDetail) SetSize(width, height int) { v.Base.SetSize(width, height); v.rebuild() }
 
 func (v *messageDetail) Keys() []key.Binding {
 	k := v.c.Keys
@@ -120,20 +107,18 @@ func (v *messageDetail) render(mode bodyMode) tea.Cmd {
 	v.pending[mode] = true
 	dec := &decode.Decoder{Registry: v.c.Registry}
 	body := v.msg.Body
-	return common.Wrap(v.id, func() tea.Msg {
+	return common.Go(v.ID(), func() shownBody {
 		ctx, cancel := context.WithTimeout(context.Background(), decodeTimeout)
 		defer cancel()
-		return bodyShown{showBody(ctx, dec, body, mode)}
-	})
+		return showBody(ctx, dec, body, mode)
+	}, v.bodyShown)
 }
 
-func (v *messageDetail) Receive(msg tea.Msg) tea.Cmd {
-	if r, ok := msg.(bodyShown); ok {
-		b := r.body
-		v.bodies[b.mode], v.pending[b.mode] = &b, false
-		if b.mode == v.mode {
-			v.rebuild()
-		}
+// bodyShown takes a body rendered in the background.
+func (v *messageDetail) bodyShown(b shownBody) tea.Cmd {
+	v.bodies[b.mode], v.pending[b.mode] = &b, false
+	if b.mode == v.mode {
+		v.rebuild()
 	}
 	return nil
 }
@@ -146,9 +131,9 @@ func (v *messageDetail) Update(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Down):
 		v.scroll(1)
 	case key.Matches(msg, k.PageUp):
-		v.scroll(-max(v.height-1, 1))
+		v.scroll(-max(v.Height-1, 1))
 	case key.Matches(msg, k.PageDown):
-		v.scroll(max(v.height-1, 1))
+		v.scroll(max(v.Height-1, 1))
 	case key.Matches(msg, k.Top):
 		v.offset = 0
 	case key.Matches(msg, k.Bottom):
@@ -164,7 +149,7 @@ func (v *messageDetail) Update(msg tea.KeyPressMsg) tea.Cmd {
 }
 
 func (v *messageDetail) scroll(delta int) {
-	v.offset = min(max(v.offset+delta, 0), max(len(v.rows)-v.height, 0))
+	v.offset = min(max(v.offset+delta, 0), max(len(v.rows)-v.Height, 0))
 }
 
 func (v *messageDetail) Status() string {
@@ -198,7 +183,7 @@ func (v *messageDetail) rebuild() {
 	v.rows = v.rows[:0]
 	clear(v.tokens)
 	lw := v.labelWidth()
-	valueWidth := max(v.width-lw-2, 10)
+	valueWidth := max(v.Width-lw-2, 10)
 	for _, f := range v.fields {
 		if f.section {
 			v.rows = append(v.rows, docRow{kind: rowNote}, docRow{kind: rowSection, text: f.label})
@@ -229,7 +214,7 @@ func (v *messageDetail) bodyRows() []docRow {
 	}
 	rows := []docRow{{kind: rowNote}, {kind: rowSection, text: title}}
 	note := func(text string, tone table.Tone) {
-		for _, r := range wrapRanges(text, v.width) {
+		for _, r := range wrapRanges(text, v.Width) {
 			rows = append(rows, docRow{kind: rowNote, text: text[r[0]:r[1]], tone: tone})
 		}
 	}
@@ -247,7 +232,7 @@ func (v *messageDetail) bodyRows() []docRow {
 		note("(empty)", table.Muted)
 	}
 	for i, line := range b.lines {
-		for _, r := range wrapRanges(line, v.width) {
+		for _, r := range wrapRanges(line, v.Width) {
 			rows = append(rows, docRow{kind: rowBody, line: i, from: r[0], to: r[1]})
 		}
 	}
@@ -261,7 +246,7 @@ func (v *messageDetail) View() string {
 	}
 	lw := v.labelWidth()
 	b := v.bodies[v.mode]
-	end := min(v.offset+v.height, len(v.rows))
+	end := min(v.offset+v.Height, len(v.rows))
 	lines := make([]string, 0, end-v.offset)
 	for _, r := range v.rows[v.offset:end] {
 		switch r.kind {
@@ -288,7 +273,7 @@ func (v *messageDetail) bodyLine(b *shownBody, r docRow) string {
 	}
 	tokens, ok := v.tokens[r.line]
 	if !ok {
-		if len(v.tokens) > 4*max(v.height, 16) {
+		if len(v.tokens) > 4*max(v.Height, 16) {
 			clear(v.tokens) // a memo of what is on screen, not of the body
 		}
 		tokens = decode.Tokens(line)

@@ -2,6 +2,7 @@ package views
 
 import (
 	"bytes"
+	"context"
 	"encoding/binary"
 	"fmt"
 	"reflect"
@@ -33,14 +34,15 @@ func openDetail(t *testing.T, v *browser, width, height int) *messageDetail {
 	return d
 }
 
-// runView runs a view's own command and hands the result back to it, as the shell would.
-func runView(r common.Receiver, cmd tea.Cmd) {
+// runView runs a view's own task and hands the result back to it, as the shell would.
+func runView(v common.View, cmd tea.Cmd) tea.Cmd {
 	if cmd == nil {
-		return
+		return nil
 	}
-	if vm, ok := cmd().(common.ViewMsg); ok {
-		r.Receive(vm.Msg)
+	if t, ok := cmd().(common.TaskMsg); ok && t.View == v.ID() {
+		return t.Run(context.Background(), nil)()
 	}
+	return nil
 }
 
 func TestMessageDetailShowsEverything(t *testing.T) {

@@ -59,8 +59,8 @@ type entry struct {
 
 // browser is the message browser: a bounded window of what a peek read, newest last.
 type browser struct {
+	common.Base
 	c    *common.Common
-	id   int
 	dest backends.Destination
 
 	b          backends.Backend // the live backend while started
@@ -95,14 +95,13 @@ type browser struct {
 	cols      []msgColumn
 	marks     marks // what r replays
 
-	prompt        *prompt
-	table         table.Model
-	width, height int
+	prompt *prompt
+	table  table.Model
 }
 
 // NewMessages returns the browser of d. It reads nothing until the shell starts it with a backend.
 func NewMessages(c *common.Common, d backends.Destination) common.View {
-	v := &browser{c: c, id: common.NextID(), dest: d, capacity: max(c.MaxMessages, 1), budget: holdBudget,
+	v := &browser{Base: common.NewBase(KindMessages, sanitize.Line(d.Name)), c: c, dest: d, capacity: max(c.MaxMessages, 1), budget: holdBudget,
 		table: table.New(c.Styles.Table)}
 	v.from, v.fromText = backends.Position{Kind: backends.Earliest}, "earliest"
 	if followable(d) {
@@ -112,14 +111,9 @@ func NewMessages(c *common.Common, d backends.Destination) common.View {
 	return v
 }
 
-func (v *browser) ID() int                   { return v.id }
-func (v *browser) Kind() string              { return KindMessages }
-func (v *browser) Title() string             { return sanitize.Line(v.dest.Name) }
-func (v *browser) SetData(any, time.Time)    {}
-func (v *browser) SetStale(bool)             {}
 func (v *browser) Filter() string            { return v.filter }
 func (v *browser) Capturing() bool           { return v.prompt != nil }
-func (v *browser) SetSize(width, height int) { v.width, v.height = width, height; v.layout() }
+func (v *browser) SetSize(width, height int) { v.Base.SetSize(width, height); v.layout() }
 
 func (v *browser) Keys() []key.Binding {
 	k := v.c.Keys
@@ -136,15 +130,14 @@ func (v *browser) Keys() []key.Binding {
 	return append(append(keys, k.Copy), v.sendBindings()...)
 }
 
-// Fetch is only a check that the broker is still there: the messages stream in through Start. A peek
+// Load is only a check that the broker is still there: the messages stream in through Start. A peek
 // that fails says why but cannot tell a dead broker from a missing topic; this lets the shell notice the
 // first, reconnect, and start the view again (a follow picks up where it was).
-func (v *browser) Fetch() common.Fetch { return checkConnection }
+func (v *browser) Load() *common.Load { return connectionCheck }
 
-func checkConnection(ctx context.Context, b backends.Backend) (any, error) {
-	_, err := b.Identity(ctx)
-	return nil, err
-}
+var connectionCheck = common.LoadWith(func(ctx context.Context, b backends.Backend) (backends.Identity, error) {
+	return b.Identity(ctx)
+}, func(backends.Identity, time.Time) {})
 
 // clear forgets every held message.
 func (v *browser) clear() {
@@ -190,7 +183,7 @@ func (v *browser) proceed() tea.Cmd {
 		if _, ok := v.b.(backends.PeekAdvisor); ok {
 			v.asking, v.err = true, nil
 			v.gen++
-			return common.Wrap(v.id, askEffects(v.gen, v.b, v.dest.Name))
+			return common.Go(v.ID(), askEffects(v.gen, v.b, v.dest.Name), v.onEffects)
 		}
 		v.effects = &backends.PeekEffects{}
 	}
@@ -226,7 +219,7 @@ func (v *browser) peek() tea.Cmd {
 	}
 	v.stream = newStream(v.gen)
 	v.peeking, v.finished, v.err = true, false, nil
-	return common.Wrap(v.id, v.stream.start(v.b, req))
+	return common.Go(v.ID(), v.stream.start(v.b, req), v.onBatch)
 }
 
 // resumeFrom is where a follow picks up: after the newest offset of a single log, or from the newest
@@ -238,17 +231,6 @@ func (v *browser) resumeFrom() backends.Position {
 		}
 	}
 	return backends.Position{Kind: backends.AtTime, Time: v.latest}
-}
-
-// Receive takes what the view's own commands produced.
-func (v *browser) Receive(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case effectsResult:
-		return v.onEffects(msg)
-	case peekBatch:
-		return v.onBatch(msg)
-	}
-	return nil
 }
 
 func (v *browser) onEffects(r effectsResult) tea.Cmd {
@@ -275,7 +257,7 @@ func (v *browser) onBatch(b peekBatch) tea.Cmd {
 	}
 	v.add(b.msgs)
 	if !b.done {
-		return common.Wrap(v.id, v.stream.read)
+		return common.Go(v.ID(), v.stream.read, v.onBatch)
 	}
 	v.peeking, v.stream, v.skipUpTo = false, nil, nil
 	v.finished = b.err == nil && !v.follow
@@ -506,12 +488,12 @@ func (v *browser) refreshRows() {
 
 // layout sizes the table to what the banner and the prompt leave.
 func (v *browser) layout() {
-	h := v.height
+	h := v.Height
 	if v.err != nil {
 		h--
 	}
 	if v.prompt != nil {
 		h--
 	}
-	v.table.SetSize(v.width, max(h, 0))
+	v.table.SetSize(v.Width, max(h, 0))
 }

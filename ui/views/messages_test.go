@@ -42,7 +42,7 @@ func orders(from, n int) []backends.Message {
 
 // deliver hands v a batch of its current peek, as the reader would.
 func deliver(v *browser, msgs ...backends.Message) tea.Cmd {
-	return v.Receive(peekBatch{gen: v.gen, msgs: msgs})
+	return v.onBatch(peekBatch{gen: v.gen, msgs: msgs})
 }
 
 func screenOf(v common.View) string { return ansi.Strip(v.View()) }
@@ -155,10 +155,10 @@ func TestBrowserHoldsBoundedBytes(t *testing.T) {
 func TestBatchesOfAnOlderPeekAreDropped(t *testing.T) {
 	v := newBrowser(t, ordersTopic, 100)
 	v.gen = 7
-	if cmd := v.Receive(peekBatch{gen: 6, msgs: orders(0, 3)}); cmd != nil || v.ring.Len() != 0 {
+	if cmd := v.onBatch(peekBatch{gen: 6, msgs: orders(0, 3)}); cmd != nil || v.ring.Len() != 0 {
 		t.Fatalf("a stale batch was taken (%d held) or read on from", v.ring.Len())
 	}
-	if cmd := v.Receive(peekBatch{gen: 6, done: true, err: fmt.Errorf("boom")}); cmd != nil || v.err != nil {
+	if cmd := v.onBatch(peekBatch{gen: 6, done: true, err: fmt.Errorf("boom")}); cmd != nil || v.err != nil {
 		t.Fatal("the end of a stale peek must not touch the view")
 	}
 	deliver(v, orders(0, 1)...)
@@ -170,7 +170,7 @@ func TestBatchesOfAnOlderPeekAreDropped(t *testing.T) {
 func TestPeekErrorsShowOnOneLineRedacted(t *testing.T) {
 	v := newBrowser(t, ordersTopic, 100)
 	deliver(v, orders(0, 2)...)
-	cmd := v.Receive(peekBatch{gen: v.gen, done: true,
+	cmd := v.onBatch(peekBatch{gen: v.gen, done: true,
 		err: fmt.Errorf("fetch from amqp://admin:s3cret@rabbit:5672/: broker said \x1b[2Jno")})
 	if cmd == nil {
 		t.Fatal("an error flashes")
@@ -283,7 +283,7 @@ func TestRedeliveredNoticeIsConfirmedOnce(t *testing.T) {
 		Notice: "Peeking returns each message to the queue: consumers see redelivered=true."}
 	answer := func(v *browser) tea.Cmd {
 		v.asking, v.gen = true, v.gen+1 // the question is out
-		return v.Receive(effectsResult{gen: v.gen, effects: effects})
+		return v.onEffects(effectsResult{gen: v.gen, effects: effects})
 	}
 	answer(v)
 	s := screenOf(v)

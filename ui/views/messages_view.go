@@ -237,13 +237,13 @@ func (v *browser) View() string {
 	v.layout()
 	var lines []string
 	if v.err != nil {
-		lines = append(lines, s.Error.Render(ansi.Truncate(errorLine(v.err), max(v.width, 1), "…")))
+		lines = append(lines, s.Error.Render(ansi.Truncate(errorLine(v.err), max(v.Width, 1), "…")))
 	}
 	body := v.body()
 	if v.prompt == nil {
 		return strings.Join(append(lines, body), "\n")
 	}
-	room := max(v.height-len(lines)-1, 0)
+	room := max(v.Height-len(lines)-1, 0)
 	bodyLines := strings.Split(body, "\n")
 	bodyLines = bodyLines[:min(len(bodyLines), room)]
 	for len(bodyLines) < room {
@@ -256,7 +256,7 @@ func (v *browser) View() string {
 // body is what shows under the banner: the notice to confirm, a word on what is happening, or the list.
 func (v *browser) body() string {
 	s := v.c.Styles
-	say := func(text string) string { return placeholder(s.Muted.Render(text), v.width, v.height) }
+	say := func(text string) string { return placeholder(s.Muted.Render(text), v.Width, v.Height) }
 	from := sanitize.Line(v.fromText)
 	switch {
 	case v.confirm:
@@ -276,7 +276,7 @@ func (v *browser) body() string {
 		}
 		return say(hint)
 	case v.filterErr != nil:
-		return placeholder(s.Error.Render(sanitize.Line(v.filterErr.Error())), v.width, v.height)
+		return placeholder(s.Error.Render(sanitize.Line(v.filterErr.Error())), v.Width, v.Height)
 	case len(v.visible) == 0 && v.ring.Len() > 0:
 		return say(fmt.Sprintf("nothing matches %q (esc clears the filter)", sanitize.Line(v.filter)))
 	case v.ring.Len() == 0:
@@ -290,7 +290,7 @@ func (v *browser) body() string {
 func (v *browser) notice() string {
 	s := v.c.Styles
 	eff := v.effects
-	w := max(v.width, 20)
+	w := max(v.Width, 20)
 	text := eff.Notice
 	if text == "" {
 		text = "Reading this queue takes each message and gives it back in its place: consumers will then see it marked redelivered."
@@ -327,7 +327,7 @@ func (v *browser) ask(label, value string, done func(string) tea.Cmd) tea.Cmd {
 	in.Prompt = label
 	in.SetValue(value)
 	in.CursorEnd()
-	in.SetWidth(max(v.width-len(label)-3, 1))
+	in.SetWidth(max(v.Width-len(label)-3, 1))
 	v.prompt = &prompt{input: in, done: done}
 	v.layout()
 	return v.prompt.input.Focus()

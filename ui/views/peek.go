@@ -4,7 +4,6 @@ import (
 	"context"
 	"time"
 
-	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 )
@@ -53,13 +52,13 @@ func newStream(gen int) *stream {
 }
 
 // start returns the command that starts the peek in a goroutine and reads its first batch.
-func (s *stream) start(b backends.Backend, req backends.PeekRequest) func() tea.Msg {
+func (s *stream) start(b backends.Backend, req backends.PeekRequest) func() peekBatch {
 	ctx, cancel := context.WithCancel(context.Background())
 	if !req.Follow {
 		ctx, cancel = context.WithTimeout(context.Background(), peekTimeout)
 	}
 	s.cancel = cancel
-	return func() tea.Msg {
+	return func() peekBatch {
 		go s.run(ctx, b, req)
 		return s.read()
 	}
@@ -80,7 +79,7 @@ func (s *stream) run(ctx context.Context, b backends.Backend, req backends.PeekR
 }
 
 // read waits for the next message, then takes what else arrives within batchWait, up to batchMax.
-func (s *stream) read() tea.Msg {
+func (s *stream) read() peekBatch {
 	m, ok := <-s.msgs
 	if !ok {
 		return peekBatch{gen: s.gen, done: true, err: <-s.result}
@@ -110,9 +109,9 @@ func (s *stream) stop() {
 	}
 }
 
-// askEffects returns the command that asks what peeking dest does.
-func askEffects(gen int, b backends.Backend, dest string) func() tea.Msg {
-	return func() tea.Msg {
+// askEffects returns the work that asks what peeking dest does.
+func askEffects(gen int, b backends.Backend, dest string) func() effectsResult {
+	return func() effectsResult {
 		ctx, cancel := context.WithTimeout(context.Background(), effectsTimeout)
 		defer cancel()
 		eff, err := actions.PeekEffects(ctx, b, dest)

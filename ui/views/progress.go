@@ -29,7 +29,7 @@ func (p progressCounts) handled() int64 { return p.done + p.kept + p.failed }
 
 // workFunc is long broker work. It calls report as it goes (from its own goroutine) and returns what it
 // did; ctx ends when the user cancels.
-type workFunc func(ctx context.Context, b backends.Backend, report func(progressCounts)) (any, error)
+type workFunc[T any] func(ctx context.Context, b backends.Backend, report func(progressCounts)) (T, error)
 
 // task is long work as the progress view runs it.
 type task struct {
@@ -39,10 +39,18 @@ type task struct {
 	total int64    // what is expected, 0 when unknown; the work's own reports may say better
 	// cancelNote says what a cancel leaves behind, so that pressing it is not a leap in the dark.
 	cancelNote string
-	run        workFunc
-	// finish makes the report of what came back: the work's result, its error, whether the user
+	// run does the work (withWork sets it) and returns what makes its report, given whether the user
 	// cancelled it.
-	finish func(result any, err error, cancelled bool) taskReport
+	run workFunc[func(cancelled bool) taskReport]
+}
+
+// withWork is t doing run, whose result, error and cancellation finish makes into the report.
+func withWork[T any](t task, run workFunc[T], finish func(result T, err error, cancelled bool) taskReport) task {
+	t.run = func(ctx context.Context, b backends.Backend, report func(progressCounts)) (func(bool) taskReport, error) {
+		result, err := run(ctx, b, report)
+		return func(cancelled bool) taskReport { return finish(result, err, cancelled) }, err
+	}
+	return t
 }
 
 // taskReport is the outcome of a task as the view shows it.
@@ -62,12 +70,10 @@ const (
 	taskDone                        // the report is on screen
 )
 
-// Messages of the work's goroutine back to the view.
+// workDone is the work's end, from its goroutine.
 type (
-	progressEvent struct{ counts progressCounts }
-	workDone      struct {
-		result    any
-		err       error
+	workDone struct {
+		finish    func(cancelled bool) taskReport
 		cancelled bool
 	}
 )
@@ -76,8 +82,8 @@ type (
 // cancel key that stops it between batches (the adapters never lose a message on a cancel), then the
 // report. It never starts the work twice: a connection that comes back does not run a publish again.
 type progressView struct {
+	common.Base
 	c        *common.Common
-	id       int
 	task     task
 	returnTo int // where a report with nothing to read goes back to
 	now      func() time.Time
@@ -91,26 +97,17 @@ type progressView struct {
 	done    chan workDone
 	report  taskReport
 
-	bar           progress.Model
-	offset        int // report scroll
-	width, height int
+	bar    progress.Model
+	offset int // report scroll
 }
 
 func newProgressView(c *common.Common, t task, returnTo int) *progressView {
 	bar := progress.New(progress.WithFillCharacters('█', '░'), progress.WithoutPercentage())
-	return &progressView{c: c, id: common.NextID(), task: t, returnTo: returnTo, now: time.Now, bar: bar,
+	return &progressView{Base: common.NewBase(KindProgress, t.title), c: c, task: t, returnTo: returnTo, now: time.Now, bar: bar,
 		counts: progressCounts{total: t.total}}
 }
 
-func (v *progressView) ID() int                   { return v.id }
-func (v *progressView) Kind() string              { return KindProgress }
-func (v *progressView) Title() string             { return v.task.title }
-func (v *progressView) Fetch() common.Fetch       { return nil }
-func (v *progressView) SetData(any, time.Time)    {}
-func (v *progressView) SetStale(bool)             {}
-func (v *progressView) SetFilter(string)          {}
-func (v *progressView) Filter() string            { return "" }
-func (v *progressView) SetSize(width, height int) { v.width, v.height = width, height; v.scroll(0) }
+func (v *progressView) SetSize(width, height int) { v.Base.SetSize(width, height); v.scroll(0) }
 
 // Capturing keeps esc and q for the view while the work runs: esc cancels it rather than leave it
 // running unseen, and q does not end the program in the middle of a move.
@@ -164,25 +161,31 @@ func (v *progressView) Start(b backends.Backend) tea.Cmd {
 		events <- p
 	}
 	wait := v.wait()
-	return common.Wrap(v.id, func() tea.Msg {
+	return common.Go(v.ID(), func() workNews {
 		go func() {
-			result, err := run(ctx, b, report)
-			done <- workDone{result: result, err: err, cancelled: ctx.Err() != nil}
+			finish, _ := run(ctx, b, report) // the error is finish's to report
+			done <- workDone{finish: finish, cancelled: ctx.Err() != nil}
 			cancel()
 		}()
 		return wait()
-	})
+	}, v.hear)
 }
 
-// wait returns what the work says next: newer counts, or its end.
-func (v *progressView) wait() func() tea.Msg {
+// workNews is what the work says next: newer counts, or its end.
+type workNews struct {
+	counts *progressCounts
+	done   *workDone
+}
+
+// wait returns what waits for the work's next news.
+func (v *progressView) wait() func() workNews {
 	events, done := v.events, v.done
-	return func() tea.Msg {
+	return func() workNews {
 		select {
 		case p := <-events:
-			return progressEvent{counts: p}
+			return workNews{counts: &p}
 		case d := <-done:
-			return d
+			return workNews{done: &d}
 		}
 	}
 }
@@ -206,26 +209,24 @@ func (v *progressView) Cancel() bool {
 	return true
 }
 
-func (v *progressView) Receive(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case progressEvent:
-		if v.state == taskRunning || v.state == taskCancelling {
-			v.counts = msg.counts
-			if v.counts.total == 0 {
-				v.counts.total = v.task.total
-			}
-		}
-		return common.Wrap(v.id, v.wait())
-	case workDone:
-		return v.finish(msg)
+// hear takes the work's news.
+func (v *progressView) hear(n workNews) tea.Cmd {
+	if n.done != nil {
+		return v.finish(*n.done)
 	}
-	return nil
+	if v.state == taskRunning || v.state == taskCancelling {
+		v.counts = *n.counts
+		if v.counts.total == 0 {
+			v.counts.total = v.task.total
+		}
+	}
+	return common.Go(v.ID(), v.wait(), v.hear)
 }
 
 // finish shows the report, or goes back and flashes when there is nothing more to read.
 func (v *progressView) finish(d workDone) tea.Cmd {
 	v.state, v.ended = taskDone, v.now()
-	v.report = v.task.finish(d.result, d.err, d.cancelled)
+	v.report = d.finish(d.cancelled)
 	if c := v.report.counts; c != nil {
 		v.counts = *c
 	}
@@ -260,7 +261,7 @@ func (v *progressView) header() []string {
 	return append([]string{v.c.Styles.Text.Bold(true).Render(v.task.title), ""}, v.task.scope...)
 }
 
-func (v *progressView) reportRoom() int { return max(v.height-len(v.header())-1, 1) }
+func (v *progressView) reportRoom() int { return max(v.Height-len(v.header())-1, 1) }
 
 func (v *progressView) scroll(delta int) {
 	v.offset = min(max(v.offset+delta, 0), max(len(v.reportLines())-v.reportRoom(), 0))
@@ -270,7 +271,7 @@ func (v *progressView) scroll(delta int) {
 func (v *progressView) reportLines() []string {
 	var out []string
 	for _, l := range v.report.lines {
-		out = append(out, strings.Split(ansi.Wrap(l, max(v.width, 20), " "), "\n")...)
+		out = append(out, strings.Split(ansi.Wrap(l, max(v.Width, 20), " "), "\n")...)
 	}
 	return out
 }
@@ -288,7 +289,7 @@ func (v *progressView) View() string {
 		lines = append(lines, v.progressLines()...)
 	}
 	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, max(v.width, 1), "…")
+		lines[i] = ansi.Truncate(l, max(v.Width, 1), "…")
 	}
 	return strings.Join(lines, "\n")
 }
@@ -303,7 +304,7 @@ func (v *progressView) progressLines() []string {
 	var lines []string
 	if p.total > 0 {
 		v.bar.FullColor, v.bar.EmptyColor = s.Accent.GetForeground(), s.Muted.GetForeground()
-		v.bar.SetWidth(max(min(v.width-8, 60), 10))
+		v.bar.SetWidth(max(min(v.Width-8, 60), 10))
 		pct := min(float64(p.handled())/float64(p.total), 1)
 		lines = append(lines, v.bar.ViewAs(pct)+s.Text.Render(fmt.Sprintf(" %3.0f%%", pct*100)))
 	}
@@ -322,7 +323,7 @@ func (v *progressView) progressLines() []string {
 	if v.state == taskCancelling {
 		note, style = "cancelling: "+v.task.cancelNote, s.Warn
 	}
-	for _, l := range strings.Split(ansi.Wrap(note, max(v.width, 20), " "), "\n") {
+	for _, l := range strings.Split(ansi.Wrap(note, max(v.Width, 20), " "), "\n") {
 		lines = append(lines, style.Render(l))
 	}
 	return lines

@@ -23,8 +23,8 @@ type work struct {
 func newWork() *work { return &work{step: make(chan progressCounts), finish: make(chan struct{})} }
 
 func (w *work) task(c *common.Common) task {
-	return task{title: "publish to orders", verb: "sent", total: 10, cancelNote: "the rest is not sent",
-		run: func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (any, error) {
+	return withWork(task{title: "publish to orders", verb: "sent", total: 10, cancelNote: "the rest is not sent"},
+		func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (actions.SendReport, error) {
 			w.calls++
 			var last progressCounts
 			for {
@@ -39,19 +39,19 @@ func (w *work) task(c *common.Common) task {
 				}
 			}
 		},
-		finish: func(result any, err error, cancelled bool) taskReport {
-			return sendOutcome(c, "publish", "to orders", result, err, cancelled)
-		}}
+		func(r actions.SendReport, err error, cancelled bool) taskReport {
+			return sendOutcome(c, "publish", "to orders", r, err, cancelled)
+		})
 }
 
 // next runs cmd (the view's wait for its work) and hands the view what it brought.
 func next(t *testing.T, v *progressView, cmd tea.Cmd) tea.Cmd {
 	t.Helper()
-	msg, ok := cmd().(common.ViewMsg)
-	if !ok || msg.View != v.id {
+	msg, ok := cmd().(common.TaskMsg)
+	if !ok || msg.View != v.ID() {
 		t.Fatalf("the work's news goes to its view: %#v", msg)
 	}
-	return v.Receive(msg.Msg)
+	return msg.Run(context.Background(), nil)()
 }
 
 func TestProgressFollowsTheWorkAndCancelStopsIt(t *testing.T) {

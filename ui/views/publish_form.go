@@ -71,8 +71,8 @@ type formProblem struct {
 // is checked as JSON while it is typed when its content type says JSON (then a bad body cannot be sent)
 // or when it looks like JSON (then it is a warning), with the line and column of the first error.
 type publishForm struct {
+	common.Base
 	c        *common.Common
-	id       int
 	dest     dest
 	returnTo int // the view the form was opened from: back there once sent
 
@@ -90,12 +90,11 @@ type publishForm struct {
 	left     bool   // esc while sending: the answer only flashes
 	err      string // why the last send failed, sanitized
 
-	width, height int
 }
 
 // newPublishForm opens the form on d; returnTo is the view to go back to once sent.
 func newPublishForm(c *common.Common, d dest, returnTo int) *publishForm {
-	v := &publishForm{c: c, id: common.NextID(), dest: d, returnTo: returnTo,
+	v := &publishForm{Base: common.NewBase(KindPublish, "new message"), c: c, dest: d, returnTo: returnTo,
 		inputs: map[formField]*textinput.Model{}, areas: map[formField]*textarea.Model{}}
 	v.fields = formFields(d.Kind)
 	for _, f := range v.fields {
@@ -150,15 +149,7 @@ func newTextArea(c *common.Common) textarea.Model {
 	return a
 }
 
-func (v *publishForm) ID() int                { return v.id }
-func (v *publishForm) Kind() string           { return KindPublish }
-func (v *publishForm) Title() string          { return "new message" }
-func (v *publishForm) Fetch() common.Fetch    { return nil }
-func (v *publishForm) SetData(any, time.Time) {}
-func (v *publishForm) SetStale(bool)          {}
-func (v *publishForm) SetFilter(string)       {}
-func (v *publishForm) Filter() string         { return "" }
-func (v *publishForm) Capturing() bool        { return true } // every key is text: ":" and "q" too
+func (v *publishForm) Capturing() bool { return true } // every key is text: ":" and "q" too
 
 func (v *publishForm) Status() string {
 	if v.sending {
@@ -395,25 +386,34 @@ func (v *publishForm) submit() tea.Cmd {
 	}
 	v.sending, v.left, v.err = true, false, ""
 	guard, label := guardOf(v.c), v.targetLabel()
-	return common.Run(func(ctx context.Context, b backends.Backend) (any, error) {
+	// For no view in particular: the form may be gone by the answer, the flash is not.
+	return common.Run(0, publishOne(guard, opts), func(r actions.SendReport, err error) tea.Cmd { return v.sent(label, r, err) })
+}
+
+// publishOne is the broker work of sending one message.
+func publishOne(guard actions.Guard, opts actions.PublishOptions) func(ctx context.Context, b backends.Backend) (actions.SendReport, error) {
+	return func(ctx context.Context, b backends.Backend) (actions.SendReport, error) {
 		return actions.Publish(ctx, b, guard, opts, nil)
-	}, func(data any, err error) tea.Cmd {
-		v.sending = false
-		r, _ := data.(actions.SendReport)
-		switch {
-		case err != nil:
-			v.err = errText(err)
-		case !r.OK() && len(r.Errors) > 0:
-			v.err = "not sent: " + sanitize.Line(redact.Text(r.Errors[0].Error))
-		case !r.OK():
-			v.err = "not sent: the broker did not confirm it"
-		case v.left:
-			return common.Flash(common.FlashInfo, "sent 1 message to "+label)
-		default:
-			return tea.Batch(common.PopTo(v.returnTo), common.Flash(common.FlashInfo, "sent 1 message to "+label))
-		}
-		return common.Flash(common.FlashError, "publish to "+label+": "+v.err)
-	})
+	}
+}
+
+// sent is the broker's answer to a send: back where the form was opened, or the form stays open saying
+// why not.
+func (v *publishForm) sent(label string, r actions.SendReport, err error) tea.Cmd {
+	v.sending = false
+	switch {
+	case err != nil:
+		v.err = errText(err)
+	case !r.OK() && len(r.Errors) > 0:
+		v.err = "not sent: " + sanitize.Line(redact.Text(r.Errors[0].Error))
+	case !r.OK():
+		v.err = "not sent: the broker did not confirm it"
+	case v.left:
+		return common.Flash(common.FlashInfo, "sent 1 message to "+label)
+	default:
+		return tea.Batch(common.PopTo(v.returnTo), common.Flash(common.FlashInfo, "sent 1 message to "+label))
+	}
+	return common.Flash(common.FlashError, "publish to "+label+": "+v.err)
 }
 
 // publishConfirm asks before many messages go out, saying exactly how many, where and how fast.
@@ -442,19 +442,17 @@ func publishConfirm(c *common.Common, opts actions.PublishOptions, returnTo int)
 func publishTask(c *common.Common, opts actions.PublishOptions) task {
 	label := sanitize.Line(opts.Target.Label())
 	guard := guardOf(c)
-	return task{
+	return withWork(task{
 		title:      "publish to " + label,
 		verb:       "sent",
 		scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages to %s", formatInt(int64(opts.Count)), label))},
 		total:      int64(opts.Count),
 		cancelNote: "what the broker confirmed stays sent; the rest is not sent",
-		run: func(ctx context.Context, b backends.Backend, report func(progressCounts)) (any, error) {
-			return actions.Publish(ctx, b, guard, opts, sendProgress(report))
-		},
-		finish: func(result any, err error, cancelled bool) taskReport {
-			return sendOutcome(c, "publish", "to "+label, result, err, cancelled)
-		},
-	}
+	}, func(ctx context.Context, b backends.Backend, report func(progressCounts)) (actions.SendReport, error) {
+		return actions.Publish(ctx, b, guard, opts, sendProgress(report))
+	}, func(r actions.SendReport, err error, cancelled bool) taskReport {
+		return sendOutcome(c, "publish", "to "+label, r, err, cancelled)
+	})
 }
 
 // sendProgress turns a publish's or replay's progress into the view's counts.
@@ -466,9 +464,8 @@ func sendProgress(report func(progressCounts)) func(actions.SendProgress) {
 
 // sendOutcome reports a publish or a replay: back with a flash when every message went, else the counts
 // and why messages failed.
-func sendOutcome(c *common.Common, what, where string, result any, err error, cancelled bool) taskReport {
+func sendOutcome(c *common.Common, what, where string, r actions.SendReport, err error, cancelled bool) taskReport {
 	s := c.Styles
-	r, _ := result.(actions.SendReport)
 	counts := &progressCounts{done: r.Sent, failed: r.Failed}
 	sent := fmt.Sprintf("%s message%s %s", formatInt(r.Sent), plural(r.Sent), where)
 	if err == nil && !cancelled && r.OK() {
@@ -552,7 +549,7 @@ func (v *publishForm) fieldHint(f formField) string {
 
 // SetSize lays the fields out: one line each, the headers and properties a few, the body what is left.
 func (v *publishForm) SetSize(width, height int) {
-	v.width, v.height = width, height
+	v.Width, v.Height = width, height
 	w := max(width-labelWidth, 10)
 	for _, in := range v.inputs {
 		in.SetWidth(max(w-2, 1))
@@ -573,7 +570,7 @@ const labelWidth = 16 // "  content type  "
 // areaHeights share out the lines the single-line fields and the status leave.
 func (v *publishForm) areaHeights() (small, body int) {
 	fixed := 2 + len(v.inputs) + 4 // title and gap; inputs; gap, problem (two lines) and hint
-	room := v.height - fixed
+	room := v.Height - fixed
 	smalls := len(v.areas) - 1
 	small = 2
 	if room-smalls*small < 3 {
@@ -621,7 +618,7 @@ func (v *publishForm) View() string {
 	lines = append(lines, v.statusLines()...)
 	lines = append(lines, s.Muted.Render("  "+v.fieldHint(v.current())))
 	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, max(v.width, 1), "…")
+		lines[i] = ansi.Truncate(l, max(v.Width, 1), "…")
 	}
 	return strings.Join(lines, "\n")
 }
@@ -643,7 +640,7 @@ func (v *publishForm) statusLines() []string {
 	case v.jsonOK:
 		text = "✓ the body is valid JSON"
 	}
-	lines := strings.Split(ansi.Wrap(text, max(v.width-4, 10), " "), "\n")
+	lines := strings.Split(ansi.Wrap(text, max(v.Width-4, 10), " "), "\n")
 	for len(lines) < 2 {
 		lines = append(lines, "")
 	}

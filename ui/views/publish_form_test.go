@@ -241,27 +241,27 @@ func TestPublishOneAtOnceManyAfterAConfirmation(t *testing.T) {
 		t.Fatalf("no connection, no send:\n%s", screenOf(v))
 	}
 	v.c.Connected = connected
-	run, ok := v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.RunMsg)
-	if !ok || !v.sending || !strings.Contains(strip(v.Status()), "sending") {
+	run, ok := v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.TaskMsg)
+	if !ok || run.View != 0 || !v.sending || !strings.Contains(strip(v.Status()), "sending") {
 		t.Fatal("one message is sent at once, through the shell")
 	}
 	if v.Update(press("x")) != nil || strings.Contains(v.value(fieldBody), "x") {
 		t.Fatal("the form waits while the message is on its way")
 	}
-	cmd := run.Done(actions.SendReport{Failed: 1, Errors: []actions.ErrorCount{{Error: "unknown topic \x1b[2Jorders", Count: 1}}}, nil)
+	cmd := v.sent("orders", actions.SendReport{Failed: 1, Errors: []actions.ErrorCount{{Error: "unknown topic \x1b[2Jorders", Count: 1}}}, nil)
 	if v.sending || !strings.Contains(screenOf(v), `✗ not sent: unknown topic \e[2Jorders`) || !isFlash(cmd(), common.FlashError, "not sent") {
 		t.Fatalf("a refused message keeps the form open and says why, escaped:\n%s", screenOf(v))
 	}
 	// Left while sending: the answer only flashes, it closes nothing.
-	run = v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.RunMsg)
+	run = v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.TaskMsg)
 	if _, ok := v.Update(tea.KeyPressMsg{Code: tea.KeyEscape})().(common.PopMsg); !ok {
 		t.Fatal("esc leaves while sending")
 	}
-	if msg := run.Done(actions.SendReport{Sent: 1}, nil)(); !isFlash(msg, common.FlashInfo, "sent 1 message to orders") {
+	if msg := v.sent("orders", actions.SendReport{Sent: 1}, nil)(); run.View != 0 || !isFlash(msg, common.FlashInfo, "sent 1 message to orders") {
 		t.Fatalf("the answer after leaving: %#v", msg)
 	}
-	run = v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.RunMsg)
-	msgs := run.Done(actions.SendReport{Sent: 1}, nil)().(tea.BatchMsg)
+	run = v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.TaskMsg)
+	msgs := v.sent("orders", actions.SendReport{Sent: 1}, nil)().(tea.BatchMsg)
 	if pop, ok := msgs[0]().(common.PopMsg); !ok || pop.To != 7 || !isFlash(msgs[1](), common.FlashInfo, "sent 1 message to orders") {
 		t.Fatal("sent: back where the form was opened, saying so")
 	}
@@ -299,17 +299,16 @@ func TestPublishRefusedReadOnly(t *testing.T) {
 		t.Fatalf("the form says so:\n%s", screenOf(v))
 	}
 	typeIn(v, "x")
-	run := v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.RunMsg)
-	_, err := run.Run(context.Background(), sendCapable{})
-	if !errors.Is(err, actions.ErrReadOnly) {
+	run := v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.TaskMsg)
+	opts, _ := v.options()
+	if _, err := publishOne(guardOf(v.c), opts)(context.Background(), sendCapable{}); !errors.Is(err, actions.ErrReadOnly) {
 		t.Fatalf("publish read-only: %v", err)
 	}
-	run.Done(nil, err)
+	run.Run(context.Background(), sendCapable{})() // the shell's run of the same work, and its answer
 	if !strings.Contains(screenOf(v), "publish refused") {
 		t.Fatalf("the refusal shows:\n%s", screenOf(v))
 	}
 	// The task of many messages is refused the same way.
-	opts, _ := v.options()
 	if _, err := publishTask(v.c, opts).run(context.Background(), sendCapable{}, func(progressCounts) {}); !errors.Is(err, actions.ErrReadOnly) {
 		t.Fatalf("publish task read-only: %v", err)
 	}

@@ -34,11 +34,10 @@ func purgeActions(c *common.Common, d dest) []itemAction {
 
 // planPurge asks what a purge would remove now, then asks for a y.
 func planPurge(c *common.Common, queue string) tea.Cmd {
-	return common.Run(func(ctx context.Context, b backends.Backend) (any, error) {
+	return common.Run(0, func(ctx context.Context, b backends.Backend) (actions.PurgePlan, error) {
 		return actions.PlanPurge(ctx, b, queue)
-	}, func(data any, err error) tea.Cmd {
-		plan, ok := data.(actions.PurgePlan)
-		if err != nil || !ok {
+	}, func(plan actions.PurgePlan, err error) tea.Cmd {
+		if err != nil {
 			return flashFailure("plan the purge of "+sanitize.Line(queue), err)
 		}
 		return common.Push(purgeConfirm(c, plan))
@@ -62,13 +61,12 @@ func purgeConfirm(c *common.Common, plan actions.PurgePlan) *Confirm {
 	d := NewConfirm(c, "purge "+name, scope, verb, nil)
 	d.yes = func() tea.Cmd {
 		guard := actions.Guard{ReadOnly: c.ReadOnly, Context: c.Context.Name}
-		return tea.Batch(common.Pop(), common.Run(func(ctx context.Context, b backends.Backend) (any, error) {
+		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, b backends.Backend) (int64, error) {
 			return actions.Purge(ctx, b, guard, plan.Queue)
-		}, func(data any, err error) tea.Cmd {
+		}, func(n int64, err error) tea.Cmd {
 			if err != nil {
 				return flashFailure("purge "+name, err)
 			}
-			n, _ := data.(int64)
 			return common.Flash(common.FlashInfo, fmt.Sprintf("purged %s message%s from %s", formatInt(n), plural(n), name))
 		}))
 	}
@@ -77,11 +75,10 @@ func purgeConfirm(c *common.Common, plan actions.PurgePlan) *Confirm {
 
 // planTruncate asks what deleting every record of the topic would remove, then asks for a y.
 func planTruncate(c *common.Common, topic string) tea.Cmd {
-	return common.Run(func(ctx context.Context, b backends.Backend) (any, error) {
+	return common.Run(0, func(ctx context.Context, b backends.Backend) (actions.TruncatePlan, error) {
 		return actions.PlanTruncate(ctx, b, topic, actions.TruncateAll)
-	}, func(data any, err error) tea.Cmd {
-		plan, ok := data.(actions.TruncatePlan)
-		if err != nil || !ok {
+	}, func(plan actions.TruncatePlan, err error) tea.Cmd {
+		if err != nil {
 			return flashFailure("plan the truncation of "+sanitize.Line(topic), err)
 		}
 		if plan.Removes() == 0 {
@@ -112,9 +109,9 @@ func truncateConfirm(c *common.Common, plan actions.TruncatePlan) *Confirm {
 	d := NewConfirm(c, "truncate "+name, scope, verb, nil)
 	d.yes = func() tea.Cmd {
 		guard := actions.Guard{ReadOnly: c.ReadOnly, Context: c.Context.Name}
-		return tea.Batch(common.Pop(), common.Run(func(ctx context.Context, b backends.Backend) (any, error) {
-			return nil, actions.Truncate(ctx, b, guard, plan.Topic, plan.Offsets())
-		}, func(_ any, err error) tea.Cmd {
+		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, b backends.Backend) (struct{}, error) {
+			return struct{}{}, actions.Truncate(ctx, b, guard, plan.Topic, plan.Offsets())
+		}, func(_ struct{}, err error) tea.Cmd {
 			if err != nil {
 				return flashFailure("truncate "+name, err)
 			}

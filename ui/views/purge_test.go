@@ -45,7 +45,7 @@ func TestPurgeOfferedByCapabilityOutsideReadOnly(t *testing.T) {
 	if k := keyNames(l); !strings.Contains(k, "P") {
 		t.Fatalf("P on jobs: %s", k)
 	}
-	if _, ok := l.Update(press("P"))().(common.RunMsg); !ok {
+	if _, ok := l.Update(press("P"))().(common.TaskMsg); !ok {
 		t.Fatal("P asks what a purge would remove, through the shell")
 	}
 }

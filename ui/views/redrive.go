@@ -53,8 +53,8 @@ type planResult struct {
 // target and which stay and why, lets the options change (--to, the original exchange), and asks for
 // the move with a confirmation that states its exact scope.
 type redrivePlan struct {
+	common.Base
 	c        *common.Common
-	id       int
 	dest     dest
 	returnTo int
 	opts     actions.RedriveOptions
@@ -70,25 +70,16 @@ type redrivePlan struct {
 	planned  time.Time
 	err      error
 
-	prompt        *textinput.Model // --to, while typed
-	offset        int
-	width, height int
+	prompt *textinput.Model // --to, while typed
+	offset int
 }
 
 func newRedrivePlan(c *common.Common, d dest, returnTo int) *redrivePlan {
-	return &redrivePlan{c: c, id: common.NextID(), dest: d, returnTo: returnTo}
+	return &redrivePlan{Base: common.NewBase(KindRedrive, "redrive "+sanitize.Line(d.Name)), c: c, dest: d, returnTo: returnTo}
 }
 
-func (v *redrivePlan) ID() int                   { return v.id }
-func (v *redrivePlan) Kind() string              { return KindRedrive }
-func (v *redrivePlan) Title() string             { return "redrive " + sanitize.Line(v.dest.Name) }
-func (v *redrivePlan) Fetch() common.Fetch       { return nil }
-func (v *redrivePlan) SetData(any, time.Time)    {}
-func (v *redrivePlan) SetStale(bool)             {}
-func (v *redrivePlan) SetFilter(string)          {}
-func (v *redrivePlan) Filter() string            { return "" }
 func (v *redrivePlan) Capturing() bool           { return v.prompt != nil }
-func (v *redrivePlan) SetSize(width, height int) { v.width, v.height = width, height; v.scroll(0) }
+func (v *redrivePlan) SetSize(width, height int) { v.Base.SetSize(width, height); v.scroll(0) }
 
 func (v *redrivePlan) Status() string {
 	s := v.c.Styles
@@ -156,7 +147,7 @@ func (v *redrivePlan) proceed() tea.Cmd {
 		if _, ok := v.b.(backends.PeekAdvisor); ok {
 			v.asking, v.err = true, nil
 			v.gen++
-			return common.Wrap(v.id, askEffects(v.gen, v.b, v.dest.Name))
+			return common.Go(v.ID(), askEffects(v.gen, v.b, v.dest.Name), v.onEffects)
 		}
 		v.effects = &backends.PeekEffects{}
 	}
@@ -183,37 +174,36 @@ func (v *redrivePlan) startPlan() tea.Cmd {
 	ctx, cancel := context.WithTimeout(context.Background(), peekTimeout)
 	v.cancel = cancel
 	gen, b, name, opts := v.gen, v.b, v.dest.Name, v.opts
-	return common.Wrap(v.id, func() tea.Msg {
+	return common.Go(v.ID(), func() planResult {
 		defer cancel()
 		plan, err := actions.PlanRedrive(ctx, b, name, opts)
 		return planResult{gen: gen, plan: plan, err: err}
-	})
+	}, v.onPlan)
 }
 
-func (v *redrivePlan) Receive(msg tea.Msg) tea.Cmd {
-	switch msg := msg.(type) {
-	case effectsResult:
-		if msg.gen != v.gen || !v.asking {
-			return nil
-		}
-		v.asking = false
-		if msg.err != nil {
-			v.err = msg.err
-			return nil // p asks again
-		}
-		v.effects = &msg.effects
-		return v.proceed()
-	case planResult:
-		if msg.gen != v.gen || !v.planning {
-			return nil
-		}
-		v.planning = false
-		if msg.err != nil {
-			v.err = msg.err
-			return common.Flash(common.FlashError, "plan the redrive of "+sanitize.Line(v.dest.Name)+": "+errText(msg.err))
-		}
-		v.plan, v.planned, v.offset = &msg.plan, time.Now(), 0
+func (v *redrivePlan) onEffects(msg effectsResult) tea.Cmd {
+	if msg.gen != v.gen || !v.asking {
+		return nil
 	}
+	v.asking = false
+	if msg.err != nil {
+		v.err = msg.err
+		return nil // p asks again
+	}
+	v.effects = &msg.effects
+	return v.proceed()
+}
+
+func (v *redrivePlan) onPlan(msg planResult) tea.Cmd {
+	if msg.gen != v.gen || !v.planning {
+		return nil
+	}
+	v.planning = false
+	if msg.err != nil {
+		v.err = msg.err
+		return common.Flash(common.FlashError, "plan the redrive of "+sanitize.Line(v.dest.Name)+": "+errText(msg.err))
+	}
+	v.plan, v.planned, v.offset = &msg.plan, time.Now(), 0
 	return nil
 }
 
@@ -236,7 +226,7 @@ func (v *redrivePlan) Update(msg tea.KeyPressMsg) tea.Cmd {
 		in := newTextInput(v.c, "send letters without an origin to: ")
 		in.SetValue(v.opts.To)
 		in.CursorEnd()
-		in.SetWidth(max(v.width-40, 10))
+		in.SetWidth(max(v.Width-40, 10))
 		v.prompt = &in
 		return in.Focus()
 	case key.Matches(msg, exchangeKey) && v.dest.Kind != backends.Topic:
@@ -365,7 +355,7 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) task {
 		targets = append(targets, fmt.Sprintf("%s (%s)", sanitize.Line(label), formatInt(perLabel[label])))
 	}
 	guard, limit := guardOf(c), int64(opts.Max)
-	return task{
+	return withWork(task{
 		title: "redrive " + src,
 		verb:  "moved",
 		scope: []string{
@@ -374,20 +364,17 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) task {
 		},
 		total:      limit,
 		cancelNote: "the batch in flight finishes; every letter is either at its target or still in " + src,
-		run: func(ctx context.Context, b backends.Backend, report func(progressCounts)) (any, error) {
-			return actions.ExecuteRedrive(ctx, b, guard, p.Source, opts, func(m backends.MoveProgress) {
-				total := m.Total
-				if total == 0 || total > limit {
-					total = limit
-				}
-				report(progressCounts{done: m.Moved, kept: m.Kept, failed: m.Failed, total: total})
-			})
-		},
-		finish: func(result any, err error, cancelled bool) taskReport {
-			r, _ := result.(actions.RedriveReport)
-			return redriveOutcome(c, src, r, err, cancelled)
-		},
-	}
+	}, func(ctx context.Context, b backends.Backend, report func(progressCounts)) (actions.RedriveReport, error) {
+		return actions.ExecuteRedrive(ctx, b, guard, p.Source, opts, func(m backends.MoveProgress) {
+			total := m.Total
+			if total == 0 || total > limit {
+				total = limit
+			}
+			report(progressCounts{done: m.Moved, kept: m.Kept, failed: m.Failed, total: total})
+		})
+	}, func(r actions.RedriveReport, err error, cancelled bool) taskReport {
+		return redriveOutcome(c, src, r, err, cancelled)
+	})
 }
 
 // moveOptions are the plan's options for the move, which takes no more letters than the plan read: the
@@ -498,7 +485,7 @@ func (v *redrivePlan) planLines() []string {
 		const indent = 9 + 2 + 24 + 1
 		for _, k := range p.Kept {
 			// The reason is the point of the row: wrapped under its column, never cut.
-			why := strings.Split(ansi.Wrap(sanitize.Line(k.Reason), max(v.width-indent, 20), " "), "\n")
+			why := strings.Split(ansi.Wrap(sanitize.Line(k.Reason), max(v.Width-indent, 20), " "), "\n")
 			lines = append(lines, s.Warn.Render(fmt.Sprintf("%9s  %-24s %s", formatInt(k.Letters),
 				truncate(cmp.Or(sanitize.Line(k.Target), "–"), 24), why[0])))
 			for _, more := range why[1:] {
@@ -535,7 +522,7 @@ func (v *redrivePlan) body() []string {
 	s := v.c.Styles
 	switch {
 	case v.notice:
-		return peekNotice(v.c, *v.effects, v.dest.Name, max(v.width, 20), "read them and plan")
+		return peekNotice(v.c, *v.effects, v.dest.Name, max(v.Width, 20), "read them and plan")
 	case v.asking:
 		return []string{s.Muted.Render("asking the broker what reading " + sanitize.Line(v.dest.Name) + " does…")}
 	case v.planning:
@@ -557,7 +544,7 @@ func (v *redrivePlan) header() []string {
 }
 
 func (v *redrivePlan) room() int {
-	h := v.height - len(v.header())
+	h := v.Height - len(v.header())
 	if v.prompt != nil {
 		h--
 	}
@@ -578,13 +565,13 @@ func (v *redrivePlan) View() string {
 	body = body[start:min(start+v.room(), len(body))]
 	lines := append(v.header(), body...)
 	if v.prompt != nil {
-		for len(lines) < v.height-1 {
+		for len(lines) < v.Height-1 {
 			lines = append(lines, "")
 		}
 		lines = append(lines, " "+v.prompt.View())
 	}
 	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, max(v.width, 1), "…")
+		lines[i] = ansi.Truncate(l, max(v.Width, 1), "…")
 	}
 	return strings.Join(lines, "\n")
 }

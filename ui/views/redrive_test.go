@@ -48,7 +48,7 @@ func planned(t *testing.T, plan actions.RedrivePlan) *redrivePlan {
 	if v.Start(sendCapable{}) == nil || !v.planning {
 		t.Fatal("a broker that gives no notice is planned at once")
 	}
-	v.Receive(planResult{gen: v.gen, plan: plan})
+	v.onPlan(planResult{gen: v.gen, plan: plan})
 	return v
 }
 
@@ -123,7 +123,7 @@ func TestRedriveOptionsReplan(t *testing.T) {
 	q := newRedrivePlan(sendingCommon(), backends.Destination{Name: "work.dlq", Kind: backends.Queue}, 3)
 	q.SetSize(100, 20)
 	q.Start(sendCapable{})
-	q.Receive(planResult{gen: q.gen, plan: actions.RedrivePlan{Source: "work.dlq"}})
+	q.onPlan(planResult{gen: q.gen, plan: actions.RedrivePlan{Source: "work.dlq"}})
 	if !strings.Contains(screenOf(q), "nothing to move: no letter waits in work.dlq") || hasKey(q, "enter") {
 		t.Fatalf("an empty plan offers no move:\n%s", screenOf(q))
 	}
@@ -143,7 +143,7 @@ func TestRedrivePlanAsksBeforeReadingARabbitQueue(t *testing.T) {
 	if v.Start(advising{}) == nil || !v.asking {
 		t.Fatal("first, what does reading do")
 	}
-	v.Receive(effectsResult{gen: v.gen, effects: backends.PeekEffects{MarksRedelivered: true, CountsDeliveries: true, DeliveryLimit: 5}})
+	v.onEffects(effectsResult{gen: v.gen, effects: backends.PeekEffects{MarksRedelivered: true, CountsDeliveries: true, DeliveryLimit: 5}})
 	s := screenOf(v)
 	if v.planning || !strings.Contains(s, "Reading work.dlq is not free.") || !strings.Contains(s, "Delivery limit: 5") ||
 		keyNames(v) != "y" {
@@ -172,10 +172,10 @@ func TestRedriveOfferedWhereTheBrokerMovesOutsideReadOnly(t *testing.T) {
 	if k := keyNames(l); !strings.Contains(k, "n D") {
 		t.Fatalf("destination keys: %s", k)
 	}
-	if v, ok := l.Update(press("D"))().(common.PushMsg).View.(*redrivePlan); !ok || v.returnTo != l.id {
+	if v, ok := l.Update(press("D"))().(common.PushMsg).View.(*redrivePlan); !ok || v.returnTo != l.ID() {
 		t.Fatal("D opens the plan, coming back to the list")
 	}
-	if v, ok := l.Update(press("n"))().(common.PushMsg).View.(*publishForm); !ok || v.returnTo != l.id {
+	if v, ok := l.Update(press("n"))().(common.PushMsg).View.(*publishForm); !ok || v.returnTo != l.ID() {
 		t.Fatal("n opens the form")
 	}
 	l.table.SetCursor(0)
@@ -240,7 +240,7 @@ func TestGoldenRedriveProgress(t *testing.T) {
 		t.Fatal("the work starts with the backend")
 	}
 	*clock = clock.Add(3 * time.Second)
-	v.Receive(progressEvent{counts: progressCounts{done: 12, kept: 2, failed: 1}})
+	v.hear(workNews{counts: &progressCounts{done: 12, kept: 2, failed: 1}})
 	out := v.View()
 	mustBeInert(t, "progress", out)
 	golden.RequireEqual(t, strip(out))

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"slices"
 	"strings"
-	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
@@ -26,8 +25,8 @@ type resetScope struct {
 // resetForm asks where to move a group's offsets and over which partitions, then plans it: the plan, a
 // dry run of old and new offsets, comes up in a confirmation, and nothing moves before y.
 type resetForm struct {
+	common.Base
 	c        *common.Common
-	id       int
 	group    groupReport
 	returnTo int // the view to come back to once the reset is done
 	scopes   []resetScope
@@ -35,13 +34,11 @@ type resetForm struct {
 	input    textinput.Model
 	planning bool
 	err      string // why the last plan was refused, already sanitized
-
-	width, height int
 }
 
 // newResetForm opens the form for g, scoped at first to partition p.
 func newResetForm(c *common.Common, g groupReport, p partitionReport, returnTo int) *resetForm {
-	v := &resetForm{c: c, id: common.NextID(), group: g, returnTo: returnTo, scopes: resetScopes(g, p),
+	v := &resetForm{Base: common.NewBase(KindResetForm, "reset offsets"), c: c, group: g, returnTo: returnTo, scopes: resetScopes(g, p),
 		input: newTextInput(c, "")}
 	v.input.Placeholder = "earliest"
 	v.input.Focus()
@@ -73,17 +70,9 @@ func resetScopes(g groupReport, p partitionReport) []resetScope {
 	return scopes
 }
 
-func (v *resetForm) ID() int                { return v.id }
-func (v *resetForm) Kind() string           { return KindResetForm }
-func (v *resetForm) Title() string          { return "reset offsets" }
-func (v *resetForm) Fetch() common.Fetch    { return nil }
-func (v *resetForm) SetData(any, time.Time) {}
-func (v *resetForm) SetStale(bool)          {}
-func (v *resetForm) SetFilter(string)       {}
-func (v *resetForm) Filter() string         { return "" }
-func (v *resetForm) Capturing() bool        { return true } // the target is typed: ":" and "q" are text
+func (v *resetForm) Capturing() bool { return true } // the target is typed: ":" and "q" are text
 func (v *resetForm) SetSize(width, height int) {
-	v.width, v.height = width, height
+	v.Width, v.Height = width, height
 	v.input.SetWidth(max(width-14, 1))
 }
 
@@ -153,7 +142,7 @@ func (v *resetForm) View() string {
 		lines = append(lines, s.Muted.Render("  enter shows old → new per partition; nothing moves before you confirm"))
 	}
 	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, v.width, "…")
+		lines[i] = ansi.Truncate(l, v.Width, "…")
 	}
 	return strings.Join(lines, "\n")
 }

@@ -27,7 +27,7 @@ func (v *resetForm) plan() tea.Cmd {
 	}
 	v.planning, v.err = true, ""
 	group, specs := v.group.Group, topicSpecs(v.scopes[v.scope])
-	return common.Run(func(ctx context.Context, b backends.Backend) (any, error) {
+	return common.Run(v.ID(), func(ctx context.Context, b backends.Backend) ([]actions.ResetPlan, error) {
 		plans := make([]actions.ResetPlan, 0, len(specs))
 		for _, spec := range specs {
 			p, err := actions.PlanReset(ctx, b, group, spec, target)
@@ -60,9 +60,8 @@ func topicSpecs(s resetScope) []string {
 
 // planned shows the dry run; for a group that is not inactive it shows it with the planner's refusal
 // instead of a y.
-func (v *resetForm) planned(data any, err error) tea.Cmd {
+func (v *resetForm) planned(plans []actions.ResetPlan, err error) tea.Cmd {
 	v.planning = false
-	plans, _ := data.([]actions.ResetPlan)
 	if err != nil || len(plans) == 0 {
 		if err == nil {
 			err = fmt.Errorf("the planner returned nothing to reset")
@@ -88,7 +87,7 @@ func (v *resetForm) planned(data any, err error) tea.Cmd {
 func (v *resetForm) execute(plans []actions.ResetPlan) tea.Cmd {
 	guard := actions.Guard{ReadOnly: v.c.ReadOnly, Context: v.c.Context.Name}
 	group := sanitize.Line(plans[0].Group)
-	return tea.Batch(common.PopTo(v.returnTo), common.Run(func(ctx context.Context, b backends.Backend) (any, error) {
+	return tea.Batch(common.PopTo(v.returnTo), common.Run(0, func(ctx context.Context, b backends.Backend) (int, error) {
 		moved := 0
 		for _, p := range plans {
 			if err := actions.ExecuteReset(ctx, b, guard, p); err != nil {
@@ -97,8 +96,7 @@ func (v *resetForm) execute(plans []actions.ResetPlan) tea.Cmd {
 			moved += len(p.Partitions)
 		}
 		return moved, nil
-	}, func(data any, err error) tea.Cmd {
-		moved, _ := data.(int)
+	}, func(moved int, err error) tea.Cmd {
 		if err != nil {
 			return common.Flash(common.FlashError, fmt.Sprintf("%s: %d offset%s committed before this failed: %s", group, moved, plural(int64(moved)), errText(err)))
 		}

@@ -75,7 +75,7 @@ func TestResetFormScopesAndTarget(t *testing.T) {
 		t.Fatalf("typed target: %q", f.target())
 	}
 	cmd := f.Update(press("enter"))
-	if _, ok := cmd().(common.RunMsg); !ok || !f.planning {
+	if _, ok := cmd().(common.TaskMsg); !ok || !f.planning {
 		t.Fatal("enter plans, through the shell")
 	}
 	if f.Update(press("enter")) != nil {
@@ -129,7 +129,7 @@ func TestResetDryRunAndConfirm(t *testing.T) {
 	if pop, ok := msgs[0].(common.PopMsg); !ok || pop.To != 42 {
 		t.Fatalf("back to the partitions view: %#v", msgs[0])
 	}
-	if _, ok := msgs[1].(common.RunMsg); !ok {
+	if _, ok := msgs[1].(common.TaskMsg); !ok {
 		t.Fatalf("the reset runs through the shell: %#v", msgs[1])
 	}
 	if d.Update(press("y")) != nil {

@@ -11,9 +11,20 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/uitest"
 )
 
 var at = time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+
+// setData hands v what the broker would answer, fetched at the given time, through v's own load.
+func setData(t testing.TB, v common.View, data any, when time.Time) {
+	t.Helper()
+	apply, err := uitest.Load(v, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	apply(when)
+}
 
 func press(s string) tea.KeyPressMsg {
 	switch s {
@@ -30,7 +41,7 @@ func newDests(t *testing.T, width, height int, data []backends.Destination) *lis
 	t.Helper()
 	l := NewDestinations(common.New(config.Context{Name: "test"}), "topics").(*list[dest])
 	l.SetSize(width, height)
-	l.SetData(data, at)
+	setData(t, l, data, at)
 	return l
 }
 
@@ -152,12 +163,12 @@ func TestCursorFollowsTheDestinationAcrossRefreshes(t *testing.T) {
 	fresh := append([]backends.Destination{
 		{Name: "aaa", Kind: backends.Topic, Partitions: 1}, {Name: "abc", Kind: backends.Topic, Partitions: 1},
 	}, topics()[:2]...) // audit and orders-dlt are gone, two new ones sort first
-	l.SetData(fresh, at.Add(time.Second))
+	setData(t, l, fresh, at.Add(time.Second))
 	if sel, _ := l.Selected(); sel.Name != "payments" {
 		t.Fatalf("after refresh the cursor is on %q, want payments", sel.Name)
 	}
 	// When the selected destination goes away, the cursor stays where it was, clamped.
-	l.SetData(topics()[:1], at.Add(2*time.Second))
+	setData(t, l, topics()[:1], at.Add(2*time.Second))
 	if sel, _ := l.Selected(); sel.Name != "orders" {
 		t.Fatalf("after its row went: cursor on %q", sel.Name)
 	}
@@ -229,11 +240,11 @@ func TestOpenPushesADetailThatRefreshesByID(t *testing.T) {
 	}
 	changed := topics()
 	changed[0].Partitions = 8
-	d.SetData(changed, at)
+	setData(t, d, changed, at)
 	if !strings.Contains(ansi.Strip(d.View()), "partitions          8") {
 		t.Fatalf("detail should follow the refresh:\n%s", ansi.Strip(d.View()))
 	}
-	d.SetData(topics()[1:], at)
+	setData(t, d, topics()[1:], at)
 	if !strings.Contains(ansi.Strip(d.Status()), "no longer listed") {
 		t.Fatalf("status once gone: %q", ansi.Strip(d.Status()))
 	}
@@ -242,7 +253,7 @@ func TestOpenPushesADetailThatRefreshesByID(t *testing.T) {
 func TestGroupsView(t *testing.T) {
 	g := NewGroups(common.New(config.Context{})).(*list[group])
 	g.SetSize(120, 10)
-	g.SetData([]backends.ConsumerGroup{
+	setData(t, g, []backends.ConsumerGroup{
 		{Name: "billing", State: "Stable", Members: 3, ProtocolType: "consumer", Protocol: "range", Coordinator: "127.0.0.1:9092"},
 		{Name: "audit\x1b[31m", State: "Empty"},
 	}, at)
@@ -267,7 +278,7 @@ func manyTopics(n int) []backends.Destination {
 func BenchmarkView(b *testing.B) {
 	l := NewDestinations(common.New(config.Context{}), "topics").(*list[dest])
 	l.SetSize(160, 40)
-	l.SetData(manyTopics(100_000), at)
+	l.SetItems(manyTopics(100_000), at)
 	l.table.SetCursor(50_000)
 	b.ReportAllocs()
 	for b.Loop() {
@@ -283,6 +294,6 @@ func BenchmarkRefresh(b *testing.B) {
 	l.resort(8, true) // by messages
 	b.ReportAllocs()
 	for b.Loop() {
-		l.SetData(data, at)
+		l.SetItems(data, at)
 	}
 }
