@@ -14,6 +14,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/mqscope/mqscope/backends"
 )
@@ -273,7 +274,10 @@ func PublishFile(ctx context.Context, b backends.Backend, guard Guard, r io.Read
 	return sendRecords(ctx, b, guard, "publish", r, name, target, rate, progress)
 }
 
-// sendRecords sends every record of r to target, as action (publish or replay) for the guard.
+// sendRecords sends every record of r to target, as action (publish or replay) for the guard. A file
+// (anything r can seek in) is checked whole before anything is sent, so that a broken line sends nothing;
+// a stream (stdin, a pipe) is sent as it is read, and a broken line sends everything before it and stops,
+// its error saying which lines went, so that a resume loses nothing.
 func sendRecords(ctx context.Context, b backends.Backend, guard Guard, action string, r io.Reader, name string,
 	target backends.Target, rate float64, progress func(SendProgress)) (report SendReport, err error) {
 	scope := []any{"file", name, "target", target.Label()}
@@ -285,23 +289,109 @@ func sendRecords(ctx context.Context, b backends.Backend, guard Guard, action st
 	if err != nil {
 		return SendReport{}, err
 	}
-	s := newSender(pub, rate, 0, progress)
+	total, err := checkRecords(r, name)
+	if err != nil {
+		return SendReport{}, err
+	}
+	s := newSender(pub, rate, total, progress)
 	err = ReadRecords(r, name, func(m backends.Message) error {
 		return s.send(ctx, backends.Outgoing{Target: target, Message: forSending(m)})
 	})
+	var bad *RecordError
+	if errors.As(err, &bad) {
+		// Everything before the broken line goes, so that the lines sent are exactly 1 to bad.Line-1.
+		if ferr := s.flush(ctx); ferr != nil {
+			return s.finish(ctx, ferr)
+		}
+		bad.Sent = true
+	}
 	return s.finish(ctx, err)
 }
 
-// ReadRecords reads a JSON Lines file of export records one line at a time (memory holds one line),
-// handing each message to fn. Blank lines are skipped; name is the file's name, for errors.
+// checkRecords reads a seekable r to its end, to find a broken line before anything is sent, and goes
+// back to where it was; it returns how many records r holds. A stream cannot be read twice: it says 0.
+func checkRecords(r io.Reader, name string) (int64, error) {
+	seeker, ok := r.(io.Seeker)
+	if !ok {
+		return 0, nil
+	}
+	start, err := seeker.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, nil // a pipe or terminal behind an *os.File
+	}
+	var n int64
+	if err := ReadRecords(r, name, func(backends.Message) error { n++; return nil }); err != nil {
+		return 0, err
+	}
+	if _, err := seeker.Seek(start, io.SeekStart); err != nil {
+		return 0, fmt.Errorf("read %s again after checking it: %w", name, err)
+	}
+	return n, nil
+}
+
+// MaxBody is the largest message body publish reads from a file or stdin: more than brokers take by
+// default (Kafka's message.max.bytes is 1 MiB, RabbitMQ 4's max_message_size 16 MiB), and a bound that
+// keeps --body @/dev/zero from taking all of memory.
+const MaxBody = 32 << 20
+
+// ReadBody reads a message body of at most MaxBody bytes from r.
+func ReadBody(r io.Reader) ([]byte, error) {
+	b, err := io.ReadAll(io.LimitReader(r, MaxBody+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(b) > MaxBody {
+		return nil, fmt.Errorf("larger than %d MiB, the most one message body may take", MaxBody>>20)
+	}
+	return b, nil
+}
+
+// MaxRecordLine is the longest line ReadRecords takes: a record of a MaxBody body, base64-encoded, with
+// room for its headers. A longer line (or a file with no line breaks at all, such as /dev/zero) is an
+// error as soon as it passes this, rather than all of memory.
+const MaxRecordLine = 48 << 20
+
+// RecordError is a line of an export that is not a record.
+type RecordError struct {
+	Name         string // the file's name
+	Line, Column int    // Column is 0 where the fault is not at one place (a bad field value)
+	Err          error
+	// Sent is true when every line before this one was sent (a stream, which could not be checked
+	// first); false when nothing was.
+	Sent bool
+}
+
+func (e *RecordError) Error() string {
+	at := fmt.Sprintf("%s line %d", e.Name, e.Line)
+	if e.Column > 0 {
+		at += fmt.Sprintf(", column %d", e.Column)
+	}
+	msg := fmt.Sprintf("%s: %v", at, e.Err)
+	if e.Sent {
+		msg += fmt.Sprintf("; lines 1 to %d were sent (see the report), nothing from line %d on: fix it and "+
+			"send the rest with tail -n +%d", e.Line-1, e.Line, e.Line)
+	} else {
+		msg += "; nothing was sent"
+	}
+	return msg
+}
+
+func (e *RecordError) Unwrap() error { return e.Err }
+
+// ReadRecords reads a JSON Lines file of export records one line at a time (memory holds one line, at
+// most MaxRecordLine), handing each message to fn. Blank lines are skipped; name is the file's name, for
+// errors, which are *RecordError for a line that is not a record.
 func ReadRecords(r io.Reader, name string, fn func(backends.Message) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	for line := 1; ; line++ {
-		text, err := br.ReadBytes('\n')
+		text, err := readLine(br, MaxRecordLine)
+		if errors.Is(err, errLineTooLong) {
+			return &RecordError{Name: name, Line: line, Err: fmt.Errorf("longer than %d MiB, the most a record may take", MaxRecordLine>>20)}
+		}
 		if len(bytes.TrimSpace(text)) > 0 {
 			m, perr := ParseRecord(text)
 			if perr != nil {
-				return fmt.Errorf("%s line %d: %w", name, line, perr)
+				return &RecordError{Name: name, Line: line, Column: column(text, perr), Err: perr}
 			}
 			if ferr := fn(m); ferr != nil {
 				return ferr
@@ -314,6 +404,41 @@ func ReadRecords(r io.Reader, name string, fn func(backends.Message) error) erro
 			return fmt.Errorf("read %s: %w", name, err)
 		}
 	}
+}
+
+var errLineTooLong = errors.New("line too long")
+
+// readLine reads up to and including the next newline, or to the end; longer than max is errLineTooLong.
+func readLine(br *bufio.Reader, max int) ([]byte, error) {
+	var line []byte
+	for {
+		chunk, err := br.ReadSlice('\n')
+		if len(line)+len(chunk) > max {
+			return nil, errLineTooLong
+		}
+		line = append(line, chunk...)
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			return line, err
+		}
+	}
+}
+
+// column is where in line the JSON decoder found err, counted in characters from 1, or 0 when it does
+// not say.
+func column(line []byte, err error) int {
+	var syntax *json.SyntaxError
+	var typ *json.UnmarshalTypeError
+	var at int64
+	switch {
+	case errors.As(err, &syntax):
+		at = syntax.Offset
+	case errors.As(err, &typ):
+		at = typ.Offset
+	default:
+		return 0
+	}
+	at = min(max(at, 1), int64(len(line)))
+	return utf8.RuneCount(line[:at-1]) + 1
 }
 
 // forSending is a message as it goes out again: what it carries, not where it was read or when.

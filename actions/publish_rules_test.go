@@ -1,7 +1,9 @@
 package actions
 
 import (
+	"bufio"
 	"errors"
+	"io"
 	"strings"
 	"testing"
 	"time"
@@ -224,7 +226,7 @@ func TestReadRecordsNamesTheBadLine(t *testing.T) {
 		"\n\n" + `{"value": 1}` + "\n"
 	var n int
 	err := ReadRecords(strings.NewReader(in), "dump.jsonl", func(backends.Message) error { n++; return nil })
-	if n != 1 || err == nil || !strings.HasPrefix(err.Error(), "dump.jsonl line 3: not a message record") {
+	if n != 1 || err == nil || !strings.HasPrefix(err.Error(), "dump.jsonl line 3, column 11: not a message record") {
 		t.Errorf("read %d, %v", n, err)
 	}
 	// The last line needs no newline.
@@ -267,5 +269,21 @@ func TestLimiter(t *testing.T) {
 	}
 	if d := l.take(later); d != 10*time.Millisecond {
 		t.Errorf("after the burst it waits %s, want 10ms", d)
+	}
+}
+
+// A line longer than the cap is an error as soon as it passes the cap, whatever follows; a line at the
+// cap is read whole.
+func TestReadLineIsCapped(t *testing.T) {
+	br := bufio.NewReaderSize(strings.NewReader(strings.Repeat("x", 100)+"\nok"), 16)
+	if _, err := readLine(br, 99); !errors.Is(err, errLineTooLong) {
+		t.Errorf("a 101-byte line under a cap of 99: %v", err)
+	}
+	br = bufio.NewReaderSize(strings.NewReader(strings.Repeat("x", 100)+"\nok"), 16)
+	if line, err := readLine(br, 101); err != nil || len(line) != 101 {
+		t.Errorf("a 101-byte line under a cap of 101: %d bytes, %v", len(line), err)
+	}
+	if line, err := readLine(br, 101); !errors.Is(err, io.EOF) || string(line) != "ok" {
+		t.Errorf("the last line: %q, %v", line, err)
 	}
 }

@@ -190,10 +190,13 @@ func (a *app) switchable(contexts []config.Context, c config.Context) []config.C
 	return out
 }
 
-// warn prints one line on stderr, made safe for the terminal: broker text in it is escaped and any
-// password in a URL hidden.
+// maxLine is the most of a message warn prints: an error that quotes a huge value stays one readable line.
+const maxLine = 1000
+
+// warn prints one line on stderr, made safe for the terminal: broker text in it is escaped, any password
+// in a URL hidden (before clipping, so that no cut leaves part of one), and a long message clipped.
 func (a *app) warn(msg string) {
-	fmt.Fprintf(a.deps.Stderr, "mqscope: %s\n", sanitize.Line(redact.Text(msg)))
+	fmt.Fprintf(a.deps.Stderr, "mqscope: %s\n", sanitize.Line(sanitize.Clip(redact.Text(msg), maxLine)))
 }
 
 // usageError is a mistake on the command line; it exits 2 and points at --help.

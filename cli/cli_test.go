@@ -332,3 +332,19 @@ func keys(m map[string]any) string {
 	slices.Sort(ks)
 	return strings.Join(ks, " ")
 }
+
+// A config file far too large for one fails at once, in one line; an error that quotes a huge value is
+// clipped to a line a person can read.
+func TestHugeConfigFailsFastInOneLine(t *testing.T) {
+	huge := writeConfig(t, "# "+strings.Repeat("x", 2<<20)+"\n")
+	r := execute(t, refuse, "--config", huge, "ls")
+	if want := "mqscope: " + huge + ": larger than 1 MiB, the most mqscope reads in a settings file: is it the right file?\n"; r.code != ExitError || r.stderr != want {
+		t.Errorf("2 MB config: exit %d, stderr %q", r.code, r.stderr)
+	}
+	long := writeConfig(t, "contexts:\n  - name: a\n    kafka: {brokers: [\""+strings.Repeat("b", 900<<10)+"\"]}\n")
+	r = execute(t, refuse, "--config", long, "ls")
+	if r.code != ExitError || strings.Count(r.stderr, "\n") != 1 || len(r.stderr) > 1200 ||
+		!strings.HasPrefix(r.stderr, "mqscope: "+long+":3:") || !strings.HasSuffix(r.stderr, " more bytes)\n") {
+		t.Errorf("a huge quoted value: exit %d, %d bytes of stderr: %.300q", r.code, len(r.stderr), r.stderr)
+	}
+}

@@ -163,13 +163,18 @@ func (a *app) publishDraft(cmd *cobra.Command, target backends.Target, o publish
 func (a *app) readBody(spec string) ([]byte, error) {
 	switch {
 	case spec == "-":
-		b, err := io.ReadAll(a.deps.Stdin)
+		b, err := actions.ReadBody(a.deps.Stdin)
 		if err != nil {
-			return nil, fmt.Errorf("--body -: read stdin: %w", err)
+			return nil, fmt.Errorf("--body -: stdin: %w", err)
 		}
 		return b, nil
 	case strings.HasPrefix(spec, "@"):
-		b, err := os.ReadFile(spec[1:])
+		f, err := os.Open(spec[1:])
+		if err != nil {
+			return nil, fmt.Errorf("--body %s: %w", spec, err)
+		}
+		defer f.Close()
+		b, err := actions.ReadBody(f)
 		if err != nil {
 			return nil, fmt.Errorf("--body %s: %w", spec, err)
 		}

@@ -28,7 +28,7 @@ func (f *File) SetCurrentContext(name string) error {
 	} else if err != nil {
 		return fmt.Errorf("find config file: %w", err)
 	}
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		return fmt.Errorf("read config file: %w", err)
 	}

@@ -51,8 +51,11 @@ func Read(flagPath string) (*File, error) {
 // Load reads and validates the contexts file at path. Unknown keys are errors; every error names the
 // file, and the line and column where the file can say.
 func Load(path string) (*File, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
+		if errors.Is(err, ErrTooLarge) {
+			return nil, &Error{File: path, Msg: err.Error()}
+		}
 		if errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("config file %s does not exist (create it, or drop --config/%s): %w",
 				path, EnvConfig, fs.ErrNotExist)

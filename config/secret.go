@@ -151,7 +151,7 @@ func fromCmd(ctx context.Context, command string) (Secret, error) {
 }
 
 func fromFile(path string) (Secret, error) {
-	data, err := os.ReadFile(path)
+	data, err := ReadFile(path)
 	if err != nil {
 		var pe *os.PathError
 		if errors.As(err, &pe) {

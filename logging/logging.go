@@ -20,6 +20,7 @@ import (
 	"github.com/adrg/xdg"
 
 	"github.com/mqscope/mqscope/redact"
+	"github.com/mqscope/mqscope/sanitize"
 )
 
 // DefaultPath is where the log goes unless --log-file says otherwise: $XDG_STATE_HOME/mqscope/mqscope.log.
@@ -182,7 +183,7 @@ type redacting struct{ next slog.Handler }
 func (h *redacting) Enabled(ctx context.Context, l slog.Level) bool { return h.next.Enabled(ctx, l) }
 
 func (h *redacting) Handle(ctx context.Context, rec slog.Record) error {
-	out := slog.NewRecord(rec.Time, rec.Level, redact.Text(rec.Message), rec.PC)
+	out := slog.NewRecord(rec.Time, rec.Level, fit(rec.Message), rec.PC)
 	rec.Attrs(func(a slog.Attr) bool {
 		out.AddAttrs(redactAttr(a))
 		return true
@@ -202,11 +203,17 @@ func (h *redacting) WithGroup(name string) slog.Handler {
 	return &redacting{next: h.next.WithGroup(name)}
 }
 
+// maxValue is the most of one text value the log keeps: an error quoting a huge input must not fill it.
+const maxValue = 8 << 10
+
+// fit is text fit for the log: passwords hidden first, so that clipping cannot leave part of one.
+func fit(s string) string { return sanitize.Clip(redact.Text(s), maxValue) }
+
 func redactAttr(a slog.Attr) slog.Attr {
 	v := a.Value.Resolve()
 	switch v.Kind() {
 	case slog.KindString:
-		return slog.String(a.Key, redact.Text(v.String()))
+		return slog.String(a.Key, fit(v.String()))
 	case slog.KindGroup:
 		attrs := v.Group()
 		clean := make([]slog.Attr, len(attrs))
@@ -216,7 +223,7 @@ func redactAttr(a slog.Attr) slog.Attr {
 		return slog.Attr{Key: a.Key, Value: slog.GroupValue(clean...)}
 	case slog.KindAny:
 		// An error, a URL, a struct: written as text, so that a password inside is found and hidden.
-		return slog.String(a.Key, redact.Text(fmt.Sprintf("%+v", v.Any())))
+		return slog.String(a.Key, fit(fmt.Sprintf("%+v", v.Any())))
 	}
 	return slog.Attr{Key: a.Key, Value: v}
 }

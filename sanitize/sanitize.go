@@ -106,3 +106,16 @@ func writeEscaped(b *strings.Builder, r rune) {
 		}
 	}
 }
+
+// Clip shortens s to at most max bytes, cut at a character boundary, and says how much it left out: an
+// error that quotes a 3 MB value must still fit on one line a person can read.
+func Clip(s string, max int) string {
+	if len(s) <= max {
+		return s
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d more bytes)", s[:cut], len(s)-cut)
+}

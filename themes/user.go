@@ -74,7 +74,7 @@ func (c *Catalog) load(name string, files map[string]string, visiting map[string
 
 func (c *Catalog) parse(name string, files map[string]string, visiting map[string]bool) (Theme, error) {
 	path := files[name]
-	data, err := os.ReadFile(path)
+	data, err := config.ReadFile(path)
 	if err != nil {
 		return Theme{}, fmt.Errorf("theme %s: %w", name, err)
 	}

@@ -1,0 +1,115 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/cli"
+	"github.com/mqscope/mqscope/ui"
+)
+
+// exportLines writes n records in the export format, one per line, with bodies "line 1" ... "line n".
+func exportLines(n int) []string {
+	lines := make([]string, n)
+	for i := range lines {
+		lines[i] = string(actions.AppendRecord(nil, backends.Message{Body: fmt.Appendf(nil, "line %d", i+1)}))
+	}
+	return lines
+}
+
+// publishFrom runs `publish --from-file` with stdin as given, and returns the run.
+func publishFrom(t *testing.T, stdin io.Reader, args ...string) result {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	code := cli.Execute(context.Background(), append([]string{"--config", emptyConfig(t)}, args...), cli.Deps{
+		Open:   open,
+		RunUI:  func(ui.Options) error { return fmt.Errorf("the TUI must not open in this test") },
+		Stdin:  stdin,
+		Stdout: &stdout, Stderr: &stderr,
+	})
+	return result{code, stdout.String(), stderr.String()}
+}
+
+// declared makes an empty durable queue in url's vhost.
+func declared(t *testing.T, url, name string) {
+	t.Helper()
+	conn, err := amqp.Dial(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	ch, err := conn.Channel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ch.QueueDeclare(name, true, false, false, false, nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// A file with a broken line 701 sends nothing and names the line and column; the same lines through a
+// pipe (which cannot be read twice) send lines 1–700 and say exactly that, so a resume loses nothing.
+func TestPublishFromFileWithABrokenLine(t *testing.T) {
+	t.Parallel()
+	url := testVhost(t, rabbitURL(t))
+	declared(t, url, "in")
+	lines := exportLines(800)
+	lines[700] = `{"value": "line 701", "headers": [}`
+	path := filepath.Join(t.TempDir(), "dump.jsonl")
+	if err := os.WriteFile(path, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	msg := oneLine(t, mqscope(t, "--rabbitmq", url, "publish", "in", "--from-file", path), cli.ExitError)
+	want := "mqscope: " + path + " line 701, column 35: not a message record: invalid character '}' looking for " +
+		"beginning of value; nothing was sent"
+	if msg != want {
+		t.Errorf("file:\n got %s\nwant %s", msg, want)
+	}
+	if n := readyIn(t, url, "in"); n != 0 {
+		t.Errorf("a file with a broken line sent %d messages, want none", n)
+	}
+
+	// io.MultiReader hides the Seek of the strings.Reader: a pipe.
+	pipe := io.MultiReader(strings.NewReader(strings.Join(lines, "\n") + "\n"))
+	r := publishFrom(t, pipe, "--rabbitmq", url, "publish", "in", "--from-file", "-", "-o", "json")
+	want = "mqscope: stdin line 701, column 35: not a message record: invalid character '}' looking for beginning " +
+		"of value; lines 1 to 700 were sent (see the report), nothing from line 701 on: fix it and send the rest " +
+		"with tail -n +701\n"
+	if report := jsonLines(t, r.stdout); r.code != cli.ExitError || r.stderr != want || len(report) != 1 ||
+		report[0]["sent"] != 700.0 || report[0]["failed"] != 0.0 {
+		t.Errorf("pipe: exit %d, stdout %q, stderr\n got %q\nwant %q", r.code, r.stdout, r.stderr, want)
+	}
+	if n := readyIn(t, url, "in"); n != 700 {
+		t.Errorf("a pipe with a broken line 701 sent %d messages, want 700", n)
+	}
+}
+
+// Unbounded input ends in one line, at once, not in "out of memory": a file with no line break, a body
+// with no end.
+func TestPublishUnboundedInputIsCapped(t *testing.T) {
+	t.Parallel()
+	url := testVhost(t, rabbitURL(t))
+	declared(t, url, "in")
+	msg := oneLine(t, mqscope(t, "--rabbitmq", url, "publish", "in", "--from-file", "/dev/zero"), cli.ExitError)
+	if want := "mqscope: /dev/zero line 1: longer than 48 MiB, the most a record may take; nothing was sent"; msg != want {
+		t.Errorf("--from-file /dev/zero:\n got %s\nwant %s", msg, want)
+	}
+	msg = oneLine(t, mqscope(t, "--rabbitmq", url, "publish", "in", "--body", "@/dev/zero"), cli.ExitUsage)
+	if want := "mqscope: --body @/dev/zero: larger than 32 MiB, the most one message body may take (see mqscope --help)"; msg != want {
+		t.Errorf("--body @/dev/zero:\n got %s\nwant %s", msg, want)
+	}
+	if n := readyIn(t, url, "in"); n != 0 {
+		t.Errorf("%d messages sent, want none", n)
+	}
+}
