@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"bytes"
@@ -15,7 +15,6 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/cli"
-	"github.com/mqscope/mqscope/ui"
 )
 
 // exportLines writes n records in the export format, one per line, with bodies "line 1" ... "line n".
@@ -31,12 +30,9 @@ func exportLines(n int) []string {
 func publishFrom(t *testing.T, stdin io.Reader, args ...string) result {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	code := cli.Execute(context.Background(), append([]string{"--config", emptyConfig(t)}, args...), cli.Deps{
-		Open:   open,
-		RunUI:  func(ui.Options) error { return fmt.Errorf("the TUI must not open in this test") },
-		Stdin:  stdin,
-		Stdout: &stdout, Stderr: &stderr,
-	})
+	d := deps(&stdout, &stderr)
+	d.Stdin = stdin
+	code := cli.Execute(context.Background(), append([]string{"--config", emptyConfig(t)}, args...), d)
 	return result{code, stdout.String(), stderr.String()}
 }
 
