@@ -65,6 +65,9 @@ func snapshotOf(t *testing.T, lr backends.LagReader, group string) backends.Grou
 	if err != nil {
 		t.Fatalf("LagSnapshot: %v", err)
 	}
+	if snap.Requests <= 0 || snap.At.IsZero() {
+		t.Errorf("a snapshot says it took %d requests at %v; want the count and the time", snap.Requests, snap.At)
+	}
 	if len(snap.Groups) != 1 || snap.Groups[0].Group != group {
 		t.Fatalf("a snapshot of %s covers %+v", group, snap.Groups)
 	}

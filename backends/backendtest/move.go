@@ -39,7 +39,7 @@ func testMoveInterrupted(t *testing.T, h Harness, at interruption) {
 	for i := range letters {
 		letters[i] = fmt.Sprintf("letter %02d", i)
 	}
-	h.Fixture.PutDeadLetters(t, dlq, origin, letters...)
+	deadLetterFixture(t, h).PutDeadLetters(t, dlq, origin, letters...)
 	req := backends.MoveRequest{Source: dlq}
 
 	c, cancel := context.WithCancel(ctx(t))
@@ -90,7 +90,7 @@ func testMoveMaxAndKept(t *testing.T, h Harness) {
 	mv := b.(backends.Mover)
 	dlq, origin := unique(t, "dlq-kept"), unique(t, "origin-kept")
 	letters := []string{"placed 0", "placed 1", "placed 2", "placed 3"}
-	h.Fixture.PutDeadLetters(t, dlq, origin, letters...)
+	deadLetterFixture(t, h).PutDeadLetters(t, dlq, origin, letters...)
 	const strays = 2 // "message 0" and "message 1": no origin in their headers
 	h.Fixture.Put(t, dlq, strays)
 	noop := func(backends.MoveProgress) {}
@@ -116,6 +116,15 @@ func testMoveMaxAndKept(t *testing.T, h Harness) {
 		left = append(left, letters...)
 	}
 	checkBodies(t, h.Fixture.Read(t, dlq), left, dlq)
+}
+
+func deadLetterFixture(t *testing.T, h Harness) DeadLetterFixture {
+	t.Helper()
+	f, ok := h.Fixture.(DeadLetterFixture)
+	if !ok {
+		t.Fatal("the backend moves dead letters, but the fixture cannot make them: implement DeadLetterFixture")
+	}
+	return f
 }
 
 // toOrigin routes a dead letter back to the destination it died in.

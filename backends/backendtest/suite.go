@@ -32,6 +32,10 @@ type Fixture interface {
 	// plain consumer sees it (Kafka: read_committed), and leaves them there. Each message carries its
 	// Partition, Offset, Headers (Value as text), Body and Redelivered; other fields may stay empty.
 	Read(t *testing.T, name string) []backends.Message
+}
+
+// DeadLetterFixture is implemented by fixtures of brokers whose backends move (redrive) dead letters.
+type DeadLetterFixture interface {
 	// PutDeadLetters makes dlq holding one dead letter per body, each saying in its headers, the way the
 	// broker's own dead-lettering or its usual framework writes them, that it died in origin. It also makes
 	// origin, empty, ready to take the letters back.
