@@ -12,7 +12,6 @@ import (
 	"os/exec"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -23,33 +22,9 @@ import (
 	"github.com/mqscope/mqscope/cli"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/internal/testkit/demofix"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
-
-// lookDemo is one still demo shared by the tests that only look (or are refused): none of them changes it.
-var lookDemo struct {
-	once    sync.Once
-	cluster *demo.Cluster
-	brokers string
-	err     error
-}
-
-func sharedDemo(t *testing.T) (demo.Seeded, string) {
-	t.Helper()
-	lookDemo.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		defer cancel()
-		lookDemo.cluster, lookDemo.err = demo.Start(ctx, demo.Options{Still: true})
-		if lookDemo.err == nil {
-			lookDemo.brokers = strings.Join(lookDemo.cluster.Bootstrap(), ",")
-		}
-	})
-	if lookDemo.err != nil {
-		t.Fatal(lookDemo.err)
-	}
-	return lookDemo.cluster.Seeded(), lookDemo.brokers
-}
-
-// The shared demo is never closed: it ends with the test process, after the last test that uses it.
 
 // committed reads a group's committed offsets on a topic from `lag -o json`, by partition.
 func committed(t *testing.T, brokers, group, topic string) map[int]float64 {
@@ -79,7 +54,8 @@ func partitionsOf(group map[string]any) []map[string]any {
 // `lag GROUP -o json` gives exactly the seeded committed offsets, log ends and lags per partition.
 func TestLagOfBillingServiceIsExact(t *testing.T) {
 	t.Parallel()
-	seeded, brokers := sharedDemo(t)
+	shared := demofix.Shared(t)
+	seeded, brokers := shared.Seeded(), demofix.Brokers(shared)
 	want, _ := seeded.Group(demo.Billing)
 
 	r := mqscope(t, "--kafka", brokers, "lag", demo.Billing, "--sample", "0", "-o", "json")
@@ -128,7 +104,8 @@ func seededEnd(t *testing.T, s demo.Seeded, topic string, p int) int64 {
 // holds its partitions and never moves) from the group with no members (STOP) and the one that keeps up.
 func TestLagVerdictsOnTheDemo(t *testing.T) {
 	t.Parallel()
-	seeded, brokers := sharedDemo(t)
+	shared := demofix.Shared(t)
+	seeded, brokers := shared.Seeded(), demofix.Brokers(shared)
 	r := mqscope(t, "--kafka", brokers, "lag", "--sample", "100ms")
 	rows := tableRows(t, r, "GROUP", "STATE", "MEMBERS", "PARTITIONS", "LAG", "MAX-LAG", "LAG-TIME", "STATUS")
 	audit, _ := seeded.Group(demo.Audit)
@@ -169,7 +146,8 @@ func TestLagVerdictsOnTheDemo(t *testing.T) {
 // --exact gives how old the record at the committed offset is, as the broker's own record says.
 func TestExactLagIsTheAgeOfTheRecordAtTheCommittedOffset(t *testing.T) {
 	t.Parallel()
-	seeded, brokers := sharedDemo(t)
+	shared := demofix.Shared(t)
+	seeded, brokers := shared.Seeded(), demofix.Brokers(shared)
 	billing, _ := seeded.Group(demo.Billing)
 	at := billing.Committed[demo.Orders][0]
 	written := recordTime(t, brokers, demo.Orders, 0, at)
@@ -233,7 +211,7 @@ func recordTime(t *testing.T, brokers, topic string, partition int32, offset int
 
 func TestLagNamesAGroupThatDoesNotExist(t *testing.T) {
 	t.Parallel()
-	_, brokers := sharedDemo(t)
+	brokers := demofix.Brokers(demofix.Shared(t))
 	r := mqscope(t, "--kafka", brokers, "lag", "no-such-group", "--sample", "0")
 	if r.code != 0 || !strings.Contains(r.stderr, "warning: group no-such-group has no committed offsets: is the name right?") {
 		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
@@ -257,7 +235,8 @@ func resetLines(t *testing.T, r result) map[int]map[string]any {
 // the log with a warning; it changes nothing.
 func TestResetOffsetsDryRun(t *testing.T) {
 	t.Parallel()
-	seeded, brokers := sharedDemo(t)
+	shared := demofix.Shared(t)
+	seeded, brokers := shared.Seeded(), demofix.Brokers(shared)
 	audit, _ := seeded.Group(demo.Audit)
 	current := audit.Committed[demo.Inventory]
 	end := func(p int) int64 { return seededEnd(t, seeded, demo.Inventory, p) }
@@ -370,7 +349,8 @@ func asFloats(offsets []int64) map[int]float64 {
 // mode; neither changes an offset.
 func TestResetOffsetsRefused(t *testing.T) {
 	t.Parallel()
-	seeded, brokers := sharedDemo(t)
+	shared := demofix.Shared(t)
+	seeded, brokers := shared.Seeded(), demofix.Brokers(shared)
 	billing, _ := seeded.Group(demo.Billing)
 
 	r := mqscope(t, "--kafka", brokers, "reset-offsets", demo.Billing, "--topic", demo.Orders, "--to", "earliest", "--execute")
@@ -404,7 +384,8 @@ func TestResetOffsetsRefused(t *testing.T) {
 // --execute on the Empty group moves exactly the planned partitions, as lag then shows.
 func TestResetOffsetsExecute(t *testing.T) {
 	t.Parallel()
-	cluster, brokers := startDemo(t)
+	cluster := demofix.Start(t)
+	brokers := demofix.Brokers(cluster)
 	audit, _ := cluster.Seeded().Group(demo.Audit)
 	current := audit.Committed[demo.Inventory]
 
@@ -426,7 +407,8 @@ func TestResetOffsetsExecute(t *testing.T) {
 // log start, to an offset or to the end.
 func TestPurgeTruncatesATopic(t *testing.T) {
 	t.Parallel()
-	cluster, brokers := startDemo(t)
+	cluster := demofix.Start(t)
+	brokers := demofix.Brokers(cluster)
 	topic := demo.OrdersDLT
 	ends, _ := cluster.Seeded().Topic(topic)
 	dryRun := func() result { return mqscope(t, "--kafka", brokers, "purge", topic) }
@@ -488,7 +470,8 @@ func messagesOf(t *testing.T, brokers, topic string) int64 {
 // process: the test binary stands in for mqscope.
 func TestLagWatchUntilInterrupted(t *testing.T) {
 	t.Parallel()
-	seeded, brokers := sharedDemo(t)
+	shared := demofix.Shared(t)
+	seeded, brokers := shared.Seeded(), demofix.Brokers(shared)
 	// 1ns is raised to the floor, with a note: a watch must not hammer the broker.
 	cmd := exec.Command(os.Args[0], "--kafka", brokers, "lag", "--watch", "--interval", "1ns", "-o", "json")
 	cmd.Env = append(os.Environ(), "MQSCOPE_TEST_RUN_MAIN=1", "MQSCOPE_CONFIG="+emptyConfig(t))
@@ -556,9 +539,10 @@ func backlogOf(t *testing.T, url, queue string, ok func(map[string]any) bool) ma
 // ready, and the queue drains at the ack rate (none here: it is not draining).
 func TestLagOnRabbitMQIsTheQueueBacklog(t *testing.T) {
 	t.Parallel()
-	url := testVhost(t, rabbitURL(t))
-	queue := "backlog"
-	queueWith(t, url, queue, 3, nil)
+	rabbit := rabbitfix.New(t)
+	url, queue := rabbit.URL, "backlog"
+	rabbit.Declare(t, queue, nil)
+	rabbit.Put(t, queue, 3)
 	conn, err := amqp.Dial(url)
 	if err != nil {
 		t.Fatal(err)

@@ -13,8 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net"
-	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -36,8 +34,10 @@ import (
 	"github.com/mqscope/mqscope/cli"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/internal/testkit/demofix"
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 	"github.com/mqscope/mqscope/opener"
-	"github.com/mqscope/mqscope/redact"
 )
 
 // TestMain lets the test binary stand in for mqscope itself, for tests that need a real process (signals).
@@ -115,23 +115,11 @@ func oneLine(t *testing.T, r result, code int) string {
 	return strings.TrimSuffix(r.stderr, "\n")
 }
 
-// startDemo runs the demo cluster, still, for one test.
-func startDemo(t *testing.T) (*demo.Cluster, string) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	c, err := demo.Start(ctx, demo.Options{Still: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
-	return c, strings.Join(c.Bootstrap(), ",")
-}
-
 // ls and groups give exactly the numbers the demo seeded, in JSON and in the table.
 func TestListingsMatchTheDemo(t *testing.T) {
 	t.Parallel()
-	cluster, brokers := startDemo(t)
+	cluster := demofix.Start(t)
+	brokers := demofix.Brokers(cluster)
 	seeded := cluster.Seeded()
 
 	r := mqscope(t, "--kafka", brokers, "ls", "-o", "json")
@@ -311,11 +299,7 @@ func TestOpenGivesUpWhenTheContextEnds(t *testing.T) {
 // group whose name is hostile terminal text, committed at offset 1 on both partitions.
 func kafkaCluster(t *testing.T, group string) string {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, "payments"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := kafkafix.Start(t, kfake.NumBrokers(1), kfake.SeedTopics(2, "payments"))
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
 	if err != nil {
 		t.Fatal(err)
@@ -366,87 +350,13 @@ func TestKafkaListingsEscapeHostileNamesInTablesOnly(t *testing.T) {
 	}
 }
 
-func rabbitURL(t *testing.T) string {
-	url := os.Getenv("MQSCOPE_TEST_RABBITMQ")
-	if url == "" {
-		t.Skip("MQSCOPE_TEST_RABBITMQ is not set; ./scripts/test.sh sets it to the local RabbitMQ")
-	}
-	return url
-}
-
-// testVhost makes a vhost of its own for one test, so that what the test lists is what it put there,
-// whatever else the long-lived broker holds, and returns the AMQP URL of it. It goes after the test.
-func testVhost(t *testing.T, amqpURL string) string {
-	t.Helper()
-	u, err := url.Parse(amqpURL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	vhost := fmt.Sprintf("mqscope-cli-%d", time.Now().UnixNano())
-	api := (&url.URL{Scheme: "http", User: u.User, Host: u.Hostname() + ":15672"}).String() + "/api"
-	user := u.User.Username()
-	management(t, "PUT", api+"/vhosts/"+vhost, "")
-	t.Cleanup(func() { management(t, "DELETE", api+"/vhosts/"+vhost, "") })
-	management(t, "PUT", api+"/permissions/"+vhost+"/"+user, `{"configure":".*","write":".*","read":".*"}`)
-	u.Path = "/" + vhost
-	return u.String()
-}
-
-func management(t *testing.T, method, url, body string) {
-	t.Helper()
-	req, err := http.NewRequest(method, url, strings.NewReader(body))
-	if err != nil {
-		t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		t.Fatalf("%s %s: %v", method, redact.URL(url), err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		t.Fatalf("%s %s: %s", method, redact.URL(url), resp.Status)
-	}
-}
-
-// queueWith declares a queue holding n messages.
-func queueWith(t *testing.T, url, name string, n int, args amqp.Table) {
-	t.Helper()
-	conn, err := amqp.Dial(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.QueueDeclare(name, false, false, false, false, args); err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.Confirm(false); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for i := range n {
-		conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", name, true, false,
-			amqp.Publishing{Body: fmt.Appendf(nil, "message %d", i)})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok, err := conf.WaitContext(ctx); !ok || err != nil {
-			t.Fatalf("publish %d not confirmed: %v", i, err)
-		}
-	}
-}
-
 func TestLsShowsARabbitMQQueueWithItsMessages(t *testing.T) {
 	t.Parallel()
-	url := testVhost(t, rabbitURL(t))
-	vhost := url[strings.LastIndex(url, "/")+1:]
+	rabbit := rabbitfix.New(t)
+	url, vhost := rabbit.URL, rabbit.Name
 	name := "orders-\x1b[31mred\u202e"
-	queueWith(t, url, name, 7, amqp.Table{"x-dead-letter-exchange": "orders.dlx"})
+	rabbit.Declare(t, name, amqp.Table{"x-dead-letter-exchange": "orders.dlx"})
+	rabbit.Put(t, name, 7)
 
 	// The management API's figures lag the broker by a few seconds: wait for them.
 	var rows []map[string]any
@@ -495,7 +405,7 @@ func TestLsShowsARabbitMQQueueWithItsMessages(t *testing.T) {
 // without the capability, and fails.
 func TestGroupsOnRabbitMQSaysItHasNone(t *testing.T) {
 	t.Parallel()
-	url := rabbitURL(t)
+	url := rabbitfix.New(t).URL
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	b, err := opener.Open(ctx, config.Context{Name: "r", RabbitMQ: &config.RabbitMQConfig{URL: url}})

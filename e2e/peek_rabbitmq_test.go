@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"reflect"
 	"slices"
@@ -11,6 +10,8 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
 // rabbitMessage is the i-th message TestPeekRabbitMQQueue publishes: properties, typed headers, and a
@@ -30,51 +31,21 @@ func rabbitMessage(i, n int, at time.Time) amqp.Publishing {
 	}
 }
 
-// durableQueue declares a durable queue with args on url, publishes msgs to it with confirms, and returns
-// the channel, for the test's own checks.
-func durableQueue(t *testing.T, url, queue string, args amqp.Table, msgs []amqp.Publishing) *amqp.Channel {
-	t.Helper()
-	conn, err := amqp.Dial(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err == nil {
-		err = ch.Confirm(false)
-	}
-	if err == nil {
-		_, err = ch.QueueDeclare(queue, true, false, false, false, args)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	for i, m := range msgs {
-		conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, "", queue, true, false, m)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if ok, err := conf.WaitContext(ctx); !ok || err != nil {
-			t.Fatalf("publish %d not confirmed: %v", i, err)
-		}
-	}
-	return ch
-}
-
 // A queue peeked as JSON: every message whole, with its properties and typed headers, a note that peeking
 // marks messages redelivered, and afterwards the queue holds every message in the same order.
 func TestPeekRabbitMQQueue(t *testing.T) {
 	t.Parallel()
-	url := testVhost(t, rabbitURL(t))
+	rabbit := rabbitfix.New(t)
+	url := rabbit.URL
 	const queue, n = "orders.peek", 6
 	at := time.Now().Truncate(time.Second).UTC()
 	var published []amqp.Publishing
 	for i := range n {
 		published = append(published, rabbitMessage(i, n, at))
 	}
-	ch := durableQueue(t, url, queue, nil, published)
+	rabbit.Declare(t, queue, nil)
+	ch := rabbit.Channel(t)
+	rabbitfix.Publish(t, ch, "", queue, n, func(i int) amqp.Publishing { return published[i] })
 
 	r := mqscope(t, "--rabbitmq", url, "peek", queue, "-o", "json")
 	if r.code != 0 || !strings.HasPrefix(r.stderr, "mqscope: note: ") || strings.Count(r.stderr, "\n") != 1 ||
@@ -136,13 +107,16 @@ func TestPeekRabbitMQQueue(t *testing.T) {
 // deliveries of messages nobody asked to see.)
 func TestPeekQuorumQueueNeverPushesPastTheDeliveryLimit(t *testing.T) {
 	t.Parallel()
-	url := testVhost(t, rabbitURL(t))
+	rabbit := rabbitfix.New(t)
+	url := rabbit.URL
 	const queue, n = "payments.quorum", 3
 	var published []amqp.Publishing
 	for i := range n {
 		published = append(published, amqp.Publishing{Body: fmt.Appendf(nil, "message %d", i)})
 	}
-	ch := durableQueue(t, url, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": int32(2)}, published)
+	rabbit.Declare(t, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": int32(2)})
+	ch := rabbit.Channel(t)
+	rabbitfix.Publish(t, ch, "", queue, n, func(i int) amqp.Publishing { return published[i] })
 
 	r := mqscope(t, "--rabbitmq", url, "peek", queue)
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")

@@ -24,6 +24,7 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/cli"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/internal/testkit/demofix"
 )
 
 // topicRecords reads every record of a seeded topic straight from the cluster with franz-go: the oracle
@@ -135,7 +136,8 @@ func sameHeader(a, b backends.Header) bool { return a.Key == b.Key && bytes.Equa
 
 func TestPeekShowsTheDemoRecordsExactly(t *testing.T) {
 	t.Parallel()
-	cluster, brokers := startDemo(t)
+	cluster := demofix.Start(t)
+	brokers := demofix.Brokers(cluster)
 	seeded := cluster.Seeded()
 	orders := topicRecords(t, brokers, seeded, demo.Orders)
 	kafka := []string{"--kafka", brokers, "peek"}
@@ -190,7 +192,8 @@ func TestPeekShowsTheDemoRecordsExactly(t *testing.T) {
 // Binary records are base64 in JSON, and come back byte for byte.
 func TestPeekJSONOfBinaryRecords(t *testing.T) {
 	t.Parallel()
-	cluster, brokers := startDemo(t)
+	cluster := demofix.Start(t)
+	brokers := demofix.Brokers(cluster)
 	want := merged(topicRecords(t, brokers, cluster.Seeded(), demo.Telemetry))
 	r := mqscope(t, "--kafka", brokers, "peek", demo.Telemetry, "-o", "json")
 	rows := jsonLines(t, r.stdout)
@@ -208,7 +211,7 @@ func TestPeekJSONOfBinaryRecords(t *testing.T) {
 // The hostile customer record: escaped in the table, exact in JSON, raw nowhere.
 func TestPeekHostileRecord(t *testing.T) {
 	t.Parallel()
-	_, brokers := startDemo(t)
+	brokers := demofix.Brokers(demofix.Start(t))
 	const key = "cust-\x1b[31m9999\x1b[0m"
 
 	r := mqscope(t, "--kafka", brokers, "peek", demo.Customers, "--from", "-1")
@@ -253,7 +256,8 @@ func rawControl(s string) string {
 // Spring's dead letters carry where they came from: death names the very order they were made from.
 func TestPeekDeadLetterOrigin(t *testing.T) {
 	t.Parallel()
-	cluster, brokers := startDemo(t)
+	cluster := demofix.Start(t)
+	brokers := demofix.Brokers(cluster)
 	orders := topicRecords(t, brokers, cluster.Seeded(), demo.Orders)
 	letters := peekedJSON(t, "--kafka", brokers, "peek", demo.OrdersDLT)
 	st, _ := cluster.Seeded().Topic(demo.OrdersDLT)
@@ -276,7 +280,7 @@ func TestPeekDeadLetterOrigin(t *testing.T) {
 // A table shows 20 messages unless told otherwise, and says so; json does not stop.
 func TestPeekTableLimitAndErrors(t *testing.T) {
 	t.Parallel()
-	_, brokers := startDemo(t)
+	brokers := demofix.Brokers(demofix.Start(t))
 	r := mqscope(t, "--kafka", brokers, "peek", demo.Orders)
 	if lines := strings.Count(r.stdout, "\n"); r.code != 0 || lines != 21 ||
 		r.stderr != "mqscope: note: showed the first 20 messages; -n N shows more, -n 0 all\n" {
@@ -335,7 +339,7 @@ func mqscopeProcess(t *testing.T, args ...string) (*exec.Cmd, io.ReadCloser, *by
 // `mqscope peek ... | head -1`: when the reader goes, peek ends quietly with exit 0.
 func TestPeekIntoAClosedPipeEndsQuietly(t *testing.T) {
 	t.Parallel()
-	_, brokers := startDemo(t)
+	brokers := demofix.Brokers(demofix.Start(t))
 	cmd, pipe, stderr := mqscopeProcess(t, "--kafka", brokers, "peek", demo.Orders, "-o", "json")
 	if line, err := bufio.NewReader(pipe).ReadString('\n'); err != nil || !strings.HasPrefix(line, `{"destination":"orders"`) {
 		t.Fatalf("first line %q, %v; stderr %s", line, err, stderr)
@@ -349,7 +353,7 @@ func TestPeekIntoAClosedPipeEndsQuietly(t *testing.T) {
 // --follow shows what arrives as it arrives, and Ctrl-C ends it with exit 0.
 func TestPeekFollowUntilInterrupted(t *testing.T) {
 	t.Parallel()
-	_, brokers := startDemo(t)
+	brokers := demofix.Brokers(demofix.Start(t))
 	cmd, pipe, stderr := mqscopeProcess(t, "--kafka", brokers, "peek", demo.Payments, "--from", "latest", "--follow", "-o", "json")
 	stdout := bufio.NewReader(pipe)
 
@@ -400,7 +404,7 @@ func TestPeekFollowUntilInterrupted(t *testing.T) {
 // 34,555 records must not pass for a whole export.
 func TestPeekExportInterruptedSaysSoAndFails(t *testing.T) {
 	t.Parallel()
-	_, brokers := startDemo(t)
+	brokers := demofix.Brokers(demofix.Start(t))
 	for _, sig := range []os.Signal{os.Interrupt, syscall.SIGTERM} {
 		// Nobody reads stdout until the signal is sent, so the export is blocked well before its end.
 		cmd, pipe, stderr := mqscopeProcess(t, "--kafka", brokers, "peek", demo.Orders, "-o", "json")
@@ -430,7 +434,7 @@ func TestPeekExportInterruptedSaysSoAndFails(t *testing.T) {
 // A peek whose context ends (the caller gave up) says how far it got and fails, with the cause.
 func TestPeekExportCancelledSaysSoAndFails(t *testing.T) {
 	t.Parallel()
-	_, brokers := startDemo(t)
+	brokers := demofix.Brokers(demofix.Start(t))
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	stdout := &cancelOnWrite{cancel: cancel}

@@ -22,6 +22,8 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka/murmur2"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/internal/testkit/demofix"
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 )
 
 // createTopics makes empty topics of n partitions.
@@ -60,11 +62,7 @@ var uuidV4 = regexp.MustCompile(`^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-
 // would put the key, all confirmed.
 func TestPublishTemplatesOnKafka(t *testing.T) {
 	t.Parallel()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(3, "events"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := kafkafix.Start(t, kfake.NumBrokers(1), kfake.SeedTopics(3, "events"))
 	brokers := strings.Join(c.ListenAddrs(), ",")
 	needsPublisher(t, kafkaContext(brokers))
 	before := time.Now().UTC().Truncate(time.Millisecond)
@@ -146,7 +144,7 @@ func essences(msgs []backends.Message) []string {
 // binary bodies, binary header values (Spring's), a null key and an empty body.
 func TestPublishFromFileRoundTrip(t *testing.T) {
 	t.Parallel()
-	_, brokers := startDemo(t)
+	brokers := demofix.Brokers(demofix.Start(t))
 	needsPublisher(t, kafkaContext(brokers))
 	createTopics(t, brokers, 2, "odd-source", "odd-copy", "telemetry-copy", "dlt-copy")
 	cl, err := kgo.NewClient(kgo.SeedBrokers(strings.Split(brokers, ",")...), kgo.DefaultProduceTopic("odd-source"))
@@ -186,7 +184,8 @@ func TestPublishFromFileRoundTrip(t *testing.T) {
 // replay copies a range, exactly those messages, and leaves the source as it was.
 func TestReplayRangeOnKafka(t *testing.T) {
 	t.Parallel()
-	cluster, brokers := startDemo(t)
+	cluster := demofix.Start(t)
+	brokers := demofix.Brokers(cluster)
 	needsPublisher(t, kafkaContext(brokers))
 	createTopics(t, brokers, 6, "orders-replay", "orders-replay-time")
 	orders := topicRecords(t, brokers, cluster.Seeded(), demo.Orders)
@@ -247,7 +246,8 @@ func recordMessage(r *kgo.Record) backends.Message {
 // Read-only refuses every change with exit 1 and one line, and the demo holds what it held.
 func TestPublishReplayRedriveRefusedReadOnly(t *testing.T) {
 	t.Parallel()
-	seeded, brokers := sharedDemo(t)
+	shared := demofix.Shared(t)
+	seeded, brokers := shared.Seeded(), demofix.Brokers(shared)
 	for _, args := range [][]string{
 		{"publish", demo.Orders, "--body", "x"},
 		{"replay", demo.Orders, "--to", demo.Payments},

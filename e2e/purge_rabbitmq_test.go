@@ -4,38 +4,18 @@ import (
 	"strings"
 	"testing"
 
-	amqp "github.com/rabbitmq/amqp091-go"
-
 	"github.com/mqscope/mqscope/cli"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
-
-// readyIn counts a queue's ready messages over AMQP, exactly and at once (the management API's figures
-// lag by seconds).
-func readyIn(t *testing.T, url, queue string) int {
-	t.Helper()
-	conn, err := amqp.Dial(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return q.Messages
-}
 
 // A RabbitMQ purge says what would go and exits 2 without --yes, is refused in read-only mode, and with
 // --yes removes the ready messages and says how many.
 func TestPurgeARabbitMQQueue(t *testing.T) {
 	t.Parallel()
-	url := testVhost(t, rabbitURL(t))
-	queue := "purge-me"
-	queueWith(t, url, queue, 5, nil)
+	rabbit := rabbitfix.New(t)
+	url, queue := rabbit.URL, "purge-me"
+	rabbit.Declare(t, queue, nil)
+	rabbit.Put(t, queue, 5)
 	backlogOf(t, url, queue, func(q map[string]any) bool { return q["ready"] == 5.0 })
 
 	r := mqscope(t, "--rabbitmq", url, "purge", queue)
@@ -47,7 +27,7 @@ func TestPurgeARabbitMQQueue(t *testing.T) {
 	if msg := oneLine(t, r, cli.ExitError); !strings.HasPrefix(msg, "mqscope: purge refused: context") {
 		t.Errorf("read-only: %s", msg)
 	}
-	if n := readyIn(t, url, queue); n != 5 {
+	if n := rabbit.Ready(t, queue); n != 5 {
 		t.Errorf("%d messages after refusals, want 5", n)
 	}
 	if r := mqscope(t, "--rabbitmq", url, "purge", queue, "--before", "3", "--yes"); r.code != cli.ExitUsage {
@@ -58,7 +38,7 @@ func TestPurgeARabbitMQQueue(t *testing.T) {
 	if lines := jsonLines(t, r.stdout); r.code != 0 || len(lines) != 1 || lines[0]["removed"] != 5.0 {
 		t.Errorf("purge --yes: exit %d, %s %s", r.code, r.stdout, r.stderr)
 	}
-	if n := readyIn(t, url, queue); n != 0 {
+	if n := rabbit.Ready(t, queue); n != 0 {
 		t.Errorf("%d messages after the purge", n)
 	}
 	if msg := oneLine(t, mqscope(t, "--rabbitmq", url, "purge", "no-such-queue"), cli.ExitError); !strings.Contains(msg, "no queue named no-such-queue") {

@@ -4,7 +4,6 @@ package e2e
 // messages rejected (requeue=false) from work queues whose dead-letter exchange routes them to one DLQ.
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,52 +17,21 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
 func rabbitContext(url string) config.Context {
 	return config.Context{Name: "test", RabbitMQ: &config.RabbitMQConfig{URL: url}}
 }
 
-// rabbitChannel opens a channel with publisher confirms on url, closed after the test.
-func rabbitChannel(t *testing.T, url string) *amqp.Channel {
-	t.Helper()
-	conn, err := amqp.Dial(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := ch.Confirm(false); err != nil {
-		t.Fatal(err)
-	}
-	return ch
-}
-
-// confirmed publishes one message and waits for the broker's confirm.
-func confirmed(t *testing.T, ch *amqp.Channel, exchange, key string, p amqp.Publishing) {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	conf, err := ch.PublishWithDeferredConfirmWithContext(ctx, exchange, key, true, false, p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if ok, err := conf.WaitContext(ctx); !ok || err != nil {
-		t.Fatalf("publish to %q/%q not confirmed: %v", exchange, key, err)
-	}
-}
-
 // deadLetters sets up, in a vhost of its own, the exchange jobs routing keys a, b and gone to the queues
 // work-a, work-b and work-gone, each dead-lettering into the queue dlq; publishes 3, 2 and 1 messages
 // through jobs and rejects them all, so that the broker moves them to dlq with its own x-death headers;
-// deletes work-gone; and adds one letter with no origin at all. It returns the vhost's URL and a channel.
-func deadLetters(t *testing.T) (string, *amqp.Channel) {
+// deletes work-gone; and adds one letter with no origin at all. It returns the vhost and a channel.
+func deadLetters(t *testing.T) (*rabbitfix.Vhost, *amqp.Channel) {
 	t.Helper()
-	url := testVhost(t, rabbitURL(t))
-	ch := rabbitChannel(t, url)
+	rabbit := rabbitfix.New(t)
+	ch := rabbit.Channel(t)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {
@@ -83,7 +51,7 @@ func deadLetters(t *testing.T) (string, *amqp.Channel) {
 	}
 	for key, n := range sent {
 		for i := range n {
-			confirmed(t, ch, "jobs", key, amqp.Publishing{ContentType: "text/plain", MessageId: fmt.Sprintf("%s-%d", key, i),
+			rabbitfix.Send(t, ch, "jobs", key, amqp.Publishing{ContentType: "text/plain", MessageId: fmt.Sprintf("%s-%d", key, i),
 				Headers: amqp.Table{"n": int32(i)}, Body: fmt.Appendf(nil, "job %s %d", key, i)})
 		}
 	}
@@ -97,32 +65,11 @@ func deadLetters(t *testing.T) (string, *amqp.Channel) {
 			must(d.Reject(false)) // the broker dead-letters it, adding x-death
 		}
 	}
-	confirmed(t, ch, "", "dlq", amqp.Publishing{Body: []byte("no origin")})
-	waitForMessages(t, ch, "dlq", 7)
+	rabbitfix.Send(t, ch, "", "dlq", amqp.Publishing{Body: []byte("no origin")})
+	rabbit.WaitReady(t, "dlq", 7)
 	_, err = ch.QueueDelete("work-gone", false, false, false)
 	must(err)
-	return url, ch
-}
-
-// waitForMessages waits until queue holds n ready messages (dead-lettering is asynchronous).
-func waitForMessages(t *testing.T, ch *amqp.Channel, queue string, n int) {
-	t.Helper()
-	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(20 * time.Millisecond) {
-		if got := ready(t, ch, queue); got == n {
-			return
-		} else if time.Now().After(deadline) {
-			t.Fatalf("%s holds %d messages, want %d", queue, got, n)
-		}
-	}
-}
-
-func ready(t *testing.T, ch *amqp.Channel, queue string) int {
-	t.Helper()
-	q, err := ch.QueueDeclarePassive(queue, true, false, false, false, nil)
-	if err != nil {
-		t.Fatalf("queue %s: %v", queue, err)
-	}
-	return q.Messages
+	return rabbit, ch
 }
 
 // bodies takes every message of queue (acking them) and returns their bodies, sorted.
@@ -162,7 +109,8 @@ func planByTarget(t *testing.T, r result) []string {
 // one without an origin stay in the DLQ, and the run exits 1.
 func TestRedriveRabbitMQToOriginQueues(t *testing.T) {
 	t.Parallel()
-	url, ch := deadLetters(t)
+	rabbit, ch := deadLetters(t)
+	url := rabbit.URL
 	needsMover(t, rabbitContext(url))
 
 	r := mqscope(t, "--rabbitmq", url, "redrive", "dlq", "--dry-run", "-o", "json")
@@ -174,7 +122,7 @@ func TestRedriveRabbitMQToOriginQueues(t *testing.T) {
 	if got := planByTarget(t, r); r.code != 0 || !slices.Equal(got, want) {
 		t.Errorf("dry run: exit %d\n%q\nwant\n%q\n%s", r.code, got, want, r.stderr)
 	}
-	if n := ready(t, ch, "dlq"); n != 7 {
+	if n := rabbit.Ready(t, "dlq"); n != 7 {
 		t.Fatalf("the dry run left %d letters in dlq, want 7", n)
 	}
 
@@ -202,7 +150,8 @@ func TestRedriveRabbitMQToOriginQueues(t *testing.T) {
 // queue is bound for any more comes back unroutable and stays.
 func TestRedriveRabbitMQThroughTheOriginalExchange(t *testing.T) {
 	t.Parallel()
-	url, ch := deadLetters(t)
+	rabbit, ch := deadLetters(t)
+	url := rabbit.URL
 	needsMover(t, rabbitContext(url))
 	if _, err := ch.QueueDeclare("audit-a", true, false, false, false, nil); err != nil {
 		t.Fatal(err)
@@ -243,9 +192,10 @@ func TestRedriveRabbitMQThroughTheOriginalExchange(t *testing.T) {
 // queue is bound for: an error, never a silent drop.
 func TestPublishRabbitMQ(t *testing.T) {
 	t.Parallel()
-	url := testVhost(t, rabbitURL(t))
+	rabbit := rabbitfix.New(t)
+	url := rabbit.URL
 	needsPublisher(t, rabbitContext(url))
-	ch := rabbitChannel(t, url)
+	ch := rabbit.Channel(t)
 	if _, err := ch.QueueDeclare("inbox", true, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -293,9 +243,10 @@ func TestPublishRabbitMQ(t *testing.T) {
 // arrays, bytes, timestamps), properties and bodies (binary too) come back as they were.
 func TestPublishFromFileRoundTripRabbitMQ(t *testing.T) {
 	t.Parallel()
-	url := testVhost(t, rabbitURL(t))
+	rabbit := rabbitfix.New(t)
+	url := rabbit.URL
 	needsPublisher(t, rabbitContext(url))
-	ch := rabbitChannel(t, url)
+	ch := rabbit.Channel(t)
 	for _, q := range []string{"src", "copy"} {
 		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
 			t.Fatal(err)
@@ -303,7 +254,7 @@ func TestPublishFromFileRoundTripRabbitMQ(t *testing.T) {
 	}
 	at := time.Date(2026, 11, 26, 3, 0, 0, 0, time.UTC)
 	for i := range 4 {
-		confirmed(t, ch, "", "src", amqp.Publishing{
+		rabbitfix.Send(t, ch, "", "src", amqp.Publishing{
 			ContentType: "application/octet-stream", ContentEncoding: "identity", DeliveryMode: amqp.Persistent,
 			Priority: uint8(i), CorrelationId: fmt.Sprint("c-", i), ReplyTo: "replies", Expiration: "600000",
 			MessageId: fmt.Sprint("m-", i), Timestamp: at, Type: "t", AppId: "round-trip",
@@ -350,16 +301,17 @@ func amqpEssence(m backends.Message) string {
 // replay of a queue copies the first -n messages to another queue and leaves the source holding them all.
 func TestReplayRabbitMQQueue(t *testing.T) {
 	t.Parallel()
-	url := testVhost(t, rabbitURL(t))
+	rabbit := rabbitfix.New(t)
+	url := rabbit.URL
 	needsPublisher(t, rabbitContext(url))
-	ch := rabbitChannel(t, url)
+	ch := rabbit.Channel(t)
 	for _, q := range []string{"src", "dst"} {
 		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	for i := range 5 {
-		confirmed(t, ch, "", "src", amqp.Publishing{Body: fmt.Appendf(nil, "m%d", i)})
+		rabbitfix.Send(t, ch, "", "src", amqp.Publishing{Body: fmt.Appendf(nil, "m%d", i)})
 	}
 	r := mqscope(t, "--rabbitmq", url, "replay", "src", "--to", "dst", "-n", "3", "-o", "json")
 	lines := jsonLines(t, r.stdout)

@@ -22,6 +22,8 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/internal/testkit/demofix"
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 	"github.com/mqscope/mqscope/opener"
 )
 
@@ -130,7 +132,8 @@ func appended(t *testing.T, brokers string, seeded demo.Seeded, topic string) ma
 // changes nothing; the redrive puts each there once; a second redrive moves nothing more.
 func TestRedriveDemoDeadLettersToTheirPartitions(t *testing.T) {
 	t.Parallel()
-	cluster, brokers := startDemo(t)
+	cluster := demofix.Start(t)
+	brokers := demofix.Brokers(cluster)
 	needsMover(t, kafkaContext(brokers))
 	seeded := cluster.Seeded()
 	letters := lettersByPartition(t, brokers, seeded)
@@ -217,7 +220,8 @@ func keyValues(rs []*kgo.Record) []string {
 // Text output: the plan per partition, and the report per target.
 func TestRedriveDemoTables(t *testing.T) {
 	t.Parallel()
-	cluster, brokers := startDemo(t)
+	cluster := demofix.Start(t)
+	brokers := demofix.Brokers(cluster)
 	needsMover(t, kafkaContext(brokers))
 	letters := lettersByPartition(t, brokers, cluster.Seeded())
 	r := mqscope(t, "--kafka", brokers, "redrive", demo.OrdersDLT, "--dry-run")
@@ -247,7 +251,8 @@ func TestRedriveDemoTables(t *testing.T) {
 // exactly once, and a plan between them counts what is left.
 func TestRedriveInSteps(t *testing.T) {
 	t.Parallel()
-	cluster, brokers := startDemo(t)
+	cluster := demofix.Start(t)
+	brokers := demofix.Brokers(cluster)
 	needsMover(t, kafkaContext(brokers))
 	seeded := cluster.Seeded()
 	letters := lettersByPartition(t, brokers, seeded)
@@ -290,11 +295,7 @@ func TestRedriveInSteps(t *testing.T) {
 func TestRedriveInterruptedAndRunAgain(t *testing.T) {
 	t.Parallel()
 	const n, parts = 30_000, 4
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(parts, "big", "big-dlt"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer c.Close()
+	c := kafkafix.Start(t, kfake.NumBrokers(1), kfake.SeedTopics(parts, "big", "big-dlt"))
 	brokers := strings.Join(c.ListenAddrs(), ",")
 	needsMover(t, kafkaContext(brokers))
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),

@@ -13,6 +13,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 
 	"github.com/mqscope/mqscope/cli"
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 	"github.com/mqscope/mqscope/opener"
 )
 
@@ -59,11 +61,7 @@ func TestNoPasswordInAnyOutputOfAFailedConnection(t *testing.T) {
 	}
 	var cases []tc
 	for _, mech := range []string{"PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"} {
-		cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser(mech, "ops", rightPassword))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(cluster.Close)
+		cluster := kafkafix.Start(t, kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser(mech, "ops", rightPassword))
 		cases = append(cases, tc{"kafka " + mech + " wrong password", fmt.Sprintf(`contexts:
   - name: k
     kafka:
@@ -89,7 +87,7 @@ func TestNoPasswordInAnyOutputOfAFailedConnection(t *testing.T) {
     rabbitmq: {url: "amqp://guest:%s@127.0.0.1:1/"}
 `, wrongPassword), "cannot reach rabbitmq amqp://guest:xxxxx@127.0.0.1:1/"},
 	)
-	if url := os.Getenv("MQSCOPE_TEST_RABBITMQ"); url != "" {
+	if url := os.Getenv(rabbitfix.Env); url != "" {
 		host := strings.TrimSuffix(url[strings.LastIndex(url, "@")+1:], "/")
 		cases = append(cases,
 			tc{"rabbitmq wrong password from the environment", fmt.Sprintf(`contexts:
@@ -129,12 +127,8 @@ func TestNoPasswordInAnyOutputOfAFailedConnection(t *testing.T) {
 
 // The right password from each source connects.
 func TestPasswordSourcesConnect(t *testing.T) {
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-512", "ops", rightPassword),
+	cluster := kafkafix.Start(t, kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-512", "ops", rightPassword),
 		kfake.SeedTopics(1, "secured"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Close)
 	pwFile := filepath.Join(t.TempDir(), "pw")
 	os.WriteFile(pwFile, []byte(rightPassword+"\n"), 0o600)
 	t.Setenv("MQSCOPE_TEST_RIGHT_PW", rightPassword)

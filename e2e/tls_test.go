@@ -21,6 +21,7 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 	"github.com/mqscope/mqscope/logging"
 	"github.com/mqscope/mqscope/opener"
 )
@@ -30,12 +31,8 @@ import (
 func TestKafkaContextWithMutualTLSAndSCRAM(t *testing.T) {
 	dir := t.TempDir()
 	server := writeTestPKI(t, dir)
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.TLS(server), kfake.SeedTopics(1, "over-tls"),
+	cluster := kafkafix.Start(t, kfake.NumBrokers(1), kfake.TLS(server), kfake.SeedTopics(1, "over-tls"),
 		kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-512", "ops", rightPassword))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Close)
 	os.WriteFile(filepath.Join(dir, "pw"), []byte(rightPassword), 0o600)
 	cfg := filepath.Join(dir, "config.yaml")
 	write := func(tlsLine string) {
