@@ -1,4 +1,4 @@
-package main
+package e2e
 
 import (
 	"context"
@@ -12,6 +12,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kversion"
+
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 )
 
 // The Kafka releases mqscope supports (README, "Kafka versions"): every command works against a cluster
@@ -101,11 +103,7 @@ func compatCluster(t *testing.T, versions *kversion.Versions) string {
 	if versions != nil {
 		opts = append(opts, kfake.MaxVersions(versions))
 	}
-	c, err := kfake.NewCluster(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := kafkafix.Start(t, opts...)
 	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.RoundRobinPartitioner()))
 	if err != nil {
 		t.Fatal(err)
@@ -140,23 +138,19 @@ func compatCluster(t *testing.T, versions *kversion.Versions) string {
 	if err := adm.CommitAllOffsets(ctx, "billing", offsets); err != nil {
 		t.Fatal(err)
 	}
-	return strings.Join(c.ListenAddrs(), ",")
+	return kafkafix.Brokers(c)
 }
 
 // On a cluster older than 0.11, listing works, and what needs a newer Kafka says so. (Its topics stay
 // empty: the franz-go client that seeds the other tests does not produce to a release this old.)
 func TestKafkaTooOldSaysWhatNeedsANewerRelease(t *testing.T) {
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.MaxVersions(kversion.V0_10_2()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := kafkafix.Start(t, kfake.NumBrokers(1), kfake.MaxVersions(kversion.V0_10_2()))
 	for _, topic := range []string{"orders", "orders-dlt"} {
 		if err := c.CreateTopic(topic, 1, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	brokers := strings.Join(c.ListenAddrs(), ",")
+	brokers := kafkafix.Brokers(c)
 	if r := mqscope(t, "--kafka", brokers, "ls", "-o", "json"); r.code != 0 || !strings.Contains(r.stdout, `"orders"`) {
 		t.Errorf("ls on Kafka 0.10.2: exit %d, %s%s", r.code, r.stdout, r.stderr)
 	}
