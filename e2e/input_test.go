@@ -10,11 +10,10 @@ import (
 	"strings"
 	"testing"
 
-	amqp "github.com/rabbitmq/amqp091-go"
-
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/cli"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
 // exportLines writes n records in the export format, one per line, with bodies "line 1" ... "line n".
@@ -36,29 +35,13 @@ func publishFrom(t *testing.T, stdin io.Reader, args ...string) result {
 	return result{code, stdout.String(), stderr.String()}
 }
 
-// declared makes an empty durable queue in url's vhost.
-func declared(t *testing.T, url, name string) {
-	t.Helper()
-	conn, err := amqp.Dial(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ch.QueueDeclare(name, true, false, false, false, nil); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // A file with a broken line 701 sends nothing and names the line and column; the same lines through a
 // pipe (which cannot be read twice) send lines 1–700 and say exactly that, so a resume loses nothing.
 func TestPublishFromFileWithABrokenLine(t *testing.T) {
 	t.Parallel()
-	url := testVhost(t, rabbitURL(t))
-	declared(t, url, "in")
+	rabbit := rabbitfix.New(t)
+	url := rabbit.URL
+	rabbit.Declare(t, "in", nil)
 	lines := exportLines(800)
 	lines[700] = `{"value": "line 701", "headers": [}`
 	path := filepath.Join(t.TempDir(), "dump.jsonl")
@@ -72,7 +55,7 @@ func TestPublishFromFileWithABrokenLine(t *testing.T) {
 	if msg != want {
 		t.Errorf("file:\n got %s\nwant %s", msg, want)
 	}
-	if n := readyIn(t, url, "in"); n != 0 {
+	if n := rabbit.Ready(t, "in"); n != 0 {
 		t.Errorf("a file with a broken line sent %d messages, want none", n)
 	}
 
@@ -86,7 +69,7 @@ func TestPublishFromFileWithABrokenLine(t *testing.T) {
 		report[0]["sent"] != 700.0 || report[0]["failed"] != 0.0 {
 		t.Errorf("pipe: exit %d, stdout %q, stderr\n got %q\nwant %q", r.code, r.stdout, r.stderr, want)
 	}
-	if n := readyIn(t, url, "in"); n != 700 {
+	if n := rabbit.Ready(t, "in"); n != 700 {
 		t.Errorf("a pipe with a broken line 701 sent %d messages, want 700", n)
 	}
 }
@@ -95,8 +78,9 @@ func TestPublishFromFileWithABrokenLine(t *testing.T) {
 // with no end.
 func TestPublishUnboundedInputIsCapped(t *testing.T) {
 	t.Parallel()
-	url := testVhost(t, rabbitURL(t))
-	declared(t, url, "in")
+	rabbit := rabbitfix.New(t)
+	url := rabbit.URL
+	rabbit.Declare(t, "in", nil)
 	msg := oneLine(t, mqscope(t, "--rabbitmq", url, "publish", "in", "--from-file", "/dev/zero"), cli.ExitError)
 	if want := "mqscope: /dev/zero line 1: longer than 48 MiB, the most a record may take; nothing was sent"; msg != want {
 		t.Errorf("--from-file /dev/zero:\n got %s\nwant %s", msg, want)
@@ -105,7 +89,7 @@ func TestPublishUnboundedInputIsCapped(t *testing.T) {
 	if want := "mqscope: --body @/dev/zero: larger than 32 MiB, the most one message body may take (see mqscope --help)"; msg != want {
 		t.Errorf("--body @/dev/zero:\n got %s\nwant %s", msg, want)
 	}
-	if n := readyIn(t, url, "in"); n != 0 {
+	if n := rabbit.Ready(t, "in"); n != 0 {
 		t.Errorf("%d messages sent, want none", n)
 	}
 }
