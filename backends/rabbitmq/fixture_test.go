@@ -16,8 +16,6 @@ import (
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
-
-	"github.com/mqscope/mqscope/backends"
 )
 
 // testURL is the AMQP URL of the broker the tests use, from MQSCOPE_TEST_RABBITMQ.
@@ -160,71 +158,6 @@ func publishWith(t testing.TB, ch *amqp.Channel, exchange, key string, n int, ms
 			t.Fatalf("fixture: %d of %d publishes to %s unconfirmed", n-i, n, key)
 		}
 	}
-}
-
-// CreateDestination and Put make the fixture a backendtest.Fixture.
-func (f *fixture) CreateDestination(t *testing.T, name string, _ int) { f.declare(t, name, nil) }
-func (f *fixture) Put(t *testing.T, name string, n int)               { f.putBodies(t, name, bodies(n)...) }
-
-// Read takes every ready message of queue name with basic.get and gives them all back (nack, requeue)
-// in one go, so they stay in their order.
-func (f *fixture) Read(t *testing.T, name string) []backends.Message {
-	t.Helper()
-	ch := f.channel(t)
-	defer ch.Close()
-	var msgs []backends.Message
-	var last uint64
-	for {
-		d, ok, err := ch.Get(name, false)
-		if err != nil {
-			t.Fatalf("fixture: get from %s: %v", name, err)
-		}
-		if !ok {
-			break
-		}
-		last = d.DeliveryTag
-		m := backends.Message{Destination: name, Offset: int64(len(msgs)), Body: d.Body, Redelivered: d.Redelivered}
-		for k, v := range d.Headers {
-			m.Headers = append(m.Headers, backends.Header{Key: k, Value: fmt.Append(nil, v)})
-		}
-		msgs = append(msgs, m)
-	}
-	if last > 0 {
-		if err := ch.Nack(last, true, true); err != nil {
-			t.Fatalf("fixture: give back what was read of %s: %v", name, err)
-		}
-	}
-	return msgs
-}
-
-// PutDeadLetters makes origin dead-letter into dlq through the default exchange, puts the bodies on
-// origin and rejects each, so that the broker itself dead-letters them with its x-death header.
-func (f *fixture) PutDeadLetters(t *testing.T, dlq, origin string, bodies ...string) {
-	t.Helper()
-	f.declare(t, dlq, nil)
-	f.declare(t, origin, amqp.Table{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
-	f.putBodies(t, origin, bodies...)
-	ch := f.channel(t)
-	defer ch.Close()
-	for range bodies {
-		d, ok, err := ch.Get(origin, false)
-		if err != nil || !ok {
-			t.Fatalf("fixture: get from %s: %v %v", origin, ok, err)
-		}
-		if err := d.Reject(false); err != nil {
-			t.Fatalf("fixture: reject on %s: %v", origin, err)
-		}
-	}
-	waitReady(t, f, dlq, len(bodies))
-}
-
-// bodies are "message 0" … "message n-1", as the conformance suite wants them.
-func bodies(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("message %d", i)
-	}
-	return out
 }
 
 // apiDo calls the management API (e.g. PUT /api/policies/%2F/NAME) and fails the test unless it succeeds.

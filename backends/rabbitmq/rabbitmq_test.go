@@ -15,37 +15,11 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/backends/backendtest"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
 )
 
 // settle is how long the management statistics may take to catch up: the broker emits them every 5 s.
 const settle = 12 * time.Second
-
-func TestConformance(t *testing.T) {
-	u := testURL(t)
-	t.Parallel()
-	backendtest.Run(t, backendtest.Harness{
-		Kind: backends.RabbitMQ,
-		Open: func(t *testing.T) backends.Backend { return open(t, rabbitmq.Config{URL: u}) },
-		OpenUnreachable: func(ctx context.Context, addr string) error {
-			b, err := rabbitmq.Open(ctx, rabbitmq.Config{URL: "amqp://guest:guest@" + addr + "/"})
-			if err == nil {
-				b.Close()
-			}
-			return err
-		},
-		Fixture:         newFixture(t, u),
-		Settle:          settle,
-		DestinationKind: backends.Queue,
-		NotSupported: map[backendtest.Case]string{
-			backendtest.Groups:   "RabbitMQ has no consumer groups: consumers attach to queues",
-			backendtest.Lag:      "RabbitMQ has no consumer groups or committed offsets to lag behind",
-			backendtest.Reset:    "RabbitMQ has no committed offsets: a queue forgets what it delivered",
-			backendtest.Truncate: "queues are not logs with offsets: Purge is their counterpart",
-		},
-	})
-}
 
 func open(t testing.TB, cfg rabbitmq.Config) *rabbitmq.Backend {
 	t.Helper()

@@ -1,0 +1,106 @@
+package rabbitmq_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/backends/backendtest"
+	"github.com/mqscope/mqscope/backends/rabbitmq"
+)
+
+// TestConformance holds the adapter to the whole contract. The fixture seeds and checks the broker with
+// plain amqp091-go, never with the adapter, on a vhost of the test's own.
+func TestConformance(t *testing.T) {
+	broker := testURL(t)
+	t.Parallel()
+	_, u := newFixture(t, broker).vhost(t, broker)
+	backendtest.Run(t, backendtest.Harness{
+		Kind: backends.RabbitMQ,
+		Open: func(t *testing.T) backends.Backend { return open(t, rabbitmq.Config{URL: u}) },
+		OpenUnreachable: func(ctx context.Context, addr string) error {
+			b, err := rabbitmq.Open(ctx, rabbitmq.Config{URL: "amqp://guest:guest@" + addr + "/"})
+			if err == nil {
+				b.Close()
+			}
+			return err
+		},
+		Fixture:         newFixture(t, u),
+		Settle:          settle,
+		DestinationKind: backends.Queue,
+		NotSupported: map[backendtest.Case]string{
+			backendtest.Groups:   "RabbitMQ has no consumer groups: consumers attach to queues",
+			backendtest.Lag:      "RabbitMQ has no consumer groups or committed offsets to lag behind",
+			backendtest.Reset:    "RabbitMQ has no committed offsets: a queue forgets what it delivered",
+			backendtest.Truncate: "queues are not logs with offsets: Purge is their counterpart",
+		},
+	})
+}
+
+// CreateDestination and Put make the fixture a backendtest.Fixture.
+func (f *fixture) CreateDestination(t *testing.T, name string, _ int) { f.declare(t, name, nil) }
+func (f *fixture) Put(t *testing.T, name string, n int)               { f.putBodies(t, name, bodies(n)...) }
+
+// Read takes every ready message of queue name with basic.get and gives them all back (nack, requeue)
+// in one go, so they stay in their order.
+func (f *fixture) Read(t *testing.T, name string) []backends.Message {
+	t.Helper()
+	ch := f.channel(t)
+	defer ch.Close()
+	var msgs []backends.Message
+	var last uint64
+	for {
+		d, ok, err := ch.Get(name, false)
+		if err != nil {
+			t.Fatalf("fixture: get from %s: %v", name, err)
+		}
+		if !ok {
+			break
+		}
+		last = d.DeliveryTag
+		m := backends.Message{Destination: name, Offset: int64(len(msgs)), Body: d.Body, Redelivered: d.Redelivered}
+		for k, v := range d.Headers {
+			m.Headers = append(m.Headers, backends.Header{Key: k, Value: fmt.Append(nil, v)})
+		}
+		msgs = append(msgs, m)
+	}
+	if last > 0 {
+		if err := ch.Nack(last, true, true); err != nil {
+			t.Fatalf("fixture: give back what was read of %s: %v", name, err)
+		}
+	}
+	return msgs
+}
+
+// PutDeadLetters makes origin dead-letter into dlq through the default exchange, puts the bodies on
+// origin and rejects each, so that the broker itself dead-letters them with its x-death header.
+func (f *fixture) PutDeadLetters(t *testing.T, dlq, origin string, bodies ...string) {
+	t.Helper()
+	f.declare(t, dlq, nil)
+	f.declare(t, origin, amqp.Table{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
+	f.putBodies(t, origin, bodies...)
+	ch := f.channel(t)
+	defer ch.Close()
+	for range bodies {
+		d, ok, err := ch.Get(origin, false)
+		if err != nil || !ok {
+			t.Fatalf("fixture: get from %s: %v %v", origin, ok, err)
+		}
+		if err := d.Reject(false); err != nil {
+			t.Fatalf("fixture: reject on %s: %v", origin, err)
+		}
+	}
+	waitReady(t, f, dlq, len(bodies))
+}
+
+// bodies are "message 0" … "message n-1", as the conformance suite wants them.
+func bodies(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("message %d", i)
+	}
+	return out
+}
