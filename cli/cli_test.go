@@ -89,7 +89,9 @@ func TestErrorsAreOneLineWithExitCodes(t *testing.T) {
 		{"unreachable", []string{"--kafka", "k1:9092,k2:9092", "ls"}, ExitError,
 			"cannot reach kafka k1:9092,k2:9092: connection refused (check the address and that the broker is running)"},
 		{"password hidden", []string{"--rabbitmq", "amqp://u:s3cret@h:5672/", "groups"}, ExitError,
-			"cannot reach rabbitmq amqp://u:xxxxx@h:5672/: connection refused (check the address and that the broker is running)"},
+			"warning: --rabbitmq carries a password, which anyone on this machine can read in the process list; put the " +
+				"URL without it in a context with password-env, password-cmd or password-file (see `mqscope ctx`)\nmqscope: " +
+				"cannot reach rabbitmq amqp://u:xxxxx@h:5672/: connection refused (check the address and that the broker is running)"},
 		{"unknown command", []string{"lss"}, ExitUsage, `unknown command "lss" (see mqscope --help)`},
 		{"stray argument", []string{"ls", "orders"}, ExitUsage, `mqscope ls takes no arguments, got "orders" (see mqscope --help)`},
 		{"unknown flag", []string{"ls", "--bogus"}, ExitUsage, "unknown flag: --bogus (see mqscope --help)"},
@@ -346,5 +348,41 @@ func TestHugeConfigFailsFastInOneLine(t *testing.T) {
 	if r.code != ExitError || strings.Count(r.stderr, "\n") != 1 || len(r.stderr) > 1200 ||
 		!strings.HasPrefix(r.stderr, "mqscope: "+long+":3:") || !strings.HasSuffix(r.stderr, " more bytes)\n") {
 		t.Errorf("a huge quoted value: exit %d, %d bytes of stderr: %.300q", r.code, len(r.stderr), r.stderr)
+	}
+}
+
+// A password on the command line is visible to every user of the machine: mqscope says so, without the
+// password, and points at the safe ways. RabbitMQ's public guest:guest is no secret.
+func TestPasswordOnTheCommandLineIsWarnedAbout(t *testing.T) {
+	r := execute(t, refuse, "--rabbitmq", "amqp://ops:S3cret-9f2@h:5672/", "ls")
+	want := "mqscope: warning: --rabbitmq carries a password, which anyone on this machine can read in the process " +
+		"list; put the URL without it in a context with password-env, password-cmd or password-file (see `mqscope ctx`)\n"
+	if !strings.HasPrefix(r.stderr, want) || strings.Contains(r.stderr, "S3cret") || r.code != ExitError {
+		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	}
+	r = execute(t, refuse, "--rabbitmq", "amqp://h:5672/", "--rabbitmq-api", "http://ops:S3cret-9f2@h:15672", "ls")
+	if !strings.HasPrefix(r.stderr, "mqscope: warning: --rabbitmq-api carries a password") {
+		t.Errorf("--rabbitmq-api: stderr %q", r.stderr)
+	}
+	r = execute(t, refuse, "--rabbitmq", "amqp://guest:guest@h:5672/", "ls")
+	if strings.Contains(r.stderr, "warning") {
+		t.Errorf("guest:guest: stderr %q", r.stderr)
+	}
+}
+
+// An existing log others can read is made private before anything is appended, and that is said.
+func TestAWorldReadableLogIsMadePrivate(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "mqscope.log")
+	if err := os.WriteFile(log, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(log, 0o644)
+	r := execute(t, refuse, "--log-file", log, "ctx")
+	want := "mqscope: warning: the log " + log + " could be read by others (mode 0644); it is now 0600\n"
+	if !strings.HasPrefix(r.stderr, want) {
+		t.Errorf("stderr %q, want %q", r.stderr, want)
+	}
+	if info, err := os.Stat(log); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("log mode %v, %v", info.Mode(), err)
 	}
 }

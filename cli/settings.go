@@ -62,6 +62,9 @@ func (a *app) startLog(cmd *cobra.Command) error {
 	if path == "" {
 		path = logging.DefaultPath()
 	}
+	if note := logging.Tighten(path); note != "" {
+		a.warn("warning: " + note)
+	}
 	c, err := logging.Open(path, level)
 	if err != nil {
 		a.warn("warning: no log this time: " + err.Error())

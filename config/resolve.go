@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"strings"
 )
@@ -51,7 +52,26 @@ func (f *File) Resolve(fl Flags) (Context, error) {
 		c.RabbitMQ = &r
 	}
 	c.ReadOnly = c.ReadOnly || fl.ReadOnly
+	if w := fl.passwordWarning(); w != "" {
+		f.warnings = append(f.warnings, warning{context: c.Name, msg: w})
+	}
 	return c, nil
+}
+
+// passwordWarning says so when a connection flag carries a password: every user of the machine can read
+// a command line (ps, /proc). RabbitMQ's own guest:guest is public knowledge, not a secret.
+func (fl Flags) passwordWarning() string {
+	for _, f := range []struct{ flag, url string }{{"--rabbitmq", fl.RabbitMQ}, {"--rabbitmq-api", fl.RabbitMQAPI}} {
+		u, err := url.Parse(f.url)
+		if err != nil || u.User == nil {
+			continue
+		}
+		if pw, ok := u.User.Password(); ok && pw != "" && !(u.User.Username() == "guest" && pw == "guest") {
+			return f.flag + " carries a password, which anyone on this machine can read in the process list; " +
+				"put the URL without it in a context with password-env, password-cmd or password-file (see `mqscope ctx`)"
+		}
+	}
+	return ""
 }
 
 func (f *File) pick(fl Flags) (Context, error) {

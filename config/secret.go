@@ -60,7 +60,9 @@ func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
 type PasswordSource struct {
 	Password     Secret `yaml:"password,omitempty"`      // inline: discouraged
 	PasswordEnv  string `yaml:"password-env,omitempty"`  // the name of an environment variable
-	PasswordCmd  string `yaml:"password-cmd,omitempty"`  // a shell command that prints the password
+	// PasswordCmd is a shell command that prints the password. It is kept as secret as a password: people
+	// write tokens into such commands, so no error, log or output quotes it.
+	PasswordCmd  Secret `yaml:"password-cmd,omitempty"`
 	PasswordFile string `yaml:"password-file,omitempty"` // a file that holds it; relative to the config file
 }
 
@@ -106,7 +108,7 @@ func (p PasswordSource) read(ctx context.Context) (Secret, error) {
 	case p.PasswordEnv != "":
 		return fromEnv(p.PasswordEnv)
 	case p.PasswordCmd != "":
-		return fromCmd(ctx, p.PasswordCmd)
+		return fromCmd(ctx, p.PasswordCmd.Reveal())
 	case p.PasswordFile != "":
 		return fromFile(p.PasswordFile)
 	}
@@ -124,8 +126,9 @@ func fromEnv(name string) (Secret, error) {
 	return Secret(v), nil
 }
 
-// fromCmd runs command with sh -c. Its output is the password, so neither it nor the command's error
-// output (which might echo it) goes into the error: the user is told to run the command to see why.
+// fromCmd runs command with sh -c. Neither the command (which may hold a token) nor its output (the
+// password) nor its error output (which might echo either) goes into the error: the user is told to run
+// the command to see why, and the caller names the context it belongs to.
 func fromCmd(ctx context.Context, command string) (Secret, error) {
 	ctx, cancel := context.WithTimeout(ctx, PasswordCmdTimeout)
 	defer cancel()
@@ -137,17 +140,25 @@ func fromCmd(ctx context.Context, command string) (Secret, error) {
 	var exit *exec.ExitError
 	switch {
 	case ctx.Err() != nil:
-		return "", fmt.Errorf("password-cmd %q did not finish in time (%v)", command, ctx.Err())
+		return "", fmt.Errorf("password-cmd did not finish within %s (run it in a shell to see why)", PasswordCmdTimeout)
 	case errors.As(err, &exit):
-		return "", fmt.Errorf("password-cmd %q failed with exit status %d (run it in a shell to see why)", command, exit.ExitCode())
+		return "", fmt.Errorf("password-cmd failed with exit status %d (run it in a shell to see why)", exit.ExitCode())
 	case err != nil:
-		return "", fmt.Errorf("password-cmd %q could not run: %w", command, err)
+		return "", fmt.Errorf("password-cmd could not run: %v", redactCmd(err.Error(), command))
 	}
 	pw := strings.TrimSpace(out.String())
 	if pw == "" {
-		return "", fmt.Errorf("password-cmd %q printed no password", command)
+		return "", errors.New("password-cmd printed no password")
 	}
 	return Secret(pw), nil
+}
+
+// redactCmd hides command in msg: an error from starting a process may quote what it started.
+func redactCmd(msg, command string) string {
+	if command == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, command, "(the command)")
 }
 
 func fromFile(path string) (Secret, error) {
@@ -171,7 +182,7 @@ func fromFile(path string) (Secret, error) {
 // password. The zero value is ready to use; a nil *Secrets remembers nothing.
 type Secrets struct {
 	mu    sync.Mutex
-	byCmd map[string]Secret
+	byCmd map[Secret]Secret
 }
 
 // WithSecrets is the context with every password read from its source, ready to connect with. The
@@ -219,7 +230,7 @@ func (s *Secrets) password(ctx context.Context, p PasswordSource) (Secret, error
 	}
 	s.mu.Lock()
 	if s.byCmd == nil {
-		s.byCmd = map[string]Secret{}
+		s.byCmd = map[Secret]Secret{}
 	}
 	s.byCmd[p.PasswordCmd] = pw
 	s.mu.Unlock()

@@ -81,7 +81,7 @@ func TestNoPasswordInAnyOutputOfAFailedConnection(t *testing.T) {
     kafka:
       brokers: ["127.0.0.1:1"]
       sasl: {username: ops, password-cmd: "cat %s; cat %s >&2; exit 3"}
-`, pwFile, pwFile), `kafka.sasl.password-cmd "cat`},
+`, pwFile, pwFile), `context "k": kafka.sasl.password-cmd failed with exit status 3 (run it in a shell to see why)`},
 		tc{"rabbitmq unreachable, password in the URL", fmt.Sprintf(`contexts:
   - name: r
     rabbitmq: {url: "amqp://guest:%s@127.0.0.1:1/"}
@@ -110,6 +110,9 @@ func TestNoPasswordInAnyOutputOfAFailedConnection(t *testing.T) {
 				code, all, stderr := everything(t, c.config, append([]string{"--context", c.config[strings.Index(c.config, "name: ")+6 : strings.Index(c.config, "name: ")+7]}, args...)...)
 				if strings.Contains(all, wrongPassword) || strings.Contains(all, rightPassword) {
 					t.Errorf("%v: a password was output:\n%s", args, all)
+				}
+				if strings.Contains(all, ">&2; exit 3") {
+					t.Errorf("%v: a password-cmd was quoted (a token may be written in it):\n%s", args, all)
 				}
 				if args[len(args)-1] == "ctx" {
 					continue // listing contexts connects to nothing

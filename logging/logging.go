@@ -14,6 +14,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 
@@ -50,12 +51,29 @@ func contains(list []string, s string) bool {
 // maxSize is how large the log may grow before the next Open moves it aside to NAME.1 (keeping one).
 const maxSize = 10 << 20
 
+// Tighten makes an existing log at path readable by its owner alone, and says so when it was not: the
+// log records who changed what on which broker, and must not be appended to while others can read it.
+// It says nothing when the file is new, already private, or not the owner's to change.
+func Tighten(path string) string {
+	info, err := os.Stat(path)
+	if err != nil || runtime.GOOS == "windows" || info.Mode().Perm()&0o077 == 0 {
+		return ""
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		return fmt.Sprintf("the log %s can be read by others (mode %04o) and mqscope cannot change that: %v; "+
+			"run chmod 600 %s", path, info.Mode().Perm(), err, path)
+	}
+	return fmt.Sprintf("the log %s could be read by others (mode %04o); it is now 0600", path, info.Mode().Perm())
+}
+
 // Open starts writing records at level and above to the file at path (created with mode 0600, its
-// folder with 0700), appended to what is there. Close stops.
+// folder with 0700), appended to what is there; an existing file others can read is made 0600 first
+// (Tighten says so). Close stops.
 func Open(path string, level slog.Level) (io.Closer, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("log file folder: %w", err)
 	}
+	Tighten(path)
 	if info, err := os.Stat(path); err == nil && info.Size() > maxSize {
 		_ = os.Rename(path, path+".1")
 	}

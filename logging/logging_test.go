@@ -86,3 +86,31 @@ func TestOpenMovesALargeLogAside(t *testing.T) {
 		t.Fatalf("new log has %d bytes", info.Size())
 	}
 }
+
+// An existing log others can read is made 0600 before anything more is written to it, and that is said.
+func TestAWorldReadableLogIsTightened(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "mqscope.log")
+	if err := os.WriteFile(path, []byte("old\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	os.Chmod(path, 0o644) // whatever the umask
+	want := "the log " + path + " could be read by others (mode 0644); it is now 0600"
+	if got := Tighten(path); got != want {
+		t.Errorf("Tighten = %q, want %q", got, want)
+	}
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("mode after: %v, %v", info.Mode(), err)
+	}
+	if got := Tighten(path); got != "" {
+		t.Errorf("a private log: %q, want nothing said", got)
+	}
+	os.Chmod(path, 0o640)
+	c, err := Open(path, slog.LevelInfo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c.Close()
+	if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("Open left mode %v, %v", info.Mode(), err)
+	}
+}
