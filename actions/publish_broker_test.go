@@ -11,15 +11,12 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 )
 
 func kafkaBackend(t *testing.T, topics ...string) *kafka.Backend {
 	t.Helper()
-	c, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.SeedTopics(2, topics...))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := kafkafix.Start(t, kfake.NumBrokers(1), kfake.SeedTopics(2, topics...))
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	b, err := kafka.Open(ctx, kafka.Config{Brokers: c.ListenAddrs()})

@@ -11,6 +11,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/internal/testkit/demofix"
 )
 
 // ExecuteReset looks at the group again: a plan made while it was Empty is refused once a consumer has
@@ -18,11 +19,7 @@ import (
 func TestExecuteResetRefusesAGroupThatBecameActive(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	cluster, err := demo.Start(ctx, demo.Options{Still: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
+	cluster := demofix.Start(t)
 	b, err := kafka.Open(ctx, kafka.Config{Brokers: cluster.Bootstrap()})
 	if err != nil {
 		t.Fatal(err)

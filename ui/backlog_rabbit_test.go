@@ -3,9 +3,6 @@ package ui
 import (
 	"context"
 	"fmt"
-	"net/http"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -13,13 +10,14 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
 	"github.com/mqscope/mqscope/config"
-	"github.com/mqscope/mqscope/redact"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
-// rabbit is a vhost of its own on the long-lived RabbitMQ, made for one test and deleted after it, so
-// that what the test sees is what it put there.
+// rabbit is the test's private vhost on the long-lived RabbitMQ (rabbitfix), with the UI tests' own
+// hands: the management API only, as the UI never imports an AMQP client.
 type rabbit struct {
 	t     *testing.T
+	fix   *rabbitfix.Vhost
 	url   string // AMQP URL of the vhost
 	api   string // management API base, with credentials
 	vhost string
@@ -27,41 +25,14 @@ type rabbit struct {
 
 func newRabbit(t *testing.T) *rabbit {
 	t.Helper()
-	base := os.Getenv("MQSCOPE_TEST_RABBITMQ")
-	if base == "" {
-		t.Skip("MQSCOPE_TEST_RABBITMQ is not set; ./scripts/test.sh sets it to the local RabbitMQ")
-	}
-	u, err := url.Parse(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	r := &rabbit{t: t, vhost: fmt.Sprintf("mqscope-ui-%d", time.Now().UnixNano())}
-	r.api = (&url.URL{Scheme: "http", User: u.User, Host: u.Hostname() + ":15672"}).String() + "/api"
-	r.do("PUT", "/vhosts/"+r.vhost, "")
-	t.Cleanup(func() { r.do("DELETE", "/vhosts/"+r.vhost, "") })
-	r.do("PUT", "/permissions/"+r.vhost+"/"+u.User.Username(), `{"configure":".*","write":".*","read":".*"}`)
-	u.Path = "/" + r.vhost
-	r.url = u.String()
-	return r
+	v := rabbitfix.New(t)
+	return &rabbit{t: t, fix: v, url: v.URL, api: v.API, vhost: v.Name}
 }
 
-// do calls the management API (the test's own hands: the UI never imports an AMQP client, so neither do
-// its tests).
+// do calls the management API.
 func (r *rabbit) do(method, path, body string) {
 	r.t.Helper()
-	req, err := http.NewRequest(method, r.api+path, strings.NewReader(body))
-	if err != nil {
-		r.t.Fatal(err)
-	}
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		r.t.Fatalf("%s %s: %v", method, redact.URL(r.api+path), err)
-	}
-	resp.Body.Close()
-	if resp.StatusCode >= 300 {
-		r.t.Fatalf("%s %s: %s", method, redact.URL(r.api+path), resp.Status)
-	}
+	r.fix.Do(r.t, method, path, body)
 }
 
 // queueWith declares a classic queue holding n messages, published through the default exchange.

@@ -10,10 +10,12 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/internal/testkit/demofix"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/uitest"
 )
@@ -212,13 +214,7 @@ func ctxs(names ...string) []config.Context {
 // the Kafka adapter.
 func startDemo(t *testing.T) (Options, *demo.Cluster) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	t.Cleanup(cancel)
-	cluster, err := demo.Start(ctx, demo.Options{Still: true})
-	if err != nil {
-		t.Fatalf("start the demo: %v", err)
-	}
-	t.Cleanup(cluster.Close)
+	cluster := demofix.Start(t)
 	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
 		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
 	}

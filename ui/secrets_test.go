@@ -12,17 +12,14 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 )
 
 // A password refused by a real broker (kfake with SASL, through the Kafka adapter) never reaches the
 // screen: not in the error, the header, the context list of :ctx, the help.
 func TestNoPasswordOnScreen(t *testing.T) {
 	const wrong, right = "Wr0ng-Screen-5e2d77", "R1ght-Screen-9a4b11"
-	cluster, err := kfake.NewCluster(kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-256", "ops", right))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cluster.Close()
+	cluster := kafkafix.Start(t, kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser("SCRAM-SHA-256", "ops", right))
 	pw := filepath.Join(t.TempDir(), "pw")
 	os.WriteFile(pw, []byte(wrong), 0o600)
 	file, err := config.Parse("/c.yaml", []byte(`contexts:

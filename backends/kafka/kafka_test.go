@@ -19,16 +19,13 @@ import (
 	"github.com/twmb/franz-go/pkg/kversion"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 )
 
 // newCluster starts a three-broker kfake cluster for one test.
 func newCluster(t testing.TB, opts ...kfake.Opt) *kfake.Cluster {
 	t.Helper()
-	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.NumBrokers(3), kfake.ClusterID("mqscope-test")}, opts...)...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(c.Close)
+	c := kafkafix.Start(t, append([]kfake.Opt{kfake.NumBrokers(3), kfake.ClusterID("mqscope-test")}, opts...)...)
 	// A real cluster keeps group offsets in the internal topic __consumer_offsets; kfake keeps them
 	// elsewhere, so make the topic for listings to hide.
 	if err := c.CreateTopic("__consumer_offsets", 3, map[string]string{"kfake.is_internal": "true"}); err != nil {

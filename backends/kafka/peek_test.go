@@ -21,38 +21,18 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/internal/testkit/demofix"
 )
-
-// shared is one still demo cluster for the tests that only read it.
-var shared struct {
-	once sync.Once
-	c    *demo.Cluster
-	err  error
-}
 
 func TestMain(m *testing.M) {
 	if brokers := os.Getenv("MQSCOPE_MOVE_CHILD"); brokers != "" {
 		os.Exit(moveChild(brokers))
 	}
-	code := m.Run()
-	if shared.c != nil {
-		shared.c.Close()
-	}
-	os.Exit(code)
+	os.Exit(m.Run())
 }
 
-func stillDemo(t testing.TB) *demo.Cluster {
-	t.Helper()
-	shared.once.Do(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		defer cancel()
-		shared.c, shared.err = demo.Start(ctx, demo.Options{Still: true})
-	})
-	if shared.err != nil {
-		t.Fatal(shared.err)
-	}
-	return shared.c
-}
+// stillDemo is one still demo cluster for the tests that only read it.
+func stillDemo(t testing.TB) *demo.Cluster { return demofix.Shared(t) }
 
 func openDemo(t testing.TB) (*Backend, demo.Seeded) {
 	t.Helper()
