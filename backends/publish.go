@@ -77,6 +77,11 @@ type MoveReport struct {
 	Moved, Kept, Failed int64
 	PerTarget           map[string]int64 // moved count per Target.Label()
 	Failures            []MoveFailure    // bounded: the first ones
+	// InDoubt is how many messages may now be in both places: a move that stopped (a lost connection, a
+	// dead broker) had published them to their targets, confirmed or not, and their removal from the source
+	// was not yet certain. The source still holds them, so a new run moves them again. 0 when the move
+	// ended cleanly, and for movers that write and commit together (Kafka).
+	InDoubt int64
 }
 
 // Mover takes messages out of a source and puts them on their targets, acknowledging (RabbitMQ) or

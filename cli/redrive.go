@@ -237,6 +237,7 @@ type moveLine struct {
 	Moved     int64            `json:"moved"`
 	Kept      int64            `json:"kept"`
 	Failed    int64            `json:"failed"`
+	InDoubt   int64            `json:"in_doubt"` // may be in both places: the move stopped before their removal was certain
 	PerTarget map[string]int64 `json:"per_target"`
 	Failures  []moveFailure    `json:"failures"` // the first ones
 	ElapsedMS int64            `json:"elapsed_ms"`
@@ -251,7 +252,7 @@ type moveFailure struct {
 
 func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 	if a.output == outputJSON {
-		line := moveLine{Source: r.Source, Moved: r.Moved, Kept: r.Kept, Failed: r.Failed,
+		line := moveLine{Source: r.Source, Moved: r.Moved, Kept: r.Kept, Failed: r.Failed, InDoubt: r.InDoubt,
 			PerTarget: map[string]int64{}, Failures: []moveFailure{}, ElapsedMS: elapsed.Milliseconds()}
 		maps.Copy(line.PerTarget, r.PerTarget)
 		for _, f := range r.Failures {
@@ -283,8 +284,12 @@ func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 	if r.Moved > 0 {
 		rate = " (" + perSecond(r.Moved, elapsed) + ")"
 	}
-	a.warn(fmt.Sprintf("moved %d letter%s of %s in %s%s; %d kept, %d failed", r.Moved, pluralS(int(r.Moved)),
-		r.Source, elapsed.Round(time.Millisecond), rate, r.Kept, r.Failed))
+	doubt := ""
+	if r.InDoubt > 0 {
+		doubt = fmt.Sprintf("; %d may be in both places", r.InDoubt)
+	}
+	a.warn(fmt.Sprintf("moved %d letter%s of %s in %s%s; %d kept, %d failed%s", r.Moved, pluralS(int(r.Moved)),
+		r.Source, elapsed.Round(time.Millisecond), rate, r.Kept, r.Failed, doubt))
 	return nil
 }
 

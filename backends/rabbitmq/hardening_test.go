@@ -4,10 +4,14 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
+	"strconv"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
@@ -129,5 +133,94 @@ func TestPeekOddNames(t *testing.T) {
 	_, err = peekAll(t, b, backends.PeekRequest{Destination: missing, From: earliest})
 	if !errors.Is(err, backends.ErrNotFound) || !strings.Contains(err.Error(), "management API at http://127.0.0.1:15672") {
 		t.Errorf("peek of a missing queue: %v, want the management API's address in it", err)
+	}
+}
+
+// A node killed (SIGKILL) in the middle of a move: nothing is lost, the error says how many letters may
+// now be in both places, no more than that are, and a new run after the restart moves the rest.
+func TestMoveNodeKilled(t *testing.T) {
+	testURL(t)
+	t.Parallel()
+	n := startNode(t)
+	f := newFixture(t, n.url())
+	src, dst := unique("kill-src"), unique("kill-dst")
+	ch := f.channel(t) // the queues go with the node
+	for _, q := range []string{src, dst} {
+		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const letters = 10_000
+	publishWith(t, ch, "", src, letters, func(i int) amqp.Publishing {
+		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
+	})
+
+	b := open(t, rabbitmq.Config{URL: n.url(), Timeout: 3 * time.Second})
+	if w := strings.Join(b.Warnings(), " "); !strings.Contains(w, "another broker's") {
+		t.Errorf("the management API on 15672 is the shared node's, and the warnings should say so: %q", w)
+	}
+	toDst := func(backends.Message) (backends.Target, error) { return backends.Target{Destination: dst}, nil }
+	killed := make(chan struct{})
+	report, err := b.Move(context.Background(), backends.MoveRequest{Source: src}, toDst, func(p backends.MoveProgress) {
+		if p.Moved >= letters/4 && n.cmd != nil {
+			n.kill(t)
+			close(killed)
+		}
+	})
+	select {
+	case <-killed:
+	default:
+		t.Fatalf("the move ended before the node was killed: %+v, %v", report, err)
+	}
+	t.Logf("report %+v; error: %v", report, err)
+	if err == nil || report.InDoubt == 0 || !strings.Contains(err.Error(), fmt.Sprintf("%d letters may now be in both places", report.InDoubt)) ||
+		!strings.Contains(err.Error(), "if the broker itself went down, up to the ") {
+		t.Errorf("the error should say how many letters may be in both places (%d), and how many more if the broker crashed: %v",
+			report.InDoubt, err)
+	}
+
+	n.start(t)
+	f = newFixture(t, n.url())
+	inSrc, inDst := ids(t, f, src), ids(t, f, dst)
+	both := 0
+	for id := range inSrc {
+		if inDst[id] {
+			both++
+		}
+	}
+	for i := 0; i < letters; i++ {
+		if id := strconv.Itoa(i); !inSrc[id] && !inDst[id] {
+			t.Fatalf("letter %s is lost", id)
+		}
+	}
+	t.Logf("after the restart: %d in %s, %d in %s, %d in both; reported in doubt %d", len(inSrc), src, len(inDst), dst, both, report.InDoubt)
+	// The node lost acknowledgements it had not written yet: a broker crash can bring back every letter
+	// moved before, and the error says so with that number.
+	if int64(both) > report.InDoubt+report.Moved {
+		t.Errorf("%d letters are in both queues, more than the %d+%d reported", both, report.InDoubt, report.Moved)
+	}
+
+	b2 := open(t, rabbitmq.Config{URL: n.url(), Timeout: 3 * time.Second})
+	again, err := b2.Move(context.Background(), backends.MoveRequest{Source: src}, toDst, nil)
+	if err != nil || again.Moved != int64(len(inSrc)) || again.InDoubt != 0 {
+		t.Errorf("the next run: %+v, %v; want all %d letters left moved", again, err, len(inSrc))
+	}
+}
+
+// ids reads the message ids a queue holds, giving every message back.
+func ids(t *testing.T, f *fixture, queue string) map[string]bool {
+	t.Helper()
+	ch := f.channel(t)
+	defer ch.Close()
+	seen := map[string]bool{}
+	for {
+		d, ok, err := ch.Get(queue, false)
+		if err != nil {
+			t.Fatalf("read %s: %v", queue, err)
+		}
+		if !ok {
+			return seen
+		}
+		seen[d.MessageId] = true
 	}
 }

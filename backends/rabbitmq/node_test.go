@@ -1,0 +1,117 @@
+package rabbitmq_test
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// serverScript is RabbitMQ's own start script (not the sbin wrapper, which switches to the rabbitmq user).
+const serverScript = "/usr/lib/rabbitmq/lib/rabbitmq_server-3.10.8/sbin/rabbitmq-server"
+
+// node is a RabbitMQ node of a test's own, on ports of its own, with its data in a temporary directory:
+// one the test may kill. It never touches the shared node.
+type node struct {
+	dir, name string
+	amqpPort  int
+	env       []string
+	cmd       *exec.Cmd
+	out       bytes.Buffer
+}
+
+// startNode starts a node without plugins (management and shovel make it slower to start) and waits until
+// it takes AMQP connections. The node is killed when the test ends.
+func startNode(t *testing.T) *node {
+	t.Helper()
+	if _, err := os.Stat(serverScript); err != nil {
+		t.Fatalf("a second RabbitMQ node needs %s: %v", serverScript, err)
+	}
+	dir := t.TempDir()
+	n := &node{dir: dir, name: fmt.Sprintf("mqs-test-%d@localhost", rand.Uint32()), amqpPort: freePort(t)}
+	conf := filepath.Join(dir, "rabbitmq.conf")
+	plugins := filepath.Join(dir, "enabled_plugins")
+	writeFile(t, conf, fmt.Sprintf("listeners.tcp.default = %d\n", n.amqpPort))
+	writeFile(t, plugins, "[].\n")
+	n.env = append(os.Environ(), "HOME="+dir, "RABBITMQ_NODENAME="+n.name,
+		"RABBITMQ_NODE_PORT="+strconv.Itoa(n.amqpPort), "RABBITMQ_DIST_PORT="+strconv.Itoa(freePort(t)),
+		"RABBITMQ_CONFIG_FILE="+conf, "RABBITMQ_ENABLED_PLUGINS_FILE="+plugins,
+		"RABBITMQ_MNESIA_BASE="+filepath.Join(dir, "mnesia"), "RABBITMQ_LOG_BASE="+filepath.Join(dir, "log"),
+		"RABBITMQ_PID_FILE="+filepath.Join(dir, "pid"))
+	t.Cleanup(func() { n.kill(t) })
+	n.start(t)
+	return n
+}
+
+func (n *node) url() string { return fmt.Sprintf("amqp://guest:guest@127.0.0.1:%d/", n.amqpPort) }
+
+// start runs the node (again, on the same data after a kill) and waits until it answers AMQP.
+func (n *node) start(t *testing.T) {
+	t.Helper()
+	began := time.Now()
+	n.out.Reset()
+	n.cmd = exec.Command(serverScript)
+	n.cmd.Dir, n.cmd.Env, n.cmd.Stdout, n.cmd.Stderr = n.dir, n.env, &n.out, &n.out
+	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // its own group: kill takes every process it started
+	if err := n.cmd.Start(); err != nil {
+		t.Fatalf("start node %s: %v", n.name, err)
+	}
+	for !answersAMQP(n.amqpPort) {
+		if time.Since(began) > 90*time.Second {
+			t.Fatalf("node %s did not start within 90 s:\n%s", n.name, n.out.String())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	t.Logf("node %s up on port %d after %s", n.name, n.amqpPort, time.Since(began).Round(time.Millisecond))
+}
+
+// kill ends the node at once, as a crash would: SIGKILL to every process of its group.
+func (n *node) kill(t *testing.T) {
+	if n.cmd == nil || n.cmd.Process == nil {
+		return
+	}
+	_ = syscall.Kill(-n.cmd.Process.Pid, syscall.SIGKILL)
+	_ = n.cmd.Wait()
+	n.cmd = nil
+}
+
+// answersAMQP reports whether something on port speaks AMQP: it answers the protocol header.
+func answersAMQP(port int) bool {
+	c, err := net.DialTimeout("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), 200*time.Millisecond)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(time.Second))
+	if _, err := c.Write([]byte("AMQP\x00\x00\x09\x01")); err != nil {
+		return false
+	}
+	buf := make([]byte, 8)
+	_, err = c.Read(buf)
+	return err == nil
+}
+
+func freePort(t *testing.T) int {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port
+}
+
+func writeFile(t *testing.T, path, text string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(strings.TrimLeft(text, "\n")), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
