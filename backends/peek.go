@@ -5,9 +5,10 @@ import (
 	"errors"
 )
 
-// ErrDeliveryLimit is wrapped by a peek that stopped, or refused to start, because giving messages back
-// would take one past its delivery limit (RabbitMQ quorum queues count every give-back): the messages
-// emitted before it are good, and the error says which message and what to do.
+// ErrDeliveryLimit is wrapped by a peek that stopped because it could not read on without risking a
+// message's delivery limit (RabbitMQ quorum queues count give-backs: a limit it cannot read, or a copy
+// the broker refused): the messages emitted before it are good, and the error says what happened and
+// what to do.
 var ErrDeliveryLimit = errors.New("stopped to protect a message near its delivery limit")
 
 // Peeker reads messages without consuming them. Looking changes nothing: a Kafka peek commits no offset, a

@@ -78,8 +78,11 @@ type DeadLetterConfig struct {
 	Exchange      string // x-dead-letter-exchange ("" is the default exchange)
 	HasExchange   bool   // false when no dead-letter exchange is set: letters past a limit are dropped
 	RoutingKey    string // x-dead-letter-routing-key; empty keeps the message's own
-	DeliveryLimit int    // x-delivery-limit for quorum queues; 0 when unset
+	DeliveryLimit int    // x-delivery-limit for quorum queues; 0 when unset (see HasDeliveryLimit)
 	FromPolicy    bool   // true when any of it came from a policy rather than the queue's arguments
+	// HasDeliveryLimit is true when a delivery limit is set: 0 is a limit too (on RabbitMQ 3.x the first
+	// give-back of a message ends it).
+	HasDeliveryLimit bool
 }
 
 // ID is a stable identity for a destination across refreshes ("vhost/name" for RabbitMQ).

@@ -9,52 +9,50 @@ import (
 	"github.com/mqscope/mqscope/sanitize"
 )
 
-// limitGuard keeps a peek of a quorum queue from taking messages past their delivery limit.
+// limitGuard decides how a peek of a quorum queue gives each message back, so that no sequence of
+// peeks, in one process or in many, takes a message past its delivery limit.
 //
-// Measured on RabbitMQ 3.10.8 with x-delivery-limit 2 and a dead-letter exchange: successive takes
-// (basic.get) of one message showed x-delivery-count 0, 1, 2, and the give-back after the third
-// (basic.nack with requeue, or closing the channel: both count) dead-lettered it. So a message taken
-// with x-delivery-count c is ended by its give-back — dead-lettered, or dropped when the queue has no
-// dead-letter exchange — exactly when c ≥ limit. A message survives `limit` give-backs; after the
-// give-back of a take at c = limit−1 it is at its limit, and the next give-back of any kind (another
-// peek, a consumer's nack, a consumer's crash) ends it.
+// Measured on RabbitMQ 3.10.8: a message taken with x-delivery-count c is ended by its give-back —
+// dead-lettered, or dropped when the queue has no dead-letter exchange — exactly when c ≥ limit (a limit
+// of 0 ends every message at its first give-back). Every way of giving back counts: basic.nack or
+// basic.reject with requeue, cancelling the consumer, closing the channel or the connection. And the
+// queue puts what comes back at its back, so each peek meets a different head, whose count it cannot know
+// before taking it.
 //
-// The count is known only once the message is taken, and a taken message must go back. Hence:
-//   - a peek stops at the first message taken with c ≥ limit−1, gives it back with the others, and says
-//     so with an error wrapping backends.ErrDeliveryLimit;
-//   - the Backend remembers that the queue holds a message at its limit and refuses later peeks of it
-//     before taking anything, until a peek finds the queue empty;
-//   - a message taken at c ≥ limit (put there by consumers, or by the peeks of another process) cannot
-//     be saved: the error says it was dead-lettered or dropped.
+// Hence one invariant, which needs no memory between peeks: a peek never leaves a message at its limit.
+//   - A message taken with c ≤ limit−2 is given back: it then has c+1 ≤ limit−1, so any later take of it
+//     is safe, even one whose process dies and lets the closing channel give it back.
+//   - A message taken with c ≥ limit−1 is not given back but copied back: its body, properties and
+//     headers are published to the queue (default exchange, mandatory, confirmed), and the original is
+//     acknowledged only once the copy is confirmed. The copy starts at count 0 and arrives through the
+//     default exchange. Should mqscope die between the confirm and the acknowledgement, the original comes
+//     back as well, still alive: a duplicate, never a loss. A queue with a limit puts a given-back
+//     message at its front and a copy at its back (measured on 3.10.8), so everything the peek read
+//     after the first copy is copied too, and reads on to the end if it stopped short: the order holds.
 //
-// No rule without memory does better: every peek takes the head first, so the (limit+1)-th peek of a
-// fresh queue meets its head at the limit whatever it decides. Memory is per Backend: one CLI run after
-// another starts afresh, and the run that stops says that the next peek would end the message.
+// What a peek still cannot save is a message that consumers' own rejects left at its limit, taken by a
+// peek whose process then dies before the copy is confirmed: any give-back ends it.
 //
-// From RabbitMQ 4.3 a give-back counts in x-acquired-count, and only rejects and crashes count toward the
-// limit: no guard. 4.0–4.2 apply a limit of 20 to quorum queues that set none.
+// Which brokers count: 3.x where a limit is set (argument or policy; the lower wins); 4.0–4.2 always, with
+// a limit of 20 where none is set (a negative limit turns it off); from 4.3 a give-back by basic.nack
+// counts in x-acquired-count and not toward the limit, so nothing is copied.
 type limitGuard struct {
-	b      *Backend
-	queue  string
 	counts bool   // give-backs count toward a limit here
-	lazy   bool   // the queue's type is unknown (no management API): x-delivery-count turns the guard on
-	limit  int    // the effective limit; 0 when it cannot be read
+	lazy   bool   // the queue's type is unknown (no management API): x-delivery-count says it is quorum
+	limit  int    // the effective limit, when counts
 	drops  bool   // no dead-letter exchange: a message past its limit is dropped
 	dlx    string // the dead-letter exchange otherwise
+	queue  string
 }
-
-// unknownLimit is the limit assumed for a quorum queue whose limit cannot be read (no management API):
-// the smallest that lets a message be looked at twice.
-const unknownLimit = 2
 
 // defaultLimit4 is the delivery limit RabbitMQ 4.0–4.2 apply to quorum queues that set none.
 const defaultLimit4 = 20
 
 func (b *Backend) newLimitGuard(info queueInfo) *limitGuard {
-	g := &limitGuard{b: b, queue: info.Name}
+	g := &limitGuard{queue: info.Name}
 	major, minor := b.brokerVersion()
 	if major > 4 || major == 4 && minor >= 3 {
-		return g
+		return g // nack does not count toward the limit
 	}
 	switch info.Type {
 	case "":
@@ -64,102 +62,60 @@ func (b *Backend) newLimitGuard(info queueInfo) *limitGuard {
 	default:
 		return g
 	}
-	g.drops = true
-	if dl := info.DeadLetter; dl != nil {
-		g.limit, g.drops, g.dlx = dl.DeliveryLimit, !dl.HasExchange, dl.Exchange
+	dl := info.DeadLetter
+	if dl == nil {
+		dl = &backends.DeadLetterConfig{}
 	}
-	if g.limit == 0 && major == 4 {
-		g.limit = defaultLimit4
+	g.drops, g.dlx = !dl.HasExchange, dl.Exchange
+	switch v3 := major > 0 && major < 4; {
+	case !dl.HasDeliveryLimit && v3:
+		return g // no limit
+	case !dl.HasDeliveryLimit:
+		g.limit = defaultLimit4 // 4.0–4.2, or a version the broker did not say
+	case dl.DeliveryLimit < 0 && !v3:
+		return g // 4.x: a negative limit means none
+	default:
+		g.limit = max(dl.DeliveryLimit, 0)
 	}
-	g.counts = g.limit > 0
+	g.counts = true
 	return g
 }
 
-// effective is the limit the guard works with.
-func (g *limitGuard) effective() int {
-	if g.limit > 0 {
-		return g.limit
+// judge looks at the message just taken at pos: copy is true when it must be copied back rather than
+// given back, and stop, when not nil, ends the peek after this message.
+func (g *limitGuard) judge(pos int, headers amqp.Table) (copy bool, stop error) {
+	count, quorum := headers[headerDeliveryCount]
+	if g.lazy && quorum {
+		// A quorum queue whose limit cannot be read: copying is safe whatever the limit is; stop there.
+		g.lazy = false
+		return true, limitError{fmt.Sprintf("%q is a quorum queue, and without the management API its delivery "+
+			"limit cannot be read: every peek counts toward that limit, so mqscope copied message %d back "+
+			"(published again, its count starting afresh) and read no further; give the management API "+
+			"(--rabbitmq-api) to peek this queue", sanitize.Line(g.queue), pos)}
 	}
-	return unknownLimit
+	if !g.counts {
+		return false, nil
+	}
+	c, _ := wholeNumber(count)
+	return c >= int64(g.limit)-1, nil
 }
 
-// quorumNotice is the sentence PeekEffects adds for a quorum queue without a guarded limit.
+// quorumNotice is the sentence PeekEffects adds for a quorum queue whose give-backs do not count.
 const quorumNotice = "A quorum queue puts what is given back at its back, so mqscope reads on to the end to keep " +
 	"the order, up to 10,000 messages; beyond that a peek moves what it read behind the rest."
 
-// notice is the sentence PeekEffects adds for a guarded queue.
+// notice is the sentence PeekEffects adds for a queue whose give-backs count.
 func (g *limitGuard) notice() string {
-	end := "dead-lettered"
-	if g.drops {
-		end = "dropped (the queue has no dead-letter exchange)"
-	}
-	if g.limit <= 0 {
-		return "Each give-back also counts toward this quorum queue's delivery limit, which cannot be read without " +
-			"the management API: a peek stops at a message that was already given back, and what it read goes to the back."
-	}
-	return fmt.Sprintf("Each give-back also counts toward this quorum queue's delivery limit of %d, past which a message is %s: "+
-		"a peek stops at a message with one give-back left, and what it read goes to the back of the queue.", g.limit, end)
-}
-
-// before refuses a peek when an earlier one left a message of the queue at its limit, unless the queue is
-// now empty.
-func (g *limitGuard) before(ready int) error {
-	if !g.counts && !g.lazy {
-		return nil
-	}
-	if ready == 0 {
-		g.b.setAtLimit(g.queue, false)
-		return nil
-	}
-	if !g.b.isAtLimit(g.queue) {
-		return nil
-	}
-	return limitError{fmt.Sprintf("an earlier peek left a message of quorum queue %q at its delivery limit of %d: "+
-		"peeking again would %s it; consume it, or raise the limit, before peeking further",
-		sanitize.Line(g.queue), g.effective(), g.fate())}
-}
-
-// after looks at the message taken at pos and says whether the peek must stop there.
-func (g *limitGuard) after(pos int, headers amqp.Table) error {
-	count, quorumDelivery := headers[headerDeliveryCount]
-	if g.lazy && quorumDelivery {
-		g.counts, g.lazy = true, false // a quorum queue, limit unknown
-	}
-	if !g.counts {
-		return nil
-	}
-	c, _ := wholeNumber(count)
-	limit := int64(g.effective())
-	if c < limit-1 {
-		return nil
-	}
-	g.b.setAtLimit(g.queue, true)
-	if c >= limit {
-		return limitError{fmt.Sprintf("message %d of quorum queue %q had already been given back %d times, its delivery "+
-			"limit, when this peek took it: giving it back %s it; the peek stopped there",
-			pos, sanitize.Line(g.queue), c, g.fated())}
-	}
-	return limitError{fmt.Sprintf("peek of quorum queue %q stopped at message %d: it has now been given back %d times, "+
-		"its delivery limit, and the next give-back (another peek, or a consumer's reject) will %s it; "+
-		"consume it, or raise the limit, before peeking further", sanitize.Line(g.queue), pos, c+1, g.fate())}
+	return fmt.Sprintf("Each give-back also counts toward this quorum queue's delivery limit of %d, past which a "+
+		"message is %s. So mqscope never gives back a message with fewer than two deliveries left: from the first "+
+		"such message on, what it read is copied back instead (published to the queue again, then removed), in "+
+		"order, with the same body, properties and headers, but a delivery count starting afresh and the default "+
+		"exchange as the one it came through.", g.limit, g.fate())
 }
 
 func (g *limitGuard) fate() string {
-	if g.limit <= 0 {
-		return "dead-letter (or drop)" // without the management API neither is known
-	}
 	if g.drops {
-		return "drop" // said of a queue without a dead-letter exchange
-	}
-	return "dead-letter"
-}
-
-func (g *limitGuard) fated() string {
-	if g.limit <= 0 {
-		return "dead-lettered or dropped"
-	}
-	if g.drops {
-		return "dropped"
+		return "dropped (the queue has no dead-letter exchange)"
 	}
 	return fmt.Sprintf("dead-lettered (exchange %q)", sanitize.Line(g.dlx))
 }
@@ -169,23 +125,3 @@ type limitError struct{ msg string }
 
 func (e limitError) Error() string { return e.msg }
 func (e limitError) Unwrap() error { return backends.ErrDeliveryLimit }
-
-func (b *Backend) setAtLimit(queue string, at bool) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if !at {
-		delete(b.atLimit, queue)
-		return
-	}
-	if b.atLimit == nil {
-		b.atLimit = map[string]struct{}{}
-	}
-	b.atLimit[queue] = struct{}{}
-}
-
-func (b *Backend) isAtLimit(queue string) bool {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	_, at := b.atLimit[queue]
-	return at
-}

@@ -141,6 +141,7 @@ func deadLetter(args, policy table) *backends.DeadLetterConfig {
 	}
 	argLimit, argOK := integer(args["x-delivery-limit"])
 	polLimit, polOK := integer(policy["delivery-limit"])
+	dl.HasDeliveryLimit = argOK || polOK
 	switch {
 	case argOK && polOK && resolveLimit(polLimit, argLimit) != argLimit:
 		dl.DeliveryLimit, dl.FromPolicy, set = polLimit, true, true

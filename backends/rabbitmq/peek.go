@@ -30,7 +30,8 @@ var (
 // AtOffset (skips that many, which are taken and given back too), LastN and Latest (nothing); a queue
 // has no time index and cannot be followed without consuming it.
 //
-// Quorum queues count each give-back toward their delivery limit: see limitGuard.
+// Quorum queues count each give-back toward their delivery limit: limitGuard says which messages are
+// copied back instead, so that no number of peeks takes one to its limit.
 func (b *Backend) Peek(ctx context.Context, req backends.PeekRequest, emit func(backends.Message) error) error {
 	info, err := b.queueInfo(ctx, req.Destination)
 	if err != nil {
@@ -64,19 +65,16 @@ func (b *Backend) peekQueue(ctx context.Context, info queueInfo, req backends.Pe
 		return err
 	}
 	defer done() // gives back whatever is still held
-	defer closeOnDone(ctx, ch)()
+	watch := closeOnDone(ctx, ch)
 	ready, err := b.passive(ctx, ch, req.Destination)
 	if err != nil {
+		watch()
 		return err
 	}
-	guard := b.newLimitGuard(info)
-	if err := guard.before(ready); err != nil {
-		return err
-	}
-	r := queueRead{b: b, ch: ch, queue: req.Destination, quorum: info.Type == typeQuorum, guard: guard, emit: emit}
+	r := queueRead{b: b, ch: ch, queue: req.Destination, quorum: info.Type == typeQuorum, guard: b.newLimitGuard(info), emit: emit}
 	err = r.run(ctx, ready, skipped(req.From, ready), req.Limit, info.Type == "")
-	if r.last != 0 {
-		if gerr := r.giveBack(ctx, ready); err == nil {
+	if watch() && r.last != 0 { // the channel is open: give back properly, even when ctx ended
+		if gerr := r.giveBack(context.WithoutCancel(ctx), ready); err == nil {
 			err = gerr
 		}
 	}
@@ -120,7 +118,14 @@ type queueRead struct {
 	quorum bool // known, or seen from x-delivery-count
 	guard  *limitGuard
 	emit   func(backends.Message) error
-	last   uint64 // delivery tag of the last message taken; 0 when none
+	// last is the delivery tag of the last message taken; 0 when none. A channel numbers its deliveries
+	// 1, 2, 3…, and this one reads only this queue: the messages held are 1 to last, in the queue's order.
+	last uint64
+	// copies are what goes back as copies rather than given back (see limitGuard): the messages from tag
+	// firstCopy to last, in order. Given-back messages of a queue with a delivery limit go to its front and
+	// copies to its back, so once one message must be copied, all after it are too, keeping the order.
+	copies    []amqp.Publishing
+	firstCopy uint64
 }
 
 // run takes up to ready messages, emitting those from position skip on, at most limit (0: all). probe
@@ -142,7 +147,7 @@ func (r *queueRead) run(ctx context.Context, ready, skip, limit int, probe bool)
 		if !ok {
 			return nil // consumers took the rest meanwhile
 		}
-		stop := r.guard.after(pos, d.Headers)
+		stop := r.judge(pos, d)
 		if pos >= skip {
 			if err := r.emit(message(r.queue, d, int64(pos))); err != nil {
 				return r.keepOrder(ctx, pos+1, ready, err)
@@ -169,21 +174,35 @@ func (r *queueRead) take(pos int) (amqp.Delivery, bool, error) {
 	return d, ok, nil
 }
 
+// judge asks the guard how the message taken at pos goes back, and notes a copy.
+func (r *queueRead) judge(pos int, d amqp.Delivery) (stop error) {
+	copyBack, stop := r.guard.judge(pos, d.Headers)
+	if copyBack && r.firstCopy == 0 {
+		r.firstCopy = d.DeliveryTag
+	}
+	if r.firstCopy != 0 {
+		r.copies = append(r.copies, forwarding(d, r.b.target.uri.Username))
+	}
+	return stop
+}
+
 // keepOrder finishes a read that stopped early (a limit, or emit's error) so that the queue keeps its
-// order. A quorum queue puts each message given back at its back (measured on 3.10.8: of 0 1 2 3, take
-// 0 and 1 and give them back, publish N, and the queue reads 2 3 0 1 N), so only a peek that takes every
-// message keeps the order. It takes on to the end of what was ready, without emitting, when that is
-// cheap: at most keepOrderMax messages, and no delivery limit (taking more would spend the deliveries of
-// messages nobody asked to see). Otherwise what it read moves to the back, as PeekEffects says. Classic
-// queues put each message back in its own place.
+// order. Measured on 3.10.8, a quorum queue without a delivery limit puts each message given back at its
+// back (of 0 1 2 3, take 0 and 1 and give them back, publish N, and the queue reads 2 3 0 1 N), and one
+// with a limit at its front, as copies go to its back. So a partial peek takes on to the end of what was
+// ready, without emitting, when the queue has no limit or when it has begun copying; and only when that
+// is cheap: at most keepOrderMax messages. Otherwise what it read moves to the back, as PeekEffects says.
+// Classic queues put each message back in its own place.
 func (r *queueRead) keepOrder(ctx context.Context, pos, ready int, result error) error {
-	if !r.quorum || r.guard.counts || ready > keepOrderMax {
+	if !r.quorum || r.guard.lazy || r.guard.counts && r.firstCopy == 0 || ready > keepOrderMax {
 		return result
 	}
 	for ; pos < ready && ctx.Err() == nil; pos++ {
-		if _, ok, err := r.take(pos); err != nil || !ok {
+		d, ok, err := r.take(pos)
+		if err != nil || !ok {
 			return cmp.Or(result, err)
 		}
+		r.judge(pos, d)
 	}
 	return result
 }
@@ -195,14 +214,59 @@ const keepOrderMax = 10_000
 // again: a quorum queue applies returns through its log a moment later, and a peek made right after
 // this one must see them.
 func (r *queueRead) giveBack(ctx context.Context, ready int) error {
-	if err := r.ch.Nack(r.last, true, true); err != nil {
-		if ctx.Err() != nil {
-			return nil // closing the channel gives them back
-		}
-		return fmt.Errorf("give the peeked messages back to %q: %w (closing the channel gives them back)",
-			sanitize.Line(r.queue), amqpErr(err))
+	ctx, cancel := context.WithTimeout(ctx, r.b.cfg.Timeout)
+	defer cancel()
+	var err error
+	if len(r.copies) == 0 {
+		err = r.ch.Nack(r.last, true, true)
+	} else {
+		err = r.giveBackCopying(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("give the peeked messages back to %q: %w", sanitize.Line(r.queue), amqpErr(err))
 	}
 	awaitReady(ctx, r.ch, r.queue, ready)
+	return nil
+}
+
+// giveBackCopying gives back the messages before the first copy and copies back the rest. An original is
+// acknowledged only once its copy is confirmed; a copy the broker refused leaves its original given back
+// instead, and the peek says so.
+func (r *queueRead) giveBackCopying(ctx context.Context) error {
+	if r.firstCopy > 1 {
+		if err := r.ch.Nack(r.firstCopy-1, true, true); err != nil {
+			return err
+		}
+	}
+	c, err := newConfirmer[uint64](r.ch, len(r.copies))
+	if err != nil {
+		return err
+	}
+	for i, p := range r.copies {
+		if err := c.publish(ctx, "", r.queue, p, r.firstCopy+uint64(i)); err != nil {
+			return err
+		}
+	}
+	var refused []error
+	for c.inFlight() > 0 {
+		original, fate, err := c.settle(ctx)
+		if err != nil {
+			return fmt.Errorf("copy messages back: %w", err)
+		}
+		if fate == nil {
+			err = r.ch.Ack(original, false)
+		} else {
+			refused = append(refused, fate)
+			err = r.ch.Nack(original, false, true)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	if len(refused) > 0 {
+		return limitError{fmt.Sprintf("%d of the messages copied back were refused by the broker (%v), so they "+
+			"were given back instead, which counts toward their delivery limit", len(refused), refused[0])}
+	}
 	return nil
 }
 
@@ -244,7 +308,7 @@ func (b *Backend) PeekEffects(ctx context.Context, destination string) (backends
 	}
 	switch g := b.newLimitGuard(info); {
 	case g.counts:
-		eff.CountsDeliveries, eff.DeliveryLimit = true, max(g.limit, 0)
+		eff.CountsDeliveries, eff.DeliveryLimit = true, g.limit
 		eff.Notice += " " + g.notice()
 	case info.Type == typeQuorum:
 		eff.Notice += " " + quorumNotice

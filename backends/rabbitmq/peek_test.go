@@ -1,10 +1,12 @@
 package rabbitmq_test
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -156,9 +158,10 @@ func TestPeekClassicQueue(t *testing.T) {
 	}
 }
 
-// TestPeekQuorumDeliveryLimit holds the quorum safety promise: with x-delivery-limit 2, five peeks in a
-// row dead-letter and drop nothing, surface the delivery counts, and stop or refuse with
-// ErrDeliveryLimit before a message could be taken past its limit.
+// TestPeekQuorumDeliveryLimit holds the quorum safety promise on a queue with a dead-letter exchange:
+// PeekEffects says what reading costs, and six peeks in a row, each by a backend of its own (as six runs
+// of mqscope would be), read every message in order and dead-letter nothing: a message whose give-back
+// would leave it at its limit is copied back instead, and starts its count afresh.
 func TestPeekQuorumDeliveryLimit(t *testing.T) {
 	u := testURL(t)
 	t.Parallel()
@@ -169,57 +172,74 @@ func TestPeekQuorumDeliveryLimit(t *testing.T) {
 		"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
 	want := bodies(4)
 	f.putBodies(t, queue, want...)
-	b := open(t, rabbitmq.Config{URL: u})
 
-	eff, err := b.PeekEffects(context.Background(), queue)
+	eff, err := open(t, rabbitmq.Config{URL: u}).PeekEffects(context.Background(), queue)
 	if err != nil || !eff.MarksRedelivered || !eff.CountsDeliveries || eff.DeliveryLimit != 2 ||
-		!strings.Contains(eff.Notice, "redelivered") || !strings.Contains(eff.Notice, "delivery limit of 2") {
+		!strings.Contains(eff.Notice, "redelivered") || !strings.Contains(eff.Notice, "delivery limit of 2") ||
+		!strings.Contains(eff.Notice, "copied back") {
 		t.Errorf("PeekEffects: %+v, %v", eff, err)
 	}
-
-	// Round 1 reads all four, each delivered for the first time.
-	got := mustPeek(t, b, backends.PeekRequest{Destination: queue, From: earliest})
-	if !slices.Equal(bodiesOf(got), want) || got[0].DeliveryCount != 0 {
-		t.Fatalf("round 1: %q, first count %d", bodiesOf(got), got[0].DeliveryCount)
-	}
-	// Round 2 takes the head at count 1: its give-back leaves it at the limit, so the peek stops there.
-	got, err = peekAll(t, b, backends.PeekRequest{Destination: queue, From: earliest})
-	if !errors.Is(err, backends.ErrDeliveryLimit) || len(got) != 1 || got[0].DeliveryCount != 1 || !got[0].Redelivered {
-		t.Fatalf("round 2: %d messages (%+v), %v; want the head, count 1, then ErrDeliveryLimit", len(got), got, err)
-	}
-	if msg := err.Error(); !strings.Contains(msg, "stopped at message 0") || !strings.Contains(msg, "dead-letter") {
-		t.Errorf("round 2 error %q does not say where it stopped and why", msg)
-	}
-	// Rounds 3–5 are refused before anything is taken.
-	for round := 3; round <= 5; round++ {
-		got, err = peekAll(t, b, backends.PeekRequest{Destination: queue, From: earliest})
-		if !errors.Is(err, backends.ErrDeliveryLimit) || len(got) != 0 || !strings.Contains(err.Error(), "an earlier peek") {
-			t.Fatalf("round %d: %d messages, %v; want a refusal", round, len(got), err)
+	for run := 1; run <= 6; run++ {
+		got := mustPeek(t, open(t, rabbitmq.Config{URL: u}), backends.PeekRequest{Destination: queue, From: earliest})
+		// Counts go 0, 1, then the copy starts again at 0.
+		if wantCount := int64((run - 1) % 2); !slices.Equal(bodiesOf(got), want) || got[0].DeliveryCount != wantCount {
+			t.Fatalf("run %d: %q, first count %d; want %q, count %d", run, bodiesOf(got), got[0].DeliveryCount, want, wantCount)
 		}
 	}
 	if n := readyCount(t, f, dlq); n != 0 {
 		t.Errorf("%d messages were dead-lettered", n)
 	}
-	// Every message is there with the counts the peeks left: the head at the limit, the rest one below.
-	// The head now waits behind the others: a quorum queue serves given-back messages in the order they
-	// came back, and round 2 stopped rather than spend the others' deliveries to keep the order.
-	ch := f.channel(t)
-	defer ch.Close()
-	for i, body := range []string{want[1], want[2], want[3], want[0]} {
-		d, ok, err := ch.Get(queue, false)
-		if err != nil || !ok || string(d.Body) != body {
-			t.Fatalf("message %d after the peeks: %q, %v, %v; want %q", i, d.Body, ok, err, body)
+	if got := drain(t, f, queue); !slices.Equal(got, want) {
+		t.Errorf("after the peeks the queue holds %q, want %q", got, want)
+	}
+}
+
+// TestPeekQuorumDeliveryLimitAcrossRuns is issue #10's case: a quorum queue with a delivery limit of 2
+// and no dead-letter exchange (a message past its limit is dropped), 3 messages, peeked twelve times, in
+// whole and in part, each time by a backend of its own, holds its 3 messages in order after; and the same
+// with the limit set by a policy.
+func TestPeekQuorumDeliveryLimitAcrossRuns(t *testing.T) {
+	u := testURL(t)
+	t.Parallel()
+	f := newFixture(t, u)
+	byArgument, byPolicy := unique("peek-runs-arg"), unique("peek-runs-policy")
+	f.policy(t, byPolicy, "^"+regexp.QuoteMeta(byPolicy)+"$", map[string]any{"delivery-limit": 2})
+	f.declare(t, byArgument, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2})
+	f.declare(t, byPolicy, amqp.Table{"x-queue-type": "quorum"})
+	for _, queue := range []string{byArgument, byPolicy} {
+		want := bodies(3)
+		f.putBodies(t, queue, want...)
+		awaitLimit(t, open(t, rabbitmq.Config{URL: u}), queue, 2)
+		for run := 1; run <= 12; run++ {
+			limit := run % 3 // whole reads and partial ones
+			got, err := peekAll(t, open(t, rabbitmq.Config{URL: u}), backends.PeekRequest{Destination: queue, From: earliest, Limit: limit})
+			if err != nil || !slices.Equal(bodiesOf(got), want[:cmp.Or(limit, len(want))]) {
+				t.Fatalf("%s, run %d: %q, %v", queue, run, bodiesOf(got), err)
+			}
+			for _, m := range got {
+				if m.DeliveryCount >= 2 {
+					t.Errorf("%s, run %d: a peek took a message at its limit: %+v", queue, run, m)
+				}
+			}
 		}
-		wantCount := int64(1)
-		if body == want[0] {
-			wantCount = 2
-		}
-		if c, _ := d.Headers["x-delivery-count"].(int64); c != wantCount {
-			t.Errorf("message %d: x-delivery-count %v, want %d", i, d.Headers["x-delivery-count"], wantCount)
+		if got := drain(t, f, queue); !slices.Equal(got, want) {
+			t.Errorf("%s after the peeks holds %q, want %q", queue, got, want)
 		}
 	}
-	if _, ok, _ := ch.Get(queue, false); ok {
-		t.Error("the queue holds more than it was given")
+}
+
+// awaitLimit waits until PeekEffects reports the delivery limit of queue (a policy applies a moment after
+// it is set).
+func awaitLimit(t *testing.T, b *rabbitmq.Backend, queue string, limit int) {
+	t.Helper()
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		eff, err := b.PeekEffects(context.Background(), queue)
+		if err == nil && eff.CountsDeliveries && eff.DeliveryLimit == limit {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("PeekEffects of %s: %+v, %v; want a delivery limit of %d", queue, eff, err, limit)
+		}
 	}
 }
 
@@ -254,9 +274,9 @@ func TestPeekQuorumKeepsOrder(t *testing.T) {
 	}
 }
 
-// TestPeekQuorumAtLimitFromElsewhere pins the rule measured on the broker: a message already at its
-// limit (here put there by a consumer's rejects) is ended by any give-back, so a fresh backend, which
-// cannot know, dead-letters it by peeking, and says so plainly.
+// TestPeekQuorumAtLimitFromElsewhere: a message a consumer's rejects left at its limit, which any
+// give-back would dead-letter, is copied back by a peek that cannot have known; the message after it is
+// copied back too, to keep the order.
 func TestPeekQuorumAtLimitFromElsewhere(t *testing.T) {
 	u := testURL(t)
 	t.Parallel()
@@ -265,11 +285,11 @@ func TestPeekQuorumAtLimitFromElsewhere(t *testing.T) {
 	f.declare(t, dlq, nil)
 	f.declare(t, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2,
 		"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
-	f.putBodies(t, queue, "poison", "fine")
+	f.putBodies(t, queue, "poison")
 	ch := f.channel(t)
 	defer ch.Close()
 	for i := 0; i < 2; i++ { // a consumer fails on it twice: count 2, the limit
-		d, ok, err := ch.Get(queue, false)
+		d, ok, err := getEventually(ch, queue)
 		if err != nil || !ok {
 			t.Fatal(ok, err)
 		}
@@ -277,58 +297,58 @@ func TestPeekQuorumAtLimitFromElsewhere(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	f.putBodies(t, queue, "fine")
 	got, err := peekAll(t, open(t, rabbitmq.Config{URL: u}), backends.PeekRequest{Destination: queue, From: earliest})
-	if !errors.Is(err, backends.ErrDeliveryLimit) || len(got) != 1 || got[0].DeliveryCount != 2 ||
-		!strings.Contains(err.Error(), "dead-lettered") {
-		t.Fatalf("peek: %d messages, %v", len(got), err)
+	if err != nil || !slices.Equal(bodiesOf(got), []string{"poison", "fine"}) || got[0].DeliveryCount != 2 {
+		t.Fatalf("peek: %q (%+v), %v; want poison at count 2, then fine", bodiesOf(got), got, err)
 	}
-	if got := drainEventually(t, f, dlq, 1); !slices.Equal(got, []string{"poison"}) {
-		t.Errorf("dead-letter queue holds %q, want the message at its limit", got)
+	if n := readyCount(t, f, dlq); n != 0 {
+		t.Errorf("%d messages were dead-lettered", n)
 	}
-	if got := drain(t, f, queue); !slices.Equal(got, []string{"fine"}) {
-		t.Errorf("queue holds %q, want the other message untouched", got)
+	for _, want := range []struct {
+		body  string
+		count int64
+	}{{"poison", 0}, {"fine", 0}} { // copied too, behind it: copies go to the back, given-back messages to the front
+		d, ok, err := getEventually(ch, queue)
+		if c, _ := d.Headers["x-delivery-count"].(int64); err != nil || !ok || string(d.Body) != want.body || c != want.count {
+			t.Errorf("after the peek: %q count %d, %v %v; want %q count %d", d.Body, c, ok, err, want.body, want.count)
+		}
 	}
 }
 
-// TestPeekQuorumWithoutDeadLetterExchange: without a dead-letter exchange a message past its limit would
-// be dropped; the peek stops and refuses as before, and says "drop".
-func TestPeekQuorumWithoutDeadLetterExchange(t *testing.T) {
+// getEventually gets the next message of queue unacknowledged, waiting a moment for one given back to
+// count again.
+func getEventually(ch *amqp.Channel, queue string) (amqp.Delivery, bool, error) {
+	for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(20 * time.Millisecond) {
+		d, ok, err := ch.Get(queue, false)
+		if ok || err != nil || time.Now().After(deadline) {
+			return d, ok, err
+		}
+	}
+}
+
+// TestPeekQuorumDeliveryLimitZero: on RabbitMQ 3.x a limit of 0 ends a message at its first give-back
+// (measured on 3.10.8), so every message a peek reads is copied back, and nothing is dropped.
+func TestPeekQuorumDeliveryLimitZero(t *testing.T) {
 	u := testURL(t)
 	t.Parallel()
 	f := newFixture(t, u)
-	queue := unique("peek-no-dlx")
-	f.declare(t, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 1})
+	queue := unique("peek-limit-zero")
+	f.declare(t, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 0})
 	f.putBodies(t, queue, bodies(3)...)
 	b := open(t, rabbitmq.Config{URL: u})
-	if eff, err := b.PeekEffects(context.Background(), queue); err != nil || !strings.Contains(eff.Notice, "dropped") {
-		t.Errorf("PeekEffects: %+v, %v; want a notice that says dropped", eff, err)
+	if eff, err := b.PeekEffects(context.Background(), queue); err != nil || !eff.CountsDeliveries ||
+		eff.DeliveryLimit != 0 || !strings.Contains(eff.Notice, "dropped") {
+		t.Errorf("PeekEffects: %+v, %v; want a limit of 0 whose messages would be dropped", eff, err)
 	}
 	for round := 1; round <= 3; round++ {
-		got, err := peekAll(t, b, backends.PeekRequest{Destination: queue, From: earliest})
-		if !errors.Is(err, backends.ErrDeliveryLimit) || !strings.Contains(err.Error(), "drop") {
-			t.Fatalf("round %d: %v", round, err)
-		}
-		if wantN := map[int]int{1: 1}[round]; len(got) != wantN { // limit 1: one message, then refusals
-			t.Fatalf("round %d: %d messages, want %d", round, len(got), wantN)
+		if got := mustPeek(t, b, backends.PeekRequest{Destination: queue, From: earliest}); !slices.Equal(bodiesOf(got), bodies(3)) {
+			t.Fatalf("round %d: %q", round, bodiesOf(got))
 		}
 	}
 	if got := drain(t, f, queue); !slices.Equal(got, bodies(3)) {
 		t.Errorf("queue holds %q after the peeks, want all three", got)
 	}
-}
-
-// drainEventually drains queue until it has n messages or a few seconds passed (dead-lettering is
-// asynchronous).
-func drainEventually(t *testing.T, f *fixture, queue string, n int) []string {
-	t.Helper()
-	var got []string
-	for deadline := time.Now().Add(5 * time.Second); len(got) < n && time.Now().Before(deadline); {
-		got = append(got, drain(t, f, queue)...)
-		if len(got) < n {
-			time.Sleep(50 * time.Millisecond)
-		}
-	}
-	return got
 }
 
 // TestPeekStream: every position on a stream, following, and that streams have no peek effects.
@@ -539,10 +559,16 @@ func TestPeekWithoutManagementAPI(t *testing.T) {
 	if _, err := peekAll(t, b, backends.PeekRequest{Destination: streamQ, From: earliest, Follow: true}); !errors.Is(err, backends.ErrNotSupported) {
 		t.Errorf("follow without the API: %v, want ErrNotSupported", err)
 	}
-	// The limit cannot be read: the guard assumes the smallest useful one and stops at the second look.
-	mustPeek(t, b, backends.PeekRequest{Destination: quorumQ, From: earliest})
-	if got, err := peekAll(t, b, backends.PeekRequest{Destination: quorumQ, From: earliest}); !errors.Is(err, backends.ErrDeliveryLimit) || len(got) != 1 {
-		t.Errorf("second look at a quorum queue without the API: %d messages, %v", len(got), err)
+	// The limit cannot be read: the first message is copied back (safe whatever the limit), and the peek
+	// stops there, every time.
+	for range 3 {
+		got, err := peekAll(t, b, backends.PeekRequest{Destination: quorumQ, From: earliest})
+		if !errors.Is(err, backends.ErrDeliveryLimit) || !strings.Contains(err.Error(), "management API") || len(got) != 1 {
+			t.Errorf("quorum queue without the API: %d messages, %v; want one, then a stop", len(got), err)
+		}
+	}
+	if got := drain(t, f, quorumQ); len(got) != 3 {
+		t.Errorf("quorum queue holds %q after the peeks, want three messages", got)
 	}
 	if _, err := peekAll(t, b, backends.PeekRequest{Destination: unique("nowhere"), From: earliest}); !errors.Is(err, backends.ErrNotFound) {
 		t.Errorf("missing queue without the API: %v", err)

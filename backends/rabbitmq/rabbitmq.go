@@ -76,9 +76,8 @@ type Backend struct {
 	closeErr  error
 
 	mu       sync.Mutex
-	apiDown  error               // why the management API cannot be used; nil when it can
-	probedAt time.Time           // when apiDown was last checked
-	atLimit  map[string]struct{} // queues a peek left a message at its delivery limit in (see peekGuard)
+	apiDown  error     // why the management API cannot be used; nil when it can
+	probedAt time.Time // when apiDown was last checked
 }
 
 var (

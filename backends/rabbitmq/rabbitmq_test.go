@@ -143,7 +143,7 @@ func TestDeadLetterFromArguments(t *testing.T) {
 	f.declare(t, quorum, amqp.Table{"x-queue-type": "quorum", "x-dead-letter-exchange": "", "x-delivery-limit": 3})
 	checkDeadLetters(t, b, map[string]backends.DeadLetterConfig{
 		classic: {Exchange: "mqscope-dlx", HasExchange: true, RoutingKey: "parked"},
-		quorum:  {Exchange: "", HasExchange: true, DeliveryLimit: 3},
+		quorum:  {Exchange: "", HasExchange: true, DeliveryLimit: 3, HasDeliveryLimit: true},
 	}, "")
 }
 
@@ -164,11 +164,11 @@ func TestDeadLetterFromPolicy(t *testing.T) {
 	f.declare(t, lower, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2})
 	checkDeadLetters(t, b, map[string]backends.DeadLetterConfig{
 		// All from the policy.
-		only: {Exchange: "mqscope-pdlx", HasExchange: true, RoutingKey: "p-key", DeliveryLimit: 5, FromPolicy: true},
+		only: {Exchange: "mqscope-pdlx", HasExchange: true, RoutingKey: "p-key", DeliveryLimit: 5, HasDeliveryLimit: true, FromPolicy: true},
 		// The argument's exchange wins; the lower limit wins, here the policy's.
-		both: {Exchange: "mqscope-adlx", HasExchange: true, RoutingKey: "p-key", DeliveryLimit: 5, FromPolicy: true},
+		both: {Exchange: "mqscope-adlx", HasExchange: true, RoutingKey: "p-key", DeliveryLimit: 5, HasDeliveryLimit: true, FromPolicy: true},
 		// The argument's lower limit wins; exchange and key still come from the policy.
-		lower: {Exchange: "mqscope-pdlx", HasExchange: true, RoutingKey: "p-key", DeliveryLimit: 2, FromPolicy: true},
+		lower: {Exchange: "mqscope-pdlx", HasExchange: true, RoutingKey: "p-key", DeliveryLimit: 2, HasDeliveryLimit: true, FromPolicy: true},
 	}, base)
 }
 
