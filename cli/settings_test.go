@@ -266,3 +266,27 @@ func TestCtxWithoutContexts(t *testing.T) {
 		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }
+
+// `ctx NAME` takes README's own example with current-context as its last line, quoted, no newline.
+func TestCtxSwitchesTheREADMEExample(t *testing.T) {
+	const example = `theme: nord                      # for contexts that name none
+contexts:
+  - name: prod-kafka
+    kafka:
+      brokers: [k1:9093, k2:9093]
+      sasl: {mechanism: SCRAM-SHA-512, username: ops, password-env: KAFKA_PW}   # or PLAIN, SCRAM-SHA-256
+    read-only: true
+  - name: local-rabbit
+    rabbitmq:
+      url: amqp://guest@127.0.0.1:5672/
+      password-cmd: pass show rabbit/guest     # or password-env, password-file
+current-context: "prod-kafka"`
+	cfg := writeConfig(t, example)
+	r := execute(t, mustNotConnect(t), "--config", cfg, "ctx", "local-rabbit")
+	if r.code != ExitOK || r.stderr != "" {
+		t.Fatalf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if data, _ := os.ReadFile(cfg); string(data) != strings.Replace(example, `"prod-kafka"`, "local-rabbit", 1) {
+		t.Fatalf("file now:\n%s", data)
+	}
+}

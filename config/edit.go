@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/goccy/go-yaml"
+	"github.com/goccy/go-yaml/ast"
 	"github.com/goccy/go-yaml/parser"
 )
 
@@ -49,11 +50,12 @@ func (f *File) SetCurrentContext(name string) error {
 }
 
 // withCurrentContext is data with the current-context value replaced by name, or a line added on top.
+// The value is found by the line and column the YAML parser gives it and replaced on that line alone, as
+// written: plain, 'single' or "double" quoted, first line or last, with or without a newline at the end.
 func withCurrentContext(file string, data []byte, name string) ([]byte, error) {
 	if !utf8.Valid(data) {
 		return nil, &Error{File: file, Msg: "the file is not UTF-8 text; edit current-context by hand"}
 	}
-	value := yamlString(name)
 	doc, err := parser.ParseBytes(data, parser.ParseComments)
 	if err != nil {
 		return nil, yamlError(file, err)
@@ -62,25 +64,89 @@ func withCurrentContext(file string, data []byte, name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	value := yamlString(name)
 	path, _ := yaml.PathString("$.current-context")
-	if body == nil {
-		return append([]byte("current-context: "+value+"\n"), data...), nil
+	var n ast.Node
+	if body != nil {
+		n, _ = path.FilterNode(body)
 	}
-	n, err := path.FilterNode(body)
-	if err != nil || n == nil {
+	if n == nil {
 		return append([]byte("current-context: "+value+"\n"), data...), nil
 	}
 	tk := n.GetToken()
-	written := []rune(strings.TrimSpace(tk.Origin))
-	runes := []rune(string(data))
-	if tk.Position == nil || len(written) == 0 {
-		return nil, errorAt(file, n, "current-context is written in a form mqscope cannot edit safely; edit it by hand")
+	if tk == nil || tk.Position == nil {
+		return nil, cannotEdit(file, n)
 	}
-	at := tk.Position.Offset // counted in runes, from 0
-	if at < 0 || at+len(written) > len(runes) || string(runes[at:at+len(written)]) != string(written) {
-		return nil, errorAt(file, n, "current-context is written in a form mqscope cannot edit safely; edit it by hand")
+	lines := strings.SplitAfter(string(data), "\n")
+	at := tk.Position.Line - 1
+	if at < 0 || at >= len(lines) {
+		return nil, cannotEdit(file, n)
 	}
-	return []byte(string(runes[:at]) + value + string(runes[at+len(written):])), nil
+	edited, ok := replaceScalar(lines[at], tk.Position.Column, tk.Value, value)
+	if !ok {
+		return nil, cannotEdit(file, n)
+	}
+	lines[at] = edited
+	return []byte(strings.Join(lines, "")), nil
+}
+
+func cannotEdit(file string, n ast.Node) error {
+	return errorAt(file, n, "current-context is written in a form mqscope cannot edit safely (over several lines?); edit it by hand")
+}
+
+// replaceScalar replaces, in line, the one-line scalar that starts at column (counted in characters from
+// 1) and reads as was, by value. It refuses (false) where the text there is not such a scalar.
+func replaceScalar(line string, column int, was, value string) (string, bool) {
+	runes := []rune(line)
+	if column < 1 || column > len(runes) {
+		return "", false
+	}
+	start := len(string(runes[:column-1]))
+	end := scalarEnd(line, start)
+	if end <= start {
+		return "", false
+	}
+	var read struct {
+		V string `yaml:"v"`
+	}
+	if yaml.Unmarshal([]byte("v: "+line[start:end]+"\n"), &read) != nil || read.V != was {
+		return "", false
+	}
+	return line[:start] + value + line[end:], true
+}
+
+// scalarEnd is where the scalar starting at start in line ends: after its closing quote, or for a plain
+// one before a comment or the end of the line, trailing blanks left out. -1 when a quote is not closed
+// on the line.
+func scalarEnd(line string, start int) int {
+	switch line[start] {
+	case '"':
+		for i := start + 1; i < len(line); i++ {
+			switch line[i] {
+			case '\\':
+				i++
+			case '"':
+				return i + 1
+			}
+		}
+		return -1
+	case '\'':
+		for i := start + 1; i < len(line); i++ {
+			if line[i] == '\'' {
+				if i+1 < len(line) && line[i+1] == '\'' {
+					i++
+					continue
+				}
+				return i + 1
+			}
+		}
+		return -1
+	}
+	end := len(line)
+	if i := strings.Index(line[start:], " #"); i >= 0 {
+		end = start + i
+	}
+	return start + len(strings.TrimRight(line[start:end], " \t\r\n"))
 }
 
 // yamlString writes s as a YAML scalar: plain when that reads back as the same string, else quoted.

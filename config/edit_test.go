@@ -119,3 +119,72 @@ func TestYAMLString(t *testing.T) {
 		}
 	}
 }
+
+// readmeExample is the example config of README.md, as a user would copy it.
+const readmeExample = `current-context: prod-kafka
+theme: nord                      # for contexts that name none (default: light or dark, from the terminal)
+keys:                            # rebind any TUI action: quit, help, filter, sort, purge, ... (see ? in the TUI)
+  quit: [q, ctrl+c]
+  filter: "/"
+contexts:
+  - name: prod-kafka
+    kafka:
+      brokers: [k1:9093, k2:9093]
+      sasl: {mechanism: SCRAM-SHA-512, username: ops, password-env: KAFKA_PW}   # or PLAIN, SCRAM-SHA-256
+      tls: {ca-file: ca.pem, cert-file: me.pem, key-file: me.key, server-name: k1}  # tls: {} for system roots
+      schema-registry: https://sr:8081
+    read-only: true
+    theme: dracula
+    refresh: 2s
+  - name: local-rabbit
+    rabbitmq:
+      url: amqp://guest@127.0.0.1:5672/
+      password-cmd: pass show rabbit/guest     # or password-env, password-file
+      management-url: http://127.0.0.1:15672
+      vhost: orders                            # replaces the URL's vhost
+      # tls: {...} as above, for amqps:// and an https management-url
+`
+
+// ctx NAME edits README's own example wherever current-context stands and however it is quoted: only
+// that value changes, every other byte stays.
+func TestSetCurrentContextOnTheREADMEExample(t *testing.T) {
+	body := strings.TrimPrefix(readmeExample, "current-context: prod-kafka\n")
+	for _, tc := range []struct{ name, before, after string }{
+		{"first line", readmeExample, strings.Replace(readmeExample, "current-context: prod-kafka", "current-context: local-rabbit", 1)},
+		{"last line, no newline", body + "current-context: prod-kafka", body + "current-context: local-rabbit"},
+		{"last line", body + "current-context: prod-kafka\n", body + "current-context: local-rabbit\n"},
+		{"single quotes", "current-context: 'prod-kafka'   # quoted\n" + body, "current-context: local-rabbit   # quoted\n" + body},
+		{"double quotes", body + `current-context: "prod-kafka"`, body + "current-context: local-rabbit"},
+		{"CRLF", "current-context: prod-kafka\r\n" + body, "current-context: local-rabbit\r\n" + body},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			path := write(t, tc.before)
+			f, err := Load(path)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := f.SetCurrentContext("local-rabbit"); err != nil {
+				t.Fatal(err)
+			}
+			if data, _ := os.ReadFile(path); string(data) != tc.after {
+				t.Errorf("got:\n%q\nwant:\n%q", data, tc.after)
+			}
+		})
+	}
+}
+
+// A value over several lines is not guessed at.
+func TestSetCurrentContextRefusesAMultiLineValue(t *testing.T) {
+	content := "current-context: >-\n  prod-kafka\n" + strings.TrimPrefix(readmeExample, "current-context: prod-kafka\n")
+	path := write(t, content)
+	f, err := Load(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.SetCurrentContext("local-rabbit"); err == nil || !strings.Contains(err.Error(), "edit it by hand") {
+		t.Errorf("a folded value: %v", err)
+	}
+	if data, _ := os.ReadFile(path); string(data) != content {
+		t.Errorf("changed the file:\n%s", data)
+	}
+}
