@@ -10,17 +10,17 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/backendtest"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
-// TestConformance holds the adapter to the whole contract. The fixture seeds and checks the broker with
-// plain amqp091-go, never with the adapter, on a vhost of the test's own.
+// TestConformance holds the adapter to the whole contract, on a vhost of the test's own. The harness
+// seeds and checks the broker with plain amqp091-go, never with the adapter.
 func TestConformance(t *testing.T) {
-	broker := testURL(t)
+	v := rabbitfix.New(t)
 	t.Parallel()
-	_, u := newFixture(t, broker).vhost(t, broker)
 	backendtest.Run(t, backendtest.Harness{
 		Kind: backends.RabbitMQ,
-		Open: func(t *testing.T) backends.Backend { return open(t, rabbitmq.Config{URL: u}) },
+		Open: func(t *testing.T) backends.Backend { return open(t, rabbitmq.Config{URL: v.URL}) },
 		OpenUnreachable: func(ctx context.Context, addr string) error {
 			b, err := rabbitmq.Open(ctx, rabbitmq.Config{URL: "amqp://guest:guest@" + addr + "/"})
 			if err == nil {
@@ -28,7 +28,7 @@ func TestConformance(t *testing.T) {
 			}
 			return err
 		},
-		Fixture:         newFixture(t, u),
+		Fixture:         harness{v},
 		Settle:          settle,
 		DestinationKind: backends.Queue,
 		NotSupported: map[backendtest.Case]string{
@@ -40,22 +40,26 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-// CreateDestination and Put make the fixture a backendtest.Fixture.
-func (f *fixture) CreateDestination(t *testing.T, name string, _ int) { f.declare(t, name, nil) }
-func (f *fixture) Put(t *testing.T, name string, n int)               { f.putBodies(t, name, bodies(n)...) }
+// harness is the conformance suite's backendtest.Fixture and DeadLetterFixture. Everything it makes goes
+// with the vhost.
+type harness struct{ v *rabbitfix.Vhost }
+
+func (h harness) CreateDestination(t *testing.T, name string, _ int) { h.v.Declare(t, name, nil) }
+
+func (h harness) Put(t *testing.T, name string, n int) { h.v.PutBodies(t, name, bodies(n)...) }
 
 // Read takes every ready message of queue name with basic.get and gives them all back (nack, requeue)
 // in one go, so they stay in their order.
-func (f *fixture) Read(t *testing.T, name string) []backends.Message {
+func (h harness) Read(t *testing.T, name string) []backends.Message {
 	t.Helper()
-	ch := f.channel(t)
+	ch := h.v.Channel(t)
 	defer ch.Close()
 	var msgs []backends.Message
 	var last uint64
 	for {
 		d, ok, err := ch.Get(name, false)
 		if err != nil {
-			t.Fatalf("fixture: get from %s: %v", name, err)
+			t.Fatalf("harness: get from %s: %v", name, err)
 		}
 		if !ok {
 			break
@@ -69,7 +73,7 @@ func (f *fixture) Read(t *testing.T, name string) []backends.Message {
 	}
 	if last > 0 {
 		if err := ch.Nack(last, true, true); err != nil {
-			t.Fatalf("fixture: give back what was read of %s: %v", name, err)
+			t.Fatalf("harness: give back what was read of %s: %v", name, err)
 		}
 	}
 	return msgs
@@ -77,30 +81,21 @@ func (f *fixture) Read(t *testing.T, name string) []backends.Message {
 
 // PutDeadLetters makes origin dead-letter into dlq through the default exchange, puts the bodies on
 // origin and rejects each, so that the broker itself dead-letters them with its x-death header.
-func (f *fixture) PutDeadLetters(t *testing.T, dlq, origin string, bodies ...string) {
+func (h harness) PutDeadLetters(t *testing.T, dlq, origin string, bodies ...string) {
 	t.Helper()
-	f.declare(t, dlq, nil)
-	f.declare(t, origin, amqp.Table{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
-	f.putBodies(t, origin, bodies...)
-	ch := f.channel(t)
+	h.v.Declare(t, dlq, nil)
+	h.v.Declare(t, origin, amqp.Table{"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
+	h.v.PutBodies(t, origin, bodies...)
+	ch := h.v.Channel(t)
 	defer ch.Close()
 	for range bodies {
 		d, ok, err := ch.Get(origin, false)
 		if err != nil || !ok {
-			t.Fatalf("fixture: get from %s: %v %v", origin, ok, err)
+			t.Fatalf("harness: get from %s: %v %v", origin, ok, err)
 		}
 		if err := d.Reject(false); err != nil {
-			t.Fatalf("fixture: reject on %s: %v", origin, err)
+			t.Fatalf("harness: reject on %s: %v", origin, err)
 		}
 	}
-	waitReady(t, f, dlq, len(bodies))
-}
-
-// bodies are "message 0" … "message n-1", as the conformance suite wants them.
-func bodies(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("message %d", i)
-	}
-	return out
+	h.v.WaitReady(t, dlq, len(bodies))
 }

@@ -160,6 +160,15 @@ func publishWith(t testing.TB, ch *amqp.Channel, exchange, key string, n int, ms
 	}
 }
 
+// bodies are "message 0" … "message n-1", as the conformance suite wants them.
+func bodies(n int) []string {
+	out := make([]string, n)
+	for i := range out {
+		out[i] = fmt.Sprintf("message %d", i)
+	}
+	return out
+}
+
 // apiDo calls the management API (e.g. PUT /api/policies/%2F/NAME) and fails the test unless it succeeds.
 func (f *fixture) apiDo(t testing.TB, method, path string, body any) {
 	t.Helper()
