@@ -103,11 +103,13 @@ type Backend struct {
 	closed  bool
 
 	producerMu sync.Mutex
-	producer   sarama.SyncProducer // Publish's, started on first use
+	pipelines  map[int]*pipeline // Publish's, by the largest batch their topics take; started on first use
 	spread     atomic.Uint64       // turns of keyless messages over partitions
 
 	topoMu sync.Mutex
 	topo   *topology // the last Metadata answer, reused for up to topologyMaxAge
+
+	limits limits // the largest batch each topic takes
 }
 
 var (
@@ -363,11 +365,11 @@ func (b *Backend) Close() error {
 		_ = br.Close() // ErrNotConnected for brokers never used: nothing to release
 	}
 	b.producerMu.Lock() // waits for a producer being started
-	producer := b.producer
-	b.producer = nil
+	pipelines := b.pipelines
+	b.pipelines = nil
 	b.producerMu.Unlock()
-	if producer != nil {
-		closeSoon(producer)
+	for _, pl := range pipelines {
+		closeSoon(pl)
 	}
 	return nil
 }

@@ -60,7 +60,7 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 	defer context.AfterFunc(ctx, l.cutAll)()
 	// Starting the producer fences an earlier move and aborts its open transaction, so the offsets read
 	// after it are the last committed ones.
-	p, err := b.startProducer(ctx, group, l)
+	p, err := start(ctx, func() (sarama.SyncProducer, error) { return b.newTxnProducer(group, l) })
 	if err != nil {
 		return mv.report, b.failed("start a transactional producer for "+group, err)
 	}
@@ -297,7 +297,9 @@ func (mv *move) place(m backends.Message) (letter, error) {
 	if err != nil && !errors.Is(err, backends.ErrNotFound) {
 		return l, err
 	}
-	l.why = err
+	if l.why = err; err == nil {
+		l.why = tooLarge(producerMessage(target.Destination, l.partition, m), mv.b.maxBatchBytes(target.Destination))
+	}
 	return l, nil
 }
 
@@ -380,14 +382,10 @@ func (mv *move) transact(alone bool) (map[int]error, error) {
 	}
 	var refused sarama.ProducerErrors
 	var err error
-	if alone {
-		for _, pm := range out {
-			if refused, err = sent(p.SendMessages([]*sarama.ProducerMessage{pm})); err != nil || len(refused) > 0 {
-				break
-			}
+	for _, chunk := range mv.chunks(out, alone) {
+		if refused, err = sent(p.SendMessages(chunk)); err != nil || len(refused) > 0 {
+			break
 		}
-	} else {
-		refused, err = sent(p.SendMessages(out))
 	}
 	if err == nil && len(refused) > 0 {
 		return mv.abort(refused)
@@ -404,6 +402,30 @@ func (mv *move) transact(alone bool) (map[int]error, error) {
 		return nil, fmt.Errorf("transaction of %d letters: %w", len(out), err)
 	}
 	return nil, nil
+}
+
+// chunks splits out so that no partition's part of a chunk is larger than its topic takes in one batch:
+// the producer packs what one call gives it into one batch per partition, up to the largest batch any
+// topic takes. Alone, every letter is a chunk of its own.
+func (mv *move) chunks(out []*sarama.ProducerMessage, alone bool) [][]*sarama.ProducerMessage {
+	var chunks [][]*sarama.ProducerMessage
+	var chunk []*sarama.ProducerMessage
+	filled := make(map[topicPartition]int)
+	for _, pm := range out {
+		tp := topicPartition{pm.Topic, pm.Partition}
+		size := recordBatchOverhead + pm.ByteSize(2)
+		limit := mv.b.maxBatchBytes(pm.Topic)
+		if len(chunk) > 0 && (alone || limit > 0 && filled[tp]+size > limit) {
+			chunks, chunk = append(chunks, chunk), nil
+			clear(filled)
+		}
+		chunk = append(chunk, pm)
+		filled[tp] += size
+	}
+	if len(chunk) > 0 {
+		chunks = append(chunks, chunk)
+	}
+	return chunks
 }
 
 // abort ends a transaction, and sorts what the brokers refused in it.

@@ -474,3 +474,42 @@ func TestMoveStart(t *testing.T) {
 		t.Errorf("after a complete move: %v, want the ends (30 each)", s)
 	}
 }
+
+// A letter larger than the producer's default limit (1 MB) moves where its topic allows it (16 MB); one
+// larger than its topic allows is named and stays, and the letters around both move.
+func TestMoveCarriesLettersAsLargeAsTheTopicsAllow(t *testing.T) {
+	c := newCluster(t)
+	f := newFixture(t, c)
+	f.createTopics(t, 1, map[string]*string{"max.message.bytes": kadm.StringPtr(strconv.Itoa(16 << 20))}, "roomy")
+	f.createTopics(t, 1, map[string]*string{"max.message.bytes": kadm.StringPtr(strconv.Itoa(64 << 20))}, "roomy-dlt")
+	var letters []*kgo.Record
+	for i := range 10 {
+		body := fmt.Sprintf("small-%02d", i)
+		switch i {
+		case 4:
+			body = strings.Repeat("x", 2<<20)
+		case 7:
+			body = strings.Repeat("y", 17<<20)
+		}
+		letters = append(letters, springLetter("roomy-dlt", "roomy", 0, int64(i), body))
+	}
+	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
+		kgo.ProducerBatchMaxBytes(64<<20))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	if err := cl.ProduceSync(testCtx(t), letters...).FirstErr(); err != nil {
+		t.Fatal(err)
+	}
+	report, _ := runMove(t, open(t, c), backends.MoveRequest{Source: "roomy-dlt"})
+	if report.Moved != 9 || report.Failed != 1 || len(report.Failures) != 1 {
+		t.Fatalf("report %+v: want 9 moved (the 2 MB letter too) and the 17 MB one failed", report)
+	}
+	if f := report.Failures[0]; f.Offset != 7 || !strings.Contains(f.Reason, "max.message.bytes") {
+		t.Errorf("failure %+v: want offset 7, and the topic's limit named", f)
+	}
+	if got := len(readCommitted(t, c, "roomy")); got != 9 {
+		t.Errorf("roomy holds %d letters, want 9", got)
+	}
+}

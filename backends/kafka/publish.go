@@ -1,9 +1,11 @@
 package kafka
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"sync/atomic"
 	"time"
 
 	"github.com/IBM/sarama"
@@ -14,19 +16,23 @@ import (
 
 // Publish sends msgs and waits until every in-sync replica has each one (acks=all), through an
 // idempotent producer, so that sarama's retries never write a record twice. Each message goes to the
-// partition its target pins, else where the Java client puts its key (murmur2.Partition), else round-robin.
-// Key, headers, body and timestamp are written as given, nil kept apart from empty. A topic that does
-// not exist is an error naming it: Publish never creates topics.
+// partition its target pins, else where the Java client puts its key (murmur2.Partition), else to the
+// partitions in turn, a run of keylessRun at a time. Key, headers, body and timestamp are written as
+// given, nil kept apart from empty. A topic that does not exist is an error naming it: Publish never
+// creates topics. A message larger than its topic takes (its max.message.bytes) fails alone.
 //
-// It returns one error per message (nil where the brokers took it). The batch error says that nothing
-// can be said: the producer could not start, or ctx ended while messages were in flight, which may still
-// land.
+// Messages go out in batches, many to a produce request and every broker's requests at once, and calls
+// may overlap. It returns one error per message (nil where the brokers took it). The batch error says
+// that nothing can be said: the producer could not start, or ctx ended while messages were in flight,
+// which may still land.
 func (b *Backend) Publish(ctx context.Context, msgs []backends.Outgoing) ([]error, error) {
 	if err := b.require("publishing with acks=all and idempotence", needsProducerIDs); err != nil {
 		return nil, err
 	}
 	errs := make([]error, len(msgs))
-	batch := make([]*sarama.ProducerMessage, 0, len(msgs))
+	byLimit := make(map[int][]*sarama.ProducerMessage) // what each pipeline sends
+	tickets := make([]ticket, len(msgs))
+	call := &publishCall{errs: errs, done: make(chan struct{})}
 	for i, out := range msgs {
 		partition, err := b.partitionFor(out.Target, out.Message.Key)
 		if err != nil {
@@ -34,25 +40,167 @@ func (b *Backend) Publish(ctx context.Context, msgs []backends.Outgoing) ([]erro
 			continue
 		}
 		pm := producerMessage(out.Target.Destination, partition, out.Message)
-		pm.Metadata = i
-		batch = append(batch, pm)
+		limit := b.maxBatchBytes(pm.Topic)
+		if errs[i] = tooLarge(pm, limit); errs[i] != nil {
+			continue
+		}
+		tickets[i] = ticket{call, i}
+		pm.Metadata = &tickets[i]
+		byLimit[limit] = append(byLimit[limit], pm)
 	}
-	if len(batch) == 0 {
+	for _, batch := range byLimit {
+		call.left.Add(int64(len(batch))) // all of them before any is sent: done closes once
+	}
+	for limit, batch := range byLimit {
+		if err := b.send(ctx, limit, batch); err != nil {
+			return nil, fmt.Errorf("publish to Kafka at %s: %w (messages in flight may still land)", b.address, err)
+		}
+	}
+	if len(byLimit) == 0 {
 		return errs, nil
 	}
-	p, err := b.publisher(ctx)
+	select {
+	case <-call.done:
+		return errs, nil
+	case <-ctx.Done():
+		return nil, fmt.Errorf("publish to Kafka at %s: %w (messages in flight may still land)", b.address, ctx.Err())
+	}
+}
+
+// send hands batch to the pipeline for limit.
+func (b *Backend) send(ctx context.Context, limit int, batch []*sarama.ProducerMessage) error {
+	pl, err := b.pipeline(ctx, limit)
+	if err != nil {
+		return err
+	}
+	for _, pm := range batch {
+		select {
+		case pl.p.Input() <- pm:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+	return nil
+}
+
+// publishCall is one Publish call: its messages' errors, and how many are still unconfirmed.
+type publishCall struct {
+	errs []error
+	left atomic.Int64
+	done chan struct{} // closed when none is left
+}
+
+// ticket is what a message carries through the producer to find its call again.
+type ticket struct {
+	call *publishCall
+	i    int
+}
+
+// pipeline is an idempotent asynchronous producer for topics that take batches up to one size, and the
+// collector that hands each confirmation back to the call that sent the message.
+type pipeline struct {
+	p         sarama.AsyncProducer
+	client    sarama.Client
+	collected chan struct{} // closed once the producer's results are all handed back
+}
+
+func (pl *pipeline) collect() {
+	defer close(pl.collected)
+	ok, failed := pl.p.Successes(), pl.p.Errors()
+	for ok != nil || failed != nil {
+		select {
+		case pm, open := <-ok:
+			if !open {
+				ok = nil
+				continue
+			}
+			settle(pm, nil)
+		case pe, open := <-failed:
+			if !open {
+				failed = nil
+				continue
+			}
+			settle(pe.Msg, fmt.Errorf("topic %s partition %d: %w", pe.Msg.Topic, pe.Msg.Partition, pe.Err))
+		}
+	}
+}
+
+func settle(pm *sarama.ProducerMessage, err error) {
+	t := pm.Metadata.(*ticket)
+	t.call.errs[t.i] = err
+	if t.call.left.Add(-1) == 0 {
+		close(t.call.done)
+	}
+}
+
+// Close ends the producer, after what is in flight, and its client.
+func (pl *pipeline) Close() error {
+	err := pl.p.Close()
+	<-pl.collected
+	if cerr := pl.client.Close(); err == nil && !errors.Is(cerr, sarama.ErrClosedClient) {
+		err = cerr
+	}
+	return err
+}
+
+// pipeline returns the backend's pipeline for topics that take batches up to limit bytes (0: unknown),
+// starting it on first use.
+func (b *Backend) pipeline(ctx context.Context, limit int) (*pipeline, error) {
+	b.producerMu.Lock() // not b.mu: starting takes a while, and every request takes b.mu
+	defer b.producerMu.Unlock()
+	b.mu.Lock()
+	closed := b.closed
+	b.mu.Unlock()
+	if closed {
+		return nil, errors.New("kafka backend is closed")
+	}
+	if pl, ok := b.pipelines[limit]; ok {
+		return pl, nil
+	}
+	pl, err := start(ctx, func() (*pipeline, error) { return b.newPipeline(limit) })
+	if err != nil {
+		return nil, fmt.Errorf("start a Kafka producer at %s: %w", b.address, err)
+	}
+	if b.pipelines == nil {
+		b.pipelines = make(map[int]*pipeline)
+	}
+	b.pipelines[limit] = pl
+	return pl, nil
+}
+
+// newPipeline starts an idempotent producer whose batches stay within limit bytes (the topics' limit is
+// the brokers' to keep when it is unknown). Batches fill while a broker's one request in flight (which
+// idempotence allows) is out, and wait up to a few milliseconds for more, as the Java client's linger.
+func (b *Backend) newPipeline(limit int) (*pipeline, error) {
+	conf := b.producerConfig("", b.links)
+	conf.Producer.MaxMessageBytes = cmp.Or(limit, unlimited)
+	conf.Producer.Flush.Frequency = publishLinger
+	conf.Producer.Flush.Bytes = min(conf.Producer.MaxMessageBytes, 1<<20)
+	conf.ChannelBufferSize = 4096
+	if err := conf.Validate(); err != nil {
+		return nil, fmt.Errorf("producer settings: %w", err)
+	}
+	client, err := sarama.NewClient(b.seeds, conf)
 	if err != nil {
 		return nil, err
 	}
-	refused, err := await(ctx, func() (sarama.ProducerErrors, error) { return sent(p.SendMessages(batch)) })
+	p, err := sarama.NewAsyncProducerFromClient(client)
 	if err != nil {
-		return nil, fmt.Errorf("publish to Kafka at %s: %w (messages in flight may still land)", b.address, err)
+		client.Close()
+		return nil, err
 	}
-	for _, pe := range refused {
-		errs[pe.Msg.Metadata.(int)] = fmt.Errorf("topic %s partition %d: %w", pe.Msg.Topic, pe.Msg.Partition, pe.Err)
-	}
-	return errs, nil
+	pl := &pipeline{p: p, client: client, collected: make(chan struct{})}
+	go pl.collect()
+	return pl, nil
 }
+
+const (
+	// publishLinger is how long a batch waits for more messages (librdkafka waits 5 ms).
+	publishLinger = 5 * time.Millisecond
+	// keylessRun is how many keyless messages in a row go to one partition before the next takes
+	// over: runs fill batches, as the Java client's sticky partitioner does, and still spread.
+	keylessRun = 1000
+)
 
 // sent splits what SendMessages returns into the messages the brokers refused and a failure of the
 // whole call.
@@ -107,8 +255,8 @@ func (b *Backend) partitionCount(t backends.Target) (int32, error) {
 	return int32(len(tm.Partitions)), nil
 }
 
-// choosePartition picks among n partitions the pinned one, the Java client's for the key, or the next
-// in turn for a message without a key.
+// choosePartition picks among n partitions the pinned one, the Java client's for the key, or for a
+// message without a key the partition whose turn it is.
 func (b *Backend) choosePartition(t backends.Target, key []byte, n int32) (int32, error) {
 	switch {
 	case t.Partition != nil && (*t.Partition < 0 || *t.Partition >= n):
@@ -119,58 +267,38 @@ func (b *Backend) choosePartition(t backends.Target, key []byte, n int32) (int32
 	case key != nil:
 		return murmur2.Partition(key, n), nil
 	}
-	return int32(b.spread.Add(1) % uint64(n)), nil
+	return int32(b.spread.Add(1) / keylessRun % uint64(n)), nil
 }
 
-// publisher returns the backend's idempotent producer, starting it on first use.
-func (b *Backend) publisher(ctx context.Context) (sarama.SyncProducer, error) {
-	b.producerMu.Lock() // not b.mu: starting takes a while, and every request takes b.mu
-	defer b.producerMu.Unlock()
-	b.mu.Lock()
-	closed := b.closed
-	b.mu.Unlock()
-	if closed {
-		return nil, errors.New("kafka backend is closed")
-	}
-	if b.producer != nil {
-		return b.producer, nil
-	}
-	p, err := b.startProducer(ctx, "", b.links)
-	if err != nil {
-		return nil, fmt.Errorf("start a Kafka producer at %s: %w", b.address, err)
-	}
-	b.producer = p
-	return p, nil
-}
-
-// startProducer starts a producer (see newProducer) whose connections go through l, giving up when ctx
-// ends; one that starts after that is closed.
-func (b *Backend) startProducer(ctx context.Context, txnID string, l *links) (sarama.SyncProducer, error) {
+// start starts something that connects (a producer), giving up when ctx ends; one that starts after
+// that is closed.
+func start[T interface{ Close() error }](ctx context.Context, fn func() (T, error)) (T, error) {
 	type started struct {
-		p   sarama.SyncProducer
+		v   T
 		err error
 	}
 	done := make(chan started, 1)
 	go func() {
-		p, err := b.newProducer(txnID, l)
-		done <- started{p, err}
+		v, err := fn()
+		done <- started{v, err}
 	}()
 	select {
 	case s := <-done:
-		return s.p, s.err
+		return s.v, s.err
 	case <-ctx.Done():
 		go func() {
-			if s := <-done; s.p != nil {
-				closeSoon(s.p)
+			if s := <-done; s.err == nil {
+				closeSoon(s.v)
 			}
 		}()
-		return nil, ctx.Err()
+		var zero T
+		return zero, ctx.Err()
 	}
 }
 
-// newProducer starts a producer with acks=all and idempotence, transactional when txnID is set, on a
-// client of its own: sarama's producers keep their own connections and metadata.
-func (b *Backend) newProducer(txnID string, l *links) (sarama.SyncProducer, error) {
+// producerConfig is the configuration of a producer with acks=all and idempotence, transactional when
+// txnID is set, whose connections go through l.
+func (b *Backend) producerConfig(txnID string, l *links) *sarama.Config {
 	conf := *b.conf
 	l.use(&conf)
 	conf.Producer.RequiredAcks = sarama.WaitForAll
@@ -183,10 +311,19 @@ func (b *Backend) newProducer(txnID string, l *links) (sarama.SyncProducer, erro
 	conf.Producer.Transaction.Timeout = time.Minute
 	conf.Metadata.Full = false // only the topics it writes to
 	conf.Metadata.AllowAutoTopicCreation = false
+	return &conf
+}
+
+// newTxnProducer starts a transactional producer on a client of its own (sarama's producers keep their
+// own connections and metadata). Its batches may be as large as any topic takes: a move keeps each
+// topic's limit itself (move.chunks).
+func (b *Backend) newTxnProducer(txnID string, l *links) (sarama.SyncProducer, error) {
+	conf := b.producerConfig(txnID, l)
+	conf.Producer.MaxMessageBytes = unlimited
 	if err := conf.Validate(); err != nil {
 		return nil, fmt.Errorf("producer settings: %w", err)
 	}
-	client, err := sarama.NewClient(b.seeds, &conf)
+	client, err := sarama.NewClient(b.seeds, conf)
 	if err != nil {
 		return nil, err
 	}

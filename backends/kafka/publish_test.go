@@ -157,12 +157,12 @@ func TestPublishIsByteExact(t *testing.T) {
 	}
 }
 
-// Keyless messages take the partitions in turn.
+// Keyless messages take the partitions in turn, a run of keylessRun at a time.
 func TestPublishSpreadsKeylessMessages(t *testing.T) {
 	c := newCluster(t)
 	newFixture(t, c).createTopics(t, 3, nil, "spread")
 	b := open(t, c)
-	msgs := make([]backends.Outgoing, 9)
+	msgs := make([]backends.Outgoing, 3*keylessRun)
 	for i := range msgs {
 		msgs[i] = backends.Outgoing{Target: backends.Target{Destination: "spread"}, Message: backends.Message{Body: []byte("x")}}
 	}
@@ -171,8 +171,8 @@ func TestPublishSpreadsKeylessMessages(t *testing.T) {
 	for _, r := range readCommitted(t, c, "spread") {
 		per[r.Partition]++
 	}
-	if per[0] != 3 || per[1] != 3 || per[2] != 3 {
-		t.Errorf("keyless messages per partition = %v, want 3 each", per)
+	if per[0] != keylessRun || per[1] != keylessRun || per[2] != keylessRun {
+		t.Errorf("keyless messages per partition = %v, want %d each", per, keylessRun)
 	}
 }
 

@@ -1,0 +1,87 @@
+package kafka
+
+import (
+	"fmt"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/IBM/sarama"
+)
+
+const (
+	// brokerDefaultMaxBytes is Kafka's default message.max.bytes, the limit of a topic that sets none,
+	// for clusters that cannot be asked (before 0.11).
+	brokerDefaultMaxBytes = 1048588
+	// recordBatchOverhead is the v2 record batch header, which a broker counts against the limit.
+	recordBatchOverhead = 61
+	// apiKeyDescribeConfigs is the request that reads topic configs (Kafka 0.11+).
+	apiKeyDescribeConfigs = 32
+)
+
+// unlimited is the producer limit where the topics' own are kept here or by the brokers: sarama
+// refuses a message above its producer's MaxMessageBytes before any broker sees it.
+var unlimited = int(sarama.MaxRequestSize) - 1
+
+// limits keeps the largest record batch each topic takes, as long as topologyMaxAge.
+type limits struct {
+	mu    sync.Mutex
+	bytes map[string]sizeLimit
+}
+
+type sizeLimit struct {
+	bytes int // 0: unknown, the brokers decide
+	at    time.Time
+}
+
+// maxBatchBytes says how large a record batch topic takes: its max.message.bytes, which the broker
+// reports with its own message.max.bytes filled in where the topic sets none. It is 0 when the cluster
+// would not say (no permission to describe configs): then the brokers decide alone.
+func (b *Backend) maxBatchBytes(topic string) int {
+	b.limits.mu.Lock()
+	l, ok := b.limits.bytes[topic]
+	b.limits.mu.Unlock()
+	if ok && time.Since(l.at) < topologyMaxAge {
+		return l.bytes
+	}
+	l = sizeLimit{bytes: b.describeMaxBytes(topic), at: time.Now()}
+	b.limits.mu.Lock()
+	if b.limits.bytes == nil {
+		b.limits.bytes = make(map[string]sizeLimit)
+	}
+	b.limits.bytes[topic] = l
+	b.limits.mu.Unlock()
+	return l.bytes
+}
+
+func (b *Backend) describeMaxBytes(topic string) int {
+	if !b.speaks(apiKeyDescribeConfigs, 0) {
+		return brokerDefaultMaxBytes
+	}
+	var resp *sarama.DescribeConfigsResponse
+	err := b.onAnyBroker(nil, func(br *sarama.Broker) (err error) {
+		resp, err = br.DescribeConfigs(&sarama.DescribeConfigsRequest{Version: 1, Resources: []*sarama.ConfigResource{
+			{Type: sarama.TopicResource, Name: topic, ConfigNames: []string{"max.message.bytes"}},
+		}})
+		return err
+	})
+	if err != nil || len(resp.Resources) != 1 || resp.Resources[0].ErrorCode != 0 {
+		return 0
+	}
+	for _, entry := range resp.Resources[0].Configs {
+		if n, err := strconv.Atoi(entry.Value); err == nil && entry.Name == "max.message.bytes" && n > 0 {
+			return n
+		}
+	}
+	return 0
+}
+
+// tooLarge says why m cannot go to topic even alone, or nothing when it fits in a batch of its own.
+func tooLarge(m *sarama.ProducerMessage, limit int) error {
+	size := recordBatchOverhead + m.ByteSize(2)
+	if limit <= 0 || size <= limit {
+		return nil
+	}
+	return fmt.Errorf("%w: the message takes up to %d bytes and topic %s takes %d (its max.message.bytes); raise that, or send a smaller one",
+		sarama.ErrMessageSizeTooLarge, size, m.Topic, limit)
+}
