@@ -339,7 +339,7 @@ func TestRedriveInterruptedAndRunAgain(t *testing.T) {
 	if moved == n {
 		t.Logf("the redrive finished before Ctrl-C (exit %v)", err)
 	} else if code := cmd.ProcessState.ExitCode(); code != 1 || !strings.HasSuffix(stderr.String(),
-		fmt.Sprintf("mqscope: interrupted after moving %d letters; run it again to move the rest\n", moved)) {
+		fmt.Sprintf("mqscope: interrupted after moving %d letter%s; run it again to move the rest\n", moved, map[bool]string{true: "s"}[moved != 1])) {
 		t.Errorf("after Ctrl-C: exit %d, stderr %q", code, stderr)
 	}
 
