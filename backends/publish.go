@@ -91,6 +91,16 @@ type Mover interface {
 	Move(ctx context.Context, req MoveRequest, route Router, progress func(MoveProgress)) (MoveReport, error)
 }
 
+// ServerMover hands a move of messages from one queue to one other queue to the broker itself (RabbitMQ:
+// a dynamic shovel, as the management UI's "Move messages" makes), which moves them faster than a client
+// can, unchanged and in order, acknowledging each only once its target confirmed it. The caller keeps the
+// rest: what to move (req.Max, or all the source holds when it begins), progress from the queues' counts,
+// cancel (ctx: the broker finishes the part under way, so that every message is in exactly one queue),
+// and a check of both queues' counts at the end.
+type ServerMover interface {
+	ServerMove(ctx context.Context, req MoveRequest, target string, progress func(MoveProgress)) (MoveReport, error)
+}
+
 // MoveResumer is implemented by movers that carry on where an earlier move of the same source stopped
 // (Kafka: a move commits the dead-letter topic's offsets with its writes, and nothing leaves the topic).
 // A plan reads from there, so that a dry run after a completed move shows nothing left to move.

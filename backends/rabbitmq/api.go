@@ -1,6 +1,7 @@
 package rabbitmq
 
 import (
+	"bytes"
 	"context"
 	"crypto/tls"
 	"encoding/json"
@@ -117,17 +118,34 @@ func (c *apiClient) get(ctx context.Context, path string, query url.Values, out 
 }
 
 func (c *apiClient) getOnce(ctx context.Context, path string, query url.Values, out any) error {
+	return c.do(ctx, http.MethodGet, path, query, nil, out)
+}
+
+// do sends one request to base+path?query, with body as JSON when not nil, and decodes a JSON answer
+// into out when out is not nil. path must already be escaped.
+func (c *apiClient) do(ctx context.Context, method, path string, query url.Values, body, out any) error {
 	endpoint := c.base + path
 	target := endpoint
 	if len(query) > 0 {
 		target += "?" + query.Encode()
 	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, target, nil)
+	var payload io.Reader
+	if body != nil {
+		data, err := json.Marshal(body)
+		if err != nil {
+			return fmt.Errorf("management API %s: %w", endpoint, err)
+		}
+		payload = bytes.NewReader(data)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, payload)
 	if err != nil {
 		return fmt.Errorf("management API %s: %w", endpoint, err)
 	}
 	req.SetBasicAuth(c.user, c.pass)
 	req.Header.Set("Accept", "application/json")
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
 	resp, err := c.http.Do(req)
 	if err != nil {
 		return &apiError{Endpoint: endpoint, Reason: transportReason(err), kind: backends.ErrUnreachable, cause: err}
@@ -135,6 +153,9 @@ func (c *apiClient) getOnce(ctx context.Context, path string, query url.Values, 
 	defer resp.Body.Close()
 	if resp.StatusCode/100 != 2 {
 		return statusError(endpoint, resp)
+	}
+	if out == nil {
+		return nil
 	}
 	if err := json.NewDecoder(io.LimitReader(resp.Body, maxAnswer)).Decode(out); err != nil {
 		return fmt.Errorf("management API %s: cannot decode the answer: %w", endpoint, err)

@@ -5,9 +5,11 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,14 +25,16 @@ const serverScript = "/usr/lib/rabbitmq/lib/rabbitmq_server-3.10.8/sbin/rabbitmq
 type node struct {
 	dir, name string
 	amqpPort  int
+	apiPort   int // 0 without the management plugin
 	env       []string
 	cmd       *exec.Cmd
 	out       bytes.Buffer
 }
 
-// startNode starts a node without plugins (management and shovel make it slower to start) and waits until
-// it takes AMQP connections. The node is killed when the test ends.
-func startNode(t *testing.T) *node {
+// startNode starts a node with the given plugins (none starts fastest) and waits until it takes AMQP
+// connections. With rabbitmq_management its API listens on a port of its own too. The node is killed when
+// the test ends.
+func startNode(t *testing.T, plugins ...string) *node {
 	t.Helper()
 	if _, err := os.Stat(serverScript); err != nil {
 		t.Fatalf("a second RabbitMQ node needs %s: %v", serverScript, err)
@@ -38,12 +42,17 @@ func startNode(t *testing.T) *node {
 	dir := t.TempDir()
 	n := &node{dir: dir, name: fmt.Sprintf("mqs-test-%d@localhost", rand.Uint32()), amqpPort: freePort(t)}
 	conf := filepath.Join(dir, "rabbitmq.conf")
-	plugins := filepath.Join(dir, "enabled_plugins")
-	writeFile(t, conf, fmt.Sprintf("listeners.tcp.default = %d\n", n.amqpPort))
-	writeFile(t, plugins, "[].\n")
+	enabled := filepath.Join(dir, "enabled_plugins")
+	settings := fmt.Sprintf("listeners.tcp.default = %d\n", n.amqpPort)
+	if slices.Contains(plugins, "rabbitmq_management") {
+		n.apiPort = freePort(t)
+		settings += fmt.Sprintf("management.tcp.port = %d\n", n.apiPort)
+	}
+	writeFile(t, conf, settings)
+	writeFile(t, enabled, "["+strings.Join(plugins, ",")+"].\n")
 	n.env = append(os.Environ(), "HOME="+dir, "RABBITMQ_NODENAME="+n.name,
 		"RABBITMQ_NODE_PORT="+strconv.Itoa(n.amqpPort), "RABBITMQ_DIST_PORT="+strconv.Itoa(freePort(t)),
-		"RABBITMQ_CONFIG_FILE="+conf, "RABBITMQ_ENABLED_PLUGINS_FILE="+plugins,
+		"RABBITMQ_CONFIG_FILE="+conf, "RABBITMQ_ENABLED_PLUGINS_FILE="+enabled,
 		"RABBITMQ_MNESIA_BASE="+filepath.Join(dir, "mnesia"), "RABBITMQ_LOG_BASE="+filepath.Join(dir, "log"),
 		"RABBITMQ_PID_FILE="+filepath.Join(dir, "pid"))
 	t.Cleanup(func() { n.kill(t) })
@@ -64,7 +73,7 @@ func (n *node) start(t *testing.T) {
 	if err := n.cmd.Start(); err != nil {
 		t.Fatalf("start node %s: %v", n.name, err)
 	}
-	for !answersAMQP(n.amqpPort) {
+	for !answersAMQP(n.amqpPort) || n.apiPort != 0 && !answersHTTP(n.apiPort) {
 		if time.Since(began) > 90*time.Second {
 			t.Fatalf("node %s did not start within 90 s:\n%s", n.name, n.out.String())
 		}
@@ -97,6 +106,16 @@ func answersAMQP(port int) bool {
 	buf := make([]byte, 8)
 	_, err = c.Read(buf)
 	return err == nil
+}
+
+// answersHTTP reports whether the management API on port answers.
+func answersHTTP(port int) bool {
+	resp, err := http.Get(fmt.Sprintf("http://127.0.0.1:%d/api/overview", port))
+	if err != nil {
+		return false
+	}
+	resp.Body.Close()
+	return true
 }
 
 func freePort(t *testing.T) int {

@@ -1,0 +1,120 @@
+package rabbitmq_test
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"testing"
+
+	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/backends/rabbitmq"
+)
+
+// A server-side move hands the letters to the broker's shovel in parts; cancelled half way, it lets the
+// part under way finish, so every letter is in exactly one of the two queues, and the report's count is
+// what the target gained. Run to the end, it moves all in order and the counts add up.
+func TestServerMoveCancelledHalfWay(t *testing.T) {
+	u := testURL(t)
+	t.Parallel()
+	f := newFixture(t, u)
+	_, vhostURL := f.vhost(t, u)
+	fv := newFixture(t, vhostURL)
+	src, dst := "dlq", "orders"
+	fv.declare(t, src, nil)
+	fv.declare(t, dst, nil)
+	const letters = 20_000
+	publishWith(t, fv.channel(t), "", src, letters, func(i int) amqp.Publishing {
+		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
+	})
+	b := open(t, rabbitmq.Config{URL: vhostURL})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	report, err := b.ServerMove(ctx, backends.MoveRequest{Source: src}, dst, func(p backends.MoveProgress) {
+		if p.Total != letters {
+			t.Errorf("progress %+v: want a total of %d", p, letters)
+		}
+		if p.Moved >= letters/2 {
+			cancel()
+		}
+	})
+	t.Logf("cancelled: %+v, %v", report, err)
+	if !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "exactly one of the two queues") ||
+		report.Moved == 0 || report.Moved >= letters || report.InDoubt != 0 {
+		t.Fatalf("cancelled move: %+v, %v", report, err)
+	}
+	inSrc, inDst := ids(t, fv, src), ids(t, fv, dst)
+	if int64(len(inDst)) != report.Moved || len(inSrc)+len(inDst) != letters {
+		t.Errorf("%d in %s, %d in %s, reported moved %d", len(inSrc), src, len(inDst), dst, report.Moved)
+	}
+	for i := 0; i < letters; i++ {
+		if id := strconv.Itoa(i); inSrc[id] == inDst[id] {
+			t.Fatalf("letter %s in both queues or in neither (%v)", id, inSrc[id])
+		}
+	}
+
+	report, err = b.ServerMove(context.Background(), backends.MoveRequest{Source: src}, dst, nil)
+	if err != nil || report.Moved != int64(len(inSrc)) || report.PerTarget[dst] != report.Moved {
+		t.Fatalf("the rest: %+v, %v; want %d moved", report, err, len(inSrc))
+	}
+	if got := ids(t, fv, dst); len(got) != letters {
+		t.Errorf("%s holds %d letters, want %d", dst, len(got), letters)
+	}
+}
+
+// A user who may not create shovels is told so, and what would allow it; nothing moves.
+func TestServerMoveRefusals(t *testing.T) {
+	u := testURL(t)
+	t.Parallel()
+	f := newFixture(t, u)
+	src, dst := unique("shovel-src"), unique("shovel-dst")
+	f.declare(t, src, nil)
+	f.declare(t, dst, nil)
+	f.put(t, src, 3)
+	user := unique("user")
+	f.apiDo(t, http.MethodPut, "/api/users/"+url.PathEscape(user), map[string]string{"password": "pw", "tags": "management"})
+	t.Cleanup(func() { f.apiDo(t, http.MethodDelete, "/api/users/"+url.PathEscape(user), nil) })
+	f.apiDo(t, http.MethodPut, "/api/permissions/%2F/"+url.PathEscape(user), map[string]string{"configure": ".*", "write": ".*", "read": ".*"})
+
+	b := open(t, rabbitmq.Config{URL: "amqp://" + user + ":pw@127.0.0.1:5672/"})
+	_, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: src}, dst, nil)
+	if !errors.Is(err, backends.ErrAuth) || !strings.Contains(err.Error(), "policymaker") {
+		t.Errorf("a user without the policymaker tag: %v", err)
+	}
+	if _, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: src}, src, nil); err == nil {
+		t.Error("a move of a queue to itself was not refused")
+	}
+	ch := f.channel(t)
+	defer ch.Close()
+	if q, err := ch.QueueDeclarePassive(src, true, false, false, false, nil); err != nil || q.Messages != 3 {
+		t.Errorf("%s after refused moves: %+v, %v; want 3 letters", src, q, err)
+	}
+}
+
+// On a broker without the shovel plugin, a server-side move says which plugin to enable.
+func TestServerMoveWithoutShovelPlugin(t *testing.T) {
+	testURL(t)
+	t.Parallel()
+	n := startNode(t, "rabbitmq_management")
+	f := newFixture(t, n.url())
+	ch := f.channel(t) // the queues go with the node
+	for _, q := range []string{"dlq", "orders"} {
+		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	f.put(t, "dlq", 3)
+	b := open(t, rabbitmq.Config{URL: n.url(), ManagementURL: "http://127.0.0.1:" + strconv.Itoa(n.apiPort)})
+	_, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: "dlq"}, "orders", nil)
+	if !errors.Is(err, backends.ErrNotSupported) || !strings.Contains(err.Error(), "rabbitmq-plugins enable rabbitmq_shovel") {
+		t.Errorf("without the shovel plugin: %v", err)
+	}
+	if q, err := ch.QueueDeclarePassive("dlq", true, false, false, false, nil); err != nil || q.Messages != 3 {
+		t.Errorf("dlq after the refused move: %+v, %v; want its 3 letters", q, err)
+	}
+}
