@@ -13,6 +13,7 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui"
 )
 
@@ -223,10 +224,10 @@ func TestTableAlignsAndBlanksWhatDoesNotApply(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "" +
-		"VHOST  NAME        KIND      TYPE     MESSAGES  READY  UNACKED  CONSUMERS  PUBLISH/S  DELIVER/S  DEAD-LETTER                           INTERNAL\n" +
-		"/      orders      queue     quorum       1234   1200       34          3       12.3        0.0  dlx key=orders.dead limit=5 (policy)\n" +
-		"/      idle        queue     classic         0      0        0          0          -          -\n" +
-		"/      amq.direct  exchange  direct                                                                                                    yes\n"
+		"NAME        VHOST  KIND      TYPE     MESSAGES  READY  UNACKED  CONSUMERS  PUBLISH/S  DELIVER/S  DEAD-LETTER                           INTERNAL\n" +
+		"orders      /      queue     quorum      1,234  1,200       34          3       12.3        0.0  dlx key=orders.dead limit=5 (policy)\n" +
+		"idle        /      queue     classic         0      0        0          0          -          -\n" +
+		"amq.direct  /      exchange  direct                                                                                                    yes\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}
@@ -244,7 +245,7 @@ func TestListingOrder(t *testing.T) {
 	sortDestinations(d)
 	var got []string
 	for _, x := range d {
-		got = append(got, x.Vhost+" "+displayName(x))
+		got = append(got, x.Vhost+" "+present.DestinationName(x))
 	}
 	want := "/ a,/ c,/ d,/ (default exchange),/ b,/a z"
 	if strings.Join(got, ",") != want {
@@ -261,7 +262,7 @@ func TestKafkaTableShowsPartitionColumns(t *testing.T) {
 	writeTable(&b, topics, destinationColumns)
 	want := "" +
 		"NAME    KIND   PARTITIONS  RF  UNDER-REPL  OFFLINE  MESSAGES\n" +
-		"orders  topic          12   3           1        0     98765\n" +
+		"orders  topic          12   3           1        0    98,765\n" +
 		"audit   topic           1   1           0        0         0\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)

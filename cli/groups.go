@@ -3,12 +3,12 @@ package cli
 import (
 	"context"
 	"sort"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 )
 
 func (a *app) groupsCommand() *cobra.Command {
@@ -31,14 +31,7 @@ func (a *app) groupsCommand() *cobra.Command {
 
 type group = backends.ConsumerGroup
 
-var groupColumns = []column[group]{
-	{head: "GROUP", cell: func(g group) string { return g.Name }},
-	{head: "STATE", cell: func(g group) string { return g.State }},
-	{head: "MEMBERS", right: true, cell: func(g group) string { return itoa(g.Members) }},
-	{head: "PROTOCOL", cell: func(g group) string { return g.Protocol }},
-	{head: "COORDINATOR", cell: func(g group) string { return g.Coordinator }},
-	{head: "TOPICS", cell: func(g group) string { return strings.Join(g.Topics, ",") }},
-}
+var groupColumns = columnsOf(present.Groups)
 
 // groupLine is one line of `groups -o json`; every field is always present.
 type groupLine struct {

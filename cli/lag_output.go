@@ -1,12 +1,12 @@
 package cli
 
 import (
-	"fmt"
 	"io"
 	"math"
 	"time"
 
 	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/present"
 )
 
 // lagView prints lag reports: a row per group, then, when asked, a row per partition.
@@ -21,10 +21,10 @@ func (v lagView) render(w io.Writer, format outputFormat, r actions.LagReport) e
 	if err := writeTable(w, r.Groups, groupLagColumns); err != nil || !v.partitions {
 		return err
 	}
-	var rows []partitionRow
+	var rows []present.PartitionRow
 	for _, g := range r.Groups {
 		for _, p := range g.Partitions {
-			rows = append(rows, partitionRow{group: g.Group, PartitionReport: p})
+			rows = append(rows, present.PartitionRow{Group: g.Group, PartitionReport: p})
 		}
 	}
 	if len(rows) == 0 {
@@ -38,64 +38,10 @@ func (v lagView) render(w io.Writer, format outputFormat, r actions.LagReport) e
 
 type groupReport = actions.GroupReport
 
-var groupLagColumns = []column[groupReport]{
-	{head: "GROUP", cell: func(g groupReport) string { return g.Group }},
-	{head: "STATE", cell: func(g groupReport) string { return g.State }},
-	{head: "MEMBERS", right: true, cell: func(g groupReport) string { return itoa(len(g.Members)) }},
-	{head: "PARTITIONS", right: true, cell: func(g groupReport) string { return itoa(len(g.Partitions)) }},
-	{head: "LAG", right: true, cell: func(g groupReport) string { return itoa(g.Lag) }},
-	{head: "MAX-LAG", right: true, cell: func(g groupReport) string { return itoa(g.MaxLag) }},
-	{head: "LAG-TIME", right: true, cell: func(g groupReport) string { return lagTime(g.LagSeconds) }},
-	{head: "STATUS", cell: func(g groupReport) string { return string(g.Status) }},
-}
-
-// partitionRow is one partition of one group.
-type partitionRow struct {
-	group string
-	actions.PartitionReport
-}
-
-var partitionLagColumns = []column[partitionRow]{
-	{head: "GROUP", cell: func(p partitionRow) string { return p.group }},
-	{head: "TOPIC", cell: func(p partitionRow) string { return p.Topic }},
-	{head: "PARTITION", right: true, cell: func(p partitionRow) string { return itoa(int64(p.Partition)) }},
-	{head: "COMMITTED", right: true, cell: func(p partitionRow) string { return offset(p.Committed) }},
-	{head: "END", right: true, cell: func(p partitionRow) string { return itoa(p.End) }},
-	{head: "LAG", right: true, cell: func(p partitionRow) string { return itoa(p.Lag) }},
-	{head: "LAG-TIME", right: true, cell: func(p partitionRow) string { return lagTime(p.LagSeconds) }},
-	{head: "STATUS", cell: func(p partitionRow) string { return string(p.Status) }},
-	{head: "MEMBER", cell: func(p partitionRow) string { return p.Member }},
-}
-
-// offset is a committed offset, or "-" where nothing is committed.
-func offset(o int64) string {
-	if o < 0 {
-		return "-"
-	}
-	return itoa(o)
-}
-
-// lagTime is a lag in seconds for people: 4.2s, 37s, 4m05s, 2h03m, 3d04h; "-" while unknown.
-func lagTime(secs *float64) string {
-	if secs == nil {
-		return "-"
-	}
-	s := *secs
-	d := time.Duration(s * float64(time.Second))
-	switch {
-	case s == 0:
-		return "0s"
-	case s < 10:
-		return fmt.Sprintf("%.1fs", s)
-	case s < 60:
-		return fmt.Sprintf("%ds", int(s))
-	case s < 3600:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(s)%60)
-	case s < 86400:
-		return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-	}
-	return fmt.Sprintf("%dd%02dh", int(d.Hours())/24, int(d.Hours())%24)
-}
+var (
+	groupLagColumns     = columnsOf(present.GroupLag)
+	partitionLagColumns = columnsOf(present.PartitionLag)
+)
 
 // groupLagLine is one line of `lag -o json` on Kafka; every field is always present, lag_seconds null
 // while unknown.
@@ -151,23 +97,7 @@ func millis(secs *float64) *float64 {
 
 type backlog = actions.QueueBacklog
 
-var backlogColumns = []column[backlog]{
-	{head: "QUEUE", cell: func(q backlog) string { return q.Queue }},
-	{head: "READY", right: true, cell: func(q backlog) string { return itoa(q.Ready) }},
-	{head: "UNACKED", right: true, cell: func(q backlog) string { return itoa(q.Unacked) }},
-	{head: "CONSUMERS", right: true, cell: func(q backlog) string { return itoa(q.Consumers) }},
-	{head: "PUBLISH/S", right: true, cell: func(q backlog) string { return rate(q.PublishRate) }},
-	{head: "DELIVER/S", right: true, cell: func(q backlog) string { return rate(q.DeliverRate) }},
-	{head: "ACK/S", right: true, cell: func(q backlog) string { return rate(q.AckRate) }},
-	{head: "DRAIN", right: true, cell: drainCell},
-}
-
-func drainCell(q backlog) string {
-	if q.Growing {
-		return "growing"
-	}
-	return lagTime(q.DrainSeconds)
-}
+var backlogColumns = columnsOf(present.Backlog)
 
 // backlogLine is one line of `lag -o json` on RabbitMQ; rates and drain_seconds are null where unknown
 // (drain_seconds also while growing).

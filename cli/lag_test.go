@@ -10,20 +10,6 @@ import (
 	"github.com/mqscope/mqscope/backends"
 )
 
-func TestLagTimeForPeople(t *testing.T) {
-	for secs, want := range map[float64]string{
-		0: "0s", 0.04: "0.0s", 4.25: "4.2s", 37.9: "37s", 245: "4m05s", 3599: "59m59s", 7380: "2h03m",
-		273600: "3d04h",
-	} {
-		if got := lagTime(&secs); got != want {
-			t.Errorf("lagTime(%v) = %q, want %q", secs, got, want)
-		}
-	}
-	if got := lagTime(nil); got != "-" {
-		t.Errorf("unknown lag time = %q, want -", got)
-	}
-}
-
 func secs(f float64) *float64 { return &f }
 
 var report = actions.LagReport{
@@ -52,7 +38,7 @@ func TestLagTableWithPartitions(t *testing.T) {
 		"\n" +
 		"GROUP    TOPIC   PARTITION  COMMITTED  END  LAG  LAG-TIME  STATUS  MEMBER\n" +
 		"billing  orders          0        380  500  120         -  STALL   billing-1\n" +
-		"billing  orders          1          -    7    0        0s  OK\n"
+		"billing  orders          1          -    7    0        0s  OK      -\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}
@@ -86,11 +72,11 @@ func TestBacklogTableAndJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := "" +
-		"QUEUE    READY  UNACKED  CONSUMERS  PUBLISH/S  DELIVER/S  ACK/S    DRAIN\n" +
-		"orders    1200        4          2       10.0       40.0   40.0      40s\n" +
-		"retry       30        0          0        1.2          -      -  growing\n" +
-		"idle         0        0          0          -          -      -       0s\n" +
-		"unknown      3        0          0          -          -      -        -\n"
+		"QUEUE    VHOST  READY  UNACKED  CONSUMERS  PUBLISH/S  DELIVER/S  ACK/S    DRAIN\n" +
+		"orders   /      1,200        4          2       10.0       40.0   40.0      40s\n" +
+		"retry    /         30        0          0        1.2          -      -  growing\n" +
+		"idle     /          0        0          0          -          -      -       0s\n" +
+		"unknown  /          3        0          0          -          -      -        -\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}

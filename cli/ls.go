@@ -2,15 +2,13 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"sort"
-	"strconv"
-	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 )
 
 func (a *app) lsCommand() *cobra.Command {
@@ -50,65 +48,8 @@ func sortDestinations(d []backends.Destination) {
 
 type dest = backends.Destination
 
-func isTopic(d dest) bool { return d.Kind == backends.Topic }
-
-// holdsMessages is true for queues and streams: what has ready, unacked, consumers and rates.
-func holdsMessages(d dest) bool { return d.Kind == backends.Queue || d.Kind == backends.Stream }
-
-func has(s func(dest) string) func(dest) bool { return func(d dest) bool { return s(d) != "" } }
-
-func itoa[N int | int64](n N) string { return strconv.FormatInt(int64(n), 10) }
-
-var destinationColumns = []column[dest]{
-	{head: "VHOST", cell: func(d dest) string { return d.Vhost }, applies: has(func(d dest) string { return d.Vhost })},
-	{head: "NAME", cell: displayName},
-	{head: "KIND", cell: func(d dest) string { return string(d.Kind) }},
-	{head: "TYPE", cell: func(d dest) string { return d.Type }, applies: has(func(d dest) string { return d.Type })},
-	{head: "PARTITIONS", right: true, cell: func(d dest) string { return itoa(d.Partitions) }, applies: isTopic},
-	{head: "RF", right: true, cell: func(d dest) string { return itoa(d.ReplicationFactor) }, applies: isTopic},
-	{head: "UNDER-REPL", right: true, cell: func(d dest) string { return itoa(d.UnderReplicated) }, applies: isTopic},
-	{head: "OFFLINE", right: true, cell: func(d dest) string { return itoa(d.Offline) }, applies: isTopic},
-	{head: "MESSAGES", right: true, cell: func(d dest) string { return itoa(d.Messages) },
-		applies: func(d dest) bool { return d.Kind != backends.Exchange }},
-	{head: "READY", right: true, cell: func(d dest) string { return itoa(d.Ready) }, applies: holdsMessages},
-	{head: "UNACKED", right: true, cell: func(d dest) string { return itoa(d.Unacked) }, applies: holdsMessages},
-	{head: "CONSUMERS", right: true, cell: func(d dest) string { return itoa(d.Consumers) }, applies: holdsMessages},
-	{head: "PUBLISH/S", right: true, cell: func(d dest) string { return rate(d.PublishRate) }, applies: holdsMessages},
-	{head: "DELIVER/S", right: true, cell: func(d dest) string { return rate(d.DeliverRate) }, applies: holdsMessages},
-	{head: "DEAD-LETTER", cell: func(d dest) string { return deadLetter(d.DeadLetter) },
-		applies: func(d dest) bool { return d.DeadLetter != nil }},
-	{head: "INTERNAL", cell: func(d dest) string { return "yes" }, applies: func(d dest) bool { return d.Internal }},
-}
-
-// displayName is the name as the table shows it; the default exchange has none, so it gets a label (JSON
-// keeps the empty name).
-func displayName(d dest) string {
-	if d.Name == "" && d.Kind == backends.Exchange {
-		return "(default exchange)"
-	}
-	return d.Name
-}
-
-// deadLetter says where a queue's rejected messages go: "orders.dlx key=orders.dead limit=5 (policy)".
-func deadLetter(dl *backends.DeadLetterConfig) string {
-	if dl == nil {
-		return ""
-	}
-	parts := []string{dl.Exchange}
-	if dl.Exchange == "" {
-		parts[0] = "(default exchange)"
-	}
-	if dl.RoutingKey != "" {
-		parts = append(parts, "key="+dl.RoutingKey)
-	}
-	if dl.DeliveryLimit > 0 {
-		parts = append(parts, fmt.Sprintf("limit=%d", dl.DeliveryLimit))
-	}
-	if dl.FromPolicy {
-		parts = append(parts, "(policy)")
-	}
-	return strings.Join(parts, " ")
-}
+// destinationColumns are the shared columns of a listing.
+var destinationColumns = columnsOf(present.Destinations)
 
 // destinationLine is one line of `ls -o json`. Every field is always present, so that scripts need not
 // guess; rates and dead-lettering are null where unknown or unset.

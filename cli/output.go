@@ -5,12 +5,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strconv"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
 
 	"github.com/mattn/go-runewidth"
 
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 )
 
@@ -41,6 +43,15 @@ type column[T any] struct {
 	// applies says whether the column means anything for a row (partitions for a topic, not a queue). A
 	// column shows when it applies to some row, and its cell is blank on the rows it does not apply to.
 	applies func(T) bool
+}
+
+// columnsOf are a domain type's shared columns (package present) as the CLI prints them.
+func columnsOf[T any](spec []present.Column[T]) []column[T] {
+	cols := make([]column[T], len(spec))
+	for i, c := range spec {
+		cols[i] = column[T]{head: c.Name, right: c.Right, cell: c.Text, applies: c.Applies}
+	}
+	return cols
 }
 
 // render prints the listing in the chosen format: toJSON gives each row's JSON object.
@@ -175,3 +186,5 @@ func rate(r *float64) string {
 	}
 	return fmt.Sprintf("%.1f", *r)
 }
+
+func itoa[N int | int64](n N) string { return strconv.FormatInt(int64(n), 10) }

@@ -167,3 +167,11 @@ func resetJSON(plan actions.ResetPlan, executed bool) func(partitionReset) any {
 		return line
 	}
 }
+
+// offset is a committed offset, or "-" where nothing is committed.
+func offset(o int64) string {
+	if o < 0 {
+		return "-"
+	}
+	return itoa(o)
+}

@@ -24,6 +24,7 @@ import (
 	"github.com/mqscope/mqscope/demo"
 	"github.com/mqscope/mqscope/internal/testkit/demofix"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
+	"github.com/mqscope/mqscope/present"
 )
 
 // committed reads a group's committed offsets on a topic from `lag -o json`, by partition.
@@ -111,9 +112,9 @@ func TestLagVerdictsOnTheDemo(t *testing.T) {
 	audit, _ := seeded.Group(demo.Audit)
 	billing, _ := seeded.Group(demo.Billing)
 	want := map[string]string{
-		demo.Audit: fmt.Sprintf("audit-exporter Empty 0 7 %d 200 - ERR", audit.Lag(seeded, demo.Inventory)),
-		demo.Billing: fmt.Sprintf("billing-service Stable 1 9 %d 120 - ERR",
-			billing.Lag(seeded, demo.Orders)+billing.Lag(seeded, demo.Payments)),
+		demo.Audit: fmt.Sprintf("audit-exporter Empty 0 7 %s 200 - ERR", present.Int(audit.Lag(seeded, demo.Inventory))),
+		demo.Billing: fmt.Sprintf("billing-service Stable 1 9 %s 120 - ERR",
+			present.Int(billing.Lag(seeded, demo.Orders)+billing.Lag(seeded, demo.Payments))),
 		demo.Shipping: "shipping-service Stable 1 6 0 0 0s OK",
 	}
 	for group, line := range want {
@@ -570,8 +571,8 @@ func TestLagOnRabbitMQIsTheQueueBacklog(t *testing.T) {
 	}
 	r := mqscope(t, "--rabbitmq", url, "lag")
 	lines := strings.Split(squeeze(r.stdout), "\n")
-	if r.code != 0 || lines[0] != "QUEUE READY UNACKED CONSUMERS PUBLISH/S DELIVER/S ACK/S DRAIN" ||
-		!strings.HasPrefix(lines[1], "backlog 1 2 1 ") {
+	if r.code != 0 || lines[0] != "QUEUE VHOST READY UNACKED CONSUMERS PUBLISH/S DELIVER/S ACK/S DRAIN" ||
+		!strings.HasPrefix(lines[1], "backlog "+q["vhost"].(string)+" 1 2 1 ") {
 		t.Errorf("table:\n%s%s", r.stdout, r.stderr)
 	}
 	if r := mqscope(t, "--rabbitmq", url, "lag", "nope"); r.code != cli.ExitError || !strings.Contains(r.stderr, "no queue named nope") {

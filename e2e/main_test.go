@@ -38,6 +38,7 @@ import (
 	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 	"github.com/mqscope/mqscope/opener"
+	"github.com/mqscope/mqscope/present"
 )
 
 // TestMain lets the test binary stand in for mqscope itself, for tests that need a real process (signals).
@@ -151,8 +152,8 @@ func TestListingsMatchTheDemo(t *testing.T) {
 	// The table: NAME KIND PARTITIONS RF UNDER-REPL OFFLINE MESSAGES.
 	rows := tableRows(t, mqscope(t, "--kafka", brokers, "ls"), "NAME", "KIND", "PARTITIONS", "RF", "UNDER-REPL", "OFFLINE", "MESSAGES")
 	for _, want := range seeded.Topics {
-		if row, ok := rows[want.Name]; !want.Internal && (!ok || row[2] != fmt.Sprint(len(want.Ends)) ||
-			row[6] != fmt.Sprint(want.Messages())) {
+		if row, ok := rows[want.Name]; !want.Internal && (!ok || row[2] != present.Int(len(want.Ends)) ||
+			row[6] != present.Int(want.Messages())) {
 			t.Errorf("table row for %s: %q", want.Name, row)
 		}
 	}
@@ -170,7 +171,7 @@ func TestListingsMatchTheDemo(t *testing.T) {
 	}
 	rows = tableRows(t, mqscope(t, "--kafka", brokers, "groups"), "GROUP", "STATE", "MEMBERS", "PROTOCOL", "COORDINATOR", "TOPICS")
 	for _, want := range seeded.Groups {
-		if row := rows[want.Name]; len(row) < 3 || row[1] != want.State || row[2] != fmt.Sprint(want.Members) {
+		if row := rows[want.Name]; len(row) < 3 || row[1] != want.State || row[2] != present.Int(want.Members) {
 			t.Errorf("table row for group %s: %q", want.Name, row)
 		}
 	}
@@ -389,12 +390,12 @@ func TestLsShowsARabbitMQQueueWithItsMessages(t *testing.T) {
 	// The table: the name escaped, numbers right-aligned under their headings, rates with one decimal.
 	r := mqscope(t, "--rabbitmq", url, "ls")
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
-	header := "VHOST NAME KIND TYPE MESSAGES READY UNACKED CONSUMERS PUBLISH/S DELIVER/S DEAD-LETTER"
+	header := "NAME VHOST KIND TYPE MESSAGES READY UNACKED CONSUMERS PUBLISH/S DELIVER/S DEAD-LETTER"
 	if r.code != 0 || len(lines) != 2 || strings.Join(strings.Fields(lines[0]), " ") != header {
 		t.Fatalf("ls table:\n%s%s", r.stdout, r.stderr)
 	}
 	row := strings.Fields(lines[1])
-	wantRow := []string{vhost, `orders-\e[31mred\u202e`, "queue", "classic", "7", "7", "0", "0", row[8], row[9], "orders.dlx"}
+	wantRow := []string{`orders-\e[31mred\u202e`, vhost, "queue", "classic", "7", "7", "0", "0", row[8], row[9], "orders.dlx"}
 	oneDecimal := regexp.MustCompile(`^(-|[0-9]+\.[0-9])$`)
 	if !slices.Equal(row, wantRow) || !oneDecimal.MatchString(row[8]) || !oneDecimal.MatchString(row[9]) {
 		t.Errorf("table row %q, want %q", row, wantRow)

@@ -35,7 +35,7 @@ func TestEndToEndTUIOnTheDemoCluster(t *testing.T) {
 		}
 		return strings.Contains(s, "● connected")
 	})
-	for _, want := range []string{"mqscope", "kafka", "cluster mqscope-demo", "6 topics", "NAME", "PARTS", "MESSAGES"} {
+	for _, want := range []string{"mqscope", "kafka", "cluster mqscope-demo", "6 topics", "NAME", "PARTITIONS", "MESSAGES"} {
 		if !strings.Contains(screen, want) {
 			t.Errorf("screen lacks %q:\n%s", want, screen)
 		}

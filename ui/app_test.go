@@ -330,7 +330,7 @@ func TestHelpComesFromTheKeyMap(t *testing.T) {
 		t.Fatal("? should close the help")
 	}
 	h.key("o")
-	h.mustShow("PARTS ▼")
+	h.mustShow("KIND ▲") // the next column
 }
 
 // No byte of broker text reaches the terminal raw, wherever it is drawn: table, header, flash.

@@ -24,7 +24,7 @@ func goldenScreen(t *testing.T) *harness {
 		{Name: "evil\x1b]0;owned\x07", Kind: backends.Topic, Partitions: 1, ReplicationFactor: 1},
 	})
 	h.key("s")
-	for range 4 {
+	for range 5 { // KIND, PARTITIONS, RF, UNDER-REPL, OFFLINE, MESSAGES
 		h.key("s") // sorted by messages, biggest first
 	}
 	h.key("down")

@@ -39,7 +39,7 @@ func TestRebindingChangesHandlerAndHelp(t *testing.T) {
 		t.Fatal("s still sorts")
 	}
 	h.key("o")
-	h.mustShow("PARTS ▼")
+	h.mustShow("KIND ▲") // the next column
 	if cmd := h.key("q"); cmd != nil {
 		if _, quit := cmd().(tea.QuitMsg); quit {
 			t.Fatal("q still quits")

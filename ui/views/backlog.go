@@ -9,7 +9,7 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/chart"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/table"
@@ -18,6 +18,7 @@ import (
 // backlogRow is one queue's backlog: what waits, how fast it moves, when it will be gone.
 type backlogRow struct {
 	dest
+	q       actions.QueueBacklog
 	drain   drainEstimate
 	history []int64 // messages held at each refresh, oldest first
 }
@@ -60,6 +61,7 @@ func fetchQueues(ctx context.Context, b backends.Backend) ([]dest, error) {
 // show adds the listing to each queue's history and estimates its drain.
 func (v *backlogView) show(queues []dest, at time.Time) {
 	rows := make([]backlogRow, len(queues))
+	backlogs := actions.Backlog(queues) // one for each: fetchQueues lists queues only
 	seen := make(map[string]bool, len(queues))
 	for i, d := range queues {
 		id := d.ID()
@@ -70,7 +72,7 @@ func (v *backlogView) show(queues []dest, at time.Time) {
 			v.history[id] = h
 		}
 		h.Push(d.Messages)
-		rows[i] = backlogRow{dest: d, drain: estimateDrain(d), history: ringValues(h)}
+		rows[i] = backlogRow{dest: d, q: backlogs[i], drain: estimateDrain(d), history: ringValues(h)}
 	}
 	for id := range v.history {
 		if !seen[id] {
@@ -138,8 +140,8 @@ func (e drainEstimate) tone() table.Tone {
 	return table.Normal
 }
 
-// drainColumn is the index of DRAIN in backlogSpec.columns.
-const drainColumn = 9
+// drainColumn is where the backlog view sorts at first: growing, then the longest to drain.
+var drainColumn = columnIndex(backlogSpec.columns, "DRAIN")
 
 var backlogSpec = &listSpec[backlogRow]{
 	kind:    KindLag,
@@ -150,62 +152,21 @@ var backlogSpec = &listSpec[backlogRow]{
 	detail: func(r backlogRow) []field {
 		return append(destinationFields(r.dest), field{label: "time to drain", value: r.drain.String(), tone: r.drain.tone()})
 	},
-	columns: []column[backlogRow]{
-		{title: "QUEUE", flex: true, text: func(r backlogRow) string { return sanitize.Line(r.Name) },
-			cmp: func(a, b *backlogRow) int { return strings.Compare(a.Name, b.Name) }},
-		{title: "VHOST", shown: anyRow(func(r backlogRow) bool { return r.Vhost != "" && r.Vhost != "/" }),
-			text: func(r backlogRow) string { return sanitize.Line(r.Vhost) },
-			cmp:  func(a, b *backlogRow) int { return strings.Compare(a.Vhost, b.Vhost) }},
-		backlogInt("READY", func(r backlogRow) int64 { return r.Ready }),
-		backlogInt("UNACKED", func(r backlogRow) int64 { return r.Unacked }),
-		backlogInt("CONSUMERS", func(r backlogRow) int64 { return int64(r.Consumers) }),
-		backlogRate("PUB/S", func(r backlogRow) *float64 { return r.PublishRate }),
-		backlogRate("DEL/S", func(r backlogRow) *float64 { return r.DeliverRate }),
-		backlogRate("ACK/S", func(r backlogRow) *float64 { return r.AckRate }),
-		{title: "TYPE", shown: anyRow(func(r backlogRow) bool { return r.Type != "" }),
-			text: func(r backlogRow) string { return sanitize.Line(r.Type) },
-			cmp:  func(a, b *backlogRow) int { return strings.Compare(a.Type, b.Type) }},
-		{title: "DRAIN", align: table.Right, descFirst: true,
-			text: func(r backlogRow) string { return r.drain.String() },
-			tone: func(r backlogRow) table.Tone { return r.drain.tone() },
+	columns: withLooks(present.Via(present.Backlog, func(r backlogRow) actions.QueueBacklog { return r.q }), map[string]look[backlogRow]{
+		"QUEUE":     {flex: true, cmp: func(a, b *backlogRow) int { return strings.Compare(a.Name, b.Name) }},
+		"VHOST":     {cmp: func(a, b *backlogRow) int { return strings.Compare(a.Vhost, b.Vhost) }},
+		"READY":     intLook(func(r backlogRow) int64 { return r.Ready }),
+		"UNACKED":   intLook(func(r backlogRow) int64 { return r.Unacked }),
+		"CONSUMERS": intLook(func(r backlogRow) int64 { return int64(r.Consumers) }),
+		"PUBLISH/S": rateLook(func(r backlogRow) *float64 { return r.PublishRate }),
+		"DELIVER/S": rateLook(func(r backlogRow) *float64 { return r.DeliverRate }),
+		"ACK/S":     rateLook(func(r backlogRow) *float64 { return r.AckRate }),
+		"DRAIN": {descFirst: true, tone: func(r backlogRow) table.Tone { return r.drain.tone() },
 			cmp: func(a, b *backlogRow) int {
 				return cmp.Or(cmpDrain(a.drain, b.drain), cmp.Compare(a.Messages, b.Messages))
 			}},
-		{title: "TREND", text: func(r backlogRow) string { return chart.Sparkline(r.history, sparkWidth) },
-			tone: func(r backlogRow) table.Tone { return map[bool]table.Tone{true: table.Bad}[r.drain.growing] }},
-	},
-}
-
-func backlogInt(title string, get func(backlogRow) int64) column[backlogRow] {
-	return column[backlogRow]{
-		title: title, align: table.Right, descFirst: true,
-		text: func(r backlogRow) string { return formatInt(get(r)) },
-		tone: func(r backlogRow) table.Tone { return zeroMuted(get(r)) },
-		cmp:  func(a, b *backlogRow) int { return cmp.Compare(get(*a), get(*b)) },
-	}
-}
-
-func backlogRate(title string, get func(backlogRow) *float64) column[backlogRow] {
-	return column[backlogRow]{
-		title: title, align: table.Right, descFirst: true,
-		text: func(r backlogRow) string { return formatRate(get(r)) },
-		tone: func(r backlogRow) table.Tone {
-			if x := get(r); x == nil || *x == 0 {
-				return table.Muted
-			}
-			return table.Normal
-		},
-		cmp: func(a, b *backlogRow) int { return cmpRate(get(*a), get(*b)) },
-	}
-}
-
-func anyRow(pred func(backlogRow) bool) func([]backlogRow) bool {
-	return func(rs []backlogRow) bool {
-		for _, r := range rs {
-			if pred(r) {
-				return true
-			}
-		}
-		return false
-	}
+	}, column[backlogRow]{
+		Column: present.Column[backlogRow]{Name: "TREND", Text: func(r backlogRow) string { return chart.Sparkline(r.history, sparkWidth) }},
+		look:   look[backlogRow]{tone: func(r backlogRow) table.Tone { return map[bool]table.Tone{true: table.Bad}[r.drain.growing] }},
+	}),
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/table"
@@ -47,89 +48,55 @@ var destinationSpec = &listSpec[dest]{
 	browsable: canBrowse,
 	browse:    func(c *common.Common, d dest) common.View { return NewMessages(c, d) },
 	actions:   destinationActions,
-	columns: []column[dest]{
-		{title: "NAME", flex: true, text: func(d dest) string { return sanitize.Line(d.Name) },
-			cmp: func(a, b *dest) int { return strings.Compare(a.Name, b.Name) }},
-		{title: "VHOST", shown: anyDest(func(d dest) bool { return d.Vhost != "" && d.Vhost != "/" }),
-			text: func(d dest) string { return sanitize.Line(d.Vhost) },
-			cmp:  func(a, b *dest) int { return strings.Compare(a.Vhost, b.Vhost) }},
-		{title: "KIND", shown: mixedKinds, text: func(d dest) string { return string(d.Kind) },
-			cmp: func(a, b *dest) int { return strings.Compare(string(a.Kind), string(b.Kind)) }},
-		{title: "TYPE", shown: anyDest(func(d dest) bool { return d.Type != "" }),
-			text: func(d dest) string { return sanitize.Line(d.Type) },
-			cmp:  func(a, b *dest) int { return strings.Compare(a.Type, b.Type) }},
-		intColumn("PARTS", hasPartitions, func(d dest) int64 { return int64(d.Partitions) }),
-		intColumn("RF", anyDest(func(d dest) bool { return d.ReplicationFactor > 0 }),
-			func(d dest) int64 { return int64(d.ReplicationFactor) }),
-		alarmColumn("URP", func(d dest) int { return d.UnderReplicated }, table.Warn),
-		alarmColumn("OFFLINE", func(d dest) int { return d.Offline }, table.Bad),
-		intColumn("MESSAGES", nil, func(d dest) int64 { return d.Messages }),
-		intColumn("READY", anyDest(queueish), func(d dest) int64 { return d.Ready }),
-		intColumn("UNACKED", anyDest(queueish), func(d dest) int64 { return d.Unacked }),
-		intColumn("CONSUMERS", anyDest(func(d dest) bool { return queueish(d) || d.Consumers > 0 }),
-			func(d dest) int64 { return int64(d.Consumers) }),
-		rateColumn("PUB/S", func(d dest) *float64 { return d.PublishRate }),
-		rateColumn("DEL/S", func(d dest) *float64 { return d.DeliverRate }),
-		{title: "DLX", shown: anyDest(func(d dest) bool { return d.DeadLetter != nil }), text: dlxText,
-			tone: func(d dest) table.Tone { return map[bool]table.Tone{true: table.Muted}[d.DeadLetter == nil] },
-			cmp:  func(a, b *dest) int { return strings.Compare(dlxText(*a), dlxText(*b)) }},
-	},
+	columns:   withLooks(present.Destinations, destinationLooks),
 }
 
-func intColumn(title string, shown func([]dest) bool, get func(dest) int64) column[dest] {
-	return column[dest]{
-		title: title, align: table.Right, descFirst: true, shown: shown,
-		text: func(d dest) string { return formatInt(get(d)) },
-		tone: func(d dest) table.Tone { return zeroMuted(get(d)) },
-		cmp:  func(a, b *dest) int { return cmp.Compare(get(*a), get(*b)) },
-	}
+func byName(a, b *dest) int { return strings.Compare(a.Name, b.Name) }
+
+var destinationLooks = map[string]look[dest]{
+	"NAME":        {flex: true, cmp: byName},
+	"VHOST":       {cmp: func(a, b *dest) int { return strings.Compare(a.Vhost, b.Vhost) }},
+	"KIND":        {cmp: func(a, b *dest) int { return strings.Compare(string(a.Kind), string(b.Kind)) }},
+	"TYPE":        {cmp: func(a, b *dest) int { return strings.Compare(a.Type, b.Type) }},
+	"PARTITIONS":  intLook(func(d dest) int64 { return int64(d.Partitions) }),
+	"RF":          intLook(func(d dest) int64 { return int64(d.ReplicationFactor) }),
+	"UNDER-REPL":  alarmLook(func(d dest) int { return d.UnderReplicated }, table.Warn),
+	"OFFLINE":     alarmLook(func(d dest) int { return d.Offline }, table.Bad),
+	"MESSAGES":    intLook(func(d dest) int64 { return d.Messages }),
+	"READY":       intLook(func(d dest) int64 { return d.Ready }),
+	"UNACKED":     intLook(func(d dest) int64 { return d.Unacked }),
+	"CONSUMERS":   intLook(func(d dest) int64 { return int64(d.Consumers) }),
+	"PUBLISH/S":   rateLook(func(d dest) *float64 { return d.PublishRate }),
+	"DELIVER/S":   rateLook(func(d dest) *float64 { return d.DeliverRate }),
+	"DEAD-LETTER": {cmp: func(a, b *dest) int { return strings.Compare(dlxText(*a), dlxText(*b)) }},
 }
 
-// alarmColumn is a count of partitions in trouble: shown wherever partitions are, coloured when non-zero.
-func alarmColumn(title string, get func(dest) int, tone table.Tone) column[dest] {
-	c := intColumn(title, hasPartitions, func(d dest) int64 { return int64(get(d)) })
-	c.tone = func(d dest) table.Tone { return alarm(get(d), tone) }
-	return c
+// intLook is a count: biggest first, zeros muted.
+func intLook[T any](get func(T) int64) look[T] {
+	return look[T]{descFirst: true, tone: func(x T) table.Tone { return zeroMuted(get(x)) },
+		cmp: func(a, b *T) int { return cmp.Compare(get(*a), get(*b)) }}
 }
 
-func rateColumn(title string, get func(dest) *float64) column[dest] {
-	return column[dest]{
-		title: title, align: table.Right, descFirst: true,
-		shown: anyDest(func(d dest) bool { return get(d) != nil }),
-		text:  func(d dest) string { return formatRate(get(d)) },
-		tone: func(d dest) table.Tone {
-			if r := get(d); r == nil || *r == 0 {
+// alarmLook is a count of partitions in trouble, coloured when non-zero.
+func alarmLook(get func(dest) int, tone table.Tone) look[dest] {
+	l := intLook(func(d dest) int64 { return int64(get(d)) })
+	l.tone = func(d dest) table.Tone { return alarm(get(d), tone) }
+	return l
+}
+
+// rateLook is a rate: fastest first, unknown and zero muted.
+func rateLook[T any](get func(T) *float64) look[T] {
+	return look[T]{descFirst: true,
+		tone: func(x T) table.Tone {
+			if r := get(x); r == nil || *r == 0 {
 				return table.Muted
 			}
 			return table.Normal
 		},
-		cmp: func(a, b *dest) int { return cmpRate(get(*a), get(*b)) },
-	}
+		cmp: func(a, b *T) int { return cmpRate(get(*a), get(*b)) }}
 }
-
-func anyDest(pred func(dest) bool) func([]dest) bool {
-	return func(ds []dest) bool {
-		for _, d := range ds {
-			if pred(d) {
-				return true
-			}
-		}
-		return false
-	}
-}
-
-var hasPartitions = anyDest(func(d dest) bool { return d.Partitions > 0 })
 
 func queueish(d dest) bool { return d.Kind == backends.Queue || d.Kind == backends.Stream }
-
-func mixedKinds(ds []dest) bool {
-	for _, d := range ds {
-		if d.Kind != ds[0].Kind {
-			return true
-		}
-	}
-	return false
-}
 
 // destinationNoun names a listing by what it holds.
 func destinationNoun(ds []dest) string {
@@ -151,23 +118,8 @@ func destinationNoun(ds []dest) string {
 	return "destinations"
 }
 
-func dlxText(d dest) string {
-	dl := d.DeadLetter
-	if dl == nil {
-		return "–"
-	}
-	s := sanitize.Line(dl.Exchange)
-	if dl.Exchange == "" {
-		s = "(default)"
-	}
-	if dl.RoutingKey != "" {
-		s += " → " + sanitize.Line(dl.RoutingKey)
-	}
-	if dl.FromPolicy {
-		s += " (policy)"
-	}
-	return s
-}
+// dlxText is where a queue's rejected messages go, as the DEAD-LETTER column says it.
+func dlxText(d dest) string { return sanitize.Line(present.DeadLetter(d.DeadLetter)) }
 
 // destinationFields is what the detail view shows: every field the broker filled.
 func destinationFields(d dest) []field {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/table"
@@ -31,36 +32,14 @@ var groupSpec = &listSpec[group]{
 	id:     func(g group) string { return g.Name },
 	name:   func(g group) string { return g.Name },
 	detail: groupFields,
-	columns: []column[group]{
-		{title: "GROUP", flex: true, text: func(g group) string { return sanitize.Line(g.Name) },
-			cmp: func(a, b *group) int { return strings.Compare(a.Name, b.Name) }},
-		{title: "STATE", text: func(g group) string { return sanitize.Line(g.State) }, tone: stateTone,
-			cmp: func(a, b *group) int { return strings.Compare(a.State, b.State) }},
-		{title: "MEMBERS", align: table.Right, descFirst: true,
-			text: func(g group) string { return formatInt(int64(g.Members)) },
-			tone: func(g group) table.Tone { return zeroMuted(int64(g.Members)) },
-			cmp:  func(a, b *group) int { return cmp.Compare(a.Members, b.Members) }},
-		{title: "PROTOCOL", shown: anyGroup(func(g group) bool { return g.Protocol != "" || g.ProtocolType != "" }),
-			text: protocolText, cmp: func(a, b *group) int { return strings.Compare(protocolText(*a), protocolText(*b)) }},
-		{title: "COORDINATOR", shown: anyGroup(func(g group) bool { return g.Coordinator != "" }),
-			text: func(g group) string { return sanitize.Line(g.Coordinator) },
-			cmp:  func(a, b *group) int { return strings.Compare(a.Coordinator, b.Coordinator) }},
-		{title: "TOPICS", align: table.Right, descFirst: true,
-			shown: anyGroup(func(g group) bool { return len(g.Topics) > 0 }),
-			text:  func(g group) string { return formatInt(int64(len(g.Topics))) },
-			cmp:   func(a, b *group) int { return cmp.Compare(len(a.Topics), len(b.Topics)) }},
-	},
-}
-
-func anyGroup(pred func(group) bool) func([]group) bool {
-	return func(gs []group) bool {
-		for _, g := range gs {
-			if pred(g) {
-				return true
-			}
-		}
-		return false
-	}
+	columns: withLooks(present.Groups, map[string]look[group]{
+		"GROUP":       {flex: true, cmp: func(a, b *group) int { return strings.Compare(a.Name, b.Name) }},
+		"STATE":       {tone: stateTone, cmp: func(a, b *group) int { return strings.Compare(a.State, b.State) }},
+		"MEMBERS":     intLook(func(g group) int64 { return int64(g.Members) }),
+		"PROTOCOL":    {cmp: func(a, b *group) int { return strings.Compare(present.Protocol(*a), present.Protocol(*b)) }},
+		"COORDINATOR": {cmp: func(a, b *group) int { return strings.Compare(a.Coordinator, b.Coordinator) }},
+		"TOPICS":      {cmp: func(a, b *group) int { return cmp.Compare(len(a.Topics), len(b.Topics)) }},
+	}),
 }
 
 // stateTone colours a group's state: Stable is healthy, a rebalance is passing trouble, Dead is gone.
@@ -78,16 +57,7 @@ func stateTone(g group) table.Tone {
 	return table.Normal
 }
 
-// protocolText is "consumer/range": the protocol type and the assignor, whichever the broker gave.
-func protocolText(g group) string {
-	switch {
-	case g.ProtocolType != "" && g.Protocol != "":
-		return sanitize.Line(g.ProtocolType + "/" + g.Protocol)
-	case g.Protocol != "":
-		return sanitize.Line(g.Protocol)
-	}
-	return sanitize.Line(g.ProtocolType)
-}
+func protocolText(g group) string { return sanitize.Line(present.Protocol(g)) }
 
 func groupFields(g group) []field {
 	fs := []field{

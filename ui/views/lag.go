@@ -12,7 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/chart"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/table"
@@ -165,43 +165,35 @@ func (v *lagView) View() string {
 	return padLines(table, v.height-chartLines(v.height)) + "\n" + lagChart(v.c, v.s, g, v.width, v.height)
 }
 
-// The columns of the lag view; statusColumn is its index in groupLagSpec.columns.
-const statusColumn = 5
+// statusColumn is where the lag view sorts at first: worst first.
+var statusColumn = columnIndex(groupLagSpec.columns, "STATUS")
 
 var groupLagSpec = &listSpec[groupReport]{
 	kind: KindLag,
 	noun: func([]groupReport) string { return "groups" },
 	id:   func(g groupReport) string { return g.Group },
 	name: func(g groupReport) string { return g.Group },
-	columns: []column[groupReport]{
-		{title: "GROUP", flex: true, text: func(g groupReport) string { return sanitize.Line(g.Group) },
-			cmp: func(a, b *groupReport) int { return strings.Compare(a.Group, b.Group) }},
-		{title: "STATE", text: func(g groupReport) string { return sanitize.Line(g.State) },
-			tone: func(g groupReport) table.Tone { return stateTone(group{State: g.State}) },
-			cmp:  func(a, b *groupReport) int { return strings.Compare(a.State, b.State) }},
-		{title: "MEMBERS", align: table.Right, descFirst: true,
-			text: func(g groupReport) string { return formatInt(int64(len(g.Members))) },
-			tone: func(g groupReport) table.Tone { return zeroMuted(int64(len(g.Members))) },
-			cmp:  func(a, b *groupReport) int { return cmp.Compare(len(a.Members), len(b.Members)) }},
-		{title: "LAG", align: table.Right, descFirst: true,
-			text: func(g groupReport) string { return formatInt(g.Lag) },
-			tone: func(g groupReport) table.Tone { return zeroMuted(g.Lag) },
-			cmp:  func(a, b *groupReport) int { return cmp.Compare(a.Lag, b.Lag) }},
-		{title: "LAG TIME", align: table.Right, descFirst: true,
-			text: func(g groupReport) string { return formatLagSeconds(g.LagSeconds) },
-			tone: func(g groupReport) table.Tone { return lagSecondsTone(g.LagSeconds) },
+	columns: withLooks(present.GroupLag, map[string]look[groupReport]{
+		"GROUP": {flex: true, cmp: func(a, b *groupReport) int { return strings.Compare(a.Group, b.Group) }},
+		"STATE": {tone: func(g groupReport) table.Tone { return stateTone(group{State: g.State}) },
+			cmp: func(a, b *groupReport) int { return strings.Compare(a.State, b.State) }},
+		"MEMBERS":    intLook(func(g groupReport) int64 { return int64(len(g.Members)) }),
+		"PARTITIONS": intLook(func(g groupReport) int64 { return int64(len(g.Partitions)) }),
+		"LAG":        intLook(func(g groupReport) int64 { return g.Lag }),
+		"MAX-LAG":    intLook(func(g groupReport) int64 { return g.MaxLag }),
+		"LAG-TIME": {descFirst: true, tone: func(g groupReport) table.Tone { return lagSecondsTone(g.LagSeconds) },
 			cmp: func(a, b *groupReport) int {
 				return cmp.Or(cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
 			}},
-		{title: "STATUS", descFirst: true, text: func(g groupReport) string { return string(g.Status) },
-			tone: func(g groupReport) table.Tone { return statusTone(g.Status) },
+		"STATUS": {descFirst: true, tone: func(g groupReport) table.Tone { return statusTone(g.Status) },
 			cmp: func(a, b *groupReport) int {
 				return cmp.Or(cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
 					cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
 			}},
-		{title: "TREND", text: func(g groupReport) string { return chart.Sparkline(g.History, sparkWidth) },
-			tone: func(g groupReport) table.Tone { return statusTone(g.Status) }},
-	},
+	}, column[groupReport]{
+		Column: present.Column[groupReport]{Name: "TREND", Text: func(g groupReport) string { return chart.Sparkline(g.History, sparkWidth) }},
+		look:   look[groupReport]{tone: func(g groupReport) table.Tone { return statusTone(g.Status) }},
+	}),
 }
 
 // sparkWidth is a row's trend: at the default refresh, each cell is about ten seconds of the last five
@@ -242,15 +234,6 @@ func lagSecondsTone(s *float64) table.Tone {
 		return table.Muted
 	}
 	return table.Normal
-}
-
-// formatLagSeconds writes lag in seconds for people: "—" while unknown, then 0s, <1s, 45s, 3m12s, 2h05m,
-// 3d04h.
-func formatLagSeconds(s *float64) string {
-	if s == nil {
-		return "—"
-	}
-	return formatAge(time.Duration(*s * float64(time.Second)))
 }
 
 func formatAge(d time.Duration) string {

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
@@ -38,6 +40,7 @@ type lagPartitions struct {
 func newLagPartitions(c *common.Common, s *lagSession, group string) *lagPartitions {
 	v := &lagPartitions{c: c, s: s, group: group}
 	v.list = newList(c, v.spec(), sanitize.Line(group))
+	v.list.resort(columnIndex(v.spec().columns, "TOPIC"), false) // the group is the breadcrumb's
 	v.sync()
 	return v
 }
@@ -125,85 +128,57 @@ func (v *lagPartitions) View() string {
 	return padLines(table, v.height-chartLines(v.height)) + "\n" + lagChart(v.c, v.s, g, v.width, v.height)
 }
 
-// spec is per view: the EXACT column reads this view's session.
+// spec is per view: the GROUP column is this view's group, and EXACT reads this view's session.
 func (v *lagPartitions) spec() *listSpec[partitionReport] {
 	exact := func(p partitionReport) (time.Duration, bool) { return v.s.exactLag(v.group, p) }
+	shared := present.Via(present.PartitionLag, func(p partitionReport) present.PartitionRow {
+		return present.PartitionRow{Group: v.group, PartitionReport: p}
+	})
+	cols := withLooks(shared, map[string]look[partitionReport]{
+		"TOPIC": {flex: true, cmp: func(a, b *partitionReport) int {
+			return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
+		}},
+		"PARTITION": {cmp: func(a, b *partitionReport) int {
+			return cmp.Or(cmp.Compare(a.Partition, b.Partition), strings.Compare(a.Topic, b.Topic))
+		}},
+		"COMMITTED": {descFirst: true,
+			tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Committed < 0] },
+			cmp:  func(a, b *partitionReport) int { return cmp.Compare(a.Committed, b.Committed) }},
+		"END": {descFirst: true, cmp: func(a, b *partitionReport) int { return cmp.Compare(a.End, b.End) }},
+		"LAG": intLook(func(p partitionReport) int64 { return p.Lag }),
+		"LAG-TIME": {descFirst: true, tone: func(p partitionReport) table.Tone { return lagSecondsTone(p.LagSeconds) },
+			cmp: func(a, b *partitionReport) int {
+				return cmp.Or(cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
+			}},
+		"STATUS": {descFirst: true, tone: func(p partitionReport) table.Tone { return statusTone(p.Status) },
+			cmp: func(a, b *partitionReport) int {
+				return cmp.Or(cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
+					cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
+			}},
+		"MEMBER": {tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Member == ""] },
+			cmp: func(a, b *partitionReport) int { return strings.Compare(a.Member, b.Member) }},
+	})
+	// EXACT, the screen's own, stands beside the estimate it replaces.
+	cols = slices.Insert(cols, columnIndex(cols, "LAG-TIME")+1, column[partitionReport]{
+		Column: present.Column[partitionReport]{Name: "EXACT", Right: true,
+			Applies: func(p partitionReport) bool { _, ok := exact(p); return ok },
+			Text: func(p partitionReport) string {
+				d, _ := exact(p)
+				return formatAge(d)
+			}},
+		look: look[partitionReport]{descFirst: true, cmp: func(a, b *partitionReport) int {
+			x, okx := exact(*a)
+			y, oky := exact(*b)
+			return cmp.Or(cmp.Compare(boolRank(okx), boolRank(oky)), cmp.Compare(x, y))
+		}},
+	})
 	return &listSpec[partitionReport]{
-		kind: KindLagPartitions,
-		noun: func([]partitionReport) string { return "partitions" },
-		id:   func(p partitionReport) string { return p.Topic + "/" + strconv.Itoa(int(p.Partition)) },
-		name: func(p partitionReport) string { return p.Topic },
-		columns: []column[partitionReport]{
-			{title: "TOPIC", flex: true, text: func(p partitionReport) string { return sanitize.Line(p.Topic) },
-				cmp: func(a, b *partitionReport) int {
-					return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
-				}},
-			{title: "PART", align: table.Right,
-				text: func(p partitionReport) string { return strconv.Itoa(int(p.Partition)) },
-				cmp: func(a, b *partitionReport) int {
-					return cmp.Or(cmp.Compare(a.Partition, b.Partition), strings.Compare(a.Topic, b.Topic))
-				}},
-			{title: "COMMITTED", align: table.Right, descFirst: true, text: committedText,
-				tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Committed < 0] },
-				cmp:  func(a, b *partitionReport) int { return cmp.Compare(a.Committed, b.Committed) }},
-			{title: "END", align: table.Right, descFirst: true,
-				text: func(p partitionReport) string { return formatInt(p.End) },
-				cmp:  func(a, b *partitionReport) int { return cmp.Compare(a.End, b.End) }},
-			{title: "LAG", align: table.Right, descFirst: true,
-				text: func(p partitionReport) string { return formatInt(p.Lag) },
-				tone: func(p partitionReport) table.Tone { return zeroMuted(p.Lag) },
-				cmp:  func(a, b *partitionReport) int { return cmp.Compare(a.Lag, b.Lag) }},
-			{title: "LAG TIME", align: table.Right, descFirst: true,
-				text: func(p partitionReport) string { return formatLagSeconds(p.LagSeconds) },
-				tone: func(p partitionReport) table.Tone { return lagSecondsTone(p.LagSeconds) },
-				cmp: func(a, b *partitionReport) int {
-					return cmp.Or(cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
-				}},
-			{title: "EXACT", align: table.Right, descFirst: true,
-				shown: func(ps []partitionReport) bool {
-					for _, p := range ps {
-						if _, ok := exact(p); ok {
-							return true
-						}
-					}
-					return false
-				},
-				text: func(p partitionReport) string {
-					if d, ok := exact(p); ok {
-						return formatAge(d)
-					}
-					return ""
-				},
-				cmp: func(a, b *partitionReport) int {
-					x, okx := exact(*a)
-					y, oky := exact(*b)
-					return cmp.Or(cmp.Compare(boolRank(okx), boolRank(oky)), cmp.Compare(x, y))
-				}},
-			{title: "STATUS", descFirst: true, text: func(p partitionReport) string { return string(p.Status) },
-				tone: func(p partitionReport) table.Tone { return statusTone(p.Status) },
-				cmp: func(a, b *partitionReport) int {
-					return cmp.Or(cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
-						cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
-				}},
-			{title: "MEMBER", text: memberText,
-				tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Member == ""] },
-				cmp:  func(a, b *partitionReport) int { return strings.Compare(a.Member, b.Member) }},
-		},
+		kind:    KindLagPartitions,
+		noun:    func([]partitionReport) string { return "partitions" },
+		id:      func(p partitionReport) string { return p.Topic + "/" + strconv.Itoa(int(p.Partition)) },
+		name:    func(p partitionReport) string { return p.Topic },
+		columns: cols,
 	}
-}
-
-func committedText(p partitionReport) string {
-	if p.Committed < 0 {
-		return "–"
-	}
-	return formatInt(p.Committed)
-}
-
-func memberText(p partitionReport) string {
-	if p.Member == "" {
-		return "–"
-	}
-	return sanitize.Line(p.Member)
 }
 
 func boolRank(b bool) int {

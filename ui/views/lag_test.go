@@ -12,6 +12,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/chart"
 	"github.com/mqscope/mqscope/ui/common"
 )
@@ -105,8 +106,8 @@ func TestLagRowsVerdictsAndDefaultOrder(t *testing.T) {
 	s := newLagScript(t, 120, 30)
 	s.play(1, scriptGroups...)
 	first := s.screen()
-	// After one snapshot lag in seconds is unknown (—), except where the group is at the log end.
-	if strings.Count(first, "—") != 3 || !contains(strings.Fields(lineOf(first, "caught-up")), "0s") {
+	// After one snapshot lag in seconds is unknown (-), except where the group is at the log end.
+	if strings.Count(" "+strings.Join(strings.Fields(first), " ")+" ", " - ") != 3 || !contains(strings.Fields(lineOf(first, "caught-up")), "0s") {
 		t.Fatalf("after one snapshot:\n%s", first)
 	}
 	s.play(4, scriptGroups...)
@@ -193,18 +194,22 @@ func TestLagSparklineAndChart(t *testing.T) {
 func TestLagSortByLagAndLagTime(t *testing.T) {
 	s := newLagScript(t, 120, 30)
 	s.play(5, scriptGroups...)
-	for range 4 { // TREND cannot sort, so: GROUP, STATE, MEMBERS, LAG
+	for range 5 { // TREND cannot sort, so: GROUP, STATE, MEMBERS, PARTITIONS, LAG
 		s.v.Update(press("s"))
 	}
 	screen := s.screen()
 	if !strings.Contains(screen, "LAG ▼") {
-		t.Fatalf("four presses of s sort by lag:\n%s", screen)
+		t.Fatalf("five presses of s sort by lag:\n%s", screen)
 	}
 	if got := groupRows(screen); strings.Join(got, " ") != "stopped stalled slow caught-up" {
 		t.Fatalf("by lag, most first: %v\n%s", got, screen)
 	}
 	s.v.Update(press("s"))
-	if screen = s.screen(); !strings.Contains(screen, "LAG TIME ▼") || groupRows(screen)[0] != "stopped" {
+	if screen = s.screen(); !strings.Contains(screen, "MAX-LAG ▼") || groupRows(screen)[0] != "stopped" {
+		t.Fatalf("then by the most any partition lags:\n%s", screen)
+	}
+	s.v.Update(press("s"))
+	if screen = s.screen(); !strings.Contains(screen, "LAG-TIME ▼") || groupRows(screen)[0] != "stopped" {
 		t.Fatalf("then by lag time:\n%s", screen)
 	}
 	s.v.Update(press("S"))
@@ -230,7 +235,7 @@ func TestLagDrillDownSharesTheTracker(t *testing.T) {
 	if parts.Title() != "slow" || !strings.Contains(screen, "COMMITTED") || !strings.Contains(screen, "client-a") {
 		t.Fatalf("partitions of slow:\n%s", screen)
 	}
-	if f := strings.Fields(lineOf(screen, "orders  ")); len(f) < 6 || f[1] != "0" || f[2] != "270" || f[3] != "300" || f[4] != "30" {
+	if f := strings.Fields(lineOf(screen, "orders  ")); len(f) < 7 || f[0] != "slow" || f[2] != "0" || f[3] != "270" || f[4] != "300" || f[5] != "30" {
 		t.Fatalf("orders[0]: committed 270 of 300, lag 30: %v", f)
 	}
 	// The partitions view fetches too; what it fetches feeds the one tracker, so the lag view behind it
@@ -254,8 +259,8 @@ func TestNothingCommittedShowsADash(t *testing.T) {
 	s.play(2, lagGroup{name: "fresh", members: 1, behind: []int64{-1}})
 	parts := newLagPartitions(s.c, s.v.s, "fresh")
 	parts.SetSize(120, 20)
-	if f := strings.Fields(lineOf(ansi.Strip(parts.View()), "orders  ")); f[2] != "–" {
-		t.Fatalf("no commit shows –: %v", f)
+	if f := strings.Fields(lineOf(ansi.Strip(parts.View()), "orders  ")); f[3] != "-" {
+		t.Fatalf("no commit shows -: %v", f)
 	}
 }
 
@@ -268,7 +273,7 @@ func TestFormatAge(t *testing.T) {
 			t.Errorf("formatAge(%v) = %q, want %q", d, got, want)
 		}
 	}
-	if formatLagSeconds(nil) != "—" {
+	if present.Seconds(nil) != "-" {
 		t.Error("unknown lag in seconds is a dash")
 	}
 	for n, want := range map[int64]string{999: "999", 9_999: "9,999", 12_345: "12.3k", 123_456: "123k", 1_234_567: "1.2M"} {

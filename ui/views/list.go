@@ -15,23 +15,48 @@ import (
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/table"
 )
 
-// column describes one column of a list of T: how to show it, when to show it, how to sort by it.
+// column is one column of a list of T: its name, text and when it shows, as every front end has them
+// (package present), and what the screen adds.
 type column[T any] struct {
-	title string
-	align table.Align
-	flex  bool
+	present.Column[T]
+	look[T]
+}
+
+// look is what the screen adds to a column: colour, sorting, width.
+type look[T any] struct {
+	flex bool // takes the room the others leave
 	// descFirst makes the first sort on this column biggest-first, as one wants for counts.
 	descFirst bool
-	// shown decides from the data whether the column is worth its room; nil shows it always.
-	shown func(items []T) bool
-	text  func(T) string // already sanitized
-	tone  func(T) table.Tone
-	cmp   func(a, b *T) int
+	tone      func(T) table.Tone
+	cmp       func(a, b *T) int
+}
+
+// withLooks are the shared columns, each with what the screen adds to it by name, then the columns only
+// the screen has (a trend chart).
+func withLooks[T any](shared []present.Column[T], looks map[string]look[T], own ...column[T]) []column[T] {
+	cols := make([]column[T], 0, len(shared)+len(own))
+	for _, c := range shared {
+		cols = append(cols, column[T]{Column: c, look: looks[c.Name]})
+	}
+	return append(cols, own...)
+}
+
+// columnIndex is the index of the column named name.
+func columnIndex[T any](cols []column[T], name string) int {
+	return slices.IndexFunc(cols, func(c column[T]) bool { return c.Name == name })
+}
+
+func (c column[T]) align() table.Align {
+	if c.Right {
+		return table.Right
+	}
+	return table.Left
 }
 
 // listSpec is what makes a list a list of topics or a list of groups.
@@ -240,17 +265,18 @@ func (l *list[T]) chooseColumns() {
 	l.shown = l.shown[:0]
 	l.widths = make([]int, len(l.spec.columns))
 	for i, c := range l.spec.columns {
-		if c.shown != nil && !c.shown(l.items) {
+		if !c.Shown(l.items) {
 			continue
 		}
 		l.shown = append(l.shown, i)
-		w := lipgloss.Width(c.title) + 2 // room for the sort arrow
-		if !c.flex {
-			for i := range l.items {
-				w = max(w, textWidth(c.text(l.items[i])))
-			}
+		w := lipgloss.Width(c.Name) + 2 // room for the sort arrow
+		for i := range l.items {
+			w = max(w, textWidth(c.Cell(l.items[i])))
 		}
 		l.widths[i] = min(w, maxColumnWidth)
+		if c.flex { // it takes what the others leave, but keeps enough to tell names apart
+			l.widths[i] = min(w, minFlexWidth)
+		}
 	}
 	if !slices.Contains(l.shown, l.sortCol) {
 		l.sortCol, l.sortDesc = 0, false
@@ -267,8 +293,12 @@ func textWidth(s string) int {
 	return len(s)
 }
 
-// maxColumnWidth keeps one long value from pushing the name column off the screen.
-const maxColumnWidth = 32
+// maxColumnWidth keeps one long value from pushing the name column off the screen; minFlexWidth is what
+// the name column keeps on a narrow screen, where the columns on the right give way.
+const (
+	maxColumnWidth = 32
+	minFlexWidth   = 20
+)
 
 // recompute filters and sorts, and hands the result to the table.
 func (l *list[T]) recompute() {
@@ -309,11 +339,11 @@ func (l *list[T]) columns() []table.Column {
 	cols := make([]table.Column, len(l.shown))
 	for i, ci := range l.shown {
 		c := l.spec.columns[ci]
-		title := c.title
+		title := c.Name
 		if ci == l.sortCol {
 			title += map[bool]string{false: " ▲", true: " ▼"}[l.sortDesc]
 		}
-		cols[i] = table.Column{Title: title, Width: l.widths[ci], Flex: c.flex, Align: c.align}
+		cols[i] = table.Column{Title: title, Width: l.widths[ci], Flex: c.flex, Align: c.align()}
 	}
 	return cols
 }
@@ -324,8 +354,8 @@ func (l *list[T]) row(i int) []table.Cell {
 	cells := make([]table.Cell, len(l.shown))
 	for j, ci := range l.shown {
 		c := l.spec.columns[ci]
-		cells[j].Text = c.text(it)
-		if c.tone != nil {
+		cells[j].Text = c.Cell(it)
+		if c.tone != nil && c.AppliesTo(it) {
 			cells[j].Tone = c.tone(it)
 		}
 	}

@@ -72,24 +72,28 @@ func TestSortCyclesColumnsAndReverses(t *testing.T) {
 	if !strings.Contains(ansi.Strip(l.View()), "NAME ▲") {
 		t.Fatalf("the sort column should carry ▲:\n%s", ansi.Strip(l.View()))
 	}
-	l.Update(press("s")) // PARTS, biggest first; ties by name
+	l.Update(press("s")) // KIND: every one a topic, so by name
+	if got := rows(l); strings.Join(got, " ") != "audit orders orders-dlt payments" {
+		t.Fatalf("by kind: %v", got)
+	}
+	l.Update(press("s")) // PARTITIONS, biggest first; ties by name
 	if got := rows(l); strings.Join(got, " ") != "audit orders orders-dlt payments" {
 		t.Fatalf("by partitions desc: %v", got)
 	}
-	if !strings.Contains(ansi.Strip(l.View()), "PARTS ▼") {
-		t.Fatalf("PARTS should carry ▼:\n%s", ansi.Strip(l.View()))
+	if !strings.Contains(ansi.Strip(l.View()), "PARTITIONS ▼") {
+		t.Fatalf("PARTITIONS should carry ▼:\n%s", ansi.Strip(l.View()))
 	}
 	l.Update(press("S")) // reversed: fewest partitions first
 	if got := rows(l); got[0] != "payments" || got[3] != "audit" {
 		t.Fatalf("by partitions asc: %v", got)
 	}
-	for range 4 { // RF, URP, OFFLINE, MESSAGES
+	for range 4 { // RF, UNDER-REPL, OFFLINE, MESSAGES
 		l.Update(press("s"))
 	}
 	if got := rows(l); strings.Join(got, " ") != "payments orders audit orders-dlt" {
 		t.Fatalf("by messages desc: %v", got)
 	}
-	for range 2 { // back round to NAME
+	for range 1 { // back round to NAME
 		l.Update(press("s"))
 	}
 	if got := rows(l); got[0] != "audit" {
@@ -101,7 +105,7 @@ func TestSortCyclesColumnsAndReverses(t *testing.T) {
 func TestColumnsFollowTheData(t *testing.T) {
 	kafka := ansi.Strip(newDests(t, 160, 10, topics()).View())
 	header := strings.Fields(strings.Split(kafka, "\n")[0])
-	if strings.Join(header, " ") != "NAME ▲ PARTS RF URP OFFLINE MESSAGES" {
+	if strings.Join(header, " ") != "NAME ▲ KIND PARTITIONS RF UNDER-REPL OFFLINE MESSAGES" {
 		t.Fatalf("topic columns: %v", header)
 	}
 
@@ -114,11 +118,12 @@ func TestColumnsFollowTheData(t *testing.T) {
 	l := newDests(t, 160, 10, queues)
 	rabbit := ansi.Strip(l.View())
 	header = strings.Fields(strings.Split(rabbit, "\n")[0])
-	want := "NAME ▲ TYPE MESSAGES READY UNACKED CONSUMERS PUB/S DLX" // no deliver rates reported: no DEL/S
+	// A queue has rates, known or not (-); no partitions. The data says which: never the broker's name.
+	want := "NAME ▲ VHOST KIND TYPE MESSAGES READY UNACKED CONSUMERS PUBLISH/S DELIVER/S DEAD-LETTER"
 	if strings.Join(header, " ") != want {
 		t.Fatalf("queue columns:\n got %v\nwant %s", header, want)
 	}
-	for _, cell := range []string{"quorum", "12.5/s", "dlx (policy)", "–"} {
+	for _, cell := range []string{"quorum", "12.5", "dlx (policy)", " - "} {
 		if !strings.Contains(rabbit, cell) {
 			t.Errorf("missing %q in\n%s", cell, rabbit)
 		}

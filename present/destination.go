@@ -1,0 +1,70 @@
+package present
+
+import (
+	"strings"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+)
+
+type dest = backends.Destination
+
+// Destinations are the columns of a listing of topics, queues, streams and exchanges. Every column any
+// broker fills is here; each shows only where the listing fills it, so a Kafka listing gets partitions
+// and replication, a RabbitMQ one ready, unacked and rates, with no switch on the broker's name.
+var Destinations = []Column[dest]{
+	{Name: "NAME", Text: func(d dest) string { return sanitize.Line(DestinationName(d)) }},
+	{Name: "VHOST", Applies: func(d dest) bool { return d.Vhost != "" }, Text: func(d dest) string { return sanitize.Line(d.Vhost) }},
+	{Name: "KIND", Text: func(d dest) string { return string(d.Kind) }},
+	{Name: "TYPE", Applies: func(d dest) bool { return d.Type != "" }, Text: func(d dest) string { return sanitize.Line(d.Type) }},
+	{Name: "PARTITIONS", Right: true, Applies: IsTopic, Text: func(d dest) string { return Int(d.Partitions) }},
+	{Name: "RF", Right: true, Applies: IsTopic, Text: func(d dest) string { return Int(d.ReplicationFactor) }},
+	{Name: "UNDER-REPL", Right: true, Applies: IsTopic, Text: func(d dest) string { return Int(d.UnderReplicated) }},
+	{Name: "OFFLINE", Right: true, Applies: IsTopic, Text: func(d dest) string { return Int(d.Offline) }},
+	{Name: "MESSAGES", Right: true, Applies: func(d dest) bool { return d.Kind != backends.Exchange },
+		Text: func(d dest) string { return Int(d.Messages) }},
+	{Name: "READY", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Int(d.Ready) }},
+	{Name: "UNACKED", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Int(d.Unacked) }},
+	{Name: "CONSUMERS", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Int(d.Consumers) }},
+	{Name: "PUBLISH/S", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Rate(d.PublishRate) }},
+	{Name: "DELIVER/S", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Rate(d.DeliverRate) }},
+	{Name: "DEAD-LETTER", Applies: func(d dest) bool { return d.DeadLetter != nil },
+		Text: func(d dest) string { return sanitize.Line(DeadLetter(d.DeadLetter)) }},
+	{Name: "INTERNAL", Applies: func(d dest) bool { return d.Internal }, Text: func(dest) string { return "yes" }},
+}
+
+// IsTopic is true for Kafka topics: what has partitions and replication.
+func IsTopic(d dest) bool { return d.Kind == backends.Topic }
+
+// HoldsMessages is true for queues and streams: what has ready, unacked, consumers and rates.
+func HoldsMessages(d dest) bool { return d.Kind == backends.Queue || d.Kind == backends.Stream }
+
+// DestinationName is the name as a table shows it: the default exchange has none, so it gets a label
+// (JSON keeps the empty name).
+func DestinationName(d dest) string {
+	if d.Name == "" && d.Kind == backends.Exchange {
+		return "(default exchange)"
+	}
+	return d.Name
+}
+
+// DeadLetter says where a queue's rejected messages go: "orders.dlx key=orders.dead limit=5 (policy)".
+func DeadLetter(dl *backends.DeadLetterConfig) string {
+	if dl == nil {
+		return ""
+	}
+	parts := []string{dl.Exchange}
+	if dl.Exchange == "" {
+		parts[0] = "(default exchange)"
+	}
+	if dl.RoutingKey != "" {
+		parts = append(parts, "key="+dl.RoutingKey)
+	}
+	if dl.DeliveryLimit > 0 {
+		parts = append(parts, "limit="+Int(dl.DeliveryLimit))
+	}
+	if dl.FromPolicy {
+		parts = append(parts, "(policy)")
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,77 @@
+package present
+
+import (
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/sanitize"
+)
+
+type groupReport = actions.GroupReport
+
+// GroupLag are the columns of a lag report, a row per consumer group.
+var GroupLag = []Column[groupReport]{
+	{Name: "GROUP", Text: func(g groupReport) string { return sanitize.Line(g.Group) }},
+	{Name: "STATE", Text: func(g groupReport) string { return sanitize.Line(g.State) }},
+	{Name: "MEMBERS", Right: true, Text: func(g groupReport) string { return Int(len(g.Members)) }},
+	{Name: "PARTITIONS", Right: true, Text: func(g groupReport) string { return Int(len(g.Partitions)) }},
+	{Name: "LAG", Right: true, Text: func(g groupReport) string { return Int(g.Lag) }},
+	{Name: "MAX-LAG", Right: true, Text: func(g groupReport) string { return Int(g.MaxLag) }},
+	{Name: "LAG-TIME", Right: true, Text: func(g groupReport) string { return Seconds(g.LagSeconds) }},
+	{Name: "STATUS", Text: func(g groupReport) string { return string(g.Status) }},
+}
+
+// PartitionRow is one partition of one group's lag.
+type PartitionRow struct {
+	Group string
+	actions.PartitionReport
+}
+
+// PartitionLag are the columns of a lag report, a row per partition of a group.
+var PartitionLag = []Column[PartitionRow]{
+	{Name: "GROUP", Text: func(p PartitionRow) string { return sanitize.Line(p.Group) }},
+	{Name: "TOPIC", Text: func(p PartitionRow) string { return sanitize.Line(p.Topic) }},
+	{Name: "PARTITION", Right: true, Text: func(p PartitionRow) string { return Int(p.Partition) }},
+	{Name: "COMMITTED", Right: true, Text: func(p PartitionRow) string { return Offset(p.Committed) }},
+	{Name: "END", Right: true, Text: func(p PartitionRow) string { return Int(p.End) }},
+	{Name: "LAG", Right: true, Text: func(p PartitionRow) string { return Int(p.Lag) }},
+	{Name: "LAG-TIME", Right: true, Text: func(p PartitionRow) string { return Seconds(p.LagSeconds) }},
+	{Name: "STATUS", Text: func(p PartitionRow) string { return string(p.Status) }},
+	{Name: "MEMBER", Text: func(p PartitionRow) string { return orUnknown(sanitize.Line(p.Member)) }},
+}
+
+// Offset is a committed offset, or Unknown where nothing is committed.
+func Offset(o int64) string {
+	if o < 0 {
+		return Unknown
+	}
+	return Int(o)
+}
+
+type backlog = actions.QueueBacklog
+
+// Backlog are the columns of a queue backlog, on brokers without consumer groups: a row per queue.
+var Backlog = []Column[backlog]{
+	{Name: "QUEUE", Text: func(q backlog) string { return sanitize.Line(q.Queue) }},
+	{Name: "VHOST", Applies: func(q backlog) bool { return q.Vhost != "" }, Text: func(q backlog) string { return sanitize.Line(q.Vhost) }},
+	{Name: "READY", Right: true, Text: func(q backlog) string { return Int(q.Ready) }},
+	{Name: "UNACKED", Right: true, Text: func(q backlog) string { return Int(q.Unacked) }},
+	{Name: "CONSUMERS", Right: true, Text: func(q backlog) string { return Int(q.Consumers) }},
+	{Name: "PUBLISH/S", Right: true, Text: func(q backlog) string { return Rate(q.PublishRate) }},
+	{Name: "DELIVER/S", Right: true, Text: func(q backlog) string { return Rate(q.DeliverRate) }},
+	{Name: "ACK/S", Right: true, Text: func(q backlog) string { return Rate(q.AckRate) }},
+	{Name: "DRAIN", Right: true, Text: Drain},
+}
+
+// Drain is how long a queue's backlog takes to go at the current rates, or "growing".
+func Drain(q backlog) string {
+	if q.Growing {
+		return "growing"
+	}
+	return Seconds(q.DrainSeconds)
+}
+
+func orUnknown(s string) string {
+	if s == "" {
+		return Unknown
+	}
+	return s
+}

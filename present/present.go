@@ -1,0 +1,115 @@
+// Package present says how each domain type reads in a table, once for every front end: the columns'
+// names, their order, which rows they mean something for, and each cell's text. The CLI prints these
+// columns as they are and adds JSON; the TUI adds colour, width and sorting, and never renames or
+// re-words a column.
+package present
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+)
+
+// Column is one column of a table of T.
+type Column[T any] struct {
+	Name  string
+	Right bool // numbers align right
+	// Applies says whether the column means anything for a row (partitions for a topic, not a queue); nil:
+	// every row. A column shows when it applies to some row, and its cell is blank on the others.
+	Applies func(T) bool
+	// Text is the cell, escaped for a terminal.
+	Text func(T) string
+}
+
+// AppliesTo reports whether the column means anything for row.
+func (c Column[T]) AppliesTo(row T) bool { return c.Applies == nil || c.Applies(row) }
+
+// Cell is the column's text for row, blank where it does not apply.
+func (c Column[T]) Cell(row T) string {
+	if !c.AppliesTo(row) {
+		return ""
+	}
+	return c.Text(row)
+}
+
+// Shown reports whether the column is worth its room in a table of rows: it applies to one of them.
+func (c Column[T]) Shown(rows []T) bool {
+	if c.Applies == nil {
+		return true
+	}
+	for _, r := range rows {
+		if c.Applies(r) {
+			return true
+		}
+	}
+	return false
+}
+
+// Via returns cols as columns of another row type R, which holds a T that of gives.
+func Via[R, T any](cols []Column[T], of func(R) T) []Column[R] {
+	out := make([]Column[R], len(cols))
+	for i, c := range cols {
+		out[i] = Column[R]{Name: c.Name, Right: c.Right, Text: func(r R) string { return c.Text(of(r)) }}
+		if c.Applies != nil {
+			out[i].Applies = func(r R) bool { return c.Applies(of(r)) }
+		}
+	}
+	return out
+}
+
+// Int writes n with thousands separators: 1234567 → "1,234,567".
+func Int[N int | int32 | int64](n N) string {
+	s := strconv.FormatInt(int64(n), 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	out := make([]byte, 0, len(s)+len(s)/3+1)
+	if neg {
+		out = append(out, '-')
+	}
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+// Unknown is the text of a figure nobody knows (a rate the broker did not report, a lag not yet measured).
+const Unknown = "-"
+
+// Rate writes a per-second rate; nil (the broker reported none) is Unknown.
+func Rate(r *float64) string {
+	if r == nil {
+		return Unknown
+	}
+	return strconv.FormatFloat(*r, 'f', 1, 64)
+}
+
+// Seconds writes a span in seconds for people: 4.2s, 37s, 4m05s, 2h03m, 3d04h; Unknown while nil.
+func Seconds(secs *float64) string {
+	if secs == nil {
+		return Unknown
+	}
+	return Duration(time.Duration(*secs * float64(time.Second)))
+}
+
+// Duration writes d for people: 0s, 4.2s, 37s, 4m05s, 2h03m, 3d04h.
+func Duration(d time.Duration) string {
+	s := d.Seconds()
+	switch {
+	case d <= 0:
+		return "0s"
+	case s < 10:
+		return fmt.Sprintf("%.1fs", s)
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(s))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return fmt.Sprintf("%dd%02dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+}

@@ -1,0 +1,25 @@
+package present
+
+import "testing"
+
+func TestSecondsForPeople(t *testing.T) {
+	for secs, want := range map[float64]string{
+		0: "0s", 0.04: "0.0s", 4.25: "4.2s", 37.9: "37s", 245: "4m05s", 3599: "59m59s", 7380: "2h03m",
+		273600: "3d04h",
+	} {
+		if got := Seconds(&secs); got != want {
+			t.Errorf("Seconds(%v) = %q, want %q", secs, got, want)
+		}
+	}
+	if got := Seconds(nil); got != "-" {
+		t.Errorf("unknown lag time = %q, want -", got)
+	}
+}
+
+func TestIntHasThousandsSeparators(t *testing.T) {
+	for n, want := range map[int64]string{0: "0", 999: "999", 1000: "1,000", -1234567: "-1,234,567"} {
+		if got := Int(n); got != want {
+			t.Errorf("Int(%d) = %q, want %q", n, got, want)
+		}
+	}
+}
