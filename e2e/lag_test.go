@@ -543,7 +543,7 @@ func TestLagOnRabbitMQIsTheQueueBacklog(t *testing.T) {
 	rabbit := rabbitfix.New(t)
 	url, queue := rabbit.URL, "backlog"
 	rabbit.Declare(t, queue, nil)
-	rabbit.Put(t, queue, 3)
+	rabbit.PutJSON(t, queue, 3)
 	conn, err := amqp.Dial(url)
 	if err != nil {
 		t.Fatal(err)

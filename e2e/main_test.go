@@ -360,7 +360,7 @@ func TestLsShowsARabbitMQQueueWithItsMessages(t *testing.T) {
 	url, vhost := rabbit.URL, rabbit.Name
 	name := "orders-\x1b[31mred\u202e"
 	rabbit.Declare(t, name, amqp.Table{"x-dead-letter-exchange": "orders.dlx"})
-	rabbit.Put(t, name, 7)
+	rabbit.PutJSON(t, name, 7)
 
 	// The management API's figures lag the broker by a few seconds: wait for them.
 	var rows []map[string]any

@@ -15,7 +15,7 @@ func TestPurgeARabbitMQQueue(t *testing.T) {
 	rabbit := rabbitfix.New(t)
 	url, queue := rabbit.URL, "purge-me"
 	rabbit.Declare(t, queue, nil)
-	rabbit.Put(t, queue, 5)
+	rabbit.PutJSON(t, queue, 5)
 	backlogOf(t, url, queue, func(q map[string]any) bool { return q["ready"] == 5.0 })
 
 	r := mqscope(t, "--rabbitmq", url, "purge", queue)

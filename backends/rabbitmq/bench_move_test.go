@@ -15,6 +15,7 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
 // BenchmarkRedriveVsShovel redrives 100,000 dead letters that the broker itself made (they expired in a
@@ -39,7 +40,6 @@ import (
 //
 //	MQSCOPE_TEST_RABBITMQ=amqp://guest:guest@127.0.0.1:5672/ go test -run '^$' -bench RedriveVsShovel -benchtime 1x -timeout 30m ./backends/rabbitmq/
 func BenchmarkRedriveVsShovel(b *testing.B) {
-	u := testURL(b)
 	n := 100_000
 	if v, err := strconv.Atoi(os.Getenv("MQSCOPE_BENCH_LETTERS")); err == nil && v > 0 {
 		n = v // a smaller run, e.g. for a profile
@@ -48,22 +48,22 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 	if v, err := strconv.Atoi(os.Getenv("MQSCOPE_BENCH_ORIGINS")); err == nil && v > 0 {
 		origins = v // letters from several queues, interleaved; the shovel still moves them to one
 	}
-	vhost, vhostURL := newFixture(b, u).vhost(b, u)
-	f := newFixture(b, vhostURL)
-	ch := f.channel(b)
+	f := newFixture(b)
+	vhost, vhostURL := f.Name, f.URL
+	ch := f.Channel(b)
 	defer ch.Close()
 	const dlx = "dlx"
 	if err := ch.ExchangeDeclare(dlx, "fanout", true, false, false, false, nil); err != nil {
 		b.Fatal(err)
 	}
 	for _, q := range []string{"dlq-mover", "dlq-shovel", "orders-shovel"} {
-		f.declare(b, q, nil)
+		f.Declare(b, q, nil)
 	}
 	targets := make([]string, origins)
 	for i := range targets {
 		targets[i] = fmt.Sprintf("orders-%d", i)
-		f.declare(b, targets[i], nil)
-		f.declare(b, targets[i]+"-ttl", amqp.Table{"x-message-ttl": 0, "x-dead-letter-exchange": dlx})
+		f.Declare(b, targets[i], nil)
+		f.Declare(b, targets[i]+"-ttl", amqp.Table{"x-message-ttl": 0, "x-dead-letter-exchange": dlx})
 	}
 	for _, q := range []string{"dlq-mover", "dlq-shovel"} {
 		if err := ch.QueueBind(q, "", dlx, false, nil); err != nil {
@@ -72,17 +72,17 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 	}
 
 	start := time.Now()
-	pubCh := f.channel(b)
+	pubCh := f.Channel(b)
 	for o, target := range targets {
 		count := n / origins
 		if o < n%origins {
 			count++
 		}
-		publishWith(b, pubCh, "", target+"-ttl", count, func(i int) amqp.Publishing {
+		rabbitfix.Publish(b, pubCh, "", target+"-ttl", count, func(i int) amqp.Publishing {
 			return amqp.Publishing{DeliveryMode: amqp.Persistent, ContentType: "application/json",
 				MessageId: fmt.Sprintf("order-%d-%d", o, i), Body: fmt.Appendf(nil, `{"order":%d,"total":"19.90"}`, i)}
 		})
-		pubCh = f.channel(b) // publishWith puts a channel in confirm mode once
+		pubCh = f.Channel(b) // publishWith puts a channel in confirm mode once
 	}
 	waitCount(b, f, "dlq-mover", n)
 	waitCount(b, f, "dlq-shovel", n)
@@ -140,8 +140,8 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 // It deletes itself once it has moved what src held when it started.
 func shovel(b *testing.B, f *fixture, vhost, src, dst string) {
 	uri := "amqp:///" + url.PathEscape(vhost)
-	name := unique("move")
-	f.apiDo(b, http.MethodPut, "/api/parameters/shovel/"+url.PathEscape(vhost)+"/"+url.PathEscape(name), map[string]any{
+	name := rabbitfix.Unique("move")
+	f.Do(b, http.MethodPut, "/parameters/shovel/"+url.PathEscape(vhost)+"/"+url.PathEscape(name), map[string]any{
 		"value": map[string]any{
 			"src-protocol": "amqp091", "src-uri": uri, "src-queue": src,
 			"dest-protocol": "amqp091", "dest-uri": uri, "dest-queue": dst,
@@ -154,7 +154,7 @@ func shovel(b *testing.B, f *fixture, vhost, src, dst string) {
 // waitCount waits until queue holds exactly n ready messages, polling its count over AMQP every 10 ms.
 func waitCount(b *testing.B, f *fixture, queue string, n int) {
 	b.Helper()
-	ch := f.channel(b)
+	ch := f.Channel(b)
 	defer ch.Close()
 	deadline := time.Now().Add(10 * time.Minute)
 	for {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
 // BenchmarkList5000Queues measures one ListDestinations of a vhost holding 5,000 queues, at several page
@@ -20,18 +21,17 @@ import (
 //
 //	MQSCOPE_TEST_RABBITMQ=amqp://guest:guest@127.0.0.1:5672/ go test -run '^$' -bench List5000 -benchtime 10x ./backends/rabbitmq/
 func BenchmarkList5000Queues(b *testing.B) {
-	u := testURL(b)
 	const n = 5000
 	// In a vhost of its own, which takes the queues with it when the benchmark ends, so that other
 	// tests listing meanwhile do not page through them.
-	vhost, vhostURL := newFixture(b, u).vhost(b, u)
-	f := newFixture(b, vhostURL)
+	f := newFixture(b)
+	vhost, vhostURL := f.Name, f.URL
 	start := time.Now()
-	prefix := unique("bench")
-	names := f.declareMany(b, prefix, n)
+	prefix := rabbitfix.Unique("bench")
+	names := f.DeclareMany(b, prefix, n)
 	b.Logf("declared %d queues in %v", n, time.Since(start).Round(time.Millisecond))
 
-	endpoint := f.api + "/api/queues/" + url.PathEscape(vhost) + "?columns=name,vhost,type,state,arguments,policy," +
+	endpoint := f.API + "/queues/" + url.PathEscape(vhost) + "?columns=name,vhost,type,state,arguments,policy," +
 		"operator_policy,effective_policy_definition,messages,messages_ready,messages_unacknowledged," +
 		"consumers,message_stats.publish_details.rate,message_stats.deliver_get_details.rate"
 	// Right after 5,000 queues appear the broker is busy taking in their first statistics, and every

@@ -16,16 +16,17 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
 // A published test message is persistent unless asked otherwise, so that a durable queue keeps what the
 // broker confirmed across a restart.
 func TestPublishPersistentByDefault(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	q := unique("persistent")
-	f.declare(t, q, nil)
+	f := newFixture(t)
+	u := f.URL
+	q := rabbitfix.Unique("persistent")
+	f.Declare(t, q, nil)
 	b := open(t, rabbitmq.Config{URL: u})
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -40,7 +41,7 @@ func TestPublishPersistentByDefault(t *testing.T) {
 	send(actions.PublishOptions{Properties: &backends.Properties{ContentType: "text/plain"}})
 	send(actions.PublishOptions{Transient: true})
 	send(actions.PublishOptions{Properties: &backends.Properties{DeliveryMode: 1}})
-	ch := f.channel(t)
+	ch := f.Channel(t)
 	defer ch.Close()
 	for i, want := range []uint8{2, 2, 1, 1} {
 		d, ok, err := ch.Get(q, true)
@@ -56,11 +57,11 @@ func TestPublishPersistentByDefault(t *testing.T) {
 // A header too large for one frame and a queue name too long for AMQP are refused for what they are,
 // before sending: the messages around them are confirmed, and the errors are one short line.
 func TestPublishRefusesWhatAMQPCannotCarry(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	q := unique("limits")
-	f.declare(t, q, nil)
+	f := newFixture(t)
+	u := f.URL
+	q := rabbitfix.Unique("limits")
+	f.Declare(t, q, nil)
 	b := open(t, rabbitmq.Config{URL: u})
 	to := backends.Target{Destination: q}
 	msg := func(body string, headerBytes int) backends.Message {
@@ -91,7 +92,7 @@ func TestPublishRefusesWhatAMQPCannotCarry(t *testing.T) {
 			t.Errorf("message %d: %v, want one line naming %s", i, errs[i], want)
 		}
 	}
-	ch := f.channel(t)
+	ch := f.Channel(t)
 	defer ch.Close()
 	var got []string
 	for {
@@ -109,14 +110,12 @@ func TestPublishRefusesWhatAMQPCannotCarry(t *testing.T) {
 // Names that are path steps ("." and "..") reach their own queues through the management API, an empty
 // name is refused in one line, and a missing queue's error says which management API was asked.
 func TestPeekOddNames(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	_, vhostURL := f.vhost(t, u)
-	fv := newFixture(t, vhostURL)
+	fv := newFixture(t)
+	vhostURL := fv.URL
 	for _, name := range []string{".", ".."} {
-		fv.declare(t, name, nil)
-		fv.putBodies(t, name, "in "+name)
+		fv.Declare(t, name, nil)
+		fv.PutBodies(t, name, "in "+name)
 	}
 	b := open(t, rabbitmq.Config{URL: vhostURL})
 	for _, name := range []string{".", ".."} {
@@ -129,7 +128,7 @@ func TestPeekOddNames(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "no queue name") {
 		t.Errorf(`peek "": %v`, err)
 	}
-	missing := unique("missing")
+	missing := rabbitfix.Unique("missing")
 	_, err = peekAll(t, b, backends.PeekRequest{Destination: missing, From: earliest})
 	if !errors.Is(err, backends.ErrNotFound) || !strings.Contains(err.Error(), "management API at http://127.0.0.1:15672") {
 		t.Errorf("peek of a missing queue: %v, want the management API's address in it", err)
@@ -139,19 +138,19 @@ func TestPeekOddNames(t *testing.T) {
 // A node killed (SIGKILL) in the middle of a move: nothing is lost, the error says how many letters may
 // now be in both places, no more than that are, and a new run after the restart moves the rest.
 func TestMoveNodeKilled(t *testing.T) {
-	testURL(t)
+	rabbitfix.BrokerURL(t)
 	t.Parallel()
 	n := startNode(t)
-	f := newFixture(t, n.url())
-	src, dst := unique("kill-src"), unique("kill-dst")
-	ch := f.channel(t) // the queues go with the node
+	f := &fixture{rabbitfix.On(t, n.url())}
+	src, dst := rabbitfix.Unique("kill-src"), rabbitfix.Unique("kill-dst")
+	ch := f.Channel(t) // the queues go with the node
 	for _, q := range []string{src, dst} {
 		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
 	const letters = 10_000
-	publishWith(t, ch, "", src, letters, func(i int) amqp.Publishing {
+	rabbitfix.Publish(t, ch, "", src, letters, func(i int) amqp.Publishing {
 		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
 	})
 
@@ -180,7 +179,7 @@ func TestMoveNodeKilled(t *testing.T) {
 	}
 
 	n.start(t)
-	f = newFixture(t, n.url())
+	f = &fixture{rabbitfix.On(t, n.url())}
 	inSrc, inDst := ids(t, f, src), ids(t, f, dst)
 	both := 0
 	for id := range inSrc {
@@ -210,7 +209,7 @@ func TestMoveNodeKilled(t *testing.T) {
 // ids reads the message ids a queue holds, giving every message back.
 func ids(t *testing.T, f *fixture, queue string) map[string]bool {
 	t.Helper()
-	ch := f.channel(t)
+	ch := f.Channel(t)
 	defer ch.Close()
 	seen := map[string]bool{}
 	for {

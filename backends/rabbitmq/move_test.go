@@ -14,6 +14,7 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
 func exchangeTarget(x, key string) backends.Target {
@@ -23,23 +24,17 @@ func exchangeTarget(x, key string) backends.Target {
 // TestPublish: confirmed publishes keep body, properties and typed headers; an unroutable message is
 // ErrUnroutable; a missing exchange ErrNotFound; a batch larger than the window is confirmed whole.
 func TestPublish(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	inbox, events, lonely := unique("pub-inbox"), unique("pub-events"), unique("pub-lonely")
-	f.declare(t, inbox, nil)
-	ch := f.channel(t)
+	f := newFixture(t)
+	u := f.URL
+	inbox, events, lonely := rabbitfix.Unique("pub-inbox"), rabbitfix.Unique("pub-events"), rabbitfix.Unique("pub-lonely")
+	f.Declare(t, inbox, nil)
+	ch := f.Channel(t)
 	t.Cleanup(func() { ch.Close() })
 	for _, x := range []string{events, lonely} {
 		if err := ch.ExchangeDeclare(x, "topic", false, false, false, false, nil); err != nil {
 			t.Fatal(err)
 		}
-		t.Cleanup(func() {
-			if c, err := f.conn.Channel(); err == nil {
-				_ = c.ExchangeDelete(x, false, false)
-				c.Close()
-			}
-		})
 	}
 	if err := ch.QueueBind(inbox, "order.*", events, false, nil); err != nil {
 		t.Fatal(err)
@@ -60,8 +55,8 @@ func TestPublish(t *testing.T) {
 		{Target: backends.Target{Destination: inbox}, Message: typed},
 		{Target: exchangeTarget(events, "order.created"), Message: backends.Message{Body: []byte("via exchange")}},
 		{Target: exchangeTarget(lonely, "order.created"), Message: backends.Message{Body: []byte("nobody")}},
-		{Target: backends.Target{Destination: unique("no-such-queue")}, Message: backends.Message{Body: []byte("lost?")}},
-		{Target: exchangeTarget(unique("no-such-exchange"), "k"), Message: backends.Message{Body: []byte("x")}},
+		{Target: backends.Target{Destination: rabbitfix.Unique("no-such-queue")}, Message: backends.Message{Body: []byte("lost?")}},
+		{Target: exchangeTarget(rabbitfix.Unique("no-such-exchange"), "k"), Message: backends.Message{Body: []byte("x")}},
 		{Target: backends.Target{Destination: inbox}, Message: backends.Message{Headers: []backends.Header{{Key: "bad", Typed: struct{}{}}}}},
 	}
 	b := open(t, rabbitmq.Config{URL: u})
@@ -120,7 +115,7 @@ func TestPublish(t *testing.T) {
 			t.Fatalf("message %d: %v", i, e)
 		}
 	}
-	if n := readyCount(t, f, inbox); n != 2495 {
+	if n := f.Ready(t, inbox); n != 2495 {
 		t.Errorf("inbox holds %d, want 2495", n)
 	}
 }
@@ -135,19 +130,13 @@ type deadLetterSetup struct {
 
 func newDeadLetters(t *testing.T, f *fixture) *deadLetterSetup {
 	t.Helper()
-	s := &deadLetterSetup{f: f, dlq: unique("dlq"), dlx: unique("dlx")}
-	ch := f.channel(t)
+	s := &deadLetterSetup{f: f, dlq: rabbitfix.Unique("dlq"), dlx: rabbitfix.Unique("dlx")}
+	ch := f.Channel(t)
 	defer ch.Close()
 	if err := ch.ExchangeDeclare(s.dlx, "fanout", false, false, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		if c, err := f.conn.Channel(); err == nil {
-			_ = c.ExchangeDelete(s.dlx, false, false)
-			c.Close()
-		}
-	})
-	f.declare(t, s.dlq, nil)
+	f.Declare(t, s.dlq, nil)
 	if err := ch.QueueBind(s.dlq, "", s.dlx, false, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -156,14 +145,14 @@ func newDeadLetters(t *testing.T, f *fixture) *deadLetterSetup {
 
 // work declares a work queue dead-lettering into the DLQ.
 func (s *deadLetterSetup) work(t *testing.T, name string) {
-	s.f.declare(t, name, amqp.Table{"x-dead-letter-exchange": s.dlx})
+	s.f.Declare(t, name, amqp.Table{"x-dead-letter-exchange": s.dlx})
 }
 
 // reject puts the bodies on work and rejects each, so that the broker dead-letters them.
 func (s *deadLetterSetup) reject(t *testing.T, work string, bodies ...string) {
 	t.Helper()
-	s.f.putBodies(t, work, bodies...)
-	ch := s.f.channel(t)
+	s.f.PutBodies(t, work, bodies...)
+	ch := s.f.Channel(t)
 	defer ch.Close()
 	for range bodies {
 		d, ok, err := ch.Get(work, false)
@@ -173,18 +162,6 @@ func (s *deadLetterSetup) reject(t *testing.T, work string, bodies ...string) {
 		if err := d.Reject(false); err != nil {
 			t.Fatal(err)
 		}
-	}
-}
-
-// waitReady waits until queue holds n ready messages (dead-lettering is asynchronous).
-func waitReady(t *testing.T, f *fixture, queue string, n int) {
-	t.Helper()
-	deadline := time.Now().Add(30 * time.Second)
-	for got := readyCount(t, f, queue); got != n; got = readyCount(t, f, queue) {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s holds %d, want %d", queue, got, n)
-		}
-		time.Sleep(20 * time.Millisecond)
 	}
 }
 
@@ -201,20 +178,20 @@ func sorted(s []string) []string { return slices.Sorted(slices.Values(s)) }
 // TestMoveToOrigins: letters from two queues each go back to their own; the letters of a deleted queue
 // come back unroutable and stay, as does one with no origin; progress ends with the totals.
 func TestMoveToOrigins(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
+	f := newFixture(t)
+	u := f.URL
 	s := newDeadLetters(t, f)
-	a, bq, gone := unique("work-a"), unique("work-b"), unique("work-gone")
+	a, bq, gone := rabbitfix.Unique("work-a"), rabbitfix.Unique("work-b"), rabbitfix.Unique("work-gone")
 	for _, q := range []string{a, bq, gone} {
 		s.work(t, q)
 	}
 	s.reject(t, a, "a0", "a1", "a2")
 	s.reject(t, bq, "b0", "b1")
 	s.reject(t, gone, "gone0")
-	f.putBodies(t, s.dlq, "no origin")
-	waitReady(t, f, s.dlq, 7)
-	f.deleteQueue(t, gone)
+	f.PutBodies(t, s.dlq, "no origin")
+	f.WaitReady(t, s.dlq, 7)
+	f.DeleteQueue(t, gone)
 
 	b := open(t, rabbitmq.Config{URL: u})
 	var last backends.MoveProgress
@@ -250,14 +227,14 @@ func TestMoveToOrigins(t *testing.T) {
 // TestMoveMaxAndRefusals: Max moves that many in order and leaves the rest in place; a missing source, an
 // exchange and a stream are refused.
 func TestMoveMaxAndRefusals(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	src, dst, streamQ := unique("move-src"), unique("move-dst"), unique("move-stream")
-	f.declare(t, src, nil)
-	f.declare(t, dst, nil)
-	f.declare(t, streamQ, amqp.Table{"x-queue-type": "stream"})
-	f.putBodies(t, src, bodies(10)...)
+	f := newFixture(t)
+	u := f.URL
+	src, dst, streamQ := rabbitfix.Unique("move-src"), rabbitfix.Unique("move-dst"), rabbitfix.Unique("move-stream")
+	f.Declare(t, src, nil)
+	f.Declare(t, dst, nil)
+	f.Declare(t, streamQ, amqp.Table{"x-queue-type": "stream"})
+	f.PutBodies(t, src, bodies(10)...)
 	b := open(t, rabbitmq.Config{URL: u})
 	to := func(backends.Message) (backends.Target, error) { return backends.Target{Destination: dst}, nil }
 	report, err := b.Move(context.Background(), backends.MoveRequest{Source: src, Max: 4}, to, nil)
@@ -270,7 +247,7 @@ func TestMoveMaxAndRefusals(t *testing.T) {
 	if got := drain(t, f, src); !slices.Equal(got, bodies(10)[4:]) {
 		t.Errorf("source holds %q, want the rest in order", got)
 	}
-	for name, want := range map[string]error{unique("missing"): backends.ErrNotFound, "amq.fanout": backends.ErrNotFound,
+	for name, want := range map[string]error{rabbitfix.Unique("missing"): backends.ErrNotFound, "amq.fanout": backends.ErrNotFound,
 		streamQ: backends.ErrNotSupported} {
 		if _, err := b.Move(context.Background(), backends.MoveRequest{Source: name}, to, nil); !errors.Is(err, want) {
 			t.Errorf("move from %s: %v, want %v", name, err, want)
@@ -280,14 +257,14 @@ func TestMoveMaxAndRefusals(t *testing.T) {
 
 // TestMoveManyKept: more kept letters than a consumer's prefetch do not stall the move.
 func TestMoveManyKept(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	src, dst := unique("kept-src"), unique("kept-dst")
-	f.declare(t, src, nil)
-	f.declare(t, dst, nil)
+	f := newFixture(t)
+	u := f.URL
+	src, dst := rabbitfix.Unique("kept-src"), rabbitfix.Unique("kept-dst")
+	f.Declare(t, src, nil)
+	f.Declare(t, dst, nil)
 	const n = 4500
-	f.putBodies(t, src, bodies(n)...)
+	f.PutBodies(t, src, bodies(n)...)
 	b := open(t, rabbitmq.Config{URL: u})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
@@ -313,7 +290,7 @@ func TestMoveManyKept(t *testing.T) {
 	if got := drain(t, f, src); !slices.Equal(got, wantKept) {
 		t.Errorf("source holds %d letters, want the %d kept in their order", len(got), len(wantKept))
 	}
-	if got := readyCount(t, f, dst); got != n/10 {
+	if got := f.Ready(t, dst); got != n/10 {
 		t.Errorf("target holds %d", got)
 	}
 }
@@ -323,20 +300,20 @@ func TestMoveManyKept(t *testing.T) {
 // connection dying between a confirm and its acknowledgement may leave a letter in both (at-least-once),
 // and at most a window of them.
 func TestMoveInterrupted(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
 	for _, how := range []string{"cancel", "connection"} {
 		t.Run(how, func(t *testing.T) {
 			t.Parallel()
-			f := newFixture(t, u)
+			f := newFixture(t)
+			u := f.URL
 			s := newDeadLetters(t, f)
-			origin := unique("interrupted-origin")
+			origin := rabbitfix.Unique("interrupted-origin")
 			s.work(t, origin)
 			const n = 3000
-			expiring := unique("interrupted-ttl") // dead-letters everything at once (reason expired)
-			f.declare(t, expiring, amqp.Table{"x-message-ttl": 0, "x-dead-letter-exchange": s.dlx})
-			f.putBodies(t, expiring, bodies(n)...)
-			waitReady(t, f, s.dlq, n)
+			expiring := rabbitfix.Unique("interrupted-ttl") // dead-letters everything at once (reason expired)
+			f.Declare(t, expiring, amqp.Table{"x-message-ttl": 0, "x-dead-letter-exchange": s.dlx})
+			f.PutBodies(t, expiring, bodies(n)...)
+			f.WaitReady(t, s.dlq, n)
 			to := func(backends.Message) (backends.Target, error) { return backends.Target{Destination: origin}, nil }
 
 			b := open(t, rabbitmq.Config{URL: u})

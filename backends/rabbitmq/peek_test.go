@@ -16,6 +16,7 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
 // peekAll peeks and returns what was emitted, and Peek's error.
@@ -67,7 +68,7 @@ func span(from, to int64) []int64 {
 // drain takes every message out of queue, acknowledging each, and returns the bodies in order.
 func drain(t *testing.T, f *fixture, queue string) []string {
 	t.Helper()
-	ch := f.channel(t)
+	ch := f.Channel(t)
 	defer ch.Close()
 	var out []string
 	for {
@@ -87,14 +88,14 @@ var earliest = backends.Position{Kind: backends.Earliest}
 // TestPeekClassicQueue: every position a queue supports; the queue holds the same messages in the same
 // order afterwards; a peek reads no more than the queue held when it began.
 func TestPeekClassicQueue(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
+	f := newFixture(t)
+	u := f.URL
 	b := open(t, rabbitmq.Config{URL: u})
-	queue := unique("peek-classic")
-	f.declare(t, queue, nil)
+	queue := rabbitfix.Unique("peek-classic")
+	f.Declare(t, queue, nil)
 	want := bodies(20)
-	f.putBodies(t, queue, want...)
+	f.PutBodies(t, queue, want...)
 
 	first := mustPeek(t, b, backends.PeekRequest{Destination: queue, From: earliest})
 	if !slices.Equal(bodiesOf(first), want) || !slices.Equal(offsetsOf(first), span(0, 19)) {
@@ -138,12 +139,12 @@ func TestPeekClassicQueue(t *testing.T) {
 	}
 
 	// Messages that arrive while a peek runs are not read by it.
-	extra := f.channel(t)
+	extra := f.Channel(t)
 	t.Cleanup(func() { extra.Close() })
 	calls := 0
 	err := b.Peek(context.Background(), backends.PeekRequest{Destination: queue, From: earliest}, func(m backends.Message) error {
 		if calls++; calls == 1 {
-			publishWith(t, extra, "", queue, 3, func(i int) amqp.Publishing {
+			rabbitfix.Publish(t, extra, "", queue, 3, func(i int) amqp.Publishing {
 				return amqp.Publishing{Body: fmt.Appendf(nil, "late %d", i)}
 			})
 		}
@@ -163,15 +164,15 @@ func TestPeekClassicQueue(t *testing.T) {
 // of mqscope would be), read every message in order and dead-letter nothing: a message whose give-back
 // would leave it at its limit is copied back instead, and starts its count afresh.
 func TestPeekQuorumDeliveryLimit(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	queue, dlq := unique("peek-quorum"), unique("peek-quorum-dlq")
-	f.declare(t, dlq, nil)
-	f.declare(t, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2,
+	f := newFixture(t)
+	u := f.URL
+	queue, dlq := rabbitfix.Unique("peek-quorum"), rabbitfix.Unique("peek-quorum-dlq")
+	f.Declare(t, dlq, nil)
+	f.Declare(t, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2,
 		"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
 	want := bodies(4)
-	f.putBodies(t, queue, want...)
+	f.PutBodies(t, queue, want...)
 
 	eff, err := open(t, rabbitmq.Config{URL: u}).PeekEffects(context.Background(), queue)
 	if err != nil || !eff.MarksRedelivered || !eff.CountsDeliveries || eff.DeliveryLimit != 2 ||
@@ -186,7 +187,7 @@ func TestPeekQuorumDeliveryLimit(t *testing.T) {
 			t.Fatalf("run %d: %q, first count %d; want %q, count %d", run, bodiesOf(got), got[0].DeliveryCount, want, wantCount)
 		}
 	}
-	if n := readyCount(t, f, dlq); n != 0 {
+	if n := f.Ready(t, dlq); n != 0 {
 		t.Errorf("%d messages were dead-lettered", n)
 	}
 	if got := drain(t, f, queue); !slices.Equal(got, want) {
@@ -199,16 +200,16 @@ func TestPeekQuorumDeliveryLimit(t *testing.T) {
 // whole and in part, each time by a backend of its own, holds its 3 messages in order after; and the same
 // with the limit set by a policy.
 func TestPeekQuorumDeliveryLimitAcrossRuns(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	byArgument, byPolicy := unique("peek-runs-arg"), unique("peek-runs-policy")
-	f.policy(t, byPolicy, "^"+regexp.QuoteMeta(byPolicy)+"$", map[string]any{"delivery-limit": 2})
-	f.declare(t, byArgument, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2})
-	f.declare(t, byPolicy, amqp.Table{"x-queue-type": "quorum"})
+	f := newFixture(t)
+	u := f.URL
+	byArgument, byPolicy := rabbitfix.Unique("peek-runs-arg"), rabbitfix.Unique("peek-runs-policy")
+	f.Policy(t, byPolicy, "^"+regexp.QuoteMeta(byPolicy)+"$", map[string]any{"delivery-limit": 2})
+	f.Declare(t, byArgument, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2})
+	f.Declare(t, byPolicy, amqp.Table{"x-queue-type": "quorum"})
 	for _, queue := range []string{byArgument, byPolicy} {
 		want := bodies(3)
-		f.putBodies(t, queue, want...)
+		f.PutBodies(t, queue, want...)
 		awaitLimit(t, open(t, rabbitmq.Config{URL: u}), queue, 2)
 		for run := 1; run <= 12; run++ {
 			limit := run % 3 // whole reads and partial ones
@@ -246,13 +247,13 @@ func awaitLimit(t *testing.T, b *rabbitmq.Backend, queue string, limit int) {
 // TestPeekQuorumKeepsOrder: partial peeks of a quorum queue leave its order as it was, although the
 // queue serves given-back messages first (see keepOrder).
 func TestPeekQuorumKeepsOrder(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	queue := unique("peek-quorum-order")
-	f.declare(t, queue, amqp.Table{"x-queue-type": "quorum"})
+	f := newFixture(t)
+	u := f.URL
+	queue := rabbitfix.Unique("peek-quorum-order")
+	f.Declare(t, queue, amqp.Table{"x-queue-type": "quorum"})
 	want := bodies(10)
-	f.putBodies(t, queue, want...)
+	f.PutBodies(t, queue, want...)
 	b := open(t, rabbitmq.Config{URL: u})
 	if eff, err := b.PeekEffects(context.Background(), queue); err != nil || eff.CountsDeliveries || !strings.Contains(eff.Notice, "back") {
 		t.Errorf("PeekEffects: %+v, %v; want a notice that given-back messages go to the back", eff, err)
@@ -278,15 +279,15 @@ func TestPeekQuorumKeepsOrder(t *testing.T) {
 // give-back would dead-letter, is copied back by a peek that cannot have known; the message after it is
 // copied back too, to keep the order.
 func TestPeekQuorumAtLimitFromElsewhere(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	queue, dlq := unique("peek-at-limit"), unique("peek-at-limit-dlq")
-	f.declare(t, dlq, nil)
-	f.declare(t, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2,
+	f := newFixture(t)
+	u := f.URL
+	queue, dlq := rabbitfix.Unique("peek-at-limit"), rabbitfix.Unique("peek-at-limit-dlq")
+	f.Declare(t, dlq, nil)
+	f.Declare(t, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2,
 		"x-dead-letter-exchange": "", "x-dead-letter-routing-key": dlq})
-	f.putBodies(t, queue, "poison")
-	ch := f.channel(t)
+	f.PutBodies(t, queue, "poison")
+	ch := f.Channel(t)
 	defer ch.Close()
 	for i := 0; i < 2; i++ { // a consumer fails on it twice: count 2, the limit
 		d, ok, err := getEventually(ch, queue)
@@ -297,12 +298,12 @@ func TestPeekQuorumAtLimitFromElsewhere(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	f.putBodies(t, queue, "fine")
+	f.PutBodies(t, queue, "fine")
 	got, err := peekAll(t, open(t, rabbitmq.Config{URL: u}), backends.PeekRequest{Destination: queue, From: earliest})
 	if err != nil || !slices.Equal(bodiesOf(got), []string{"poison", "fine"}) || got[0].DeliveryCount != 2 {
 		t.Fatalf("peek: %q (%+v), %v; want poison at count 2, then fine", bodiesOf(got), got, err)
 	}
-	if n := readyCount(t, f, dlq); n != 0 {
+	if n := f.Ready(t, dlq); n != 0 {
 		t.Errorf("%d messages were dead-lettered", n)
 	}
 	for _, want := range []struct {
@@ -330,12 +331,12 @@ func getEventually(ch *amqp.Channel, queue string) (amqp.Delivery, bool, error) 
 // TestPeekQuorumDeliveryLimitZero: on RabbitMQ 3.x a limit of 0 ends a message at its first give-back
 // (measured on 3.10.8), so every message a peek reads is copied back, and nothing is dropped.
 func TestPeekQuorumDeliveryLimitZero(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	queue := unique("peek-limit-zero")
-	f.declare(t, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 0})
-	f.putBodies(t, queue, bodies(3)...)
+	f := newFixture(t)
+	u := f.URL
+	queue := rabbitfix.Unique("peek-limit-zero")
+	f.Declare(t, queue, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 0})
+	f.PutBodies(t, queue, bodies(3)...)
 	b := open(t, rabbitmq.Config{URL: u})
 	if eff, err := b.PeekEffects(context.Background(), queue); err != nil || !eff.CountsDeliveries ||
 		eff.DeliveryLimit != 0 || !strings.Contains(eff.Notice, "dropped") {
@@ -353,20 +354,20 @@ func TestPeekQuorumDeliveryLimitZero(t *testing.T) {
 
 // TestPeekStream: every position on a stream, following, and that streams have no peek effects.
 func TestPeekStream(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	name := unique("peek-stream")
-	f.declare(t, name, amqp.Table{"x-queue-type": "stream"})
+	f := newFixture(t)
+	u := f.URL
+	name := rabbitfix.Unique("peek-stream")
+	f.Declare(t, name, amqp.Table{"x-queue-type": "stream"})
 	b := open(t, rabbitmq.Config{URL: u})
 	if msgs := mustPeek(t, b, backends.PeekRequest{Destination: name, From: earliest}); len(msgs) != 0 {
 		t.Errorf("empty stream: %d messages", len(msgs))
 	}
-	f.putBodies(t, name, "s0", "s1", "s2", "s3", "s4")
+	f.PutBodies(t, name, "s0", "s1", "s2", "s3", "s4")
 	// The stream's time index has a resolution of a second: the second batch goes after a whole second.
 	at := time.Now().Truncate(time.Second).Add(time.Second)
 	time.Sleep(time.Until(at) + 50*time.Millisecond)
-	f.putBodies(t, name, "s5", "s6", "s7", "s8", "s9")
+	f.PutBodies(t, name, "s5", "s6", "s7", "s8", "s9")
 
 	if eff, err := b.PeekEffects(context.Background(), name); err != nil || eff != (backends.PeekEffects{}) {
 		t.Errorf("PeekEffects on a stream: %+v, %v; want none", eff, err)
@@ -400,14 +401,14 @@ func TestPeekStream(t *testing.T) {
 	// Following reads what is there, then what arrives.
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	late := f.channel(t)
+	late := f.Channel(t)
 	t.Cleanup(func() { late.Close() })
 	var followed []int64
 	err := b.Peek(ctx, backends.PeekRequest{Destination: name, From: backends.Position{Kind: backends.LastN, N: 2}, Follow: true},
 		func(m backends.Message) error {
 			followed = append(followed, m.Offset)
 			if m.Offset == 9 {
-				publishWith(t, late, "", name, 2, func(i int) amqp.Publishing {
+				rabbitfix.Publish(t, late, "", name, 2, func(i int) amqp.Publishing {
 					return amqp.Publishing{Body: fmt.Appendf(nil, "s%d", 10+i)}
 				})
 			}
@@ -428,20 +429,20 @@ func TestPeekStream(t *testing.T) {
 // TestPeekMessageModel: properties, typed headers as plain Go types, and the origin of a real dead
 // letter that the broker made.
 func TestPeekMessageModel(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	work, dlq, dlx := unique("model-work"), unique("model-dlq"), unique("model-dlx")
-	ch := f.channel(t)
+	f := newFixture(t)
+	u := f.URL
+	work, dlq, dlx := rabbitfix.Unique("model-work"), rabbitfix.Unique("model-dlq"), rabbitfix.Unique("model-dlx")
+	ch := f.Channel(t)
 	t.Cleanup(func() { ch.Close() })
 	if err := ch.ExchangeDeclare(dlx, "fanout", false, true, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	f.declare(t, dlq, nil)
+	f.Declare(t, dlq, nil)
 	if err := ch.QueueBind(dlq, "", dlx, false, nil); err != nil {
 		t.Fatal(err)
 	}
-	f.declare(t, work, amqp.Table{"x-dead-letter-exchange": dlx})
+	f.Declare(t, work, amqp.Table{"x-dead-letter-exchange": dlx})
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
 	headers := amqp.Table{
 		"i8": int8(-8), "u8": uint8(8), "i16": int16(-16), "i32": int32(-32), "i64": int64(-64), "f32": float32(1.5),
@@ -449,9 +450,9 @@ func TestPeekMessageModel(t *testing.T) {
 		"dec": amqp.Decimal{Scale: 2, Value: 1250}, "table": amqp.Table{"nested": amqp.Table{"n": int32(1)}},
 		"array": []any{"a", int32(2), amqp.Table{"k": "v"}},
 	}
-	pub := f.channel(t)
+	pub := f.Channel(t)
 	t.Cleanup(func() { pub.Close() })
-	publishWith(t, pub, "", work, 1, func(int) amqp.Publishing {
+	rabbitfix.Publish(t, pub, "", work, 1, func(int) amqp.Publishing {
 		return amqp.Publishing{Headers: headers, ContentType: "application/json", ContentEncoding: "identity",
 			DeliveryMode: amqp.Persistent, Priority: 3, CorrelationId: "corr", ReplyTo: "replies", MessageId: "m-1",
 			Timestamp: at, Type: "order.created", AppId: "model-test", Body: []byte(`{"ok":true}`)}
@@ -518,10 +519,10 @@ func TestPeekMessageModel(t *testing.T) {
 
 // TestPeekNotFound: a missing queue and an exchange are refused with ErrNotFound naming them.
 func TestPeekNotFound(t *testing.T) {
-	u := testURL(t)
+	u := rabbitfix.BrokerURL(t)
 	t.Parallel()
 	b := open(t, rabbitmq.Config{URL: u})
-	missing := unique("peek-missing")
+	missing := rabbitfix.Unique("peek-missing")
 	for _, name := range []string{missing, "amq.topic"} {
 		if _, err := peekAll(t, b, backends.PeekRequest{Destination: name, From: earliest}); !errors.Is(err, backends.ErrNotFound) ||
 			!strings.Contains(err.Error(), name) {
@@ -536,16 +537,16 @@ func TestPeekNotFound(t *testing.T) {
 // TestPeekWithoutManagementAPI: queues and streams can still be peeked, a stream's refusal of basic.get
 // does not take the backend's connection down, and a quorum queue is still guarded.
 func TestPeekWithoutManagementAPI(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	classicQ, streamQ, quorumQ := unique("degraded-classic"), unique("degraded-stream"), unique("degraded-quorum")
-	f.declare(t, classicQ, nil)
-	f.declare(t, streamQ, amqp.Table{"x-queue-type": "stream"})
-	f.declare(t, quorumQ, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 5})
-	f.putBodies(t, classicQ, bodies(3)...)
-	f.putBodies(t, streamQ, bodies(3)...)
-	f.putBodies(t, quorumQ, bodies(3)...)
+	f := newFixture(t)
+	u := f.URL
+	classicQ, streamQ, quorumQ := rabbitfix.Unique("degraded-classic"), rabbitfix.Unique("degraded-stream"), rabbitfix.Unique("degraded-quorum")
+	f.Declare(t, classicQ, nil)
+	f.Declare(t, streamQ, amqp.Table{"x-queue-type": "stream"})
+	f.Declare(t, quorumQ, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 5})
+	f.PutBodies(t, classicQ, bodies(3)...)
+	f.PutBodies(t, streamQ, bodies(3)...)
+	f.PutBodies(t, quorumQ, bodies(3)...)
 	b := open(t, rabbitmq.Config{URL: u, ManagementURL: "http://127.0.0.1:1"})
 
 	for _, q := range []string{classicQ, streamQ, classicQ} {
@@ -570,19 +571,19 @@ func TestPeekWithoutManagementAPI(t *testing.T) {
 	if got := drain(t, f, quorumQ); len(got) != 3 {
 		t.Errorf("quorum queue holds %q after the peeks, want three messages", got)
 	}
-	if _, err := peekAll(t, b, backends.PeekRequest{Destination: unique("nowhere"), From: earliest}); !errors.Is(err, backends.ErrNotFound) {
+	if _, err := peekAll(t, b, backends.PeekRequest{Destination: rabbitfix.Unique("nowhere"), From: earliest}); !errors.Is(err, backends.ErrNotFound) {
 		t.Errorf("missing queue without the API: %v", err)
 	}
 }
 
 // TestPeekReconnects: a connection the broker dropped is dialled again by the next peek.
 func TestPeekReconnects(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	queue := unique("peek-reconnect")
-	f.declare(t, queue, nil)
-	f.putBodies(t, queue, bodies(2)...)
+	f := newFixture(t)
+	u := f.URL
+	queue := rabbitfix.Unique("peek-reconnect")
+	f.Declare(t, queue, nil)
+	f.PutBodies(t, queue, bodies(2)...)
 	b := open(t, rabbitmq.Config{URL: u})
 	if err := rabbitmq.DropConnection(b); err != nil {
 		t.Fatal(err)

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
 // settle is how long the management statistics may take to catch up: the broker emits them every 5 s.
@@ -68,23 +69,23 @@ func listUntil(t *testing.T, b *rabbitmq.Backend, check func(map[string]backends
 }
 
 func TestQueueTypesAndCounts(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
+	f := newFixture(t)
+	u := f.URL
 	b := open(t, rabbitmq.Config{URL: u})
-	classic, quorum, stream, idle := unique("classic"), unique("quorum"), unique("stream"), unique("idle")
-	f.declare(t, classic, nil)
-	f.declare(t, quorum, amqp.Table{"x-queue-type": "quorum"})
-	f.declare(t, stream, amqp.Table{"x-queue-type": "stream"})
-	f.declare(t, idle, nil)
-	f.put(t, quorum, 4)
-	f.put(t, stream, 3)
+	classic, quorum, stream, idle := rabbitfix.Unique("classic"), rabbitfix.Unique("quorum"), rabbitfix.Unique("stream"), rabbitfix.Unique("idle")
+	f.Declare(t, classic, nil)
+	f.Declare(t, quorum, amqp.Table{"x-queue-type": "quorum"})
+	f.Declare(t, stream, amqp.Table{"x-queue-type": "stream"})
+	f.Declare(t, idle, nil)
+	f.PutJSON(t, quorum, 4)
+	f.PutJSON(t, stream, 3)
 
 	// Publish to the classic queue and hold one of its messages unacknowledged on a channel that stays
 	// open, and consume from the quorum queue with a prefetch of 1.
-	ch := f.channel(t)
+	ch := f.Channel(t)
 	t.Cleanup(func() { ch.Close() })
-	publish(t, ch, classic, 2)
+	rabbitfix.PublishJSON(t, ch, classic, 2)
 	if _, ok, err := ch.Get(classic, false); err != nil || !ok {
 		t.Fatalf("fixture: get from %s: ok=%v err=%v", classic, ok, err)
 	}
@@ -124,7 +125,7 @@ func TestQueueTypesAndCounts(t *testing.T) {
 		return nil
 	})
 	for name := range wants {
-		if d := got[name]; d.Vhost != "/" || d.State == "" || d.DeadLetter != nil || d.Policy != "" {
+		if d := got[name]; d.Vhost != f.Name || d.State == "" || d.DeadLetter != nil || d.Policy != "" {
 			t.Errorf("%s: vhost %q, state %q, dead letter %+v, policy %q", name, d.Vhost, d.State, d.DeadLetter, d.Policy)
 		}
 	}
@@ -134,13 +135,13 @@ func TestQueueTypesAndCounts(t *testing.T) {
 }
 
 func TestDeadLetterFromArguments(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
+	f := newFixture(t)
+	u := f.URL
 	b := open(t, rabbitmq.Config{URL: u})
-	classic, quorum := unique("dl-classic"), unique("dl-quorum")
-	f.declare(t, classic, amqp.Table{"x-dead-letter-exchange": "mqscope-dlx", "x-dead-letter-routing-key": "parked"})
-	f.declare(t, quorum, amqp.Table{"x-queue-type": "quorum", "x-dead-letter-exchange": "", "x-delivery-limit": 3})
+	classic, quorum := rabbitfix.Unique("dl-classic"), rabbitfix.Unique("dl-quorum")
+	f.Declare(t, classic, amqp.Table{"x-dead-letter-exchange": "mqscope-dlx", "x-dead-letter-routing-key": "parked"})
+	f.Declare(t, quorum, amqp.Table{"x-queue-type": "quorum", "x-dead-letter-exchange": "", "x-delivery-limit": 3})
 	checkDeadLetters(t, b, map[string]backends.DeadLetterConfig{
 		classic: {Exchange: "mqscope-dlx", HasExchange: true, RoutingKey: "parked"},
 		quorum:  {Exchange: "", HasExchange: true, DeliveryLimit: 3, HasDeliveryLimit: true},
@@ -148,20 +149,20 @@ func TestDeadLetterFromArguments(t *testing.T) {
 }
 
 func TestDeadLetterFromPolicy(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
+	f := newFixture(t)
+	u := f.URL
 	b := open(t, rabbitmq.Config{URL: u})
-	base := unique("dl-policy")
-	f.policy(t, base, "^"+regexp.QuoteMeta(base)+"-", map[string]any{
+	base := rabbitfix.Unique("dl-policy")
+	f.Policy(t, base, "^"+regexp.QuoteMeta(base)+"-", map[string]any{
 		"dead-letter-exchange": "mqscope-pdlx", "dead-letter-routing-key": "p-key", "delivery-limit": 5,
 	})
 	// A classic queue in 3.10 takes no policy that sets delivery-limit, so these are quorum queues.
 	quorum := amqp.Table{"x-queue-type": "quorum"}
 	only, both, lower := base+"-only", base+"-both", base+"-lower"
-	f.declare(t, only, quorum)
-	f.declare(t, both, amqp.Table{"x-queue-type": "quorum", "x-dead-letter-exchange": "mqscope-adlx", "x-delivery-limit": 9})
-	f.declare(t, lower, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2})
+	f.Declare(t, only, quorum)
+	f.Declare(t, both, amqp.Table{"x-queue-type": "quorum", "x-dead-letter-exchange": "mqscope-adlx", "x-delivery-limit": 9})
+	f.Declare(t, lower, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2})
 	checkDeadLetters(t, b, map[string]backends.DeadLetterConfig{
 		// All from the policy.
 		only: {Exchange: "mqscope-pdlx", HasExchange: true, RoutingKey: "p-key", DeliveryLimit: 5, HasDeliveryLimit: true, FromPolicy: true},
@@ -194,12 +195,12 @@ func checkDeadLetters(t *testing.T, b *rabbitmq.Backend, want map[string]backend
 }
 
 func TestExchanges(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
+	f := newFixture(t)
+	u := f.URL
 	b := open(t, rabbitmq.Config{URL: u})
-	name := unique("exchange")
-	ch := f.channel(t)
+	name := rabbitfix.Unique("exchange")
+	ch := f.Channel(t)
 	if err := ch.ExchangeDeclare(name, "topic", false, true, false, false, nil); err != nil {
 		t.Fatal(err)
 	}
@@ -214,7 +215,7 @@ func TestExchanges(t *testing.T) {
 		return backends.Destination{}, false
 	}
 	visible := list(t, b, backends.ListOptions{})
-	if d, ok := find(visible, name); !ok || d.Type != "topic" || d.Internal || d.Vhost != "/" {
+	if d, ok := find(visible, name); !ok || d.Type != "topic" || d.Internal || d.Vhost != f.Name {
 		t.Errorf("exchange %s: listed %v as %+v", name, ok, d)
 	}
 	if d, ok := find(visible, "amq.direct"); ok {
@@ -229,12 +230,11 @@ func TestExchanges(t *testing.T) {
 }
 
 func TestPagingListsEveryQueueOnce(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
 	// In a vhost of its own: queues other tests make or delete meanwhile would shift the pages.
-	_, vhostURL := newFixture(t, u).vhost(t, u)
-	u = vhostURL
-	names := newFixture(t, u).declareMany(t, unique("page"), 30)
+	f := newFixture(t)
+	u := f.URL
+	names := f.DeclareMany(t, rabbitfix.Unique("page"), 30)
 	paged := open(t, rabbitmq.Config{URL: u, PageSize: 7})
 	var requests atomic.Int64
 	rabbitmq.WrapTransport(paged, counting(&requests))
@@ -277,14 +277,13 @@ func checkListedOnce(t *testing.T, dests []backends.Destination, names []string)
 }
 
 func TestOtherVhost(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	vhost, vhostURL := f.vhost(t, u)
-	vf := newFixture(t, vhostURL)
-	queue := unique("in-vhost")
-	vf.declare(t, queue, nil)
-	f.declare(t, queue+"-in-root", nil)
+	f := newFixture(t)
+	vf := newFixture(t) // another vhost
+	vhost, vhostURL := vf.Name, vf.URL
+	queue := rabbitfix.Unique("in-vhost")
+	vf.Declare(t, queue, nil)
+	f.Declare(t, queue+"-in-the-other", nil)
 
 	dests := list(t, open(t, rabbitmq.Config{URL: vhostURL}), backends.ListOptions{})
 	found := false
@@ -300,7 +299,7 @@ func TestOtherVhost(t *testing.T) {
 }
 
 func TestIdentity(t *testing.T) {
-	u := testURL(t)
+	u := rabbitfix.BrokerURL(t)
 	t.Parallel()
 	ctx := context.Background()
 	full, err := open(t, rabbitmq.Config{URL: u}).Identity(ctx)
@@ -328,7 +327,7 @@ func TestIdentity(t *testing.T) {
 }
 
 func TestManagementAPIUnreachable(t *testing.T) {
-	u := testURL(t)
+	u := rabbitfix.BrokerURL(t)
 	t.Parallel()
 	b := open(t, rabbitmq.Config{URL: u, ManagementURL: "http://127.0.0.1:1"})
 	warnings := b.Warnings()
@@ -350,7 +349,7 @@ func TestManagementAPIUnreachable(t *testing.T) {
 }
 
 func TestManagementAPIRefusesUser(t *testing.T) {
-	u := testURL(t)
+	u := rabbitfix.BrokerURL(t)
 	t.Parallel()
 	const secret = "Not-The-API-Password-31"
 	b := open(t, rabbitmq.Config{URL: u, ManagementURL: "http://guest:" + secret + "@127.0.0.1:15672"})
@@ -365,7 +364,7 @@ func TestManagementAPIRefusesUser(t *testing.T) {
 }
 
 func TestWrongPassword(t *testing.T) {
-	u := testURL(t)
+	u := rabbitfix.BrokerURL(t)
 	t.Parallel()
 	const secret = "Wrong-Secret-4f9c"
 	parsed, _ := url.Parse(u)

@@ -26,13 +26,14 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
 // TestTLSRoundTrip opens the backend over amqps:// and an https management API, both through a
 // TLS-terminating proxy in front of the real broker (whose own listeners are plaintext), trusting the
 // proxy's certificate only through tls.ca-file.
 func TestTLSRoundTrip(t *testing.T) {
-	u := testURL(t)
+	u := rabbitfix.BrokerURL(t)
 	t.Parallel()
 	uri, err := amqp.ParseURI(u)
 	if err != nil {
@@ -72,7 +73,7 @@ func TestTLSRoundTrip(t *testing.T) {
 // TestAMQPSToPlaintextPort: amqps:// to the broker's plaintext port fails at once with one line that
 // says so.
 func TestAMQPSToPlaintextPort(t *testing.T) {
-	u := testURL(t)
+	u := rabbitfix.BrokerURL(t)
 	t.Parallel()
 	const secret = "Tls-Secret-71b"
 	uri, _ := amqp.ParseURI(u)
@@ -91,11 +92,12 @@ func TestAMQPSToPlaintextPort(t *testing.T) {
 
 // TestVhostOverride: Config.Vhost replaces the URL's vhost for AMQP and for listings.
 func TestVhostOverride(t *testing.T) {
-	u := testURL(t)
+	u := rabbitfix.BrokerURL(t)
 	t.Parallel()
-	vhost, vhostURL := newFixture(t, u).vhost(t, u)
-	queue := unique("vhost-override")
-	newFixture(t, vhostURL).declare(t, queue, nil)
+	f := newFixture(t)
+	vhost := f.Name
+	queue := rabbitfix.Unique("vhost-override")
+	f.Declare(t, queue, nil)
 	b := open(t, rabbitmq.Config{URL: u, Vhost: vhost})
 	found := false
 	for _, d := range list(t, b, backends.ListOptions{}) {

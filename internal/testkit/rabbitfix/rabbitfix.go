@@ -74,6 +74,23 @@ func New(t testing.TB) *Vhost {
 	return v
 }
 
+// On is the default vhost of a broker the test owns (a node of its own, say), for its AMQP helpers: it
+// makes no vhost and calls no management API.
+func On(t testing.TB, amqpURL string) *Vhost {
+	t.Helper()
+	uri, err := amqp.ParseURI(amqpURL)
+	if err != nil {
+		t.Fatalf("rabbitfix: %v", err)
+	}
+	v := &Vhost{Name: uri.Vhost, URL: amqpURL}
+	t.Cleanup(func() {
+		if v.conn != nil {
+			_ = v.conn.Close()
+		}
+	})
+	return v
+}
+
 // Unique makes a name that collides with no earlier run against the same long-lived broker.
 func Unique(base string) string {
 	return fmt.Sprintf("mqscope-test-%s-%d", base, time.Now().UnixNano()%1_000_000_000_000)
@@ -151,6 +168,16 @@ func (v *Vhost) Declare(t testing.TB, name string, args amqp.Table) {
 	}
 }
 
+// DeleteQueue deletes queue name, as whoever owns it might while a test runs.
+func (v *Vhost) DeleteQueue(t testing.TB, name string) {
+	t.Helper()
+	ch := v.Channel(t)
+	defer ch.Close()
+	if _, err := ch.QueueDelete(name, false, false, false); err != nil {
+		t.Fatalf("rabbitfix: delete queue %s: %v", name, err)
+	}
+}
+
 // DeclareMany makes n transient queues named prefix-00000... as fast as AMQP allows (no round trip per
 // queue).
 func (v *Vhost) DeclareMany(t testing.TB, prefix string, n int) []string {
@@ -173,13 +200,13 @@ func (v *Vhost) DeclareMany(t testing.TB, prefix string, n int) []string {
 	return names
 }
 
-// Put publishes n small persistent JSON messages ({"n":0}, ...) to queue name through the default
+// PutJSON publishes n small persistent JSON messages ({"n":0}, ...) to queue name through the default
 // exchange, confirmed.
-func (v *Vhost) Put(t testing.TB, name string, n int) {
+func (v *Vhost) PutJSON(t testing.TB, name string, n int) {
 	t.Helper()
 	ch := v.Channel(t)
 	defer ch.Close()
-	PutJSON(t, ch, name, n)
+	PublishJSON(t, ch, name, n)
 }
 
 // PutBodies publishes one persistent message per body to queue name, in order, confirmed.
@@ -192,9 +219,9 @@ func (v *Vhost) PutBodies(t testing.TB, name string, bodies ...string) {
 	})
 }
 
-// PutJSON is Put on a channel the caller keeps: the broker's publish statistics come from the channel,
-// and a channel closed at once may never report them.
-func PutJSON(t testing.TB, ch *amqp.Channel, name string, n int) {
+// PublishJSON is PutJSON on a channel the caller keeps: the broker's publish statistics come from the
+// channel, and a channel closed at once may never report them.
+func PublishJSON(t testing.TB, ch *amqp.Channel, name string, n int) {
 	t.Helper()
 	Publish(t, ch, "", name, n, func(i int) amqp.Publishing {
 		return amqp.Publishing{DeliveryMode: amqp.Persistent, ContentType: "application/json",

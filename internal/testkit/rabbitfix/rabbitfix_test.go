@@ -13,7 +13,7 @@ func TestVhostIsPrivateAndGoesAfterTheTest(t *testing.T) {
 	t.Run("inner", func(t *testing.T) {
 		v = New(t)
 		v.Declare(t, "q", amqp.Table{"x-queue-type": "quorum"})
-		v.Put(t, "q", 3)
+		v.PutJSON(t, "q", 3)
 		v.PutBodies(t, "q", "a", "b")
 		ch := v.Channel(t)
 		Send(t, ch, "", "q", amqp.Publishing{Body: []byte("c")})
