@@ -13,22 +13,21 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
 // A server-side move hands the letters to the broker's shovel in parts; cancelled half way, it lets the
 // part under way finish, so every letter is in exactly one of the two queues, and the report's count is
 // what the target gained. Run to the end, it moves all in order and the counts add up.
 func TestServerMoveCancelledHalfWay(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	_, vhostURL := f.vhost(t, u)
-	fv := newFixture(t, vhostURL)
+	fv := newFixture(t)
+	vhostURL := fv.URL
 	src, dst := "dlq", "orders"
-	fv.declare(t, src, nil)
-	fv.declare(t, dst, nil)
+	fv.Declare(t, src, nil)
+	fv.Declare(t, dst, nil)
 	const letters = 20_000
-	publishWith(t, fv.channel(t), "", src, letters, func(i int) amqp.Publishing {
+	rabbitfix.Publish(t, fv.Channel(t), "", src, letters, func(i int) amqp.Publishing {
 		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
 	})
 	b := open(t, rabbitmq.Config{URL: vhostURL})
@@ -69,19 +68,18 @@ func TestServerMoveCancelledHalfWay(t *testing.T) {
 
 // A user who may not create shovels is told so, and what would allow it; nothing moves.
 func TestServerMoveRefusals(t *testing.T) {
-	u := testURL(t)
 	t.Parallel()
-	f := newFixture(t, u)
-	src, dst := unique("shovel-src"), unique("shovel-dst")
-	f.declare(t, src, nil)
-	f.declare(t, dst, nil)
-	f.put(t, src, 3)
-	user := unique("user")
-	f.apiDo(t, http.MethodPut, "/api/users/"+url.PathEscape(user), map[string]string{"password": "pw", "tags": "management"})
-	t.Cleanup(func() { f.apiDo(t, http.MethodDelete, "/api/users/"+url.PathEscape(user), nil) })
-	f.apiDo(t, http.MethodPut, "/api/permissions/%2F/"+url.PathEscape(user), map[string]string{"configure": ".*", "write": ".*", "read": ".*"})
+	f := newFixture(t)
+	src, dst := rabbitfix.Unique("shovel-src"), rabbitfix.Unique("shovel-dst")
+	f.Declare(t, src, nil)
+	f.Declare(t, dst, nil)
+	f.PutJSON(t, src, 3)
+	user := rabbitfix.Unique("user")
+	f.Do(t, http.MethodPut, "/users/"+url.PathEscape(user), map[string]string{"password": "pw", "tags": "management"})
+	t.Cleanup(func() { f.Do(t, http.MethodDelete, "/users/"+url.PathEscape(user), nil) })
+	f.Do(t, http.MethodPut, f.Path("permissions", user), map[string]string{"configure": ".*", "write": ".*", "read": ".*"})
 
-	b := open(t, rabbitmq.Config{URL: "amqp://" + user + ":pw@127.0.0.1:5672/"})
+	b := open(t, rabbitmq.Config{URL: "amqp://" + user + ":pw@127.0.0.1:5672/" + url.PathEscape(f.Name)})
 	_, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: src}, dst, nil)
 	if !errors.Is(err, backends.ErrAuth) || !strings.Contains(err.Error(), "policymaker") {
 		t.Errorf("a user without the policymaker tag: %v", err)
@@ -89,7 +87,7 @@ func TestServerMoveRefusals(t *testing.T) {
 	if _, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: src}, src, nil); err == nil {
 		t.Error("a move of a queue to itself was not refused")
 	}
-	ch := f.channel(t)
+	ch := f.Channel(t)
 	defer ch.Close()
 	if q, err := ch.QueueDeclarePassive(src, true, false, false, false, nil); err != nil || q.Messages != 3 {
 		t.Errorf("%s after refused moves: %+v, %v; want 3 letters", src, q, err)
@@ -98,17 +96,17 @@ func TestServerMoveRefusals(t *testing.T) {
 
 // On a broker without the shovel plugin, a server-side move says which plugin to enable.
 func TestServerMoveWithoutShovelPlugin(t *testing.T) {
-	testURL(t)
+	rabbitfix.BrokerURL(t)
 	t.Parallel()
 	n := startNode(t, "rabbitmq_management")
-	f := newFixture(t, n.url())
-	ch := f.channel(t) // the queues go with the node
+	f := &fixture{rabbitfix.On(t, n.url())}
+	ch := f.Channel(t) // the queues go with the node
 	for _, q := range []string{"dlq", "orders"} {
 		if _, err := ch.QueueDeclare(q, true, false, false, false, nil); err != nil {
 			t.Fatal(err)
 		}
 	}
-	f.put(t, "dlq", 3)
+	f.PutJSON(t, "dlq", 3)
 	b := open(t, rabbitmq.Config{URL: n.url(), ManagementURL: "http://127.0.0.1:" + strconv.Itoa(n.apiPort)})
 	_, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: "dlq"}, "orders", nil)
 	if !errors.Is(err, backends.ErrNotSupported) || !strings.Contains(err.Error(), "rabbitmq-plugins enable rabbitmq_shovel") {
