@@ -24,6 +24,9 @@ type RedriveOptions struct {
 	// with their original routing key, instead of straight to the queue they died in. That reaches every
 	// queue bound there again, which may be more than the one that rejected them.
 	UseOriginalExchange bool
+	// ServerSide hands the move to the broker itself (RabbitMQ's shovel plugin), which is faster, where
+	// the plan sends every letter to one existing queue: see ServerSideTarget.
+	ServerSide bool
 }
 
 // Route is where one dead letter goes back to, and how that was worked out.
@@ -407,7 +410,8 @@ func (r RedriveReport) Complete() bool { return r.Kept == 0 && r.Failed == 0 }
 // confirmed it, and letters without a target stay (reported as kept). Refused in read-only mode.
 func ExecuteRedrive(ctx context.Context, b backends.Backend, guard Guard, dlq string, opts RedriveOptions,
 	progress func(backends.MoveProgress)) (out RedriveReport, err error) {
-	scope := []any{"source", dlq, "to", opts.To, "max", opts.Max, "original_exchange", opts.UseOriginalExchange}
+	scope := []any{"source", dlq, "to", opts.To, "max", opts.Max, "original_exchange", opts.UseOriginalExchange,
+		"server_side", opts.ServerSide}
 	if err := guard.Allow("redrive", scope...); err != nil {
 		return RedriveReport{}, err
 	}
@@ -421,15 +425,72 @@ func ExecuteRedrive(ctx context.Context, b backends.Backend, guard Guard, dlq st
 	if opts.Max < 0 {
 		return RedriveReport{}, fmt.Errorf("max %d: want 0 (all) or more", opts.Max)
 	}
+	if progress == nil {
+		progress = func(backends.MoveProgress) {}
+	}
+	if opts.ServerSide {
+		return serverSideRedrive(ctx, b, dlq, opts, progress)
+	}
 	router, warnings, err := NewDeadLetterRouter(ctx, b, dlq, opts)
 	if err != nil {
 		return RedriveReport{}, err
 	}
-	if progress == nil {
-		progress = func(backends.MoveProgress) {}
-	}
 	report, err := mover.Move(ctx, backends.MoveRequest{Source: dlq, Max: opts.Max}, router.Route, progress)
 	out = RedriveReport{Source: dlq, MoveReport: report, Warnings: warnings}
+	if err != nil {
+		return out, fmt.Errorf("redrive %s: %w", dlq, err)
+	}
+	return out, nil
+}
+
+// CanMoveServerSide reports whether the broker can take a whole move over itself (RabbitMQ: a shovel), so
+// that a front end may offer it.
+func CanMoveServerSide(b backends.Backend) bool {
+	_, ok := b.(backends.ServerMover)
+	return ok
+}
+
+// ServerSideTarget is the queue a server-side move of the plan sends its letters to. The broker's mover
+// sends every letter to one queue and reads no headers, so it is offered only where the plan sends every
+// letter it read to the same existing queue, straight (not through an exchange), and keeps none.
+func ServerSideTarget(p RedrivePlan) (string, error) {
+	switch {
+	case p.Letters == 0:
+		return "", fmt.Errorf("%s holds no letters to move", p.Source)
+	case p.Keeps() > 0:
+		return "", fmt.Errorf("%d of the %d letters would stay (%s): the broker's mover would move them too; "+
+			"move without --server-side", p.Keeps(), p.Letters, p.Kept[0].Reason)
+	case len(p.Routes) != 1:
+		return "", fmt.Errorf("the letters go to %d places, and the broker's mover sends everything to one; "+
+			"move without --server-side", len(p.Routes))
+	}
+	t := p.Routes[0].Target
+	if t.Exchange != nil || t.Partition != nil || t.Destination == "" {
+		return "", fmt.Errorf("the letters go to %s, and the broker's mover sends only to a queue; move without --server-side",
+			t.Label())
+	}
+	return t.Destination, nil
+}
+
+// serverSideRedrive plans the redrive, checks that every letter goes to one queue, and has the broker
+// move as many letters as the plan read there.
+func serverSideRedrive(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions,
+	progress func(backends.MoveProgress)) (RedriveReport, error) {
+	mover, ok := b.(backends.ServerMover)
+	if !ok {
+		return RedriveReport{}, fmt.Errorf("this broker cannot move messages itself; move without --server-side: %w",
+			backends.ErrNotSupported)
+	}
+	plan, err := PlanRedrive(ctx, b, dlq, opts)
+	if err != nil {
+		return RedriveReport{}, fmt.Errorf("plan the redrive of %s: %w", dlq, err)
+	}
+	target, err := ServerSideTarget(plan)
+	if err != nil {
+		return RedriveReport{Source: dlq, Warnings: plan.Warnings}, fmt.Errorf("server-side redrive of %s: %w", dlq, err)
+	}
+	report, err := mover.ServerMove(ctx, backends.MoveRequest{Source: dlq, Max: int(plan.Letters)}, target, progress)
+	out := RedriveReport{Source: dlq, MoveReport: report, Warnings: plan.Warnings}
 	if err != nil {
 		return out, fmt.Errorf("redrive %s: %w", dlq, err)
 	}

@@ -19,7 +19,7 @@ func (a *app) redriveCommand() *cobra.Command {
 	var o actions.RedriveOptions
 	var dryRun bool
 	cmd := &cobra.Command{
-		Use:   "redrive DLQ [--to DEST] [--dry-run] [--max N] [--original-exchange]",
+		Use:   "redrive DLQ [--to DEST] [--dry-run] [--max N] [--original-exchange] [--server-side]",
 		Short: "Move dead letters back where they came from, losing none",
 		Long: "redrive moves the letters of a dead-letter queue or topic back to their origins. Each letter's\n" +
 			"origin comes from its own headers: RabbitMQ x-death (the queue it died in, through the default\n" +
@@ -32,11 +32,17 @@ func (a *app) redriveCommand() *cobra.Command {
 			"Kafka in one transaction with the DLT's consumed offsets, so an interrupted redrive carries on\n" +
 			"where it stopped when run again). A letter with no origin, or whose origin no longer exists, stays\n" +
 			"and is reported, and the run exits 1. --dry-run reads the letters the way peek does and shows\n" +
-			"how many go where, changing nothing. Refused in read-only mode (except --dry-run).",
+			"how many go where, changing nothing. Refused in read-only mode (except --dry-run).\n\n" +
+			"--server-side (RabbitMQ) first plans as --dry-run does; where every letter goes to one queue, it\n" +
+			"hands the move of that many letters to the broker's shovel plugin (as the management UI's Move\n" +
+			"messages does), follows it from the queues' counts, and checks the counts at the end. Ctrl-C lets\n" +
+			"the part under way finish, so every letter is in exactly one of the two queues. The plugin must be\n" +
+			"enabled, and the user needs the policymaker tag.",
 		Example: "  mqscope redrive orders-dlt --dry-run           # where each letter would go\n" +
 			"  mqscope redrive orders-dlt\n" +
 			"  mqscope redrive work.dlq --original-exchange --max 100\n" +
-			"  mqscope redrive parking-lot --to orders         # letters without an origin go to orders",
+			"  mqscope redrive parking-lot --to orders         # letters without an origin go to orders\n" +
+			"  mqscope redrive orders.dlq --server-side        # the broker's shovel moves them, where all go to one queue",
 		Args: exactlyOne("DLQ"),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Max < 0 {
@@ -54,6 +60,8 @@ func (a *app) redriveCommand() *cobra.Command {
 	f.IntVarP(&o.Max, "max", "n", 0, "move at most `N` letters (default: all the DLQ holds when the move begins)")
 	f.BoolVar(&o.UseOriginalExchange, "original-exchange", false,
 		"RabbitMQ: send letters through the exchange and routing key they were first published with")
+	f.BoolVar(&o.ServerSide, "server-side", false,
+		"RabbitMQ: have the broker's shovel plugin move the letters (faster), where every letter goes to one queue")
 	return mutating(cmd, "!dry-run")
 }
 

@@ -11,6 +11,7 @@ import (
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
@@ -115,4 +116,38 @@ func TestServerMoveWithoutShovelPlugin(t *testing.T) {
 	if q, err := ch.QueueDeclarePassive("dlq", true, false, false, false, nil); err != nil || q.Messages != 3 {
 		t.Errorf("dlq after the refused move: %+v, %v; want its 3 letters", q, err)
 	}
+}
+
+// A server-side redrive plans first: letters that all died in one queue go back there through the
+// shovel; letters from two queues are refused before anything moves.
+func TestServerSideRedrive(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	u := f.URL
+	s := newDeadLetters(t, f)
+	orders, billing := rabbitfix.Unique("ss-orders"), rabbitfix.Unique("ss-billing")
+	s.work(t, orders)
+	s.work(t, billing)
+	s.reject(t, orders, "a", "b", "c")
+	f.WaitReady(t, s.dlq, 3)
+	b := open(t, rabbitmq.Config{URL: u})
+	if !actions.CanMoveServerSide(b) {
+		t.Fatal("RabbitMQ should offer a server-side move")
+	}
+	opts := actions.RedriveOptions{ServerSide: true}
+	report, err := actions.ExecuteRedrive(context.Background(), b, actions.Guard{}, s.dlq, opts, nil)
+	if err != nil || report.Moved != 3 || report.PerTarget[orders] != 3 {
+		t.Fatalf("server-side redrive: %+v, %v", report, err)
+	}
+	f.WaitReady(t, orders, 3)
+	f.WaitReady(t, s.dlq, 0)
+
+	s.reject(t, orders, "d")
+	s.reject(t, billing, "e")
+	f.WaitReady(t, s.dlq, 2)
+	report, err = actions.ExecuteRedrive(context.Background(), b, actions.Guard{}, s.dlq, opts, nil)
+	if err == nil || !strings.Contains(err.Error(), "go to 2 places") || report.Moved != 0 {
+		t.Errorf("letters for two queues: %+v, %v", report, err)
+	}
+	f.WaitReady(t, s.dlq, 2)
 }
