@@ -1,6 +1,7 @@
 package rabbitmq_test
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"net/http"
@@ -24,7 +25,8 @@ import (
 // as the management UI's "Move messages" creates it (ack-mode on-confirm, src-delete-after queue-length,
 // src-prefetch-count 1000). The dead-letter exchange is a fanout to two queues, so both movers get the
 // same 100,000 letters. Each mover's time runs until the target holds every letter and the source none.
-// MQSCOPE_BENCH_LETTERS sets another count; MQSCOPE_BENCH_SHOVEL_FIRST=1 runs the shovel first;
+// A third DLQ gets the same letters for mqscope's server-side move (ServerMove: the same shovel in parts).
+// MQSCOPE_BENCH_LETTERS sets another count; MQSCOPE_BENCH_ORDER (default "mover server shovel") the order;
 // MQSCOPE_BENCH_ORIGINS=N spreads the letters over N origin queues (the shovel still moves them to one).
 //
 // Measured on RabbitMQ 3.10.8, 2 cores shared by broker and client, 100,000 persistent letters: mover
@@ -56,7 +58,7 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 	if err := ch.ExchangeDeclare(dlx, "fanout", true, false, false, false, nil); err != nil {
 		b.Fatal(err)
 	}
-	for _, q := range []string{"dlq-mover", "dlq-shovel", "orders-shovel"} {
+	for _, q := range []string{"dlq-mover", "dlq-shovel", "orders-shovel", "dlq-server", "orders-server"} {
 		f.Declare(b, q, nil)
 	}
 	targets := make([]string, origins)
@@ -65,7 +67,7 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 		f.Declare(b, targets[i], nil)
 		f.Declare(b, targets[i]+"-ttl", amqp.Table{"x-message-ttl": 0, "x-dead-letter-exchange": dlx})
 	}
-	for _, q := range []string{"dlq-mover", "dlq-shovel"} {
+	for _, q := range []string{"dlq-mover", "dlq-shovel", "dlq-server"} {
 		if err := ch.QueueBind(q, "", dlx, false, nil); err != nil {
 			b.Fatal(err)
 		}
@@ -86,6 +88,7 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 	}
 	waitCount(b, f, "dlq-mover", n)
 	waitCount(b, f, "dlq-shovel", n)
+	waitCount(b, f, "dlq-server", n)
 	b.Logf("%d dead letters in each DLQ after %v", n, time.Since(start).Round(time.Millisecond))
 
 	// The Mover: each letter back to its origin as its x-death names it (orders-N-ttl, whose letters go to
@@ -120,20 +123,35 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 		waitCount(b, f, "dlq-shovel", 0)
 		return time.Since(start)
 	}
-	var moverTime, shovelTime time.Duration
-	if os.Getenv("MQSCOPE_BENCH_SHOVEL_FIRST") != "" {
-		shovelTime, moverTime = runShovel(), runMover()
-	} else {
-		moverTime, shovelTime = runMover(), runShovel()
+	// mqscope's server-side move: the same shovel, in parts, followed from the queues' counts.
+	runServer := func() time.Duration {
+		start := time.Now()
+		report, err := backend.ServerMove(context.Background(), backends.MoveRequest{Source: "dlq-server"}, "orders-server", nil)
+		if err != nil || report.Moved != int64(n) {
+			b.Fatalf("ServerMove: %+v, %v", report.Moved, err)
+		}
+		waitCount(b, f, "orders-server", n)
+		waitCount(b, f, "dlq-server", 0)
+		return time.Since(start)
+	}
+	times := map[string]time.Duration{}
+	runs := map[string]func() time.Duration{"mover": runMover, "server": runServer, "shovel": runShovel}
+	order := strings.Fields(cmp.Or(os.Getenv("MQSCOPE_BENCH_ORDER"), "mover server shovel"))
+	for _, name := range order {
+		times[name] = runs[name]()
 	}
 	b.StopTimer()
 
-	moverRate, shovelRate := float64(n)/moverTime.Seconds(), float64(n)/shovelTime.Seconds()
-	b.ReportMetric(moverRate, "mover_msg/s")
-	b.ReportMetric(shovelRate, "shovel_msg/s")
-	b.ReportMetric(moverRate/shovelRate, "mover/shovel")
-	b.Logf("mover %v (%.0f msg/s), shovel %v (%.0f msg/s): mover/shovel = %.2f",
-		moverTime.Round(time.Millisecond), moverRate, shovelTime.Round(time.Millisecond), shovelRate, moverRate/shovelRate)
+	rate := func(name string) float64 { return float64(n) / times[name].Seconds() }
+	b.ReportMetric(rate("mover"), "mover_msg/s")
+	b.ReportMetric(rate("server"), "server_msg/s")
+	b.ReportMetric(rate("shovel"), "shovel_msg/s")
+	b.ReportMetric(rate("mover")/rate("shovel"), "mover/shovel")
+	b.ReportMetric(rate("server")/rate("shovel"), "server/shovel")
+	b.Logf("%d letters, order %v: mover %v (%.0f msg/s), server-side %v (%.0f msg/s), shovel %v (%.0f msg/s): "+
+		"mover/shovel = %.2f, server-side/shovel = %.2f", n, order,
+		times["mover"].Round(time.Millisecond), rate("mover"), times["server"].Round(time.Millisecond), rate("server"),
+		times["shovel"].Round(time.Millisecond), rate("shovel"), rate("mover")/rate("shovel"), rate("server")/rate("shovel"))
 }
 
 // shovel starts a dynamic shovel from src to dst in vhost, as the management UI's "Move messages" does.
