@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -544,15 +543,7 @@ func TestLagOnRabbitMQIsTheQueueBacklog(t *testing.T) {
 	url, queue := rabbit.URL, "backlog"
 	rabbit.Declare(t, queue, nil)
 	rabbit.PutJSON(t, queue, 3)
-	conn, err := amqp.Dial(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	ch, err := conn.Channel()
-	if err != nil {
-		t.Fatal(err)
-	}
+	ch := rabbit.Channel(t) // the consumer that holds messages
 	if err := ch.Qos(2, 0, false); err != nil {
 		t.Fatal(err)
 	}
@@ -563,8 +554,11 @@ func TestLagOnRabbitMQIsTheQueueBacklog(t *testing.T) {
 	q := backlogOf(t, url, queue, func(q map[string]any) bool {
 		return q["ready"] == 1.0 && q["unacked"] == 2.0 && q["consumers"] == 1.0
 	})
-	if got := keys(q); got != "ack_rate consumers deliver_rate drain_seconds growing publish_rate queue ready unacked vhost" {
+	if got := keys(q); got != "ack_rate at consumers deliver_rate drain_seconds growing publish_rate queue ready unacked vhost" {
 		t.Errorf("fields %s", got)
+	}
+	if at, err := time.Parse(time.RFC3339, fmt.Sprint(q["at"])); err != nil || time.Since(at) > time.Minute {
+		t.Errorf("at %v: %v; want when the figures were read, RFC 3339", q["at"], err)
 	}
 	if q["queue"] != queue || !strings.HasSuffix(url, "/"+q["vhost"].(string)) {
 		t.Errorf("line %v", q)
