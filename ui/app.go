@@ -10,7 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
-	"github.com/mqscope/mqscope/ui/views"
+	"github.com/mqscope/mqscope/ui/screens"
 )
 
 // inputMode says where typed keys go.
@@ -22,7 +22,7 @@ const (
 	modeFilter            // the / bar
 )
 
-// Model is the app shell: it owns the connection, the view stack and everything around the views.
+// Model is the app shell: it owns the connection, the view stack and everything around the screens.
 type Model struct {
 	opts Options
 	c    *common.Common
@@ -60,7 +60,7 @@ func New(opts Options) *Model {
 }
 
 // newRoot is the view every session and every context starts on.
-func newRoot(c *common.Common) common.View { return views.NewDestinations(c, "destinations") }
+func newRoot(c *common.Common) common.View { return screens.NewDestinations(c, "destinations") }
 
 func tick(d time.Duration, msg tea.Msg) tea.Cmd {
 	return tea.Tick(d, func(time.Time) tea.Msg { return msg })

@@ -14,7 +14,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
-	"github.com/mqscope/mqscope/ui/views"
+	"github.com/mqscope/mqscope/ui/screens"
 )
 
 func someTopics() []backends.Destination {
@@ -224,7 +224,7 @@ func TestCommands(t *testing.T) {
 		t.Fatal("enter should open the details")
 	}
 	h.command("queues")
-	if len(h.m.stack) != 1 || h.m.top().Kind() != views.KindDestinations {
+	if len(h.m.stack) != 1 || h.m.top().Kind() != screens.KindDestinations {
 		t.Fatal(":queues should go back to the destinations view")
 	}
 

@@ -8,7 +8,7 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
-	"github.com/mqscope/mqscope/ui/views"
+	"github.com/mqscope/mqscope/ui/screens"
 )
 
 // commandHelp is what an unknown command is told to try.
@@ -26,7 +26,7 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		return tea.Quit
 	case "topics", "queues", "destinations", "dest":
 		// One view lists what the broker holds; it names itself after the data.
-		return m.navigate(views.KindDestinations, func() common.View { return views.NewDestinations(m.c, name) })
+		return m.navigate(screens.KindDestinations, func() common.View { return screens.NewDestinations(m.c, name) })
 	case "groups", "cg":
 		return m.openGroups()
 	case "lag", "consumers", "backlog":
@@ -49,7 +49,7 @@ func (m *Model) openGroups() tea.Cmd {
 		return m.setFlash(levelError,
 			"this broker has no consumer groups: its consumers show per queue in the CONSUMERS column of :queues")
 	}
-	return m.navigate(views.KindGroups, func() common.View { return views.NewGroups(m.c) })
+	return m.navigate(screens.KindGroups, func() common.View { return screens.NewGroups(m.c) })
 }
 
 // ctxCommand is ":ctx" (list the contexts) and ":ctx NAME" (switch to one).

@@ -4,7 +4,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/ui/common"
-	"github.com/mqscope/mqscope/ui/views"
+	"github.com/mqscope/mqscope/ui/screens"
 )
 
 // openLag opens what "who is behind?" means on this broker, by what it can do: consumer group lag where
@@ -15,10 +15,10 @@ func (m *Model) openLag() tea.Cmd {
 		return m.setFlash(levelError, "not connected yet: :lag needs a live connection to know what the broker offers")
 	}
 	if _, ok := b.(backends.LagReader); ok {
-		return m.navigate(views.KindLag, func() common.View { return views.NewLag(m.c) })
+		return m.navigate(screens.KindLag, func() common.View { return screens.NewLag(m.c) })
 	}
 	if _, ok := backends.AsDestinationLister(b); ok {
-		return m.navigate(views.KindLag, func() common.View { return views.NewBacklog(m.c) })
+		return m.navigate(screens.KindLag, func() common.View { return screens.NewBacklog(m.c) })
 	}
 	return m.setFlash(levelError, "this broker can report neither consumer lag nor queue backlogs")
 }

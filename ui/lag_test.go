@@ -11,7 +11,8 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/ui/common"
-	"github.com/mqscope/mqscope/ui/views"
+	"github.com/mqscope/mqscope/ui/components/confirm"
+	"github.com/mqscope/mqscope/ui/screens"
 )
 
 // lagBackend stands for a broker that reads consumer lag, queueBackend for one that only lists queues:
@@ -89,7 +90,7 @@ func TestLagCommandDecidesByCapability(t *testing.T) {
 	h = lagHarness(t, config.Context{}, &lagBackend{})
 	h.typeCommand("consumers")
 	h.mustShow("topics › lag")
-	if h.m.top().Kind() != views.KindLag || !h.m.fetch.inflight {
+	if h.m.top().Kind() != screens.KindLag || !h.m.fetch.inflight {
 		t.Fatal(":consumers opens the lag view and loads it")
 	}
 }
@@ -170,7 +171,7 @@ func TestConfirmNeedsYes(t *testing.T) {
 	h := lagHarness(t, config.Context{}, &bareBackend{})
 	ran := 0
 	var got backends.Backend
-	confirm := views.NewConfirm(h.m.c, "purge orders", []string{"orders: 1,200 messages"}, "purge 1,200 messages",
+	dialog := confirm.New(h.m.c, "purge orders", []string{"orders: 1,200 messages"}, "purge 1,200 messages",
 		func() tea.Cmd {
 			return tea.Batch(common.Pop(), common.Run(0, func(_ context.Context, b backends.Backend) (int, error) {
 				ran++
@@ -180,7 +181,7 @@ func TestConfirmNeedsYes(t *testing.T) {
 				return common.Flash(common.FlashInfo, "purged 1,200 messages")
 			}))
 		})
-	h.run(h.send(common.PushMsg{View: confirm}))
+	h.run(h.send(common.PushMsg{View: dialog}))
 	h.mustShow("topics › purge orders", "purge orders?", "orders: 1,200 messages", "y purge 1,200 messages", "n or esc cancel")
 	for _, k := range []string{"enter", "Y", "x", "down"} {
 		h.run(h.key(k))
@@ -197,7 +198,7 @@ func TestConfirmNeedsYes(t *testing.T) {
 
 	// n and esc cancel.
 	for _, k := range []string{"n", "esc"} {
-		h.run(h.send(common.PushMsg{View: views.NewConfirm(h.m.c, "purge orders", nil, "purge", func() tea.Cmd {
+		h.run(h.send(common.PushMsg{View: confirm.New(h.m.c, "purge orders", nil, "purge", func() tea.Cmd {
 			ran++
 			return nil
 		})}))

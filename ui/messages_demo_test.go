@@ -9,7 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/demo"
-	"github.com/mqscope/mqscope/ui/views"
+	"github.com/mqscope/mqscope/ui/screens"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -26,7 +26,7 @@ func TestBrowseTheDemoCluster(t *testing.T) {
 	// orders opens on the last 100 of each partition.
 	h.filterTo(demo.Orders)
 	h.run(h.key("enter"))
-	if h.m.top().Kind() != views.KindMessages {
+	if h.m.top().Kind() != screens.KindMessages {
 		t.Fatalf("enter on a topic should browse it, top is %s:\n%s", h.m.top().Kind(), h.screen())
 	}
 	orders, _ := seeded.Topic(demo.Orders)

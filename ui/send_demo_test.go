@@ -11,7 +11,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/demo"
-	"github.com/mqscope/mqscope/ui/views"
+	"github.com/mqscope/mqscope/ui/screens"
 	"github.com/twmb/franz-go/pkg/kgo"
 )
 
@@ -71,7 +71,7 @@ func TestPublishFromTheFormOnTheDemoCluster(t *testing.T) {
 	h, cluster := demoShell(t, 140, 30)
 	h.filterTo(demo.Orders)
 	h.run(h.key("n"))
-	if h.m.top().Kind() != views.KindPublish {
+	if h.m.top().Kind() != screens.KindPublish {
 		t.Fatalf("n on a topic opens the form:\n%s", h.screen())
 	}
 	h.mustShow("New message to orders", "topic         orders")
@@ -87,7 +87,7 @@ func TestPublishFromTheFormOnTheDemoCluster(t *testing.T) {
 	h.mustShow("✓ the body is valid JSON")
 	h.run(h.press('s', tea.ModCtrl))
 	h.mustShow("sent 1 message to orders")
-	if h.m.top().Kind() != views.KindDestinations {
+	if h.m.top().Kind() != screens.KindDestinations {
 		t.Fatalf("sent: back on the topics:\n%s", h.screen())
 	}
 
@@ -142,7 +142,7 @@ func TestReplayMarkedOnTheDemoCluster(t *testing.T) {
 	h.mustShow("replay to payments?", "copies 3 messages of orders (topic) to payments", "orders is left as it was")
 	h.run(h.key("y"))
 	h.mustShow("replay: sent 3 messages from orders to payments")
-	if h.m.top().Kind() != views.KindMessages {
+	if h.m.top().Kind() != screens.KindMessages {
 		t.Fatalf("back in the browser:\n%s", h.screen())
 	}
 
@@ -177,7 +177,7 @@ func TestRedriveOnTheDemoCluster(t *testing.T) {
 	h.run(h.key("enter"))
 	h.mustShow("move the letters of orders-dlt back?", fmt.Sprintf("moves %d letters:", n), "→ orders", fmt.Sprintf("y move %d letters", n))
 	h.run(h.key("n"))
-	if h.m.top().Kind() != views.KindRedrive {
+	if h.m.top().Kind() != screens.KindRedrive {
 		t.Fatal("n goes back to the plan")
 	}
 	h.run(h.key("enter"))

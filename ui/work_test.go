@@ -5,12 +5,12 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/ui/common"
-	"github.com/mqscope/mqscope/ui/views"
+	"github.com/mqscope/mqscope/ui/components/confirm"
 )
 
 // working is a view with work in progress, for the shell's side of ctrl+c.
 type working struct {
-	*views.Confirm
+	*confirm.Model
 	running bool
 	cancels int
 }
@@ -28,7 +28,7 @@ func (w *working) Cancel() bool {
 // with nothing to stop, it quits.
 func TestCtrlCCancelsWorkBeforeQuitting(t *testing.T) {
 	h := newHarness(t, Options{}, 80, 20)
-	w := &working{Confirm: views.NewConfirm(h.m.c, "work", nil, "do", nil), running: true}
+	w := &working{Model: confirm.New(h.m.c, "work", nil, "do", nil), running: true}
 	h.send(common.PushMsg{View: w})
 	if cmd := h.key("ctrl+c"); cmd != nil || w.cancels != 1 {
 		t.Fatalf("the first ctrl+c cancels the work: %d cancels", w.cancels)
@@ -47,9 +47,9 @@ func TestCtrlCCancelsWorkBeforeQuitting(t *testing.T) {
 func TestPopToThenReplacesTheViewsAbove(t *testing.T) {
 	h := newHarness(t, Options{}, 80, 20)
 	root := h.m.top()
-	a := views.NewConfirm(h.m.c, "plan", nil, "go", nil)
-	b := views.NewConfirm(h.m.c, "confirm", nil, "go", nil)
-	c := views.NewConfirm(h.m.c, "progress", nil, "go", nil)
+	a := confirm.New(h.m.c, "plan", nil, "go", nil)
+	b := confirm.New(h.m.c, "confirm", nil, "go", nil)
+	c := confirm.New(h.m.c, "progress", nil, "go", nil)
 	h.send(common.PushMsg{View: a})
 	h.send(common.PushMsg{View: b})
 	h.run(common.PopToThen(root.ID(), c))

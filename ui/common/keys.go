@@ -104,3 +104,8 @@ func (k KeyMap) Global() []key.Binding {
 func (k KeyMap) Navigation() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
 }
+
+// Relabel is b with another description: enter opens partitions here, details elsewhere.
+func Relabel(b key.Binding, desc string) key.Binding {
+	return key.NewBinding(key.WithKeys(b.Keys()...), key.WithHelp(b.Help().Key, desc))
+}

@@ -6,7 +6,7 @@ import (
 	"charm.land/bubbles/v2/help"
 	"charm.land/lipgloss/v2"
 	"github.com/mqscope/mqscope/themes"
-	"github.com/mqscope/mqscope/ui/table"
+	"github.com/mqscope/mqscope/ui/components/table"
 )
 
 // Styles are the lipgloss styles every view draws with, all derived from one theme.

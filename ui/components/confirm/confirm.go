@@ -1,0 +1,107 @@
+// Package confirm is the dialog that asks before anything changes on a broker.
+package confirm
+
+import (
+	"strings"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/mqscope/mqscope/ui/common"
+)
+
+// Kind is the Kind of a confirmation dialog.
+const Kind = "confirm"
+
+// Model asks before something changes on the broker. It shows exactly what will change (the scope: which
+// destination, how many messages, which offsets) and does it only on an explicit y; n or esc goes back
+// and changes nothing. It is a view on the stack, so nothing behind it can be pressed meanwhile.
+type Model struct {
+	common.Base // the title is the breadcrumb, e.g. "purge orders"
+	c           *common.Common
+	scope       []string // what will change, one line each, already sanitized
+	verb        string   // what y does, e.g. "purge 1,204 messages"
+	yes         func() tea.Cmd
+	done        bool   // y was pressed: a second y must not do it twice
+	no          string // why it cannot be done: shown instead of the y, which then does nothing
+
+	offset int
+}
+
+// New returns a dialog that runs yes when the user presses y, once.
+func New(c *common.Common, title string, scope []string, verb string, yes func() tea.Cmd) *Model {
+	return &Model{Base: common.NewBase(Kind, title), c: c, scope: scope, verb: verb, yes: yes}
+}
+
+// Refuse turns the dialog into a preview: reason (already sanitized) is shown where the y was offered,
+// and y does nothing.
+func (d *Model) Refuse(reason string) { d.no = reason }
+
+func (d *Model) Status() string            { return d.c.Styles.Warn.Render("confirm") }
+func (d *Model) SetSize(width, height int) { d.Base.SetSize(width, height); d.scroll(0) }
+
+func (d *Model) Keys() []key.Binding {
+	k := d.c.Keys
+	cancel := key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "cancel")) // esc too, as everywhere
+	if d.no != "" {
+		return []key.Binding{cancel}
+	}
+	return []key.Binding{common.Relabel(k.Confirm, d.verb), cancel}
+}
+
+func (d *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
+	k := d.c.Keys
+	switch {
+	case key.Matches(msg, k.Confirm):
+		if d.done || d.no != "" {
+			return nil
+		}
+		d.done = true
+		return d.yes()
+	case msg.String() == "n":
+		return common.Pop()
+	case key.Matches(msg, k.Up):
+		d.scroll(-1)
+	case key.Matches(msg, k.Down):
+		d.scroll(1)
+	case key.Matches(msg, k.PageUp):
+		d.scroll(-d.room())
+	case key.Matches(msg, k.PageDown):
+		d.scroll(d.room())
+	}
+	return nil
+}
+
+// room is how many scope lines fit inside the frame, under the question and above the prompt.
+func (d *Model) room() int { return max(d.Height-6, 1) }
+
+func (d *Model) scroll(delta int) {
+	d.offset = min(max(d.offset+delta, 0), max(len(d.scope)-d.room(), 0))
+}
+
+func (d *Model) View() string {
+	s := d.c.Styles
+	inner := max(d.Width-4, 1) // border and padding
+	lines := []string{s.Warn.Bold(true).Render(ansi.Truncate(d.Title()+"?", inner, "…")), ""}
+	end := min(d.offset+d.room(), len(d.scope))
+	for _, line := range d.scope[d.offset:end] {
+		lines = append(lines, ansi.Truncate(line, inner, "…"))
+	}
+	if end < len(d.scope) {
+		lines = append(lines, s.Muted.Render("… ↓ for more"))
+	}
+	prompt := s.Accent.Render("y") + s.Text.Render(" "+d.verb) + s.Muted.Render("  ·  ") +
+		s.Accent.Render("n") + s.Muted.Render(" or ") + s.Accent.Render("esc") + s.Text.Render(" cancel")
+	switch {
+	case d.no != "":
+		// The refusal is the point of the dialog: wrapped whole, never cut.
+		prompt = s.Error.Width(inner).Render(d.no) + "\n" + s.Accent.Render("esc") + s.Text.Render(" back")
+	case d.done:
+		prompt = s.Muted.Render("working…")
+	default:
+		prompt = ansi.Truncate(prompt, inner, "…")
+	}
+	lines = append(lines, "", prompt)
+	frame := s.HelpBox.BorderForeground(s.Warn.GetForeground())
+	return frame.Render(strings.Join(lines, "\n"))
+}

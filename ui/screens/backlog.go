@@ -1,0 +1,172 @@
+package screens
+
+import (
+	"cmp"
+	"context"
+
+	"strings"
+	"time"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/chart"
+	"github.com/mqscope/mqscope/ui/components/table"
+)
+
+// backlogRow is one queue's backlog: what waits, how fast it moves, when it will be gone.
+type backlogRow struct {
+	dest
+	q       actions.QueueBacklog
+	drain   drainEstimate
+	history []int64 // messages held at each refresh, oldest first
+}
+
+// backlogView is what :lag shows on a broker without consumer groups but with queues (RabbitMQ): per
+// queue, what is ready and unacknowledged, who consumes, the rates, and the time to drain.
+type backlogView struct {
+	*list[backlogRow]
+	c       *common.Common
+	history map[string]*actions.Ring[int64] // by destination ID; only queues of the latest listing
+}
+
+// NewBacklog returns the queue backlog view. Only open it on a backend that lists destinations.
+func NewBacklog(c *common.Common) common.View {
+	v := &backlogView{c: c, history: map[string]*actions.Ring[int64]{}}
+	v.list = newList(c, backlogSpec, "backlog")
+	v.list.resort(drainColumn, true) // growing first, then the longest to drain
+	return v
+}
+
+func (v *backlogView) Title() string      { return "backlog" }
+func (v *backlogView) Load() *common.Load { return common.LoadWith(fetchQueues, v.show) }
+
+// fetchQueues lists the queues. Streams are left out, as actions.Backlog leaves them: reading a stream
+// removes nothing, so its backlog is per consumer, which a listing does not carry.
+func fetchQueues(ctx context.Context, b backends.Backend) ([]dest, error) {
+	ds, err := actions.ListDestinations(ctx, b, backends.ListOptions{})
+	if err != nil {
+		return nil, err
+	}
+	queues := ds[:0:0]
+	for _, d := range ds {
+		if d.Kind == backends.Queue {
+			queues = append(queues, d)
+		}
+	}
+	return queues, nil
+}
+
+// show adds the listing to each queue's history and estimates its drain.
+func (v *backlogView) show(queues []dest, at time.Time) {
+	rows := make([]backlogRow, len(queues))
+	backlogs := actions.Backlog(queues) // one for each: fetchQueues lists queues only
+	seen := make(map[string]bool, len(queues))
+	for i, d := range queues {
+		id := d.ID()
+		seen[id] = true
+		h, ok := v.history[id]
+		if !ok {
+			h = actions.NewRing[int64](actions.HistoryPoints)
+			v.history[id] = h
+		}
+		h.Push(d.Messages)
+		rows[i] = backlogRow{dest: d, q: backlogs[i], drain: estimateDrain(d), history: ringValues(h)}
+	}
+	for id := range v.history {
+		if !seen[id] {
+			delete(v.history, id) // memory follows what is listed
+		}
+	}
+	v.SetItems(rows, at)
+}
+
+func ringValues(r *actions.Ring[int64]) []int64 {
+	out := make([]int64, r.Len())
+	for i := range out {
+		out[i] = r.At(i)
+	}
+	return out
+}
+
+// drainEstimate is how long a queue's ready backlog takes to go at the current rates (actions.Drain).
+type drainEstimate struct {
+	seconds *float64 // nil: unknown, or growing
+	growing bool     // as much or more arrives than leaves
+}
+
+func estimateDrain(d dest) drainEstimate {
+	secs, growing := actions.Drain(d.Ready, d.PublishRate, d.DeliverRate, d.AckRate)
+	return drainEstimate{seconds: secs, growing: growing}
+}
+
+func (e drainEstimate) String() string {
+	switch {
+	case e.growing:
+		return "growing"
+	case e.seconds == nil:
+		return "—"
+	}
+	return formatAge(time.Duration(*e.seconds * float64(time.Second)))
+}
+
+// rank orders estimates from harmless to worst: unknown, by time to drain, growing.
+func (e drainEstimate) rank() (int, float64) {
+	switch {
+	case e.growing:
+		return 2, 0
+	case e.seconds == nil:
+		return 0, 0
+	}
+	return 1, *e.seconds
+}
+
+func cmpDrain(a, b drainEstimate) int {
+	ra, sa := a.rank()
+	rb, sb := b.rank()
+	return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(sa, sb))
+}
+
+func (e drainEstimate) tone() table.Tone {
+	switch {
+	case e.growing:
+		return table.Bad
+	case e.seconds == nil || *e.seconds == 0:
+		return table.Muted
+	case *e.seconds > 3600:
+		return table.Warn
+	}
+	return table.Normal
+}
+
+// drainColumn is where the backlog view sorts at first: growing, then the longest to drain.
+var drainColumn = columnIndex(backlogSpec.columns, "DRAIN")
+
+var backlogSpec = &listSpec[backlogRow]{
+	kind:    KindLag,
+	noun:    func([]backlogRow) string { return "queues" },
+	id:      func(r backlogRow) string { return r.ID() },
+	name:    func(r backlogRow) string { return r.Name },
+	actions: func(c *common.Common, r backlogRow) []itemAction { return purgeActions(c, r.dest) },
+	detail: func(r backlogRow) []field {
+		return append(destinationFields(r.dest), field{label: "time to drain", value: r.drain.String(), tone: r.drain.tone()})
+	},
+	columns: withLooks(present.Via(present.Backlog, func(r backlogRow) actions.QueueBacklog { return r.q }), map[string]look[backlogRow]{
+		"QUEUE":     {flex: true, cmp: func(a, b *backlogRow) int { return strings.Compare(a.Name, b.Name) }},
+		"VHOST":     {cmp: func(a, b *backlogRow) int { return strings.Compare(a.Vhost, b.Vhost) }},
+		"READY":     intLook(func(r backlogRow) int64 { return r.Ready }),
+		"UNACKED":   intLook(func(r backlogRow) int64 { return r.Unacked }),
+		"CONSUMERS": intLook(func(r backlogRow) int64 { return int64(r.Consumers) }),
+		"PUBLISH/S": rateLook(func(r backlogRow) *float64 { return r.PublishRate }),
+		"DELIVER/S": rateLook(func(r backlogRow) *float64 { return r.DeliverRate }),
+		"ACK/S":     rateLook(func(r backlogRow) *float64 { return r.AckRate }),
+		"DRAIN": {descFirst: true, tone: func(r backlogRow) table.Tone { return r.drain.tone() },
+			cmp: func(a, b *backlogRow) int {
+				return cmp.Or(cmpDrain(a.drain, b.drain), cmp.Compare(a.Messages, b.Messages))
+			}},
+	}, column[backlogRow]{
+		Column: present.Column[backlogRow]{Name: "TREND", Text: func(r backlogRow) string { return chart.Sparkline(r.history, sparkWidth) }},
+		look:   look[backlogRow]{tone: func(r backlogRow) table.Tone { return map[bool]table.Tone{true: table.Bad}[r.drain.growing] }},
+	}),
+}

@@ -1,0 +1,13 @@
+package screens
+
+import (
+	"slices"
+
+	"github.com/mqscope/mqscope/ui/common"
+)
+
+// destinationActions are the keys a destination offers beyond browsing and details: purge (or truncate),
+// a new message, and a redrive of its letters; each only where the broker can and outside read-only.
+func destinationActions(c *common.Common, d dest) []itemAction {
+	return slices.Concat(purgeActions(c, d), publishActions(c, d), redriveActions(c, d))
+}

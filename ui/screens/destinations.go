@@ -1,0 +1,152 @@
+package screens
+
+import (
+	"cmp"
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/table"
+)
+
+type dest = backends.Destination
+
+// KindDestinations is the Kind of the destinations view.
+const KindDestinations = "destinations"
+
+// NewDestinations returns the view of topics, queues, streams and exchanges. title names it until the
+// first listing arrives ("topics" when the user typed :topics); then the data names it.
+func NewDestinations(c *common.Common, title string) common.View {
+	return newList(c, destinationSpec, title)
+}
+
+// canBrowse reports whether the message browser can open on d: the broker can peek, d holds messages.
+func canBrowse(c *common.Common, d dest) bool {
+	_, ok := c.Backend().(backends.Peeker)
+	return ok && Browsable(d)
+}
+
+func fetchDestinations(ctx context.Context, b backends.Backend) ([]dest, error) {
+	return actions.ListDestinations(ctx, b, backends.ListOptions{})
+}
+
+// destinationSpec lists every column any broker fills; each one shows only when the listing fills it, so a
+// Kafka listing gets partitions and replication, a RabbitMQ one ready, unacked and rates, with no switch on
+// the broker's name.
+var destinationSpec = &listSpec[dest]{
+	kind:      KindDestinations,
+	noun:      destinationNoun,
+	fetch:     fetchDestinations,
+	id:        dest.ID,
+	name:      func(d dest) string { return d.Name },
+	detail:    destinationFields,
+	browsable: canBrowse,
+	browse:    func(c *common.Common, d dest) common.View { return NewMessages(c, d) },
+	actions:   destinationActions,
+	columns:   withLooks(present.Destinations, destinationLooks),
+}
+
+func byName(a, b *dest) int { return strings.Compare(a.Name, b.Name) }
+
+var destinationLooks = map[string]look[dest]{
+	"NAME":        {flex: true, cmp: byName},
+	"VHOST":       {cmp: func(a, b *dest) int { return strings.Compare(a.Vhost, b.Vhost) }},
+	"KIND":        {cmp: func(a, b *dest) int { return strings.Compare(string(a.Kind), string(b.Kind)) }},
+	"TYPE":        {cmp: func(a, b *dest) int { return strings.Compare(a.Type, b.Type) }},
+	"PARTITIONS":  intLook(func(d dest) int64 { return int64(d.Partitions) }),
+	"RF":          intLook(func(d dest) int64 { return int64(d.ReplicationFactor) }),
+	"UNDER-REPL":  alarmLook(func(d dest) int { return d.UnderReplicated }, table.Warn),
+	"OFFLINE":     alarmLook(func(d dest) int { return d.Offline }, table.Bad),
+	"MESSAGES":    intLook(func(d dest) int64 { return d.Messages }),
+	"READY":       intLook(func(d dest) int64 { return d.Ready }),
+	"UNACKED":     intLook(func(d dest) int64 { return d.Unacked }),
+	"CONSUMERS":   intLook(func(d dest) int64 { return int64(d.Consumers) }),
+	"PUBLISH/S":   rateLook(func(d dest) *float64 { return d.PublishRate }),
+	"DELIVER/S":   rateLook(func(d dest) *float64 { return d.DeliverRate }),
+	"DEAD-LETTER": {cmp: func(a, b *dest) int { return strings.Compare(dlxText(*a), dlxText(*b)) }},
+}
+
+// intLook is a count: biggest first, zeros muted.
+func intLook[T any](get func(T) int64) look[T] {
+	return look[T]{descFirst: true, tone: func(x T) table.Tone { return zeroMuted(get(x)) },
+		cmp: func(a, b *T) int { return cmp.Compare(get(*a), get(*b)) }}
+}
+
+// alarmLook is a count of partitions in trouble, coloured when non-zero.
+func alarmLook(get func(dest) int, tone table.Tone) look[dest] {
+	l := intLook(func(d dest) int64 { return int64(get(d)) })
+	l.tone = func(d dest) table.Tone { return alarm(get(d), tone) }
+	return l
+}
+
+// rateLook is a rate: fastest first, unknown and zero muted.
+func rateLook[T any](get func(T) *float64) look[T] {
+	return look[T]{descFirst: true,
+		tone: func(x T) table.Tone {
+			if r := get(x); r == nil || *r == 0 {
+				return table.Muted
+			}
+			return table.Normal
+		},
+		cmp: func(a, b *T) int { return cmpRate(get(*a), get(*b)) }}
+}
+
+func queueish(d dest) bool { return d.Kind == backends.Queue || d.Kind == backends.Stream }
+
+// destinationNoun names a listing by what it holds.
+func destinationNoun(ds []dest) string {
+	topics, queues := 0, 0
+	for _, d := range ds {
+		switch {
+		case d.Kind == backends.Topic:
+			topics++
+		case queueish(d):
+			queues++
+		}
+	}
+	switch {
+	case topics == len(ds):
+		return "topics"
+	case queues == len(ds):
+		return "queues"
+	}
+	return "destinations"
+}
+
+// dlxText is where a queue's rejected messages go, as the DEAD-LETTER column says it.
+func dlxText(d dest) string { return sanitize.Line(present.DeadLetter(d.DeadLetter)) }
+
+// destinationFields is what the detail view shows: every field the broker filled.
+func destinationFields(d dest) []field {
+	fs := []field{{label: "name", value: sanitize.Line(d.Name)}, {label: "kind", value: string(d.Kind)}}
+	add := func(ok bool, label, value string) {
+		if ok {
+			fs = append(fs, field{label: label, value: value})
+		}
+	}
+	add(d.Type != "", "type", sanitize.Line(d.Type))
+	add(d.Vhost != "", "vhost", sanitize.Line(d.Vhost))
+	add(d.Internal, "internal", "yes")
+	add(d.State != "", "state", sanitize.Line(d.State))
+	add(d.Partitions > 0, "partitions", formatInt(int64(d.Partitions)))
+	add(d.ReplicationFactor > 0, "replication factor", formatInt(int64(d.ReplicationFactor)))
+	add(d.Partitions > 0, "under-replicated", formatInt(int64(d.UnderReplicated)))
+	add(d.Partitions > 0, "offline", formatInt(int64(d.Offline)))
+	add(true, "messages", formatInt(d.Messages))
+	add(queueish(d), "ready", formatInt(d.Ready))
+	add(queueish(d), "unacked", formatInt(d.Unacked))
+	add(queueish(d) || d.Consumers > 0, "consumers", formatInt(int64(d.Consumers)))
+	add(d.PublishRate != nil, "publish rate", formatRate(d.PublishRate))
+	add(d.DeliverRate != nil, "deliver rate", formatRate(d.DeliverRate))
+	add(d.DeadLetter != nil, "dead-letter", dlxText(d))
+	if dl := d.DeadLetter; dl != nil {
+		add(dl.DeliveryLimit > 0, "delivery limit", strconv.Itoa(dl.DeliveryLimit))
+	}
+	add(d.Policy != "", "policy", sanitize.Line(d.Policy))
+	return fs
+}

@@ -1,0 +1,273 @@
+package screens
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/chart"
+	"github.com/mqscope/mqscope/ui/components/table"
+)
+
+// KindLag is the Kind of the consumer lag view (and of the backlog view that stands in for it on brokers
+// without consumer groups).
+const KindLag = "lag"
+
+type (
+	groupReport     = actions.GroupReport
+	partitionReport = actions.PartitionReport
+)
+
+// lagSession is what the lag view and its drill-downs share: one tracker that sees every snapshot,
+// whichever of the views fetched it (lag in seconds and verdicts are judged across snapshots, so a view
+// with a tracker of its own would start blind), and the latest judged report.
+type lagSession struct {
+	// judging guards the tracker, which fetches use off the UI goroutine: a fetch the shell abandoned may
+	// still be judging when the next one starts.
+	judging sync.Mutex
+	tracker *actions.LagTracker
+
+	report  actions.LagReport
+	times   *actions.Ring[time.Time] // when each snapshot was taken, to put times on the histories
+	version int                      // counts reports, so that a view knows when to redraw from report
+	exact   map[exactKey]exactLag
+}
+
+func newLagSession() *lagSession {
+	return &lagSession{
+		tracker: actions.NewLagTracker(),
+		times:   actions.NewRing[time.Time](actions.HistoryPoints),
+		exact:   map[exactKey]exactLag{},
+	}
+}
+
+// fetch takes one snapshot of every group and judges it, off the UI goroutine (judging thousands of
+// partitions takes milliseconds). Drill-down views fetch every group too: the tracker forgets what a
+// snapshot leaves out, and the lag view behind them should find its histories whole.
+func (s *lagSession) fetch(ctx context.Context, b backends.Backend) (actions.LagReport, error) {
+	snap, err := actions.LagSnapshot(ctx, b, nil)
+	if err != nil {
+		return actions.LagReport{}, err
+	}
+	return s.judge(snap), nil
+}
+
+func (s *lagSession) judge(snap backends.LagSnapshot) actions.LagReport {
+	s.judging.Lock()
+	defer s.judging.Unlock()
+	return s.tracker.Observe(snap)
+}
+
+// show takes a judged report, what fetch returns.
+func (s *lagSession) show(r actions.LagReport) {
+	s.report = r
+	s.times.Push(s.report.At)
+	s.version++
+	s.forgetMovedExact()
+}
+
+// load is the load of every view the session serves: each shows the report, then syncs its list.
+func (s *lagSession) load(sync func()) *common.Load {
+	return common.LoadWith(s.fetch, func(r actions.LagReport, _ time.Time) {
+		s.show(r)
+		sync()
+	})
+}
+
+// group finds a group in the latest report.
+func (s *lagSession) group(name string) (groupReport, bool) {
+	for _, g := range s.report.Groups {
+		if g.Group == name {
+			return g, true
+		}
+	}
+	return groupReport{}, false
+}
+
+// historySpan is how long ago the oldest of the newest n snapshots was taken.
+func (s *lagSession) historySpan(n int) time.Duration {
+	held := s.times.Len()
+	n = min(n, held)
+	if n < 2 {
+		return 0
+	}
+	return s.times.At(held - 1).Sub(s.times.At(held - n))
+}
+
+// lagView is the live table of consumer groups with a chart of the selected group's lag below it.
+type lagView struct {
+	*list[groupReport]
+	c    *common.Common
+	s    *lagSession
+	seen int // the session version the list shows
+
+	width, height int // the list's and the chart's
+}
+
+// NewLag returns the consumer lag view. Only open it on a backend that is a backends.LagReader.
+func NewLag(c *common.Common) common.View {
+	v := &lagView{c: c, s: newLagSession()}
+	v.list = newList(c, groupLagSpec, "lag")
+	v.list.resort(statusColumn, true) // worst first, then furthest behind in time
+	return v
+}
+
+func (v *lagView) Title() string      { return "lag" }
+func (v *lagView) Load() *common.Load { return v.s.load(v.sync) }
+func (v *lagView) Status() string     { return lagStatus(v.c, v.list.Status(), v.s) }
+
+// sync shows the session's latest report, whichever view fetched it.
+func (v *lagView) sync() {
+	if v.seen == v.s.version {
+		return
+	}
+	v.seen = v.s.version
+	v.SetItems(v.s.report.Groups, v.s.report.At)
+}
+
+func (v *lagView) SetSize(width, height int) {
+	v.width, v.height = width, height
+	v.list.SetSize(width, height-chartLines(height))
+}
+
+func (v *lagView) Keys() []key.Binding {
+	k := v.c.Keys
+	return []key.Binding{common.Relabel(k.Open, "partitions"), k.Sort, k.SortReverse}
+}
+
+func (v *lagView) Update(msg tea.KeyPressMsg) tea.Cmd {
+	v.sync()
+	if key.Matches(msg, v.c.Keys.Open) {
+		if g, ok := v.list.Selected(); ok {
+			return common.Push(newLagPartitions(v.c, v.s, g.Group))
+		}
+		return nil
+	}
+	return v.list.Update(msg)
+}
+
+func (v *lagView) View() string {
+	v.sync()
+	table := v.list.View()
+	g, ok := v.list.Selected()
+	if !ok || chartLines(v.height) == 0 {
+		return table
+	}
+	return padLines(table, v.height-chartLines(v.height)) + "\n" + lagChart(v.c, v.s, g, v.width, v.height)
+}
+
+// statusColumn is where the lag view sorts at first: worst first.
+var statusColumn = columnIndex(groupLagSpec.columns, "STATUS")
+
+var groupLagSpec = &listSpec[groupReport]{
+	kind: KindLag,
+	noun: func([]groupReport) string { return "groups" },
+	id:   func(g groupReport) string { return g.Group },
+	name: func(g groupReport) string { return g.Group },
+	columns: withLooks(present.GroupLag, map[string]look[groupReport]{
+		"GROUP": {flex: true, cmp: func(a, b *groupReport) int { return strings.Compare(a.Group, b.Group) }},
+		"STATE": {tone: func(g groupReport) table.Tone { return stateTone(group{State: g.State}) },
+			cmp: func(a, b *groupReport) int { return strings.Compare(a.State, b.State) }},
+		"MEMBERS":    intLook(func(g groupReport) int64 { return int64(len(g.Members)) }),
+		"PARTITIONS": intLook(func(g groupReport) int64 { return int64(len(g.Partitions)) }),
+		"LAG":        intLook(func(g groupReport) int64 { return g.Lag }),
+		"MAX-LAG":    intLook(func(g groupReport) int64 { return g.MaxLag }),
+		"LAG-TIME": {descFirst: true, tone: func(g groupReport) table.Tone { return lagSecondsTone(g.LagSeconds) },
+			cmp: func(a, b *groupReport) int {
+				return cmp.Or(cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
+			}},
+		"STATUS": {descFirst: true, tone: func(g groupReport) table.Tone { return statusTone(g.Status) },
+			cmp: func(a, b *groupReport) int {
+				return cmp.Or(cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
+					cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
+			}},
+	}, column[groupReport]{
+		Column: present.Column[groupReport]{Name: "TREND", Text: func(g groupReport) string { return chart.Sparkline(g.History, sparkWidth) }},
+		look:   look[groupReport]{tone: func(g groupReport) table.Tone { return statusTone(g.Status) }},
+	}),
+}
+
+// sparkWidth is a row's trend: at the default refresh, each cell is about ten seconds of the last five
+// minutes.
+const sparkWidth = 16
+
+// statusTone colours a verdict: OK is healthy, WARN is a lag that is not going down, the rest are errors.
+func statusTone(s actions.Status) table.Tone {
+	switch s {
+	case actions.StatusOK:
+		return table.Good
+	case actions.StatusWarn:
+		return table.Warn
+	}
+	return table.Bad
+}
+
+// statusRank orders verdicts from healthy to worst: a stopped consumer is worse than a slow one.
+func statusRank(s actions.Status) int {
+	switch s {
+	case actions.StatusOK:
+		return 0
+	case actions.StatusWarn:
+		return 1
+	case actions.StatusErr:
+		return 2
+	case actions.StatusStall, actions.StatusRewind:
+		return 3
+	}
+	return 4 // STOP
+}
+
+// cmpSeconds orders lag in seconds with unknown below any known figure.
+func cmpSeconds(a, b *float64) int { return cmpRate(a, b) }
+
+func lagSecondsTone(s *float64) table.Tone {
+	if s == nil || *s < 1 {
+		return table.Muted
+	}
+	return table.Normal
+}
+
+func formatAge(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0s"
+	case d < time.Second:
+		return "<1s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return fmt.Sprintf("%dd%02dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+}
+
+// lagStatus adds what the snapshot cost to a list's status.
+func lagStatus(c *common.Common, status string, s *lagSession) string {
+	if s.version == 0 {
+		return status
+	}
+	return status + c.Styles.Muted.Render(fmt.Sprintf(" · %d requests", s.report.Requests))
+}
+
+// padLines makes s exactly n lines, so that what follows starts at the same place every time.
+func padLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,499 @@
+package screens
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"sort"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/table"
+)
+
+// KindMessages is the Kind of the message browser.
+const KindMessages = "messages"
+
+// Browsable reports whether d holds messages one can browse: topics, queues and streams, not exchanges.
+func Browsable(d backends.Destination) bool {
+	return d.Kind == backends.Topic || d.Kind == backends.Queue || d.Kind == backends.Stream
+}
+
+// followable reports whether d can be tailed: a queue read takes messages, so only logs can be followed.
+func followable(d backends.Destination) bool {
+	return d.Kind == backends.Topic || d.Kind == backends.Stream
+}
+
+// defaultLastN is where a topic or stream opens: its last messages, per partition.
+const defaultLastN = 100
+
+// What one held message may cost. Bodies longer than holdBody are held cut (their size is kept, and the
+// detail says so); once holdBudget bytes are held, new bodies are held cut to trimmedBody, so that 10,000
+// big messages cannot take the machine's memory.
+const (
+	holdBody    = 1 << 20
+	holdBudget  = 256 << 20
+	trimmedBody = 16 << 10
+)
+
+// entry is one held message and what the list needs to draw it.
+type entry struct {
+	seq     int64 // arrival number: the ring's Total when it came
+	msg     backends.Message
+	size    int    // the body's size on the broker; more than len(msg.Body) when held cut
+	cost    int    // bytes held for it: body, key, headers
+	key     string // sanitized and cut, for the KEY column
+	preview string // memo: the body's one-line preview, made when the row is first drawn
+	tone    table.Tone
+}
+
+// browser is the message browser: a bounded window of what a peek read, newest last.
+type browser struct {
+	common.Base
+	c    *common.Common
+	dest backends.Destination
+
+	b          backends.Backend // the live backend while started
+	from       backends.Position
+	fromText   string
+	partitions []int32 // nil: every partition
+	follow     bool
+
+	effects  *backends.PeekEffects // what a peek does here; nil until asked
+	asking   bool                  // the effects question is out
+	confirm  bool                  // waiting for the user to accept the effects
+	gen      int                   // peek generation: batches of an older one are dropped
+	stream   *stream
+	peeking  bool
+	finished bool // the last peek read all it was asked for
+	err      error
+
+	capacity int
+	budget   int // bytes held before new bodies are held cut short
+	ring     *actions.Ring[*entry]
+	held     int             // body bytes held
+	newest   map[int32]int64 // the highest offset held per partition
+	skipUpTo map[int32]int64 // while resuming: what is already held
+	latest   time.Time       // the newest timestamp held
+	widths   struct{ p, off, key int }
+	has      struct{ key, deliveries bool }
+
+	filter    string
+	match     matcher
+	filterErr error
+	visible   []int64 // arrival numbers of the held messages that match, oldest first
+	cols      []msgColumn
+	marks     marks // what r replays
+
+	prompt *prompt
+	table  table.Model
+}
+
+// NewMessages returns the browser of d. It reads nothing until the shell starts it with a backend.
+func NewMessages(c *common.Common, d backends.Destination) common.View {
+	v := &browser{Base: common.NewBase(KindMessages, sanitize.Line(d.Name)), c: c, dest: d, capacity: max(c.MaxMessages, 1), budget: holdBudget,
+		table: table.New(c.Styles.Table)}
+	v.from, v.fromText = backends.Position{Kind: backends.Earliest}, "earliest"
+	if followable(d) {
+		v.from, v.fromText = backends.Position{Kind: backends.LastN, N: defaultLastN}, fmt.Sprintf("-%d", defaultLastN)
+	}
+	v.clear()
+	return v
+}
+
+func (v *browser) Filter() string            { return v.filter }
+func (v *browser) Capturing() bool           { return v.prompt != nil }
+func (v *browser) SetSize(width, height int) { v.Base.SetSize(width, height); v.layout() }
+
+func (v *browser) Keys() []key.Binding {
+	k := v.c.Keys
+	switch {
+	case v.confirm:
+		return []key.Binding{k.Confirm}
+	case v.prompt != nil:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")), cancelKey}
+	}
+	keys := []key.Binding{k.Open, k.StartAt, k.GoTo}
+	if followable(v.dest) {
+		keys = append(keys, k.Follow)
+	}
+	return append(append(keys, k.Copy), v.sendBindings()...)
+}
+
+// Load is only a check that the broker is still there: the messages stream in through Start. A peek
+// that fails says why but cannot tell a dead broker from a missing topic; this lets the shell notice the
+// first, reconnect, and start the view again (a follow picks up where it was).
+func (v *browser) Load() *common.Load { return connectionCheck }
+
+var connectionCheck = common.LoadWith(func(ctx context.Context, b backends.Backend) (backends.Identity, error) {
+	return b.Identity(ctx)
+}, func(backends.Identity, time.Time) {})
+
+// clear forgets every held message.
+func (v *browser) clear() {
+	v.ring = actions.NewRing[*entry](v.capacity)
+	v.held, v.latest = 0, time.Time{}
+	v.newest, v.skipUpTo = map[int32]int64{}, nil
+	v.widths.p, v.widths.off, v.widths.key = 1, len("OFFSET"), 0
+	v.has.key, v.has.deliveries = false, false
+	v.visible = v.visible[:0]
+	v.marks = newMarks()
+	v.refreshRows()
+}
+
+// Start is the shell's: it hands over the backend when the view opens or the connection comes back.
+func (v *browser) Start(b backends.Backend) tea.Cmd {
+	v.b = b
+	if b == nil {
+		return nil
+	}
+	if _, ok := b.(backends.Peeker); !ok {
+		v.err = fmt.Errorf("this broker cannot peek messages: %w", backends.ErrNotSupported)
+		return nil
+	}
+	return v.proceed()
+}
+
+// Stop is the shell's: the view is closing, or the connection is gone.
+func (v *browser) Stop() {
+	v.stream.stop()
+	v.stream, v.b = nil, nil
+	v.peeking, v.asking = false, false
+	v.gen++ // whatever is still on its way is dropped
+}
+
+// proceed takes the next step towards reading: ask what a peek does here, ask the user, or read.
+func (v *browser) proceed() tea.Cmd {
+	switch {
+	case v.asking || v.confirm || v.peeking:
+		return nil
+	case v.effects == nil && v.b == nil:
+		return nil
+	case v.effects == nil:
+		if _, ok := v.b.(backends.PeekAdvisor); ok {
+			v.asking, v.err = true, nil
+			v.gen++
+			return common.Go(v.ID(), askEffects(v.gen, v.b, v.dest.Name), v.onEffects)
+		}
+		v.effects = &backends.PeekEffects{}
+	}
+	switch {
+	case v.effects.MarksRedelivered && !v.acked():
+		v.confirm = true
+		return nil
+	case v.finished && !v.follow, v.b == nil:
+		return nil // what it read is still on screen, or there is nothing to read with
+	}
+	return v.peek()
+}
+
+// ackKey names this destination in the program context's record of accepted notices.
+func (v *browser) ackKey() string { return peekAckKey(v.c, v.dest) }
+func (v *browser) acked() bool    { return v.c.PeekAcked[v.ackKey()] }
+func (v *browser) ack()           { v.c.PeekAcked[v.ackKey()] = true }
+
+// peek starts a peek. A follow with messages held continues after the newest of them; anything else
+// starts over from the chosen position.
+func (v *browser) peek() tea.Cmd {
+	v.stream.stop()
+	v.gen++
+	req := backends.PeekRequest{Destination: v.dest.Name, From: v.from, Partitions: v.partitions, Follow: v.follow}
+	if v.follow && v.ring.Len() > 0 {
+		req.From = v.resumeFrom()
+		v.skipUpTo = maps.Clone(v.newest)
+	} else {
+		v.clear()
+		if !v.follow {
+			req.Limit = v.capacity // from the earliest of a huge topic, a window is all that is held anyway
+		}
+	}
+	v.stream = newStream(v.gen)
+	v.peeking, v.finished, v.err = true, false, nil
+	return common.Go(v.ID(), v.stream.start(v.b, req), v.onBatch)
+}
+
+// resumeFrom is where a follow picks up: after the newest offset of a single log, or from the newest
+// timestamp across partitions (what is already held is skipped by offset).
+func (v *browser) resumeFrom() backends.Position {
+	if len(v.newest) == 1 && (v.dest.Kind != backends.Topic || len(v.partitions) == 1) {
+		for _, off := range v.newest {
+			return backends.Position{Kind: backends.AtOffset, Offset: off + 1}
+		}
+	}
+	return backends.Position{Kind: backends.AtTime, Time: v.latest}
+}
+
+func (v *browser) onEffects(r effectsResult) tea.Cmd {
+	if r.gen != v.gen || !v.asking {
+		return nil
+	}
+	v.asking = false
+	if r.err != nil {
+		v.err = r.err
+		return nil // p asks again
+	}
+	v.effects = &r.effects
+	if !r.effects.MarksRedelivered && r.effects.Notice != "" && !v.acked() {
+		// Nothing to confirm, but worth saying once.
+		v.ack()
+		return tea.Batch(common.Flash(common.FlashInfo, sanitize.Line(r.effects.Notice)), v.proceed())
+	}
+	return v.proceed()
+}
+
+func (v *browser) onBatch(b peekBatch) tea.Cmd {
+	if b.gen != v.gen {
+		return nil // a peek we have moved on from
+	}
+	v.add(b.msgs)
+	if !b.done {
+		return common.Go(v.ID(), v.stream.read, v.onBatch)
+	}
+	v.peeking, v.stream, v.skipUpTo = false, nil, nil
+	v.finished = b.err == nil && !v.follow
+	if b.err == nil || errors.Is(b.err, context.Canceled) {
+		return nil
+	}
+	v.err = b.err
+	if errors.Is(b.err, context.DeadlineExceeded) {
+		v.err = fmt.Errorf("the peek took longer than %s and was stopped: showing what came", peekTimeout)
+	}
+	v.layout()
+	return common.Flash(common.FlashError, errorLine(v.err))
+}
+
+// errorLine makes an error fit for one line on screen: passwords redacted, nothing raw from the broker.
+func errorLine(err error) string { return sanitize.Line(redact.Text(err.Error())) }
+
+// add takes a batch in, keeping the cursor on its message, or at the bottom while following.
+func (v *browser) add(msgs []backends.Message) {
+	if len(msgs) == 0 {
+		return
+	}
+	selected, had := v.selectedSeq()
+	atBottom := len(v.visible) == 0 || v.table.Cursor() == len(v.visible)-1
+	for _, m := range msgs {
+		if off, ok := v.skipUpTo[m.Partition]; ok && m.Offset <= off {
+			continue // held already: a resumed follow reads a little before where it stopped
+		}
+		e := v.hold(m)
+		if v.match == nil || v.match(e) {
+			v.visible = append(v.visible, e.seq)
+		}
+	}
+	// Forget the rows of messages the ring has let go.
+	oldest := v.ring.Total - int64(v.ring.Len())
+	v.visible = v.visible[sort.Search(len(v.visible), func(i int) bool { return v.visible[i] >= oldest }):]
+	v.marks.forget(oldest)
+	v.refreshRows()
+	switch {
+	case atBottom && (v.follow || v.from.Kind == backends.LastN):
+		v.table.Bottom() // a tail: the newest is what one looks at
+	case had:
+		v.selectSeq(selected)
+	}
+}
+
+// hold puts m in the ring, within the memory bounds, and notes what the columns need.
+func (v *browser) hold(m backends.Message) *entry {
+	if v.ring.Len() == v.capacity {
+		v.held -= v.ring.At(0).cost // about to be forgotten
+	}
+	size, limit := len(m.Body), holdBody
+	if v.held+min(size, holdBody) > v.budget {
+		limit = trimmedBody
+	}
+	m, cost := detach(m, limit)
+	e := &entry{seq: v.ring.Total, msg: m, size: size, key: keyText(m.Key), cost: cost}
+	v.held += cost
+	v.ring.Push(e)
+
+	if off, ok := v.newest[m.Partition]; !ok || m.Offset > off {
+		v.newest[m.Partition] = m.Offset
+	}
+	if m.Timestamp.After(v.latest) {
+		v.latest = m.Timestamp
+	}
+	v.widths.p = max(v.widths.p, len(formatInt(int64(m.Partition))))
+	v.widths.off = max(v.widths.off, len(formatInt(m.Offset)))
+	v.widths.key = max(v.widths.key, min(textWidth(e.key), maxKeyWidth))
+	v.has.key = v.has.key || len(m.Key) > 0
+	v.has.deliveries = v.has.deliveries || m.Redelivered || m.DeliveryCount > 0
+	return e
+}
+
+// detach copies what the browser keeps of m — the body cut to limit, key, headers — out of the buffers the
+// backend read it into, so that a held message pins only its own bytes, and says how many that is.
+func detach(m backends.Message, limit int) (backends.Message, int) {
+	m.Body = bytes.Clone(m.Body[:min(len(m.Body), limit)])
+	m.Key = bytes.Clone(m.Key)
+	cost := len(m.Body) + len(m.Key)
+	hs := make([]backends.Header, len(m.Headers))
+	for i, h := range m.Headers {
+		h.Value = bytes.Clone(h.Value)
+		hs[i] = h
+		cost += len(h.Key) + len(h.Value)
+	}
+	m.Headers = hs
+	return m, cost
+}
+
+// at returns the held message with arrival number seq.
+func (v *browser) at(seq int64) *entry {
+	return v.ring.At(int(seq - (v.ring.Total - int64(v.ring.Len()))))
+}
+
+func (v *browser) selected() (*entry, bool) {
+	if len(v.visible) == 0 {
+		return nil, false
+	}
+	return v.at(v.visible[v.table.Cursor()]), true
+}
+
+func (v *browser) selectedSeq() (int64, bool) {
+	e, ok := v.selected()
+	if !ok {
+		return 0, false
+	}
+	return e.seq, true
+}
+
+// selectSeq puts the cursor on the message with arrival number seq, or the nearest one after it.
+func (v *browser) selectSeq(seq int64) {
+	v.table.SetCursor(sort.Search(len(v.visible), func(i int) bool { return v.visible[i] >= seq }))
+}
+
+// SetFilter narrows the list to the messages whose key, headers or body match: the work is done here, once
+// per change of the filter, over a bounded part of each message.
+func (v *browser) SetFilter(text string) {
+	selected, had := v.selectedSeq()
+	v.filter = text
+	v.match, v.filterErr = compileFilter(text)
+	v.visible = v.visible[:0]
+	for i := range v.ring.Len() {
+		if e := v.ring.At(i); v.match == nil || v.match(e) {
+			v.visible = append(v.visible, e.seq)
+		}
+	}
+	v.refreshRows()
+	if had {
+		v.selectSeq(selected)
+	}
+}
+
+func (v *browser) Update(msg tea.KeyPressMsg) tea.Cmd {
+	if v.prompt != nil {
+		return v.promptKey(msg)
+	}
+	k := v.c.Keys
+	if v.confirm {
+		if key.Matches(msg, k.Confirm) {
+			v.ack()
+			v.confirm = false
+			return v.proceed()
+		}
+		return nil
+	}
+	switch {
+	case key.Matches(msg, k.Up):
+		v.table.MoveBy(-1)
+	case key.Matches(msg, k.Down):
+		v.table.MoveBy(1)
+	case key.Matches(msg, k.PageUp):
+		v.table.PageUp()
+	case key.Matches(msg, k.PageDown):
+		v.table.PageDown()
+	case key.Matches(msg, k.Top):
+		v.table.Top()
+	case key.Matches(msg, k.Bottom):
+		v.table.Bottom()
+	case key.Matches(msg, k.Open, k.Details):
+		if e, ok := v.selected(); ok {
+			return common.Push(newMessageDetail(v.c, v.dest, e))
+		}
+	case key.Matches(msg, k.Follow):
+		return v.toggleFollow()
+	case key.Matches(msg, k.StartAt):
+		return v.ask("start at (earliest, latest, OFFSET, -N, @TIME, @-15m): ", v.fromText, v.startAt)
+	case key.Matches(msg, k.GoTo):
+		return v.ask(v.goToPrompt(), "", v.goTo)
+	case key.Matches(msg, k.Copy):
+		if e, ok := v.selected(); ok {
+			return copyBody(e.msg.Body, e.size)
+		}
+	default:
+		cmd, _ := v.sendKey(msg)
+		return cmd
+	}
+	return nil
+}
+
+func (v *browser) toggleFollow() tea.Cmd {
+	if !followable(v.dest) {
+		return common.Flash(common.FlashWarn, "only topics and streams can be followed: reading a queue takes its messages")
+	}
+	v.stream.stop()
+	v.stream, v.peeking = nil, false
+	v.gen++
+	v.follow = !v.follow
+	if !v.follow {
+		v.finished = true // stopped where it was: what is held stays
+		return nil
+	}
+	v.table.Bottom() // a tail shows the newest, and sticks to it
+	return v.proceed()
+}
+
+// startAt reads again from the position typed, in the CLI's --from syntax.
+func (v *browser) startAt(line string) tea.Cmd {
+	pos, err := actions.ParsePosition(line, time.Now())
+	if err != nil {
+		return common.Flash(common.FlashError, sanitize.Line(err.Error()))
+	}
+	v.restart(pos, strings.TrimSpace(line), nil)
+	return v.proceed()
+}
+
+// restart drops what is held and makes the next peek start at pos.
+func (v *browser) restart(pos backends.Position, text string, partitions []int32) {
+	v.stream.stop()
+	v.stream, v.peeking, v.finished, v.err = nil, false, false, nil
+	v.gen++
+	v.from, v.fromText, v.partitions = pos, cmpOr(text, "earliest"), partitions
+	v.clear()
+}
+
+func cmpOr(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}
+
+func (v *browser) refreshRows() {
+	v.cols = v.msgColumns()
+	v.table.SetColumns(v.columns())
+	v.table.SetRows(len(v.visible), v.row)
+}
+
+// layout sizes the table to what the banner and the prompt leave.
+func (v *browser) layout() {
+	h := v.Height
+	if v.err != nil {
+		h--
+	}
+	if v.prompt != nil {
+		h--
+	}
+	v.table.SetSize(v.Width, max(h, 0))
+}

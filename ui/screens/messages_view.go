@@ -1,0 +1,351 @@
+package screens
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/decode"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/components/table"
+)
+
+// Drawing the browser. Rows are made only for the lines on screen, and each from a bounded part of its
+// message: a 5 MiB body costs its first previewBytes, not its size.
+
+const (
+	previewBytes = 256 // of a body, for its one-line preview
+	keyBytes     = 128 // of a key, for its column
+	maxKeyWidth  = 24
+	timeLayout   = "01-02 15:04:05.000"
+)
+
+// msgColumn is one column of the list and how to fill it.
+type msgColumn struct {
+	table.Column
+	cell func(e *entry) table.Cell
+}
+
+// msgColumns are the columns for what is held: a partition only for topics, a key where any message has
+// one, delivery counts where the broker keeps them.
+func (v *browser) msgColumns() []msgColumn {
+	num := func(title string, width int, get func(e *entry) int64) msgColumn {
+		return msgColumn{table.Column{Title: title, Width: width, Align: table.Right},
+			func(e *entry) table.Cell { return table.Cell{Text: formatInt(get(e))} }}
+	}
+	cols := v.markColumn()
+	switch v.dest.Kind {
+	case backends.Topic:
+		cols = append(cols, num("P", v.widths.p, func(e *entry) int64 { return int64(e.msg.Partition) }),
+			num("OFFSET", v.widths.off, func(e *entry) int64 { return e.msg.Offset }))
+	case backends.Queue:
+		cols = append(cols, num("#", v.widths.off, func(e *entry) int64 { return e.msg.Offset }))
+	default:
+		cols = append(cols, num("OFFSET", v.widths.off, func(e *entry) int64 { return e.msg.Offset }))
+	}
+	cols = append(cols, msgColumn{table.Column{Title: "TIME (UTC)", Width: len(timeLayout)},
+		func(e *entry) table.Cell { return table.Cell{Text: formatTime(e.msg.Timestamp)} }})
+	if v.has.key {
+		title := "KEY"
+		if v.dest.Kind != backends.Topic {
+			title = "ROUTING KEY"
+		}
+		cols = append(cols, msgColumn{table.Column{Title: title, Width: max(v.widths.key, len(title))},
+			func(e *entry) table.Cell { return table.Cell{Text: e.key} }})
+	}
+	if v.has.deliveries {
+		cols = append(cols, msgColumn{table.Column{Title: "DLV", Width: 5, Align: table.Right}, deliveries})
+	}
+	return append(cols,
+		msgColumn{table.Column{Title: "SIZE", Width: 9, Align: table.Right},
+			func(e *entry) table.Cell { return table.Cell{Text: formatSize(e.size)} }},
+		msgColumn{table.Column{Title: "BODY", Width: 10, Flex: true}, bodyCell})
+}
+
+// deliveries shows how often the broker has handed a message out: its count where the queue keeps one,
+// ↻ where it only says redelivered.
+func deliveries(e *entry) table.Cell {
+	switch {
+	case e.msg.DeliveryCount > 0:
+		return table.Cell{Text: formatInt(e.msg.DeliveryCount), Tone: table.Warn}
+	case e.msg.Redelivered:
+		return table.Cell{Text: "↻", Tone: table.Warn}
+	}
+	return table.Cell{Text: "–", Tone: table.Muted}
+}
+
+func bodyCell(e *entry) table.Cell {
+	if e.preview == "" {
+		e.preview, e.tone = previewOf(e.msg.Body)
+	}
+	return table.Cell{Text: e.preview, Tone: e.tone}
+}
+
+func (v *browser) columns() []table.Column {
+	out := make([]table.Column, len(v.cols))
+	for i, c := range v.cols {
+		out[i] = c.Column
+	}
+	return out
+}
+
+// row gives the table the cells of visible row i.
+func (v *browser) row(i int) []table.Cell {
+	e := v.at(v.visible[i])
+	cells := make([]table.Cell, len(v.cols))
+	for j, c := range v.cols {
+		cells[j] = c.cell(e)
+	}
+	return cells
+}
+
+// previewOf is a body on one line: its first previewBytes with white space runs folded, escaped; a hex
+// glimpse where it is not text.
+func previewOf(body []byte) (string, table.Tone) {
+	if len(body) == 0 {
+		return "(empty)", table.Muted
+	}
+	cut := cutAt(body, previewBytes)
+	if !decode.IsText(cut) {
+		return "hex " + hexGlimpse(cut), table.Muted
+	}
+	return sanitize.Line(foldSpace(cut)), table.Normal
+}
+
+// cutAt returns at most n bytes of b, not splitting a UTF-8 sequence when it can help it.
+func cutAt(b []byte, n int) []byte {
+	if len(b) <= n {
+		return b
+	}
+	cut := n
+	for cut > n-utf8.UTFMax && cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return b[:cut]
+}
+
+// foldSpace turns every run of spaces, tabs and line breaks into one space, so that pretty JSON previews
+// as compact JSON.
+func foldSpace(b []byte) string {
+	var sb strings.Builder
+	sb.Grow(len(b))
+	space := true // drop leading space
+	for _, c := range b {
+		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
+			if !space {
+				sb.WriteByte(' ')
+			}
+			space = true
+			continue
+		}
+		space = false
+		sb.WriteByte(c)
+	}
+	return strings.TrimRight(sb.String(), " ")
+}
+
+func hexGlimpse(b []byte) string {
+	b = b[:min(len(b), 32)]
+	var sb strings.Builder
+	for i, c := range b {
+		if i > 0 {
+			sb.WriteByte(' ')
+		}
+		fmt.Fprintf(&sb, "%02x", c)
+	}
+	return sb.String()
+}
+
+// keyText is a key for its column: escaped, cut.
+func keyText(k []byte) string {
+	cut := cutAt(k, keyBytes)
+	s := sanitize.Bytes(cut)
+	if len(cut) < len(k) {
+		s += "…"
+	}
+	return s
+}
+
+func formatTime(t time.Time) string {
+	if t.IsZero() {
+		return "–"
+	}
+	return t.UTC().Format(timeLayout)
+}
+
+// formatSize writes a byte count the way people read it: 312 B, 4.1 KiB, 5.0 MiB.
+func formatSize(n int) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, prefixes := float64(n)/unit, "KMGT"
+	i := 0
+	for f >= unit && i < len(prefixes)-1 {
+		f /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", f, prefixes[i])
+}
+
+func (v *browser) Status() string {
+	s := v.c.Styles
+	var parts []string
+	switch {
+	case v.confirm:
+		parts = append(parts, s.Warn.Render("waiting for y"))
+	case v.asking:
+		parts = append(parts, s.Accent.Render("asking what a peek does…"))
+	case v.follow:
+		parts = append(parts, s.Accent.Render("following"))
+	case v.peeking:
+		parts = append(parts, s.Accent.Render("reading…"))
+	case v.err != nil:
+		parts = append(parts, s.Error.Render("stopped"))
+	}
+	n := v.ring.Len()
+	count := formatInt(int64(n)) + " messages"
+	if n == 1 {
+		count = "1 message"
+	}
+	if v.filter != "" {
+		count = formatInt(int64(len(v.visible))) + " of " + count
+	}
+	parts = append(parts, s.Muted.Render(count))
+	if n := len(v.marks.set); n > 0 {
+		parts = append(parts, s.OK.Render(formatInt(int64(n))+" marked"))
+	}
+	if dropped := v.ring.Dropped(); dropped > 0 {
+		parts = append(parts, s.Warn.Render(fmt.Sprintf("newest %s of %s read",
+			formatInt(int64(n)), formatInt(v.ring.Total))))
+	}
+	from := "from " + sanitize.Line(v.fromText)
+	if len(v.partitions) == 1 {
+		from += fmt.Sprintf(" in partition %d", v.partitions[0])
+	}
+	parts = append(parts, s.Muted.Render(from))
+	return strings.Join(parts, s.Muted.Render(" · "))
+}
+
+func (v *browser) View() string {
+	s := v.c.Styles
+	v.layout()
+	var lines []string
+	if v.err != nil {
+		lines = append(lines, s.Error.Render(ansi.Truncate(errorLine(v.err), max(v.Width, 1), "…")))
+	}
+	body := v.body()
+	if v.prompt == nil {
+		return strings.Join(append(lines, body), "\n")
+	}
+	room := max(v.Height-len(lines)-1, 0)
+	bodyLines := strings.Split(body, "\n")
+	bodyLines = bodyLines[:min(len(bodyLines), room)]
+	for len(bodyLines) < room {
+		bodyLines = append(bodyLines, "")
+	}
+	lines = append(append(lines, bodyLines...), v.prompt.View())
+	return strings.Join(lines, "\n")
+}
+
+// body is what shows under the banner: the notice to confirm, a word on what is happening, or the list.
+func (v *browser) body() string {
+	s := v.c.Styles
+	say := func(text string) string { return placeholder(s.Muted.Render(text), v.Width, v.Height) }
+	from := sanitize.Line(v.fromText)
+	switch {
+	case v.confirm:
+		return v.notice()
+	case v.asking:
+		return say("asking the broker what a peek of " + v.Title() + " does…")
+	case v.ring.Len() == 0 && v.b == nil && v.err == nil:
+		return say("waiting for the connection…")
+	case v.ring.Len() == 0 && v.follow:
+		return say("following: new messages show here as they arrive")
+	case v.ring.Len() == 0 && v.peeking:
+		return say("reading from " + from + "…")
+	case v.ring.Len() == 0 && v.err == nil:
+		hint := "nothing here from " + from + " · p starts elsewhere"
+		if followable(v.dest) {
+			hint += " · f follows"
+		}
+		return say(hint)
+	case v.filterErr != nil:
+		return placeholder(s.Error.Render(sanitize.Line(v.filterErr.Error())), v.Width, v.Height)
+	case len(v.visible) == 0 && v.ring.Len() > 0:
+		return say(fmt.Sprintf("nothing matches %q (esc clears the filter)", sanitize.Line(v.filter)))
+	case v.ring.Len() == 0:
+		return ""
+	}
+	v.table.SetStyles(s.Table) // the theme may have changed
+	return v.table.View()
+}
+
+// notice asks, once per destination, before a peek that changes what it reads.
+func (v *browser) notice() string {
+	s := v.c.Styles
+	eff := v.effects
+	w := max(v.Width, 20)
+	text := eff.Notice
+	if text == "" {
+		text = "Reading this queue takes each message and gives it back in its place: consumers will then see it marked redelivered."
+	}
+	lines := []string{s.Warn.Render("Peeking " + v.Title() + " is not free."), ""}
+	lines = append(lines, ansi.Wrap(sanitize.Line(text), w, " "))
+	if eff.CountsDeliveries {
+		limit := "This queue counts every delivery, peeks included."
+		if eff.DeliveryLimit > 0 {
+			limit = fmt.Sprintf("Delivery limit: %d. Every peek counts one delivery toward it.", eff.DeliveryLimit)
+		}
+		lines = append(lines, "", ansi.Wrap(limit, w, " "))
+	}
+	lines = append(lines, "", s.Accent.Render("y")+s.Muted.Render(" peek it   ")+s.Accent.Render("esc")+s.Muted.Render(" go back"))
+	return strings.Join(lines, "\n")
+}
+
+// prompt is the browser's own input line, for a position: the shell hands it every key while it is open.
+type prompt struct {
+	input textinput.Model
+	done  func(line string) tea.Cmd
+}
+
+func (p *prompt) View() string { return " " + p.input.View() }
+
+// ask opens the prompt with label and value; enter hands the line to done.
+func (v *browser) ask(label, value string, done func(string) tea.Cmd) tea.Cmd {
+	s := v.c.Styles
+	in := textinput.New()
+	st := textinput.DefaultStyles(v.c.Theme.Dark)
+	st.Focused.Prompt, st.Focused.Text = s.Accent, s.Text
+	st.Cursor.Color, st.Cursor.Blink = s.Accent.GetForeground(), false
+	in.SetStyles(st)
+	in.Prompt = label
+	in.SetValue(value)
+	in.CursorEnd()
+	in.SetWidth(max(v.Width-len(label)-3, 1))
+	v.prompt = &prompt{input: in, done: done}
+	v.layout()
+	return v.prompt.input.Focus()
+}
+
+func (v *browser) promptKey(msg tea.KeyPressMsg) tea.Cmd {
+	p := v.prompt
+	switch msg.String() {
+	case "enter":
+		v.prompt = nil
+		v.layout()
+		return p.done(p.input.Value())
+	case "esc":
+		v.prompt = nil
+		v.layout()
+		return nil
+	}
+	var cmd tea.Cmd
+	p.input, cmd = p.input.Update(msg)
+	return cmd
+}

@@ -1,0 +1,134 @@
+package screens
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/confirm"
+)
+
+// purgeActions offers P on what the broker can empty: a queue it purges (RabbitMQ), a topic it truncates
+// (Kafka). Never in a read-only context; the actions' guard refuses there anyway.
+func purgeActions(c *common.Common, d dest) []itemAction {
+	if c.ReadOnly {
+		return nil
+	}
+	b := c.Backend()
+	switch d.Kind {
+	case backends.Queue:
+		if _, ok := b.(backends.Purger); ok {
+			return []itemAction{{binding: c.Keys.Purge, run: func() tea.Cmd { return planPurge(c, d.Name) }}}
+		}
+	case backends.Topic:
+		if _, ok := b.(backends.Truncator); ok {
+			return []itemAction{{binding: common.Relabel(c.Keys.Purge, "truncate"), run: func() tea.Cmd { return planTruncate(c, d.Name) }}}
+		}
+	}
+	return nil
+}
+
+// planPurge asks what a purge would remove now, then asks for a y.
+func planPurge(c *common.Common, queue string) tea.Cmd {
+	return common.Run(0, func(ctx context.Context, b backends.Backend) (actions.PurgePlan, error) {
+		return actions.PlanPurge(ctx, b, queue)
+	}, func(plan actions.PurgePlan, err error) tea.Cmd {
+		if err != nil {
+			return flashFailure("plan the purge of "+sanitize.Line(queue), err)
+		}
+		return common.Push(purgeConfirm(c, plan))
+	})
+}
+
+func purgeConfirm(c *common.Common, plan actions.PurgePlan) *confirm.Model {
+	s := c.Styles
+	name := sanitize.Line(plan.Queue)
+	where := "queue " + name
+	if plan.Vhost != "" {
+		where += " in vhost " + sanitize.Line(plan.Vhost)
+	}
+	scope := []string{
+		s.Text.Render(where),
+		s.Text.Render(fmt.Sprintf("removes its %s ready message%s, for good", formatInt(plan.Ready), plural(plan.Ready))),
+		s.Muted.Render(fmt.Sprintf("leaves the %s unacknowledged with their consumers (they come back if rejected)", formatInt(plan.Unacked))),
+		s.Muted.Render("counted just now: messages published meanwhile go too"),
+	}
+	verb := fmt.Sprintf("purge %s ready message%s", formatInt(plan.Ready), plural(plan.Ready))
+	return confirm.New(c, "purge "+name, scope, verb, func() tea.Cmd {
+		guard := actions.Guard{ReadOnly: c.ReadOnly, Context: c.Context.Name}
+		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, b backends.Backend) (int64, error) {
+			return actions.Purge(ctx, b, guard, plan.Queue)
+		}, func(n int64, err error) tea.Cmd {
+			if err != nil {
+				return flashFailure("purge "+name, err)
+			}
+			return common.Flash(common.FlashInfo, fmt.Sprintf("purged %s message%s from %s", formatInt(n), plural(n), name))
+		}))
+	})
+}
+
+// planTruncate asks what deleting every record of the topic would remove, then asks for a y.
+func planTruncate(c *common.Common, topic string) tea.Cmd {
+	return common.Run(0, func(ctx context.Context, b backends.Backend) (actions.TruncatePlan, error) {
+		return actions.PlanTruncate(ctx, b, topic, actions.TruncateAll)
+	}, func(plan actions.TruncatePlan, err error) tea.Cmd {
+		if err != nil {
+			return flashFailure("plan the truncation of "+sanitize.Line(topic), err)
+		}
+		if plan.Removes() == 0 {
+			return common.Flash(common.FlashInfo, sanitize.Line(topic)+" holds no records: nothing to truncate")
+		}
+		return common.Push(truncateConfirm(c, plan))
+	})
+}
+
+func truncateConfirm(c *common.Common, plan actions.TruncatePlan) *confirm.Model {
+	s := c.Styles
+	name := sanitize.Line(plan.Topic)
+	n := plan.Removes()
+	row := func(part, start, end, removes string) string {
+		return fmt.Sprintf("%5s %12s %12s %12s", part, start, end, removes)
+	}
+	scope := []string{
+		s.Text.Render(fmt.Sprintf("topic %s: deletes every record of its %d partition%s, %s in all, for good",
+			name, len(plan.Partitions), plural(int64(len(plan.Partitions))), formatInt(n))),
+		s.Muted.Render("consumer groups keep their offsets; new records are kept"),
+		"",
+		s.Table.Header.Render(row("PART", "START", "END", "DELETES")),
+	}
+	for _, p := range plan.Partitions {
+		scope = append(scope, s.Text.Render(row(strconv.Itoa(int(p.Partition)), formatInt(p.Start), formatInt(p.End), formatInt(p.Removes()))))
+	}
+	verb := fmt.Sprintf("delete %s record%s", formatInt(n), plural(n))
+	return confirm.New(c, "truncate "+name, scope, verb, func() tea.Cmd {
+		guard := actions.Guard{ReadOnly: c.ReadOnly, Context: c.Context.Name}
+		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, b backends.Backend) (struct{}, error) {
+			return struct{}{}, actions.Truncate(ctx, b, guard, plan.Topic, plan.Offsets())
+		}, func(_ struct{}, err error) tea.Cmd {
+			if err != nil {
+				return flashFailure("truncate "+name, err)
+			}
+			return common.Flash(common.FlashInfo, fmt.Sprintf("truncated %s: %s records deleted", name, formatInt(n)))
+		}))
+	})
+}
+
+// flashFailure says what could not be done and why, on the flash line.
+func flashFailure(what string, err error) tea.Cmd {
+	if err == nil {
+		return common.Flash(common.FlashError, what+": the broker gave nothing back")
+	}
+	return common.Flash(common.FlashError, what+": "+errText(err))
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}

@@ -1,0 +1,76 @@
+package screens
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/charmbracelet/x/ansi"
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/ui/common"
+)
+
+func TestPurgeOfferedByCapabilityOutsideReadOnly(t *testing.T) {
+	c := common.New(config.Context{Name: "test"})
+	queue := dest{Name: "jobs", Kind: backends.Queue}
+	topic := dest{Name: "orders", Kind: backends.Topic}
+	exchange := dest{Name: "amq.direct", Kind: backends.Exchange}
+	if purgeActions(c, queue) != nil || purgeActions(c, topic) != nil {
+		t.Fatal("no backend, no purge")
+	}
+	c.Connected = func() backends.Backend { return capable{} }
+	if a := purgeActions(c, queue); len(a) != 1 || a[0].binding.Help().Desc != "purge" {
+		t.Fatalf("a queue on a purger: %v", a)
+	}
+	if a := purgeActions(c, topic); len(a) != 1 || a[0].binding.Help().Desc != "truncate" {
+		t.Fatalf("a topic on a truncator: %v", a)
+	}
+	if purgeActions(c, exchange) != nil {
+		t.Fatal("an exchange holds nothing to purge")
+	}
+	c.ReadOnly = true
+	if purgeActions(c, queue) != nil || purgeActions(c, topic) != nil {
+		t.Fatal("read-only offers no purge")
+	}
+
+	// The destinations list offers P on the selected queue, and only then.
+	c.ReadOnly = false
+	l := newDests(t, 120, 10, []backends.Destination{queue, exchange})
+	l.c.Connected = c.Connected
+	if k := keyNames(l); strings.Contains(k, "P") || l.Update(press("P")) != nil {
+		t.Fatalf("no P on an exchange (amq.direct sorts first): %s", k)
+	}
+	l.Update(press("down"))
+	if k := keyNames(l); !strings.Contains(k, "P") {
+		t.Fatalf("P on jobs: %s", k)
+	}
+	if _, ok := l.Update(press("P"))().(common.TaskMsg); !ok {
+		t.Fatal("P asks what a purge would remove, through the shell")
+	}
+}
+
+func TestPurgeAndTruncateShowTheirScope(t *testing.T) {
+	c := common.New(config.Context{Name: "test"})
+	d := purgeConfirm(c, actions.PurgePlan{Queue: "jobs", Vhost: "/", Ready: 1200, Unacked: 30})
+	d.SetSize(100, 20)
+	screen := ansi.Strip(d.View())
+	for _, want := range []string{"purge jobs?", "queue jobs in vhost /", "removes its 1,200 ready messages",
+		"leaves the 30 unacknowledged", "y purge 1,200 ready messages"} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("purge dialog lacks %q:\n%s", want, screen)
+		}
+	}
+
+	plan := actions.TruncatePlan{Topic: "orders", Partitions: []actions.PartitionTruncate{
+		{Partition: 0, Start: 100, End: 1100, Before: 1100}, {Partition: 1, Start: 0, End: 5, Before: 5}}}
+	d = truncateConfirm(c, plan)
+	d.SetSize(100, 20)
+	screen = ansi.Strip(d.View())
+	for _, want := range []string{"truncate orders?", "deletes every record of its 2 partitions, 1,005 in all",
+		"0          100        1,100        1,000", "y delete 1,005 records"} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("truncate dialog lacks %q:\n%s", want, screen)
+		}
+	}
+}

@@ -1,0 +1,601 @@
+package screens
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/redact"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/confirm"
+)
+
+// KindRedrive is the Kind of the redrive plan: where the dead letters of a destination would go.
+const KindRedrive = "redrive"
+
+// canRedrive reports whether the letters of d may be moved back: the broker moves messages, the context
+// allows changes, and d holds messages.
+func canRedrive(c *common.Common, d dest) bool {
+	_, ok := c.Backend().(backends.Mover)
+	return ok && !c.ReadOnly && Browsable(d)
+}
+
+// redriveActions offers D (redrive) on what holds letters the broker can move.
+func redriveActions(c *common.Common, d dest) []itemAction {
+	if !canRedrive(c, d) {
+		return nil
+	}
+	return []itemAction{{binding: c.Keys.Redrive, runFrom: func(from int) tea.Cmd {
+		return common.Push(newRedrivePlan(c, d, from))
+	}}}
+}
+
+// planResult is a dry run's answer.
+type planResult struct {
+	gen  int
+	plan actions.RedrivePlan
+	err  error
+}
+
+// redrivePlan is the dry run of a redrive: it reads the letters the way a peek does (changing nothing,
+// after the same notice as the browser where reading marks them redelivered), shows how many go to each
+// target and which stay and why, lets the options change (--to, the original exchange), and asks for
+// the move with a confirmation that states its exact scope.
+type redrivePlan struct {
+	common.Base
+	c        *common.Common
+	dest     dest
+	returnTo int
+	opts     actions.RedriveOptions
+
+	b        backends.Backend
+	effects  *backends.PeekEffects
+	asking   bool // what a peek does here: the question is out
+	notice   bool // waiting for the user to accept what reading does
+	planning bool
+	gen      int
+	cancel   context.CancelFunc
+	plan     *actions.RedrivePlan
+	planned  time.Time
+	err      error
+
+	prompt *textinput.Model // --to, while typed
+	offset int
+}
+
+func newRedrivePlan(c *common.Common, d dest, returnTo int) *redrivePlan {
+	return &redrivePlan{Base: common.NewBase(KindRedrive, "redrive "+sanitize.Line(d.Name)), c: c, dest: d, returnTo: returnTo}
+}
+
+func (v *redrivePlan) Capturing() bool           { return v.prompt != nil }
+func (v *redrivePlan) SetSize(width, height int) { v.Base.SetSize(width, height); v.scroll(0) }
+
+func (v *redrivePlan) Status() string {
+	s := v.c.Styles
+	switch {
+	case v.notice:
+		return s.Warn.Render("waiting for y")
+	case v.asking:
+		return s.Accent.Render("asking what a peek does…")
+	case v.planning:
+		return s.Accent.Render("reading the letters…")
+	case v.plan != nil:
+		return s.Muted.Render("dry run · read " + v.planned.Format("15:04:05"))
+	}
+	return s.Muted.Render("dry run")
+}
+
+var (
+	moveKey     = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "move…"))
+	toKey       = key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "--to"))
+	exchangeKey = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "original exchange"))
+	replanKey   = key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "plan again"))
+)
+
+func (v *redrivePlan) Keys() []key.Binding {
+	switch {
+	case v.prompt != nil:
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "plan with it")), cancelKey}
+	case v.notice:
+		return []key.Binding{common.Relabel(v.c.Keys.Confirm, "read them anyway")}
+	case v.asking || v.planning:
+		return nil
+	}
+	keys := []key.Binding{}
+	if v.plan != nil && v.plan.Moves() > 0 {
+		keys = append(keys, moveKey)
+	}
+	keys = append(keys, toKey)
+	if v.dest.Kind != backends.Topic {
+		keys = append(keys, exchangeKey)
+	}
+	return append(keys, replanKey)
+}
+
+// Start is the shell's: planning starts with the backend, once it is known what reading does.
+func (v *redrivePlan) Start(b backends.Backend) tea.Cmd {
+	v.b = b
+	return v.proceed()
+}
+
+// Stop is the shell's: the plan is left, or the connection is gone.
+func (v *redrivePlan) Stop() {
+	if v.cancel != nil {
+		v.cancel()
+	}
+	v.b, v.asking, v.planning = nil, false, false
+	v.gen++ // what is still on its way is dropped
+}
+
+// proceed takes the next step: ask what a peek does, wait for the user's y, or plan.
+func (v *redrivePlan) proceed() tea.Cmd {
+	switch {
+	case v.b == nil, v.asking, v.notice, v.planning:
+		return nil
+	case v.effects == nil:
+		if _, ok := v.b.(backends.PeekAdvisor); ok {
+			v.asking, v.err = true, nil
+			v.gen++
+			return common.Go(v.ID(), askEffects(v.gen, v.b, v.dest.Name), v.onEffects)
+		}
+		v.effects = &backends.PeekEffects{}
+	}
+	if v.effects.MarksRedelivered && !v.c.PeekAcked[peekAckKey(v.c, v.dest)] {
+		v.notice = true
+		return nil
+	}
+	if v.plan != nil {
+		return nil
+	}
+	return v.startPlan()
+}
+
+// startPlan reads the letters again with the current options.
+func (v *redrivePlan) startPlan() tea.Cmd {
+	if v.b == nil {
+		return nil
+	}
+	if v.cancel != nil {
+		v.cancel()
+	}
+	v.gen++
+	v.planning, v.err = true, nil
+	ctx, cancel := context.WithTimeout(context.Background(), peekTimeout)
+	v.cancel = cancel
+	gen, b, name, opts := v.gen, v.b, v.dest.Name, v.opts
+	return common.Go(v.ID(), func() planResult {
+		defer cancel()
+		plan, err := actions.PlanRedrive(ctx, b, name, opts)
+		return planResult{gen: gen, plan: plan, err: err}
+	}, v.onPlan)
+}
+
+func (v *redrivePlan) onEffects(msg effectsResult) tea.Cmd {
+	if msg.gen != v.gen || !v.asking {
+		return nil
+	}
+	v.asking = false
+	if msg.err != nil {
+		v.err = msg.err
+		return nil // p asks again
+	}
+	v.effects = &msg.effects
+	return v.proceed()
+}
+
+func (v *redrivePlan) onPlan(msg planResult) tea.Cmd {
+	if msg.gen != v.gen || !v.planning {
+		return nil
+	}
+	v.planning = false
+	if msg.err != nil {
+		v.err = msg.err
+		return common.Flash(common.FlashError, "plan the redrive of "+sanitize.Line(v.dest.Name)+": "+errText(msg.err))
+	}
+	v.plan, v.planned, v.offset = &msg.plan, time.Now(), 0
+	return nil
+}
+
+func (v *redrivePlan) Update(msg tea.KeyPressMsg) tea.Cmd {
+	if v.prompt != nil {
+		return v.promptKey(msg)
+	}
+	k := v.c.Keys
+	switch {
+	case v.notice:
+		if key.Matches(msg, k.Confirm) {
+			v.c.PeekAcked[peekAckKey(v.c, v.dest)] = true
+			v.notice = false
+			return v.proceed()
+		}
+	case v.asking || v.planning:
+	case key.Matches(msg, moveKey):
+		return v.review()
+	case key.Matches(msg, toKey):
+		in := newTextInput(v.c, "send letters without an origin to: ")
+		in.SetValue(v.opts.To)
+		in.CursorEnd()
+		in.SetWidth(max(v.Width-40, 10))
+		v.prompt = &in
+		return in.Focus()
+	case key.Matches(msg, exchangeKey) && v.dest.Kind != backends.Topic:
+		v.opts.UseOriginalExchange = !v.opts.UseOriginalExchange
+		return v.replan()
+	case key.Matches(msg, replanKey):
+		if v.effects == nil {
+			return v.proceed()
+		}
+		return v.replan()
+	case key.Matches(msg, k.Up):
+		v.scroll(-1)
+	case key.Matches(msg, k.Down):
+		v.scroll(1)
+	}
+	return nil
+}
+
+func (v *redrivePlan) replan() tea.Cmd {
+	v.plan = nil
+	return v.startPlan()
+}
+
+func (v *redrivePlan) promptKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		v.prompt = nil
+		return nil
+	case "enter":
+		v.opts.To = strings.TrimSpace(v.prompt.Value())
+		v.prompt = nil
+		return v.replan()
+	}
+	var cmd tea.Cmd
+	*v.prompt, cmd = v.prompt.Update(msg)
+	return cmd
+}
+
+// Paste is the shell's: a pasted name goes into the --to prompt.
+func (v *redrivePlan) Paste(msg tea.PasteMsg) tea.Cmd {
+	if v.prompt == nil {
+		return nil
+	}
+	var cmd tea.Cmd
+	*v.prompt, cmd = v.prompt.Update(msg)
+	return cmd
+}
+
+// review asks for the move, stating its exact scope.
+func (v *redrivePlan) review() tea.Cmd {
+	p := v.plan
+	if p == nil {
+		return nil
+	}
+	if p.Moves() == 0 {
+		return common.Flash(common.FlashWarn, "no letter would move: "+nothingMoves(*p))
+	}
+	return common.Push(redriveConfirm(v.c, *p, v.dest, v.returnTo))
+}
+
+func nothingMoves(p actions.RedrivePlan) string {
+	if p.Letters == 0 {
+		return sanitize.Line(p.Source) + " holds no letters"
+	}
+	return "none of its letters has a target; t sets one for letters without an origin"
+}
+
+// targetTotal is the letters going to one target, over its partitions.
+type targetTotal struct {
+	label, via string
+	letters    int64
+}
+
+// byTarget adds the plan's routes up per target, most letters first.
+func byTarget(p actions.RedrivePlan) []targetTotal {
+	var out []targetTotal
+	for _, r := range p.Routes {
+		label := r.Target.Label()
+		i := slices.IndexFunc(out, func(t targetTotal) bool { return t.label == label && t.via == r.Via })
+		if i < 0 {
+			out = append(out, targetTotal{label: label, via: r.Via})
+			i = len(out) - 1
+		}
+		out[i].letters += r.Letters
+	}
+	slices.SortStableFunc(out, func(a, b targetTotal) int { return cmp.Compare(b.letters, a.letters) })
+	return out
+}
+
+// redriveConfirm states exactly what the move does: from where, to which targets, how many, what stays.
+func redriveConfirm(c *common.Common, p actions.RedrivePlan, d dest, returnTo int) *confirm.Model {
+	s := c.Styles
+	src := sanitize.Line(p.Source)
+	n := p.Moves()
+	scope := []string{
+		s.Text.Render(fmt.Sprintf("from %s (%s): %s letter%s read just now", src, d.Kind, formatInt(p.Letters), plural(p.Letters))),
+		s.Text.Render(fmt.Sprintf("moves %s letter%s:", formatInt(n), plural(n))),
+	}
+	for _, t := range byTarget(p) {
+		scope = append(scope, s.Text.Render(fmt.Sprintf("  → %-30s %8s", sanitize.Line(t.label), formatInt(t.letters)))+
+			s.Muted.Render("  "+sanitize.Line(t.via)))
+	}
+	if k := p.Keeps(); k > 0 {
+		scope = append(scope, s.Warn.Render(fmt.Sprintf("keeps %s letter%s in %s (no target: see the plan)", formatInt(k), plural(k), src)))
+	}
+	scope = append(scope,
+		s.Muted.Render("each letter is taken from "+src+" only once its target confirmed it"),
+		s.Muted.Render(fmt.Sprintf("at most the %s letters planned: letters arriving now wait for the next redrive", formatInt(p.Letters))))
+	verb := fmt.Sprintf("move %s letter%s", formatInt(n), plural(n))
+	return confirm.New(c, "move the letters of "+src+" back", scope, verb, func() tea.Cmd {
+		return common.PopToThen(returnTo, newProgressView(c, redriveTask(c, p), returnTo))
+	})
+}
+
+// redriveTask moves the letters the plan read (at most as many) with progress, then reports.
+func redriveTask(c *common.Common, p actions.RedrivePlan) task {
+	s := c.Styles
+	src := sanitize.Line(p.Source)
+	opts := moveOptions(p)
+	var targets []string
+	perLabel := map[string]int64{}
+	for _, t := range byTarget(p) {
+		perLabel[t.label] += t.letters
+	}
+	for _, label := range sortedTargets(perLabel) {
+		targets = append(targets, fmt.Sprintf("%s (%s)", sanitize.Line(label), formatInt(perLabel[label])))
+	}
+	guard, limit := guardOf(c), int64(opts.Max)
+	return withWork(task{
+		title: "redrive " + src,
+		verb:  "moved",
+		scope: []string{
+			s.Label.Render("from  ") + s.Text.Render(src),
+			s.Label.Render("to    ") + s.Text.Render(strings.Join(targets, ", ")),
+		},
+		total:      limit,
+		cancelNote: "the batch in flight finishes; every letter is either at its target or still in " + src,
+	}, func(ctx context.Context, b backends.Backend, report func(progressCounts)) (actions.RedriveReport, error) {
+		return actions.ExecuteRedrive(ctx, b, guard, p.Source, opts, func(m backends.MoveProgress) {
+			total := m.Total
+			if total == 0 || total > limit {
+				total = limit
+			}
+			report(progressCounts{done: m.Moved, kept: m.Kept, failed: m.Failed, total: total})
+		})
+	}, func(r actions.RedriveReport, err error, cancelled bool) taskReport {
+		return redriveOutcome(c, src, r, err, cancelled)
+	})
+}
+
+// moveOptions are the plan's options for the move, which takes no more letters than the plan read: the
+// scope confirmed. Letters that arrive meanwhile wait for the next redrive.
+func moveOptions(p actions.RedrivePlan) actions.RedriveOptions {
+	opts := p.Options
+	if opts.Max == 0 || int64(opts.Max) > p.Letters {
+		opts.Max = int(p.Letters)
+	}
+	return opts
+}
+
+// redriveOutcome is the report of a move: counts, letters moved per target, what stayed and why, the
+// letters that stayed one by one (the first ones), and the warnings. Every name and reason is escaped.
+func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err error, cancelled bool) taskReport {
+	s := c.Styles
+	counts := &progressCounts{done: r.Moved, kept: r.Kept, failed: r.Failed}
+	level, head := common.FlashInfo, "every letter moved"
+	switch ended := cancelledOrFailed(err, cancelled); {
+	case ended != "":
+		level, head = common.FlashError, ended+": what moved is at its target, the rest is still in "+src
+	case !r.Complete():
+		level, head = common.FlashWarn, "done: some letters stayed in "+src
+	}
+	style := map[common.FlashLevel]func(...string) string{common.FlashInfo: s.OK.Render, common.FlashWarn: s.Warn.Render,
+		common.FlashError: s.Error.Render}[level]
+	lines := []string{style(head), "",
+		s.Label.Render("moved   ") + s.OK.Render(formatInt(r.Moved)),
+		s.Label.Render("kept    ") + toned(s.Warn.Render, s.Text.Render, r.Kept)(formatInt(r.Kept)),
+		s.Label.Render("failed  ") + toned(s.Error.Render, s.Text.Render, r.Failed)(formatInt(r.Failed)),
+	}
+	if len(r.PerTarget) > 0 {
+		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("%-40s %9s", "TARGET", "MOVED")))
+		for _, t := range sortedTargets(r.PerTarget) {
+			lines = append(lines, s.Text.Render(fmt.Sprintf("%-40s %9s", truncate(sanitize.Line(t), 40), formatInt(r.PerTarget[t]))))
+		}
+	}
+	if len(r.Failures) > 0 {
+		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("LETTERS THAT STAYED (the first %d)", len(r.Failures))),
+			s.Table.Header.Render(fmt.Sprintf("%5s %12s  %-24s %s", "PART", "OFFSET", "TARGET", "REASON")))
+		for _, f := range r.Failures {
+			lines = append(lines, s.Text.Render(fmt.Sprintf("%5d %12s  %-24s %s", f.Partition, formatInt(f.Offset),
+				truncate(cmp.Or(sanitize.Line(f.Target), "–"), 24), sanitize.Line(redact.Text(f.Reason)))))
+		}
+	}
+	for _, w := range r.Warnings {
+		lines = append(lines, "", s.Warn.Render("! "+sanitize.Line(redact.Text(w))))
+	}
+	if err != nil && !cancelled {
+		lines = append(lines, "", s.Error.Render(errText(err)))
+	}
+	flash := fmt.Sprintf("redrive %s: moved %s, kept %s, failed %s", src, formatInt(r.Moved), formatInt(r.Kept), formatInt(r.Failed))
+	return taskReport{counts: counts, lines: lines, level: level, flash: flash}
+}
+
+// toned styles a count: loud when it is not zero.
+func toned(loud, quiet func(...string) string, n int64) func(...string) string {
+	if n > 0 {
+		return loud
+	}
+	return quiet
+}
+
+func sortedTargets(m map[string]int64) []string {
+	out := make([]string, 0, len(m))
+	for t := range m {
+		out = append(out, t)
+	}
+	slices.SortFunc(out, func(a, b string) int { return cmp.Or(cmp.Compare(m[b], m[a]), strings.Compare(a, b)) })
+	return out
+}
+
+// planLines are the dry run as a table: per target (and partition) the letters going there and what
+// named it; then the letters that stay, by reason.
+func (v *redrivePlan) planLines() []string {
+	s := v.c.Styles
+	p := v.plan
+	if p.Letters == 0 {
+		return []string{s.Text.Render("nothing to move: no letter waits in " + sanitize.Line(p.Source)),
+			s.Muted.Render("(where a redrive already took them, the next one starts after them)")}
+	}
+	lines := []string{s.Text.Render(fmt.Sprintf("read %s letter%s of %s just now: %s would move, %s would stay; nothing has moved",
+		formatInt(p.Letters), plural(p.Letters), sanitize.Line(p.Source), formatInt(p.Moves()), formatInt(p.Keeps()))), ""}
+	// The columns are as wide as what they hold, within reason, so that an exchange's label is read whole.
+	tw, vw := len("TARGET"), len("VIA")
+	for _, r := range p.Routes {
+		tw, vw = max(tw, textWidth(sanitize.Line(r.Target.Label()))), max(vw, textWidth(sanitize.Line(r.Via)))
+	}
+	tw, vw = min(tw, 48), min(vw, 36)
+	row := func(target, part, via, letters string) string {
+		return fmt.Sprintf("%-*s %5s  %-*s %9s", tw, target, part, vw, via, letters)
+	}
+	if len(p.Routes) > 0 {
+		lines = append(lines, s.Table.Header.Render(row("TARGET", "PART", "VIA", "LETTERS")))
+		for _, r := range p.Routes {
+			part := "key"
+			if r.Target.Partition != nil {
+				part = strconv.Itoa(int(*r.Target.Partition))
+			} else if r.Target.Exchange != nil || v.dest.Kind != backends.Topic {
+				part = "–"
+			}
+			lines = append(lines, s.Text.Render(row(truncate(sanitize.Line(r.Target.Label()), tw), part,
+				truncate(sanitize.Line(r.Via), vw), formatInt(r.Letters))))
+		}
+	}
+	if len(p.Kept) > 0 {
+		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("%9s  %-24s %s", "STAY", "TARGET", "WHY")))
+		const indent = 9 + 2 + 24 + 1
+		for _, k := range p.Kept {
+			// The reason is the point of the row: wrapped under its column, never cut.
+			why := strings.Split(ansi.Wrap(sanitize.Line(k.Reason), max(v.Width-indent, 20), " "), "\n")
+			lines = append(lines, s.Warn.Render(fmt.Sprintf("%9s  %-24s %s", formatInt(k.Letters),
+				truncate(cmp.Or(sanitize.Line(k.Target), "–"), 24), why[0])))
+			for _, more := range why[1:] {
+				lines = append(lines, s.Warn.Render(strings.Repeat(" ", indent)+more))
+			}
+		}
+	}
+	if n := p.Unresolved(); n > 0 && v.opts.To == "" {
+		lines = append(lines, "", s.Muted.Render(fmt.Sprintf("%s letter%s name%s no origin: t sends them to a queue or topic you name",
+			formatInt(n), plural(n), map[bool]string{true: "s", false: ""}[n == 1])))
+	}
+	for _, w := range p.Warnings {
+		lines = append(lines, s.Warn.Render("! "+sanitize.Line(redact.Text(w))))
+	}
+	return lines
+}
+
+// optionsLine says how the plan was made, and how to change it.
+func (v *redrivePlan) optionsLine() string {
+	s := v.c.Styles
+	to := "none"
+	if v.opts.To != "" {
+		to = sanitize.Line(v.opts.To)
+	}
+	line := s.Label.Render("--to ") + s.Text.Render(to) + s.Muted.Render(" (t)")
+	if v.dest.Kind != backends.Topic {
+		on := map[bool]string{true: "on", false: "off"}[v.opts.UseOriginalExchange]
+		line += s.Muted.Render("   ") + s.Label.Render("original exchange ") + s.Text.Render(on) + s.Muted.Render(" (x)")
+	}
+	return line
+}
+
+func (v *redrivePlan) body() []string {
+	s := v.c.Styles
+	switch {
+	case v.notice:
+		return peekNotice(v.c, *v.effects, v.dest.Name, max(v.Width, 20), "read them and plan")
+	case v.asking:
+		return []string{s.Muted.Render("asking the broker what reading " + sanitize.Line(v.dest.Name) + " does…")}
+	case v.planning:
+		return []string{s.Muted.Render("reading the letters of " + sanitize.Line(v.dest.Name) + " to see where each goes…")}
+	case v.err != nil:
+		return []string{s.Error.Render(errText(v.err)), "", s.Muted.Render("p tries again")}
+	case v.plan == nil && v.b == nil:
+		return []string{s.Muted.Render("waiting for the connection…")}
+	case v.plan == nil:
+		return nil
+	}
+	return v.planLines()
+}
+
+func (v *redrivePlan) header() []string {
+	s := v.c.Styles
+	return []string{s.Text.Bold(true).Render("Redrive "+sanitize.Line(v.dest.Name)) + s.Muted.Render(" — dry run: where each letter would go"),
+		v.optionsLine(), ""}
+}
+
+func (v *redrivePlan) room() int {
+	h := v.Height - len(v.header())
+	if v.prompt != nil {
+		h--
+	}
+	return max(h, 1)
+}
+
+func (v *redrivePlan) scroll(delta int) {
+	n := 0
+	if v.plan != nil {
+		n = len(v.planLines())
+	}
+	v.offset = min(max(v.offset+delta, 0), max(n-v.room(), 0))
+}
+
+func (v *redrivePlan) View() string {
+	body := v.body()
+	start := min(v.offset, len(body))
+	body = body[start:min(start+v.room(), len(body))]
+	lines := append(v.header(), body...)
+	if v.prompt != nil {
+		for len(lines) < v.Height-1 {
+			lines = append(lines, "")
+		}
+		lines = append(lines, " "+v.prompt.View())
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, max(v.Width, 1), "…")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// peekAckKey names d in the program context's record of accepted peek notices: the browser and the
+// redrive plan ask once per destination between them.
+func peekAckKey(c *common.Common, d dest) string { return c.Context.Name + "\x00" + d.ID() }
+
+// peekNotice says what reading name does before it is read, for a y.
+func peekNotice(c *common.Common, eff backends.PeekEffects, name string, width int, verb string) []string {
+	s := c.Styles
+	text := eff.Notice
+	if text == "" {
+		text = "Reading this queue takes each message and gives it back in its place: consumers will then see it marked redelivered."
+	}
+	lines := []string{s.Warn.Render("Reading " + sanitize.Line(name) + " is not free."), ""}
+	lines = append(lines, strings.Split(ansi.Wrap(sanitize.Line(text), width, " "), "\n")...)
+	if eff.CountsDeliveries {
+		limit := "This queue counts every delivery, reads included."
+		if eff.DeliveryLimit > 0 {
+			limit = fmt.Sprintf("Delivery limit: %d. Every read counts one delivery toward it.", eff.DeliveryLimit)
+		}
+		lines = append(lines, "", limit)
+	}
+	return append(lines, "", s.Accent.Render("y")+s.Muted.Render(" "+verb+"   ")+s.Accent.Render("esc")+s.Muted.Render(" go back"))
+}

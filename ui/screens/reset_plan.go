@@ -1,0 +1,137 @@
+package screens
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/confirm"
+)
+
+// plan asks actions.PlanReset for the dry run of what the form describes, one plan per topic, and shows
+// it for confirmation. The target is read here first, so that a typo is answered without a round trip.
+func (v *resetForm) plan() tea.Cmd {
+	if v.planning {
+		return nil
+	}
+	target, err := actions.ParseResetTarget(v.target())
+	if err != nil {
+		v.err = errText(err)
+		return nil
+	}
+	v.planning, v.err = true, ""
+	group, specs := v.group.Group, topicSpecs(v.scopes[v.scope])
+	return common.Run(v.ID(), func(ctx context.Context, b backends.Backend) ([]actions.ResetPlan, error) {
+		plans := make([]actions.ResetPlan, 0, len(specs))
+		for _, spec := range specs {
+			p, err := actions.PlanReset(ctx, b, group, spec, target)
+			if err != nil {
+				return nil, err
+			}
+			plans = append(plans, p)
+		}
+		return plans, nil
+	}, v.planned)
+}
+
+// topicSpecs writes a scope as PlanReset takes it: "TOPIC" or "TOPIC:0,2", sorted by topic.
+func topicSpecs(s resetScope) []string {
+	var specs []string
+	for topic, parts := range s.topics {
+		spec := topic
+		if len(parts) > 0 {
+			ids := make([]string, len(parts))
+			for i, p := range parts {
+				ids[i] = strconv.Itoa(int(p))
+			}
+			spec += ":" + strings.Join(ids, ",")
+		}
+		specs = append(specs, spec)
+	}
+	slices.Sort(specs)
+	return specs
+}
+
+// planned shows the dry run; for a group that is not inactive it shows it with the planner's refusal
+// instead of a y.
+func (v *resetForm) planned(plans []actions.ResetPlan, err error) tea.Cmd {
+	v.planning = false
+	if err != nil || len(plans) == 0 {
+		if err == nil {
+			err = fmt.Errorf("the planner returned nothing to reset")
+		}
+		v.err = errText(err)
+		return common.Flash(common.FlashError, v.err)
+	}
+	first := plans[0]
+	title := fmt.Sprintf("reset %s to %s", sanitize.Line(first.Group), sanitize.Line(first.Target.String()))
+	moves := 0
+	for _, p := range plans {
+		moves += len(p.Partitions)
+	}
+	verb := fmt.Sprintf("commit %d offset%s for %s", moves, plural(int64(moves)), sanitize.Line(first.Group))
+	d := confirm.New(v.c, title, resetLines(v.c, plans), verb, func() tea.Cmd { return v.execute(plans) })
+	if err := first.CheckInactive(); err != nil {
+		d.Refuse(errText(err))
+	}
+	return common.Push(d)
+}
+
+// execute applies the plans once confirmed, back on the partitions view, and says how it went.
+func (v *resetForm) execute(plans []actions.ResetPlan) tea.Cmd {
+	guard := actions.Guard{ReadOnly: v.c.ReadOnly, Context: v.c.Context.Name}
+	group := sanitize.Line(plans[0].Group)
+	return tea.Batch(common.PopTo(v.returnTo), common.Run(0, func(ctx context.Context, b backends.Backend) (int, error) {
+		moved := 0
+		for _, p := range plans {
+			if err := actions.ExecuteReset(ctx, b, guard, p); err != nil {
+				return moved, err
+			}
+			moved += len(p.Partitions)
+		}
+		return moved, nil
+	}, func(moved int, err error) tea.Cmd {
+		if err != nil {
+			return common.Flash(common.FlashError, fmt.Sprintf("%s: %d offset%s committed before this failed: %s", group, moved, plural(int64(moved)), errText(err)))
+		}
+		return common.Flash(common.FlashInfo, fmt.Sprintf("%s: %d offset%s committed; the next refresh shows them", group, moved, plural(int64(moved))))
+	}))
+}
+
+// resetLines are the dry run as a table: per partition the log range, where the group is and where it
+// would go, and the clamping warnings.
+func resetLines(c *common.Common, plans []actions.ResetPlan) []string {
+	s := c.Styles
+	row := func(topic, part, start, end, cur, next, change string) string {
+		return fmt.Sprintf("%-20s %5s %12s %12s %12s → %-12s %10s", topic, part, start, end, cur, next, change)
+	}
+	lines := []string{s.Table.Header.Render(row("TOPIC", "PART", "START", "END", "COMMITTED", "NEW", "CHANGE"))}
+	for _, plan := range plans {
+		for _, p := range plan.Partitions {
+			cur, change := "–", "–"
+			if d, ok := p.Change(); ok {
+				cur, change = formatInt(p.Current), fmt.Sprintf("%+d", d)
+			}
+			lines = append(lines, s.Text.Render(row(truncate(sanitize.Line(plan.Topic), 20), strconv.Itoa(int(p.Partition)),
+				formatInt(p.Start), formatInt(p.End), cur, formatInt(p.New), change)))
+			if p.Warning != "" {
+				lines = append(lines, s.Warn.Render("  ! "+sanitize.Line(p.Warning)))
+			}
+		}
+	}
+	return lines
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
