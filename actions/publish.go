@@ -162,33 +162,29 @@ func checkJSON(body []byte, seq int64) error {
 // Publish sends the messages opts describes and waits for the broker to confirm each one. Refused in
 // read-only mode. A message the broker refused or could not route is counted as failed with its reason;
 // the run goes on. A lost connection ends it with an error, and the report says what was confirmed.
-func Publish(ctx context.Context, b backends.Backend, guard Guard, opts PublishOptions, progress func(SendProgress)) (
+func (s *Session) Publish(ctx context.Context, opts PublishOptions, progress func(SendProgress)) (
 	report SendReport, err error) {
 	scope := []any{"target", opts.Target.Label(), "count", max(opts.Count, 1)}
-	if err := guard.Allow("publish", scope...); err != nil {
+	if err := s.begin(VerbPublish, scope...); err != nil {
 		return SendReport{}, err
 	}
-	defer func() { guard.Done("publish", err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
+	defer func() { s.done(VerbPublish, err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
 	if err := opts.Check(); err != nil {
 		return SendReport{}, err
 	}
-	pub, err := publisher(b)
-	if err != nil {
-		return SendReport{}, err
-	}
 	count := max(opts.Count, 1)
-	s := newSender(pub, opts.Rate, int64(count), progress)
+	snd := newSender(s.publisher(), opts.Rate, int64(count), progress)
 	draft := newDraft(opts)
 	for seq := int64(1); seq <= int64(count); seq++ {
 		m, err := draft.message(seq, time.Now())
 		if err == nil {
-			err = s.send(ctx, backends.Outgoing{Target: opts.Target, Message: m})
+			err = snd.send(ctx, backends.Outgoing{Target: opts.Target, Message: m})
 		}
 		if err != nil {
-			return s.finish(ctx, err)
+			return snd.finish(ctx, err)
 		}
 	}
-	return s.finish(ctx, nil)
+	return snd.finish(ctx, nil)
 }
 
 // draft builds each message of a publish from its templates. Parts without placeholders are shared by
@@ -257,55 +253,46 @@ func (d *draft) message(seq int64, now time.Time) (backends.Message, error) {
 	return m, nil
 }
 
-func publisher(b backends.Backend) (backends.Publisher, error) {
-	p, ok := b.(backends.Publisher)
-	if !ok {
-		return nil, fmt.Errorf("this broker cannot publish messages: %w", backends.ErrNotSupported)
-	}
-	return p, nil
-}
+// publisher is the session's backend as a publisher, once begin allowed a publish or a replay.
+func (s *Session) publisher() backends.Publisher { return s.b.(backends.Publisher) }
 
 // PublishFile sends the messages of a JSON Lines file in mqscope's export format (what `peek -o json`
 // writes; see Record) to target, keeping each one's key, headers, properties and body byte for byte. The
 // records' own destinations and positions are ignored, and so are their timestamps: the broker stamps a
 // message sent now. name is the file's name, for errors. Refused in read-only mode.
-func PublishFile(ctx context.Context, b backends.Backend, guard Guard, r io.Reader, name string, target backends.Target,
+func (s *Session) PublishFile(ctx context.Context, r io.Reader, name string, target backends.Target,
 	rate float64, progress func(SendProgress)) (SendReport, error) {
-	return sendRecords(ctx, b, guard, "publish", r, name, target, rate, progress)
+	return s.sendRecords(ctx, VerbPublish, r, name, target, rate, progress)
 }
 
-// sendRecords sends every record of r to target, as action (publish or replay) for the guard. A file
-// (anything r can seek in) is checked whole before anything is sent, so that a broken line sends nothing;
-// a stream (stdin, a pipe) is sent as it is read, and a broken line sends everything before it and stops,
-// its error saying which lines went, so that a resume loses nothing.
-func sendRecords(ctx context.Context, b backends.Backend, guard Guard, action string, r io.Reader, name string,
+// sendRecords sends every record of r to target, as verb (publish or replay). A file (anything r can seek
+// in) is checked whole before anything is sent, so that a broken line sends nothing; a stream (stdin, a
+// pipe) is sent as it is read, and a broken line sends everything before it and stops, its error saying
+// which lines went, so that a resume loses nothing.
+func (s *Session) sendRecords(ctx context.Context, verb Verb, r io.Reader, name string,
 	target backends.Target, rate float64, progress func(SendProgress)) (report SendReport, err error) {
 	scope := []any{"file", name, "target", target.Label()}
-	if err := guard.Allow(action, scope...); err != nil {
+	if err := s.begin(verb, scope...); err != nil {
 		return SendReport{}, err
 	}
-	defer func() { guard.Done(action, err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
-	pub, err := publisher(b)
-	if err != nil {
-		return SendReport{}, err
-	}
+	defer func() { s.done(verb, err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
 	total, err := checkRecords(r, name)
 	if err != nil {
 		return SendReport{}, err
 	}
-	s := newSender(pub, rate, total, progress)
+	snd := newSender(s.publisher(), rate, total, progress)
 	err = ReadRecords(r, name, func(m backends.Message) error {
-		return s.send(ctx, backends.Outgoing{Target: target, Message: forSending(m)})
+		return snd.send(ctx, backends.Outgoing{Target: target, Message: forSending(m)})
 	})
 	var bad *RecordError
 	if errors.As(err, &bad) {
 		// Everything before the broken line goes, so that the lines sent are exactly 1 to bad.Line-1.
-		if ferr := s.flush(ctx); ferr != nil {
-			return s.finish(ctx, ferr)
+		if ferr := snd.flush(ctx); ferr != nil {
+			return snd.finish(ctx, ferr)
 		}
 		bad.Sent = true
 	}
-	return s.finish(ctx, err)
+	return snd.finish(ctx, err)
 }
 
 // checkRecords reads a seekable r to its end, to find a broken line before anything is sent, and goes

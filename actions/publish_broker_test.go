@@ -11,6 +11,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
+	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 )
 
@@ -39,7 +40,7 @@ func TestPublishProgressAndReport(t *testing.T) {
 	defer cancel()
 
 	var seen []actions.SendProgress
-	report, err := actions.Publish(ctx, b, actions.Guard{}, actions.PublishOptions{
+	report, err := actions.NewSession(b, config.Context{}).Publish(ctx, actions.PublishOptions{
 		Target: backends.Target{Destination: "events"}, Body: []byte("{{seq}}"), Count: 1200,
 	}, func(p actions.SendProgress) { seen = append(seen, p) })
 	if err != nil || report.Sent != 1200 || report.Failed != 0 || !report.OK() {
@@ -55,7 +56,7 @@ func TestPublishProgressAndReport(t *testing.T) {
 		}
 	}
 
-	report, err = actions.Publish(ctx, b, actions.Guard{}, actions.PublishOptions{
+	report, err = actions.NewSession(b, config.Context{}).Publish(ctx, actions.PublishOptions{
 		Target: backends.Target{Destination: "no-such-topic"}, Body: []byte("x"), Count: 3,
 	}, nil)
 	if err != nil || report.Sent != 0 || report.Failed != 3 || len(report.Errors) != 1 || report.Errors[0].Count != 3 ||

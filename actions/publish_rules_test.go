@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
 )
 
 func TestParseHeader(t *testing.T) {
@@ -193,29 +194,29 @@ func TestReplayCheck(t *testing.T) {
 }
 
 func TestGuardRefusesBeforeAnything(t *testing.T) {
-	ro := Guard{ReadOnly: true, Context: "prod"}
+	ro := NewSession(nil, config.Context{Name: "prod", ReadOnly: true})
 	// A nil backend: the refusal must come before the backend is looked at.
-	_, err := Publish(t.Context(), nil, ro, PublishOptions{Target: backends.Target{Destination: "q"}}, nil)
+	_, err := ro.Publish(t.Context(), PublishOptions{Target: backends.Target{Destination: "q"}}, nil)
 	if !errors.Is(err, ErrReadOnly) || !strings.HasPrefix(err.Error(), "publish refused") {
 		t.Errorf("publish: %v", err)
 	}
-	_, err = PublishFile(t.Context(), nil, ro, strings.NewReader(""), "f", backends.Target{Destination: "q"}, 0, nil)
+	_, err = ro.PublishFile(t.Context(), strings.NewReader(""), "f", backends.Target{Destination: "q"}, 0, nil)
 	if !errors.Is(err, ErrReadOnly) {
 		t.Errorf("publish --from-file: %v", err)
 	}
-	_, err = Replay(t.Context(), nil, ro, ReplayOptions{Source: "a", To: backends.Target{Destination: "b"}}, nil)
+	_, err = ro.Replay(t.Context(), ReplayOptions{Source: "a", To: backends.Target{Destination: "b"}}, nil)
 	if !errors.Is(err, ErrReadOnly) || !strings.HasPrefix(err.Error(), "replay refused") {
 		t.Errorf("replay: %v", err)
 	}
-	_, err = ReplayFile(t.Context(), nil, ro, strings.NewReader(""), "f", backends.Target{Destination: "q"}, 0, nil)
+	_, err = ro.ReplayFile(t.Context(), strings.NewReader(""), "f", backends.Target{Destination: "q"}, 0, nil)
 	if !errors.Is(err, ErrReadOnly) {
 		t.Errorf("replay --from-file: %v", err)
 	}
-	_, err = ReplayMessages(t.Context(), nil, ro, nil, backends.Target{Destination: "q"}, nil)
+	_, err = ro.ReplayMessages(t.Context(), nil, backends.Target{Destination: "q"}, nil)
 	if !errors.Is(err, ErrReadOnly) {
 		t.Errorf("replay of marked messages: %v", err)
 	}
-	_, err = ExecuteRedrive(t.Context(), nil, ro, "dlq", RedriveOptions{}, nil)
+	_, err = ro.Redrive(t.Context(), "dlq", RedriveOptions{}, nil)
 	if !errors.Is(err, ErrReadOnly) || !strings.HasPrefix(err.Error(), "redrive refused") {
 		t.Errorf("redrive: %v", err)
 	}

@@ -2,6 +2,7 @@ package actions
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/mqscope/mqscope/backends"
@@ -18,8 +19,8 @@ type PurgePlan struct {
 
 // PlanPurge looks the queue up to say what a purge would remove. It changes nothing.
 func PlanPurge(ctx context.Context, b backends.Backend, queue string) (PurgePlan, error) {
-	if _, ok := b.(backends.Purger); !ok {
-		return PurgePlan{}, errNoPurge
+	if err := readingSession(b).Can(VerbPurge); errors.Is(err, backends.ErrNotSupported) {
+		return PurgePlan{}, err
 	}
 	dests, err := ListDestinations(ctx, b, backends.ListOptions{})
 	if err != nil {
@@ -38,20 +39,13 @@ func PlanPurge(ctx context.Context, b backends.Backend, queue string) (PurgePlan
 	return PurgePlan{}, fmt.Errorf("no queue named %s here (see `mqscope ls`): %w", queue, backends.ErrNotFound)
 }
 
-var errNoPurge = fmt.Errorf("this broker has no queues to purge (Kafka topics are truncated instead): %w",
-	backends.ErrNotSupported)
-
 // Purge removes every ready message from queue and says how many went. Refused in read-only mode.
-func Purge(ctx context.Context, b backends.Backend, guard Guard, queue string) (int64, error) {
-	if err := guard.Allow("purge", "queue", queue); err != nil {
+func (s *Session) Purge(ctx context.Context, queue string) (int64, error) {
+	if err := s.begin(VerbPurge, "queue", queue); err != nil {
 		return 0, err
 	}
-	p, ok := b.(backends.Purger)
-	if !ok {
-		return 0, errNoPurge
-	}
-	n, err := p.Purge(ctx, queue)
-	guard.Done("purge", err, "queue", queue, "removed", n)
+	n, err := s.b.(backends.Purger).Purge(ctx, queue)
+	s.done(VerbPurge, err, "queue", queue, "removed", n)
 	if err != nil {
 		return n, fmt.Errorf("purge queue %s: %w", queue, err)
 	}
@@ -103,13 +97,10 @@ func (p TruncatePlan) Offsets() map[int32]int64 {
 // before of each partition would remove (TruncateAll: everything, up to each log end). An offset past a
 // log end is clamped to it with a warning. It changes nothing.
 func PlanTruncate(ctx context.Context, b backends.Backend, topicSpec string, before int64) (TruncatePlan, error) {
-	if _, ok := b.(backends.Truncator); !ok {
-		return TruncatePlan{}, errNoTruncate
+	if err := readingSession(b).Can(VerbTruncate); err != nil {
+		return TruncatePlan{}, err
 	}
-	r, ok := b.(backends.OffsetResetter) // for the partitions' log ranges
-	if !ok {
-		return TruncatePlan{}, fmt.Errorf("this broker cannot say what a truncation would remove: %w", backends.ErrNotSupported)
-	}
+	r := b.(backends.OffsetResetter) // for the partitions' log ranges
 	topic, parts, err := ParseTopicPartitions(topicSpec)
 	if err != nil {
 		return TruncatePlan{}, err
@@ -132,24 +123,17 @@ func PlanTruncate(ctx context.Context, b backends.Backend, topicSpec string, bef
 	return plan, nil
 }
 
-var errNoTruncate = fmt.Errorf("this broker has no topics to truncate (RabbitMQ queues are purged instead): %w",
-	backends.ErrNotSupported)
-
 // Truncate deletes topic's records before the given offset of each partition named in before (a plan's
 // Offsets). Refused in read-only mode. An empty before deletes nothing.
-func Truncate(ctx context.Context, b backends.Backend, guard Guard, topic string, before map[int32]int64) error {
-	if err := guard.Allow("truncate", "topic", topic, "before", before); err != nil {
+func (s *Session) Truncate(ctx context.Context, topic string, before map[int32]int64) error {
+	if err := s.begin(VerbTruncate, "topic", topic, "before", before); err != nil {
 		return err
-	}
-	t, ok := b.(backends.Truncator)
-	if !ok {
-		return errNoTruncate
 	}
 	if len(before) == 0 {
 		return nil
 	}
-	err := t.Truncate(ctx, topic, before)
-	guard.Done("truncate", err, "topic", topic, "before", before)
+	err := s.b.(backends.Truncator).Truncate(ctx, topic, before)
+	s.done(VerbTruncate, err, "topic", topic, "before", before)
 	if err != nil {
 		return fmt.Errorf("truncate topic %s: %w", topic, err)
 	}

@@ -260,8 +260,8 @@ func (p RedrivePlan) Unresolved() int64 {
 // move (Kafka), the plan reads from there too. It fails when the broker can neither read nor move
 // messages.
 func PlanRedrive(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions) (RedrivePlan, error) {
-	if _, ok := b.(backends.Mover); !ok {
-		return RedrivePlan{}, errNoMove
+	if err := readingSession(b).Can(VerbRedrive); err != nil {
+		return RedrivePlan{}, err
 	}
 	if opts.Max < 0 {
 		return RedrivePlan{}, fmt.Errorf("max %d: want 0 (all) or more", opts.Max)
@@ -373,8 +373,6 @@ func (t *tally) resumed(ctx context.Context, b backends.Backend, r backends.Move
 	return nil
 }
 
-var errNoMove = fmt.Errorf("this broker cannot move messages: %w", backends.ErrNotSupported)
-
 // routeKey identifies a route for counting: its target (with the partition) and how it was found.
 type routeKey struct {
 	label     string
@@ -408,20 +406,17 @@ func (r RedriveReport) Complete() bool { return r.Kept == 0 && r.Failed == 0 }
 // ExecuteRedrive moves the dead letters of dlq back, each to the target the same DeadLetterRouter a plan
 // uses resolves, through the broker's Mover: a letter leaves the dead-letter queue only once its target
 // confirmed it, and letters without a target stay (reported as kept). Refused in read-only mode.
-func ExecuteRedrive(ctx context.Context, b backends.Backend, guard Guard, dlq string, opts RedriveOptions,
+func (s *Session) Redrive(ctx context.Context, dlq string, opts RedriveOptions,
 	progress func(backends.MoveProgress)) (out RedriveReport, err error) {
 	scope := []any{"source", dlq, "to", opts.To, "max", opts.Max, "original_exchange", opts.UseOriginalExchange,
 		"server_side", opts.ServerSide}
-	if err := guard.Allow("redrive", scope...); err != nil {
+	if err := s.begin(VerbRedrive, scope...); err != nil {
 		return RedriveReport{}, err
 	}
 	defer func() {
-		guard.Done("redrive", err, append(scope, "moved", out.Moved, "kept", out.Kept, "failed", out.Failed)...)
+		s.done(VerbRedrive, err, append(scope, "moved", out.Moved, "kept", out.Kept, "failed", out.Failed)...)
 	}()
-	mover, ok := b.(backends.Mover)
-	if !ok {
-		return RedriveReport{}, errNoMove
-	}
+	mover := s.b.(backends.Mover)
 	if opts.Max < 0 {
 		return RedriveReport{}, fmt.Errorf("max %d: want 0 (all) or more", opts.Max)
 	}
@@ -429,9 +424,9 @@ func ExecuteRedrive(ctx context.Context, b backends.Backend, guard Guard, dlq st
 		progress = func(backends.MoveProgress) {}
 	}
 	if opts.ServerSide {
-		return serverSideRedrive(ctx, b, dlq, opts, progress)
+		return serverSideRedrive(ctx, s.b, dlq, opts, progress)
 	}
-	router, warnings, err := NewDeadLetterRouter(ctx, b, dlq, opts)
+	router, warnings, err := NewDeadLetterRouter(ctx, s.b, dlq, opts)
 	if err != nil {
 		return RedriveReport{}, err
 	}

@@ -44,39 +44,35 @@ func (o ReplayOptions) Check() error {
 // Replay copies a range of a destination's messages to a target: each keeps its key, headers,
 // properties and body (the broker stamps the copy with the time it is sent). The source is read the way
 // peek reads it and is left as it was. Refused in read-only mode.
-func Replay(ctx context.Context, b backends.Backend, guard Guard, opts ReplayOptions, progress func(SendProgress)) (
+func (s *Session) Replay(ctx context.Context, opts ReplayOptions, progress func(SendProgress)) (
 	report SendReport, err error) {
 	scope := []any{"source", opts.Source, "target", opts.To.Label()}
-	if err := guard.Allow("replay", scope...); err != nil {
+	if err := s.begin(VerbReplay, scope...); err != nil {
 		return SendReport{}, err
 	}
-	defer func() { guard.Done("replay", err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
+	defer func() { s.done(VerbReplay, err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
 	if err := opts.Check(); err != nil {
 		return SendReport{}, err
 	}
-	pub, err := publisher(b)
-	if err != nil {
-		return SendReport{}, err
-	}
-	s := newSender(pub, opts.Rate, int64(opts.Limit), progress)
+	snd := newSender(s.publisher(), opts.Rate, int64(opts.Limit), progress)
 	req := backends.PeekRequest{Destination: opts.Source, From: opts.From, Partitions: opts.Partitions}
 	if opts.Until == nil {
 		req.Limit = opts.Limit // otherwise messages past Until are read but not counted
 	}
 	r := rangeReader{opts: opts, passed: map[int32]bool{}}
-	err = Peek(ctx, b, req, func(m backends.Message) error {
+	err = Peek(ctx, s.b, req, func(m backends.Message) error {
 		switch r.judge(m) {
 		case outOfRange:
 			return nil
 		case pastRange:
 			return errRangeDone
 		}
-		return s.send(ctx, backends.Outgoing{Target: opts.To, Message: copyForSending(m)})
+		return snd.send(ctx, backends.Outgoing{Target: opts.To, Message: copyForSending(m)})
 	})
 	if errors.Is(err, errRangeDone) {
 		err = nil
 	}
-	return s.finish(ctx, err)
+	return snd.finish(ctx, err)
 }
 
 // errRangeDone ends a peek once the range is copied.
@@ -122,31 +118,27 @@ func (r *rangeReader) judge(m backends.Message) verdict {
 // ReplayFile copies the messages of a JSON Lines export (what `peek -o json` writes) to a target, each
 // keeping its key, headers, properties and body byte for byte. name is the file's name, for errors.
 // Refused in read-only mode.
-func ReplayFile(ctx context.Context, b backends.Backend, guard Guard, r io.Reader, name string, to backends.Target,
+func (s *Session) ReplayFile(ctx context.Context, r io.Reader, name string, to backends.Target,
 	rate float64, progress func(SendProgress)) (SendReport, error) {
-	return sendRecords(ctx, b, guard, "replay", r, name, to, rate, progress)
+	return s.sendRecords(ctx, VerbReplay, r, name, to, rate, progress)
 }
 
 // ReplayMessages copies messages already in hand (those marked in the browser) to a target. Refused in
 // read-only mode.
-func ReplayMessages(ctx context.Context, b backends.Backend, guard Guard, msgs []backends.Message, to backends.Target,
+func (s *Session) ReplayMessages(ctx context.Context, msgs []backends.Message, to backends.Target,
 	progress func(SendProgress)) (report SendReport, err error) {
 	scope := []any{"messages", len(msgs), "target", to.Label()}
-	if err := guard.Allow("replay", scope...); err != nil {
+	if err := s.begin(VerbReplay, scope...); err != nil {
 		return SendReport{}, err
 	}
-	defer func() { guard.Done("replay", err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
-	pub, err := publisher(b)
-	if err != nil {
-		return SendReport{}, err
-	}
-	s := newSender(pub, 0, int64(len(msgs)), progress)
+	defer func() { s.done(VerbReplay, err, append(scope, "sent", report.Sent, "failed", report.Failed)...) }()
+	snd := newSender(s.publisher(), 0, int64(len(msgs)), progress)
 	for _, m := range msgs {
-		if err := s.send(ctx, backends.Outgoing{Target: to, Message: forSending(m)}); err != nil {
-			return s.finish(ctx, err)
+		if err := snd.send(ctx, backends.Outgoing{Target: to, Message: forSending(m)}); err != nil {
+			return snd.finish(ctx, err)
 		}
 	}
-	return s.finish(ctx, nil)
+	return snd.finish(ctx, nil)
 }
 
 // copyForSending is forSending with the bytes copied: a peek may hand over messages that point into its

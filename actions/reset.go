@@ -334,15 +334,12 @@ func clampOffset(want int64, pb backends.PartitionBounds) (int64, string) {
 
 // ExecuteReset applies a plan: refused in read-only mode, and refused unless the group is Empty or Dead
 // right now (it is looked at again, since consumers may have joined since the plan was made).
-func ExecuteReset(ctx context.Context, b backends.Backend, guard Guard, plan ResetPlan) error {
-	if err := guard.Allow("reset offsets", "group", plan.Group, "topic", plan.Topic, "to", plan.Target); err != nil {
+func (s *Session) ResetOffsets(ctx context.Context, plan ResetPlan) error {
+	if err := s.begin(VerbReset, "group", plan.Group, "topic", plan.Topic, "to", plan.Target); err != nil {
 		return err
 	}
-	r, err := offsetResetter(b)
-	if err != nil {
-		return err
-	}
-	g, err := groupNow(ctx, b, plan.Group)
+	r := s.b.(backends.OffsetResetter)
+	g, err := groupNow(ctx, s.b, plan.Group)
 	if err != nil {
 		return err
 	}
@@ -350,7 +347,7 @@ func ExecuteReset(ctx context.Context, b backends.Backend, guard Guard, plan Res
 		return err
 	}
 	err = r.CommitOffsets(ctx, plan.Group, plan.Offsets())
-	guard.Done("reset offsets", err, "group", plan.Group, "topic", plan.Topic, "offsets", plan.Offsets())
+	s.done(VerbReset, err, "group", plan.Group, "topic", plan.Topic, "offsets", plan.Offsets())
 	if err != nil {
 		return fmt.Errorf("commit offsets of group %s: %w", plan.Group, err)
 	}
@@ -359,11 +356,10 @@ func ExecuteReset(ctx context.Context, b backends.Backend, guard Guard, plan Res
 
 // offsetResetter asks for what a reset needs: the group's position (LagReader) and the log's offsets.
 func offsetResetter(b backends.Backend) (backends.OffsetResetter, error) {
-	r, ok := b.(backends.OffsetResetter)
-	if _, reads := b.(backends.LagReader); !ok || !reads {
-		return nil, fmt.Errorf("this broker has no consumer group offsets to reset: %w", backends.ErrNotSupported)
+	if err := readingSession(b).Can(VerbReset); err != nil {
+		return nil, err
 	}
-	return r, nil
+	return b.(backends.OffsetResetter), nil
 }
 
 // groupNow is the group as it stands: its state, members and committed offsets. A group the broker does

@@ -10,11 +10,12 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends/kafka"
+	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
 	"github.com/mqscope/mqscope/internal/testkit/demofix"
 )
 
-// ExecuteReset looks at the group again: a plan made while it was Empty is refused once a consumer has
+// ResetOffsets looks at the group again: a plan made while it was Empty is refused once a consumer has
 // joined, and the committed offsets stay as they were.
 func TestExecuteResetRefusesAGroupThatBecameActive(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
@@ -52,7 +53,7 @@ func TestExecuteResetRefusesAGroupThatBecameActive(t *testing.T) {
 		time.Sleep(50 * time.Millisecond)
 	}
 
-	err = actions.ExecuteReset(ctx, b, actions.Guard{}, plan)
+	err = actions.NewSession(b, config.Context{}).ResetOffsets(ctx, plan)
 	var active *actions.ActiveGroupError
 	if !errors.As(err, &active) || active.State != "Stable" || active.Members != 1 || !errors.Is(err, actions.ErrGroupActive) {
 		t.Fatalf("ExecuteReset on a group that became active: %v", err)

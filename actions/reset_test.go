@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
 )
 
 func TestParseResetTarget(t *testing.T) {
@@ -170,12 +171,12 @@ func TestOnlyInactiveGroupsMayBeReset(t *testing.T) {
 // backend is looked at (here there is none).
 func TestMutationsRefusedReadOnly(t *testing.T) {
 	ctx := context.Background()
-	guard := Guard{ReadOnly: true, Context: "prod"}
-	_, purgeErr := Purge(ctx, nil, guard, "orders")
+	ro := NewSession(nil, config.Context{Name: "prod", ReadOnly: true})
+	_, purgeErr := ro.Purge(ctx, "orders")
 	for name, err := range map[string]error{
-		"reset offsets": ExecuteReset(ctx, nil, guard, ResetPlan{Group: "g", State: "Empty"}),
+		"reset offsets": ro.ResetOffsets(ctx, ResetPlan{Group: "g", State: "Empty"}),
 		"purge":         purgeErr,
-		"truncate":      Truncate(ctx, nil, guard, "orders", map[int32]int64{0: 5}),
+		"truncate":      ro.Truncate(ctx, "orders", map[int32]int64{0: 5}),
 	} {
 		if !errors.Is(err, ErrReadOnly) || !strings.HasPrefix(err.Error(), name+` refused: context "prod" is read-only`) {
 			t.Errorf("%s in read-only mode: %v", name, err)

@@ -59,3 +59,18 @@ func WarningsOf(b Backend) []string {
 	}
 	return nil
 }
+
+// Capability names what a backend can do, for a Degrader to say which of its capabilities it lost.
+type Capability string
+
+// The capabilities a connection may lose while it stays up.
+const (
+	Listing Capability = "list destinations"
+)
+
+// Degrader is implemented by backends that can run without part of what they do (RabbitMQ without its
+// management API cannot list). Lost says why c does not work right now, or nil when it does; it answers
+// from what the backend last saw, without a round trip, so that a front end may ask it while drawing.
+type Degrader interface {
+	Lost(c Capability) error
+}

@@ -162,6 +162,21 @@ func (b *Backend) managementAPI(ctx context.Context) error {
 	return down
 }
 
+// Lost says why listing does not work right now: the management API is down (as last seen; a listing
+// looks again).
+func (b *Backend) Lost(c backends.Capability) error {
+	if c != backends.Listing {
+		return nil
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.apiDown == nil {
+		return nil
+	}
+	what, _ := b.apiProblem(b.apiDown)
+	return errors.New(what)
+}
+
 // Warnings says, in plain sentences, what does not work because the management API is missing.
 func (b *Backend) Warnings() []string {
 	b.mu.Lock()
