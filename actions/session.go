@@ -118,8 +118,8 @@ func (s *Session) audit(level slog.Level, msg string, v Verb, scope []any) {
 // CheckReadOnly refuses the mutation v in a read-only context before anything is connected to, and
 // audits the refusal. It says nothing of what the broker can do: the session asks that once connected.
 func CheckReadOnly(c config.Context, v Verb) error {
-	if !c.ReadOnly || !verbs[v].mutates {
-		return nil
+	if spec, known := verbs[v]; !c.ReadOnly || (known && !spec.mutates) {
+		return nil // a verb it does not know is taken to change the broker
 	}
 	return (&Session{context: c.Name, readOnly: true}).begin(v)
 }
@@ -142,3 +142,12 @@ func (s *Session) Supports(v Verb) bool {
 
 // readingSession is the session the planning functions, which take a bare backend, ask what b supports.
 func readingSession(b backends.Backend) *Session { return &Session{b: b} }
+
+// Connect opens the context c with open and makes its session: the one way front ends connect.
+func Connect(ctx context.Context, open Opener, c config.Context) (*Session, error) {
+	b, err := open(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	return NewSession(b, c), nil
+}

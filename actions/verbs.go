@@ -16,6 +16,7 @@ const (
 	VerbList     Verb = "list"         // list destinations
 	VerbGroups   Verb = "list groups"  // list consumer groups
 	VerbPeek     Verb = "peek"         // read messages without consuming them
+	VerbAdvise   Verb = "advise"       // say what a peek does to a destination, where it does something
 	VerbLag      Verb = "lag"          // measure consumer lag
 	VerbExactLag Verb = "exact lag"    // lag in seconds from the record at the committed offset
 	VerbPlanMove Verb = "plan redrive" // say what a redrive would do
@@ -44,6 +45,7 @@ var verbs = map[Verb]verbSpec{
 	VerbList:   {has: is[backends.DestinationLister], lacks: "this broker cannot list destinations"},
 	VerbGroups: {has: is[backends.GroupLister], lacks: "this broker has no consumer groups (its consumers show per destination)"},
 	VerbPeek:   {has: is[backends.Peeker], lacks: "this broker cannot peek messages"},
+	VerbAdvise: {has: is[backends.PeekAdvisor], lacks: "peeking on this broker changes nothing"},
 	VerbLag: {has: is[backends.LagReader],
 		lacks: "this broker has no consumer groups to measure lag on (queues show their backlog instead)"},
 	VerbExactLag: {has: both(is[backends.LagReader], is[backends.Peeker]),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 )
@@ -54,15 +55,15 @@ func (a *app) readAndPick() (config.Context, *config.File, error) {
 	return c, file, err
 }
 
-// connect opens the backend of the resolved context and reports what it cannot do.
-func (a *app) connect(ctx context.Context) (backends.Backend, error) {
+// connect opens the session of the resolved context and reports what it cannot do.
+func (a *app) connect(ctx context.Context) (*actions.Session, error) {
 	c, _, err := a.resolve()
 	if err != nil {
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
-	b, err := a.deps.Open(ctx, c)
+	s, err := actions.Connect(ctx, a.deps.Open, c)
 	if err != nil {
 		var ce *backends.ConnectError
 		if !errors.As(err, &ce) && errors.Is(err, context.DeadlineExceeded) {
@@ -71,20 +72,34 @@ func (a *app) connect(ctx context.Context) (backends.Backend, error) {
 		}
 		return nil, err
 	}
-	for _, w := range backends.WarningsOf(b) {
+	for _, w := range backends.WarningsOf(s.Backend()) {
 		a.warn("warning: " + w)
 	}
-	return b, nil
+	return s, nil
 }
 
-// withBackend connects, runs fn with a bounded context, and closes the connection.
-func (a *app) withBackend(ctx context.Context, fn func(context.Context, backends.Backend) error) error {
-	b, err := a.connect(ctx)
+// withSession connects, runs fn with a bounded context, and closes the connection.
+func (a *app) withSession(ctx context.Context, fn func(context.Context, *actions.Session) error) error {
+	s, err := a.connect(ctx)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
+	defer s.Close()
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
-	return fn(ctx, b)
+	return fn(ctx, s)
+}
+
+// withBackend is withSession for commands that only read.
+func (a *app) withBackend(ctx context.Context, fn func(context.Context, backends.Backend) error) error {
+	return a.withSession(ctx, func(ctx context.Context, s *actions.Session) error { return fn(ctx, s.Backend()) })
+}
+
+// refuseReadOnly refuses the mutation v before connecting when the resolved context is read-only.
+func (a *app) refuseReadOnly(v actions.Verb) error {
+	c, _, err := a.resolve()
+	if err != nil {
+		return err
+	}
+	return actions.CheckReadOnly(c, v)
 }

@@ -78,12 +78,13 @@ func (a *app) runLag(ctx context.Context, names []string, o lagOptions) error {
 		ctx, stop = signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM)
 		defer stop()
 	}
-	b, err := a.connect(ctx)
+	s, err := a.connect(ctx)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
-	if _, ok := b.(backends.LagReader); ok {
+	defer s.Close()
+	b := s.Backend()
+	if s.Allows(actions.VerbLag) {
 		return a.groupLag(ctx, b, names, o)
 	}
 	if o.exact || o.partitions {

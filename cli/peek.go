@@ -159,11 +159,12 @@ func peekStopped(dest string, count, limit int, why error) error {
 // streamPeek connects, says what peeking costs, and writes each message as the backend hands it over,
 // flushing at least every flushEvery. It returns how many it wrote.
 func (a *app) streamPeek(ctx context.Context, req backends.PeekRequest) (int, error) {
-	b, err := a.connect(ctx)
+	s, err := a.connect(ctx)
 	if err != nil {
 		return 0, err
 	}
-	defer b.Close()
+	defer s.Close()
+	b := s.Backend()
 	if err := a.notePeekEffects(ctx, b, req.Destination); err != nil {
 		return 0, err
 	}

@@ -90,7 +90,7 @@ func (a *app) publishCommand() *cobra.Command {
 	f.StringVar(&o.exchange, "exchange", "", "RabbitMQ: publish to exchange `X` instead of a queue")
 	f.StringVar(&o.routingKey, "routing-key", "", "RabbitMQ: the routing `KEY` for --exchange")
 	f.Int32Var(&o.partition, "partition", 0, "Kafka: send to partition `P` (default: by key)")
-	return mutating(cmd, "always")
+	return mutating(cmd, actions.VerbPublish, "always")
 }
 
 // publishTarget is where messages go: DEST, or --exchange with --routing-key.
@@ -184,54 +184,50 @@ func (a *app) readBody(spec string) ([]byte, error) {
 }
 
 func (a *app) publish(ctx context.Context, opts actions.PublishOptions) error {
-	return a.send(ctx, "publish", "publishing", opts.Target, nil,
-		func(ctx context.Context, b backends.Backend, guard actions.Guard, progress func(actions.SendProgress)) (actions.SendReport, error) {
-			return actions.Publish(ctx, b, guard, opts, progress)
+	return a.send(ctx, actions.VerbPublish, "publishing", opts.Target, nil,
+		func(ctx context.Context, s *actions.Session, progress func(actions.SendProgress)) (actions.SendReport, error) {
+			return s.Publish(ctx, opts, progress)
 		})
 }
 
 func (a *app) publishFile(ctx context.Context, target backends.Target, o publishOptions) error {
-	return a.sendFile(ctx, "publish", "publishing", target, o.fromFile,
-		func(ctx context.Context, b backends.Backend, guard actions.Guard, in io.Reader, name string, progress func(actions.SendProgress)) (actions.SendReport, error) {
-			return actions.PublishFile(ctx, b, guard, in, name, target, o.rate, progress)
+	return a.sendFile(ctx, actions.VerbPublish, "publishing", target, o.fromFile,
+		func(ctx context.Context, s *actions.Session, in io.Reader, name string, progress func(actions.SendProgress)) (actions.SendReport, error) {
+			return s.PublishFile(ctx, in, name, target, o.rate, progress)
 		})
 }
 
 // sendFunc is one run of a sending action (publish, replay) once connected.
-type sendFunc func(ctx context.Context, b backends.Backend, guard actions.Guard, progress func(actions.SendProgress)) (actions.SendReport, error)
+type sendFunc func(ctx context.Context, s *actions.Session, progress func(actions.SendProgress)) (actions.SendReport, error)
+
+// sendFileFunc is one run of a sending action from a file once connected.
+type sendFileFunc func(ctx context.Context, s *actions.Session, in io.Reader, name string,
+	progress func(actions.SendProgress)) (actions.SendReport, error)
 
 // send runs a sending action: refused read-only before connecting, then before (if any) once connected,
 // with a progress bar on a terminal and the report at the end.
-func (a *app) send(ctx context.Context, action, verb string, target backends.Target,
+func (a *app) send(ctx context.Context, verb actions.Verb, doing string, target backends.Target,
 	before func(context.Context, backends.Backend) error, run sendFunc) error {
-	guard, err := a.guard()
-	if err != nil {
+	if err := a.refuseReadOnly(verb); err != nil {
 		return err
 	}
-	if err := guard.Check(action); err != nil {
-		return err
-	}
-	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
+	return a.longRun(ctx, func(ctx context.Context, s *actions.Session) error {
 		if before != nil {
-			if err := before(ctx, b); err != nil {
+			if err := before(ctx, s.Backend()); err != nil {
 				return err
 			}
 		}
-		bar := a.progress(verb)
-		report, err := run(ctx, b, guard, bar.sendProgress)
+		bar := a.progress(doing)
+		report, err := run(ctx, s, bar.sendProgress)
 		bar.clear()
 		return a.sendReport(ctx, target, report, err)
 	})
 }
 
 // sendFile is send for the messages of a JSON Lines file (or stdin), opened after the read-only check.
-func (a *app) sendFile(ctx context.Context, action, verb string, target backends.Target, path string,
-	run func(ctx context.Context, b backends.Backend, guard actions.Guard, in io.Reader, name string, progress func(actions.SendProgress)) (actions.SendReport, error)) error {
-	guard, err := a.guard()
-	if err != nil {
-		return err
-	}
-	if err := guard.Check(action); err != nil {
+func (a *app) sendFile(ctx context.Context, verb actions.Verb, doing string, target backends.Target, path string,
+	run sendFileFunc) error {
+	if err := a.refuseReadOnly(verb); err != nil {
 		return err
 	}
 	in, name, err := a.openInput(path)
@@ -239,9 +235,9 @@ func (a *app) sendFile(ctx context.Context, action, verb string, target backends
 		return err
 	}
 	defer in.Close()
-	return a.send(ctx, action, verb, target, nil,
-		func(ctx context.Context, b backends.Backend, guard actions.Guard, progress func(actions.SendProgress)) (actions.SendReport, error) {
-			return run(ctx, b, guard, in, name, progress)
+	return a.send(ctx, verb, doing, target, nil,
+		func(ctx context.Context, s *actions.Session, progress func(actions.SendProgress)) (actions.SendReport, error) {
+			return run(ctx, s, in, name, progress)
 		})
 }
 
@@ -260,15 +256,15 @@ func (a *app) openInput(path string) (io.ReadCloser, string, error) {
 // longRun connects and runs work that may take long (publishing, copying, moving) until it is done or
 // Ctrl-C: no request timeout bounds it, and an interrupt ends it through ctx, so that what was done is
 // still reported.
-func (a *app) longRun(parent context.Context, work func(context.Context, backends.Backend) error) error {
+func (a *app) longRun(parent context.Context, work func(context.Context, *actions.Session) error) error {
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
 	defer stop()
-	b, err := a.connect(ctx)
+	s, err := a.connect(ctx)
 	if err != nil {
 		return err
 	}
-	defer b.Close()
-	return work(ctx, b)
+	defer s.Close()
+	return work(ctx, s)
 }
 
 func (p *progress) sendProgress(s actions.SendProgress) {

@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/actions"
-	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 )
 
@@ -38,27 +37,24 @@ func (a *app) purgeCommand() *cobra.Command {
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "really remove them")
 	cmd.Flags().Int64Var(&before, "before", 0, "Kafka: delete only the records before this `OFFSET` of each partition (default: all)")
-	return mutating(cmd, "always") // even the preview is refused read-only: there is nothing to confirm
+	return mutating(cmd, actions.VerbPurge, "always") // even the preview is refused read-only: there is nothing to confirm
 }
 
 func (a *app) purge(ctx context.Context, dest string, before int64, yes bool) error {
-	guard, err := a.guard() // read-only is refused before connecting (the command is mutating "always")
-	if err != nil {
-		return err
-	}
-	return a.withBackend(ctx, func(ctx context.Context, b backends.Backend) error {
-		if _, ok := b.(backends.Truncator); ok {
-			return a.truncate(ctx, b, guard, dest, before, yes)
+	// Read-only was refused before connecting: the command is mutating "always".
+	return a.withSession(ctx, func(ctx context.Context, s *actions.Session) error {
+		if s.Supports(actions.VerbTruncate) {
+			return a.truncate(ctx, s, dest, before, yes)
 		}
 		if before != actions.TruncateAll {
 			return usageError{errors.New("--before is for Kafka topics: a queue purge removes every ready message")}
 		}
-		return a.purgeQueue(ctx, b, guard, dest, yes)
+		return a.purgeQueue(ctx, s, dest, yes)
 	})
 }
 
-func (a *app) purgeQueue(ctx context.Context, b backends.Backend, guard actions.Guard, queue string, yes bool) error {
-	plan, err := actions.PlanPurge(ctx, b, queue)
+func (a *app) purgeQueue(ctx context.Context, s *actions.Session, queue string, yes bool) error {
+	plan, err := actions.PlanPurge(ctx, s.Backend(), queue)
 	if err != nil {
 		return err
 	}
@@ -69,15 +65,15 @@ func (a *app) purgeQueue(ctx context.Context, b backends.Backend, guard actions.
 		return needsConfirm(fmt.Sprintf("would remove %d ready message%s from %s; add --yes to purge",
 			plan.Ready, pluralS(int(plan.Ready)), plan.Queue))
 	}
-	n, err := actions.Purge(ctx, b, guard, queue)
+	n, err := s.Purge(ctx, queue)
 	if err != nil {
 		return err
 	}
 	return render(a.deps.Stdout, a.output, []purgeRow{{plan, &n}}, purgeColumns, purgeJSON)
 }
 
-func (a *app) truncate(ctx context.Context, b backends.Backend, guard actions.Guard, topic string, before int64, yes bool) error {
-	plan, err := actions.PlanTruncate(ctx, b, topic, before)
+func (a *app) truncate(ctx context.Context, s *actions.Session, topic string, before int64, yes bool) error {
+	plan, err := actions.PlanTruncate(ctx, s.Backend(), topic, before)
 	if err != nil {
 		return err
 	}
@@ -88,7 +84,7 @@ func (a *app) truncate(ctx context.Context, b backends.Backend, guard actions.Gu
 		return needsConfirm(fmt.Sprintf("would delete %d record%s of %s; add --yes to purge",
 			plan.Removes(), pluralS(int(plan.Removes())), plan.Topic))
 	}
-	if err := actions.Truncate(ctx, b, guard, plan.Topic, plan.Offsets()); err != nil {
+	if err := s.Truncate(ctx, plan.Topic, plan.Offsets()); err != nil {
 		return err
 	}
 	if err := render(a.deps.Stdout, a.output, truncateRows(plan), truncateColumns, truncateJSON(plan, true)); err != nil {

@@ -3,6 +3,7 @@ package cli
 import (
 	"cmp"
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -62,16 +63,13 @@ func (a *app) redriveCommand() *cobra.Command {
 		"RabbitMQ: send letters through the exchange and routing key they were first published with")
 	f.BoolVar(&o.ServerSide, "server-side", false,
 		"RabbitMQ: have the broker's shovel plugin move the letters (faster), where every letter goes to one queue")
-	return mutating(cmd, "!dry-run")
+	return mutating(cmd, actions.VerbRedrive, "!dry-run")
 }
 
 // planRedrive shows where the letters would go.
 func (a *app) planRedrive(ctx context.Context, dlq string, o actions.RedriveOptions) error {
-	guard, err := a.guard()
-	if err != nil {
-		return err
-	}
-	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
+	return a.longRun(ctx, func(ctx context.Context, s *actions.Session) error {
+		b := s.Backend()
 		if err := a.notePeekEffects(ctx, b, dlq); err != nil {
 			return err
 		}
@@ -85,7 +83,7 @@ func (a *app) planRedrive(ctx context.Context, dlq string, o actions.RedriveOpti
 		if err := render(a.deps.Stdout, a.output, planRows(plan), planColumns, planJSON(plan.Source)); err != nil {
 			return err
 		}
-		if guard.ReadOnly {
+		if errors.Is(s.Can(actions.VerbRedrive), actions.ErrReadOnly) {
 			a.warn("warning: without --dry-run the redrive would be refused: this context is read-only")
 		}
 		a.warn(fmt.Sprintf("dry run: of %d letter%s in %s, %d would move and %d would stay; nothing changed",
@@ -171,17 +169,13 @@ func planJSON(source string) func(planRow) any {
 
 // redrive moves the letters and reports what moved, per target, and what stayed.
 func (a *app) redrive(ctx context.Context, dlq string, o actions.RedriveOptions) error {
-	guard, err := a.guard()
-	if err != nil {
+	if err := a.refuseReadOnly(actions.VerbRedrive); err != nil {
 		return err
 	}
-	if err := guard.Check("redrive"); err != nil {
-		return err
-	}
-	return a.longRun(ctx, func(ctx context.Context, b backends.Backend) error {
+	return a.longRun(ctx, func(ctx context.Context, s *actions.Session) error {
 		bar := a.progress("moving")
 		start := time.Now()
-		report, err := actions.ExecuteRedrive(ctx, b, guard, dlq, o, bar.moveProgress)
+		report, err := s.Redrive(ctx, dlq, o, bar.moveProgress)
 		bar.clear()
 		if err != nil && report.Moved+report.Kept+report.Failed == 0 && ctx.Err() == nil {
 			return err // nothing happened: the error says it all

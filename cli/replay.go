@@ -59,7 +59,7 @@ func (a *app) replayCommand() *cobra.Command {
 	f.Var(&o.partitions, "partition", "Kafka: copy only partition `P` (repeat or comma-separate for more; default all)")
 	f.StringVar(&o.fromFile, "from-file", "", "copy the messages of a `F.jsonl` export (peek -o json), - for stdin")
 	f.Float64Var(&o.rate, "rate", 0, "send at most `PER_SEC` messages a second (default: as fast as the broker confirms)")
-	return mutating(cmd, "always")
+	return mutating(cmd, actions.VerbReplay, "always")
 }
 
 // replayFlags checks the flags and turns them into the replay's options.
@@ -104,15 +104,15 @@ func replayFlags(cmd *cobra.Command, args []string, o replayOptions) (actions.Re
 
 func (a *app) replay(ctx context.Context, opts actions.ReplayOptions) error {
 	notice := func(ctx context.Context, b backends.Backend) error { return a.notePeekEffects(ctx, b, opts.Source) }
-	return a.send(ctx, "replay", "copying", opts.To, notice,
-		func(ctx context.Context, b backends.Backend, guard actions.Guard, progress func(actions.SendProgress)) (actions.SendReport, error) {
-			return actions.Replay(ctx, b, guard, opts, progress)
+	return a.send(ctx, actions.VerbReplay, "copying", opts.To, notice,
+		func(ctx context.Context, s *actions.Session, progress func(actions.SendProgress)) (actions.SendReport, error) {
+			return s.Replay(ctx, opts, progress)
 		})
 }
 
 func (a *app) replayFile(ctx context.Context, to backends.Target, o replayOptions) error {
-	return a.sendFile(ctx, "replay", "copying", to, o.fromFile,
-		func(ctx context.Context, b backends.Backend, guard actions.Guard, in io.Reader, name string, progress func(actions.SendProgress)) (actions.SendReport, error) {
-			return actions.ReplayFile(ctx, b, guard, in, name, to, o.rate, progress)
+	return a.sendFile(ctx, actions.VerbReplay, "copying", to, o.fromFile,
+		func(ctx context.Context, s *actions.Session, in io.Reader, name string, progress func(actions.SendProgress)) (actions.SendReport, error) {
+			return s.ReplayFile(ctx, in, name, to, o.rate, progress)
 		})
 }

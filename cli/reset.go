@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/actions"
-	"github.com/mqscope/mqscope/backends"
 )
 
 func (a *app) resetOffsetsCommand() *cobra.Command {
@@ -42,16 +42,12 @@ func (a *app) resetOffsetsCommand() *cobra.Command {
 	f.BoolVar(&execute, "execute", false, "apply the reset (without it, nothing changes)")
 	cmd.MarkFlagRequired("topic")
 	cmd.MarkFlagRequired("to")
-	return mutating(cmd, "execute")
+	return mutating(cmd, actions.VerbReset, "execute")
 }
 
 func (a *app) resetOffsets(ctx context.Context, group, topic string, target actions.ResetTarget, execute bool) error {
-	guard, err := a.guard()
-	if err != nil {
-		return err
-	}
-	return a.withBackend(ctx, func(ctx context.Context, b backends.Backend) error {
-		plan, err := actions.PlanReset(ctx, b, group, topic, target)
+	return a.withSession(ctx, func(ctx context.Context, s *actions.Session) error {
+		plan, err := actions.PlanReset(ctx, s.Backend(), group, topic, target)
 		if err != nil {
 			return err
 		}
@@ -62,13 +58,13 @@ func (a *app) resetOffsets(ctx context.Context, group, topic string, target acti
 			// Said, not asked of the guard: a dry run is no mutation for the audit log.
 			if err := plan.CheckInactive(); err != nil {
 				a.warn("warning: --execute would be refused: " + err.Error())
-			} else if guard.ReadOnly {
+			} else if errors.Is(s.Can(actions.VerbReset), actions.ErrReadOnly) {
 				a.warn("warning: --execute would be refused: this context is read-only")
 			}
 			a.warn("dry run: nothing changed; add --execute to apply")
 			return nil
 		}
-		if err := actions.ExecuteReset(ctx, b, guard, plan); err != nil {
+		if err := s.ResetOffsets(ctx, plan); err != nil {
 			return err
 		}
 		if err := render(a.deps.Stdout, a.output, resetRows(plan), resetColumns, resetJSON(plan, true)); err != nil {
@@ -78,15 +74,6 @@ func (a *app) resetOffsets(ctx context.Context, group, topic string, target acti
 			pluralS(len(plan.Partitions)), plan.Group, plan.Topic, plan.Target))
 		return nil
 	})
-}
-
-// guard is the read-only guard of the context the flags pick, for actions that change the broker.
-func (a *app) guard() (actions.Guard, error) {
-	c, _, err := a.resolve()
-	if err != nil {
-		return actions.Guard{}, err
-	}
-	return actions.Guard{ReadOnly: c.ReadOnly, Context: c.Name}, nil
 }
 
 func pluralS(n int) string {

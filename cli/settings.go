@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/logging"
 	"github.com/mqscope/mqscope/themes"
 )
@@ -41,11 +42,7 @@ func (a *app) before(cmd *cobra.Command, _ []string) error {
 	if !mutatesNow(cmd) {
 		return nil
 	}
-	guard, err := a.guard()
-	if err != nil {
-		return err
-	}
-	return guard.Check(cmd.Name())
+	return a.refuseReadOnly(commandVerb(cmd))
 }
 
 // startLog opens the log file. A log that cannot be opened (a read-only home) costs the log, not the
@@ -87,16 +84,23 @@ func (a *app) stopLog(code int) {
 // Commands that change a broker carry the annotation mutatesKey, whose value says when they do: "always",
 // or the flag that makes them act ("execute"), or "!" and the flag that makes them only look ("!dry-run").
 // The read-only refusal before connecting, and the test that every such command honours read-only, read it.
-const mutatesKey = "mutates"
+const (
+	mutatesKey = "mutates"
+	verbKey    = "verb" // the actions.Verb the command does, for the refusal
+)
 
-// mutating marks cmd as one that changes the broker, when says when (see mutatesKey).
-func mutating(cmd *cobra.Command, when string) *cobra.Command {
+// mutating marks cmd as one that does verb, which changes the broker; when says when (see mutatesKey).
+func mutating(cmd *cobra.Command, verb actions.Verb, when string) *cobra.Command {
 	if cmd.Annotations == nil {
 		cmd.Annotations = map[string]string{}
 	}
 	cmd.Annotations[mutatesKey] = when
+	cmd.Annotations[verbKey] = string(verb)
 	return cmd
 }
+
+// commandVerb is the verb a mutating command does.
+func commandVerb(cmd *cobra.Command) actions.Verb { return actions.Verb(cmd.Annotations[verbKey]) }
 
 // mutatesNow says whether cmd, with the flags given, would change the broker.
 func mutatesNow(cmd *cobra.Command) bool {

@@ -51,7 +51,7 @@ func New(opts Options) *Model {
 	m := &Model{opts: opts, c: common.New(opts.Context), after: tick}
 	m.conn.warned = map[string]bool{}
 	m.c.Width, m.c.Height = 80, 24 // until the terminal says
-	m.c.Connected = m.connectedBackend
+	m.c.Connected = m.connectedSession
 	m.input = textinput.New()
 	m.configure()
 	m.stack = []common.View{newRoot(m.c)}
@@ -76,10 +76,8 @@ func (m *Model) Init() tea.Cmd {
 func (m *Model) Close() {
 	m.cancelFetch()
 	m.stopRunners(0)
-	if m.conn.backend != nil {
-		_ = m.conn.backend.Close()
-		m.conn.backend = nil
-	}
+	_ = m.conn.session.Close()
+	m.conn.session = nil
 }
 
 func (m *Model) top() common.View { return m.stack[len(m.stack)-1] }

@@ -12,6 +12,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/ui/screens"
@@ -134,7 +135,7 @@ func TestReconnectBackoff(t *testing.T) {
 	o := failingOpener(unreachable)
 	opts := Options{Open: o.open}
 	h := connected(t, opts)
-	first := h.m.conn.backend.(*bareBackend)
+	first := h.m.conn.session.Backend().(*bareBackend)
 
 	h.send(refreshTickMsg{})
 	h.run(h.fail(fmt.Errorf("list destinations: %w", unreachable)))
@@ -269,7 +270,7 @@ func TestQuitKeys(t *testing.T) {
 func TestSwitchContext(t *testing.T) {
 	o := failingOpener(nil)
 	h := connected(t, Options{Contexts: ctxs("local", "staging"), Open: o.open})
-	old := h.m.conn.backend.(*bareBackend)
+	old := h.m.conn.session.Backend().(*bareBackend)
 	h.command("ctx staging")
 	if old.closed.Load() != 1 {
 		t.Fatal("the old backend should be closed")
@@ -286,8 +287,8 @@ func TestSwitchContext(t *testing.T) {
 	}
 	// A dial of the old generation that answers late is closed, not used.
 	late := &bareBackend{}
-	h.run(h.send(connectedMsg{gen: 0, backend: late, identity: kafkaIdentity()}))
-	if late.closed.Load() != 1 || h.m.conn.backend == late {
+	h.run(h.send(connectedMsg{gen: 0, session: actions.NewSession(late, config.Context{}), identity: kafkaIdentity()}))
+	if late.closed.Load() != 1 || h.m.conn.session.Backend() == late {
 		t.Fatal("a late connection from the previous context should be closed and ignored")
 	}
 }

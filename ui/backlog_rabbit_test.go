@@ -98,7 +98,7 @@ func TestPurgeOnRabbitMQ(t *testing.T) {
 	r := newRabbit(t)
 	r.queueWith("jobs", 5)
 	h := r.harness(t)
-	if _, ok := h.m.conn.backend.(backends.Purger); !ok {
+	if _, ok := h.m.conn.session.Backend().(backends.Purger); !ok {
 		t.Fatal("the RabbitMQ adapter cannot purge")
 	}
 	h.filter("jobs")

@@ -96,7 +96,7 @@ func (m *Model) headerLine() string {
 		}
 	}
 	left := " " + strings.Join(parts, sep)
-	if m.c.ReadOnly {
+	if m.c.Context.ReadOnly {
 		left += "  " + s.ReadOnly.Render("READ-ONLY")
 	}
 	return spread(left, m.connState()+" ", m.c.Width)

@@ -5,7 +5,7 @@ import (
 	"strings"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/screens"
@@ -42,10 +42,10 @@ func (m *Model) runCommand(line string) tea.Cmd {
 
 // openGroups opens the consumer groups view where the backend can list groups, and says why not elsewhere.
 func (m *Model) openGroups() tea.Cmd {
-	if m.conn.backend == nil {
+	if m.conn.session == nil {
 		return m.setFlash(levelError, "not connected yet: :groups needs a live connection to know what the broker offers")
 	}
-	if _, ok := backends.AsGroupLister(m.conn.backend); !ok {
+	if !m.conn.session.Allows(actions.VerbGroups) {
 		return m.setFlash(levelError,
 			"this broker has no consumer groups: its consumers show per queue in the CONSUMERS column of :queues")
 	}

@@ -9,6 +9,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/redact"
@@ -35,8 +36,8 @@ const (
 // connection is the shell's link to the broker.
 type connection struct {
 	state    connState
-	gen      int // bumped on every context switch: results of an older generation are dropped
-	backend  backends.Backend
+	gen      int              // bumped on every context switch: results of an older generation are dropped
+	session  *actions.Session // nil while not connected: it refuses everything
 	identity backends.Identity
 	known    bool          // identity is set: we have been connected at least once in this generation
 	attempt  int           // failures in a row
@@ -49,7 +50,7 @@ type connection struct {
 type (
 	connectedMsg struct {
 		gen      int
-		backend  backends.Backend
+		session  *actions.Session
 		identity backends.Identity
 		warnings []string
 		err      error
@@ -82,30 +83,30 @@ func (m *Model) connect() tea.Cmd {
 	return tea.Batch(m.spin(), func() tea.Msg { return dial(gen, cfg, open) })
 }
 
-func dial(gen int, cfg config.Context, open func(context.Context, config.Context) (backends.Backend, error)) tea.Msg {
+func dial(gen int, cfg config.Context, open actions.Opener) tea.Msg {
 	ctx, cancel := context.WithTimeout(context.Background(), connectTimeout)
 	defer cancel()
-	b, err := open(ctx, cfg)
+	s, err := actions.Connect(ctx, open, cfg)
 	if err != nil {
 		return connectedMsg{gen: gen, err: err}
 	}
-	id, err := b.Identity(ctx)
+	id, err := s.Backend().Identity(ctx)
 	if err != nil {
-		_ = b.Close()
+		_ = s.Close()
 		return connectedMsg{gen: gen, err: fmt.Errorf("ask the broker who it is: %w", err)}
 	}
-	return connectedMsg{gen: gen, backend: b, identity: id, warnings: backends.WarningsOf(b)}
+	return connectedMsg{gen: gen, session: s, identity: id, warnings: backends.WarningsOf(s.Backend())}
 }
 
 func (m *Model) onConnected(msg connectedMsg) tea.Cmd {
 	if msg.gen != m.conn.gen {
-		return closeBackend(msg.backend) // we switched context while it was dialling
+		return closeSession(msg.session) // we switched context while it was dialling
 	}
 	if msg.err != nil {
 		return m.connectionLost(msg.err)
 	}
 	recovered, again := m.conn.err != nil, m.conn.known
-	m.conn.state, m.conn.backend, m.conn.identity, m.conn.known = stateConnected, msg.backend, msg.identity, true
+	m.conn.state, m.conn.session, m.conn.identity, m.conn.known = stateConnected, msg.session, msg.identity, true
 	m.conn.attempt, m.conn.err = 0, nil
 
 	var notes []string
@@ -136,8 +137,8 @@ func (m *Model) onConnected(msg connectedMsg) tea.Cmd {
 func (m *Model) connectionLost(err error) tea.Cmd {
 	m.cancelFetch()
 	m.stopRunners(0)
-	closing := closeBackend(m.conn.backend)
-	m.conn.backend = nil
+	closing := closeSession(m.conn.session)
+	m.conn.session = nil
 	m.conn.retryIn = backoff(m.conn.attempt)
 	m.conn.attempt++
 	m.conn.state, m.conn.err = stateWaiting, err
@@ -158,7 +159,7 @@ func (m *Model) onRetry(msg retryMsg) tea.Cmd {
 // switchContext closes the current backend and opens cfg, starting over on a fresh destinations view.
 func (m *Model) switchContext(cfg config.Context) tea.Cmd {
 	m.cancelFetch()
-	closing := closeBackend(m.conn.backend)
+	closing := closeSession(m.conn.session)
 	m.conn = connection{gen: m.conn.gen + 1, warned: map[string]bool{}}
 	m.c.SetContext(cfg)
 	m.applyTheme()
@@ -172,13 +173,13 @@ func (m *Model) switchContext(cfg config.Context) tea.Cmd {
 	return tea.Batch(closing, m.push(newRoot(m.c)), m.connect(), flash)
 }
 
-// closeBackend closes b off the UI goroutine: a dead broker can make Close slow.
-func closeBackend(b backends.Backend) tea.Cmd {
-	if b == nil {
+// closeSession closes s off the UI goroutine: a dead broker can make Close slow.
+func closeSession(s *actions.Session) tea.Cmd {
+	if s == nil {
 		return nil
 	}
 	return func() tea.Msg {
-		_ = b.Close()
+		_ = s.Close()
 		return nil
 	}
 }
@@ -194,7 +195,7 @@ func (m *Model) startFetch() tea.Cmd {
 	m.fetch.seq++
 	ctx, cancel := context.WithTimeout(context.Background(), fetchTimeout)
 	m.fetch.inflight, m.fetch.cancel = true, cancel
-	seq, id, b := m.fetch.seq, v.ID(), m.conn.backend
+	seq, id, b := m.fetch.seq, v.ID(), m.conn.session.Backend()
 	return tea.Batch(m.spin(), func() tea.Msg {
 		defer cancel()
 		apply, err := load.Run(ctx, b)

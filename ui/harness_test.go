@@ -11,6 +11,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/config"
@@ -135,7 +136,7 @@ func (h *harness) command(line string) []tea.Msg {
 
 // connect answers the pending dial with b, as if the broker had answered.
 func (h *harness) connect(b backends.Backend, id backends.Identity, warnings ...string) tea.Cmd {
-	return h.send(connectedMsg{gen: h.m.conn.gen, backend: b, identity: id, warnings: warnings})
+	return h.send(connectedMsg{gen: h.m.conn.gen, session: actions.NewSession(b, h.m.c.Context), identity: id, warnings: warnings})
 }
 
 // deliver answers the fetch in flight with data, through the top view's own load: the broker answers

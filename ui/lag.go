@@ -2,7 +2,7 @@ package ui
 
 import (
 	tea "charm.land/bubbletea/v2"
-	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/screens"
 )
@@ -10,14 +10,14 @@ import (
 // openLag opens what "who is behind?" means on this broker, by what it can do: consumer group lag where
 // the backend reads lag, else the backlog of its queues.
 func (m *Model) openLag() tea.Cmd {
-	b := m.conn.backend
-	if b == nil {
+	s := m.conn.session
+	if s == nil {
 		return m.setFlash(levelError, "not connected yet: :lag needs a live connection to know what the broker offers")
 	}
-	if _, ok := b.(backends.LagReader); ok {
+	if s.Allows(actions.VerbLag) {
 		return m.navigate(screens.KindLag, func() common.View { return screens.NewLag(m.c) })
 	}
-	if _, ok := backends.AsDestinationLister(b); ok {
+	if s.Allows(actions.VerbList) {
 		return m.navigate(screens.KindLag, func() common.View { return screens.NewBacklog(m.c) })
 	}
 	return m.setFlash(levelError, "this broker can report neither consumer lag nor queue backlogs")

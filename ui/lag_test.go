@@ -191,7 +191,7 @@ func TestConfirmNeedsYes(t *testing.T) {
 	}
 	h.run(h.key("y"))
 	h.run(h.key("y"))
-	if ran != 1 || got != h.m.conn.backend || len(h.m.stack) != 1 {
+	if ran != 1 || got != h.m.conn.session.Backend() || len(h.m.stack) != 1 {
 		t.Fatalf("y runs the action once on the live backend and closes the dialog (ran %d, stack %d)", ran, len(h.m.stack))
 	}
 	h.mustShow("purged 1,200 messages")

@@ -17,7 +17,7 @@ func (m *Model) startRunner(v common.View) tea.Cmd {
 	if m.conn.state != stateConnected {
 		return r.Start(nil)
 	}
-	return r.Start(m.conn.backend)
+	return r.Start(m.conn.session.Backend())
 }
 
 // startRunners starts every view on the stack: a peek under a message's details keeps going.

@@ -76,7 +76,7 @@ func TestRedriveOnRabbitMQ(t *testing.T) {
 	r.publish("work.dlq", "orphan") // no x-death: the queue's name points to work
 
 	h := r.harness(t)
-	if _, ok := h.m.conn.backend.(backends.Mover); !ok {
+	if _, ok := h.m.conn.session.Backend().(backends.Mover); !ok {
 		t.Fatal("the RabbitMQ adapter cannot move messages")
 	}
 	h.filter("work.dlq")

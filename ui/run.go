@@ -4,7 +4,7 @@ import (
 	"context"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/ui/common"
 )
 
@@ -20,7 +20,7 @@ type taskDoneMsg struct {
 // onTask runs a view's task off the UI goroutine, with the live backend and a deadline unless it needs
 // neither.
 func (m *Model) onTask(msg common.TaskMsg) tea.Cmd {
-	b := m.conn.backend
+	b := m.conn.session.Backend()
 	if b == nil && !msg.Offline {
 		return m.setFlash(levelError, "not connected: try again once the header says connected")
 	}
@@ -78,4 +78,4 @@ func (m *Model) capturing() bool {
 }
 
 // connectedBackend is what views see through Common.Backend.
-func (m *Model) connectedBackend() backends.Backend { return m.conn.backend }
+func (m *Model) connectedSession() *actions.Session { return m.conn.session }

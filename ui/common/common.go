@@ -7,7 +7,7 @@
 package common
 
 import (
-	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/themes"
@@ -31,11 +31,10 @@ type Common struct {
 	// when it is.
 	ThemeErr error
 
-	Context  config.Context // the context connected to
-	ReadOnly bool           // true when mutating actions must not be offered
+	Context config.Context // the context connected to
 
-	// Connected returns the live backend or nil; the shell sets it. Ask through Backend.
-	Connected func() backends.Backend
+	// Connected returns the live session or nil; the shell sets it. Ask through Session.
+	Connected func() *actions.Session
 
 	MaxMessages int              // a message browser holds at most this many: bounded memory
 	Registry    *decode.Registry // the context's schema registry, for Avro bodies; nil when none
@@ -63,7 +62,6 @@ func New(ctx config.Context) *Common {
 // SetContext switches to another config context: its theme, its read-only flag, its schema registry.
 func (c *Common) SetContext(ctx config.Context) {
 	c.Context = ctx
-	c.ReadOnly = ctx.ReadOnly
 	c.Registry = nil
 	if ctx.Kafka != nil && ctx.Kafka.SchemaRegistry != "" {
 		c.Registry, _ = decode.NewRegistry(ctx.Kafka.SchemaRegistry) // a URL validation accepted: no error

@@ -23,12 +23,12 @@ func TestColourlessThemeStillMarksTheCursor(t *testing.T) {
 
 func TestContextSetsThemeAndReadOnly(t *testing.T) {
 	c := New(config.Context{Name: "prod", ReadOnly: true, Theme: "light"})
-	if !c.ReadOnly || c.Theme.Name != "light" {
-		t.Fatalf("read-only %v theme %q", c.ReadOnly, c.Theme.Name)
+	if !c.Context.ReadOnly || c.Theme.Name != "light" {
+		t.Fatalf("read-only %v theme %q", c.Context.ReadOnly, c.Theme.Name)
 	}
 	c.SetContext(config.Context{Name: "dev"})
-	if c.ReadOnly || c.Theme.Name != themes.DefaultName {
-		t.Fatalf("after switching: read-only %v theme %q", c.ReadOnly, c.Theme.Name)
+	if c.Context.ReadOnly || c.Theme.Name != themes.DefaultName {
+		t.Fatalf("after switching: read-only %v theme %q", c.Context.ReadOnly, c.Theme.Name)
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 )
 
@@ -92,11 +94,19 @@ type Capturer interface {
 	Capturing() bool
 }
 
-// Backend is the live connection, for a view to ask what the broker can do (never to call it: I/O goes
-// through Load and tasks); nil while disconnected or outside the shell.
-func (c *Common) Backend() backends.Backend {
+// Session is the live connection, for a view to ask what it may offer (Can, Allows) and to reach a
+// mutation; nil, which refuses everything, while disconnected or outside the shell. Ask for it on the UI
+// goroutine and hand it to the work that runs the mutation (never to call the broker from a view: I/O goes
+// through Load and tasks).
+func (c *Common) Session() *actions.Session {
 	if c.Connected == nil {
 		return nil
 	}
 	return c.Connected()
 }
+
+// Backend is the live session's backend, for the reading actions; nil while disconnected.
+func (c *Common) Backend() backends.Backend { return c.Session().Backend() }
+
+// Allows reports whether the live session may do v: for offering an action.
+func (c *Common) Allows(v actions.Verb) bool { return c.Session().Allows(v) }

@@ -27,8 +27,7 @@ func NewDestinations(c *common.Common, title string) common.View {
 
 // canBrowse reports whether the message browser can open on d: the broker can peek, d holds messages.
 func canBrowse(c *common.Common, d dest) bool {
-	_, ok := c.Backend().(backends.Peeker)
-	return ok && Browsable(d)
+	return c.Allows(actions.VerbPeek) && Browsable(d)
 }
 
 func fetchDestinations(ctx context.Context, b backends.Backend) ([]dest, error) {

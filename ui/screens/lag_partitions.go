@@ -75,15 +75,9 @@ func (v *lagPartitions) SetSize(width, height int) {
 
 // canPeek and canReset say whether the backend offers exact lag and offset resets; resets are also
 // withheld in a read-only context.
-func (v *lagPartitions) canPeek() bool {
-	_, ok := v.c.Backend().(backends.Peeker)
-	return ok
-}
+func (v *lagPartitions) canPeek() bool { return v.c.Allows(actions.VerbExactLag) }
 
-func (v *lagPartitions) canReset() bool {
-	_, ok := v.c.Backend().(backends.OffsetResetter)
-	return ok && !v.c.ReadOnly
-}
+func (v *lagPartitions) canReset() bool { return v.c.Allows(actions.VerbReset) }
 
 func (v *lagPartitions) Keys() []key.Binding {
 	k := v.c.Keys

@@ -283,6 +283,12 @@ func TestFormatAge(t *testing.T) {
 	}
 }
 
+// connectTo hands c a session on b, as the shell does once connected.
+func connectTo(c *common.Common, b backends.Backend, readOnly bool) {
+	s := actions.NewSession(b, config.Context{Name: c.Context.Name, ReadOnly: readOnly})
+	c.Connected = func() *actions.Session { return s }
+}
+
 // capable stands for a broker with the lag capabilities, so that the views can be seen offering their
 // keys. The views never call it: these tests hand over data themselves.
 type capable struct{}
@@ -300,6 +306,9 @@ func (capable) OffsetsForTime(context.Context, string, []int32, time.Time) (map[
 }
 func (capable) CommitOffsets(context.Context, string, map[backends.TopicPartition]int64) error {
 	return errNotHere
+}
+func (capable) LagSnapshot(context.Context, []string) (backends.LagSnapshot, error) {
+	return backends.LagSnapshot{}, errNotHere
 }
 func (capable) Purge(context.Context, string) (int64, error)            { return 0, errNotHere }
 func (capable) Truncate(context.Context, string, map[int32]int64) error { return errNotHere }
@@ -321,11 +330,11 @@ func TestReadOnlyOffersNoResets(t *testing.T) {
 	if k := keyNames(parts); strings.Contains(k, "R") || strings.Contains(k, "x") {
 		t.Fatalf("a backend that can neither peek nor reset offers neither: %s", k)
 	}
-	s.c.Connected = func() backends.Backend { return capable{} }
+	connectTo(s.c, capable{}, false)
 	if k := keyNames(parts); !strings.Contains(k, "R") || !strings.Contains(k, "x") {
 		t.Fatalf("a capable backend offers exact lag and resets: %s", k)
 	}
-	s.c.ReadOnly = true
+	connectTo(s.c, s.c.Backend(), true)
 	if k := keyNames(parts); strings.Contains(k, "R") || !strings.Contains(k, "x") {
 		t.Fatalf("read-only offers exact lag (a read) but no reset: %s", k)
 	}
@@ -361,7 +370,7 @@ func TestPartitionOpensMessagesAtTheCommittedOffset(t *testing.T) {
 	if cmd := parts.Update(press("enter")); cmd != nil {
 		t.Fatal("without a backend that can peek, enter opens nothing")
 	}
-	s.c.Connected = func() backends.Backend { return capable{} }
+	connectTo(s.c, capable{}, false)
 	push, ok := parts.Update(press("enter"))().(common.PushMsg)
 	if !ok {
 		t.Fatal("enter should open the messages")

@@ -41,8 +41,7 @@ func (m *marks) forget(oldest int64) {
 
 // canReplay: marked messages can be copied where the broker publishes, outside read-only.
 func canReplay(c *common.Common) bool {
-	_, ok := c.Backend().(backends.Publisher)
-	return ok && !c.ReadOnly
+	return c.Allows(actions.VerbReplay)
 }
 
 // sendBindings are the browser's keys for sending, where they can be used.
@@ -233,15 +232,15 @@ func (v *browser) confirmReplay(es []*entry, to string) tea.Cmd {
 // replayTask copies messages in hand to a destination, with progress.
 func replayTask(c *common.Common, src, to string, msgs []backends.Message) task {
 	dst := sanitize.Line(to)
-	guard := guardOf(c)
+	session := c.Session()
 	return withWork(task{
 		title:      "replay to " + dst,
 		verb:       "sent",
 		scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages of %s to %s", formatInt(int64(len(msgs))), src, dst))},
 		total:      int64(len(msgs)),
 		cancelNote: "copies the broker confirmed stay; the rest are not sent",
-	}, func(ctx context.Context, b backends.Backend, report func(progressCounts)) (actions.SendReport, error) {
-		return actions.ReplayMessages(ctx, b, guard, msgs, backends.Target{Destination: to}, sendProgress(report))
+	}, func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (actions.SendReport, error) {
+		return session.ReplayMessages(ctx, msgs, backends.Target{Destination: to}, sendProgress(report))
 	}, func(r actions.SendReport, err error, cancelled bool) taskReport {
 		return sendOutcome(c, "replay", "from "+src+" to "+dst, r, err, cancelled)
 	})

@@ -16,7 +16,7 @@ import (
 func sendingBrowser(t *testing.T, capacity int) *browser {
 	t.Helper()
 	v := newBrowser(t, ordersTopic, capacity)
-	v.c.Connected = func() backends.Backend { return sendCapable{} }
+	connectTo(v.c, sendCapable{}, false)
 	deliver(v, orders(0, 10)...)
 	v.table.Top()
 	return v
@@ -121,7 +121,7 @@ func TestReplayAsksWhereThenConfirmsTheScope(t *testing.T) {
 	if d.Update(press("r")) != nil || d.Update(tea.KeyPressMsg{Code: tea.KeyEnter}) != nil {
 		t.Fatal("only y copies")
 	}
-	v.c.ReadOnly = true // the actions refuse the copy read-only, even if it got this far
+	connectTo(v.c, v.c.Backend(), true) // the actions refuse the copy read-only, even if it got this far
 	pop := d.Update(press("y"))().(common.PopMsg)
 	p, ok := pop.Then.(*progressView)
 	if pop.To != v.ID() || !ok || p.task.total != 2 || p.task.title != "replay to orders-replay" {
@@ -159,7 +159,7 @@ func TestBrowserOffersNoSendingReadOnly(t *testing.T) {
 			t.Fatalf("%s offered outside read-only: %s", k, keyNames(v))
 		}
 	}
-	v.c.ReadOnly = true
+	connectTo(v.c, v.c.Backend(), true)
 	v.refreshRows()
 	for _, k := range strings.Fields(keyNames(v)) {
 		if strings.Contains(" space M A r n D ", " "+k+" ") {

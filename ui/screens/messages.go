@@ -157,8 +157,8 @@ func (v *browser) Start(b backends.Backend) tea.Cmd {
 	if b == nil {
 		return nil
 	}
-	if _, ok := b.(backends.Peeker); !ok {
-		v.err = fmt.Errorf("this broker cannot peek messages: %w", backends.ErrNotSupported)
+	if err := v.c.Session().Can(actions.VerbPeek); err != nil {
+		v.err = err
 		return nil
 	}
 	return v.proceed()
@@ -180,7 +180,7 @@ func (v *browser) proceed() tea.Cmd {
 	case v.effects == nil && v.b == nil:
 		return nil
 	case v.effects == nil:
-		if _, ok := v.b.(backends.PeekAdvisor); ok {
+		if v.c.Allows(actions.VerbAdvise) {
 			v.asking, v.err = true, nil
 			v.gen++
 			return common.Go(v.ID(), askEffects(v.gen, v.b, v.dest.Name), v.onEffects)

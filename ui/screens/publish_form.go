@@ -2,6 +2,7 @@ package screens
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -27,8 +28,7 @@ const KindPublish = "publish"
 // canPublish reports whether a new message may be sent to d: the broker publishes, the context allows
 // changes, and d takes messages.
 func canPublish(c *common.Common, d dest) bool {
-	_, ok := c.Backend().(backends.Publisher)
-	return ok && !c.ReadOnly && (Browsable(d) || d.Kind == backends.Exchange)
+	return c.Allows(actions.VerbPublish) && (Browsable(d) || d.Kind == backends.Exchange)
 }
 
 // publishActions offers n (new message) on what can take one.
@@ -39,11 +39,6 @@ func publishActions(c *common.Common, d dest) []itemAction {
 	return []itemAction{{binding: c.Keys.Publish, runFrom: func(from int) tea.Cmd {
 		return common.Push(newPublishForm(c, d, from))
 	}}}
-}
-
-// guardOf is the read-only guard of the context the program is on.
-func guardOf(c *common.Common) actions.Guard {
-	return actions.Guard{ReadOnly: c.ReadOnly, Context: c.Context.Name}
 }
 
 // formField is one field of the publish form.
@@ -386,15 +381,15 @@ func (v *publishForm) submit() tea.Cmd {
 		return nil
 	}
 	v.sending, v.left, v.err = true, false, ""
-	guard, label := guardOf(v.c), v.targetLabel()
+	session, label := v.c.Session(), v.targetLabel()
 	// For no view in particular: the form may be gone by the answer, the flash is not.
-	return common.Run(0, publishOne(guard, opts), func(r actions.SendReport, err error) tea.Cmd { return v.sent(label, r, err) })
+	return common.Run(0, publishOne(session, opts), func(r actions.SendReport, err error) tea.Cmd { return v.sent(label, r, err) })
 }
 
 // publishOne is the broker work of sending one message.
-func publishOne(guard actions.Guard, opts actions.PublishOptions) func(ctx context.Context, b backends.Backend) (actions.SendReport, error) {
-	return func(ctx context.Context, b backends.Backend) (actions.SendReport, error) {
-		return actions.Publish(ctx, b, guard, opts, nil)
+func publishOne(session *actions.Session, opts actions.PublishOptions) func(ctx context.Context, b backends.Backend) (actions.SendReport, error) {
+	return func(ctx context.Context, _ backends.Backend) (actions.SendReport, error) {
+		return session.Publish(ctx, opts, nil)
 	}
 }
 
@@ -442,15 +437,15 @@ func publishConfirm(c *common.Common, opts actions.PublishOptions, returnTo int)
 // publishTask runs a publish of many messages with progress.
 func publishTask(c *common.Common, opts actions.PublishOptions) task {
 	label := sanitize.Line(opts.Target.Label())
-	guard := guardOf(c)
+	session := c.Session()
 	return withWork(task{
 		title:      "publish to " + label,
 		verb:       "sent",
 		scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages to %s", formatInt(int64(opts.Count)), label))},
 		total:      int64(opts.Count),
 		cancelNote: "what the broker confirmed stays sent; the rest is not sent",
-	}, func(ctx context.Context, b backends.Backend, report func(progressCounts)) (actions.SendReport, error) {
-		return actions.Publish(ctx, b, guard, opts, sendProgress(report))
+	}, func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (actions.SendReport, error) {
+		return session.Publish(ctx, opts, sendProgress(report))
 	}, func(r actions.SendReport, err error, cancelled bool) taskReport {
 		return sendOutcome(c, "publish", "to "+label, r, err, cancelled)
 	})
@@ -583,7 +578,8 @@ func (v *publishForm) areaHeights() (small, body int) {
 func (v *publishForm) View() string {
 	s := v.c.Styles
 	readOnly := ""
-	if v.c.ReadOnly { // not offered there; should it open all the same, the guard refuses the send
+	// Not offered there; should it open all the same, the session refuses the send.
+	if errors.Is(v.c.Session().Can(actions.VerbPublish), actions.ErrReadOnly) {
 		readOnly = s.Error.Render("  (read-only: sending is refused)")
 	}
 	lines := []string{s.Text.Render("New message to ") + s.Accent.Render(v.targetLabel()) + readOnly, ""}

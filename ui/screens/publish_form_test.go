@@ -27,7 +27,7 @@ func (sendCapable) Move(context.Context, backends.MoveRequest, backends.Router, 
 
 func sendingCommon() *common.Common {
 	c := common.New(config.Context{Name: "test"})
-	c.Connected = func() backends.Backend { return sendCapable{} }
+	connectTo(c, sendCapable{}, false)
 	return c
 }
 
@@ -295,14 +295,14 @@ func TestPublishOneAtOnceManyAfterAConfirmation(t *testing.T) {
 // The form is not offered read-only; should it be open all the same, the actions' guard refuses.
 func TestPublishRefusedReadOnly(t *testing.T) {
 	v := newPubForm(t, ordersTopic)
-	v.c.ReadOnly = true
+	connectTo(v.c, v.c.Backend(), true)
 	if !strings.Contains(screenOf(v), "read-only: sending is refused") {
 		t.Fatalf("the form says so:\n%s", screenOf(v))
 	}
 	typeIn(v, "x")
 	run := v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.TaskMsg)
 	opts, _ := v.options()
-	if _, err := publishOne(guardOf(v.c), opts)(context.Background(), sendCapable{}); !errors.Is(err, actions.ErrReadOnly) {
+	if _, err := publishOne(v.c.Session(), opts)(context.Background(), sendCapable{}); !errors.Is(err, actions.ErrReadOnly) {
 		t.Fatalf("publish read-only: %v", err)
 	}
 	run.Run(context.Background(), sendCapable{})() // the shell's run of the same work, and its answer

@@ -14,19 +14,15 @@ import (
 )
 
 // purgeActions offers P on what the broker can empty: a queue it purges (RabbitMQ), a topic it truncates
-// (Kafka). Never in a read-only context; the actions' guard refuses there anyway.
+// (Kafka). Never where the session refuses it (a read-only context); it would refuse the purge anyway.
 func purgeActions(c *common.Common, d dest) []itemAction {
-	if c.ReadOnly {
-		return nil
-	}
-	b := c.Backend()
 	switch d.Kind {
 	case backends.Queue:
-		if _, ok := b.(backends.Purger); ok {
+		if c.Allows(actions.VerbPurge) {
 			return []itemAction{{binding: c.Keys.Purge, run: func() tea.Cmd { return planPurge(c, d.Name) }}}
 		}
 	case backends.Topic:
-		if _, ok := b.(backends.Truncator); ok {
+		if c.Allows(actions.VerbTruncate) {
 			return []itemAction{{binding: common.Relabel(c.Keys.Purge, "truncate"), run: func() tea.Cmd { return planTruncate(c, d.Name) }}}
 		}
 	}
@@ -60,9 +56,9 @@ func purgeConfirm(c *common.Common, plan actions.PurgePlan) *confirm.Model {
 	}
 	verb := fmt.Sprintf("purge %s ready message%s", formatInt(plan.Ready), plural(plan.Ready))
 	return confirm.New(c, "purge "+name, scope, verb, func() tea.Cmd {
-		guard := actions.Guard{ReadOnly: c.ReadOnly, Context: c.Context.Name}
-		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, b backends.Backend) (int64, error) {
-			return actions.Purge(ctx, b, guard, plan.Queue)
+		session := c.Session()
+		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, _ backends.Backend) (int64, error) {
+			return session.Purge(ctx, plan.Queue)
 		}, func(n int64, err error) tea.Cmd {
 			if err != nil {
 				return flashFailure("purge "+name, err)
@@ -106,9 +102,9 @@ func truncateConfirm(c *common.Common, plan actions.TruncatePlan) *confirm.Model
 	}
 	verb := fmt.Sprintf("delete %s record%s", formatInt(n), plural(n))
 	return confirm.New(c, "truncate "+name, scope, verb, func() tea.Cmd {
-		guard := actions.Guard{ReadOnly: c.ReadOnly, Context: c.Context.Name}
-		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, b backends.Backend) (struct{}, error) {
-			return struct{}{}, actions.Truncate(ctx, b, guard, plan.Topic, plan.Offsets())
+		session := c.Session()
+		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, _ backends.Backend) (struct{}, error) {
+			return struct{}{}, session.Truncate(ctx, plan.Topic, plan.Offsets())
 		}, func(_ struct{}, err error) tea.Cmd {
 			if err != nil {
 				return flashFailure("truncate "+name, err)

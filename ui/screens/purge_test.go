@@ -19,7 +19,7 @@ func TestPurgeOfferedByCapabilityOutsideReadOnly(t *testing.T) {
 	if purgeActions(c, queue) != nil || purgeActions(c, topic) != nil {
 		t.Fatal("no backend, no purge")
 	}
-	c.Connected = func() backends.Backend { return capable{} }
+	connectTo(c, capable{}, false)
 	if a := purgeActions(c, queue); len(a) != 1 || a[0].binding.Help().Desc != "purge" {
 		t.Fatalf("a queue on a purger: %v", a)
 	}
@@ -29,13 +29,13 @@ func TestPurgeOfferedByCapabilityOutsideReadOnly(t *testing.T) {
 	if purgeActions(c, exchange) != nil {
 		t.Fatal("an exchange holds nothing to purge")
 	}
-	c.ReadOnly = true
+	connectTo(c, c.Backend(), true)
 	if purgeActions(c, queue) != nil || purgeActions(c, topic) != nil {
 		t.Fatal("read-only offers no purge")
 	}
 
 	// The destinations list offers P on the selected queue, and only then.
-	c.ReadOnly = false
+	connectTo(c, c.Backend(), false)
 	l := newDests(t, 120, 10, []backends.Destination{queue, exchange})
 	l.c.Connected = c.Connected
 	if k := keyNames(l); strings.Contains(k, "P") || l.Update(press("P")) != nil {

@@ -28,8 +28,7 @@ const KindRedrive = "redrive"
 // canRedrive reports whether the letters of d may be moved back: the broker moves messages, the context
 // allows changes, and d holds messages.
 func canRedrive(c *common.Common, d dest) bool {
-	_, ok := c.Backend().(backends.Mover)
-	return ok && !c.ReadOnly && Browsable(d)
+	return c.Allows(actions.VerbRedrive) && Browsable(d)
 }
 
 // redriveActions offers D (redrive) on what holds letters the broker can move.
@@ -145,7 +144,7 @@ func (v *redrivePlan) proceed() tea.Cmd {
 	case v.b == nil, v.asking, v.notice, v.planning:
 		return nil
 	case v.effects == nil:
-		if _, ok := v.b.(backends.PeekAdvisor); ok {
+		if v.c.Allows(actions.VerbAdvise) {
 			v.asking, v.err = true, nil
 			v.gen++
 			return common.Go(v.ID(), askEffects(v.gen, v.b, v.dest.Name), v.onEffects)
@@ -355,7 +354,7 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) task {
 	for _, label := range sortedTargets(perLabel) {
 		targets = append(targets, fmt.Sprintf("%s (%s)", sanitize.Line(label), formatInt(perLabel[label])))
 	}
-	guard, limit := guardOf(c), int64(opts.Max)
+	session, limit := c.Session(), int64(opts.Max)
 	return withWork(task{
 		title: "redrive " + src,
 		verb:  "moved",
@@ -365,8 +364,8 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) task {
 		},
 		total:      limit,
 		cancelNote: "the batch in flight finishes; every letter is either at its target or still in " + src,
-	}, func(ctx context.Context, b backends.Backend, report func(progressCounts)) (actions.RedriveReport, error) {
-		return actions.ExecuteRedrive(ctx, b, guard, p.Source, opts, func(m backends.MoveProgress) {
+	}, func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (actions.RedriveReport, error) {
+		return session.Redrive(ctx, p.Source, opts, func(m backends.MoveProgress) {
 			total := m.Total
 			if total == 0 || total > limit {
 				total = limit

@@ -141,6 +141,7 @@ func TestRedrivePlanAsksBeforeReadingARabbitQueue(t *testing.T) {
 	q := backends.Destination{Name: "work.dlq", Kind: backends.Queue, Type: "quorum"}
 	v := newRedrivePlan(c, q, 3)
 	v.SetSize(100, 20)
+	connectTo(c, advising{}, false)
 	if v.Start(advising{}) == nil || !v.asking {
 		t.Fatal("first, what does reading do")
 	}
@@ -183,13 +184,13 @@ func TestRedriveOfferedWhereTheBrokerMovesOutsideReadOnly(t *testing.T) {
 	if k := keyNames(l); hasKey(l, "D") || !hasKey(l, "n") {
 		t.Fatalf("an exchange takes a new message and holds no letters: %s", k)
 	}
-	c.Connected = func() backends.Backend { return capable{} } // peeks and purges; neither publishes nor moves
+	connectTo(c, capable{}, false) // peeks and purges; neither publishes nor moves
 	l.table.SetCursor(1)
 	if k := keyNames(l); hasKey(l, "D") || hasKey(l, "n") {
 		t.Fatalf("no capability, no key: %s", k)
 	}
-	c.Connected = func() backends.Backend { return sendCapable{} }
-	c.ReadOnly = true
+	connectTo(c, sendCapable{}, false)
+	connectTo(c, c.Backend(), true)
 	if k := keyNames(l); hasKey(l, "D") || hasKey(l, "n") || l.Update(press("D")) != nil || l.Update(press("n")) != nil {
 		t.Fatalf("read-only: %s", k)
 	}

@@ -86,12 +86,12 @@ func (v *resetForm) planned(plans []actions.ResetPlan, err error) tea.Cmd {
 
 // execute applies the plans once confirmed, back on the partitions view, and says how it went.
 func (v *resetForm) execute(plans []actions.ResetPlan) tea.Cmd {
-	guard := actions.Guard{ReadOnly: v.c.ReadOnly, Context: v.c.Context.Name}
+	session := v.c.Session()
 	group := sanitize.Line(plans[0].Group)
-	return tea.Batch(common.PopTo(v.returnTo), common.Run(0, func(ctx context.Context, b backends.Backend) (int, error) {
+	return tea.Batch(common.PopTo(v.returnTo), common.Run(0, func(ctx context.Context, _ backends.Backend) (int, error) {
 		moved := 0
 		for _, p := range plans {
-			if err := actions.ExecuteReset(ctx, b, guard, p); err != nil {
+			if err := session.ResetOffsets(ctx, p); err != nil {
 				return moved, err
 			}
 			moved += len(p.Partitions)
