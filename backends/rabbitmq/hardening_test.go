@@ -16,6 +16,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
@@ -33,7 +34,7 @@ func TestPublishPersistentByDefault(t *testing.T) {
 	send := func(o actions.PublishOptions) {
 		t.Helper()
 		o.Target, o.Body = backends.Target{Destination: q}, []byte("x")
-		if r, err := actions.Publish(ctx, b, actions.Guard{}, o, nil); err != nil || r.Sent != 1 {
+		if r, err := actions.NewSession(b, config.Context{}).Publish(ctx, o, nil); err != nil || r.Sent != 1 {
 			t.Fatalf("publish %+v: %+v, %v", o, r, err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
@@ -135,7 +136,7 @@ func TestServerSideRedrive(t *testing.T) {
 		t.Fatal("RabbitMQ should offer a server-side move")
 	}
 	opts := actions.RedriveOptions{ServerSide: true}
-	report, err := actions.ExecuteRedrive(context.Background(), b, actions.Guard{}, s.dlq, opts, nil)
+	report, err := actions.NewSession(b, config.Context{}).Redrive(context.Background(), s.dlq, opts, nil)
 	if err != nil || report.Moved != 3 || report.PerTarget[orders] != 3 {
 		t.Fatalf("server-side redrive: %+v, %v", report, err)
 	}
@@ -145,7 +146,7 @@ func TestServerSideRedrive(t *testing.T) {
 	s.reject(t, orders, "d")
 	s.reject(t, billing, "e")
 	f.WaitReady(t, s.dlq, 2)
-	report, err = actions.ExecuteRedrive(context.Background(), b, actions.Guard{}, s.dlq, opts, nil)
+	report, err = actions.NewSession(b, config.Context{}).Redrive(context.Background(), s.dlq, opts, nil)
 	if err == nil || !strings.Contains(err.Error(), "go to 2 places") || report.Moved != 0 {
 		t.Errorf("letters for two queues: %+v, %v", report, err)
 	}

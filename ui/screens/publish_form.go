@@ -272,7 +272,7 @@ func (v *publishForm) blocking() (formProblem, bool) {
 	return formProblem{}, false
 }
 
-// options reads the form into what actions.Publish takes, and says what is wrong with it.
+// options reads the form into what a session's Publish takes, and says what is wrong with it.
 func (v *publishForm) options() (actions.PublishOptions, []formProblem) {
 	var problems []formProblem
 	fail := func(f formField, blocks bool, format string, args ...any) {
