@@ -85,7 +85,7 @@ func exitCode(err error, a *app) int {
 	if err == nil {
 		return ExitOK
 	}
-	a.warn(err.Error())
+	a.warn(a.phrase(err))
 	slog.Error("command failed", "error", err)
 	if isUsage(err) {
 		return ExitUsage
@@ -105,6 +105,9 @@ type app struct {
 	resolved *resolution // the config file and context, once read
 	tui      bool        // the TUI is about to take the terminal: nothing more on stderr
 	closeLog io.Closer
+
+	command     string       // the subcommand running, to name it in refusals
+	commandVerb actions.Verb // what it does, when it changes the broker
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -39,6 +39,7 @@ func (a *app) before(cmd *cobra.Command, _ []string) error {
 	if err := a.startLog(cmd); err != nil {
 		return err
 	}
+	a.command, a.commandVerb = cmd.Name(), commandVerb(cmd)
 	if !mutatesNow(cmd) {
 		return nil
 	}

@@ -25,7 +25,7 @@ func (a *app) every(ctx context.Context, interval time.Duration, tick func(conte
 			return nil
 		}
 		if err != nil {
-			a.warn(err.Error())
+			a.warn(a.phrase(err))
 		}
 		select {
 		case <-ctx.Done():

@@ -12,7 +12,6 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
-	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 )
@@ -267,6 +266,4 @@ func (m *Model) viewByID(id int) common.View {
 }
 
 // oneLine makes an error fit for the flash line: passwords redacted, nothing raw from the broker.
-func oneLine(err error) string {
-	return sanitize.Line(redact.Text(err.Error()))
-}
+func oneLine(err error) string { return common.ErrorLine(err) }

@@ -15,7 +15,6 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/present"
-	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/table"
@@ -282,9 +281,7 @@ func (v *lagPartitions) exactRead(k exactKey, from int64, where string, r exactR
 }
 
 // errText makes an error fit for the flash line: one line, passwords redacted, nothing raw from the broker.
-func errText(err error) string {
-	return sanitize.Line(redact.Text(err.Error()))
-}
+func errText(err error) string { return common.ErrorLine(err) }
 
 // openReset opens the offset reset form for this group, scoped at first to the selected partition.
 func (v *lagPartitions) openReset() tea.Cmd {

@@ -15,7 +15,6 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/table"
@@ -273,7 +272,7 @@ func (v *browser) onBatch(b peekBatch) tea.Cmd {
 }
 
 // errorLine makes an error fit for one line on screen: passwords redacted, nothing raw from the broker.
-func errorLine(err error) string { return sanitize.Line(redact.Text(err.Error())) }
+func errorLine(err error) string { return common.ErrorLine(err) }
 
 // add takes a batch in, keeping the cursor on its message, or at the bottom while following.
 func (v *browser) add(msgs []backends.Message) {

@@ -1,0 +1,36 @@
+package common
+
+import (
+	"errors"
+	"strings"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/redact"
+	"github.com/mqscope/mqscope/sanitize"
+)
+
+// ErrorLine is err as one line of the TUI: the causes actions/ types said in the TUI's own terms (its
+// commands and keys, never the CLI's flags), passwords redacted, nothing raw.
+func ErrorLine(err error) string {
+	return sanitize.Line(redact.Text(Phrase(err)))
+}
+
+// Phrase is err's message with each typed cause from actions/ followed by what to do about it here.
+func Phrase(err error) string {
+	msg := err.Error()
+	var refused *actions.RefusedError
+	if errors.As(err, &refused) {
+		msg = strings.Replace(msg, refused.Error(), refusal(refused), 1)
+	}
+	return msg
+}
+
+func refusal(r *actions.RefusedError) string {
+	switch {
+	case errors.Is(r, actions.ErrReadOnly):
+		return r.Error() + " (its config says read-only: true; :ctx switches to another context)"
+	case errors.Is(r, actions.ErrNotConnected):
+		return r.Error() + " (try again once the header says connected)"
+	}
+	return r.Error()
+}
