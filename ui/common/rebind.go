@@ -72,7 +72,7 @@ func (k *KeyMap) actions() []action {
 }
 
 // mutatingActions are the actions that change a broker: the TUI must not offer them in a read-only
-// context (the guard in actions/ refuses them anyway).
+// context (the session in actions/ refuses them anyway).
 var mutatingActions = []string{"reset-offsets", "purge", "publish", "replay", "redrive"}
 
 // Mutating are the bindings of the actions that change a broker, for tests that hold every view to
