@@ -24,10 +24,8 @@ func Main(ctx context.Context, args []string) int {
 
 // Deps are the real parts, without the standard streams (Execute defaults them to the process's own).
 func Deps() cli.Deps {
-	return cli.Deps{Open: opener.Open, RunUI: runUI, CheckUI: ui.CheckConfig, Demo: startDemo}
+	return cli.Deps{Open: opener.Open, RunUI: ui.Run, CheckUI: ui.CheckConfig, Demo: startDemo}
 }
-
-func runUI(o cli.UIOptions) error { return ui.Run(ui.Options(o)) }
 
 func startDemo(ctx context.Context, o cli.DemoOptions) (cli.DemoCluster, error) {
 	c, err := demo.Start(ctx, demo.Options(o))

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/launch"
 	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/themes"
@@ -31,33 +32,20 @@ const (
 // Deps is what the composition root hands the CLI: whatever reaches a broker, takes the terminal or embeds
 // a cluster comes in here, so that the CLI itself depends on none of them.
 type Deps struct {
-	Open    actions.Opener           // connects to a context's broker
-	RunUI   func(UIOptions) error    // opens the TUI; nil: commands that need it say it is not built in
-	CheckUI func(*config.File) error // what in the config file the TUI would refuse; nil checks nothing
-	Demo    DemoStarter              // starts the embedded demo cluster; nil: `demo` says it is not built in
-	Stdin   io.Reader                // nil means os.Stdin (publish --body -, --from-file -)
-	Stdout  io.Writer                // nil means os.Stdout
-	Stderr  io.Writer                // nil means os.Stderr
-}
-
-// UIOptions is what the CLI opens the TUI with.
-type UIOptions struct {
-	Context  config.Context   // the context to open on (flags already applied)
-	Contexts []config.Context // every context of the config file, for :ctx
-	Open     actions.Opener
-
-	File     *config.File    // the config file: its key bindings and theme; nil for none
-	Theme    string          // --theme: beats the contexts' own themes
-	Themes   *themes.Catalog // the built-in and user themes; nil for the built-in ones
-	NoColor  bool            // NO_COLOR: draw without a single colour
-	Warnings []string        // shown once on the flash line: the screen is the TUI's, stderr is not
+	Open    actions.Opener             // connects to a context's broker
+	RunUI   func(launch.Options) error // opens the TUI; nil: commands that need it say it is not built in
+	CheckUI func(*config.File) error   // what in the config file the TUI would refuse; nil checks nothing
+	Demo    DemoStarter                // starts the embedded demo cluster; nil: `demo` says it is not built in
+	Stdin   io.Reader                  // nil means os.Stdin (publish --body -, --from-file -)
+	Stdout  io.Writer                  // nil means os.Stdout
+	Stderr  io.Writer                  // nil means os.Stderr
 }
 
 // Execute runs mqscope with args (without the program name) and returns the exit code. Errors are
 // printed as one line, `mqscope: <message>`, on Stderr.
 func Execute(ctx context.Context, args []string, d Deps) int {
 	if d.RunUI == nil {
-		d.RunUI = func(UIOptions) error {
+		d.RunUI = func(launch.Options) error {
 			return errors.New("this build of mqscope has no terminal UI: use a command (see mqscope --help)")
 		}
 	}
@@ -168,7 +156,7 @@ func (a *app) openUI(c config.Context, file *config.File) error {
 	if err := a.checkTheme(cat); err != nil {
 		return err
 	}
-	return a.deps.RunUI(UIOptions{
+	return a.deps.RunUI(launch.Options{
 		Context: c, Contexts: a.switchable(file.Contexts, c), Open: a.deps.Open,
 		File: file, Theme: a.settings.theme, Themes: cat, NoColor: themes.NoColorRequested(),
 		Warnings: file.Warnings(c.Name),

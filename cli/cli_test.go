@@ -13,6 +13,7 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/launch"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui"
 )
@@ -23,7 +24,7 @@ type run struct {
 	code           int
 	stdout, stderr string
 	opened         []config.Context // what the opener was asked to connect to
-	tui            *UIOptions       // what the TUI was opened with, if it was
+	tui            *launch.Options  // what the TUI was opened with, if it was
 }
 
 func execute(t *testing.T, open func(context.Context, config.Context) (backends.Backend, error), args ...string) run {
@@ -37,7 +38,7 @@ func execute(t *testing.T, open func(context.Context, config.Context) (backends.
 			r.opened = append(r.opened, c)
 			return open(ctx, c)
 		},
-		RunUI:   func(o UIOptions) error { r.tui = &o; return nil },
+		RunUI:   func(o launch.Options) error { r.tui = &o; return nil },
 		CheckUI: ui.CheckConfig, // the TUI's own check of the key bindings, as the composition root gives it
 		Stdout:  &stdout,
 		Stderr:  &stderr,
@@ -200,7 +201,7 @@ func TestEnvironmentPicksContextAndFile(t *testing.T) {
 	var got config.Context
 	code := Execute(context.Background(), nil, Deps{
 		Open:   refuse,
-		RunUI:  func(o UIOptions) error { got = o.Context; return nil },
+		RunUI:  func(o launch.Options) error { got = o.Context; return nil },
 		Stdout: new(bytes.Buffer), Stderr: new(bytes.Buffer),
 	})
 	if code != ExitOK || got.Name != "prod" || got.RabbitMQ.URL != "amqp://ops@prod:5672/" || got.RabbitMQ.PasswordEnv != "PROD_PW" {

@@ -37,6 +37,7 @@ import (
 	"github.com/mqscope/mqscope/internal/testkit/demofix"
 	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
+	"github.com/mqscope/mqscope/launch"
 	"github.com/mqscope/mqscope/opener"
 	"github.com/mqscope/mqscope/present"
 )
@@ -76,7 +77,7 @@ func mqscope(t *testing.T, args ...string) result {
 // the test by refusing to open.
 func deps(stdout, stderr io.Writer) cli.Deps {
 	d := app.Deps()
-	d.RunUI = func(cli.UIOptions) error { return errors.New("the TUI must not open in this test") }
+	d.RunUI = func(launch.Options) error { return errors.New("the TUI must not open in this test") }
 	d.Stdout, d.Stderr = stdout, stderr
 	return d
 }

@@ -8,25 +8,15 @@ import (
 	"fmt"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/mqscope/mqscope/actions"
+
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/launch"
 	"github.com/mqscope/mqscope/logging"
-	"github.com/mqscope/mqscope/themes"
 	"github.com/mqscope/mqscope/ui/common"
 )
 
-// Options is what the wiring hands to the TUI.
-type Options struct {
-	Context  config.Context   // the context to open on (flags already applied)
-	Contexts []config.Context // every context of the config file, for :ctx
-	Open     actions.Opener
-
-	File     *config.File    // the config file: its key bindings and theme; nil for none
-	Theme    string          // --theme: beats the contexts' own themes
-	Themes   *themes.Catalog // the built-in and user themes; nil for the built-in ones
-	NoColor  bool            // NO_COLOR: draw without a single colour
-	Warnings []string        // shown once on the flash line: the screen is the TUI's, stderr is not
-}
+// Options is what the TUI opens with (package launch, so that the CLI need not import the TUI).
+type Options = launch.Options
 
 // CheckConfig finds what in the config file the TUI would refuse: key bindings to unknown actions,
 // keys the terminal never sends, one key for two actions of one view.
