@@ -224,3 +224,28 @@ func ids(t *testing.T, f *fixture, queue string) map[string]bool {
 		seen[d.MessageId] = true
 	}
 }
+
+// Redrive of a quorum dead-letter queue with a delivery limit and no dead-letter exchange, whose letters
+// name no origin: each run keeps all of them, and no number of runs loses one (a give-back counts toward
+// the limit, so the mover copies back a letter that one more give-back would end).
+func TestRedriveKeepsQuorumLettersAtTheirLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	parking := rabbitfix.Unique("parking")
+	f.Declare(t, parking, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2})
+	f.PutBodies(t, parking, "a", "b", "c")
+	b := open(t, rabbitmq.Config{URL: f.URL})
+	for run := 1; run <= 6; run++ {
+		report, err := actions.ExecuteRedrive(context.Background(), b, actions.Guard{}, parking, actions.RedriveOptions{}, nil)
+		if err != nil || report.Kept != 3 || report.Moved != 0 {
+			t.Fatalf("run %d: %+v, %v; want 3 kept", run, report, err)
+		}
+		if got := f.Ready(t, parking); got != 3 {
+			t.Fatalf("after run %d the queue holds %d letters, want 3", run, got)
+		}
+	}
+	msgs := mustPeek(t, b, backends.PeekRequest{Destination: parking, From: earliest})
+	if got := slices.Sorted(slices.Values(bodiesOf(msgs))); !slices.Equal(got, []string{"a", "b", "c"}) {
+		t.Errorf("after six runs the queue holds %q", got)
+	}
+}

@@ -80,7 +80,7 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 		progress = func(backends.MoveProgress) {}
 	}
 	m := &move{b: b, src: src, closed: src.NotifyClose(make(chan *amqp.Error, 1)), source: req.Source, total: ready, route: route, c: c,
-		exchanges: b.exchangeChecker(), frameMax: b.frameMax(), progress: progress, report: report}
+		exchanges: b.exchangeChecker(), frameMax: b.frameMax(), guard: b.newLimitGuard(info), progress: progress, report: report}
 	if req.Max > 0 {
 		m.total = min(m.total, req.Max)
 	}
@@ -108,6 +108,10 @@ type letter struct {
 	tag    uint64
 	pos    int64
 	target string
+	// copy is the letter as published, kept when giving it back would take it to its delivery limit: a
+	// refused letter is then copied back instead (see keep). copiedBack marks the publish of such a copy.
+	copy       *amqp.Publishing
+	copiedBack bool
 }
 
 // move is one Move in progress.
@@ -120,6 +124,8 @@ type move struct {
 	c         *confirmer[letter]
 	exchanges *exchangeChecker
 	frameMax  int
+	guard     *limitGuard // whether giving a letter back would take it to its delivery limit
+	copyAll   bool        // a quorum queue whose limit cannot be read: copy back every letter that stays
 	progress  func(backends.MoveProgress)
 	report    backends.MoveReport
 
@@ -320,16 +326,19 @@ func (m *move) consumerEnded() error {
 	return fmt.Errorf("%q stopped delivering after %d letters (%s)", sanitize.Line(m.source), m.taken, why)
 }
 
-// take routes one letter and publishes it, or holds it as kept or failed.
+// take routes one letter and publishes it, or keeps it as kept or failed.
 func (m *move) take(ctx context.Context, d amqp.Delivery) error {
 	pos := int64(m.taken)
 	m.taken++
 	m.lastTag = max(m.lastTag, d.DeliveryTag)
-	msg := message(m.source, d, pos)
-	target, err := m.route(msg)
+	p := forwarding(d, m.b.target.uri.Username)
+	var atRisk *amqp.Publishing
+	if m.atLimitWhenGivenBack(pos, d.Headers) {
+		atRisk = &p
+	}
+	target, err := m.route(message(m.source, d, pos))
 	if err != nil {
-		m.hold(d.DeliveryTag, &m.report.Kept, pos, "", err.Error())
-		return nil
+		return m.keep(ctx, letter{tag: d.DeliveryTag, pos: pos, copy: atRisk}, &m.report.Kept, err.Error())
 	}
 	label := target.Label()
 	exchange, key, refused := route(target)
@@ -340,16 +349,42 @@ func (m *move) take(ctx context.Context, d amqp.Delivery) error {
 			return err
 		}
 	}
-	p := forwarding(d, m.b.target.uri.Username)
 	if refused == nil {
 		refused = checkFrame(p, m.frameMax)
 	}
+	l := letter{tag: d.DeliveryTag, pos: pos, target: label, copy: atRisk}
 	if refused != nil {
-		m.hold(d.DeliveryTag, &m.report.Failed, pos, label, refused.Error())
+		return m.keep(ctx, l, &m.report.Failed, refused.Error())
+	}
+	if err := m.c.publish(ctx, exchange, key, p, l); err != nil {
+		return fmt.Errorf("publish to %s: %w", shownName(label), err)
+	}
+	return nil
+}
+
+// atLimitWhenGivenBack asks the delivery-limit guard peek uses whether giving this letter back would
+// leave it at its limit, or past it: then a letter that stays is copied back rather than given back.
+func (m *move) atLimitWhenGivenBack(pos int64, headers amqp.Table) bool {
+	copyBack, unknownLimit := m.guard.judge(int(pos), headers)
+	m.copyAll = m.copyAll || unknownLimit != nil
+	return copyBack || m.copyAll
+}
+
+// keep counts a letter that stays in the source. One its give-back would take to its delivery limit is
+// copied back (published to the source again, where its count starts afresh) and acknowledged once the
+// copy is confirmed; the others are held, and given back at the end. Measured on 3.10.8 with a limit of
+// 2 and no dead-letter exchange: four redrives of letters with no origin left none when they were given
+// back, all of them when copied back.
+func (m *move) keep(ctx context.Context, l letter, count *int64, reason string) error {
+	*count++
+	m.noteFailure(l, reason)
+	if l.copy == nil {
+		m.hold(l.tag)
 		return nil
 	}
-	if err := m.c.publish(ctx, exchange, key, p, letter{tag: d.DeliveryTag, pos: pos, target: label}); err != nil {
-		return fmt.Errorf("publish to %s: %w", shownName(label), err)
+	l.copiedBack = true
+	if err := m.c.publish(ctx, "", m.source, *l.copy, l); err != nil {
+		return fmt.Errorf("copy a letter back to %s: %w", shownName(m.source), err)
 	}
 	return nil
 }
@@ -359,12 +394,19 @@ func (m *move) settle(l letter, fate, err error) error {
 	if err != nil {
 		return err
 	}
-	if fate != nil {
-		m.hold(l.tag, &m.report.Failed, l.pos, l.target, fate.Error())
+	switch {
+	case fate != nil && l.copiedBack:
+		m.hold(l.tag) // the copy was refused: giving the letter back is all that is left
 		return nil
+	case fate != nil:
+		// A copy published now is confirmed after letters delivered later: until then no acknowledgement
+		// may be "multiple" across this one.
+		m.firstHeld = min(cmp.Or(m.firstHeld, l.tag), l.tag)
+		return m.keep(context.Background(), l, &m.report.Failed, fate.Error())
+	case !l.copiedBack:
+		m.report.Moved++
+		m.report.PerTarget[l.target]++
 	}
-	m.report.Moved++
-	m.report.PerTarget[l.target]++
 	m.pending++
 	if err := m.ack(l.tag); err != nil {
 		return err
@@ -417,18 +459,21 @@ func (m *move) sendAck(tag uint64, multiple bool, n int64) error {
 	return nil
 }
 
-// hold counts a letter that stays in the source, and remembers why.
-func (m *move) hold(tag uint64, count *int64, pos int64, target, reason string) {
+// hold keeps a letter unacknowledged, to be given back at the end.
+func (m *move) hold(tag uint64) {
 	if m.firstHeld == 0 || tag < m.firstHeld {
 		m.firstHeld = tag
 	}
 	m.lastHeld = max(m.lastHeld, tag)
-	*count++
 	m.held++
-	if len(m.report.Failures) < maxFailures {
-		m.report.Failures = append(m.report.Failures, backends.MoveFailure{Offset: pos, Target: target, Reason: reason})
-	}
 	m.tell(false)
+}
+
+// noteFailure remembers why a letter stays.
+func (m *move) noteFailure(l letter, reason string) {
+	if len(m.report.Failures) < maxFailures {
+		m.report.Failures = append(m.report.Failures, backends.MoveFailure{Offset: l.pos, Target: l.target, Reason: reason})
+	}
 }
 
 // tell reports progress now and then, and always when final.
