@@ -424,6 +424,9 @@ func (s *Session) Redrive(ctx context.Context, dlq string, opts RedriveOptions,
 		progress = func(backends.MoveProgress) {}
 	}
 	if opts.ServerSide {
+		if err := s.Can(VerbServerMove); err != nil {
+			return RedriveReport{}, err
+		}
 		return serverSideRedrive(ctx, s.b, dlq, opts, progress)
 	}
 	router, warnings, err := NewDeadLetterRouter(ctx, s.b, dlq, opts)
@@ -438,15 +441,9 @@ func (s *Session) Redrive(ctx context.Context, dlq string, opts RedriveOptions,
 	return out, nil
 }
 
-// CanMoveServerSide reports whether the broker can take a whole move over itself (RabbitMQ: a shovel), so
-// that a front end may offer it.
-func CanMoveServerSide(b backends.Backend) bool {
-	_, ok := b.(backends.ServerMover)
-	return ok
-}
-
 // ServerSideTarget is the queue a server-side move of the plan sends its letters to. The broker's mover
-// sends every letter to one queue and reads no headers, so it is offered only where the plan sends every
+// sends every letter to one queue and reads no headers, so it is offered (where the session allows
+// VerbServerMove) only where the plan sends every
 // letter it read to the same existing queue, straight (not through an exchange), and keeps none.
 func ServerSideTarget(p RedrivePlan) (string, error) {
 	switch {
@@ -471,11 +468,7 @@ func ServerSideTarget(p RedrivePlan) (string, error) {
 // move as many letters as the plan read there.
 func serverSideRedrive(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions,
 	progress func(backends.MoveProgress)) (RedriveReport, error) {
-	mover, ok := b.(backends.ServerMover)
-	if !ok {
-		return RedriveReport{}, fmt.Errorf("this broker cannot move messages itself; move without --server-side: %w",
-			backends.ErrNotSupported)
-	}
+	mover := b.(backends.ServerMover) // the session checked
 	plan, err := PlanRedrive(ctx, b, dlq, opts)
 	if err != nil {
 		return RedriveReport{}, fmt.Errorf("plan the redrive of %s: %w", dlq, err)

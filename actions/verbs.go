@@ -24,12 +24,14 @@ const (
 
 // What changes the broker: refused in a read-only context.
 const (
-	VerbPublish  Verb = "publish"
-	VerbReplay   Verb = "replay"
-	VerbRedrive  Verb = "redrive"
-	VerbPurge    Verb = "purge"
-	VerbTruncate Verb = "truncate"
-	VerbReset    Verb = "reset offsets"
+	VerbPublish Verb = "publish"
+	VerbReplay  Verb = "replay"
+	VerbRedrive Verb = "redrive"
+	// VerbServerMove is a redrive the broker does itself (RabbitMQ's shovel plugin): RedriveOptions.ServerSide.
+	VerbServerMove Verb = "server-side redrive"
+	VerbPurge      Verb = "purge"
+	VerbTruncate   Verb = "truncate"
+	VerbReset      Verb = "reset offsets"
 )
 
 // verbSpec says what a verb needs: whether it changes the broker, which capability of the backend, and
@@ -54,6 +56,8 @@ var verbs = map[Verb]verbSpec{
 	VerbPublish:  {mutates: true, has: is[backends.Publisher], lacks: "this broker cannot publish messages"},
 	VerbReplay:   {mutates: true, has: is[backends.Publisher], lacks: "this broker cannot publish messages"},
 	VerbRedrive:  {mutates: true, has: is[backends.Mover], lacks: "this broker cannot move messages"},
+	VerbServerMove: {mutates: true, has: both(is[backends.Mover], is[backends.ServerMover]),
+		lacks: "this broker cannot move messages itself; redrive without --server-side"},
 	// A purge is shown before it is done, and what it removes comes from the listing.
 	VerbPurge: {mutates: true, has: is[backends.Purger], degradedBy: []backends.Capability{backends.Listing},
 		lacks: "this broker has no queues to purge (Kafka topics are truncated instead)"},

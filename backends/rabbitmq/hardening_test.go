@@ -236,7 +236,7 @@ func TestRedriveKeepsQuorumLettersAtTheirLimit(t *testing.T) {
 	f.PutBodies(t, parking, "a", "b", "c")
 	b := open(t, rabbitmq.Config{URL: f.URL})
 	for run := 1; run <= 6; run++ {
-		report, err := actions.ExecuteRedrive(context.Background(), b, actions.Guard{}, parking, actions.RedriveOptions{}, nil)
+		report, err := actions.NewSession(b, config.Context{}).Redrive(context.Background(), parking, actions.RedriveOptions{}, nil)
 		if err != nil || report.Kept != 3 || report.Moved != 0 {
 			t.Fatalf("run %d: %+v, %v; want 3 kept", run, report, err)
 		}

@@ -132,7 +132,7 @@ func TestServerSideRedrive(t *testing.T) {
 	s.reject(t, orders, "a", "b", "c")
 	f.WaitReady(t, s.dlq, 3)
 	b := open(t, rabbitmq.Config{URL: u})
-	if !actions.CanMoveServerSide(b) {
+	if !actions.NewSession(b, config.Context{}).Allows(actions.VerbServerMove) {
 		t.Fatal("RabbitMQ should offer a server-side move")
 	}
 	opts := actions.RedriveOptions{ServerSide: true}
