@@ -12,6 +12,7 @@ import (
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/chart"
+	"github.com/mqscope/mqscope/ui/components/list"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
@@ -26,7 +27,7 @@ type backlogRow struct {
 // backlogView is what :lag shows on a broker without consumer groups but with queues (RabbitMQ): per
 // queue, what is ready and unacknowledged, who consumes, the rates, and the time to drain.
 type backlogView struct {
-	*list[backlogRow]
+	*list.Model[backlogRow]
 	c       *common.Common
 	history map[string]*actions.Ring[int64] // by destination ID; only queues of the latest listing
 }
@@ -34,8 +35,8 @@ type backlogView struct {
 // NewBacklog returns the queue backlog view. Only open it on a backend that lists destinations.
 func NewBacklog(c *common.Common) common.View {
 	v := &backlogView{c: c, history: map[string]*actions.Ring[int64]{}}
-	v.list = newList(c, backlogSpec, "backlog")
-	v.list.resort(drainColumn, true) // growing first, then the longest to drain
+	v.Model = list.New(c, backlogSpec, "backlog")
+	v.Model.Resort(drainColumn, true) // growing first, then the longest to drain
 	return v
 }
 
@@ -141,32 +142,32 @@ func (e drainEstimate) tone() table.Tone {
 }
 
 // drainColumn is where the backlog view sorts at first: growing, then the longest to drain.
-var drainColumn = columnIndex(backlogSpec.columns, "DRAIN")
+var drainColumn = list.ColumnIndex(backlogSpec.Columns, "DRAIN")
 
-var backlogSpec = &listSpec[backlogRow]{
-	kind:    KindLag,
-	noun:    func([]backlogRow) string { return "queues" },
-	id:      func(r backlogRow) string { return r.ID() },
-	name:    func(r backlogRow) string { return r.Name },
-	actions: func(c *common.Common, r backlogRow) []itemAction { return purgeActions(c, r.dest) },
-	detail: func(r backlogRow) []field {
-		return append(destinationFields(r.dest), field{label: "time to drain", value: r.drain.String(), tone: r.drain.tone()})
+var backlogSpec = &list.Spec[backlogRow]{
+	Kind:    KindLag,
+	Noun:    func([]backlogRow) string { return "queues" },
+	ID:      func(r backlogRow) string { return r.ID() },
+	Name:    func(r backlogRow) string { return r.Name },
+	Actions: func(c *common.Common, r backlogRow) []list.Action { return purgeActions(c, r.dest) },
+	Detail: func(r backlogRow) []list.Field {
+		return append(destinationFields(r.dest), list.Field{Label: "time to drain", Value: r.drain.String(), Tone: r.drain.tone()})
 	},
-	columns: withLooks(present.Via(present.Backlog, func(r backlogRow) actions.QueueBacklog { return r.q }), map[string]look[backlogRow]{
-		"QUEUE":     {flex: true, cmp: func(a, b *backlogRow) int { return strings.Compare(a.Name, b.Name) }},
-		"VHOST":     {cmp: func(a, b *backlogRow) int { return strings.Compare(a.Vhost, b.Vhost) }},
+	Columns: list.WithLooks(present.Via(present.Backlog, func(r backlogRow) actions.QueueBacklog { return r.q }), map[string]list.Look[backlogRow]{
+		"QUEUE":     {Flex: true, Cmp: func(a, b *backlogRow) int { return strings.Compare(a.Name, b.Name) }},
+		"VHOST":     {Cmp: func(a, b *backlogRow) int { return strings.Compare(a.Vhost, b.Vhost) }},
 		"READY":     intLook(func(r backlogRow) int64 { return r.Ready }),
 		"UNACKED":   intLook(func(r backlogRow) int64 { return r.Unacked }),
 		"CONSUMERS": intLook(func(r backlogRow) int64 { return int64(r.Consumers) }),
 		"PUBLISH/S": rateLook(func(r backlogRow) *float64 { return r.PublishRate }),
 		"DELIVER/S": rateLook(func(r backlogRow) *float64 { return r.DeliverRate }),
 		"ACK/S":     rateLook(func(r backlogRow) *float64 { return r.AckRate }),
-		"DRAIN": {descFirst: true, tone: func(r backlogRow) table.Tone { return r.drain.tone() },
-			cmp: func(a, b *backlogRow) int {
+		"DRAIN": {DescFirst: true, Tone: func(r backlogRow) table.Tone { return r.drain.tone() },
+			Cmp: func(a, b *backlogRow) int {
 				return cmp.Or(cmpDrain(a.drain, b.drain), cmp.Compare(a.Messages, b.Messages))
 			}},
-	}, column[backlogRow]{
+	}, list.Column[backlogRow]{
 		Column: present.Column[backlogRow]{Name: "TREND", Text: func(r backlogRow) string { return chart.Sparkline(r.history, sparkWidth) }},
-		look:   look[backlogRow]{tone: func(r backlogRow) table.Tone { return map[bool]table.Tone{true: table.Bad}[r.drain.growing] }},
+		Look:   list.Look[backlogRow]{Tone: func(r backlogRow) table.Tone { return map[bool]table.Tone{true: table.Bad}[r.drain.growing] }},
 	}),
 }

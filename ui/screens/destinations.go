@@ -11,6 +11,7 @@ import (
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/list"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
@@ -22,7 +23,7 @@ const KindDestinations = "destinations"
 // NewDestinations returns the view of topics, queues, streams and exchanges. title names it until the
 // first listing arrives ("topics" when the user typed :topics); then the data names it.
 func NewDestinations(c *common.Common, title string) common.View {
-	return newList(c, destinationSpec, title)
+	return list.New(c, destinationSpec, title)
 }
 
 // canBrowse reports whether the message browser can open on d: the broker can peek, d holds messages.
@@ -37,26 +38,26 @@ func fetchDestinations(ctx context.Context, b backends.Backend) ([]dest, error) 
 // destinationSpec lists every column any broker fills; each one shows only when the listing fills it, so a
 // Kafka listing gets partitions and replication, a RabbitMQ one ready, unacked and rates, with no switch on
 // the broker's name.
-var destinationSpec = &listSpec[dest]{
-	kind:      KindDestinations,
-	noun:      destinationNoun,
-	fetch:     fetchDestinations,
-	id:        dest.ID,
-	name:      func(d dest) string { return d.Name },
-	detail:    destinationFields,
-	browsable: canBrowse,
-	browse:    func(c *common.Common, d dest) common.View { return NewMessages(c, d) },
-	actions:   destinationActions,
-	columns:   withLooks(present.Destinations, destinationLooks),
+var destinationSpec = &list.Spec[dest]{
+	Kind:      KindDestinations,
+	Noun:      destinationNoun,
+	Fetch:     fetchDestinations,
+	ID:        dest.ID,
+	Name:      func(d dest) string { return d.Name },
+	Detail:    destinationFields,
+	Browsable: canBrowse,
+	Browse:    func(c *common.Common, d dest) common.View { return NewMessages(c, d) },
+	Actions:   destinationActions,
+	Columns:   list.WithLooks(present.Destinations, destinationLooks),
 }
 
 func byName(a, b *dest) int { return strings.Compare(a.Name, b.Name) }
 
-var destinationLooks = map[string]look[dest]{
-	"NAME":        {flex: true, cmp: byName},
-	"VHOST":       {cmp: func(a, b *dest) int { return strings.Compare(a.Vhost, b.Vhost) }},
-	"KIND":        {cmp: func(a, b *dest) int { return strings.Compare(string(a.Kind), string(b.Kind)) }},
-	"TYPE":        {cmp: func(a, b *dest) int { return strings.Compare(a.Type, b.Type) }},
+var destinationLooks = map[string]list.Look[dest]{
+	"NAME":        {Flex: true, Cmp: byName},
+	"VHOST":       {Cmp: func(a, b *dest) int { return strings.Compare(a.Vhost, b.Vhost) }},
+	"KIND":        {Cmp: func(a, b *dest) int { return strings.Compare(string(a.Kind), string(b.Kind)) }},
+	"TYPE":        {Cmp: func(a, b *dest) int { return strings.Compare(a.Type, b.Type) }},
 	"PARTITIONS":  intLook(func(d dest) int64 { return int64(d.Partitions) }),
 	"RF":          intLook(func(d dest) int64 { return int64(d.ReplicationFactor) }),
 	"UNDER-REPL":  alarmLook(func(d dest) int { return d.UnderReplicated }, table.Warn),
@@ -67,32 +68,32 @@ var destinationLooks = map[string]look[dest]{
 	"CONSUMERS":   intLook(func(d dest) int64 { return int64(d.Consumers) }),
 	"PUBLISH/S":   rateLook(func(d dest) *float64 { return d.PublishRate }),
 	"DELIVER/S":   rateLook(func(d dest) *float64 { return d.DeliverRate }),
-	"DEAD-LETTER": {cmp: func(a, b *dest) int { return strings.Compare(dlxText(*a), dlxText(*b)) }},
+	"DEAD-LETTER": {Cmp: func(a, b *dest) int { return strings.Compare(dlxText(*a), dlxText(*b)) }},
 }
 
 // intLook is a count: biggest first, zeros muted.
-func intLook[T any](get func(T) int64) look[T] {
-	return look[T]{descFirst: true, tone: func(x T) table.Tone { return zeroMuted(get(x)) },
-		cmp: func(a, b *T) int { return cmp.Compare(get(*a), get(*b)) }}
+func intLook[T any](get func(T) int64) list.Look[T] {
+	return list.Look[T]{DescFirst: true, Tone: func(x T) table.Tone { return zeroMuted(get(x)) },
+		Cmp: func(a, b *T) int { return cmp.Compare(get(*a), get(*b)) }}
 }
 
 // alarmLook is a count of partitions in trouble, coloured when non-zero.
-func alarmLook(get func(dest) int, tone table.Tone) look[dest] {
+func alarmLook(get func(dest) int, tone table.Tone) list.Look[dest] {
 	l := intLook(func(d dest) int64 { return int64(get(d)) })
-	l.tone = func(d dest) table.Tone { return alarm(get(d), tone) }
+	l.Tone = func(d dest) table.Tone { return alarm(get(d), tone) }
 	return l
 }
 
 // rateLook is a rate: fastest first, unknown and zero muted.
-func rateLook[T any](get func(T) *float64) look[T] {
-	return look[T]{descFirst: true,
-		tone: func(x T) table.Tone {
+func rateLook[T any](get func(T) *float64) list.Look[T] {
+	return list.Look[T]{DescFirst: true,
+		Tone: func(x T) table.Tone {
 			if r := get(x); r == nil || *r == 0 {
 				return table.Muted
 			}
 			return table.Normal
 		},
-		cmp: func(a, b *T) int { return cmpRate(get(*a), get(*b)) }}
+		Cmp: func(a, b *T) int { return cmpRate(get(*a), get(*b)) }}
 }
 
 func queueish(d dest) bool { return d.Kind == backends.Queue || d.Kind == backends.Stream }
@@ -121,11 +122,11 @@ func destinationNoun(ds []dest) string {
 func dlxText(d dest) string { return sanitize.Line(present.DeadLetter(d.DeadLetter)) }
 
 // destinationFields is what the detail view shows: every field the broker filled.
-func destinationFields(d dest) []field {
-	fs := []field{{label: "name", value: sanitize.Line(d.Name)}, {label: "kind", value: string(d.Kind)}}
+func destinationFields(d dest) []list.Field {
+	fs := []list.Field{{Label: "name", Value: sanitize.Line(d.Name)}, {Label: "kind", Value: string(d.Kind)}}
 	add := func(ok bool, label, value string) {
 		if ok {
-			fs = append(fs, field{label: label, value: value})
+			fs = append(fs, list.Field{Label: label, Value: value})
 		}
 	}
 	add(d.Type != "", "type", sanitize.Line(d.Type))

@@ -10,6 +10,7 @@ import (
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/list"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
@@ -19,26 +20,26 @@ type group = backends.ConsumerGroup
 const KindGroups = "groups"
 
 // NewGroups returns the view of consumer groups. Only open it on a backend that can list them.
-func NewGroups(c *common.Common) common.View { return newList(c, groupSpec, "groups") }
+func NewGroups(c *common.Common) common.View { return list.New(c, groupSpec, "groups") }
 
 func fetchGroups(ctx context.Context, b backends.Backend) ([]group, error) {
 	return actions.ListGroups(ctx, b)
 }
 
-var groupSpec = &listSpec[group]{
-	kind:   KindGroups,
-	noun:   func([]group) string { return "groups" },
-	fetch:  fetchGroups,
-	id:     func(g group) string { return g.Name },
-	name:   func(g group) string { return g.Name },
-	detail: groupFields,
-	columns: withLooks(present.Groups, map[string]look[group]{
-		"GROUP":       {flex: true, cmp: func(a, b *group) int { return strings.Compare(a.Name, b.Name) }},
-		"STATE":       {tone: stateTone, cmp: func(a, b *group) int { return strings.Compare(a.State, b.State) }},
+var groupSpec = &list.Spec[group]{
+	Kind:   KindGroups,
+	Noun:   func([]group) string { return "groups" },
+	Fetch:  fetchGroups,
+	ID:     func(g group) string { return g.Name },
+	Name:   func(g group) string { return g.Name },
+	Detail: groupFields,
+	Columns: list.WithLooks(present.Groups, map[string]list.Look[group]{
+		"GROUP":       {Flex: true, Cmp: func(a, b *group) int { return strings.Compare(a.Name, b.Name) }},
+		"STATE":       {Tone: stateTone, Cmp: func(a, b *group) int { return strings.Compare(a.State, b.State) }},
 		"MEMBERS":     intLook(func(g group) int64 { return int64(g.Members) }),
-		"PROTOCOL":    {cmp: func(a, b *group) int { return strings.Compare(present.Protocol(*a), present.Protocol(*b)) }},
-		"COORDINATOR": {cmp: func(a, b *group) int { return strings.Compare(a.Coordinator, b.Coordinator) }},
-		"TOPICS":      {cmp: func(a, b *group) int { return cmp.Compare(len(a.Topics), len(b.Topics)) }},
+		"PROTOCOL":    {Cmp: func(a, b *group) int { return strings.Compare(present.Protocol(*a), present.Protocol(*b)) }},
+		"COORDINATOR": {Cmp: func(a, b *group) int { return strings.Compare(a.Coordinator, b.Coordinator) }},
+		"TOPICS":      {Cmp: func(a, b *group) int { return cmp.Compare(len(a.Topics), len(b.Topics)) }},
 	}),
 }
 
@@ -59,24 +60,24 @@ func stateTone(g group) table.Tone {
 
 func protocolText(g group) string { return sanitize.Line(present.Protocol(g)) }
 
-func groupFields(g group) []field {
-	fs := []field{
-		{label: "group", value: sanitize.Line(g.Name)},
-		{label: "state", value: sanitize.Line(g.State), tone: stateTone(g)},
-		{label: "members", value: formatInt(int64(g.Members))},
+func groupFields(g group) []list.Field {
+	fs := []list.Field{
+		{Label: "group", Value: sanitize.Line(g.Name)},
+		{Label: "state", Value: sanitize.Line(g.State), Tone: stateTone(g)},
+		{Label: "members", Value: formatInt(int64(g.Members))},
 	}
 	if p := protocolText(g); p != "" {
-		fs = append(fs, field{label: "protocol", value: p})
+		fs = append(fs, list.Field{Label: "protocol", Value: p})
 	}
 	if g.Coordinator != "" {
-		fs = append(fs, field{label: "coordinator", value: sanitize.Line(g.Coordinator)})
+		fs = append(fs, list.Field{Label: "coordinator", Value: sanitize.Line(g.Coordinator)})
 	}
 	for i, t := range g.Topics {
 		label := ""
 		if i == 0 {
 			label = "topics"
 		}
-		fs = append(fs, field{label: label, value: sanitize.Line(t)})
+		fs = append(fs, list.Field{Label: label, Value: sanitize.Line(t)})
 	}
 	return fs
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/chart"
+	"github.com/mqscope/mqscope/ui/components/list"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
@@ -105,7 +106,7 @@ func (s *lagSession) historySpan(n int) time.Duration {
 
 // lagView is the live table of consumer groups with a chart of the selected group's lag below it.
 type lagView struct {
-	*list[groupReport]
+	*list.Model[groupReport]
 	c    *common.Common
 	s    *lagSession
 	seen int // the session version the list shows
@@ -116,14 +117,14 @@ type lagView struct {
 // NewLag returns the consumer lag view. Only open it on a backend that is a backends.LagReader.
 func NewLag(c *common.Common) common.View {
 	v := &lagView{c: c, s: newLagSession()}
-	v.list = newList(c, groupLagSpec, "lag")
-	v.list.resort(statusColumn, true) // worst first, then furthest behind in time
+	v.Model = list.New(c, groupLagSpec, "lag")
+	v.Model.Resort(statusColumn, true) // worst first, then furthest behind in time
 	return v
 }
 
 func (v *lagView) Title() string      { return "lag" }
 func (v *lagView) Load() *common.Load { return v.s.load(v.sync) }
-func (v *lagView) Status() string     { return lagStatus(v.c, v.list.Status(), v.s) }
+func (v *lagView) Status() string     { return lagStatus(v.c, v.Model.Status(), v.s) }
 
 // sync shows the session's latest report, whichever view fetched it.
 func (v *lagView) sync() {
@@ -136,7 +137,7 @@ func (v *lagView) sync() {
 
 func (v *lagView) SetSize(width, height int) {
 	v.width, v.height = width, height
-	v.list.SetSize(width, height-chartLines(height))
+	v.Model.SetSize(width, height-chartLines(height))
 }
 
 func (v *lagView) Keys() []key.Binding {
@@ -147,18 +148,18 @@ func (v *lagView) Keys() []key.Binding {
 func (v *lagView) Update(msg tea.KeyPressMsg) tea.Cmd {
 	v.sync()
 	if key.Matches(msg, v.c.Keys.Open) {
-		if g, ok := v.list.Selected(); ok {
+		if g, ok := v.Model.Selected(); ok {
 			return common.Push(newLagPartitions(v.c, v.s, g.Group))
 		}
 		return nil
 	}
-	return v.list.Update(msg)
+	return v.Model.Update(msg)
 }
 
 func (v *lagView) View() string {
 	v.sync()
-	table := v.list.View()
-	g, ok := v.list.Selected()
+	table := v.Model.View()
+	g, ok := v.Model.Selected()
 	if !ok || chartLines(v.height) == 0 {
 		return table
 	}
@@ -166,33 +167,33 @@ func (v *lagView) View() string {
 }
 
 // statusColumn is where the lag view sorts at first: worst first.
-var statusColumn = columnIndex(groupLagSpec.columns, "STATUS")
+var statusColumn = list.ColumnIndex(groupLagSpec.Columns, "STATUS")
 
-var groupLagSpec = &listSpec[groupReport]{
-	kind: KindLag,
-	noun: func([]groupReport) string { return "groups" },
-	id:   func(g groupReport) string { return g.Group },
-	name: func(g groupReport) string { return g.Group },
-	columns: withLooks(present.GroupLag, map[string]look[groupReport]{
-		"GROUP": {flex: true, cmp: func(a, b *groupReport) int { return strings.Compare(a.Group, b.Group) }},
-		"STATE": {tone: func(g groupReport) table.Tone { return stateTone(group{State: g.State}) },
-			cmp: func(a, b *groupReport) int { return strings.Compare(a.State, b.State) }},
+var groupLagSpec = &list.Spec[groupReport]{
+	Kind: KindLag,
+	Noun: func([]groupReport) string { return "groups" },
+	ID:   func(g groupReport) string { return g.Group },
+	Name: func(g groupReport) string { return g.Group },
+	Columns: list.WithLooks(present.GroupLag, map[string]list.Look[groupReport]{
+		"GROUP": {Flex: true, Cmp: func(a, b *groupReport) int { return strings.Compare(a.Group, b.Group) }},
+		"STATE": {Tone: func(g groupReport) table.Tone { return stateTone(group{State: g.State}) },
+			Cmp: func(a, b *groupReport) int { return strings.Compare(a.State, b.State) }},
 		"MEMBERS":    intLook(func(g groupReport) int64 { return int64(len(g.Members)) }),
 		"PARTITIONS": intLook(func(g groupReport) int64 { return int64(len(g.Partitions)) }),
 		"LAG":        intLook(func(g groupReport) int64 { return g.Lag }),
 		"MAX-LAG":    intLook(func(g groupReport) int64 { return g.MaxLag }),
-		"LAG-TIME": {descFirst: true, tone: func(g groupReport) table.Tone { return lagSecondsTone(g.LagSeconds) },
-			cmp: func(a, b *groupReport) int {
+		"LAG-TIME": {DescFirst: true, Tone: func(g groupReport) table.Tone { return lagSecondsTone(g.LagSeconds) },
+			Cmp: func(a, b *groupReport) int {
 				return cmp.Or(cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
 			}},
-		"STATUS": {descFirst: true, tone: func(g groupReport) table.Tone { return statusTone(g.Status) },
-			cmp: func(a, b *groupReport) int {
+		"STATUS": {DescFirst: true, Tone: func(g groupReport) table.Tone { return statusTone(g.Status) },
+			Cmp: func(a, b *groupReport) int {
 				return cmp.Or(cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
 					cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
 			}},
-	}, column[groupReport]{
+	}, list.Column[groupReport]{
 		Column: present.Column[groupReport]{Name: "TREND", Text: func(g groupReport) string { return chart.Sparkline(g.History, sparkWidth) }},
-		look:   look[groupReport]{tone: func(g groupReport) table.Tone { return statusTone(g.Status) }},
+		Look:   list.Look[groupReport]{Tone: func(g groupReport) table.Tone { return statusTone(g.Status) }},
 	}),
 }
 

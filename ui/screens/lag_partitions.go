@@ -17,6 +17,7 @@ import (
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/list"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
@@ -25,7 +26,7 @@ const KindLagPartitions = "lag-partitions"
 
 // lagPartitions is one group's partitions, judged by the same session as the lag view it came from.
 type lagPartitions struct {
-	*list[partitionReport]
+	*list.Model[partitionReport]
 	c       *common.Common
 	s       *lagSession
 	group   string
@@ -38,8 +39,8 @@ type lagPartitions struct {
 
 func newLagPartitions(c *common.Common, s *lagSession, group string) *lagPartitions {
 	v := &lagPartitions{c: c, s: s, group: group}
-	v.list = newList(c, v.spec(), sanitize.Line(group))
-	v.list.resort(columnIndex(v.spec().columns, "TOPIC"), false) // the group is the breadcrumb's
+	v.Model = list.New(c, v.spec(), sanitize.Line(group))
+	v.Model.Resort(list.ColumnIndex(v.spec().Columns, "TOPIC"), false) // the group is the breadcrumb's
 	v.sync()
 	return v
 }
@@ -60,7 +61,7 @@ func (v *lagPartitions) sync() {
 }
 
 func (v *lagPartitions) Status() string {
-	status := lagStatus(v.c, v.list.Status(), v.s)
+	status := lagStatus(v.c, v.Model.Status(), v.s)
 	if v.gone {
 		status = v.c.Styles.Warn.Render("no longer listed") + v.c.Styles.Muted.Render(" · ") + status
 	}
@@ -69,7 +70,7 @@ func (v *lagPartitions) Status() string {
 
 func (v *lagPartitions) SetSize(width, height int) {
 	v.width, v.height = width, height
-	v.list.SetSize(width, height-chartLines(height))
+	v.Model.SetSize(width, height-chartLines(height))
 }
 
 // canPeek and canReset say whether the backend offers exact lag and offset resets; resets are also
@@ -103,17 +104,17 @@ func (v *lagPartitions) Update(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.ResetOffsets) && v.canReset():
 		return v.openReset()
 	case key.Matches(msg, k.Open) && v.canPeek():
-		if p, ok := v.list.Selected(); ok {
+		if p, ok := v.Model.Selected(); ok {
 			return common.Push(browseFrom(v.c, p.Topic, p.Partition, position(p)))
 		}
 		return nil
 	}
-	return v.list.Update(msg)
+	return v.Model.Update(msg)
 }
 
 func (v *lagPartitions) View() string {
 	v.sync()
-	table := v.list.View()
+	table := v.Model.View()
 	g, ok := v.s.group(v.group)
 	if !ok || chartLines(v.height) == 0 {
 		return table
@@ -122,55 +123,55 @@ func (v *lagPartitions) View() string {
 }
 
 // spec is per view: the GROUP column is this view's group, and EXACT reads this view's session.
-func (v *lagPartitions) spec() *listSpec[partitionReport] {
+func (v *lagPartitions) spec() *list.Spec[partitionReport] {
 	exact := func(p partitionReport) (time.Duration, bool) { return v.s.exactLag(v.group, p) }
 	shared := present.Via(present.PartitionLag, func(p partitionReport) present.PartitionRow {
 		return present.PartitionRow{Group: v.group, PartitionReport: p}
 	})
-	cols := withLooks(shared, map[string]look[partitionReport]{
-		"TOPIC": {flex: true, cmp: func(a, b *partitionReport) int {
+	cols := list.WithLooks(shared, map[string]list.Look[partitionReport]{
+		"TOPIC": {Flex: true, Cmp: func(a, b *partitionReport) int {
 			return cmp.Or(strings.Compare(a.Topic, b.Topic), cmp.Compare(a.Partition, b.Partition))
 		}},
-		"PARTITION": {cmp: func(a, b *partitionReport) int {
+		"PARTITION": {Cmp: func(a, b *partitionReport) int {
 			return cmp.Or(cmp.Compare(a.Partition, b.Partition), strings.Compare(a.Topic, b.Topic))
 		}},
-		"COMMITTED": {descFirst: true,
-			tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Committed < 0] },
-			cmp:  func(a, b *partitionReport) int { return cmp.Compare(a.Committed, b.Committed) }},
-		"END": {descFirst: true, cmp: func(a, b *partitionReport) int { return cmp.Compare(a.End, b.End) }},
+		"COMMITTED": {DescFirst: true,
+			Tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Committed < 0] },
+			Cmp:  func(a, b *partitionReport) int { return cmp.Compare(a.Committed, b.Committed) }},
+		"END": {DescFirst: true, Cmp: func(a, b *partitionReport) int { return cmp.Compare(a.End, b.End) }},
 		"LAG": intLook(func(p partitionReport) int64 { return p.Lag }),
-		"LAG-TIME": {descFirst: true, tone: func(p partitionReport) table.Tone { return lagSecondsTone(p.LagSeconds) },
-			cmp: func(a, b *partitionReport) int {
+		"LAG-TIME": {DescFirst: true, Tone: func(p partitionReport) table.Tone { return lagSecondsTone(p.LagSeconds) },
+			Cmp: func(a, b *partitionReport) int {
 				return cmp.Or(cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
 			}},
-		"STATUS": {descFirst: true, tone: func(p partitionReport) table.Tone { return statusTone(p.Status) },
-			cmp: func(a, b *partitionReport) int {
+		"STATUS": {DescFirst: true, Tone: func(p partitionReport) table.Tone { return statusTone(p.Status) },
+			Cmp: func(a, b *partitionReport) int {
 				return cmp.Or(cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
 					cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
 			}},
-		"MEMBER": {tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Member == ""] },
-			cmp: func(a, b *partitionReport) int { return strings.Compare(a.Member, b.Member) }},
+		"MEMBER": {Tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Member == ""] },
+			Cmp: func(a, b *partitionReport) int { return strings.Compare(a.Member, b.Member) }},
 	})
 	// EXACT, the screen's own, stands beside the estimate it replaces.
-	cols = slices.Insert(cols, columnIndex(cols, "LAG-TIME")+1, column[partitionReport]{
+	cols = slices.Insert(cols, list.ColumnIndex(cols, "LAG-TIME")+1, list.Column[partitionReport]{
 		Column: present.Column[partitionReport]{Name: "EXACT", Right: true,
 			Applies: func(p partitionReport) bool { _, ok := exact(p); return ok },
 			Text: func(p partitionReport) string {
 				d, _ := exact(p)
 				return formatAge(d)
 			}},
-		look: look[partitionReport]{descFirst: true, cmp: func(a, b *partitionReport) int {
+		Look: list.Look[partitionReport]{DescFirst: true, Cmp: func(a, b *partitionReport) int {
 			x, okx := exact(*a)
 			y, oky := exact(*b)
 			return cmp.Or(cmp.Compare(boolRank(okx), boolRank(oky)), cmp.Compare(x, y))
 		}},
 	})
-	return &listSpec[partitionReport]{
-		kind:    KindLagPartitions,
-		noun:    func([]partitionReport) string { return "partitions" },
-		id:      func(p partitionReport) string { return p.Topic + "/" + strconv.Itoa(int(p.Partition)) },
-		name:    func(p partitionReport) string { return p.Topic },
-		columns: cols,
+	return &list.Spec[partitionReport]{
+		Kind:    KindLagPartitions,
+		Noun:    func([]partitionReport) string { return "partitions" },
+		ID:      func(p partitionReport) string { return p.Topic + "/" + strconv.Itoa(int(p.Partition)) },
+		Name:    func(p partitionReport) string { return p.Topic },
+		Columns: cols,
 	}
 }
 
@@ -232,7 +233,7 @@ func (s *lagSession) forgetMovedExact() {
 // peekExact reads the one record at the selected partition's position and takes its timestamp: the exact
 // lag, where the column beside it is an estimate.
 func (v *lagPartitions) peekExact() tea.Cmd {
-	p, ok := v.list.Selected()
+	p, ok := v.Model.Selected()
 	if !ok || v.peeking {
 		return nil
 	}
@@ -285,7 +286,7 @@ func errText(err error) string { return common.ErrorLine(err) }
 
 // openReset opens the offset reset form for this group, scoped at first to the selected partition.
 func (v *lagPartitions) openReset() tea.Cmd {
-	p, ok := v.list.Selected()
+	p, ok := v.Model.Selected()
 	g, found := v.s.group(v.group)
 	if !ok || !found {
 		return nil

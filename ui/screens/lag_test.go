@@ -133,7 +133,7 @@ func TestLagRowsVerdictsAndDefaultOrder(t *testing.T) {
 func TestLagVerdictColours(t *testing.T) {
 	s := newLagScript(t, 120, 30)
 	s.play(5, scriptGroups...)
-	s.v.list.table.Bottom() // the cursor row is drawn in selection colours: keep it off the rows checked
+	s.v.Table().Bottom() // the cursor row is drawn in selection colours: keep it off the rows checked
 	raw := s.v.View()
 	st := s.c.Styles
 	for word, style := range map[string]string{
@@ -221,7 +221,7 @@ func TestLagSortByLagAndLagTime(t *testing.T) {
 func TestLagDrillDownSharesTheTracker(t *testing.T) {
 	s := newLagScript(t, 120, 30)
 	s.play(3, scriptGroups...)
-	for groupRows(s.screen())[s.v.list.table.Cursor()] != "slow" {
+	for groupRows(s.screen())[s.v.Table().Cursor()] != "slow" {
 		s.v.Update(press("down"))
 	}
 	cmd := s.v.Update(press("enter"))

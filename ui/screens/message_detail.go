@@ -171,7 +171,7 @@ func (v *messageDetail) labelWidth() int {
 	w := 0
 	for _, f := range v.fields {
 		if !f.section {
-			w = max(w, textWidth(f.label))
+			w = max(w, table.TextWidth(f.label))
 		}
 	}
 	return min(w, maxLabelWidth)

@@ -325,7 +325,7 @@ func (v *browser) hold(m backends.Message) *entry {
 	}
 	v.widths.p = max(v.widths.p, len(formatInt(int64(m.Partition))))
 	v.widths.off = max(v.widths.off, len(formatInt(m.Offset)))
-	v.widths.key = max(v.widths.key, min(textWidth(e.key), maxKeyWidth))
+	v.widths.key = max(v.widths.key, min(table.TextWidth(e.key), maxKeyWidth))
 	v.has.key = v.has.key || len(m.Key) > 0
 	v.has.deliveries = v.has.deliveries || m.Redelivered || m.DeliveryCount > 0
 	return e

@@ -256,7 +256,7 @@ func (v *browser) View() string {
 // body is what shows under the banner: the notice to confirm, a word on what is happening, or the list.
 func (v *browser) body() string {
 	s := v.c.Styles
-	say := func(text string) string { return placeholder(s.Muted.Render(text), v.Width, v.Height) }
+	say := func(text string) string { return table.Placeholder(s.Muted.Render(text), v.Width, v.Height) }
 	from := sanitize.Line(v.fromText)
 	switch {
 	case v.confirm:
@@ -276,7 +276,7 @@ func (v *browser) body() string {
 		}
 		return say(hint)
 	case v.filterErr != nil:
-		return placeholder(s.Error.Render(sanitize.Line(v.filterErr.Error())), v.Width, v.Height)
+		return table.Placeholder(s.Error.Render(sanitize.Line(v.filterErr.Error())), v.Width, v.Height)
 	case len(v.visible) == 0 && v.ring.Len() > 0:
 		return say(fmt.Sprintf("nothing matches %q (esc clears the filter)", sanitize.Line(v.filter)))
 	case v.ring.Len() == 0:

@@ -20,6 +20,7 @@ import (
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
+	"github.com/mqscope/mqscope/ui/components/list"
 )
 
 // KindPublish is the Kind of the form that publishes new messages.
@@ -32,11 +33,11 @@ func canPublish(c *common.Common, d dest) bool {
 }
 
 // publishActions offers n (new message) on what can take one.
-func publishActions(c *common.Common, d dest) []itemAction {
+func publishActions(c *common.Common, d dest) []list.Action {
 	if !canPublish(c, d) {
 		return nil
 	}
-	return []itemAction{{binding: c.Keys.Publish, runFrom: func(from int) tea.Cmd {
+	return []list.Action{{Binding: c.Keys.Publish, RunFrom: func(from int) tea.Cmd {
 		return common.Push(newPublishForm(c, d, from))
 	}}}
 }

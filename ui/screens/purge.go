@@ -11,19 +11,20 @@ import (
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
+	"github.com/mqscope/mqscope/ui/components/list"
 )
 
 // purgeActions offers P on what the broker can empty: a queue it purges (RabbitMQ), a topic it truncates
 // (Kafka). Never where the session refuses it (a read-only context); it would refuse the purge anyway.
-func purgeActions(c *common.Common, d dest) []itemAction {
+func purgeActions(c *common.Common, d dest) []list.Action {
 	switch d.Kind {
 	case backends.Queue:
 		if c.Allows(actions.VerbPurge) {
-			return []itemAction{{binding: c.Keys.Purge, run: func() tea.Cmd { return planPurge(c, d.Name) }}}
+			return []list.Action{{Binding: c.Keys.Purge, Run: func() tea.Cmd { return planPurge(c, d.Name) }}}
 		}
 	case backends.Topic:
 		if c.Allows(actions.VerbTruncate) {
-			return []itemAction{{binding: common.Relabel(c.Keys.Purge, "truncate"), run: func() tea.Cmd { return planTruncate(c, d.Name) }}}
+			return []list.Action{{Binding: common.Relabel(c.Keys.Purge, "truncate"), Run: func() tea.Cmd { return planTruncate(c, d.Name) }}}
 		}
 	}
 	return nil

@@ -20,10 +20,10 @@ func TestPurgeOfferedByCapabilityOutsideReadOnly(t *testing.T) {
 		t.Fatal("no backend, no purge")
 	}
 	connectTo(c, capable{}, false)
-	if a := purgeActions(c, queue); len(a) != 1 || a[0].binding.Help().Desc != "purge" {
+	if a := purgeActions(c, queue); len(a) != 1 || a[0].Binding.Help().Desc != "purge" {
 		t.Fatalf("a queue on a purger: %v", a)
 	}
-	if a := purgeActions(c, topic); len(a) != 1 || a[0].binding.Help().Desc != "truncate" {
+	if a := purgeActions(c, topic); len(a) != 1 || a[0].Binding.Help().Desc != "truncate" {
 		t.Fatalf("a topic on a truncator: %v", a)
 	}
 	if purgeActions(c, exchange) != nil {
@@ -36,8 +36,7 @@ func TestPurgeOfferedByCapabilityOutsideReadOnly(t *testing.T) {
 
 	// The destinations list offers P on the selected queue, and only then.
 	connectTo(c, c.Backend(), false)
-	l := newDests(t, 120, 10, []backends.Destination{queue, exchange})
-	l.c.Connected = c.Connected
+	l := newDestsOn(t, c, 120, 10, []backends.Destination{queue, exchange})
 	if k := keyNames(l); strings.Contains(k, "P") || l.Update(press("P")) != nil {
 		t.Fatalf("no P on an exchange (amq.direct sorts first): %s", k)
 	}

@@ -20,6 +20,8 @@ import (
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
+	"github.com/mqscope/mqscope/ui/components/list"
+	"github.com/mqscope/mqscope/ui/components/table"
 )
 
 // KindRedrive is the Kind of the redrive plan: where the dead letters of a destination would go.
@@ -32,11 +34,11 @@ func canRedrive(c *common.Common, d dest) bool {
 }
 
 // redriveActions offers D (redrive) on what holds letters the broker can move.
-func redriveActions(c *common.Common, d dest) []itemAction {
+func redriveActions(c *common.Common, d dest) []list.Action {
 	if !canRedrive(c, d) {
 		return nil
 	}
-	return []itemAction{{binding: c.Keys.Redrive, runFrom: func(from int) tea.Cmd {
+	return []list.Action{{Binding: c.Keys.Redrive, RunFrom: func(from int) tea.Cmd {
 		return common.Push(newRedrivePlan(c, d, from))
 	}}}
 }
@@ -461,7 +463,7 @@ func (v *redrivePlan) planLines() []string {
 	// The columns are as wide as what they hold, within reason, so that an exchange's label is read whole.
 	tw, vw := len("TARGET"), len("VIA")
 	for _, r := range p.Routes {
-		tw, vw = max(tw, textWidth(sanitize.Line(r.Target.Label()))), max(vw, textWidth(sanitize.Line(r.Via)))
+		tw, vw = max(tw, table.TextWidth(sanitize.Line(r.Target.Label()))), max(vw, table.TextWidth(sanitize.Line(r.Via)))
 	}
 	tw, vw = min(tw, 48), min(vw, 36)
 	row := func(target, part, via, letters string) string {

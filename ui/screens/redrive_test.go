@@ -168,9 +168,8 @@ func TestRedrivePlanAsksBeforeReadingARabbitQueue(t *testing.T) {
 
 func TestRedriveOfferedWhereTheBrokerMovesOutsideReadOnly(t *testing.T) {
 	c := sendingCommon()
-	l := newDests(t, 120, 10, []backends.Destination{ordersDLT, {Name: "amq.topic", Kind: backends.Exchange}})
-	l.c = c
-	l.table.SetCursor(1) // orders-dlt; amq.topic sorts first
+	l := newDestsOn(t, c, 120, 10, []backends.Destination{ordersDLT, {Name: "amq.topic", Kind: backends.Exchange}})
+	l.Table().SetCursor(1) // orders-dlt; amq.topic sorts first
 	if k := keyNames(l); !strings.Contains(k, "n D") {
 		t.Fatalf("destination keys: %s", k)
 	}
@@ -180,12 +179,12 @@ func TestRedriveOfferedWhereTheBrokerMovesOutsideReadOnly(t *testing.T) {
 	if v, ok := l.Update(press("n"))().(common.PushMsg).View.(*publishForm); !ok || v.returnTo != l.ID() {
 		t.Fatal("n opens the form")
 	}
-	l.table.SetCursor(0)
+	l.Table().SetCursor(0)
 	if k := keyNames(l); hasKey(l, "D") || !hasKey(l, "n") {
 		t.Fatalf("an exchange takes a new message and holds no letters: %s", k)
 	}
 	connectTo(c, capable{}, false) // peeks and purges; neither publishes nor moves
-	l.table.SetCursor(1)
+	l.Table().SetCursor(1)
 	if k := keyNames(l); hasKey(l, "D") || hasKey(l, "n") {
 		t.Fatalf("no capability, no key: %s", k)
 	}

@@ -11,6 +11,7 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/list"
 	"github.com/mqscope/mqscope/ui/uitest"
 )
 
@@ -37,16 +38,22 @@ func press(s string) tea.KeyPressMsg {
 	return tea.KeyPressMsg{Code: r, Text: s}
 }
 
-func newDests(t *testing.T, width, height int, data []backends.Destination) *list[dest] {
+func newDests(t *testing.T, width, height int, data []backends.Destination) *list.Model[dest] {
 	t.Helper()
-	l := NewDestinations(common.New(config.Context{Name: "test"}), "topics").(*list[dest])
+	return newDestsOn(t, common.New(config.Context{Name: "test"}), width, height, data)
+}
+
+// newDestsOn is newDests on the program context c.
+func newDestsOn(t *testing.T, c *common.Common, width, height int, data []backends.Destination) *list.Model[dest] {
+	t.Helper()
+	l := NewDestinations(c, "topics").(*list.Model[dest])
 	l.SetSize(width, height)
 	setData(t, l, data, at)
 	return l
 }
 
 // rows returns the names in the order the view draws them.
-func rows(l *list[dest]) []string {
+func rows(l *list.Model[dest]) []string {
 	lines := strings.Split(ansi.Strip(l.View()), "\n")[1:]
 	names := make([]string, len(lines))
 	for i, line := range lines {
@@ -190,7 +197,7 @@ func TestViewCostFollowsTheScreen(t *testing.T) {
 		return ds
 	}
 	small, big := newDests(t, 120, 20, many(10_000)), newDests(t, 120, 20, many(100_000))
-	big.table.SetCursor(50_000)
+	big.Table().SetCursor(50_000)
 	if n := len(strings.Split(big.View(), "\n")); n != 20 {
 		t.Fatalf("the view has %d lines, want 20 (title + 19 rows)", n)
 	}
@@ -256,7 +263,7 @@ func TestOpenPushesADetailThatRefreshesByID(t *testing.T) {
 }
 
 func TestGroupsView(t *testing.T) {
-	g := NewGroups(common.New(config.Context{})).(*list[group])
+	g := NewGroups(common.New(config.Context{})).(*list.Model[group])
 	g.SetSize(120, 10)
 	setData(t, g, []backends.ConsumerGroup{
 		{Name: "billing", State: "Stable", Members: 3, ProtocolType: "consumer", Protocol: "range", Coordinator: "127.0.0.1:9092"},
@@ -281,10 +288,10 @@ func manyTopics(n int) []backends.Destination {
 
 // BenchmarkView is one frame of a 40-line screen over 100,000 destinations.
 func BenchmarkView(b *testing.B) {
-	l := NewDestinations(common.New(config.Context{}), "topics").(*list[dest])
+	l := NewDestinations(common.New(config.Context{}), "topics").(*list.Model[dest])
 	l.SetSize(160, 40)
 	l.SetItems(manyTopics(100_000), at)
-	l.table.SetCursor(50_000)
+	l.Table().SetCursor(50_000)
 	b.ReportAllocs()
 	for b.Loop() {
 		_ = l.View()
@@ -293,10 +300,10 @@ func BenchmarkView(b *testing.B) {
 
 // BenchmarkRefresh is taking a fresh listing of 100,000 destinations: columns, filter, sort, cursor.
 func BenchmarkRefresh(b *testing.B) {
-	l := NewDestinations(common.New(config.Context{}), "topics").(*list[dest])
+	l := NewDestinations(common.New(config.Context{}), "topics").(*list.Model[dest])
 	l.SetSize(160, 40)
 	data := manyTopics(100_000)
-	l.resort(8, true) // by messages
+	l.Resort(8, true) // by messages
 	b.ReportAllocs()
 	for b.Loop() {
 		l.SetItems(data, at)

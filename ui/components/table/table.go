@@ -228,3 +228,21 @@ func clamp(v, lo, hi int) int {
 	}
 	return min(max(v, lo), hi)
 }
+
+// TextWidth is the cells s takes on one line; ASCII, the common case, skips grapheme segmentation.
+func TextWidth(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 {
+			return ansi.StringWidth(s)
+		}
+	}
+	return len(s)
+}
+
+// Placeholder draws one line of text at the top left of an otherwise empty area.
+func Placeholder(text string, width, height int) string {
+	if height <= 0 {
+		return ""
+	}
+	return lipgloss.NewStyle().Width(width).MaxWidth(width).Render(text)
+}

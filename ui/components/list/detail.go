@@ -1,4 +1,4 @@
-package screens
+package list
 
 import (
 	"slices"
@@ -17,10 +17,10 @@ import (
 // KindDetail is the Kind of a detail view.
 const KindDetail = "detail"
 
-// field is one line of a detail view; values are already sanitized.
-type field struct {
-	label, value string
-	tone         table.Tone
+// Field is one line of an item's details; values are already sanitized.
+type Field struct {
+	Label, Value string
+	Tone         table.Tone
 }
 
 // detail shows every field of one item of a list, refreshed from the same listing.
@@ -31,20 +31,20 @@ type detail struct {
 	// none of its own.
 	load *common.Load
 
-	fields []field
+	fields []Field
 	at     time.Time
 	gone   bool // the last listing no longer had the item
 
 	offset int
 }
 
-func newDetail[T any](c *common.Common, l *list[T], it T) *detail {
-	want := l.spec.id(it)
-	d := &detail{Base: common.NewBase(KindDetail, sanitize.Line(l.spec.name(it))), c: c, fields: l.spec.detail(it), at: l.at}
-	if l.spec.fetch != nil {
-		d.load = common.LoadWith(l.spec.fetch, func(items []T, at time.Time) {
-			i := slices.IndexFunc(items, func(x T) bool { return l.spec.id(x) == want })
-			d.show(i >= 0, func() []field { return l.spec.detail(items[i]) }, at)
+func newDetail[T any](c *common.Common, l *Model[T], it T) *detail {
+	want := l.spec.ID(it)
+	d := &detail{Base: common.NewBase(KindDetail, sanitize.Line(l.spec.Name(it))), c: c, fields: l.spec.Detail(it), at: l.at}
+	if l.spec.Fetch != nil {
+		d.load = common.LoadWith(l.spec.Fetch, func(items []T, at time.Time) {
+			i := slices.IndexFunc(items, func(x T) bool { return l.spec.ID(x) == want })
+			d.show(i >= 0, func() []Field { return l.spec.Detail(items[i]) }, at)
 		})
 	}
 	return d
@@ -56,7 +56,7 @@ func (d *detail) SetSize(width, height int) { d.Base.SetSize(width, height); d.s
 func (d *detail) Keys() []key.Binding { return []key.Binding{d.c.Keys.Up, d.c.Keys.Down} }
 
 // show takes the item's fields from a fresh listing, or marks it gone when the listing no longer has it.
-func (d *detail) show(found bool, fields func() []field, at time.Time) {
+func (d *detail) show(found bool, fields func() []Field, at time.Time) {
 	d.gone, d.Stale, d.at = !found, false, at
 	if found {
 		d.fields = fields()
@@ -98,14 +98,14 @@ func (d *detail) View() string {
 	s := d.c.Styles
 	labelWidth := 0
 	for _, f := range d.fields {
-		labelWidth = max(labelWidth, lipgloss.Width(f.label))
+		labelWidth = max(labelWidth, lipgloss.Width(f.Label))
 	}
 	var lines []string
 	end := min(d.offset+d.Height, len(d.fields))
 	for _, f := range d.fields[d.offset:end] {
-		label := s.Label.Render(f.label + strings.Repeat(" ", labelWidth-lipgloss.Width(f.label)))
-		value := ansi.Truncate(f.value, max(d.Width-labelWidth-2, 1), "…")
-		lines = append(lines, label+"  "+s.Table.Tones[f.tone].Render(value))
+		label := s.Label.Render(f.Label + strings.Repeat(" ", labelWidth-lipgloss.Width(f.Label)))
+		value := ansi.Truncate(f.Value, max(d.Width-labelWidth-2, 1), "…")
+		lines = append(lines, label+"  "+s.Table.Tones[f.Tone].Render(value))
 	}
 	return strings.Join(lines, "\n")
 }
