@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"os"
-	"os/exec"
 	"slices"
 	"strings"
 	"testing"
@@ -473,17 +472,7 @@ func TestLagWatchUntilInterrupted(t *testing.T) {
 	shared := demofix.Shared(t)
 	seeded, brokers := shared.Seeded(), demofix.Brokers(shared)
 	// 1ns is raised to the floor, with a note: a watch must not hammer the broker.
-	cmd := exec.Command(os.Args[0], "--kafka", brokers, "lag", "--watch", "--interval", "1ns", "-o", "json")
-	cmd.Env = append(os.Environ(), "MQSCOPE_TEST_RUN_MAIN=1", "MQSCOPE_CONFIG="+emptyConfig(t))
-	var stderr strings.Builder
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out, stderr := mqscopeProcess(t, "--kafka", brokers, "lag", "--watch", "--interval", "1ns", "-o", "json")
 	started := time.Now()
 	lines := bufio.NewScanner(out)
 	ticks := map[string]int{}

@@ -82,6 +82,26 @@ func deps(stdout, stderr io.Writer) cli.Deps {
 	return d
 }
 
+// mqscopeProcess starts mqscope as a real process (the test binary stands in for it), with stdout piped.
+func mqscopeProcess(t *testing.T, args ...string) (*exec.Cmd, io.ReadCloser, *bytes.Buffer) {
+	t.Helper()
+	empty := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(empty, nil, 0o600)
+	cmd := exec.Command(os.Args[0], append([]string{"--config", empty}, args...)...)
+	cmd.Env = append(os.Environ(), "MQSCOPE_TEST_RUN_MAIN=1")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill() })
+	return cmd, out, &stderr
+}
+
 // jsonLines decodes `-o json` output.
 func jsonLines(t *testing.T, out string) []map[string]any {
 	t.Helper()
@@ -206,17 +226,7 @@ func TestDemoServeUntilSignalled(t *testing.T) {
 }
 
 func serveUntil(t *testing.T, sig os.Signal) {
-	cmd := exec.Command(os.Args[0], "demo", "--serve", "--still")
-	cmd.Env = append(os.Environ(), "MQSCOPE_TEST_RUN_MAIN=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out, stderr := mqscopeProcess(t, "demo", "--serve", "--still")
 	stdout := bufio.NewReader(out)
 	line, err := stdout.ReadString('\n')
 	addrs, ready := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "ready ")

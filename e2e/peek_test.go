@@ -8,10 +8,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"syscall"
@@ -314,26 +311,6 @@ func mustTopic(t *testing.T, name string) demo.SeededTopic {
 		t.Fatalf("no topic %s", name)
 	}
 	return st
-}
-
-// mqscopeProcess starts mqscope as a real process (the test binary stands in for it), with stdout piped.
-func mqscopeProcess(t *testing.T, args ...string) (*exec.Cmd, io.ReadCloser, *bytes.Buffer) {
-	t.Helper()
-	empty := filepath.Join(t.TempDir(), "config.yaml")
-	os.WriteFile(empty, nil, 0o600)
-	cmd := exec.Command(os.Args[0], append([]string{"--config", empty}, args...)...)
-	cmd.Env = append(os.Environ(), "MQSCOPE_TEST_RUN_MAIN=1")
-	var stderr bytes.Buffer
-	cmd.Stderr = &stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cmd.Process.Kill() })
-	return cmd, out, &stderr
 }
 
 // `mqscope peek ... | head -1`: when the reader goes, peek ends quietly with exit 0.
