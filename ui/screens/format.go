@@ -1,30 +1,18 @@
 package screens
 
-import (
-	"strconv"
+// The helpers several screens share: how numbers, sizes, times and errors read on screen.
 
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
-
-// formatInt writes n with thousands separators: 1234567 → "1,234,567".
-func formatInt(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3+1)
-	if neg {
-		out = append(out, '-')
-	}
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
 
 // formatRate writes a per-second rate; nil (the broker reported none) is a dash.
 func formatRate(r *float64) string {
@@ -65,4 +53,94 @@ func cmpRate(a, b *float64) int {
 		return 1
 	}
 	return 0
+}
+
+func formatAge(d time.Duration) string {
+	switch {
+	case d <= 0:
+		return "0s"
+	case d < time.Second:
+		return "<1s"
+	case d < time.Minute:
+		return fmt.Sprintf("%ds", int(d/time.Second))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
+	case d < 24*time.Hour:
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+	return fmt.Sprintf("%dd%02dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
+}
+
+// padLines makes s exactly n lines, so that what follows starts at the same place every time.
+func padLines(s string, n int) string {
+	lines := strings.Split(s, "\n")
+	if len(lines) > n {
+		lines = lines[:n]
+	}
+	for len(lines) < n {
+		lines = append(lines, "")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// cutAt returns at most n bytes of b, not splitting a UTF-8 sequence when it can help it.
+func cutAt(b []byte, n int) []byte {
+	if len(b) <= n {
+		return b
+	}
+	cut := n
+	for cut > n-utf8.UTFMax && cut > 0 && !utf8.RuneStart(b[cut]) {
+		cut--
+	}
+	return b[:cut]
+}
+
+// formatSize writes a byte count the way people read it: 312 B, 4.1 KiB, 5.0 MiB.
+func formatSize(n int) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, prefixes := float64(n)/unit, "KMGT"
+	i := 0
+	for f >= unit && i < len(prefixes)-1 {
+		f /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", f, prefixes[i])
+}
+
+// formatElapsed writes a duration for people: 850ms, 4.2s, 3m07s, 1h02m.
+func formatElapsed(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}
+
+func plural(n int64) string {
+	if n == 1 {
+		return ""
+	}
+	return "s"
+}
+
+func truncate(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+// flashFailure says what could not be done and why, on the flash line.
+func flashFailure(what string, err error) tea.Cmd {
+	if err == nil {
+		return common.Flash(common.FlashError, what+": the broker gave nothing back")
+	}
+	return common.Flash(common.FlashError, what+": "+common.ErrorLine(err))
 }

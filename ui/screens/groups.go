@@ -64,7 +64,7 @@ func groupFields(g group) []list.Field {
 	fs := []list.Field{
 		{Label: "group", Value: sanitize.Line(g.Name)},
 		{Label: "state", Value: sanitize.Line(g.State), Tone: stateTone(g)},
-		{Label: "members", Value: formatInt(int64(g.Members))},
+		{Label: "members", Value: present.Int(int64(g.Members))},
 	}
 	if p := protocolText(g); p != "" {
 		fs = append(fs, list.Field{Label: "protocol", Value: p})

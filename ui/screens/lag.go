@@ -237,38 +237,10 @@ func lagSecondsTone(s *float64) table.Tone {
 	return table.Normal
 }
 
-func formatAge(d time.Duration) string {
-	switch {
-	case d <= 0:
-		return "0s"
-	case d < time.Second:
-		return "<1s"
-	case d < time.Minute:
-		return fmt.Sprintf("%ds", int(d/time.Second))
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
-	case d < 24*time.Hour:
-		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
-	}
-	return fmt.Sprintf("%dd%02dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
-}
-
 // lagStatus adds what the snapshot cost to a list's status.
 func lagStatus(c *common.Common, status string, s *lagSession) string {
 	if s.version == 0 {
 		return status
 	}
 	return status + c.Styles.Muted.Render(fmt.Sprintf(" · %d requests", s.report.Requests))
-}
-
-// padLines makes s exactly n lines, so that what follows starts at the same place every time.
-func padLines(s string, n int) string {
-	lines := strings.Split(s, "\n")
-	if len(lines) > n {
-		lines = lines[:n]
-	}
-	for len(lines) < n {
-		lines = append(lines, "")
-	}
-	return strings.Join(lines, "\n")
 }

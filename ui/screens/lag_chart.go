@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/x/ansi"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/chart"
@@ -43,8 +44,8 @@ func lagChart(c *common.Common, s *lagSession, g groupReport, width, height int)
 
 	title := st.Accent.Render(sanitize.Line(g.Group)) + st.Muted.Render("  total lag ") +
 		st.Muted.Render(spanText(s, len(g.History))) +
-		st.Muted.Render(" · now ") + st.Text.Render(formatInt(now)) +
-		st.Muted.Render(" · peak ") + st.Text.Render(formatInt(peak))
+		st.Muted.Render(" · now ") + st.Text.Render(present.Int(now)) +
+		st.Muted.Render(" · peak ") + st.Text.Render(present.Int(peak))
 	lines := []string{ansi.Truncate(title, width, "…")}
 
 	tone := st.Table.Tones[statusTone(g.Status)]
@@ -71,7 +72,7 @@ func spanText(s *lagSession, points int) string {
 // compactInt writes n in at most six cells: 9,999, then 12.3k, 123k, 1.2M, 12M, 1.2G.
 func compactInt(n int64) string {
 	if n < 10_000 {
-		return formatInt(n)
+		return present.Int(n)
 	}
 	units := []string{"k", "M", "G", "T", "P", "E"}
 	f := float64(n)
@@ -84,5 +85,5 @@ func compactInt(n int64) string {
 			return fmt.Sprintf("%.0f%s", f, u)
 		}
 	}
-	return formatInt(n)
+	return present.Int(n)
 }

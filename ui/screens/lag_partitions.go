@@ -245,7 +245,7 @@ func (v *lagPartitions) peekExact() tea.Cmd {
 	v.peeking = true
 	one, _ := v.s.group(v.group)
 	one.Partitions = []partitionReport{p}
-	return tea.Batch(common.Flash(common.FlashInfo, fmt.Sprintf("reading %s at offset %s…", where, formatInt(from))),
+	return tea.Batch(common.Flash(common.FlashInfo, fmt.Sprintf("reading %s at offset %s…", where, present.Int(from))),
 		common.Run(v.ID(), func(ctx context.Context, b backends.Backend) (exactRead, error) {
 			now := time.Now()
 			g, err := actions.ExactLag(ctx, b, one, now)
@@ -268,21 +268,18 @@ type exactRead struct {
 func (v *lagPartitions) exactRead(k exactKey, from int64, where string, r exactRead, err error) tea.Cmd {
 	switch {
 	case err != nil:
-		return common.Flash(common.FlashError, errText(err))
+		return common.Flash(common.FlashError, common.ErrorLine(err))
 	case r.secs == nil:
 		return common.Flash(common.FlashWarn, fmt.Sprintf(
 			"no record with a timestamp at offset %s of %s (deleted, compacted away or untimed): the estimate stands",
-			formatInt(from), where))
+			present.Int(from), where))
 	}
 	ts := r.now.Add(-time.Duration(*r.secs * float64(time.Second)))
 	v.s.exact[k] = exactLag{offset: from, ts: ts}
 	v.seen = -1 // show the EXACT column now
 	return common.Flash(common.FlashInfo, fmt.Sprintf("%s: the record at offset %s was written %s UTC, %s ago",
-		where, formatInt(from), ts.UTC().Format("2006-01-02 15:04:05"), formatAge(r.now.Sub(ts))))
+		where, present.Int(from), ts.UTC().Format("2006-01-02 15:04:05"), formatAge(r.now.Sub(ts))))
 }
-
-// errText makes an error fit for the flash line: one line, passwords redacted, nothing raw from the broker.
-func errText(err error) string { return common.ErrorLine(err) }
 
 // openReset opens the offset reset form for this group, scoped at first to the selected partition.
 func (v *lagPartitions) openReset() tea.Cmd {

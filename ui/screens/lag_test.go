@@ -176,7 +176,7 @@ func TestLagSparklineAndChart(t *testing.T) {
 		t.Fatalf("the row should carry the sparkline %q:\n%s", spark, screen)
 	}
 	peak := report.History[len(report.History)-1]
-	for _, want := range []string{"slow  total lag over the last 10s · now " + formatInt(peak), "└──", compactInt(peak) + " ┤"} {
+	for _, want := range []string{"slow  total lag over the last 10s · now " + present.Int(peak), "└──", compactInt(peak) + " ┤"} {
 		if !strings.Contains(screen, want) {
 			t.Fatalf("chart lacks %q:\n%s", want, screen)
 		}

@@ -9,6 +9,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
@@ -173,9 +174,9 @@ func (v *browser) marked() []*entry {
 // position names a held message for people: p2@1,204 on a topic, #12 in a queue.
 func (v *browser) position(e *entry) string {
 	if v.dest.Kind == backends.Topic {
-		return fmt.Sprintf("p%d@%s", e.msg.Partition, formatInt(e.msg.Offset))
+		return fmt.Sprintf("p%d@%s", e.msg.Partition, present.Int(e.msg.Offset))
 	}
-	return "#" + formatInt(e.msg.Offset)
+	return "#" + present.Int(e.msg.Offset)
 }
 
 // askReplay asks where the marked messages go. A message held cut (its body too big to hold whole)
@@ -211,10 +212,10 @@ func (v *browser) confirmReplay(es []*entry, to string) tea.Cmd {
 		where = append(where, v.position(e))
 	}
 	if len(es) > 8 {
-		where = append(where, fmt.Sprintf("and %s more", formatInt(n-8)))
+		where = append(where, fmt.Sprintf("and %s more", present.Int(n-8)))
 	}
 	scope := []string{
-		s.Text.Render(fmt.Sprintf("copies %s message%s of %s (%s) to %s", formatInt(n), plural(n), src, v.dest.Kind, dst)),
+		s.Text.Render(fmt.Sprintf("copies %s message%s of %s (%s) to %s", present.Int(n), plural(n), src, v.dest.Kind, dst)),
 		s.Muted.Render("the messages: " + strings.Join(where, ", ")),
 		s.Muted.Render("each copy keeps its key, headers, properties and body; the broker stamps the time it is sent"),
 		s.Muted.Render(src + " is left as it was"),
@@ -223,7 +224,7 @@ func (v *browser) confirmReplay(es []*entry, to string) tea.Cmd {
 	for i, e := range es {
 		msgs[i] = e.msg
 	}
-	verb := fmt.Sprintf("copy %s message%s", formatInt(n), plural(n))
+	verb := fmt.Sprintf("copy %s message%s", present.Int(n), plural(n))
 	return common.Push(confirm.New(v.c, "replay to "+dst, scope, verb, func() tea.Cmd {
 		return common.PopToThen(v.ID(), newProgressView(v.c, replayTask(v.c, src, to, msgs), v.ID()))
 	}))
@@ -236,7 +237,7 @@ func replayTask(c *common.Common, src, to string, msgs []backends.Message) task 
 	return withWork(task{
 		title:      "replay to " + dst,
 		verb:       "sent",
-		scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages of %s to %s", formatInt(int64(len(msgs))), src, dst))},
+		scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages of %s to %s", present.Int(int64(len(msgs))), src, dst))},
 		total:      int64(len(msgs)),
 		cancelNote: "copies the broker confirmed stay; the rest are not sent",
 	}, func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (actions.SendReport, error) {

@@ -13,6 +13,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/decode"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
@@ -77,12 +78,12 @@ type docRow struct {
 }
 
 func newMessageDetail(c *common.Common, d backends.Destination, e *entry) *messageDetail {
-	title := "@ " + formatInt(e.msg.Offset)
+	title := "@ " + present.Int(e.msg.Offset)
 	switch d.Kind {
 	case backends.Topic:
-		title = fmt.Sprintf("p%d @ %s", e.msg.Partition, formatInt(e.msg.Offset))
+		title = fmt.Sprintf("p%d @ %s", e.msg.Partition, present.Int(e.msg.Offset))
 	case backends.Queue:
-		title = "#" + formatInt(e.msg.Offset)
+		title = "#" + present.Int(e.msg.Offset)
 	}
 	return &messageDetail{Base: common.NewBase(KindMessage, title), c: c, msg: e.msg, size: e.size, kind: d.Kind,
 		tokens: map[int][]decode.Token{}, fields: messageFields(e.msg, e.size, d.Kind)}
@@ -223,7 +224,7 @@ func (v *messageDetail) bodyRows() []docRow {
 	}
 	if b.truncated {
 		note(fmt.Sprintf("showing the first %s of %s (%s bytes)", formatSize(b.shown), formatSize(v.size),
-			formatInt(int64(v.size))), table.Warn)
+			present.Int(int64(v.size))), table.Warn)
 	} else if len(v.msg.Body) < v.size {
 		note(fmt.Sprintf("the browser holds the first %s of this %s body; mqscope peek -o json shows all of it",
 			formatSize(len(v.msg.Body)), formatSize(v.size)), table.Warn)

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/decode"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/table"
@@ -27,11 +28,11 @@ func messageFields(m backends.Message, size int, kind backends.DestinationKind) 
 	switch kind {
 	case backends.Topic:
 		add("partition", strconv.Itoa(int(m.Partition)), table.Normal)
-		add("offset", formatInt(m.Offset), table.Normal)
+		add("offset", present.Int(m.Offset), table.Normal)
 	case backends.Queue:
-		add("position", formatInt(m.Offset), table.Normal)
+		add("position", present.Int(m.Offset), table.Normal)
 	default:
-		add("offset", formatInt(m.Offset), table.Normal)
+		add("offset", present.Int(m.Offset), table.Normal)
 	}
 	if !m.Timestamp.IsZero() {
 		add("time", fullTime(m.Timestamp), table.Normal)
@@ -43,13 +44,13 @@ func messageFields(m backends.Message, size int, kind backends.DestinationKind) 
 		}
 		add(label, fieldText(m.Key), table.Normal)
 	}
-	add("size", fmt.Sprintf("%s (%s bytes)", formatSize(size), formatInt(int64(size))), table.Normal)
+	add("size", fmt.Sprintf("%s (%s bytes)", formatSize(size), present.Int(int64(size))), table.Normal)
 	if m.Properties != nil || m.Redelivered {
 		add("redelivered", map[bool]string{true: "yes", false: "no"}[m.Redelivered],
 			map[bool]table.Tone{true: table.Warn, false: table.Normal}[m.Redelivered])
 	}
 	if m.DeliveryCount > 0 {
-		add("delivery count", formatInt(m.DeliveryCount), table.Warn)
+		add("delivery count", present.Int(m.DeliveryCount), table.Warn)
 	}
 	// Where a dead letter came from matters more than how its headers spell it: it comes first.
 	origin := m.Origin
@@ -118,7 +119,7 @@ func originFields(o *backends.Origin) []mfield {
 		add("partition", strconv.Itoa(int(*o.Partition)), table.Normal)
 	}
 	if o.Offset != nil {
-		add("offset", formatInt(*o.Offset), table.Normal)
+		add("offset", present.Int(*o.Offset), table.Normal)
 	}
 	if !o.Timestamp.IsZero() {
 		add("time", fullTime(o.Timestamp), table.Normal)
@@ -136,7 +137,7 @@ func originFields(o *backends.Origin) []mfield {
 		add("reason", sanitize.Line(o.Reason), table.Warn)
 	}
 	if o.Count > 0 {
-		add("count", formatInt(o.Count), table.Normal)
+		add("count", present.Int(o.Count), table.Normal)
 	}
 	if o.Exception != "" {
 		add("exception", fieldText([]byte(o.Exception)), table.Bad)
@@ -178,7 +179,7 @@ func fieldText(b []byte) string {
 	cut := cutAt(b, fieldBytes)
 	s := sanitize.Block(string(cut))
 	if len(cut) < len(b) {
-		s += fmt.Sprintf(" … (%s bytes in all)", formatInt(int64(len(b))))
+		s += fmt.Sprintf(" … (%s bytes in all)", present.Int(int64(len(b))))
 	}
 	return s
 }
@@ -196,10 +197,10 @@ func copyBody(body []byte, size int) tea.Cmd {
 	if size == 0 {
 		return common.Flash(common.FlashInfo, "the body is empty: nothing to copy")
 	}
-	text := fmt.Sprintf("copied the body (%s bytes) to the clipboard", formatInt(int64(len(body))))
+	text := fmt.Sprintf("copied the body (%s bytes) to the clipboard", present.Int(int64(len(body))))
 	if len(body) < size {
 		text = fmt.Sprintf("copied the first %s of %s bytes of the body to the clipboard (the browser holds no more of it)",
-			formatInt(int64(len(body))), formatInt(int64(size)))
+			present.Int(int64(len(body))), present.Int(int64(size)))
 	}
 	return tea.Batch(tea.SetClipboard(string(body)), common.Flash(common.FlashInfo, text))
 }

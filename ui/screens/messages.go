@@ -15,6 +15,7 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/table"
@@ -268,11 +269,8 @@ func (v *browser) onBatch(b peekBatch) tea.Cmd {
 		v.err = fmt.Errorf("the peek took longer than %s and was stopped: showing what came", peekTimeout)
 	}
 	v.layout()
-	return common.Flash(common.FlashError, errorLine(v.err))
+	return common.Flash(common.FlashError, common.ErrorLine(v.err))
 }
-
-// errorLine makes an error fit for one line on screen: passwords redacted, nothing raw from the broker.
-func errorLine(err error) string { return common.ErrorLine(err) }
 
 // add takes a batch in, keeping the cursor on its message, or at the bottom while following.
 func (v *browser) add(msgs []backends.Message) {
@@ -323,8 +321,8 @@ func (v *browser) hold(m backends.Message) *entry {
 	if m.Timestamp.After(v.latest) {
 		v.latest = m.Timestamp
 	}
-	v.widths.p = max(v.widths.p, len(formatInt(int64(m.Partition))))
-	v.widths.off = max(v.widths.off, len(formatInt(m.Offset)))
+	v.widths.p = max(v.widths.p, len(present.Int(int64(m.Partition))))
+	v.widths.off = max(v.widths.off, len(present.Int(m.Offset)))
 	v.widths.key = max(v.widths.key, min(table.TextWidth(e.key), maxKeyWidth))
 	v.has.key = v.has.key || len(m.Key) > 0
 	v.has.deliveries = v.has.deliveries || m.Redelivered || m.DeliveryCount > 0

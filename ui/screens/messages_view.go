@@ -4,14 +4,15 @@ import (
 	"fmt"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/decode"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
@@ -36,7 +37,7 @@ type msgColumn struct {
 func (v *browser) msgColumns() []msgColumn {
 	num := func(title string, width int, get func(e *entry) int64) msgColumn {
 		return msgColumn{table.Column{Title: title, Width: width, Align: table.Right},
-			func(e *entry) table.Cell { return table.Cell{Text: formatInt(get(e))} }}
+			func(e *entry) table.Cell { return table.Cell{Text: present.Int(get(e))} }}
 	}
 	cols := v.markColumn()
 	switch v.dest.Kind {
@@ -72,7 +73,7 @@ func (v *browser) msgColumns() []msgColumn {
 func deliveries(e *entry) table.Cell {
 	switch {
 	case e.msg.DeliveryCount > 0:
-		return table.Cell{Text: formatInt(e.msg.DeliveryCount), Tone: table.Warn}
+		return table.Cell{Text: present.Int(e.msg.DeliveryCount), Tone: table.Warn}
 	case e.msg.Redelivered:
 		return table.Cell{Text: "↻", Tone: table.Warn}
 	}
@@ -115,18 +116,6 @@ func previewOf(body []byte) (string, table.Tone) {
 		return "hex " + hexGlimpse(cut), table.Muted
 	}
 	return sanitize.Line(foldSpace(cut)), table.Normal
-}
-
-// cutAt returns at most n bytes of b, not splitting a UTF-8 sequence when it can help it.
-func cutAt(b []byte, n int) []byte {
-	if len(b) <= n {
-		return b
-	}
-	cut := n
-	for cut > n-utf8.UTFMax && cut > 0 && !utf8.RuneStart(b[cut]) {
-		cut--
-	}
-	return b[:cut]
 }
 
 // foldSpace turns every run of spaces, tabs and line breaks into one space, so that pretty JSON previews
@@ -178,21 +167,6 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format(timeLayout)
 }
 
-// formatSize writes a byte count the way people read it: 312 B, 4.1 KiB, 5.0 MiB.
-func formatSize(n int) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	f, prefixes := float64(n)/unit, "KMGT"
-	i := 0
-	for f >= unit && i < len(prefixes)-1 {
-		f /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", f, prefixes[i])
-}
-
 func (v *browser) Status() string {
 	s := v.c.Styles
 	var parts []string
@@ -209,20 +183,20 @@ func (v *browser) Status() string {
 		parts = append(parts, s.Error.Render("stopped"))
 	}
 	n := v.ring.Len()
-	count := formatInt(int64(n)) + " messages"
+	count := present.Int(int64(n)) + " messages"
 	if n == 1 {
 		count = "1 message"
 	}
 	if v.filter != "" {
-		count = formatInt(int64(len(v.visible))) + " of " + count
+		count = present.Int(int64(len(v.visible))) + " of " + count
 	}
 	parts = append(parts, s.Muted.Render(count))
 	if n := len(v.marks.set); n > 0 {
-		parts = append(parts, s.OK.Render(formatInt(int64(n))+" marked"))
+		parts = append(parts, s.OK.Render(present.Int(int64(n))+" marked"))
 	}
 	if dropped := v.ring.Dropped(); dropped > 0 {
 		parts = append(parts, s.Warn.Render(fmt.Sprintf("newest %s of %s read",
-			formatInt(int64(n)), formatInt(v.ring.Total))))
+			present.Int(int64(n)), present.Int(v.ring.Total))))
 	}
 	from := "from " + sanitize.Line(v.fromText)
 	if len(v.partitions) == 1 {
@@ -237,7 +211,7 @@ func (v *browser) View() string {
 	v.layout()
 	var lines []string
 	if v.err != nil {
-		lines = append(lines, s.Error.Render(ansi.Truncate(errorLine(v.err), max(v.Width, 1), "…")))
+		lines = append(lines, s.Error.Render(ansi.Truncate(common.ErrorLine(v.err), max(v.Width, 1), "…")))
 	}
 	body := v.body()
 	if v.prompt == nil {

@@ -12,6 +12,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/common"
 )
 
@@ -308,15 +309,15 @@ func (v *progressView) progressLines() []string {
 		pct := min(float64(p.handled())/float64(p.total), 1)
 		lines = append(lines, v.bar.ViewAs(pct)+s.Text.Render(fmt.Sprintf(" %3.0f%%", pct*100)))
 	}
-	count := s.Text.Render(v.task.verb+" ") + s.Accent.Render(formatInt(p.done))
+	count := s.Text.Render(v.task.verb+" ") + s.Accent.Render(present.Int(p.done))
 	if p.total > 0 {
-		count += s.Text.Render(" of " + formatInt(p.total))
+		count += s.Text.Render(" of " + present.Int(p.total))
 	}
 	if p.kept > 0 {
-		count += s.Muted.Render(" · ") + s.Warn.Render("kept "+formatInt(p.kept))
+		count += s.Muted.Render(" · ") + s.Warn.Render("kept "+present.Int(p.kept))
 	}
 	if p.failed > 0 {
-		count += s.Muted.Render(" · ") + s.Error.Render("failed "+formatInt(p.failed))
+		count += s.Muted.Render(" · ") + s.Error.Render("failed "+present.Int(p.failed))
 	}
 	lines = append(lines, count, s.Muted.Render(v.pace(p)), "")
 	note, style := "esc or ctrl+c cancels: "+v.task.cancelNote, s.Muted
@@ -335,26 +336,13 @@ func (v *progressView) pace(p progressCounts) string {
 	parts := []string{formatElapsed(elapsed) + " elapsed"}
 	if secs := elapsed.Seconds(); secs > 0 && p.handled() > 0 {
 		rate := float64(p.handled()) / secs
-		parts = append(parts, formatInt(int64(rate+0.5))+"/s")
+		parts = append(parts, present.Int(int64(rate+0.5))+"/s")
 		if p.total > p.handled() {
 			left := time.Duration(float64(p.total-p.handled()) / rate * float64(time.Second))
 			parts = append(parts, "about "+formatElapsed(left)+" left")
 		}
 	}
 	return strings.Join(parts, " · ")
-}
-
-// formatElapsed writes a duration for people: 850ms, 4.2s, 3m07s, 1h02m.
-func formatElapsed(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(100 * time.Millisecond).String()
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
 
 // cancelledOrFailed says how work ended that did not finish: cancelled, stopped by the broker, or never
@@ -364,7 +352,7 @@ func cancelledOrFailed(err error, cancelled bool) string {
 	case cancelled || errors.Is(err, context.Canceled):
 		return "cancelled"
 	case err != nil:
-		return "stopped: " + errText(err)
+		return "stopped: " + common.ErrorLine(err)
 	}
 	return ""
 }

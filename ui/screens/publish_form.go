@@ -16,10 +16,12 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
+	"github.com/mqscope/mqscope/ui/components/form"
 	"github.com/mqscope/mqscope/ui/components/list"
 )
 
@@ -97,10 +99,10 @@ func newPublishForm(c *common.Common, d dest, returnTo int) *publishForm {
 	for _, f := range v.fields {
 		switch f {
 		case fieldHeaders, fieldProperties, fieldBody:
-			a := newTextArea(c)
+			a := form.NewTextArea(c)
 			v.areas[f] = &a
 		default:
-			in := newTextInput(c, "")
+			in := form.NewTextInput(c, "")
 			v.inputs[f] = &in
 		}
 	}
@@ -128,22 +130,6 @@ func formFields(kind backends.DestinationKind) []formField {
 		return []formField{fieldTo, fieldKey, fieldHeaders, fieldContentType, fieldProperties, fieldCount, fieldRate, fieldBody}
 	}
 	return []formField{fieldTo, fieldHeaders, fieldContentType, fieldProperties, fieldCount, fieldRate, fieldBody}
-}
-
-// newTextArea is a multi-line field in the theme's colours, without line numbers or a blinking cursor.
-func newTextArea(c *common.Common) textarea.Model {
-	s := c.Styles
-	a := textarea.New()
-	st := textarea.DefaultStyles(c.Theme.Dark)
-	st.Focused.Text, st.Focused.Prompt, st.Focused.Placeholder = s.Text, s.Accent, s.Muted
-	st.Blurred.Text, st.Blurred.Prompt, st.Blurred.Placeholder = s.Text, s.Muted, s.Muted
-	st.Focused.CursorLine, st.Focused.EndOfBuffer, st.Blurred.EndOfBuffer = s.Text, s.Muted, s.Muted
-	st.Cursor.Color, st.Cursor.Blink = s.Accent.GetForeground(), false
-	a.SetStyles(st)
-	a.ShowLineNumbers = false
-	a.Prompt = "│ "
-	a.MaxHeight = 0 // the height is the layout's; a body may be longer than the screen (up to 10,000 lines)
-	return a
 }
 
 func (v *publishForm) Capturing() bool { return true } // every key is text: ":" and "q" too
@@ -328,8 +314,8 @@ func (v *publishForm) options() (actions.PublishOptions, []formProblem) {
 	}
 	v.jsonOK = false
 	body := string(opts.Body)
-	if wants := actions.IsJSONContentType(ct); wants || looksLikeJSON(body) {
-		if err := checkJSONBody(body); err != nil {
+	if wants := actions.IsJSONContentType(ct); wants || form.LooksLikeJSON(body) {
+		if err := form.CheckJSON(body); err != nil {
 			if wants {
 				fail(fieldBody, true, "%v (the content type says JSON)", err)
 			} else {
@@ -371,7 +357,7 @@ func (v *publishForm) submit() tea.Cmd {
 		return common.Flash(common.FlashError, "fix the "+fieldName(p.field, v.dest.Kind)+" first: "+p.text)
 	}
 	if err := opts.Check(); err != nil {
-		v.err = errText(err)
+		v.err = common.ErrorLine(err)
 		return nil
 	}
 	if opts.Count > 1 {
@@ -400,7 +386,7 @@ func (v *publishForm) sent(label string, r actions.SendReport, err error) tea.Cm
 	v.sending = false
 	switch {
 	case err != nil:
-		v.err = errText(err)
+		v.err = common.ErrorLine(err)
 	case !r.OK() && len(r.Errors) > 0:
 		v.err = "not sent: " + sanitize.Line(redact.Text(r.Errors[0].Error))
 	case !r.OK():
@@ -424,12 +410,12 @@ func publishConfirm(c *common.Common, opts actions.PublishOptions, returnTo int)
 			formatElapsed(time.Duration(float64(n)/opts.Rate*float64(time.Second))))
 	}
 	scope := []string{
-		s.Text.Render(fmt.Sprintf("sends %s messages to %s, %s", formatInt(n), label, pace)),
+		s.Text.Render(fmt.Sprintf("sends %s messages to %s, %s", present.Int(n), label, pace)),
 		s.Muted.Render(fmt.Sprintf("each built from the same templates: body %s, %d header%s", formatSize(len(opts.Body)),
 			len(opts.Headers), plural(int64(len(opts.Headers))))),
 		s.Muted.Render("a progress bar shows them go; esc stops the rest"),
 	}
-	verb := fmt.Sprintf("send %s messages", formatInt(n))
+	verb := fmt.Sprintf("send %s messages", present.Int(n))
 	return confirm.New(c, "publish to "+label, scope, verb, func() tea.Cmd {
 		return common.PopToThen(returnTo, newProgressView(c, publishTask(c, opts), returnTo))
 	})
@@ -442,7 +428,7 @@ func publishTask(c *common.Common, opts actions.PublishOptions) task {
 	return withWork(task{
 		title:      "publish to " + label,
 		verb:       "sent",
-		scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages to %s", formatInt(int64(opts.Count)), label))},
+		scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages to %s", present.Int(int64(opts.Count)), label))},
 		total:      int64(opts.Count),
 		cancelNote: "what the broker confirmed stays sent; the rest is not sent",
 	}, func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (actions.SendReport, error) {
@@ -464,7 +450,7 @@ func sendProgress(report func(progressCounts)) func(actions.SendProgress) {
 func sendOutcome(c *common.Common, what, where string, r actions.SendReport, err error, cancelled bool) taskReport {
 	s := c.Styles
 	counts := &progressCounts{done: r.Sent, failed: r.Failed}
-	sent := fmt.Sprintf("%s message%s %s", formatInt(r.Sent), plural(r.Sent), where)
+	sent := fmt.Sprintf("%s message%s %s", present.Int(r.Sent), plural(r.Sent), where)
 	if err == nil && !cancelled && r.OK() {
 		return taskReport{counts: counts, level: common.FlashInfo,
 			flash: fmt.Sprintf("%s: sent %s in %s", what, sent, formatElapsed(r.Elapsed))}
@@ -476,18 +462,18 @@ func sendOutcome(c *common.Common, what, where string, r actions.SendReport, err
 	lines := []string{
 		s.Warn.Render(what + " " + ended),
 		"",
-		s.Label.Render("sent     ") + s.Text.Render(formatInt(r.Sent)),
-		s.Label.Render("failed   ") + s.Error.Render(formatInt(r.Failed)),
+		s.Label.Render("sent     ") + s.Text.Render(present.Int(r.Sent)),
+		s.Label.Render("failed   ") + s.Error.Render(present.Int(r.Failed)),
 		s.Label.Render("took     ") + s.Text.Render(formatElapsed(r.Elapsed)),
 	}
 	if len(r.Errors) > 0 {
 		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("%9s  %s", "MESSAGES", "WHY THEY FAILED")))
 		for _, e := range r.Errors {
-			lines = append(lines, s.Text.Render(fmt.Sprintf("%9s  %s", formatInt(e.Count), sanitize.Line(redact.Text(e.Error)))))
+			lines = append(lines, s.Text.Render(fmt.Sprintf("%9s  %s", present.Int(e.Count), sanitize.Line(redact.Text(e.Error)))))
 		}
 	}
 	return taskReport{counts: counts, lines: lines, level: common.FlashError,
-		flash: fmt.Sprintf("%s %s: %s sent, %s failed", what, ended, formatInt(r.Sent), formatInt(r.Failed))}
+		flash: fmt.Sprintf("%s %s: %s sent, %s failed", what, ended, present.Int(r.Sent), present.Int(r.Failed))}
 }
 
 // fieldName is how the form labels a field.

@@ -8,6 +8,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
@@ -51,11 +52,11 @@ func purgeConfirm(c *common.Common, plan actions.PurgePlan) *confirm.Model {
 	}
 	scope := []string{
 		s.Text.Render(where),
-		s.Text.Render(fmt.Sprintf("removes its %s ready message%s, for good", formatInt(plan.Ready), plural(plan.Ready))),
-		s.Muted.Render(fmt.Sprintf("leaves the %s unacknowledged with their consumers (they come back if rejected)", formatInt(plan.Unacked))),
+		s.Text.Render(fmt.Sprintf("removes its %s ready message%s, for good", present.Int(plan.Ready), plural(plan.Ready))),
+		s.Muted.Render(fmt.Sprintf("leaves the %s unacknowledged with their consumers (they come back if rejected)", present.Int(plan.Unacked))),
 		s.Muted.Render("counted just now: messages published meanwhile go too"),
 	}
-	verb := fmt.Sprintf("purge %s ready message%s", formatInt(plan.Ready), plural(plan.Ready))
+	verb := fmt.Sprintf("purge %s ready message%s", present.Int(plan.Ready), plural(plan.Ready))
 	return confirm.New(c, "purge "+name, scope, verb, func() tea.Cmd {
 		session := c.Session()
 		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, _ backends.Backend) (int64, error) {
@@ -64,7 +65,7 @@ func purgeConfirm(c *common.Common, plan actions.PurgePlan) *confirm.Model {
 			if err != nil {
 				return flashFailure("purge "+name, err)
 			}
-			return common.Flash(common.FlashInfo, fmt.Sprintf("purged %s message%s from %s", formatInt(n), plural(n), name))
+			return common.Flash(common.FlashInfo, fmt.Sprintf("purged %s message%s from %s", present.Int(n), plural(n), name))
 		}))
 	})
 }
@@ -93,15 +94,15 @@ func truncateConfirm(c *common.Common, plan actions.TruncatePlan) *confirm.Model
 	}
 	scope := []string{
 		s.Text.Render(fmt.Sprintf("topic %s: deletes every record of its %d partition%s, %s in all, for good",
-			name, len(plan.Partitions), plural(int64(len(plan.Partitions))), formatInt(n))),
+			name, len(plan.Partitions), plural(int64(len(plan.Partitions))), present.Int(n))),
 		s.Muted.Render("consumer groups keep their offsets; new records are kept"),
 		"",
 		s.Table.Header.Render(row("PART", "START", "END", "DELETES")),
 	}
 	for _, p := range plan.Partitions {
-		scope = append(scope, s.Text.Render(row(strconv.Itoa(int(p.Partition)), formatInt(p.Start), formatInt(p.End), formatInt(p.Removes()))))
+		scope = append(scope, s.Text.Render(row(strconv.Itoa(int(p.Partition)), present.Int(p.Start), present.Int(p.End), present.Int(p.Removes()))))
 	}
-	verb := fmt.Sprintf("delete %s record%s", formatInt(n), plural(n))
+	verb := fmt.Sprintf("delete %s record%s", present.Int(n), plural(n))
 	return confirm.New(c, "truncate "+name, scope, verb, func() tea.Cmd {
 		session := c.Session()
 		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, _ backends.Backend) (struct{}, error) {
@@ -110,22 +111,7 @@ func truncateConfirm(c *common.Common, plan actions.TruncatePlan) *confirm.Model
 			if err != nil {
 				return flashFailure("truncate "+name, err)
 			}
-			return common.Flash(common.FlashInfo, fmt.Sprintf("truncated %s: %s records deleted", name, formatInt(n)))
+			return common.Flash(common.FlashInfo, fmt.Sprintf("truncated %s: %s records deleted", name, present.Int(n)))
 		}))
 	})
-}
-
-// flashFailure says what could not be done and why, on the flash line.
-func flashFailure(what string, err error) tea.Cmd {
-	if err == nil {
-		return common.Flash(common.FlashError, what+": the broker gave nothing back")
-	}
-	return common.Flash(common.FlashError, what+": "+errText(err))
-}
-
-func plural(n int64) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
 }

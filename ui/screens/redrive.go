@@ -16,10 +16,12 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
+	"github.com/mqscope/mqscope/ui/components/form"
 	"github.com/mqscope/mqscope/ui/components/list"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
@@ -203,7 +205,7 @@ func (v *redrivePlan) onPlan(msg planResult) tea.Cmd {
 	v.planning = false
 	if msg.err != nil {
 		v.err = msg.err
-		return common.Flash(common.FlashError, "plan the redrive of "+sanitize.Line(v.dest.Name)+": "+errText(msg.err))
+		return common.Flash(common.FlashError, "plan the redrive of "+sanitize.Line(v.dest.Name)+": "+common.ErrorLine(msg.err))
 	}
 	v.plan, v.planned, v.offset = &msg.plan, time.Now(), 0
 	return nil
@@ -225,7 +227,7 @@ func (v *redrivePlan) Update(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, moveKey):
 		return v.review()
 	case key.Matches(msg, toKey):
-		in := newTextInput(v.c, "send letters without an origin to: ")
+		in := form.NewTextInput(v.c, "send letters without an origin to: ")
 		in.SetValue(v.opts.To)
 		in.CursorEnd()
 		in.SetWidth(max(v.Width-40, 10))
@@ -324,20 +326,20 @@ func redriveConfirm(c *common.Common, p actions.RedrivePlan, d dest, returnTo in
 	src := sanitize.Line(p.Source)
 	n := p.Moves()
 	scope := []string{
-		s.Text.Render(fmt.Sprintf("from %s (%s): %s letter%s read just now", src, d.Kind, formatInt(p.Letters), plural(p.Letters))),
-		s.Text.Render(fmt.Sprintf("moves %s letter%s:", formatInt(n), plural(n))),
+		s.Text.Render(fmt.Sprintf("from %s (%s): %s letter%s read just now", src, d.Kind, present.Int(p.Letters), plural(p.Letters))),
+		s.Text.Render(fmt.Sprintf("moves %s letter%s:", present.Int(n), plural(n))),
 	}
 	for _, t := range byTarget(p) {
-		scope = append(scope, s.Text.Render(fmt.Sprintf("  → %-30s %8s", sanitize.Line(t.label), formatInt(t.letters)))+
+		scope = append(scope, s.Text.Render(fmt.Sprintf("  → %-30s %8s", sanitize.Line(t.label), present.Int(t.letters)))+
 			s.Muted.Render("  "+sanitize.Line(t.via)))
 	}
 	if k := p.Keeps(); k > 0 {
-		scope = append(scope, s.Warn.Render(fmt.Sprintf("keeps %s letter%s in %s (no target: see the plan)", formatInt(k), plural(k), src)))
+		scope = append(scope, s.Warn.Render(fmt.Sprintf("keeps %s letter%s in %s (no target: see the plan)", present.Int(k), plural(k), src)))
 	}
 	scope = append(scope,
 		s.Muted.Render("each letter is taken from "+src+" only once its target confirmed it"),
-		s.Muted.Render(fmt.Sprintf("at most the %s letters planned: letters arriving now wait for the next redrive", formatInt(p.Letters))))
-	verb := fmt.Sprintf("move %s letter%s", formatInt(n), plural(n))
+		s.Muted.Render(fmt.Sprintf("at most the %s letters planned: letters arriving now wait for the next redrive", present.Int(p.Letters))))
+	verb := fmt.Sprintf("move %s letter%s", present.Int(n), plural(n))
 	return confirm.New(c, "move the letters of "+src+" back", scope, verb, func() tea.Cmd {
 		return common.PopToThen(returnTo, newProgressView(c, redriveTask(c, p), returnTo))
 	})
@@ -354,7 +356,7 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) task {
 		perLabel[t.label] += t.letters
 	}
 	for _, label := range sortedTargets(perLabel) {
-		targets = append(targets, fmt.Sprintf("%s (%s)", sanitize.Line(label), formatInt(perLabel[label])))
+		targets = append(targets, fmt.Sprintf("%s (%s)", sanitize.Line(label), present.Int(perLabel[label])))
 	}
 	session, limit := c.Session(), int64(opts.Max)
 	return withWork(task{
@@ -404,21 +406,21 @@ func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err e
 	style := map[common.FlashLevel]func(...string) string{common.FlashInfo: s.OK.Render, common.FlashWarn: s.Warn.Render,
 		common.FlashError: s.Error.Render}[level]
 	lines := []string{style(head), "",
-		s.Label.Render("moved   ") + s.OK.Render(formatInt(r.Moved)),
-		s.Label.Render("kept    ") + toned(s.Warn.Render, s.Text.Render, r.Kept)(formatInt(r.Kept)),
-		s.Label.Render("failed  ") + toned(s.Error.Render, s.Text.Render, r.Failed)(formatInt(r.Failed)),
+		s.Label.Render("moved   ") + s.OK.Render(present.Int(r.Moved)),
+		s.Label.Render("kept    ") + toned(s.Warn.Render, s.Text.Render, r.Kept)(present.Int(r.Kept)),
+		s.Label.Render("failed  ") + toned(s.Error.Render, s.Text.Render, r.Failed)(present.Int(r.Failed)),
 	}
 	if len(r.PerTarget) > 0 {
 		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("%-40s %9s", "TARGET", "MOVED")))
 		for _, t := range sortedTargets(r.PerTarget) {
-			lines = append(lines, s.Text.Render(fmt.Sprintf("%-40s %9s", truncate(sanitize.Line(t), 40), formatInt(r.PerTarget[t]))))
+			lines = append(lines, s.Text.Render(fmt.Sprintf("%-40s %9s", truncate(sanitize.Line(t), 40), present.Int(r.PerTarget[t]))))
 		}
 	}
 	if len(r.Failures) > 0 {
 		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("LETTERS THAT STAYED (the first %d)", len(r.Failures))),
 			s.Table.Header.Render(fmt.Sprintf("%5s %12s  %-24s %s", "PART", "OFFSET", "TARGET", "REASON")))
 		for _, f := range r.Failures {
-			lines = append(lines, s.Text.Render(fmt.Sprintf("%5d %12s  %-24s %s", f.Partition, formatInt(f.Offset),
+			lines = append(lines, s.Text.Render(fmt.Sprintf("%5d %12s  %-24s %s", f.Partition, present.Int(f.Offset),
 				truncate(cmp.Or(sanitize.Line(f.Target), "–"), 24), sanitize.Line(redact.Text(f.Reason)))))
 		}
 	}
@@ -426,9 +428,9 @@ func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err e
 		lines = append(lines, "", s.Warn.Render("! "+sanitize.Line(redact.Text(w))))
 	}
 	if err != nil && !cancelled {
-		lines = append(lines, "", s.Error.Render(errText(err)))
+		lines = append(lines, "", s.Error.Render(common.ErrorLine(err)))
 	}
-	flash := fmt.Sprintf("redrive %s: moved %s, kept %s, failed %s", src, formatInt(r.Moved), formatInt(r.Kept), formatInt(r.Failed))
+	flash := fmt.Sprintf("redrive %s: moved %s, kept %s, failed %s", src, present.Int(r.Moved), present.Int(r.Kept), present.Int(r.Failed))
 	return taskReport{counts: counts, lines: lines, level: level, flash: flash}
 }
 
@@ -459,7 +461,7 @@ func (v *redrivePlan) planLines() []string {
 			s.Muted.Render("(where a redrive already took them, the next one starts after them)")}
 	}
 	lines := []string{s.Text.Render(fmt.Sprintf("read %s letter%s of %s just now: %s would move, %s would stay; nothing has moved",
-		formatInt(p.Letters), plural(p.Letters), sanitize.Line(p.Source), formatInt(p.Moves()), formatInt(p.Keeps()))), ""}
+		present.Int(p.Letters), plural(p.Letters), sanitize.Line(p.Source), present.Int(p.Moves()), present.Int(p.Keeps()))), ""}
 	// The columns are as wide as what they hold, within reason, so that an exchange's label is read whole.
 	tw, vw := len("TARGET"), len("VIA")
 	for _, r := range p.Routes {
@@ -479,7 +481,7 @@ func (v *redrivePlan) planLines() []string {
 				part = "–"
 			}
 			lines = append(lines, s.Text.Render(row(truncate(sanitize.Line(r.Target.Label()), tw), part,
-				truncate(sanitize.Line(r.Via), vw), formatInt(r.Letters))))
+				truncate(sanitize.Line(r.Via), vw), present.Int(r.Letters))))
 		}
 	}
 	if len(p.Kept) > 0 {
@@ -488,7 +490,7 @@ func (v *redrivePlan) planLines() []string {
 		for _, k := range p.Kept {
 			// The reason is the point of the row: wrapped under its column, never cut.
 			why := strings.Split(ansi.Wrap(sanitize.Line(k.Reason), max(v.Width-indent, 20), " "), "\n")
-			lines = append(lines, s.Warn.Render(fmt.Sprintf("%9s  %-24s %s", formatInt(k.Letters),
+			lines = append(lines, s.Warn.Render(fmt.Sprintf("%9s  %-24s %s", present.Int(k.Letters),
 				truncate(cmp.Or(sanitize.Line(k.Target), "–"), 24), why[0])))
 			for _, more := range why[1:] {
 				lines = append(lines, s.Warn.Render(strings.Repeat(" ", indent)+more))
@@ -497,7 +499,7 @@ func (v *redrivePlan) planLines() []string {
 	}
 	if n := p.Unresolved(); n > 0 && v.opts.To == "" {
 		lines = append(lines, "", s.Muted.Render(fmt.Sprintf("%s letter%s name%s no origin: t sends them to a queue or topic you name",
-			formatInt(n), plural(n), map[bool]string{true: "s", false: ""}[n == 1])))
+			present.Int(n), plural(n), map[bool]string{true: "s", false: ""}[n == 1])))
 	}
 	for _, w := range p.Warnings {
 		lines = append(lines, s.Warn.Render("! "+sanitize.Line(redact.Text(w))))
@@ -530,7 +532,7 @@ func (v *redrivePlan) body() []string {
 	case v.planning:
 		return []string{s.Muted.Render("reading the letters of " + sanitize.Line(v.dest.Name) + " to see where each goes…")}
 	case v.err != nil:
-		return []string{s.Error.Render(errText(v.err)), "", s.Muted.Render("p tries again")}
+		return []string{s.Error.Render(common.ErrorLine(v.err)), "", s.Muted.Render("p tries again")}
 	case v.plan == nil && v.b == nil:
 		return []string{s.Muted.Render("waiting for the connection…")}
 	case v.plan == nil:

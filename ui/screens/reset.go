@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/form"
 )
 
 // KindResetForm is the Kind of the offset reset form.
@@ -39,7 +40,7 @@ type resetForm struct {
 // newResetForm opens the form for g, scoped at first to partition p.
 func newResetForm(c *common.Common, g groupReport, p partitionReport, returnTo int) *resetForm {
 	v := &resetForm{Base: common.NewBase(KindResetForm, "reset offsets"), c: c, group: g, returnTo: returnTo, scopes: resetScopes(g, p),
-		input: newTextInput(c, "")}
+		input: form.NewTextInput(c, "")}
 	v.input.Placeholder = "earliest"
 	v.input.Focus()
 	return v

@@ -10,6 +10,7 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
@@ -23,7 +24,7 @@ func (v *resetForm) plan() tea.Cmd {
 	}
 	target, err := actions.ParseResetTarget(v.target())
 	if err != nil {
-		v.err = errText(err)
+		v.err = common.ErrorLine(err)
 		return nil
 	}
 	v.planning, v.err = true, ""
@@ -67,7 +68,7 @@ func (v *resetForm) planned(plans []actions.ResetPlan, err error) tea.Cmd {
 		if err == nil {
 			err = fmt.Errorf("the planner returned nothing to reset")
 		}
-		v.err = errText(err)
+		v.err = common.ErrorLine(err)
 		return common.Flash(common.FlashError, v.err)
 	}
 	first := plans[0]
@@ -79,7 +80,7 @@ func (v *resetForm) planned(plans []actions.ResetPlan, err error) tea.Cmd {
 	verb := fmt.Sprintf("commit %d offset%s for %s", moves, plural(int64(moves)), sanitize.Line(first.Group))
 	d := confirm.New(v.c, title, resetLines(v.c, plans), verb, func() tea.Cmd { return v.execute(plans) })
 	if err := first.CheckInactive(); err != nil {
-		d.Refuse(errText(err))
+		d.Refuse(common.ErrorLine(err))
 	}
 	return common.Push(d)
 }
@@ -99,7 +100,7 @@ func (v *resetForm) execute(plans []actions.ResetPlan) tea.Cmd {
 		return moved, nil
 	}, func(moved int, err error) tea.Cmd {
 		if err != nil {
-			return common.Flash(common.FlashError, fmt.Sprintf("%s: %d offset%s committed before this failed: %s", group, moved, plural(int64(moved)), errText(err)))
+			return common.Flash(common.FlashError, fmt.Sprintf("%s: %d offset%s committed before this failed: %s", group, moved, plural(int64(moved)), common.ErrorLine(err)))
 		}
 		return common.Flash(common.FlashInfo, fmt.Sprintf("%s: %d offset%s committed; the next refresh shows them", group, moved, plural(int64(moved))))
 	}))
@@ -117,21 +118,14 @@ func resetLines(c *common.Common, plans []actions.ResetPlan) []string {
 		for _, p := range plan.Partitions {
 			cur, change := "–", "–"
 			if d, ok := p.Change(); ok {
-				cur, change = formatInt(p.Current), fmt.Sprintf("%+d", d)
+				cur, change = present.Int(p.Current), fmt.Sprintf("%+d", d)
 			}
 			lines = append(lines, s.Text.Render(row(truncate(sanitize.Line(plan.Topic), 20), strconv.Itoa(int(p.Partition)),
-				formatInt(p.Start), formatInt(p.End), cur, formatInt(p.New), change)))
+				present.Int(p.Start), present.Int(p.End), cur, present.Int(p.New), change)))
 			if p.Warning != "" {
 				lines = append(lines, s.Warn.Render("  ! "+sanitize.Line(p.Warning)))
 			}
 		}
 	}
 	return lines
-}
-
-func truncate(s string, n int) string {
-	if r := []rune(s); len(r) > n {
-		return string(r[:n-1]) + "…"
-	}
-	return s
 }

@@ -1,4 +1,4 @@
-package screens
+package form
 
 import (
 	"encoding/json"
@@ -8,14 +8,14 @@ import (
 	"unicode/utf8"
 )
 
-// jsonError is where a body stops being JSON, as a person finds it in the editor: line and column
+// JSONError is where a body stops being JSON, as a person finds it in the editor: line and column
 // (1-based, the column in characters) of the text as typed.
-type jsonError struct {
+type JSONError struct {
 	line, col int
 	msg       string
 }
 
-func (e *jsonError) Error() string {
+func (e *JSONError) Error() string {
 	return fmt.Sprintf("line %d, column %d: %s", e.line, e.col, e.msg)
 }
 
@@ -28,8 +28,8 @@ var placeholderSamples = []struct{ text, sample string }{
 	{"{{now}}", "2026-01-01T00:00:00.000Z"},
 }
 
-// checkJSONBody reports whether body, its templates expanded, is valid JSON, and where it is not.
-func checkJSONBody(body string) *jsonError {
+// CheckJSON reports whether body, its templates expanded, is valid JSON, and where it is not.
+func CheckJSON(body string) *JSONError {
 	expanded, back := expandSamples(body)
 	var raw json.RawMessage // checks the syntax without building values
 	err := json.Unmarshal(expanded, &raw)
@@ -45,7 +45,7 @@ func checkJSONBody(body string) *jsonError {
 		offset = int(syntax.Offset) - 1 // Offset counts the bytes read, the bad one included
 	}
 	line, col := lineCol(body, back(max(offset, 0)))
-	return &jsonError{line: line, col: col, msg: strings.TrimPrefix(msg, "json: ")}
+	return &JSONError{line: line, col: col, msg: strings.TrimPrefix(msg, "json: ")}
 }
 
 // expandSamples replaces each placeholder of body with its sample, and returns a function from a byte
@@ -95,8 +95,8 @@ func lineCol(s string, off int) (int, int) {
 	return line, utf8.RuneCountInString(before[start:]) + 1
 }
 
-// looksLikeJSON is a body a person meant as JSON: it starts with { or [.
-func looksLikeJSON(body string) bool {
+// LooksLikeJSON is a body a person meant as JSON: it starts with { or [.
+func LooksLikeJSON(body string) bool {
 	t := strings.TrimSpace(body)
 	return strings.HasPrefix(t, "{") || strings.HasPrefix(t, "[")
 }
