@@ -75,6 +75,9 @@ func exactLagSeconds(ctx context.Context, b backends.Backend, p backends.Partiti
 		zero := 0.0
 		return &zero, nil
 	}
+	if secs, ok := nextTimeLag(p, now); ok {
+		return &secs, nil
+	}
 	var ts time.Time
 	req := backends.PeekRequest{
 		Destination: p.Topic, Partitions: []int32{p.Partition}, Limit: 1,
@@ -92,4 +95,16 @@ func exactLagSeconds(ctx context.Context, b backends.Backend, p backends.Partiti
 	}
 	secs := max(now.Sub(ts).Seconds(), 0)
 	return &secs, nil
+}
+
+// nextTimeLag is the exact lag in seconds of a partition whose broker told the time of the first message
+// the group has not consumed (Redis): no estimate and no extra read is needed.
+func nextTimeLag(p backends.PartitionLag, now time.Time) (float64, bool) {
+	switch {
+	case p.Lag == 0:
+		return 0, true
+	case p.NextTime.IsZero():
+		return 0, false
+	}
+	return max(now.Sub(p.NextTime).Seconds(), 0), true
 }

@@ -131,6 +131,9 @@ func (t *LagTracker) judgePartition(g backends.GroupLag, p backends.PartitionLag
 	if secs, ok := t.clock(tp).LagSeconds(committed, now); ok {
 		pr.LagSeconds = &secs
 	}
+	if secs, ok := nextTimeLag(p, now); ok {
+		pr.LagSeconds = &secs
+	}
 	t.commits[key] = t.recordCommit(t.commits[key], p, len(g.Members) > 0, now)
 	switch {
 	case p.Committed < 0:

@@ -51,6 +51,10 @@ type PartitionLag struct {
 	End       int64  // log end offset (high watermark)
 	Lag       int64  // End − Committed, never negative; End − Start when nothing is committed
 	Member    string // client id of the member assigned to it; empty when unassigned
+	// NextTime is when the first message the group has not consumed was written, where the broker tells
+	// it with the position (Redis entry ids carry their time): lag in seconds is then exact, now − NextTime.
+	// Zero where unknown, and when nothing is left to consume.
+	NextTime time.Time
 }
 
 // OffsetResetter moves an inactive group's committed offsets (Kafka). Planning, clamping and the

@@ -10,6 +10,7 @@ type Kind string
 const (
 	Kafka    Kind = "kafka"
 	RabbitMQ Kind = "rabbitmq"
+	Redis    Kind = "redis"
 )
 
 // Identity says which cluster a backend is talking to.
@@ -66,6 +67,13 @@ type Destination struct {
 	PublishRate *float64 // messages per second
 	DeliverRate *float64 // messages per second
 	AckRate     *float64 // messages per second (RabbitMQ)
+
+	// Logs whose entries carry their time (Redis streams): the first and last entry held, and the
+	// consumer groups reading it.
+	FirstID, LastID string
+	Oldest, Newest  time.Time // zero when empty or unknown
+	Groups          int
+	Bytes           int64 // memory the destination takes, where the broker tells it cheaply; 0 when unknown
 
 	DeadLetter *DeadLetterConfig // RabbitMQ: where rejected or expired messages go
 	Policy     string            // RabbitMQ: the name of the policy applied, if any

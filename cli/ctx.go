@@ -124,6 +124,9 @@ func authOf(c config.Context) auth {
 	case c.RabbitMQ != nil:
 		r := c.RabbitMQ
 		return auth{"", userOf(r.URL), passwordFrom(r.PasswordSource, hasURLPassword(r.URL))}
+	case c.Redis != nil:
+		r := c.Redis
+		return auth{"", or(r.Username, userOf(r.URL)), passwordFrom(r.PasswordSource, hasURLPassword(r.URL))}
 	}
 	return auth{}
 }
@@ -166,6 +169,8 @@ func usesTLS(c config.Context) bool {
 		return c.Kafka.TLS != nil
 	case c.RabbitMQ != nil:
 		return schemeOf(c.RabbitMQ.URL) == "amqps"
+	case c.Redis != nil:
+		return schemeOf(c.Redis.URL) == "rediss"
 	}
 	return false
 }
@@ -191,4 +196,11 @@ func schemeOf(s string) string {
 		return u.Scheme
 	}
 	return ""
+}
+
+func or(a, b string) string {
+	if a != "" {
+		return a
+	}
+	return b
 }

@@ -47,11 +47,12 @@ func (f *File) Warnings(context string) []string {
 	return out
 }
 
-// Context is one named connection: exactly one of Kafka or RabbitMQ is set.
+// Context is one named connection: exactly one of Kafka, RabbitMQ or Redis is set.
 type Context struct {
 	Name     string          `yaml:"name"`
 	Kafka    *KafkaConfig    `yaml:"kafka,omitempty"`
 	RabbitMQ *RabbitMQConfig `yaml:"rabbitmq,omitempty"`
+	Redis    *RedisConfig    `yaml:"redis,omitempty"`
 	ReadOnly bool            `yaml:"read-only,omitempty"`
 	Theme    string          `yaml:"theme,omitempty"`
 	Refresh  Duration        `yaml:"refresh,omitempty"`
@@ -101,6 +102,42 @@ type RabbitMQConfig struct {
 	TLS            *TLSConfig `yaml:"tls,omitempty"`
 }
 
+// RedisConfig says how to reach a Redis server: URL is redis://[user@]host:6379/DB (rediss:// for TLS).
+// The password is the URL's, or comes from the PasswordSource; Username, when set, is the ACL user and
+// replaces the URL's.
+type RedisConfig struct {
+	URL            string `yaml:"url"`
+	Username       string `yaml:"username,omitempty"`
+	PasswordSource `yaml:",inline"`
+	TLS            *TLSConfig `yaml:"tls,omitempty"`
+}
+
+// DialURL is the URL to dial: URL with the ACL user and the password (once resolved) applied. It carries
+// the password: show it only through redact.URL.
+func (r RedisConfig) DialURL() string {
+	if r.Password == "" && r.Username == "" {
+		return r.URL
+	}
+	u, err := url.Parse(r.URL)
+	if err != nil {
+		return r.URL // validation has refused such a URL already
+	}
+	user := r.Username
+	if user == "" && u.User != nil {
+		user = u.User.Username()
+	}
+	pw, _ := u.User.Password()
+	if r.Password != "" {
+		pw = r.Password.Reveal()
+	}
+	if pw != "" {
+		u.User = url.UserPassword(user, pw)
+	} else {
+		u.User = url.User(user)
+	}
+	return u.String()
+}
+
 // RefreshInterval is the context's refresh, or the default.
 func (c Context) RefreshInterval() time.Duration {
 	if c.Refresh > 0 {
@@ -117,6 +154,8 @@ func (c Context) Kind() string {
 		return "kafka"
 	case c.RabbitMQ != nil:
 		return "rabbitmq"
+	case c.Redis != nil:
+		return "redis"
 	}
 	return ""
 }
@@ -129,6 +168,8 @@ func (c Context) Address() string {
 		return strings.Join(c.Kafka.Brokers, ",")
 	case c.RabbitMQ != nil:
 		return redact.URL(c.RabbitMQ.AMQPURL())
+	case c.Redis != nil:
+		return redact.URL(c.Redis.DialURL())
 	}
 	return ""
 }

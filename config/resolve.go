@@ -13,6 +13,7 @@ type Flags struct {
 	Kafka       string // --kafka: comma-separated host:port list; makes an ad-hoc context
 	RabbitMQ    string // --rabbitmq: AMQP URL; makes an ad-hoc context
 	RabbitMQAPI string // --rabbitmq-api: the management API's URL
+	Redis       string // --redis: redis:// URL; makes an ad-hoc context
 	Context     string // --context; $MQSCOPE_CONTEXT stands in when empty
 	ReadOnly    bool   // --read-only: adds to the context's own read-only, never lifts it
 }
@@ -61,7 +62,8 @@ func (f *File) Resolve(fl Flags) (Context, error) {
 // passwordWarning says so when a connection flag carries a password: every user of the machine can read
 // a command line (ps, /proc). RabbitMQ's own guest:guest is public knowledge, not a secret.
 func (fl Flags) passwordWarning() string {
-	for _, f := range []struct{ flag, url string }{{"--rabbitmq", fl.RabbitMQ}, {"--rabbitmq-api", fl.RabbitMQAPI}} {
+	for _, f := range []struct{ flag, url string }{{"--rabbitmq", fl.RabbitMQ}, {"--rabbitmq-api", fl.RabbitMQAPI},
+		{"--redis", fl.Redis}} {
 		u, err := url.Parse(f.url)
 		if err != nil || u.User == nil {
 			continue
@@ -74,16 +76,31 @@ func (fl Flags) passwordWarning() string {
 	return ""
 }
 
+// connection is one flag that makes an ad-hoc context.
+type connection struct {
+	flag, value string
+	adHoc       func(string) (Context, error)
+}
+
+func (fl Flags) connections() []connection {
+	var given []connection
+	for _, c := range []connection{{"--kafka", fl.Kafka, adHocKafka}, {"--rabbitmq", fl.RabbitMQ, adHocRabbitMQ},
+		{"--redis", fl.Redis, adHocRedis}} {
+		if c.value != "" {
+			given = append(given, c)
+		}
+	}
+	return given
+}
+
 func (f *File) pick(fl Flags) (Context, error) {
-	switch {
-	case fl.Kafka != "" && fl.RabbitMQ != "":
-		return Context{}, usagef("--kafka and --rabbitmq both given; connect to one broker at a time")
-	case (fl.Kafka != "" || fl.RabbitMQ != "") && fl.Context != "":
-		return Context{}, usagef("--context and a connection flag (--kafka, --rabbitmq) both given; use one")
-	case fl.Kafka != "":
-		return adHocKafka(fl.Kafka)
-	case fl.RabbitMQ != "":
-		return adHocRabbitMQ(fl.RabbitMQ)
+	switch given := fl.connections(); {
+	case len(given) > 1:
+		return Context{}, usagef("%s and %s both given; connect to one broker at a time", given[0].flag, given[1].flag)
+	case len(given) == 1 && fl.Context != "":
+		return Context{}, usagef("--context and a connection flag (%s) both given; use one", given[0].flag)
+	case len(given) == 1:
+		return given[0].adHoc(given[0].value)
 	}
 	name, from := fl.Context, "--context"
 	if name == "" {
@@ -140,4 +157,13 @@ func adHocRabbitMQ(amqpURL string) (Context, error) {
 		return Context{}, usagef("--rabbitmq: %s", p.msg)
 	}
 	return Context{Name: hostOf(amqpURL), RabbitMQ: r}, nil
+}
+
+// adHocRedis is the context --redis describes, named after its host (never its password).
+func adHocRedis(redisURL string) (Context, error) {
+	r := &RedisConfig{URL: redisURL}
+	if p := r.check(); p != nil {
+		return Context{}, usagef("--redis: %s", p.msg)
+	}
+	return Context{Name: hostOf(redisURL), Redis: r}, nil
 }

@@ -211,6 +211,15 @@ func (s *Secrets) Resolve(ctx context.Context, c Context) (Context, error) {
 		r.PasswordSource = PasswordSource{Password: pw}
 		c.RabbitMQ = &r
 	}
+	if c.Redis != nil && c.Redis.PasswordSource.IsSet() {
+		r := *c.Redis
+		pw, err := s.password(ctx, r.PasswordSource)
+		if err != nil {
+			return Context{}, fmt.Errorf("context %q: redis.%w", c.Name, err)
+		}
+		r.PasswordSource = PasswordSource{Password: pw}
+		c.Redis = &r
+	}
 	return c, nil
 }
 
@@ -247,5 +256,8 @@ func (s *Secrets) Forget(c Context) {
 	}
 	if c.RabbitMQ != nil {
 		delete(s.byCmd, c.RabbitMQ.PasswordCmd)
+	}
+	if c.Redis != nil {
+		delete(s.byCmd, c.Redis.PasswordCmd)
 	}
 }

@@ -30,6 +30,12 @@ func (f *File) settle(dir string) {
 			f.warnInline(c.Name, "rabbitmq.password", r.Password != "")
 			f.warnInline(c.Name, "the password in rabbitmq.url", hasPassword(r.URL))
 		}
+		if r := c.Redis; r != nil {
+			r.PasswordFile = absPath(dir, r.PasswordFile)
+			r.TLS.absPaths(dir)
+			f.warnInline(c.Name, "redis.password", r.Password != "")
+			f.warnInline(c.Name, "the password in redis.url", hasPassword(r.URL))
+		}
 	}
 }
 

@@ -21,11 +21,13 @@ type problem struct {
 // check finds the first thing wrong with a context's connection and settings; the name is the file's
 // business and is checked there.
 func (c Context) check() *problem {
-	switch {
-	case c.Kafka == nil && c.RabbitMQ == nil:
-		return &problem{"", "needs a broker: add kafka: {brokers: [\"host:9092\"]} or rabbitmq: {url: amqp://host:5672/}"}
-	case c.Kafka != nil && c.RabbitMQ != nil:
-		return &problem{".rabbitmq", "has both kafka and rabbitmq; a context connects to one broker, so keep one"}
+	switch brokers := c.brokers(); {
+	case len(brokers) == 0:
+		return &problem{"", "needs a broker: add kafka: {brokers: [\"host:9092\"]}, rabbitmq: {url: amqp://host:5672/} " +
+			"or redis: {url: redis://host:6379/0}"}
+	case len(brokers) > 1:
+		return &problem{"." + brokers[1], fmt.Sprintf("has both %s and %s; a context connects to one broker, so keep one",
+			brokers[0], brokers[1])}
 	case c.Refresh < 0:
 		return &problem{".refresh", "refresh must be positive"}
 	case c.Refresh > 0 && time.Duration(c.Refresh) < MinRefresh:
@@ -33,8 +35,58 @@ func (c Context) check() *problem {
 			time.Duration(c.Refresh), MinRefresh)}
 	case c.Kafka != nil:
 		return c.Kafka.check()
+	case c.Redis != nil:
+		return c.Redis.check()
 	}
 	return c.RabbitMQ.check()
+}
+
+// brokers are the keys of the brokers a context names, in the file's spelling.
+func (c Context) brokers() []string {
+	var keys []string
+	for _, b := range []struct {
+		key string
+		set bool
+	}{{"kafka", c.Kafka != nil}, {"rabbitmq", c.RabbitMQ != nil}, {"redis", c.Redis != nil}} {
+		if b.set {
+			keys = append(keys, b.key)
+		}
+	}
+	return keys
+}
+
+func (r *RedisConfig) check() *problem {
+	if r.URL == "" {
+		return &problem{".redis", "redis needs url, like url: redis://host:6379/0"}
+	}
+	// The URL may carry a password: say what is wrong with it without quoting it.
+	if msg := checkURL(r.URL, "the Redis URL", "redis", "rediss"); msg != "" {
+		return &problem{".redis.url", msg}
+	}
+	if p := r.PasswordSource.check(); p != nil {
+		return p.under(".redis")
+	}
+	u, _ := url.Parse(r.URL) // checked above
+	_, inURL := u.User.Password()
+	switch db := strings.Trim(u.Path, "/"); {
+	case db != "" && !isDigits(db):
+		return &problem{".redis.url", "the Redis URL's path must be a database number, like redis://host:6379/0"}
+	case r.PasswordSource.IsSet() && inURL:
+		return &problem{".redis." + r.PasswordSource.given()[0],
+			"the URL has a password already; keep one (write the URL as redis://USER@host:6379/0)"}
+	case r.TLS != nil && u.Scheme != "rediss":
+		return &problem{".redis.tls", "tls settings apply to rediss:// URLs; write the URL as rediss://host:6379/0"}
+	}
+	return r.TLS.check().under(".redis.tls")
+}
+
+func isDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
 }
 
 func (k *KafkaConfig) check() *problem {

@@ -15,6 +15,7 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/backends/redis"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/logging"
 )
@@ -61,8 +62,11 @@ func connect(ctx context.Context, c config.Context) (backends.Backend, error) {
 	case c.RabbitMQ != nil:
 		cfg := rabbitmqConfig(c.RabbitMQ)
 		return bounded(ctx, c, func() (backends.Backend, error) { return backend(rabbitmq.Open(ctx, cfg)) })
+	case c.Redis != nil:
+		cfg := redisConfig(c.Redis)
+		return bounded(ctx, c, func() (backends.Backend, error) { return backend(redis.Open(ctx, cfg)) })
 	}
-	return nil, fmt.Errorf("context %q names no broker: give it kafka or rabbitmq", c.Name)
+	return nil, fmt.Errorf("context %q names no broker: give it kafka, rabbitmq or redis", c.Name)
 }
 
 // kafkaConfig maps a context's Kafka settings, passwords resolved, onto the adapter's.
@@ -84,6 +88,17 @@ func rabbitmqConfig(r *config.RabbitMQConfig) rabbitmq.Config {
 	cfg := rabbitmq.Config{URL: r.AMQPURL(), Vhost: r.Vhost, ManagementURL: r.ManagementURL}
 	if t := r.TLS; t != nil {
 		cfg.TLS = &rabbitmq.TLS{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName,
+			InsecureSkipVerify: t.InsecureSkipVerify}
+	}
+	return cfg
+}
+
+// redisConfig maps a context's Redis settings, password resolved, onto the adapter's: the ACL user and
+// the password go into the URL.
+func redisConfig(r *config.RedisConfig) redis.Config {
+	cfg := redis.Config{URL: r.DialURL()}
+	if t := r.TLS; t != nil {
+		cfg.TLS = &backends.TLS{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName,
 			InsecureSkipVerify: t.InsecureSkipVerify}
 	}
 	return cfg

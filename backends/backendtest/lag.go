@@ -17,7 +17,9 @@ func testLag(t *testing.T, h Harness) {
 	topic, group := unique(t, "lag"), unique(t, "lag-group")
 	ends := seedGroup(t, h, gf, topic, group)
 
+	seeded := time.Now()
 	g := snapshotOf(t, lr, group)
+	checkNextTimes(t, g.Partitions, seeded)
 	if g.State != "Empty" || len(g.Members) != 0 {
 		t.Errorf("group without members: state %q, %d members; want Empty, 0", g.State, len(g.Members))
 	}
@@ -32,6 +34,7 @@ func testLag(t *testing.T, h Harness) {
 
 	gf.Join(t, group, topic)
 	g = snapshotOf(t, lr, group)
+	checkNextTimes(t, g.Partitions, seeded)
 	if len(g.Members) != 1 || g.State == "Empty" {
 		t.Errorf("group with one live member: state %q, members %+v", g.State, g.Members)
 	}
@@ -42,18 +45,48 @@ func testLag(t *testing.T, h Harness) {
 	}
 }
 
-// seedGroup makes topic with two partitions and 11 records, and group committed at offset 1 on each, and
-// returns each partition's log end as the fixture reads it.
+// checkNextTimes: where a snapshot tells the time of the first message a group has not consumed
+// (PartitionLag.NextTime), it is the time of a message the fixture put, before the snapshot; it is then
+// cleared, so that the rest of the comparison is of offsets.
+func checkNextTimes(t *testing.T, parts []backends.PartitionLag, seeded time.Time) {
+	t.Helper()
+	for i, p := range parts {
+		if p.NextTime.IsZero() {
+			continue
+		}
+		if p.Lag == 0 || p.NextTime.After(seeded) || seeded.Sub(p.NextTime) > time.Minute {
+			t.Errorf("%s/%d: NextTime %v with lag %d; want the time of the first unconsumed message, put before %v",
+				p.Topic, p.Partition, p.NextTime, p.Lag, seeded)
+		}
+		parts[i].NextTime = time.Time{}
+	}
+}
+
+// seedGroup makes topic with two partitions (one where destinations have no partitions) and 11 records,
+// and group committed at offset 1 on each, and returns each partition's log end as the fixture reads it.
 func seedGroup(t *testing.T, h Harness, gf GroupFixture, topic, group string) map[int32]int64 {
 	t.Helper()
-	h.Fixture.CreateDestination(t, topic, 2)
+	parts := 1
+	if h.Partitioned {
+		parts = 2
+	}
+	h.Fixture.CreateDestination(t, topic, parts)
 	h.Fixture.Put(t, topic, 11)
-	ends := map[int32]int64{0: 0, 1: 0}
+	ends := map[int32]int64{}
+	for p := range int32(parts) {
+		ends[p] = 0
+	}
+	total := int64(0)
 	for _, m := range h.Fixture.Read(t, topic) {
 		ends[m.Partition] = max(ends[m.Partition], m.Offset+1)
+		total++
 	}
-	if len(ends) != 2 || ends[0]+ends[1] != 11 {
-		t.Fatalf("the fixture put 11 records on 2 partitions but reads ends %v", ends)
+	sum := int64(0)
+	for _, e := range ends {
+		sum += e
+	}
+	if len(ends) != parts || sum != 11 || total != 11 {
+		t.Fatalf("the fixture put 11 records on %d partitions but reads ends %v", parts, ends)
 	}
 	gf.CommitGroup(t, group, topic, 1)
 	return ends
@@ -82,32 +115,42 @@ func testReset(t *testing.T, h Harness) {
 	topic, group := unique(t, "reset"), unique(t, "reset-group")
 	ends := seedGroup(t, h, gf, topic, group)
 
+	parts := slices.Sorted(maps.Keys(ends))
+	last := parts[len(parts)-1]
+	var wantBounds []backends.PartitionBounds
+	starts, committed := map[int32]int64{}, map[int32]int64{}
+	for _, p := range parts {
+		wantBounds = append(wantBounds, backends.PartitionBounds{Partition: p, End: ends[p]})
+		starts[p], committed[p] = 0, 1
+	}
 	bounds, err := r.PartitionBounds(ctx(t), topic, nil)
-	wantBounds := []backends.PartitionBounds{{Partition: 0, End: ends[0]}, {Partition: 1, End: ends[1]}}
 	if err != nil || !slices.Equal(bounds, wantBounds) {
 		t.Errorf("PartitionBounds = %+v, %v; want %+v", bounds, err, wantBounds)
 	}
-	if one, err := r.PartitionBounds(ctx(t), topic, []int32{1}); err != nil || !slices.Equal(one, wantBounds[1:]) {
-		t.Errorf("PartitionBounds of partition 1 = %+v, %v; want %+v", one, err, wantBounds[1:])
+	if one, err := r.PartitionBounds(ctx(t), topic, []int32{last}); err != nil || !slices.Equal(one, wantBounds[len(parts)-1:]) {
+		t.Errorf("PartitionBounds of partition %d = %+v, %v; want %+v", last, one, err, wantBounds[len(parts)-1:])
 	}
 	for at, want := range map[time.Time]map[int32]int64{
-		time.Now().Add(-time.Hour): {0: 0, 1: 0},
+		time.Now().Add(-time.Hour): starts,
 		time.Now().Add(time.Hour):  ends,
 	} {
 		if got, err := r.OffsetsForTime(ctx(t), topic, nil, at); err != nil || !maps.Equal(got, want) {
 			t.Errorf("OffsetsForTime(%s) = %v, %v; want %v", at.Format(time.TimeOnly), got, err, want)
 		}
 	}
-	checkCommitted(t, gf, group, topic, map[int32]int64{0: 1, 1: 1}, "after the lookups of a dry run")
+	checkCommitted(t, gf, group, topic, committed, "after the lookups of a dry run")
 
-	moved := map[int32]int64{0: 0, 1: ends[1]}
+	moved := map[int32]int64{parts[0]: 0}
+	if len(parts) > 1 {
+		moved[last] = ends[last]
+	}
 	if err := r.CommitOffsets(ctx(t), group, offsetsOn(topic, moved)); err != nil {
 		t.Fatalf("CommitOffsets: %v", err)
 	}
 	checkCommitted(t, gf, group, topic, moved, "after a commit")
 
 	leave := gf.Join(t, group, topic)
-	if err := r.CommitOffsets(ctx(t), group, offsetsOn(topic, map[int32]int64{0: ends[0]})); err == nil {
+	if err := r.CommitOffsets(ctx(t), group, offsetsOn(topic, map[int32]int64{parts[0]: ends[parts[0]]})); err == nil {
 		t.Error("CommitOffsets succeeded while the group had a member; the broker must refuse")
 	}
 	leave()
