@@ -284,4 +284,3 @@ func (b *Backend) peekList(ctx context.Context, req backends.PeekRequest, emit f
 	}
 	return nil
 }
-
