@@ -40,12 +40,29 @@ type PublishOptions struct {
 	Transient bool
 	Count     int     // how many messages; 0 means 1
 	Rate      float64 // messages per second; 0 sends as fast as the broker confirms
+	Patience
 }
+
+// Patience is what a run does when the broker stops confirming (a partition, a broker down): it says so
+// after Notice, and goes on waiting (the client retries and reconnects) unless GiveUpAfter ends the run.
+type Patience struct {
+	Notice      time.Duration // 0: DefaultNotice
+	GiveUpAfter time.Duration // 0: wait until the run is cancelled
+}
+
+// DefaultNotice is how long a run goes without any confirmation before its progress says so.
+const DefaultNotice = 10 * time.Second
+
+// ErrGaveUp ends a run that went Patience.GiveUpAfter without a confirmation.
+var ErrGaveUp = errors.New("gave up waiting for the broker")
 
 // SendProgress is reported as messages go out: after each batch the broker confirmed.
 type SendProgress struct {
 	Sent, Failed int64
 	Total        int64 // what the run will send; 0 when unknown (a file, a range being read)
+	// Waiting is how long the broker has confirmed nothing, once that is Patience.Notice or more
+	// (repeated every Notice while it lasts); 0 while confirmations come.
+	Waiting time.Duration
 }
 
 // SendReport is the outcome of a publish or a replay.
@@ -174,6 +191,7 @@ func (s *Session) Publish(ctx context.Context, opts PublishOptions, progress fun
 	}
 	count := max(opts.Count, 1)
 	snd := newSender(s.publisher(), opts.Rate, int64(count), progress)
+	snd.patience = opts.Patience
 	draft := newDraft(opts)
 	for seq := int64(1); seq <= int64(count); seq++ {
 		m, err := draft.message(seq, time.Now())
@@ -433,10 +451,12 @@ func forSending(m backends.Message) backends.Message {
 	return backends.Message{Key: m.Key, Headers: m.Headers, Body: m.Body, Properties: m.Properties}
 }
 
-// Batches are bounded in messages and bytes, so that memory stays small however much is sent.
+// Batches are bounded in messages and bytes, so that memory stays small however much is sent. A
+// pipelined publisher holds up to batchesOut batches at once.
 const (
 	maxBatch      = 500
 	maxBatchBytes = 4 << 20
+	batchesOut    = 8
 )
 
 // sender batches outgoing messages to a Publisher at a bounded rate and keeps the tally.
@@ -448,18 +468,31 @@ type sender struct {
 	size     int // messages per batch
 	total    int64
 	progress func(SendProgress)
+	patience Patience
 	start    time.Time
 	sent     int64
 	failed   int64
 	errs     map[string]int64
+	pending  []pending // batches handed over and not yet counted, oldest first
+	quiet    time.Time // the last confirmation, or the start
+	told     time.Duration
+	ctx      context.Context // the run's sends; cancelled with ErrGaveUp
+	cancel   context.CancelCauseFunc
+}
+
+// pending is a batch handed to the publisher: how many messages, and the wait for their results.
+type pending struct {
+	n    int
+	wait func() ([]error, error)
 }
 
 func newSender(pub backends.Publisher, rate float64, total int64, progress func(SendProgress)) *sender {
-	s := &sender{pub: pub, size: maxBatch, total: total, progress: progress, start: time.Now(), errs: map[string]int64{}}
+	now := time.Now()
+	s := &sender{pub: pub, size: maxBatch, total: total, progress: progress, start: now, quiet: now, errs: map[string]int64{}}
 	if rate > 0 {
 		// About ten batches a second, so that a limited rate goes out steadily rather than in bursts.
 		s.size = min(maxBatch, max(1, int(rate/10)))
-		s.limit = newLimiter(rate, s.size, time.Now())
+		s.limit = newLimiter(rate, s.size, now)
 	}
 	return s
 }
@@ -479,17 +512,53 @@ func (s *sender) send(ctx context.Context, o backends.Outgoing) error {
 	return nil
 }
 
-// flush sends the batch and counts what the broker confirmed. A batch error (the connection failed)
-// counts the whole batch as failed, since nothing can be said of it, and ends the run.
+// flush hands the batch to the publisher, and counts the oldest batches while more than the publisher
+// may hold are out.
 func (s *sender) flush(ctx context.Context) error {
 	if len(s.batch) == 0 {
 		return nil
 	}
-	errs, err := s.pub.Publish(ctx, s.batch)
-	if err != nil {
-		s.fail(int64(len(s.batch)), "not confirmed: "+err.Error())
+	if s.ctx == nil {
+		s.ctx, s.cancel = context.WithCancelCause(ctx)
+	}
+	batch := s.batch
+	s.batch, s.bytes = make([]backends.Outgoing, 0, len(batch)), 0
+	p := pending{n: len(batch)}
+	if pp, ok := s.pub.(backends.PipelinedPublisher); ok {
+		wait, err := pp.Send(s.ctx, batch)
+		if err != nil {
+			wait = func() ([]error, error) { return nil, err }
+		}
+		p.wait = wait
 	} else {
-		for i := range s.batch {
+		p.wait = func() ([]error, error) { return s.pub.Publish(s.ctx, batch) }
+	}
+	s.pending = append(s.pending, p)
+	held := batchesOut
+	if _, ok := s.pub.(backends.PipelinedPublisher); !ok {
+		held = 0
+	}
+	for len(s.pending) > held {
+		if err := s.count(); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// count waits for the oldest batch out and counts what the broker confirmed. A batch error (the
+// connection failed) counts the whole batch as failed, since nothing can be said of it, and ends the run.
+func (s *sender) count() error {
+	p := s.pending[0]
+	s.pending = s.pending[1:]
+	errs, err := s.await(p)
+	if err != nil {
+		if errors.Is(context.Cause(s.ctx), ErrGaveUp) {
+			err = fmt.Errorf("%w: nothing confirmed for %v", ErrGaveUp, s.patience.GiveUpAfter)
+		}
+		s.fail(int64(p.n), "not confirmed: "+err.Error())
+	} else {
+		for i := range p.n {
 			if i < len(errs) && errs[i] != nil {
 				s.fail(1, errs[i].Error())
 			} else {
@@ -497,15 +566,50 @@ func (s *sender) flush(ctx context.Context) error {
 			}
 		}
 	}
-	clear(s.batch) // drop the references to the messages sent
-	s.batch, s.bytes = s.batch[:0], 0
-	if s.progress != nil {
-		s.progress(SendProgress{Sent: s.sent, Failed: s.failed, Total: s.total})
-	}
+	s.tell(0)
 	if err != nil {
 		return fmt.Errorf("publish: %w", err)
 	}
 	return nil
+}
+
+// await waits for a batch's results, telling every Notice while none come, and giving up after
+// GiveUpAfter when asked to.
+func (s *sender) await(p pending) ([]error, error) {
+	type result struct {
+		errs []error
+		err  error
+	}
+	done := make(chan result, 1)
+	go func() {
+		errs, err := p.wait()
+		done <- result{errs, err}
+	}()
+	notice := cmp.Or(s.patience.Notice, DefaultNotice)
+	tick := time.NewTicker(min(notice, time.Second))
+	defer tick.Stop()
+	for {
+		select {
+		case r := <-done:
+			s.quiet, s.told = time.Now(), 0
+			return r.errs, r.err
+		case <-tick.C:
+			quiet := time.Since(s.quiet)
+			if quiet-s.told >= notice {
+				s.told = quiet
+				s.tell(quiet)
+			}
+			if s.patience.GiveUpAfter > 0 && quiet >= s.patience.GiveUpAfter {
+				s.cancel(ErrGaveUp)
+			}
+		}
+	}
+}
+
+func (s *sender) tell(waiting time.Duration) {
+	if s.progress != nil {
+		s.progress(SendProgress{Sent: s.sent, Failed: s.failed, Total: s.total, Waiting: waiting})
+	}
 }
 
 func (s *sender) fail(n int64, why string) {
@@ -513,10 +617,19 @@ func (s *sender) fail(n int64, why string) {
 	s.errs[why] += n
 }
 
-// finish sends what is left (unless the run already failed) and makes the report.
+// finish sends what is left (unless the run already failed), counts every batch out, and makes the
+// report.
 func (s *sender) finish(ctx context.Context, err error) (SendReport, error) {
 	if err == nil {
 		err = s.flush(ctx)
+	}
+	for len(s.pending) > 0 {
+		if cerr := s.count(); err == nil {
+			err = cerr
+		}
+	}
+	if s.cancel != nil {
+		s.cancel(nil)
 	}
 	r := SendReport{Sent: s.sent, Failed: s.failed, Elapsed: time.Since(s.start)}
 	for e, n := range s.errs {

@@ -48,6 +48,15 @@ type Publisher interface {
 	Publish(ctx context.Context, msgs []Outgoing) ([]error, error)
 }
 
+// PipelinedPublisher is a Publisher that takes more messages while earlier ones wait for their
+// confirmations (Kafka: batches fill while requests are out). Send hands msgs over, in order after
+// those of earlier calls, and returns the wait for their results, which are what Publish returns; ctx
+// bounds both.
+type PipelinedPublisher interface {
+	Publisher
+	Send(ctx context.Context, msgs []Outgoing) (wait func() ([]error, error), err error)
+}
+
 // Router decides where one message goes. An error means it has no target: it stays where it is and is
 // reported as kept.
 type Router func(Message) (Target, error)

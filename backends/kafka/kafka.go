@@ -103,8 +103,9 @@ type Backend struct {
 	closed  bool
 
 	producerMu sync.Mutex
+	sendMu     sync.Mutex        // one Send at a time hands messages over
 	pipelines  map[int]*pipeline // Publish's, by the largest batch their topics take; started on first use
-	spread     atomic.Uint64       // turns of keyless messages over partitions
+	spread     atomic.Uint64     // turns of keyless messages over partitions
 
 	topoMu sync.Mutex
 	topo   *topology // the last Metadata answer, reused for up to topologyMaxAge
@@ -113,16 +114,17 @@ type Backend struct {
 }
 
 var (
-	_ backends.Backend           = (*Backend)(nil)
-	_ backends.DestinationLister = (*Backend)(nil)
-	_ backends.GroupLister       = (*Backend)(nil)
-	_ backends.Peeker            = (*Backend)(nil)
-	_ backends.LagReader         = (*Backend)(nil)
-	_ backends.OffsetResetter    = (*Backend)(nil)
-	_ backends.Truncator         = (*Backend)(nil)
-	_ backends.Publisher         = (*Backend)(nil)
-	_ backends.Mover             = (*Backend)(nil)
-	_ backends.MoveResumer       = (*Backend)(nil)
+	_ backends.Backend            = (*Backend)(nil)
+	_ backends.DestinationLister  = (*Backend)(nil)
+	_ backends.GroupLister        = (*Backend)(nil)
+	_ backends.Peeker             = (*Backend)(nil)
+	_ backends.LagReader          = (*Backend)(nil)
+	_ backends.OffsetResetter     = (*Backend)(nil)
+	_ backends.Truncator          = (*Backend)(nil)
+	_ backends.Publisher          = (*Backend)(nil)
+	_ backends.PipelinedPublisher = (*Backend)(nil)
+	_ backends.Mover              = (*Backend)(nil)
+	_ backends.MoveResumer        = (*Backend)(nil)
 )
 
 // Open connects to the first bootstrap broker that answers and learns which protocol versions the cluster

@@ -26,6 +26,18 @@ import (
 // that nothing can be said: the producer could not start, or ctx ended while messages were in flight,
 // which may still land.
 func (b *Backend) Publish(ctx context.Context, msgs []backends.Outgoing) ([]error, error) {
+	wait, err := b.Send(ctx, msgs)
+	if err != nil {
+		return nil, err
+	}
+	return wait()
+}
+
+// Send hands msgs to the producer as Publish does, after those of earlier calls, and returns the wait
+// for their confirmations. Calls may overlap; each waits only for its own messages.
+func (b *Backend) Send(ctx context.Context, msgs []backends.Outgoing) (func() ([]error, error), error) {
+	b.sendMu.Lock() // messages go in in the order of the calls
+	defer b.sendMu.Unlock()
 	if err := b.require("publishing with acks=all and idempotence", needsProducerIDs); err != nil {
 		return nil, err
 	}
@@ -57,14 +69,16 @@ func (b *Backend) Publish(ctx context.Context, msgs []backends.Outgoing) ([]erro
 		}
 	}
 	if len(byLimit) == 0 {
-		return errs, nil
+		return func() ([]error, error) { return errs, nil }, nil
 	}
-	select {
-	case <-call.done:
-		return errs, nil
-	case <-ctx.Done():
-		return nil, fmt.Errorf("publish to Kafka at %s: %w (messages in flight may still land)", b.address, ctx.Err())
-	}
+	return func() ([]error, error) {
+		select {
+		case <-call.done:
+			return errs, nil
+		case <-ctx.Done():
+			return nil, fmt.Errorf("publish to Kafka at %s: %w (messages in flight may still land)", b.address, ctx.Err())
+		}
+	}, nil
 }
 
 // send hands batch to the pipeline for limit.
