@@ -7,7 +7,7 @@ import "github.com/mqscope/mqscope/backends"
 type QueueBacklog struct {
 	Queue     string
 	Vhost     string
-	Ready     int64
+	Ready     int64 // Ready, Unacked and Consumers may be backends.Unknown
 	Unacked   int64
 	Consumers int
 	// Rates in messages per second; nil where the broker reported none (idle queues carry no stats).
@@ -46,7 +46,10 @@ func Backlog(dests []backends.Destination) []QueueBacklog {
 // that keeps up always holds some. A rate the broker did not report counts as 0 when the other one is
 // known; with neither known the time is unknown (nil).
 func Drain(ready int64, publish, deliver, ack *float64) (seconds *float64, growing bool) {
-	if ready <= 0 {
+	if !backends.Known(ready) {
+		return nil, false
+	}
+	if ready == 0 {
 		zero := 0.0
 		return &zero, false
 	}

@@ -13,11 +13,14 @@ import (
 type PurgePlan struct {
 	Queue   string
 	Vhost   string
-	Ready   int64 // what a purge removes
-	Unacked int64 // what it leaves
+	Ready   int64 // what a purge removes; backends.Unknown when the broker could not say
+	Unacked int64 // what it leaves; may be backends.Unknown
+	Exact   bool  // Ready was counted just now, not taken from the listing's sample
 }
 
-// PlanPurge looks the queue up to say what a purge would remove. It changes nothing.
+// PlanPurge looks the queue up to say what a purge would remove, counting its ready messages exactly
+// where the backend can (the listing's figures are samples, and missing for a while after a broker
+// restart). It changes nothing.
 func PlanPurge(ctx context.Context, b backends.Backend, queue string) (PurgePlan, error) {
 	if err := readingSession(b).Can(VerbPurge); errors.Is(err, backends.ErrNotSupported) {
 		return PurgePlan{}, err
@@ -34,7 +37,15 @@ func PlanPurge(ctx context.Context, b backends.Backend, queue string) (PurgePlan
 			return PurgePlan{}, fmt.Errorf("%s is a %s, which cannot be purged (its retention settings remove old messages): %w",
 				queue, d.Kind, backends.ErrNotSupported)
 		}
-		return PurgePlan{Queue: d.Name, Vhost: d.Vhost, Ready: d.Ready, Unacked: d.Unacked}, nil
+		plan := PurgePlan{Queue: d.Name, Vhost: d.Vhost, Ready: d.Ready, Unacked: d.Unacked}
+		if c, ok := b.(backends.QueueCounter); ok {
+			ready, _, err := c.QueueCount(ctx, queue)
+			if err != nil {
+				return PurgePlan{}, fmt.Errorf("count the messages of %s: %w", queue, err)
+			}
+			plan.Ready, plan.Exact = ready, true
+		}
+		return plan, nil
 	}
 	return PurgePlan{}, fmt.Errorf("no queue named %s here (see `mqscope ls`): %w", queue, backends.ErrNotFound)
 }

@@ -1,6 +1,7 @@
 package backends
 
 import (
+	"context"
 	"time"
 )
 
@@ -39,9 +40,17 @@ const (
 	Exchange DestinationKind = "exchange"
 )
 
+// Unknown is a count the broker could not give: RabbitMQ's management API reports no figures for a queue
+// right after a restart, or before the statistics collector first saw it. Front ends show it as unknown
+// (JSON null, "?" in tables), never as 0: a queue holding 500 must not read as empty.
+const Unknown = -1
+
+// Known says whether a count is a figure rather than Unknown.
+func Known[N int | int64](n N) bool { return n >= 0 }
+
 // Destination is a topic, queue, stream or exchange with the figures a listing shows. Fields that a broker
-// does not have stay at their zero value; rates are nil where the broker reported none (idle RabbitMQ queues
-// carry no rate fields at all).
+// does not have stay at their zero value; counts it has but could not give now are Unknown; rates are nil
+// where the broker reported none (idle RabbitMQ queues carry no rate fields at all).
 type Destination struct {
 	Name string
 	Kind DestinationKind
@@ -58,7 +67,7 @@ type Destination struct {
 	Offline           int // partitions without a leader
 
 	// Messages is the total held: for Kafka the sum over partitions of end − start offset, for RabbitMQ
-	// ready + unacknowledged.
+	// ready + unacknowledged. Messages, Ready, Unacked and Consumers may be Unknown.
 	Messages int64
 	Ready    int64 // RabbitMQ
 	Unacked  int64 // RabbitMQ
@@ -129,4 +138,11 @@ type Position struct {
 	Offset int64
 	Time   time.Time
 	N      int
+}
+
+// QueueCounter says how many messages are ready in one queue and how many consumers it has, exactly and
+// now (RabbitMQ: a passive queue.declare), where a listing's figures are samples a few seconds old, or
+// Unknown.
+type QueueCounter interface {
+	QueueCount(ctx context.Context, queue string) (ready int64, consumers int, err error)
 }

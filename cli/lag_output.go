@@ -99,15 +99,15 @@ type backlog = actions.QueueBacklog
 
 var backlogColumns = columnsOf(present.Backlog)
 
-// backlogLine is one line of `lag -o json` on RabbitMQ; rates and drain_seconds are null where unknown
-// (drain_seconds also while growing).
+// backlogLine is one line of `lag -o json` on RabbitMQ; counts, rates and drain_seconds are null where
+// unknown (drain_seconds also while growing).
 type backlogLine struct {
 	At           string   `json:"at"` // when the figures were read (RFC 3339, UTC)
 	Queue        string   `json:"queue"`
 	Vhost        string   `json:"vhost"`
-	Ready        int64    `json:"ready"`
-	Unacked      int64    `json:"unacked"`
-	Consumers    int      `json:"consumers"`
+	Ready        *int64   `json:"ready"` // counts are null where the broker could not give them
+	Unacked      *int64   `json:"unacked"`
+	Consumers    *int     `json:"consumers"`
 	PublishRate  *float64 `json:"publish_rate"`
 	DeliverRate  *float64 `json:"deliver_rate"`
 	AckRate      *float64 `json:"ack_rate"`
@@ -121,7 +121,7 @@ func backlogJSON(at time.Time) func(backlog) any {
 }
 
 func backlogLineOf(q backlog, at string) backlogLine {
-	return backlogLine{At: at, Queue: q.Queue, Vhost: q.Vhost, Ready: q.Ready, Unacked: q.Unacked, Consumers: q.Consumers,
+	return backlogLine{At: at, Queue: q.Queue, Vhost: q.Vhost, Ready: countJSON(q.Ready), Unacked: countJSON(q.Unacked), Consumers: countJSON(q.Consumers),
 		PublishRate: q.PublishRate, DeliverRate: q.DeliverRate, AckRate: q.AckRate,
 		DrainSeconds: millis(q.DrainSeconds), Growing: q.Growing}
 }

@@ -52,7 +52,7 @@ type dest = backends.Destination
 var destinationColumns = columnsOf(present.Destinations)
 
 // destinationLine is one line of `ls -o json`. Every field is always present, so that scripts need not
-// guess; rates and dead-lettering are null where unknown or unset.
+// guess; counts and rates are null where unknown, dead-lettering where unset.
 type destinationLine struct {
 	Name              string          `json:"name"`
 	Kind              string          `json:"kind"`
@@ -63,10 +63,10 @@ type destinationLine struct {
 	ReplicationFactor int             `json:"replication_factor"`
 	UnderReplicated   int             `json:"under_replicated"`
 	Offline           int             `json:"offline"`
-	Messages          int64           `json:"messages"`
-	Ready             int64           `json:"ready"`
-	Unacked           int64           `json:"unacked"`
-	Consumers         int             `json:"consumers"`
+	Messages          *int64          `json:"messages"` // counts are null where the broker could not give them
+	Ready             *int64          `json:"ready"`
+	Unacked           *int64          `json:"unacked"`
+	Consumers         *int            `json:"consumers"`
 	PublishRate       *float64        `json:"publish_rate"`
 	DeliverRate       *float64        `json:"deliver_rate"`
 	DeadLetter        *deadLetterLine `json:"dead_letter"`
@@ -85,7 +85,7 @@ func destinationJSON(d dest) any {
 	line := destinationLine{
 		Name: d.Name, Kind: string(d.Kind), Type: d.Type, Vhost: d.Vhost, Internal: d.Internal,
 		Partitions: d.Partitions, ReplicationFactor: d.ReplicationFactor, UnderReplicated: d.UnderReplicated,
-		Offline: d.Offline, Messages: d.Messages, Ready: d.Ready, Unacked: d.Unacked, Consumers: d.Consumers,
+		Offline: d.Offline, Messages: countJSON(d.Messages), Ready: countJSON(d.Ready), Unacked: countJSON(d.Unacked), Consumers: countJSON(d.Consumers),
 		PublishRate: d.PublishRate, DeliverRate: d.DeliverRate, Policy: d.Policy, State: d.State,
 	}
 	if dl := d.DeadLetter; dl != nil {

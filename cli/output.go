@@ -12,6 +12,7 @@ import (
 
 	"github.com/mattn/go-runewidth"
 
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 )
@@ -188,3 +189,11 @@ func rate(r *float64) string {
 }
 
 func itoa[N int | int64](n N) string { return strconv.FormatInt(int64(n), 10) }
+
+// countJSON is a figure for JSON: null where the broker could not give it.
+func countJSON[N int | int64](n N) *N {
+	if !backends.Known(n) {
+		return nil
+	}
+	return &n
+}

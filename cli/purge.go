@@ -8,7 +8,9 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/present"
 )
 
 func (a *app) purgeCommand() *cobra.Command {
@@ -19,8 +21,9 @@ func (a *app) purgeCommand() *cobra.Command {
 		Short: "Remove every ready message from a queue (RabbitMQ), or a topic's records (Kafka)",
 		Long: "purge empties a RabbitMQ queue of its ready messages (unacknowledged ones stay with their\n" +
 			"consumers), or deletes a Kafka topic's records: all of them, or those before --before OFFSET in\n" +
-			"each partition. Without --yes it only says what would go, and exits 2 (a queue's figures come from\n" +
-			"the management API, which is a few seconds behind). Refused in read-only mode.",
+			"each partition. Without --yes it only says what would go, and exits 2 (a queue's ready messages are\n" +
+			"counted exactly, just before; unacked comes from the management API, a few seconds behind, and\n" +
+			"shows as ? where it has none). Refused in read-only mode.",
 		Example: "  mqscope purge orders.retry                      # what would go\n" +
 			"  mqscope purge orders.retry --yes\n" +
 			"  mqscope purge orders-dlt:0,3 --before 1200 --yes  # Kafka: records before offset 1200",
@@ -62,14 +65,23 @@ func (a *app) purgeQueue(ctx context.Context, s *actions.Session, queue string, 
 		if err := render(a.deps.Stdout, a.output, []purgeRow{{plan, nil}}, purgeColumns, purgeJSON); err != nil {
 			return err
 		}
-		return needsConfirm(fmt.Sprintf("would remove %d ready message%s from %s; add --yes to purge",
-			plan.Ready, pluralS(int(plan.Ready)), plan.Queue))
+		return needsConfirm(purgePreview(plan))
 	}
 	n, err := s.Purge(ctx, queue)
 	if err != nil {
 		return err
 	}
 	return render(a.deps.Stdout, a.output, []purgeRow{{plan, &n}}, purgeColumns, purgeJSON)
+}
+
+// purgePreview says what a purge would remove; a count the broker could not give is said to be unknown.
+func purgePreview(plan actions.PurgePlan) string {
+	if !backends.Known(plan.Ready) {
+		return fmt.Sprintf("would remove every ready message from %s, how many is unknown (the broker gives no "+
+			"figures right now); add --yes to purge", plan.Queue)
+	}
+	return fmt.Sprintf("would remove %d ready message%s from %s; add --yes to purge",
+		plan.Ready, pluralS(int(plan.Ready)), plan.Queue)
 }
 
 func (a *app) truncate(ctx context.Context, s *actions.Session, topic string, before int64, yes bool) error {
@@ -102,9 +114,9 @@ type purgeRow struct {
 
 var purgeColumns = []column[purgeRow]{
 	{head: "QUEUE", cell: func(r purgeRow) string { return r.Queue }},
-	{head: "READY", right: true, cell: func(r purgeRow) string { return itoa(r.Ready) }},
-	{head: "UNACKED", right: true, cell: func(r purgeRow) string { return itoa(r.Unacked) }},
-	{head: "REMOVES", right: true, cell: func(r purgeRow) string { return itoa(r.Ready) },
+	{head: "READY", right: true, cell: func(r purgeRow) string { return present.Count(r.Ready) }},
+	{head: "UNACKED", right: true, cell: func(r purgeRow) string { return present.Count(r.Unacked) }},
+	{head: "REMOVES", right: true, cell: func(r purgeRow) string { return present.Count(r.Ready) },
 		applies: func(r purgeRow) bool { return r.removed == nil }},
 	{head: "REMOVED", right: true, cell: func(r purgeRow) string { return itoa(*r.removed) },
 		applies: func(r purgeRow) bool { return r.removed != nil }},
@@ -114,13 +126,13 @@ var purgeColumns = []column[purgeRow]{
 type purgeLine struct {
 	Queue   string `json:"queue"`
 	Vhost   string `json:"vhost"`
-	Ready   int64  `json:"ready"`
-	Unacked int64  `json:"unacked"`
+	Ready   *int64 `json:"ready"` // null where the broker could not say
+	Unacked *int64 `json:"unacked"`
 	Removed *int64 `json:"removed"`
 }
 
 func purgeJSON(r purgeRow) any {
-	return purgeLine{Queue: r.Queue, Vhost: r.Vhost, Ready: r.Ready, Unacked: r.Unacked, Removed: r.removed}
+	return purgeLine{Queue: r.Queue, Vhost: r.Vhost, Ready: countJSON(r.Ready), Unacked: countJSON(r.Unacked), Removed: r.removed}
 }
 
 // partitionTruncate is one partition's truncation, with its topic for the table.

@@ -45,3 +45,39 @@ func TestPurgeARabbitMQQueue(t *testing.T) {
 		t.Errorf("unknown queue: %s", msg)
 	}
 }
+
+// The preview counts the ready messages exactly, at once: right after they arrived (or after a broker
+// restart) the management API's figures are missing or behind, and "would remove 0" of a queue holding
+// 500 was a lie.
+func TestPurgePreviewCountsExactly(t *testing.T) {
+	t.Parallel()
+	rabbit := rabbitfix.New(t)
+	queue := "fresh"
+	rabbit.Declare(t, queue, nil)
+	rabbit.PutJSON(t, queue, 500)
+	r := mqscope(t, "--rabbitmq", rabbit.URL, "purge", queue, "-o", "json")
+	if lines := jsonLines(t, r.stdout); r.code != cli.ExitUsage || len(lines) != 1 || lines[0]["ready"] != 500.0 ||
+		r.stderr != "mqscope: would remove 500 ready messages from fresh; add --yes to purge\n" {
+		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+}
+
+// Right after a queue filled up the management API has no figures for it yet (as after a restart): ls
+// and lag say null (unknown) or the truth, never 0.
+func TestFiguresNotYetKnownAreNotZero(t *testing.T) {
+	t.Parallel()
+	rabbit := rabbitfix.New(t)
+	queue := "fresh"
+	rabbit.Declare(t, queue, nil)
+	rabbit.PutJSON(t, queue, 500)
+	for _, args := range [][]string{{"ls"}, {"lag"}} {
+		r := mqscope(t, append([]string{"--rabbitmq", rabbit.URL, "-o", "json"}, args...)...)
+		q, ok := byName(jsonLines(t, r.stdout), map[string]string{"ls": "name", "lag": "queue"}[args[0]])[queue]
+		if r.code != 0 || !ok {
+			t.Fatalf("%s: exit %d, %s %s", args[0], r.code, r.stdout, r.stderr)
+		}
+		if ready := q["ready"]; ready != nil && ready != 500.0 {
+			t.Errorf("%s: ready %v of a queue holding 500: want 500 or null (unknown)", args[0], ready)
+		}
+	}
+}

@@ -52,9 +52,9 @@ type backlog = actions.QueueBacklog
 var Backlog = []Column[backlog]{
 	{Name: "QUEUE", Text: func(q backlog) string { return sanitize.Line(q.Queue) }},
 	{Name: "VHOST", Applies: func(q backlog) bool { return q.Vhost != "" }, Text: func(q backlog) string { return sanitize.Line(q.Vhost) }},
-	{Name: "READY", Right: true, Text: func(q backlog) string { return Int(q.Ready) }},
-	{Name: "UNACKED", Right: true, Text: func(q backlog) string { return Int(q.Unacked) }},
-	{Name: "CONSUMERS", Right: true, Text: func(q backlog) string { return Int(q.Consumers) }},
+	{Name: "READY", Right: true, Text: func(q backlog) string { return Count(q.Ready) }},
+	{Name: "UNACKED", Right: true, Text: func(q backlog) string { return Count(q.Unacked) }},
+	{Name: "CONSUMERS", Right: true, Text: func(q backlog) string { return Count(q.Consumers) }},
 	{Name: "PUBLISH/S", Right: true, Text: func(q backlog) string { return Rate(q.PublishRate) }},
 	{Name: "DELIVER/S", Right: true, Text: func(q backlog) string { return Rate(q.DeliverRate) }},
 	{Name: "ACK/S", Right: true, Text: func(q backlog) string { return Rate(q.AckRate) }},

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"strconv"
 	"time"
+
+	"github.com/mqscope/mqscope/backends"
 )
 
 // Column is one column of a table of T.
@@ -75,6 +77,15 @@ func Int[N int | int32 | int64](n N) string {
 		out = append(out, s[i])
 	}
 	return string(out)
+}
+
+// Count writes a count the broker may not know: "?" for backends.Unknown (a queue's figures right after
+// a RabbitMQ restart), never 0; else as Int.
+func Count[N int | int64](n N) string {
+	if !backends.Known(n) {
+		return "?"
+	}
+	return Int(n)
 }
 
 // Unknown is the text of a figure nobody knows (a rate the broker did not report, a lag not yet measured).

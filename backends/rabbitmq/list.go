@@ -74,8 +74,9 @@ func sortUnique(dests []backends.Destination) []backends.Destination {
 	return slices.CompactFunc(dests, func(a, b backends.Destination) bool { return a.ID() == b.ID() })
 }
 
-// apiQueue is a queue as the management API lists it. Statistics are absent on queues the stats
-// collector has not reported yet, and rates on idle ones.
+// apiQueue is a queue as the management API lists it. Statistics are absent (or null) on queues the stats
+// collector has not reported yet, right after a restart for a while, and rates on idle ones: counts are
+// pointers, so that missing reads as unknown, not 0.
 type apiQueue struct {
 	Name            string `json:"name"`
 	Vhost           string `json:"vhost"`
@@ -86,9 +87,9 @@ type apiQueue struct {
 	OperatorPolicy  string `json:"operator_policy"`
 	EffectivePolicy table  `json:"effective_policy_definition"`
 	Messages        *int64 `json:"messages"`
-	Ready           int64  `json:"messages_ready"`
-	Unacked         int64  `json:"messages_unacknowledged"`
-	Consumers       int    `json:"consumers"`
+	Ready           *int64 `json:"messages_ready"`
+	Unacked         *int64 `json:"messages_unacknowledged"`
+	Consumers       *int   `json:"consumers"`
 	Stats           struct {
 		Publish    rate `json:"publish_details"`
 		DeliverGet rate `json:"deliver_get_details"`
@@ -110,18 +111,27 @@ func (q apiQueue) destination() backends.Destination {
 	if typ == "stream" {
 		kind = backends.Stream
 	}
-	messages := q.Ready + q.Unacked
-	if q.Messages != nil {
-		messages = *q.Messages
+	ready, unacked := count(q.Ready), count(q.Unacked)
+	messages := count(q.Messages)
+	if q.Messages == nil && backends.Known(ready) && backends.Known(unacked) {
+		messages = ready + unacked
 	}
 	return backends.Destination{
 		Name: q.Name, Kind: kind, Type: typ, Vhost: q.Vhost,
-		Messages: messages, Ready: q.Ready, Unacked: q.Unacked, Consumers: q.Consumers,
+		Messages: messages, Ready: ready, Unacked: unacked, Consumers: count(q.Consumers),
 		PublishRate: q.Stats.Publish.Rate, DeliverRate: q.Stats.DeliverGet.Rate, AckRate: q.Stats.Ack.Rate,
 		DeadLetter: deadLetter(q.Arguments, q.EffectivePolicy),
 		Policy:     firstNonEmpty(q.Policy, q.OperatorPolicy),
 		State:      q.State,
 	}
+}
+
+// count is a figure the API gave, or backends.Unknown where it gave none.
+func count[N int | int64](n *N) N {
+	if n == nil {
+		return backends.Unknown
+	}
+	return *n
 }
 
 // deadLetter merges a queue's dead-lettering from its x- arguments and its effective policy the way

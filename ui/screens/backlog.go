@@ -72,7 +72,9 @@ func (v *backlogView) show(queues []dest, at time.Time) {
 			h = actions.NewRing[int64](actions.HistoryPoints)
 			v.history[id] = h
 		}
-		h.Push(d.Messages)
+		if backends.Known(d.Messages) { // an unknown figure is a gap in the trend, not a drop to 0
+			h.Push(d.Messages)
+		}
 		rows[i] = backlogRow{dest: d, q: backlogs[i], drain: estimateDrain(d), history: ringValues(h)}
 	}
 	for id := range v.history {

@@ -50,13 +50,18 @@ func purgeConfirm(c *common.Common, plan actions.PurgePlan) *confirm.Model {
 	if plan.Vhost != "" {
 		where += " in vhost " + sanitize.Line(plan.Vhost)
 	}
-	scope := []string{
-		s.Text.Render(where),
-		s.Text.Render(fmt.Sprintf("removes its %s ready message%s, for good", present.Int(plan.Ready), plural(plan.Ready))),
-		s.Muted.Render(fmt.Sprintf("leaves the %s unacknowledged with their consumers (they come back if rejected)", present.Int(plan.Unacked))),
-		s.Muted.Render("counted just now: messages published meanwhile go too"),
-	}
+	removes := fmt.Sprintf("removes its %s ready message%s, for good", present.Int(plan.Ready), plural(plan.Ready))
 	verb := fmt.Sprintf("purge %s ready message%s", present.Int(plan.Ready), plural(plan.Ready))
+	counted := "counted just now: messages published meanwhile go too"
+	if !backends.Known(plan.Ready) {
+		removes, verb = "removes every ready message, for good: how many is unknown", "purge every ready message"
+		counted = "the broker gives no figures for this queue right now"
+	}
+	unacked := "leaves the unacknowledged ones with their consumers (they come back if rejected)"
+	if backends.Known(plan.Unacked) {
+		unacked = fmt.Sprintf("leaves the %s unacknowledged with their consumers (they come back if rejected)", present.Int(plan.Unacked))
+	}
+	scope := []string{s.Text.Render(where), s.Text.Render(removes), s.Muted.Render(unacked), s.Muted.Render(counted)}
 	return confirm.New(c, "purge "+name, scope, verb, func() tea.Cmd {
 		session := c.Session()
 		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, _ backends.Backend) (int64, error) {

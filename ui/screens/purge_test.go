@@ -73,3 +73,30 @@ func TestPurgeAndTruncateShowTheirScope(t *testing.T) {
 		}
 	}
 }
+
+// Figures the broker could not give are unknown in the TUI: ? in the lists, words in the purge dialog,
+// never 0.
+func TestUnknownFiguresAreNotZero(t *testing.T) {
+	c := common.New(config.Context{Name: "test"})
+	d := purgeConfirm(c, actions.PurgePlan{Queue: "jobs", Vhost: "/", Ready: backends.Unknown, Unacked: backends.Unknown})
+	d.SetSize(100, 20)
+	screen := ansi.Strip(d.View())
+	for _, want := range []string{"removes every ready message, for good: how many is unknown",
+		"leaves the unacknowledged ones with their consumers", "y purge every ready message"} {
+		if !strings.Contains(screen, want) {
+			t.Fatalf("purge dialog lacks %q:\n%s", want, screen)
+		}
+	}
+
+	restarted := backends.Destination{Name: "restarted", Kind: backends.Queue, Type: "classic", Vhost: "/",
+		Messages: backends.Unknown, Ready: backends.Unknown, Unacked: backends.Unknown, Consumers: backends.Unknown}
+	v := newBacklog(t)
+	setData(t, v, []backends.Destination{restarted}, at)
+	if f := strings.Fields(lineOf(ansi.Strip(v.View()), "restarted ")); strings.Count(strings.Join(f, " "), "?") != 3 || contains(f, "0") {
+		t.Errorf("backlog row: %v", f)
+	}
+	l := newDests(t, 120, 10, []backends.Destination{restarted})
+	if f := strings.Fields(lineOf(ansi.Strip(l.View()), "restarted ")); !contains(f, "?") || contains(f, "0") {
+		t.Errorf("destinations row: %v", f)
+	}
+}
