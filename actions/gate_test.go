@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -180,4 +181,30 @@ func selected(e ast.Expr, pkg string) (string, bool) {
 		return "", false
 	}
 	return sel.Sel.Name, true
+}
+
+// actions/ speaks to both front ends, so its messages name no CLI flag and no CLI command: those are the
+// CLI's to add (see cli's phrase), as keys are the TUI's.
+func TestNoCLIWordingInActions(t *testing.T) {
+	flag := regexp.MustCompile("(^|[\\s(`])--[a-z]|`mqscope|mqscope [a-z]")
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range files {
+		if strings.HasSuffix(path, "_test.go") {
+			continue
+		}
+		fset := token.NewFileSet()
+		f, err := parser.ParseFile(fset, path, nil, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ast.Inspect(f, func(n ast.Node) bool {
+			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING && flag.MatchString(lit.Value) {
+				t.Errorf("%s: %s", fset.Position(lit.Pos()), lit.Value)
+			}
+			return true
+		})
+	}
 }

@@ -24,7 +24,7 @@ func ListDestinations(ctx context.Context, b backends.Backend, opts backends.Lis
 func ListGroups(ctx context.Context, b backends.Backend) ([]backends.ConsumerGroup, error) {
 	l, ok := backends.AsGroupLister(b)
 	if !ok {
-		return nil, fmt.Errorf("this broker has no consumer groups (its consumers show per destination in `mqscope ls`): %w",
+		return nil, fmt.Errorf("this broker has no consumer groups (its consumers show per destination, in the listing): %w",
 			backends.ErrNotSupported)
 	}
 	groups, err := l.ListGroups(ctx)

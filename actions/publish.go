@@ -170,10 +170,9 @@ func checkJSON(body []byte, seq int64) error {
 	var syntax *json.SyntaxError
 	err := json.Unmarshal(body, new(any))
 	if errors.As(err, &syntax) {
-		return fmt.Errorf("message %d: the body is not valid JSON (at byte %d: %v); drop --json or fix the body",
-			seq, syntax.Offset, err)
+		return &BodyError{Seq: seq, Offset: syntax.Offset, Err: err}
 	}
-	return fmt.Errorf("message %d: the body is not valid JSON (%v); drop --json or fix the body", seq, err)
+	return &BodyError{Seq: seq, Err: err}
 }
 
 // Publish sends the messages opts describes and waits for the broker to confirm each one. Refused in

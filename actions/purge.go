@@ -47,7 +47,7 @@ func PlanPurge(ctx context.Context, b backends.Backend, queue string) (PurgePlan
 		}
 		return plan, nil
 	}
-	return PurgePlan{}, fmt.Errorf("no queue named %s here (see `mqscope ls`): %w", queue, backends.ErrNotFound)
+	return PurgePlan{}, &NotFoundError{Kind: "queue", Name: queue}
 }
 
 // Purge removes every ready message from queue and says how many went. Refused in read-only mode.

@@ -33,13 +33,16 @@ type RedriveOptions struct {
 type Route struct {
 	Target backends.Target
 	// Via says what named the target: the header convention read ("spring kafka_dlt", "rabbitmq x-death"),
-	// "--to", or the naming convention that matched ("naming convention X-dlt").
+	// ViaGiven, or the naming convention that matched ("naming convention X-dlt").
 	Via string
 }
 
+// ViaGiven is the Via of letters sent to the target the redrive was given (RedriveOptions.To).
+const ViaGiven = "given target"
+
 // Why a letter stays where it is.
 var (
-	// ErrNoOrigin: its headers name no origin, no --to was given, and the dead-letter queue's name
+	// ErrNoOrigin: its headers name no origin, no target was given, and the dead-letter queue's name
 	// follows no convention that names one that exists.
 	ErrNoOrigin = errors.New("no origin")
 	// ErrOriginGone: its origin no longer exists; publishing there would lose it.
@@ -101,12 +104,12 @@ func routerFor(source string, opts RedriveOptions, dests []backends.Destination,
 	}
 	if opts.To != "" {
 		if opts.To == source {
-			return nil, warnings, fmt.Errorf("--to %s is the dead-letter queue itself; name where its letters go", opts.To)
+			return nil, warnings, &TargetError{Target: opts.To, Err: ErrTargetIsSource}
 		}
 		if _, ok := r.places[opts.To]; !ok && r.places != nil {
-			return nil, warnings, fmt.Errorf("--to %s: no such topic or queue here (see `mqscope ls`): %w", opts.To, backends.ErrNotFound)
+			return nil, warnings, &TargetError{Target: opts.To, Err: &NotFoundError{Kind: "topic or queue", Name: opts.To}}
 		}
-		r.to = &Route{Target: backends.Target{Destination: opts.To}, Via: "--to"}
+		r.to = &Route{Target: backends.Target{Destination: opts.To}, Via: ViaGiven}
 	}
 	return r, warnings, nil
 }
@@ -134,7 +137,7 @@ func (r *DeadLetterRouter) Resolve(m backends.Message) (Route, error) {
 		return *r.byName, nil
 	}
 	return Route{}, &KeptError{Err: ErrNoOrigin,
-		detail: "no origin: its headers name none; give --to DEST to send such letters somewhere"}
+		detail: "no origin: its headers name none, and no target was given for such letters"}
 }
 
 // fromOrigin is the route to the origin a letter's headers name, if it still exists.
@@ -450,16 +453,15 @@ func ServerSideTarget(p RedrivePlan) (string, error) {
 	case p.Letters == 0:
 		return "", fmt.Errorf("%s holds no letters to move", p.Source)
 	case p.Keeps() > 0:
-		return "", fmt.Errorf("%d of the %d letters would stay (%s): the broker's mover would move them too; "+
-			"move without --server-side", p.Keeps(), p.Letters, p.Kept[0].Reason)
+		return "", &ServerSideError{Why: fmt.Sprintf("%d of the %d letters would stay (%s), and the broker's mover would move them too",
+			p.Keeps(), p.Letters, p.Kept[0].Reason)}
 	case len(p.Routes) != 1:
-		return "", fmt.Errorf("the letters go to %d places, and the broker's mover sends everything to one; "+
-			"move without --server-side", len(p.Routes))
+		return "", &ServerSideError{Why: fmt.Sprintf("the letters go to %d places, and the broker's mover sends everything to one",
+			len(p.Routes))}
 	}
 	t := p.Routes[0].Target
 	if t.Exchange != nil || t.Partition != nil || t.Destination == "" {
-		return "", fmt.Errorf("the letters go to %s, and the broker's mover sends only to a queue; move without --server-side",
-			t.Label())
+		return "", &ServerSideError{Why: fmt.Sprintf("the letters go to %s, and the broker's mover sends only to a queue", t.Label())}
 	}
 	return t.Destination, nil
 }

@@ -94,7 +94,7 @@ func TestResolveByHeadersFirst(t *testing.T) {
 			backends.Target{Destination: "payments", Partition: ptr(int32(2))}, "kafka connect"},
 		{"cloud stream without a partition", backends.Message{Headers: []backends.Header{{Key: "x-original-topic", Value: []byte("payments")}}},
 			backends.Target{Destination: "payments"}, "spring cloud stream"},
-		{"no origin: --to", backends.Message{Body: []byte("x")}, backends.Target{Destination: "parking"}, "--to"},
+		{"no origin: --to", backends.Message{Body: []byte("x")}, backends.Target{Destination: "parking"}, ViaGiven},
 		{"origin parsed by the adapter", backends.Message{Origin: &backends.Origin{Convention: backends.SpringKafka, Destination: "payments"}},
 			backends.Target{Destination: "payments"}, "spring kafka_dlt"},
 	} {
@@ -174,7 +174,7 @@ func TestKeptLetters(t *testing.T) {
 		{"circle", "work.dlq", RedriveOptions{}, xdeath("work.dlq", "", "work.dlq"), ErrOriginIsSource,
 			"origin work.dlq is the dead-letter queue itself", "work.dlq"},
 		{"no origin", "parking", RedriveOptions{}, backends.Message{}, ErrNoOrigin,
-			"no origin: its headers name none; give --to DEST to send such letters somewhere", ""},
+			"no origin: its headers name none, and no target was given for such letters", ""},
 	} {
 		route, err := router(t, tc.source, tc.opts).Resolve(tc.m)
 		var kept *KeptError

@@ -103,7 +103,7 @@ var plan = actions.RedrivePlan{
 	},
 	Kept: []actions.KeptLetters{
 		{Target: "old-orders", Reason: "origin old-orders no longer exists", Err: actions.ErrOriginGone, Letters: 2},
-		{Reason: "no origin: its headers name none; give --to DEST to send such letters somewhere", Err: actions.ErrNoOrigin, Letters: 1},
+		{Reason: "no origin: its headers name none, and no target was given for such letters", Err: actions.ErrNoOrigin, Letters: 1},
 	},
 }
 

@@ -104,10 +104,10 @@ type planRow struct {
 func planRows(p actions.RedrivePlan) []planRow {
 	var rows []planRow
 	for _, r := range p.Routes {
-		rows = append(rows, planRow{target: &r.Target, via: r.Via, letters: r.Letters})
+		rows = append(rows, planRow{target: &r.Target, via: via(r.Via), letters: r.Letters})
 	}
 	for _, k := range p.Kept {
-		rows = append(rows, planRow{keptAt: k.Target, letters: k.Letters, reason: k.Reason})
+		rows = append(rows, planRow{keptAt: k.Target, letters: k.Letters, reason: keptReason(k)})
 	}
 	return rows
 }

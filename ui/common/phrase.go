@@ -18,12 +18,23 @@ func ErrorLine(err error) string {
 // Phrase is err's message with each typed cause from actions/ followed by what to do about it here.
 func Phrase(err error) string {
 	msg := err.Error()
-	var refused *actions.RefusedError
-	if errors.As(err, &refused) {
+	var (
+		refused  *actions.RefusedError
+		notFound *actions.NotFoundError
+		body     *actions.BodyError
+	)
+	switch {
+	case errors.As(err, &refused):
 		msg = strings.Replace(msg, refused.Error(), refusal(refused), 1)
+	case errors.As(err, &notFound):
+		msg += listHint
+	case errors.As(err, &body):
+		msg = strings.Replace(msg, body.Error(), body.Error()+"; fix the body, or change its content type", 1)
 	}
 	return msg
 }
+
+const listHint = " (:queues and :topics list what there is)"
 
 func refusal(r *actions.RefusedError) string {
 	switch {

@@ -35,7 +35,7 @@ func letters() actions.RedrivePlan {
 			{Route: actions.Route{Target: backends.Target{Destination: "pay\x1b[2Jments"}, Via: "kafka connect"}, Letters: 3},
 		},
 		Kept: []actions.KeptLetters{
-			{Reason: "no origin: its headers name none; give --to DEST to send such letters somewhere", Err: actions.ErrNoOrigin, Letters: 4},
+			{Reason: "no origin: its headers name none, and no target was given for such letters", Err: actions.ErrNoOrigin, Letters: 4},
 			{Target: "gone\u202etxt", Reason: "origin gone\u202etxt no longer exists", Err: actions.ErrOriginGone, Letters: 1},
 		},
 	}
