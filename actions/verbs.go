@@ -57,7 +57,7 @@ var verbs = map[Verb]verbSpec{
 	VerbReplay:   {mutates: true, has: is[backends.Publisher], lacks: "this broker cannot publish messages"},
 	VerbRedrive:  {mutates: true, has: is[backends.Mover], lacks: "this broker cannot move messages"},
 	VerbServerMove: {mutates: true, has: both(is[backends.Mover], is[backends.ServerMover]),
-		lacks: "this broker cannot move messages itself; redrive without --server-side"},
+		lacks: "this broker cannot move messages itself"},
 	// A purge is shown before it is done, and what it removes comes from the listing.
 	VerbPurge: {mutates: true, has: is[backends.Purger], degradedBy: []backends.Capability{backends.Listing},
 		lacks: "this broker has no queues to purge (Kafka topics are truncated instead)"},

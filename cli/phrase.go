@@ -45,8 +45,11 @@ func (a *app) refusal(r *actions.RefusedError) string {
 	if a.command != "" && a.commandVerb == r.Verb {
 		msg = a.command + strings.TrimPrefix(msg, string(r.Verb))
 	}
-	if errors.Is(r, actions.ErrReadOnly) {
+	switch {
+	case errors.Is(r, actions.ErrReadOnly):
 		msg += " (remove --read-only, or `read-only: true` from the context, to allow changes)"
+	case r.Verb == actions.VerbServerMove:
+		msg += "; redrive without --server-side"
 	}
 	return msg
 }

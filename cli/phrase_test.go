@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 )
 
@@ -37,6 +38,8 @@ func TestCausesInTheCLIsTerms(t *testing.T) {
 		{&actions.TargetError{Target: "dlq", Err: actions.ErrTargetIsSource},
 			"--to dlq is the dead-letter queue itself; name where its letters go"},
 		{&actions.NotFoundError{Kind: "queue", Name: "nope"}, "no queue named nope here (see `mqscope ls`)"},
+		{&actions.RefusedError{Verb: actions.VerbServerMove, Err: backends.ErrNotSupported},
+			"server-side redrive refused: this broker cannot move messages itself; redrive without --server-side"},
 		{usageError{&actions.BodyError{Seq: 1, Offset: 2, Err: errors.New("bad")}},
 			"message 1: the body is not valid JSON (at byte 2: bad); drop --json or fix the body (see mqscope --help)"},
 		{fmt.Errorf("server-side redrive of dlq: %w", &actions.ServerSideError{Why: "the letters go to 2 places"}),
