@@ -105,7 +105,18 @@ var (
 	toKey       = key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "--to"))
 	exchangeKey = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "original exchange"))
 	replanKey   = key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "plan again"))
+	serverKey   = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "server-side"))
 )
+
+// serverSideOK reports whether the broker can do this move itself: it has a shovel, the context allows
+// it, and the plan sends every letter to one queue.
+func (v *redrivePlan) serverSideOK() bool {
+	if v.plan == nil || !v.c.Session().Allows(actions.VerbServerMove) {
+		return false
+	}
+	_, err := actions.ServerSideTarget(*v.plan)
+	return err == nil
+}
 
 func (v *redrivePlan) Keys() []key.Binding {
 	switch {
@@ -123,6 +134,9 @@ func (v *redrivePlan) Keys() []key.Binding {
 	keys = append(keys, toKey)
 	if v.dest.Kind != backends.Topic {
 		keys = append(keys, exchangeKey)
+	}
+	if v.serverSideOK() {
+		keys = append(keys, serverKey)
 	}
 	return append(keys, replanKey)
 }
@@ -236,6 +250,9 @@ func (v *redrivePlan) Update(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, exchangeKey) && v.dest.Kind != backends.Topic:
 		v.opts.UseOriginalExchange = !v.opts.UseOriginalExchange
 		return v.replan()
+	case key.Matches(msg, serverKey) && v.serverSideOK():
+		v.opts.ServerSide = !v.opts.ServerSide
+		v.plan.Options.ServerSide = v.opts.ServerSide // the same letters, the same target: no new plan
 	case key.Matches(msg, replanKey):
 		if v.effects == nil {
 			return v.proceed()
@@ -336,6 +353,9 @@ func redriveConfirm(c *common.Common, p actions.RedrivePlan, d dest, returnTo in
 	if k := p.Keeps(); k > 0 {
 		scope = append(scope, s.Warn.Render(fmt.Sprintf("keeps %s letter%s in %s (no target: see the plan)", present.Int(k), plural(k), src)))
 	}
+	if p.Options.ServerSide {
+		scope = append(scope, s.Text.Render("the broker's shovel plugin moves them (server-side), in parts that each end by themselves"))
+	}
 	scope = append(scope,
 		s.Muted.Render("each letter is taken from "+src+" only once its target confirmed it"),
 		s.Muted.Render(fmt.Sprintf("at most the %s letters planned: letters arriving now wait for the next redrive", present.Int(p.Letters))))
@@ -367,7 +387,7 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) task {
 			s.Label.Render("to    ") + s.Text.Render(strings.Join(targets, ", ")),
 		},
 		total:      limit,
-		cancelNote: "the batch in flight finishes; every letter is either at its target or still in " + src,
+		cancelNote: cancelNote(opts, src),
 	}, func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (actions.RedriveReport, error) {
 		return session.Redrive(ctx, p.Source, opts, func(m backends.MoveProgress) {
 			total := m.Total
@@ -379,6 +399,14 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) task {
 	}, func(r actions.RedriveReport, err error, cancelled bool) taskReport {
 		return redriveOutcome(c, src, r, err, cancelled)
 	})
+}
+
+// cancelNote says what a cancel leaves behind.
+func cancelNote(opts actions.RedriveOptions, src string) string {
+	if opts.ServerSide {
+		return "the broker finishes the part under way; every letter is either at its target or still in " + src
+	}
+	return "the batch in flight finishes; every letter is either at its target or still in " + src
 }
 
 // moveOptions are the plan's options for the move, which takes no more letters than the plan read: the
@@ -518,6 +546,10 @@ func (v *redrivePlan) optionsLine() string {
 	if v.dest.Kind != backends.Topic {
 		on := map[bool]string{true: "on", false: "off"}[v.opts.UseOriginalExchange]
 		line += s.Muted.Render("   ") + s.Label.Render("original exchange ") + s.Text.Render(on) + s.Muted.Render(" (x)")
+	}
+	if v.serverSideOK() {
+		on := map[bool]string{true: "on", false: "off"}[v.opts.ServerSide]
+		line += s.Muted.Render("   ") + s.Label.Render("server-side ") + s.Text.Render(on) + s.Muted.Render(" (s)")
 	}
 	return line
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
 )
@@ -264,4 +265,41 @@ func hasKey(v common.View, name string) bool {
 		}
 	}
 	return false
+}
+
+// shovelCapable is a broker that can move messages itself (RabbitMQ with its shovel plugin).
+type shovelCapable struct{ sendCapable }
+
+func (shovelCapable) ServerMove(context.Context, backends.MoveRequest, string, func(backends.MoveProgress)) (backends.MoveReport, error) {
+	return backends.MoveReport{}, errNotHere
+}
+
+// Where the broker can move the letters itself and the plan sends every one to one queue, s offers the
+// server-side move; the confirmation says who moves them. A plan with several targets offers nothing.
+func TestRedriveOffersServerSide(t *testing.T) {
+	c := common.New(config.Context{Name: "test"})
+	connectTo(c, shovelCapable{}, false)
+	v := newRedrivePlan(c, backends.Destination{Name: "orders.dlq", Kind: backends.Queue}, 3)
+	v.SetSize(120, 20)
+	v.Start(shovelCapable{})
+	oneQueue := actions.RedrivePlan{Source: "orders.dlq", Letters: 7, Routes: []actions.PlannedRoute{
+		{Route: actions.Route{Target: backends.Target{Destination: "orders"}, Via: "rabbitmq x-death"}, Letters: 7}}}
+	v.onPlan(planResult{gen: v.gen, plan: oneQueue})
+	if !hasKey(v, "s") || !strings.Contains(screenOf(v), "server-side off (s)") {
+		t.Fatalf("a one-queue plan on a broker with a shovel offers s:\n%s", screenOf(v))
+	}
+	v.Update(press("s"))
+	if !v.opts.ServerSide || !v.plan.Options.ServerSide || !strings.Contains(screenOf(v), "server-side on (s)") {
+		t.Fatalf("s turns the server-side move on:\n%s", screenOf(v))
+	}
+	d := redriveConfirm(c, *v.plan, v.dest, 3)
+	d.SetSize(120, 30)
+	if got := d.View(); !strings.Contains(got, "shovel plugin moves them") {
+		t.Errorf("the confirmation should say the broker moves them:\n%s", got)
+	}
+
+	w := planned(t, letters()) // several targets, some kept
+	if hasKey(w, "s") {
+		t.Error("a plan with several targets offers no server-side move")
+	}
 }
