@@ -124,3 +124,18 @@ func Duration(d time.Duration) string {
 	}
 	return fmt.Sprintf("%dd%02dh", int(d/(24*time.Hour)), int(d%(24*time.Hour)/time.Hour))
 }
+
+// Bytes writes a byte count the way people read it: 312 B, 4.1 KiB, 5.0 MiB.
+func Bytes(n int) string {
+	const unit = 1024
+	if n < unit {
+		return fmt.Sprintf("%d B", n)
+	}
+	f, prefixes := float64(n)/unit, "KMGT"
+	i := 0
+	for f >= unit && i < len(prefixes)-1 {
+		f /= unit
+		i++
+	}
+	return fmt.Sprintf("%.1f %ciB", f, prefixes[i])
+}

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/ui/common"
@@ -81,33 +80,6 @@ func padLines(s string, n int) string {
 		lines = append(lines, "")
 	}
 	return strings.Join(lines, "\n")
-}
-
-// cutAt returns at most n bytes of b, not splitting a UTF-8 sequence when it can help it.
-func cutAt(b []byte, n int) []byte {
-	if len(b) <= n {
-		return b
-	}
-	cut := n
-	for cut > n-utf8.UTFMax && cut > 0 && !utf8.RuneStart(b[cut]) {
-		cut--
-	}
-	return b[:cut]
-}
-
-// formatSize writes a byte count the way people read it: 312 B, 4.1 KiB, 5.0 MiB.
-func formatSize(n int) string {
-	const unit = 1024
-	if n < unit {
-		return fmt.Sprintf("%d B", n)
-	}
-	f, prefixes := float64(n)/unit, "KMGT"
-	i := 0
-	for f >= unit && i < len(prefixes)-1 {
-		f /= unit
-		i++
-	}
-	return fmt.Sprintf("%.1f %ciB", f, prefixes[i])
 }
 
 // formatElapsed writes a duration for people: 850ms, 4.2s, 3m07s, 1h02m.

@@ -189,7 +189,7 @@ func (v *browser) askReplay() tea.Cmd {
 	for _, e := range es {
 		if e.size > len(e.msg.Body) {
 			return common.Flash(common.FlashError, fmt.Sprintf("%s is held cut (%s of %s): copy it whole with `mqscope replay`",
-				v.position(e), formatSize(len(e.msg.Body)), formatSize(e.size)))
+				v.position(e), present.Bytes(len(e.msg.Body)), present.Bytes(e.size)))
 		}
 	}
 	label := fmt.Sprintf("replay %d message%s to (topic or queue): ", len(es), plural(int64(len(es))))

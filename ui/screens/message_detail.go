@@ -15,6 +15,7 @@ import (
 	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/body"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
@@ -38,13 +39,13 @@ type messageDetail struct {
 
 	fields []mfield // escaped, in order
 
-	mode    bodyMode
-	bodies  [bodyModes]*shownBody
-	pending [bodyModes]bool
+	mode    body.Mode
+	bodies  [body.Modes]*body.Shown
+	pending [body.Modes]bool
 
 	rows   []docRow // for the current width, mode and body
 	tokens map[int][]decode.Token
-	json   jsonStyles
+	json   body.JSONStyles
 	theme  string
 
 	offset int
@@ -101,24 +102,24 @@ func (v *messageDetail) Keys() []key.Binding {
 func (v *messageDetail) Start(backends.Backend) tea.Cmd { return v.render(v.mode) }
 
 // render returns the command that renders the body for mode, unless it is done or under way.
-func (v *messageDetail) render(mode bodyMode) tea.Cmd {
+func (v *messageDetail) render(mode body.Mode) tea.Cmd {
 	if v.bodies[mode] != nil || v.pending[mode] {
 		return nil
 	}
 	v.pending[mode] = true
 	dec := &decode.Decoder{Registry: v.c.Registry}
-	body := v.msg.Body
-	return common.Go(v.ID(), func() shownBody {
+	raw := v.msg.Body
+	return common.Go(v.ID(), func() body.Shown {
 		ctx, cancel := context.WithTimeout(context.Background(), decodeTimeout)
 		defer cancel()
-		return showBody(ctx, dec, body, mode)
+		return body.Show(ctx, dec, raw, mode)
 	}, v.bodyShown)
 }
 
 // bodyShown takes a body rendered in the background.
-func (v *messageDetail) bodyShown(b shownBody) tea.Cmd {
-	v.bodies[b.mode], v.pending[b.mode] = &b, false
-	if b.mode == v.mode {
+func (v *messageDetail) bodyShown(b body.Shown) tea.Cmd {
+	v.bodies[b.Mode], v.pending[b.Mode] = &b, false
+	if b.Mode == v.mode {
 		v.rebuild()
 	}
 	return nil
@@ -140,7 +141,7 @@ func (v *messageDetail) Update(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Bottom):
 		v.scroll(len(v.rows))
 	case key.Matches(msg, k.BodyView):
-		v.mode = (v.mode + 1) % bodyModes
+		v.mode = (v.mode + 1) % body.Modes
 		v.rebuild()
 		return v.render(v.mode)
 	case key.Matches(msg, k.Copy):
@@ -159,11 +160,11 @@ func (v *messageDetail) Status() string {
 	if b == nil {
 		return s.Accent.Render("decoding…")
 	}
-	parts := []string{string(b.format)}
-	if b.schemaID != 0 {
-		parts = append(parts, "schema id "+strconv.Itoa(b.schemaID))
+	parts := []string{string(b.Format)}
+	if b.SchemaID != 0 {
+		parts = append(parts, "schema id "+strconv.Itoa(b.SchemaID))
 	}
-	parts = append(parts, formatSize(v.size), "view "+v.mode.String())
+	parts = append(parts, present.Bytes(v.size), "view "+v.mode.String())
 	return s.Muted.Render(strings.Join(parts, " · "))
 }
 
@@ -192,7 +193,7 @@ func (v *messageDetail) rebuild() {
 		}
 		label := f.label // on the first row only
 		for _, line := range strings.Split(f.value, "\n") {
-			for _, r := range wrapRanges(line, valueWidth) {
+			for _, r := range body.WrapRanges(line, valueWidth) {
 				v.rows = append(v.rows, docRow{kind: rowField, label: label, text: line[r[0]:r[1]], tone: f.tone})
 				label = ""
 			}
@@ -209,31 +210,31 @@ func (v *messageDetail) bodyRows() []docRow {
 	if b == nil {
 		return []docRow{{kind: rowNote}, {kind: rowSection, text: title}, {kind: rowNote, text: "decoding…", tone: table.Muted}}
 	}
-	title = fmt.Sprintf("body · %s · view %s (v changes)", b.format, v.mode)
-	if b.schemaID != 0 {
-		title = fmt.Sprintf("body · %s · schema id %d · view %s (v changes)", b.format, b.schemaID, v.mode)
+	title = fmt.Sprintf("body · %s · view %s (v changes)", b.Format, v.mode)
+	if b.SchemaID != 0 {
+		title = fmt.Sprintf("body · %s · schema id %d · view %s (v changes)", b.Format, b.SchemaID, v.mode)
 	}
 	rows := []docRow{{kind: rowNote}, {kind: rowSection, text: title}}
 	note := func(text string, tone table.Tone) {
-		for _, r := range wrapRanges(text, v.Width) {
+		for _, r := range body.WrapRanges(text, v.Width) {
 			rows = append(rows, docRow{kind: rowNote, text: text[r[0]:r[1]], tone: tone})
 		}
 	}
-	if b.note != "" {
-		note(b.note, table.Warn)
+	if b.Note != "" {
+		note(b.Note, table.Warn)
 	}
-	if b.truncated {
-		note(fmt.Sprintf("showing the first %s of %s (%s bytes)", formatSize(b.shown), formatSize(v.size),
+	if b.Truncated {
+		note(fmt.Sprintf("showing the first %s of %s (%s bytes)", present.Bytes(b.Shown), present.Bytes(v.size),
 			present.Int(int64(v.size))), table.Warn)
 	} else if len(v.msg.Body) < v.size {
 		note(fmt.Sprintf("the browser holds the first %s of this %s body; mqscope peek -o json shows all of it",
-			formatSize(len(v.msg.Body)), formatSize(v.size)), table.Warn)
+			present.Bytes(len(v.msg.Body)), present.Bytes(v.size)), table.Warn)
 	}
-	if b.format == decode.Empty {
+	if b.Format == decode.Empty {
 		note("(empty)", table.Muted)
 	}
-	for i, line := range b.lines {
-		for _, r := range wrapRanges(line, v.Width) {
+	for i, line := range b.Lines {
+		for _, r := range body.WrapRanges(line, v.Width) {
 			rows = append(rows, docRow{kind: rowBody, line: i, from: r[0], to: r[1]})
 		}
 	}
@@ -243,7 +244,7 @@ func (v *messageDetail) bodyRows() []docRow {
 func (v *messageDetail) View() string {
 	s := v.c.Styles
 	if v.theme != v.c.Theme.Name {
-		v.json, v.theme = newJSONStyles(v.c.Theme, s.Text), v.c.Theme.Name
+		v.json, v.theme = body.NewJSONStyles(v.c.Theme, s.Text), v.c.Theme.Name
 	}
 	lw := v.labelWidth()
 	b := v.bodies[v.mode]
@@ -267,9 +268,9 @@ func (v *messageDetail) View() string {
 }
 
 // bodyLine draws a piece of a body line, highlighted when the body is JSON.
-func (v *messageDetail) bodyLine(b *shownBody, r docRow) string {
-	line := b.lines[r.line]
-	if !b.json {
+func (v *messageDetail) bodyLine(b *body.Shown, r docRow) string {
+	line := b.Lines[r.line]
+	if !b.JSON {
 		return v.c.Styles.Text.Render(line[r.from:r.to])
 	}
 	tokens, ok := v.tokens[r.line]
@@ -280,5 +281,5 @@ func (v *messageDetail) bodyLine(b *shownBody, r docRow) string {
 		tokens = decode.Tokens(line)
 		v.tokens[r.line] = tokens
 	}
-	return highlight(tokens, r.from, r.to, &v.json)
+	return body.Highlight(tokens, r.from, r.to, &v.json)
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/body"
 )
 
 // openDetail opens the detail of the browser's selected message and runs its first render, as the shell
@@ -87,13 +88,13 @@ func TestBodyViewsCycle(t *testing.T) {
 	if !strings.Contains(screenOf(d), `"name": "ada"`) || !strings.Contains(ansiStatus(d), "json") {
 		t.Fatalf("auto shows pretty JSON:\n%s", screenOf(d))
 	}
-	want := map[bodyMode][]string{
-		bodyJSON: {"body · json · view json", `"name": "ada"`},
-		bodyText: {"body · text · view text", `{"id":7,"name":"ada"}`},
-		bodyHex:  {"body · binary · view hex", `00000000  7b 22 69 64 22 3a 37 2c`},
-		bodyAuto: {"body · json · view auto"},
+	want := map[body.Mode][]string{
+		body.JSON: {"body · json · view json", `"name": "ada"`},
+		body.Text: {"body · text · view text", `{"id":7,"name":"ada"}`},
+		body.Hex:  {"body · binary · view hex", `00000000  7b 22 69 64 22 3a 37 2c`},
+		body.Auto: {"body · json · view auto"},
 	}
-	for _, mode := range []bodyMode{bodyJSON, bodyText, bodyHex, bodyAuto} {
+	for _, mode := range []body.Mode{body.JSON, body.Text, body.Hex, body.Auto} {
 		runView(d, d.Update(press("v")))
 		if d.mode != mode {
 			t.Fatalf("v should go to %s, is on %s", mode, d.mode)

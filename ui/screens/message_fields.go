@@ -13,6 +13,7 @@ import (
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/body"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
@@ -44,7 +45,7 @@ func messageFields(m backends.Message, size int, kind backends.DestinationKind) 
 		}
 		add(label, fieldText(m.Key), table.Normal)
 	}
-	add("size", fmt.Sprintf("%s (%s bytes)", formatSize(size), present.Int(int64(size))), table.Normal)
+	add("size", fmt.Sprintf("%s (%s bytes)", present.Bytes(size), present.Int(int64(size))), table.Normal)
 	if m.Properties != nil || m.Redelivered {
 		add("redelivered", map[bool]string{true: "yes", false: "no"}[m.Redelivered],
 			map[bool]table.Tone{true: table.Warn, false: table.Normal}[m.Redelivered])
@@ -70,7 +71,7 @@ func messageFields(m backends.Message, size int, kind backends.DestinationKind) 
 	if len(m.Headers) > 0 {
 		section(fmt.Sprintf("headers (%d)", len(m.Headers)))
 		for _, h := range m.Headers {
-			add(sanitize.Bytes(cutAt([]byte(h.Key), 256)), fieldText(h.Value)+numberHint(h.Value), table.Normal)
+			add(sanitize.Bytes(body.Cut([]byte(h.Key), 256)), fieldText(h.Value)+numberHint(h.Value), table.Normal)
 		}
 	}
 	return fs
@@ -176,7 +177,7 @@ func exchangeName(x string) string {
 // fieldText is a key or header value for the pane: its first fieldBytes, escaped but for its line breaks,
 // with its size when cut.
 func fieldText(b []byte) string {
-	cut := cutAt(b, fieldBytes)
+	cut := body.Cut(b, fieldBytes)
 	s := sanitize.Block(string(cut))
 	if len(cut) < len(b) {
 		s += fmt.Sprintf(" … (%s bytes in all)", present.Int(int64(len(b))))

@@ -13,6 +13,7 @@ import (
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/body"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
@@ -64,7 +65,7 @@ func (v *browser) msgColumns() []msgColumn {
 	}
 	return append(cols,
 		msgColumn{table.Column{Title: "SIZE", Width: 9, Align: table.Right},
-			func(e *entry) table.Cell { return table.Cell{Text: formatSize(e.size)} }},
+			func(e *entry) table.Cell { return table.Cell{Text: present.Bytes(e.size)} }},
 		msgColumn{table.Column{Title: "BODY", Width: 10, Flex: true}, bodyCell})
 }
 
@@ -107,11 +108,11 @@ func (v *browser) row(i int) []table.Cell {
 
 // previewOf is a body on one line: its first previewBytes with white space runs folded, escaped; a hex
 // glimpse where it is not text.
-func previewOf(body []byte) (string, table.Tone) {
-	if len(body) == 0 {
+func previewOf(raw []byte) (string, table.Tone) {
+	if len(raw) == 0 {
 		return "(empty)", table.Muted
 	}
-	cut := cutAt(body, previewBytes)
+	cut := body.Cut(raw, previewBytes)
 	if !decode.IsText(cut) {
 		return "hex " + hexGlimpse(cut), table.Muted
 	}
@@ -152,7 +153,7 @@ func hexGlimpse(b []byte) string {
 
 // keyText is a key for its column: escaped, cut.
 func keyText(k []byte) string {
-	cut := cutAt(k, keyBytes)
+	cut := body.Cut(k, keyBytes)
 	s := sanitize.Bytes(cut)
 	if len(cut) < len(k) {
 		s += "…"

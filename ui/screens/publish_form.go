@@ -411,7 +411,7 @@ func publishConfirm(c *common.Common, opts actions.PublishOptions, returnTo int)
 	}
 	scope := []string{
 		s.Text.Render(fmt.Sprintf("sends %s messages to %s, %s", present.Int(n), label, pace)),
-		s.Muted.Render(fmt.Sprintf("each built from the same templates: body %s, %d header%s", formatSize(len(opts.Body)),
+		s.Muted.Render(fmt.Sprintf("each built from the same templates: body %s, %d header%s", present.Bytes(len(opts.Body)),
 			len(opts.Headers), plural(int64(len(opts.Headers))))),
 		s.Muted.Render("a progress bar shows them go; esc stops the rest"),
 	}
