@@ -21,13 +21,14 @@ type progress struct {
 	mu    sync.Mutex
 	w     io.Writer // nil: not a terminal, nothing is drawn
 	verb  string
+	note  func(string) // a line on stderr that must show whether or not stderr is a terminal
 	start time.Time
 	drawn time.Time
 	shown bool
 }
 
 func (a *app) progress(verb string) *progress {
-	p := &progress{verb: verb, start: time.Now()}
+	p := &progress{verb: verb, start: time.Now(), note: a.warn}
 	if f, ok := a.deps.Stderr.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		p.w = f
 	}
@@ -112,4 +113,12 @@ func thousands(n int64) string {
 		s = s[:i] + "," + s[i:]
 	}
 	return s
+}
+
+// say clears the line and prints msg on a line of its own; the next update draws the line again.
+func (p *progress) say(msg string) {
+	p.clear()
+	if p != nil && p.note != nil {
+		p.note(msg)
+	}
 }

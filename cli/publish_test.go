@@ -156,3 +156,17 @@ func TestStayedRows(t *testing.T) {
 		t.Errorf("rows %+v", rows)
 	}
 }
+
+// A broker that confirms nothing is said on stderr, terminal or not, each time the sender tells it.
+func TestPublishSaysWhenTheBrokerGoesQuiet(t *testing.T) {
+	var stderr strings.Builder
+	a := &app{deps: Deps{Stderr: &stderr}}
+	bar := a.progress("publishing")
+	bar.sendProgress(actions.SendProgress{Sent: 3})
+	bar.sendProgress(actions.SendProgress{Sent: 3, Waiting: 10*time.Second + 300*time.Millisecond})
+	want := "mqscope: warning: the broker has confirmed nothing for 10s (3 confirmed so far); still waiting, " +
+		"Ctrl-C stops with a report\n"
+	if stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+}
