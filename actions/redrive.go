@@ -177,11 +177,13 @@ func (r *DeadLetterRouter) kept(route Route, err error, detail string) *KeptErro
 
 // DeadLetterSuffixes and DeadLetterPrefixes are the naming conventions of dead-letter queues and topics
 // (X being the origin's name), matched without regard to case: Spring Kafka's X-dlt and X.DLT, and the
-// X.dlq, X-dlq, X_dlq, dlq.X ... that teams use for queues.
+// X.dlq, X-dlq, X_dlq, dlq.X ... that teams use for queues, and Redis's X:dlq and dlq:X.
 var (
-	DeadLetterSuffixes = []string{"-dlt", ".dlt", "_dlt", "-dlq", ".dlq", "_dlq", "-dead", ".dead", "_dead",
-		"-deadletter", ".deadletter", "_deadletter", "-dead-letter", ".dead-letter", "_dead_letter"}
-	DeadLetterPrefixes = []string{"dlq.", "dlq-", "dlq_", "dlt.", "dlt-", "dlt_", "dead.", "deadletter.", "dead-letter."}
+	DeadLetterSuffixes = []string{"-dlt", ".dlt", "_dlt", "-dlq", ".dlq", "_dlq", ":dlq", "-dead", ".dead", "_dead",
+		":dead", "-deadletter", ".deadletter", "_deadletter", ":deadletter", "-dead-letter", ".dead-letter",
+		"_dead_letter", ":dead-letter"}
+	DeadLetterPrefixes = []string{"dlq.", "dlq-", "dlq_", "dlq:", "dlt.", "dlt-", "dlt_", "dead.", "deadletter.",
+		"dead-letter."}
 )
 
 // OriginsByName lists the origins a dead-letter queue's name points to by the naming conventions, each

@@ -14,10 +14,8 @@ const (
 	SpringKafka       Convention = "spring kafka_dlt"
 	KafkaConnect      Convention = "kafka connect"
 	SpringCloudStream Convention = "spring cloud stream"
-	// OriginField is a field or header the application wrote naming the stream a letter came from (Redis).
+	// OriginField is a field the application wrote naming the stream a letter came from (Redis).
 	OriginField Convention = "origin field"
-	// DeadLetterName is a dead-letter stream named after its origin, such as orders:dlq (Redis).
-	DeadLetterName Convention = "dead-letter name"
 )
 
 // Origin is where a dead letter came from, read from its own headers.

@@ -64,7 +64,7 @@ func (e entry) message(stream string, pos int64) backends.Message {
 	} else {
 		m.Body = entryBody(m.Headers)
 	}
-	m.Origin = origin(stream, m.Headers)
+	m.Origin = origin(m.Headers)
 	return m
 }
 

@@ -1,20 +1,14 @@
 package redis
 
-import (
-	"strings"
-
-	"github.com/mqscope/mqscope/backends"
-)
+import "github.com/mqscope/mqscope/backends"
 
 // originFields are the fields applications write into a dead letter to name the stream it came from.
 var originFields = []string{"original-stream", "original_stream", "origin-stream", "origin_stream", "origin"}
 
-// dlqSuffixes name dead-letter streams after their origin: orders:dlq holds the letters of orders.
-var dlqSuffixes = []string{":dlq", ":dead-letter", ":deadletter", ":dead", "-dlq", ".dlq", "_dlq"}
-
-// origin says where a letter of stream came from: the conventions every broker shares (headers that
-// Kafka frameworks write, copied into fields), then an origin field, then the stream's own name.
-func origin(stream string, fields []backends.Header) *backends.Origin {
+// origin says where a letter came from: the conventions every broker shares (headers that Kafka
+// frameworks write, copied into fields), then a field naming its stream. A letter that carries none is
+// routed by the redrive's plan (the dead-letter stream's name, such as orders:dlq, or --to).
+func origin(fields []backends.Header) *backends.Origin {
 	if o := backends.ParseOrigin(fields); o != nil {
 		return o
 	}
@@ -24,12 +18,6 @@ func origin(stream string, fields []backends.Header) *backends.Origin {
 				return &backends.Origin{Convention: backends.OriginField, Destination: string(f.Value),
 					Exception: fieldText(fields, "error", "exception", "reason")}
 			}
-		}
-	}
-	for _, suffix := range dlqSuffixes {
-		if base, ok := strings.CutSuffix(stream, suffix); ok && base != "" {
-			return &backends.Origin{Convention: backends.DeadLetterName, Destination: base,
-				Exception: fieldText(fields, "error", "exception", "reason")}
 		}
 	}
 	return nil
