@@ -132,9 +132,14 @@ func parseResetDuration(s string) (time.Duration, bool) {
 	return d, true
 }
 
-// ParseTopicPartitions reads "TOPIC" (every partition) or "TOPIC:0,2,4-7".
+// ParseTopicPartitions reads "TOPIC" (every partition) or "TOPIC:0,2,4-7". Only a list after the last
+// colon made of digits, commas and dashes is one: Redis keys such as orders:eu are names with a colon
+// (Kafka topic names cannot hold one).
 func ParseTopicPartitions(s string) (topic string, parts []int32, err error) {
-	topic, list, hasList := strings.Cut(s, ":")
+	topic, list, hasList := s, "", false
+	if i := strings.LastIndexByte(s, ':'); i >= 0 && strings.Trim(s[i+1:], "0123456789,-") == "" {
+		topic, list, hasList = s[:i], s[i+1:], true
+	}
 	if topic == "" {
 		return "", nil, fmt.Errorf("topic %q: want TOPIC or TOPIC:PARTITION,... such as orders:0,2", s)
 	}

@@ -62,13 +62,15 @@ func TestParseTopicPartitions(t *testing.T) {
 		{"orders", "orders", nil},
 		{"orders:3", "orders", []int32{3}},
 		{"orders:5,0,2-3,3", "orders", []int32{0, 2, 3, 5}},
+		{"orders:eu", "orders:eu", nil},
+		{"app:orders:eu:1", "app:orders:eu", []int32{1}},
 	} {
 		topic, parts, err := ParseTopicPartitions(tc.in)
 		if err != nil || topic != tc.topic || !equalParts(parts, tc.parts) {
 			t.Errorf("ParseTopicPartitions(%q) = %q %v %v; want %q %v", tc.in, topic, parts, err, tc.topic, tc.parts)
 		}
 	}
-	for _, bad := range []string{"", ":1", "orders:", "orders:a", "orders:3-1", "orders:-1", "orders:1,,2"} {
+	for _, bad := range []string{"", ":1", "orders:", "orders:3-1", "orders:-1", "orders:1,,2"} {
 		if _, _, err := ParseTopicPartitions(bad); err == nil {
 			t.Errorf("ParseTopicPartitions(%q) gave no error", bad)
 		}

@@ -65,7 +65,7 @@ var seq atomic.Int64
 
 // Unique is a key name no other test or run uses.
 func Unique(base string) string {
-	return fmt.Sprintf("mqscope-test:%s:%d-%d", base, time.Now().UnixNano()%1_000_000_000, seq.Add(1))
+	return fmt.Sprintf("mqscope-test:%s-%d-%d", base, time.Now().UnixNano()%1_000_000_000, seq.Add(1))
 }
 
 // Track marks keys for deletion when the test ends.
