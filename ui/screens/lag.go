@@ -182,19 +182,41 @@ var groupLagSpec = &list.Spec[groupReport]{
 		"PARTITIONS": intLook(func(g groupReport) int64 { return int64(len(g.Partitions)) }),
 		"LAG":        intLook(func(g groupReport) int64 { return g.Lag }),
 		"MAX-LAG":    intLook(func(g groupReport) int64 { return g.MaxLag }),
-		"LAG-TIME": {DescFirst: true, Tone: func(g groupReport) table.Tone { return lagSecondsTone(g.LagSeconds) },
-			Cmp: func(a, b *groupReport) int {
-				return cmp.Or(cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
-			}},
-		"STATUS": {DescFirst: true, Tone: func(g groupReport) table.Tone { return statusTone(g.Status) },
-			Cmp: func(a, b *groupReport) int {
-				return cmp.Or(cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
-					cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
-			}},
+		"LAG-TIME":   lagTimeLook(groupJudged),
+		"STATUS":     statusLook(groupJudged),
 	}, list.Column[groupReport]{
 		Column: present.Column[groupReport]{Name: "TREND", Text: func(g groupReport) string { return chart.Sparkline(g.History, sparkWidth) }},
 		Look:   list.Look[groupReport]{Tone: func(g groupReport) table.Tone { return statusTone(g.Status) }},
 	}),
+}
+
+// judged is what the lag view and its partitions both sort and colour by: the verdict, the lag in seconds
+// and in messages.
+type judged struct {
+	status actions.Status
+	secs   *float64
+	lag    int64
+}
+
+func groupJudged(g groupReport) judged { return judged{g.Status, g.LagSeconds, g.Lag} }
+
+// lagTimeLook is the LAG-TIME column: furthest behind first, unknown below any known figure.
+func lagTimeLook[T any](of func(T) judged) list.Look[T] {
+	return list.Look[T]{DescFirst: true, Tone: func(x T) table.Tone { return lagSecondsTone(of(x).secs) },
+		Cmp: func(a, b *T) int {
+			x, y := of(*a), of(*b)
+			return cmp.Or(cmpSeconds(x.secs, y.secs), cmp.Compare(x.lag, y.lag))
+		}}
+}
+
+// statusLook is the STATUS column: worst verdict first, then furthest behind.
+func statusLook[T any](of func(T) judged) list.Look[T] {
+	return list.Look[T]{DescFirst: true, Tone: func(x T) table.Tone { return statusTone(of(x).status) },
+		Cmp: func(a, b *T) int {
+			x, y := of(*a), of(*b)
+			return cmp.Or(cmp.Compare(statusRank(x.status), statusRank(y.status)),
+				cmpSeconds(x.secs, y.secs), cmp.Compare(x.lag, y.lag))
+		}}
 }
 
 // sparkWidth is a row's trend: at the default refresh, each cell is about ten seconds of the last five

@@ -138,17 +138,10 @@ func (v *lagPartitions) spec() *list.Spec[partitionReport] {
 		"COMMITTED": {DescFirst: true,
 			Tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Committed < 0] },
 			Cmp:  func(a, b *partitionReport) int { return cmp.Compare(a.Committed, b.Committed) }},
-		"END": {DescFirst: true, Cmp: func(a, b *partitionReport) int { return cmp.Compare(a.End, b.End) }},
-		"LAG": intLook(func(p partitionReport) int64 { return p.Lag }),
-		"LAG-TIME": {DescFirst: true, Tone: func(p partitionReport) table.Tone { return lagSecondsTone(p.LagSeconds) },
-			Cmp: func(a, b *partitionReport) int {
-				return cmp.Or(cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
-			}},
-		"STATUS": {DescFirst: true, Tone: func(p partitionReport) table.Tone { return statusTone(p.Status) },
-			Cmp: func(a, b *partitionReport) int {
-				return cmp.Or(cmp.Compare(statusRank(a.Status), statusRank(b.Status)),
-					cmpSeconds(a.LagSeconds, b.LagSeconds), cmp.Compare(a.Lag, b.Lag))
-			}},
+		"END":      {DescFirst: true, Cmp: func(a, b *partitionReport) int { return cmp.Compare(a.End, b.End) }},
+		"LAG":      intLook(func(p partitionReport) int64 { return p.Lag }),
+		"LAG-TIME": lagTimeLook(partitionJudged),
+		"STATUS":   statusLook(partitionJudged),
 		"MEMBER": {Tone: func(p partitionReport) table.Tone { return map[bool]table.Tone{true: table.Muted}[p.Member == ""] },
 			Cmp: func(a, b *partitionReport) int { return strings.Compare(a.Member, b.Member) }},
 	})
@@ -174,6 +167,8 @@ func (v *lagPartitions) spec() *list.Spec[partitionReport] {
 		Columns: cols,
 	}
 }
+
+func partitionJudged(p partitionReport) judged { return judged{p.Status, p.LagSeconds, p.Lag} }
 
 func boolRank(b bool) int {
 	if b {
