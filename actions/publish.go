@@ -524,7 +524,13 @@ func (s *sender) flush(ctx context.Context) error {
 	s.batch, s.bytes = make([]backends.Outgoing, 0, len(batch)), 0
 	p := pending{n: len(batch)}
 	if pp, ok := s.pub.(backends.PipelinedPublisher); ok {
-		wait, err := pp.Send(s.ctx, batch)
+		// Handing over waits while the publisher is full, or cannot reach the broker.
+		var wait func() ([]error, error)
+		_, err := s.watch(func() ([]error, error) {
+			var err error
+			wait, err = pp.Send(s.ctx, batch)
+			return nil, err
+		})
 		if err != nil {
 			wait = func() ([]error, error) { return nil, err }
 		}
@@ -550,7 +556,7 @@ func (s *sender) flush(ctx context.Context) error {
 func (s *sender) count() error {
 	p := s.pending[0]
 	s.pending = s.pending[1:]
-	errs, err := s.await(p)
+	errs, err := s.watch(p.wait)
 	if err != nil {
 		if errors.Is(context.Cause(s.ctx), ErrGaveUp) {
 			err = fmt.Errorf("%w: nothing confirmed for %v", ErrGaveUp, s.patience.GiveUpAfter)
@@ -572,16 +578,16 @@ func (s *sender) count() error {
 	return nil
 }
 
-// await waits for a batch's results, telling every Notice while none come, and giving up after
-// GiveUpAfter when asked to.
-func (s *sender) await(p pending) ([]error, error) {
+// watch runs fn, which waits for the broker, telling every Notice while nothing is confirmed, and
+// giving up after GiveUpAfter when asked to.
+func (s *sender) watch(fn func() ([]error, error)) ([]error, error) {
 	type result struct {
 		errs []error
 		err  error
 	}
 	done := make(chan result, 1)
 	go func() {
-		errs, err := p.wait()
+		errs, err := fn()
 		done <- result{errs, err}
 	}()
 	notice := cmp.Or(s.patience.Notice, DefaultNotice)
@@ -590,7 +596,9 @@ func (s *sender) await(p pending) ([]error, error) {
 	for {
 		select {
 		case r := <-done:
-			s.quiet, s.told = time.Now(), 0
+			if r.err == nil && r.errs != nil {
+				s.quiet, s.told = time.Now(), 0
+			}
 			return r.errs, r.err
 		case <-tick.C:
 			quiet := time.Since(s.quiet)

@@ -27,6 +27,7 @@ type publishOptions struct {
 	transient   bool
 	count       int
 	rate        float64
+	giveUpAfter time.Duration
 	fromFile    string
 	exchange    string
 	routingKey  string
@@ -42,6 +43,9 @@ func (a *app) publishCommand() *cobra.Command {
 			"--rate a second, and waits for the broker to confirm every one: Kafka with acks=all, RabbitMQ\n" +
 			"with publisher confirms and mandatory, so that a message no queue takes is an error, never\n" +
 			"dropped. The report says what was sent and what failed, and why; any failure exits 1.\n\n" +
+			"When the broker confirms nothing for 10 s (a network partition, a broker down), publish says\n" +
+			"so on stderr and keeps trying, as the client reconnects, until Ctrl-C; --give-up-after D stops it\n" +
+			"after D without a confirmation instead. Either way the report says what was confirmed.\n\n" +
 			"The key, header values and body may hold placeholders, filled in for each message:\n" +
 			"{{seq}} (1, 2, 3, ...), {{uuid}} (a random UUID) and {{now}} (the time, RFC 3339 UTC). Anything\n" +
 			"else is sent as written. With --json, or a JSON content type, every body must be valid JSON.\n\n" +
@@ -86,6 +90,7 @@ func (a *app) publishCommand() *cobra.Command {
 	f.StringArrayVarP(&o.properties, "property", "P", nil, "RabbitMQ: an AMQP property `NAME=VALUE` (repeat): "+actions.PropertyNames)
 	f.IntVarP(&o.count, "count", "c", 1, "send `N` messages")
 	f.Float64Var(&o.rate, "rate", 0, "send at most `PER_SEC` messages a second (default: as fast as the broker confirms)")
+	f.DurationVar(&o.giveUpAfter, "give-up-after", 0, "stop when the broker has confirmed nothing for `D` (default: keep trying until Ctrl-C)")
 	f.StringVar(&o.fromFile, "from-file", "", "send the messages of a `F.jsonl` export (peek -o json), - for stdin")
 	f.StringVar(&o.exchange, "exchange", "", "RabbitMQ: publish to exchange `X` instead of a queue")
 	f.StringVar(&o.routingKey, "routing-key", "", "RabbitMQ: the routing `KEY` for --exchange")
@@ -130,7 +135,11 @@ func onlyWithFromFile(cmd *cobra.Command) error {
 
 // publishDraft turns the flags into the messages to build, reading the body from a file or stdin.
 func (a *app) publishDraft(cmd *cobra.Command, target backends.Target, o publishOptions) (actions.PublishOptions, error) {
-	opts := actions.PublishOptions{Target: target, JSON: o.json, Transient: o.transient, Count: o.count, Rate: o.rate}
+	opts := actions.PublishOptions{Target: target, JSON: o.json, Transient: o.transient, Count: o.count, Rate: o.rate,
+		Patience: actions.Patience{GiveUpAfter: o.giveUpAfter}}
+	if o.giveUpAfter < 0 {
+		return opts, fmt.Errorf("--give-up-after %v: want a duration such as 30s, or 0 to keep trying", o.giveUpAfter)
+	}
 	if o.count < 1 {
 		return opts, fmt.Errorf("--count %d: want 1 or more", o.count)
 	}
@@ -218,7 +227,14 @@ func (a *app) send(ctx context.Context, verb actions.Verb, doing string, target 
 			}
 		}
 		bar := a.progress(doing)
-		report, err := run(ctx, s, bar.sendProgress)
+		report, err := run(ctx, s, func(p actions.SendProgress) {
+			if p.Waiting > 0 {
+				bar.clear()
+				fmt.Fprintf(a.deps.Stderr, "mqscope: the broker has confirmed nothing for %v (%d confirmed so far); still trying, Ctrl-C stops and reports\n",
+					p.Waiting.Round(time.Second), p.Sent)
+			}
+			bar.sendProgress(p)
+		})
 		bar.clear()
 		return a.sendReport(ctx, target, report, err)
 	})

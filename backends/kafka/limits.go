@@ -36,27 +36,31 @@ type sizeLimit struct {
 
 // maxBatchBytes says how large a record batch topic takes: its max.message.bytes, which the broker
 // reports with its own message.max.bytes filled in where the topic sets none. It is 0 when the cluster
-// would not say (no permission to describe configs): then the brokers decide alone.
-func (b *Backend) maxBatchBytes(topic string) int {
+// will not say (no permission to describe configs): then the brokers decide alone. The error says that
+// no broker answered.
+func (b *Backend) maxBatchBytes(topic string) (int, error) {
 	b.limits.mu.Lock()
 	l, ok := b.limits.bytes[topic]
 	b.limits.mu.Unlock()
 	if ok && time.Since(l.at) < topologyMaxAge {
-		return l.bytes
+		return l.bytes, nil
 	}
-	l = sizeLimit{bytes: b.describeMaxBytes(topic), at: time.Now()}
+	n, err := b.describeMaxBytes(topic)
+	if err != nil {
+		return 0, err
+	}
 	b.limits.mu.Lock()
 	if b.limits.bytes == nil {
 		b.limits.bytes = make(map[string]sizeLimit)
 	}
-	b.limits.bytes[topic] = l
+	b.limits.bytes[topic] = sizeLimit{bytes: n, at: time.Now()}
 	b.limits.mu.Unlock()
-	return l.bytes
+	return n, nil
 }
 
-func (b *Backend) describeMaxBytes(topic string) int {
+func (b *Backend) describeMaxBytes(topic string) (int, error) {
 	if !b.speaks(apiKeyDescribeConfigs, 0) {
-		return brokerDefaultMaxBytes
+		return brokerDefaultMaxBytes, nil
 	}
 	var resp *sarama.DescribeConfigsResponse
 	err := b.onAnyBroker(nil, func(br *sarama.Broker) (err error) {
@@ -65,15 +69,18 @@ func (b *Backend) describeMaxBytes(topic string) int {
 		}})
 		return err
 	})
-	if err != nil || len(resp.Resources) != 1 || resp.Resources[0].ErrorCode != 0 {
-		return 0
+	if err != nil {
+		return 0, err
+	}
+	if len(resp.Resources) != 1 || resp.Resources[0].ErrorCode != 0 {
+		return 0, nil
 	}
 	for _, entry := range resp.Resources[0].Configs {
 		if n, err := strconv.Atoi(entry.Value); err == nil && entry.Name == "max.message.bytes" && n > 0 {
-			return n
+			return n, nil
 		}
 	}
-	return 0
+	return 0, nil
 }
 
 // tooLarge says why m cannot go to topic even alone, or nothing when it fits in a batch of its own.

@@ -297,9 +297,14 @@ func (mv *move) place(m backends.Message) (letter, error) {
 	if err != nil && !errors.Is(err, backends.ErrNotFound) {
 		return l, err
 	}
-	if l.why = err; err == nil {
-		l.why = tooLarge(producerMessage(target.Destination, l.partition, m), mv.b.maxBatchBytes(target.Destination))
+	if l.why = err; err != nil {
+		return l, nil
 	}
+	limit, err := mv.b.maxBatchBytes(target.Destination)
+	if err != nil {
+		return l, err
+	}
+	l.why = tooLarge(producerMessage(target.Destination, l.partition, m), limit)
 	return l, nil
 }
 
@@ -414,7 +419,7 @@ func (mv *move) chunks(out []*sarama.ProducerMessage, alone bool) [][]*sarama.Pr
 	for _, pm := range out {
 		tp := topicPartition{pm.Topic, pm.Partition}
 		size := recordBatchOverhead + pm.ByteSize(2)
-		limit := mv.b.maxBatchBytes(pm.Topic)
+		limit, _ := mv.b.maxBatchBytes(pm.Topic) // place read it: this is the kept answer
 		if len(chunk) > 0 && (alone || limit > 0 && filled[tp]+size > limit) {
 			chunks, chunk = append(chunks, chunk), nil
 			clear(filled)

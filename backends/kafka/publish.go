@@ -45,14 +45,24 @@ func (b *Backend) Send(ctx context.Context, msgs []backends.Outgoing) (func() ([
 	byLimit := make(map[int][]*sarama.ProducerMessage) // what each pipeline sends
 	tickets := make([]ticket, len(msgs))
 	call := &publishCall{errs: errs, done: make(chan struct{})}
+	dests := make(map[backends.Target]sendTarget)
 	for i, out := range msgs {
-		partition, err := b.partitionFor(out.Target, out.Message.Key)
+		key := backends.Target{Destination: out.Target.Destination, Exchange: out.Target.Exchange}
+		d, ok := dests[key]
+		if !ok {
+			var err error
+			if d, err = b.lookUp(ctx, out.Target); err != nil {
+				return nil, fmt.Errorf("publish to Kafka at %s: %w (nothing of this batch was sent)", b.address, err)
+			}
+			dests[key] = d
+		}
+		partition, err := d.partition(b, out.Target, out.Message.Key)
 		if err != nil {
 			errs[i] = err
 			continue
 		}
 		pm := producerMessage(out.Target.Destination, partition, out.Message)
-		limit := b.maxBatchBytes(pm.Topic)
+		limit := d.limit
 		if errs[i] = tooLarge(pm, limit); errs[i] != nil {
 			continue
 		}
@@ -244,13 +254,42 @@ func producerMessage(topic string, partition int32, m backends.Message) *sarama.
 	return pm
 }
 
-// partitionFor says which partition of t's topic a message with key goes to.
-func (b *Backend) partitionFor(t backends.Target, key []byte) (int32, error) {
-	n, err := b.partitionCount(t)
-	if err != nil {
-		return 0, err
+// sendTarget is what a Send needs to know of a target, looked up once per call.
+type sendTarget struct {
+	partitions int32
+	limit      int   // the largest batch the topic takes; 0: unknown
+	err        error // why nothing can go there: the topic does not exist, or it is not a topic
+}
+
+func (d sendTarget) partition(b *Backend, t backends.Target, key []byte) (int32, error) {
+	if d.err != nil {
+		return 0, d.err
 	}
-	return b.choosePartition(t, key, n)
+	return b.choosePartition(t, key, d.partitions)
+}
+
+// lookUp finds t's partitions and size limit. While the cluster does not answer (a partition, a broker
+// restarting) it asks again until ctx ends: no message is failed for a link that may come back, and the
+// caller says how long it waits.
+func (b *Backend) lookUp(ctx context.Context, t backends.Target) (sendTarget, error) {
+	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
+		d, err := await(ctx, func() (sendTarget, error) {
+			n, err := b.partitionCount(t)
+			if errors.Is(err, backends.ErrNotFound) {
+				return sendTarget{err: err}, nil
+			}
+			if err != nil {
+				return sendTarget{}, err
+			}
+			limit, err := b.maxBatchBytes(t.Destination)
+			return sendTarget{partitions: n, limit: limit}, err
+		})
+		if err == nil || ctx.Err() != nil {
+			return d, err
+		}
+		b.forgetMetadata()
+		sleep(ctx, wait)
+	}
 }
 
 // partitionCount says how many partitions t's topic has. Its error wraps backends.ErrNotFound when the
