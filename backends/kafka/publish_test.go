@@ -1,13 +1,18 @@
 package kafka
 
 import (
+	"bytes"
+	"encoding/binary"
 	"errors"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
@@ -219,4 +224,114 @@ func TestPublishErrorsPerMessage(t *testing.T) {
 	if topics.Has("no-such-topic") {
 		t.Error("publishing created the missing topic")
 	}
+}
+
+// When the broker refuses a batch of a produce request (here: every batch for partition 1 of the
+// first request that carries one), and a message is larger than its topic takes, exactly those messages
+// fail, each with its reason, and every other one is confirmed and there once.
+func TestPublishCountsEachMessageWhenSomeOfABatchIsRefused(t *testing.T) {
+	c := newCluster(t)
+	newFixture(t, c).createTopics(t, 2, map[string]*string{"max.message.bytes": kadm.StringPtr("100000")}, "picky")
+	b := open(t, c)
+	refused := make(map[string]bool) // bodies the broker refused
+	var once sync.Once
+	c.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		pr := req.(*kmsg.ProduceRequest)
+		var hit bool
+		for _, topic := range pr.Topics {
+			for _, p := range topic.Partitions {
+				if p.Partition == 1 {
+					once.Do(func() { hit = true })
+				}
+			}
+		}
+		if !hit {
+			return nil, nil, false
+		}
+		resp := pr.ResponseKind().(*kmsg.ProduceResponse)
+		for _, topic := range pr.Topics {
+			rt := kmsg.NewProduceResponseTopic()
+			rt.Topic = topic.Topic
+			for _, p := range topic.Partitions {
+				rp := kmsg.NewProduceResponseTopicPartition()
+				rp.Partition = p.Partition
+				rp.ErrorCode = kerr.InvalidRecord.Code
+				var batch kmsg.RecordBatch
+				if err := batch.ReadFrom(p.Records); err != nil {
+					t.Errorf("read a produced batch: %v", err)
+				}
+				for _, r := range recordsOf(t, batch) {
+					refused[string(r.Value)] = true
+				}
+				rt.Partitions = append(rt.Partitions, rp)
+			}
+			resp.Topics = append(resp.Topics, rt)
+		}
+		return resp, nil, true
+	})
+	const n = 3000
+	msgs := make([]backends.Outgoing, n)
+	for i := range msgs {
+		body := fmt.Appendf(nil, "m-%04d", i)
+		if i == 1234 {
+			body = bytes.Repeat([]byte("x"), 200_000)
+		}
+		msgs[i] = backends.Outgoing{Target: backends.Target{Destination: "picky"},
+			Message: backends.Message{Key: fmt.Appendf(nil, "k%d", i), Body: body}}
+	}
+	errs, err := b.Publish(testCtx(t), msgs)
+	if err != nil {
+		t.Fatal(err)
+	}
+	landed := make(map[string]int)
+	for _, r := range readCommitted(t, c, "picky") {
+		landed[string(r.Value)]++
+	}
+	failed := 0
+	for i, err := range errs {
+		body := string(msgs[i].Message.Body)
+		switch {
+		case i == 1234:
+			if err == nil || !strings.Contains(err.Error(), "max.message.bytes") {
+				t.Errorf("the 200 kB message: %v, want refused for the topic's max.message.bytes", err)
+			}
+		case refused[body]:
+			if err == nil || !strings.Contains(err.Error(), "partition 1") {
+				t.Errorf("message %d, refused by the broker: %v", i, err)
+			}
+		case err != nil:
+			t.Errorf("message %d: %v, want confirmed", i, err)
+		case landed[body] != 1:
+			t.Errorf("message %d was confirmed and is in the topic %d times", i, landed[body])
+		}
+		if err != nil {
+			failed++
+			if landed[body] != 0 {
+				t.Errorf("message %d failed (%v) but is in the topic", i, err)
+			}
+		}
+	}
+	if len(refused) == 0 || failed != len(refused)+1 || len(landed) != n-failed {
+		t.Errorf("%d failed (%d refused by the broker, 1 too large), %d in the topic, of %d", failed, len(refused), len(landed), n)
+	}
+}
+
+func recordsOf(t *testing.T, batch kmsg.RecordBatch) []kmsg.Record {
+	t.Helper()
+	raw := batch.Records
+	var recs []kmsg.Record
+	for range batch.NumRecords {
+		var r kmsg.Record
+		length, n := binary.Varint(raw)
+		if n <= 0 || int(length)+n > len(raw) {
+			t.Fatalf("a produced batch does not decode")
+		}
+		if err := r.ReadFrom(raw[:n+int(length)]); err != nil {
+			t.Fatal(err)
+		}
+		raw = raw[n+int(length):]
+		recs = append(recs, r)
+	}
+	return recs
 }
