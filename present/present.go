@@ -139,3 +139,16 @@ func Bytes(n int) string {
 	}
 	return fmt.Sprintf("%.1f %ciB", f, prefixes[i])
 }
+
+// Elapsed writes a duration for people: 850ms, 4.2s, 3m07s, 1h02m.
+func Elapsed(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	case d < time.Hour:
+		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
+	}
+	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
+}

@@ -10,7 +10,7 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/redact"
-	"github.com/mqscope/mqscope/ui/screens"
+	"github.com/mqscope/mqscope/ui/components/progress"
 )
 
 // deadLetterQueue declares queue with dead letters going to dlq through the default exchange.
@@ -89,7 +89,7 @@ func TestRedriveOnRabbitMQ(t *testing.T) {
 	h.mustShow("from work.dlq (queue): 9 letters read just now", "moves 9 letters:", "→ work", "→ other", "y move 9 letters")
 	h.run(h.key("y"))
 	h.mustShow("every letter moved", "moved   9", "kept    0", "failed  0")
-	if h.m.top().Kind() != screens.KindProgress {
+	if h.m.top().Kind() != progress.Kind {
 		t.Fatalf("the report stays on screen:\n%s", h.screen())
 	}
 

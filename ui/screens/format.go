@@ -3,6 +3,8 @@ package screens
 // The helpers several screens share: how numbers, sizes, times and errors read on screen.
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -82,19 +84,6 @@ func padLines(s string, n int) string {
 	return strings.Join(lines, "\n")
 }
 
-// formatElapsed writes a duration for people: 850ms, 4.2s, 3m07s, 1h02m.
-func formatElapsed(d time.Duration) string {
-	switch {
-	case d < time.Second:
-		return d.Round(time.Millisecond).String()
-	case d < time.Minute:
-		return d.Round(100 * time.Millisecond).String()
-	case d < time.Hour:
-		return fmt.Sprintf("%dm%02ds", int(d.Minutes()), int(d.Seconds())%60)
-	}
-	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
-}
-
 func plural(n int64) string {
 	if n == 1 {
 		return ""
@@ -115,4 +104,16 @@ func flashFailure(what string, err error) tea.Cmd {
 		return common.Flash(common.FlashError, what+": the broker gave nothing back")
 	}
 	return common.Flash(common.FlashError, what+": "+common.ErrorLine(err))
+}
+
+// cancelledOrFailed says how work ended that did not finish: cancelled, stopped by the broker, or never
+// started.
+func cancelledOrFailed(err error, cancelled bool) string {
+	switch {
+	case cancelled || errors.Is(err, context.Canceled):
+		return "cancelled"
+	case err != nil:
+		return "stopped: " + common.ErrorLine(err)
+	}
+	return ""
 }

@@ -13,6 +13,7 @@ import (
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
+	"github.com/mqscope/mqscope/ui/components/progress"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
@@ -226,23 +227,23 @@ func (v *browser) confirmReplay(es []*entry, to string) tea.Cmd {
 	}
 	verb := fmt.Sprintf("copy %s message%s", present.Int(n), plural(n))
 	return common.Push(confirm.New(v.c, "replay to "+dst, scope, verb, func() tea.Cmd {
-		return common.PopToThen(v.ID(), newProgressView(v.c, replayTask(v.c, src, to, msgs), v.ID()))
+		return common.PopToThen(v.ID(), progress.New(v.c, replayTask(v.c, src, to, msgs), v.ID()))
 	}))
 }
 
 // replayTask copies messages in hand to a destination, with progress.
-func replayTask(c *common.Common, src, to string, msgs []backends.Message) task {
+func replayTask(c *common.Common, src, to string, msgs []backends.Message) progress.Task {
 	dst := sanitize.Line(to)
 	session := c.Session()
-	return withWork(task{
-		title:      "replay to " + dst,
-		verb:       "sent",
-		scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages of %s to %s", present.Int(int64(len(msgs))), src, dst))},
-		total:      int64(len(msgs)),
-		cancelNote: "copies the broker confirmed stay; the rest are not sent",
-	}, func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (actions.SendReport, error) {
+	return progress.WithWork(progress.Task{
+		Title:      "replay to " + dst,
+		Verb:       "sent",
+		Scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages of %s to %s", present.Int(int64(len(msgs))), src, dst))},
+		Total:      int64(len(msgs)),
+		CancelNote: "copies the broker confirmed stay; the rest are not sent",
+	}, func(ctx context.Context, _ backends.Backend, report func(progress.Counts)) (actions.SendReport, error) {
 		return session.ReplayMessages(ctx, msgs, backends.Target{Destination: to}, sendProgress(report))
-	}, func(r actions.SendReport, err error, cancelled bool) taskReport {
+	}, func(r actions.SendReport, err error, cancelled bool) progress.Report {
 		return sendOutcome(c, "replay", "from "+src+" to "+dst, r, err, cancelled)
 	})
 }

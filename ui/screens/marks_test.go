@@ -11,6 +11,7 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
+	"github.com/mqscope/mqscope/ui/components/progress"
 )
 
 func sendingBrowser(t *testing.T, capacity int) *browser {
@@ -123,11 +124,11 @@ func TestReplayAsksWhereThenConfirmsTheScope(t *testing.T) {
 	}
 	connectTo(v.c, v.c.Backend(), true) // the actions refuse the copy read-only, even if it got this far
 	pop := d.Update(press("y"))().(common.PopMsg)
-	p, ok := pop.Then.(*progressView)
-	if pop.To != v.ID() || !ok || p.task.total != 2 || p.task.title != "replay to orders-replay" {
+	p, ok := pop.Then.(*progress.Model)
+	if pop.To != v.ID() || !ok || p.Task().Total != 2 || p.Task().Title != "replay to orders-replay" {
 		t.Fatalf("y opens the progress over the browser: %+v", pop)
 	}
-	if _, err := p.task.run(context.Background(), sendCapable{}, func(progressCounts) {}); !errors.Is(err, actions.ErrReadOnly) {
+	if err := p.Task().Run(context.Background(), sendCapable{}, func(progress.Counts) {}); !errors.Is(err, actions.ErrReadOnly) {
 		t.Fatalf("replay read-only: %v", err)
 	}
 }

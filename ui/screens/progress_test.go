@@ -10,42 +10,43 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/progress"
 )
 
 // work is a task whose work the test drives: it reports what it is sent on step, and ends when ctx is
 // cancelled or finish is closed.
 type work struct {
-	step   chan progressCounts
+	step   chan progress.Counts
 	finish chan struct{}
 	calls  int
 }
 
-func newWork() *work { return &work{step: make(chan progressCounts), finish: make(chan struct{})} }
+func newWork() *work { return &work{step: make(chan progress.Counts), finish: make(chan struct{})} }
 
-func (w *work) task(c *common.Common) task {
-	return withWork(task{title: "publish to orders", verb: "sent", total: 10, cancelNote: "the rest is not sent"},
-		func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (actions.SendReport, error) {
+func (w *work) task(c *common.Common) progress.Task {
+	return progress.WithWork(progress.Task{Title: "publish to orders", Verb: "sent", Total: 10, CancelNote: "the rest is not sent"},
+		func(ctx context.Context, _ backends.Backend, report func(progress.Counts)) (actions.SendReport, error) {
 			w.calls++
-			var last progressCounts
+			var last progress.Counts
 			for {
 				select {
 				case p := <-w.step:
 					last = p
 					report(p)
 				case <-w.finish:
-					return actions.SendReport{Sent: last.done, Failed: last.failed, Elapsed: time.Second}, nil
+					return actions.SendReport{Sent: last.Done, Failed: last.Failed, Elapsed: time.Second}, nil
 				case <-ctx.Done():
-					return actions.SendReport{Sent: last.done, Elapsed: time.Second}, ctx.Err()
+					return actions.SendReport{Sent: last.Done, Elapsed: time.Second}, ctx.Err()
 				}
 			}
 		},
-		func(r actions.SendReport, err error, cancelled bool) taskReport {
+		func(r actions.SendReport, err error, cancelled bool) progress.Report {
 			return sendOutcome(c, "publish", "to orders", r, err, cancelled)
 		})
 }
 
 // next runs cmd (the view's wait for its work) and hands the view what it brought.
-func next(t *testing.T, v *progressView, cmd tea.Cmd) tea.Cmd {
+func next(t *testing.T, v *progress.Model, cmd tea.Cmd) tea.Cmd {
 	t.Helper()
 	msg, ok := cmd().(common.TaskMsg)
 	if !ok || msg.View != v.ID() {
@@ -57,14 +58,14 @@ func next(t *testing.T, v *progressView, cmd tea.Cmd) tea.Cmd {
 func TestProgressFollowsTheWorkAndCancelStopsIt(t *testing.T) {
 	w := newWork()
 	v, clock := progressOf(t, w.task(sendingCommon()))
-	if v.Start(nil) != nil || v.state != taskWaiting || !strings.Contains(screenOf(v), "waiting for the connection") {
+	if v.Start(nil) != nil || v.State() != progress.Waiting || !strings.Contains(screenOf(v), "waiting for the connection") {
 		t.Fatal("no backend, no work")
 	}
 	wait := v.Start(sendCapable{})
 	if !v.Capturing() || keyNames(v) != "esc/ctrl+c" {
 		t.Fatalf("while running, esc is the view's: %s", keyNames(v))
 	}
-	go func() { w.step <- progressCounts{done: 4, total: 10} }()
+	go func() { w.step <- progress.Counts{Done: 4, Total: 10} }()
 	*clock = clock.Add(2 * time.Second)
 	wait = next(t, v, wait)
 	s := screenOf(v)
@@ -75,12 +76,12 @@ func TestProgressFollowsTheWorkAndCancelStopsIt(t *testing.T) {
 	}
 
 	v.Update(tea.KeyPressMsg{Code: tea.KeyEscape})
-	if v.state != taskCancelling || !strings.Contains(screenOf(v), "cancelling: the rest is not sent") || v.Cancel() {
+	if v.State() != progress.Cancelling || !strings.Contains(screenOf(v), "cancelling: the rest is not sent") || v.Cancel() {
 		t.Fatalf("esc cancels once; a second ctrl+c is the shell's:\n%s", screenOf(v))
 	}
 	flash := next(t, v, wait) // the work saw its context end
-	if v.state != taskDone || v.Capturing() || !isFlash(flash(), common.FlashError, "publish cancelled: 4 sent, 0 failed") {
-		t.Fatalf("the cancel ends in a report: %v", v.state)
+	if v.State() != progress.Done || v.Capturing() || !isFlash(flash(), common.FlashError, "publish cancelled: 4 sent, 0 failed") {
+		t.Fatalf("the cancel ends in a report: %v", v.State())
 	}
 	s = screenOf(v)
 	for _, want := range []string{"publish cancelled", "sent     4", "failed   0"} {
@@ -99,11 +100,11 @@ func TestProgressGoesBackWhenAllWent(t *testing.T) {
 	v, _ := progressOf(t, w.task(sendingCommon()))
 	wait := v.Start(sendCapable{})
 	go func() {
-		w.step <- progressCounts{done: 10, total: 10}
+		w.step <- progress.Counts{Done: 10, Total: 10}
 		close(w.finish)
 	}()
-	for v.state != taskDone {
-		if wait = next(t, v, wait); v.state != taskDone && wait == nil {
+	for v.State() != progress.Done {
+		if wait = next(t, v, wait); v.State() != progress.Done && wait == nil {
 			t.Fatal("the view keeps waiting until the work ends")
 		}
 	}
@@ -119,11 +120,11 @@ func TestProgressStopCancels(t *testing.T) {
 	v, _ := progressOf(t, w.task(sendingCommon()))
 	wait := v.Start(sendCapable{})
 	v.Stop()
-	if v.state != taskCancelling {
+	if v.State() != progress.Cancelling {
 		t.Fatal("stop cancels")
 	}
 	next(t, v, wait)
-	if v.state != taskDone || !strings.Contains(screenOf(v), "publish cancelled") {
+	if v.State() != progress.Done || !strings.Contains(screenOf(v), "publish cancelled") {
 		t.Fatalf("report:\n%s", screenOf(v))
 	}
 }

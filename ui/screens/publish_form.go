@@ -23,6 +23,7 @@ import (
 	"github.com/mqscope/mqscope/ui/components/confirm"
 	"github.com/mqscope/mqscope/ui/components/form"
 	"github.com/mqscope/mqscope/ui/components/list"
+	"github.com/mqscope/mqscope/ui/components/progress"
 )
 
 // KindPublish is the Kind of the form that publishes new messages.
@@ -407,7 +408,7 @@ func publishConfirm(c *common.Common, opts actions.PublishOptions, returnTo int)
 	pace := "as fast as the broker confirms them"
 	if opts.Rate > 0 {
 		pace = fmt.Sprintf("at %s a second (about %s)", strconv.FormatFloat(opts.Rate, 'g', -1, 64),
-			formatElapsed(time.Duration(float64(n)/opts.Rate*float64(time.Second))))
+			present.Elapsed(time.Duration(float64(n)/opts.Rate*float64(time.Second))))
 	}
 	scope := []string{
 		s.Text.Render(fmt.Sprintf("sends %s messages to %s, %s", present.Int(n), label, pace)),
@@ -417,43 +418,43 @@ func publishConfirm(c *common.Common, opts actions.PublishOptions, returnTo int)
 	}
 	verb := fmt.Sprintf("send %s messages", present.Int(n))
 	return confirm.New(c, "publish to "+label, scope, verb, func() tea.Cmd {
-		return common.PopToThen(returnTo, newProgressView(c, publishTask(c, opts), returnTo))
+		return common.PopToThen(returnTo, progress.New(c, publishTask(c, opts), returnTo))
 	})
 }
 
 // publishTask runs a publish of many messages with progress.
-func publishTask(c *common.Common, opts actions.PublishOptions) task {
+func publishTask(c *common.Common, opts actions.PublishOptions) progress.Task {
 	label := sanitize.Line(opts.Target.Label())
 	session := c.Session()
-	return withWork(task{
-		title:      "publish to " + label,
-		verb:       "sent",
-		scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages to %s", present.Int(int64(opts.Count)), label))},
-		total:      int64(opts.Count),
-		cancelNote: "what the broker confirmed stays sent; the rest is not sent",
-	}, func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (actions.SendReport, error) {
+	return progress.WithWork(progress.Task{
+		Title:      "publish to " + label,
+		Verb:       "sent",
+		Scope:      []string{c.Styles.Muted.Render(fmt.Sprintf("%s messages to %s", present.Int(int64(opts.Count)), label))},
+		Total:      int64(opts.Count),
+		CancelNote: "what the broker confirmed stays sent; the rest is not sent",
+	}, func(ctx context.Context, _ backends.Backend, report func(progress.Counts)) (actions.SendReport, error) {
 		return session.Publish(ctx, opts, sendProgress(report))
-	}, func(r actions.SendReport, err error, cancelled bool) taskReport {
+	}, func(r actions.SendReport, err error, cancelled bool) progress.Report {
 		return sendOutcome(c, "publish", "to "+label, r, err, cancelled)
 	})
 }
 
 // sendProgress turns a publish's or replay's progress into the view's counts.
-func sendProgress(report func(progressCounts)) func(actions.SendProgress) {
+func sendProgress(report func(progress.Counts)) func(actions.SendProgress) {
 	return func(p actions.SendProgress) {
-		report(progressCounts{done: p.Sent, failed: p.Failed, total: p.Total})
+		report(progress.Counts{Done: p.Sent, Failed: p.Failed, Total: p.Total})
 	}
 }
 
 // sendOutcome reports a publish or a replay: back with a flash when every message went, else the counts
 // and why messages failed.
-func sendOutcome(c *common.Common, what, where string, r actions.SendReport, err error, cancelled bool) taskReport {
+func sendOutcome(c *common.Common, what, where string, r actions.SendReport, err error, cancelled bool) progress.Report {
 	s := c.Styles
-	counts := &progressCounts{done: r.Sent, failed: r.Failed}
+	counts := &progress.Counts{Done: r.Sent, Failed: r.Failed}
 	sent := fmt.Sprintf("%s message%s %s", present.Int(r.Sent), plural(r.Sent), where)
 	if err == nil && !cancelled && r.OK() {
-		return taskReport{counts: counts, level: common.FlashInfo,
-			flash: fmt.Sprintf("%s: sent %s in %s", what, sent, formatElapsed(r.Elapsed))}
+		return progress.Report{Counts: counts, Level: common.FlashInfo,
+			Flash: fmt.Sprintf("%s: sent %s in %s", what, sent, present.Elapsed(r.Elapsed))}
 	}
 	ended := cancelledOrFailed(err, cancelled)
 	if ended == "" {
@@ -464,7 +465,7 @@ func sendOutcome(c *common.Common, what, where string, r actions.SendReport, err
 		"",
 		s.Label.Render("sent     ") + s.Text.Render(present.Int(r.Sent)),
 		s.Label.Render("failed   ") + s.Error.Render(present.Int(r.Failed)),
-		s.Label.Render("took     ") + s.Text.Render(formatElapsed(r.Elapsed)),
+		s.Label.Render("took     ") + s.Text.Render(present.Elapsed(r.Elapsed)),
 	}
 	if len(r.Errors) > 0 {
 		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("%9s  %s", "MESSAGES", "WHY THEY FAILED")))
@@ -472,8 +473,8 @@ func sendOutcome(c *common.Common, what, where string, r actions.SendReport, err
 			lines = append(lines, s.Text.Render(fmt.Sprintf("%9s  %s", present.Int(e.Count), sanitize.Line(redact.Text(e.Error)))))
 		}
 	}
-	return taskReport{counts: counts, lines: lines, level: common.FlashError,
-		flash: fmt.Sprintf("%s %s: %s sent, %s failed", what, ended, present.Int(r.Sent), present.Int(r.Failed))}
+	return progress.Report{Counts: counts, Lines: lines, Level: common.FlashError,
+		Flash: fmt.Sprintf("%s %s: %s sent, %s failed", what, ended, present.Int(r.Sent), present.Int(r.Failed))}
 }
 
 // fieldName is how the form labels a field.

@@ -12,6 +12,7 @@ import (
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
+	"github.com/mqscope/mqscope/ui/components/progress"
 )
 
 // sendCapable stands for a broker that can publish and move messages, for the checks that decide what is
@@ -264,7 +265,7 @@ func TestPublishOneAtOnceManyAfterAConfirmation(t *testing.T) {
 		t.Fatal("only y sends")
 	}
 	pop, ok := d.Update(press("y"))().(common.PopMsg)
-	if p, isProgress := pop.Then.(*progressView); !ok || pop.To != 7 || !isProgress || p.task.total != 1000 {
+	if p, isProgress := pop.Then.(*progress.Model); !ok || pop.To != 7 || !isProgress || p.Task().Total != 1000 {
 		t.Fatalf("y replaces the form and the dialog with the progress of 1,000: %+v", pop)
 	}
 }
@@ -287,7 +288,7 @@ func TestPublishRefusedReadOnly(t *testing.T) {
 		t.Fatalf("the refusal shows:\n%s", screenOf(v))
 	}
 	// The task of many messages is refused the same way.
-	if _, err := publishTask(v.c, opts).run(context.Background(), sendCapable{}, func(progressCounts) {}); !errors.Is(err, actions.ErrReadOnly) {
+	if err := publishTask(v.c, opts).Run(context.Background(), sendCapable{}, func(progress.Counts) {}); !errors.Is(err, actions.ErrReadOnly) {
 		t.Fatalf("publish task read-only: %v", err)
 	}
 }

@@ -23,6 +23,7 @@ import (
 	"github.com/mqscope/mqscope/ui/components/confirm"
 	"github.com/mqscope/mqscope/ui/components/form"
 	"github.com/mqscope/mqscope/ui/components/list"
+	"github.com/mqscope/mqscope/ui/components/progress"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
@@ -361,12 +362,12 @@ func redriveConfirm(c *common.Common, p actions.RedrivePlan, d dest, returnTo in
 		s.Muted.Render(fmt.Sprintf("at most the %s letters planned: letters arriving now wait for the next redrive", present.Int(p.Letters))))
 	verb := fmt.Sprintf("move %s letter%s", present.Int(n), plural(n))
 	return confirm.New(c, "move the letters of "+src+" back", scope, verb, func() tea.Cmd {
-		return common.PopToThen(returnTo, newProgressView(c, redriveTask(c, p), returnTo))
+		return common.PopToThen(returnTo, progress.New(c, redriveTask(c, p), returnTo))
 	})
 }
 
 // redriveTask moves the letters the plan read (at most as many) with progress, then reports.
-func redriveTask(c *common.Common, p actions.RedrivePlan) task {
+func redriveTask(c *common.Common, p actions.RedrivePlan) progress.Task {
 	s := c.Styles
 	src := sanitize.Line(p.Source)
 	opts := moveOptions(p)
@@ -379,24 +380,24 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) task {
 		targets = append(targets, fmt.Sprintf("%s (%s)", sanitize.Line(label), present.Int(perLabel[label])))
 	}
 	session, limit := c.Session(), int64(opts.Max)
-	return withWork(task{
-		title: "redrive " + src,
-		verb:  "moved",
-		scope: []string{
+	return progress.WithWork(progress.Task{
+		Title: "redrive " + src,
+		Verb:  "moved",
+		Scope: []string{
 			s.Label.Render("from  ") + s.Text.Render(src),
 			s.Label.Render("to    ") + s.Text.Render(strings.Join(targets, ", ")),
 		},
-		total:      limit,
-		cancelNote: cancelNote(opts, src),
-	}, func(ctx context.Context, _ backends.Backend, report func(progressCounts)) (actions.RedriveReport, error) {
+		Total:      limit,
+		CancelNote: cancelNote(opts, src),
+	}, func(ctx context.Context, _ backends.Backend, report func(progress.Counts)) (actions.RedriveReport, error) {
 		return session.Redrive(ctx, p.Source, opts, func(m backends.MoveProgress) {
 			total := m.Total
 			if total == 0 || total > limit {
 				total = limit
 			}
-			report(progressCounts{done: m.Moved, kept: m.Kept, failed: m.Failed, total: total})
+			report(progress.Counts{Done: m.Moved, Kept: m.Kept, Failed: m.Failed, Total: total})
 		})
-	}, func(r actions.RedriveReport, err error, cancelled bool) taskReport {
+	}, func(r actions.RedriveReport, err error, cancelled bool) progress.Report {
 		return redriveOutcome(c, src, r, err, cancelled)
 	})
 }
@@ -421,9 +422,9 @@ func moveOptions(p actions.RedrivePlan) actions.RedriveOptions {
 
 // redriveOutcome is the report of a move: counts, letters moved per target, what stayed and why, the
 // letters that stayed one by one (the first ones), and the warnings. Every name and reason is escaped.
-func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err error, cancelled bool) taskReport {
+func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err error, cancelled bool) progress.Report {
 	s := c.Styles
-	counts := &progressCounts{done: r.Moved, kept: r.Kept, failed: r.Failed}
+	counts := &progress.Counts{Done: r.Moved, Kept: r.Kept, Failed: r.Failed}
 	level, head := common.FlashInfo, "every letter moved"
 	switch ended := cancelledOrFailed(err, cancelled); {
 	case ended != "":
@@ -459,7 +460,7 @@ func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err e
 		lines = append(lines, "", s.Error.Render(common.ErrorLine(err)))
 	}
 	flash := fmt.Sprintf("redrive %s: moved %s, kept %s, failed %s", src, present.Int(r.Moved), present.Int(r.Kept), present.Int(r.Failed))
-	return taskReport{counts: counts, lines: lines, level: level, flash: flash}
+	return progress.Report{Counts: counts, Lines: lines, Level: level, Flash: flash}
 }
 
 // toned styles a count: loud when it is not zero.

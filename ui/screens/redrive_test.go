@@ -14,6 +14,7 @@ import (
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
+	"github.com/mqscope/mqscope/ui/components/progress"
 )
 
 var ordersDLT = backends.Destination{Name: "orders-dlt", Kind: backends.Topic, Partitions: 6}
@@ -87,8 +88,8 @@ func TestRedriveConfirmsTheExactScopeAndNeedsY(t *testing.T) {
 		t.Fatal("n goes back")
 	}
 	pop := d.Update(press("y"))().(common.PopMsg)
-	p, ok := pop.Then.(*progressView)
-	if !ok || pop.To != 3 || p.task.total != 40 || p.task.title != "redrive orders-dlt" {
+	p, ok := pop.Then.(*progress.Model)
+	if !ok || pop.To != 3 || p.Task().Total != 40 || p.Task().Title != "redrive orders-dlt" {
 		t.Fatalf("y puts the progress where the plan was: %+v", pop)
 	}
 	if d.Update(press("y")) != nil {
@@ -196,7 +197,7 @@ func TestRedriveOfferedWhereTheBrokerMovesOutsideReadOnly(t *testing.T) {
 	}
 	// Should a plan be confirmed all the same, the actions refuse the move.
 	task := redriveTask(c, letters())
-	if _, err := task.run(context.Background(), sendCapable{}, func(progressCounts) {}); !errors.Is(err, actions.ErrReadOnly) {
+	if err := task.Run(context.Background(), sendCapable{}, func(progress.Counts) {}); !errors.Is(err, actions.ErrReadOnly) {
 		t.Fatalf("redrive read-only: %v", err)
 	}
 }
@@ -211,7 +212,7 @@ func TestRedriveReportEscapesWhatTheBrokerSaid(t *testing.T) {
 		}},
 		Warnings: []string{"targets are not checked: amqp://guest:hunter2@rabbit:5672/ unreachable"}}
 	rep := redriveOutcome(c, "orders-dlt", r, nil, false)
-	out := strings.Join(rep.lines, "\n")
+	out := strings.Join(rep.Lines, "\n")
 	mustBeInert(t, "report", out)
 	s := strip(out)
 	for _, want := range []string{"done: some letters stayed in orders-dlt", "moved   30", "kept    4", "failed  1",
@@ -222,15 +223,15 @@ func TestRedriveReportEscapesWhatTheBrokerSaid(t *testing.T) {
 			t.Fatalf("report lacks %q:\n%s", want, s)
 		}
 	}
-	if strings.Contains(s, "hunter2") || rep.level != common.FlashWarn {
-		t.Fatalf("password shown, or level %v", rep.level)
+	if strings.Contains(s, "hunter2") || rep.Level != common.FlashWarn {
+		t.Fatalf("password shown, or level %v", rep.Level)
 	}
-	if rep := redriveOutcome(c, "orders-dlt", r, context.Canceled, true); !strings.Contains(strip(rep.lines[0]),
-		"cancelled: what moved is at its target, the rest is still in orders-dlt") || rep.level != common.FlashError {
-		t.Fatalf("cancelled: %q", strip(rep.lines[0]))
+	if rep := redriveOutcome(c, "orders-dlt", r, context.Canceled, true); !strings.Contains(strip(rep.Lines[0]),
+		"cancelled: what moved is at its target, the rest is still in orders-dlt") || rep.Level != common.FlashError {
+		t.Fatalf("cancelled: %q", strip(rep.Lines[0]))
 	}
 	done := actions.RedriveReport{MoveReport: backends.MoveReport{Moved: 3, PerTarget: map[string]int64{"orders": 3}}}
-	if rep := redriveOutcome(c, "orders-dlt", done, nil, false); rep.level != common.FlashInfo || len(rep.lines) == 0 {
+	if rep := redriveOutcome(c, "orders-dlt", done, nil, false); rep.Level != common.FlashInfo || len(rep.Lines) == 0 {
 		t.Fatal("a complete move still shows its report")
 	}
 }
@@ -238,21 +239,21 @@ func TestRedriveReportEscapesWhatTheBrokerSaid(t *testing.T) {
 // The progress view at a fixed size and clock, from the events the work reports.
 func TestGoldenRedriveProgress(t *testing.T) {
 	v, clock := progressOf(t, redriveTask(sendingCommon(), letters()))
-	if v.Start(sendCapable{}) == nil || v.state != taskRunning {
+	if v.Start(sendCapable{}) == nil || v.State() != progress.Running {
 		t.Fatal("the work starts with the backend")
 	}
 	*clock = clock.Add(3 * time.Second)
-	v.hear(workNews{counts: &progressCounts{done: 12, kept: 2, failed: 1}})
+	v.Progress(progress.Counts{Done: 12, Kept: 2, Failed: 1})
 	out := v.View()
 	mustBeInert(t, "progress", out)
 	golden.RequireEqual(t, strip(out))
 }
 
-func progressOf(t *testing.T, tk task) (*progressView, *time.Time) {
+func progressOf(t *testing.T, tk progress.Task) (*progress.Model, *time.Time) {
 	t.Helper()
-	v := newProgressView(sendingCommon(), tk, 3)
+	v := progress.New(sendingCommon(), tk, 3)
 	clock := at
-	v.now = func() time.Time { return clock }
+	v.SetClock(func() time.Time { return clock })
 	v.SetSize(100, 16)
 	return v, &clock
 }
