@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"sort"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -72,6 +73,20 @@ type destinationLine struct {
 	DeadLetter        *deadLetterLine `json:"dead_letter"`
 	Policy            string          `json:"policy"`
 	State             string          `json:"state"`
+	// Logs whose entries carry their time (Redis streams); empty, null or 0 elsewhere.
+	FirstID string     `json:"first_id"`
+	LastID  string     `json:"last_id"`
+	Oldest  *time.Time `json:"oldest"`
+	Newest  *time.Time `json:"newest"`
+	Groups  int        `json:"groups"`
+	Bytes   int64      `json:"bytes"`
+}
+
+func timeJSON(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
 }
 
 type deadLetterLine struct {
@@ -87,6 +102,8 @@ func destinationJSON(d dest) any {
 		Partitions: d.Partitions, ReplicationFactor: d.ReplicationFactor, UnderReplicated: d.UnderReplicated,
 		Offline: d.Offline, Messages: countJSON(d.Messages), Ready: countJSON(d.Ready), Unacked: countJSON(d.Unacked), Consumers: countJSON(d.Consumers),
 		PublishRate: d.PublishRate, DeliverRate: d.DeliverRate, Policy: d.Policy, State: d.State,
+		FirstID: d.FirstID, LastID: d.LastID, Oldest: timeJSON(d.Oldest), Newest: timeJSON(d.Newest),
+		Groups: d.Groups, Bytes: d.Bytes,
 	}
 	if dl := d.DeadLetter; dl != nil {
 		line.DeadLetter = &deadLetterLine{Exchange: dl.Exchange, RoutingKey: dl.RoutingKey,

@@ -2,6 +2,7 @@ package present
 
 import (
 	"strings"
+	"time"
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/sanitize"
@@ -28,6 +29,10 @@ var Destinations = []Column[dest]{
 	{Name: "CONSUMERS", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Count(d.Consumers) }},
 	{Name: "PUBLISH/S", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Rate(d.PublishRate) }},
 	{Name: "DELIVER/S", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Rate(d.DeliverRate) }},
+	{Name: "GROUPS", Right: true, Applies: IsLog, Text: func(d dest) string { return Int(d.Groups) }},
+	{Name: "OLDEST", Applies: func(d dest) bool { return !d.Oldest.IsZero() }, Text: func(d dest) string { return Time(d.Oldest) }},
+	{Name: "NEWEST", Applies: func(d dest) bool { return !d.Newest.IsZero() }, Text: func(d dest) string { return Time(d.Newest) }},
+	{Name: "MEMORY", Right: true, Applies: func(d dest) bool { return d.Bytes > 0 }, Text: func(d dest) string { return Bytes(int(d.Bytes)) }},
 	{Name: "DEAD-LETTER", Applies: func(d dest) bool { return d.DeadLetter != nil },
 		Text: func(d dest) string { return sanitize.Line(DeadLetter(d.DeadLetter)) }},
 	{Name: "INTERNAL", Applies: func(d dest) bool { return d.Internal }, Text: func(dest) string { return "yes" }},
@@ -35,6 +40,12 @@ var Destinations = []Column[dest]{
 
 // IsTopic is true for Kafka topics: what has partitions and replication.
 func IsTopic(d dest) bool { return d.Kind == backends.Topic }
+
+// IsLog is true for logs whose entries carry their time and are read by groups (Redis streams).
+func IsLog(d dest) bool { return d.FirstID != "" || d.Groups > 0 }
+
+// Time is a moment as tables show it: UTC, to the millisecond.
+func Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
 // HoldsMessages is true for queues and streams: what has ready, unacked, consumers and rates.
 func HoldsMessages(d dest) bool { return d.Kind == backends.Queue || d.Kind == backends.Stream }
