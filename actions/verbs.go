@@ -20,6 +20,7 @@ const (
 	VerbLag      Verb = "lag"          // measure consumer lag
 	VerbExactLag Verb = "exact lag"    // lag in seconds from the record at the committed offset
 	VerbPlanMove Verb = "plan redrive" // say what a redrive would do
+	VerbPending  Verb = "list pending" // list what a group was given and has not acknowledged
 )
 
 // What changes the broker: refused in a read-only context.
@@ -32,6 +33,9 @@ const (
 	VerbPurge      Verb = "purge"
 	VerbTruncate   Verb = "truncate"
 	VerbReset      Verb = "reset offsets"
+	// VerbDeadLetterPending moves pending messages past a delivery count to a dead-letter destination.
+	VerbDeadLetterPending Verb = "dead-letter pending"
+	VerbClaimPending      Verb = "claim pending" // give pending messages to another consumer
 )
 
 // verbSpec says what a verb needs: whether it changes the broker, which capability of the backend, and
@@ -53,9 +57,15 @@ var verbs = map[Verb]verbSpec{
 	VerbExactLag: {has: both(is[backends.LagReader], is[backends.Peeker]),
 		lacks: "this broker cannot read the record at a committed offset, so lag in seconds stays an estimate"},
 	VerbPlanMove: {has: both(is[backends.Mover], is[backends.Peeker]), lacks: "this broker cannot move messages"},
-	VerbPublish:  {mutates: true, has: is[backends.Publisher], lacks: "this broker cannot publish messages"},
-	VerbReplay:   {mutates: true, has: is[backends.Publisher], lacks: "this broker cannot publish messages"},
-	VerbRedrive:  {mutates: true, has: is[backends.Mover], lacks: "this broker cannot move messages"},
+	VerbPending: {has: is[backends.PendingReader],
+		lacks: "this broker keeps no list of delivered, unacknowledged messages to show"},
+	VerbDeadLetterPending: {mutates: true, has: both(is[backends.PendingReader], is[backends.PendingSettler]),
+		lacks: "this broker cannot settle pending messages (its own delivery limits dead-letter them)"},
+	VerbClaimPending: {mutates: true, has: both(is[backends.PendingReader], is[backends.PendingSettler]),
+		lacks: "this broker cannot give pending messages to another consumer"},
+	VerbPublish: {mutates: true, has: is[backends.Publisher], lacks: "this broker cannot publish messages"},
+	VerbReplay:  {mutates: true, has: is[backends.Publisher], lacks: "this broker cannot publish messages"},
+	VerbRedrive: {mutates: true, has: is[backends.Mover], lacks: "this broker cannot move messages"},
 	VerbServerMove: {mutates: true, has: both(is[backends.Mover], is[backends.ServerMover]),
 		lacks: "this broker cannot move messages itself"},
 	// A purge is shown before it is done, and what it removes comes from the listing.

@@ -135,6 +135,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.lagCommand(), a.resetOffsetsCommand(), a.purgeCommand())
 	root.AddCommand(a.peekCommand())
 	root.AddCommand(a.publishCommand(), a.replayCommand(), a.redriveCommand())
+	root.AddCommand(a.pendingCommand(), a.deadLetterCommand(), a.claimCommand())
 	root.AddCommand(a.ctxCommand())
 	return root
 }

@@ -274,3 +274,65 @@ func fieldMap(e redisfix.Entry) map[string]string {
 	}
 	return m
 }
+
+// TestRedisPendingPastADeliveryCountAreDeadLetters: pending lists what a group holds without counting a
+// delivery; dead-letter moves exactly the entries past the count to a dead-letter stream and acknowledges
+// them, leaving them in their stream; claim hands the rest to another consumer; redrive sends the letters
+// home.
+func TestRedisPendingPastADeliveryCountAreDeadLetters(t *testing.T) {
+	t.Parallel()
+	s := redisfix.New(t)
+	ctx := context.Background()
+	stream, group, ids := redisWork(t, s, 6, 6, 6) // all six delivered once to worker-1
+	if err := s.Client.XClaim(ctx, &goredis.XClaimArgs{Stream: stream, Group: group, Consumer: "worker-1",
+		Messages: ids[:2]}).Err(); err != nil { // the first two delivered twice
+		t.Fatal(err)
+	}
+	dlq := stream + ":dlq"
+	s.Track(dlq)
+	before := redisState(t, s, stream)
+
+	r := mqscope(t, "--redis", s.URL, "pending", stream, group, "--min-deliveries", "2", "-o", "json")
+	lines := jsonLines(t, r.stdout)
+	if r.code != 0 || len(lines) != 2 || lines[0]["deliveries"] != 2.0 || lines[0]["consumer"] != "worker-1" {
+		t.Fatalf("pending: exit %d %s\n%s", r.code, r.stderr, r.stdout)
+	}
+	if r := mqscope(t, "--redis", s.URL, "dead-letter", stream, group, "--to", dlq, "--min-deliveries", "2"); r.code != 0 {
+		t.Fatalf("dead-letter dry run: exit %d %s", r.code, r.stderr)
+	}
+	if after := redisState(t, s, stream); after != before {
+		t.Fatalf("pending and a dry run changed the stream:\nbefore %s\nafter  %s", before, after)
+	}
+
+	r = mqscope(t, "--redis", s.URL, "dead-letter", stream, group, "--to", dlq, "--min-deliveries", "2", "--execute")
+	letters := s.Entries(t, dlq)
+	if r.code != 0 || len(letters) != 2 {
+		t.Fatalf("dead-letter: exit %d %s; %s holds %d", r.code, r.stderr, dlq, len(letters))
+	}
+	for i, l := range letters {
+		if o, _ := l.Field("original-stream"); o != stream {
+			t.Errorf("letter %d names origin %q", i, o)
+		}
+		if id, _ := l.Field("original-id"); id != ids[i] {
+			t.Errorf("letter %d names id %q, want %s", i, id, ids[i])
+		}
+	}
+	if g := s.GroupNamed(t, stream, group); g.Pending != 4 || len(s.Entries(t, stream)) != 6 {
+		t.Errorf("after dead-lettering two: %+v, %d entries; want 4 pending of 6", g, len(s.Entries(t, stream)))
+	}
+
+	r = mqscope(t, "--redis", s.URL, "claim", stream, group, "--for", "worker-2", "--execute")
+	cs, _ := s.Client.XInfoConsumers(ctx, stream, group).Result()
+	held := map[string]int64{}
+	for _, c := range cs {
+		held[c.Name] = c.Pending
+	}
+	if r.code != 0 || held["worker-2"] != 4 || held["worker-1"] != 0 {
+		t.Errorf("claim: exit %d %s; consumers hold %v", r.code, r.stderr, held)
+	}
+
+	if r := mqscope(t, "--redis", s.URL, "redrive", dlq); r.code != 0 || len(s.Entries(t, dlq)) != 0 ||
+		len(s.Entries(t, stream)) != 8 {
+		t.Errorf("redrive: exit %d %s; %s holds %d", r.code, r.stderr, stream, len(s.Entries(t, stream)))
+	}
+}
