@@ -70,6 +70,9 @@ type SendReport struct {
 	Sent, Failed int64
 	Errors       []ErrorCount // why messages failed, most frequent first
 	Elapsed      time.Duration
+	// ResumeLine, for records read from a file or a pipe and stopped early with every record before it
+	// confirmed, is the line to send on from: nothing before it needs sending again. 0 otherwise.
+	ResumeLine int
 }
 
 // ErrorCount is how many messages failed with one error.
@@ -298,7 +301,9 @@ func (s *Session) sendRecords(ctx context.Context, verb Verb, r io.Reader, name 
 		return SendReport{}, err
 	}
 	snd := newSender(s.publisher(), rate, total, progress)
-	err = ReadRecords(r, name, func(m backends.Message) error {
+	var lines lineQueue
+	err = readRecords(r, name, func(m backends.Message, line int) error {
+		lines.push(line, snd.sent+snd.failed)
 		return snd.send(ctx, backends.Outgoing{Target: target, Message: forSending(m)})
 	})
 	var bad *RecordError
@@ -309,7 +314,42 @@ func (s *Session) sendRecords(ctx context.Context, verb Verb, r io.Reader, name 
 		}
 		bad.Sent = true
 	}
-	return snd.finish(ctx, err)
+	report, err = snd.finish(ctx, err)
+	if err != nil && bad == nil && !snd.gapped {
+		// The records confirmed are the first ones read: the rest, from the next one's line, is what to send.
+		report.ResumeLine = lines.at(report.Sent)
+	}
+	return report, err
+}
+
+// lineQueue remembers the line of each record not yet counted by the sender, oldest first: as many as
+// are in flight, never the whole file.
+type lineQueue struct {
+	lines   []int
+	dropped int64 // records whose lines were forgotten, counted
+	last    int   // the line of the last record read
+}
+
+// push adds the line of the next record, forgetting those of the done records the sender counted.
+func (q *lineQueue) push(line int, done int64) {
+	if n := done - q.dropped; n > 0 {
+		q.lines = q.lines[n:]
+		q.dropped = done
+	}
+	q.lines = append(q.lines, line)
+	q.last = line
+}
+
+// at is the line of record i (from 0): for the record after the last one read, the line after its line;
+// 0 when forgotten.
+func (q *lineQueue) at(i int64) int {
+	switch j := i - q.dropped; {
+	case j >= 0 && j < int64(len(q.lines)):
+		return q.lines[j]
+	case j == int64(len(q.lines)):
+		return q.last + 1
+	}
+	return 0
 }
 
 // checkRecords reads a seekable r to its end, to find a broken line before anything is sent, and goes
@@ -386,6 +426,11 @@ func (e *RecordError) Unwrap() error { return e.Err }
 // most MaxRecordLine), handing each message to fn. Blank lines are skipped; name is the file's name, for
 // errors, which are *RecordError for a line that is not a record.
 func ReadRecords(r io.Reader, name string, fn func(backends.Message) error) error {
+	return readRecords(r, name, func(m backends.Message, _ int) error { return fn(m) })
+}
+
+// readRecords is ReadRecords, telling fn each record's line too.
+func readRecords(r io.Reader, name string, fn func(m backends.Message, line int) error) error {
 	br := bufio.NewReaderSize(r, 64<<10)
 	for line := 1; ; line++ {
 		text, err := readLine(br, MaxRecordLine)
@@ -397,7 +442,7 @@ func ReadRecords(r io.Reader, name string, fn func(backends.Message) error) erro
 			if perr != nil {
 				return &RecordError{Name: name, Line: line, Column: column(text, perr), Err: perr}
 			}
-			if ferr := fn(m); ferr != nil {
+			if ferr := fn(m, line); ferr != nil {
 				return ferr
 			}
 		}
@@ -471,6 +516,7 @@ type sender struct {
 	start    time.Time
 	sent     int64
 	failed   int64
+	gapped   bool // a message was confirmed after one that failed: the confirmed ones are no prefix
 	errs     map[string]int64
 	pending  []pending // batches handed over and not yet counted, oldest first
 	quiet    time.Time // the last confirmation, or the start
@@ -568,6 +614,7 @@ func (s *sender) count() error {
 				s.fail(1, errs[i].Error())
 			} else {
 				s.sent++
+				s.gapped = s.gapped || s.failed > 0
 			}
 		}
 	}

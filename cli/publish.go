@@ -348,9 +348,18 @@ func (a *app) sendReport(ctx context.Context, target backends.Target, r actions.
 			return rerr
 		}
 	}
+	resume := ""
+	if r.ResumeLine > 0 {
+		resume = fmt.Sprintf("; every record before line %d was confirmed: send the rest with tail -n +%d", r.ResumeLine, r.ResumeLine)
+		if r.Failed > 0 {
+			resume += fmt.Sprintf(" (the %d not confirmed, from line %d on, may have arrived already)", r.Failed, r.ResumeLine)
+		}
+	}
 	switch {
 	case ctx.Err() != nil:
-		return fmt.Errorf("interrupted after %d message%s confirmed", r.Sent, pluralS(int(r.Sent)))
+		return fmt.Errorf("interrupted after %d message%s confirmed%s", r.Sent, pluralS(int(r.Sent)), resume)
+	case err != nil && resume != "":
+		return fmt.Errorf("%w%s", err, resume)
 	case err != nil:
 		return err
 	case r.Failed > 0:

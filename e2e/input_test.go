@@ -28,11 +28,53 @@ func exportLines(n int) []string {
 // publishFrom runs `publish --from-file` with stdin as given, and returns the run.
 func publishFrom(t *testing.T, stdin io.Reader, args ...string) result {
 	t.Helper()
+	return publishFromUntil(t, context.Background(), stdin, args...)
+}
+
+func publishFromUntil(t *testing.T, ctx context.Context, stdin io.Reader, args ...string) result {
+	t.Helper()
 	var stdout, stderr bytes.Buffer
 	d := deps(&stdout, &stderr)
 	d.Stdin = stdin
-	code := cli.Execute(context.Background(), append([]string{"--config", emptyConfig(t)}, args...), d)
+	code := cli.Execute(ctx, append([]string{"--config", emptyConfig(t)}, args...), d)
 	return result{code, stdout.String(), stderr.String()}
+}
+
+// cancelAtEOF is a pipe that ends the run just as its last line has been read.
+type cancelAtEOF struct {
+	io.Reader
+	cancel func()
+}
+
+func (r cancelAtEOF) Read(p []byte) (int, error) {
+	n, err := r.Reader.Read(p)
+	if err == io.EOF {
+		r.cancel()
+	}
+	return n, err
+}
+
+// A publish from a pipe stopped early says from which line to send on: every record before it was
+// confirmed, so a resume from there loses nothing (the 200 in flight may arrive twice, and it says so).
+func TestPublishFromAPipeInterruptedSaysWhereToResume(t *testing.T) {
+	t.Parallel()
+	rabbit := rabbitfix.New(t)
+	rabbit.Declare(t, "in", nil)
+	lines := exportLines(700)
+	lines = append(lines[:250], append([]string{""}, lines[250:]...)...) // a blank line 251 counts as a line
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	pipe := cancelAtEOF{io.MultiReader(strings.NewReader(strings.Join(lines, "\n") + "\n")), cancel}
+	r := publishFromUntil(t, ctx, pipe, "--rabbitmq", rabbit.URL, "publish", "in", "--from-file", "-", "-o", "json")
+	want := "mqscope: interrupted after 500 messages confirmed; every record before line 502 was confirmed: send " +
+		"the rest with tail -n +502 (the 200 not confirmed, from line 502 on, may have arrived already)\n"
+	if report := jsonLines(t, r.stdout); r.code != cli.ExitError || r.stderr != want || len(report) != 1 ||
+		report[0]["sent"] != 500.0 || report[0]["failed"] != 200.0 {
+		t.Errorf("exit %d, stdout %q, stderr\n got %q\nwant %q", r.code, r.stdout, r.stderr, want)
+	}
+	if n := rabbit.Ready(t, "in"); n < 500 || n > 700 {
+		t.Errorf("the queue holds %d, want the 500 confirmed and at most the 200 in flight", n)
+	}
 }
 
 // A file with a broken line 701 sends nothing and names the line and column; the same lines through a
