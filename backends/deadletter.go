@@ -16,6 +16,12 @@ const (
 	SpringCloudStream Convention = "spring cloud stream"
 	// OriginField is a field the application wrote naming the stream a letter came from (Redis).
 	OriginField Convention = "origin field"
+	// NATSHeaders are the Nats-Stream, Nats-Subject and Nats-Sequence headers of a message copied out of
+	// its stream (by an application, or by the stream's republish).
+	NATSHeaders Convention = "nats headers"
+	// NATSAdvisory is a JetStream advisory (max deliveries, terminated) naming the stream and sequence of a
+	// message a consumer gave up on; the message itself is still in its stream.
+	NATSAdvisory Convention = "nats advisory"
 )
 
 // Origin is where a dead letter came from, read from its own headers.
@@ -27,7 +33,8 @@ type Origin struct {
 	Timestamp   time.Time
 	Group       string // Kafka: the consumer group that gave up on it, when known
 
-	// RabbitMQ: how it was first published, so it can go back the same way.
+	// RabbitMQ: how it was first published, so it can go back the same way (NATS: RoutingKeys holds the
+	// subject it was published to).
 	Exchange    string
 	RoutingKeys []string
 

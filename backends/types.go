@@ -12,6 +12,7 @@ const (
 	Kafka    Kind = "kafka"
 	RabbitMQ Kind = "rabbitmq"
 	Redis    Kind = "redis"
+	NATS     Kind = "nats"
 )
 
 // Identity says which cluster a backend is talking to.
@@ -83,6 +84,8 @@ type Destination struct {
 	Oldest, Newest  time.Time // zero when empty or unknown
 	Groups          int
 	Bytes           int64 // memory the destination takes, where the broker tells it cheaply; 0 when unknown
+	// Subjects are the subjects a stream takes (NATS JetStream).
+	Subjects []string
 
 	DeadLetter *DeadLetterConfig // RabbitMQ: where rejected or expired messages go
 	Policy     string            // RabbitMQ: the name of the policy applied, if any

@@ -127,6 +127,8 @@ func authOf(c config.Context) auth {
 	case c.Redis != nil:
 		r := c.Redis
 		return auth{"", or(r.Username, userOf(r.URL)), passwordFrom(r.PasswordSource, hasURLPassword(r.URL))}
+	case c.NATS != nil:
+		return natsAuth(c.NATS)
 	}
 	return auth{}
 }
@@ -171,6 +173,8 @@ func usesTLS(c config.Context) bool {
 		return schemeOf(c.RabbitMQ.URL) == "amqps"
 	case c.Redis != nil:
 		return schemeOf(c.Redis.URL) == "rediss"
+	case c.NATS != nil:
+		return schemeOf(c.NATS.URL) == "tls" || c.NATS.TLS != nil
 	}
 	return false
 }
@@ -203,4 +207,19 @@ func or(a, b string) string {
 		return a
 	}
 	return b
+}
+
+// natsAuth says how a NATS context proves who it is: a .creds file, an NKey, a token (a password without a
+// user) or a user and password.
+func natsAuth(n *config.NATSConfig) auth {
+	switch from := passwordFrom(n.PasswordSource, hasURLPassword(n.URL)); {
+	case n.CredsFile != "":
+		return auth{"creds " + n.CredsFile, "", ""}
+	case n.NKeyFile != "":
+		return auth{"nkey " + n.NKeyFile, "", ""}
+	case from != "" && n.UserName() == "":
+		return auth{"token", "", from}
+	default:
+		return auth{"", n.UserName(), from}
+	}
 }

@@ -47,12 +47,13 @@ func (f *File) Warnings(context string) []string {
 	return out
 }
 
-// Context is one named connection: exactly one of Kafka, RabbitMQ or Redis is set.
+// Context is one named connection: exactly one of Kafka, RabbitMQ, Redis or NATS is set.
 type Context struct {
 	Name     string          `yaml:"name"`
 	Kafka    *KafkaConfig    `yaml:"kafka,omitempty"`
 	RabbitMQ *RabbitMQConfig `yaml:"rabbitmq,omitempty"`
 	Redis    *RedisConfig    `yaml:"redis,omitempty"`
+	NATS     *NATSConfig     `yaml:"nats,omitempty"`
 	ReadOnly bool            `yaml:"read-only,omitempty"`
 	Theme    string          `yaml:"theme,omitempty"`
 	Refresh  Duration        `yaml:"refresh,omitempty"`
@@ -138,6 +139,29 @@ func (r RedisConfig) DialURL() string {
 	return u.String()
 }
 
+// NATSConfig says how to reach a NATS server with JetStream: URL is nats://host:4222 (tls:// for TLS).
+// One way to prove who we are: User with a password (the URL's, or from the PasswordSource); a password
+// without a user, sent as a token; an NKey seed file; or a .creds file (a user JWT and its seed).
+type NATSConfig struct {
+	URL            string `yaml:"url"`
+	User           string `yaml:"user,omitempty"`
+	PasswordSource `yaml:",inline"`
+	NKeyFile       string     `yaml:"nkey-file,omitempty"`
+	CredsFile      string     `yaml:"creds-file,omitempty"`
+	TLS            *TLSConfig `yaml:"tls,omitempty"`
+}
+
+// UserName is the user the context connects as: User, or the URL's.
+func (n NATSConfig) UserName() string {
+	if n.User != "" {
+		return n.User
+	}
+	if u, err := url.Parse(n.URL); err == nil {
+		return u.User.Username()
+	}
+	return ""
+}
+
 // RefreshInterval is the context's refresh, or the default.
 func (c Context) RefreshInterval() time.Duration {
 	if c.Refresh > 0 {
@@ -156,6 +180,8 @@ func (c Context) Kind() string {
 		return "rabbitmq"
 	case c.Redis != nil:
 		return "redis"
+	case c.NATS != nil:
+		return "nats"
 	}
 	return ""
 }
@@ -170,6 +196,8 @@ func (c Context) Address() string {
 		return redact.URL(c.RabbitMQ.AMQPURL())
 	case c.Redis != nil:
 		return redact.URL(c.Redis.DialURL())
+	case c.NATS != nil:
+		return redact.URL(c.NATS.URL)
 	}
 	return ""
 }

@@ -14,6 +14,7 @@ type Flags struct {
 	RabbitMQ    string // --rabbitmq: AMQP URL; makes an ad-hoc context
 	RabbitMQAPI string // --rabbitmq-api: the management API's URL
 	Redis       string // --redis: redis:// URL; makes an ad-hoc context
+	NATS        string // --nats: nats:// URL; makes an ad-hoc context
 	Context     string // --context; $MQSCOPE_CONTEXT stands in when empty
 	ReadOnly    bool   // --read-only: adds to the context's own read-only, never lifts it
 }
@@ -63,7 +64,7 @@ func (f *File) Resolve(fl Flags) (Context, error) {
 // a command line (ps, /proc). RabbitMQ's own guest:guest is public knowledge, not a secret.
 func (fl Flags) passwordWarning() string {
 	for _, f := range []struct{ flag, url string }{{"--rabbitmq", fl.RabbitMQ}, {"--rabbitmq-api", fl.RabbitMQAPI},
-		{"--redis", fl.Redis}} {
+		{"--redis", fl.Redis}, {"--nats", fl.NATS}} {
 		u, err := url.Parse(f.url)
 		if err != nil || u.User == nil {
 			continue
@@ -85,7 +86,7 @@ type connection struct {
 func (fl Flags) connections() []connection {
 	var given []connection
 	for _, c := range []connection{{"--kafka", fl.Kafka, adHocKafka}, {"--rabbitmq", fl.RabbitMQ, adHocRabbitMQ},
-		{"--redis", fl.Redis, adHocRedis}} {
+		{"--redis", fl.Redis, adHocRedis}, {"--nats", fl.NATS, adHocNATS}} {
 		if c.value != "" {
 			given = append(given, c)
 		}
@@ -166,4 +167,13 @@ func adHocRedis(redisURL string) (Context, error) {
 		return Context{}, usagef("--redis: %s", p.msg)
 	}
 	return Context{Name: hostOf(redisURL), Redis: r}, nil
+}
+
+// adHocNATS is the context --nats describes, named after its host (never its password).
+func adHocNATS(natsURL string) (Context, error) {
+	n := &NATSConfig{URL: natsURL}
+	if p := n.check(); p != nil {
+		return Context{}, usagef("--nats: %s", p.msg)
+	}
+	return Context{Name: hostOf(natsURL), NATS: n}, nil
 }

@@ -211,6 +211,15 @@ func (s *Secrets) Resolve(ctx context.Context, c Context) (Context, error) {
 		r.PasswordSource = PasswordSource{Password: pw}
 		c.RabbitMQ = &r
 	}
+	if c.NATS != nil && c.NATS.PasswordSource.IsSet() {
+		n := *c.NATS
+		pw, err := s.password(ctx, n.PasswordSource)
+		if err != nil {
+			return Context{}, fmt.Errorf("context %q: nats.%w", c.Name, err)
+		}
+		n.PasswordSource = PasswordSource{Password: pw}
+		c.NATS = &n
+	}
 	if c.Redis != nil && c.Redis.PasswordSource.IsSet() {
 		r := *c.Redis
 		pw, err := s.password(ctx, r.PasswordSource)
@@ -259,5 +268,8 @@ func (s *Secrets) Forget(c Context) {
 	}
 	if c.Redis != nil {
 		delete(s.byCmd, c.Redis.PasswordCmd)
+	}
+	if c.NATS != nil {
+		delete(s.byCmd, c.NATS.PasswordCmd)
 	}
 }

@@ -30,6 +30,13 @@ func (f *File) settle(dir string) {
 			f.warnInline(c.Name, "rabbitmq.password", r.Password != "")
 			f.warnInline(c.Name, "the password in rabbitmq.url", hasPassword(r.URL))
 		}
+		if n := c.NATS; n != nil {
+			n.PasswordFile = absPath(dir, n.PasswordFile)
+			n.NKeyFile, n.CredsFile = absPath(dir, n.NKeyFile), absPath(dir, n.CredsFile)
+			n.TLS.absPaths(dir)
+			f.warnInline(c.Name, "nats.password", n.Password != "")
+			f.warnInline(c.Name, "the password in nats.url", hasPassword(n.URL))
+		}
 		if r := c.Redis; r != nil {
 			r.PasswordFile = absPath(dir, r.PasswordFile)
 			r.TLS.absPaths(dir)

@@ -23,8 +23,8 @@ type problem struct {
 func (c Context) check() *problem {
 	switch brokers := c.brokers(); {
 	case len(brokers) == 0:
-		return &problem{"", "needs a broker: add kafka: {brokers: [\"host:9092\"]}, rabbitmq: {url: amqp://host:5672/} " +
-			"or redis: {url: redis://host:6379/0}"}
+		return &problem{"", "needs a broker: add kafka: {brokers: [\"host:9092\"]}, rabbitmq: {url: amqp://host:5672/}, " +
+			"redis: {url: redis://host:6379/0} or nats: {url: nats://host:4222}"}
 	case len(brokers) > 1:
 		return &problem{"." + brokers[1], fmt.Sprintf("has both %s and %s; a context connects to one broker, so keep one",
 			brokers[0], brokers[1])}
@@ -37,6 +37,8 @@ func (c Context) check() *problem {
 		return c.Kafka.check()
 	case c.Redis != nil:
 		return c.Redis.check()
+	case c.NATS != nil:
+		return c.NATS.check()
 	}
 	return c.RabbitMQ.check()
 }
@@ -47,7 +49,7 @@ func (c Context) brokers() []string {
 	for _, b := range []struct {
 		key string
 		set bool
-	}{{"kafka", c.Kafka != nil}, {"rabbitmq", c.RabbitMQ != nil}, {"redis", c.Redis != nil}} {
+	}{{"kafka", c.Kafka != nil}, {"rabbitmq", c.RabbitMQ != nil}, {"redis", c.Redis != nil}, {"nats", c.NATS != nil}} {
 		if b.set {
 			keys = append(keys, b.key)
 		}
@@ -78,6 +80,40 @@ func (r *RedisConfig) check() *problem {
 		return &problem{".redis.tls", "tls settings apply to rediss:// URLs; write the URL as rediss://host:6379/0"}
 	}
 	return r.TLS.check().under(".redis.tls")
+}
+
+func (n *NATSConfig) check() *problem {
+	if n.URL == "" {
+		return &problem{".nats", "nats needs url, like url: nats://host:4222"}
+	}
+	// The URL may carry a password: say what is wrong with it without quoting it.
+	if msg := checkURL(n.URL, "the NATS URL", "nats", "tls"); msg != "" {
+		return &problem{".nats.url", msg}
+	}
+	if p := n.PasswordSource.check(); p != nil {
+		return p.under(".nats")
+	}
+	u, _ := url.Parse(n.URL) // checked above
+	_, inURL := u.User.Password()
+	var ways []string
+	for _, w := range []struct {
+		key string
+		set bool
+	}{{"password", n.PasswordSource.IsSet() || inURL}, {"nkey-file", n.NKeyFile != ""}, {"creds-file", n.CredsFile != ""}} {
+		if w.set {
+			ways = append(ways, w.key)
+		}
+	}
+	switch {
+	case len(ways) > 1:
+		return &problem{".nats." + ways[1], fmt.Sprintf("give one way to authenticate, not both %s and %s", ways[0], ways[1])}
+	case n.PasswordSource.IsSet() && inURL:
+		return &problem{".nats." + n.PasswordSource.given()[0],
+			"the URL has a password already; keep one (write the URL as nats://USER@host:4222)"}
+	case n.User != "" && u.User != nil && u.User.Username() != n.User:
+		return &problem{".nats.user", "the URL names another user; keep one"}
+	}
+	return n.TLS.check().under(".nats.tls")
 }
 
 func isDigits(s string) bool {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
+	natsb "github.com/mqscope/mqscope/backends/nats"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
 	"github.com/mqscope/mqscope/backends/redis"
 	"github.com/mqscope/mqscope/config"
@@ -65,8 +66,11 @@ func connect(ctx context.Context, c config.Context) (backends.Backend, error) {
 	case c.Redis != nil:
 		cfg := redisConfig(c.Redis)
 		return bounded(ctx, c, func() (backends.Backend, error) { return backend(redis.Open(ctx, cfg)) })
+	case c.NATS != nil:
+		cfg := natsConfig(c.NATS)
+		return bounded(ctx, c, func() (backends.Backend, error) { return backend(natsb.Open(ctx, cfg)) })
 	}
-	return nil, fmt.Errorf("context %q names no broker: give it kafka, rabbitmq or redis", c.Name)
+	return nil, fmt.Errorf("context %q names no broker: give it kafka, rabbitmq, redis or nats", c.Name)
 }
 
 // kafkaConfig maps a context's Kafka settings, passwords resolved, onto the adapter's.
@@ -98,6 +102,23 @@ func rabbitmqConfig(r *config.RabbitMQConfig) rabbitmq.Config {
 func redisConfig(r *config.RedisConfig) redis.Config {
 	cfg := redis.Config{URL: r.DialURL()}
 	if t := r.TLS; t != nil {
+		cfg.TLS = &backends.TLS{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName,
+			InsecureSkipVerify: t.InsecureSkipVerify}
+	}
+	return cfg
+}
+
+// natsConfig maps a context's NATS settings, password resolved, onto the adapter's: a password without a
+// user is a token.
+func natsConfig(n *config.NATSConfig) natsb.Config {
+	cfg := natsb.Config{URL: n.URL, NKeySeedFile: n.NKeyFile, CredsFile: n.CredsFile}
+	switch pw := n.Password.Reveal(); {
+	case pw != "" && n.UserName() == "":
+		cfg.Token = pw
+	case pw != "":
+		cfg.User, cfg.Password = n.UserName(), pw
+	}
+	if t := n.TLS; t != nil {
 		cfg.TLS = &backends.TLS{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName,
 			InsecureSkipVerify: t.InsecureSkipVerify}
 	}
