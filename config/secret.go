@@ -58,8 +58,8 @@ func (s Secret) MarshalYAML() (any, error) { return s.String(), nil }
 // PasswordSource says where a password comes from: at most one of its fields is set. Written inline in
 // the contexts file it is allowed, but warned about.
 type PasswordSource struct {
-	Password     Secret `yaml:"password,omitempty"`      // inline: discouraged
-	PasswordEnv  string `yaml:"password-env,omitempty"`  // the name of an environment variable
+	Password    Secret `yaml:"password,omitempty"`     // inline: discouraged
+	PasswordEnv string `yaml:"password-env,omitempty"` // the name of an environment variable
 	// PasswordCmd is a shell command that prints the password. It is kept as secret as a password: people
 	// write tokens into such commands, so no error, log or output quotes it.
 	PasswordCmd  Secret `yaml:"password-cmd,omitempty"`

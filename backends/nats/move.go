@@ -267,4 +267,3 @@ func (m *mover) remove(ctx context.Context, done []letter, wholeBatch bool) erro
 	}
 	return nil
 }
-

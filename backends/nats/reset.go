@@ -107,7 +107,7 @@ func (b *Backend) reset(ctx context.Context, stream, name string, offset int64) 
 		return fmt.Errorf("NATS %s cannot move a consumer (2.14 can), and on %s, which keeps messages only while a "+
 			"consumer wants them, making %s again would remove the messages only it wants: make a new consumer "+
 			"that starts at sequence %d instead: %w", b.nc.ConnectedServerVersion(), stream, name, seq,
-		backends.ErrNotSupported)
+			backends.ErrNotSupported)
 	}
 	return b.recreate(ctx, stream, ci, seq)
 }
