@@ -37,7 +37,7 @@ func (t *TLS) Config(kind Kind) (*tls.Config, error) {
 	tc.ServerName = t.ServerName
 	tc.InsecureSkipVerify = t.InsecureSkipVerify //nolint:gosec // only when the user asked for it
 	if t.CAFile != "" {
-		pem, err := os.ReadFile(t.CAFile)
+		pem, err := readPEM(t.CAFile)
 		if err != nil {
 			return nil, fmt.Errorf("%s TLS: read tls.ca-file: %w", kind, err)
 		}
@@ -48,7 +48,7 @@ func (t *TLS) Config(kind Kind) (*tls.Config, error) {
 	}
 	switch {
 	case t.CertFile != "" && t.KeyFile != "":
-		cert, err := tls.LoadX509KeyPair(t.CertFile, t.KeyFile)
+		cert, err := loadKeyPair(t.CertFile, t.KeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("%s TLS: load the client certificate %s and key %s: %w", kind, t.CertFile, t.KeyFile, err)
 		}
@@ -57,6 +57,40 @@ func (t *TLS) Config(kind Kind) (*tls.Config, error) {
 		return nil, fmt.Errorf("%s TLS: a client certificate needs both tls.cert-file and tls.key-file", kind)
 	}
 	return tc, nil
+}
+
+// maxPEM is the most a CA bundle, certificate or key file may hold: the system's whole bundle is a few
+// hundred kilobytes, and a wrong path (/dev/zero, a disk image) must be an error, not all of memory.
+const maxPEM = 4 << 20
+
+// readPEM reads a PEM file of at most maxPEM bytes.
+func readPEM(path string) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxPEM+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > maxPEM {
+		return nil, fmt.Errorf("%s is larger than %d MiB: is it the right file?", path, maxPEM>>20)
+	}
+	return data, nil
+}
+
+// loadKeyPair is tls.LoadX509KeyPair with the files' sizes bounded.
+func loadKeyPair(certFile, keyFile string) (tls.Certificate, error) {
+	cert, err := readPEM(certFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	key, err := readPEM(keyFile)
+	if err != nil {
+		return tls.Certificate{}, err
+	}
+	return tls.X509KeyPair(cert, key)
 }
 
 // TLSProblem recognises a failed TLS handshake in err and says what went wrong and what to change; ok is

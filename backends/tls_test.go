@@ -30,6 +30,9 @@ func TestTLSConfig(t *testing.T) {
 		{TLS{CAFile: notPEM}, "holds no PEM certificate"},
 		{TLS{CertFile: notPEM}, "needs both tls.cert-file and tls.key-file"},
 		{TLS{CertFile: notPEM, KeyFile: notPEM}, "load the client certificate"},
+		// A wrong path that never ends is an error at once, not all of memory.
+		{TLS{CAFile: "/dev/zero"}, "read tls.ca-file: /dev/zero is larger than 4 MiB: is it the right file?"},
+		{TLS{CertFile: "/dev/zero", KeyFile: notPEM}, "/dev/zero is larger than 4 MiB"},
 	} {
 		if _, err := c.tls.Config(Kafka); err == nil || !strings.Contains(err.Error(), c.says) {
 			t.Errorf("%+v: %v, want an error saying %q", c.tls, err, c.says)
