@@ -335,3 +335,15 @@ func recordsOf(t *testing.T, batch kmsg.RecordBatch) []kmsg.Record {
 	}
 	return recs
 }
+
+// A message larger than the producer's default (1 MB) goes where its topic takes it (16 MB).
+func TestPublishTakesWhatTheTopicAllows(t *testing.T) {
+	c := newCluster(t)
+	newFixture(t, c).createTopics(t, 1, map[string]*string{"max.message.bytes": kadm.StringPtr(fmt.Sprint(16 << 20))}, "roomy")
+	b := open(t, c)
+	body := bytes.Repeat([]byte("x"), 2<<20)
+	publishAll(t, b, []backends.Outgoing{{Target: backends.Target{Destination: "roomy"}, Message: backends.Message{Body: body}}})
+	if recs := readCommitted(t, c, "roomy"); len(recs) != 1 || len(recs[0].Value) != len(body) {
+		t.Fatalf("roomy holds %d records, want the one of 2 MB", len(recs))
+	}
+}
