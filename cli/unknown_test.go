@@ -56,3 +56,4 @@ func TestUnknownCountsAreNeverZero(t *testing.T) {
 		t.Errorf("purge JSON: %+v", l)
 	}
 }
+
