@@ -56,4 +56,3 @@ func TestUnknownCountsAreNeverZero(t *testing.T) {
 		t.Errorf("purge JSON: %+v", l)
 	}
 }
-
