@@ -28,7 +28,15 @@ func Deps() cli.Deps {
 }
 
 func startDemo(ctx context.Context, o cli.DemoOptions) (cli.DemoCluster, error) {
-	c, err := demo.Start(ctx, demo.Options(o))
+	if o.Redis != "" {
+		d, err := demo.SeedRedis(ctx, o.Redis)
+		if err != nil {
+			return nil, err
+		}
+		return d, nil
+	}
+	c, err := demo.Start(ctx, demo.Options{Port: o.Port, Still: o.Still, ExtraTopics: o.ExtraTopics,
+		ExtraPartitions: o.ExtraPartitions, BigTopic: o.BigTopic})
 	if err != nil {
 		return nil, err // not c: a nil *Cluster in the interface would not be nil
 	}

@@ -31,6 +31,9 @@ type DemoOptions struct {
 	ExtraTopics     int  // empty topics load-00000, ... for listing benchmarks
 	ExtraPartitions int  // partitions of each extra topic; 0 means the demo's default
 	BigTopic        int  // records in the benchmark topic bigTopic; 0 adds none
+	// Redis, when set (the --redis flag), seeds that Redis server under the key prefix mqscope-demo:
+	// instead of starting a Kafka cluster.
+	Redis string
 }
 
 // bigTopic is the name of the demo's benchmark topic, for the help text (e2e tests hold it to the demo's).
@@ -44,7 +47,11 @@ func (a *app) demoCommand() *cobra.Command {
 		Short: "Run an embedded 3-broker Kafka cluster with sample data and open the TUI on it",
 		Long: "demo starts a Kafka-protocol cluster inside mqscope, seeded with topics, keyed JSON messages,\n" +
 			"a lagging consumer group and a dead-letter topic, and opens the TUI on it. With --serve it\n" +
-			"prints `ready host:port,...` and serves until interrupted, for scripts and benchmarks.",
+			"prints `ready host:port,...` and serves until interrupted, for scripts and benchmarks.\n\n" +
+			"With --redis URL it seeds that Redis server instead (keys under mqscope-demo:, replaced on each\n" +
+			"run, nothing else touched): streams with lagging groups, pending entries past a delivery count,\n" +
+			"dead-letter streams with letters from two origins, hostile and binary entries, and a list used\n" +
+			"as a work queue.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), opts, serve) },
 	}
@@ -59,6 +66,7 @@ func (a *app) demoCommand() *cobra.Command {
 }
 
 func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
+	opts.Redis = a.flags.Redis
 	if a.deps.Demo == nil {
 		return errors.New("this build of mqscope has no demo cluster")
 	}
@@ -84,5 +92,8 @@ func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
 		return err
 	}
 	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}, ReadOnly: a.flags.ReadOnly}
+	if opts.Redis != "" {
+		c = config.Context{Name: "demo", Redis: &config.RedisConfig{URL: opts.Redis}, ReadOnly: a.flags.ReadOnly}
+	}
 	return a.openUI(c, file)
 }
