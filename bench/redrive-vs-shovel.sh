@@ -22,6 +22,12 @@ for round in $(seq "$ROUNDS"); do
 	# Alternate the order from round to round, so that neither side always goes first.
 	order=$ORDERS
 	if [ $((round % 2)) -eq 0 ]; then order=$(echo "$ORDERS" | tr ' ' '\n' | tac | tr '\n' ' '); fi
-	MQSCOPE_BENCH_LETTERS=$N MQSCOPE_BENCH_ORDER="$order" go test -run '^$' -bench RedriveVsShovel -benchtime 1x \
-		-timeout 60m ./backends/rabbitmq/ 2>&1 | grep -E 'mover/shovel|msg/s' | sed "s/^/round $round: /"
+	log=$(mktemp)
+	if ! MQSCOPE_BENCH_LETTERS=$N MQSCOPE_BENCH_ORDER="$order" go test -run '^$' -bench RedriveVsShovel -benchtime 1x \
+		-timeout 60m ./backends/rabbitmq/ >"$log" 2>&1; then
+		grep -v ' INFO ' "$log" | tail -20 >&2
+		exit 1
+	fi
+	grep -E 'mover/shovel|msg/s' "$log" | sed "s/^/round $round: /"
+	rm -f "$log"
 done
