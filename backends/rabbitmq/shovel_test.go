@@ -18,7 +18,7 @@ import (
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
-// A server-side move hands the letters to the broker's shovel in parts; cancelled half way, it lets the
+// A server-side move hands the letters to the broker's shovel in parts; cancelled part way, it lets the
 // part under way finish, so every letter is in exactly one of the two queues, and the report's count is
 // what the target gained. Run to the end, it moves all in order and the counts add up.
 func TestServerMoveCancelledHalfWay(t *testing.T) {
@@ -40,7 +40,7 @@ func TestServerMoveCancelledHalfWay(t *testing.T) {
 		if p.Total != letters {
 			t.Errorf("progress %+v: want a total of %d", p, letters)
 		}
-		if p.Moved >= letters/2 {
+		if p.Moved > 0 { // the first part is under way, and (at under 30,000 letters a second) the only one
 			cancel()
 		}
 	})
