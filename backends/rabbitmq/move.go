@@ -158,14 +158,10 @@ func (m *move) run(ctx context.Context) error {
 	if err == nil {
 		err = m.takeAll(ctx)
 	}
-	// Settle what is in flight even when ctx ended: a confirmed letter left unacknowledged would be
-	// moved twice.
-	settleCtx := ctx
-	if ctx.Err() != nil {
-		var cancel context.CancelFunc
-		settleCtx, cancel = context.WithTimeout(context.Background(), m.b.cfg.Timeout)
-		defer cancel()
-	}
+	// Settle what is in flight even when ctx ends, before or during the wait: a confirmed letter left
+	// unacknowledged would be moved twice.
+	settleCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.b.cfg.Timeout)
+	defer cancel()
 	for m.c.inFlight() > 0 {
 		if serr := m.settle(m.c.settle(settleCtx)); serr != nil {
 			err = cmp.Or(err, serr)
