@@ -227,14 +227,7 @@ func (a *app) send(ctx context.Context, verb actions.Verb, doing string, target 
 			}
 		}
 		bar := a.progress(doing)
-		report, err := run(ctx, s, func(p actions.SendProgress) {
-			if p.Waiting > 0 {
-				bar.clear()
-				fmt.Fprintf(a.deps.Stderr, "mqscope: the broker has confirmed nothing for %v (%d confirmed so far); still trying, Ctrl-C stops and reports\n",
-					p.Waiting.Round(time.Second), p.Sent)
-			}
-			bar.sendProgress(p)
-		})
+		report, err := run(ctx, s, bar.sendProgress) // which also says when the broker goes quiet
 		bar.clear()
 		return a.sendReport(ctx, target, report, err)
 	})
