@@ -5,9 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"time"
-
-	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/sanitize"
@@ -22,13 +19,12 @@ var (
 //
 // A stream is read by a consumer from the requested position (see peekStream): nothing is removed.
 //
-// AMQP 0-9-1 has no peek for classic and quorum queues: each message is taken with basic.get (manual
-// acknowledgement) on a channel of the peek's own, held, and given back at the end with one
-// basic.nack(multiple, requeue), which puts every message back in its place. Closing the channel gives
-// them back too, so a peek cut short (ctx, a crash) leaves the queue whole. A peek reads at most what
-// the queue held ready when it began; Offset is the position in that read, from 0. Positions: Earliest,
-// AtOffset (skips that many, which are taken and given back too), LastN and Latest (nothing); a queue
-// has no time index and cannot be followed without consuming it.
+// AMQP 0-9-1 has no peek for classic and quorum queues: each message is taken (manual acknowledgement) on
+// a channel of the peek's own, held, and given back at the end by closing that channel (see queueRead),
+// which a peek cut short (ctx, a crash) does too. A peek reads at most what the queue held ready when it
+// began, and holds messages at most Config.PeekHold; Offset is the position in that read, from 0.
+// Positions: Earliest, AtOffset (skips that many, which are taken and given back too), LastN and Latest
+// (nothing); a queue has no time index and cannot be followed without consuming it.
 //
 // Quorum queues count each give-back toward their delivery limit: limitGuard says which messages are
 // copied back instead, so that no number of peeks takes one to its limit.
@@ -64,20 +60,22 @@ func (b *Backend) peekQueue(ctx context.Context, info queueInfo, req backends.Pe
 	if err != nil {
 		return err
 	}
-	defer done() // gives back whatever is still held
+	defer done() // closing gives back whatever is still held; giveBack closes first
 	watch := closeOnDone(ctx, ch)
 	ready, err := b.passive(ctx, ch, req.Destination)
 	if err != nil {
 		watch()
 		return err
 	}
-	r := queueRead{b: b, ch: ch, queue: req.Destination, quorum: info.Type == typeQuorum, guard: b.newLimitGuard(info), emit: emit}
-	err = r.run(ctx, ready, skipped(req.From, ready), req.Limit, info.Type == "")
-	if watch() && r.last != 0 { // the channel is open: give back properly, even when ctx ended
-		if gerr := r.giveBack(context.WithoutCancel(ctx), ready); err == nil {
-			err = gerr
-		}
+	r := newQueueRead(b, ch, info, emit)
+	skip := skipped(req.From, ready)
+	want := ready
+	if req.Limit > 0 {
+		want = min(ready, skip+req.Limit)
 	}
+	err = r.run(ctx, want, skip, ready, info.Type == "")
+	open := watch() // the channel is still open: give back properly, even when ctx ended
+	err = cmp.Or(err, r.giveBack(context.WithoutCancel(ctx), open, ready, done))
 	if err != nil && ctx.Err() != nil {
 		return ctx.Err()
 	}
@@ -109,182 +107,6 @@ func skipped(from backends.Position, ready int) int {
 	}
 	return 0
 }
-
-// queueRead is one peek of a classic or quorum queue in progress.
-type queueRead struct {
-	b      *Backend
-	ch     *amqp.Channel
-	queue  string
-	quorum bool // known, or seen from x-delivery-count
-	guard  *limitGuard
-	emit   func(backends.Message) error
-	// last is the delivery tag of the last message taken; 0 when none. A channel numbers its deliveries
-	// 1, 2, 3…, and this one reads only this queue: the messages held are 1 to last, in the queue's order.
-	last uint64
-	// copies are what goes back as copies rather than given back (see limitGuard): the messages from tag
-	// firstCopy to last, in order. Given-back messages of a queue with a delivery limit go to its front and
-	// copies to its back, so once one message must be copied, all after it are too, keeping the order.
-	copies    []amqp.Publishing
-	firstCopy uint64
-}
-
-// run takes up to ready messages, emitting those from position skip on, at most limit (0: all). probe
-// is true when the queue's type is unknown: then one get is tried even on an empty-looking queue, since a
-// stream always looks empty to queue.declare.
-func (r *queueRead) run(ctx context.Context, ready, skip, limit int, probe bool) error {
-	want := ready
-	if limit > 0 {
-		want = min(ready, skip+limit)
-	}
-	for pos := 0; pos < want || probe && pos == 0; pos++ {
-		d, ok, err := r.take(pos)
-		if err != nil {
-			if probe && pos == 0 && errors.Is(err, backends.ErrNotSupported) {
-				return errIsStream
-			}
-			return err
-		}
-		if !ok {
-			return nil // consumers took the rest meanwhile
-		}
-		stop := r.judge(pos, d)
-		if pos >= skip {
-			if err := r.emit(message(r.queue, d, int64(pos))); err != nil {
-				return r.keepOrder(ctx, pos+1, ready, err)
-			}
-		}
-		if stop != nil {
-			return stop
-		}
-	}
-	return r.keepOrder(ctx, want, ready, nil)
-}
-
-// take gets the message at pos, held unacknowledged.
-func (r *queueRead) take(pos int) (amqp.Delivery, bool, error) {
-	d, ok, err := r.ch.Get(r.queue, false)
-	if err != nil {
-		return d, false, fmt.Errorf("read %q: %w", sanitize.Line(r.queue), amqpErr(err))
-	}
-	if ok {
-		r.last = d.DeliveryTag
-		_, counted := d.Headers[headerDeliveryCount]
-		r.quorum = r.quorum || counted
-	}
-	return d, ok, nil
-}
-
-// judge asks the guard how the message taken at pos goes back, and notes a copy.
-func (r *queueRead) judge(pos int, d amqp.Delivery) (stop error) {
-	copyBack, stop := r.guard.judge(pos, d.Headers)
-	if copyBack && r.firstCopy == 0 {
-		r.firstCopy = d.DeliveryTag
-	}
-	if r.firstCopy != 0 {
-		r.copies = append(r.copies, forwarding(d, r.b.target.uri.Username))
-	}
-	return stop
-}
-
-// keepOrder finishes a read that stopped early (a limit, or emit's error) so that the queue keeps its
-// order. Measured on 3.10.8, a quorum queue without a delivery limit puts each message given back at its
-// back (of 0 1 2 3, take 0 and 1 and give them back, publish N, and the queue reads 2 3 0 1 N), and one
-// with a limit at its front, as copies go to its back. So a partial peek takes on to the end of what was
-// ready, without emitting, when the queue has no limit or when it has begun copying; and only when that
-// is cheap: at most keepOrderMax messages. Otherwise what it read moves to the back, as PeekEffects says.
-// Classic queues put each message back in its own place.
-func (r *queueRead) keepOrder(ctx context.Context, pos, ready int, result error) error {
-	if !r.quorum || r.guard.lazy || r.guard.counts && r.firstCopy == 0 || ready > keepOrderMax {
-		return result
-	}
-	for ; pos < ready && ctx.Err() == nil; pos++ {
-		d, ok, err := r.take(pos)
-		if err != nil || !ok {
-			return cmp.Or(result, err)
-		}
-		r.judge(pos, d)
-	}
-	return result
-}
-
-// keepOrderMax is the most messages a partial peek of a quorum queue takes to keep the queue's order.
-const keepOrderMax = 10_000
-
-// giveBack returns every message taken, in order, and waits (briefly) until the queue counts them ready
-// again: a quorum queue applies returns through its log a moment later, and a peek made right after
-// this one must see them.
-func (r *queueRead) giveBack(ctx context.Context, ready int) error {
-	ctx, cancel := context.WithTimeout(ctx, r.b.cfg.Timeout)
-	defer cancel()
-	var err error
-	if len(r.copies) == 0 {
-		err = r.ch.Nack(r.last, true, true)
-	} else {
-		err = r.giveBackCopying(ctx)
-	}
-	if err != nil {
-		return fmt.Errorf("give the peeked messages back to %q: %w", sanitize.Line(r.queue), amqpErr(err))
-	}
-	awaitReady(ctx, r.ch, r.queue, ready)
-	return nil
-}
-
-// giveBackCopying gives back the messages before the first copy and copies back the rest. An original is
-// acknowledged only once its copy is confirmed; a copy the broker refused leaves its original given back
-// instead, and the peek says so.
-func (r *queueRead) giveBackCopying(ctx context.Context) error {
-	if r.firstCopy > 1 {
-		if err := r.ch.Nack(r.firstCopy-1, true, true); err != nil {
-			return err
-		}
-	}
-	c, err := newConfirmer[uint64](r.ch, len(r.copies))
-	if err != nil {
-		return err
-	}
-	for i, p := range r.copies {
-		if err := c.publish(ctx, "", r.queue, p, r.firstCopy+uint64(i)); err != nil {
-			return err
-		}
-	}
-	var refused []error
-	for c.inFlight() > 0 {
-		original, fate, err := c.settle(ctx)
-		if err != nil {
-			return fmt.Errorf("copy messages back: %w", err)
-		}
-		if fate == nil {
-			err = r.ch.Ack(original, false)
-		} else {
-			refused = append(refused, fate)
-			err = r.ch.Nack(original, false, true)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	if len(refused) > 0 {
-		return limitError{fmt.Sprintf("%d of the messages copied back were refused by the broker (%v), so they "+
-			"were given back instead, which counts toward their delivery limit", len(refused), refused[0])}
-	}
-	return nil
-}
-
-// awaitReady waits, at most giveBackWait, until queue counts want ready messages: given-back messages
-// are applied by the queue a moment after the nack or the channel close, and a read made right after
-// must see them.
-func awaitReady(ctx context.Context, ch *amqp.Channel, queue string, want int) {
-	for deadline := time.Now().Add(giveBackWait); time.Now().Before(deadline) && ctx.Err() == nil; {
-		q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
-		if err != nil || q.Messages >= want {
-			return // counted again, or consumers are taking them: nothing to wait for
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
-}
-
-// giveBackWait bounds the wait for given-back messages to count as ready again.
-const giveBackWait = 2 * time.Second
 
 // PeekEffects says what reading destination does: nothing for a stream; for a classic or quorum queue,
 // every message read is marked redelivered, and a quorum queue counts it toward its delivery limit.

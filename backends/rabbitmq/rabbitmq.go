@@ -43,10 +43,14 @@ type Config struct {
 	PageSize int
 	// Timeout bounds connecting and each management API request; 0 means 8 s.
 	Timeout time.Duration
+	// PeekHold bounds how long a peek of a classic or quorum queue holds the messages it took, which
+	// consumers cannot have meanwhile: past it the peek gives them all back and stops. 0 means 30 s.
+	PeekHold time.Duration
 }
 
 const (
-	defaultTimeout = 8 * time.Second
+	defaultTimeout  = 8 * time.Second
+	defaultPeekHold = 30 * time.Second
 	// reprobeEvery is how often a backend without its management API checks whether the API came back.
 	reprobeEvery = 15 * time.Second
 )
@@ -57,6 +61,9 @@ func (c Config) withDefaults() Config {
 	}
 	if c.Timeout <= 0 {
 		c.Timeout = defaultTimeout
+	}
+	if c.PeekHold <= 0 {
+		c.PeekHold = defaultPeekHold
 	}
 	return c
 }
