@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -85,6 +86,11 @@ func (t Template) Static() bool {
 		}
 	}
 	return true
+}
+
+// UsesNow reports whether the template holds {{now}}, so that building a message needs the time.
+func (t Template) UsesNow() bool {
+	return slices.ContainsFunc(t.parts, func(p templatePart) bool { return p.fill == fillNow })
 }
 
 // Expand appends the text for message number seq built at now.

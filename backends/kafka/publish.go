@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -46,6 +47,7 @@ func (b *Backend) Send(ctx context.Context, msgs []backends.Outgoing) (func() ([
 	tickets := make([]ticket, len(msgs))
 	call := &publishCall{errs: errs, done: make(chan struct{})}
 	dests := make(map[backends.Target]sendTarget)
+	now := time.Now() // the timestamp of every message that has none: the clock is slow to read
 	for i, out := range msgs {
 		key := backends.Target{Destination: out.Target.Destination, Exchange: out.Target.Exchange}
 		d, ok := dests[key]
@@ -62,6 +64,9 @@ func (b *Backend) Send(ctx context.Context, msgs []backends.Outgoing) (func() ([
 			continue
 		}
 		pm := producerMessage(out.Target.Destination, partition, out.Message)
+		if pm.Timestamp.IsZero() {
+			pm.Timestamp = now
+		}
 		limit := d.limit
 		if errs[i] = tooLarge(pm, limit); errs[i] != nil {
 			continue
@@ -97,9 +102,15 @@ func (b *Backend) send(ctx context.Context, limit int, batch []*sarama.ProducerM
 	if err != nil {
 		return err
 	}
+	in := pl.p.Input()
 	for _, pm := range batch {
 		select {
-		case pl.p.Input() <- pm:
+		case in <- pm: // while the producer has room, which is cheaper than waiting on ctx too
+			continue
+		default:
+		}
+		select {
+		case in <- pm:
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -130,23 +141,16 @@ type pipeline struct {
 
 func (pl *pipeline) collect() {
 	defer close(pl.collected)
-	ok, failed := pl.p.Successes(), pl.p.Errors()
-	for ok != nil || failed != nil {
-		select {
-		case pm, open := <-ok:
-			if !open {
-				ok = nil
-				continue
-			}
-			settle(pm, nil)
-		case pe, open := <-failed:
-			if !open {
-				failed = nil
-				continue
-			}
+	var failures sync.WaitGroup
+	failures.Go(func() {
+		for pe := range pl.p.Errors() {
 			settle(pe.Msg, fmt.Errorf("topic %s partition %d: %w", pe.Msg.Topic, pe.Msg.Partition, pe.Err))
 		}
+	})
+	for pm := range pl.p.Successes() {
+		settle(pm, nil)
 	}
+	failures.Wait()
 }
 
 func settle(pm *sarama.ProducerMessage, err error) {
