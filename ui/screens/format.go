@@ -1,6 +1,6 @@
 package screens
 
-// The helpers several screens share: how numbers, sizes, times and errors read on screen.
+// The helpers several screens share: how rates, ages, cuts and failures read on screen.
 
 import (
 	"context"
