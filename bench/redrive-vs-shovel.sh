@@ -3,7 +3,8 @@
 # numbers and ratios.
 #
 # N dead letters made by the broker (expired through a dead-letter exchange, with x-death headers) land in
-# three dead-letter queues at once; in one run, in the order given, they are moved home by:
+# a dead-letter queue in each of three vhosts (one per way, so none shares message bodies with another);
+# in one run, in the order given, they are moved home by:
 #   - mover:  mqscope's client-side mover (each letter to the origin its x-death names),
 #   - server: mqscope's server-side move (`redrive --server-side`: the shovel plugin, in parts),
 #   - shovel: a dynamic shovel exactly as the management UI's "Move messages" creates it.
