@@ -86,10 +86,25 @@ func (a *app) planRedrive(ctx context.Context, dlq string, o actions.RedriveOpti
 		if errors.Is(s.Can(actions.VerbRedrive), actions.ErrReadOnly) {
 			a.warn("warning: without --dry-run the redrive would be refused: this context is read-only")
 		}
+		if o.ServerSide {
+			a.warn(serverSideNote(s, plan))
+		}
 		a.warn(fmt.Sprintf("dry run: of %d letter%s in %s, %d would move and %d would stay; nothing changed",
 			plan.Letters, pluralS(int(plan.Letters)), plan.Source, plan.Moves(), plan.Keeps()))
 		return nil
 	})
+}
+
+// serverSideNote says whether --server-side would do the planned move, and where to.
+func serverSideNote(s *actions.Session, plan actions.RedrivePlan) string {
+	if err := s.Can(actions.VerbServerMove); err != nil && !errors.Is(err, actions.ErrReadOnly) {
+		return "warning: --server-side would be refused: " + err.Error()
+	}
+	target, err := actions.ServerSideTarget(plan)
+	if err != nil {
+		return "warning: --server-side would be refused: " + err.Error()
+	}
+	return fmt.Sprintf("--server-side: the broker's shovel would move the %d letters to %s", plan.Letters, target)
 }
 
 // planRow is one line of a plan: letters going to a target, or staying for a reason.

@@ -325,3 +325,44 @@ func TestReplayRabbitMQQueue(t *testing.T) {
 		t.Errorf("src holds %q after the replay", got)
 	}
 }
+
+// redrive --server-side hands a one-queue plan to the broker's shovel, and refuses a plan with several
+// targets before anything moves; --dry-run says which it would be.
+func TestRedriveRabbitMQServerSide(t *testing.T) {
+	t.Parallel()
+	rabbit, ch := deadLetters(t)
+	url := rabbit.URL
+	needsMover(t, rabbitContext(url))
+	r := mqscope(t, "--rabbitmq", url, "redrive", "dlq", "--server-side")
+	if r.code != 1 || !strings.Contains(r.stderr, "--server-side") || rabbit.Ready(t, "dlq") != 7 {
+		t.Fatalf("a plan with several targets: exit %d, %q; dlq holds %d", r.code, r.stderr, rabbit.Ready(t, "dlq"))
+	}
+	// Only work-a's letters left: one target.
+	for _, body := range bodies(t, ch, "dlq") {
+		if strings.HasPrefix(body, "job a ") {
+			rabbitfix.Send(t, ch, "jobs", "a", amqp.Publishing{Body: []byte(body)})
+		}
+	}
+	for range 3 {
+		d, ok, err := ch.Get("work-a", false)
+		if err != nil || !ok {
+			t.Fatalf("work-a: %v %v", ok, err)
+		}
+		if err := d.Reject(false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rabbit.WaitReady(t, "dlq", 3)
+	r = mqscope(t, "--rabbitmq", url, "redrive", "dlq", "--server-side", "--dry-run")
+	if r.code != 0 || !strings.Contains(r.stderr, "--server-side: the broker's shovel would move the 3 letters to work-a") {
+		t.Errorf("dry run: exit %d, %q", r.code, r.stderr)
+	}
+	r = mqscope(t, "--rabbitmq", url, "redrive", "dlq", "--server-side", "-o", "json")
+	lines := jsonLines(t, r.stdout)
+	if r.code != 0 || len(lines) != 1 || lines[0]["moved"] != 3.0 || fmt.Sprint(lines[0]["per_target"]) != "map[work-a:3]" {
+		t.Fatalf("server-side redrive: exit %d, %s %s", r.code, r.stdout, r.stderr)
+	}
+	if got := bodies(t, ch, "work-a"); !slices.Equal(got, []string{"job a 0", "job a 1", "job a 2"}) {
+		t.Errorf("work-a holds %q", got)
+	}
+}
