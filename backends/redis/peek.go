@@ -19,7 +19,8 @@ const (
 )
 
 // Peek reads a stream with XRANGE (then XREAD BLOCK when following) or a list with LRANGE: neither
-// removes anything nor moves any group. Offsets are positions in the read; keys are entry ids.
+// removes anything nor moves any group. Keys are entry ids; a stream's offsets count entries ever added
+// (see PartitionBounds), a list's are indexes.
 func (b *Backend) Peek(ctx context.Context, req backends.PeekRequest, emit func(backends.Message) error) error {
 	typ, err := b.typeOf(ctx, req.Destination)
 	if err != nil {
@@ -50,13 +51,14 @@ func (b *Backend) typeOf(ctx context.Context, key string) (string, error) {
 type reader struct {
 	req  backends.PeekRequest
 	emit func(backends.Message) error
-	n    int64
+	n    int64 // messages emitted
+	base int64 // the offset of the first
 }
 
 var errLimit = errors.New("limit reached")
 
 func (r *reader) take(m backends.Message) error {
-	m.Offset = r.n
+	m.Offset = r.base + r.n
 	r.n++
 	if err := r.emit(m); err != nil {
 		return err
@@ -86,25 +88,38 @@ func (b *Backend) peekStream(ctx context.Context, req backends.PeekRequest, emit
 
 func (b *Backend) readStream(ctx context.Context, r *reader) error {
 	key := r.req.Destination
+	s, err := b.bounds(ctx, key)
+	if err != nil {
+		return err
+	}
 	last, err := b.lastID(ctx, key)
 	if err != nil {
 		return err
 	}
-	start := "-"
+	start, first := "-", s.added-s.length // the id to read from, and the offset of the entry there
 	switch p := r.req.From; p.Kind {
 	case backends.Latest:
-		start = ""
+		start, first = "", s.added
 	case backends.AtTime:
 		start = timeID(p.Time)
-	case backends.AtOffset:
-		if start, err = b.idAfterSkipping(ctx, key, p.Offset); err != nil {
+		after, _, err := b.countBetween(ctx, key, start, "+")
+		if err != nil {
 			return err
 		}
+		first = s.added - after
+	case backends.AtOffset:
+		skip := max(p.Offset-first, 0)
+		if start, err = b.idAfterSkipping(ctx, key, skip); err != nil {
+			return err
+		}
+		first += skip
 	case backends.LastN:
 		if start, err = b.lastNStart(ctx, key, p.N); err != nil {
 			return err
 		}
+		first = max(s.added-int64(p.N), first)
 	}
+	r.n, r.base = 0, first
 	if start != "" && last != "" {
 		if last, err = b.rangeTo(ctx, r, key, start, last); err != nil {
 			return err
