@@ -42,58 +42,110 @@ func (b *Backend) Send(ctx context.Context, msgs []backends.Outgoing) (func() ([
 	if err := b.require("publishing with acks=all and idempotence", needsProducerIDs); err != nil {
 		return nil, err
 	}
-	errs := make([]error, len(msgs))
-	byLimit := make(map[int][]*sarama.ProducerMessage) // what each pipeline sends
+	call := &publishCall{errs: make([]error, len(msgs)), done: make(chan struct{})}
+	batches, err := b.prepare(ctx, msgs, call)
+	if err != nil {
+		return nil, fmt.Errorf("publish to Kafka at %s: %w (nothing of this batch was sent)", b.address, err)
+	}
+	total := 0
+	for _, batch := range batches {
+		total += len(batch.msgs)
+	}
+	if total == 0 {
+		return func() ([]error, error) { return call.errs, nil }, nil
+	}
+	call.left.Store(int64(total)) // all of them before any is sent: done closes once
+	for _, batch := range batches {
+		if err := b.send(ctx, batch.limit, batch.msgs); err != nil {
+			return nil, fmt.Errorf("publish to Kafka at %s: %w (messages in flight may still land)", b.address, err)
+		}
+	}
+	return func() ([]error, error) {
+		select {
+		case <-call.done:
+			return call.errs, nil
+		case <-ctx.Done():
+			return nil, fmt.Errorf("publish to Kafka at %s: %w (messages in flight may still land)", b.address, ctx.Err())
+		}
+	}, nil
+}
+
+// limitBatch is what goes to the pipeline of one size limit.
+type limitBatch struct {
+	limit int
+	msgs  []*sarama.ProducerMessage
+}
+
+// prepare makes the producer messages of msgs, grouped by their topics' size limit, each carrying its
+// ticket of call; it sets the errors of those that cannot go. It fails, sending nothing, when ctx ends
+// while the cluster does not answer.
+func (b *Backend) prepare(ctx context.Context, msgs []backends.Outgoing, call *publishCall) ([]limitBatch, error) {
 	tickets := make([]ticket, len(msgs))
-	call := &publishCall{errs: errs, done: make(chan struct{})}
-	dests := make(map[backends.Target]sendTarget)
+	var batches []limitBatch
+	var targets targetCache
 	now := time.Now() // the timestamp of every message that has none: the clock is slow to read
 	for i, out := range msgs {
-		key := backends.Target{Destination: out.Target.Destination, Exchange: out.Target.Exchange}
-		d, ok := dests[key]
-		if !ok {
-			var err error
-			if d, err = b.lookUp(ctx, out.Target); err != nil {
-				return nil, fmt.Errorf("publish to Kafka at %s: %w (nothing of this batch was sent)", b.address, err)
-			}
-			dests[key] = d
+		d, err := targets.get(ctx, b, out.Target)
+		if err != nil {
+			return nil, err
 		}
 		partition, err := d.partition(b, out.Target, out.Message.Key)
 		if err != nil {
-			errs[i] = err
+			call.errs[i] = err
 			continue
 		}
 		pm := producerMessage(out.Target.Destination, partition, out.Message)
 		if pm.Timestamp.IsZero() {
 			pm.Timestamp = now
 		}
-		limit := d.limit
-		if errs[i] = tooLarge(pm, limit); errs[i] != nil {
+		if call.errs[i] = tooLarge(pm, d.limit); call.errs[i] != nil {
 			continue
 		}
 		tickets[i] = ticket{call, i}
 		pm.Metadata = &tickets[i]
-		byLimit[limit] = append(byLimit[limit], pm)
+		batches = addTo(batches, d.limit, pm)
 	}
-	for _, batch := range byLimit {
-		call.left.Add(int64(len(batch))) // all of them before any is sent: done closes once
-	}
-	for limit, batch := range byLimit {
-		if err := b.send(ctx, limit, batch); err != nil {
-			return nil, fmt.Errorf("publish to Kafka at %s: %w (messages in flight may still land)", b.address, err)
+	return batches, nil
+}
+
+// addTo adds pm to the batch of limit; a call nearly always has one.
+func addTo(batches []limitBatch, limit int, pm *sarama.ProducerMessage) []limitBatch {
+	for i := range batches {
+		if batches[i].limit == limit {
+			batches[i].msgs = append(batches[i].msgs, pm)
+			return batches
 		}
 	}
-	if len(byLimit) == 0 {
-		return func() ([]error, error) { return errs, nil }, nil
+	return append(batches, limitBatch{limit, []*sarama.ProducerMessage{pm}})
+}
+
+// targetCache keeps what one call looked up of its targets; a call nearly always has one.
+type targetCache struct {
+	last     *sendTarget
+	lastName string
+	lastX    *string
+	all      map[backends.Target]*sendTarget
+}
+
+func (c *targetCache) get(ctx context.Context, b *Backend, t backends.Target) (*sendTarget, error) {
+	if c.last != nil && c.lastName == t.Destination && c.lastX == t.Exchange {
+		return c.last, nil
 	}
-	return func() ([]error, error) {
-		select {
-		case <-call.done:
-			return errs, nil
-		case <-ctx.Done():
-			return nil, fmt.Errorf("publish to Kafka at %s: %w (messages in flight may still land)", b.address, ctx.Err())
+	key := backends.Target{Destination: t.Destination, Exchange: t.Exchange}
+	d, ok := c.all[key]
+	if !ok {
+		found, err := b.lookUp(ctx, t)
+		if err != nil {
+			return nil, err
 		}
-	}, nil
+		if c.all == nil {
+			c.all = make(map[backends.Target]*sendTarget)
+		}
+		d = &found
+		c.all[key] = d
+	}
+	c.last, c.lastName, c.lastX = d, t.Destination, t.Exchange
+	return d, nil
 }
 
 // send hands batch to the pipeline for limit.
@@ -265,7 +317,7 @@ type sendTarget struct {
 	err        error // why nothing can go there: the topic does not exist, or it is not a topic
 }
 
-func (d sendTarget) partition(b *Backend, t backends.Target, key []byte) (int32, error) {
+func (d *sendTarget) partition(b *Backend, t backends.Target, key []byte) (int32, error) {
 	if d.err != nil {
 		return 0, d.err
 	}
