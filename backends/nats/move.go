@@ -151,13 +151,14 @@ func (m *mover) prepare(ctx context.Context, msg backends.Message) (letter, bool
 		}
 		msg = orig
 	}
-	l.out, err = m.resolver.resolve(ctx, target.Destination, string(msg.Key))
+	subject := string(msg.Key)
+	if o != nil && o.Destination == target.Destination && len(o.RoutingKeys) == 1 {
+		subject = o.RoutingKeys[0] // back to the subject it was first published to, where its stream takes it
+	}
+	l.out, err = m.resolver.resolve(ctx, target.Destination, subject)
 	if err != nil {
 		m.fail(seq, target, err.Error())
 		return letter{}, false
-	}
-	if o != nil && o.Destination == target.Destination && len(o.RoutingKeys) == 1 && validSubject(o.RoutingKeys[0]) {
-		l.out.subject = o.RoutingKeys[0] // back to the subject it was first published to
 	}
 	l.out.msg = natsMsg(l.out.subject, backends.Message{Headers: homeHeaders(msg.Headers), Body: msg.Body})
 	l.out.msg.Header.Set(hdrMsgID, m.dedupID(o, seq))

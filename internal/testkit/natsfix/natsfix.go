@@ -75,19 +75,15 @@ func ctx(t testing.TB) context.Context {
 // when t ends.
 func (s *Server) Stream(t testing.TB, name string, subjects ...string) {
 	t.Helper()
-	s.StreamWith(t, jetstream.StreamConfig{Name: name, Subjects: subjects})
+	s.StreamWith(t, jetstream.StreamConfig{Name: name, Subjects: subjects, Storage: jetstream.MemoryStorage})
 }
 
-// StreamWith makes a stream as cfg says (memory storage unless it says file), deleted when t ends.
+// StreamWith makes a stream as cfg says (its own name for a subject when it names none), deleted when t
+// ends.
 func (s *Server) StreamWith(t testing.TB, cfg jetstream.StreamConfig) {
 	t.Helper()
 	if len(cfg.Subjects) == 0 {
 		cfg.Subjects = []string{cfg.Name}
-	}
-	if cfg.Storage == jetstream.FileStorage && cfg.Replicas == 0 {
-		cfg.Replicas = 1
-	} else if cfg.Storage != jetstream.FileStorage {
-		cfg.Storage = jetstream.MemoryStorage
 	}
 	if _, err := s.JS.CreateStream(ctx(t), cfg); err != nil {
 		t.Fatalf("natsfix: create stream %s: %v", cfg.Name, err)
@@ -118,27 +114,52 @@ func (s *Server) Publish(t testing.TB, subject string, body []byte, headers nats
 	return ack.Sequence
 }
 
-// Messages returns every message the stream holds now, in order, read by sequence (a direct read that
-// moves no consumer).
-func (s *Server) Messages(t testing.TB, stream string) []*jetstream.RawStreamMsg {
+// Msg is one stored message.
+type Msg struct {
+	Sequence uint64
+	Subject  string
+	Header   nats.Header
+	Data     []byte
+	Time     time.Time
+}
+
+// Messages returns every message the stream holds now, in order, read with an ordered consumer of the
+// plain client (ephemeral, acknowledging nothing).
+func (s *Server) Messages(t testing.TB, stream string) []Msg {
 	t.Helper()
 	st, err := s.JS.Stream(ctx(t), stream)
 	if err != nil {
 		t.Fatalf("natsfix: stream %s: %v", stream, err)
 	}
 	state := st.CachedInfo().State
-	var out []*jetstream.RawStreamMsg
-	for seq := state.FirstSeq; state.Msgs > 0 && seq <= state.LastSeq; seq++ {
-		m, err := st.GetMsg(ctx(t), seq)
-		if errors.Is(err, jetstream.ErrMsgNotFound) {
-			continue // deleted
-		}
-		if err != nil {
-			t.Fatalf("natsfix: read %s #%d: %v", stream, seq, err)
-		}
-		out = append(out, m)
+	if state.Msgs == 0 {
+		return nil
 	}
-	return out
+	c, err := st.OrderedConsumer(ctx(t), jetstream.OrderedConsumerConfig{InactiveThreshold: 10 * time.Second})
+	if err != nil {
+		t.Fatalf("natsfix: read %s: %v", stream, err)
+	}
+	out := make([]Msg, 0, state.Msgs)
+	for {
+		batch, err := c.Fetch(1000, jetstream.FetchMaxWait(2*time.Second))
+		if err != nil {
+			t.Fatalf("natsfix: read %s: %v", stream, err)
+		}
+		for m := range batch.Messages() {
+			meta, err := m.Metadata()
+			if err != nil {
+				t.Fatalf("natsfix: read %s: %v", stream, err)
+			}
+			out = append(out, Msg{Sequence: meta.Sequence.Stream, Subject: m.Subject(), Header: m.Headers(),
+				Data: m.Data(), Time: meta.Timestamp})
+			if meta.NumPending == 0 || meta.Sequence.Stream >= state.LastSeq {
+				return out
+			}
+		}
+		if err := batch.Error(); err != nil {
+			t.Fatalf("natsfix: read %s: %v", stream, err)
+		}
+	}
 }
 
 // Consumer makes a durable pull consumer that acknowledges explicitly and has acknowledged every message
