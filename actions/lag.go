@@ -44,9 +44,12 @@ func ExactLag(ctx context.Context, b backends.Backend, g GroupReport, now time.T
 		if err != nil {
 			return g, fmt.Errorf("exact lag of group %s on %s/%d: %w", g.Group, p.Topic, p.Partition, err)
 		}
-		p.LagSeconds = secs
+		p.LagSeconds, p.LagSource = secs, LagExact
+		if secs == nil {
+			p.LagSource = ""
+		}
 	}
-	g.LagSeconds = WorstLagSeconds(g.Partitions)
+	g.LagSeconds, g.LagSource = WorstLagSeconds(g.Partitions), GroupLagSource(g.Partitions)
 	return g, nil
 }
 
@@ -64,6 +67,20 @@ func WorstLagSeconds(parts []PartitionReport) *float64 {
 		}
 	}
 	return worst
+}
+
+// GroupLagSource says where a group's lag in seconds comes from: exact only when every partition's figure
+// is (an estimated partition may be the one furthest behind); "" while the group's figure is unknown.
+func GroupLagSource(parts []PartitionReport) LagSource {
+	if WorstLagSeconds(parts) == nil {
+		return ""
+	}
+	for _, p := range parts {
+		if p.LagSource == LagEstimate {
+			return LagEstimate
+		}
+	}
+	return LagExact
 }
 
 // exactLagSeconds is now − the timestamp of the record at the group's position (the log start when it

@@ -18,6 +18,7 @@ type LagTracker struct {
 	clocks  map[backends.TopicPartition]*OffsetClock
 	commits map[groupPartition][]Commit
 	history map[string]*Ring[int64]
+	dated   positionDates
 }
 
 type groupPartition struct {
@@ -37,9 +38,10 @@ type GroupReport struct {
 	Group      string
 	State      string
 	Members    []backends.GroupMember
-	Lag        int64    // total over partitions
-	MaxLag     int64    // the worst partition's
-	LagSeconds *float64 // the worst partition's lag in seconds; nil while any lagging partition's is unknown
+	Lag        int64     // total over partitions
+	MaxLag     int64     // the worst partition's
+	LagSeconds *float64  // the worst partition's lag in seconds; nil while any lagging partition's is unknown
+	LagSource  LagSource // exact when every lagging partition's figure is; "" while LagSeconds is nil
 	Status     Status
 	Partitions []PartitionReport
 	History    []int64 // total lag at each snapshot, oldest first
@@ -49,6 +51,7 @@ type GroupReport struct {
 type PartitionReport struct {
 	backends.PartitionLag
 	LagSeconds *float64
+	LagSource  LagSource // "" while LagSeconds is nil
 	Status     Status
 }
 
@@ -103,7 +106,7 @@ func (t *LagTracker) judgeGroup(g backends.GroupLag, now time.Time, seen map[gro
 		statuses = append(statuses, pr.Status)
 		r.Partitions = append(r.Partitions, pr)
 	}
-	r.LagSeconds = WorstLagSeconds(r.Partitions)
+	r.LagSeconds, r.LagSource = WorstLagSeconds(r.Partitions), GroupLagSource(r.Partitions)
 	r.Status = GroupStatus(statuses)
 	h, ok := t.history[g.Group]
 	if !ok {
@@ -129,10 +132,10 @@ func (t *LagTracker) judgePartition(g backends.GroupLag, p backends.PartitionLag
 		committed = p.Start
 	}
 	if secs, ok := t.clock(tp).LagSeconds(committed, now); ok {
-		pr.LagSeconds = &secs
+		pr.LagSeconds, pr.LagSource = &secs, LagEstimate
 	}
 	if secs, ok := nextTimeLag(p, now); ok {
-		pr.LagSeconds = &secs
+		pr.LagSeconds, pr.LagSource = &secs, LagExact
 	}
 	t.commits[key] = t.recordCommit(t.commits[key], p, len(g.Members) > 0, now)
 	switch {

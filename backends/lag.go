@@ -57,6 +57,22 @@ type PartitionLag struct {
 	NextTime time.Time
 }
 
+// RecordDater tells when records were written, several partitions in one go, so that lag in seconds can be
+// the true age of the first record a group has not consumed rather than an estimate.
+type RecordDater interface {
+	// RecordTimes returns the write time of the record at each position (or of the first one after it,
+	// where that one was compacted away), in about one request per partition leader. Positions it could
+	// not date (nothing there, an oversized batch, a leader that did not answer) are missing.
+	RecordTimes(ctx context.Context, at []RecordPosition) (map[RecordPosition]time.Time, error)
+}
+
+// RecordPosition is one offset in one partition.
+type RecordPosition struct {
+	Topic     string
+	Partition int32
+	Offset    int64
+}
+
 // OffsetResetter moves an inactive group's committed offsets (Kafka). Planning, clamping and the
 // "only Empty or Dead groups" rule live in actions; the adapter looks up offsets and commits.
 type OffsetResetter interface {

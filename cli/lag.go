@@ -38,12 +38,13 @@ func (a *app) lagCommand() *cobra.Command {
 			"per partition when groups are named or with --partitions. On RabbitMQ, per queue: ready,\n" +
 			"unacked, consumers, rates and the time to drain at the current rates (\"growing\": as much or\n" +
 			"more arrives than leaves, so it never drains).\n\n" +
-			"Lag in seconds is estimated from how fast each log end moves, so it needs several looks: a\n" +
-			"one-shot lag takes " + fmt.Sprint(actions.MinCommits) + " snapshots spread over --sample (default 1s) and reports the\n" +
-			"last; the verdict needs them too. A log that did not move while sampled cannot date a position\n" +
-			"behind it: its lag time shows as - (null in JSON). --exact reads the record at each lagging\n" +
-			"committed offset instead and reports how old it is. --watch prints a snapshot every refresh\n" +
-			"until Ctrl-C; seconds and verdicts firm up as it runs.",
+			"Lag in seconds is how old the first record a group has not consumed is, read from the record at\n" +
+			"its committed offset (at most " + fmt.Sprint(actions.DatesPerRefresh) + " new reads per refresh, each partition and offset once).\n" +
+			"Where that record cannot be read, it is estimated from how fast the log end moves and marked ≈\n" +
+			"(lag_seconds_source \"estimate\" in JSON); a log that did not move while sampled cannot date a\n" +
+			"position behind it (- , null in JSON). The verdict needs several looks: a one-shot lag takes\n" +
+			fmt.Sprint(actions.MinCommits) + " snapshots spread over --sample (default 1s) and reports the last. --exact reads\n" +
+			"every lagging partition, however many. --watch prints a snapshot every refresh until Ctrl-C.",
 		Example: "  mqscope lag                                # every group, one row each\n" +
 			"  mqscope lag billing-service --exact        # its partitions, exact lag in seconds\n" +
 			"  mqscope lag --watch -o json                # a JSON line per group per refresh",
@@ -116,7 +117,7 @@ func (a *app) groupLag(ctx context.Context, b backends.Backend, names []string, 
 		if err != nil {
 			return actions.LagReport{}, err
 		}
-		r := tracker.Observe(s)
+		r := tracker.Observe(tracker.Date(ctx, b, s))
 		if o.exact {
 			return exactLag(ctx, b, r)
 		}

@@ -53,6 +53,7 @@ type groupLagLine struct {
 	Lag        int64              `json:"lag"`
 	MaxLag     int64              `json:"max_lag"`
 	LagSeconds *float64           `json:"lag_seconds"`
+	LagSource  *string            `json:"lag_seconds_source"` // "exact" or "estimate"; null with lag_seconds
 	Status     string             `json:"status"`
 	Partitions []partitionLagLine `json:"partitions"`
 }
@@ -65,6 +66,7 @@ type partitionLagLine struct {
 	End        int64    `json:"end"`
 	Lag        int64    `json:"lag"`
 	LagSeconds *float64 `json:"lag_seconds"`
+	LagSource  *string  `json:"lag_seconds_source"`
 	Status     string   `json:"status"`
 	Member     string   `json:"member"`
 }
@@ -72,18 +74,27 @@ type partitionLagLine struct {
 func groupLagJSON(g groupReport, at time.Time) any {
 	line := groupLagLine{
 		At: at.UTC().Format(time.RFC3339Nano), Group: g.Group, State: g.State, Members: len(g.Members),
-		Lag: g.Lag, MaxLag: g.MaxLag, LagSeconds: millis(g.LagSeconds), Status: string(g.Status),
+		Lag: g.Lag, MaxLag: g.MaxLag, LagSeconds: millis(g.LagSeconds), LagSource: source(g.LagSource), Status: string(g.Status),
 		Partitions: make([]partitionLagLine, len(g.Partitions)),
 	}
 	for i, p := range g.Partitions {
 		pl := partitionLagLine{Topic: p.Topic, Partition: p.Partition, Start: p.Start, End: p.End, Lag: p.Lag,
-			LagSeconds: millis(p.LagSeconds), Status: string(p.Status), Member: p.Member}
+			LagSeconds: millis(p.LagSeconds), LagSource: source(p.LagSource), Status: string(p.Status), Member: p.Member}
 		if p.Committed >= 0 {
 			pl.Committed = &p.Committed
 		}
 		line.Partitions[i] = pl
 	}
 	return line
+}
+
+// source is where a lag in seconds comes from, null while there is none.
+func source(s actions.LagSource) *string {
+	if s == "" {
+		return nil
+	}
+	text := string(s)
+	return &text
 }
 
 // millis rounds seconds to the millisecond: finer is noise.

@@ -21,7 +21,9 @@ var report = actions.LagReport{
 			{PartitionLag: backends.PartitionLag{Topic: "orders", Partition: 0, Committed: 380, End: 500, Lag: 120, Member: "billing-1"},
 				Status: actions.StatusStall},
 			{PartitionLag: backends.PartitionLag{Topic: "orders", Partition: 1, Committed: -1, Start: 7, End: 7},
-				LagSeconds: secs(0), Status: actions.StatusOK},
+				LagSeconds: secs(0), LagSource: actions.LagExact, Status: actions.StatusOK},
+			{PartitionLag: backends.PartitionLag{Topic: "orders", Partition: 2, Committed: 5, Start: 0, End: 9, Lag: 4},
+				LagSeconds: secs(2.5), LagSource: actions.LagEstimate, Status: actions.StatusOK},
 		},
 	}},
 }
@@ -34,11 +36,12 @@ func TestLagTableWithPartitions(t *testing.T) {
 	}
 	want := "" +
 		"GROUP    STATE   MEMBERS  PARTITIONS  LAG  MAX-LAG  LAG-TIME  STATUS\n" +
-		"billing  Stable        1           2  120      120         -  ERR\n" +
+		"billing  Stable        1           3  120      120         -  ERR\n" +
 		"\n" +
 		"GROUP    TOPIC   PARTITION  COMMITTED  END  LAG  LAG-TIME  STATUS  MEMBER\n" +
 		"billing  orders          0        380  500  120         -  STALL   billing-1\n" +
-		"billing  orders          1          -    7    0        0s  OK      -\n"
+		"billing  orders          1          -    7    0        0s  OK      -\n" +
+		"billing  orders          2          5    9    4     ≈2.5s  OK      -\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}
@@ -50,9 +53,10 @@ func TestLagJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := `{"at":"2026-11-26T03:00:00Z","group":"billing","state":"Stable","members":1,"lag":120,"max_lag":120,` +
-		`"lag_seconds":null,"status":"ERR","partitions":[` +
-		`{"topic":"orders","partition":0,"committed":380,"start":0,"end":500,"lag":120,"lag_seconds":null,"status":"STALL","member":"billing-1"},` +
-		`{"topic":"orders","partition":1,"committed":null,"start":7,"end":7,"lag":0,"lag_seconds":0,"status":"OK","member":""}]}` + "\n"
+		`"lag_seconds":null,"lag_seconds_source":null,"status":"ERR","partitions":[` +
+		`{"topic":"orders","partition":0,"committed":380,"start":0,"end":500,"lag":120,"lag_seconds":null,"lag_seconds_source":null,"status":"STALL","member":"billing-1"},` +
+		`{"topic":"orders","partition":1,"committed":null,"start":7,"end":7,"lag":0,"lag_seconds":0,"lag_seconds_source":"exact","status":"OK","member":""},` +
+		`{"topic":"orders","partition":2,"committed":5,"start":0,"end":9,"lag":4,"lag_seconds":2.5,"lag_seconds_source":"estimate","status":"OK","member":""}]}` + "\n"
 	if b.String() != want {
 		t.Errorf("JSON:\n%s\nwant:\n%s", b.String(), want)
 	}

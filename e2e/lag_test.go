@@ -65,8 +65,8 @@ func TestLagOfBillingServiceIsExact(t *testing.T) {
 	g := lines[0]
 	total := want.Lag(seeded, demo.Orders) + want.Lag(seeded, demo.Payments)
 	if g["group"] != demo.Billing || g["state"] != "Stable" || g["members"] != 1.0 || g["lag"] != float64(total) ||
-		g["max_lag"] != 120.0 || g["lag_seconds"] != nil {
-		t.Errorf("group line %v; want Stable, 1 member, lag %d, max 120, lag_seconds null", g, total)
+		g["max_lag"] != 120.0 || g["lag_seconds_source"] != "exact" {
+		t.Errorf("group line %v; want Stable, 1 member, lag %d, max 120, an exact lag_seconds", g, total)
 	}
 	parts := partitionsOf(g)
 	n := 0
@@ -75,13 +75,13 @@ func TestLagOfBillingServiceIsExact(t *testing.T) {
 		wantCommitted := want.Committed[topic][part]
 		end := seededEnd(t, seeded, topic, part)
 		lag := end - wantCommitted
-		wantSeconds := any(nil) // a quiet log cannot date a position behind its end
-		if lag == 0 {
-			wantSeconds = 0.0
-		}
+		// Even a quiet log, whose end cannot date a position behind it, gives the exact age of the record
+		// at the committed offset.
+		secs, known := p["lag_seconds"].(float64)
 		if p["committed"] != float64(wantCommitted) || p["end"] != float64(end) || p["start"] != 0.0 ||
-			p["lag"] != float64(lag) || p["lag_seconds"] != wantSeconds || p["member"] != demo.Billing || p["status"] != "OK" {
-			t.Errorf("%s/%d: %v; want committed %d, end %d, lag %d", topic, part, p, wantCommitted, end, lag)
+			p["lag"] != float64(lag) || !known || (lag == 0) != (secs == 0) || p["lag_seconds_source"] != "exact" ||
+			p["member"] != demo.Billing || p["status"] != "OK" {
+			t.Errorf("%s/%d: %v; want committed %d, end %d, lag %d, an exact lag_seconds", topic, part, p, wantCommitted, end, lag)
 		}
 		n++
 	}
@@ -110,14 +110,23 @@ func TestLagVerdictsOnTheDemo(t *testing.T) {
 	audit, _ := seeded.Group(demo.Audit)
 	billing, _ := seeded.Group(demo.Billing)
 	want := map[string]string{
-		demo.Audit: fmt.Sprintf("audit-exporter Empty 0 7 %s 200 - ERR", present.Int(audit.Lag(seeded, demo.Inventory))),
-		demo.Billing: fmt.Sprintf("billing-service Stable 1 9 %s 120 - ERR",
+		demo.Audit: fmt.Sprintf("audit-exporter Empty 0 7 %s 200 ERR", present.Int(audit.Lag(seeded, demo.Inventory))),
+		demo.Billing: fmt.Sprintf("billing-service Stable 1 9 %s 120 ERR",
 			present.Int(billing.Lag(seeded, demo.Orders)+billing.Lag(seeded, demo.Payments))),
-		demo.Shipping: "shipping-service Stable 1 6 0 0 0s OK",
+		demo.Shipping: "shipping-service Stable 1 6 0 0 OK",
 	}
 	for group, line := range want {
-		if got := strings.Join(rows[group], " "); got != line {
+		row := rows[group]
+		if len(row) != 8 {
+			t.Fatalf("row %q", row)
+		}
+		lagTime := row[6]
+		if got := strings.Join(slices.Delete(slices.Clone(row), 6, 7), " "); got != line {
 			t.Errorf("row %q\nwant %q", got, line)
+		}
+		// Every group behind gets a measured lag time (the record at its position dates it), not "-" or "≈".
+		if group == demo.Shipping && lagTime != "0s" || lagTime == present.Unknown || strings.HasPrefix(lagTime, present.Estimated) {
+			t.Errorf("%s: LAG-TIME %q", group, lagTime)
 		}
 	}
 	if len(rows) != len(want) {
@@ -205,6 +214,38 @@ func recordTime(t *testing.T, brokers, topic string, partition int32, offset int
 				return r.Timestamp
 			}
 		}
+	}
+}
+
+// Every group behind gets an exact lag in seconds from a one-shot lag, and a stalled partition's figure
+// grows with the clock: looked at twice, it grew by the time between the looks, not by a multiple of it.
+func TestLagSecondsOfAStalledPartitionGrowsWithTheClock(t *testing.T) {
+	t.Parallel()
+	brokers := demofix.Brokers(demofix.Shared(t))
+	look := func() (time.Time, float64) {
+		t.Helper()
+		r := mqscope(t, "--kafka", brokers, "lag", "--sample", "0", "-o", "json")
+		var at time.Time
+		var orders0 float64
+		for _, g := range jsonLines(t, r.stdout) {
+			at, _ = time.Parse(time.RFC3339Nano, g["at"].(string))
+			if g["lag"] != 0.0 && (g["lag_seconds"] == nil || g["lag_seconds_source"] != "exact") {
+				t.Errorf("%s is behind by %v, lag_seconds %v (%v): %v", g["group"], g["lag"], g["lag_seconds"], g["lag_seconds_source"], g["partitions"])
+			}
+			for _, p := range partitionsOf(g) {
+				if g["group"] == demo.Billing && p["topic"] == demo.Orders && p["partition"] == 0.0 {
+					orders0, _ = p["lag_seconds"].(float64)
+				}
+			}
+		}
+		return at, orders0
+	}
+	t1, s1 := look()
+	time.Sleep(time.Second) // the time that passes is what is measured
+	t2, s2 := look()
+	elapsed, grew := t2.Sub(t1).Seconds(), s2-s1
+	if s1 < 60 || grew < elapsed-0.05 || grew > elapsed+0.05 {
+		t.Errorf("billing-service orders/0: %.3f s, then %.3f s %.3f s later", s1, s2, elapsed)
 	}
 }
 

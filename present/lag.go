@@ -15,7 +15,7 @@ var GroupLag = []Column[groupReport]{
 	{Name: "PARTITIONS", Right: true, Text: func(g groupReport) string { return Int(len(g.Partitions)) }},
 	{Name: "LAG", Right: true, Text: func(g groupReport) string { return Int(g.Lag) }},
 	{Name: "MAX-LAG", Right: true, Text: func(g groupReport) string { return Int(g.MaxLag) }},
-	{Name: "LAG-TIME", Right: true, Text: func(g groupReport) string { return Seconds(g.LagSeconds) }},
+	{Name: "LAG-TIME", Right: true, Text: func(g groupReport) string { return LagTime(g.LagSeconds, g.LagSource) }},
 	{Name: "STATUS", Text: func(g groupReport) string { return string(g.Status) }},
 }
 
@@ -33,9 +33,21 @@ var PartitionLag = []Column[PartitionRow]{
 	{Name: "COMMITTED", Right: true, Text: func(p PartitionRow) string { return Offset(p.Committed) }},
 	{Name: "END", Right: true, Text: func(p PartitionRow) string { return Int(p.End) }},
 	{Name: "LAG", Right: true, Text: func(p PartitionRow) string { return Int(p.Lag) }},
-	{Name: "LAG-TIME", Right: true, Text: func(p PartitionRow) string { return Seconds(p.LagSeconds) }},
+	{Name: "LAG-TIME", Right: true, Text: func(p PartitionRow) string { return LagTime(p.LagSeconds, p.LagSource) }},
 	{Name: "STATUS", Text: func(p PartitionRow) string { return string(p.Status) }},
 	{Name: "MEMBER", Text: func(p PartitionRow) string { return orUnknown(sanitize.Line(p.Member)) }},
+}
+
+// Estimated marks a figure that is an estimate rather than a measurement.
+const Estimated = "≈"
+
+// LagTime is a lag in seconds, marked Estimated where it is interpolated rather than read from the record
+// the group has yet to consume.
+func LagTime(secs *float64, source actions.LagSource) string {
+	if secs != nil && source == actions.LagEstimate {
+		return Estimated + Seconds(secs)
+	}
+	return Seconds(secs)
 }
 
 // Offset is a committed offset, or Unknown where nothing is committed.

@@ -59,7 +59,7 @@ func (s *lagSession) fetch(ctx context.Context, b backends.Backend) (actions.Lag
 	if err != nil {
 		return actions.LagReport{}, err
 	}
-	return s.judge(snap), nil
+	return s.judge(s.tracker.Date(ctx, b, snap)), nil
 }
 
 func (s *lagSession) judge(snap backends.LagSnapshot) actions.LagReport {
