@@ -20,6 +20,16 @@ type Target struct {
 	// Partition pins a Kafka partition; nil partitions by key the way the Java client does (murmur2), or
 	// spreads keyless records.
 	Partition *int32
+	// Trim caps the stream as the message is added (Redis XADD MAXLEN or MINID); nil keeps everything.
+	Trim *Trim
+}
+
+// Trim says what a stream keeps as an entry is added: at most MaxLen entries, or none older than MinID.
+// Approx lets the server trim only whole nodes (~), which is much cheaper and keeps a few more.
+type Trim struct {
+	MaxLen int64  // 0: no length cap
+	MinID  string // "": no age cap
+	Approx bool
 }
 
 // Label names a target for reports: the queue or topic, or "exchange X (key K)".

@@ -6,6 +6,8 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"time"
@@ -32,6 +34,8 @@ type publishOptions struct {
 	exchange    string
 	routingKey  string
 	partition   int32
+	maxLen      string
+	minID       string
 }
 
 func (a *app) publishCommand() *cobra.Command {
@@ -95,6 +99,8 @@ func (a *app) publishCommand() *cobra.Command {
 	f.StringVar(&o.exchange, "exchange", "", "RabbitMQ: publish to exchange `X` instead of a queue")
 	f.StringVar(&o.routingKey, "routing-key", "", "RabbitMQ: the routing `KEY` for --exchange")
 	f.Int32Var(&o.partition, "partition", 0, "Kafka: send to partition `P` (default: by key)")
+	f.StringVar(&o.maxLen, "maxlen", "", "Redis: keep at most `N` entries in the stream (~N: about N, cheaper)")
+	f.StringVar(&o.minID, "minid", "", "Redis: drop entries older than `ID` or @-DURATION (~ before it: about)")
 	return mutating(cmd, actions.VerbPublish, "always")
 }
 
@@ -114,6 +120,11 @@ func publishTarget(cmd *cobra.Command, args []string, o publishOptions) (backend
 	default:
 		t.Destination = args[0]
 	}
+	trim, err := parseTrim(o.maxLen, o.minID, time.Now())
+	if err != nil {
+		return t, err
+	}
+	t.Trim = trim
 	if cmd.Flags().Changed("partition") {
 		if o.partition < 0 {
 			return t, fmt.Errorf("--partition %d: want 0 or more", o.partition)
@@ -368,3 +379,40 @@ func perSecond(n int64, d time.Duration) string {
 	}
 	return thousands(int64(float64(n)/d.Seconds()+0.5)) + "/s"
 }
+
+// parseTrim reads --maxlen N and --minid ID|@-DURATION, each with an optional leading ~ for an
+// approximate trim.
+func parseTrim(maxLen, minID string, now time.Time) (*backends.Trim, error) {
+	switch {
+	case maxLen == "" && minID == "":
+		return nil, nil
+	case maxLen != "" && minID != "":
+		return nil, fmt.Errorf("give --maxlen or --minid, not both")
+	}
+	t := &backends.Trim{}
+	if v, ok := strings.CutPrefix(maxLen, "~"); maxLen != "" {
+		n, err := strconv.ParseInt(v, 10, 64)
+		if err != nil || n < 1 {
+			return nil, fmt.Errorf("--maxlen %q: want a number of entries, 1 or more (~N for about N)", maxLen)
+		}
+		t.MaxLen, t.Approx = n, ok
+		return t, nil
+	}
+	v, ok := strings.CutPrefix(minID, "~")
+	t.Approx = ok
+	if d, isAge := strings.CutPrefix(v, "@-"); isAge {
+		age, err := time.ParseDuration(d)
+		if err != nil || age <= 0 {
+			return nil, fmt.Errorf("--minid %q: want an entry id or @-DURATION such as @-24h", minID)
+		}
+		t.MinID = strconv.FormatInt(now.Add(-age).UnixMilli(), 10)
+		return t, nil
+	}
+	if !streamID.MatchString(v) {
+		return nil, fmt.Errorf("--minid %q: want an entry id (1700000000000-0) or @-DURATION such as @-24h", minID)
+	}
+	t.MinID = v
+	return t, nil
+}
+
+var streamID = regexp.MustCompile(`^[0-9]+(-[0-9]+)?$`)

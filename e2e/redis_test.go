@@ -180,8 +180,16 @@ func TestRedisPublishReplayResetPurge(t *testing.T) {
 		t.Fatalf("reset: exit %d %s; group %+v", r.code, r.stderr, g)
 	}
 
+	r = mqscope(t, "--redis", s.URL, "publish", copyTo, "--body", "capped", "--count", "3", "--maxlen", "2")
+	if capped := s.Entries(t, copyTo); r.code != 0 || len(capped) != 2 {
+		t.Fatalf("publish --maxlen 2: exit %d %s; %d entries", r.code, r.stderr, len(capped))
+	}
+	if r := mqscope(t, "--redis", s.URL, "publish", copyTo, "--body", "x", "--minid", "yesterday"); r.code != 2 {
+		t.Errorf("publish --minid yesterday: exit %d %s, want 2", r.code, r.stderr)
+	}
+
 	r = mqscope(t, "--redis", s.URL, "purge", copyTo, "--yes")
-	if left := s.Entries(t, copyTo); r.code != 0 || len(left) != 0 || !strings.Contains(r.stdout+r.stderr, "3") {
+	if left := s.Entries(t, copyTo); r.code != 0 || len(left) != 0 || !strings.Contains(r.stdout+r.stderr, "2") {
 		t.Fatalf("purge: exit %d %s %s; %d left", r.code, r.stdout, r.stderr, len(left))
 	}
 }

@@ -16,7 +16,8 @@ func (b *Backend) Publish(ctx context.Context, msgs []backends.Outgoing) ([]erro
 	pipe := b.client.Pipeline()
 	cmds := make([]*redis.Cmd, len(msgs))
 	for i, m := range msgs {
-		args := append([]any{"XADD", m.Target.Destination, "NOMKSTREAM", "*"}, fieldsOf(m.Message)...)
+		args := append([]any{"XADD", m.Target.Destination, "NOMKSTREAM"}, trimArgs(m.Target.Trim)...)
+		args = append(append(args, "*"), fieldsOf(m.Message)...)
 		cmds[i] = pipe.Do(ctx, args...)
 	}
 	if _, err := pipe.Exec(ctx); err != nil && !allAnswered(cmds) {
@@ -57,4 +58,22 @@ func (b *Backend) addError(stream string, err error) error {
 		return fmt.Errorf("%q is not a stream; mqscope publishes to streams: %w", stream, backends.ErrNotSupported)
 	}
 	return b.opError("add to "+stream, err)
+}
+
+// trimArgs are XADD's MAXLEN or MINID arguments.
+func trimArgs(t *backends.Trim) []any {
+	if t == nil {
+		return nil
+	}
+	op := "="
+	if t.Approx {
+		op = "~"
+	}
+	switch {
+	case t.MaxLen > 0:
+		return []any{"MAXLEN", op, t.MaxLen}
+	case t.MinID != "":
+		return []any{"MINID", op, t.MinID}
+	}
+	return nil
 }
