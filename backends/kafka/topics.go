@@ -69,7 +69,8 @@ func visibleTopics(all []*sarama.TopicMetadata, includeInternal bool) []*sarama.
 	return topics
 }
 
-// destination sums up one topic's partitions.
+// destination sums up one topic's partitions. Messages is backends.Unknown when a partition's log range
+// is (an offline partition holds records nobody can count now).
 func destination(t *sarama.TopicMetadata, ranges map[topicPartition]logRange) backends.Destination {
 	d := backends.Destination{
 		Name: t.Name, Kind: backends.Topic, Internal: isInternal(t), Partitions: len(t.Partitions),
@@ -82,7 +83,13 @@ func destination(t *sarama.TopicMetadata, ranges map[topicPartition]logRange) ba
 		if len(p.Isr) < len(p.Replicas) {
 			d.UnderReplicated++
 		}
-		d.Messages += ranges[topicPartition{t.Name, p.ID}].count()
+		r, ok := ranges[topicPartition{t.Name, p.ID}]
+		switch {
+		case !ok: // offline, or its leader did not answer: the total is not known, and is not the rest's sum
+			d.Messages = backends.Unknown
+		case backends.Known(d.Messages):
+			d.Messages += r.count()
+		}
 	}
 	return d
 }
