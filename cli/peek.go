@@ -13,6 +13,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/charmbracelet/x/term"
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/actions"
@@ -172,18 +173,31 @@ func (a *app) streamPeek(ctx context.Context, req backends.PeekRequest) (int, er
 	flushCtx, stopFlushing := context.WithCancel(ctx)
 	var flusher sync.WaitGroup
 	flusher.Go(func() { out.flushEvery(flushCtx, flushEvery) })
+	bar := a.peekProgress()
 	err = actions.Peek(ctx, b, req, func(m backends.Message) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx) // stopped: what is still buffered in the adapter is not written
 		}
-		return out.write(m)
+		werr := out.write(m)
+		bar.update(progressState{done: int64(out.count)})
+		return werr
 	})
+	bar.clear()
 	stopFlushing()
 	flusher.Wait()
 	if werr := out.flush(); werr != nil {
 		return out.count, fmt.Errorf("write the messages: %w", werr)
 	}
 	return out.count, err
+}
+
+// peekProgress is the count of messages read so far, on stderr, when the messages go elsewhere than the
+// terminal (a file, a pipe): a long read, over a slow link say, shows that it is moving. Nil otherwise.
+func (a *app) peekProgress() *progress {
+	if f, ok := a.deps.Stdout.(*os.File); ok && term.IsTerminal(f.Fd()) {
+		return nil
+	}
+	return a.progress("reading")
 }
 
 // notePeekEffects says once, before reading, what reading dest does to it (classic and quorum queues
