@@ -15,6 +15,7 @@ import (
 	"github.com/mqscope/mqscope/cli"
 	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
+	"github.com/mqscope/mqscope/internal/testkit/redisfix"
 	"github.com/mqscope/mqscope/opener"
 )
 
@@ -87,6 +88,17 @@ func TestNoPasswordInAnyOutputOfAFailedConnection(t *testing.T) {
     rabbitmq: {url: "amqp://guest:%s@127.0.0.1:1/"}
 `, wrongPassword), "cannot reach rabbitmq amqp://guest:xxxxx@127.0.0.1:1/"},
 	)
+	cases = append(cases, tc{"redis unreachable, password in the URL", fmt.Sprintf(`contexts:
+  - name: d
+    redis: {url: "redis://app:%s@127.0.0.1:1/0"}
+`, wrongPassword), "cannot reach redis 127.0.0.1:1"})
+	if u := os.Getenv(redisfix.Env); u != "" {
+		host := strings.SplitN(u, "/", 4)[2]
+		cases = append(cases, tc{"redis wrong password of an ACL user from the environment", fmt.Sprintf(`contexts:
+  - name: d
+    redis: {url: "redis://%s/0", username: mqscope-nobody, password-env: MQSCOPE_TEST_WRONG_PW}
+`, host), "authentication failed at redis " + host})
+	}
 	if url := os.Getenv(rabbitfix.Env); url != "" {
 		host := strings.TrimSuffix(url[strings.LastIndex(url, "@")+1:], "/")
 		cases = append(cases,

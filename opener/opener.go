@@ -7,10 +7,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"log/slog"
 
 	"github.com/IBM/sarama"
 	amqp "github.com/rabbitmq/amqp091-go"
+	goredis "github.com/redis/go-redis/v9"
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
@@ -28,7 +30,13 @@ func QuietLibraries() {
 	l := slog.NewLogLogger(slog.Default().Handler(), slog.LevelDebug)
 	sarama.Logger, sarama.DebugLogger = l, l
 	amqp.SetLogger(l)
+	goredis.SetLogger(redisLogger{l})
 }
+
+// redisLogger is go-redis's logger interface on top of mqscope's log.
+type redisLogger struct{ l *log.Logger }
+
+func (r redisLogger) Printf(_ context.Context, format string, v ...any) { r.l.Printf(format, v...) }
 
 // secrets reads contexts' passwords when they connect, remembering what a password-cmd printed so that
 // reconnecting does not ask again; a refused password is forgotten.

@@ -1,0 +1,100 @@
+package redis_test
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/internal/testkit/redisfix"
+)
+
+// A follow reads what is there, then what arrives, with blocking reads, until its context ends.
+func TestPeekFollowsAStream(t *testing.T) {
+	s := redisfix.New(t)
+	b := open(t, s.URL)
+	stream := redisfix.Unique("follow")
+	s.Add(t, stream, "body", "before")
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	got := make(chan string, 4)
+	done := make(chan error, 1)
+	go func() {
+		done <- b.Peek(ctx, backends.PeekRequest{Destination: stream, Follow: true}, func(m backends.Message) error {
+			got <- string(m.Body)
+			return nil
+		})
+	}()
+	if m := <-got; m != "before" {
+		t.Fatalf("first %q", m)
+	}
+	s.Add(t, stream, "body", "after")
+	select {
+	case m := <-got:
+		if m != "after" {
+			t.Fatalf("followed %q", m)
+		}
+	case <-ctx.Done():
+		t.Fatal("the entry added during the follow never came")
+	}
+	cancel()
+	if err := <-done; !errors.Is(err, context.Canceled) {
+		t.Errorf("a follow ended by its context returned %v", err)
+	}
+}
+
+// A list used as a work queue is peeked with LRANGE (nothing taken) and purged whole.
+func TestListsArePeekedInPlaceAndPurged(t *testing.T) {
+	s := redisfix.New(t)
+	b := open(t, s.URL)
+	ctx := context.Background()
+	jobs := redisfix.Unique("jobs")
+	s.Track(jobs)
+	s.Client.RPush(ctx, jobs, "j0", "j1", "j2", "j3")
+	var bodies []string
+	err := b.Peek(ctx, backends.PeekRequest{Destination: jobs, From: backends.Position{Kind: backends.LastN, N: 3}},
+		func(m backends.Message) error { bodies = append(bodies, string(m.Body)); return nil })
+	if err != nil || !slices.Equal(bodies, []string{"j1", "j2", "j3"}) {
+		t.Fatalf("peek -3 of a list: %q, %v", bodies, err)
+	}
+	if n := s.Client.LLen(ctx, jobs).Val(); n != 4 {
+		t.Fatalf("the list holds %d after a peek, want 4", n)
+	}
+	if n, err := b.Purge(ctx, jobs); err != nil || n != 4 || s.Client.Exists(ctx, jobs).Val() != 0 {
+		t.Fatalf("purge: %d, %v", n, err)
+	}
+	if err := b.Peek(ctx, backends.PeekRequest{Destination: jobs}, func(backends.Message) error { return nil }); !errors.Is(err, backends.ErrNotFound) {
+		t.Errorf("peek of a key that does not exist: %v, want ErrNotFound", err)
+	}
+	other := redisfix.Unique("hash")
+	s.Track(other)
+	s.Client.HSet(ctx, other, "a", "b")
+	if err := b.Peek(ctx, backends.PeekRequest{Destination: other}, func(backends.Message) error { return nil }); !errors.Is(err, backends.ErrNotSupported) {
+		t.Errorf("peek of a hash: %v, want ErrNotSupported", err)
+	}
+}
+
+// An entry without a body field shows its fields as a JSON object, and publishing that message writes
+// the fields back, not the view.
+func TestAnEntryWithoutABodyRoundTrips(t *testing.T) {
+	s := redisfix.New(t)
+	b := open(t, s.URL)
+	ctx := context.Background()
+	src, dst := redisfix.Unique("fields"), redisfix.Unique("copy")
+	s.Add(t, src, "order", "7", "bin", "\xff\x00")
+	s.EmptyStream(t, dst)
+	var m backends.Message
+	b.Peek(ctx, backends.PeekRequest{Destination: src}, func(got backends.Message) error { m = got; return nil })
+	if string(m.Body) != `{"order":"7","bin":"\ufffd\u0000"}` || len(m.Headers) != 2 {
+		t.Fatalf("body %s, headers %+v", m.Body, m.Headers)
+	}
+	errs, err := b.Publish(ctx, []backends.Outgoing{{Target: backends.Target{Destination: dst}, Message: m}})
+	if err != nil || errs[0] != nil {
+		t.Fatal(err, errs)
+	}
+	if got := s.Entries(t, dst); len(got) != 1 || !slices.Equal(got[0].Fields, []string{"order", "7", "bin", "\xff\x00"}) {
+		t.Errorf("published %+v", got)
+	}
+}
