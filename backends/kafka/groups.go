@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -20,6 +21,9 @@ import (
 // that is 1 + 2 × brokers requests, however many groups there are.
 func (b *Backend) ListGroups(ctx context.Context) ([]backends.ConsumerGroup, error) {
 	groups, err := await(ctx, b.listGroups)
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		b.abandoned()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list Kafka consumer groups at %s: %w", b.address, err)
 	}

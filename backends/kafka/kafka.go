@@ -90,12 +90,13 @@ func (c Config) saramaConfig() (*sarama.Config, error) {
 
 // Backend is a connection to one Kafka cluster. It is safe for concurrent use.
 type Backend struct {
-	conf    *sarama.Config
-	links   *links // every connection of the backend and its publisher
-	seeds   []string
-	address string // the seeds as the user wrote them, for errors
-	apiKeys map[int16]sarama.ApiVersionsResponseKey
-	version string
+	conf     *sarama.Config
+	links    *links // the connections of the backend's own requests
+	pubLinks *links // its publisher's
+	seeds    []string
+	address  string // the seeds as the user wrote them, for errors
+	apiKeys  map[int16]sarama.ApiVersionsResponseKey
+	version  string
 
 	mu      sync.Mutex
 	brokers map[string]*sarama.Broker // by host:port, connected on demand
@@ -139,11 +140,12 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 		return nil, err
 	}
 	b := &Backend{
-		conf:    conf,
-		links:   newLinks(conf.Net.DialTimeout, conf.Net.KeepAlive),
-		seeds:   slices.Clone(cfg.Brokers),
-		address: strings.Join(cfg.Brokers, ","),
-		brokers: make(map[string]*sarama.Broker),
+		conf:     conf,
+		links:    newLinks(conf.Net.DialTimeout, conf.Net.KeepAlive),
+		pubLinks: newLinks(conf.Net.DialTimeout, conf.Net.KeepAlive),
+		seeds:    slices.Clone(cfg.Brokers),
+		address:  strings.Join(cfg.Brokers, ","),
+		brokers:  make(map[string]*sarama.Broker),
 	}
 	b.links.use(conf)
 	ctx, cancel := context.WithTimeout(ctx, 2*cfg.dialTimeout())
@@ -294,6 +296,22 @@ func (b *Backend) forget(addr string, br *sarama.Broker) {
 	go br.Close() // after the requests still on it, which fail as it closes; ErrNotConnected when never connected
 }
 
+// abandoned drops every connection of the backend's own requests, after work that ran out of time (its
+// context's deadline passed) while a request may still wait on a link that answers nothing: sarama would
+// queue the next requests behind it until its read timeout. The next request dials afresh. Requests
+// other work has on those connections fail and may be tried again; a cancellation by the user says
+// nothing about the link and drops nothing.
+func (b *Backend) abandoned() {
+	b.mu.Lock()
+	brokers := b.brokers
+	b.brokers = make(map[string]*sarama.Broker)
+	b.mu.Unlock()
+	b.links.closeAll()
+	for _, br := range brokers {
+		go br.Close() // returns once the requests on it failed, which closing their sockets made quick
+	}
+}
+
 // meter counts the broker requests one operation sends. A nil meter counts nothing.
 type meter struct{ n atomic.Int64 }
 
@@ -363,6 +381,7 @@ func (b *Backend) Close() error {
 	b.brokers, b.closed = map[string]*sarama.Broker{}, true
 	b.mu.Unlock()
 	b.links.cutAll()
+	b.pubLinks.cutAll()
 	for _, br := range brokers {
 		_ = br.Close() // ErrNotConnected for brokers never used: nothing to release
 	}

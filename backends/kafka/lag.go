@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -26,6 +27,9 @@ const apiKeyOffsetFetch = 9
 // partition leader one ListOffsets for log starts and one for log ends. LagSnapshot.Requests counts them.
 func (b *Backend) LagSnapshot(ctx context.Context, groups []string) (backends.LagSnapshot, error) {
 	snap, err := await(ctx, func() (backends.LagSnapshot, error) { return b.lagSnapshot(groups) })
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		b.abandoned()
+	}
 	if err != nil {
 		b.forgetMetadata()
 		return backends.LagSnapshot{}, fmt.Errorf("read consumer lag at %s: %w", b.address, err)

@@ -60,6 +60,13 @@ func (l *links) Dial(network, addr string) (net.Conn, error) {
 func (l *links) cutAll() {
 	l.mu.Lock()
 	l.cut = true
+	l.mu.Unlock()
+	l.closeAll()
+}
+
+// closeAll closes every connection open now.
+func (l *links) closeAll() {
+	l.mu.Lock()
 	conns := l.conns
 	l.conns = make(map[*link]struct{})
 	l.mu.Unlock()

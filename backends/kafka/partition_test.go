@@ -116,3 +116,29 @@ func TestMoveInAPartitionEndsWhenCancelled(t *testing.T) {
 	}
 	exactlyOnce(t, c, letters)
 }
+
+// A snapshot that gives up (its context ends: a watch's tick) while a request waits on a dead link
+// leaves no connection behind for the next one to queue on: once the link is back the next snapshot
+// works at once, long before the request timeout (15 s) would have freed the connection.
+func TestLagAfterAnAbandonedSnapshot(t *testing.T) {
+	c, n := newPartitionedCluster(t)
+	f := newFixture(t, c)
+	f.createTopics(t, 3, nil, "watched")
+	f.Put(t, "watched", 30)
+	f.CommitGroup(t, "watchers", "watched", 4)
+	b := open(t, c) // default timeouts
+	lagSnapshot(t, b, "watchers")
+
+	n.Blackhole()
+	tick, cancel := context.WithTimeout(testCtx(t), time.Second)
+	defer cancel()
+	if _, err := b.LagSnapshot(tick, []string{"watchers"}); !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("a snapshot in a partition: %v, want it to give up with its context", err)
+	}
+	n.Heal()
+	next, cancel := context.WithTimeout(testCtx(t), 3*time.Second)
+	defer cancel()
+	if _, err := b.LagSnapshot(next, []string{"watchers"}); err != nil {
+		t.Fatalf("the first snapshot after the partition healed: %v", err)
+	}
+}

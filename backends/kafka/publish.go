@@ -252,7 +252,7 @@ func (b *Backend) pipeline(ctx context.Context, limit int) (*pipeline, error) {
 // the brokers' to keep when it is unknown). Batches fill while a broker's one request in flight (which
 // idempotence allows) is out, and wait up to a few milliseconds for more, as the Java client's linger.
 func (b *Backend) newPipeline(limit int) (*pipeline, error) {
-	conf := b.producerConfig("", b.links)
+	conf := b.producerConfig("", b.pubLinks)
 	conf.Producer.MaxMessageBytes = cmp.Or(limit, unlimited)
 	conf.Producer.Flush.Frequency = publishLinger
 	conf.Producer.Flush.Bytes = min(conf.Producer.MaxMessageBytes, 1<<20)

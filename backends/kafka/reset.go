@@ -251,5 +251,8 @@ func (b *Backend) failed(what string, err error) error {
 		return nil
 	}
 	b.forgetMetadata()
+	if errors.Is(err, context.DeadlineExceeded) {
+		b.abandoned()
+	}
 	return fmt.Errorf("%s at %s: %w", what, b.address, err)
 }

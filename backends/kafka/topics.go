@@ -2,6 +2,7 @@ package kafka
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -18,6 +19,9 @@ import (
 // however many topics there are.
 func (b *Backend) ListDestinations(ctx context.Context, opts backends.ListOptions) ([]backends.Destination, error) {
 	dests, err := await(ctx, func() ([]backends.Destination, error) { return b.listTopics(opts) })
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		b.abandoned()
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list Kafka topics at %s: %w", b.address, err)
 	}
