@@ -35,10 +35,25 @@ func startDemo(ctx context.Context, o cli.DemoOptions) (cli.DemoCluster, error) 
 		}
 		return d, nil
 	}
-	c, err := demo.Start(ctx, demo.Options{Port: o.Port, Still: o.Still, ExtraTopics: o.ExtraTopics,
-		ExtraPartitions: o.ExtraPartitions, BigTopic: o.BigTopic})
+	opts := demo.Options{Port: o.Port, Still: o.Still, ExtraTopics: o.ExtraTopics,
+		ExtraPartitions: o.ExtraPartitions, BigTopic: o.BigTopic}
+	switch {
+	case o.NATS != "":
+		return cluster(demo.SeedNATS(ctx, o.NATS, opts))
+	case o.Broker == "nats":
+		return cluster(demo.StartNATS(ctx, opts))
+	}
+	c, err := demo.Start(ctx, opts)
 	if err != nil {
 		return nil, err // not c: a nil *Cluster in the interface would not be nil
+	}
+	return c, nil
+}
+
+// cluster turns a demo's (*T, error) into (cli.DemoCluster, error) without a nil *T in the interface.
+func cluster[C cli.DemoCluster](c C, err error) (cli.DemoCluster, error) {
+	if err != nil {
+		return nil, err
 	}
 	return c, nil
 }

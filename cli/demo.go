@@ -34,7 +34,14 @@ type DemoOptions struct {
 	// Redis, when set (the --redis flag), seeds that Redis server under the key prefix mqscope-demo:
 	// instead of starting a Kafka cluster.
 	Redis string
+	// NATS, when set (the --nats flag), seeds that NATS server's DEMO_* streams instead.
+	NATS string
+	// Broker is the embedded broker to start: "kafka" (the default) or "nats".
+	Broker string
 }
+
+// natsDemo reports whether the demo is a NATS server (embedded or the user's).
+func (o DemoOptions) natsDemo() bool { return o.NATS != "" || o.Broker == "nats" }
 
 // bigTopic is the name of the demo's benchmark topic, for the help text (e2e tests hold it to the demo's).
 const bigTopic = "bench-1m"
@@ -51,7 +58,11 @@ func (a *app) demoCommand() *cobra.Command {
 			"With --redis URL it seeds that Redis server instead (keys under mqscope-demo:, replaced on each\n" +
 			"run, nothing else touched): streams with lagging groups, pending entries past a delivery count,\n" +
 			"dead-letter streams with letters from two origins, hostile and binary entries, and a list used\n" +
-			"as a work queue.",
+			"as a work queue.\n\n" +
+			"With --broker nats it starts an embedded NATS server with JetStream instead (127.0.0.1, a free\n" +
+			"port, a temporary store), and with --nats URL it seeds that server (streams DEMO_*, replaced on\n" +
+			"each run): lagging consumers, advisories of messages a consumer gave up on, a dead-letter stream\n" +
+			"with letters from two origins, hostile and binary messages, and a key-value bucket.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), opts, serve) },
 	}
@@ -62,11 +73,15 @@ func (a *app) demoCommand() *cobra.Command {
 	f.IntVar(&opts.ExtraTopics, "topics", 0, "add `N` empty topics load-00000, ... (for listing benchmarks)")
 	f.IntVar(&opts.ExtraPartitions, "topic-partitions", 0, "`N` partitions for each added topic (default 4)")
 	f.IntVar(&opts.BigTopic, "big-topic", 0, "add topic "+bigTopic+" with `N` small JSON records (for peek benchmarks)")
+	f.StringVar(&opts.Broker, "broker", "kafka", "the embedded broker to start: `kafka` or nats")
 	return cmd
 }
 
 func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
-	opts.Redis = a.flags.Redis
+	opts.Redis, opts.NATS = a.flags.Redis, a.flags.NATS
+	if opts.Broker != "kafka" && opts.Broker != "nats" {
+		return usageError{fmt.Errorf("--broker %q: want kafka or nats", opts.Broker)}
+	}
 	if a.deps.Demo == nil {
 		return errors.New("this build of mqscope has no demo cluster")
 	}
@@ -94,6 +109,9 @@ func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
 	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}, ReadOnly: a.flags.ReadOnly}
 	if opts.Redis != "" {
 		c = config.Context{Name: "demo", Redis: &config.RedisConfig{URL: opts.Redis}, ReadOnly: a.flags.ReadOnly}
+	}
+	if opts.natsDemo() {
+		c = config.Context{Name: "demo", NATS: &config.NATSConfig{URL: cluster.Bootstrap()[0]}, ReadOnly: a.flags.ReadOnly}
 	}
 	return a.openUI(c, file)
 }

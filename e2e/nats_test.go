@@ -16,6 +16,7 @@ import (
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 
+	"github.com/mqscope/mqscope/demo"
 	"github.com/mqscope/mqscope/internal/testkit/natsfix"
 )
 
@@ -381,5 +382,43 @@ func TestNATSRedriveAdvisories(t *testing.T) {
 	}
 	if slices.Sort(back); !slices.Equal(back, []string{`{"order":0}`, `{"order":2}`}) {
 		t.Errorf("the redrive sent back %q, want orders 0 (terminated) and 2 (past max deliveries)", back)
+	}
+}
+
+// TestNATSDemoIsWhatItSeeded: the embedded NATS demo lists, lags and redrives exactly as it was seeded,
+// and its hostile messages reach the terminal escaped.
+func TestNATSDemoIsWhatItSeeded(t *testing.T) {
+	t.Parallel()
+	d, err := demo.StartNATS(context.Background(), demo.Options{Still: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(d.Close)
+	url, seeded := d.Bootstrap()[0], d.Seeded()
+
+	ls := byName(jsonLines(t, mqscope(t, "--nats", url, "ls", "-o", "json").stdout), "name")
+	if ls[demo.NATSOrders]["messages"] != float64(seeded.Orders) || ls[demo.NATSPayments]["messages"] != float64(seeded.Payments) ||
+		ls[demo.NATSAdvisories]["messages"] != float64(seeded.Gave) || ls["KV_"+demo.NATSBucket] != nil {
+		t.Errorf("ls: %v", ls)
+	}
+	lag := byName(jsonLines(t, mqscope(t, "--nats", url, "lag", "-o", "json").stdout), "group")
+	for name, want := range seeded.Lag {
+		if g := lag[name]; g == nil || g["lag"] != float64(want) {
+			t.Errorf("lag of %s: %v, want %d", name, g, want)
+		}
+	}
+	if r := mqscope(t, "--nats", url, "peek", demo.NATSHostile); r.code != 0 || strings.ContainsAny(r.stdout, "\x1b\u202e\x07") {
+		t.Errorf("peek of the hostile stream: exit %d, raw escapes in %q", r.code, r.stdout)
+	}
+
+	r := mqscope(t, "--nats", url, "redrive", demo.NATSDLQ)
+	if !strings.Contains(r.stderr, "moved 20 letters") || !strings.Contains(r.stderr, "1 kept") {
+		t.Errorf("redrive of the dead-letter stream: exit %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	r = mqscope(t, "--nats", url, "redrive", demo.NATSAdvisories)
+	ls = byName(jsonLines(t, mqscope(t, "--nats", url, "ls", "-o", "json").stdout), "name")
+	if r.code != 0 || ls[demo.NATSAdvisories]["messages"] != 0.0 ||
+		ls[demo.NATSPayments]["messages"] != float64(seeded.Payments+seeded.Gave+seeded.Letters[demo.NATSPayments]) {
+		t.Errorf("redrive of the advisories: exit %d %s; then ls: %v %v", r.code, r.stderr, ls[demo.NATSAdvisories], ls[demo.NATSPayments])
 	}
 }
