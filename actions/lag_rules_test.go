@@ -109,7 +109,8 @@ func TestJudge(t *testing.T) {
 		now  float64
 		want Status
 	}{
-		{"too few commits", window([2]int64{1, 9}, [2]int64{2, 9}), 9, 20, 2, StatusOK},
+		{"too few commits: not judged yet, never OK", window([2]int64{1, 9}, [2]int64{2, 9}), 9, 20, 2, StatusPending},
+		{"too few commits but caught up", window([2]int64{1, 9}), 0, 20, 2, StatusOK},
 		{"caught up now", window([2]int64{1, 9}, [2]int64{2, 9}, [2]int64{3, 9}), 0, 3, 3, StatusOK},
 		{"stopped committing", window([2]int64{1, 5}, [2]int64{2, 5}, [2]int64{3, 5}), 5, 8, 10, StatusStop},
 		{"rewound", window([2]int64{5, 5}, [2]int64{3, 8}, [2]int64{6, 6}), 6, 12, 3, StatusRewind},
@@ -134,5 +135,11 @@ func TestGroupStatus(t *testing.T) {
 	}
 	if s := GroupStatus(nil); s != StatusOK {
 		t.Errorf("empty group = %s", s)
+	}
+	if s := GroupStatus([]Status{StatusOK, StatusPending}); s != StatusPending {
+		t.Errorf("group with a partition not judged yet = %s, want pending, not OK", s)
+	}
+	if s := GroupStatus([]Status{StatusPending, StatusWarn}); s != StatusWarn {
+		t.Errorf("group of pending and WARN = %s", s)
 	}
 }

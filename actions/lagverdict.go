@@ -12,10 +12,13 @@ const (
 	StatusStop   Status = "STOP"   // the consumer stopped committing while data waits
 	StatusStall  Status = "STALL"  // the consumer commits, but the same offset every time
 	StatusRewind Status = "REWIND" // the committed offset went backwards
+	// StatusPending is a partition behind whose window has too few commits to judge yet: never OK
+	// before there is evidence.
+	StatusPending Status = "…"
 )
 
 // DefaultWindow is how many commits per partition the verdict looks at; MinCommits is how many it needs
-// before it judges anything but OK.
+// before it judges a partition that is behind (StatusPending until then).
 const (
 	DefaultWindow = 10
 	MinCommits    = 3
@@ -31,8 +34,11 @@ type Commit struct {
 // Judge applies Burrow's rules to one partition's window of commits (oldest first). currentLag is the lag
 // now; end is the log end offset now; allowedLag is the lag that counts as caught up (default 0).
 func Judge(window []Commit, currentLag, end, allowedLag int64, now time.Time) Status {
-	if len(window) < MinCommits || currentLag <= allowedLag {
+	switch {
+	case currentLag <= allowedLag:
 		return StatusOK
+	case len(window) < MinCommits:
+		return StatusPending
 	}
 	first, last := window[0], window[len(window)-1]
 	if now.Sub(last.At) > last.At.Sub(first.At) && end > last.Offset {
@@ -60,7 +66,7 @@ func Judge(window []Commit, currentLag, end, allowedLag int64, now time.Time) St
 }
 
 // GroupStatus is a group's verdict: as bad as its worst partition, with STOP, STALL and REWIND reported
-// as ERR.
+// as ERR; pending while a partition behind is not judged yet and none is judged bad.
 func GroupStatus(partitions []Status) Status {
 	worst := StatusOK
 	for _, s := range partitions {
@@ -69,6 +75,10 @@ func GroupStatus(partitions []Status) Status {
 			return StatusErr
 		case StatusWarn:
 			worst = StatusWarn
+		case StatusPending:
+			if worst == StatusOK {
+				worst = StatusPending
+			}
 		}
 	}
 	return worst

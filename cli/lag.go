@@ -34,7 +34,8 @@ func (a *app) lagCommand() *cobra.Command {
 		Use:   "lag [GROUP|QUEUE...]",
 		Short: "Consumer lag per group and partition (Kafka), or backlog per queue (RabbitMQ)",
 		Long: "lag shows who is behind. On Kafka, per consumer group: state, members, lag in messages, lag\n" +
-			"in seconds and a health verdict (OK, WARN, ERR; per partition STOP, STALL, REWIND), with a row\n" +
+			"in seconds and a health verdict (OK, WARN, ERR; per partition STOP, STALL, REWIND; … while a\n" +
+			"partition behind has too few commits seen to judge), with a row\n" +
 			"per partition when groups are named or with --partitions. On RabbitMQ, per queue: ready,\n" +
 			"unacked, consumers, rates and the time to drain at the current rates (\"growing\": as much or\n" +
 			"more arrives than leaves, so it never drains).\n\n" +

@@ -78,9 +78,13 @@ func TestLagOfBillingServiceIsExact(t *testing.T) {
 		// Even a quiet log, whose end cannot date a position behind it, gives the exact age of the record
 		// at the committed offset.
 		secs, known := p["lag_seconds"].(float64)
+		wantStatus := "OK" // one snapshot is no evidence for a partition behind: not judged yet
+		if lag > 0 {
+			wantStatus = "…"
+		}
 		if p["committed"] != float64(wantCommitted) || p["end"] != float64(end) || p["start"] != 0.0 ||
 			p["lag"] != float64(lag) || !known || (lag == 0) != (secs == 0) || p["lag_seconds_source"] != "exact" ||
-			p["member"] != demo.Billing || p["status"] != "OK" {
+			p["member"] != demo.Billing || p["status"] != wantStatus {
 			t.Errorf("%s/%d: %v; want committed %d, end %d, lag %d, an exact lag_seconds", topic, part, p, wantCommitted, end, lag)
 		}
 		n++

@@ -127,6 +127,34 @@ func TestLagRefreshNeverOverlaps(t *testing.T) {
 	h.mustShow("billing-service  total lag over the last 6s")
 }
 
+// The first snapshot of a stuck group is no evidence that it is fine: it shows "…" until its window
+// has enough commits to judge, then the verdict (a member that commits nothing while data waits).
+func TestFirstVerdictOfAStuckGroupIsNotOK(t *testing.T) {
+	h := lagHarness(t, config.Context{}, &lagBackend{})
+	h.typeCommand("lag")
+	h.deliver(lagSnapshot(0))
+	status := func(group string) string {
+		row := strings.Fields(lineWith(h.screen(), group))
+		if len(row) < 8 {
+			t.Fatalf("%s row %v", group, row)
+		}
+		return row[7]
+	}
+	if s := status("billing-service"); s != "…" {
+		t.Errorf("billing-service after one snapshot: %s, want … (not judged yet)", s)
+	}
+	if s := status("shipping-service"); s != "OK" {
+		t.Errorf("shipping-service, caught up: %s, want OK", s)
+	}
+	for n := 1; n < 3; n++ {
+		h.send(refreshTickMsg{})
+		h.deliver(lagSnapshot(n))
+	}
+	if s := status("billing-service"); s != "ERR" {
+		t.Errorf("billing-service after three snapshots: %s, want ERR", s)
+	}
+}
+
 func TestLagDrillDownAndBack(t *testing.T) {
 	h := lagHarness(t, config.Context{}, &lagBackend{})
 	h.typeCommand("lag")

@@ -223,11 +223,14 @@ func statusLook[T any](of func(T) judged) list.Look[T] {
 // minutes.
 const sparkWidth = 16
 
-// statusTone colours a verdict: OK is healthy, WARN is a lag that is not going down, the rest are errors.
+// statusTone colours a verdict: OK is healthy, WARN is a lag that is not going down, pending is not judged
+// yet, the rest are errors.
 func statusTone(s actions.Status) table.Tone {
 	switch s {
 	case actions.StatusOK:
 		return table.Good
+	case actions.StatusPending:
+		return table.Muted
 	case actions.StatusWarn:
 		return table.Warn
 	}
@@ -239,14 +242,16 @@ func statusRank(s actions.Status) int {
 	switch s {
 	case actions.StatusOK:
 		return 0
-	case actions.StatusWarn:
+	case actions.StatusPending:
 		return 1
-	case actions.StatusErr:
+	case actions.StatusWarn:
 		return 2
-	case actions.StatusStall, actions.StatusRewind:
+	case actions.StatusErr:
 		return 3
+	case actions.StatusStall, actions.StatusRewind:
+		return 4
 	}
-	return 4 // STOP
+	return 5 // STOP
 }
 
 // cmpSeconds orders lag in seconds with unknown below any known figure.
