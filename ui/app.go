@@ -223,8 +223,15 @@ func (m *Model) openInput(mode inputMode, prompt, value string) tea.Cmd {
 	m.input.Prompt = prompt
 	m.input.SetValue(value)
 	m.input.CursorEnd()
-	m.input.ShowSuggestions = mode == modeCommand
-	m.input.SetSuggestions(m.commandSuggestions())
+	// The input keeps its matched suggestions while ShowSuggestions is off, so the filter bar would show and
+	// accept the command bar's last completion: clear them with suggestions on, then switch them off.
+	m.input.ShowSuggestions = true
+	if mode == modeCommand {
+		m.input.SetSuggestions(m.commandSuggestions())
+	} else {
+		m.input.SetSuggestions(nil)
+		m.input.ShowSuggestions = false
+	}
 	return m.input.Focus()
 }
 

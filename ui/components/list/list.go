@@ -94,6 +94,8 @@ type Model[T any] struct {
 
 	loaded bool
 	at     time.Time
+	// filterErr says why the filter matches nothing: it is not a regular expression.
+	filterErr error
 
 	table table.Model
 }
@@ -299,11 +301,12 @@ func (l *Model[T]) recompute() {
 	if len(l.shown) == 0 {
 		l.chooseColumns()
 	}
-	needle := strings.ToLower(l.filter)
+	match, err := common.CompileMatch(l.filter)
+	l.filterErr = err
 	l.visible = l.visible[:0]
 	for i, it := range l.items {
 		// Match what the user sees: a name with an escape sequence shows (and is typed) as "\e[…".
-		if needle == "" || strings.Contains(strings.ToLower(sanitize.Line(l.spec.Name(it))), needle) {
+		if match == nil && err == nil || match != nil && match([]byte(sanitize.Line(l.spec.Name(it)))) {
 			l.visible = append(l.visible, i)
 		}
 	}
@@ -386,6 +389,8 @@ func (l *Model[T]) View() string {
 		return table.Placeholder(s.Muted.Render("waiting for the broker…"), l.Width, l.Height)
 	case len(l.items) == 0:
 		return table.Placeholder(s.Muted.Render("nothing here yet"), l.Width, l.Height)
+	case l.filterErr != nil:
+		return table.Placeholder(s.Error.Render(sanitize.Line(l.filterErr.Error())), l.Width, l.Height)
 	case len(l.visible) == 0:
 		return table.Placeholder(s.Muted.Render(fmt.Sprintf("nothing matches %q (esc clears the filter)", l.filter)), l.Width, l.Height)
 	}
