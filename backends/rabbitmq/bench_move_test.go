@@ -143,10 +143,15 @@ func newDeadLetterVhost(b *testing.B, n, origins int) *deadLetterVhost {
 		if o < n%origins {
 			count++
 		}
-		rabbitfix.Publish(b, f.Channel(b), "", v.targets[o]+"-ttl", count, func(i int) amqp.Publishing {
-			return amqp.Publishing{DeliveryMode: amqp.Persistent, ContentType: "application/json",
-				MessageId: fmt.Sprintf("order-%d-%d", o, i), Body: fmt.Appendf(nil, `{"order":%d,"total":"19.90"}`, i)}
-		})
+		for from := 0; from < count; from += 10_000 { // in batches that each confirm within the fixture's 30 s
+			ch := f.Channel(b)
+			rabbitfix.Publish(b, ch, "", v.targets[o]+"-ttl", min(10_000, count-from), func(i int) amqp.Publishing {
+				i += from
+				return amqp.Publishing{DeliveryMode: amqp.Persistent, ContentType: "application/json",
+					MessageId: fmt.Sprintf("order-%d-%d", o, i), Body: fmt.Appendf(nil, `{"order":%d,"total":"19.90"}`, i)}
+			})
+			ch.Close()
+		}
 	}
 	waitCount(b, f, "dlq", n)
 	v.backend = open(b, rabbitmq.Config{URL: f.URL, Timeout: time.Minute})
