@@ -190,7 +190,8 @@ func (m *move) run(ctx context.Context) error {
 	return err
 }
 
-// doubts adds to the error of a move its connection or broker ended what may now be in both places.
+// doubts adds to the error of a move that failed what may now be in both places, and, when the source's
+// channel is gone (a lost connection, a dead broker), what a broker crash may bring back.
 func (m *move) doubts(err error) error {
 	r := m.report
 	source := sanitize.Line(m.source)
@@ -198,7 +199,7 @@ func (m *move) doubts(err error) error {
 		err = fmt.Errorf("%w; %d letter%s may now be in both places (published to %s, not certainly removed from %q)",
 			err, r.InDoubt, plural(r.InDoubt), targetsOf(r.PerTarget), source)
 	}
-	if certain := r.Moved - m.pending - m.unproven; certain > 0 {
+	if certain := r.Moved - m.pending - m.unproven; certain > 0 && m.src.IsClosed() {
 		// Measured on 3.10.8: a classic queue's node killed a few seconds into a move of 20,000 brought
 		// back every letter it had acknowledged; the removals were still in memory.
 		err = fmt.Errorf("%w; if the broker itself went down, up to the %d letter%s moved before can come back to %q too, "+
