@@ -21,12 +21,16 @@ const (
 	// shovelPrefetch is what the management UI's "Move messages" sets.
 	shovelPrefetch = 1000
 	// firstPart is how many letters the first shovel moves; later parts take about partTime at the rate
-	// measured so far, within [firstPart, maxPart].
-	firstPart = 5_000
-	maxPart   = 200_000
-	partTime  = 2 * time.Second
+	// measured so far, within [firstPart, maxPart]. A cancel waits for the part under way, so partTime
+	// bounds how long that takes; each part costs the broker a shovel's start (up to a second when busy).
+	firstPart = 10_000
+	maxPart   = 1_000_000
+	partTime  = 4 * time.Second
+	// partLead is how long before the part under way ends the next one starts, so that the broker never
+	// waits for a shovel to start.
+	partLead = time.Second
 	// shovelPoll is how often the queues' counts are read.
-	shovelPoll = 100 * time.Millisecond
+	shovelPoll = 50 * time.Millisecond
 	// shovelStall is how long shovels may move nothing while the source holds letters before mqscope
 	// deletes them and says so.
 	shovelStall = 30 * time.Second
@@ -166,19 +170,23 @@ func (s *shovelMove) follow(ctx context.Context) error {
 	return nil
 }
 
-// nearEnd reports whether the parts under way are within two prefetch windows of their end, judged by
-// how much the source shrank.
+// nearEnd reports whether the parts under way are within partLead (at least two prefetch windows) of
+// their end, judged by how much the source shrank.
 func (s *shovelMove) nearEnd(src int) bool {
-	moved := s.srcStart - src
-	return s.started-moved <= 2*shovelPrefetch && len(s.parts) < 2
+	left := s.started - (s.srcStart - src)
+	return left <= max(2*shovelPrefetch, int(s.rate()*partLead.Seconds())) && len(s.parts) < 2
+}
+
+// rate is how many letters a second have left the source since the move began.
+func (s *shovelMove) rate() float64 {
+	return float64(s.srcStart-s.lastSrc) / max(time.Since(s.began).Seconds(), 0.001)
 }
 
 // startPart starts a shovel for the next part.
 func (s *shovelMove) startPart(ctx context.Context) error {
 	part := firstPart
-	if s.done > 0 {
-		rate := float64(s.done) / time.Since(s.began).Seconds()
-		part = min(max(int(rate*partTime.Seconds()), firstPart), maxPart)
+	if s.started > 0 {
+		part = min(max(int(s.rate()*partTime.Seconds()), firstPart), maxPart)
 	}
 	part = min(part, s.total-s.started)
 	name := fmt.Sprintf("mqscope-move-%d", time.Now().UnixNano())
