@@ -208,8 +208,9 @@ func TestOfflinePartitionsCounted(t *testing.T) {
 	if d.Partitions != 3 || d.Offline != 1 {
 		t.Errorf("payments = %+v, want 3 partitions, 1 offline", d)
 	}
-	if d.Messages != 6 {
-		t.Errorf("payments Messages = %d, want 6: the offline partition has no leader to count it", d.Messages)
+	if d.Messages != backends.Unknown {
+		t.Errorf("payments Messages = %d, want unknown: the offline partition has no leader to count it, and "+
+			"the other two's 6 is not the topic's count", d.Messages)
 	}
 }
 
@@ -228,7 +229,7 @@ func TestDestinationCountsPartitionHealth(t *testing.T) {
 	d := destination(topic, ranges)
 	want := backends.Destination{
 		Name: "t", Kind: backends.Topic, Partitions: 4, ReplicationFactor: 3,
-		UnderReplicated: 2, Offline: 1, Messages: 22,
+		UnderReplicated: 2, Offline: 1, Messages: backends.Unknown, // partition 2's records cannot be counted
 	}
 	if d.Name != want.Name || d.Kind != want.Kind || d.Partitions != want.Partitions ||
 		d.ReplicationFactor != want.ReplicationFactor || d.UnderReplicated != want.UnderReplicated ||
