@@ -80,6 +80,8 @@ type destinationLine struct {
 	Newest  *time.Time `json:"newest"`
 	Groups  int        `json:"groups"`
 	Bytes   int64      `json:"bytes"`
+	// Subjects a NATS stream takes; [] elsewhere.
+	Subjects []string `json:"subjects"`
 }
 
 func timeJSON(t time.Time) *time.Time {
@@ -103,7 +105,10 @@ func destinationJSON(d dest) any {
 		Offline: d.Offline, Messages: countJSON(d.Messages), Ready: countJSON(d.Ready), Unacked: countJSON(d.Unacked), Consumers: countJSON(d.Consumers),
 		PublishRate: d.PublishRate, DeliverRate: d.DeliverRate, Policy: d.Policy, State: d.State,
 		FirstID: d.FirstID, LastID: d.LastID, Oldest: timeJSON(d.Oldest), Newest: timeJSON(d.Newest),
-		Groups: d.Groups, Bytes: d.Bytes,
+		Groups: d.Groups, Bytes: d.Bytes, Subjects: d.Subjects,
+	}
+	if line.Subjects == nil {
+		line.Subjects = []string{}
 	}
 	if dl := d.DeadLetter; dl != nil {
 		line.DeadLetter = &deadLetterLine{Exchange: dl.Exchange, RoutingKey: dl.RoutingKey,

@@ -115,7 +115,7 @@ func seedNATS(ctx context.Context, url string, srv *server.Server, store string,
 		return nil, fmt.Errorf("connect to NATS at %s: %w", url, err)
 	}
 	d.nc = nc
-	js, err := jetstream.New(nc)
+	js, err := jetstream.New(nc, jetstream.WithPublishAsyncMaxPending(2*benchFlight))
 	if err != nil {
 		d.Close()
 		return nil, err
@@ -369,16 +369,18 @@ func (s *natsSeeder) bucket(ctx context.Context) error {
 	return err
 }
 
+// benchFlight is how many benchmark messages are in flight, unacknowledged, at once.
+const benchFlight = 10_000
+
 // bench: n small messages in DEMO_BENCH, published in flights.
 func (s *natsSeeder) bench(ctx context.Context, n int) error {
 	if _, err := s.js.CreateStream(ctx, jetstream.StreamConfig{Name: NATSBench, Subjects: []string{"demo.bench"},
 		Storage: jetstream.FileStorage}); err != nil {
 		return err
 	}
-	const flight = 10_000
-	for start := 0; start < n; start += flight {
-		msgs := make([]*nats.Msg, 0, flight)
-		for i := start; i < min(start+flight, n); i++ {
+	for start := 0; start < n; start += benchFlight {
+		msgs := make([]*nats.Msg, 0, benchFlight)
+		for i := start; i < min(start+benchFlight, n); i++ {
 			msgs = append(msgs, msg("demo.bench", fmt.Appendf(nil, `{"seq":%d,"v":"bench"}`, i)))
 		}
 		if err := publishAll(ctx, s.js, msgs); err != nil {

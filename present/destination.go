@@ -18,6 +18,8 @@ var Destinations = []Column[dest]{
 	{Name: "VHOST", Applies: func(d dest) bool { return d.Vhost != "" }, Text: func(d dest) string { return sanitize.Line(d.Vhost) }},
 	{Name: "KIND", Text: func(d dest) string { return string(d.Kind) }},
 	{Name: "TYPE", Applies: func(d dest) bool { return d.Type != "" }, Text: func(d dest) string { return sanitize.Line(d.Type) }},
+	{Name: "SUBJECTS", Applies: func(d dest) bool { return len(d.Subjects) > 0 },
+		Text: func(d dest) string { return sanitize.Line(strings.Join(d.Subjects, ",")) }},
 	{Name: "PARTITIONS", Right: true, Applies: IsTopic, Text: func(d dest) string { return Int(d.Partitions) }},
 	{Name: "RF", Right: true, Applies: IsTopic, Text: func(d dest) string { return Int(d.ReplicationFactor) }},
 	{Name: "UNDER-REPL", Right: true, Applies: IsTopic, Text: func(d dest) string { return Int(d.UnderReplicated) }},

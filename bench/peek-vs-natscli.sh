@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Whole-program benchmark of `mqscope peek -o json` on NATS JetStream against natscli. Not a test: it
+# prints numbers.
+#
+# It starts the NATS demo (an embedded server, `demo --broker nats`) with stream DEMO_BENCH holding N small
+# JSON messages (default 1,000,000), checks that each tool prints every message, then, in the same run,
+# times with hyperfine:
+#   - mqscope peek DEMO_BENCH --from earliest -o json > /dev/null (every message as a JSON line: subject,
+#     sequence, time, headers, body);
+#   - nats sub demo.bench --stream DEMO_BENCH --all --count N --raw > /dev/null (bodies only, through an
+#     ordered consumer). `nats stream view` pages 25 messages at a time and asks before each page, so it
+#     cannot dump a stream; `nats sub --raw` is what natscli has for that, and it prints less than mqscope.
+# and measures each one's peak RSS with /usr/bin/time.
+#
+# Usage: bench/peek-vs-natscli.sh     (N=1000000 RUNS=3 to change the size and the runs; NATS_CLI=path)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-1000000}
+RUNS=${RUNS:-3}
+NATS_CLI=${NATS_CLI:-$(command -v nats || echo "$HOME/go/bin/nats")}
+say() { printf 'peek-vs-natscli: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+
+[ -x "$NATS_CLI" ] || die "natscli is missing: go install github.com/nats-io/natscli/nats@v0.5.0, or set NATS_CLI"
+command -v hyperfine >/dev/null || die "hyperfine is missing (apt-get install hyperfine)"
+[ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
+
+work=$(mktemp -d)
+demo_pid=
+cleanup() {
+	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+say "building mqscope"
+go build -o "$work/mqscope" .
+: >"$work/config.yaml" # an empty config, so that the user's contexts stay out
+chmod 600 "$work/config.yaml"
+
+say "starting the NATS demo with $N messages in DEMO_BENCH"
+"$work/mqscope" --config "$work/config.yaml" demo --broker nats --serve --still --big-topic "$N" >"$work/demo.out" &
+demo_pid=$!
+for _ in $(seq 1 1500); do
+	grep -q '^ready ' "$work/demo.out" && break
+	kill -0 "$demo_pid" 2>/dev/null || die "the demo did not start"
+	sleep 0.2
+done
+url=$(sed -n 's/^ready //p' "$work/demo.out")
+[ -n "$url" ] || die "the demo did not say ready within 300 s"
+
+mqscope_cmd="$work/mqscope --config $work/config.yaml --nats $url peek DEMO_BENCH --from earliest -o json"
+natscli_cmd="$NATS_CLI -s $url sub demo.bench --stream DEMO_BENCH --all --count $N --raw"
+
+say "checking that both print every message"
+for cmd in "$mqscope_cmd" "$natscli_cmd"; do
+	lines=$($cmd 2>/dev/null | grep -c 'bench' || true)
+	[ "$lines" -eq "$N" ] || die "$cmd printed $lines messages, want $N"
+done
+
+say "timing ($RUNS runs each)"
+hyperfine -N --runs "$RUNS" --style basic --export-csv "$work/times.csv" \
+	-n mqscope "$mqscope_cmd" -n natscli "$natscli_cmd" >&2
+
+peak_rss() {
+	/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1
+	awk '{ printf "%.0f", $1 / 1024 }' "$work/rss"
+}
+rss_mq=$(peak_rss $mqscope_cmd)
+rss_nats=$(peak_rss $natscli_cmd)
+
+echo
+echo "mqscope peek vs natscli sub, $N messages of DEMO_BENCH ($(nproc) CPUs, $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg))"
+awk -F, '
+	NR > 1 { name[NR] = $1; mean[$1] = $2; sd[$1] = $3; cpu[$1] = $5 + $6 }
+	END {
+		printf "  %-8s %9s %9s %12s\n", "", "wall (s)", "± (s)", "CPU (s)"
+		for (i = 2; i <= NR; i++) printf "  %-8s %9.3f %9.3f %12.3f\n", name[i], mean[name[i]], sd[name[i]], cpu[name[i]]
+		printf "  ratio mqscope/natscli: wall %.2f, CPU %.2f\n", mean["mqscope"] / mean["natscli"], cpu["mqscope"] / cpu["natscli"]
+	}' "$work/times.csv"
+echo "  peak RSS: mqscope ${rss_mq} MiB, natscli ${rss_nats} MiB"
