@@ -390,18 +390,28 @@ func (r *queueRead) copyBack(ctx context.Context) error {
 	return nil
 }
 
-// awaitReady waits, at most giveBackWait, until queue counts want ready messages: given-back messages
-// are applied by the queue a moment after the nack or the channel close, and a read made right after
-// must see them.
+// awaitReady waits until queue counts want ready messages: given-back messages are applied by the queue a
+// moment after the nack or the channel close, and a read made right after must see them. It waits at
+// most giveBackWait, and gives up sooner once the count has not grown for giveBackStall (consumers are
+// taking them).
 func awaitReady(ctx context.Context, ch *amqp.Channel, queue string, want int) {
+	best, grew := -1, time.Now()
 	for deadline := time.Now().Add(giveBackWait); time.Now().Before(deadline) && ctx.Err() == nil; {
 		q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
-		if err != nil || q.Messages >= want || q.Consumers > 0 {
-			return // counted again, or consumers are taking them: nothing to wait for
+		if err != nil || q.Messages >= want {
+			return // counted again
+		}
+		if q.Messages > best {
+			best, grew = q.Messages, time.Now()
+		} else if time.Since(grew) > giveBackStall {
+			return
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+// giveBackStall is how long awaitReady waits for a count that does not grow.
+const giveBackStall = time.Second
 
 // giveBackWait bounds the wait for given-back messages to count as ready again.
 const giveBackWait = 10 * time.Second
