@@ -11,7 +11,6 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/present"
-	"github.com/mqscope/mqscope/sanitize"
 )
 
 // pendingFlags pick pending messages; the three pending commands share them.
@@ -156,18 +155,12 @@ func exactlyN(n int, what string) cobra.PositionalArgs {
 
 type pending = backends.PendingMessage
 
-var pendingColumns = []column[pending]{
-	{head: "ID", cell: func(p pending) string { return sanitize.Bytes(p.Message.Key) }},
-	{head: "CONSUMER", cell: func(p pending) string { return sanitize.Line(p.Consumer) }},
-	{head: "IDLE", right: true, cell: func(p pending) string { return present.Duration(p.Idle) }},
-	{head: "DELIVERIES", right: true, cell: func(p pending) string { return itoa(p.Message.DeliveryCount) }},
-	{head: "BODY", cell: func(p pending) string {
-		if p.Gone {
-			return "(deleted from the stream)"
-		}
-		return bodyPreview(p.Message.Body)
-	}},
-}
+var pendingColumns = append(columnsOf(present.Pending), column[pending]{head: "BODY", cell: func(p pending) string {
+	if p.Gone {
+		return present.GoneBody
+	}
+	return bodyPreview(p.Message.Body)
+}})
 
 // pendingLine is one line of `pending -o json`: the message as peek writes it, and who holds it.
 type pendingLine struct {

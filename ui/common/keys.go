@@ -28,6 +28,7 @@ type KeyMap struct {
 	// Lag and the actions that change things; the mutating ones are offered only outside read-only.
 	ExactLag     key.Binding
 	ResetOffsets key.Binding
+	Pending      key.Binding // what a group holds unacknowledged (Redis pending entries)
 	Purge        key.Binding
 	Confirm      key.Binding
 
@@ -75,6 +76,7 @@ func DefaultKeyMap() KeyMap {
 
 		ExactLag:     b([]string{"x"}, "x", "exact lag"),
 		ResetOffsets: b([]string{"R"}, "R", "reset offsets"),
+		Pending:      b([]string{"u"}, "u", "pending (unacked)"),
 		Purge:        b([]string{"P"}, "P", "purge"),
 		Confirm:      b([]string{"y"}, "y", "yes, do it"),
 

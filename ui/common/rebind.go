@@ -53,6 +53,7 @@ func (k *KeyMap) actions() []action {
 		{"sort-reverse", &k.SortReverse, lists},
 		{"exact-lag", &k.ExactLag, []string{scopeList}},
 		{"reset-offsets", &k.ResetOffsets, []string{scopeList}},
+		{"pending", &k.Pending, []string{scopeList}},
 		{"purge", &k.Purge, lists},
 		{"confirm", &k.Confirm, []string{scopeConfirm, scopeMessages}},
 		{"browse", &k.Browse, []string{scopeDestinations}},

@@ -79,6 +79,8 @@ func (v *lagPartitions) canPeek() bool { return v.c.Allows(actions.VerbExactLag)
 
 func (v *lagPartitions) canReset() bool { return v.c.Allows(actions.VerbReset) }
 
+func (v *lagPartitions) canListPending() bool { return v.c.Allows(actions.VerbPending) }
+
 func (v *lagPartitions) Keys() []key.Binding {
 	k := v.c.Keys
 	var keys []key.Binding
@@ -92,6 +94,9 @@ func (v *lagPartitions) Keys() []key.Binding {
 	if v.canReset() {
 		keys = append(keys, k.ResetOffsets)
 	}
+	if v.canListPending() {
+		keys = append(keys, k.Pending)
+	}
 	return keys
 }
 
@@ -103,6 +108,11 @@ func (v *lagPartitions) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return v.peekExact()
 	case key.Matches(msg, k.ResetOffsets) && v.canReset():
 		return v.openReset()
+	case key.Matches(msg, k.Pending) && v.canListPending():
+		if p, ok := v.Model.Selected(); ok {
+			return common.Push(newPending(v.c, p.Topic, v.group))
+		}
+		return nil
 	case key.Matches(msg, k.Open) && v.canPeek():
 		if p, ok := v.Model.Selected(); ok {
 			return common.Push(browseFrom(v.c, p.Topic, p.Partition, position(p)))

@@ -41,6 +41,10 @@ func (a Answering) LagSnapshot(context.Context, []string) (backends.LagSnapshot,
 	return answer[backends.LagSnapshot](a.Data)
 }
 
+func (a Answering) Pending(context.Context, backends.PendingRequest) ([]backends.PendingMessage, error) {
+	return answer[[]backends.PendingMessage](a.Data)
+}
+
 func answer[T any](data any) (T, error) {
 	d, ok := data.(T)
 	if !ok {
