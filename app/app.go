@@ -29,11 +29,7 @@ func Deps() cli.Deps {
 
 func startDemo(ctx context.Context, o cli.DemoOptions) (cli.DemoCluster, error) {
 	if o.Redis != "" {
-		d, err := demo.SeedRedis(ctx, o.Redis)
-		if err != nil {
-			return nil, err
-		}
-		return d, nil
+		return cluster(demo.SeedRedis(ctx, o.Redis))
 	}
 	opts := demo.Options{Port: o.Port, Still: o.Still, ExtraTopics: o.ExtraTopics,
 		ExtraPartitions: o.ExtraPartitions, BigTopic: o.BigTopic}

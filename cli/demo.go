@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -36,12 +37,16 @@ type DemoOptions struct {
 	Redis string
 	// NATS, when set (the --nats flag), seeds that NATS server's DEMO_* streams instead.
 	NATS string
-	// Broker is the embedded broker to start: "kafka" (the default) or "nats".
+	// Broker is the broker to start: "kafka" (the default) or "nats", embedded, or "redis", the local
+	// server at LocalRedis unless Redis names another.
 	Broker string
 }
 
 // natsDemo reports whether the demo is a NATS server (embedded or the user's).
 func (o DemoOptions) natsDemo() bool { return o.NATS != "" || o.Broker == "nats" }
+
+// LocalRedis is the server `demo --broker redis` seeds when --redis names none.
+const LocalRedis = "redis://127.0.0.1:6379/0"
 
 // bigTopic is the name of the demo's benchmark topic, for the help text (e2e tests hold it to the demo's).
 const bigTopic = "bench-1m"
@@ -55,7 +60,7 @@ func (a *app) demoCommand() *cobra.Command {
 		Long: "demo starts a Kafka-protocol cluster inside mqscope, seeded with topics, keyed JSON messages,\n" +
 			"a lagging consumer group and a dead-letter topic, and opens the TUI on it. With --serve it\n" +
 			"prints `ready host:port,...` and serves until interrupted, for scripts and benchmarks.\n\n" +
-			"With --redis URL it seeds that Redis server instead (keys under mqscope-demo:, replaced on each\n" +
+			"With --broker redis (the local server) or --redis URL it seeds that Redis server instead (keys under mqscope-demo:, replaced on each\n" +
 			"run, nothing else touched): streams with lagging groups, pending entries past a delivery count,\n" +
 			"dead-letter streams with letters from two origins, hostile and binary entries, and a list used\n" +
 			"as a work queue.\n\n" +
@@ -73,14 +78,18 @@ func (a *app) demoCommand() *cobra.Command {
 	f.IntVar(&opts.ExtraTopics, "topics", 0, "add `N` empty topics load-00000, ... (for listing benchmarks)")
 	f.IntVar(&opts.ExtraPartitions, "topic-partitions", 0, "`N` partitions for each added topic (default 4)")
 	f.IntVar(&opts.BigTopic, "big-topic", 0, "add topic "+bigTopic+" with `N` small JSON records (for peek benchmarks)")
-	f.StringVar(&opts.Broker, "broker", "kafka", "the embedded broker to start: `kafka` or nats")
+	f.StringVar(&opts.Broker, "broker", "kafka", "the broker to demo: `kafka` or nats (embedded), or redis (the local server, or --redis URL)")
 	return cmd
 }
 
 func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
 	opts.Redis, opts.NATS = a.flags.Redis, a.flags.NATS
-	if opts.Broker != "kafka" && opts.Broker != "nats" {
-		return usageError{fmt.Errorf("--broker %q: want kafka or nats", opts.Broker)}
+	switch opts.Broker {
+	case "kafka", "nats":
+	case "redis":
+		opts.Redis = cmp.Or(opts.Redis, LocalRedis)
+	default:
+		return usageError{fmt.Errorf("--broker %q: want kafka, nats or redis", opts.Broker)}
 	}
 	if a.deps.Demo == nil {
 		return errors.New("this build of mqscope has no demo cluster")
