@@ -19,7 +19,16 @@ import (
 // TestConformance holds the adapter to the whole contract against the real server. The harness seeds and
 // checks it with the plain nats.go client, never with the adapter.
 func TestConformance(t *testing.T) {
-	s := natsfix.New(t)
+	conformance(t, natsfix.New(t))
+}
+
+// TestConformanceEmbedded runs the suite again on an embedded server of the version this module builds
+// with (2.15 at the time of writing), whose consumer reset and ack floors differ from the machine's 2.9.
+func TestConformanceEmbedded(t *testing.T) {
+	conformance(t, natsfix.Embedded(t))
+}
+
+func conformance(t *testing.T, s *natsfix.Server) {
 	bucket(t, s) // a key-value bucket: a stream of NATS's own, for the internal-destinations case
 	backendtest.Run(t, backendtest.Harness{
 		Kind: backends.NATS,

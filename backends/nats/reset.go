@@ -98,8 +98,9 @@ func (b *Backend) reset(ctx context.Context, stream, name string, offset int64) 
 			"messages it skips; acknowledge them instead, or move it back only: %w", stream, name, backends.ErrNotSupported)
 	}
 	if b.atLeast(2, 14) {
+		// Refused where the consumer's own start is later than seq: then it is made again, as below.
 		err := b.resetInPlace(ctx, stream, name, seq)
-		if !errors.Is(err, nats.ErrNoResponders) {
+		if !errors.Is(err, nats.ErrNoResponders) && !errors.Is(err, jetstream.ErrConsumerInvalidReset) {
 			return err
 		}
 	}
@@ -120,18 +121,15 @@ func readers(ci *jetstream.ConsumerInfo) string {
 }
 
 // resetInPlace is the server's consumer reset (2.14+): the consumer keeps its name and configuration,
-// its ack floor becomes seq − 1.
+// its ack floor becomes seq − 1. The server refuses (ErrConsumerInvalidReset) to go before the start
+// the consumer was made with.
 func (b *Backend) resetInPlace(ctx context.Context, stream, name string, seq uint64) error {
 	_, err := b.js.ResetConsumerToSequence(ctx, stream, name, seq)
 	switch {
 	case err == nil:
 		return nil
-	case errors.Is(err, nats.ErrNoResponders):
+	case errors.Is(err, nats.ErrNoResponders), errors.Is(err, jetstream.ErrConsumerInvalidReset):
 		return err
-	case errors.Is(err, jetstream.ErrConsumerInvalidReset):
-		return fmt.Errorf("the server refuses to move consumer %s to sequence %d (a consumer that starts at a "+
-			"later sequence or time, or delivers only new or last messages, cannot go before its start): %w",
-			name, seq, backends.ErrNotSupported)
 	}
 	return b.opError("reset consumer "+name, err)
 }

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
 )
@@ -232,4 +233,21 @@ func (s *Server) Join(t testing.TB, stream, name string) (leave func()) {
 	}
 	t.Cleanup(leave)
 	return leave
+}
+
+// Embedded starts a NATS server with JetStream inside the test (the version this module builds with,
+// newer than the machine's), on 127.0.0.1 and a free port, stopped when t ends.
+func Embedded(t testing.TB) *Server {
+	t.Helper()
+	srv, err := server.NewServer(&server.Options{Host: "127.0.0.1", Port: server.RANDOM_PORT, JetStream: true,
+		StoreDir: t.TempDir(), NoLog: true, NoSigs: true})
+	if err != nil {
+		t.Fatalf("natsfix: embedded server: %v", err)
+	}
+	srv.Start()
+	if !srv.ReadyForConnections(10 * time.Second) {
+		t.Fatal("natsfix: the embedded server did not start in 10 s")
+	}
+	t.Cleanup(func() { srv.Shutdown(); srv.WaitForShutdown() })
+	return Connect(t, srv.ClientURL())
 }
