@@ -119,3 +119,7 @@ func Clip(s string, max int) string {
 	}
 	return fmt.Sprintf("%s… (%d more bytes)", s[:cut], len(s)-cut)
 }
+
+// Quote is s escaped once and put in double quotes, for a name inside a message: %q over an escaped name
+// would escape its backslashes a second time ("\\e[31m").
+func Quote(s string) string { return `"` + Line(s) + `"` }

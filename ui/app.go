@@ -2,12 +2,14 @@ package ui
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
 	"charm.land/bubbles/v2/key"
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/screens"
@@ -178,8 +180,32 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 		return m.back()
 	case key.Matches(msg, k.Refresh):
 		return m.refreshNow()
-	default:
-		return m.top().Update(msg)
+	}
+	if cmd := m.top().Update(msg); cmd != nil {
+		return cmd
+	}
+	return m.refusedKey(msg)
+}
+
+// refusedKey says why a key that changes things did nothing: the session's refusal (read-only, not
+// connected), phrased for the TUI. Views do not offer these keys where they are refused, so without a word
+// the key would seem broken.
+func (m *Model) refusedKey(msg tea.KeyPressMsg) tea.Cmd {
+	k := m.c.Keys
+	verbs := []struct {
+		binding key.Binding
+		verb    actions.Verb
+	}{
+		{k.Purge, actions.VerbPurge}, {k.ResetOffsets, actions.VerbReset}, {k.Publish, actions.VerbPublish},
+		{k.Replay, actions.VerbReplay}, {k.Redrive, actions.VerbRedrive},
+	}
+	for _, v := range verbs {
+		if !key.Matches(msg, v.binding) {
+			continue
+		}
+		if err := m.conn.session.Can(v.verb); errors.Is(err, actions.ErrReadOnly) {
+			return m.setFlash(levelWarn, common.ErrorLine(err))
+		}
 	}
 	return nil
 }

@@ -24,11 +24,13 @@ const (
 	levelError
 )
 
-// flash is the message on the line above the footer; it goes away on its own.
+// flash is the message on the line above the footer; it goes away on its own, and shows only on the view
+// that was on top when it was raised, so that one screen's error never seems to be about the next one.
 type flash struct {
 	text  string // already sanitized
 	level level
 	id    int
+	view  int // the ID of the view it is about
 }
 
 type flashExpiredMsg struct{ id int }
@@ -42,7 +44,7 @@ func (l level) lasts() time.Duration {
 }
 
 func (m *Model) setFlash(l level, text string) tea.Cmd {
-	m.flash = flash{text: text, level: l, id: m.flash.id + 1}
+	m.flash = flash{text: text, level: l, id: m.flash.id + 1, view: m.top().ID()}
 	return m.after(l.lasts(), flashExpiredMsg{id: m.flash.id})
 }
 
@@ -143,6 +145,9 @@ func (m *Model) bottomLine() string {
 	}
 	s := m.c.Styles
 	f := m.flash
+	if f.view != m.top().ID() {
+		f = flash{}
+	}
 	if f.text == "" && m.conn.err != nil {
 		// While the broker is away, why stays on screen after the flash has gone.
 		f = flash{text: oneLine(m.conn.err), level: levelError}

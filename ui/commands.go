@@ -6,6 +6,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/screens"
@@ -26,7 +27,11 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		return tea.Quit
 	case "topics", "queues", "destinations", "dest":
 		// One view lists what the broker holds; it names itself after the data.
-		return m.navigate(screens.KindDestinations, func() common.View { return screens.NewDestinations(m.c, name) })
+		cmd := m.navigate(screens.KindDestinations, func() common.View { return screens.NewDestinations(m.c, name) })
+		if note := m.kindNote(name); note != "" {
+			cmd = tea.Batch(cmd, m.setFlash(levelInfo, note))
+		}
+		return cmd
 	case "groups", "cg":
 		return m.openGroups()
 	case "lag", "consumers", "backlog":
@@ -38,6 +43,21 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		return nil
 	}
 	return m.setFlash(levelError, fmt.Sprintf("unknown command %q: %s", sanitize.Line(name), commandHelp))
+}
+
+// kindNote says why :queues shows topics on Kafka (and :topics queues on RabbitMQ): the list is the same,
+// and without a word the command seems to do nothing.
+func (m *Model) kindNote(command string) string {
+	if !m.conn.known {
+		return ""
+	}
+	switch kind := m.conn.identity.Kind; {
+	case command == "queues" && kind == backends.Kafka:
+		return "Kafka has topics, not queues: these are its topics"
+	case command == "topics" && kind == backends.RabbitMQ:
+		return "RabbitMQ has queues and exchanges, not topics: these are its queues"
+	}
+	return ""
 }
 
 // openGroups opens the consumer groups view where the backend can list groups, and says why not elsewhere.

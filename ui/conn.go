@@ -165,11 +165,12 @@ func (m *Model) switchContext(cfg config.Context) tea.Cmd {
 	m.stopRunners(0)
 	m.stack = m.stack[:0]
 	m.help = false
+	root := m.push(newRoot(m.c)) // before the flash, which belongs to the new root
 	flash := m.setFlash(levelInfo, "switching to context "+sanitize.Line(cfg.Name))
 	if bad := m.checkTheme(); bad != nil {
 		flash = bad
 	}
-	return tea.Batch(closing, m.push(newRoot(m.c)), m.connect(), flash)
+	return tea.Batch(closing, root, m.connect(), flash)
 }
 
 // closeSession closes s off the UI goroutine: a dead broker can make Close slow.

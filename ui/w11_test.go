@@ -1,6 +1,9 @@
 package ui
 
 import (
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/screens"
 	"strings"
 	"testing"
 
@@ -47,4 +50,31 @@ func TestRegexFilterInLists(t *testing.T) {
 		h.key(string(r))
 	}
 	h.mustShow("not a regular expression")
+}
+
+// Issue 11.13: a flash belongs to the view that raised it; :queues on Kafka says why it shows topics; a
+// key that would change something says why it does nothing in read-only mode.
+func TestFlashStaysWithItsView(t *testing.T) {
+	h := connected(t, Options{})
+	h.command("nosuch")
+	h.mustShow("unknown command")
+	for _, r := range ":queues" {
+		h.key(string(r))
+	}
+	h.key("enter") // not run: the broker answers below
+	h.deliver(someTopics())
+	h.mustShow("Kafka has topics, not queues")
+	h.send(common.PushMsg{View: screens.NewGroups(h.m.c)}) // its data not back yet
+	if s := h.screen(); strings.Contains(s, "Kafka has topics") || strings.Contains(s, "unknown command") {
+		t.Fatalf("a flash from another view lingers:\n%s", s)
+
+	}
+}
+
+func TestReadOnlyKeySaysWhy(t *testing.T) {
+	h := newHarness(t, Options{Context: config.Context{Name: "prod", ReadOnly: true}}, 120, 20)
+	h.connect(&bareBackend{}, kafkaIdentity())
+	h.deliver(someTopics())
+	h.key("P")
+	h.mustShow("read-only")
 }

@@ -118,7 +118,7 @@ func (b *Backend) queueInfo(ctx context.Context, name string) (queueInfo, error)
 		return queueInfo{}, b.missingQueue(ctx, name)
 	}
 	if err != nil {
-		return queueInfo{}, fmt.Errorf("look up queue %q: %w", shownName(name), err)
+		return queueInfo{}, fmt.Errorf("look up queue %s: %w", quoted(name), err)
 	}
 	d := q.destination()
 	return queueInfo{Name: name, Type: d.Type, DeadLetter: d.DeadLetter}, nil
@@ -134,16 +134,16 @@ func (e notFoundError) Unwrap() error { return backends.ErrNotFound }
 // exchange's.
 func (b *Backend) missingQueue(ctx context.Context, name string) error {
 	if b.managementAPI(ctx) != nil {
-		return notFoundError{fmt.Sprintf("no queue %q in vhost %q of %s", shownName(name), sanitize.Line(b.vhost),
+		return notFoundError{fmt.Sprintf("no queue %s in vhost %s of %s", quoted(name), sanitize.Quote(b.vhost),
 			b.target.hostPort())}
 	}
 	var x apiExchange
 	if getOne(ctx, b.api, "/api/exchanges/"+segment(b.vhost), name, "name", &x) == nil {
-		return notFoundError{fmt.Sprintf("%q is an exchange in vhost %q, not a queue",
-			shownName(name), sanitize.Line(b.vhost))}
+		return notFoundError{fmt.Sprintf("%s is an exchange in vhost %s, not a queue",
+			quoted(name), sanitize.Quote(b.vhost))}
 	}
-	return notFoundError{fmt.Sprintf("no queue %q in vhost %q (asked the management API at %s)",
-		shownName(name), sanitize.Line(b.vhost), b.target.apiBase)}
+	return notFoundError{fmt.Sprintf("no queue %s in vhost %s (asked the management API at %s)",
+		quoted(name), sanitize.Quote(b.vhost), b.target.apiBase)}
 }
 
 // amqpErr maps a broker's refusal to the contract's errors and makes its text safe to show.
@@ -173,7 +173,7 @@ func (b *Backend) passive(ctx context.Context, ch *amqp.Channel, queue string) (
 		return 0, b.missingQueue(ctx, queue)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("queue %q: %w", queue, amqpErr(err))
+		return 0, fmt.Errorf("queue %s: %w", quoted(queue), amqpErr(err))
 	}
 	return q.Messages, nil
 }

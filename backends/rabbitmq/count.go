@@ -8,7 +8,6 @@ import (
 	amqp "github.com/rabbitmq/amqp091-go"
 
 	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/sanitize"
 )
 
 var _ backends.QueueCounter = (*Backend)(nil)
@@ -33,9 +32,9 @@ func (b *Backend) QueueCount(ctx context.Context, queue string) (int64, int, err
 	case errors.As(err, &aerr) && aerr.Code == amqp.NotFound:
 		return 0, 0, b.missingQueue(ctx, queue)
 	case err != nil && ctx.Err() != nil:
-		return 0, 0, fmt.Errorf("count %q: %w", sanitize.Line(queue), ctx.Err())
+		return 0, 0, fmt.Errorf("count %s: %w", quoted(queue), ctx.Err())
 	case err != nil:
-		return 0, 0, fmt.Errorf("count %q: %w", sanitize.Line(queue), amqpErr(err))
+		return 0, 0, fmt.Errorf("count %s: %w", quoted(queue), amqpErr(err))
 	}
 	return int64(q.Messages), q.Consumers, nil
 }

@@ -134,6 +134,12 @@ func TestPeekOddNames(t *testing.T) {
 	if !errors.Is(err, backends.ErrNotFound) || !strings.Contains(err.Error(), "management API at http://127.0.0.1:15672") {
 		t.Errorf("peek of a missing queue: %v, want the management API's address in it", err)
 	}
+	// A name with a terminal escape in it is escaped once in the error, not escaped again by %q.
+	hostile := missing + "\x1b[31m"
+	_, err = peekAll(t, b, backends.PeekRequest{Destination: hostile, From: earliest})
+	if want := `"` + missing + `\e[31m"`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("peek of a missing hostile name: %v, want %s in it", err, want)
+	}
 }
 
 // A node killed (SIGKILL) in the middle of a move: nothing is lost, the error says how many letters may

@@ -38,6 +38,9 @@ func shownName(name string) string {
 	return fmt.Sprintf("%s… (%d bytes)", sanitize.Line(strings.ToValidUTF8(name[:48], "")), len(name))
 }
 
+// quoted is a name in quotes for an error, escaped once and shortened as shownName does.
+func quoted(name string) string { return `"` + shownName(name) + `"` }
+
 // errTooLarge is what a message whose properties and headers do not fit in one frame is refused with.
 var errTooLarge = errors.New("headers too large")
 
