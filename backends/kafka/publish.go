@@ -331,7 +331,7 @@ func (b *Backend) lookUp(ctx context.Context, t backends.Target) (sendTarget, er
 	for wait := 100 * time.Millisecond; ; wait = min(2*wait, 2*time.Second) {
 		d, err := await(ctx, func() (sendTarget, error) {
 			n, err := b.partitionCount(t)
-			if errors.Is(err, backends.ErrNotFound) {
+			if errors.Is(err, backends.ErrNotFound) || errors.Is(err, sarama.ErrTopicAuthorizationFailed) { // asking again will not help
 				return sendTarget{err: err}, nil
 			}
 			if err != nil {
@@ -357,6 +357,12 @@ func (b *Backend) partitionCount(t backends.Target) (int32, error) {
 	_, tm, err := b.topicMetadata(nil, t.Destination)
 	if errors.Is(err, backends.ErrNotFound) {
 		return 0, fmt.Errorf("topic %q does not exist (mqscope creates no topics): %w", t.Destination, backends.ErrNotFound)
+	}
+	if err == nil && tm.Err != sarama.ErrNoError {
+		err = tm.Err // not authorized to see it, its leaders being elected, ...
+	}
+	if err == nil && len(tm.Partitions) == 0 {
+		err = errors.New("the cluster lists no partitions for it")
 	}
 	if err != nil {
 		return 0, fmt.Errorf("topic %q: %w", t.Destination, err)
