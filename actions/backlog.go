@@ -15,11 +15,10 @@ type QueueBacklog struct {
 	DeliverRate *float64
 	AckRate     *float64
 	// DrainSeconds is how long the ready backlog takes to go at the current rates: 0 when nothing is
-	// ready; nil when the rates are unknown, or when it will not drain (Growing).
+	// ready; nil when the rates are unknown, or when it will not drain (see Drain).
 	DrainSeconds *float64
-	// Growing is true when there is a backlog and as much or more arrives than leaves: at these rates it
-	// never drains.
-	Growing bool
+	// Drain says why a queue has no time to drain, or that it is idle; Draining when DrainSeconds tells.
+	Drain DrainState
 }
 
 // Backlog judges the queues of a listing (other destinations are left out). Streams are left out too:
@@ -34,38 +33,64 @@ func Backlog(dests []backends.Destination) []QueueBacklog {
 			Queue: d.Name, Vhost: d.Vhost, Ready: d.Ready, Unacked: d.Unacked, Consumers: d.Consumers,
 			PublishRate: d.PublishRate, DeliverRate: d.DeliverRate, AckRate: d.AckRate,
 		}
-		q.DrainSeconds, q.Growing = Drain(d.Ready, d.PublishRate, d.DeliverRate, d.AckRate)
+		q.DrainSeconds, q.Drain = Drain(d.Ready, d.Consumers, d.PublishRate, d.DeliverRate, d.AckRate)
 		out = append(out, q)
 	}
 	return out
 }
 
+// DrainState is where a queue's backlog is going, where a time to drain cannot say it.
+type DrainState string
+
+const (
+	Draining     DrainState = ""        // it shrinks, or nothing is ready: DrainSeconds says when it is gone
+	DrainGrowing DrainState = "growing" // measurably more arrives than leaves
+	DrainSteady  DrainState = "steady"  // as much leaves as arrives: it stays as it is
+	DrainStalled DrainState = "stalled" // messages wait and none leave (no consumers, or stuck ones)
+	DrainIdle    DrainState = "idle"    // nothing waits and nothing moves
+)
+
+// measurable is the smallest rate that counts as movement: the management API reports rates to about a
+// tenth of a message a second, and "0.0/s" in and out is no evidence of growth.
+const measurable = 0.05
+
 // Drain estimates how long ready messages take to go: ready / (outflow − inflow), where outflow is the
 // ack rate (the deliver rate when acks are not reported, as with auto-ack consumers) and inflow the
 // publish rate. Only ready messages count: unacknowledged ones are already with consumers, and a queue
-// that keeps up always holds some. A rate the broker did not report counts as 0 when the other one is
-// known; with neither known the time is unknown (nil).
-func Drain(ready int64, publish, deliver, ack *float64) (seconds *float64, growing bool) {
+// that keeps up always holds some. A queue without consumers has no outflow, whatever rates linger in
+// the broker's samples. A rate the broker did not report counts as 0 when the other one is known; with
+// neither known the time is unknown (nil), unless nobody consumes (stalled).
+func Drain(ready int64, consumers int, publish, deliver, ack *float64) (seconds *float64, state DrainState) {
 	if !backends.Known(ready) {
-		return nil, false
-	}
-	if ready == 0 {
-		zero := 0.0
-		return &zero, false
+		return nil, Draining
 	}
 	out := ack
 	if out == nil {
 		out = deliver
 	}
-	if out == nil && publish == nil {
-		return nil, false
+	if consumers == 0 {
+		out = new(float64)
 	}
-	net := orZero(out) - orZero(publish)
-	if net <= 0 {
-		return nil, true
+	in, outflow := orZero(publish), orZero(out)
+	if ready == 0 {
+		zero := 0.0
+		if in < measurable && outflow < measurable {
+			return &zero, DrainIdle
+		}
+		return &zero, Draining
 	}
-	secs := float64(ready) / net
-	return &secs, false
+	switch net := outflow - in; {
+	case out == nil && publish == nil:
+		return nil, Draining
+	case net <= -measurable:
+		return nil, DrainGrowing
+	case net >= measurable:
+		secs := float64(ready) / net
+		return &secs, Draining
+	case outflow < measurable:
+		return nil, DrainStalled
+	}
+	return nil, DrainSteady
 }
 
 func orZero(r *float64) float64 {

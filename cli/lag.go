@@ -37,8 +37,9 @@ func (a *app) lagCommand() *cobra.Command {
 			"in seconds and a health verdict (OK, WARN, ERR; per partition STOP, STALL, REWIND; … while a\n" +
 			"partition behind has too few commits seen to judge), with a row\n" +
 			"per partition when groups are named or with --partitions. On RabbitMQ, per queue: ready,\n" +
-			"unacked, consumers, rates and the time to drain at the current rates (\"growing\": as much or\n" +
-			"more arrives than leaves, so it never drains).\n\n" +
+			"unacked, consumers, rates and the time to drain at the current rates, or instead: growing\n" +
+			"(measurably more arrives than leaves), steady (as much as leaves), stalled (messages wait and\n" +
+			"none leave: no consumers, or stuck ones), idle (nothing waits, nothing moves).\n\n" +
 			"Lag in seconds is how old the first record a group has not consumed is, read from the record at\n" +
 			"its committed offset (at most " + fmt.Sprint(actions.DatesPerRefresh) + " new reads per refresh, each partition and offset once).\n" +
 			"Where that record cannot be read, it is estimated from how fast the log end moves and marked ≈\n" +

@@ -111,7 +111,7 @@ type backlog = actions.QueueBacklog
 var backlogColumns = columnsOf(present.Backlog)
 
 // backlogLine is one line of `lag -o json` on RabbitMQ; counts, rates and drain_seconds are null where
-// unknown (drain_seconds also while growing).
+// unknown (drain_seconds also where drain says it will not drain).
 type backlogLine struct {
 	At           string   `json:"at"` // when the figures were read (RFC 3339, UTC)
 	Queue        string   `json:"queue"`
@@ -123,6 +123,7 @@ type backlogLine struct {
 	DeliverRate  *float64 `json:"deliver_rate"`
 	AckRate      *float64 `json:"ack_rate"`
 	DrainSeconds *float64 `json:"drain_seconds"`
+	Drain        *string  `json:"drain"` // growing, steady, stalled or idle; null when drain_seconds tells
 	Growing      bool     `json:"growing"`
 }
 
@@ -134,5 +135,13 @@ func backlogJSON(at time.Time) func(backlog) any {
 func backlogLineOf(q backlog, at string) backlogLine {
 	return backlogLine{At: at, Queue: q.Queue, Vhost: q.Vhost, Ready: countJSON(q.Ready), Unacked: countJSON(q.Unacked), Consumers: countJSON(q.Consumers),
 		PublishRate: q.PublishRate, DeliverRate: q.DeliverRate, AckRate: q.AckRate,
-		DrainSeconds: millis(q.DrainSeconds), Growing: q.Growing}
+		DrainSeconds: millis(q.DrainSeconds), Drain: drainState(q.Drain), Growing: q.Drain == actions.DrainGrowing}
+}
+
+func drainState(s actions.DrainState) *string {
+	if s == actions.Draining {
+		return nil
+	}
+	text := string(s)
+	return &text
 }

@@ -66,9 +66,10 @@ func TestBacklogTableAndJSON(t *testing.T) {
 	queues := []actions.QueueBacklog{
 		{Queue: "orders", Vhost: "/", Ready: 1200, Unacked: 4, Consumers: 2, PublishRate: secs(10), DeliverRate: secs(40),
 			AckRate: secs(40), DrainSeconds: secs(40)},
-		{Queue: "retry", Vhost: "/", Ready: 30, PublishRate: secs(1.25), Growing: true},
+		{Queue: "retry", Vhost: "/", Ready: 30, PublishRate: secs(1.25), Drain: actions.DrainGrowing},
 		{Queue: "idle", Vhost: "/", DrainSeconds: secs(0)},
 		{Queue: "unknown", Vhost: "/", Ready: 3},
+		{Queue: "stuck", Vhost: "/", Ready: 20, PublishRate: secs(0), Drain: actions.DrainStalled},
 	}
 	var b bytes.Buffer
 	at := time.Date(2026, 12, 4, 23, 30, 0, 500_000_000, time.UTC)
@@ -80,14 +81,15 @@ func TestBacklogTableAndJSON(t *testing.T) {
 		"orders   /      1,200        4          2       10.0       40.0   40.0      40s\n" +
 		"retry    /         30        0          0        1.2          -      -  growing\n" +
 		"idle     /          0        0          0          -          -      -       0s\n" +
-		"unknown  /          3        0          0          -          -      -        -\n"
+		"unknown  /          3        0          0          -          -      -        -\n" +
+		"stuck    /         20        0          0        0.0          -      -  stalled\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}
 	b.Reset()
 	render(&b, outputJSON, queues[1:2], backlogColumns, backlogJSON(at))
 	wantJSON := `{"at":"2026-12-04T23:30:00.5Z","queue":"retry","vhost":"/","ready":30,"unacked":0,"consumers":0,"publish_rate":1.25,"deliver_rate":null,` +
-		`"ack_rate":null,"drain_seconds":null,"growing":true}` + "\n"
+		`"ack_rate":null,"drain_seconds":null,"drain":"growing","growing":true}` + "\n"
 	if b.String() != wantJSON {
 		t.Errorf("JSON %s want %s", b.String(), wantJSON)
 	}

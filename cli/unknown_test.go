@@ -39,11 +39,11 @@ func TestUnknownCountsAreNeverZero(t *testing.T) {
 	if err := writeTable(&table, queues, backlogColumns); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(table.String(), "restarted  /          ?        ?          ?          -          -      -      -\n") {
+	if !strings.Contains(table.String(), "restarted  /          ?        ?          ?          -          -      -        -\n") {
 		t.Errorf("lag table:\n%s", table.String())
 	}
 	line := backlogLineOf(queues[0], "t")
-	if line.Ready != nil || line.Unacked != nil || line.Consumers != nil || line.DrainSeconds != nil || line.Growing {
+	if line.Ready != nil || line.Unacked != nil || line.Consumers != nil || line.DrainSeconds != nil || line.Drain != nil || line.Growing {
 		t.Errorf("lag JSON: %+v", line)
 	}
 

@@ -588,7 +588,7 @@ func TestLagOnRabbitMQIsTheQueueBacklog(t *testing.T) {
 	q := backlogOf(t, url, queue, func(q map[string]any) bool {
 		return q["ready"] == 1.0 && q["unacked"] == 2.0 && q["consumers"] == 1.0
 	})
-	if got := keys(q); got != "ack_rate at consumers deliver_rate drain_seconds growing publish_rate queue ready unacked vhost" {
+	if got := keys(q); got != "ack_rate at consumers deliver_rate drain drain_seconds growing publish_rate queue ready unacked vhost" {
 		t.Errorf("fields %s", got)
 	}
 	if at, err := time.Parse(time.RFC3339, fmt.Sprint(q["at"])); err != nil || time.Since(at) > time.Minute {

@@ -73,10 +73,11 @@ var Backlog = []Column[backlog]{
 	{Name: "DRAIN", Right: true, Text: Drain},
 }
 
-// Drain is how long a queue's backlog takes to go at the current rates, or "growing".
+// Drain is how long a queue's backlog takes to go at the current rates, or where it is going instead:
+// growing, steady, stalled, idle.
 func Drain(q backlog) string {
-	if q.Growing {
-		return "growing"
+	if q.Drain != actions.Draining {
+		return string(q.Drain)
 	}
 	return Seconds(q.DrainSeconds)
 }

@@ -93,33 +93,40 @@ func ringValues(r *actions.Ring[int64]) []int64 {
 	return out
 }
 
-// drainEstimate is how long a queue's ready backlog takes to go at the current rates (actions.Drain).
+// drainEstimate is how long a queue's ready backlog takes to go at the current rates, or where it is going
+// instead (actions.Drain).
 type drainEstimate struct {
-	seconds *float64 // nil: unknown, or growing
-	growing bool     // as much or more arrives than leaves
+	seconds *float64 // nil: unknown, or it will not drain
+	state   actions.DrainState
 }
 
 func estimateDrain(d dest) drainEstimate {
-	secs, growing := actions.Drain(d.Ready, d.PublishRate, d.DeliverRate, d.AckRate)
-	return drainEstimate{seconds: secs, growing: growing}
+	secs, state := actions.Drain(d.Ready, d.Consumers, d.PublishRate, d.DeliverRate, d.AckRate)
+	return drainEstimate{seconds: secs, state: state}
 }
 
 func (e drainEstimate) String() string {
 	switch {
-	case e.growing:
-		return "growing"
+	case e.state != actions.Draining:
+		return string(e.state)
 	case e.seconds == nil:
 		return "—"
 	}
 	return formatAge(time.Duration(*e.seconds * float64(time.Second)))
 }
 
-// rank orders estimates from harmless to worst: unknown, by time to drain, growing.
+// rank orders estimates from harmless to worst: unknown and idle, by time to drain, steady, stalled,
+// growing.
 func (e drainEstimate) rank() (int, float64) {
-	switch {
-	case e.growing:
+	switch e.state {
+	case actions.DrainGrowing:
+		return 4, 0
+	case actions.DrainStalled:
+		return 3, 0
+	case actions.DrainSteady:
 		return 2, 0
-	case e.seconds == nil:
+	}
+	if e.seconds == nil || e.state == actions.DrainIdle {
 		return 0, 0
 	}
 	return 1, *e.seconds
@@ -131,10 +138,17 @@ func cmpDrain(a, b drainEstimate) int {
 	return cmp.Or(cmp.Compare(ra, rb), cmp.Compare(sa, sb))
 }
 
+// bad is a backlog that will not go away at these rates.
+func (e drainEstimate) bad() bool {
+	return e.state == actions.DrainGrowing || e.state == actions.DrainStalled
+}
+
 func (e drainEstimate) tone() table.Tone {
 	switch {
-	case e.growing:
+	case e.bad():
 		return table.Bad
+	case e.state == actions.DrainSteady:
+		return table.Warn
 	case e.seconds == nil || *e.seconds == 0:
 		return table.Muted
 	case *e.seconds > 3600:
@@ -143,7 +157,7 @@ func (e drainEstimate) tone() table.Tone {
 	return table.Normal
 }
 
-// drainColumn is where the backlog view sorts at first: growing, then the longest to drain.
+// drainColumn is where the backlog view sorts at first: growing and stalled, then the longest to drain.
 var drainColumn = list.ColumnIndex(backlogSpec.Columns, "DRAIN")
 
 var backlogSpec = &list.Spec[backlogRow]{
@@ -170,6 +184,6 @@ var backlogSpec = &list.Spec[backlogRow]{
 			}},
 	}, list.Column[backlogRow]{
 		Column: present.Column[backlogRow]{Name: "TREND", Text: func(r backlogRow) string { return chart.Sparkline(r.history, sparkWidth) }},
-		Look:   list.Look[backlogRow]{Tone: func(r backlogRow) table.Tone { return map[bool]table.Tone{true: table.Bad}[r.drain.growing] }},
+		Look:   list.Look[backlogRow]{Tone: func(r backlogRow) table.Tone { return map[bool]table.Tone{true: table.Bad}[r.drain.bad()] }},
 	}),
 }

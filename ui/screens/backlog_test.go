@@ -20,8 +20,8 @@ func queues(jobsReady int64) []backends.Destination {
 		// More arrives than leaves.
 		{Name: "emails", Kind: backends.Queue, Type: "classic", Vhost: "/", Messages: 500, Ready: 500,
 			Consumers: 1, PublishRate: f(20), DeliverRate: f(5), AckRate: f(5)},
-		// Idle: the broker reports no rates at all.
-		{Name: "audit", Kind: backends.Queue, Type: "classic", Vhost: "/", Messages: 7, Ready: 7},
+		// The broker reports no rates at all: the time is unknown.
+		{Name: "audit", Kind: backends.Queue, Type: "classic", Vhost: "/", Messages: 7, Ready: 7, Consumers: 1},
 		{Name: "empty", Kind: backends.Queue, Type: "classic", Vhost: "/"},
 		// Exchanges hold nothing: the backlog view leaves them out (fetchQueues does; here they are not given).
 	}
@@ -42,15 +42,15 @@ func TestBacklogColumnsDrainAndOrder(t *testing.T) {
 	if header != "QUEUE VHOST READY UNACKED CONSUMERS PUBLISH/S DELIVER/S ACK/S DRAIN ▼ TREND" {
 		t.Fatalf("header: %s", header)
 	}
-	// Growing first, then the longest to drain, then nothing to drain, then unknown rates.
+	// Growing first, then the longest to drain, then unknown rates and idle queues (by messages).
 	var order []string
 	for _, line := range strings.Split(screen, "\n")[1:5] {
 		order = append(order, strings.Fields(line)[0])
 	}
-	if strings.Join(order, " ") != "emails jobs empty audit" {
+	if strings.Join(order, " ") != "emails jobs audit empty" {
 		t.Fatalf("order %v:\n%s", order, screen)
 	}
-	for name, drain := range map[string]string{"emails": "growing", "jobs": "25s", "empty": "0s", "audit": "-"} {
+	for name, drain := range map[string]string{"emails": "growing", "jobs": "25s", "empty": "idle", "audit": "-"} {
 		if !contains(strings.Fields(lineOf(screen, name+" ")), drain) {
 			t.Errorf("%s should drain in %q: %s", name, drain, lineOf(screen, name+" "))
 		}
@@ -82,11 +82,13 @@ func TestEstimateDrain(t *testing.T) {
 		d    backends.Destination
 		want string
 	}{
-		{backends.Destination{Ready: 600, DeliverRate: f(10)}, "1m00s"}, // no ack rate: deliveries
+		{backends.Destination{Ready: 600, Consumers: 1, DeliverRate: f(10)}, "1m00s"}, // no ack rate: deliveries
 		{backends.Destination{Ready: 600, PublishRate: f(1)}, "growing"},
-		{backends.Destination{Ready: 600, PublishRate: f(5), AckRate: f(5)}, "growing"}, // not shrinking
-		{backends.Destination{Ready: 600}, "—"},
-		{backends.Destination{Unacked: 5}, "0s"}, // nothing ready
+		{backends.Destination{Ready: 600, Consumers: 1, PublishRate: f(5), AckRate: f(5)}, "steady"}, // not shrinking, not growing
+		{backends.Destination{Ready: 20, PublishRate: f(0)}, "stalled"},                              // no consumers, 0.0/s in
+		{backends.Destination{Ready: 600, Consumers: 1}, "—"},
+		{backends.Destination{Unacked: 5, Consumers: 1, PublishRate: f(3), AckRate: f(3)}, "0s"}, // nothing ready
+		{backends.Destination{Consumers: 1, PublishRate: f(0), AckRate: f(0)}, "idle"},
 	}
 	for _, c := range cases {
 		if got := estimateDrain(c.d).String(); got != c.want {
