@@ -232,15 +232,16 @@ func (m *Model) push(v common.View) tea.Cmd {
 	return tea.Batch(m.startFetch(), m.startRunner(v))
 }
 
-// navigate goes to the view of the given kind: back down the stack if one is open, else a new one on top.
+// navigate makes the view of the given kind the root, as k9s's : does: the stack is left behind, and esc
+// goes back only within the new root. A root already of that kind is kept, with what it shows.
 func (m *Model) navigate(kind string, open func() common.View) tea.Cmd {
-	for i := len(m.stack) - 1; i >= 0; i-- {
-		if m.stack[i].Kind() == kind {
-			m.stopRunners(i + 1)
-			m.stack = m.stack[:i+1]
-			return m.startFetch()
-		}
+	if m.stack[0].Kind() == kind {
+		m.stopRunners(1)
+		m.stack = m.stack[:1]
+		return m.startFetch()
 	}
+	m.stopRunners(0)
+	m.stack = m.stack[:0]
 	return m.push(open())
 }
 

@@ -33,7 +33,7 @@ func TestOnTheDemoCluster(t *testing.T) {
 	}
 
 	h.command("groups")
-	h.mustShow("topics › groups", demo.Billing, demo.Shipping, demo.Audit, "Stable", "Empty")
+	h.mustShow("groups", demo.Billing, demo.Shipping, demo.Audit, "Stable", "Empty")
 
 	h.key("/")
 	for _, r := range "ship" {
@@ -41,7 +41,7 @@ func TestOnTheDemoCluster(t *testing.T) {
 	}
 	h.key("enter")
 	h.run(h.key("enter"))
-	h.mustShow("topics › groups › "+demo.Shipping, "coordinator", "127.0.0.1:")
+	h.mustShow("groups › "+demo.Shipping, "coordinator", "127.0.0.1:")
 
 	// A refresh tick loads again, and the view keeps showing the same group.
 	h.run(h.send(refreshTickMsg{}))

@@ -22,7 +22,7 @@ func TestLagOnTheDemoCluster(t *testing.T) {
 	h.run(h.m.Init())
 
 	h.command("lag")
-	h.mustShow("topics › lag", "3 groups")
+	h.mustShow("lag", "3 groups")
 	billingLag := billing.Lag(seeded, demo.Orders) + billing.Lag(seeded, demo.Payments)
 	row := strings.Fields(lineWith(h.screen(), demo.Billing))
 	if len(row) < 8 || row[1] != "Stable" || row[2] != "1" || row[4] != groupDigits(billingLag) {

@@ -85,11 +85,11 @@ func TestLagCommandDecidesByCapability(t *testing.T) {
 
 	h = lagHarness(t, config.Context{}, &queueBackend{})
 	h.typeCommand("lag")
-	h.mustShow("topics › backlog", "waiting for the broker")
+	h.mustShow("backlog", "waiting for the broker")
 
 	h = lagHarness(t, config.Context{}, &lagBackend{})
 	h.typeCommand("consumers")
-	h.mustShow("topics › lag")
+	h.mustShow("lag")
 	if h.m.top().Kind() != screens.KindLag || !h.m.fetch.inflight {
 		t.Fatal(":consumers opens the lag view and loads it")
 	}
@@ -165,11 +165,11 @@ func TestLagDrillDownAndBack(t *testing.T) {
 	}
 	h.key("enter")
 	h.send(h.key("enter")()) // the push, without running the fetch it starts
-	h.mustShow("topics › lag › billing-service", "COMMITTED", "payments", "billing-1")
+	h.mustShow("lag › billing-service", "COMMITTED", "payments", "billing-1")
 	h.deliver(lagSnapshot(1))
 	h.mustShow("3 partitions · updated 05:06:09", "220       ≈4.4s")
 	h.key("esc")
-	h.mustShow("topics › lag", "billing-service")
+	h.mustShow("lag", "billing-service")
 }
 
 // In a read-only context the keys that change things are neither shown nor active.

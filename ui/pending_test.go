@@ -40,7 +40,7 @@ func TestPendingOfferedByCapability(t *testing.T) {
 		h.send(h.key("u")())
 		h.deliver([]backends.PendingMessage{{Consumer: "fraud-1", Idle: 90 * time.Second,
 			Message: backends.Message{Key: []byte("1700000000000-0"), DeliveryCount: 6, Body: []byte("pay \x1b[2J")}}})
-		h.mustShow("topics › lag › ", "› pending of ", "1700000000000-0", "fraud-1", "1m30s")
+		h.mustShow("lag › ", "› pending of ", "1700000000000-0", "fraud-1", "1m30s")
 		line := lineWith(h.screen(), "fraud-1")
 		if !strings.Contains(line, " 6 ") || strings.Contains(line, "\x1b[2J") {
 			t.Errorf("pending row: %q", line)

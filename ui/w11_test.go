@@ -78,3 +78,41 @@ func TestReadOnlyKeySaysWhy(t *testing.T) {
 	h.key("P")
 	h.mustShow("read-only")
 }
+
+// crumbs is the breadcrumb on the second line, without the status on its right.
+func (h *harness) crumbs() string {
+	f := strings.Fields(strings.Split(h.screen(), "\n")[1])
+	out := f[0]
+	for i := 1; i+1 < len(f) && f[i] == "›"; i += 2 {
+		out += " › " + f[i+1]
+	}
+	return out
+}
+
+// Issue 11.14: : switches the root view, as in k9s; esc goes back within the root.
+func TestCommandSwitchesTheRoot(t *testing.T) {
+	h := lagHarness(t, config.Context{}, &lagBackend{})
+	h.typeCommand("lag")
+	h.deliver(lagSnapshot(0))
+	if got := h.crumbs(); got != "lag" {
+		t.Fatalf(":lag from topics: breadcrumb %q, want lag", got)
+	}
+	h.key("/")
+	for _, r := range "billing" {
+		h.key(string(r))
+	}
+	h.key("enter")
+	h.send(h.key("enter")())
+	if got := h.crumbs(); got != "lag › billing-service" {
+		t.Fatalf("breadcrumb %q", got)
+	}
+	h.typeCommand("topics")
+	h.deliver(someTopics())
+	if got := h.crumbs(); got != "topics" {
+		t.Fatalf(":topics from a group's lag: breadcrumb %q, want topics", got)
+	}
+	h.key("esc")
+	if got := h.crumbs(); got != "topics" || len(h.m.stack) != 1 {
+		t.Fatalf("esc on a root: breadcrumb %q, stack %d", got, len(h.m.stack))
+	}
+}
