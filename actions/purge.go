@@ -150,3 +150,28 @@ func (s *Session) Truncate(ctx context.Context, topic string, before map[int32]i
 	}
 	return nil
 }
+
+// CountPurgeFiltered says how many messages a purge of part of stream would remove. It changes nothing.
+func CountPurgeFiltered(ctx context.Context, b backends.Backend, stream string, f backends.PurgeFilter) (int64, error) {
+	if err := readingSession(b).Can(VerbPurgeFiltered); errors.Is(err, backends.ErrNotSupported) {
+		return 0, err
+	}
+	if f.Keep < 0 {
+		return 0, fmt.Errorf("keep %d: want 0 or more", f.Keep)
+	}
+	return b.(backends.FilteredPurger).CountPurge(ctx, stream, f)
+}
+
+// PurgeFiltered removes the messages of stream on f.Subject, all but the newest f.Keep, and says how many
+// went. Refused in read-only mode.
+func (s *Session) PurgeFiltered(ctx context.Context, stream string, f backends.PurgeFilter) (int64, error) {
+	if err := s.begin(VerbPurgeFiltered, "stream", stream, "subject", f.Subject, "keep", f.Keep); err != nil {
+		return 0, err
+	}
+	n, err := s.b.(backends.FilteredPurger).PurgeFiltered(ctx, stream, f)
+	s.done(VerbPurgeFiltered, err, "stream", stream, "removed", n)
+	if err != nil {
+		return n, fmt.Errorf("purge stream %s: %w", stream, err)
+	}
+	return n, nil
+}

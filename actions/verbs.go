@@ -32,6 +32,8 @@ const (
 	VerbServerMove Verb = "server-side redrive"
 	VerbPurge      Verb = "purge"
 	VerbTruncate   Verb = "truncate"
+	// VerbPurgeFiltered purges part of a stream, by subject or keeping its newest messages.
+	VerbPurgeFiltered Verb = "purge by subject"
 	VerbReset      Verb = "reset offsets"
 	// VerbDeadLetterPending moves pending messages past a delivery count to a dead-letter destination.
 	VerbDeadLetterPending Verb = "dead-letter pending"
@@ -71,6 +73,8 @@ var verbs = map[Verb]verbSpec{
 	// A purge is shown before it is done, and what it removes comes from the listing.
 	VerbPurge: {mutates: true, has: is[backends.Purger], degradedBy: []backends.Capability{backends.Listing},
 		lacks: "this broker has no queues to purge (Kafka topics are truncated instead)"},
+	VerbPurgeFiltered: {mutates: true, has: is[backends.FilteredPurger],
+		lacks: "this broker cannot purge by subject or keep the newest messages (NATS streams can)"},
 	VerbTruncate: {mutates: true, has: both(is[backends.Truncator], is[backends.OffsetResetter]),
 		lacks: "this broker has no topics to truncate (RabbitMQ queues are purged instead)"},
 	VerbReset: {mutates: true, has: both(is[backends.OffsetResetter], is[backends.LagReader]),

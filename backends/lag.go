@@ -98,6 +98,19 @@ type Purger interface {
 	Purge(ctx context.Context, queue string) (int64, error)
 }
 
+// PurgeFilter narrows a purge of a stream (NATS JetStream).
+type PurgeFilter struct {
+	Subject string // only messages on subjects this filter matches (wildcards allowed); "" is every one
+	Keep    int64  // keep the newest Keep of those; 0 removes them all
+}
+
+// FilteredPurger purges part of a stream: the messages on some subjects, all but the newest few.
+type FilteredPurger interface {
+	// CountPurge says how many messages PurgeFiltered would remove now. It changes nothing.
+	CountPurge(ctx context.Context, stream string, f PurgeFilter) (int64, error)
+	PurgeFiltered(ctx context.Context, stream string, f PurgeFilter) (int64, error)
+}
+
 // Truncator deletes a topic's records before the given offset of each partition (Kafka DeleteRecords).
 type Truncator interface {
 	Truncate(ctx context.Context, topic string, before map[int32]int64) error

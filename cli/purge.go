@@ -16,6 +16,7 @@ import (
 func (a *app) purgeCommand() *cobra.Command {
 	var yes bool
 	var before int64
+	var filter backends.PurgeFilter
 	cmd := &cobra.Command{
 		Use:   "purge QUEUE|TOPIC[:P,...] --yes [--before OFFSET]",
 		Short: "Remove every ready message from a queue (RabbitMQ), or a topic's records (Kafka)",
@@ -35,11 +36,19 @@ func (a *app) purgeCommand() *cobra.Command {
 			if !cmd.Flags().Changed("before") {
 				before = actions.TruncateAll
 			}
+			if filter != (backends.PurgeFilter{}) {
+				if before != actions.TruncateAll {
+					return usageError{errors.New("--before goes alone: purge by --subject and --keep, or before an offset")}
+				}
+				return a.purgeFiltered(cmd.Context(), args[0], filter, yes)
+			}
 			return a.purge(cmd.Context(), args[0], before, yes)
 		},
 	}
 	cmd.Flags().BoolVar(&yes, "yes", false, "really remove them")
 	cmd.Flags().Int64Var(&before, "before", 0, "Kafka: delete only the records before this `OFFSET` of each partition (default: all)")
+	cmd.Flags().StringVar(&filter.Subject, "subject", "", "NATS: remove only the messages on subjects matching `FILTER`")
+	cmd.Flags().Int64Var(&filter.Keep, "keep", 0, "NATS: keep the newest `N` messages (of --subject, when given)")
 	return mutating(cmd, actions.VerbPurge, "always") // even the preview is refused read-only: there is nothing to confirm
 }
 
@@ -189,3 +198,31 @@ type confirmError struct{ msg string }
 
 func (e confirmError) Error() string { return e.msg }
 func (e confirmError) Unwrap() error { return config.ErrUsage }
+
+// purgeFiltered purges part of a NATS stream: what --subject matches, all but the newest --keep.
+func (a *app) purgeFiltered(ctx context.Context, stream string, f backends.PurgeFilter, yes bool) error {
+	return a.withSession(ctx, func(ctx context.Context, s *actions.Session) error {
+		if !s.Supports(actions.VerbPurgeFiltered) {
+			return usageError{errors.New("--subject and --keep are for NATS streams; this broker purges whole queues or before an offset")}
+		}
+		what := "the messages of " + stream
+		if f.Subject != "" {
+			what += " on " + f.Subject
+		}
+		if f.Keep > 0 {
+			what += fmt.Sprintf(" but the newest %d", f.Keep)
+		}
+		n, err := actions.CountPurgeFiltered(ctx, s.Backend(), stream, f)
+		if err != nil {
+			return err
+		}
+		if !yes {
+			return needsConfirm(fmt.Sprintf("would remove %d message%s: %s; add --yes to purge", n, pluralS(int(n)), what))
+		}
+		if n, err = s.PurgeFiltered(ctx, stream, f); err != nil {
+			return err
+		}
+		a.warn(fmt.Sprintf("removed %d message%s: %s", n, pluralS(int(n)), what))
+		return nil
+	})
+}

@@ -195,9 +195,21 @@ func TestNATSPublishReplayResetPurge(t *testing.T) {
 	if left := s.Messages(t, stream); r.code != 0 || len(left) != 4 || left[0].Sequence != 3 {
 		t.Fatalf("purge --before 2: exit %d %s %s; %d left", r.code, r.stdout, r.stderr, len(left))
 	}
+	// By subject, keeping the newest: of the 3 copies, 2 go; then every copy; a Kafka-only flag is refused.
+	if r := mqscope(t, "--nats", s.URL, "purge", copyTo, "--subject", copyTo+".>", "--keep", "1"); r.code != 2 ||
+		!strings.Contains(r.stderr, "would remove 2 messages") || len(s.Messages(t, copyTo)) != 3 {
+		t.Fatalf("purge --subject --keep without --yes: exit %d %s", r.code, r.stderr)
+	}
+	r = mqscope(t, "--nats", s.URL, "purge", copyTo, "--subject", copyTo+".>", "--keep", "1", "--yes")
+	if left := s.Messages(t, copyTo); r.code != 0 || len(left) != 1 || string(left[0].Data) != `{"order":2}` {
+		t.Fatalf("purge --subject --keep 1: exit %d %s; %d left", r.code, r.stderr, len(left))
+	}
 	r = mqscope(t, "--nats", s.URL, "purge", copyTo, "--yes")
 	if left := s.Messages(t, copyTo); r.code != 0 || len(left) != 0 {
 		t.Fatalf("purge: exit %d %s %s; %d left", r.code, r.stdout, r.stderr, len(left))
+	}
+	if r := mqscope(t, "--nats", s.URL, "purge", copyTo, "--keep", "1", "--before", "3", "--yes"); r.code != 2 {
+		t.Errorf("purge --keep with --before: exit %d %s", r.code, r.stderr)
 	}
 }
 

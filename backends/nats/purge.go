@@ -5,6 +5,8 @@ import (
 	"encoding/json"
 	"fmt"
 
+	"github.com/nats-io/nats.go/jetstream"
+
 	"github.com/mqscope/mqscope/backends"
 )
 
@@ -67,4 +69,35 @@ func (b *Backend) purge(ctx context.Context, stream string, req purgeRequest) (i
 	return int64(resp.Purged), nil
 }
 
-var _ backends.Purger = (*Backend)(nil)
+// CountPurge counts the messages on f.Subject (the server counts them per subject) less the newest f.Keep.
+func (b *Backend) CountPurge(ctx context.Context, stream string, f backends.PurgeFilter) (int64, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	s, err := b.js.Stream(ctx, stream)
+	if err != nil {
+		return 0, b.opError("look up stream "+stream, err)
+	}
+	var matching uint64
+	if f.Subject == "" || f.Subject == ">" {
+		matching = s.CachedInfo().State.Msgs
+	} else {
+		si, err := s.Info(ctx, jetstream.WithSubjectFilter(f.Subject))
+		if err != nil {
+			return 0, b.opError("count the messages of "+stream+" on "+f.Subject, err)
+		}
+		for _, n := range si.State.Subjects {
+			matching += n
+		}
+	}
+	return max(int64(matching)-f.Keep, 0), nil
+}
+
+// PurgeFiltered removes the messages on f.Subject, all but the newest f.Keep, and says how many went.
+func (b *Backend) PurgeFiltered(ctx context.Context, stream string, f backends.PurgeFilter) (int64, error) {
+	return b.purge(ctx, stream, purgeRequest{Subject: f.Subject, Keep: uint64(max(f.Keep, 0))})
+}
+
+var (
+	_ backends.Purger         = (*Backend)(nil)
+	_ backends.FilteredPurger = (*Backend)(nil)
+)
