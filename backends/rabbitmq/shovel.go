@@ -28,9 +28,12 @@ const (
 	partTime  = 4 * time.Second
 	// partLead is how long before the part under way ends the next one starts, so that the broker never
 	// waits for a shovel to start.
-	partLead = time.Second
+	partLead = 2 * time.Second
 	// shovelPoll is how often the queues' counts are read.
 	shovelPoll = 50 * time.Millisecond
+	// reapEvery is how often the management API is asked which shovels ended, between the moments the
+	// counts suggest it.
+	reapEvery = time.Second
 	// shovelStall is how long shovels may move nothing while the source holds letters before mqscope
 	// deletes them and says so.
 	shovelStall = 30 * time.Second
@@ -107,6 +110,7 @@ type shovelMove struct {
 	began    time.Time
 	lastSrc  int
 	lastMove time.Time
+	reaped   time.Time // when the API was last asked which shovels ended
 }
 
 func (s *shovelMove) run(ctx context.Context) error {
@@ -148,7 +152,7 @@ func (s *shovelMove) follow(ctx context.Context) error {
 		}
 		time.Sleep(shovelPoll)
 		src, err := s.b.passive(finish, s.ch, s.source)
-		if err == nil {
+		if err == nil && s.mayHaveEnded(src) {
 			err = s.reap(finish)
 		}
 		if err != nil {
@@ -168,6 +172,17 @@ func (s *shovelMove) follow(ctx context.Context) error {
 		s.tell()
 	}
 	return nil
+}
+
+// mayHaveEnded reports whether it is time to ask the management API which shovels have ended: when the
+// source has given up every letter handed out (a shovel deletes itself once it has moved its part), and
+// every reapEvery anyway. The API is slow on a busy broker; the queue's count is cheap.
+func (s *shovelMove) mayHaveEnded(src int) bool {
+	if s.srcStart-src >= s.started || time.Since(s.reaped) > reapEvery {
+		s.reaped = time.Now()
+		return true
+	}
+	return false
 }
 
 // nearEnd reports whether the parts under way are within partLead (at least two prefetch windows) of
