@@ -4,10 +4,12 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/backends/redis"
 	"github.com/mqscope/mqscope/internal/testkit/redisfix"
 )
 
@@ -96,5 +98,30 @@ func TestAnEntryWithoutABodyRoundTrips(t *testing.T) {
 	}
 	if got := s.Entries(t, dst); len(got) != 1 || !slices.Equal(got[0].Fields, []string{"order", "7", "bin", "\xff\x00"}) {
 		t.Errorf("published %+v", got)
+	}
+}
+
+// A Redis Cluster node is refused at once, in one line that says so; a standalone server of a cluster
+// is what mqscope speaks.
+func TestClusterIsRefused(t *testing.T) {
+	addr := redisfix.Private(t, "--cluster-enabled", "yes")
+	_, err := redis.Open(context.Background(), redis.Config{URL: "redis://" + addr + "/0"})
+	if err == nil || !errors.Is(err, backends.ErrNotSupported) || !strings.Contains(err.Error(), "Redis Cluster") ||
+		strings.Contains(err.Error(), "\n") {
+		t.Fatalf("opening a cluster node: %v", err)
+	}
+}
+
+// An ACL user connects with its password and is refused without it, as an authentication error.
+func TestACLUser(t *testing.T) {
+	addr := redisfix.Private(t, "--user", "ops", "on", ">s3cret-pw", "~*", "&*", "+@all", "--user", "default", "off")
+	b, err := redis.Open(context.Background(), redis.Config{URL: "redis://ops:s3cret-pw@" + addr + "/0"})
+	if err != nil {
+		t.Fatalf("the ACL user with its password: %v", err)
+	}
+	b.Close()
+	_, err = redis.Open(context.Background(), redis.Config{URL: "redis://ops:wrong@" + addr + "/0"})
+	if !errors.Is(err, backends.ErrAuth) || strings.Contains(err.Error(), "wrong") {
+		t.Errorf("a wrong password: %v", err)
 	}
 }

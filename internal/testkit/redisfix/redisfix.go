@@ -6,7 +6,9 @@ package redisfix
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
+	"os/exec"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -211,5 +213,40 @@ func (s *Server) CreateGroup(t testing.TB, key, group string, read int64) {
 	}
 	if err := s.Client.Do(ctx(t), "XGROUP", "CREATE", key, group, id, "ENTRIESREAD", strconv.FormatInt(read, 10)).Err(); err != nil {
 		t.Fatalf("redisfix: create group %s on %s: %v", group, key, err)
+	}
+}
+
+// Private starts a redis-server of the test's own on a free port with the extra arguments given (a
+// cluster node, an ACL user, ...), for what the shared server must not be made into, and stops it when
+// the test ends. It returns the server's host:port.
+func Private(t testing.TB, args ...string) string {
+	t.Helper()
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Fatalf("redisfix: redis-server is not installed (apt-get install redis-server): %v", err)
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	_, port, _ := net.SplitHostPort(addr)
+	dir := t.TempDir()
+	cmd := exec.Command(bin, append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+		"--dir", dir}, args...)...)
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("redisfix: start redis-server: %v", err)
+	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	for deadline := time.Now().Add(10 * time.Second); ; {
+		if c, err := net.DialTimeout("tcp", addr, time.Second); err == nil {
+			c.Close()
+			return addr
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("redisfix: redis-server %v did not listen on %s within 10 s", args, addr)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
