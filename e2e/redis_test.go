@@ -2,8 +2,12 @@ package e2e
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/x509"
 	"fmt"
 	"math"
+	"os"
+	"path/filepath"
 	"reflect"
 	"slices"
 	"strconv"
@@ -342,5 +346,41 @@ func TestRedisPendingPastADeliveryCountAreDeadLetters(t *testing.T) {
 	if r := mqscope(t, "--redis", s.URL, "redrive", dlq); r.code != 0 || len(s.Entries(t, dlq)) != 0 ||
 		len(s.Entries(t, stream)) != 8 {
 		t.Errorf("redrive: exit %d %s; %s holds %d", r.code, r.stderr, stream, len(s.Entries(t, stream)))
+	}
+}
+
+// A redis: context over TLS with a client certificate, its files relative to the config file, lists a
+// server that requires both; without the client certificate it fails in one line.
+func TestRedisContextWithMutualTLS(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	server := writeTestPKI(t, dir)
+	certs := filepath.Join(dir, "certs")
+	writePEMFile(t, filepath.Join(certs, "server.pem"), "CERTIFICATE", server.Certificates[0].Certificate[0])
+	keyDER, err := x509.MarshalECPrivateKey(server.Certificates[0].PrivateKey.(*ecdsa.PrivateKey))
+	if err != nil {
+		t.Fatal(err)
+	}
+	writePEMFile(t, filepath.Join(certs, "server.key"), "EC PRIVATE KEY", keyDER)
+	addr := redisfix.Private(t, "--port", "0", "--tls-port", "{port}", "--tls-cert-file", filepath.Join(certs, "server.pem"),
+		"--tls-key-file", filepath.Join(certs, "server.key"), "--tls-ca-cert-file", filepath.Join(certs, "ca.pem"),
+		"--tls-auth-clients", "yes")
+	cfg := filepath.Join(dir, "config.yaml")
+	run := func(tlsLine string) (int, string) {
+		os.WriteFile(cfg, []byte(`contexts:
+  - name: secure
+    redis:
+      url: rediss://`+addr+`/0
+      tls: `+tlsLine+`
+`), 0o600)
+		var out, errs strings.Builder
+		code := runMain(t, cfg, &out, &errs, "--context", "secure", "ls")
+		return code, errs.String()
+	}
+	if code, errs := run("{ca-file: certs/ca.pem, cert-file: certs/client.pem, key-file: certs/client.key}"); code != 0 {
+		t.Fatalf("over mutual TLS: exit %d, %q", code, errs)
+	}
+	if code, errs := run("{ca-file: certs/ca.pem}"); code != 1 || strings.Count(errs, "\n") != 1 || !strings.Contains(errs, "redis") {
+		t.Errorf("without a client certificate: exit %d, %q", code, errs)
 	}
 }

@@ -217,8 +217,9 @@ func (s *Server) CreateGroup(t testing.TB, key, group string, read int64) {
 }
 
 // Private starts a redis-server of the test's own on a free port with the extra arguments given (a
-// cluster node, an ACL user, ...), for what the shared server must not be made into, and stops it when
-// the test ends. It returns the server's host:port.
+// cluster node, an ACL user, TLS ...), for what the shared server must not be made into, and stops it when
+// the test ends. It returns the server's host:port. An argument "{port}" is that port (for --tls-port
+// after --port 0).
 func Private(t testing.TB, args ...string) string {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
@@ -233,6 +234,11 @@ func Private(t testing.TB, args ...string) string {
 	l.Close()
 	_, port, _ := net.SplitHostPort(addr)
 	dir := t.TempDir()
+	for i, a := range args {
+		if a == "{port}" {
+			args[i] = port
+		}
+	}
 	cmd := exec.Command(bin, append([]string{"--port", port, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
 		"--dir", dir}, args...)...)
 	if err := cmd.Start(); err != nil {
