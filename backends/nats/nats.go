@@ -189,7 +189,7 @@ func (b *Backend) Identity(context.Context) (backends.Identity, error) {
 	id := backends.Identity{Kind: backends.NATS, Version: b.nc.ConnectedServerVersion(),
 		Cluster: b.nc.ConnectedClusterName()}
 	if id.Cluster == "" {
-		id.Cluster = b.nc.ConnectedServerName() + " (no cluster)"
+		id.Cluster = b.nc.ConnectedServerName() + " (standalone)"
 	}
 	id.Nodes = []backends.Node{{ID: b.nc.ConnectedServerName(), Address: b.nc.ConnectedAddr()}}
 	return id, nil

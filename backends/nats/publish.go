@@ -150,8 +150,8 @@ func (r resolver) resolve(ctx context.Context, target, key string) (outgoing, er
 		return outgoing{}, fmt.Errorf("stream %s takes no subjects of its own (a mirror or a stream of sources): "+
 			"publish to its sources: %w", target, backends.ErrNotSupported)
 	}
-	return outgoing{}, fmt.Errorf("stream %s takes the subjects %s: publish to one of them rather than to the "+
-		"stream: %w", target, strings.Join(subjects, ", "), backends.ErrNotFound)
+	return outgoing{}, fmt.Errorf("stream %s takes the subjects %s: name a subject it takes, as the destination "+
+		"or as the key (--key): %w", target, strings.Join(subjects, ", "), backends.ErrNotFound)
 }
 
 // stream looks a stream up by name; nil when there is none (or the name cannot be a stream's).
