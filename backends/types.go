@@ -83,7 +83,7 @@ type Destination struct {
 	FirstID, LastID string
 	Oldest, Newest  time.Time // zero when empty or unknown
 	Groups          int
-	Bytes           int64 // memory the destination takes, where the broker tells it cheaply; 0 when unknown
+	Bytes           int64 // memory the destination takes, an estimate (Redis samples it); 0 when unknown
 	// Subjects are the subjects a stream takes (NATS JetStream).
 	Subjects []string
 

@@ -34,7 +34,7 @@ var Destinations = []Column[dest]{
 	{Name: "GROUPS", Right: true, Applies: IsLog, Text: func(d dest) string { return Int(d.Groups) }},
 	{Name: "OLDEST", Applies: func(d dest) bool { return !d.Oldest.IsZero() }, Text: func(d dest) string { return Time(d.Oldest) }},
 	{Name: "NEWEST", Applies: func(d dest) bool { return !d.Newest.IsZero() }, Text: func(d dest) string { return Time(d.Newest) }},
-	{Name: "MEMORY", Right: true, Applies: func(d dest) bool { return d.Bytes > 0 }, Text: func(d dest) string { return Bytes(int(d.Bytes)) }},
+	{Name: "~MEMORY", Right: true, Applies: func(d dest) bool { return d.Bytes > 0 }, Text: func(d dest) string { return Bytes(int(d.Bytes)) }},
 	{Name: "DEAD-LETTER", Applies: func(d dest) bool { return d.DeadLetter != nil },
 		Text: func(d dest) string { return sanitize.Line(DeadLetter(d.DeadLetter)) }},
 	{Name: "INTERNAL", Applies: func(d dest) bool { return d.Internal }, Text: func(dest) string { return "yes" }},

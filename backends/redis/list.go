@@ -74,7 +74,7 @@ func (b *Backend) describeStreams(ctx context.Context, keys []string) ([]backend
 		for i, k := range chunk {
 			infos[i] = pipe.XInfoStream(ctx, k)
 			groups[i] = pipe.XInfoGroups(ctx, k)
-			mem[i] = pipe.MemoryUsage(ctx, k, 0) // samples 0 would walk it all; the default samples a few
+			mem[i] = pipe.MemoryUsage(ctx, k) // the default samples a few nodes: SAMPLES 0 would walk it all
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !isKeyGone(err) && !isNoPermission(err) {
 			return nil, b.opError("describe streams", err)
