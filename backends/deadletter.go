@@ -277,3 +277,7 @@ func or(a, b string) string {
 	}
 	return b
 }
+
+// KafkaRedriveGroup is the consumer group whose committed offsets on a dead-letter topic say how far
+// redrives out of it have come: Kafka letters stay in their topic, and this group's offset moves instead.
+func KafkaRedriveGroup(topic string) string { return "mqscope-redrive." + topic }

@@ -115,6 +115,8 @@ func (a *app) rootCommand() *cobra.Command {
 		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
 		PersistentPreRunE: a.before,
 	}
+	root.Version = version()
+	root.SetVersionTemplate("mqscope {{.Version}}\n")
 	root.SetOut(a.deps.Stdout)
 	root.SetErr(a.deps.Stderr)
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return usageError{err} })
@@ -137,7 +139,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.peekCommand())
 	root.AddCommand(a.publishCommand(), a.replayCommand(), a.redriveCommand())
 	root.AddCommand(a.pendingCommand(), a.deadLetterCommand(), a.claimCommand())
-	root.AddCommand(a.ctxCommand())
+	root.AddCommand(a.ctxCommand(), a.versionCommand())
 	return root
 }
 

@@ -31,7 +31,9 @@ func (a *app) redriveCommand() *cobra.Command {
 			"dlq.X, X.dead ...), if it exists. Letters from several origins each go back to their own.\n\n" +
 			"A letter leaves the DLQ only once its target confirmed it (RabbitMQ confirms with mandatory;\n" +
 			"Kafka in one transaction with the DLT's consumed offsets, so an interrupted redrive carries on\n" +
-			"where it stopped when run again). A letter with no origin, or whose origin no longer exists, stays\n" +
+			"where it stopped when run again; the letters stay in the DLT and the offset of\n" +
+			"consumer group mqscope-redrive.<DLT> moves past them: resetting that group moves them again).\n" +
+			"A letter with no origin, or whose origin no longer exists, stays\n" +
 			"and is reported, and the run exits 1. --dry-run reads the letters the way peek does and shows\n" +
 			"how many go where, changing nothing. Refused in read-only mode (except --dry-run).\n\n" +
 			"--server-side (RabbitMQ) first plans as --dry-run does; where every letter goes to one queue, it\n" +

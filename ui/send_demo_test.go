@@ -175,7 +175,7 @@ func TestRedriveOnTheDemoCluster(t *testing.T) {
 	h.mustShow("topics › redrive orders-dlt", fmt.Sprintf("read %d letters of orders-dlt just now: %d would move, 0 would stay",
 		n, n), "orders     0  spring kafka_dlt")
 	h.run(h.key("enter"))
-	h.mustShow("move the letters of orders-dlt back?", fmt.Sprintf("moves %d letters:", n), "→ orders", fmt.Sprintf("y move %d letters", n))
+	h.mustShow("move the letters of orders-dlt back?", fmt.Sprintf("moves %d letters:", n), "→ orders", "letters stay in orders-dlt", "mqscope-redrive.orders-dlt", fmt.Sprintf("y move %d letters", n))
 	h.run(h.key("n"))
 	if h.m.top().Kind() != screens.KindRedrive {
 		t.Fatal("n goes back to the plan")

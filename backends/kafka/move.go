@@ -28,7 +28,7 @@ const (
 // have come. It is also the transactional id of their producer, so a move fences any earlier one still
 // running and aborts what it left open. Resetting this group's offsets (it never has members) makes the
 // next move take letters again.
-func RedriveGroup(topic string) string { return "mqscope-redrive." + topic }
+func RedriveGroup(topic string) string { return backends.KafkaRedriveGroup(topic) }
 
 // Move takes the letters of topic req.Source from where the last move stopped (RedriveGroup's committed
 // offsets, else the log start) up to the end it has when the move begins, or req.Max letters, and puts

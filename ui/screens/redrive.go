@@ -357,13 +357,22 @@ func redriveConfirm(c *common.Common, p actions.RedrivePlan, d dest, returnTo in
 	if p.Options.ServerSide {
 		scope = append(scope, s.Text.Render("the broker's shovel plugin moves them (server-side), in parts that each end by themselves"))
 	}
-	scope = append(scope,
-		s.Muted.Render("each letter is taken from "+src+" only once its target confirmed it"),
+	scope = append(scope, s.Muted.Render(redriveKeeping(p.Source, d.Kind)),
 		s.Muted.Render(fmt.Sprintf("at most the %s letters planned: letters arriving now wait for the next redrive", present.Int(p.Letters))))
 	verb := fmt.Sprintf("move %s letter%s", present.Int(n), plural(n))
 	return confirm.New(c, "move the letters of "+src+" back", scope, verb, func() tea.Cmd {
 		return common.PopToThen(returnTo, progress.New(c, redriveTask(c, p), returnTo))
 	})
+}
+
+// redriveKeeping says what becomes of the letters in the source: a queue gives each up once its target has
+// it; a Kafka topic keeps them, and the redrive's consumer group moves past them.
+func redriveKeeping(source string, kind backends.DestinationKind) string {
+	if kind == backends.Topic {
+		return fmt.Sprintf("letters stay in %s: consumer group %s moves its offset past those copied (reset it to move them again)",
+			sanitize.Line(source), sanitize.Line(backends.KafkaRedriveGroup(source)))
+	}
+	return "each letter is taken from " + sanitize.Line(source) + " only once its target confirmed it"
 }
 
 // redriveTask moves the letters the plan read (at most as many) with progress, then reports.
