@@ -164,12 +164,12 @@ func (s *shovelMove) follow(ctx context.Context) error {
 		if time.Since(s.lastMove) > shovelStall {
 			return s.abandon(fmt.Errorf("the shovels moved nothing for %s", shovelStall))
 		}
+		s.tell() // before starting a part: the caller may cancel on what it hears
 		if ctx.Err() == nil && s.started < s.total && s.nearEnd(src) {
 			if err := s.startPart(ctx); err != nil {
 				return s.abandon(err)
 			}
 		}
-		s.tell()
 	}
 	return nil
 }
@@ -192,9 +192,11 @@ func (s *shovelMove) nearEnd(src int) bool {
 	return left <= max(2*shovelPrefetch, int(s.rate()*partLead.Seconds())) && len(s.parts) < 2
 }
 
-// rate is how many letters a second have left the source since the move began.
+// rate is how many letters a second have left the source since the move began, not counting the
+// prefetch windows each shovel fills at once when it starts.
 func (s *shovelMove) rate() float64 {
-	return float64(s.srcStart-s.lastSrc) / max(time.Since(s.began).Seconds(), 0.001)
+	gone := max(s.srcStart-s.lastSrc-shovelPrefetch*(len(s.parts)+1), 0)
+	return float64(gone) / max(time.Since(s.began).Seconds(), 0.001)
 }
 
 // startPart starts a shovel for the next part.
