@@ -23,6 +23,9 @@ const (
 	Lag        Case = "Lag"        // backends.LagReader
 	Reset      Case = "Reset"      // backends.OffsetResetter
 	PeekAdvice Case = "PeekAdvice" // backends.PeekAdvisor
+	// CreateDelete: backends.DestinationCreator and backends.DestinationDeleter.
+	CreateDelete Case = "CreateDelete"
+	GroupDelete  Case = "GroupDelete" // backends.GroupDeleter
 	// InternalHidden: a broker with destinations of its own hides them unless asked; one with none (Redis)
 	// names the case.
 	InternalHidden Case = "InternalHidden"
@@ -60,6 +63,10 @@ var cases = []testCase{
 	{name: Truncate, has: capability[backends.Truncator], optional: true, run: testTruncate},
 	{name: Lag, has: capability[backends.LagReader], optional: true, run: testLag},
 	{name: Reset, has: capability[backends.OffsetResetter], optional: true, run: testReset},
+	{name: CreateDelete, has: func(b backends.Backend) bool {
+		return capability[backends.DestinationCreator](b) && capability[backends.DestinationDeleter](b)
+	}, optional: true, run: testCreateDelete},
+	{name: GroupDelete, has: capability[backends.GroupDeleter], optional: true, run: testGroupDelete},
 }
 
 // checkDeclaration fails a harness that names a case it may not, or gives no reason.

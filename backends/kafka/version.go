@@ -70,6 +70,8 @@ var (
 	needsProducerIDs = feature{key: 22, version: 0, release: "0.11", request: "InitProducerId"}
 	// Deleting records (Truncate): DeleteRecords, Kafka 0.11.
 	needsDeleteRecords = feature{key: 21, version: 0, release: "0.11", request: "DeleteRecords"}
+	// Deleting one topic's offsets of a group (DeleteGroupOffsets): OffsetDelete, Kafka 2.4.
+	needsOffsetDelete = feature{key: 47, version: 0, release: "2.4", request: "OffsetDelete"}
 )
 
 // feature is a request version some work needs.

@@ -47,6 +47,8 @@ func conformance(t *testing.T, s *natsfix.Server) {
 				"(the Publish case checks that)",
 			backendtest.PeekAdvice: "a peek reads through an ephemeral consumer that acknowledges nothing: no " +
 				"consumer moves and nothing is redelivered, so there is no effect to advise of",
+			backendtest.CreateDelete: "mqscope does not create or delete JetStream streams yet",
+			backendtest.GroupDelete:  "mqscope does not delete JetStream consumers yet",
 		},
 	})
 }

@@ -32,10 +32,11 @@ func TestConformance(t *testing.T) {
 		Settle:          settle,
 		DestinationKind: backends.Queue,
 		NotSupported: map[backendtest.Case]string{
-			backendtest.Groups:   "RabbitMQ has no consumer groups: consumers attach to queues",
-			backendtest.Lag:      "RabbitMQ has no consumer groups or committed offsets to lag behind",
-			backendtest.Reset:    "RabbitMQ has no committed offsets: a queue forgets what it delivered",
-			backendtest.Truncate: "queues are not logs with offsets: Purge is their counterpart",
+			backendtest.Groups:      "RabbitMQ has no consumer groups: consumers attach to queues",
+			backendtest.Lag:         "RabbitMQ has no consumer groups or committed offsets to lag behind",
+			backendtest.Reset:       "RabbitMQ has no committed offsets: a queue forgets what it delivered",
+			backendtest.Truncate:    "queues are not logs with offsets: Purge is their counterpart",
+			backendtest.GroupDelete: "RabbitMQ has no consumer groups or committed offsets to delete",
 		},
 	})
 }

@@ -31,7 +31,9 @@ func TestConformance(t *testing.T) {
 			backendtest.InternalHidden: "Redis has no keys of its own in a database: every stream and list is the user's",
 			backendtest.Unroutable: "Redis does not route: an entry names its stream, and one for a stream that does " +
 				"not exist is an error (the Publish case checks that)",
-			backendtest.PeekAdvice: "XRANGE and LRANGE move no group and remove nothing: a peek has no effect to advise of",
+			backendtest.PeekAdvice:   "XRANGE and LRANGE move no group and remove nothing: a peek has no effect to advise of",
+			backendtest.CreateDelete: "a Redis stream is made by its first entry and goes with DEL: mqscope administers it no further yet",
+			backendtest.GroupDelete:  "mqscope does not delete Redis stream groups yet (XGROUP DESTROY)",
 		},
 	})
 }
