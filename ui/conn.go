@@ -251,10 +251,15 @@ func (m *Model) refreshNow() tea.Cmd {
 	switch {
 	case m.conn.state != stateConnected:
 		return m.setFlash(levelInfo, "not connected: reconnecting on its own")
-	case m.fetch.inflight:
-		return nil
 	}
-	return m.startFetch()
+	var reload tea.Cmd
+	if r, ok := m.top().(common.Reloader); ok {
+		reload = r.Reload()
+	}
+	if m.fetch.inflight {
+		return reload
+	}
+	return tea.Batch(m.startFetch(), reload)
 }
 
 func (m *Model) viewByID(id int) common.View {

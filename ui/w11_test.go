@@ -116,3 +116,24 @@ func TestCommandSwitchesTheRoot(t *testing.T) {
 		t.Fatalf("esc on a root: breadcrumb %q, stack %d", got, len(h.m.stack))
 	}
 }
+
+// reloadCounter is a view that counts its reloads.
+type reloadCounter struct {
+	common.Base
+	reloads int
+}
+
+func (r *reloadCounter) Reload() tea.Cmd                { r.reloads++; return nil }
+func (r *reloadCounter) Update(tea.KeyPressMsg) tea.Cmd { return nil }
+func (r *reloadCounter) View() string                   { return "" }
+
+// Issue 11.9: ctrl+r reaches a view that reads again by itself (the message browser), not only its Load.
+func TestCtrlRReloadsEveryView(t *testing.T) {
+	h := connected(t, Options{})
+	v := &reloadCounter{Base: common.NewBase("test", "test")}
+	h.send(common.PushMsg{View: v})
+	h.run(h.key("ctrl+r"))
+	if v.reloads != 1 {
+		t.Fatalf("ctrl+r reloaded the view %d times, want 1", v.reloads)
+	}
+}

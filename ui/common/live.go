@@ -14,3 +14,8 @@ type Runner interface {
 	Start(b backends.Backend) tea.Cmd
 	Stop()
 }
+
+// Reloader is a view whose ctrl+r does more than its Load: the message browser reads again.
+type Reloader interface {
+	Reload() tea.Cmd
+}

@@ -75,7 +75,8 @@ type browser struct {
 	gen      int                   // peek generation: batches of an older one are dropped
 	stream   *stream
 	peeking  bool
-	finished bool // the last peek read all it was asked for
+	finished bool      // the last peek read all it was asked for
+	readAt   time.Time // when the last peek ended: what a queue shows is as old as this
 	err      error
 
 	capacity int
@@ -261,6 +262,7 @@ func (v *browser) onBatch(b peekBatch) tea.Cmd {
 	}
 	v.peeking, v.stream, v.skipUpTo = false, nil, nil
 	v.finished = b.err == nil && !v.follow
+	v.readAt = time.Now()
 	if b.err == nil || errors.Is(b.err, context.Canceled) {
 		return nil
 	}
@@ -433,6 +435,15 @@ func (v *browser) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return cmd
 	}
 	return nil
+}
+
+// Reload is ctrl+r: read again from the same position. A follow is live already and goes on.
+func (v *browser) Reload() tea.Cmd {
+	if v.follow || v.confirm || v.prompt != nil {
+		return nil
+	}
+	v.restart(v.from, v.fromText, v.partitions)
+	return v.proceed()
 }
 
 func (v *browser) toggleFollow() tea.Cmd {

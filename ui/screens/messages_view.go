@@ -168,6 +168,15 @@ func formatTime(t time.Time) string {
 	return t.UTC().Format(timeLayout)
 }
 
+// age says how old a finished read of a queue is: what it shows may have been consumed, redriven or
+// purged since, and only ctrl+r reads again (a topic's log does not change under it; a follow is live).
+func (v *browser) age() string {
+	if !v.finished || v.readAt.IsZero() || followable(v.dest) {
+		return ""
+	}
+	return "read " + present.Duration(time.Since(v.readAt).Truncate(time.Second)) + " ago (ctrl+r reads again)"
+}
+
 func (v *browser) Status() string {
 	s := v.c.Styles
 	var parts []string
@@ -198,6 +207,9 @@ func (v *browser) Status() string {
 	if dropped := v.ring.Dropped(); dropped > 0 {
 		parts = append(parts, s.Warn.Render(fmt.Sprintf("newest %s of %s read",
 			present.Int(int64(n)), present.Int(v.ring.Total))))
+	}
+	if age := v.age(); age != "" {
+		parts = append(parts, s.Warn.Render(age))
 	}
 	from := "from " + sanitize.Line(v.fromText)
 	if len(v.partitions) == 1 {
