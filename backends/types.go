@@ -121,7 +121,8 @@ type ConsumerGroup struct {
 	ProtocolType string // "consumer" for ordinary consumer groups
 	Protocol     string // the assignor: range, roundrobin, cooperative-sticky, ...
 	Coordinator  string // host:port of the group's coordinator
-	Topics       []string
+	Topics       []string         // assigned, subscribed or committed on, sorted
+	Committed    []RecordPosition // committed offsets (Kafka), sorted by topic and partition
 }
 
 // PositionKind says where a read starts.

@@ -42,6 +42,13 @@ type groupLine struct {
 	Protocol     string   `json:"protocol"`
 	Coordinator  string   `json:"coordinator"`
 	Topics       []string `json:"topics"`
+	Committed    []commit `json:"committed"` // committed offsets per partition; [] where none
+}
+
+type commit struct {
+	Topic     string `json:"topic"`
+	Partition int32  `json:"partition"`
+	Offset    int64  `json:"offset"`
 }
 
 func groupJSON(g group) any {
@@ -49,6 +56,10 @@ func groupJSON(g group) any {
 	if topics == nil {
 		topics = []string{} // [] rather than null: a group with no topics has an empty list
 	}
+	committed := make([]commit, len(g.Committed))
+	for i, c := range g.Committed {
+		committed[i] = commit{Topic: c.Topic, Partition: c.Partition, Offset: c.Offset}
+	}
 	return groupLine{Group: g.Name, State: g.State, Members: g.Members, ProtocolType: g.ProtocolType,
-		Protocol: g.Protocol, Coordinator: g.Coordinator, Topics: topics}
+		Protocol: g.Protocol, Coordinator: g.Coordinator, Topics: topics, Committed: committed}
 }

@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -186,6 +187,23 @@ func TestListingsMatchTheDemo(t *testing.T) {
 		if got["state"] != want.State || got["members"] != float64(want.Members) {
 			t.Errorf("group %s: got %v, want %s with %d members", want.Name, got, want.State, want.Members)
 		}
+		// Every committed offset, and the topics they are on, also for a group with no members now.
+		var committed, wantCommitted []string
+		for _, c := range got["committed"].([]any) {
+			c := c.(map[string]any)
+			committed = append(committed, fmt.Sprintf("%s/%v@%v", c["topic"], c["partition"], c["offset"]))
+		}
+		for _, topic := range slices.Sorted(maps.Keys(want.Committed)) {
+			for p, o := range want.Committed[topic] {
+				wantCommitted = append(wantCommitted, fmt.Sprintf("%s/%d@%d", topic, p, o))
+			}
+			if !slices.Contains(got["topics"].([]any), any(topic)) {
+				t.Errorf("group %s: topics %v lack %s, which it committed on", want.Name, got["topics"], topic)
+			}
+		}
+		if !slices.Equal(committed, wantCommitted) {
+			t.Errorf("group %s committed %v, want %v", want.Name, committed, wantCommitted)
+		}
 	}
 	if r.code != 0 || len(groups) != len(seeded.Groups) {
 		t.Errorf("groups -o json: exit %d, %d groups, want %d: %s", r.code, len(groups), len(seeded.Groups), r.stderr)
@@ -195,6 +213,9 @@ func TestListingsMatchTheDemo(t *testing.T) {
 		if row := rows[want.Name]; len(row) < 3 || row[1] != want.State || row[2] != present.Int(want.Members) {
 			t.Errorf("table row for group %s: %q", want.Name, row)
 		}
+	}
+	if row := rows[demo.Audit]; row[len(row)-1] != demo.Customers+","+demo.Inventory {
+		t.Errorf("%s has no members but committed offsets: row %q, want its topics", demo.Audit, row)
 	}
 }
 

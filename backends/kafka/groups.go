@@ -17,8 +17,9 @@ import (
 // ListGroups lists the consumer groups, sorted by name.
 //
 // Each broker lists only the groups it coordinates, so this asks every broker, in parallel: one
-// ListGroups, then one DescribeGroups for all the groups it named. With the cluster description first,
-// that is 1 + 2 × brokers requests, however many groups there are.
+// ListGroups, then one DescribeGroups and one OffsetFetch for all the groups it named (one OffsetFetch per
+// group before Kafka 3.0). With the cluster description first, that is 1 + 3 × brokers requests, however
+// many groups there are. The committed offsets show the topics of groups that have no members now.
 func (b *Backend) ListGroups(ctx context.Context) ([]backends.ConsumerGroup, error) {
 	groups, err := await(ctx, b.listGroups)
 	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
@@ -58,8 +59,20 @@ func (b *Backend) coordinatedGroups(addr string) ([]backends.ConsumerGroup, erro
 		return nil, err
 	}
 	names := slices.Sorted(maps.Keys(list.Groups))
-	described, err := b.describeGroups(nil, addr, names)
-	if err != nil {
+	var described map[string]*sarama.GroupDescription
+	var committed map[string]map[topicPartition]int64
+	var g errgroup.Group
+	g.Go(func() (err error) {
+		described, err = b.describeGroups(nil, addr, names)
+		return err
+	})
+	g.Go(func() (err error) {
+		if consumers := consumerGroups(list, names); len(consumers) > 0 {
+			committed, err = b.committedOffsets(nil, addr, consumers)
+		}
+		return err
+	})
+	if err := g.Wait(); err != nil {
 		return nil, err
 	}
 	groups := make([]backends.ConsumerGroup, len(names))
@@ -71,8 +84,36 @@ func (b *Backend) coordinatedGroups(addr string) ([]backends.ConsumerGroup, erro
 		if d, ok := described[name]; ok {
 			describeInto(&groups[i], d)
 		}
+		addCommitted(&groups[i], committed[name])
 	}
 	return groups, nil
+}
+
+// consumerGroups are the named groups that keep consumer offsets (not Kafka Connect's or share groups).
+func consumerGroups(list *sarama.ListGroupsResponse, names []string) []string {
+	var out []string
+	for _, name := range names {
+		if wanted(name, list.Groups[name], nil) {
+			out = append(out, name)
+		}
+	}
+	return out
+}
+
+// addCommitted adds a group's committed offsets, and the topics they are on to its topics.
+func addCommitted(g *backends.ConsumerGroup, offsets map[topicPartition]int64) {
+	if len(offsets) == 0 {
+		return
+	}
+	topics := make(map[string]bool, len(g.Topics))
+	for _, t := range g.Topics {
+		topics[t] = true
+	}
+	for _, tp := range slices.SortedFunc(maps.Keys(offsets), comparePartitions) {
+		g.Committed = append(g.Committed, backends.RecordPosition{Topic: tp.topic, Partition: tp.partition, Offset: offsets[tp]})
+		topics[tp.topic] = true
+	}
+	g.Topics = slices.Sorted(maps.Keys(topics))
 }
 
 // listCoordinated asks the broker at addr for the groups it coordinates, in one ListGroups request.

@@ -3,6 +3,7 @@ package screens
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/mqscope/mqscope/actions"
@@ -73,11 +74,25 @@ func groupFields(g group) []list.Field {
 		fs = append(fs, list.Field{Label: "coordinator", Value: sanitize.Line(g.Coordinator)})
 	}
 	for i, t := range g.Topics {
-		label := ""
-		if i == 0 {
-			label = "topics"
-		}
-		fs = append(fs, list.Field{Label: label, Value: sanitize.Line(t)})
+		fs = append(fs, list.Field{Label: firstOnly(i, "topics"), Value: sanitize.Line(t)})
+	}
+	for i, c := range g.Committed[:min(len(g.Committed), maxCommittedFields)] {
+		fs = append(fs, list.Field{Label: firstOnly(i, "committed"),
+			Value: fmt.Sprintf("%s[%d]  %s", sanitize.Line(c.Topic), c.Partition, present.Int(c.Offset))})
+	}
+	if more := len(g.Committed) - maxCommittedFields; more > 0 {
+		fs = append(fs, list.Field{Value: fmt.Sprintf("and %s more partitions (see :lag)", present.Int(more)), Tone: table.Muted})
 	}
 	return fs
+}
+
+// maxCommittedFields bounds the committed offsets a group's details list; :lag has them all, with lag.
+const maxCommittedFields = 500
+
+// firstOnly labels the first line of a list of values, and leaves the rest blank.
+func firstOnly(i int, label string) string {
+	if i == 0 {
+		return label
+	}
+	return ""
 }

@@ -277,6 +277,29 @@ func TestGroupsView(t *testing.T) {
 	}
 }
 
+// A group with no members but committed offsets shows the topics they are on, and its details list the
+// offsets per partition.
+func TestGroupWithOnlyCommittedOffsets(t *testing.T) {
+	audit := backends.ConsumerGroup{Name: "audit-exporter", State: "Empty", Topics: []string{"customers", "inventory-events"},
+		Committed: []backends.RecordPosition{{Topic: "customers", Partition: 0, Offset: 76}, {Topic: "inventory-events", Partition: 1, Offset: 1199}}}
+	g := NewGroups(common.New(config.Context{})).(*list.Model[group])
+	g.SetSize(120, 10)
+	setData(t, g, []backends.ConsumerGroup{audit}, at)
+	if out := ansi.Strip(g.View()); !strings.Contains(out, "customers,inventory-events") {
+		t.Errorf("groups view lacks the committed topics:\n%s", out)
+	}
+	var lines []string
+	for _, f := range groupFields(audit) {
+		lines = append(lines, strings.TrimSpace(f.Label+" "+f.Value))
+	}
+	got := strings.Join(lines, "\n")
+	for _, want := range []string{"topics customers", "inventory-events", "committed customers[0]  76", "inventory-events[1]  1,199"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("details lack %q:\n%s", want, got)
+		}
+	}
+}
+
 func manyTopics(n int) []backends.Destination {
 	ds := make([]backends.Destination, n)
 	for i := range ds {
