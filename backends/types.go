@@ -118,9 +118,9 @@ type ConsumerGroup struct {
 	Name         string
 	State        string // Stable, Empty, Dead, PreparingRebalance, CompletingRebalance, ...
 	Members      int
-	ProtocolType string // "consumer" for ordinary consumer groups
-	Protocol     string // the assignor: range, roundrobin, cooperative-sticky, ...
-	Coordinator  string // host:port of the group's coordinator
+	ProtocolType string           // "consumer" for ordinary consumer groups
+	Protocol     string           // the assignor: range, roundrobin, cooperative-sticky, ...
+	Coordinator  string           // host:port of the group's coordinator
 	Topics       []string         // assigned, subscribed or committed on, sorted
 	Committed    []RecordPosition // committed offsets (Kafka), sorted by topic and partition
 }

@@ -322,7 +322,7 @@ func TestJSONLinesHaveEveryField(t *testing.T) {
 
 	b.Reset()
 	writeJSONLines(&b, []backends.ConsumerGroup{{Name: "g", State: "Empty"}}, groupJSON)
-	want := `{"group":"g","state":"Empty","members":0,"protocol_type":"","protocol":"","coordinator":"","topics":[]}` + "\n"
+	want := `{"group":"g","state":"Empty","members":0,"protocol_type":"","protocol":"","coordinator":"","topics":[],"committed":[]}` + "\n"
 	if b.String() != want {
 		t.Errorf("group line %s want %s", b.String(), want)
 	}
