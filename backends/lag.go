@@ -55,6 +55,18 @@ type PartitionLag struct {
 	// it with the position (Redis entry ids carry their time): lag in seconds is then exact, now − NextTime.
 	// Zero where unknown, and when nothing is left to consume.
 	NextTime time.Time
+	// Deliveries is where a consumer that delivers messages and waits for their acknowledgement stands
+	// (NATS JetStream); nil for brokers that have no such thing.
+	Deliveries *Deliveries
+}
+
+// Deliveries breaks a consumer's lag down: what it has not delivered yet, and what it delivered and waits
+// to see acknowledged (Pending + Unacked is the lag).
+type Deliveries struct {
+	Pending     int64 // not delivered yet
+	Unacked     int64 // delivered, not acknowledged yet
+	Redelivered int64 // of those, delivered more than once
+	Delivered   int64 // the offset after the last message delivered
 }
 
 // RecordDater tells when records were written, several partitions in one go, so that lag in seconds can be

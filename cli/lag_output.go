@@ -69,6 +69,15 @@ type partitionLagLine struct {
 	LagSource  *string  `json:"lag_seconds_source"`
 	Status     string   `json:"status"`
 	Member     string   `json:"member"`
+	// The lag broken down, where the broker does (NATS); null elsewhere.
+	Deliveries *deliveriesLine `json:"deliveries"`
+}
+
+type deliveriesLine struct {
+	Pending     int64 `json:"pending"`
+	Unacked     int64 `json:"unacked"`
+	Redelivered int64 `json:"redelivered"`
+	Delivered   int64 `json:"delivered"`
 }
 
 func groupLagJSON(g groupReport, at time.Time) any {
@@ -82,6 +91,10 @@ func groupLagJSON(g groupReport, at time.Time) any {
 			LagSeconds: millis(p.LagSeconds), LagSource: source(p.LagSource), Status: string(p.Status), Member: p.Member}
 		if p.Committed >= 0 {
 			pl.Committed = &p.Committed
+		}
+		if d := p.Deliveries; d != nil {
+			pl.Deliveries = &deliveriesLine{Pending: d.Pending, Unacked: d.Unacked, Redelivered: d.Redelivered,
+				Delivered: d.Delivered}
 		}
 		line.Partitions[i] = pl
 	}

@@ -54,9 +54,9 @@ func TestLagJSON(t *testing.T) {
 	}
 	want := `{"at":"2026-11-26T03:00:00Z","group":"billing","state":"Stable","members":1,"lag":120,"max_lag":120,` +
 		`"lag_seconds":null,"lag_seconds_source":null,"status":"ERR","partitions":[` +
-		`{"topic":"orders","partition":0,"committed":380,"start":0,"end":500,"lag":120,"lag_seconds":null,"lag_seconds_source":null,"status":"STALL","member":"billing-1"},` +
-		`{"topic":"orders","partition":1,"committed":null,"start":7,"end":7,"lag":0,"lag_seconds":0,"lag_seconds_source":"exact","status":"OK","member":""},` +
-		`{"topic":"orders","partition":2,"committed":5,"start":0,"end":9,"lag":4,"lag_seconds":2.5,"lag_seconds_source":"estimate","status":"OK","member":""}]}` + "\n"
+		`{"topic":"orders","partition":0,"committed":380,"start":0,"end":500,"lag":120,"lag_seconds":null,"lag_seconds_source":null,"status":"STALL","member":"billing-1","deliveries":null},` +
+		`{"topic":"orders","partition":1,"committed":null,"start":7,"end":7,"lag":0,"lag_seconds":0,"lag_seconds_source":"exact","status":"OK","member":"","deliveries":null},` +
+		`{"topic":"orders","partition":2,"committed":5,"start":0,"end":9,"lag":4,"lag_seconds":2.5,"lag_seconds_source":"estimate","status":"OK","member":"","deliveries":null}]}` + "\n"
 	if b.String() != want {
 		t.Errorf("JSON:\n%s\nwant:\n%s", b.String(), want)
 	}

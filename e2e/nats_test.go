@@ -100,6 +100,10 @@ func TestNATSListsStreamsConsumersAndExactLag(t *testing.T) {
 	if part["lag"] != 6.0 || part["committed"] != 4.0 || part["end"] != 10.0 || part["topic"] != stream {
 		t.Fatalf("lag of %s: %v", consumer, part)
 	}
+	if d, _ := part["deliveries"].(map[string]any); d == nil || d["pending"] != 5.0 || d["unacked"] != 1.0 ||
+		d["redelivered"] != 0.0 || d["delivered"] != 5.0 {
+		t.Errorf("lag of %s: deliveries %v, want 5 pending, 1 unacked, delivered up to 5", consumer, part["deliveries"])
+	}
 	// Exact: the age, at the snapshot's time, of the first message after the ack floor (sequence 5).
 	at, err := time.Parse(time.RFC3339Nano, lines[0]["at"].(string))
 	if err != nil {

@@ -33,6 +33,10 @@ var PartitionLag = []Column[PartitionRow]{
 	{Name: "COMMITTED", Right: true, Text: func(p PartitionRow) string { return Offset(p.Committed) }},
 	{Name: "END", Right: true, Text: func(p PartitionRow) string { return Int(p.End) }},
 	{Name: "LAG", Right: true, Text: func(p PartitionRow) string { return Int(p.Lag) }},
+	{Name: "PENDING", Right: true, Applies: hasDeliveries, Text: func(p PartitionRow) string { return Int(p.Deliveries.Pending) }},
+	{Name: "UNACKED", Right: true, Applies: hasDeliveries, Text: func(p PartitionRow) string { return Int(p.Deliveries.Unacked) }},
+	{Name: "REDELIVERED", Right: true, Applies: hasDeliveries,
+		Text: func(p PartitionRow) string { return Int(p.Deliveries.Redelivered) }},
 	{Name: "LAG-TIME", Right: true, Text: func(p PartitionRow) string { return LagTime(p.LagSeconds, p.LagSource) }},
 	{Name: "STATUS", Text: func(p PartitionRow) string { return string(p.Status) }},
 	{Name: "MEMBER", Text: func(p PartitionRow) string { return orUnknown(sanitize.Line(p.Member)) }},
@@ -88,3 +92,6 @@ func orUnknown(s string) string {
 	}
 	return s
 }
+
+// hasDeliveries is true where the broker breaks a lag down into pending and unacknowledged (NATS).
+func hasDeliveries(p PartitionRow) bool { return p.Deliveries != nil }

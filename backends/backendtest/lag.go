@@ -59,6 +59,8 @@ func checkNextTimes(t *testing.T, parts []backends.PartitionLag, seeded time.Tim
 				p.Topic, p.Partition, p.NextTime, p.Lag, seeded)
 		}
 		parts[i].NextTime = time.Time{}
+		checkDeliveries(t, parts[i])
+		parts[i].Deliveries = nil
 	}
 }
 
@@ -169,5 +171,18 @@ func checkCommitted(t *testing.T, gf GroupFixture, group, topic string, want map
 	t.Helper()
 	if got := gf.Committed(t, group, topic); !maps.Equal(got, want) {
 		t.Errorf("%s committed %v %s, want %v", group, got, when, want)
+	}
+}
+
+// checkDeliveries: where a snapshot breaks the lag down (PartitionLag.Deliveries), the parts add up to it.
+func checkDeliveries(t *testing.T, p backends.PartitionLag) {
+	t.Helper()
+	d := p.Deliveries
+	if d == nil {
+		return
+	}
+	if d.Pending+d.Unacked != p.Lag || d.Redelivered > d.Unacked || d.Delivered < p.Committed || d.Delivered > p.End {
+		t.Errorf("%s/%d: deliveries %+v do not add up to lag %d between committed %d and end %d", p.Topic, p.Partition,
+			*d, p.Lag, p.Committed, p.End)
 	}
 }

@@ -180,6 +180,8 @@ func partitionLag(ci *jetstream.ConsumerInfo, s jetstream.StreamState) backends.
 	if members := membersOf(ci); len(members) == 1 {
 		p.Member = members[0].ClientID
 	}
+	p.Deliveries = &backends.Deliveries{Pending: int64(ci.NumPending), Unacked: int64(ci.NumAckPending),
+		Redelivered: int64(ci.NumRedelivered), Delivered: int64(ci.Delivered.Stream)}
 	return p
 }
 
