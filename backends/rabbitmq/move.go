@@ -38,9 +38,13 @@ const (
 // mode with mandatory, up to moveWindow letters in flight. A letter the router has no target for is kept;
 // one its target refuses (unroutable, a missing exchange, a nack) failed. Both are held unacknowledged
 // and given back with one basic.nack(multiple, requeue) at the end, so they stay in the source (in their
-// places in a classic queue; at its back in a quorum queue, which also counts the give-back toward a
-// delivery limit). Move takes at most what the queue held ready when it began (or req.Max); letters the
-// consumer's prefetch brought beyond that are given back untouched, marked redelivered.
+// places in a classic queue). A quorum queue counts a give-back toward its delivery limit: there a letter
+// the give-back would take to its limit is copied back instead (see keep). Move takes at most what the
+// queue held ready when it began (or req.Max); letters the consumer's prefetch brought beyond that are
+// given back untouched, marked redelivered.
+//
+// A move that stops with letters published but not certainly removed from the source counts them in
+// MoveReport.InDoubt and says so, with what a broker crash may bring back on top (see doubts).
 //
 // Nothing is lost, whenever it stops: a letter leaves the source only after its target confirmed it, and
 // every letter not yet acknowledged goes back to the source when the channel or connection closes
