@@ -36,7 +36,9 @@ type Model struct {
 	mode  inputMode
 	input textinput.Model
 	help  bool
-	flash flash
+	// helpOffset is the first line of the help shown, where it does not fit; clamped when drawn.
+	helpOffset int
+	flash      flash
 
 	spinning  bool
 	spinFrame int
@@ -162,8 +164,17 @@ func (m *Model) handleKey(msg tea.KeyPressMsg) tea.Cmd {
 	case m.mode != modeNormal:
 		return m.handleInputKey(msg)
 	case m.help:
-		if key.Matches(msg, k.Back, k.Help, k.Quit) {
-			m.help = false
+		switch {
+		case key.Matches(msg, k.Back, k.Help, k.Quit):
+			m.help, m.helpOffset = false, 0
+		case key.Matches(msg, k.Up):
+			m.helpOffset--
+		case key.Matches(msg, k.Down):
+			m.helpOffset++
+		case key.Matches(msg, k.PageUp):
+			m.helpOffset -= m.c.Height / 2
+		case key.Matches(msg, k.PageDown):
+			m.helpOffset += m.c.Height / 2
 		}
 		return nil
 	}

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -205,10 +206,25 @@ func (m *Model) helpOverlay(body string, width, height int) string {
 		}
 		cols = append(cols, strings.Join(lines, "\n"))
 	}
+	// Side by side where they fit, else one under the other; what does not fit in height scrolls.
 	content := lipgloss.JoinHorizontal(lipgloss.Top, interleave(cols, "    ")...)
-	content += "\n\n" + s.Muted.Render("commands  :topics  :queues  :groups  :lag  :ctx NAME  :q") +
-		"\n" + s.Muted.Render("esc or ? closes this help")
-	box := s.HelpBox.Render(content)
+	if lipgloss.Width(content) > width-4 {
+		content = strings.Join(cols, "\n\n")
+	}
+	content += "\n\n" + s.Muted.Render("commands  :topics  :queues  :groups  :lag  :ctx NAME  :q")
+	lines := strings.Split(content, "\n")
+	room := max(height-3, 1) // the frame, and the closing hint
+	m.helpOffset = min(max(m.helpOffset, 0), max(len(lines)-room, 0))
+	closing := "esc or ? closes this help"
+	if len(lines) > room {
+		closing = fmt.Sprintf("↑/↓ scroll (%d–%d of %d) · esc or ? closes", m.helpOffset+1, m.helpOffset+room, len(lines))
+		lines = lines[m.helpOffset : m.helpOffset+room]
+	}
+	for i, l := range lines {
+		lines[i] = ansi.Truncate(l, max(width-4, 1), "…")
+	}
+	lines = append(lines, s.Muted.Render(ansi.Truncate(closing, max(width-4, 1), "…")))
+	box := s.HelpBox.Render(strings.Join(lines, "\n"))
 	x := max((width-lipgloss.Width(box))/2, 0)
 	y := max((height-lipgloss.Height(box))/2, 0)
 	dimmed := s.Muted.Render(ansi.Strip(body)) // the view stays visible behind, quietly

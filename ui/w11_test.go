@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/screens"
@@ -135,5 +136,35 @@ func TestCtrlRReloadsEveryView(t *testing.T) {
 	h.run(h.key("ctrl+r"))
 	if v.reloads != 1 {
 		t.Fatalf("ctrl+r reloaded the view %d times, want 1", v.reloads)
+	}
+}
+
+// Issue 11.11: the help fits down to 60×15: its frame whole, and what does not fit scrolls.
+func TestHelpFitsSmallScreens(t *testing.T) {
+	h := newHarness(t, Options{}, 60, 15)
+	h.connect(&bareBackend{}, kafkaIdentity())
+	h.deliver(someTopics())
+	h.key("?")
+	s := h.screen()
+	if !strings.Contains(s, "╭") || !strings.Contains(s, "╰") || !strings.Contains(s, "closes") {
+		t.Fatalf("the help's frame or closing hint is cut at 60×15:\n%s", s)
+	}
+	for _, line := range strings.Split(s, "\n") {
+		if w := ansi.StringWidth(line); w > 60 {
+			t.Fatalf("a line is %d cells wide:\n%s", w, s)
+		}
+	}
+	if !strings.Contains(s, "Move") && !strings.Contains(s, "↑/↓ scroll") {
+		t.Fatalf("the help neither shows everything nor scrolls:\n%s", s)
+	}
+	seen := s
+	for range 40 {
+		h.key("down")
+		seen += h.screen()
+	}
+	for _, want := range []string{"General", "Move", "commands  :topics"} {
+		if !strings.Contains(seen, want) {
+			t.Fatalf("scrolling never shows %q", want)
+		}
 	}
 }
