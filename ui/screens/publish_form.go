@@ -89,7 +89,11 @@ type publishForm struct {
 	sending  bool
 	left     bool   // esc while sending: the answer only flashes
 	err      string // why the last send failed, sanitized
-
+	// emptyOK is set once ctrl+s on an empty body has been answered with a question: the second one sends.
+	emptyOK bool
+	// discarding is set once esc on a form with input has asked: the second esc throws it away.
+	discarding bool
+	initial    map[formField]string // the values the form opened with, to tell typed input from none
 }
 
 // newPublishForm opens the form on d; returnTo is the view to go back to once sent.
@@ -112,14 +116,36 @@ func newPublishForm(c *common.Common, d dest, returnTo int) *publishForm {
 		v.inputs[fieldTo].SetValue(d.Name)
 	}
 	v.inputs[fieldCount].SetValue("1")
-	v.inputs[fieldRate].Placeholder = "as fast as the broker confirms"
-	v.inputs[fieldContentType].Placeholder = "none"
-	v.areas[fieldBody].Placeholder = `{"id": {{seq}}, "at": "{{now}}"}`
+	// Placeholders are words in parentheses, never something that reads as a value: without colour
+	// (NO_COLOR) they look like typed text.
+	v.inputs[fieldRate].Placeholder = "(empty: as fast as the broker confirms)"
+	v.inputs[fieldContentType].Placeholder = "(empty: none)"
+	v.areas[fieldBody].Placeholder = "(empty: type the body; templates {{seq}} {{uuid}} {{now}})"
 	v.focus = v.indexOf(fieldBody) // the destination is given: the body is what one came to write
 	v.focusCurrent()
 	v.validate()
+	v.initial = map[formField]string{}
+	for _, f := range v.fields {
+		v.initial[f] = v.value(f)
+	}
 	return v
 }
+
+// typed reports whether the form holds input the user would lose by leaving.
+func (v *publishForm) typed() bool {
+	for _, f := range v.fields {
+		if v.value(f) != v.initial[f] {
+			return true
+		}
+	}
+	return false
+}
+
+// Said on the form when a key needs saying twice.
+const (
+	discardQuestion = "esc again throws away what you typed; any other key goes on editing"
+	emptyQuestion   = "the body is empty: ctrl+s again sends it empty (0 B), or type a body"
+)
 
 // formFields are a destination's fields: a topic has a key; a queue is reached by its name and has AMQP
 // properties; an exchange has both a routing key and properties.
@@ -197,8 +223,15 @@ func (v *publishForm) Update(msg tea.KeyPressMsg) tea.Cmd {
 		}
 		return nil // the answer is on its way; it closes the form or says what went wrong
 	}
+	if msg.String() != "esc" && v.discarding {
+		v.discarding, v.err = false, ""
+	}
 	switch msg.String() {
 	case "esc":
+		if v.typed() && !v.discarding {
+			v.discarding, v.err = true, discardQuestion
+			return nil
+		}
 		return common.Pop()
 	case "tab":
 		return v.move(1)
@@ -231,7 +264,7 @@ func (v *publishForm) edit(msg tea.Msg) tea.Cmd {
 	} else if a, ok := v.areas[f]; ok {
 		*a, cmd = a.Update(msg)
 	}
-	v.err = ""
+	v.err, v.emptyOK = "", false
 	v.validate()
 	return cmd
 }
@@ -361,6 +394,10 @@ func (v *publishForm) submit() tea.Cmd {
 		v.err = common.ErrorLine(err)
 		return nil
 	}
+	if len(opts.Body) == 0 && !v.emptyOK {
+		v.emptyOK, v.err = true, emptyQuestion // sent empty only when chosen
+		return nil
+	}
 	if opts.Count > 1 {
 		return common.Push(publishConfirm(v.c, opts, v.returnTo))
 	}
@@ -410,10 +447,15 @@ func publishConfirm(c *common.Common, opts actions.PublishOptions, returnTo int)
 		pace = fmt.Sprintf("at %s a second (about %s)", strconv.FormatFloat(opts.Rate, 'g', -1, 64),
 			present.Elapsed(time.Duration(float64(n)/opts.Rate*float64(time.Second))))
 	}
+	body := s.Muted.Render(fmt.Sprintf("each built from the same templates: body %s, %d header%s", present.Bytes(len(opts.Body)),
+		len(opts.Headers), plural(int64(len(opts.Headers)))))
+	if len(opts.Body) == 0 {
+		body = s.Warn.Render(fmt.Sprintf("every message has an EMPTY body (0 B), as chosen, and %d header%s",
+			len(opts.Headers), plural(int64(len(opts.Headers)))))
+	}
 	scope := []string{
 		s.Text.Render(fmt.Sprintf("sends %s messages to %s, %s", present.Int(n), label, pace)),
-		s.Muted.Render(fmt.Sprintf("each built from the same templates: body %s, %d header%s", present.Bytes(len(opts.Body)),
-			len(opts.Headers), plural(int64(len(opts.Headers))))),
+		body,
 		s.Muted.Render("a progress bar shows them go; esc stops the rest"),
 	}
 	verb := fmt.Sprintf("send %s messages", present.Int(n))

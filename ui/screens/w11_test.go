@@ -1,6 +1,8 @@
 package screens
 
 import (
+	tea "charm.land/bubbletea/v2"
+	"github.com/mqscope/mqscope/ui/common"
 	"strings"
 	"testing"
 
@@ -23,5 +25,46 @@ func TestBrowserReloadsAndSaysItsAge(t *testing.T) {
 	}
 	if st := v.Status(); strings.Contains(st, "ago") {
 		t.Fatalf("a read under way has no age: %q", st)
+	}
+}
+
+// Issue 11.10: placeholders read as placeholders, an empty body is sent only when chosen, and esc asks
+// before throwing typed input away.
+func TestPublishFormEmptyBodyAndEsc(t *testing.T) {
+	v := newPubForm(t, ordersTopic)
+	if s := screenOf(v); strings.Contains(s, `{"id"`) || !strings.Contains(s, "(empty: type the body") {
+		t.Fatalf("the body's placeholder looks like a value:\n%s", s)
+	}
+	if cmd := v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl}); cmd != nil || v.sending ||
+		!strings.Contains(screenOf(v), "the body is empty: ctrl+s again sends it empty") {
+		t.Fatalf("ctrl+s on an empty body should ask first:\n%s", screenOf(v))
+	}
+	if _, ok := v.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.TaskMsg); !ok || !v.sending {
+		t.Fatal("a second ctrl+s sends the empty body, as chosen")
+	}
+
+	w := newPubForm(t, ordersTopic)
+	focusField(t, w, fieldCount)
+	clearField(w)
+	typeIn(w, "3")
+	w.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})
+	d := w.Update(tea.KeyPressMsg{Code: 's', Mod: tea.ModCtrl})().(common.PushMsg).View
+	d.SetSize(100, 20)
+	if !strings.Contains(screenOf(d), "EMPTY body (0 B), as chosen") {
+		t.Fatalf("the confirmation should say the bodies are empty:\n%s", screenOf(d))
+	}
+
+	if cmd := w.Update(tea.KeyPressMsg{Code: tea.KeyEscape}); cmd != nil || !strings.Contains(screenOf(w), "esc again throws away") {
+		t.Fatalf("esc on a form with input asks first:\n%s", screenOf(w))
+	}
+	typeIn(w, "x") // any other key goes on editing
+	if cmd := w.Update(tea.KeyPressMsg{Code: tea.KeyEscape}); cmd != nil {
+		t.Fatal("after editing, esc asks again")
+	}
+	if _, ok := w.Update(tea.KeyPressMsg{Code: tea.KeyEscape})().(common.PopMsg); !ok {
+		t.Fatal("esc twice leaves")
+	}
+	if _, ok := newPubForm(t, ordersTopic).Update(tea.KeyPressMsg{Code: tea.KeyEscape})().(common.PopMsg); !ok {
+		t.Fatal("esc on an untouched form leaves at once")
 	}
 }
