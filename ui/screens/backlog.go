@@ -11,7 +11,6 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/common"
-	"github.com/mqscope/mqscope/ui/components/chart"
 	"github.com/mqscope/mqscope/ui/components/list"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
@@ -183,7 +182,7 @@ var backlogSpec = &list.Spec[backlogRow]{
 				return cmp.Or(cmpDrain(a.drain, b.drain), cmp.Compare(a.Messages, b.Messages))
 			}},
 	}, list.Column[backlogRow]{
-		Column: present.Column[backlogRow]{Name: "TREND", Text: func(r backlogRow) string { return chart.Sparkline(r.history, sparkWidth) }},
+		Column: present.Column[backlogRow]{Name: "TREND", Text: func(r backlogRow) string { return trend(r.history) }},
 		Look:   list.Look[backlogRow]{Tone: func(r backlogRow) table.Tone { return map[bool]table.Tone{true: table.Bad}[r.drain.bad()] }},
 	}),
 }

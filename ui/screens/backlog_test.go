@@ -68,7 +68,7 @@ func TestBacklogTrendFollowsRefreshes(t *testing.T) {
 		setData(t, v, queues(ready), at)
 	}
 	row := lineOf(ansi.Strip(v.View()), "jobs ")
-	if !strings.HasSuffix(strings.TrimSpace(row), "█▇▆▅") {
+	if !strings.HasSuffix(strings.TrimSpace(row), "█▆▃▁ 600–1,200") {
 		t.Fatalf("a shrinking backlog shows a falling trend: %q", row)
 	}
 	setData(t, v, queues(0)[1:], at) // jobs is gone

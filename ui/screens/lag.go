@@ -185,7 +185,7 @@ var groupLagSpec = &list.Spec[groupReport]{
 		"LAG-TIME":   lagTimeLook(groupJudged),
 		"STATUS":     statusLook(groupJudged),
 	}, list.Column[groupReport]{
-		Column: present.Column[groupReport]{Name: "TREND", Text: func(g groupReport) string { return chart.Sparkline(g.History, sparkWidth) }},
+		Column: present.Column[groupReport]{Name: "TREND", Text: func(g groupReport) string { return trend(g.History) }},
 		Look:   list.Look[groupReport]{Tone: func(g groupReport) table.Tone { return statusTone(g.Status) }},
 	}),
 }
@@ -222,6 +222,12 @@ func statusLook[T any](of func(T) judged) list.Look[T] {
 // sparkWidth is a row's trend: at the default refresh, each cell is about ten seconds of the last five
 // minutes.
 const sparkWidth = 16
+
+// trend is a row's TREND cell: the sparkline, then the lowest and highest values it spans, so that flat
+// lag reads as flat and a rise reads with its size.
+func trend(values []int64) string {
+	return strings.TrimRight(chart.Sparkline(values, sparkWidth)+" "+chart.Span(values, sparkWidth, compactInt), " ")
+}
 
 // statusTone colours a verdict: OK is healthy, WARN is a lag that is not going down, pending is not judged
 // yet, the rest are errors.

@@ -34,24 +34,54 @@ func Resample(values []int64, width int) []int64 {
 }
 
 // Sparkline draws values in exactly width cells, newest at the right, blank where there is no data yet.
-// Zero is ▁, the baseline; anything above zero is ▂ to █, scaled to the largest value shown, so that a
-// little lag never looks like none.
+// It spans the lowest to the highest value shown, so that a lag creeping up from 5,900 to 5,932 rises
+// instead of filling every cell like a lag that stands still; a flat series draws flat, ▁ at zero and ▄
+// above. Span says what its lowest and highest cells stand for: show it next to the line.
 func Sparkline(values []int64, width int) string {
 	values = Resample(values, width)
 	if width <= 0 {
 		return ""
 	}
-	top := peak(values)
+	lo, hi := bounds(values)
 	var b strings.Builder
 	b.WriteString(strings.Repeat(" ", width-len(values)))
 	for _, v := range values {
 		level := 0
-		if v > 0 {
-			level = int(min((v*7+top-1)/top, 7)) // 1 to 7, rounding up
+		switch {
+		case hi > lo:
+			level = int(((v-lo)*7 + (hi-lo)/2) / (hi - lo)) // 0 to 7, rounded
+		case hi > 0:
+			level = 3 // flat, above zero
 		}
 		b.WriteRune(blocks[level])
 	}
 	return b.String()
+}
+
+// Span is what a sparkline of values in width cells spans, each end written by format: "0–1,204" from
+// its lowest to its highest cell, or one figure when it is flat; "" without values.
+func Span(values []int64, width int, format func(int64) string) string {
+	values = Resample(values, width)
+	if len(values) == 0 {
+		return ""
+	}
+	lo, hi := bounds(values)
+	if lo == hi {
+		return format(lo)
+	}
+	return format(lo) + "–" + format(hi)
+}
+
+// bounds are the lowest and highest of values.
+func bounds(values []int64) (lo, hi int64) {
+	if len(values) == 0 {
+		return 0, 0
+	}
+	lo, hi = values[0], values[0]
+	for _, v := range values[1:] {
+		lo, hi = min(lo, v), max(hi, v)
+	}
+	return lo, hi
 }
 
 // Bars draws values as columns height rows tall in exactly width cells per row, newest at the right, top

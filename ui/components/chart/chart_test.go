@@ -2,6 +2,7 @@ package chart
 
 import (
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -27,17 +28,36 @@ func TestSparkline(t *testing.T) {
 		want   string
 	}{
 		{[]int64{0, 1, 2, 3, 4, 5, 6, 7}, 8, "▁▂▃▄▅▆▇█"},
-		{[]int64{0, 0, 0}, 3, "▁▁▁"},          // caught up: the baseline, not nothing
-		{[]int64{1, 1000}, 2, "▂█"},           // a little lag never looks like none
-		{[]int64{5, 10}, 5, "   ▅█"},          // newest at the right, blank before the data
-		{nil, 4, "    "},                      // no data yet
-		{[]int64{9, 0, 0, 0, 0, 9}, 3, "█▁█"}, // resampled by max
+		{[]int64{0, 0, 0}, 3, "▁▁▁"},                        // caught up: the baseline, not nothing
+		{[]int64{1000, 1000, 1000}, 3, "▄▄▄"},               // behind and standing still: flat, not at the top
+		{[]int64{5900, 5908, 5916, 5924, 5932}, 5, "▁▃▅▆█"}, // behind and falling further behind: it rises
+		{[]int64{5, 10}, 5, "   ▁█"},                        // newest at the right, blank before the data
+		{nil, 4, "    "},                                    // no data yet
+		{[]int64{9, 0, 0, 0, 0, 9}, 3, "█▁█"},               // resampled by max
 		{[]int64{3}, 0, ""},
 	}
 	for _, c := range cases {
 		if got := Sparkline(c.values, c.width); got != c.want {
 			t.Errorf("Sparkline(%v, %d) = %q, want %q", c.values, c.width, got, c.want)
 		}
+	}
+}
+
+// Flat lag never looks like growing lag: the two lines differ, and the span says what the cells stand for.
+func TestFlatAndGrowingLagLookDifferent(t *testing.T) {
+	flat, growing := []int64{5932, 5932, 5932, 5932}, []int64{5900, 5911, 5922, 5932}
+	if Sparkline(flat, 4) == Sparkline(growing, 4) {
+		t.Errorf("flat and growing lag both draw %q", Sparkline(flat, 4))
+	}
+	format := func(n int64) string { return strconv.FormatInt(n, 10) }
+	if got := Span(flat, 4, format); got != "5932" {
+		t.Errorf("span of flat lag %q", got)
+	}
+	if got := Span(growing, 4, format); got != "5900–5932" {
+		t.Errorf("span of growing lag %q", got)
+	}
+	if got := Span(nil, 4, format); got != "" {
+		t.Errorf("span of nothing %q", got)
 	}
 }
 
