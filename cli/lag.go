@@ -17,6 +17,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/metrics"
 )
 
 // lagOptions are the flags of `mqscope lag`.
@@ -26,6 +27,8 @@ type lagOptions struct {
 	sample     time.Duration // a one-shot lag samples the log ends over this long
 	partitions bool
 	exact      bool
+	metrics    string             // with --watch: serve each refresh's snapshot to Prometheus on this address
+	sink       *metrics.Collector // what serves it, once listening
 }
 
 func (a *app) lagCommand() *cobra.Command {
@@ -49,7 +52,8 @@ func (a *app) lagCommand() *cobra.Command {
 			"every lagging partition, however many. --watch prints a snapshot every refresh until Ctrl-C.",
 		Example: "  mqscope lag                                # every group, one row each\n" +
 			"  mqscope lag billing-service --exact        # its partitions, exact lag in seconds\n" +
-			"  mqscope lag --watch -o json                # a JSON line per group per refresh",
+			"  mqscope lag --watch -o json                # a JSON line per group per refresh\n" +
+			"  mqscope lag --watch --metrics :9308        # and serve the last snapshot on :9308/metrics",
 		RunE: func(cmd *cobra.Command, args []string) error { return a.runLag(cmd.Context(), args, o) },
 	}
 	f := cmd.Flags()
@@ -57,6 +61,7 @@ func (a *app) lagCommand() *cobra.Command {
 	f.DurationVar(&o.interval, "interval", 0, "time between refreshes with --watch, 500ms at least (default: the context's refresh, 2s)")
 	f.DurationVar(&o.sample, "sample", time.Second, "Kafka, one-shot: sample the log ends over this long to estimate lag in seconds (0: one snapshot)")
 	f.BoolVarP(&o.partitions, "partitions", "p", false, "Kafka: a row per partition for every group (the default when groups are named)")
+	f.StringVar(&o.metrics, "metrics", "", "with --watch: serve the last snapshot to Prometheus on this address (host:port), at /metrics")
 	f.BoolVar(&o.exact, "exact", false, "Kafka: exact lag in seconds, from the record at each lagging committed offset (named groups only)")
 	return cmd
 }
@@ -64,6 +69,9 @@ func (a *app) lagCommand() *cobra.Command {
 func (a *app) runLag(ctx context.Context, names []string, o lagOptions) error {
 	if o.exact && len(names) == 0 {
 		return usageError{errors.New("--exact reads a record per lagging partition: name the groups it is for")}
+	}
+	if o.metrics != "" && !o.watch {
+		return usageError{errors.New("--metrics serves the snapshots of a watch: add --watch")}
 	}
 	if o.interval < 0 || o.sample < 0 {
 		return usageError{errors.New("--interval and --sample must not be negative")}
@@ -87,6 +95,11 @@ func (a *app) runLag(ctx context.Context, names []string, o lagOptions) error {
 	}
 	defer s.Close()
 	b := s.Backend()
+	if o.metrics != "" {
+		if o.sink, err = a.serveMetrics(ctx, o.metrics); err != nil {
+			return err
+		}
+	}
 	if s.Allows(actions.VerbLag) {
 		return a.groupLag(ctx, b, names, o)
 	}
@@ -130,6 +143,9 @@ func (a *app) groupLag(ctx context.Context, b backends.Backend, names []string, 
 			r, err := observe(ctx)
 			if err != nil {
 				return err
+			}
+			if o.sink != nil {
+				o.sink.SetLag(r)
 			}
 			return a.frame(r.At, o.interval, func(w io.Writer) error { return show.render(w, a.output, r) })
 		})
@@ -210,6 +226,9 @@ func (a *app) queueBacklog(ctx context.Context, b backends.Backend, names []stri
 				return err
 			}
 			at := time.Now()
+			if o.sink != nil {
+				o.sink.SetBacklog(at, queues)
+			}
 			return a.frame(at, o.interval, func(w io.Writer) error {
 				return render(w, a.output, queues, backlogColumns, backlogJSON(at))
 			})
