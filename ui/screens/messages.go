@@ -50,10 +50,12 @@ const (
 type entry struct {
 	seq     int64 // arrival number: the ring's Total when it came
 	msg     backends.Message
-	size    int    // the body's size on the broker; more than len(msg.Body) when held cut
-	cost    int    // bytes held for it: body, key, headers
-	key     string // sanitized and cut, for the KEY column
-	preview string // memo: the body's one-line preview, made when the row is first drawn
+	size    int       // the body's size on the broker; more than len(msg.Body) when held cut
+	cost    int       // bytes held for it: body, key, headers
+	key     string    // sanitized and cut, for the KEY column
+	origin  string    // a dead letter's queue of origin (x-death), sanitized; "" for others
+	died    time.Time // when a dead letter last died (x-death), for one without a timestamp
+	preview string    // memo: the body's one-line preview, made when the row is first drawn
 	tone    table.Tone
 }
 
@@ -86,8 +88,8 @@ type browser struct {
 	newest   map[int32]int64 // the highest offset held per partition
 	skipUpTo map[int32]int64 // while resuming: what is already held
 	latest   time.Time       // the newest timestamp held
-	widths   struct{ p, off, key int }
-	has      struct{ key, deliveries bool }
+	widths   struct{ p, off, key, origin int }
+	has      struct{ key, deliveries, origin bool }
 
 	filter    string
 	match     matcher
@@ -145,8 +147,8 @@ func (v *browser) clear() {
 	v.ring = actions.NewRing[*entry](v.capacity)
 	v.held, v.latest = 0, time.Time{}
 	v.newest, v.skipUpTo = map[int32]int64{}, nil
-	v.widths.p, v.widths.off, v.widths.key = 1, len("OFFSET"), 0
-	v.has.key, v.has.deliveries = false, false
+	v.widths.p, v.widths.off, v.widths.key, v.widths.origin = 1, len("OFFSET"), 0, 0
+	v.has.key, v.has.deliveries, v.has.origin = false, false, false
 	v.visible = v.visible[:0]
 	v.marks = newMarks()
 	v.refreshRows()
@@ -314,6 +316,11 @@ func (v *browser) hold(m backends.Message) *entry {
 	}
 	m, cost := detach(m, limit)
 	e := &entry{seq: v.ring.Total, msg: m, size: size, key: keyText(m.Key), cost: cost}
+	if o := backends.ParseOrigin(m.Headers); o != nil && o.Convention == backends.RabbitXDeath {
+		e.origin, e.died = keyText([]byte(o.Destination)), o.Deaths[0].Time
+		v.widths.origin = max(v.widths.origin, min(table.TextWidth(e.origin), maxKeyWidth))
+		v.has.origin = true
+	}
 	v.held += cost
 	v.ring.Push(e)
 

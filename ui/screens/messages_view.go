@@ -50,9 +50,16 @@ func (v *browser) msgColumns() []msgColumn {
 	default:
 		cols = append(cols, num("OFFSET", v.widths.off, func(e *entry) int64 { return e.msg.Offset }))
 	}
-	cols = append(cols, msgColumn{table.Column{Title: "TIME (UTC)", Width: len(timeLayout)},
-		func(e *entry) table.Cell { return table.Cell{Text: formatTime(e.msg.Timestamp)} }})
-	if v.has.key {
+	timeWidth := len(timeLayout)
+	if v.has.origin {
+		timeWidth += len(" †") // room for diedMark
+	}
+	cols = append(cols, msgColumn{table.Column{Title: "TIME (UTC)", Width: timeWidth}, timeCell})
+	if v.has.origin {
+		// A dead letter's routing key is the DLQ's; where it came from is what one looks for.
+		cols = append(cols, msgColumn{table.Column{Title: "ORIGIN", Width: max(v.widths.origin, len("ORIGIN"))},
+			func(e *entry) table.Cell { return table.Cell{Text: e.origin} }})
+	} else if v.has.key {
 		title := "KEY"
 		if v.dest.Kind != backends.Topic {
 			title = "ROUTING KEY"
@@ -67,6 +74,16 @@ func (v *browser) msgColumns() []msgColumn {
 		msgColumn{table.Column{Title: "SIZE", Width: 9, Align: table.Right},
 			func(e *entry) table.Cell { return table.Cell{Text: present.Bytes(e.size)} }},
 		msgColumn{table.Column{Title: "BODY", Width: 10, Flex: true}, bodyCell})
+}
+
+// diedMark follows a time that is when a dead letter died (x-death), shown where it has no timestamp.
+const diedMark = " †"
+
+func timeCell(e *entry) table.Cell {
+	if e.msg.Timestamp.IsZero() && !e.died.IsZero() {
+		return table.Cell{Text: formatTime(e.died) + diedMark, Tone: table.Muted}
+	}
+	return table.Cell{Text: formatTime(e.msg.Timestamp)}
 }
 
 // deliveries shows how often the broker has handed a message out: its count where the queue keeps one,

@@ -5,6 +5,7 @@ import (
 	"github.com/mqscope/mqscope/ui/common"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/mqscope/mqscope/backends"
 )
@@ -66,5 +67,27 @@ func TestPublishFormEmptyBodyAndEsc(t *testing.T) {
 	}
 	if _, ok := newPubForm(t, ordersTopic).Update(tea.KeyPressMsg{Code: tea.KeyEscape})().(common.PopMsg); !ok {
 		t.Fatal("esc on an untouched form leaves at once")
+	}
+}
+
+// Issue 11.17: a dead letter on RabbitMQ shows the queue it came from, not the DLQ's routing key, and
+// when it died where it has no timestamp.
+func TestDeadLettersShowOriginAndDeathTime(t *testing.T) {
+	dlq := backends.Destination{Name: "work.dlq", Kind: backends.Queue}
+	v := newBrowser(t, dlq, 100)
+	died := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
+	xdeath := []any{map[string]any{"queue": "work", "reason": "rejected", "count": int64(1), "time": died,
+		"exchange": "", "routing-keys": []any{"work"}}}
+	m := backends.Message{Destination: "work.dlq", Offset: 1, Key: []byte("work.dlq"), Body: []byte("x"),
+		Headers: []backends.Header{{Key: "x-death", Typed: xdeath}}, Properties: &backends.Properties{}}
+	deliver(v, m)
+	s := screenOf(v)
+	for _, want := range []string{"ORIGIN", "work ", "03-04 05:06:07.000 †"} {
+		if !strings.Contains(s, want) {
+			t.Fatalf("screen lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "ROUTING KEY") || strings.Contains(s, "work.dlq") {
+		t.Fatalf("a dead letter shows the DLQ's routing key:\n%s", s)
 	}
 }
