@@ -34,7 +34,7 @@ const (
 	VerbTruncate   Verb = "truncate"
 	// VerbPurgeFiltered purges part of a stream, by subject or keeping its newest messages.
 	VerbPurgeFiltered Verb = "purge by subject"
-	VerbReset      Verb = "reset offsets"
+	VerbReset         Verb = "reset offsets"
 	// VerbDeadLetterPending moves pending messages past a delivery count to a dead-letter destination.
 	VerbDeadLetterPending Verb = "dead-letter pending"
 	VerbClaimPending      Verb = "claim pending" // give pending messages to another consumer

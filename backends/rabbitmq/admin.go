@@ -204,7 +204,9 @@ func (b *Backend) DeclareExchange(ctx context.Context, spec backends.ExchangeSpe
 // DeleteExchange deletes an exchange and its bindings; with IfUnused the broker refuses while it is the
 // source of a binding. One that is not there is ErrNotFound.
 func (b *Backend) DeleteExchange(ctx context.Context, name string, opts backends.DeleteOptions) error {
-	err := b.onChannel(ctx, func(ch *amqp.Channel) error { return ch.ExchangeDeclarePassive(name, "direct", false, false, false, false, nil) })
+	err := b.onChannel(ctx, func(ch *amqp.Channel) error {
+		return ch.ExchangeDeclarePassive(name, "direct", false, false, false, false, nil)
+	})
 	var aerr *amqp.Error
 	if errors.As(err, &aerr) && aerr.Code == amqp.NotFound {
 		return notFoundError{fmt.Sprintf("no exchange %s in vhost %s", quoted(name), sanitize.Quote(b.vhost))}

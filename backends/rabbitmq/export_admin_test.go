@@ -3,4 +3,6 @@ package rabbitmq
 import "context"
 
 // Exists is exists, for the tests.
-func (b *Backend) Exists(ctx context.Context, queue string) (bool, error) { return b.exists(ctx, queue) }
+func (b *Backend) Exists(ctx context.Context, queue string) (bool, error) {
+	return b.exists(ctx, queue)
+}
