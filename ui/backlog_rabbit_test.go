@@ -120,8 +120,10 @@ func TestPurgeOnRabbitMQ(t *testing.T) {
 		return len(row) > 0 && strings.Contains(strings.Join(row, " "), " 5 5 ")
 	})
 	h.run(h.key("P"))
-	h.mustShow("purge jobs?", "removes its 5 ready messages", "y purge 5 ready messages")
-	h.run(h.key("y"))
+	h.mustShow("purge jobs?", "removes its 5 ready messages", "type jobs and enter to purge 5 ready messages")
+	for _, k := range []string{"j", "o", "b", "s", "enter"} {
+		h.run(h.key(k))
+	}
 	h.mustShow("purged 5 messages from jobs")
 	h.refreshUntil("jobs empty", func(s string) bool {
 		row := rowOf(s, "jobs")

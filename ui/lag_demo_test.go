@@ -105,13 +105,20 @@ func TestResetAndTruncateOnTheDemoCluster(t *testing.T) {
 	h.run(h.key("y"))
 	h.mustShow("group billing-service is Stable") // still there: y did nothing
 
-	// P on a topic deletes its records, after a y.
+	// P on a topic deletes its records, once its name is typed (as k9s asks before a delete): a y is text.
 	h.command("topics")
 	h.filter(demo.Telemetry)
 	telemetry, _ := seeded.Topic(demo.Telemetry)
 	h.run(h.key("P"))
-	h.mustShow("truncate telemetry-bin?", "y delete "+groupDigits(telemetry.Messages())+" records")
+	h.mustShow("truncate telemetry-bin?", "type telemetry-bin and enter to delete "+groupDigits(telemetry.Messages())+" records")
 	h.run(h.key("y"))
+	h.run(h.key("enter"))
+	h.mustShow("truncate telemetry-bin?") // y and a wrong name do nothing
+	h.key("backspace")
+	for _, r := range demo.Telemetry {
+		h.key(string(r))
+	}
+	h.run(h.key("enter"))
 	h.mustShow("truncated telemetry-bin: " + groupDigits(telemetry.Messages()) + " records deleted")
 	h.run(h.send(refreshTickMsg{}))
 	if row := rowOf(h.screen(), demo.Telemetry); len(row) == 0 || row[len(row)-1] != "0" {

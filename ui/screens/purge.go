@@ -62,7 +62,7 @@ func purgeConfirm(c *common.Common, plan actions.PurgePlan) *confirm.Model {
 		unacked = fmt.Sprintf("leaves the %s unacknowledged with their consumers (they come back if rejected)", present.Int(plan.Unacked))
 	}
 	scope := []string{s.Text.Render(where), s.Text.Render(removes), s.Muted.Render(unacked), s.Muted.Render(counted)}
-	return confirm.New(c, "purge "+name, scope, verb, func() tea.Cmd {
+	d := confirm.New(c, "purge "+name, scope, verb, func() tea.Cmd {
 		session := c.Session()
 		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, _ backends.Backend) (int64, error) {
 			return session.Purge(ctx, plan.Queue)
@@ -73,6 +73,8 @@ func purgeConfirm(c *common.Common, plan actions.PurgePlan) *confirm.Model {
 			return common.Flash(common.FlashInfo, fmt.Sprintf("purged %s message%s from %s", present.Int(n), plural(n), name))
 		}))
 	})
+	d.TypeToConfirm(name) // the whole queue: typed, as k9s asks before a delete
+	return d
 }
 
 // planTruncate asks what deleting every record of the topic would remove, then asks for a y.
@@ -108,7 +110,7 @@ func truncateConfirm(c *common.Common, plan actions.TruncatePlan) *confirm.Model
 		scope = append(scope, s.Text.Render(row(strconv.Itoa(int(p.Partition)), present.Int(p.Start), present.Int(p.End), present.Int(p.Removes()))))
 	}
 	verb := fmt.Sprintf("delete %s record%s", present.Int(n), plural(n))
-	return confirm.New(c, "truncate "+name, scope, verb, func() tea.Cmd {
+	d := confirm.New(c, "truncate "+name, scope, verb, func() tea.Cmd {
 		session := c.Session()
 		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, _ backends.Backend) (struct{}, error) {
 			return struct{}{}, session.Truncate(ctx, plan.Topic, plan.Offsets())
@@ -119,4 +121,6 @@ func truncateConfirm(c *common.Common, plan actions.TruncatePlan) *confirm.Model
 			return common.Flash(common.FlashInfo, fmt.Sprintf("truncated %s: %s records deleted", name, present.Int(n)))
 		}))
 	})
+	d.TypeToConfirm(name) // every record of the topic: typed, as k9s asks before a delete
+	return d
 }

@@ -55,7 +55,7 @@ func TestPurgeAndTruncateShowTheirScope(t *testing.T) {
 	d.SetSize(100, 20)
 	screen := ansi.Strip(d.View())
 	for _, want := range []string{"purge jobs?", "queue jobs in vhost /", "removes its 1,200 ready messages",
-		"leaves the 30 unacknowledged", "y purge 1,200 ready messages"} {
+		"leaves the 30 unacknowledged", "type jobs and enter to purge 1,200 ready messages"} {
 		if !strings.Contains(screen, want) {
 			t.Fatalf("purge dialog lacks %q:\n%s", want, screen)
 		}
@@ -67,7 +67,7 @@ func TestPurgeAndTruncateShowTheirScope(t *testing.T) {
 	d.SetSize(100, 20)
 	screen = ansi.Strip(d.View())
 	for _, want := range []string{"truncate orders?", "deletes every record of its 2 partitions, 1,005 in all",
-		"0          100        1,100        1,000", "y delete 1,005 records"} {
+		"0          100        1,100        1,000", "type orders and enter to delete 1,005 records"} {
 		if !strings.Contains(screen, want) {
 			t.Fatalf("truncate dialog lacks %q:\n%s", want, screen)
 		}
@@ -82,7 +82,7 @@ func TestUnknownFiguresAreNotZero(t *testing.T) {
 	d.SetSize(100, 20)
 	screen := ansi.Strip(d.View())
 	for _, want := range []string{"removes every ready message, for good: how many is unknown",
-		"leaves the unacknowledged ones with their consumers", "y purge every ready message"} {
+		"leaves the unacknowledged ones with their consumers", "type jobs and enter to purge every ready message"} {
 		if !strings.Contains(screen, want) {
 			t.Fatalf("purge dialog lacks %q:\n%s", want, screen)
 		}

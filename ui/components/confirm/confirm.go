@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"charm.land/bubbles/v2/key"
+	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/ui/common"
@@ -26,12 +27,28 @@ type Model struct {
 	no          string // why it cannot be done: shown instead of the y, which then does nothing
 
 	offset int
+
+	// typeName, when set, is what the user must type (as shown) and enter, in place of a single y: for a
+	// change to a whole topic, queue or group, as k9s asks before a delete.
+	typeName string
+	typed    textinput.Model
 }
 
 // New returns a dialog that runs yes when the user presses y, once.
 func New(c *common.Common, title string, scope []string, verb string, yes func() tea.Cmd) *Model {
 	return &Model{Base: common.NewBase(Kind, title), c: c, scope: scope, verb: verb, yes: yes}
 }
+
+// TypeToConfirm asks for name (already sanitized, as shown) to be typed and entered instead of a y.
+func (d *Model) TypeToConfirm(name string) {
+	d.typeName = name
+	d.typed = textinput.New()
+	d.typed.Prompt = "> "
+	d.typed.Focus()
+}
+
+// Capturing is true while the name is being typed: every key is text, y and q included.
+func (d *Model) Capturing() bool { return d.typeName != "" && d.no == "" && !d.done }
 
 // Refuse turns the dialog into a preview: reason (already sanitized) is shown where the y was offered,
 // and y does nothing.
@@ -46,10 +63,17 @@ func (d *Model) Keys() []key.Binding {
 	if d.no != "" {
 		return []key.Binding{cancel}
 	}
+	if d.typeName != "" {
+		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("type the name, enter", d.verb)),
+			key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel"))}
+	}
 	return []key.Binding{common.Relabel(k.Confirm, d.verb), cancel}
 }
 
 func (d *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
+	if d.Capturing() {
+		return d.typeKey(msg)
+	}
 	k := d.c.Keys
 	switch {
 	case key.Matches(msg, k.Confirm):
@@ -72,8 +96,33 @@ func (d *Model) Update(msg tea.KeyPressMsg) tea.Cmd {
 	return nil
 }
 
+// typeKey takes a key while the name is typed: enter does it when the name is right, esc cancels.
+func (d *Model) typeKey(msg tea.KeyPressMsg) tea.Cmd {
+	switch msg.String() {
+	case "esc":
+		return common.Pop()
+	case "enter":
+		if d.typed.Value() != d.typeName {
+			return nil
+		}
+		d.done = true
+		return d.yes()
+	case "up", "down", "pgup", "pgdown":
+		d.scroll(map[string]int{"up": -1, "down": 1, "pgup": -d.room(), "pgdown": d.room()}[msg.String()])
+		return nil
+	}
+	var cmd tea.Cmd
+	d.typed, cmd = d.typed.Update(msg)
+	return cmd
+}
+
 // room is how many scope lines fit inside the frame, under the question and above the prompt.
-func (d *Model) room() int { return max(d.Height-6, 1) }
+func (d *Model) room() int {
+	if d.typeName != "" {
+		return max(d.Height-7, 1) // the typed name takes a line of its own
+	}
+	return max(d.Height-6, 1)
+}
 
 func (d *Model) scroll(delta int) {
 	d.offset = min(max(d.offset+delta, 0), max(len(d.scope)-d.room(), 0))
@@ -98,6 +147,10 @@ func (d *Model) View() string {
 		prompt = s.Error.Width(inner).Render(d.no) + "\n" + s.Accent.Render("esc") + s.Text.Render(" back")
 	case d.done:
 		prompt = s.Muted.Render("working…")
+	case d.typeName != "":
+		prompt = ansi.Truncate(s.Text.Render("type ")+s.Accent.Render(d.typeName)+s.Text.Render(" and enter to "+d.verb)+
+			s.Muted.Render("  ·  ")+s.Accent.Render("esc")+s.Text.Render(" cancel"), inner, "…") +
+			"\n" + ansi.Truncate(d.typed.View(), inner, "…")
 	default:
 		prompt = ansi.Truncate(prompt, inner, "…")
 	}
