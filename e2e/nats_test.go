@@ -438,3 +438,37 @@ func TestNATSDemoIsWhatItSeeded(t *testing.T) {
 		t.Errorf("redrive of the advisories: exit %d %s; then ls: %v %v", r.code, r.stderr, ls[demo.NATSAdvisories], ls[demo.NATSPayments])
 	}
 }
+
+// TestNATSWorkQueueStreams: a work-queue stream takes no consumer that acknowledges nothing, nor a second
+// one beside its worker's, and a consumer's acknowledgement removes a message from it: peek reads it by
+// sequence, removing and moving nothing, and a redrive of a work-queue dead-letter stream works the same.
+func TestNATSWorkQueueStreams(t *testing.T) {
+	t.Parallel()
+	s := natsfix.New(t)
+	jobs, dlq, worker := natsfix.Unique("jobs"), natsfix.Unique("jobs-dlq"), natsfix.Unique("worker")
+	for _, name := range []string{jobs, dlq} {
+		s.StreamWith(t, jetstream.StreamConfig{Name: name, Retention: jetstream.WorkQueuePolicy,
+			Storage: jetstream.MemoryStorage})
+	}
+	s.Consumer(t, jobs, worker, 0, func(c *jetstream.ConsumerConfig) { c.DeliverPolicy, c.OptStartSeq = jetstream.DeliverAllPolicy, 0 })
+	for i := range 6 {
+		s.Publish(t, jobs, fmt.Appendf(nil, "job %d", i), nil)
+		s.Publish(t, dlq, fmt.Appendf(nil, "failed job %d", i), nats.Header{"Nats-Stream": {jobs},
+			"Nats-Subject": {jobs}, "Nats-Sequence": {strconv.Itoa(100 + i)}})
+	}
+	before := natsState(t, s, jobs, worker)
+	for from, want := range map[string]int{"earliest": 6, "@-1h": 6, "-2": 2, "4": 2} {
+		r := mqscope(t, "--nats", s.URL, "peek", jobs, "-o", "json", "--from", from)
+		if msgs := records(t, r.stdout); r.code != 0 || len(msgs) != want || string(msgs[len(msgs)-1].Body) != "job 5" {
+			t.Errorf("peek --from %s of a work-queue stream: exit %d, %d messages, want %d %s", from, r.code, len(msgs),
+				want, r.stderr)
+		}
+	}
+	if after := natsState(t, s, jobs, worker); after != before {
+		t.Errorf("peeks changed the work-queue stream:\nbefore %s\nafter  %s", before, after)
+	}
+	r := mqscope(t, "--nats", s.URL, "redrive", dlq)
+	if left := s.Messages(t, dlq); r.code != 0 || len(left) != 0 || len(s.Messages(t, jobs)) != 12 {
+		t.Errorf("redrive of a work-queue dead-letter stream: exit %d %s; %d left", r.code, r.stderr, len(left))
+	}
+}

@@ -50,9 +50,10 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 		return err
 	}
 	taken := 0
-	err = b.read(ctx, readSpec{stream: req.Source, deliver: jetstream.DeliverAllPolicy, last: si.State.LastSeq},
-		func(msg jetstream.Msg) error {
-			batch = append(batch, fromMsg(req.Source, msg))
+	err = b.read(ctx, readSpec{stream: req.Source, deliver: jetstream.DeliverAllPolicy, last: si.State.LastSeq,
+		byGet: byGet(si)},
+		func(msg backends.Message) error {
+			batch = append(batch, msg)
 			taken++
 			if len(batch) == moveBatch {
 				if err := flush(); err != nil {

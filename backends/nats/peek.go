@@ -15,7 +15,7 @@ func (b *Backend) Peek(ctx context.Context, req backends.PeekRequest, emit func(
 	if err != nil {
 		return err
 	}
-	spec := readSpec{stream: req.Destination, last: si.State.LastSeq, follow: req.Follow}
+	spec := readSpec{stream: req.Destination, last: si.State.LastSeq, follow: req.Follow, byGet: byGet(si)}
 	if si.State.Msgs == 0 {
 		spec.last = 0
 	}
@@ -33,8 +33,8 @@ func (b *Backend) Peek(ctx context.Context, req backends.PeekRequest, emit func(
 		spec.startSeq = max(si.State.FirstSeq, si.State.LastSeq-min(uint64(max(p.N, 1)), si.State.LastSeq)+1)
 	}
 	n := 0
-	return b.read(ctx, spec, func(msg jetstream.Msg) error {
-		if err := emit(fromMsg(req.Destination, msg)); err != nil {
+	return b.read(ctx, spec, func(msg backends.Message) error {
+		if err := emit(msg); err != nil {
 			return err
 		}
 		n++

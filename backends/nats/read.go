@@ -28,7 +28,13 @@ type readSpec struct {
 	// or as soon as nothing more is pending.
 	last   uint64
 	follow bool
+	// byGet reads message by message by sequence instead of through a consumer: a work-queue stream
+	// refuses a consumer that acknowledges nothing, and takes no second consumer beside its worker's.
+	byGet bool
 }
+
+// byGet reports whether a stream is read by sequence (see readSpec.byGet).
+func byGet(si *jetstream.StreamInfo) bool { return si.Config.Retention == jetstream.WorkQueuePolicy }
 
 // errStop ends a read early without an error.
 var errStop = errors.New("stop reading")
@@ -36,10 +42,17 @@ var errStop = errors.New("stop reading")
 // read hands the messages of a stream to emit in sequence order, through an ephemeral consumer of
 // mqscope's own that acknowledges nothing, keeps its state in memory and is deleted when the read ends
 // (the server removes it by itself if mqscope dies first). No durable consumer moves.
-func (b *Backend) read(ctx context.Context, spec readSpec, emit func(jetstream.Msg) error) error {
+func (b *Backend) read(ctx context.Context, spec readSpec, emit func(backends.Message) error) error {
 	if !spec.follow && (spec.deliver == jetstream.DeliverNewPolicy || spec.last == 0 ||
 		spec.deliver == jetstream.DeliverByStartSequencePolicy && spec.startSeq > spec.last) {
 		return nil
+	}
+	if spec.byGet {
+		err := b.readByGet(ctx, spec, emit)
+		if errors.Is(err, errStop) {
+			return nil
+		}
+		return err
 	}
 	cons, cleanup, err := b.readConsumer(ctx, spec)
 	if err != nil {
@@ -66,7 +79,7 @@ func (b *Backend) read(ctx context.Context, spec readSpec, emit func(jetstream.M
 		if !spec.follow && meta.Sequence.Stream > spec.last {
 			return nil
 		}
-		if err := emit(msg); err != nil {
+		if err := emit(fromMsg(spec.stream, msg)); err != nil {
 			if errors.Is(err, errStop) {
 				return nil
 			}
@@ -150,4 +163,86 @@ func headersOf(h nats.Header) []backends.Header {
 		}
 	}
 	return out
+}
+
+// followPoll is how often a read by sequence that follows looks for new messages.
+const followPoll = 500 * time.Millisecond
+
+// readByGet reads a stream one message at a time by sequence (each request finds the next message at or
+// after a sequence, so deleted ones cost nothing): it moves no consumer and makes none.
+func (b *Backend) readByGet(ctx context.Context, spec readSpec, emit func(backends.Message) error) error {
+	s, err := b.js.Stream(ctx, spec.stream)
+	if err != nil {
+		return b.opError("read "+spec.stream, err)
+	}
+	seq := max(spec.startSeq, 1)
+	switch spec.deliver {
+	case jetstream.DeliverAllPolicy:
+		seq = 1
+	case jetstream.DeliverNewPolicy:
+		seq = spec.last + 1
+	case jetstream.DeliverByStartTimePolicy:
+		if seq, err = b.seqAtTime(ctx, s, spec.startTime); err != nil {
+			return err
+		}
+	}
+	for {
+		if !spec.follow && seq > spec.last {
+			return nil
+		}
+		m, err := b.next(ctx, s, seq)
+		switch {
+		case err != nil:
+			return err
+		case m == nil || !spec.follow && m.Sequence > spec.last:
+			if !spec.follow {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(followPoll):
+			}
+			continue
+		}
+		if err := emit(message(spec.stream, m.Sequence, m.Time, m.Subject, m.Header, m.Data)); err != nil {
+			return err
+		}
+		seq = m.Sequence + 1
+	}
+}
+
+// next is the first message at or after seq; nil when there is none.
+func (b *Backend) next(ctx context.Context, s jetstream.Stream, seq uint64) (*jetstream.RawStreamMsg, error) {
+	ctx, cancel := b.bound(ctx)
+	defer cancel()
+	m, err := s.GetMsg(ctx, seq, jetstream.WithGetMsgSubject(">"))
+	switch {
+	case errors.Is(err, jetstream.ErrMsgNotFound):
+		return nil, nil
+	case err != nil:
+		return nil, b.opError("read "+s.CachedInfo().Config.Name, err)
+	}
+	return m, nil
+}
+
+// seqAtTime is the sequence of the first message stored at or after t (the last sequence + 1 when none
+// is that new), found by bisection over sequences: messages are stored in time order.
+func (b *Backend) seqAtTime(ctx context.Context, s jetstream.Stream, t time.Time) (uint64, error) {
+	st := s.CachedInfo().State
+	lo, hi := max(st.FirstSeq, 1), st.LastSeq+1
+	for lo < hi {
+		m, err := b.next(ctx, s, lo+(hi-lo)/2)
+		switch {
+		case err != nil:
+			return 0, err
+		case m == nil || m.Sequence >= hi:
+			hi = lo + (hi-lo)/2 // nothing held from the middle up to hi
+		case m.Time.Before(t):
+			lo = m.Sequence + 1
+		default:
+			hi = m.Sequence
+		}
+	}
+	return lo, nil
 }

@@ -29,31 +29,26 @@ func (b *Backend) PartitionBounds(ctx context.Context, stream string, parts []in
 }
 
 // OffsetsForTime is the offset of the first message stored at or after t, or the log end where none is
-// that new: the server works it out for a consumer that starts at t (made, read and deleted here; it
-// delivers nothing).
+// that new, found by bisection over sequences with direct reads (nothing is made or moved).
 func (b *Backend) OffsetsForTime(ctx context.Context, stream string, parts []int32, t time.Time) (map[int32]int64, error) {
-	si, err := b.info(ctx, stream)
-	if err != nil {
-		return nil, err
-	}
 	if len(parts) > 0 && !slices.Contains(parts, 0) {
 		return map[int32]int64{}, nil
 	}
-	end := int64(si.State.LastSeq)
-	if si.State.Msgs == 0 {
-		return map[int32]int64{0: end}, nil
+	s, err := b.js.Stream(ctx, stream)
+	if err != nil {
+		if errors.Is(err, jetstream.ErrStreamNotFound) {
+			return nil, fmt.Errorf("no stream %q here (see `mqscope ls`): %w", stream, backends.ErrNotFound)
+		}
+		return nil, b.opError("look up stream "+stream, err)
 	}
-	cons, cleanup, err := b.readConsumer(ctx, readSpec{stream: stream, deliver: jetstream.DeliverByStartTimePolicy,
-		startTime: t})
+	if s.CachedInfo().State.Msgs == 0 {
+		return map[int32]int64{0: int64(s.CachedInfo().State.LastSeq)}, nil
+	}
+	seq, err := b.seqAtTime(ctx, s, t)
 	if err != nil {
 		return nil, err
 	}
-	defer cleanup()
-	ci := cons.CachedInfo()
-	if ci.NumPending == 0 {
-		return map[int32]int64{0: end}, nil
-	}
-	return map[int32]int64{0: int64(ci.Delivered.Stream)}, nil
+	return map[int32]int64{0: int64(seq) - 1}, nil
 }
 
 // CommitOffsets moves each named consumer so that the next message it delivers is the one at the given

@@ -136,6 +136,9 @@ func (s *Server) Messages(t testing.TB, stream string) []Msg {
 	if state.Msgs == 0 {
 		return nil
 	}
+	if st.CachedInfo().Config.Retention == jetstream.WorkQueuePolicy {
+		return bySequence(t, st) // a work-queue stream takes no consumer that acknowledges nothing
+	}
 	c, err := st.OrderedConsumer(ctx(t), jetstream.OrderedConsumerConfig{InactiveThreshold: 10 * time.Second})
 	if err != nil {
 		t.Fatalf("natsfix: read %s: %v", stream, err)
@@ -160,6 +163,23 @@ func (s *Server) Messages(t testing.TB, stream string) []Msg {
 		if err := batch.Error(); err != nil {
 			t.Fatalf("natsfix: read %s: %v", stream, err)
 		}
+	}
+}
+
+// bySequence reads every message of a stream one by one by sequence.
+func bySequence(t testing.TB, st jetstream.Stream) []Msg {
+	t.Helper()
+	var out []Msg
+	for seq := uint64(1); ; {
+		m, err := st.GetMsg(ctx(t), seq, jetstream.WithGetMsgSubject(">"))
+		if errors.Is(err, jetstream.ErrMsgNotFound) {
+			return out
+		}
+		if err != nil {
+			t.Fatalf("natsfix: read #%d: %v", seq, err)
+		}
+		out = append(out, Msg{Sequence: m.Sequence, Subject: m.Subject, Header: m.Header, Data: m.Data, Time: m.Time})
+		seq = m.Sequence + 1
 	}
 }
 
