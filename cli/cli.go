@@ -112,7 +112,6 @@ func (a *app) rootCommand() *cobra.Command {
 		// Errors are printed once, as one line, by Execute; a usage dump would bury them.
 		SilenceErrors:     true,
 		SilenceUsage:      true,
-		CompletionOptions: cobra.CompletionOptions{HiddenDefaultCmd: true},
 		PersistentPreRunE: a.before,
 	}
 	root.Version = version()
@@ -140,6 +139,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.publishCommand(), a.replayCommand(), a.redriveCommand())
 	root.AddCommand(a.pendingCommand(), a.deadLetterCommand(), a.claimCommand())
 	root.AddCommand(a.ctxCommand(), a.versionCommand())
+	a.addCompletions(root)
 	return root
 }
 
