@@ -30,7 +30,8 @@ import (
 // original typed value (see the typed values below), so that tables, arrays, numbers of every width,
 // timestamps and byte arrays survive a round trip; `value` is then the adapter's text form of it.
 //
-// RabbitMQ messages add `properties` (only the fields that are set), `redelivered` and `delivery_count`.
+// RabbitMQ messages add `properties` (only the fields that are set), `redelivered` and, where the queue
+// counts deliveries (quorum queues, after a redelivery), `delivery_count`.
 // Dead letters of any broker add `death`, the origin parsed from their headers (backends.Origin).
 //
 // Timestamps are RFC 3339 in UTC with as many fractional digits as they have, or null when unknown. Text
@@ -145,7 +146,10 @@ func EncodeMessage(m backends.Message) Record {
 		}
 	}
 	if hasDeliveryFields(m) {
-		r.Redelivered, r.DeliveryCount = &m.Redelivered, &m.DeliveryCount
+		r.Redelivered = &m.Redelivered
+		if m.DeliveryCount != 0 { // queues that keep no count (classic) have none to tell, which is not 0
+			r.DeliveryCount = &m.DeliveryCount
+		}
 	}
 	if o := m.Origin; o != nil {
 		r.Death = &RecordOrigin{

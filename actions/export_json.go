@@ -43,8 +43,10 @@ func AppendRecord(dst []byte, m backends.Message) []byte {
 	if hasDeliveryFields(m) {
 		dst = append(dst, `,"redelivered":`...)
 		dst = strconv.AppendBool(dst, m.Redelivered)
-		dst = append(dst, `,"delivery_count":`...)
-		dst = strconv.AppendInt(dst, m.DeliveryCount, 10)
+		if m.DeliveryCount != 0 {
+			dst = append(dst, `,"delivery_count":`...)
+			dst = strconv.AppendInt(dst, m.DeliveryCount, 10)
+		}
 	}
 	if m.Origin != nil {
 		dst = append(dst, `,"death":`...)

@@ -55,6 +55,15 @@ func TestRecordOfADeadLetterFromRabbitMQ(t *testing.T) {
 	if got["redelivered"] != true || got["delivery_count"] != 3.0 {
 		t.Errorf("redelivered %v, delivery_count %v", got["redelivered"], got["delivery_count"])
 	}
+	// A classic queue counts no deliveries: the record says redelivered, and no count rather than 0.
+	m.DeliveryCount = 0
+	var classic map[string]any
+	if err := json.Unmarshal(AppendRecord(nil, m), &classic); err != nil {
+		t.Fatal(err)
+	}
+	if _, has := classic["delivery_count"]; has || classic["redelivered"] != true {
+		t.Errorf("classic queue record: redelivered %v, delivery_count %v", classic["redelivered"], classic["delivery_count"])
+	}
 	death := got["death"].(map[string]any)
 	if death["convention"] != "rabbitmq x-death" || death["destination"] != "orders" || death["reason"] != "rejected" ||
 		death["count"] != 2.0 || death["exchange"] != "orders.x" || !reflect.DeepEqual(death["routing_keys"], []any{"orders"}) ||

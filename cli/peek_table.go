@@ -73,8 +73,14 @@ var (
 		}
 		return "no"
 	}}
-	deliveriesColumn = messageColumn{head: "DELIVERIES", width: 10, right: true,
-		cell: func(m backends.Message) string { return strconv.FormatInt(m.DeliveryCount, 10) }}
+	// Only quorum queues count deliveries (x-delivery-count, from the first redelivery on): elsewhere the
+	// count is unknown, not 0.
+	deliveriesColumn = messageColumn{head: "DELIVERIES", width: 10, right: true, cell: func(m backends.Message) string {
+		if m.DeliveryCount == 0 {
+			return "-"
+		}
+		return strconv.FormatInt(m.DeliveryCount, 10)
+	}}
 	bodyColumn = messageColumn{head: "BODY", cell: func(m backends.Message) string { return bodyPreview(m.Body) }}
 
 	// Kafka records have partitions; AMQP messages have delivery state instead.

@@ -70,10 +70,14 @@ func TestMessageTableColumns(t *testing.T) {
 	table = newMessageTable(&out)
 	table.Write(backends.Message{Offset: 2, Timestamp: at, Key: []byte("orders"), Body: []byte("x"),
 		Properties: &backends.Properties{}, Redelivered: true, DeliveryCount: 3})
+	// A classic queue keeps no delivery count: redelivered, and the count unknown, not 0.
+	table.Write(backends.Message{Offset: 3, Timestamp: at, Key: []byte("orders"), Body: []byte("y"),
+		Properties: &backends.Properties{}, Redelivered: true})
 	table.Flush()
 	want = "" +
 		"  OFFSET  TIME                      KEY                       REDELIVERED  DELIVERIES    SIZE  BODY\n" +
-		"       2  2026-11-26T03:00:00.005Z  orders                    yes                   3       1  x\n"
+		"       2  2026-11-26T03:00:00.005Z  orders                    yes                   3       1  x\n" +
+		"       3  2026-11-26T03:00:00.005Z  orders                    yes                   -       1  y\n"
 	if out.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}

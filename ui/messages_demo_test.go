@@ -43,9 +43,9 @@ func TestBrowseTheDemoCluster(t *testing.T) {
 		"body · json · view auto", `"customer_id": "cust-`)
 	h.run(h.key("v")) // json
 	h.run(h.key("v")) // text
-	h.mustShow("body · text · view text", `{"created_at":"`)
+	h.mustShow("body · json · view text", `{"created_at":"`) // a JSON body, whichever view
 	h.run(h.key("v")) // hex
-	h.mustShow("body · binary · view hex", "00000000  7b 22")
+	h.mustShow("body · json · view hex", "00000000  7b 22")
 	h.key("esc")
 
 	// The filter narrows the list to what matches.

@@ -90,8 +90,8 @@ func TestBodyViewsCycle(t *testing.T) {
 	}
 	want := map[body.Mode][]string{
 		body.JSON: {"body · json · view json", `"name": "ada"`},
-		body.Text: {"body · text · view text", `{"id":7,"name":"ada"}`},
-		body.Hex:  {"body · binary · view hex", `00000000  7b 22 69 64 22 3a 37 2c`},
+		body.Text: {"body · json · view text", `{"id":7,"name":"ada"}`}, // the body is JSON, whichever view shows it
+		body.Hex:  {"body · json · view hex", `00000000  7b 22 69 64 22 3a 37 2c`},
 		body.Auto: {"body · json · view auto"},
 	}
 	for _, mode := range []body.Mode{body.JSON, body.Text, body.Hex, body.Auto} {
@@ -182,7 +182,7 @@ func TestHugeBodyIsBounded(t *testing.T) {
 		t.Fatalf("the detail says what it shows:\n%s", s)
 	}
 	text, flash := copied(t, d.Update(press("c")))
-	if len(text) != holdBody || !strings.Contains(flash, "copied the first 1,048,576 of 5,242,880 bytes") {
+	if len(text) != holdBody || !strings.Contains(flash, "sent the first 1,048,576 of 5,242,880 bytes") {
 		t.Fatalf("copied %d bytes, flash %q", len(text), flash)
 	}
 }
@@ -211,7 +211,7 @@ func TestCopyFromTheList(t *testing.T) {
 	v := newBrowser(t, ordersTopic, 10)
 	deliver(v, message(0, 1, "k", "hello\x1b]52;c;ZXZpbA==\x07"))
 	clip, flash := copied(t, v.Update(press("c")))
-	if clip != "hello\x1b]52;c;ZXZpbA==\x07" || flash != "copied the body (21 bytes) to the clipboard" {
+	if clip != "hello\x1b]52;c;ZXZpbA==\x07" || flash != "sent 21 bytes to the terminal's clipboard (tmux: set -g set-clipboard on)" {
 		t.Fatalf("clip %q flash %q", clip, flash)
 	}
 }

@@ -193,15 +193,17 @@ func fullTime(t time.Time) string {
 }
 
 // copyBody puts a body on the clipboard through the terminal (OSC 52, base64: no byte of it reaches the
-// terminal raw) and says how much went.
+// terminal raw) and says how much went. A terminal never answers OSC 52, and some drop it (tmux unless
+// set-clipboard is on, many terminals above a size): the flash says where it went, not that it arrived.
 func copyBody(body []byte, size int) tea.Cmd {
 	if size == 0 {
 		return common.Flash(common.FlashInfo, "the body is empty: nothing to copy")
 	}
-	text := fmt.Sprintf("copied the body (%s bytes) to the clipboard", present.Int(int64(len(body))))
+	text := fmt.Sprintf("sent %s bytes to the terminal's clipboard", present.Int(int64(len(body))))
 	if len(body) < size {
-		text = fmt.Sprintf("copied the first %s of %s bytes of the body to the clipboard (the browser holds no more of it)",
+		text = fmt.Sprintf("sent the first %s of %s bytes (all the browser holds) to the terminal's clipboard",
 			present.Int(int64(len(body))), present.Int(int64(size)))
 	}
+	text += " (tmux: set -g set-clipboard on)"
 	return tea.Batch(tea.SetClipboard(string(body)), common.Flash(common.FlashInfo, text))
 }

@@ -80,12 +80,12 @@ func Show(ctx context.Context, dec *decode.Decoder, body []byte, mode Mode) Show
 			out.Note = fmt.Sprintf("too big to parse as JSON here (over %s): shown as text", present.Bytes(limit))
 		}
 	case Text:
-		out.Format, text = decode.Text, string(part)
+		out.Format, text = formatOf(part, out.Truncated), string(part)
 		if !utf8.Valid(part) {
 			out.Note = `not valid UTF-8: the bytes that are not show as \xNN`
 		}
 	case Hex:
-		out.Format, text = decode.Binary, hex.Dump(part)
+		out.Format, text = formatOf(part, out.Truncated), hex.Dump(part)
 	}
 	if len(body) == 0 {
 		out.Format, text = decode.Empty, ""
@@ -93,6 +93,17 @@ func Show(ctx context.Context, dec *decode.Decoder, body []byte, mode Mode) Show
 	out.Note = sanitize.Line(out.Note)
 	out.Lines = escapeLines(strings.TrimSuffix(text, "\n"))
 	return out
+}
+
+// formatOf says what a body is, whichever view shows it: a JSON body seen in hex is still JSON.
+func formatOf(part []byte, truncated bool) decode.Format {
+	switch t := bytes.TrimSpace(part); {
+	case !truncated && len(t) > 0 && (t[0] == '{' || t[0] == '[') && json.Valid(t):
+		return decode.JSON
+	case decode.IsText(part):
+		return decode.Text
+	}
+	return decode.Binary
 }
 
 // escapeLines splits text in lines and escapes each for the terminal.
