@@ -3,6 +3,7 @@ package ui
 import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/demo"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/screens"
 	"strings"
@@ -167,4 +168,28 @@ func TestHelpFitsSmallScreens(t *testing.T) {
 			t.Fatalf("scrolling never shows %q", want)
 		}
 	}
+}
+
+// Issue 11.16: R on a group in the lag list resets the whole group, after the same dry run, confirmed by
+// typing the group's name.
+func TestResetWholeGroupFromTheLagList(t *testing.T) {
+	opts, _ := startDemo(t)
+	h := newHarness(t, opts, 140, 30)
+	defer h.m.Close()
+	h.run(h.m.Init())
+	h.command("lag")
+	h.filter(demo.Audit)
+	h.run(h.key("R"))
+	h.mustShow("Move the committed offsets of audit-exporter", "the whole group: every partition of")
+	h.run(h.key("enter"))
+	h.mustShow("reset audit-exporter to earliest?", "COMMITTED → NEW", "type audit-exporter and enter to commit")
+	h.run(h.key("y"))
+	h.run(h.key("enter"))
+	h.mustShow("reset audit-exporter to earliest?") // y and a wrong name do nothing
+	h.key("backspace")
+	for _, r := range demo.Audit {
+		h.key(string(r))
+	}
+	h.run(h.key("enter"))
+	h.mustShow("audit-exporter: ", "offsets committed")
 }

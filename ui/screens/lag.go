@@ -142,7 +142,11 @@ func (v *lagView) SetSize(width, height int) {
 
 func (v *lagView) Keys() []key.Binding {
 	k := v.c.Keys
-	return []key.Binding{common.Relabel(k.Open, "partitions"), k.Sort, k.SortReverse}
+	keys := []key.Binding{common.Relabel(k.Open, "partitions"), k.Sort, k.SortReverse}
+	if v.c.Allows(actions.VerbReset) {
+		keys = append(keys, common.Relabel(k.ResetOffsets, "reset the group"))
+	}
+	return keys
 }
 
 func (v *lagView) Update(msg tea.KeyPressMsg) tea.Cmd {
@@ -150,6 +154,12 @@ func (v *lagView) Update(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, v.c.Keys.Open) {
 		if g, ok := v.Model.Selected(); ok {
 			return common.Push(newLagPartitions(v.c, v.s, g.Group))
+		}
+		return nil
+	}
+	if key.Matches(msg, v.c.Keys.ResetOffsets) && v.c.Allows(actions.VerbReset) {
+		if g, ok := v.Model.Selected(); ok && len(g.Partitions) > 0 {
+			return common.Push(newGroupResetForm(v.c, g, v.ID()))
 		}
 		return nil
 	}

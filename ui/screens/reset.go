@@ -21,6 +21,7 @@ const KindResetForm = "reset-offsets"
 type resetScope struct {
 	label  string
 	topics map[string][]int32
+	whole  bool // every partition of every topic of the group: confirmed by typing the group's name
 }
 
 // resetForm asks where to move a group's offsets and over which partitions, then plans it: the plan, a
@@ -46,6 +47,30 @@ func newResetForm(c *common.Common, g groupReport, p partitionReport, returnTo i
 	return v
 }
 
+// newGroupResetForm opens the form for the whole of g: every partition of every topic it has offsets for,
+// from the lag list where people look.
+func newGroupResetForm(c *common.Common, g groupReport, returnTo int) *resetForm {
+	v := &resetForm{Base: common.NewBase(KindResetForm, "reset offsets"), c: c, group: g, returnTo: returnTo,
+		scopes: []resetScope{wholeGroup(g)}, input: form.NewTextInput(c, "")}
+	v.input.Placeholder = "earliest"
+	v.input.Focus()
+	return v
+}
+
+// wholeGroup is the scope of every topic g has offsets for.
+func wholeGroup(g groupReport) resetScope {
+	all := resetScope{topics: map[string][]int32{}, whole: true}
+	var names []string
+	for _, q := range g.Partitions {
+		if _, seen := all.topics[q.Topic]; !seen {
+			all.topics[q.Topic] = nil
+			names = append(names, sanitize.Line(q.Topic))
+		}
+	}
+	all.label = "the whole group: every partition of " + strings.Join(names, ", ")
+	return all
+}
+
 // resetScopes are the choices from narrow to wide: the partition, its topic, every topic of the group.
 func resetScopes(g groupReport, p partitionReport) []resetScope {
 	topic := sanitize.Line(p.Topic)
@@ -60,13 +85,9 @@ func resetScopes(g groupReport, p partitionReport) []resetScope {
 		{label: "every partition of " + topic, topics: map[string][]int32{p.Topic: nil}},
 	}
 	if len(topics) > 1 {
-		all := resetScope{topics: map[string][]int32{}}
-		names := make([]string, len(topics))
-		for i, t := range topics {
-			all.topics[t], names[i] = nil, sanitize.Line(t)
-		}
-		all.label = "every topic of the group: " + strings.Join(names, ", ")
-		scopes = append(scopes, all)
+		scopes = append(scopes, wholeGroup(g))
+	} else {
+		scopes[1].whole = true // the group's only topic: the whole group
 	}
 	return scopes
 }

@@ -81,6 +81,8 @@ func (v *resetForm) planned(plans []actions.ResetPlan, err error) tea.Cmd {
 	d := confirm.New(v.c, title, resetLines(v.c, plans), verb, func() tea.Cmd { return v.execute(plans) })
 	if err := first.CheckInactive(); err != nil {
 		d.Refuse(common.ErrorLine(err))
+	} else if v.scopes[v.scope].whole {
+		d.TypeToConfirm(sanitize.Line(first.Group)) // the whole group, as k9s asks before a delete
 	}
 	return common.Push(d)
 }
