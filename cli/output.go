@@ -10,8 +10,6 @@ import (
 	"unicode/utf16"
 	"unicode/utf8"
 
-	"github.com/mattn/go-runewidth"
-
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
@@ -86,13 +84,13 @@ func writeTable[T any](w io.Writer, rows []T, cols []column[T]) error {
 	widths := make([]int, len(cols))
 	for _, line := range cells {
 		for i, cell := range line {
-			widths[i] = max(widths[i], runewidth.StringWidth(cell))
+			widths[i] = max(widths[i], present.Width(cell))
 		}
 	}
 	var b bytes.Buffer
 	for _, line := range cells {
 		for i, cell := range line {
-			pad := strings.Repeat(" ", widths[i]-runewidth.StringWidth(cell))
+			pad := strings.Repeat(" ", widths[i]-present.Width(cell))
 			if i > 0 {
 				b.WriteString("  ")
 			}

@@ -9,10 +9,9 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/mattn/go-runewidth"
-
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/decode"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 )
 
@@ -63,7 +62,7 @@ var (
 		if len(m.Key) == 0 {
 			return `""`
 		}
-		return runewidth.Truncate(sanitize.Bytes(m.Key[:min(len(m.Key), previewBytes)]), keyWidth, "…")
+		return present.Truncate(sanitize.Bytes(m.Key[:min(len(m.Key), previewBytes)]), keyWidth, "…")
 	}}
 	sizeColumn = messageColumn{head: "SIZE", width: 6, right: true,
 		cell: func(m backends.Message) string { return strconv.Itoa(len(m.Body)) }}
@@ -117,7 +116,7 @@ func (t *messageTable) row(cells []string) error {
 		if i > 0 {
 			t.line = append(t.line, "  "...)
 		}
-		pad := max(c.width-runewidth.StringWidth(cell), 0)
+		pad := max(c.width-present.Width(cell), 0)
 		if c.right {
 			t.line = append(t.line, strings.Repeat(" ", pad)...)
 		}
@@ -157,7 +156,7 @@ func bodyPreview(body []byte) string {
 	if len(head) < len(body) {
 		text += "…"
 	}
-	return runewidth.Truncate(text, previewWidth, "…")
+	return present.Truncate(text, previewWidth, "…")
 }
 
 // wholeRunes drops a rune the preview cap cut in two, so that a long text body still reads as text.

@@ -7,10 +7,10 @@
 package table
 
 import (
+	"github.com/mqscope/mqscope/present"
 	"strings"
 
 	"charm.land/lipgloss/v2"
-	"github.com/charmbracelet/x/ansi"
 )
 
 // Align places text in its column.
@@ -211,10 +211,8 @@ func fit(s string, width int, align Align) string {
 	if width <= 0 {
 		return ""
 	}
-	if ansi.StringWidth(s) > width {
-		s = ansi.Truncate(s, width, "…")
-	}
-	w := ansi.StringWidth(s) // a wide character that did not fit leaves one cell short
+	s = present.Truncate(s, width, "…")
+	w := present.Width(s) // a wide character that did not fit leaves one cell short
 	pad := strings.Repeat(" ", width-w)
 	if align == Right {
 		return pad + s
@@ -229,15 +227,8 @@ func clamp(v, lo, hi int) int {
 	return min(max(v, lo), hi)
 }
 
-// TextWidth is the cells s takes on one line; ASCII, the common case, skips grapheme segmentation.
-func TextWidth(s string) int {
-	for i := 0; i < len(s); i++ {
-		if s[i] >= 0x80 {
-			return ansi.StringWidth(s)
-		}
-	}
-	return len(s)
-}
+// TextWidth is the cells s takes on one line: present.Width, the one measure of every table.
+func TextWidth(s string) int { return present.Width(s) }
 
 // Placeholder draws one line of text at the top left of an otherwise empty area.
 func Placeholder(text string, width, height int) string {
