@@ -10,6 +10,9 @@ type QueueBacklog struct {
 	Ready     int64 // Ready, Unacked and Consumers may be backends.Unknown
 	Unacked   int64
 	Consumers int
+	// CountsExact says Ready and Consumers were counted now, not sampled by the management API (up to
+	// 5 s old); see ExactCounts.
+	CountsExact bool
 	// Rates in messages per second; nil where the broker reported none (idle queues carry no stats).
 	PublishRate *float64
 	DeliverRate *float64
@@ -31,6 +34,7 @@ func Backlog(dests []backends.Destination) []QueueBacklog {
 		}
 		q := QueueBacklog{
 			Queue: d.Name, Vhost: d.Vhost, Ready: d.Ready, Unacked: d.Unacked, Consumers: d.Consumers,
+			CountsExact: d.CountsExact,
 			PublishRate: d.PublishRate, DeliverRate: d.DeliverRate, AckRate: d.AckRate,
 		}
 		q.DrainSeconds, q.Drain = Drain(d.Ready, d.Consumers, d.PublishRate, d.DeliverRate, d.AckRate)

@@ -72,6 +72,9 @@ type Destination struct {
 	Messages int64
 	Ready    int64 // RabbitMQ
 	Unacked  int64 // RabbitMQ
+	// CountsExact says Ready and Consumers were counted now (RabbitMQ: a passive queue.declare) rather than
+	// sampled by the management API, whose figures are up to its statistics interval (5 s) old.
+	CountsExact bool
 
 	Consumers   int
 	PublishRate *float64 // messages per second

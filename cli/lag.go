@@ -217,7 +217,8 @@ func (a *app) queueBacklog(ctx context.Context, b backends.Backend, names []stri
 		if err != nil {
 			return nil, err
 		}
-		return pickQueues(actions.Backlog(dests), names)
+		// The management API's counts are samples, seconds old: count the named queues now.
+		return pickQueues(actions.Backlog(actions.ExactCounts(ctx, b, dests, names)), names)
 	}
 	if o.watch {
 		return a.every(ctx, o.interval, func(ctx context.Context) error {

@@ -138,6 +138,9 @@ type backlogLine struct {
 	DrainSeconds *float64 `json:"drain_seconds"`
 	Drain        *string  `json:"drain"` // growing, steady, stalled or idle; null when drain_seconds tells
 	Growing      bool     `json:"growing"`
+	// Counts says where ready and consumers come from: "exact" (counted now, for queues named on the
+	// command line) or "sampled" (the management API's figures, up to its statistics interval old).
+	Counts string `json:"counts"`
 }
 
 func backlogJSON(at time.Time) func(backlog) any {
@@ -148,7 +151,8 @@ func backlogJSON(at time.Time) func(backlog) any {
 func backlogLineOf(q backlog, at string) backlogLine {
 	return backlogLine{At: at, Queue: q.Queue, Vhost: q.Vhost, Ready: countJSON(q.Ready), Unacked: countJSON(q.Unacked), Consumers: countJSON(q.Consumers),
 		PublishRate: q.PublishRate, DeliverRate: q.DeliverRate, AckRate: q.AckRate,
-		DrainSeconds: millis(q.DrainSeconds), Drain: drainState(q.Drain), Growing: q.Drain == actions.DrainGrowing}
+		DrainSeconds: millis(q.DrainSeconds), Drain: drainState(q.Drain), Growing: q.Drain == actions.DrainGrowing,
+		Counts: map[bool]string{true: "exact", false: "sampled"}[q.CountsExact]}
 }
 
 func drainState(s actions.DrainState) *string {

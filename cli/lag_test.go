@@ -89,7 +89,7 @@ func TestBacklogTableAndJSON(t *testing.T) {
 	b.Reset()
 	render(&b, outputJSON, queues[1:2], backlogColumns, backlogJSON(at))
 	wantJSON := `{"at":"2026-12-04T23:30:00.5Z","queue":"retry","vhost":"/","ready":30,"unacked":0,"consumers":0,"publish_rate":1.25,"deliver_rate":null,` +
-		`"ack_rate":null,"drain_seconds":null,"drain":"growing","growing":true}` + "\n"
+		`"ack_rate":null,"drain_seconds":null,"drain":"growing","growing":true,"counts":"sampled"}` + "\n"
 	if b.String() != wantJSON {
 		t.Errorf("JSON %s want %s", b.String(), wantJSON)
 	}

@@ -569,6 +569,23 @@ func backlogOf(t *testing.T, url, queue string, ok func(map[string]any) bool) ma
 	return nil
 }
 
+// A queue named on the command line is counted now (a passive declare), not read from the management
+// API's sample, which lags a publish by seconds: right after three messages land, lag says 3.
+func TestLagOfANamedQueueCountsItNow(t *testing.T) {
+	t.Parallel()
+	rabbit := rabbitfix.New(t)
+	rabbit.Declare(t, "fresh", nil)
+	rabbit.PutJSON(t, "fresh", 3)
+	r := mqscope(t, "--rabbitmq", rabbit.URL, "lag", "fresh", "-o", "json")
+	lines := jsonLines(t, r.stdout)
+	if r.code != 0 || len(lines) != 1 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	if q := lines[0]; q["ready"] != 3.0 || q["consumers"] != 0.0 || q["counts"] != "exact" || q["drain"] != "stalled" {
+		t.Errorf("right after 3 published: %v; want ready 3, consumers 0, counted exactly, stalled", q)
+	}
+}
+
 // On RabbitMQ, lag is the queues' backlog: a consumer that holds 2 of 3 messages unacknowledged leaves 1
 // ready, and the queue drains at the ack rate (none here: it is not draining).
 func TestLagOnRabbitMQIsTheQueueBacklog(t *testing.T) {
@@ -588,7 +605,7 @@ func TestLagOnRabbitMQIsTheQueueBacklog(t *testing.T) {
 	q := backlogOf(t, url, queue, func(q map[string]any) bool {
 		return q["ready"] == 1.0 && q["unacked"] == 2.0 && q["consumers"] == 1.0
 	})
-	if got := keys(q); got != "ack_rate at consumers deliver_rate drain drain_seconds growing publish_rate queue ready unacked vhost" {
+	if got := keys(q); got != "ack_rate at consumers counts deliver_rate drain drain_seconds growing publish_rate queue ready unacked vhost" {
 		t.Errorf("fields %s", got)
 	}
 	if at, err := time.Parse(time.RFC3339, fmt.Sprint(q["at"])); err != nil || time.Since(at) > time.Minute {
@@ -597,7 +614,7 @@ func TestLagOnRabbitMQIsTheQueueBacklog(t *testing.T) {
 	if q["queue"] != queue || !strings.HasSuffix(url, "/"+q["vhost"].(string)) {
 		t.Errorf("line %v", q)
 	}
-	r := mqscope(t, "--rabbitmq", url, "lag")
+	r := mqscope(t, "--rabbitmq", url, "lag", queue) // named: counted now, as the JSON above was
 	lines := strings.Split(squeeze(r.stdout), "\n")
 	if r.code != 0 || lines[0] != "QUEUE VHOST READY UNACKED CONSUMERS PUBLISH/S DELIVER/S ACK/S DRAIN" ||
 		!strings.HasPrefix(lines[1], "backlog "+q["vhost"].(string)+" 1 2 1 ") {
