@@ -213,6 +213,10 @@ func (m *Model) helpOverlay(body string, width, height int) string {
 	}
 	content += "\n\n" + s.Muted.Render("commands  :topics  :queues  :groups  :lag  :ctx NAME  :q")
 	lines := strings.Split(content, "\n")
+	boxWidth := 0 // of every line, not only those shown: the box keeps its size while it scrolls
+	for _, l := range lines {
+		boxWidth = max(boxWidth, lipgloss.Width(l))
+	}
 	room := max(height-3, 1) // the frame, and the closing hint
 	m.helpOffset = min(max(m.helpOffset, 0), max(len(lines)-room, 0))
 	closing := "esc or ? closes this help"
@@ -220,10 +224,12 @@ func (m *Model) helpOverlay(body string, width, height int) string {
 		closing = fmt.Sprintf("↑/↓ scroll (%d–%d of %d) · esc or ? closes", m.helpOffset+1, m.helpOffset+room, len(lines))
 		lines = lines[m.helpOffset : m.helpOffset+room]
 	}
+	lines = append(lines, s.Muted.Render(closing))
+	boxWidth = min(max(boxWidth, lipgloss.Width(closing)), max(width-4, 1))
 	for i, l := range lines {
-		lines[i] = ansi.Truncate(l, max(width-4, 1), "…")
+		l = ansi.Truncate(l, boxWidth, "…")
+		lines[i] = l + strings.Repeat(" ", boxWidth-lipgloss.Width(l))
 	}
-	lines = append(lines, s.Muted.Render(ansi.Truncate(closing, max(width-4, 1), "…")))
 	box := s.HelpBox.Render(strings.Join(lines, "\n"))
 	x := max((width-lipgloss.Width(box))/2, 0)
 	y := max((height-lipgloss.Height(box))/2, 0)

@@ -2,6 +2,8 @@ package screens
 
 import (
 	tea "charm.land/bubbletea/v2"
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/ui/common"
 	"strings"
 	"testing"
@@ -89,5 +91,20 @@ func TestDeadLettersShowOriginAndDeathTime(t *testing.T) {
 	}
 	if strings.Contains(s, "ROUTING KEY") || strings.Contains(s, "work.dlq") {
 		t.Fatalf("a dead letter shows the DLQ's routing key:\n%s", s)
+	}
+}
+
+// Issue 11.11: a confirmation on a narrow screen wraps its scope rather than cutting a sentence's end.
+func TestConfirmWrapsOnNarrowScreens(t *testing.T) {
+	c := common.New(config.Context{Name: "test"})
+	d := purgeConfirm(c, actions.PurgePlan{Queue: "jobs", Vhost: "/", Ready: 1200, Unacked: 30})
+	d.SetSize(58, 13)
+	seen := screenOf(d)
+	for range 10 {
+		d.Update(press("down"))
+		seen += screenOf(d)
+	}
+	if !strings.Contains(strings.Join(strings.Fields(seen), " "), "they come back if rejected") {
+		t.Fatalf("the end of a scope line is lost at 58 columns:\n%s", seen)
 	}
 }

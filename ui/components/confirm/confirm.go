@@ -125,18 +125,30 @@ func (d *Model) room() int {
 }
 
 func (d *Model) scroll(delta int) {
-	d.offset = min(max(d.offset+delta, 0), max(len(d.scope)-d.room(), 0))
+	d.offset = min(max(d.offset+delta, 0), max(len(d.lines())-d.room(), 0))
+}
+
+// lines are the scope wrapped to the dialog's width: on a narrow screen a sentence goes on the next line
+// rather than losing its end (the group a redrive moves, what stays).
+func (d *Model) lines() []string {
+	inner := max(d.Width-4, 1)
+	var out []string
+	for _, line := range d.scope {
+		out = append(out, strings.Split(ansi.Wrap(line, inner, " "), "\n")...)
+	}
+	return out
 }
 
 func (d *Model) View() string {
 	s := d.c.Styles
 	inner := max(d.Width-4, 1) // border and padding
 	lines := []string{s.Warn.Bold(true).Render(ansi.Truncate(d.Title()+"?", inner, "…")), ""}
-	end := min(d.offset+d.room(), len(d.scope))
-	for _, line := range d.scope[d.offset:end] {
+	scope := d.lines()
+	end := min(d.offset+d.room(), len(scope))
+	for _, line := range scope[d.offset:end] {
 		lines = append(lines, ansi.Truncate(line, inner, "…"))
 	}
-	if end < len(d.scope) {
+	if end < len(scope) {
 		lines = append(lines, s.Muted.Render("… ↓ for more"))
 	}
 	prompt := s.Accent.Render("y") + s.Text.Render(" "+d.verb) + s.Muted.Render("  ·  ") +
