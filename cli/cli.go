@@ -139,6 +139,9 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.publishCommand(), a.replayCommand(), a.redriveCommand())
 	root.AddCommand(a.pendingCommand(), a.deadLetterCommand(), a.claimCommand())
 	root.AddCommand(a.ctxCommand(), a.versionCommand())
+	root.AddCommand(a.createCommand(), a.deleteCommand(), a.alterCommand(), a.configCommand(), a.describeCommand(),
+		a.policyCommand())
+	root.AddCommand(a.bindCommands()...)
 	a.addCompletions(root)
 	return root
 }

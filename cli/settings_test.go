@@ -21,12 +21,13 @@ import (
 func TestEveryMutatingCommandRefusesReadOnly(t *testing.T) {
 	root := (&app{deps: Deps{Stdout: new(strings.Builder), Stderr: new(strings.Builder)}}).rootCommand()
 	var tested []string
-	for _, cmd := range root.Commands() {
+	for _, cmd := range allCommands(root) {
 		when, ok := cmd.Annotations[mutatesKey]
 		if !ok {
 			continue
 		}
-		args := append([]string{cmd.Name()}, argsFor(t, cmd)...)
+		path := strings.Fields(strings.TrimPrefix(cmd.CommandPath(), root.Name()+" "))
+		args := append(path, argsFor(t, cmd)...)
 		if !strings.HasPrefix(when, "!") && when != "always" {
 			args = append(args, "--"+when)
 		}
@@ -38,11 +39,12 @@ func TestEveryMutatingCommandRefusesReadOnly(t *testing.T) {
 				t.Errorf("%v %v: exit %d, stderr %q, stdout %q", ro, args, r.code, r.stderr, r.stdout)
 			}
 		}
-		tested = append(tested, cmd.Name())
+		tested = append(tested, strings.Join(path, " "))
 	}
 	// The commands known to change a broker must carry the annotation: the walk above is only as good as it.
-	for _, name := range []string{"publish", "replay", "redrive", "reset-offsets", "purge", "delete"} {
-		if cmd, _, err := root.Find([]string{name}); err == nil && cmd != root && !slices.Contains(tested, name) {
+	for _, name := range []string{"publish", "replay", "redrive", "reset-offsets", "purge", "delete topic", "create queue",
+		"config set", "bind"} {
+		if cmd, _, err := root.Find(strings.Fields(name)); err == nil && cmd != root && !slices.Contains(tested, name) {
 			t.Errorf("%s changes the broker but is not annotated %q", name, mutatesKey)
 		}
 	}
@@ -50,6 +52,15 @@ func TestEveryMutatingCommandRefusesReadOnly(t *testing.T) {
 		t.Fatalf("only %v are annotated", tested)
 	}
 	t.Logf("refused read-only: %v", tested)
+}
+
+// allCommands are root's commands and theirs, all the way down.
+func allCommands(root *cobra.Command) []*cobra.Command {
+	var all []*cobra.Command
+	for _, cmd := range root.Commands() {
+		all = append(append(all, cmd), allCommands(cmd)...)
+	}
+	return all
 }
 
 // argsFor makes up arguments that get cmd past cobra's own checks: as many positional arguments as it

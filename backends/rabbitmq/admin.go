@@ -171,7 +171,15 @@ func mergeKeys(x, y map[string]any) map[string]bool {
 // DeleteDestination deletes a queue and its messages; with opts the broker refuses while the queue holds
 // messages (IfEmpty) or has consumers (IfUnused). A queue that is not there is ErrNotFound: the broker
 // itself would answer its deletion with success.
+//
+// Quorum queues and streams do not take if-empty (the broker answers NOT_IMPLEMENTED, which closes the
+// whole connection): for them the count is checked just before an unconditional delete, so a message
+// published in between goes with the queue.
 func (b *Backend) DeleteDestination(ctx context.Context, queue string, opts backends.DeleteOptions) error {
+	info, err := b.queueInfo(ctx, queue)
+	if err != nil {
+		return err
+	}
 	there, err := b.exists(ctx, queue)
 	if err != nil {
 		return err
@@ -179,12 +187,45 @@ func (b *Backend) DeleteDestination(ctx context.Context, queue string, opts back
 	if !there {
 		return b.missingQueue(ctx, queue)
 	}
-	err = b.onChannel(ctx, func(ch *amqp.Channel) error {
-		_, err := ch.QueueDelete(queue, opts.IfUnused, opts.IfEmpty, false)
-		return err
-	})
+	ifEmpty := opts.IfEmpty
+	if ifEmpty && (info.Type == typeQuorum || info.Type == typeStream) {
+		if err := b.checkEmpty(ctx, queue, info.Type); err != nil {
+			return err
+		}
+		ifEmpty = false
+	}
+	ch, done, err := b.channelFor(ctx, info)
 	if err != nil {
+		return err
+	}
+	defer done()
+	defer closeOnDone(ctx, ch)()
+	if _, err := ch.QueueDelete(queue, opts.IfUnused, ifEmpty, false); err != nil {
 		return fmt.Errorf("delete queue %s: %w", quoted(queue), amqpErr(err))
+	}
+	return nil
+}
+
+// checkEmpty refuses, as the broker does for a classic queue, to delete a queue that holds messages.
+func (b *Backend) checkEmpty(ctx context.Context, queue, kind string) error {
+	var n int
+	if kind == typeStream {
+		var q apiQueue
+		if err := getOne(ctx, b.api, "/api/queues/"+segment(b.vhost), queue, "name,messages", &q); err != nil {
+			return fmt.Errorf("count the messages of %s: %w", quoted(queue), err)
+		}
+		if q.Messages == nil {
+			return fmt.Errorf("delete queue %s if empty: the broker gives no count for it now, so it is kept", quoted(queue))
+		}
+		n = int(*q.Messages)
+	} else if err := b.onChannel(ctx, func(ch *amqp.Channel) (err error) {
+		n, err = b.passive(ctx, ch, queue)
+		return err
+	}); err != nil {
+		return err
+	}
+	if n > 0 {
+		return fmt.Errorf("delete queue %s if empty: it holds %d message(s), so it is kept", quoted(queue), n)
 	}
 	return nil
 }

@@ -104,6 +104,28 @@ func TestDeleteQueueConditions(t *testing.T) {
 	}
 }
 
+// Quorum queues refuse if-empty with NOT_IMPLEMENTED, which closes the connection: the adapter checks the
+// count itself, and the connection stays up.
+func TestIfEmptyOnAQuorumQueue(t *testing.T) {
+	f := newFixture(t)
+	f.Declare(t, "qq", amqp.Table{"x-queue-type": "quorum"})
+	f.PutBodies(t, "qq", "one")
+	f.WaitReady(t, "qq", 1)
+	b := open(t, rabbitmq.Config{URL: f.URL})
+	err := b.DeleteDestination(adminCtx(t), "qq", backends.DeleteOptions{IfEmpty: true})
+	if err == nil || !strings.Contains(err.Error(), "holds 1 message") {
+		t.Errorf("if-empty deletion of a quorum queue holding a message: %v", err)
+	}
+	if f.Ready(t, "qq") != 1 {
+		t.Fatal("a refused deletion lost the message")
+	}
+	f.DeleteQueue(t, "qq")
+	f.Declare(t, "qq", amqp.Table{"x-queue-type": "quorum"})
+	if err := b.DeleteDestination(adminCtx(t), "qq", backends.DeleteOptions{IfEmpty: true}); err != nil {
+		t.Errorf("if-empty deletion of an empty quorum queue: %v", err)
+	}
+}
+
 func TestExchangesBindingsPoliciesVhosts(t *testing.T) {
 	f := newFixture(t)
 	f.Declare(t, "orders", nil)
