@@ -103,6 +103,16 @@ func TestBacklogOnRabbitMQ(t *testing.T) {
 	if row := rowOf(h.screen(), "idle", r.vhost); len(row) < 3 || row[2] != "0" || !slices.Contains(row, "idle") {
 		t.Fatalf("idle: nothing ready, nothing moving: %v", row)
 	}
+
+	// The queues on screen are counted at each refresh, not read from the management API's sample, which
+	// trails a publish by seconds: two more show at the very next refresh.
+	r.publish("jobs", "job 3")
+	r.publish("jobs", "job 4")
+	h.run(h.send(refreshTickMsg{}))
+	if row := rowOf(h.screen(), "jobs", r.vhost); len(row) < 3 || row[2] != "5" {
+		t.Fatalf("jobs right after two more: %v, want 5 ready", row)
+	}
+	h.mustShow("on screen counted now")
 }
 
 // P on a queue purges its ready messages, after a confirmation that says how many.

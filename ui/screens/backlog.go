@@ -3,6 +3,7 @@ package screens
 import (
 	"cmp"
 	"context"
+	"fmt"
 
 	"strings"
 	"time"
@@ -39,8 +40,38 @@ func NewBacklog(c *common.Common) common.View {
 	return v
 }
 
-func (v *backlogView) Title() string      { return "backlog" }
-func (v *backlogView) Load() *common.Load { return common.LoadWith(fetchQueues, v.show) }
+func (v *backlogView) Title() string { return "backlog" }
+
+// Load lists the queues and counts the ones on screen now (at most actions.ExactCountsPerRefresh): the
+// management API's figures are samples, seconds old.
+func (v *backlogView) Load() *common.Load {
+	var onScreen []string
+	for _, r := range v.Model.OnScreen() {
+		onScreen = append(onScreen, r.Name)
+	}
+	return common.LoadWith(func(ctx context.Context, b backends.Backend) ([]dest, error) {
+		queues, err := fetchQueues(ctx, b)
+		if err != nil {
+			return nil, err
+		}
+		return actions.ExactCounts(ctx, b, queues, onScreen), nil
+	}, v.show)
+}
+
+// Status says which counts are current: the management API samples the rest.
+func (v *backlogView) Status() string {
+	exact := 0
+	for _, r := range v.Model.OnScreen() {
+		if r.CountsExact {
+			exact++
+		}
+	}
+	status := v.Model.Status()
+	if exact > 0 {
+		status += v.c.Styles.Muted.Render(fmt.Sprintf(" · %d on screen counted now, others sampled", exact))
+	}
+	return status
+}
 
 // fetchQueues lists the queues. Streams are left out, as actions.Backlog leaves them: reading a stream
 // removes nothing, so its backlog is per consumer, which a listing does not carry.

@@ -167,6 +167,17 @@ func (l *Model[T]) SetFilter(text string) {
 // Table is the table the list draws, for a screen that moves its cursor.
 func (l *Model[T]) Table() *table.Model { return &l.table }
 
+// OnScreen is the items of the rows on screen now, top to bottom: what is worth a closer look at the next
+// refresh.
+func (l *Model[T]) OnScreen() []T {
+	from, to := l.table.Shown()
+	out := make([]T, 0, max(to-from, 0))
+	for _, i := range l.visible[from:max(to, from)] {
+		out = append(out, l.items[i])
+	}
+	return out
+}
+
 func (l *Model[T]) SetSize(width, height int) {
 	l.Base.SetSize(width, height)
 	l.table.SetSize(width, height)

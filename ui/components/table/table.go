@@ -139,6 +139,9 @@ func (m *Model) Bottom() { m.SetCursor(m.rows - 1) }
 // pageSize is the number of rows that fit under the title line.
 func (m Model) pageSize() int { return max(m.height-1, 1) }
 
+// Shown is the range of rows on screen now: from (inclusive) to (exclusive).
+func (m Model) Shown() (from, to int) { return m.offset, min(m.offset+m.pageSize(), m.rows) }
+
 // View draws the title line and the visible rows, height lines in all (fewer when there are fewer rows).
 func (m Model) View() string {
 	if m.height == 0 || m.width == 0 {
