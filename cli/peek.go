@@ -35,6 +35,8 @@ type peekOptions struct {
 	limit      int
 	partitions partitionList
 	follow     bool
+	where      string // an expression: only the messages it holds for (-n counts those)
+	until      string // with --where: end the scan before this offset or time
 }
 
 func (a *app) peekCommand() *cobra.Command {
@@ -55,7 +57,8 @@ func (a *app) peekCommand() *cobra.Command {
 		Example: "  mqscope peek orders                            # the first 20 messages as a table\n" +
 			"  mqscope peek orders --from -5 --partition 0    # the last 5 of partition 0\n" +
 			"  mqscope peek orders --from @-15m --follow      # the last 15 minutes, then live\n" +
-			"  mqscope peek orders -o json > orders.jsonl     # everything, losslessly",
+			"  mqscope peek orders -o json > orders.jsonl     # everything, losslessly\n" +
+			"  mqscope peek orders --where 'value.amount > 990 && key startsWith \"k-1\"' -n 5 -o json",
 		Args: oneDestination,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if !cmd.Flags().Changed("limit") && a.output == outputTable && !o.follow {
@@ -71,6 +74,9 @@ func (a *app) peekCommand() *cobra.Command {
 		"no limit for json and --follow)")
 	f.Var(&o.partitions, "partition", "read only partition `P` (repeat or comma-separate for more; default all)")
 	f.BoolVarP(&o.follow, "follow", "f", false, "after what is there, keep showing what arrives until Ctrl-C")
+	f.StringVar(&o.where, "where", "", "only messages for which `EXPR` holds (expr-lang: value.status == \"ok\", "+
+		"key startsWith \"k-\", headers[\"type\"] == \"x\", partition, offset, timestamp); -n counts matches")
+	f.StringVar(&o.until, "until", "", "with --where: stop scanning before `POSITION`, an offset, @RFC3339 time or @-DURATION ago")
 	return cmd
 }
 
@@ -116,6 +122,10 @@ func (a *app) peek(parent context.Context, dest string, o peekOptions) error {
 		return usageError{fmt.Errorf("-n %d: want 0 (no limit) or more", o.limit)}
 	}
 	req := backends.PeekRequest{Destination: dest, From: from, Limit: o.limit, Partitions: o.partitions, Follow: o.follow}
+	read, err := a.peekReader(req, o)
+	if err != nil {
+		return err
+	}
 	// Ctrl-C or SIGTERM ends the peek; what was read is written, and the exit is 0 only for --follow.
 	ctx, stop := interruptible(parent)
 	defer stop()
@@ -125,7 +135,7 @@ func (a *app) peek(parent context.Context, dest string, o peekOptions) error {
 	signal.Notify(pipe, syscall.SIGPIPE)
 	defer signal.Stop(pipe)
 
-	count, err := a.streamPeek(ctx, req)
+	count, err := a.streamPeek(ctx, dest, read)
 	switch {
 	case errors.Is(err, syscall.EPIPE):
 		return nil // the reader has all it wanted
@@ -159,36 +169,55 @@ func peekStopped(dest string, count, limit int, why error) error {
 
 // streamPeek connects, says what peeking costs, and writes each message as the backend hands it over,
 // flushing at least every flushEvery. It returns how many it wrote.
-func (a *app) streamPeek(ctx context.Context, req backends.PeekRequest) (int, error) {
+func (a *app) streamPeek(ctx context.Context, dest string, read reader) (int, error) {
 	s, err := a.connect(ctx)
 	if err != nil {
 		return 0, err
 	}
 	defer s.Close()
 	b := s.Backend()
-	if err := a.notePeekEffects(ctx, b, req.Destination); err != nil {
+	if err := a.notePeekEffects(ctx, b, dest); err != nil {
 		return 0, err
 	}
 	out := &syncSink{sink: a.peekSink()}
 	flushCtx, stopFlushing := context.WithCancel(ctx)
 	var flusher sync.WaitGroup
 	flusher.Go(func() { out.flushEvery(flushCtx, flushEvery) })
-	bar := a.peekProgress()
-	err = actions.Peek(ctx, b, req, func(m backends.Message) error {
+	err = read(ctx, b, func(m backends.Message) error {
 		if ctx.Err() != nil {
 			return context.Cause(ctx) // stopped: what is still buffered in the adapter is not written
 		}
-		werr := out.write(m)
-		bar.update(progressState{done: int64(out.count)})
-		return werr
+		return out.write(m)
 	})
-	bar.clear()
 	stopFlushing()
 	flusher.Wait()
 	if werr := out.flush(); werr != nil {
 		return out.count, fmt.Errorf("write the messages: %w", werr)
 	}
 	return out.count, err
+}
+
+// reader reads messages from b and hands each to write.
+type reader func(ctx context.Context, b backends.Backend, write func(backends.Message) error) error
+
+// peekReader is how a peek reads: everything in the range, or, with --where, what matches.
+func (a *app) peekReader(req backends.PeekRequest, o peekOptions) (reader, error) {
+	if o.where == "" {
+		if o.until != "" {
+			return nil, usageError{errors.New("--until ends the range of a --where search; without one, -n bounds a peek")}
+		}
+		return func(ctx context.Context, b backends.Backend, write func(backends.Message) error) error {
+			bar := a.peekProgress()
+			defer bar.clear()
+			n := int64(0)
+			return actions.Peek(ctx, b, req, func(m backends.Message) error {
+				n++
+				bar.update(progressState{done: n})
+				return write(m)
+			})
+		}, nil
+	}
+	return a.searchReader(req, o)
 }
 
 // peekProgress is the count of messages read so far, on stderr, when the messages go elsewhere than the

@@ -122,3 +122,18 @@ func (p *progress) say(msg string) {
 		p.note(msg)
 	}
 }
+
+// updateText redraws the line with text of the caller's own, at most every progressEvery.
+func (p *progress) updateText(text string) {
+	if p == nil || p.w == nil {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := time.Now()
+	if now.Sub(p.drawn) < progressEvery {
+		return
+	}
+	p.drawn, p.shown = now, true
+	fmt.Fprint(p.w, "\r"+p.verb+" "+text+"\x1b[K")
+}
