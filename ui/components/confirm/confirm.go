@@ -129,11 +129,15 @@ func (d *Model) scroll(delta int) {
 }
 
 // lines are the scope wrapped to the dialog's width: on a narrow screen a sentence goes on the next line
-// rather than losing its end (the group a redrive moves, what stays).
+// rather than losing its end (the group a redrive moves, what stays). Table rows are cut instead.
 func (d *Model) lines() []string {
 	inner := max(d.Width-4, 1)
 	var out []string
 	for _, line := range d.scope {
+		if strings.Contains(strings.TrimLeft(ansi.Strip(line), " "), "  ") {
+			out = append(out, line) // a table row, aligned by runs of spaces: cut, never wrapped
+			continue
+		}
 		out = append(out, strings.Split(ansi.Wrap(line, inner, " "), "\n")...)
 	}
 	return out
