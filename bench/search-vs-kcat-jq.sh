@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Whole-program benchmark of `mqscope peek --where` against `kcat -J | jq 'select(...)'` (issue 14, item 4).
+# Not a test: it prints numbers.
+#
+# It starts the demo cluster with a topic of N small JSON records (default 1,000,000 over 4 partitions:
+# {"id":..,"name":"record-..","status":"ok","amount":0..999}), checks that both tools find the same 1 in
+# 1,000 records (amount == 999), then times both with hyperfine in the same run: wall time, and the CPU
+# time of each pipeline, which the shared broker does not blur.
+#
+# Usage: bench/search-vs-kcat-jq.sh       (N=1000000 RUNS=3 to change the size and the runs)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+N=${N:-1000000}
+RUNS=${RUNS:-3}
+TOPIC=bench-1m
+say() { printf 'search-vs-kcat-jq: %s\n' "$*" >&2; }
+die() { say "$*"; exit 1; }
+as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+for tool in kcat jq hyperfine; do
+	command -v "$tool" >/dev/null && continue
+	say "$tool is missing; installing it with apt-get"
+	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null ||
+		die "could not install $tool with apt-get"
+done
+
+work=$(mktemp -d)
+demo_pid=
+cleanup() {
+	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
+	rm -rf "$work"
+}
+trap cleanup EXIT
+
+say "building mqscope"
+go build -o "$work/mqscope" .
+: >"$work/config.yaml" # an empty config, so that the user's contexts stay out
+chmod 600 "$work/config.yaml"
+
+say "starting the demo cluster with $N records in $TOPIC"
+"$work/mqscope" --config "$work/config.yaml" demo --serve --still --big-topic "$N" >"$work/demo.out" &
+demo_pid=$!
+for _ in $(seq 1 600); do
+	grep -q '^ready ' "$work/demo.out" && break
+	kill -0 "$demo_pid" 2>/dev/null || die "the demo cluster did not start"
+	sleep 0.2
+done
+brokers=$(sed -n 's/^ready //p' "$work/demo.out")
+[ -n "$brokers" ] || die "the demo cluster did not say ready within 120 s"
+
+mqscope_cmd="$work/mqscope --config $work/config.yaml --kafka $brokers peek $TOPIC --where 'value.amount == 999' -o json"
+kcat_cmd="kcat -C -q -b $brokers -t $TOPIC -o beginning -e -J | jq -c 'select((.payload | fromjson).amount == 999)'"
+
+say "checking that both find the same records"
+want=$((N / 1000))
+for cmd in "$mqscope_cmd" "$kcat_cmd"; do
+	lines=$(bash -c "$cmd" 2>/dev/null | wc -l)
+	[ "$lines" -eq "$want" ] || die "$cmd found $lines records, want $want"
+done
+
+say "timing ($RUNS runs each)"
+hyperfine --warmup 1 --runs "$RUNS" --style basic --export-csv "$work/times.csv" \
+	-n mqscope "$mqscope_cmd 2>/dev/null >/dev/null" -n kcat-jq "$kcat_cmd >/dev/null" >&2
+
+echo
+echo "peek --where vs kcat -J | jq, $N records of $TOPIC ($(nproc) CPUs, $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg))"
+awk -F, '
+	NR > 1 { name[NR] = $1; mean[$1] = $2; sd[$1] = $3; cpu[$1] = $5 + $6 }
+	END {
+		printf "  %-8s %9s %9s %12s\n", "", "wall (s)", "± (s)", "CPU (s)"
+		for (i = 2; i <= NR; i++) printf "  %-8s %9.3f %9.3f %12.3f\n", name[i], mean[name[i]], sd[name[i]], cpu[name[i]]
+		printf "  kcat|jq / mqscope: wall %.1f×, CPU %.1f×\n", mean["kcat-jq"] / mean["mqscope"], cpu["kcat-jq"] / cpu["mqscope"]
+	}' "$work/times.csv"
