@@ -37,6 +37,7 @@ var kafkaReleases = []struct {
 
 // Every command that talks to Kafka, against every supported release, on a small cluster each.
 func TestKafkaCommandsOnEveryRelease(t *testing.T) {
+	t.Parallel()
 	for _, rel := range kafkaReleases {
 		t.Run(rel.name, func(t *testing.T) {
 			t.Parallel()
@@ -144,6 +145,7 @@ func compatCluster(t *testing.T, versions *kversion.Versions) string {
 // On a cluster older than 0.11, listing works, and what needs a newer Kafka says so. (Its topics stay
 // empty: the franz-go client that seeds the other tests does not produce to a release this old.)
 func TestKafkaTooOldSaysWhatNeedsANewerRelease(t *testing.T) {
+	t.Parallel()
 	c := kafkafix.Start(t, kfake.NumBrokers(1), kfake.MaxVersions(kversion.V0_10_2()))
 	for _, topic := range []string{"orders", "orders-dlt"} {
 		if err := c.CreateTopic(topic, 1, nil); err != nil {

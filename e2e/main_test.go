@@ -10,6 +10,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -18,7 +19,9 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -43,10 +46,21 @@ import (
 	"github.com/mqscope/mqscope/present"
 )
 
-// TestMain lets the test binary stand in for mqscope itself, for tests that need a real process (signals).
+// envRunMain is set in the environment of a test binary that stands in for mqscope itself.
+const envRunMain = "MQSCOPE_TEST_RUN_MAIN"
+
+// TestMain lets the test binary stand in for mqscope itself, for tests that need a real process (signals,
+// a terminal): it is the whole program, as main builds it (package app).
 func TestMain(m *testing.M) {
-	if os.Getenv("MQSCOPE_TEST_RUN_MAIN") == "1" {
+	if os.Getenv(envRunMain) == "1" {
 		os.Exit(app.Main(context.Background(), os.Args[1:]))
+	}
+	// These tests mostly wait, not compute: on child processes, on the brokers (RabbitMQ's statistics
+	// come every 5 s) and on the clock. Run more at once than -parallel's default (GOMAXPROCS), unless
+	// the command line says how many.
+	flag.Parse()
+	if !flagGiven("test.parallel") {
+		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
 	}
 	// The tests' log stays out of the user's state directory.
 	logDir, err := os.MkdirTemp("", "mqscope-test-log")
@@ -57,6 +71,19 @@ func TestMain(m *testing.M) {
 	code := m.Run()
 	os.RemoveAll(logDir)
 	os.Exit(code)
+}
+
+func flagGiven(name string) bool {
+	given := false
+	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
+	return given
+}
+
+// mainCommand is mqscope with args as a child process: the test binary standing in for it.
+func mainCommand(args ...string) *exec.Cmd {
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(os.Environ(), envRunMain+"=1")
+	return cmd
 }
 
 type result struct {
@@ -88,8 +115,7 @@ func mqscopeProcess(t *testing.T, args ...string) (*exec.Cmd, io.ReadCloser, *by
 	t.Helper()
 	empty := filepath.Join(t.TempDir(), "config.yaml")
 	os.WriteFile(empty, nil, 0o600)
-	cmd := exec.Command(os.Args[0], append([]string{"--config", empty}, args...)...)
-	cmd.Env = append(os.Environ(), "MQSCOPE_TEST_RUN_MAIN=1")
+	cmd := mainCommand(append([]string{"--config", empty}, args...)...)
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -394,7 +420,8 @@ func TestLsShowsARabbitMQQueueWithItsMessages(t *testing.T) {
 	rabbit.Declare(t, name, amqp.Table{"x-dead-letter-exchange": "orders.dlx"})
 	rabbit.PutJSON(t, name, 7)
 
-	// The management API's figures lag the broker by a few seconds: wait for them.
+	// The management API's figures lag the broker by a few seconds, and come in parts (the consumer
+	// count apart from the message counts): wait until every figure asserted below is there.
 	var rows []map[string]any
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
@@ -402,7 +429,8 @@ func TestLsShowsARabbitMQQueueWithItsMessages(t *testing.T) {
 		if r.code != 0 {
 			t.Fatalf("ls -o json: exit %d: %s", r.code, r.stderr)
 		}
-		if rows = jsonLines(t, r.stdout); len(rows) == 1 && rows[0]["messages"] == 7.0 {
+		if rows = jsonLines(t, r.stdout); len(rows) == 1 && rows[0]["messages"] == 7.0 &&
+			rows[0]["ready"] != nil && rows[0]["unacked"] != nil && rows[0]["consumers"] != nil {
 			break
 		}
 		time.Sleep(500 * time.Millisecond)

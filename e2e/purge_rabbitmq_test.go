@@ -16,7 +16,8 @@ func TestPurgeARabbitMQQueue(t *testing.T) {
 	url, queue := rabbit.URL, "purge-me"
 	rabbit.Declare(t, queue, nil)
 	rabbit.PutJSON(t, queue, 5)
-	backlogOf(t, url, queue, func(q map[string]any) bool { return q["ready"] == 5.0 })
+	// The preview's UNACKED is the management API's sample: wait until it has one.
+	backlogOf(t, url, queue, func(q map[string]any) bool { return q["ready"] == 5.0 && q["unacked"] != nil })
 
 	r := mqscope(t, "--rabbitmq", url, "purge", queue)
 	if r.code != cli.ExitUsage || squeeze(r.stdout) != "QUEUE READY UNACKED REMOVES\npurge-me 5 0 5\n" ||

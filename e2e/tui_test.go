@@ -1,12 +1,10 @@
 package e2e
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,16 +14,17 @@ import (
 	"github.com/creack/pty"
 
 	"github.com/mqscope/mqscope/demo"
+	"github.com/mqscope/mqscope/internal/testkit/demofix"
 )
 
-// The whole program, as a user runs it: the compiled binary serves the demo cluster, and a second one
-// opens the TUI on it in a pseudo-terminal. The screen is read through a terminal emulator, so the test
-// sees what a person would, not the escape codes that draw it.
+// The whole program, as a user runs it: mqscope (the test binary standing in for it) opens the TUI on the
+// demo cluster in a pseudo-terminal. The screen is read through a terminal emulator, so the test sees
+// what a person would, not the escape codes that draw it.
 func TestEndToEndTUIOnTheDemoCluster(t *testing.T) {
-	bin := buildBinary(t)
-	bootstrap := serveDemo(t, bin)
+	t.Parallel()
+	bootstrap := demofix.Brokers(demofix.Shared(t))
 
-	term := startInTerminal(t, 120, 30, bin, "--kafka", bootstrap)
+	term := startInTerminal(t, 120, 30, "--kafka", bootstrap)
 	topics := []string{demo.Customers, demo.Inventory, demo.Orders, demo.OrdersDLT, demo.Payments, demo.Telemetry}
 	screen := term.waitFor(t, "the seeded topics", func(s string) bool {
 		for _, name := range topics {
@@ -57,52 +56,6 @@ func TestEndToEndTUIOnTheDemoCluster(t *testing.T) {
 // and a hung one should fail the test with what it showed rather than hang the suite.
 const within = 60 * time.Second
 
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "mqscope")
-	build := exec.Command("go", "build", "-o", bin, ".")
-	build.Dir = ".." // the module root, where package main is
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// serveDemo runs `mqscope demo --serve` and returns the bootstrap address it prints.
-func serveDemo(t *testing.T, bin string) string {
-	t.Helper()
-	cmd := exec.Command(bin, "demo", "--serve")
-	cmd.Stderr = os.Stderr
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatalf("start the demo: %v", err)
-	}
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(os.Interrupt)
-		_ = cmd.Wait()
-	})
-	ready := make(chan string, 1)
-	go func() {
-		line, _ := bufio.NewReader(stdout).ReadString('\n')
-		ready <- strings.TrimSpace(line)
-		_, _ = io.Copy(io.Discard, stdout)
-	}()
-	select {
-	case line := <-ready:
-		addr, ok := strings.CutPrefix(line, "ready ")
-		if !ok || addr == "" {
-			t.Fatalf("demo --serve printed %q, want `ready host:port,...`", line)
-		}
-		return addr
-	case <-time.After(within):
-		t.Fatal("demo --serve never said it was ready")
-	}
-	return ""
-}
-
 // terminal is a program running in a pseudo-terminal, its output fed to a terminal emulator.
 type terminal struct {
 	cmd  *exec.Cmd
@@ -113,13 +66,13 @@ type terminal struct {
 	done chan error
 }
 
-func startInTerminal(t *testing.T, cols, rows int, bin string, args ...string) *terminal {
+func startInTerminal(t *testing.T, cols, rows int, args ...string) *terminal {
 	t.Helper()
-	cmd := exec.Command(bin, args...)
-	cmd.Env = append(os.Environ(), "TERM=xterm-256color", "COLORTERM=truecolor")
+	cmd := mainCommand(args...)
+	cmd.Env = append(cmd.Env, "TERM=xterm-256color", "COLORTERM=truecolor")
 	f, err := pty.StartWithSize(cmd, &pty.Winsize{Cols: uint16(cols), Rows: uint16(rows)})
 	if err != nil {
-		t.Fatalf("start %s in a pty: %v", bin, err)
+		t.Fatalf("start mqscope in a pty: %v", err)
 	}
 	term := &terminal{cmd: cmd, pty: f, emu: vt.NewEmulator(cols, rows), seen: make(chan struct{}, 1), done: make(chan error, 1)}
 	t.Cleanup(func() {
