@@ -170,14 +170,20 @@ func TestHelpFitsSmallScreens(t *testing.T) {
 	}
 }
 
-// Issue 11.16: R on a group in the lag list resets the whole group, after the same dry run, confirmed by
+// Issue 11.16: R on a group in the lag and groups lists resets the whole group, after the same dry run, confirmed by
 // typing the group's name.
 func TestResetWholeGroupFromTheLagList(t *testing.T) {
+	for _, list := range []string{"lag", "groups"} {
+		t.Run(list, func(t *testing.T) { resetWholeGroupFrom(t, list) })
+	}
+}
+
+func resetWholeGroupFrom(t *testing.T, list string) {
 	opts, _ := startDemo(t)
 	h := newHarness(t, opts, 140, 30)
 	defer h.m.Close()
 	h.run(h.m.Init())
-	h.command("lag")
+	h.command(list)
 	h.filter(demo.Audit)
 	h.run(h.key("R"))
 	h.mustShow("Move the committed offsets of audit-exporter", "the whole group: every partition of")
@@ -192,4 +198,7 @@ func TestResetWholeGroupFromTheLagList(t *testing.T) {
 	}
 	h.run(h.key("enter"))
 	h.mustShow("audit-exporter: ", "offsets committed")
+	if got := h.crumbs(); got != list {
+		t.Errorf("after the reset: breadcrumb %q, want back on %s", got, list)
+	}
 }

@@ -3,6 +3,9 @@ package screens
 import (
 	"cmp"
 	"context"
+
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
 	"fmt"
 	"strings"
 
@@ -21,7 +24,42 @@ type group = backends.ConsumerGroup
 const KindGroups = "groups"
 
 // NewGroups returns the view of consumer groups. Only open it on a backend that can list them.
-func NewGroups(c *common.Common) common.View { return list.New(c, groupSpec, "groups") }
+func NewGroups(c *common.Common) common.View {
+	return &groupsView{Model: list.New(c, groupSpec, "groups"), c: c}
+}
+
+// groupsView is the list of groups, where R resets a whole group as it does in the lag list.
+type groupsView struct {
+	*list.Model[group]
+	c *common.Common
+}
+
+func (v *groupsView) Keys() []key.Binding {
+	keys := v.Model.Keys()
+	if v.c.Allows(actions.VerbReset) {
+		keys = append(keys, common.Relabel(v.c.Keys.ResetOffsets, "reset the group"))
+	}
+	return keys
+}
+
+func (v *groupsView) Update(msg tea.KeyPressMsg) tea.Cmd {
+	if key.Matches(msg, v.c.Keys.ResetOffsets) && v.c.Allows(actions.VerbReset) {
+		if g, ok := v.Model.Selected(); ok && len(g.Topics) > 0 {
+			return common.Push(newGroupResetForm(v.c, reportOf(g), v.ID()))
+		}
+		return nil
+	}
+	return v.Model.Update(msg)
+}
+
+// reportOf is what the reset form needs of a listed group: its name, state, member count and topics.
+func reportOf(g group) groupReport {
+	r := groupReport{Group: g.Name, State: g.State, Members: make([]backends.GroupMember, g.Members)}
+	for _, t := range g.Topics {
+		r.Partitions = append(r.Partitions, actions.PartitionReport{PartitionLag: backends.PartitionLag{Topic: t}})
+	}
+	return r
+}
 
 func fetchGroups(ctx context.Context, b backends.Backend) ([]group, error) {
 	return actions.ListGroups(ctx, b)
