@@ -263,7 +263,7 @@ func TestOpenPushesADetailThatRefreshesByID(t *testing.T) {
 }
 
 func TestGroupsView(t *testing.T) {
-	g := NewGroups(common.New(config.Context{})).(*list.Model[group])
+	g := NewGroups(common.New(config.Context{})).(*groupsView).Model
 	g.SetSize(120, 10)
 	setData(t, g, []backends.ConsumerGroup{
 		{Name: "billing", State: "Stable", Members: 3, ProtocolType: "consumer", Protocol: "range", Coordinator: "127.0.0.1:9092"},
@@ -282,7 +282,7 @@ func TestGroupsView(t *testing.T) {
 func TestGroupWithOnlyCommittedOffsets(t *testing.T) {
 	audit := backends.ConsumerGroup{Name: "audit-exporter", State: "Empty", Topics: []string{"customers", "inventory-events"},
 		Committed: []backends.RecordPosition{{Topic: "customers", Partition: 0, Offset: 76}, {Topic: "inventory-events", Partition: 1, Offset: 1199}}}
-	g := NewGroups(common.New(config.Context{})).(*list.Model[group])
+	g := NewGroups(common.New(config.Context{})).(*groupsView).Model
 	g.SetSize(120, 10)
 	setData(t, g, []backends.ConsumerGroup{audit}, at)
 	if out := ansi.Strip(g.View()); !strings.Contains(out, "customers,inventory-events") {
