@@ -141,3 +141,16 @@ type VhostLister interface {
 
 // ErrExists is a broker's refusal to create what is there already.
 var ErrExists = errors.New("already exists")
+
+// Topology is what a broker is made of, as a declarative file states it: its topics or queues, exchanges
+// and bindings (not their messages, not the broker's own).
+type Topology struct {
+	Destinations []DestinationSpec // Kafka: only the configs set on the topic itself
+	Exchanges    []ExchangeSpec
+	Bindings     []Binding
+}
+
+// TopologyReader reads the broker's whole topology in a few requests.
+type TopologyReader interface {
+	Topology(ctx context.Context) (Topology, error)
+}

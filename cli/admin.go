@@ -25,6 +25,8 @@ type change struct {
 	Name   string `json:"name"`
 	Detail string `json:"detail"`
 	DryRun bool   `json:"dry_run"`
+	// Refused says why the broker cannot make this change in place (diff and apply); "" otherwise.
+	Refused string `json:"refused"`
 }
 
 var changeColumns = []column[change]{
@@ -37,6 +39,7 @@ var changeColumns = []column[change]{
 	{head: "KIND", cell: func(c change) string { return c.Kind }},
 	{head: "NAME", cell: func(c change) string { return c.Name }},
 	{head: "DETAIL", cell: func(c change) string { return c.Detail }},
+	{head: "REFUSED", cell: func(c change) string { return c.Refused }, applies: func(c change) bool { return c.Refused != "" }},
 }
 
 func (a *app) report(c change) error {

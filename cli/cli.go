@@ -142,6 +142,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.createCommand(), a.deleteCommand(), a.alterCommand(), a.configCommand(), a.describeCommand(),
 		a.policyCommand())
 	root.AddCommand(a.bindCommands()...)
+	root.AddCommand(a.exportCommand(), a.topologyCommand(false), a.topologyCommand(true))
 	a.addCompletions(root)
 	return root
 }

@@ -393,3 +393,65 @@ func (b *Backend) Vhosts(ctx context.Context) ([]string, error) {
 	slices.Sort(names)
 	return names, nil
 }
+
+var _ backends.TopologyReader = (*Backend)(nil)
+
+// Topology is the vhost's queues, exchanges (not the broker's amq.* ones) and bindings, from its
+// definitions: one management API request.
+func (b *Backend) Topology(ctx context.Context) (backends.Topology, error) {
+	if err := b.managementAPI(ctx); err != nil {
+		return backends.Topology{}, b.withoutAPI(err)
+	}
+	var defs struct {
+		Queues []struct {
+			Name      string `json:"name"`
+			Durable   bool   `json:"durable"`
+			Arguments table  `json:"arguments"`
+		} `json:"queues"`
+		Exchanges []struct {
+			Name       string `json:"name"`
+			Type       string `json:"type"`
+			Durable    bool   `json:"durable"`
+			AutoDelete bool   `json:"auto_delete"`
+			Internal   bool   `json:"internal"`
+			Arguments  table  `json:"arguments"`
+		} `json:"exchanges"`
+		Bindings []apiBinding `json:"bindings"`
+	}
+	if err := b.api.get(ctx, "/api/definitions/"+segment(b.vhost), nil, &defs); err != nil {
+		return backends.Topology{}, fmt.Errorf("read the definitions of vhost %s: %w", sanitize.Quote(b.vhost), err)
+	}
+	var t backends.Topology
+	for _, q := range defs.Queues {
+		args := map[string]any(q.Arguments)
+		typ, _ := args["x-queue-type"].(string)
+		args = maps.Clone(args)
+		delete(args, "x-queue-type")
+		if len(args) == 0 {
+			args = nil
+		}
+		t.Destinations = append(t.Destinations, backends.DestinationSpec{Name: q.Name, Type: cmp.Or(typ, typeClassic),
+			Durable: q.Durable, Arguments: args})
+	}
+	for _, x := range defs.Exchanges {
+		if strings.HasPrefix(x.Name, "amq.") || x.Name == "" {
+			continue
+		}
+		t.Exchanges = append(t.Exchanges, backends.ExchangeSpec{Name: x.Name, Type: x.Type, Durable: x.Durable,
+			AutoDelete: x.AutoDelete, Internal: x.Internal, Arguments: nilIfEmpty(x.Arguments)})
+	}
+	for _, a := range defs.Bindings {
+		t.Bindings = append(t.Bindings, backends.Binding{Source: a.Source, Destination: a.Destination,
+			DestinationKind: backends.DestinationKind(a.DestinationType), RoutingKey: a.RoutingKey, Arguments: nilIfEmpty(a.Arguments)})
+	}
+	slices.SortFunc(t.Destinations, func(x, y backends.DestinationSpec) int { return cmp.Compare(x.Name, y.Name) })
+	slices.SortFunc(t.Exchanges, func(x, y backends.ExchangeSpec) int { return cmp.Compare(x.Name, y.Name) })
+	return t, nil
+}
+
+func nilIfEmpty(t table) map[string]any {
+	if len(t) == 0 {
+		return nil
+	}
+	return t
+}

@@ -1,0 +1,396 @@
+package actions
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/goccy/go-yaml"
+
+	"github.com/mqscope/mqscope/backends"
+)
+
+// VerbTopology reads a broker's whole topology, for export and diff.
+const VerbTopology Verb = "read topology"
+
+func init() {
+	verbs[VerbTopology] = verbSpec{has: is[backends.TopologyReader], lacks: "reading this broker's topology is not supported yet"}
+}
+
+// TopologyFile is the declarative topology format: what `export` writes and `diff`/`apply` read.
+type TopologyFile struct {
+	Topics    []TopicDef    `yaml:"topics,omitempty"`
+	Queues    []QueueDef    `yaml:"queues,omitempty"`
+	Exchanges []ExchangeDef `yaml:"exchanges,omitempty"`
+	Bindings  []BindingDef  `yaml:"bindings,omitempty"`
+}
+
+// TopicDef is a Kafka topic: partitions, replication factor and the configs set on it.
+type TopicDef struct {
+	Name              string            `yaml:"name"`
+	Partitions        int               `yaml:"partitions,omitempty"`
+	ReplicationFactor int               `yaml:"replication-factor,omitempty"`
+	Configs           map[string]string `yaml:"configs,omitempty"`
+}
+
+// QueueDef is a RabbitMQ queue: its type, durability and arguments.
+type QueueDef struct {
+	Name      string         `yaml:"name"`
+	Type      string         `yaml:"type,omitempty"`    // classic (default), quorum, stream
+	Durable   *bool          `yaml:"durable,omitempty"` // default true
+	Arguments map[string]any `yaml:"arguments,omitempty"`
+}
+
+// ExchangeDef is a RabbitMQ exchange.
+type ExchangeDef struct {
+	Name    string `yaml:"name"`
+	Type    string `yaml:"type"`
+	Durable *bool  `yaml:"durable,omitempty"` // default true
+}
+
+// BindingDef routes from an exchange to a queue or another exchange.
+type BindingDef struct {
+	Exchange   string `yaml:"exchange"`
+	Queue      string `yaml:"queue,omitempty"`
+	ToExchange string `yaml:"to-exchange,omitempty"`
+	Key        string `yaml:"key,omitempty"`
+}
+
+// ParseTopology reads a topology file; unknown fields are an error, so that a typo is not silently ignored.
+func ParseTopology(data []byte) (TopologyFile, error) {
+	var f TopologyFile
+	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
+		return f, fmt.Errorf("topology file: %s", strings.ReplaceAll(yaml.FormatError(err, false, false), "\n", " "))
+	}
+	for _, b := range f.Bindings {
+		if (b.Queue == "") == (b.ToExchange == "") {
+			return f, fmt.Errorf("topology file: the binding from %q needs exactly one of queue and to-exchange", b.Exchange)
+		}
+	}
+	return f, nil
+}
+
+// Marshal writes the file.
+func (f TopologyFile) Marshal() ([]byte, error) { return yaml.Marshal(f) }
+
+func boolOr(p *bool, def bool) bool {
+	if p == nil {
+		return def
+	}
+	return *p
+}
+
+// Export reads the broker's topology as a file.
+func (s *Session) Export(ctx context.Context) (TopologyFile, error) {
+	t, err := read(s, VerbTopology, func() (backends.Topology, error) {
+		return s.b.(backends.TopologyReader).Topology(ctx)
+	})
+	if err != nil {
+		return TopologyFile{}, err
+	}
+	var f TopologyFile
+	topics := s.Supports(VerbAlterConfig)
+	for _, d := range t.Destinations {
+		if topics {
+			f.Topics = append(f.Topics, TopicDef{Name: d.Name, Partitions: d.Partitions, ReplicationFactor: d.ReplicationFactor, Configs: d.Configs})
+			continue
+		}
+		durable := d.Durable
+		f.Queues = append(f.Queues, QueueDef{Name: d.Name, Type: d.Type, Durable: &durable, Arguments: d.Arguments})
+	}
+	for _, x := range t.Exchanges {
+		durable := x.Durable
+		f.Exchanges = append(f.Exchanges, ExchangeDef{Name: x.Name, Type: x.Type, Durable: &durable})
+	}
+	for _, b := range t.Bindings {
+		def := BindingDef{Exchange: b.Source, Key: b.RoutingKey, Queue: b.Destination}
+		if b.DestinationKind == backends.Exchange {
+			def.Queue, def.ToExchange = "", b.Destination
+		}
+		f.Bindings = append(f.Bindings, def)
+	}
+	return f, nil
+}
+
+// Step is one change a diff finds: to be done, or refused because the broker cannot make it in place.
+type Step struct {
+	Action  string // create, add, set, reset, bind, unbind, delete
+	Kind    string // topic, queue, exchange, binding, config, partitions
+	Name    string
+	Detail  string
+	Refused string // why it cannot be done in place; "" when it can
+	do      func(context.Context, *Session) error
+}
+
+// PlanTopology compares the file with the broker and lists the steps that would make the broker match
+// it: creations and in-place changes, and with prune the deletions of what the file does not name.
+func (s *Session) PlanTopology(ctx context.Context, want TopologyFile, prune bool) ([]Step, error) {
+	have, err := s.Export(ctx)
+	if err != nil {
+		return nil, err
+	}
+	topics := s.Supports(VerbAlterConfig)
+	switch {
+	case topics && (len(want.Queues) > 0 || len(want.Exchanges) > 0 || len(want.Bindings) > 0):
+		return nil, errors.New("the file has queues, exchanges or bindings, and this broker has topics: point it at a RabbitMQ context")
+	case !topics && len(want.Topics) > 0:
+		return nil, errors.New("the file has topics, and this broker has queues: point it at a Kafka context")
+	}
+	var steps []Step
+	steps = append(steps, planTopics(have.Topics, want.Topics, prune)...)
+	queues, err := planQueues(have.Queues, want.Queues, prune)
+	if err != nil {
+		return nil, err
+	}
+	steps = append(steps, planExchanges(have.Exchanges, want.Exchanges, prune)...)
+	steps = append(steps, queues...)
+	steps = append(steps, planBindings(have.Bindings, want.Bindings, prune)...)
+	return steps, nil
+}
+
+func byName[T any](items []T, name func(T) string) map[string]T {
+	m := make(map[string]T, len(items))
+	for _, it := range items {
+		m[name(it)] = it
+	}
+	return m
+}
+
+func planTopics(have, want []TopicDef, prune bool) []Step {
+	now := byName(have, func(t TopicDef) string { return t.Name })
+	var steps []Step
+	for _, w := range want {
+		h, ok := now[w.Name]
+		if !ok {
+			spec := backends.DestinationSpec{Name: w.Name, Partitions: w.Partitions, ReplicationFactor: w.ReplicationFactor, Configs: w.Configs}
+			steps = append(steps, Step{Action: "create", Kind: "topic", Name: w.Name,
+				Detail: fmt.Sprintf("partitions=%d replication=%d %s", w.Partitions, w.ReplicationFactor, pairs(w.Configs)),
+				do:     func(ctx context.Context, s *Session) error { return s.CreateDestination(ctx, spec) }})
+			continue
+		}
+		switch {
+		case w.Partitions > h.Partitions:
+			steps = append(steps, Step{Action: "add", Kind: "partitions", Name: w.Name, Detail: fmt.Sprintf("%d -> %d", h.Partitions, w.Partitions),
+				do: func(ctx context.Context, s *Session) error { return s.AddPartitions(ctx, w.Name, w.Partitions) }})
+		case w.Partitions != 0 && w.Partitions < h.Partitions:
+			steps = append(steps, Step{Action: "remove", Kind: "partitions", Name: w.Name, Detail: fmt.Sprintf("%d -> %d", h.Partitions, w.Partitions),
+				Refused: "Kafka cannot lower a topic's partition count (only delete and re-create it, with its records)"})
+		}
+		if w.ReplicationFactor != 0 && w.ReplicationFactor != h.ReplicationFactor {
+			steps = append(steps, Step{Action: "change", Kind: "replication", Name: w.Name, Detail: fmt.Sprintf("%d -> %d", h.ReplicationFactor, w.ReplicationFactor),
+				Refused: "a replication factor changes by partition reassignment, which is not supported here"})
+		}
+		set := map[string]string{}
+		for k, v := range w.Configs {
+			if h.Configs[k] != v {
+				set[k] = v
+			}
+		}
+		var reset []string
+		if prune {
+			for k := range h.Configs {
+				if _, kept := w.Configs[k]; !kept {
+					reset = append(reset, k)
+				}
+			}
+			slices.Sort(reset)
+		}
+		if len(set) > 0 || len(reset) > 0 {
+			detail := pairs(set)
+			if len(reset) > 0 {
+				detail = strings.TrimSpace(detail + " reset=" + strings.Join(reset, ","))
+			}
+			steps = append(steps, Step{Action: "set", Kind: "config", Name: w.Name, Detail: detail,
+				do: func(ctx context.Context, s *Session) error { return s.AlterTopicConfig(ctx, w.Name, set, reset) }})
+		}
+	}
+	if prune {
+		wanted := byName(want, func(t TopicDef) string { return t.Name })
+		for _, h := range have {
+			if _, ok := wanted[h.Name]; !ok {
+				steps = append(steps, Step{Action: "delete", Kind: "topic", Name: h.Name, Detail: "with its records",
+					do: func(ctx context.Context, s *Session) error {
+						return s.DeleteDestination(ctx, h.Name, backends.DeleteOptions{})
+					}})
+			}
+		}
+	}
+	return steps
+}
+
+func planQueues(have, want []QueueDef, prune bool) ([]Step, error) {
+	now := byName(have, func(q QueueDef) string { return q.Name })
+	var steps []Step
+	for _, w := range want {
+		args := maps.Clone(w.Arguments)
+		if err := backends.CheckQueueArguments(w.Type, args); err != nil {
+			return nil, fmt.Errorf("queue %s: %w", w.Name, err)
+		}
+		typ := cmp.Or(w.Type, "classic")
+		h, ok := now[w.Name]
+		if !ok {
+			spec := backends.DestinationSpec{Name: w.Name, Type: w.Type, Durable: boolOr(w.Durable, true), Arguments: args}
+			steps = append(steps, Step{Action: "create", Kind: "queue", Name: w.Name, Detail: strings.TrimSpace("type=" + typ + " " + anyPairs(args)),
+				do: func(ctx context.Context, s *Session) error { return s.CreateDestination(ctx, spec) }})
+			continue
+		}
+		var diffs []string
+		if h.Type != typ {
+			diffs = append(diffs, fmt.Sprintf("type %s there, %s asked", h.Type, typ))
+		}
+		if boolOr(h.Durable, true) != boolOr(w.Durable, true) && typ == "classic" {
+			diffs = append(diffs, fmt.Sprintf("durable %t there, %t asked", boolOr(h.Durable, true), boolOr(w.Durable, true)))
+		}
+		for _, k := range slices.Sorted(maps.Keys(unionKeys(h.Arguments, args))) {
+			hv, hok := h.Arguments[k]
+			wv, wok := args[k]
+			if hok != wok || fmt.Sprint(hv) != fmt.Sprint(wv) {
+				diffs = append(diffs, fmt.Sprintf("%s %s there, %s asked", k, shownArg(hv, hok), shownArg(wv, wok)))
+			}
+		}
+		if len(diffs) > 0 {
+			steps = append(steps, Step{Action: "change", Kind: "queue", Name: w.Name, Detail: strings.Join(diffs, "; "),
+				Refused: "a queue's type and arguments cannot change in place (delete and declare it again, losing its messages, or use a policy)"})
+		}
+	}
+	if prune {
+		wanted := byName(want, func(q QueueDef) string { return q.Name })
+		for _, h := range have {
+			if _, ok := wanted[h.Name]; !ok {
+				steps = append(steps, Step{Action: "delete", Kind: "queue", Name: h.Name, Detail: "with its messages",
+					do: func(ctx context.Context, s *Session) error {
+						return s.DeleteDestination(ctx, h.Name, backends.DeleteOptions{})
+					}})
+			}
+		}
+	}
+	return steps, nil
+}
+
+func shownArg(v any, ok bool) string {
+	if !ok {
+		return "unset"
+	}
+	return fmt.Sprint(v)
+}
+
+func unionKeys(x, y map[string]any) map[string]bool {
+	m := map[string]bool{}
+	for k := range x {
+		m[k] = true
+	}
+	for k := range y {
+		m[k] = true
+	}
+	return m
+}
+
+func planExchanges(have, want []ExchangeDef, prune bool) []Step {
+	now := byName(have, func(x ExchangeDef) string { return x.Name })
+	var steps []Step
+	for _, w := range want {
+		h, ok := now[w.Name]
+		typ := cmp.Or(w.Type, "direct")
+		if !ok {
+			spec := backends.ExchangeSpec{Name: w.Name, Type: typ, Durable: boolOr(w.Durable, true)}
+			steps = append(steps, Step{Action: "create", Kind: "exchange", Name: w.Name, Detail: "type=" + typ,
+				do: func(ctx context.Context, s *Session) error { return s.DeclareExchange(ctx, spec) }})
+			continue
+		}
+		if h.Type != typ || boolOr(h.Durable, true) != boolOr(w.Durable, true) {
+			steps = append(steps, Step{Action: "change", Kind: "exchange", Name: w.Name,
+				Detail:  fmt.Sprintf("type %s durable %t there, type %s durable %t asked", h.Type, boolOr(h.Durable, true), typ, boolOr(w.Durable, true)),
+				Refused: "an exchange's type and durability cannot change in place"})
+		}
+	}
+	if prune {
+		wanted := byName(want, func(x ExchangeDef) string { return x.Name })
+		for _, h := range have {
+			if _, ok := wanted[h.Name]; !ok {
+				steps = append(steps, Step{Action: "delete", Kind: "exchange", Name: h.Name, Detail: "with its bindings",
+					do: func(ctx context.Context, s *Session) error {
+						return s.DeleteExchange(ctx, h.Name, backends.DeleteOptions{})
+					}})
+			}
+		}
+	}
+	return steps
+}
+
+func (b BindingDef) binding() backends.Binding {
+	if b.ToExchange != "" {
+		return backends.Binding{Source: b.Exchange, Destination: b.ToExchange, DestinationKind: backends.Exchange, RoutingKey: b.Key}
+	}
+	return backends.Binding{Source: b.Exchange, Destination: b.Queue, DestinationKind: backends.Queue, RoutingKey: b.Key}
+}
+
+func (b BindingDef) key() string {
+	return b.Exchange + "\x00" + b.Queue + "\x00" + b.ToExchange + "\x00" + b.Key
+}
+
+func (b BindingDef) String() string {
+	to := "queue " + b.Queue
+	if b.ToExchange != "" {
+		to = "exchange " + b.ToExchange
+	}
+	return fmt.Sprintf("%s -> %s key=%s", b.Exchange, to, b.Key)
+}
+
+func planBindings(have, want []BindingDef, prune bool) []Step {
+	now := byName(have, BindingDef.key)
+	var steps []Step
+	for _, w := range want {
+		if _, ok := now[w.key()]; !ok {
+			bd := w.binding()
+			steps = append(steps, Step{Action: "bind", Kind: "binding", Name: bd.Destination, Detail: w.String(),
+				do: func(ctx context.Context, s *Session) error { return s.Bind(ctx, bd) }})
+		}
+	}
+	if prune {
+		wanted := byName(want, BindingDef.key)
+		for _, h := range have {
+			if _, ok := wanted[h.key()]; !ok {
+				bd := h.binding()
+				steps = append(steps, Step{Action: "unbind", Kind: "binding", Name: bd.Destination, Detail: h.String(),
+					do: func(ctx context.Context, s *Session) error { return s.Unbind(ctx, bd) }})
+			}
+		}
+	}
+	return steps
+}
+
+// ApplyTopology does the steps that can be done, in order, calling report after each (err nil when it
+// was done), and skips those refused. It stops at the first failure.
+func (s *Session) ApplyTopology(ctx context.Context, steps []Step, report func(Step, error)) error {
+	for _, st := range steps {
+		if st.Refused != "" {
+			continue
+		}
+		err := st.do(ctx, s)
+		report(st, err)
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func pairs(m map[string]string) string {
+	out := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, k+"="+m[k])
+	}
+	return strings.Join(out, " ")
+}
+
+func anyPairs(m map[string]any) string {
+	out := make([]string, 0, len(m))
+	for _, k := range slices.Sorted(maps.Keys(m)) {
+		out = append(out, k+"="+fmt.Sprint(m[k]))
+	}
+	return strings.Join(out, " ")
+}
