@@ -213,22 +213,36 @@ func TestMoveNodeKilled(t *testing.T) {
 	}
 }
 
-// ids reads the message ids a queue holds, giving every message back.
+// ids reads the message ids a queue holds and gives every message back: when it returns, the queue holds
+// them all as ready again.
 func ids(t *testing.T, f *fixture, queue string) map[string]bool {
 	t.Helper()
 	ch := f.Channel(t)
-	defer ch.Close()
-	seen := map[string]bool{}
-	for {
-		d, ok, err := ch.Get(queue, false)
-		if err != nil {
-			t.Fatalf("read %s: %v", queue, err)
-		}
-		if !ok {
-			return seen
-		}
-		seen[d.MessageId] = true
+	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
+	if err != nil {
+		t.Fatalf("count %s: %v", queue, err)
 	}
+	// A consumer without a prefetch limit takes them all at once, not one basic.get round trip each;
+	// none is settled, so closing the channel gives them back.
+	deliveries, err := ch.Consume(queue, "", false, false, false, false, nil)
+	if err != nil {
+		t.Fatalf("read %s: %v", queue, err)
+	}
+	seen := make(map[string]bool, q.Messages)
+	for range q.Messages {
+		select {
+		case d, open := <-deliveries:
+			if !open {
+				t.Fatalf("read %s: the channel closed after %d of %d messages", queue, len(seen), q.Messages)
+			}
+			seen[d.MessageId] = true
+		case <-time.After(30 * time.Second):
+			t.Fatalf("read %s: %d of %d messages after 30 s", queue, len(seen), q.Messages)
+		}
+	}
+	ch.Close() // gives them back, and the broker counts them as ready a moment later
+	f.WaitReady(t, queue, q.Messages)
+	return seen
 }
 
 // Redrive of a quorum dead-letter queue with a delivery limit and no dead-letter exchange, whose letters
