@@ -56,7 +56,12 @@ func (a *app) purge(ctx context.Context, dest string, before int64, yes bool) er
 	// Read-only was refused before connecting: the command is mutating "always".
 	return a.withSession(ctx, func(ctx context.Context, s *actions.Session) error {
 		if s.Supports(actions.VerbTruncate) {
-			return a.truncate(ctx, s, dest, before, yes)
+			err := a.truncate(ctx, s, dest, before, yes)
+			if before == actions.TruncateAll && s.Supports(actions.VerbPurge) && errors.Is(err, backends.ErrNotFound) {
+				// Not a log (a Redis list beside its streams): purge it as the queue it is.
+				return a.purgeQueue(ctx, s, dest, yes)
+			}
+			return err
 		}
 		if before != actions.TruncateAll {
 			return usageError{errors.New("--before is for Kafka topics: a queue purge removes every ready message")}

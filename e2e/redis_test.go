@@ -384,3 +384,28 @@ func TestRedisContextWithMutualTLS(t *testing.T) {
 		t.Errorf("without a client certificate: exit %d, %q", code, errs)
 	}
 }
+
+// TestRedisPurgeList: a list is purged as a queue (its length previewed, then DEL), not looked up as a
+// stream to truncate.
+func TestRedisPurgeList(t *testing.T) {
+	t.Parallel()
+	s := redisfix.New(t)
+	list := redisfix.Unique("jobs")
+	s.Track(list)
+	if err := s.Client.RPush(context.Background(), list, "a", "b", "c").Err(); err != nil {
+		t.Fatal(err)
+	}
+	r := mqscope(t, "--redis", s.URL, "purge", list)
+	if n, _ := s.Client.LLen(context.Background(), list).Result(); r.code != 2 || n != 3 ||
+		!strings.Contains(r.stderr, "would remove 3 ready messages") {
+		t.Fatalf("preview: exit %d %s; list holds %d", r.code, r.stderr, n)
+	}
+	r = mqscope(t, "--redis", s.URL, "purge", list, "--yes")
+	if n, _ := s.Client.LLen(context.Background(), list).Result(); r.code != 0 || n != 0 {
+		t.Fatalf("purge --yes: exit %d %s %s; list holds %d", r.code, r.stdout, r.stderr, n)
+	}
+	if r := mqscope(t, "--redis", s.URL, "purge", redisfix.Unique("none")); r.code != 1 ||
+		!strings.Contains(r.stderr, "mqscope ls") {
+		t.Errorf("purge of a missing key: exit %d %s", r.code, r.stderr)
+	}
+}
