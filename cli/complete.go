@@ -18,11 +18,11 @@ import (
 const completionTimeout = 2 * time.Second
 
 // names lists what a completion offers from a live broker.
-type names func(context.Context, backends.Backend) ([]string, error)
+type names func(context.Context, *actions.Session) ([]string, error)
 
 // destinationNames are the topics, queues and streams (not the broker's own).
-func destinationNames(ctx context.Context, b backends.Backend) ([]string, error) {
-	dests, err := actions.ListDestinations(ctx, b, backends.ListOptions{})
+func destinationNames(ctx context.Context, s *actions.Session) ([]string, error) {
+	dests, err := actions.ListDestinations(ctx, s.Backend(), backends.ListOptions{})
 	var out []string
 	for _, d := range dests {
 		out = append(out, d.Name)
@@ -31,8 +31,8 @@ func destinationNames(ctx context.Context, b backends.Backend) ([]string, error)
 }
 
 // groupNames are the consumer groups.
-func groupNames(ctx context.Context, b backends.Backend) ([]string, error) {
-	groups, err := actions.ListGroups(ctx, b)
+func groupNames(ctx context.Context, s *actions.Session) ([]string, error) {
+	groups, err := actions.ListGroups(ctx, s.Backend())
 	var out []string
 	for _, g := range groups {
 		out = append(out, g.Name)
@@ -40,12 +40,12 @@ func groupNames(ctx context.Context, b backends.Backend) ([]string, error) {
 	return out, err
 }
 
-// laggards are what `lag` takes: consumer groups where the broker has them, else its queues.
-func laggards(ctx context.Context, b backends.Backend) ([]string, error) {
-	if _, ok := backends.AsGroupLister(b); ok {
-		return groupNames(ctx, b)
+// laggards are what `lag` takes: consumer groups where the broker measures their lag, else its queues.
+func laggards(ctx context.Context, s *actions.Session) ([]string, error) {
+	if s.Allows(actions.VerbLag) {
+		return groupNames(ctx, s)
 	}
-	return destinationNames(ctx, b)
+	return destinationNames(ctx, s)
 }
 
 // addCompletions gives every command that names something on the broker its suggestions: the
@@ -130,7 +130,7 @@ func (a *app) brokerNames(ctx context.Context, kind names) []string {
 		return nil
 	}
 	defer s.Close()
-	all, err := kind(ctx, s.Backend())
+	all, err := kind(ctx, s)
 	if err != nil {
 		cobra.CompDebugln("mqscope: no suggestions: "+err.Error(), false)
 	}
