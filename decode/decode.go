@@ -12,17 +12,21 @@ import (
 	"fmt"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/vmihailenco/msgpack/v5"
 )
 
 // Format is how a body was read.
 type Format string
 
 const (
-	JSON   Format = "json"
-	Avro   Format = "avro"
-	Text   Format = "text"
-	Binary Format = "binary"
-	Empty  Format = "empty"
+	JSON Format = "json"
+	Avro Format = "avro"
+	// MessagePack is a binary body that reads whole as a MessagePack map or array; it is shown as JSON.
+	MessagePack Format = "msgpack"
+	Text        Format = "text"
+	Binary      Format = "binary"
+	Empty       Format = "empty"
 )
 
 // DefaultMaxBytes bounds how much of a body is decoded for display, so a 5 MiB message costs what the
@@ -63,6 +67,7 @@ func (d *Decoder) Decode(ctx context.Context, body []byte) Body {
 		out.Format, out.Text = JSON, Pretty(body)
 	case IsText(limited):
 		out.Format, out.Text = Text, string(limited)
+	case !truncated && asMessagePack(body, &out):
 	default:
 		out.Format, out.Text = Binary, hex.Dump(limited)
 	}
@@ -156,4 +161,28 @@ func Encoding(b []byte) string {
 		return "utf8"
 	}
 	return "base64"
+}
+
+// asMessagePack shows body as JSON when it reads whole, to its last byte, as one MessagePack map or array
+// (a shape random binary seldom has); the note says it was recognised, not declared.
+func asMessagePack(body []byte, out *Body) bool {
+	if len(body) < 2 || !msgpackContainer(body[0]) {
+		return false
+	}
+	r := bytes.NewReader(body)
+	v, err := msgpack.NewDecoder(r).DecodeInterface()
+	if err != nil || r.Len() != 0 {
+		return false
+	}
+	js, err := json.MarshalIndent(v, "", "  ")
+	if err != nil {
+		return false // keys JSON cannot hold (numbers, binary): left to the hex dump
+	}
+	out.Format, out.Text, out.Note = MessagePack, string(js), "recognised as MessagePack: shown as JSON"
+	return true
+}
+
+// msgpackContainer is true for the first byte of a MessagePack map or array.
+func msgpackContainer(b byte) bool {
+	return b&0xf0 == 0x80 || b&0xf0 == 0x90 || (b >= 0xdc && b <= 0xdf)
 }

@@ -64,9 +64,9 @@ func Show(ctx context.Context, dec *decode.Decoder, body []byte, mode Mode) Show
 	case Auto:
 		d := dec.Decode(ctx, body)
 		out.Format, out.Note, out.SchemaID, out.Truncated = d.Format, d.Note, d.SchemaID, d.Truncated
-		out.JSON = d.Format == decode.JSON || d.Format == decode.Avro
+		out.JSON = d.Format == decode.JSON || d.Format == decode.Avro || d.Format == decode.MessagePack
 		text = d.Text
-		if d.Format == decode.JSON || d.Format == decode.Avro {
+		if out.JSON {
 			out.Shown = len(body)
 		}
 	case JSON:
