@@ -295,10 +295,16 @@ type apiBinding struct {
 	Arguments       table  `json:"arguments"`
 }
 
+// needsAPI is the error of an administration call that only the management API can answer.
+func (b *Backend) needsAPI(doing string, err error) error {
+	what, fix := b.apiProblem(err)
+	return withoutAPIError{doing + " needs the management API, and the " + what + "; " + fix}
+}
+
 // Bindings lists the bindings that lead to a queue, or that lead to and leave an exchange (management API).
 func (b *Backend) Bindings(ctx context.Context, kind backends.DestinationKind, name string) ([]backends.Binding, error) {
 	if err := b.managementAPI(ctx); err != nil {
-		return nil, b.withoutAPI(err)
+		return nil, b.needsAPI("listing bindings", err)
 	}
 	var paths []string
 	switch kind {
@@ -336,7 +342,7 @@ type apiPolicy struct {
 // Policies lists the policies of the connection's vhost, by name.
 func (b *Backend) Policies(ctx context.Context) ([]backends.Policy, error) {
 	if err := b.managementAPI(ctx); err != nil {
-		return nil, b.withoutAPI(err)
+		return nil, b.needsAPI("listing policies", err)
 	}
 	var got []apiPolicy
 	if err := b.api.get(ctx, "/api/policies/"+segment(b.vhost), nil, &got); err != nil {
@@ -353,7 +359,7 @@ func (b *Backend) Policies(ctx context.Context) ([]backends.Policy, error) {
 // SetPolicy creates or replaces a policy in the connection's vhost.
 func (b *Backend) SetPolicy(ctx context.Context, p backends.Policy) error {
 	if err := b.managementAPI(ctx); err != nil {
-		return b.withoutAPI(err)
+		return b.needsAPI("setting a policy", err)
 	}
 	p.ApplyTo = cmp.Or(p.ApplyTo, "all")
 	body := apiPolicy{Pattern: p.Pattern, ApplyTo: p.ApplyTo, Priority: p.Priority, Definition: p.Definition}
@@ -367,7 +373,7 @@ func (b *Backend) SetPolicy(ctx context.Context, p backends.Policy) error {
 // ClearPolicy removes a policy from the connection's vhost; one that is not there is ErrNotFound.
 func (b *Backend) ClearPolicy(ctx context.Context, name string) error {
 	if err := b.managementAPI(ctx); err != nil {
-		return b.withoutAPI(err)
+		return b.needsAPI("clearing a policy", err)
 	}
 	if err := b.api.do(ctx, http.MethodDelete, "/api/policies/"+segment(b.vhost)+"/"+segment(name), nil, nil, nil); err != nil {
 		return fmt.Errorf("clear policy %s: %w", quoted(name), err)
@@ -378,7 +384,7 @@ func (b *Backend) ClearPolicy(ctx context.Context, name string) error {
 // Vhosts lists the broker's virtual hosts the user may see, by name.
 func (b *Backend) Vhosts(ctx context.Context) ([]string, error) {
 	if err := b.managementAPI(ctx); err != nil {
-		return nil, b.withoutAPI(err)
+		return nil, b.needsAPI("listing vhosts", err)
 	}
 	var got []struct {
 		Name string `json:"name"`
@@ -400,7 +406,7 @@ var _ backends.TopologyReader = (*Backend)(nil)
 // definitions: one management API request.
 func (b *Backend) Topology(ctx context.Context) (backends.Topology, error) {
 	if err := b.managementAPI(ctx); err != nil {
-		return backends.Topology{}, b.withoutAPI(err)
+		return backends.Topology{}, b.needsAPI("reading the topology", err)
 	}
 	var defs struct {
 		Queues []struct {
