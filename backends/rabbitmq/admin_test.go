@@ -188,3 +188,15 @@ func TestExchangesBindingsPoliciesVhosts(t *testing.T) {
 		t.Errorf("vhosts = %v, %v; want the fixture's %s among them", vhosts, err, f.Name)
 	}
 }
+
+func TestAdminWithoutTheManagementAPISaysSo(t *testing.T) {
+	f := newFixture(t)
+	b := open(t, rabbitmq.Config{URL: f.URL, ManagementURL: "http://127.0.0.1:1"})
+	_, err := b.Policies(adminCtx(t))
+	if !errors.Is(err, backends.ErrNotSupported) || !strings.HasPrefix(err.Error(), "listing policies needs the management API") {
+		t.Errorf("policies without the API: %v", err)
+	}
+	if err := b.CreateDestination(adminCtx(t), backends.DestinationSpec{Name: "over-amqp"}); err != nil {
+		t.Errorf("declaring needs AMQP only: %v", err)
+	}
+}
