@@ -30,8 +30,8 @@ import (
 // original typed value (see the typed values below), so that tables, arrays, numbers of every width,
 // timestamps and byte arrays survive a round trip; `value` is then the adapter's text form of it.
 //
-// RabbitMQ messages add `properties` (only the fields that are set), `redelivered` and, where the queue
-// counts deliveries (quorum queues, after a redelivery), `delivery_count`.
+// RabbitMQ messages add `properties` (only the fields that are set), `redelivered` and, where it is known
+// (not on a redelivered message of a queue that keeps no count), `delivery_count`.
 // Dead letters of any broker add `death`, the origin parsed from their headers (backends.Origin).
 //
 // Timestamps are RFC 3339 in UTC with as many fractional digits as they have, or null when unknown. Text
@@ -147,7 +147,7 @@ func EncodeMessage(m backends.Message) Record {
 	}
 	if hasDeliveryFields(m) {
 		r.Redelivered = &m.Redelivered
-		if m.DeliveryCount != 0 { // queues that keep no count (classic) have none to tell, which is not 0
+		if DeliveriesKnown(m) {
 			r.DeliveryCount = &m.DeliveryCount
 		}
 	}
@@ -164,6 +164,11 @@ func EncodeMessage(m backends.Message) Record {
 	}
 	return r
 }
+
+// DeliveriesKnown says whether a message's DeliveryCount is a count: quorum queues count from the first
+// redelivery on (x-delivery-count), so a message never delivered before has 0, while a redelivered one
+// without a count comes from a queue that keeps none (classic), whose count is unknown, not 0.
+func DeliveriesKnown(m backends.Message) bool { return m.DeliveryCount != 0 || !m.Redelivered }
 
 // hasDeliveryFields says whether a record carries redelivered and delivery_count: every AMQP message
 // does (they are part of what a RabbitMQ read tells), other messages only when they are set.

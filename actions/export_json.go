@@ -43,7 +43,7 @@ func AppendRecord(dst []byte, m backends.Message) []byte {
 	if hasDeliveryFields(m) {
 		dst = append(dst, `,"redelivered":`...)
 		dst = strconv.AppendBool(dst, m.Redelivered)
-		if m.DeliveryCount != 0 {
+		if DeliveriesKnown(m) {
 			dst = append(dst, `,"delivery_count":`...)
 			dst = strconv.AppendInt(dst, m.DeliveryCount, 10)
 		}

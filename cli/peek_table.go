@@ -9,6 +9,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/present"
@@ -72,10 +73,10 @@ var (
 		}
 		return "no"
 	}}
-	// Only quorum queues count deliveries (x-delivery-count, from the first redelivery on): elsewhere the
-	// count is unknown, not 0.
+	// Only quorum queues count deliveries (x-delivery-count, from the first redelivery on): a redelivered
+	// message without a count comes from a queue that keeps none, and its count is unknown, not 0.
 	deliveriesColumn = messageColumn{head: "DELIVERIES", width: 10, right: true, cell: func(m backends.Message) string {
-		if m.DeliveryCount == 0 {
+		if !actions.DeliveriesKnown(m) {
 			return "-"
 		}
 		return strconv.FormatInt(m.DeliveryCount, 10)
