@@ -3,15 +3,12 @@ package cli
 import (
 	"bufio"
 	"bytes"
-	"encoding/hex"
 	"io"
 	"strconv"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 )
@@ -133,53 +130,8 @@ func (t *messageTable) row(cells []string) error {
 
 func (t *messageTable) Flush() error { return t.w.Flush() }
 
-// bodyPreview is one line of a body: text with its whitespace folded and everything else escaped, or the
-// first bytes in hex for a binary body. It looks at the first previewBytes only.
+// bodyPreview is one line of a body, as the TUI's browser shows it, cut to the table's width.
 func bodyPreview(body []byte) string {
-	switch {
-	case body == nil:
-		return "(null)"
-	case len(body) == 0:
-		return "(empty)"
-	}
-	head := body[:min(len(body), previewBytes)]
-	if len(head) < len(body) {
-		head = wholeRunes(head)
-	}
-	if !decode.IsText(head) {
-		more := ""
-		if len(body) > hexPreview {
-			more = " …"
-		}
-		return "hex " + spacedHex(body[:min(len(body), hexPreview)]) + more
-	}
-	text := sanitize.Line(whitespaceRuns.Replace(string(head)))
-	if len(head) < len(body) {
-		text += "…"
-	}
+	text, _ := present.BodyPreview(body, previewBytes)
 	return present.Truncate(text, previewWidth, "…")
-}
-
-// wholeRunes drops a rune the preview cap cut in two, so that a long text body still reads as text.
-func wholeRunes(b []byte) []byte {
-	for i := len(b) - 1; i >= 0 && i >= len(b)-utf8.UTFMax; i-- {
-		if utf8.RuneStart(b[i]) {
-			if !utf8.FullRune(b[i:]) {
-				return b[:i]
-			}
-			break
-		}
-	}
-	return b
-}
-
-func spacedHex(b []byte) string {
-	var s strings.Builder
-	for i, c := range b {
-		if i > 0 {
-			s.WriteByte(' ')
-		}
-		s.WriteString(hex.EncodeToString([]byte{c}))
-	}
-	return s.String()
 }

@@ -20,7 +20,7 @@ func TestBodyPreview(t *testing.T) {
 	}{
 		{"null", nil, "(null)"},
 		{"empty", []byte{}, "(empty)"},
-		{"pretty JSON folds to one line", []byte("{\n\t\"a\": 1,\r\n  \"b\": 2\n}"), `{  "a": 1,   "b": 2 }`},
+		{"pretty JSON folds to one line", []byte("{\n\t\"a\": 1,\r\n  \"b\": 2\n}"), `{ "a": 1, "b": 2 }`},
 		{"escapes, bidi and C1 escaped", []byte(`{"name": "Mallory \u202eredro\u202c", "title": "x` + "\x1b]0;pwned\x07\u202egnp\u009b\"}"),
 			`{"name": "Mallory \u202eredro\u202c", "title": "x\e]0;pwned\x07\u202egnp\x9b"}`},
 		{"binary as hex", []byte{0xca, 0xfe, 0xff, 0x03}, "hex ca fe ff 03"},

@@ -23,3 +23,23 @@ func TestIntHasThousandsSeparators(t *testing.T) {
 		}
 	}
 }
+
+// Leftover of issue 9 item 7: one body preview for the CLI and the TUI.
+func TestBodyPreviewIsOneFunction(t *testing.T) {
+	for _, tc := range []struct {
+		body     []byte
+		maxBytes int
+		want     string
+		text     bool
+	}{
+		{nil, 100, "(null)", false},
+		{[]byte{}, 100, "(empty)", false},
+		{[]byte("{\n  \"a\": 1\n}"), 100, `{ "a": 1 }`, true},
+		{[]byte("abcdef"), 3, "abc…", true},
+		{[]byte{0xca, 0xfe}, 100, "hex ca fe", false},
+	} {
+		if got, text := BodyPreview(tc.body, tc.maxBytes); got != tc.want || text != tc.text {
+			t.Errorf("BodyPreview(%q) = %q, %v; want %q, %v", tc.body, got, text, tc.want, tc.text)
+		}
+	}
+}

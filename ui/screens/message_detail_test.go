@@ -174,8 +174,8 @@ func TestHugeBodyIsBounded(t *testing.T) {
 	if s := screenOf(v); !strings.Contains(s, "5.0 MiB") {
 		t.Fatalf("the list shows the size:\n%s", s)
 	}
-	if len(e.preview) > previewBytes {
-		t.Fatalf("the preview is %d bytes, want at most %d", len(e.preview), previewBytes)
+	if len(e.preview) > previewBytes+len("…") {
+		t.Fatalf("the preview is %d bytes, want at most %d and …", len(e.preview), previewBytes)
 	}
 	d := openDetail(t, v, 100, 30)
 	if s := screenOf(d); !strings.Contains(s, "showing the first 256.0 KiB of 5.0 MiB (5,242,880 bytes)") {

@@ -9,7 +9,6 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
 	"github.com/mqscope/mqscope/backends"
-	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
@@ -123,49 +122,13 @@ func (v *browser) row(i int) []table.Cell {
 	return cells
 }
 
-// previewOf is a body on one line: its first previewBytes with white space runs folded, escaped; a hex
-// glimpse where it is not text.
+// previewOf is a body on one line, as the CLI's peek table shows it; muted where it is not text.
 func previewOf(raw []byte) (string, table.Tone) {
-	if len(raw) == 0 {
-		return "(empty)", table.Muted
+	text, isText := present.BodyPreview(raw, previewBytes)
+	if !isText {
+		return text, table.Muted
 	}
-	cut := body.Cut(raw, previewBytes)
-	if !decode.IsText(cut) {
-		return "hex " + hexGlimpse(cut), table.Muted
-	}
-	return sanitize.Line(foldSpace(cut)), table.Normal
-}
-
-// foldSpace turns every run of spaces, tabs and line breaks into one space, so that pretty JSON previews
-// as compact JSON.
-func foldSpace(b []byte) string {
-	var sb strings.Builder
-	sb.Grow(len(b))
-	space := true // drop leading space
-	for _, c := range b {
-		if c == ' ' || c == '\t' || c == '\n' || c == '\r' {
-			if !space {
-				sb.WriteByte(' ')
-			}
-			space = true
-			continue
-		}
-		space = false
-		sb.WriteByte(c)
-	}
-	return strings.TrimRight(sb.String(), " ")
-}
-
-func hexGlimpse(b []byte) string {
-	b = b[:min(len(b), 32)]
-	var sb strings.Builder
-	for i, c := range b {
-		if i > 0 {
-			sb.WriteByte(' ')
-		}
-		fmt.Fprintf(&sb, "%02x", c)
-	}
-	return sb.String()
+	return text, table.Normal
 }
 
 // keyText is a key for its column: escaped, cut.
