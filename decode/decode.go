@@ -169,9 +169,15 @@ func asMessagePack(body []byte, out *Body) bool {
 	if len(body) < 2 || !msgpackContainer(body[0]) {
 		return false
 	}
+	// A first pass that only skips proves every count in the body is backed by bytes, so the decode,
+	// which sizes maps and slices by the counts it reads, allocates in proportion to the body, not to
+	// what a hostile 5-byte message claims.
 	r := bytes.NewReader(body)
-	v, err := msgpack.NewDecoder(r).DecodeInterface()
-	if err != nil || r.Len() != 0 {
+	if err := msgpack.NewDecoder(r).Skip(); err != nil || r.Len() != 0 {
+		return false
+	}
+	v, err := msgpack.NewDecoder(bytes.NewReader(body)).DecodeInterface()
+	if err != nil {
 		return false
 	}
 	js, err := json.MarshalIndent(v, "", "  ")

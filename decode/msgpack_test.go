@@ -2,6 +2,7 @@ package decode
 
 import (
 	"context"
+	"runtime"
 	"testing"
 
 	"github.com/vmihailenco/msgpack/v5"
@@ -28,5 +29,18 @@ func TestMessagePackIsShownAsJSON(t *testing.T) {
 		if got := d.Decode(context.Background(), body); got.Format != Binary {
 			t.Errorf("%s: %s %q", name, got.Format, got.Text)
 		}
+	}
+}
+
+// A body that claims a million entries in five bytes is refused before anything is sized by the claim.
+func TestMessagePackClaimsCostNothing(t *testing.T) {
+	var d Decoder
+	claims := []byte{0xdf, 0x00, 0x0f, 0x42, 0x40, 0xa1, 'a', 0xc0} // map32 of 1,000,000, one entry given
+	var before, after runtime.MemStats
+	runtime.ReadMemStats(&before)
+	got := d.Decode(context.Background(), claims)
+	runtime.ReadMemStats(&after)
+	if allocated := after.TotalAlloc - before.TotalAlloc; got.Format != Binary || allocated > 1<<20 {
+		t.Errorf("%s, %d bytes allocated", got.Format, allocated)
 	}
 }
