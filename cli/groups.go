@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"sort"
 
 	"github.com/spf13/cobra"
@@ -19,6 +20,9 @@ func (a *app) groupsCommand() *cobra.Command {
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withBackend(cmd.Context(), func(ctx context.Context, b backends.Backend) error {
 				groups, err := actions.ListGroups(ctx, b)
+				if errors.Is(err, backends.ErrNotSupported) {
+					return errNoGroups
+				}
 				if err != nil {
 					return err
 				}
@@ -28,6 +32,11 @@ func (a *app) groupsCommand() *cobra.Command {
 		},
 	}
 }
+
+// errNoGroups says where a broker without consumer groups shows its consumers, in place of the generic
+// "not supported".
+var errNoGroups = errors.New("this broker has no consumer groups: its consumers show per destination in the " +
+	"CONSUMERS column of `mqscope ls`, and its backlog in `mqscope lag`")
 
 type group = backends.ConsumerGroup
 
