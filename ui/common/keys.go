@@ -30,6 +30,7 @@ type KeyMap struct {
 	ResetOffsets key.Binding
 	Pending      key.Binding // what a group holds unacknowledged (Redis pending entries)
 	Purge        key.Binding
+	Delete       key.Binding // a topic, queue or group, after its name is typed
 	Confirm      key.Binding
 
 	// Browsing messages.
@@ -78,6 +79,7 @@ func DefaultKeyMap() KeyMap {
 		ResetOffsets: b([]string{"R"}, "R", "reset offsets"),
 		Pending:      b([]string{"u"}, "u", "pending (unacked)"),
 		Purge:        b([]string{"P"}, "P", "purge"),
+		Delete:       b([]string{"X"}, "X", "delete"),
 		Confirm:      b([]string{"y"}, "y", "yes, do it"),
 
 		Browse:   b([]string{"enter"}, "enter", "browse"),
