@@ -10,7 +10,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"maps"
@@ -19,9 +18,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime"
 	"slices"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -39,6 +36,7 @@ import (
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
 	"github.com/mqscope/mqscope/internal/testkit/demofix"
+	"github.com/mqscope/mqscope/internal/testkit/iobound"
 	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 	"github.com/mqscope/mqscope/launch"
@@ -55,28 +53,15 @@ func TestMain(m *testing.M) {
 	if os.Getenv(envRunMain) == "1" {
 		os.Exit(app.Main(context.Background(), os.Args[1:]))
 	}
-	// These tests mostly wait, not compute: on child processes, on the brokers (RabbitMQ's statistics
-	// come every 5 s) and on the clock. Run more at once than -parallel's default (GOMAXPROCS), unless
-	// the command line says how many.
-	flag.Parse()
-	if !flagGiven("test.parallel") {
-		flag.Set("test.parallel", strconv.Itoa(4*runtime.GOMAXPROCS(0)))
-	}
 	// The tests' log stays out of the user's state directory.
 	logDir, err := os.MkdirTemp("", "mqscope-test-log")
 	if err != nil {
 		panic(err)
 	}
 	os.Setenv(cli.EnvLogFile, filepath.Join(logDir, "mqscope.log"))
-	code := m.Run()
+	code := iobound.Run(m) // the tests wait on child processes, brokers and clocks
 	os.RemoveAll(logDir)
 	os.Exit(code)
-}
-
-func flagGiven(name string) bool {
-	given := false
-	flag.Visit(func(f *flag.Flag) { given = given || f.Name == name })
-	return given
 }
 
 // mainCommand is mqscope with args as a child process: the test binary standing in for it.

@@ -3,11 +3,17 @@ package rabbitmq_test
 import (
 	"fmt"
 	"net/http"
+	"os"
 	"sync/atomic"
 	"testing"
 
+	"github.com/mqscope/mqscope/internal/testkit/iobound"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
+
+// These tests wait on the broker (its statistics, nodes booting, messages given back) far more than
+// they compute.
+func TestMain(m *testing.M) { os.Exit(iobound.Run(m)) }
 
 // fixture is the test's private vhost (internal/testkit/rabbitfix): it puts data on the broker with plain
 // amqp091-go and the management API, never through the adapter under test, and goes with the test.
