@@ -34,13 +34,17 @@ func (a *app) ctxCommand() *cobra.Command {
 				return a.switchContext(file, args[0])
 			}
 			if len(file.Contexts) == 0 {
-				a.warn("no contexts in " + file.Path)
+				a.warn("no contexts in " + file.Path + noContextsHint)
 				return nil
 			}
 			return render(a.deps.Stdout, a.output, a.contextRows(file), contextColumns, contextJSON)
 		},
 	}
 }
+
+// noContextsHint says what to do when the config file names no context.
+const noContextsHint = "; add one under `contexts:` there (see the README's \"Config file\"), or connect with " +
+	"--kafka, --rabbitmq, --redis or --nats"
 
 // switchContext makes name the file's current-context.
 func (a *app) switchContext(file *config.File, name string) error {

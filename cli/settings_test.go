@@ -273,7 +273,7 @@ func TestReadOnlyHoldsAcrossContexts(t *testing.T) {
 
 func TestCtxWithoutContexts(t *testing.T) {
 	r := execute(t, mustNotConnect(t), "ctx")
-	if r.code != ExitOK || r.stdout != "" || r.stderr != "mqscope: no contexts in "+os.Getenv(config.EnvConfig)+"\n" {
+	if r.code != ExitOK || r.stdout != "" || r.stderr != "mqscope: no contexts in "+os.Getenv(config.EnvConfig)+noContextsHint+"\n" {
 		t.Errorf("exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
 	}
 }

@@ -119,7 +119,7 @@ func DecodeYAML(name string, data []byte, v any) (root ast.Node, err error) {
 	}()
 	doc, err := parser.ParseBytes(data, 0)
 	if err != nil {
-		return nil, yamlError(name, err)
+		return nil, parseError(name, err)
 	}
 	body, err := singleBody(name, doc)
 	if err != nil || body == nil {
@@ -130,6 +130,19 @@ func DecodeYAML(name string, data []byte, v any) (root ast.Node, err error) {
 	}
 	return body, nil
 }
+
+// parseError is a parse error, with what to look at: the parser's own words ("value is not allowed in
+// this context") do not say that the indentation or quoting is off.
+func parseError(name string, err error) error {
+	e := yamlError(name, err)
+	var ce *Error
+	if errors.As(e, &ce) && !strings.Contains(ce.Msg, "already defined") { // a repeated key says all there is
+		ce.Msg += syntaxHint
+	}
+	return e
+}
+
+const syntaxHint = " (not valid YAML here: check the indentation and quoting of this line and the one before)"
 
 func notYAML(name string) error {
 	return &Error{File: name, Msg: "this is not YAML that mqscope can read; check the syntax and indentation"}
