@@ -39,7 +39,7 @@ const listHint = " (:queues and :topics list what there is)"
 func refusal(r *actions.RefusedError) string {
 	switch {
 	case errors.Is(r, actions.ErrReadOnly):
-		return r.Error() + " (its config says read-only: true; :ctx switches to another context)"
+		return r.Error() + " (its config or the command line made it so; :ctx switches to a context that can change things, if there is one)"
 	case errors.Is(r, actions.ErrNotConnected):
 		return r.Error() + " (try again once the header says connected)"
 	}

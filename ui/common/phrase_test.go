@@ -14,7 +14,7 @@ import (
 func TestRefusalInTheTUIsTerms(t *testing.T) {
 	err := fmt.Errorf("purge orders: %w", actions.CheckReadOnly(config.Context{Name: "prod", ReadOnly: true}, actions.VerbPurge))
 	got := ErrorLine(err)
-	want := `purge orders: purge refused: context "prod" is read-only (its config says read-only: true; :ctx switches to another context)`
+	want := `purge orders: purge refused: context "prod" is read-only (its config or the command line made it so; :ctx switches to a context that can change things, if there is one)`
 	if got != want {
 		t.Errorf("got  %s\nwant %s", got, want)
 	}
