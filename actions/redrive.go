@@ -187,17 +187,17 @@ var (
 )
 
 // OriginsByName lists the origins a dead-letter queue's name points to by the naming conventions, each
-// with the convention that matched, most likely first.
+// with the convention that matched as the name spells it (X.DLQ for orders.DLQ), most likely first.
 func OriginsByName(dlq string) []Route {
 	var out []Route
 	for _, s := range DeadLetterSuffixes {
 		if n := len(dlq) - len(s); n > 0 && strings.EqualFold(dlq[n:], s) {
-			out = append(out, Route{Target: backends.Target{Destination: dlq[:n]}, Via: "naming convention X" + s})
+			out = append(out, Route{Target: backends.Target{Destination: dlq[:n]}, Via: "naming convention X" + dlq[n:]})
 		}
 	}
 	for _, p := range DeadLetterPrefixes {
 		if len(dlq) > len(p) && strings.EqualFold(dlq[:len(p)], p) {
-			out = append(out, Route{Target: backends.Target{Destination: dlq[len(p):]}, Via: "naming convention " + p + "X"})
+			out = append(out, Route{Target: backends.Target{Destination: dlq[len(p):]}, Via: "naming convention " + dlq[:len(p)] + "X"})
 		}
 	}
 	return out

@@ -126,6 +126,12 @@ func TestResolveByNameWhenHeadersSayNothing(t *testing.T) {
 	if err != nil || got.Target.Destination != "work" || got.Via != "naming convention X.dlq" {
 		t.Errorf("work.dlq without headers: %+v, %v", got, err)
 	}
+	// The convention is named as the queue spells it.
+	for dlq, via := range map[string]string{"orders.DLQ": "naming convention X.DLQ", "DLQ.orders": "naming convention DLQ.X"} {
+		if routes := OriginsByName(dlq); len(routes) == 0 || routes[0].Via != via || routes[0].Target.Destination != "orders" {
+			t.Errorf("OriginsByName(%s) = %+v, want orders via %s", dlq, routes, via)
+		}
+	}
 	// A name whose origin does not exist points nowhere.
 	_, err = router(t, "ghost-dlt", RedriveOptions{}).Resolve(backends.Message{})
 	var kept *KeptError
