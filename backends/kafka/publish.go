@@ -37,6 +37,55 @@ func (b *Backend) Publish(ctx context.Context, msgs []backends.Outgoing) ([]erro
 // Send hands msgs to the producer as Publish does, after those of earlier calls, and returns the wait
 // for their confirmations. Calls may overlap; each waits only for its own messages.
 func (b *Backend) Send(ctx context.Context, msgs []backends.Outgoing) (func() ([]error, error), error) {
+	wait, err := b.sendOnce(ctx, msgs)
+	if err != nil {
+		return nil, err
+	}
+	return func() ([]error, error) { return b.resendFenced(ctx, msgs, wait) }, nil
+}
+
+// fencedRetries is how many times messages refused for an old producer epoch are sent again.
+const fencedRetries = 3
+
+// resendFenced waits for a send, then sends again the messages the brokers refused only because the
+// producer's epoch moved on while they were in flight: a refusal on one partition makes sarama bump its
+// idempotent epoch, and the brokers then turn away every batch still carrying the old one. They wrote none
+// of those, so sending them again cannot duplicate; they land after the messages sent since.
+func (b *Backend) resendFenced(ctx context.Context, msgs []backends.Outgoing, wait func() ([]error, error)) ([]error, error) {
+	errs, err := wait()
+	for range fencedRetries {
+		if err != nil {
+			return nil, err
+		}
+		var again []int
+		for i, e := range errs {
+			if errors.Is(e, sarama.ErrInvalidProducerEpoch) {
+				again = append(again, i)
+			}
+		}
+		if len(again) == 0 {
+			break
+		}
+		retry := make([]backends.Outgoing, len(again))
+		for j, i := range again {
+			retry[j] = msgs[i]
+		}
+		w, serr := b.sendOnce(ctx, retry)
+		if serr != nil {
+			return errs, nil // the refusals stand, each reported as it came
+		}
+		var rerrs []error
+		if rerrs, err = w(); err == nil {
+			for j, i := range again {
+				errs[i] = rerrs[j]
+			}
+		}
+	}
+	return errs, err
+}
+
+// sendOnce is Send without the second chance for fenced messages.
+func (b *Backend) sendOnce(ctx context.Context, msgs []backends.Outgoing) (func() ([]error, error), error) {
 	b.sendMu.Lock() // messages go in in the order of the calls
 	defer b.sendMu.Unlock()
 	if err := b.require("publishing with acks=all and idempotence", needsProducerIDs); err != nil {
