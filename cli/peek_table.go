@@ -62,7 +62,9 @@ var (
 		}
 		return present.Truncate(sanitize.Bytes(m.Key[:min(len(m.Key), previewBytes)]), keyWidth, "…")
 	}}
-	sizeColumn = messageColumn{head: "SIZE", width: 6, right: true,
+	// An AMQP message's key is the routing key it was published with, as the TUI calls it.
+	routingKeyColumn = messageColumn{head: "ROUTING KEY", width: keyWidth, cell: keyColumn.cell}
+	sizeColumn       = messageColumn{head: "SIZE", width: 6, right: true,
 		cell: func(m backends.Message) string { return strconv.Itoa(len(m.Body)) }}
 	redeliveredColumn = messageColumn{head: "REDELIVERED", width: 11, cell: func(m backends.Message) string {
 		if m.Redelivered {
@@ -82,7 +84,7 @@ var (
 
 	// Kafka records have partitions; AMQP messages have delivery state instead.
 	recordColumns  = []messageColumn{partitionColumn, offsetColumn, timeColumn, keyColumn, sizeColumn, bodyColumn}
-	amqpColumns    = []messageColumn{offsetColumn, timeColumn, keyColumn, redeliveredColumn, deliveriesColumn, sizeColumn, bodyColumn}
+	amqpColumns    = []messageColumn{offsetColumn, timeColumn, routingKeyColumn, redeliveredColumn, deliveriesColumn, sizeColumn, bodyColumn}
 	whitespaceRuns = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
 )
 

@@ -75,7 +75,7 @@ func TestMessageTableColumns(t *testing.T) {
 		Properties: &backends.Properties{}, Redelivered: true})
 	table.Flush()
 	want = "" +
-		"  OFFSET  TIME                      KEY                       REDELIVERED  DELIVERIES    SIZE  BODY\n" +
+		"  OFFSET  TIME                      ROUTING KEY               REDELIVERED  DELIVERIES    SIZE  BODY\n" +
 		"       2  2026-11-26T03:00:00.005Z  orders                    yes                   3       1  x\n" +
 		"       3  2026-11-26T03:00:00.005Z  orders                    yes                   -       1  y\n"
 	if out.String() != want {

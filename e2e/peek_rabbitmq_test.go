@@ -90,7 +90,7 @@ func TestPeekRabbitMQQueue(t *testing.T) {
 	r = mqscope(t, "--rabbitmq", url, "peek", queue)
 	lines := strings.Split(strings.TrimSuffix(r.stdout, "\n"), "\n")
 	if r.code != 0 || len(lines) != n+1 ||
-		strings.Join(strings.Fields(lines[0]), " ") != "OFFSET TIME KEY REDELIVERED DELIVERIES SIZE BODY" {
+		strings.Join(strings.Fields(lines[0]), " ") != "OFFSET TIME ROUTING KEY REDELIVERED DELIVERIES SIZE BODY" {
 		t.Errorf("table: exit %d\n%s%s", r.code, r.stdout, r.stderr)
 	}
 
@@ -125,7 +125,7 @@ func TestPeekQuorumQueueNeverPushesPastTheDeliveryLimit(t *testing.T) {
 	}
 	for i, line := range lines[1:] {
 		f := strings.Fields(line)
-		// OFFSET TIME KEY REDELIVERED DELIVERIES SIZE BODY... A message never given back carries no
+		// OFFSET TIME KEY REDELIVERED DELIVERIES SIZE BODY... (by field) A message never given back carries no
 		// x-delivery-count yet: DELIVERIES says "-", as for a queue that keeps no count (c6b7aca).
 		if len(f) < 7 || f[0] != fmt.Sprint(i) || f[2] != queue || f[3] != "no" || f[4] != "-" || f[6] != "message" {
 			t.Errorf("row %d: %q", i, line)
