@@ -103,7 +103,7 @@ func (v *redrivePlan) Status() string {
 
 var (
 	moveKey     = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "move…"))
-	toKey       = key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "--to"))
+	toKey       = key.NewBinding(key.WithKeys("t"), key.WithHelp("t", "target if no origin"))
 	exchangeKey = key.NewBinding(key.WithKeys("x"), key.WithHelp("x", "original exchange"))
 	replanKey   = key.NewBinding(key.WithKeys("p"), key.WithHelp("p", "plan again"))
 	serverKey   = key.NewBinding(key.WithKeys("s"), key.WithHelp("s", "server-side"))
@@ -552,7 +552,7 @@ func (v *redrivePlan) optionsLine() string {
 	if v.opts.To != "" {
 		to = sanitize.Line(v.opts.To)
 	}
-	line := s.Label.Render("--to ") + s.Text.Render(to) + s.Muted.Render(" (t)")
+	line := s.Label.Render("without an origin → ") + s.Text.Render(to) + s.Muted.Render(" (t)")
 	if v.dest.Kind != backends.Topic {
 		on := map[bool]string{true: "on", false: "off"}[v.opts.UseOriginalExchange]
 		line += s.Muted.Render("   ") + s.Label.Render("original exchange ") + s.Text.Render(on) + s.Muted.Render(" (x)")

@@ -116,7 +116,7 @@ func TestRedriveOptionsReplan(t *testing.T) {
 	}
 	typeIn(v, "orders")
 	v.Update(tea.KeyPressMsg{Code: tea.KeyEnter})
-	if v.opts.To != "orders" || !v.planning || v.plan != nil || !strings.Contains(screenOf(v), "--to orders") {
+	if v.opts.To != "orders" || !v.planning || v.plan != nil || !strings.Contains(screenOf(v), "without an origin → orders") {
 		t.Fatalf("--to plans again:\n%s", screenOf(v))
 	}
 	if hasKey(v, "x") {
