@@ -5,17 +5,13 @@ package e2e
 
 import (
 	"context"
-	"encoding/binary"
-	"fmt"
 	"io"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
-	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 	"github.com/mqscope/mqscope/internal/testkit/netproxy"
@@ -30,36 +26,14 @@ func TestRedriveInAPartitionEndsOnSIGTERM(t *testing.T) {
 	link := netproxy.NewNet(t)
 	c := kafkafix.Start(t, kfake.NumBrokers(1), kfake.SeedTopics(parts, "home", "home-dlt"), kfake.ListenFn(link.Listen))
 	brokers := kafkafix.Brokers(c)
-	cl, err := kgo.NewClient(kgo.SeedBrokers(c.ListenAddrs()...), kgo.RecordPartitioner(kgo.ManualPartitioner()),
-		kgo.FetchIsolationLevel(kgo.ReadCommitted()), kgo.ConsumeTopics("home"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
-	letters := make([]*kgo.Record, n)
-	for i := range letters {
-		p := int32(i % parts)
-		letters[i] = &kgo.Record{Topic: "home-dlt", Partition: p, Value: fmt.Appendf(nil, "letter-%d", i),
-			Headers: []kgo.RecordHeader{{Key: "kafka_dlt-original-topic", Value: []byte("home")},
-				{Key: "kafka_dlt-original-partition", Value: binary.BigEndian.AppendUint32(nil, uint32(p))}}}
-	}
-	if err := cl.ProduceSync(ctx, letters...).FirstErr(); err != nil {
-		t.Fatal(err)
-	}
+	cl := springDeadLetters(t, ctx, c.ListenAddrs(), "home", n, parts)
 
 	cmd, stdout, stderr := mqscopeProcess(t, "--kafka", brokers, "redrive", "home-dlt", "-o", "json")
 	report := make(chan string, 1)
 	go func() { b, _ := io.ReadAll(stdout); report <- string(b) }()
-	adm := kadm.NewClient(cl)
-	for moving := false; !moving; time.Sleep(5 * time.Millisecond) {
-		ends, err := adm.ListEndOffsets(ctx, "home")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ends.Each(func(o kadm.ListedOffset) { moving = moving || o.Offset > 0 })
-	}
+	awaitRecords(t, ctx, cl, "home")
 	link.Blackhole()
 	time.Sleep(300 * time.Millisecond) // the mover is now waiting on a link that answers nothing
 	cmd.Process.Signal(syscall.SIGTERM)
@@ -82,17 +56,5 @@ func TestRedriveInAPartitionEndsOnSIGTERM(t *testing.T) {
 	if r.code != 0 || len(second) != 1 || moved+int(second[0]["moved"].(float64)) != n {
 		t.Fatalf("run again after %d moved: exit %d, %s %s", moved, r.code, r.stdout, r.stderr)
 	}
-	seen := make(map[string]int, n)
-	for got := 0; got < n; {
-		fetches := cl.PollFetches(ctx)
-		if err := fetches.Err(); err != nil {
-			t.Fatal(err)
-		}
-		fetches.EachRecord(func(rec *kgo.Record) { seen[string(rec.Value)]++; got++ })
-	}
-	for i := range n {
-		if k := fmt.Sprintf("letter-%d", i); seen[k] != 1 {
-			t.Fatalf("%s arrived %d times", k, seen[k])
-		}
-	}
+	arrivedOnce(t, ctx, cl, n)
 }
