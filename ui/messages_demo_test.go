@@ -41,10 +41,10 @@ func TestBrowseTheDemoCluster(t *testing.T) {
 	h.run(h.key("enter"))
 	h.mustShow("topics › orders › p", "partition", "offset", "headers (", "content-type", "application/json",
 		"body · json · view auto", `"customer_id": "cust-`)
-	h.run(h.key("v")) // json
-	h.run(h.key("v")) // text
+	h.run(h.key("v"))                                        // json
+	h.run(h.key("v"))                                        // text
 	h.mustShow("body · json · view text", `{"created_at":"`) // a JSON body, whichever view
-	h.run(h.key("v")) // hex
+	h.run(h.key("v"))                                        // hex
 	h.mustShow("body · json · view hex", "00000000  7b 22")
 	h.key("esc")
 
