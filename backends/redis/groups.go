@@ -227,7 +227,8 @@ func (b *Backend) groupDetails(ctx context.Context, gs []streamGroup) ([]groupDe
 			out[i].next = idTime(page[0].id)
 		}
 		if g.lag == nil && !out[i].next.IsZero() {
-			n, r, err := b.countAfter(ctx, g.stream, g.lastDelivered)
+			// The server's lag is unknown after deletions: count the entries after the last delivered.
+			n, r, err := b.countBetween(ctx, g.stream, "("+g.lastDelivered, "+")
 			if err != nil {
 				return nil, requests, err
 			}
@@ -235,23 +236,6 @@ func (b *Backend) groupDetails(ctx context.Context, gs []streamGroup) ([]groupDe
 		}
 	}
 	return out, requests, nil
-}
-
-// countAfter counts the entries after id, page by page: the server's lag is unknown after deletions.
-func (b *Backend) countAfter(ctx context.Context, stream, id string) (n int64, requests int, err error) {
-	start := "(" + id
-	for {
-		ids, err := b.ids(ctx, "XRANGE", stream, start, "+", pageSize)
-		requests++
-		if err != nil {
-			return 0, requests, err
-		}
-		n += int64(len(ids))
-		if len(ids) < pageSize {
-			return n, requests, nil
-		}
-		start = "(" + ids[len(ids)-1]
-	}
 }
 
 func (b *Backend) partitionLag(g streamGroup, s streamBounds, d groupDetail) backends.PartitionLag {
