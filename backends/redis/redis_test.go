@@ -125,3 +125,37 @@ func TestACLUser(t *testing.T) {
 		t.Errorf("a wrong password: %v", err)
 	}
 }
+
+// After a deletion past where a group stands the server's lag is unknown (nil): the adapter counts the
+// entries after the group's last delivered one instead.
+func TestLagAfterADeletionIsCounted(t *testing.T) {
+	s := redisfix.New(t)
+	b := open(t, s.URL)
+	stream, group := redisfix.Unique("deleted"), "readers"
+	var ids []string
+	for i := range 5 {
+		ids = append(ids, s.Add(t, stream, "body", strings.Repeat("x", i+1)))
+	}
+	s.CreateGroup(t, stream, group, 1)
+	if err := s.Client.XDel(context.Background(), stream, ids[2]).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if g := s.GroupNamed(t, stream, group); g.Lag != -1 {
+		t.Fatalf("fixture: the server still knows the lag (%d) after the deletion", g.Lag)
+	}
+	snap, err := b.LagSnapshot(context.Background(), []string{group})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var lags []int64
+	for _, g := range snap.Groups {
+		for _, p := range g.Partitions {
+			if p.Topic == stream {
+				lags = append(lags, p.Lag)
+			}
+		}
+	}
+	if !slices.Equal(lags, []int64{3}) { // entries 2, 4 and 5 of the 5: the third is gone
+		t.Errorf("lag of %s on %s: %v, want [3]", group, stream, lags)
+	}
+}
