@@ -26,6 +26,8 @@ type Message struct {
 	Redelivered   bool        // RabbitMQ: the broker delivered it before
 	DeliveryCount int64       // RabbitMQ quorum queues' x-delivery-count; 0 where unknown
 	Origin        *Origin     // where a dead letter came from; nil for ordinary messages
+	QoS           int         // MQTT: the quality of service it arrived with
+	Retained      bool        // MQTT: the topic's retained message, sent because a subscription began
 }
 
 // HeaderValue returns the first header named key.

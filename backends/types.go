@@ -13,6 +13,7 @@ const (
 	RabbitMQ Kind = "rabbitmq"
 	Redis    Kind = "redis"
 	NATS     Kind = "nats"
+	MQTT     Kind = "mqtt"
 )
 
 // Identity says which cluster a backend is talking to.
@@ -89,6 +90,14 @@ type Destination struct {
 	Bytes           int64 // memory the destination takes, an estimate (Redis samples it); 0 when unknown
 	// Subjects are the subjects a stream takes (NATS JetStream).
 	Subjects []string
+	// MQTT topics, as a listing saw them: messages seen arriving during its Window (PublishRate is Seen
+	// over Window), the last one's size and QoS, and whether the topic holds a retained message (Messages
+	// is then 1, the most a topic holds).
+	Seen     int64
+	Window   time.Duration
+	LastSize int
+	QoS      int
+	Retained bool
 
 	DeadLetter *DeadLetterConfig // RabbitMQ: where rejected or expired messages go
 	Policy     string            // RabbitMQ: the name of the policy applied, if any
