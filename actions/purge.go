@@ -33,11 +33,15 @@ func PlanPurge(ctx context.Context, b backends.Backend, queue string) (PurgePlan
 		if d.Name != queue || d.Kind == backends.Exchange {
 			continue
 		}
-		if d.Kind != backends.Queue {
+		// An MQTT topic holding a retained message is purged by clearing it.
+		if d.Kind != backends.Queue && !d.Retained {
 			return PurgePlan{}, fmt.Errorf("%s is a %s, which cannot be purged (its retention settings remove old messages): %w",
 				queue, d.Kind, backends.ErrNotSupported)
 		}
 		plan := PurgePlan{Queue: d.Name, Vhost: d.Vhost, Ready: d.Ready, Unacked: d.Unacked}
+		if d.Retained {
+			plan.Ready = d.Messages
+		}
 		if c, ok := b.(backends.QueueCounter); ok {
 			ready, _, err := c.QueueCount(ctx, queue)
 			if err != nil {

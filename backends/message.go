@@ -26,8 +26,7 @@ type Message struct {
 	Redelivered   bool        // RabbitMQ: the broker delivered it before
 	DeliveryCount int64       // RabbitMQ quorum queues' x-delivery-count; 0 where unknown
 	Origin        *Origin     // where a dead letter came from; nil for ordinary messages
-	QoS           int         // MQTT: the quality of service it arrived with
-	Retained      bool        // MQTT: the topic's retained message, sent because a subscription began
+	MQTT          *MQTTDelivery // how an MQTT message arrived; nil for other brokers
 }
 
 // HeaderValue returns the first header named key.
@@ -60,4 +59,11 @@ type Properties struct {
 	AppID           string
 	Exchange        string // the exchange it was published to
 	RoutingKey      string // the routing key it was published with
+}
+
+// MQTTDelivery is how an MQTT message arrived: its quality of service, and whether it is the topic's
+// retained message (sent because the subscription began) rather than one published since.
+type MQTTDelivery struct {
+	QoS      int
+	Retained bool
 }

@@ -22,8 +22,9 @@ type Target struct {
 	Partition *int32
 	// Trim caps the stream as the message is added (Redis XADD MAXLEN or MINID); nil keeps everything.
 	Trim *Trim
-	// QoS is the MQTT quality of service: 0 at most once, 1 at least once, 2 exactly once.
-	QoS int
+	// QoS is the MQTT quality of service: 0 at most once (unacknowledged), 1 at least once, 2 exactly
+	// once; nil is 1, the least that the broker acknowledges.
+	QoS *int
 	// Retain makes the message the MQTT topic's retained one, which every new subscriber is sent first.
 	Retain bool
 }

@@ -133,6 +133,9 @@ func authOf(c config.Context) auth {
 		return auth{"", or(r.Username, userOf(r.URL)), passwordFrom(r.PasswordSource, hasURLPassword(r.URL))}
 	case c.NATS != nil:
 		return natsAuth(c.NATS)
+	case c.MQTT != nil:
+		m := c.MQTT
+		return auth{"", m.UserName(), passwordFrom(m.PasswordSource, hasURLPassword(m.URL))}
 	}
 	return auth{}
 }
@@ -179,6 +182,8 @@ func usesTLS(c config.Context) bool {
 		return schemeOf(c.Redis.URL) == "rediss"
 	case c.NATS != nil:
 		return schemeOf(c.NATS.URL) == "tls" || c.NATS.TLS != nil
+	case c.MQTT != nil:
+		return schemeOf(c.MQTT.URL) == "ssl" || schemeOf(c.MQTT.URL) == "mqtts"
 	}
 	return false
 }

@@ -217,6 +217,10 @@ func (a *app) queueBacklog(ctx context.Context, b backends.Backend, names []stri
 		if err != nil {
 			return nil, err
 		}
+		if onlyTopics(dests) {
+			return nil, fmt.Errorf("this broker has no consumer positions and no queues, so nothing lags "+
+				"(its topics: `mqscope ls`; what arrives: `mqscope peek TOPIC --follow`): %w", backends.ErrNotSupported)
+		}
 		// The management API's counts are samples, seconds old: count the named queues now.
 		return pickQueues(actions.Backlog(actions.ExactCounts(ctx, b, dests, names)), names)
 	}
@@ -259,4 +263,14 @@ func pickQueues(all []actions.QueueBacklog, names []string) ([]actions.QueueBack
 		picked = append(picked, all[i])
 	}
 	return picked, nil
+}
+
+// onlyTopics is true for a listing of topics without a single queue (MQTT: topics without groups or lag).
+func onlyTopics(dests []backends.Destination) bool {
+	for _, d := range dests {
+		if d.Kind != backends.Topic {
+			return false
+		}
+	}
+	return len(dests) > 0
 }

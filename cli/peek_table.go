@@ -18,6 +18,7 @@ const (
 	previewBytes = 512
 	previewWidth = 80 // display cells of the body preview
 	keyWidth     = 24 // display cells of the key
+	topicWidth   = 32 // display cells of an MQTT topic
 	hexPreview   = 16 // bytes of a binary body shown in hex
 	tableTime    = "2006-01-02T15:04:05.000Z"
 )
@@ -80,10 +81,19 @@ var (
 		}
 		return strconv.FormatInt(m.DeliveryCount, 10)
 	}}
+	topicColumn = messageColumn{head: "TOPIC", width: topicWidth, cell: func(m backends.Message) string {
+		return present.Truncate(sanitize.Line(m.Destination), topicWidth, "…")
+	}}
+	qosColumn = messageColumn{head: "QOS", width: 3, right: true,
+		cell: func(m backends.Message) string { return strconv.Itoa(m.MQTT.QoS) }}
+	retainedColumn = messageColumn{head: "RETAINED", width: 8, cell: func(m backends.Message) string {
+		return map[bool]string{true: "yes", false: "no"}[m.MQTT.Retained]
+	}}
 	bodyColumn = messageColumn{head: "BODY", cell: func(m backends.Message) string { return bodyPreview(m.Body) }}
 
 	// Kafka records have partitions; AMQP messages have delivery state instead.
 	recordColumns  = []messageColumn{partitionColumn, offsetColumn, timeColumn, keyColumn, sizeColumn, bodyColumn}
+	mqttColumns    = []messageColumn{offsetColumn, timeColumn, topicColumn, qosColumn, retainedColumn, sizeColumn, bodyColumn}
 	amqpColumns    = []messageColumn{offsetColumn, timeColumn, routingKeyColumn, redeliveredColumn, deliveriesColumn, sizeColumn, bodyColumn}
 	whitespaceRuns = strings.NewReplacer("\r\n", " ", "\n", " ", "\r", " ", "\t", " ")
 )
@@ -91,7 +101,10 @@ var (
 func (t *messageTable) Write(m backends.Message) error {
 	if t.cols == nil {
 		t.cols = recordColumns
-		if m.Properties != nil {
+		switch {
+		case m.MQTT != nil:
+			t.cols = mqttColumns // a peek of a filter (+, #) shows many topics
+		case m.Properties != nil:
 			t.cols = amqpColumns
 		}
 		heads := make([]string, len(t.cols))

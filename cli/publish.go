@@ -34,6 +34,8 @@ type publishOptions struct {
 	exchange    string
 	routingKey  string
 	partition   int32
+	qos         int
+	retain      bool
 	maxLen      string
 	minID       string
 }
@@ -59,11 +61,14 @@ func (a *app) publishCommand() *cobra.Command {
 			"give --exchange X --routing-key K instead of DEST. Messages are sent persistent (delivery mode 2),\n" +
 			"so that a durable queue keeps them across a broker restart; --transient (or -P delivery_mode=1)\n" +
 			"sends them transient. Kafka: --partition pins a partition; without\n" +
-			"it keyed messages go where the Java client puts them (murmur2). Refused in read-only mode.",
+			"it keyed messages go where the Java client puts them (murmur2). MQTT: DEST is a topic, --qos 0, 1\n" +
+			"(default) or 2, --retain keeps it as the topic's retained message, headers go as MQTT 5 user\n" +
+			"properties, and a key is not sent (MQTT has none). Refused in read-only mode.",
 		Example: "  mqscope publish orders --key order-1 -H trace-id=abc --body '{\"total\":12.5}' --json\n" +
 			"  mqscope publish orders --count 1000 --rate 100 --body '{\"seq\":{{seq}},\"id\":\"{{uuid}}\"}'\n" +
 			"  mqscope publish work --body @job.json --content-type application/json\n" +
 			"  mqscope publish --exchange jobs --routing-key work.created --body -  < job.json\n" +
+			"  mqscope --mqtt tcp://localhost:1883 publish sensors/kitchen/temp --qos 2 --retain --body 21.5\n" +
 			"  mqscope peek orders -o json | mqscope publish orders-copy --from-file -",
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -99,6 +104,8 @@ func (a *app) publishCommand() *cobra.Command {
 	f.StringVar(&o.exchange, "exchange", "", "RabbitMQ: publish to exchange `X` instead of a queue")
 	f.StringVar(&o.routingKey, "routing-key", "", "RabbitMQ: the routing `KEY` for --exchange")
 	f.Int32Var(&o.partition, "partition", 0, "Kafka: send to partition `P` (default: by key)")
+	f.IntVar(&o.qos, "qos", 1, "MQTT: quality of service `Q`: 0 (unacknowledged), 1 or 2")
+	f.BoolVar(&o.retain, "retain", false, "MQTT: make it the topic's retained message, sent to every new subscriber")
 	f.StringVar(&o.maxLen, "maxlen", "", "Redis: keep at most `N` entries in the stream (~N: about N, cheaper)")
 	f.StringVar(&o.minID, "minid", "", "Redis: drop entries older than `ID` or @-DURATION (~ before it: about)")
 	return mutating(cmd, actions.VerbPublish, "always")
@@ -125,6 +132,13 @@ func publishTarget(cmd *cobra.Command, args []string, o publishOptions) (backend
 		return t, err
 	}
 	t.Trim = trim
+	if cmd.Flags().Changed("qos") {
+		if o.qos < 0 || o.qos > 2 {
+			return t, fmt.Errorf("--qos %d: MQTT has QoS 0, 1 and 2", o.qos)
+		}
+		t.QoS = &o.qos
+	}
+	t.Retain = o.retain
 	if cmd.Flags().Changed("partition") {
 		if o.partition < 0 {
 			return t, fmt.Errorf("--partition %d: want 0 or more", o.partition)

@@ -47,13 +47,14 @@ func (f *File) Warnings(context string) []string {
 	return out
 }
 
-// Context is one named connection: exactly one of Kafka, RabbitMQ, Redis or NATS is set.
+// Context is one named connection: exactly one of Kafka, RabbitMQ, Redis, NATS or MQTT is set.
 type Context struct {
 	Name     string          `yaml:"name"`
 	Kafka    *KafkaConfig    `yaml:"kafka,omitempty"`
 	RabbitMQ *RabbitMQConfig `yaml:"rabbitmq,omitempty"`
 	Redis    *RedisConfig    `yaml:"redis,omitempty"`
 	NATS     *NATSConfig     `yaml:"nats,omitempty"`
+	MQTT     *MQTTConfig     `yaml:"mqtt,omitempty"`
 	ReadOnly bool            `yaml:"read-only,omitempty"`
 	Theme    string          `yaml:"theme,omitempty"`
 	Refresh  Duration        `yaml:"refresh,omitempty"`
@@ -162,6 +163,28 @@ func (n NATSConfig) UserName() string {
 	return ""
 }
 
+// MQTTConfig says how to reach an MQTT broker: URL is tcp://host:1883 (ssl://host:8883 for TLS). ClientID
+// names the connection (default mqscope-RANDOM; listings and peeks add a suffix, since a broker drops the
+// older of two connections with one id).
+type MQTTConfig struct {
+	URL            string `yaml:"url"`
+	ClientID       string `yaml:"client-id,omitempty"`
+	Username       string `yaml:"username,omitempty"`
+	PasswordSource `yaml:",inline"`
+	TLS            *TLSConfig `yaml:"tls,omitempty"`
+}
+
+// UserName is the user the context connects as: Username, or the URL's.
+func (m MQTTConfig) UserName() string {
+	if m.Username != "" {
+		return m.Username
+	}
+	if u, err := url.Parse(m.URL); err == nil {
+		return u.User.Username()
+	}
+	return ""
+}
+
 // RefreshInterval is the context's refresh, or the default.
 func (c Context) RefreshInterval() time.Duration {
 	if c.Refresh > 0 {
@@ -182,6 +205,8 @@ func (c Context) Kind() string {
 		return "redis"
 	case c.NATS != nil:
 		return "nats"
+	case c.MQTT != nil:
+		return "mqtt"
 	}
 	return ""
 }
@@ -198,6 +223,8 @@ func (c Context) Address() string {
 		return redact.URL(c.Redis.DialURL())
 	case c.NATS != nil:
 		return redact.URL(c.NATS.URL)
+	case c.MQTT != nil:
+		return redact.URL(c.MQTT.URL)
 	}
 	return ""
 }

@@ -15,6 +15,7 @@ type Flags struct {
 	RabbitMQAPI string // --rabbitmq-api: the management API's URL
 	Redis       string // --redis: redis:// URL; makes an ad-hoc context
 	NATS        string // --nats: nats:// URL; makes an ad-hoc context
+	MQTT        string // --mqtt: tcp:// or ssl:// URL; makes an ad-hoc context
 	Context     string // --context; $MQSCOPE_CONTEXT stands in when empty
 	ReadOnly    bool   // --read-only: adds to the context's own read-only, never lifts it
 }
@@ -64,7 +65,7 @@ func (f *File) Resolve(fl Flags) (Context, error) {
 // a command line (ps, /proc). RabbitMQ's own guest:guest is public knowledge, not a secret.
 func (fl Flags) passwordWarning() string {
 	for _, f := range []struct{ flag, url string }{{"--rabbitmq", fl.RabbitMQ}, {"--rabbitmq-api", fl.RabbitMQAPI},
-		{"--redis", fl.Redis}, {"--nats", fl.NATS}} {
+		{"--redis", fl.Redis}, {"--nats", fl.NATS}, {"--mqtt", fl.MQTT}} {
 		u, err := url.Parse(f.url)
 		if err != nil || u.User == nil {
 			continue
@@ -86,7 +87,8 @@ type connection struct {
 func (fl Flags) connections() []connection {
 	var given []connection
 	for _, c := range []connection{{"--kafka", fl.Kafka, adHocKafka}, {"--rabbitmq", fl.RabbitMQ, adHocRabbitMQ},
-		{"--redis", fl.Redis, adHocRedis}, {"--nats", fl.NATS, adHocNATS}} {
+		{"--redis", fl.Redis, adHocRedis}, {"--nats", fl.NATS, adHocNATS},
+		{"--mqtt", fl.MQTT, adHocMQTT}} {
 		if c.value != "" {
 			given = append(given, c)
 		}
@@ -176,4 +178,13 @@ func adHocNATS(natsURL string) (Context, error) {
 		return Context{}, usagef("--nats: %s", p.msg)
 	}
 	return Context{Name: hostOf(natsURL), NATS: n}, nil
+}
+
+// adHocMQTT is the context --mqtt describes, named after its host (never its password).
+func adHocMQTT(mqttURL string) (Context, error) {
+	m := &MQTTConfig{URL: mqttURL}
+	if p := m.check(); p != nil {
+		return Context{}, usagef("--mqtt: %s", p.msg)
+	}
+	return Context{Name: hostOf(mqttURL), MQTT: m}, nil
 }

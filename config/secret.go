@@ -220,6 +220,15 @@ func (s *Secrets) Resolve(ctx context.Context, c Context) (Context, error) {
 		n.PasswordSource = PasswordSource{Password: pw}
 		c.NATS = &n
 	}
+	if c.MQTT != nil && c.MQTT.PasswordSource.IsSet() {
+		m := *c.MQTT
+		pw, err := s.password(ctx, m.PasswordSource)
+		if err != nil {
+			return Context{}, fmt.Errorf("context %q: mqtt.%w", c.Name, err)
+		}
+		m.PasswordSource = PasswordSource{Password: pw}
+		c.MQTT = &m
+	}
 	if c.Redis != nil && c.Redis.PasswordSource.IsSet() {
 		r := *c.Redis
 		pw, err := s.password(ctx, r.PasswordSource)
@@ -271,5 +280,8 @@ func (s *Secrets) Forget(c Context) {
 	}
 	if c.NATS != nil {
 		delete(s.byCmd, c.NATS.PasswordCmd)
+	}
+	if c.MQTT != nil {
+		delete(s.byCmd, c.MQTT.PasswordCmd)
 	}
 }

@@ -30,6 +30,12 @@ func (f *File) settle(dir string) {
 			f.warnInline(c.Name, "rabbitmq.password", r.Password != "")
 			f.warnInline(c.Name, "the password in rabbitmq.url", hasPassword(r.URL))
 		}
+		if m := c.MQTT; m != nil {
+			m.PasswordFile = absPath(dir, m.PasswordFile)
+			m.TLS.absPaths(dir)
+			f.warnInline(c.Name, "mqtt.password", m.Password != "")
+			f.warnInline(c.Name, "the password in mqtt.url", hasPassword(m.URL))
+		}
 		if n := c.NATS; n != nil {
 			n.PasswordFile = absPath(dir, n.PasswordFile)
 			n.NKeyFile, n.CredsFile = absPath(dir, n.NKeyFile), absPath(dir, n.CredsFile)

@@ -24,7 +24,7 @@ func (c Context) check() *problem {
 	switch brokers := c.brokers(); {
 	case len(brokers) == 0:
 		return &problem{"", "needs a broker: add kafka: {brokers: [\"host:9092\"]}, rabbitmq: {url: amqp://host:5672/}, " +
-			"redis: {url: redis://host:6379/0} or nats: {url: nats://host:4222}"}
+			"redis: {url: redis://host:6379/0}, nats: {url: nats://host:4222} or mqtt: {url: tcp://host:1883}"}
 	case len(brokers) > 1:
 		return &problem{"." + brokers[1], fmt.Sprintf("has both %s and %s; a context connects to one broker, so keep one",
 			brokers[0], brokers[1])}
@@ -39,6 +39,8 @@ func (c Context) check() *problem {
 		return c.Redis.check()
 	case c.NATS != nil:
 		return c.NATS.check()
+	case c.MQTT != nil:
+		return c.MQTT.check()
 	}
 	return c.RabbitMQ.check()
 }
@@ -49,7 +51,8 @@ func (c Context) brokers() []string {
 	for _, b := range []struct {
 		key string
 		set bool
-	}{{"kafka", c.Kafka != nil}, {"rabbitmq", c.RabbitMQ != nil}, {"redis", c.Redis != nil}, {"nats", c.NATS != nil}} {
+	}{{"kafka", c.Kafka != nil}, {"rabbitmq", c.RabbitMQ != nil}, {"redis", c.Redis != nil}, {"nats", c.NATS != nil},
+		{"mqtt", c.MQTT != nil}} {
 		if b.set {
 			keys = append(keys, b.key)
 		}
@@ -114,6 +117,29 @@ func (n *NATSConfig) check() *problem {
 		return &problem{".nats.user", "the URL names another user; keep one"}
 	}
 	return n.TLS.check().under(".nats.tls")
+}
+
+func (m *MQTTConfig) check() *problem {
+	if m.URL == "" {
+		return &problem{".mqtt", "mqtt needs url, like url: tcp://host:1883"}
+	}
+	// The URL may carry a password: say what is wrong with it without quoting it.
+	if msg := checkURL(m.URL, "the MQTT URL", "tcp", "ssl", "mqtt", "mqtts"); msg != "" {
+		return &problem{".mqtt.url", msg}
+	}
+	if p := m.PasswordSource.check(); p != nil {
+		return p.under(".mqtt")
+	}
+	u, _ := url.Parse(m.URL) // checked above
+	_, inURL := u.User.Password()
+	switch {
+	case m.PasswordSource.IsSet() && inURL:
+		return &problem{".mqtt." + m.PasswordSource.given()[0],
+			"the URL has a password already; keep one (write the URL as tcp://USER@host:1883)"}
+	case m.Username != "" && u.User != nil && u.User.Username() != m.Username:
+		return &problem{".mqtt.username", "the URL names another user; keep one"}
+	}
+	return m.TLS.check().under(".mqtt.tls")
 }
 
 func isDigits(s string) bool {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
+	"github.com/mqscope/mqscope/backends/mqtt"
 	natsb "github.com/mqscope/mqscope/backends/nats"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
 	"github.com/mqscope/mqscope/backends/redis"
@@ -77,8 +78,11 @@ func connect(ctx context.Context, c config.Context) (backends.Backend, error) {
 	case c.NATS != nil:
 		cfg := natsConfig(c.NATS)
 		return bounded(ctx, c, func() (backends.Backend, error) { return backend(natsb.Open(ctx, cfg)) })
+	case c.MQTT != nil:
+		cfg := mqttConfig(c.MQTT)
+		return bounded(ctx, c, func() (backends.Backend, error) { return backend(mqtt.Open(ctx, cfg)) })
 	}
-	return nil, fmt.Errorf("context %q names no broker: give it kafka, rabbitmq, redis or nats", c.Name)
+	return nil, fmt.Errorf("context %q names no broker: give it kafka, rabbitmq, redis, nats or mqtt", c.Name)
 }
 
 // kafkaConfig maps a context's Kafka settings, passwords resolved, onto the adapter's.
@@ -127,6 +131,16 @@ func natsConfig(n *config.NATSConfig) natsb.Config {
 		cfg.User, cfg.Password = n.UserName(), pw
 	}
 	if t := n.TLS; t != nil {
+		cfg.TLS = &backends.TLS{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName,
+			InsecureSkipVerify: t.InsecureSkipVerify}
+	}
+	return cfg
+}
+
+// mqttConfig maps a context's MQTT settings, password resolved, onto the adapter's.
+func mqttConfig(m *config.MQTTConfig) mqtt.Config {
+	cfg := mqtt.Config{URL: m.URL, ClientID: m.ClientID, Username: m.UserName(), Password: m.Password.Reveal()}
+	if t := m.TLS; t != nil {
 		cfg.TLS = &backends.TLS{CAFile: t.CAFile, CertFile: t.CertFile, KeyFile: t.KeyFile, ServerName: t.ServerName,
 			InsecureSkipVerify: t.InsecureSkipVerify}
 	}

@@ -20,10 +20,10 @@ var Destinations = []Column[dest]{
 	{Name: "TYPE", Applies: func(d dest) bool { return d.Type != "" }, Text: func(d dest) string { return sanitize.Line(d.Type) }},
 	{Name: "SUBJECTS", Applies: func(d dest) bool { return len(d.Subjects) > 0 },
 		Text: func(d dest) string { return sanitize.Line(strings.Join(d.Subjects, ",")) }},
-	{Name: "PARTITIONS", Right: true, Applies: IsTopic, Text: func(d dest) string { return Int(d.Partitions) }},
-	{Name: "RF", Right: true, Applies: IsTopic, Text: func(d dest) string { return Int(d.ReplicationFactor) }},
-	{Name: "UNDER-REPL", Right: true, Applies: IsTopic, Text: func(d dest) string { return Int(d.UnderReplicated) }},
-	{Name: "OFFLINE", Right: true, Applies: IsTopic, Text: func(d dest) string { return Int(d.Offline) }},
+	{Name: "PARTITIONS", Right: true, Applies: IsPartitioned, Text: func(d dest) string { return Int(d.Partitions) }},
+	{Name: "RF", Right: true, Applies: IsPartitioned, Text: func(d dest) string { return Int(d.ReplicationFactor) }},
+	{Name: "UNDER-REPL", Right: true, Applies: IsPartitioned, Text: func(d dest) string { return Int(d.UnderReplicated) }},
+	{Name: "OFFLINE", Right: true, Applies: IsPartitioned, Text: func(d dest) string { return Int(d.Offline) }},
 	{Name: "MESSAGES", Right: true, Applies: func(d dest) bool { return d.Kind != backends.Exchange },
 		Text: func(d dest) string { return Count(d.Messages) }},
 	{Name: "READY", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Count(d.Ready) }},
@@ -31,6 +31,13 @@ var Destinations = []Column[dest]{
 	{Name: "CONSUMERS", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Count(d.Consumers) }},
 	{Name: "PUBLISH/S", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Rate(d.PublishRate) }},
 	{Name: "DELIVER/S", Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Rate(d.DeliverRate) }},
+	{Name: "RETAINED", Applies: Sampled, Text: func(d dest) string { return map[bool]string{true: "yes", false: "no"}[d.Retained] }},
+	{Name: "SEEN", Right: true, Applies: Sampled, Text: func(d dest) string {
+		return Int(int(d.Seen)) + " in " + d.Window.Round(100*time.Millisecond).String()
+	}},
+	{Name: "QOS", Right: true, Applies: Sampled, Text: func(d dest) string { return Int(d.QoS) }},
+	{Name: "LAST-SIZE", Right: true, Applies: Sampled, Text: func(d dest) string { return Bytes(d.LastSize) }},
+	{Name: "PUBLISH/S", Right: true, Applies: Sampled, Text: func(d dest) string { return Rate(d.PublishRate) }},
 	{Name: "GROUPS", Right: true, Applies: IsLog, Text: func(d dest) string { return Int(d.Groups) }},
 	{Name: "OLDEST", Applies: func(d dest) bool { return !d.Oldest.IsZero() }, Text: func(d dest) string { return Time(d.Oldest) }},
 	{Name: "NEWEST", Applies: func(d dest) bool { return !d.Newest.IsZero() }, Text: func(d dest) string { return Time(d.Newest) }},
@@ -42,6 +49,13 @@ var Destinations = []Column[dest]{
 
 // IsTopic is true for Kafka topics: what has partitions and replication.
 func IsTopic(d dest) bool { return d.Kind == backends.Topic }
+
+// IsPartitioned is true for topics of a partitioned log (Kafka); an MQTT topic, seen by a sampling
+// listing, has no partitions.
+func IsPartitioned(d dest) bool { return IsTopic(d) && !Sampled(d) }
+
+// Sampled is true for a destination whose figures a listing saw during a window (MQTT topics).
+func Sampled(d dest) bool { return d.Window > 0 }
 
 // IsLog is true for logs whose entries carry their time and are read by groups (Redis streams).
 func IsLog(d dest) bool { return d.FirstID != "" || d.Groups > 0 }

@@ -33,7 +33,7 @@ import (
 
 // Config says how to reach an MQTT broker.
 type Config struct {
-	// URL is tcp://host:1883 (mqtt:// too), or ssl://host:8883 (mqtts://, tls://) for TLS.
+	// URL is tcp://host:1883 (mqtt:// too), or ssl://host:8883 (mqtts://) for TLS.
 	URL      string
 	ClientID string // the connection's client id; "" makes mqscope-<random>. Scans add a suffix to it.
 	Username string
@@ -80,7 +80,7 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	b := &Backend{cfg: cfg, addr: u.Host}
 	switch u.Scheme {
 	case "tcp", "mqtt":
-	case "ssl", "mqtts", "tls":
+	case "ssl", "mqtts":
 		b.useTLS = true
 	default:
 		return nil, fmt.Errorf("mqtt URL %s: the scheme must be tcp:// or ssl://", redact.URL(cfg.URL))
@@ -258,6 +258,9 @@ func (b *Backend) scanID() string {
 
 // validTopic refuses what may not be published to: wildcards, an empty name, NUL.
 func validTopic(topic string) error {
+	if i := strings.IndexFunc(topic, isControl); i >= 0 {
+		return fmt.Errorf("topic %q has a control character, which MQTT brokers refuse", topic)
+	}
 	switch {
 	case topic == "":
 		return errors.New("an MQTT topic cannot be empty")
@@ -270,3 +273,7 @@ func validTopic(topic string) error {
 	}
 	return nil
 }
+
+// isControl is true for the characters MQTT 5 says a topic should not hold, and Mosquitto refuses
+// (dropping the connection): U+0000–U+001F and U+007F–U+009F.
+func isControl(r rune) bool { return r < 0x20 || (r >= 0x7f && r <= 0x9f) }

@@ -65,7 +65,7 @@ func (b *Backend) Peek(ctx context.Context, req backends.PeekRequest, emit func(
 // when it arrived (MQTT carries none).
 func message(p *paho.Publish, n int64) backends.Message {
 	m := backends.Message{Destination: p.Topic, Offset: n, Timestamp: time.Now(), Body: p.Payload,
-		QoS: int(p.QoS), Retained: p.Retain}
+		MQTT: &backends.MQTTDelivery{QoS: int(p.QoS), Retained: p.Retain}}
 	if pp := p.Properties; pp != nil {
 		for _, u := range pp.User {
 			m.Headers = append(m.Headers, backends.Header{Key: u.Key, Value: []byte(u.Value)})

@@ -11,7 +11,7 @@ import (
 	"github.com/mqscope/mqscope/redact"
 )
 
-// Publish sends each message at its target's QoS, retained when the target says so, with its headers as
+// Publish sends each message at its target's QoS (1 unless it says), retained when the target says so, with its headers as
 // MQTT 5 user properties. At QoS 1 and 2 the broker acknowledged it; at QoS 0 it was written to the
 // connection, which is all QoS 0 promises. MQTT has no message key: a key is not sent.
 func (b *Backend) Publish(ctx context.Context, msgs []backends.Outgoing) ([]error, error) {
@@ -34,10 +34,14 @@ func (b *Backend) publishOne(ctx context.Context, c *paho.Client, o backends.Out
 	if err := validTopic(t.Destination); err != nil {
 		return err
 	}
-	if t.QoS < 0 || t.QoS > 2 {
-		return fmt.Errorf("QoS %d: MQTT has QoS 0, 1 and 2", t.QoS)
+	qos := 1
+	if t.QoS != nil {
+		qos = *t.QoS
 	}
-	p := &paho.Publish{Topic: t.Destination, QoS: byte(t.QoS), Retain: t.Retain, Payload: o.Message.Body,
+	if qos < 0 || qos > 2 {
+		return fmt.Errorf("QoS %d: MQTT has QoS 0, 1 and 2", qos)
+	}
+	p := &paho.Publish{Topic: t.Destination, QoS: byte(qos), Retain: t.Retain, Payload: o.Message.Body,
 		Properties: &paho.PublishProperties{}}
 	for _, h := range o.Message.Headers {
 		p.Properties.User.Add(h.Key, string(h.Value))
@@ -80,7 +84,7 @@ func (b *Backend) Purge(ctx context.Context, topic string) (int64, error) {
 	if len(held) == 0 {
 		return 0, nil
 	}
-	errs, err := b.Publish(ctx, []backends.Outgoing{{Target: backends.Target{Destination: topic, QoS: 1, Retain: true}}})
+	errs, err := b.Publish(ctx, []backends.Outgoing{{Target: backends.Target{Destination: topic, Retain: true}}})
 	if err == nil {
 		err = errs[0]
 	}
