@@ -64,6 +64,13 @@ type Record struct {
 	Redelivered   *bool             `json:"redelivered,omitempty"`
 	DeliveryCount *int64            `json:"delivery_count,omitempty"`
 	Death         *RecordOrigin     `json:"death,omitempty"`
+	MQTT          *RecordMQTT       `json:"mqtt,omitempty"`
+}
+
+// RecordMQTT is how an MQTT message arrived; it is shown, not sent again (a publish names its QoS).
+type RecordMQTT struct {
+	QoS      int  `json:"qos"`
+	Retained bool `json:"retained"`
 }
 
 // RecordHeader is one header of a Record.
@@ -150,6 +157,9 @@ func EncodeMessage(m backends.Message) Record {
 		if DeliveriesKnown(m) {
 			r.DeliveryCount = &m.DeliveryCount
 		}
+	}
+	if d := m.MQTT; d != nil {
+		r.MQTT = &RecordMQTT{QoS: d.QoS, Retained: d.Retained}
 	}
 	if o := m.Origin; o != nil {
 		r.Death = &RecordOrigin{

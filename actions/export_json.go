@@ -52,6 +52,13 @@ func AppendRecord(dst []byte, m backends.Message) []byte {
 		dst = append(dst, `,"death":`...)
 		dst = appendOrigin(dst, m.Origin)
 	}
+	if d := m.MQTT; d != nil {
+		dst = append(dst, `,"mqtt":{"qos":`...)
+		dst = strconv.AppendInt(dst, int64(d.QoS), 10)
+		dst = append(dst, `,"retained":`...)
+		dst = strconv.AppendBool(dst, d.Retained)
+		dst = append(dst, '}')
+	}
 	return append(dst, '}')
 }
 

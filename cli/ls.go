@@ -82,6 +82,16 @@ type destinationLine struct {
 	Bytes   int64      `json:"bytes"`
 	// Subjects a NATS stream takes; [] elsewhere.
 	Subjects []string `json:"subjects"`
+	// MQTT topics, as the listing's window saw them; null elsewhere.
+	MQTT *mqttTopicLine `json:"mqtt"`
+}
+
+type mqttTopicLine struct {
+	Retained      bool    `json:"retained"`
+	Seen          int64   `json:"seen"`
+	WindowSeconds float64 `json:"window_seconds"`
+	QoS           int     `json:"qos"`
+	LastSize      int     `json:"last_size"`
 }
 
 func timeJSON(t time.Time) *time.Time {
@@ -109,6 +119,10 @@ func destinationJSON(d dest) any {
 	}
 	if line.Subjects == nil {
 		line.Subjects = []string{}
+	}
+	if d.Window > 0 {
+		line.MQTT = &mqttTopicLine{Retained: d.Retained, Seen: d.Seen, WindowSeconds: d.Window.Seconds(), QoS: d.QoS,
+			LastSize: d.LastSize}
 	}
 	if dl := d.DeadLetter; dl != nil {
 		line.DeadLetter = &deadLetterLine{Exchange: dl.Exchange, RoutingKey: dl.RoutingKey,
