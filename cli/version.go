@@ -16,6 +16,7 @@ var reportedModules = []struct{ path, name string }{
 	{"github.com/rabbitmq/amqp091-go", "amqp091-go"},
 	{"github.com/redis/go-redis/v9", "go-redis"},
 	{"github.com/nats-io/nats.go", "nats.go"},
+	{"github.com/eclipse/paho.golang", "paho.golang"},
 }
 
 // version is mqscope's own version as the build recorded it ("(devel)" for a build from a checkout).
