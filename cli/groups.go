@@ -35,8 +35,8 @@ func (a *app) groupsCommand() *cobra.Command {
 
 // errNoGroups says where a broker without consumer groups shows its consumers, in place of the generic
 // "not supported".
-var errNoGroups = errors.New("this broker has no consumer groups: its consumers show per destination in the " +
-	"CONSUMERS column of `mqscope ls`, and its backlog in `mqscope lag`")
+var errNoGroups = errors.New("this broker has no consumer groups: where it counts consumers (queues), they show " +
+	"in the CONSUMERS column of `mqscope ls`, and a queue's backlog in `mqscope lag`")
 
 type group = backends.ConsumerGroup
 
