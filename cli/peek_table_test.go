@@ -9,6 +9,7 @@ import (
 	"github.com/mattn/go-runewidth"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 )
 
 func TestBodyPreview(t *testing.T) {
@@ -58,10 +59,10 @@ func TestMessageTableColumns(t *testing.T) {
 	}
 	table.Flush()
 	want := "" +
-		"PARTITION    OFFSET  TIME                      KEY                         SIZE  BODY\n" +
-		"        3        41  2026-11-26T03:00:00.005Z  cust-0042                      7  {\"a\":1}\n" +
-		"       12  123456789012  2026-11-26T03:00:00.005Z  \\e[31mkkkkkkkkkkkkkkkkk…       0  (empty)\n" +
-		"        0         0  -                         -                              0  (null)\n"
+		"PARTITION    OFFSET  TIME                      KEY                            SIZE  BODY\n" +
+		"        3        41  2026-11-26T03:00:00.005Z  cust-0042                       7 B  {\"a\":1}\n" +
+		"       12  123456789012  2026-11-26T03:00:00.005Z  \\e[31mkkkkkkkkkkkkkkkkk…        0 B  (empty)\n" +
+		"        0         0  -                         -                               0 B  (null)\n"
 	if out.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
@@ -75,13 +76,13 @@ func TestMessageTableColumns(t *testing.T) {
 		Properties: &backends.Properties{}, Redelivered: true})
 	table.Flush()
 	want = "" +
-		"  OFFSET  TIME                      ROUTING KEY               REDELIVERED  DELIVERIES    SIZE  BODY\n" +
-		"       2  2026-11-26T03:00:00.005Z  orders                    yes                   3       1  x\n" +
-		"       3  2026-11-26T03:00:00.005Z  orders                    yes                   -       1  y\n"
+		"  OFFSET  TIME                      ROUTING KEY               REDELIVERED  DELIVERIES       SIZE  BODY\n" +
+		"       2  2026-11-26T03:00:00.005Z  orders                    yes                   3        1 B  x\n" +
+		"       3  2026-11-26T03:00:00.005Z  orders                    yes                   -        1 B  y\n"
 	if out.String() != want {
 		t.Errorf("got\n%s\nwant\n%s", out.String(), want)
 	}
-	if w := runewidth.StringWidth(keyColumn.cell(backends.Message{Key: bytes.Repeat([]byte("界"), 30)})); w > keyWidth {
+	if w := runewidth.StringWidth(fit("KEY", present.Key(bytes.Repeat([]byte("界"), 30)))); w > keyWidth {
 		t.Errorf("a wide key takes %d cells", w)
 	}
 }

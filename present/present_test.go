@@ -1,6 +1,11 @@
 package present
 
-import "testing"
+import (
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/backends"
+)
 
 func TestSecondsForPeople(t *testing.T) {
 	for secs, want := range map[float64]string{
@@ -41,5 +46,29 @@ func TestBodyPreviewIsOneFunction(t *testing.T) {
 		if got, text := BodyPreview(tc.body, tc.maxBytes); got != tc.want || text != tc.text {
 			t.Errorf("BodyPreview(%q) = %q, %v; want %q, %v", tc.body, got, text, tc.want, tc.text)
 		}
+	}
+}
+
+// One message row for the CLI and the TUI: which columns apply is the message's, not the broker's name.
+func TestMessageColumnsApplyByMessage(t *testing.T) {
+	names := func(r MessageRow) string {
+		var out []string
+		for _, c := range Messages {
+			if c.Shown([]MessageRow{r}) {
+				out = append(out, c.Name)
+			}
+		}
+		return strings.Join(out, " ")
+	}
+	record := NewMessageRow(backends.Message{Partition: 2, Offset: 7, Key: nil, Body: []byte("x")})
+	if got := names(record); got != "PARTITION OFFSET TIME KEY SIZE BODY" {
+		t.Errorf("a record: %s", got)
+	}
+	amqp := NewMessageRow(backends.Message{Key: []byte("k"), Properties: &backends.Properties{}, Redelivered: true})
+	if got := names(amqp); got != "OFFSET TIME ROUTING KEY REDELIVERED DELIVERIES SIZE BODY" {
+		t.Errorf("an AMQP delivery: %s", got)
+	}
+	if Key(nil) != "-" || Key([]byte{}) != `""` || Key([]byte("a\x1bb")) != `a\eb` {
+		t.Errorf("key texts: %q %q %q", Key(nil), Key([]byte{}), Key([]byte("a\x1bb")))
 	}
 }

@@ -35,7 +35,7 @@ func TestBrowseTheDemoCluster(t *testing.T) {
 		want += min(end, 100)
 	}
 	h.mustShow("topics › orders", fmt.Sprintf("%s messages", groupDigits(want)), "from -100",
-		"P", "OFFSET", "TIME (UTC)", "KEY", "SIZE", "BODY", "cust-", `{"created_at":"`)
+		"P", "OFFSET", "TIME", "KEY", "SIZE", "BODY", "cust-", `{"created_at":"`)
 
 	// A message: its headers and its body, pretty JSON.
 	h.run(h.key("enter"))

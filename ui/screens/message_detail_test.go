@@ -17,6 +17,7 @@ import (
 	"github.com/charmbracelet/x/ansi"
 	"github.com/charmbracelet/x/exp/golden"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/body"
 )
@@ -174,8 +175,8 @@ func TestHugeBodyIsBounded(t *testing.T) {
 	if s := screenOf(v); !strings.Contains(s, "5.0 MiB") {
 		t.Fatalf("the list shows the size:\n%s", s)
 	}
-	if len(e.preview) > previewBytes+len("…") {
-		t.Fatalf("the preview is %d bytes, want at most %d and …", len(e.preview), previewBytes)
+	if len(e.preview) > present.PreviewBytes+len("…") {
+		t.Fatalf("the preview is %d bytes, want at most %d and …", len(e.preview), present.PreviewBytes)
 	}
 	d := openDetail(t, v, 100, 30)
 	if s := screenOf(d); !strings.Contains(s, "showing the first 256.0 KiB of 5.0 MiB (5,242,880 bytes)") {

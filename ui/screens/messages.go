@@ -50,12 +50,10 @@ const (
 type entry struct {
 	seq     int64 // arrival number: the ring's Total when it came
 	msg     backends.Message
-	size    int       // the body's size on the broker; more than len(msg.Body) when held cut
-	cost    int       // bytes held for it: body, key, headers
-	key     string    // sanitized and cut, for the KEY column
-	origin  string    // a dead letter's queue of origin (x-death), sanitized; "" for others
-	died    time.Time // when a dead letter last died (x-death), for one without a timestamp
-	preview string    // memo: the body's one-line preview, made when the row is first drawn
+	size    int              // the body's size on the broker; more than len(msg.Body) when held cut
+	cost    int              // bytes held for it: body, key, headers
+	dead    *backends.Origin // a RabbitMQ dead letter's origin (x-death); nil for others
+	preview string           // memo: the body's one-line preview, made when the row is first drawn
 	tone    table.Tone
 }
 
@@ -88,8 +86,8 @@ type browser struct {
 	newest   map[int32]int64 // the highest offset held per partition
 	skipUpTo map[int32]int64 // while resuming: what is already held
 	latest   time.Time       // the newest timestamp held
-	widths   struct{ p, off, key, origin int }
-	has      struct{ key, deliveries, origin bool }
+	widths   []int           // of present.Messages: the widest cell held, within maxCellWidth
+	shown    []bool          // of present.Messages: whether it applies to a message held
 
 	filter    string
 	match     matcher
@@ -147,8 +145,10 @@ func (v *browser) clear() {
 	v.ring = actions.NewRing[*entry](v.capacity)
 	v.held, v.latest = 0, time.Time{}
 	v.newest, v.skipUpTo = map[int32]int64{}, nil
-	v.widths.p, v.widths.off, v.widths.key, v.widths.origin = 1, len("OFFSET"), 0, 0
-	v.has.key, v.has.deliveries, v.has.origin = false, false, false
+	v.widths, v.shown = make([]int, len(present.Messages)), make([]bool, len(present.Messages))
+	for i, c := range present.Messages {
+		v.widths[i] = len(c.Name)
+	}
 	v.visible = v.visible[:0]
 	v.marks = newMarks()
 	v.refreshRows()
@@ -315,12 +315,7 @@ func (v *browser) hold(m backends.Message) *entry {
 		limit = trimmedBody
 	}
 	m, cost := detach(m, limit)
-	e := &entry{seq: v.ring.Total, msg: m, size: size, key: keyText(m.Key), cost: cost}
-	if o := backends.ParseOrigin(m.Headers); o != nil && o.Convention == backends.RabbitXDeath {
-		e.origin, e.died = keyText([]byte(o.Destination)), o.Deaths[0].Time
-		v.widths.origin = max(v.widths.origin, min(table.TextWidth(e.origin), maxKeyWidth))
-		v.has.origin = true
-	}
+	e := &entry{seq: v.ring.Total, msg: m, size: size, dead: present.XDeath(m.Headers), cost: cost}
 	v.held += cost
 	v.ring.Push(e)
 
@@ -330,11 +325,14 @@ func (v *browser) hold(m backends.Message) *entry {
 	if m.Timestamp.After(v.latest) {
 		v.latest = m.Timestamp
 	}
-	v.widths.p = max(v.widths.p, len(present.Int(int64(m.Partition))))
-	v.widths.off = max(v.widths.off, len(present.Int(m.Offset)))
-	v.widths.key = max(v.widths.key, min(table.TextWidth(e.key), maxKeyWidth))
-	v.has.key = v.has.key || len(m.Key) > 0
-	v.has.deliveries = v.has.deliveries || m.Redelivered || m.DeliveryCount > 0
+	r := e.row()
+	for i, c := range present.Messages {
+		if c.Name == "BODY" || !c.AppliesTo(r) {
+			continue // the body takes what room is left
+		}
+		v.shown[i] = true
+		v.widths[i] = max(v.widths[i], min(table.TextWidth(c.Text(r)), maxCellWidth))
+	}
 	return e
 }
 

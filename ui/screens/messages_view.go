@@ -8,23 +8,17 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
-	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
-	"github.com/mqscope/mqscope/ui/components/body"
 	"github.com/mqscope/mqscope/ui/components/table"
 )
 
 // Drawing the browser. Rows are made only for the lines on screen, and each from a bounded part of its
 // message: a 5 MiB body costs its first previewBytes, not its size.
 
-const (
-	previewBytes = 256 // of a body, for its one-line preview
-	keyBytes     = 128 // of a key, for its column
-	maxKeyWidth  = 24
-	timeLayout   = "01-02 15:04:05.000"
-)
+// maxCellWidth is the most a column other than BODY takes: a long key or origin is cut.
+const maxCellWidth = 26
 
 // msgColumn is one column of the list and how to fill it.
 type msgColumn struct {
@@ -32,69 +26,45 @@ type msgColumn struct {
 	cell func(e *entry) table.Cell
 }
 
-// msgColumns are the columns for what is held: a partition only for topics, a key where any message has
-// one, delivery counts where the broker keeps them.
+func (e *entry) row() present.MessageRow {
+	return present.MessageRow{Msg: e.msg, Size: e.size, Dead: e.dead}
+}
+
+// msgColumns are present.Messages that apply to a message held, with the TUI's width and colour.
 func (v *browser) msgColumns() []msgColumn {
-	num := func(title string, width int, get func(e *entry) int64) msgColumn {
-		return msgColumn{table.Column{Title: title, Width: width, Align: table.Right},
-			func(e *entry) table.Cell { return table.Cell{Text: present.Int(get(e))} }}
-	}
 	cols := v.markColumn()
-	switch v.dest.Kind {
-	case backends.Topic:
-		cols = append(cols, num("P", v.widths.p, func(e *entry) int64 { return int64(e.msg.Partition) }),
-			num("OFFSET", v.widths.off, func(e *entry) int64 { return e.msg.Offset }))
-	case backends.Queue:
-		cols = append(cols, num("#", v.widths.off, func(e *entry) int64 { return e.msg.Offset }))
-	default:
-		cols = append(cols, num("OFFSET", v.widths.off, func(e *entry) int64 { return e.msg.Offset }))
-	}
-	timeWidth := len(timeLayout)
-	if v.has.origin {
-		timeWidth += len(" †") // room for diedMark
-	}
-	cols = append(cols, msgColumn{table.Column{Title: "TIME (UTC)", Width: timeWidth}, timeCell})
-	if v.has.origin {
-		// A dead letter's routing key is the DLQ's; where it came from is what one looks for.
-		cols = append(cols, msgColumn{table.Column{Title: "ORIGIN", Width: max(v.widths.origin, len("ORIGIN"))},
-			func(e *entry) table.Cell { return table.Cell{Text: e.origin} }})
-	} else if v.has.key {
-		title := "KEY"
-		if v.dest.Kind != backends.Topic {
-			title = "ROUTING KEY"
+	for i, c := range present.Messages {
+		if c.Name == "BODY" {
+			cols = append(cols, msgColumn{table.Column{Title: c.Name, Width: 10, Flex: true}, bodyCell})
+			continue
 		}
-		cols = append(cols, msgColumn{table.Column{Title: title, Width: max(v.widths.key, len(title))},
-			func(e *entry) table.Cell { return table.Cell{Text: e.key} }})
+		if !v.shown[i] {
+			continue
+		}
+		col := table.Column{Title: c.Name, Width: v.widths[i]}
+		if c.Right {
+			col.Align = table.Right
+		}
+		cols = append(cols, msgColumn{col, func(e *entry) table.Cell {
+			text := c.Cell(e.row())
+			return table.Cell{Text: text, Tone: messageTone(c.Name, text, e)}
+		}})
 	}
-	if v.has.deliveries {
-		cols = append(cols, msgColumn{table.Column{Title: "DLV", Width: 5, Align: table.Right}, deliveries})
-	}
-	return append(cols,
-		msgColumn{table.Column{Title: "SIZE", Width: 9, Align: table.Right},
-			func(e *entry) table.Cell { return table.Cell{Text: present.Bytes(e.size)} }},
-		msgColumn{table.Column{Title: "BODY", Width: 10, Flex: true}, bodyCell})
+	return cols
 }
 
-// diedMark follows a time that is when a dead letter died (x-death), shown where it has no timestamp.
-const diedMark = " †"
-
-func timeCell(e *entry) table.Cell {
-	if e.msg.Timestamp.IsZero() && !e.died.IsZero() {
-		return table.Cell{Text: formatTime(e.died) + diedMark, Tone: table.Muted}
-	}
-	return table.Cell{Text: formatTime(e.msg.Timestamp)}
-}
-
-// deliveries shows how often the broker has handed a message out: its count where the queue keeps one,
-// ↻ where it only says redelivered.
-func deliveries(e *entry) table.Cell {
+// messageTone is the TUI's colour of a cell: what was delivered before warns, what is not known or not
+// the message's own time is muted.
+func messageTone(col, text string, e *entry) table.Tone {
 	switch {
-	case e.msg.DeliveryCount > 0:
-		return table.Cell{Text: present.Int(e.msg.DeliveryCount), Tone: table.Warn}
-	case e.msg.Redelivered:
-		return table.Cell{Text: "↻", Tone: table.Warn}
+	case text == present.Unknown, col == "REDELIVERED" && text == "no":
+		return table.Muted
+	case col == "TIME" && strings.HasSuffix(text, present.DiedMark):
+		return table.Muted
+	case col == "REDELIVERED", col == "DELIVERIES" && e.msg.DeliveryCount > 0:
+		return table.Warn
 	}
-	return table.Cell{Text: "–", Tone: table.Muted}
+	return table.Normal
 }
 
 func bodyCell(e *entry) table.Cell {
@@ -124,28 +94,11 @@ func (v *browser) row(i int) []table.Cell {
 
 // previewOf is a body on one line, as the CLI's peek table shows it; muted where it is not text.
 func previewOf(raw []byte) (string, table.Tone) {
-	text, isText := present.BodyPreview(raw, previewBytes)
+	text, isText := present.BodyPreview(raw, present.PreviewBytes)
 	if !isText {
 		return text, table.Muted
 	}
 	return text, table.Normal
-}
-
-// keyText is a key for its column: escaped, cut.
-func keyText(k []byte) string {
-	cut := body.Cut(k, keyBytes)
-	s := sanitize.Bytes(cut)
-	if len(cut) < len(k) {
-		s += "…"
-	}
-	return s
-}
-
-func formatTime(t time.Time) string {
-	if t.IsZero() {
-		return "–"
-	}
-	return t.UTC().Format(timeLayout)
 }
 
 // age says how old a finished read of a queue is: what it shows may have been consumed, redriven or

@@ -84,7 +84,7 @@ func TestDeadLettersShowOriginAndDeathTime(t *testing.T) {
 		Headers: []backends.Header{{Key: "x-death", Typed: xdeath}}, Properties: &backends.Properties{}}
 	deliver(v, m)
 	s := screenOf(v)
-	for _, want := range []string{"ORIGIN", "work ", "03-04 05:06:07.000 †"} {
+	for _, want := range []string{"ORIGIN", "work ", "2026-03-04T05:06:07.000Z †"} {
 		if !strings.Contains(s, want) {
 			t.Fatalf("screen lacks %q:\n%s", want, s)
 		}

@@ -1,0 +1,117 @@
+package present
+
+import (
+	"strconv"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+)
+
+// PreviewBytes is how much of a body a message row looks at: a 5 MiB body costs what a line shows.
+const PreviewBytes = 256
+
+// KeyBytes is how much of a key (or a dead letter's origin) a message row looks at.
+const KeyBytes = 128
+
+// DiedMark follows a TIME that is when a dead letter died (x-death), shown where it has no timestamp.
+const DiedMark = " †"
+
+// MessageRow is one message as a row of the CLI's peek table and of the TUI's browser.
+type MessageRow struct {
+	Msg  backends.Message
+	Size int              // the body's size on the broker: more than len(Msg.Body) where a front end holds it cut
+	Dead *backends.Origin // where a RabbitMQ dead letter came from (x-death); nil for others
+}
+
+// NewMessageRow is m as a row, its size that of its body and its x-death origin read once.
+func NewMessageRow(m backends.Message) MessageRow {
+	return MessageRow{Msg: m, Size: len(m.Body), Dead: XDeath(m.Headers)}
+}
+
+// XDeath is a RabbitMQ dead letter's origin, from its x-death header; nil for any other message.
+func XDeath(h []backends.Header) *backends.Origin {
+	if o := backends.ParseOrigin(h); o != nil && o.Convention == backends.RabbitXDeath {
+		return o
+	}
+	return nil
+}
+
+type msgRow = MessageRow
+
+// Messages are the columns of a list of messages, in the CLI's `peek -o table` and the TUI's browser.
+// Each shows where it applies: partitions for records of a log (no AMQP properties), delivery state for
+// AMQP deliveries, ROUTING KEY for an AMQP message's key, ORIGIN instead for a dead letter (its routing key is the DLQ's).
+var Messages = []Column[msgRow]{
+	{Name: "PARTITION", Right: true, Applies: IsRecord,
+		Text: func(r msgRow) string { return strconv.Itoa(int(r.Msg.Partition)) }},
+	{Name: "OFFSET", Right: true, Text: func(r msgRow) string { return strconv.FormatInt(r.Msg.Offset, 10) }},
+	{Name: "TIME", Text: MessageTime},
+	{Name: "KEY", Applies: func(r msgRow) bool { return r.Dead == nil && r.Msg.Properties == nil && !IsMQTT(r) },
+		Text: func(r msgRow) string { return Key(r.Msg.Key) }},
+	// An AMQP message's key is the routing key it was published with.
+	{Name: "ROUTING KEY", Applies: func(r msgRow) bool { return r.Dead == nil && r.Msg.Properties != nil },
+		Text: func(r msgRow) string { return Key(r.Msg.Key) }},
+	// MQTT: a peek of a filter (+, #) shows many topics.
+	{Name: "TOPIC", Applies: IsMQTT, Text: func(r msgRow) string { return sanitize.Line(r.Msg.Destination) }},
+	{Name: "ORIGIN", Applies: func(r msgRow) bool { return r.Dead != nil },
+		Text: func(r msgRow) string { return Key([]byte(r.Dead.Destination)) }},
+	{Name: "QOS", Right: true, Applies: IsMQTT, Text: func(r msgRow) string { return strconv.Itoa(r.Msg.MQTT.QoS) }},
+	{Name: "RETAINED", Applies: IsMQTT, Text: func(r msgRow) string { return yesNo(r.Msg.MQTT.Retained) }},
+	{Name: "REDELIVERED", Applies: HasDeliveryState, Text: func(r msgRow) string { return yesNo(r.Msg.Redelivered) }},
+	// Only quorum queues count deliveries (x-delivery-count, from the first redelivery on): a redelivered
+	// message without a count comes from a queue that keeps none, and its count is unknown, not 0.
+	{Name: "DELIVERIES", Right: true, Applies: HasDeliveryState, Text: func(r msgRow) string {
+		if !actions.DeliveriesKnown(r.Msg) {
+			return Unknown
+		}
+		return strconv.FormatInt(r.Msg.DeliveryCount, 10)
+	}},
+	{Name: "SIZE", Right: true, Text: func(r msgRow) string { return Bytes(r.Size) }},
+	{Name: "BODY", Text: func(r msgRow) string { s, _ := BodyPreview(r.Msg.Body, PreviewBytes); return s }},
+}
+
+// IsRecord is true for records of a log (Kafka), which have partitions: messages without AMQP properties
+// or delivery state.
+func IsRecord(r MessageRow) bool { return r.Msg.Properties == nil && !IsMQTT(r) && !HasDeliveryState(r) }
+
+// IsMQTT is true for MQTT messages, which have a topic, a QoS and a retained flag.
+func IsMQTT(r MessageRow) bool { return r.Msg.MQTT != nil }
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+// HasDeliveryState is true for AMQP deliveries, and any message the broker says it delivered before.
+func HasDeliveryState(r MessageRow) bool {
+	return r.Msg.Properties != nil || r.Msg.Redelivered || r.Msg.DeliveryCount > 0
+}
+
+// MessageTime is when a message was published, or, for a dead letter without a timestamp, when it died
+// followed by DiedMark; Unknown where neither is known.
+func MessageTime(r MessageRow) string {
+	switch {
+	case !r.Msg.Timestamp.IsZero():
+		return Time(r.Msg.Timestamp)
+	case r.Dead != nil && len(r.Dead.Deaths) > 0 && !r.Dead.Deaths[0].Time.IsZero():
+		return Time(r.Dead.Deaths[0].Time) + DiedMark
+	}
+	return Unknown
+}
+
+// Key is a message key for its column: Unknown for none, "" for an empty one, else escaped, its first
+// KeyBytes with … where cut.
+func Key(k []byte) string {
+	switch {
+	case k == nil:
+		return Unknown
+	case len(k) == 0:
+		return `""`
+	case len(k) > KeyBytes:
+		return sanitize.Bytes(wholeRunes(k[:KeyBytes])) + "…"
+	}
+	return sanitize.Bytes(k)
+}
