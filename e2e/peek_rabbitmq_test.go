@@ -125,9 +125,9 @@ func TestPeekQuorumQueueNeverPushesPastTheDeliveryLimit(t *testing.T) {
 	}
 	for i, line := range lines[1:] {
 		f := strings.Fields(line)
-		// OFFSET TIME KEY REDELIVERED DELIVERIES SIZE BODY... (by field) A quorum queue counts deliveries, so a
-		// message never given back shows 0 (3fec58f); "-" is for a queue that keeps no count (classic).
-		if len(f) < 7 || f[0] != fmt.Sprint(i) || f[2] != queue || f[3] != "no" || f[4] != "0" || f[6] != "message" {
+		// OFFSET TIME KEY REDELIVERED DELIVERIES SIZE ("9 B", two fields) BODY... A quorum queue counts
+		// deliveries, so a message never given back shows 0 (3fec58f); "-" is for a queue that keeps no count.
+		if len(f) < 8 || f[0] != fmt.Sprint(i) || f[2] != queue || f[3] != "no" || f[4] != "0" || f[7] != "message" {
 			t.Errorf("row %d: %q", i, line)
 		}
 	}
