@@ -73,7 +73,9 @@ var Messages = []Column[msgRow]{
 
 // IsRecord is true for records of a log (Kafka), which have partitions: messages without AMQP properties
 // or delivery state.
-func IsRecord(r MessageRow) bool { return r.Msg.Properties == nil && !IsMQTT(r) && !HasDeliveryState(r) }
+func IsRecord(r MessageRow) bool {
+	return r.Msg.Properties == nil && !IsMQTT(r) && !HasDeliveryState(r)
+}
 
 // IsMQTT is true for MQTT messages, which have a topic, a QoS and a retained flag.
 func IsMQTT(r MessageRow) bool { return r.Msg.MQTT != nil }

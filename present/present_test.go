@@ -68,6 +68,10 @@ func TestMessageColumnsApplyByMessage(t *testing.T) {
 	if got := names(amqp); got != "OFFSET TIME ROUTING KEY REDELIVERED DELIVERIES SIZE BODY" {
 		t.Errorf("an AMQP delivery: %s", got)
 	}
+	mqtt := NewMessageRow(backends.Message{Destination: "a/b", MQTT: &backends.MQTTDelivery{QoS: 1}})
+	if got := names(mqtt); got != "OFFSET TIME TOPIC QOS RETAINED SIZE BODY" {
+		t.Errorf("an MQTT message: %s", got)
+	}
 	if Key(nil) != "-" || Key([]byte{}) != `""` || Key([]byte("a\x1bb")) != `a\eb` {
 		t.Errorf("key texts: %q %q %q", Key(nil), Key([]byte{}), Key([]byte("a\x1bb")))
 	}
