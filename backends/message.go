@@ -22,10 +22,10 @@ type Message struct {
 	Headers     []Header
 	Body        []byte
 
-	Properties    *Properties // AMQP basic properties; nil for Kafka
-	Redelivered   bool        // RabbitMQ: the broker delivered it before
-	DeliveryCount int64       // RabbitMQ quorum queues' x-delivery-count; 0 where unknown
-	Origin        *Origin     // where a dead letter came from; nil for ordinary messages
+	Properties    *Properties   // AMQP basic properties; nil for Kafka
+	Redelivered   bool          // RabbitMQ: the broker delivered it before
+	DeliveryCount int64         // RabbitMQ quorum queues' x-delivery-count; 0 where unknown
+	Origin        *Origin       // where a dead letter came from; nil for ordinary messages
 	MQTT          *MQTTDelivery // how an MQTT message arrived; nil for other brokers
 }
 
