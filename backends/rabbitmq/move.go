@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"net"
 	"slices"
 	"time"
 
@@ -203,13 +204,28 @@ func (m *move) doubts(err error) error {
 		err = fmt.Errorf("%w; %d letter%s may now be in both places (published to %s, not certainly removed from %q)",
 			err, r.InDoubt, plural(r.InDoubt), targetsOf(r.PerTarget), source)
 	}
-	if certain := r.Moved - m.pending - m.unproven; certain > 0 && m.src.IsClosed() {
+	if certain := r.Moved - m.pending - m.unproven; certain > 0 && m.sourceGone(err) {
 		// Measured on 3.10.8: a classic queue's node killed a few seconds into a move of 20,000 brought
 		// back every letter it had acknowledged; the removals were still in memory.
 		err = fmt.Errorf("%w; if the broker itself went down, up to the %d letter%s moved before can come back to %q too, "+
 			"since a queue writes removals to disk lazily: count both after it restarts", err, certain, plural(certain), source)
 	}
 	return fmt.Errorf("%w; a new run moves what %q holds", err, source)
+}
+
+// sourceGone says whether the source's channel is gone. A publish that failed on a dead connection can
+// return before the client library has closed the source's channel: then it waits a moment for that.
+func (m *move) sourceGone(err error) bool {
+	var netErr net.Error
+	if m.src.IsClosed() || !errors.As(err, &netErr) {
+		return m.src.IsClosed()
+	}
+	select {
+	case <-m.closed:
+		return true
+	case <-time.After(time.Second):
+		return m.src.IsClosed()
+	}
 }
 
 // prove asks the broker a question on the source's channel: its answer comes after every acknowledgement
