@@ -19,36 +19,17 @@ cd "$(dirname "$0")/.."
 N=${N:-1000000}
 RUNS=${RUNS:-3}
 NATS_CLI=${NATS_CLI:-$(command -v nats || echo "$HOME/go/bin/nats")}
-say() { printf 'peek-vs-natscli: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
+BENCH=peek-vs-natscli
+source bench/lib.sh
 
 [ -x "$NATS_CLI" ] || die "natscli is missing: go install github.com/nats-io/natscli/nats@v0.5.0, or set NATS_CLI"
 command -v hyperfine >/dev/null || die "hyperfine is missing (apt-get install hyperfine)"
 [ -x /usr/bin/time ] || die "/usr/bin/time is missing (apt-get install time)"
-
-work=$(mktemp -d)
-demo_pid=
-cleanup() {
-	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-say "building mqscope"
-go build -o "$work/mqscope" .
-: >"$work/config.yaml" # an empty config, so that the user's contexts stay out
-chmod 600 "$work/config.yaml"
+build_mqscope
 
 say "starting the NATS demo with $N messages in DEMO_BENCH"
-"$work/mqscope" --config "$work/config.yaml" demo --broker nats --serve --still --big-topic "$N" >"$work/demo.out" &
-demo_pid=$!
-for _ in $(seq 1 1500); do
-	grep -q '^ready ' "$work/demo.out" && break
-	kill -0 "$demo_pid" 2>/dev/null || die "the demo did not start"
-	sleep 0.2
-done
-url=$(sed -n 's/^ready //p' "$work/demo.out")
-[ -n "$url" ] || die "the demo did not say ready within 300 s"
+WAIT=300 start_demo --broker nats --big-topic "$N"
+url=$ready
 
 mqscope_cmd="$work/mqscope --config $work/config.yaml --nats $url peek DEMO_BENCH --from earliest -o json"
 natscli_cmd="$NATS_CLI -s $url sub demo.bench --stream DEMO_BENCH --all --count $N --raw"

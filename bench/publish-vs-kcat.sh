@@ -17,41 +17,15 @@ cd "$(dirname "$0")/.."
 N=${N:-100000}
 RUNS=${RUNS:-10}
 TOPIC=orders
-say() { printf 'publish-vs-kcat: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
-as_root() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
-
-for tool in kcat hyperfine; do
-	command -v "$tool" >/dev/null && continue
-	say "$tool is missing; installing it with apt-get"
-	as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$tool" >/dev/null ||
-		die "could not install $tool with apt-get"
-done
-
-work=$(mktemp -d)
-demo_pid=
-cleanup() {
-	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
-	rm -rf "$work"
-}
-trap cleanup EXIT
-
-say "building mqscope"
-go build -o "$work/mqscope" .
-: >"$work/config.yaml" # an empty config, so that the user's contexts stay out
-chmod 600 "$work/config.yaml"
+BENCH=publish-vs-kcat
+source bench/lib.sh
+need kcat hyperfine
+build_mqscope
 seq 1 "$N" | sed 's/^/msg /' >"$work/lines"
 
 say "starting the demo cluster"
-"$work/mqscope" --config "$work/config.yaml" demo --serve --still >"$work/demo.out" &
-demo_pid=$!
-for _ in $(seq 1 600); do
-	grep -q '^ready ' "$work/demo.out" && break
-	kill -0 "$demo_pid" 2>/dev/null || die "the demo cluster did not start"
-	sleep 0.2
-done
-brokers=$(sed -n 's/^ready //p' "$work/demo.out")
-[ -n "$brokers" ] || die "the demo cluster did not say ready within 120 s"
+start_demo
+brokers=$ready
 count() { "$work/mqscope" --config "$work/config.yaml" --kafka "$brokers" ls -o json |
 	sed -n "s/.*\"name\":\"$TOPIC\".*\"messages\":\([0-9]*\).*/\1/p"; }
 
