@@ -1,6 +1,11 @@
 package common
 
-import "charm.land/bubbles/v2/key"
+import (
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mqscope/mqscope/ui/components/table"
+)
 
 // KeyMap is every key binding of the TUI. The handlers match keys through it and the help is built from
 // it, so the two cannot disagree; a later issue rebinds it from the config file.
@@ -107,6 +112,27 @@ func (k KeyMap) Global() []key.Binding {
 // Navigation are the bindings that move in a list, in help order.
 func (k KeyMap) Navigation() []key.Binding {
 	return []key.Binding{k.Up, k.Down, k.PageUp, k.PageDown, k.Top, k.Bottom}
+}
+
+// MoveTable moves t's cursor if msg is one of the Navigation keys, and says whether it was.
+func (k KeyMap) MoveTable(t *table.Model, msg tea.KeyPressMsg) bool {
+	switch {
+	case key.Matches(msg, k.Up):
+		t.MoveBy(-1)
+	case key.Matches(msg, k.Down):
+		t.MoveBy(1)
+	case key.Matches(msg, k.PageUp):
+		t.PageUp()
+	case key.Matches(msg, k.PageDown):
+		t.PageDown()
+	case key.Matches(msg, k.Top):
+		t.Top()
+	case key.Matches(msg, k.Bottom):
+		t.Bottom()
+	default:
+		return false
+	}
+	return true
 }
 
 // Relabel is b with another description: enter opens partitions here, details elsewhere.

@@ -409,18 +409,7 @@ func (v *browser) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	}
 	switch {
-	case key.Matches(msg, k.Up):
-		v.table.MoveBy(-1)
-	case key.Matches(msg, k.Down):
-		v.table.MoveBy(1)
-	case key.Matches(msg, k.PageUp):
-		v.table.PageUp()
-	case key.Matches(msg, k.PageDown):
-		v.table.PageDown()
-	case key.Matches(msg, k.Top):
-		v.table.Top()
-	case key.Matches(msg, k.Bottom):
-		v.table.Bottom()
+	case k.MoveTable(&v.table, msg):
 	case key.Matches(msg, k.Open, k.Details):
 		if e, ok := v.selected(); ok {
 			return common.Push(newMessageDetail(v.c, v.dest, e))

@@ -214,18 +214,7 @@ func (l *Model[T]) selectID(id string) {
 func (l *Model[T]) Update(msg tea.KeyPressMsg) tea.Cmd {
 	k := l.c.Keys
 	switch {
-	case key.Matches(msg, k.Up):
-		l.table.MoveBy(-1)
-	case key.Matches(msg, k.Down):
-		l.table.MoveBy(1)
-	case key.Matches(msg, k.PageUp):
-		l.table.PageUp()
-	case key.Matches(msg, k.PageDown):
-		l.table.PageDown()
-	case key.Matches(msg, k.Top):
-		l.table.Top()
-	case key.Matches(msg, k.Bottom):
-		l.table.Bottom()
+	case k.MoveTable(&l.table, msg):
 	case key.Matches(msg, k.Sort):
 		l.nextSort()
 	case key.Matches(msg, k.SortReverse):
