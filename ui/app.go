@@ -207,7 +207,8 @@ func (m *Model) refusedKey(msg tea.KeyPressMsg) tea.Cmd {
 		binding key.Binding
 		verb    actions.Verb
 	}{
-		{k.Purge, actions.VerbPurge}, {k.Delete, actions.VerbDelete}, {k.ResetOffsets, actions.VerbReset}, {k.Publish, actions.VerbPublish},
+		{k.Purge, actions.VerbPurge}, {k.Delete, actions.VerbDelete}, {k.Create, actions.VerbCreate},
+		{k.EditConfig, actions.VerbAlterConfig}, {k.ResetOffsets, actions.VerbReset}, {k.Publish, actions.VerbPublish},
 		{k.Replay, actions.VerbReplay}, {k.Redrive, actions.VerbRedrive},
 	}
 	for _, v := range verbs {

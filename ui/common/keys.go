@@ -36,6 +36,8 @@ type KeyMap struct {
 	Pending      key.Binding // what a group holds unacknowledged (Redis pending entries)
 	Purge        key.Binding
 	Delete       key.Binding // a topic, queue or group, after its name is typed
+	Create       key.Binding // a topic or queue, from the list
+	EditConfig   key.Binding // a topic's configs
 	Confirm      key.Binding
 
 	// Browsing messages.
@@ -85,6 +87,8 @@ func DefaultKeyMap() KeyMap {
 		Pending:      b([]string{"u"}, "u", "pending (unacked)"),
 		Purge:        b([]string{"P"}, "P", "purge"),
 		Delete:       b([]string{"X"}, "X", "delete"),
+		Create:       b([]string{"C"}, "C", "create"),
+		EditConfig:   b([]string{"e"}, "e", "edit configs"),
 		Confirm:      b([]string{"y"}, "y", "yes, do it"),
 
 		Browse:   b([]string{"enter"}, "enter", "browse"),

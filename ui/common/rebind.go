@@ -56,6 +56,8 @@ func (k *KeyMap) actions() []action {
 		{"pending", &k.Pending, []string{scopeList}},
 		{"purge", &k.Purge, lists},
 		{"delete", &k.Delete, lists},
+		{"create", &k.Create, []string{scopeDestinations}},
+		{"edit-config", &k.EditConfig, []string{scopeDestinations}},
 		{"confirm", &k.Confirm, []string{scopeConfirm, scopeMessages}},
 		{"browse", &k.Browse, []string{scopeDestinations}},
 		{"details", &k.Details, []string{scopeList, scopeDestinations, scopeMessages}},
@@ -75,7 +77,7 @@ func (k *KeyMap) actions() []action {
 
 // mutatingActions are the actions that change a broker: the TUI must not offer them in a read-only
 // context (the session in actions/ refuses them anyway).
-var mutatingActions = []string{"reset-offsets", "purge", "delete", "publish", "replay", "redrive"}
+var mutatingActions = []string{"reset-offsets", "purge", "delete", "create", "edit-config", "publish", "replay", "redrive"}
 
 // Mutating are the bindings of the actions that change a broker, for tests that hold every view to
 // read-only mode.

@@ -39,16 +39,17 @@ func fetchDestinations(ctx context.Context, b backends.Backend) ([]dest, error) 
 // Kafka listing gets partitions and replication, a RabbitMQ one ready, unacked and rates, with no switch on
 // the broker's name.
 var destinationSpec = &list.Spec[dest]{
-	Kind:      KindDestinations,
-	Noun:      destinationNoun,
-	Fetch:     fetchDestinations,
-	ID:        dest.ID,
-	Name:      func(d dest) string { return d.Name },
-	Detail:    destinationFields,
-	Browsable: canBrowse,
-	Browse:    func(c *common.Common, d dest) common.View { return NewMessages(c, d) },
-	Actions:   destinationActions,
-	Columns:   list.WithLooks(present.Destinations, destinationLooks),
+	Kind:        KindDestinations,
+	Noun:        destinationNoun,
+	Fetch:       fetchDestinations,
+	ID:          dest.ID,
+	Name:        func(d dest) string { return d.Name },
+	Detail:      destinationFields,
+	Browsable:   canBrowse,
+	Browse:      func(c *common.Common, d dest) common.View { return NewMessages(c, d) },
+	Actions:     destinationActions,
+	ListActions: createActions,
+	Columns:     list.WithLooks(present.Destinations, destinationLooks),
 }
 
 func byName(a, b *dest) int { return strings.Compare(a.Name, b.Name) }

@@ -75,6 +75,9 @@ type Spec[T any] struct {
 	// Actions are the keys an item offers beyond browsing and details (P purges a queue), already narrowed
 	// to what the broker can do and the context allows.
 	Actions func(c *common.Common, it T) []Action
+	// ListActions are the keys the list offers whatever is selected, even when it is empty (C creates a
+	// topic), narrowed the same way.
+	ListActions func(c *common.Common) []Action
 }
 
 // Model is a sortable, filterable table of T that keeps its cursor on the same item across refreshes.
@@ -132,7 +135,17 @@ func (l *Model[T]) Keys() []key.Binding {
 	for _, a := range l.itemActions() {
 		keys = append(keys, a.Binding)
 	}
+	for _, a := range l.listActions() {
+		keys = append(keys, a.Binding)
+	}
 	return keys
+}
+
+func (l *Model[T]) listActions() []Action {
+	if l.spec.ListActions == nil {
+		return nil
+	}
+	return l.spec.ListActions(l.c)
 }
 
 // itemActions are the selected item's actions.
@@ -227,7 +240,7 @@ func (l *Model[T]) Update(msg tea.KeyPressMsg) tea.Cmd {
 			return common.Push(newDetail(l.c, l, it))
 		}
 	default:
-		for _, a := range l.itemActions() {
+		for _, a := range append(l.itemActions(), l.listActions()...) {
 			if key.Matches(msg, a.Binding) {
 				return a.do(l.ID())
 			}

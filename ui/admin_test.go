@@ -1,0 +1,230 @@
+package ui
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/backends/kafka"
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/screens"
+)
+
+// typeIn types text into the form with the cursor: a newline is enter, a tab moves to the next field.
+func (h *harness) typeIn(text string) {
+	for _, r := range text {
+		switch r {
+		case '\n':
+			h.key("enter")
+		case '\t':
+			h.key("tab")
+		default:
+			h.key(string(r))
+		}
+	}
+}
+
+// kafkaHarness is the shell on a fresh kfake cluster, connected, on its topic list; and the adapter,
+// for reading back what the shell did.
+func kafkaHarness(t *testing.T, readOnly bool) (*harness, *kafka.Backend) {
+	t.Helper()
+	cluster := kafkafix.Start(t)
+	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
+		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
+	}
+	c := config.Context{Name: "kfake", ReadOnly: readOnly, Kafka: &config.KafkaConfig{Brokers: cluster.ListenAddrs()}}
+	h := newHarness(t, Options{Context: c, Open: open}, 140, 30)
+	t.Cleanup(h.m.Close)
+	h.run(h.m.Init())
+	h.mustShow("● connected")
+	b, err := kafka.Open(context.Background(), kafka.Config{Brokers: cluster.ListenAddrs()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	return h, b
+}
+
+func topicNamed(t *testing.T, b *kafka.Backend, name string) (backends.Destination, bool) {
+	t.Helper()
+	ds, err := b.ListDestinations(context.Background(), backends.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range ds {
+		if d.Name == name {
+			return d, true
+		}
+	}
+	return backends.Destination{}, false
+}
+
+func configOf(t *testing.T, b *kafka.Backend, topic, name string) backends.ConfigEntry {
+	t.Helper()
+	entries, err := b.TopicConfig(context.Background(), topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, e := range entries {
+		if e.Name == name {
+			return e
+		}
+	}
+	t.Fatalf("topic %s has no config %s", topic, name)
+	return backends.ConfigEntry{}
+}
+
+// C on the topic list opens the form; what is typed there becomes a topic with those partitions and
+// configs, the list shows it, and the flash says so. A bad field says which, and creates nothing.
+func TestCreateTopicFromTheList(t *testing.T) {
+	t.Parallel()
+	h, b := kafkaHarness(t, false)
+	h.run(h.key("C"))
+	if h.m.top().Kind() != screens.KindAdminForm {
+		t.Fatalf("C opened %s", h.m.top().Title())
+	}
+	h.mustShow("New topic", "(empty: the broker's default)")
+	h.typeIn("tui13.orders\tzero")
+	h.mustShow(`partitions: "zero": want a whole number`)
+	h.run(h.key("ctrl+s"))
+	if _, ok := topicNamed(t, b, "tui13.orders"); ok {
+		t.Fatal("a form with a bad field created the topic")
+	}
+	for range 4 {
+		h.key("backspace")
+	}
+	h.typeIn("3\t\tretention.ms=86400000\ncleanup.policy=compact")
+	h.run(h.key("ctrl+s"))
+	d, ok := topicNamed(t, b, "tui13.orders")
+	if !ok || d.Partitions != 3 {
+		t.Fatalf("created %v (found %t), want 3 partitions", d, ok)
+	}
+	if e := configOf(t, b, "tui13.orders", "retention.ms"); e.Value != "86400000" || e.Source != backends.SourceTopic {
+		t.Errorf("retention.ms = %+v, want 86400000 set on the topic", e)
+	}
+	if e := configOf(t, b, "tui13.orders", "cleanup.policy"); e.Value != "compact" {
+		t.Errorf("cleanup.policy = %+v, want compact", e)
+	}
+	if h.m.top().Kind() != screens.KindDestinations {
+		t.Fatalf("back on %s, want the topic list", h.m.top().Title())
+	}
+	h.mustShow("created topic tui13.orders", "tui13.orders")
+
+	// The broker's refusal keeps the form open and says it in the broker's words.
+	h.run(h.key("C"))
+	h.typeIn("tui13.orders")
+	h.run(h.key("ctrl+s"))
+	if h.m.top().Kind() != screens.KindAdminForm {
+		t.Fatalf("a refused create left the form for %s", h.m.top().Title())
+	}
+	h.mustShow("TOPIC_ALREADY_EXISTS")
+	h.key("esc")
+	h.mustShow("esc again throws away what you typed")
+	h.run(h.key("esc"))
+	if h.m.top().Kind() != screens.KindDestinations {
+		t.Fatalf("two esc left %s open", h.m.top().Title())
+	}
+}
+
+// Read-only: C opens nothing, says why, and the broker is left as it was.
+func TestCreateRefusedReadOnly(t *testing.T) {
+	t.Parallel()
+	h, b := kafkaHarness(t, true)
+	before, err := b.ListDestinations(context.Background(), backends.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, msg := range h.run(h.key("C")) {
+		if _, ok := msg.(common.TaskMsg); ok {
+			t.Fatal("C started work read-only")
+		}
+	}
+	if h.m.top().Kind() != screens.KindDestinations {
+		t.Fatalf("C opened %s read-only", h.m.top().Title())
+	}
+	h.mustShow("create refused", "read-only")
+	for _, k := range h.m.top().Keys() {
+		if k.Help().Key == "C" {
+			t.Fatal("read-only offers C")
+		}
+	}
+	after, _ := b.ListDestinations(context.Background(), backends.ListOptions{})
+	if len(after) != len(before) {
+		t.Fatalf("%d topics before, %d after", len(before), len(after))
+	}
+	if err := h.m.conn.session.Can(actions.VerbCreate); err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("the session allows create read-only: %v", err)
+	}
+}
+
+// get reads the management API at path into v, past the adapter under test.
+func (r *rabbit) get(path string, v any) {
+	r.t.Helper()
+	resp, err := http.Get(r.api + path)
+	if err != nil {
+		r.t.Fatalf("GET %s: %v", path, err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		r.t.Fatalf("GET %s: %s", path, resp.Status)
+	}
+	if err := json.NewDecoder(resp.Body).Decode(v); err != nil {
+		r.t.Fatalf("GET %s: %v", path, err)
+	}
+}
+
+// C on RabbitMQ's list: a quorum queue with typed arguments, a topic exchange declared for it and the
+// binding, each as asked; an argument of the wrong type is named on the form before anything is sent.
+func TestCreateQueueFromTheList(t *testing.T) {
+	t.Parallel()
+	r := newRabbit(t)
+	h := r.harness(t)
+	h.mustShow("● connected")
+	h.run(h.key("C"))
+	h.mustShow("New queue", "bind from exchange", "(empty: classic)")
+	h.typeIn("jobs\tquorum\t\tx-delivery-limit=five")
+	h.mustShow("x-delivery-limit", "want a whole number")
+	for range 4 {
+		h.key("backspace")
+	}
+	h.typeIn("5\nx-dead-letter-exchange=dlx\nx-message-ttl=60000\tjobs.x\ttopic\tjob.*")
+	h.run(h.key("ctrl+s"))
+	if h.m.top().Kind() != screens.KindDestinations {
+		t.Fatalf("after the create: %s\n%s", h.m.top().Title(), h.screen())
+	}
+	h.mustShow("created queue jobs, bound from exchange jobs.x")
+
+	var q struct {
+		Type      string         `json:"type"`
+		Durable   bool           `json:"durable"`
+		Arguments map[string]any `json:"arguments"`
+	}
+	r.get("/queues/"+r.vhost+"/jobs", &q)
+	if q.Type != "quorum" || !q.Durable || q.Arguments["x-delivery-limit"] != 5.0 ||
+		q.Arguments["x-dead-letter-exchange"] != "dlx" || q.Arguments["x-message-ttl"] != 60000.0 {
+		t.Fatalf("queue jobs: %+v", q)
+	}
+	var x struct{ Type string }
+	r.get("/exchanges/"+r.vhost+"/jobs.x", &x)
+	if x.Type != "topic" {
+		t.Fatalf("exchange jobs.x is %q, want topic", x.Type)
+	}
+	var bs []struct {
+		Source     string `json:"source"`
+		RoutingKey string `json:"routing_key"`
+	}
+	r.get("/queues/"+r.vhost+"/jobs/bindings", &bs)
+	bound := false
+	for _, b := range bs {
+		bound = bound || b.Source == "jobs.x" && b.RoutingKey == "job.*"
+	}
+	if !bound {
+		t.Fatalf("jobs is not bound from jobs.x with job.*: %+v", bs)
+	}
+}

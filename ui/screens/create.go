@@ -1,0 +1,197 @@
+package screens
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/sanitize"
+	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/list"
+)
+
+// createActions offers C (create) on the list of topics or queues, whatever is selected, where the broker
+// creates destinations and the context is not read-only. Which form opens follows what the broker has:
+// topic configs (Kafka) make it a topic form, anything else a queue form, with a binding where the broker
+// binds.
+func createActions(c *common.Common) []list.Action {
+	if !c.Allows(actions.VerbCreate) {
+		return nil
+	}
+	return []list.Action{{Binding: c.Keys.Create, RunFrom: func(from int) tea.Cmd {
+		if c.Session().Supports(actions.VerbAlterConfig) {
+			return common.Push(newCreateTopicForm(c, from))
+		}
+		return common.Push(newCreateQueueForm(c, from))
+	}}}
+}
+
+// The fields of the topic form, in order.
+const (
+	topicName = iota
+	topicPartitions
+	topicReplication
+	topicConfigs
+)
+
+// newCreateTopicForm asks for a topic's name, partitions, replication factor and configs.
+func newCreateTopicForm(c *common.Common, returnTo int) *adminForm {
+	fields := []adminField{
+		topicName:        {label: "name", hint: "the topic's name: letters, digits, . _ and -"},
+		topicPartitions:  {label: "partitions", placeholder: "(empty: the broker's default)", hint: "how many partitions, 1 or more"},
+		topicReplication: {label: "replication factor", placeholder: "(empty: the broker's default)", hint: "copies of each partition, at most the number of brokers"},
+		topicConfigs: {label: "configs", lines: true, placeholder: "(empty: the broker's defaults)",
+			hint: "KEY=VALUE one a line, e.g. retention.ms=86400000 or cleanup.policy=compact"},
+	}
+	return newAdminForm(c, "create topic", "New topic", actions.VerbCreate, fields, returnTo, planTopic)
+}
+
+func planTopic(vals []string) (adminPlan, error) {
+	name := strings.TrimSpace(vals[topicName])
+	if name == "" {
+		return adminPlan{}, badField(topicName, "name the topic")
+	}
+	partitions, err := optionalCount(topicPartitions, vals[topicPartitions])
+	if err != nil {
+		return adminPlan{}, err
+	}
+	replication, err := optionalCount(topicReplication, vals[topicReplication])
+	if err != nil {
+		return adminPlan{}, err
+	}
+	configs, err := keyValueLines(topicConfigs, vals[topicConfigs])
+	if err != nil {
+		return adminPlan{}, err
+	}
+	spec := backends.DestinationSpec{Name: name, Partitions: partitions, ReplicationFactor: replication, Configs: configs}
+	shown := sanitize.Line(name)
+	return adminPlan{what: "create topic " + shown, done: "created topic " + shown,
+		run: func(ctx context.Context, s *actions.Session) error { return s.CreateDestination(ctx, spec) }}, nil
+}
+
+// optionalCount is a whole number of 1 or more, or 0 for an empty field (the broker's default).
+func optionalCount(field int, text string) (int, error) {
+	text = strings.TrimSpace(text)
+	if text == "" {
+		return 0, nil
+	}
+	n, err := strconv.Atoi(text)
+	if err != nil || n < 1 {
+		return 0, badField(field, "%q: want a whole number, 1 or more, or nothing for the broker's default", text)
+	}
+	return n, nil
+}
+
+// The fields of the queue form, in order.
+const (
+	queueName = iota
+	queueType
+	queueDurable
+	queueArguments
+	queueExchange
+	queueExchangeType
+	queueRoutingKey
+)
+
+// newCreateQueueForm asks for a queue's name, type, durability and arguments, and optionally an exchange
+// to bind it to (declared first when its type is given).
+func newCreateQueueForm(c *common.Common, returnTo int) *adminForm {
+	fields := []adminField{
+		queueName:    {label: "name", hint: "the queue's name, in the connection's vhost"},
+		queueType:    {label: "type", placeholder: "(empty: classic)", hint: "classic, quorum or stream"},
+		queueDurable: {label: "durable", value: "yes", hint: "yes or no: survives a broker restart (quorum queues and streams always do)"},
+		queueArguments: {label: "arguments", lines: true, placeholder: "(empty: none)",
+			hint: "KEY=VALUE one a line: x-message-ttl, x-max-length, x-delivery-limit (quorum) take whole numbers; x-dead-letter-exchange text"},
+	}
+	if c.Session().Supports(actions.VerbBind) {
+		fields = append(fields,
+			adminField{label: "bind from exchange", placeholder: "(empty: no binding)", hint: "the exchange that routes to the queue"},
+			adminField{label: "declare exchange as", placeholder: "(empty: it exists already)",
+				hint: "direct, fanout, topic or headers: declares the exchange (durable) before binding"},
+			adminField{label: "routing key", placeholder: "(empty: none)", hint: "the binding's routing key"})
+	}
+	return newAdminForm(c, "create queue", "New queue", actions.VerbCreate, fields, returnTo, planQueue)
+}
+
+var exchangeTypes = []string{"direct", "fanout", "topic", "headers"}
+
+func planQueue(vals []string) (adminPlan, error) {
+	name := strings.TrimSpace(vals[queueName])
+	if name == "" {
+		return adminPlan{}, badField(queueName, "name the queue")
+	}
+	typ := strings.TrimSpace(vals[queueType])
+	if typ != "" && !slices.Contains(backends.QueueTypes, typ) {
+		return adminPlan{}, badField(queueType, "%q: want classic, quorum or stream", typ)
+	}
+	durable, ok := map[string]bool{"yes": true, "no": false}[strings.TrimSpace(vals[queueDurable])]
+	if !ok {
+		return adminPlan{}, badField(queueDurable, "want yes or no")
+	}
+	raw, err := keyValueLines(queueArguments, vals[queueArguments])
+	if err != nil {
+		return adminPlan{}, err
+	}
+	args := make(map[string]any, len(raw))
+	for _, k := range slices.Sorted(maps.Keys(raw)) { // the same checks as the CLI's --arg
+		if args[k], err = backends.ParseQueueArgument(k, raw[k]); err != nil {
+			return adminPlan{}, badField(queueArguments, "%v", err)
+		}
+	}
+	if err := backends.CheckQueueArguments(typ, args); err != nil {
+		return adminPlan{}, badField(queueArguments, "%v", err)
+	}
+	spec := backends.DestinationSpec{Name: name, Type: typ, Durable: durable, Arguments: args}
+	shown := sanitize.Line(name)
+	p := adminPlan{what: "create queue " + shown, done: "created queue " + shown,
+		run: func(ctx context.Context, s *actions.Session) error { return s.CreateDestination(ctx, spec) }}
+	if len(vals) <= queueExchange {
+		return p, nil
+	}
+	return withBinding(p, name, vals)
+}
+
+// withBinding adds to the queue's creation the exchange's declaration, when its type is given, and the
+// binding, when an exchange is named: each its own change through the session.
+func withBinding(p adminPlan, queue string, vals []string) (adminPlan, error) {
+	exchange, xtype := strings.TrimSpace(vals[queueExchange]), strings.TrimSpace(vals[queueExchangeType])
+	key := vals[queueRoutingKey]
+	switch {
+	case exchange == "" && xtype != "":
+		return p, badField(queueExchange, "name the exchange to declare as %s", xtype)
+	case exchange == "" && key != "":
+		return p, badField(queueExchange, "name the exchange the routing key binds from")
+	case exchange == "":
+		return p, nil
+	case xtype != "" && !slices.Contains(exchangeTypes, xtype):
+		return p, badField(queueExchangeType, "%q: want direct, fanout, topic or headers", xtype)
+	case strings.HasPrefix(exchange, "amq.") && xtype != "":
+		return p, badField(queueExchangeType, "exchanges named amq.* are the broker's own: leave this empty to bind from %s", exchange)
+	}
+	create := p.run
+	binding := backends.Binding{Source: exchange, Destination: queue, DestinationKind: backends.Queue, RoutingKey: key}
+	p.run = func(ctx context.Context, s *actions.Session) error {
+		if xtype != "" {
+			if err := s.DeclareExchange(ctx, backends.ExchangeSpec{Name: exchange, Type: xtype, Durable: true}); err != nil {
+				return err
+			}
+		}
+		if err := create(ctx, s); err != nil {
+			return err
+		}
+		return s.Bind(ctx, binding)
+	}
+	p.what = fmt.Sprintf("%s bound from %s", p.what, sanitize.Line(exchange))
+	p.done = fmt.Sprintf("%s, bound from exchange %s with key %q", p.done, sanitize.Line(exchange), sanitize.Line(key))
+	if xtype != "" {
+		p.done = fmt.Sprintf("declared %s exchange %s; %s", xtype, sanitize.Line(exchange), p.done)
+	}
+	return p, nil
+}
