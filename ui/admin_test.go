@@ -11,6 +11,7 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/demo"
 	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/screens"
@@ -226,5 +227,58 @@ func TestCreateQueueFromTheList(t *testing.T) {
 	}
 	if !bound {
 		t.Fatalf("jobs is not bound from jobs.x with job.*: %+v", bs)
+	}
+}
+
+// X on the groups view: an empty group goes once its name is typed; a group with a member is refused on
+// the dialog, saying why and what to do, and stays.
+func TestDeleteGroupFromTheGroupsView(t *testing.T) {
+	opts, cluster := startDemo(t)
+	h := newHarness(t, opts, 140, 30)
+	defer h.m.Close()
+	h.run(h.m.Init())
+	b, err := kafka.Open(context.Background(), kafka.Config{Brokers: cluster.Bootstrap()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	groups := func() map[string]bool {
+		gs, err := b.ListGroups(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]bool{}
+		for _, g := range gs {
+			out[g.Name] = true
+		}
+		return out
+	}
+	if !groups()[demo.Audit] || !groups()[demo.Billing] {
+		t.Fatalf("the demo lacks its groups: %v", groups())
+	}
+	h.command("groups")
+	h.mustShow("3 groups")
+
+	filter(h, demo.Billing)
+	h.run(h.key("X"))
+	h.mustShow("delete group "+demo.Billing+"?", "has 1 member", "Stop its consumers")
+	h.run(h.key("y"))
+	h.run(h.key("esc"))
+	if !groups()[demo.Billing] {
+		t.Fatal("a group with a member was deleted")
+	}
+
+	h.key("esc") // the filter
+	filter(h, demo.Audit)
+	h.run(h.key("X"))
+	h.mustShow("type " + demo.Audit + " and enter to delete group " + demo.Audit)
+	h.typeIn(demo.Audit)
+	h.run(h.key("enter"))
+	if groups()[demo.Audit] {
+		t.Fatal("the empty group is still there")
+	}
+	h.mustShow("deleted group " + demo.Audit)
+	if h.m.top().Kind() != screens.KindGroups {
+		t.Fatalf("back on %s, want the groups", h.m.top().Title())
 	}
 }

@@ -66,12 +66,13 @@ func fetchGroups(ctx context.Context, b backends.Backend) ([]group, error) {
 }
 
 var groupSpec = &list.Spec[group]{
-	Kind:   KindGroups,
-	Noun:   func([]group) string { return "groups" },
-	Fetch:  fetchGroups,
-	ID:     func(g group) string { return g.Name },
-	Name:   func(g group) string { return g.Name },
-	Detail: groupFields,
+	Kind:    KindGroups,
+	Noun:    func([]group) string { return "groups" },
+	Fetch:   fetchGroups,
+	ID:      func(g group) string { return g.Name },
+	Name:    func(g group) string { return g.Name },
+	Detail:  groupFields,
+	Actions: groupActions,
 	Columns: list.WithLooks(present.Groups, map[string]list.Look[group]{
 		"GROUP":       {Flex: true, Cmp: func(a, b *group) int { return strings.Compare(a.Name, b.Name) }},
 		"STATE":       {Tone: stateTone, Cmp: func(a, b *group) int { return strings.Compare(a.State, b.State) }},
