@@ -282,3 +282,45 @@ func TestDeleteGroupFromTheGroupsView(t *testing.T) {
 		t.Fatalf("back on %s, want the groups", h.m.top().Title())
 	}
 }
+
+// e on a topic: the form shows the configs set away from their defaults with their sources and the
+// topic's own as lines; an edited line sets, a deleted one resets, ctrl+s shows the dry run (nothing
+// changed yet), y applies it.
+func TestEditTopicConfigs(t *testing.T) {
+	t.Parallel()
+	h, b := kafkaHarness(t, false)
+	ctx := context.Background()
+	spec := backends.DestinationSpec{Name: "tui13.cfg", Partitions: 1,
+		Configs: map[string]string{"retention.ms": "1000", "cleanup.policy": "compact"}}
+	if err := b.CreateDestination(ctx, spec); err != nil {
+		t.Fatal(err)
+	}
+	h.run(h.key("ctrl+r"))
+	filter(h, "tui13.cfg")
+	h.run(h.key("e"))
+	h.mustShow("Configs of topic tui13.cfg", "set away from the default", "cleanup.policy=compact", "retention.ms=1000")
+	for range len("cleanup.policy=compact\nretention.ms=1000") {
+		h.key("backspace")
+	}
+	h.typeIn("retention.ms=86400000\nmax.message.bytes=2048")
+	h.run(h.key("ctrl+s"))
+	h.mustShow("dry run", "set    retention.ms: 1000 (topic) → 86400000", "set    max.message.bytes:",
+		"reset  cleanup.policy: compact (topic) → what it inherits")
+	if e := configOf(t, b, "tui13.cfg", "retention.ms"); e.Value != "1000" {
+		t.Fatalf("the dry run changed retention.ms to %s", e.Value)
+	}
+	h.run(h.key("y"))
+	if e := configOf(t, b, "tui13.cfg", "retention.ms"); e.Value != "86400000" || e.Source != backends.SourceTopic {
+		t.Errorf("retention.ms = %+v, want 86400000 on the topic", e)
+	}
+	if e := configOf(t, b, "tui13.cfg", "max.message.bytes"); e.Value != "2048" {
+		t.Errorf("max.message.bytes = %+v, want 2048", e)
+	}
+	if e := configOf(t, b, "tui13.cfg", "cleanup.policy"); e.Source == backends.SourceTopic {
+		t.Errorf("cleanup.policy is still set on the topic: %+v", e)
+	}
+	h.mustShow("configs of tui13.cfg: 2 set, 1 reset")
+	if h.m.top().Kind() != screens.KindDestinations {
+		t.Fatalf("back on %s, want the topic list", h.m.top().Title())
+	}
+}

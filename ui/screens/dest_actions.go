@@ -10,5 +10,5 @@ import (
 // destinationActions are the keys a destination offers beyond browsing and details: purge (or truncate),
 // a new message, and a redrive of its letters; each only where the broker can and outside read-only.
 func destinationActions(c *common.Common, d dest) []list.Action {
-	return slices.Concat(purgeActions(c, d), deleteActions(c, d), publishActions(c, d), redriveActions(c, d))
+	return slices.Concat(purgeActions(c, d), deleteActions(c, d), configActions(c, d), publishActions(c, d), redriveActions(c, d))
 }
