@@ -3,14 +3,17 @@ package cli
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 )
 
@@ -19,10 +22,15 @@ import (
 // bindings). In table mode each part is a table of its own under a heading; -o json prints one object.
 func (a *app) describeCommand() *cobra.Command {
 	cmd := &cobra.Command{Use: "describe cluster|topic|queue|exchange [NAME]", Short: "Show the cluster, a topic, a queue or an exchange whole", Args: noArgs}
-	cluster := &cobra.Command{Use: "cluster", Short: "Brokers, controller and cluster id; non-default broker configs (Kafka), vhosts (RabbitMQ)",
+	var statsWait time.Duration
+	cluster := &cobra.Command{Use: "cluster", Short: "Brokers, controller and cluster id; non-default broker configs (Kafka), vhosts (RabbitMQ), $SYS statistics (MQTT)",
 		Args: noArgs, RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withSession(cmd.Context(), a.describeCluster)
+			return a.withSession(cmd.Context(), func(ctx context.Context, s *actions.Session) error {
+				return a.describeCluster(ctx, s, statsWait)
+			})
 		}}
+	cluster.Flags().DurationVar(&statsWait, "stats-wait", actions.StatsWait,
+		"MQTT: wait at most this long for the broker's next $SYS update, which dates the figures")
 	cmd.AddCommand(cluster)
 	for _, kind := range []backends.DestinationKind{backends.Topic, backends.Queue, backends.Exchange} {
 		cmd.AddCommand(&cobra.Command{Use: string(kind) + " NAME", Short: "A " + string(kind) + " with its " +
@@ -44,8 +52,12 @@ var nodeColumns = []column[nodeRow]{
 	{head: "ROLE", cell: func(n nodeRow) string { return n.Role }},
 }
 
-func (a *app) describeCluster(ctx context.Context, s *actions.Session) error {
+func (a *app) describeCluster(ctx context.Context, s *actions.Session, statsWait time.Duration) error {
 	id, err := s.Backend().Identity(ctx)
+	if err != nil {
+		return err
+	}
+	stats, err := a.brokerStats(ctx, s, statsWait)
 	if err != nil {
 		return err
 	}
@@ -62,8 +74,12 @@ func (a *app) describeCluster(ctx context.Context, s *actions.Session) error {
 		}
 	}
 	if a.output == outputJSON {
-		return a.jsonLine(map[string]any{"kind": id.Kind, "version": id.Version, "cluster": id.Cluster,
-			"nodes": nodesJSON(id.Nodes), "broker_configs": configsJSON(brokerConfigs), "vhosts": vhosts})
+		line := map[string]any{"kind": id.Kind, "version": id.Version, "cluster": id.Cluster,
+			"nodes": nodesJSON(id.Nodes), "broker_configs": configsJSON(brokerConfigs), "vhosts": vhosts}
+		if stats != nil {
+			line["stats"] = statsJSON(*stats)
+		}
+		return a.jsonLine(line)
 	}
 	fmt.Fprintf(a.deps.Stdout, "%s %s, cluster %s\n\n", id.Kind, id.Version, id.Cluster)
 	if err := writeTable(a.deps.Stdout, id.Nodes, nodeColumns); err != nil {
@@ -81,7 +97,53 @@ func (a *app) describeCluster(ctx context.Context, s *actions.Session) error {
 			fmt.Fprintf(a.deps.Stdout, "  %s\n", sanitize.Line(v))
 		}
 	}
+	if stats != nil {
+		fmt.Fprintf(a.deps.Stdout, "\nbroker statistics, %s:\n", present.StatsAge(*stats, time.Now(), statsWait))
+		return writeTable(a.deps.Stdout, present.StatRows(*stats), statColumns)
+	}
 	return nil
+}
+
+var statColumns = columnsOf(present.Stats)
+
+// brokerStats reads the figures a broker publishes about itself, where it does (MQTT's $SYS), waiting at
+// most wait for an update that dates them. A broker that publishes none is a warning, not a failure: the
+// rest of the description stands.
+func (a *app) brokerStats(ctx context.Context, s *actions.Session, wait time.Duration) (*backends.BrokerStats, error) {
+	if !s.Allows(actions.VerbStats) {
+		return nil, nil
+	}
+	if a.output == outputTable {
+		a.warn(fmt.Sprintf("note: waiting up to %s for the broker's next $SYS update, which dates its figures (--stats-wait)", wait))
+	}
+	stats, err := s.BrokerStats(ctx, wait)
+	if errors.Is(err, backends.ErrNoStats) {
+		a.warn("warning: no broker statistics: " + err.Error())
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &stats, nil
+}
+
+// statsJSON is the statistics as one object: each count under its key, the sample time (null when
+// unknown) and the age in seconds at printing.
+func statsJSON(s backends.BrokerStats) map[string]any {
+	counts := map[string]int64{}
+	for _, f := range s.Figures {
+		counts[f.Key] = f.Value
+	}
+	out := map[string]any{"version": s.Version, "source": s.Source, "uptime_seconds": s.Uptime.Seconds(),
+		"counts": counts, "sampled_at": nil, "age_seconds": nil, "interval_seconds": nil}
+	if !s.SampledAt.IsZero() {
+		out["sampled_at"] = s.SampledAt.UTC().Format(time.RFC3339Nano)
+		out["age_seconds"] = time.Since(s.SampledAt).Seconds()
+	}
+	if s.Interval > 0 {
+		out["interval_seconds"] = s.Interval.Seconds()
+	}
+	return out
 }
 
 func nodesJSON(nodes []backends.Node) []map[string]any {

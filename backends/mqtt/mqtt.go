@@ -61,6 +61,9 @@ type Backend struct {
 	mu      sync.Mutex
 	main    *paho.Client // publishes; redialled when it dropped
 	warning string       // what the last listing left out
+
+	sysMu sync.Mutex // held while the $SYS connection is dialled, apart from mu
+	sys   *sysWatch  // the $SYS connection, from the first BrokerStats until Close
 }
 
 var (
@@ -69,6 +72,7 @@ var (
 	_ backends.Publisher         = (*Backend)(nil)
 	_ backends.Purger            = (*Backend)(nil)
 	_ backends.Warner            = (*Backend)(nil)
+	_ backends.StatsReader       = (*Backend)(nil)
 )
 
 // Open connects once, so that a wrong address or password shows at once, in one line.
@@ -193,7 +197,8 @@ func (b *Backend) dialConn(ctx context.Context) (net.Conn, error) {
 // are a wrong user or password and a user not allowed in.
 func (b *Backend) connectError(ca *paho.Connack, err error) error {
 	if ca != nil && (ca.ReasonCode == 0x86 || ca.ReasonCode == 0x87 || ca.ReasonCode == 0x8C) {
-		return backends.AuthFailed(backends.MQTT, b.addr, fmt.Errorf("the broker refused the connection (reason 0x%02x)", ca.ReasonCode))
+		return backends.AuthFailed(backends.MQTT, b.addr, fmt.Errorf("the broker refused the credentials (reason 0x%02x: %s)",
+			ca.ReasonCode, map[byte]string{0x86: "bad user name or password", 0x87: "not authorized", 0x8C: "bad authentication method"}[ca.ReasonCode]))
 	}
 	if ca != nil {
 		err = fmt.Errorf("the broker refused the connection (reason 0x%02x)", ca.ReasonCode)
@@ -232,6 +237,12 @@ func (b *Backend) Warnings() []string {
 
 // Close disconnects. It is safe to call more than once.
 func (b *Backend) Close() error {
+	b.sysMu.Lock()
+	if b.sys != nil {
+		_ = b.sys.client.Disconnect(&paho.Disconnect{})
+		b.sys = nil
+	}
+	b.sysMu.Unlock()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	if b.main != nil {
