@@ -10,24 +10,32 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"strings"
 	"unicode"
 	"unicode/utf8"
 
 	"github.com/vmihailenco/msgpack/v5"
 )
 
-// Format is how a body was read.
+// Format is how a body was read. The formats that are decoders too are also the names --decode and the
+// TUI's v take (see Names).
 type Format string
 
 const (
-	JSON Format = "json"
-	Avro Format = "avro"
+	JSON       Format = "json"
+	Avro       Format = "avro"
+	Protobuf   Format = "protobuf"
+	JSONSchema Format = "jsonschema" // a JSON body in the Confluent wire format, its schema in the registry
 	// MessagePack is a binary body that reads whole as a MessagePack map or array; it is shown as JSON.
 	MessagePack Format = "msgpack"
+	CBOR        Format = "cbor"
 	Text        Format = "text"
-	Binary      Format = "binary"
+	Binary      Format = "binary" // shown as a hex dump; the decoder that does so is named "hex"
 	Empty       Format = "empty"
 )
+
+// Auto is the decoder name that picks one per message.
+const Auto = "auto"
 
 // DefaultMaxBytes bounds how much of a body is decoded for display, so a 5 MiB message costs what the
 // screen can show, not what the broker holds.
@@ -41,44 +49,96 @@ type Body struct {
 	Note      string // why it was shown as it is, e.g. "schema registry unreachable: shown as hex"
 	Size      int    // the whole body's size in bytes
 	Truncated bool   // only the first MaxBytes were decoded
+	// Structured is true when Text is JSON a decoder made (any of them, not only a JSON body).
+	Structured bool
 }
 
-// Decoder decodes bodies. The zero value decodes JSON, text and binary; set Registry to decode Avro.
+// Input is a body and what its message says about it.
+type Input struct {
+	Body            []byte
+	Destination     string // the topic, queue or stream: the context's settings may name its Protobuf type
+	ContentType     string // AMQP content-type, when the message has one
+	ContentEncoding string // AMQP content-encoding: gzip and deflate are inflated first
+}
+
+// Decoder decodes bodies. The zero value decodes JSON, text, MessagePack, CBOR and binary; Registry adds
+// the Confluent wire format (Avro, Protobuf, JSON Schema), Protos the Protobuf types of a context.
 type Decoder struct {
-	Registry *Registry // nil: no schema registry configured
-	MaxBytes int       // 0: DefaultMaxBytes
+	Registry *Registry   // nil: no schema registry configured
+	Protos   *ProtoFiles // nil: the context names no .proto files
+	MaxBytes int         // 0: DefaultMaxBytes
+	Use      string      // a decoder's name (Names); "" or "auto" picks one per message
 }
 
-// Decode reads body as the best format it fits. Only Avro bodies do I/O (one registry request per schema
-// id, cached), so callers on a UI thread run it in a command.
+// Decode reads body as the best format it fits.
 func (d *Decoder) Decode(ctx context.Context, body []byte) Body {
-	out := Body{Size: len(body)}
-	if len(body) == 0 {
+	return d.DecodeInput(ctx, Input{Body: body})
+}
+
+// DecodeInput reads a message's body: inflated first when its content-encoding says so, then with the
+// decoder Use names, or else the one its wire format, the context's settings, its content-type or its
+// first bytes point to. Only registry bodies do I/O (one request per schema id, cached), so callers on a
+// UI thread run it in a command. A decoder that fails shows the bytes in hex, with the reason.
+func (d *Decoder) DecodeInput(ctx context.Context, in Input) Body {
+	out := Body{Size: len(in.Body)}
+	if len(in.Body) == 0 {
 		out.Format = Empty
 		return out
 	}
-	if id, payload, ok := ConfluentWire(body); ok {
-		return d.decodeWire(ctx, out, id, payload, body)
+	body, note, err := inflate(in.Body, in.ContentEncoding)
+	if err != nil {
+		return d.asHex(out, in.Body, err.Error())
 	}
-	limited, truncated := d.limit(body)
-	out.Truncated = truncated
-	switch {
-	case !truncated && looksJSON(body):
-		out.Format, out.Text = JSON, Pretty(body)
-	case IsText(limited):
-		out.Format, out.Text = Text, string(limited)
-	case !truncated && asMessagePack(body, &out):
-	default:
-		out.Format, out.Text = Binary, hex.Dump(limited)
+	in.Body = body
+	name := d.Use
+	if name == "" || name == Auto {
+		name = d.choose(in)
 	}
+	dec := decoderNamed(name)
+	if dec == nil {
+		return d.asHex(out, body, fmt.Sprintf("no decoder named %q (%s)", name, strings.Join(Names(), ", ")))
+	}
+	if err := dec.decode(ctx, d, in, &out); err != nil {
+		return d.asHex(out, body, err.Error())
+	}
+	out.Note = joinNotes(note, out.Note)
 	return out
 }
 
-func (d *Decoder) limit(b []byte) ([]byte, bool) {
-	max := d.MaxBytes
-	if max <= 0 {
-		max = DefaultMaxBytes
+// choose picks a decoder for a message: its wire format first, then the context's settings, then its
+// content-type, then its first bytes.
+func (d *Decoder) choose(in Input) string {
+	if _, _, ok := ConfluentWire(in.Body); ok {
+		return wireFormat
 	}
+	if d.Protos.For(in.Destination) != nil {
+		return string(Protobuf)
+	}
+	if name := byContentType(in.ContentType); name != "" {
+		return name
+	}
+	return sniffed
+}
+
+func (d *Decoder) maxBytes() int {
+	if d.MaxBytes <= 0 {
+		return DefaultMaxBytes
+	}
+	return d.MaxBytes
+}
+
+func joinNotes(a, b string) string {
+	switch {
+	case a == "":
+		return b
+	case b == "":
+		return a
+	}
+	return a + "; " + b
+}
+
+func (d *Decoder) limit(b []byte) ([]byte, bool) {
+	max := d.maxBytes()
 	if len(b) <= max {
 		return b, false
 	}
@@ -89,26 +149,11 @@ func (d *Decoder) limit(b []byte) ([]byte, bool) {
 	return b[:cut], true
 }
 
-func (d *Decoder) decodeWire(ctx context.Context, out Body, id int, payload, body []byte) Body {
-	out.SchemaID = id
-	if d.Registry == nil {
-		return d.asHex(out, body, fmt.Sprintf("Confluent wire format, schema id %d; no schema registry configured: shown as hex", id))
-	}
-	v, err := d.Registry.DecodeAvro(ctx, id, payload)
-	if err != nil {
-		return d.asHex(out, body, fmt.Sprintf("schema id %d: %v: shown as hex", id, err))
-	}
-	js, err := json.MarshalIndent(v, "", "  ")
-	if err != nil {
-		return d.asHex(out, body, fmt.Sprintf("schema id %d: cannot show the decoded value: %v", id, err))
-	}
-	out.Format, out.Text = Avro, string(js)
-	return out
-}
-
+// asHex shows body as a hex dump, saying why: a body is never an empty pane.
 func (d *Decoder) asHex(out Body, body []byte, note string) Body {
 	limited, truncated := d.limit(body)
-	out.Format, out.Text, out.Note, out.Truncated = Binary, hex.Dump(limited), note, truncated
+	out.Format, out.Text, out.Truncated, out.Structured = Binary, hex.Dump(limited), truncated, false
+	out.Note = joinNotes(note, "shown as hex")
 	return out
 }
 
@@ -184,7 +229,7 @@ func asMessagePack(body []byte, out *Body) bool {
 	if err != nil {
 		return false // keys JSON cannot hold (numbers, binary): left to the hex dump
 	}
-	out.Format, out.Text, out.Note = MessagePack, string(js), "recognised as MessagePack: shown as JSON"
+	out.Format, out.Text, out.Structured = MessagePack, string(js), true
 	return true
 }
 

@@ -2,24 +2,36 @@ package decode
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
+	"strings"
 	"sync"
 	"time"
 
-	"github.com/hamba/avro/v2"
-	"github.com/hamba/avro/v2/registry"
+	"github.com/twmb/franz-go/pkg/sr"
 )
 
-// Registry reads Avro schemas from a Confluent-compatible schema registry, caching them by id (in the
-// client), and remembering failures for a while so that an unreachable registry costs one timeout, not
-// one per message.
+// Registry reads schemas from a Confluent-compatible schema registry through franz-go's pkg/sr (the
+// registry client of the Kafka library this module already uses, kept by the same maintainer; it speaks
+// Avro, Protobuf and JSON Schema, schema references included, where hamba/avro's client knows Avro only).
+//
+// Schemas are cached by id for the life of the Registry (an id's schema never changes). Failures are
+// remembered for a while: a registry that does not answer costs one timeout, then every lookup fails at
+// once until RetryAfter has passed; an id it does not know is asked again only after the same pause.
 type Registry struct {
-	client *registry.Client
-	retry  time.Duration
+	client     *sr.Client
+	url        string
+	retryAfter time.Duration
 
-	mu     sync.Mutex
-	failed map[int]failure
+	fetch sync.Mutex // one lookup at a time: decodes waiting on the same slow registry share its verdict
+
+	mu      sync.Mutex
+	byID    map[int]*Schema
+	failed  map[int]failure // ids the registry refused, or whose schema does not compile
+	down    failure         // the registry itself did not answer
+	subject map[string]*Schema
 }
 
 type failure struct {
@@ -27,42 +39,229 @@ type failure struct {
 	until time.Time
 }
 
+func (f failure) active(now time.Time) bool { return f.err != nil && now.Before(f.until) }
+
+// DefaultRegistryTimeout bounds one request to the registry.
+const DefaultRegistryTimeout = 3 * time.Second
+
+// RegistryOptions tune a Registry; the zero value is the defaults.
+type RegistryOptions struct {
+	Timeout    time.Duration // one request; 0: DefaultRegistryTimeout
+	RetryAfter time.Duration // how long a failure is remembered; 0: 30 s
+}
+
 // NewRegistry builds a client for the registry at url.
-func NewRegistry(url string) (*Registry, error) {
-	c, err := registry.NewClient(url, registry.WithHTTPClient(&http.Client{Timeout: 3 * time.Second}))
+func NewRegistry(url string) (*Registry, error) { return NewRegistryWith(url, RegistryOptions{}) }
+
+// NewRegistryWith builds a client for the registry at url with o.
+func NewRegistryWith(url string, o RegistryOptions) (*Registry, error) {
+	if o.Timeout <= 0 {
+		o.Timeout = DefaultRegistryTimeout
+	}
+	if o.RetryAfter <= 0 {
+		o.RetryAfter = 30 * time.Second
+	}
+	c, err := sr.NewClient(sr.URLs(url), sr.HTTPClient(&http.Client{Timeout: o.Timeout}), sr.UserAgent("mqscope"))
 	if err != nil {
 		return nil, fmt.Errorf("schema registry %q: %w", url, err)
 	}
-	return &Registry{client: c, retry: 30 * time.Second, failed: map[int]failure{}}, nil
+	return &Registry{client: c, url: url, retryAfter: o.RetryAfter, byID: map[int]*Schema{},
+		failed: map[int]failure{}, subject: map[string]*Schema{}}, nil
 }
 
-// DecodeAvro decodes an Avro payload written with schema id into plain Go values.
-func (r *Registry) DecodeAvro(ctx context.Context, id int, payload []byte) (any, error) {
-	schema, err := r.schema(ctx, id)
+// Schema is a registered schema, compiled for its type.
+type Schema struct {
+	ID      int
+	Type    sr.SchemaType
+	Subject string // set when it was looked up by subject
+	Version int
+	Text    string
+
+	avro  *avroSchema
+	proto *protoSchema
+	json  *jsonSchema
+}
+
+// TypeName is "avro", "protobuf" or "jsonschema".
+func (s *Schema) TypeName() string {
+	switch s.Type {
+	case sr.TypeProtobuf:
+		return string(Protobuf)
+	case sr.TypeJSON:
+		return string(JSONSchema)
+	}
+	return string(Avro)
+}
+
+// ByID returns the schema registered under id.
+func (r *Registry) ByID(ctx context.Context, id int) (*Schema, error) {
+	if s, err, ok := r.cached(id); ok {
+		return s, err
+	}
+	r.fetch.Lock()
+	defer r.fetch.Unlock()
+	if s, err, ok := r.cached(id); ok { // another decode fetched it, or found the registry down, meanwhile
+		return s, err
+	}
+	s, err := r.client.SchemaByID(ctx, id)
 	if err != nil {
-		return nil, err
+		return nil, r.remember(id, fmt.Errorf("schema id %d: %w", id, r.explain(err)))
 	}
-	var v any
-	if err := avro.Unmarshal(schema, payload, &v); err != nil {
-		return nil, fmt.Errorf("avro decode: %w", err)
+	compiled, err := r.compile(ctx, sr.SubjectSchema{ID: id, Schema: s})
+	if err != nil {
+		return nil, r.remember(id, fmt.Errorf("schema id %d: %w", id, err))
 	}
-	return v, nil
-}
-
-func (r *Registry) schema(ctx context.Context, id int) (avro.Schema, error) {
 	r.mu.Lock()
-	f, failedBefore := r.failed[id]
+	r.byID[id] = compiled
 	r.mu.Unlock()
-	if failedBefore && time.Now().Before(f.until) {
-		return nil, f.err
+	return compiled, nil
+}
+
+// BySubject returns the schema of subject at version; version 0 or -1 is the latest.
+func (r *Registry) BySubject(ctx context.Context, subject string, version int) (*Schema, error) {
+	key := subject + "\x00" + strconv.Itoa(version)
+	r.mu.Lock()
+	down, cached := r.down, r.subject[key]
+	r.mu.Unlock()
+	if cached != nil && version > 0 {
+		return cached, nil
 	}
-	s, err := r.client.GetSchema(ctx, id)
+	if down.active(time.Now()) {
+		return nil, down.err
+	}
+	if version <= 0 {
+		version = -1
+	}
+	s, err := r.client.SchemaByVersion(ctx, subject, version)
 	if err != nil {
-		err = fmt.Errorf("schema registry: %w", err)
-		r.mu.Lock()
-		r.failed[id] = failure{err: err, until: time.Now().Add(r.retry)}
-		r.mu.Unlock()
+		err = fmt.Errorf("subject %q: %w", subject, r.explain(err))
+		r.noteDown(err)
 		return nil, err
 	}
-	return s, nil
+	compiled, err := r.compile(ctx, s)
+	if err != nil {
+		return nil, fmt.Errorf("subject %q version %d: %w", subject, s.Version, err)
+	}
+	r.mu.Lock()
+	r.subject[key] = compiled
+	r.mu.Unlock()
+	return compiled, nil
+}
+
+// cached is what is known of id: its schema, or a failure still remembered.
+func (r *Registry) cached(id int) (*Schema, error, bool) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	if s := r.byID[id]; s != nil {
+		return s, nil, true
+	}
+	if r.down.active(now) {
+		return nil, r.down.err, true
+	}
+	if f := r.failed[id]; f.active(now) {
+		return nil, f.err, true
+	}
+	return nil, nil, false
+}
+
+// remember keeps a failure: for the whole registry when it did not answer, for id when it did.
+func (r *Registry) remember(id int, err error) error {
+	if r.noteDown(err) {
+		return err
+	}
+	r.mu.Lock()
+	r.failed[id] = failure{err: err, until: time.Now().Add(r.retryAfter)}
+	r.mu.Unlock()
+	return err
+}
+
+// ErrRegistryDown is in the errors of lookups the registry did not answer (refused, timed out).
+var ErrRegistryDown = errors.New("the schema registry did not answer")
+
+// noteDown marks the registry down when err says it did not answer; it says whether it did.
+func (r *Registry) noteDown(err error) bool {
+	if !errors.Is(err, ErrRegistryDown) {
+		return false
+	}
+	r.mu.Lock()
+	r.down = failure{err: err, until: time.Now().Add(r.retryAfter)}
+	r.mu.Unlock()
+	return true
+}
+
+// explain turns the registry's answer, or its silence, into a short reason.
+func (r *Registry) explain(err error) error {
+	var answer *sr.ResponseError
+	if errors.As(err, &answer) {
+		msg := answer.Message
+		if msg == "" {
+			msg = http.StatusText(answer.StatusCode)
+		}
+		return fmt.Errorf("the schema registry says: %s (HTTP %d)", msg, answer.StatusCode)
+	}
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
+	// pkg/sr says "unable to GET ..." for every request that got no HTTP answer.
+	if strings.HasPrefix(err.Error(), "unable to ") || errors.Is(err, context.DeadlineExceeded) {
+		return fmt.Errorf("%w at %s (%v); not asked again for %s", ErrRegistryDown, r.url, rootCause(err), r.retryAfter)
+	}
+	return err
+}
+
+// rootCause is the innermost error: "connection refused" rather than the URL and method around it.
+func rootCause(err error) error {
+	for {
+		next := errors.Unwrap(err)
+		if next == nil {
+			return err
+		}
+		err = next
+	}
+}
+
+// compile resolves s's references through the registry and compiles it for its type.
+func (r *Registry) compile(ctx context.Context, s sr.SubjectSchema) (*Schema, error) {
+	out := &Schema{ID: s.ID, Type: s.Type, Subject: s.Subject, Version: s.Version, Text: s.Schema.Schema}
+	refs, err := r.references(ctx, s.References, map[string]bool{})
+	if err != nil {
+		return nil, err
+	}
+	switch s.Type {
+	case sr.TypeProtobuf:
+		out.proto, err = compileProto(ctx, s.Schema.Schema, refs)
+	case sr.TypeJSON:
+		out.json, err = compileJSONSchema(s.Schema.Schema, refs)
+	default:
+		out.avro, err = compileAvro(s.Schema.Schema, refs)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// reference is a schema another names, by the name it uses for it (a .proto import path, an Avro type).
+type reference struct{ name, text string }
+
+// references fetches refs and what they reference in turn, dependencies first.
+func (r *Registry) references(ctx context.Context, refs []sr.SchemaReference, seen map[string]bool) ([]reference, error) {
+	var out []reference
+	for _, ref := range refs {
+		if seen[ref.Name] {
+			continue
+		}
+		seen[ref.Name] = true
+		s, err := r.client.SchemaByVersion(ctx, ref.Subject, ref.Version)
+		if err != nil {
+			return nil, fmt.Errorf("reference %q (subject %q version %d): %w", ref.Name, ref.Subject, ref.Version, r.explain(err))
+		}
+		deeper, err := r.references(ctx, s.References, seen)
+		if err != nil {
+			return nil, err
+		}
+		out = append(append(out, deeper...), reference{name: ref.Name, text: s.Schema.Schema})
+	}
+	return out, nil
 }

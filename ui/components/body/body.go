@@ -64,7 +64,7 @@ func Show(ctx context.Context, dec *decode.Decoder, body []byte, mode Mode) Show
 	case Auto:
 		d := dec.Decode(ctx, body)
 		out.Format, out.Note, out.SchemaID, out.Truncated = d.Format, d.Note, d.SchemaID, d.Truncated
-		out.JSON = d.Format == decode.JSON || d.Format == decode.Avro || d.Format == decode.MessagePack
+		out.JSON = d.Structured
 		text = d.Text
 		if out.JSON {
 			out.Shown = len(body)
