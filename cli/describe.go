@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -21,7 +22,7 @@ import (
 // configs, RabbitMQ's vhosts), a topic (its listing and configs) or a queue or exchange (its listing and
 // bindings). In table mode each part is a table of its own under a heading; -o json prints one object.
 func (a *app) describeCommand() *cobra.Command {
-	cmd := &cobra.Command{Use: "describe cluster|topic|queue|exchange [NAME]", Short: "Show the cluster, a topic, a queue or an exchange whole", Args: noArgs}
+	cmd := &cobra.Command{Use: "describe cluster|topic|queue|exchange|group [NAME]", Short: "Show the cluster, a topic, a queue, an exchange or a group whole", Args: noArgs}
 	var statsWait time.Duration
 	cluster := &cobra.Command{Use: "cluster", Short: "Brokers, controller and cluster id; non-default broker configs (Kafka), vhosts (RabbitMQ), $SYS statistics (MQTT)",
 		Args: noArgs, RunE: func(cmd *cobra.Command, _ []string) error {
@@ -31,10 +32,14 @@ func (a *app) describeCommand() *cobra.Command {
 		}}
 	cluster.Flags().DurationVar(&statsWait, "stats-wait", actions.StatsWait,
 		"MQTT: wait at most this long for the broker's next $SYS update, which dates the figures")
-	cmd.AddCommand(cluster)
+	cmd.AddCommand(cluster, &cobra.Command{Use: "group NAME", Short: "A consumer group: members with their assignments, committed offsets against the log",
+		Args: exactlyOne("NAME"), RunE: func(cmd *cobra.Command, args []string) error {
+			return a.withSession(cmd.Context(), func(ctx context.Context, s *actions.Session) error {
+				return a.describeGroup(ctx, s, args[0])
+			})
+		}})
 	for _, kind := range []backends.DestinationKind{backends.Topic, backends.Queue, backends.Exchange} {
-		cmd.AddCommand(&cobra.Command{Use: string(kind) + " NAME", Short: "A " + string(kind) + " with its " +
-			map[bool]string{true: "configs", false: "bindings"}[kind == backends.Topic],
+		cmd.AddCommand(&cobra.Command{Use: string(kind) + " NAME", Short: describeShort[kind],
 			Args: exactlyOne("NAME"), RunE: func(cmd *cobra.Command, args []string) error {
 				return a.withSession(cmd.Context(), func(ctx context.Context, s *actions.Session) error {
 					return a.describeDestination(ctx, s, kind, args[0])
@@ -42,6 +47,12 @@ func (a *app) describeCommand() *cobra.Command {
 			}})
 	}
 	return cmd
+}
+
+var describeShort = map[backends.DestinationKind]string{
+	backends.Topic:    "A topic: partitions with leader, replicas, ISR and offsets; configs set away from their defaults",
+	backends.Queue:    "A queue: arguments, policy, durability, node, consumers with their prefetch, bindings; counts taken now",
+	backends.Exchange: "An exchange: its type, arguments and the bindings that lead to it and leave it",
 }
 
 type nodeRow = backends.Node
@@ -173,53 +184,120 @@ func configRows(owner string, entries []backends.ConfigEntry) []configRow {
 }
 
 func (a *app) describeDestination(ctx context.Context, s *actions.Session, kind backends.DestinationKind, name string) error {
-	dests, err := actions.ListDestinations(ctx, s.Backend(), backends.ListOptions{IncludeInternal: true})
-	if err != nil {
-		return err
-	}
-	i := slices.IndexFunc(dests, func(d backends.Destination) bool {
-		return d.Name == name && (d.Kind == kind || kind == backends.Queue && d.Kind == backends.Stream)
-	})
-	if i < 0 {
-		return fmt.Errorf("no %s %s here: %w", kind, sanitize.Line(name), backends.ErrNotFound)
-	}
-	d := dests[i]
-	var configs []backends.ConfigEntry
-	var bindings []backends.Binding
-	if kind == backends.Topic && s.Allows(actions.VerbReadConfig) {
-		configs, err = s.TopicConfig(ctx, name)
-	} else if kind != backends.Topic && s.Allows(actions.VerbBindings) {
-		bindings, err = s.Bindings(ctx, kind, name)
-	}
+	d, err := actions.Describe(ctx, s.Backend(), kind, name)
 	if err != nil {
 		return err
 	}
 	if a.output == outputJSON {
-		line := map[string]any{"destination": destinationJSON(d)}
-		if kind == backends.Topic {
-			line["configs"] = configsJSON(map[string][]backends.ConfigEntry{name: configs})[name]
-		} else {
-			line["bindings"] = bindingsJSON(bindings)
-		}
-		return a.jsonLine(line)
+		return a.jsonLine(detailsJSON(d))
 	}
-	if err := writeTable(a.deps.Stdout, []dest{d}, destinationColumns); err != nil {
-		return err
-	}
-	if kind == backends.Topic {
-		fmt.Fprintln(a.deps.Stdout)
-		return writeTable(a.deps.Stdout, configRows(name, configs), configColumns)
-	}
-	fmt.Fprintf(a.deps.Stdout, "\nbindings:\n")
-	return writeTable(a.deps.Stdout, bindings, bindingColumns)
+	return a.writeSections(present.DestinationSections(d))
 }
 
-var bindingColumns = []column[backends.Binding]{
-	{head: "SOURCE", cell: func(b backends.Binding) string { return cmpOr(b.Source, "(default)") }},
-	{head: "DESTINATION", cell: func(b backends.Binding) string { return b.Destination }},
-	{head: "KIND", cell: func(b backends.Binding) string { return string(b.DestinationKind) }},
-	{head: "ROUTING KEY", cell: func(b backends.Binding) string { return b.RoutingKey }},
+func (a *app) describeGroup(ctx context.Context, s *actions.Session, name string) error {
+	g, err := actions.DescribeGroup(ctx, s.Backend(), name)
+	if err != nil {
+		return err
+	}
+	if a.output == outputJSON {
+		return a.jsonLine(map[string]any{"group": groupJSON(g.Group), "members": membersJSON(g.Members),
+			"offsets": partitionLagsJSON(g.Partitions)})
+	}
+	return a.writeSections(present.GroupSections(g))
 }
+
+// writeSections prints a details page: each section under its heading, a blank line between them.
+func (a *app) writeSections(secs []present.Section) error {
+	for i, sec := range secs {
+		if i > 0 {
+			fmt.Fprintln(a.deps.Stdout)
+		}
+		for _, l := range sec.Lines() {
+			if _, err := fmt.Fprintln(a.deps.Stdout, strings.TrimRight(l, " ")); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// detailsJSON is `describe topic|queue|exchange -o json`: the listing's line, and every part the broker
+// has (null or [] where it has none). Configs are all of them, each with its source.
+func detailsJSON(d backends.Details) map[string]any {
+	parts := make([]map[string]any, len(d.Partitions))
+	for i, p := range d.Partitions {
+		parts[i] = map[string]any{"partition": p.Partition, "leader": p.Leader, "replicas": orEmpty(p.Replicas),
+			"isr": orEmpty(p.ISR), "offline": orEmpty(p.Offline), "start": countJSON(p.Start), "end": countJSON(p.End)}
+	}
+	consumers := make([]map[string]any, len(d.Consumers))
+	for i, c := range d.Consumers {
+		consumers[i] = map[string]any{"tag": c.Tag, "channel": c.Channel, "connection": c.Connection, "user": c.User,
+			"prefetch": c.Prefetch, "ack_required": c.AckRequired, "exclusive": c.Exclusive, "active": c.Active}
+	}
+	readers := make([]map[string]any, len(d.Readers))
+	for i, r := range d.Readers {
+		readers[i] = map[string]any{"name": r.Name, "consumers": countJSON(r.Consumers), "position": r.Position,
+			"pending": countJSON(r.Pending), "lag": countJSON(r.Lag)}
+	}
+	props := map[string]string{}
+	for _, p := range d.Properties {
+		props[p.Name] = p.Value
+	}
+	return map[string]any{
+		"destination": destinationJSON(d.Destination), "counts": countsJSON(d.Destination),
+		"partitions": parts, "configs": configsJSON(map[string][]backends.ConfigEntry{d.Destination.Name: d.Configs})[d.Destination.Name],
+		"durable": d.Durable, "auto_delete": d.AutoDelete, "exclusive": d.Exclusive, "arguments": d.Arguments,
+		"policy": d.Policy, "operator_policy": d.OperatorPolicy, "policy_definition": d.PolicyDefinition,
+		"node": d.Node, "members": orEmpty(d.Members), "online": orEmpty(d.Online), "consumers": consumers,
+		"bindings": bindingsJSON(d.Bindings), "properties": props, "readers": readers,
+	}
+}
+
+// countsJSON says how current a destination's counts are: "exact" (counted now), "sampled" (the
+// management API's figures, up to 5 s old), or "" where the broker's counts are its own log's.
+func countsJSON(d backends.Destination) string {
+	switch present.CountsNote(d) {
+	case "":
+		return ""
+	case "counted now":
+		return "exact"
+	}
+	return "sampled"
+}
+
+func orEmpty[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func membersJSON(ms []backends.GroupMember) []map[string]any {
+	out := make([]map[string]any, len(ms))
+	for i, m := range ms {
+		assigned := make([]map[string]any, len(m.Assigned))
+		for j, tp := range m.Assigned {
+			assigned[j] = map[string]any{"topic": tp.Topic, "partition": tp.Partition}
+		}
+		out[i] = map[string]any{"id": m.ID, "client_id": m.ClientID, "host": m.Host, "assigned": assigned}
+	}
+	return out
+}
+
+func partitionLagsJSON(ps []backends.PartitionLag) []map[string]any {
+	out := make([]map[string]any, len(ps))
+	for i, p := range ps {
+		var committed *int64
+		if p.Committed >= 0 {
+			committed = &p.Committed
+		}
+		out[i] = map[string]any{"topic": p.Topic, "partition": p.Partition, "committed": committed,
+			"start": p.Start, "end": p.End, "lag": p.Lag, "member": p.Member}
+	}
+	return out
+}
+
+var bindingColumns = columnsOf(present.Bindings)
 
 func bindingsJSON(bs []backends.Binding) []map[string]any {
 	out := make([]map[string]any, len(bs))

@@ -84,9 +84,16 @@ func TestKafkaTopicLifecycleFromTheCLI(t *testing.T) {
 	if r := run(0, "config", "set", "orders", "retention.ms=1000", "--dry-run"); !strings.Contains(r.stdout, "86400000 (topic) -> 1000") {
 		t.Errorf("config set --dry-run: %s", r.stdout)
 	}
+	if r := run(0, "describe", "topic", "orders"); !regexp.MustCompile(`\n +retention\.ms +86400000 +topic\n`).MatchString(r.stdout) ||
+		!strings.Contains(r.stdout, "partitions (6)") {
+		t.Errorf("describe topic does not show the config set on it, or its 6 partitions:\n%s", r.stdout)
+	}
 	run(0, "config", "set", "orders", "--reset", "retention.ms")
-	if r := run(0, "describe", "topic", "orders"); !regexp.MustCompile(`\nretention\.ms +\d+ +default\n`).MatchString(r.stdout) {
-		t.Errorf("after the reset, describe topic:\n%s", r.stdout)
+	if r := run(0, "config", "get", "orders"); !regexp.MustCompile(`\nretention\.ms +\d+ +default\n`).MatchString(r.stdout) {
+		t.Errorf("after the reset, config get:\n%s", r.stdout)
+	}
+	if r := run(0, "describe", "topic", "orders"); strings.Contains(r.stdout, "retention.ms") {
+		t.Errorf("after the reset, describe topic still lists retention.ms among the configs set away from their defaults:\n%s", r.stdout)
 	}
 	run(0, "alter", "topic", "orders", "--partitions", "8")
 	if r := run(0, "describe", "cluster", "-o", "json"); !strings.Contains(r.stdout, `"role":"controller"`) {

@@ -89,7 +89,10 @@ func getOne[T any](ctx context.Context, c *apiClient, listing, name, cols string
 		return c.get(ctx, listing+"/"+segment(name), columns(cols), out)
 	}
 	q := url.Values{"pagination": {"true"}, "page": {"1"}, "page_size": {strconv.Itoa(maxPageSize)},
-		"name": {"^" + regexp.QuoteMeta(name) + "$"}, "use_regex": {"true"}, "columns": {cols}}
+		"name": {"^" + regexp.QuoteMeta(name) + "$"}, "use_regex": {"true"}}
+	for k, v := range columns(cols) {
+		q[k] = v
+	}
 	var p page[T]
 	if err := c.get(ctx, listing, q, &p); err != nil {
 		return err

@@ -234,4 +234,10 @@ func (t *table) UnmarshalJSON(data []byte) error {
 }
 
 // columns asks the API for only these fields of each object.
-func columns(names string) url.Values { return url.Values{"columns": {names}} }
+// columns asks for only these columns; "" asks for the whole object.
+func columns(names string) url.Values {
+	if names == "" {
+		return nil
+	}
+	return url.Values{"columns": {names}}
+}
