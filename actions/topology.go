@@ -52,26 +52,72 @@ type ExchangeDef struct {
 	Durable *bool  `yaml:"durable,omitempty"` // default true
 }
 
-// BindingDef routes from an exchange to a queue or another exchange.
+// BindingDef routes from an exchange to a queue or another exchange. Its arguments are part of what it
+// is: RabbitMQ tells two bindings with the same key apart by them (headers exchanges match on them).
 type BindingDef struct {
-	Exchange   string `yaml:"exchange"`
-	Queue      string `yaml:"queue,omitempty"`
-	ToExchange string `yaml:"to-exchange,omitempty"`
-	Key        string `yaml:"key,omitempty"`
+	Exchange   string         `yaml:"exchange"`
+	Queue      string         `yaml:"queue,omitempty"`
+	ToExchange string         `yaml:"to-exchange,omitempty"`
+	Key        string         `yaml:"key,omitempty"`
+	Arguments  map[string]any `yaml:"arguments,omitempty"`
 }
 
-// ParseTopology reads a topology file; unknown fields are an error, so that a typo is not silently ignored.
+// TopologyDoc is a topology file as written: one broker's topology at the top level (applied to the
+// context the command line picks), or a section per config context under contexts, so that one file
+// states a Kafka cluster's topics and a RabbitMQ vhost's queues together.
+type TopologyDoc struct {
+	TopologyFile `yaml:",inline"`
+	Contexts     map[string]TopologyFile `yaml:"contexts,omitempty"`
+}
+
+// ParseTopology reads a one-context topology file; a file with contexts is an error here.
 func ParseTopology(data []byte) (TopologyFile, error) {
-	var f TopologyFile
-	if err := yaml.UnmarshalWithOptions(data, &f, yaml.Strict()); err != nil {
-		return f, fmt.Errorf("topology file: %s", strings.ReplaceAll(yaml.FormatError(err, false, false), "\n", " "))
+	doc, err := ParseTopologyDoc(data)
+	if err == nil && len(doc.Contexts) > 0 {
+		return TopologyFile{}, errors.New("topology file: it names contexts; this reads one broker's topology")
 	}
-	for _, b := range f.Bindings {
-		if (b.Queue == "") == (b.ToExchange == "") {
-			return f, fmt.Errorf("topology file: the binding from %q needs exactly one of queue and to-exchange", b.Exchange)
+	return doc.TopologyFile, err
+}
+
+// ParseTopologyDoc reads a topology file, with or without contexts; unknown fields are an error, so that
+// a typo is not silently ignored.
+func ParseTopologyDoc(data []byte) (TopologyDoc, error) {
+	var d TopologyDoc
+	if err := yaml.UnmarshalWithOptions(data, &d, yaml.Strict()); err != nil {
+		return d, fmt.Errorf("topology file: %s", strings.ReplaceAll(yaml.FormatError(err, false, false), "\n", " "))
+	}
+	if len(d.Contexts) > 0 && !d.TopologyFile.empty() {
+		return d, errors.New("topology file: it has both contexts and topics, queues, exchanges or bindings outside them: " +
+			"put each under the context it belongs to")
+	}
+	for _, name := range d.ContextNames() {
+		if err := d.Contexts[name].check(); err != nil {
+			return d, fmt.Errorf("topology file, context %s: %w", name, err)
 		}
 	}
-	return f, nil
+	if err := d.TopologyFile.check(); err != nil {
+		return d, fmt.Errorf("topology file: %w", err)
+	}
+	return d, nil
+}
+
+// ContextNames are the contexts the file names, sorted: the order diff and apply visit them in.
+func (d TopologyDoc) ContextNames() []string { return slices.Sorted(maps.Keys(d.Contexts)) }
+
+// Marshal writes the file.
+func (d TopologyDoc) Marshal() ([]byte, error) { return yaml.Marshal(d) }
+
+func (f TopologyFile) empty() bool {
+	return len(f.Topics) == 0 && len(f.Queues) == 0 && len(f.Exchanges) == 0 && len(f.Bindings) == 0
+}
+
+func (f TopologyFile) check() error {
+	for _, b := range f.Bindings {
+		if (b.Queue == "") == (b.ToExchange == "") {
+			return fmt.Errorf("the binding from %q needs exactly one of queue and to-exchange", b.Exchange)
+		}
+	}
+	return nil
 }
 
 // Marshal writes the file.
@@ -107,7 +153,7 @@ func (s *Session) Export(ctx context.Context) (TopologyFile, error) {
 		f.Exchanges = append(f.Exchanges, ExchangeDef{Name: x.Name, Type: x.Type, Durable: &durable})
 	}
 	for _, b := range t.Bindings {
-		def := BindingDef{Exchange: b.Source, Key: b.RoutingKey, Queue: b.Destination}
+		def := BindingDef{Exchange: b.Source, Key: b.RoutingKey, Queue: b.Destination, Arguments: b.Arguments}
 		if b.DestinationKind == backends.Exchange {
 			def.Queue, def.ToExchange = "", b.Destination
 		}
@@ -323,13 +369,17 @@ func planExchanges(have, want []ExchangeDef, prune bool) []Step {
 
 func (b BindingDef) binding() backends.Binding {
 	if b.ToExchange != "" {
-		return backends.Binding{Source: b.Exchange, Destination: b.ToExchange, DestinationKind: backends.Exchange, RoutingKey: b.Key}
+		return backends.Binding{Source: b.Exchange, Destination: b.ToExchange, DestinationKind: backends.Exchange, RoutingKey: b.Key,
+			Arguments: b.Arguments}
 	}
-	return backends.Binding{Source: b.Exchange, Destination: b.Queue, DestinationKind: backends.Queue, RoutingKey: b.Key}
+	return backends.Binding{Source: b.Exchange, Destination: b.Queue, DestinationKind: backends.Queue, RoutingKey: b.Key,
+		Arguments: b.Arguments}
 }
 
+// key tells bindings apart as RabbitMQ does: by source, destination, routing key and arguments. Numbers
+// read from a file (int) and from the broker (float64) print alike.
 func (b BindingDef) key() string {
-	return b.Exchange + "\x00" + b.Queue + "\x00" + b.ToExchange + "\x00" + b.Key
+	return b.Exchange + "\x00" + b.Queue + "\x00" + b.ToExchange + "\x00" + b.Key + "\x00" + anyPairs(b.Arguments)
 }
 
 func (b BindingDef) String() string {
@@ -337,7 +387,11 @@ func (b BindingDef) String() string {
 	if b.ToExchange != "" {
 		to = "exchange " + b.ToExchange
 	}
-	return fmt.Sprintf("%s -> %s key=%s", b.Exchange, to, b.Key)
+	s := fmt.Sprintf("%s -> %s key=%s", b.Exchange, to, b.Key)
+	if len(b.Arguments) > 0 {
+		s += " arguments: " + anyPairs(b.Arguments)
+	}
+	return s
 }
 
 func planBindings(have, want []BindingDef, prune bool) []Step {

@@ -20,16 +20,19 @@ import (
 
 // change is what an administration command did or would do.
 type change struct {
-	Action string `json:"action"` // create, delete, bind, ...
-	Kind   string `json:"kind"`   // topic, queue, exchange, group, binding, policy, config
-	Name   string `json:"name"`
-	Detail string `json:"detail"`
-	DryRun bool   `json:"dry_run"`
+	// Context names the config context of a topology file's section; "" for the command line's.
+	Context string `json:"context,omitempty"`
+	Action  string `json:"action"` // create, delete, bind, ...
+	Kind    string `json:"kind"`   // topic, queue, exchange, group, binding, policy, config
+	Name    string `json:"name"`
+	Detail  string `json:"detail"`
+	DryRun  bool   `json:"dry_run"`
 	// Refused says why the broker cannot make this change in place (diff and apply); "" otherwise.
 	Refused string `json:"refused"`
 }
 
 var changeColumns = []column[change]{
+	{head: "CONTEXT", cell: func(c change) string { return c.Context }, applies: func(c change) bool { return c.Context != "" }},
 	{head: "ACTION", cell: func(c change) string {
 		if c.DryRun {
 			return "would " + c.Action

@@ -85,6 +85,7 @@ func exitCode(err error, a *app) int {
 type app struct {
 	deps       Deps
 	flags      config.Flags
+	topology   *actions.TopologyDoc // the topology file of diff and apply, once read
 	configPath string
 	output     outputFormat
 	settings   settings

@@ -40,7 +40,7 @@ func (a *app) before(cmd *cobra.Command, _ []string) error {
 		return err
 	}
 	a.command, a.commandVerb = cmd.Name(), commandVerb(cmd)
-	if !mutatesNow(cmd) {
+	if !mutatesNow(cmd) || a.contextsInFile(cmd) {
 		return nil
 	}
 	return a.refuseReadOnly(commandVerb(cmd))
