@@ -14,7 +14,7 @@ func TestTopologyDocContexts(t *testing.T) {
 		t.Fatalf("contexts %s: %+v", got, doc.Contexts)
 	}
 	for text, want := range map[string]string{
-		"topics: [{name: a}]\ncontexts: {k: {topics: [{name: b}]}}\n":       "both contexts and",
+		"topics: [{name: a}]\ncontexts: {k: {topics: [{name: b}]}}\n":        "both contexts and",
 		"contexts: {r: {bindings: [{exchange: x}]}}\n":                       "context r: the binding from \"x\" needs exactly one",
 		"contexts: {r: {queus: [{name: jobs}]}}\n":                           "unknown field",
 		"contexts: {r: {queues: [{name: jobs}]}}\nqueues: [{name: other}]\n": "both contexts and",
