@@ -77,7 +77,7 @@ func start() (*Emulator, error) {
 	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	app.CurrentEnvironment = app.Environment{Host: "127.0.0.1", Port: port, AccountID: Account,
-		EnableDuplicates: true,
+		EnableDuplicates:       true,
 		QueueAttributeDefaults: app.EnvQueueAttributes{VisibilityTimeout: 30, MaximumMessageSize: 262144}}
 	b := &bridge{region: Region, account: Account, purged: map[string]time.Time{}, stop: make(chan struct{})}
 	go b.tick()
