@@ -22,6 +22,9 @@ const (
 	// NATSAdvisory is a JetStream advisory (max deliveries, terminated) naming the stream and sequence of a
 	// message a consumer gave up on; the message itself is still in its stream.
 	NATSAdvisory Convention = "nats advisory"
+	// SQSSource is the source queue SQS names for a message its redrive policy moved to a dead-letter queue
+	// (DeadLetterQueueSourceArn), or the one queue that names the DLQ in its redrive policy.
+	SQSSource Convention = "sqs redrive policy"
 )
 
 // Origin is where a dead letter came from, read from its own headers.

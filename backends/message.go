@@ -27,6 +27,7 @@ type Message struct {
 	DeliveryCount int64         // RabbitMQ quorum queues' x-delivery-count; 0 where unknown
 	Origin        *Origin       // where a dead letter came from; nil for ordinary messages
 	MQTT          *MQTTDelivery // how an MQTT message arrived; nil for other brokers
+	SQS           *SQSMessage   // an SQS message's system attributes; nil for other brokers
 }
 
 // HeaderValue returns the first header named key.
@@ -66,4 +67,15 @@ type Properties struct {
 type MQTTDelivery struct {
 	QoS      int
 	Retained bool
+}
+
+// SQSMessage is what SQS says of a message besides its body and attributes. A publish reads GroupID and
+// DeduplicationID (FIFO queues), so that a redrive keeps them.
+type SQSMessage struct {
+	MessageID       string
+	GroupID         string // FIFO: the message group
+	DeduplicationID string // FIFO: deduplicated within SQS's 5-minute window
+	SequenceNumber  string // FIFO
+	// SourceQueue is the queue a dead letter was moved from (SQS's DeadLetterQueueSourceArn), by name.
+	SourceQueue string
 }

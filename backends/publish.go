@@ -3,6 +3,7 @@ package backends
 import (
 	"context"
 	"errors"
+	"time"
 )
 
 // ErrUnroutable is returned for a message the broker accepted but could deliver to no queue (RabbitMQ's
@@ -27,6 +28,9 @@ type Target struct {
 	QoS *int
 	// Retain makes the message the MQTT topic's retained one, which every new subscriber is sent first.
 	Retain bool
+	// Delay keeps an SQS message invisible for that long after it is sent (up to 15 minutes); 0 takes the
+	// queue's delay.
+	Delay time.Duration
 }
 
 // Trim says what a stream keeps as an entry is added: at most MaxLen entries, or none older than MinID.
@@ -80,6 +84,9 @@ type Router func(Message) (Target, error)
 type MoveRequest struct {
 	Source string
 	Max    int // 0: everything that was there when the move began
+	// Rate caps the messages moved per second (SQS, as its message move tasks take
+	// MaxNumberOfMessagesPerSecond); 0 is no cap.
+	Rate int
 }
 
 // MoveProgress is reported as a move goes on.

@@ -14,6 +14,7 @@ const (
 	Redis    Kind = "redis"
 	NATS     Kind = "nats"
 	MQTT     Kind = "mqtt"
+	SQS      Kind = "sqs"
 )
 
 // Identity says which cluster a backend is talking to.
@@ -99,6 +100,17 @@ type Destination struct {
 	QoS      int
 	Retained bool
 
+	// SQS queues: Ready is the approximate visible count, Unacked the approximate in-flight count, and
+	// Delayed the approximate count of messages not yet visible because of a delay; SQS says all three are
+	// approximate, and Approximate says so for front ends.
+	Delayed     int64
+	Approximate bool
+	// Redrive is an SQS queue's redrive policy: where a message goes after maxReceiveCount receives.
+	Redrive *RedrivePolicy
+	// DeadLetterSources are the queues whose redrive policy names this one as their dead-letter queue
+	// (SQS ListDeadLetterSourceQueues), sorted.
+	DeadLetterSources []string
+
 	DeadLetter *DeadLetterConfig // RabbitMQ: where rejected or expired messages go
 	Policy     string            // RabbitMQ: the name of the policy applied, if any
 	State      string            // RabbitMQ: "running", "idle", ...; empty where unknown
@@ -115,6 +127,13 @@ type DeadLetterConfig struct {
 	// HasDeliveryLimit is true when a delivery limit is set: 0 is a limit too (on RabbitMQ 3.x the first
 	// give-back of a message ends it).
 	HasDeliveryLimit bool
+}
+
+// RedrivePolicy is an SQS queue's redrive policy: a message received more than MaxReceiveCount times
+// goes to DeadLetterQueue instead of being delivered again.
+type RedrivePolicy struct {
+	DeadLetterQueue string // the queue's name (the policy holds its ARN)
+	MaxReceiveCount int
 }
 
 // ID is a stable identity for a destination across refreshes ("vhost/name" for RabbitMQ).

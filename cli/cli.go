@@ -127,6 +127,8 @@ func (a *app) rootCommand() *cobra.Command {
 	f.StringVar(&a.flags.Redis, "redis", "", "Redis `URL`, like redis://[user@]host:6379/0 (rediss:// for TLS)")
 	f.StringVar(&a.flags.NATS, "nats", "", "NATS `URL`, like nats://[user@]host:4222 (tls:// for TLS)")
 	f.StringVar(&a.flags.MQTT, "mqtt", "", "MQTT `URL`, like tcp://[user@]host:1883 (ssl:// for TLS)")
+	f.StringVar(&a.flags.SQS, "sqs", "", "Amazon SQS `ENDPOINT`, like https://sqs.eu-west-1.amazonaws.com or an emulator's "+
+		"http://localhost:4100 (credentials: the AWS chain)")
 	f.StringVar(&a.flags.RabbitMQAPI, "rabbitmq-api", "", "RabbitMQ management API `URL` (default http://HOST:15672)")
 	f.StringVar(&a.flags.Context, "context", "", "use the context `NAME` from the config file (default $"+config.EnvContext+
 		" or current-context)")

@@ -47,7 +47,7 @@ func (f *File) Warnings(context string) []string {
 	return out
 }
 
-// Context is one named connection: exactly one of Kafka, RabbitMQ, Redis, NATS or MQTT is set.
+// Context is one named connection: exactly one of Kafka, RabbitMQ, Redis, NATS, MQTT or SQS is set.
 type Context struct {
 	Name     string          `yaml:"name"`
 	Kafka    *KafkaConfig    `yaml:"kafka,omitempty"`
@@ -55,6 +55,7 @@ type Context struct {
 	Redis    *RedisConfig    `yaml:"redis,omitempty"`
 	NATS     *NATSConfig     `yaml:"nats,omitempty"`
 	MQTT     *MQTTConfig     `yaml:"mqtt,omitempty"`
+	SQS      *SQSConfig      `yaml:"sqs,omitempty"`
 	ReadOnly bool            `yaml:"read-only,omitempty"`
 	Theme    string          `yaml:"theme,omitempty"`
 	Refresh  Duration        `yaml:"refresh,omitempty"`
@@ -185,6 +186,27 @@ func (m MQTTConfig) UserName() string {
 	return ""
 }
 
+// SQSConfig says how to reach Amazon SQS: credentials come from the standard AWS chain (environment,
+// ~/.aws files, SSO, instance or task role), Profile picks a profile of it, Region the region (else the
+// profile's or AWS_REGION), and Endpoint an SQS-compatible server instead of AWS's own (an emulator, a
+// VPC endpoint).
+type SQSConfig struct {
+	Region   string `yaml:"region,omitempty"`
+	Profile  string `yaml:"profile,omitempty"`
+	Endpoint string `yaml:"endpoint,omitempty"`
+}
+
+// Where names what the context reaches: the endpoint, or the region.
+func (s SQSConfig) Where() string {
+	switch {
+	case s.Endpoint != "":
+		return redact.URL(s.Endpoint)
+	case s.Region != "":
+		return "sqs " + s.Region
+	}
+	return "sqs (default region)"
+}
+
 // RefreshInterval is the context's refresh, or the default.
 func (c Context) RefreshInterval() time.Duration {
 	if c.Refresh > 0 {
@@ -207,6 +229,8 @@ func (c Context) Kind() string {
 		return "nats"
 	case c.MQTT != nil:
 		return "mqtt"
+	case c.SQS != nil:
+		return "sqs"
 	}
 	return ""
 }
@@ -225,6 +249,8 @@ func (c Context) Address() string {
 		return redact.URL(c.NATS.URL)
 	case c.MQTT != nil:
 		return redact.URL(c.MQTT.URL)
+	case c.SQS != nil:
+		return c.SQS.Where()
 	}
 	return ""
 }

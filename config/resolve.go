@@ -16,6 +16,7 @@ type Flags struct {
 	Redis       string // --redis: redis:// URL; makes an ad-hoc context
 	NATS        string // --nats: nats:// URL; makes an ad-hoc context
 	MQTT        string // --mqtt: tcp:// or ssl:// URL; makes an ad-hoc context
+	SQS         string // --sqs: an SQS endpoint URL; makes an ad-hoc context
 	Context     string // --context; $MQSCOPE_CONTEXT stands in when empty
 	ReadOnly    bool   // --read-only: adds to the context's own read-only, never lifts it
 }
@@ -88,7 +89,7 @@ func (fl Flags) connections() []connection {
 	var given []connection
 	for _, c := range []connection{{"--kafka", fl.Kafka, adHocKafka}, {"--rabbitmq", fl.RabbitMQ, adHocRabbitMQ},
 		{"--redis", fl.Redis, adHocRedis}, {"--nats", fl.NATS, adHocNATS},
-		{"--mqtt", fl.MQTT, adHocMQTT}} {
+		{"--mqtt", fl.MQTT, adHocMQTT}, {"--sqs", fl.SQS, adHocSQS}} {
 		if c.value != "" {
 			given = append(given, c)
 		}
@@ -187,4 +188,19 @@ func adHocMQTT(mqttURL string) (Context, error) {
 		return Context{}, usagef("--mqtt: %s", p.msg)
 	}
 	return Context{Name: hostOf(mqttURL), MQTT: m}, nil
+}
+
+// adHocSQS is the context --sqs describes: an endpoint, its region read from an AWS host name
+// (sqs.REGION.amazonaws.com), else left to the profile or AWS_REGION.
+func adHocSQS(endpoint string) (Context, error) {
+	s := &SQSConfig{Endpoint: endpoint}
+	if p := s.check(); p != nil {
+		return Context{}, usagef("--sqs: %s", p.msg)
+	}
+	if u, err := url.Parse(endpoint); err == nil {
+		if parts := strings.Split(u.Hostname(), "."); len(parts) == 4 && parts[0] == "sqs" && parts[2] == "amazonaws" {
+			s.Region = parts[1]
+		}
+	}
+	return Context{Name: hostOf(endpoint), SQS: s}, nil
 }

@@ -24,7 +24,8 @@ func (c Context) check() *problem {
 	switch brokers := c.brokers(); {
 	case len(brokers) == 0:
 		return &problem{"", "needs a broker: add kafka: {brokers: [\"host:9092\"]}, rabbitmq: {url: amqp://host:5672/}, " +
-			"redis: {url: redis://host:6379/0}, nats: {url: nats://host:4222} or mqtt: {url: tcp://host:1883}"}
+			"redis: {url: redis://host:6379/0}, nats: {url: nats://host:4222}, mqtt: {url: tcp://host:1883} or " +
+			"sqs: {region: eu-west-1}"}
 	case len(brokers) > 1:
 		return &problem{"." + brokers[1], fmt.Sprintf("has both %s and %s; a context connects to one broker, so keep one",
 			brokers[0], brokers[1])}
@@ -41,6 +42,8 @@ func (c Context) check() *problem {
 		return c.NATS.check()
 	case c.MQTT != nil:
 		return c.MQTT.check()
+	case c.SQS != nil:
+		return c.SQS.check()
 	}
 	return c.RabbitMQ.check()
 }
@@ -52,7 +55,7 @@ func (c Context) brokers() []string {
 		key string
 		set bool
 	}{{"kafka", c.Kafka != nil}, {"rabbitmq", c.RabbitMQ != nil}, {"redis", c.Redis != nil}, {"nats", c.NATS != nil},
-		{"mqtt", c.MQTT != nil}} {
+		{"mqtt", c.MQTT != nil}, {"sqs", c.SQS != nil}} {
 		if b.set {
 			keys = append(keys, b.key)
 		}
@@ -117,6 +120,15 @@ func (n *NATSConfig) check() *problem {
 		return &problem{".nats.user", "the URL names another user; keep one"}
 	}
 	return n.TLS.check().under(".nats.tls")
+}
+
+func (s *SQSConfig) check() *problem {
+	if s.Endpoint != "" {
+		if msg := checkURL(s.Endpoint, "the SQS endpoint", "http", "https"); msg != "" {
+			return &problem{".sqs.endpoint", msg}
+		}
+	}
+	return nil
 }
 
 func (m *MQTTConfig) check() *problem {

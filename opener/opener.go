@@ -20,6 +20,7 @@ import (
 	natsb "github.com/mqscope/mqscope/backends/nats"
 	"github.com/mqscope/mqscope/backends/rabbitmq"
 	"github.com/mqscope/mqscope/backends/redis"
+	sqsb "github.com/mqscope/mqscope/backends/sqs"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/logging"
 )
@@ -81,8 +82,11 @@ func connect(ctx context.Context, c config.Context) (backends.Backend, error) {
 	case c.MQTT != nil:
 		cfg := mqttConfig(c.MQTT)
 		return bounded(ctx, c, func() (backends.Backend, error) { return backend(mqtt.Open(ctx, cfg)) })
+	case c.SQS != nil:
+		cfg := sqsb.Config{Region: c.SQS.Region, Profile: c.SQS.Profile, Endpoint: c.SQS.Endpoint}
+		return bounded(ctx, c, func() (backends.Backend, error) { return backend(sqsb.Open(ctx, cfg)) })
 	}
-	return nil, fmt.Errorf("context %q names no broker: give it kafka, rabbitmq, redis, nats or mqtt", c.Name)
+	return nil, fmt.Errorf("context %q names no broker: give it kafka, rabbitmq, redis, nats, mqtt or sqs", c.Name)
 }
 
 // kafkaConfig maps a context's Kafka settings, passwords resolved, onto the adapter's.

@@ -30,7 +30,10 @@ type bridge struct {
 	region  string
 	account string
 	purged  map[string]time.Time // when each queue was last purged, for SQS's 60 s rule
-	stop    chan struct{}
+	// from names the queue each dead letter was moved from, by message id: SQS tells it in the message
+	// attribute DeadLetterQueueSourceArn, goaws keeps no record of it.
+	from map[string]string
+	stop chan struct{}
 }
 
 // handlers are goaws's query-protocol handlers the bridge forwards to.
@@ -393,15 +396,18 @@ func (b *bridge) changeVisibility(in object) (object, error) {
 		return nil, err
 	}
 	handle, _ := in["ReceiptHandle"].(string)
-	group := ""
+	group, id := "", ""
 	for _, m := range q.Messages {
 		if m.ReceiptHandle == handle {
-			group = m.GroupID
+			group, id = m.GroupID, m.Uuid
 		}
 	}
 	out, err := b.forward("ChangeMessageVisibility", in)
 	if err == nil && fmt.Sprint(in["VisibilityTimeout"]) == "0" {
 		q.UnlockGroup(group)
+		if dlq := q.DeadLetterQueue; dlq != nil && id != "" && len(dlq.Messages) > 0 && dlq.Messages[len(dlq.Messages)-1].Uuid == id {
+			b.from[id] = q.Name
+		}
 	}
 	return out, err
 }
@@ -518,6 +524,9 @@ func (b *bridge) correct(q *app.Queue, m object, visibility any) {
 			"ApproximateFirstReceiveTimestamp": strconv.FormatInt(sm.ReceiptTime.UnixMilli(), 10),
 			"SenderId":                         b.account,
 		}
+		if src, ok := b.from[sm.Uuid]; ok {
+			attrs["DeadLetterQueueSourceArn"] = b.arn(src)
+		}
 		if q.IsFIFO {
 			attrs["MessageGroupId"] = sm.GroupID
 			if sm.DeduplicationID != "" {
@@ -556,6 +565,7 @@ func (b *bridge) tick() {
 					m.Retry++
 					if q.MaxReceiveCount > 0 && q.DeadLetterQueue != nil && m.Retry > q.MaxReceiveCount {
 						q.DeadLetterQueue.Messages = append(q.DeadLetterQueue.Messages, m)
+						b.from[m.Uuid] = q.Name
 						continue
 					}
 				}

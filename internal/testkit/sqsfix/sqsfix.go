@@ -9,7 +9,7 @@
 //   - ApproximateReceiveCount: goaws always says 1; the bridge gives the true count.
 //   - Queue counts: goaws counts in-flight messages as visible and has no delayed count.
 //   - RedrivePolicy names the dead-letter queue by ARN (goaws: by name), and only where one is set.
-//   - ListDeadLetterSourceQueues, SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch
+//   - DeadLetterQueueSourceArn on dead letters, ListDeadLetterSourceQueues, SendMessageBatch, DeleteMessageBatch, ChangeMessageVisibilityBatch
 //     (missing in goaws) and PurgeQueue's 60-second rule.
 //   - FIFO receives keep a group's order (goaws can hand out a group's next message while one is in
 //     flight, or hide one until its visibility timeout passes).
@@ -79,7 +79,8 @@ func start() (*Emulator, error) {
 	app.CurrentEnvironment = app.Environment{Host: "127.0.0.1", Port: port, AccountID: Account,
 		EnableDuplicates:       true,
 		QueueAttributeDefaults: app.EnvQueueAttributes{VisibilityTimeout: 30, MaximumMessageSize: 262144}}
-	b := &bridge{region: Region, account: Account, purged: map[string]time.Time{}, stop: make(chan struct{})}
+	b := &bridge{region: Region, account: Account, purged: map[string]time.Time{}, from: map[string]string{},
+		stop: make(chan struct{})}
 	go b.tick()
 	e := &Emulator{URL: "http://" + ln.Addr().String(), brig: b,
 		srv: &http.Server{Handler: b, ReadHeaderTimeout: 10 * time.Second}}
@@ -177,31 +178,27 @@ func (s *Server) Send(t testing.TB, queueURL, body, group, dedup string, attrs m
 	}
 }
 
-// Fail receives every visible message of queueURL and hands each back at once, as a consumer that fails
-// on everything does, rounds times: past the redrive policy's maxReceiveCount they go to the DLQ.
-func (s *Server) Fail(t testing.TB, queueURL string, rounds int) {
+// Fail receives the visible messages of queueURL and hands each back at once, as a consumer that fails
+// on everything does, until its redrive policy has moved every one to the dead-letter queue.
+func (s *Server) Fail(t testing.TB, queueURL string) {
 	t.Helper()
-	for range rounds {
-		for {
-			out, err := s.Client.ReceiveMessage(ctx(t), &sqs.ReceiveMessageInput{QueueUrl: &queueURL,
-				MaxNumberOfMessages: 10})
-			if err != nil {
-				t.Fatalf("sqsfix: receive from %s: %v", queueURL, err)
-			}
-			if len(out.Messages) == 0 {
-				break
-			}
-			for _, m := range out.Messages {
-				if _, err := s.Client.ChangeMessageVisibility(ctx(t), &sqs.ChangeMessageVisibilityInput{
-					QueueUrl: &queueURL, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
-					t.Fatalf("sqsfix: hand back to %s: %v", queueURL, err)
-				}
-			}
-			if len(out.Messages) < 10 {
-				break
+	for range 1000 {
+		out, err := s.Client.ReceiveMessage(ctx(t), &sqs.ReceiveMessageInput{QueueUrl: &queueURL,
+			MaxNumberOfMessages: 10})
+		if err != nil {
+			t.Fatalf("sqsfix: receive from %s: %v", queueURL, err)
+		}
+		if len(out.Messages) == 0 {
+			return
+		}
+		for _, m := range out.Messages {
+			if _, err := s.Client.ChangeMessageVisibility(ctx(t), &sqs.ChangeMessageVisibilityInput{
+				QueueUrl: &queueURL, ReceiptHandle: m.ReceiptHandle, VisibilityTimeout: 0}); err != nil {
+				t.Fatalf("sqsfix: hand back to %s: %v", queueURL, err)
 			}
 		}
 	}
+	t.Fatalf("sqsfix: %s never emptied: has it a redrive policy?", queueURL)
 }
 
 // Msg is one message as the store holds it: Receives is how many times it was received.

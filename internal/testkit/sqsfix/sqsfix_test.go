@@ -44,7 +44,7 @@ func TestBridge(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	s.Fail(t, src, 1)
+	s.Fail(t, src)
 	if got := s.Messages(t, dlq); len(got) != 1 || got[0].Body != "hello" {
 		t.Fatalf("dlq holds %+v", got)
 	}
