@@ -13,10 +13,10 @@ type group = backends.ConsumerGroup
 var Groups = []Column[group]{
 	{Name: "GROUP", Text: func(g group) string { return sanitize.Line(g.Name) }},
 	{Name: "STATE", Text: func(g group) string { return sanitize.Line(g.State) }},
-	{Name: "MEMBERS", Right: true, Text: func(g group) string { return Int(g.Members) }},
-	{Name: "PROTOCOL", Text: func(g group) string { return sanitize.Line(Protocol(g)) }},
-	{Name: "COORDINATOR", Text: func(g group) string { return sanitize.Line(g.Coordinator) }},
-	{Name: "TOPICS", Text: func(g group) string { return sanitize.Line(strings.Join(g.Topics, ",")) }},
+	{Name: "MEMBERS", Optional: 2, Right: true, Text: func(g group) string { return Int(g.Members) }},
+	{Name: "PROTOCOL", Optional: 4, Text: func(g group) string { return sanitize.Line(Protocol(g)) }},
+	{Name: "COORDINATOR", Optional: 5, Text: func(g group) string { return sanitize.Line(g.Coordinator) }},
+	{Name: "TOPICS", Optional: 1, Text: func(g group) string { return sanitize.Line(strings.Join(g.Topics, ",")) }},
 }
 
 // Protocol is a group's protocol type and protocol, as far as known: "consumer/range".

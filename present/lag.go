@@ -10,11 +10,11 @@ type groupReport = actions.GroupReport
 // GroupLag are the columns of a lag report, a row per consumer group.
 var GroupLag = []Column[groupReport]{
 	{Name: "GROUP", Text: func(g groupReport) string { return sanitize.Line(g.Group) }},
-	{Name: "STATE", Text: func(g groupReport) string { return sanitize.Line(g.State) }},
-	{Name: "MEMBERS", Right: true, Text: func(g groupReport) string { return Int(len(g.Members)) }},
-	{Name: "PARTITIONS", Right: true, Text: func(g groupReport) string { return Int(len(g.Partitions)) }},
+	{Name: "STATE", Optional: 2, Text: func(g groupReport) string { return sanitize.Line(g.State) }},
+	{Name: "MEMBERS", Optional: 4, Right: true, Text: func(g groupReport) string { return Int(len(g.Members)) }},
+	{Name: "PARTITIONS", Optional: 5, Right: true, Text: func(g groupReport) string { return Int(len(g.Partitions)) }},
 	{Name: "LAG", Right: true, Text: func(g groupReport) string { return Int(g.Lag) }},
-	{Name: "MAX-LAG", Right: true, Text: func(g groupReport) string { return Int(g.MaxLag) }},
+	{Name: "MAX-LAG", Optional: 3, Right: true, Text: func(g groupReport) string { return Int(g.MaxLag) }},
 	{Name: "LAG-TIME", Right: true, Text: func(g groupReport) string { return LagTime(g.LagSeconds, g.LagSource) }},
 	{Name: "STATUS", Text: func(g groupReport) string { return string(g.Status) }},
 }
@@ -27,19 +27,19 @@ type PartitionRow struct {
 
 // PartitionLag are the columns of a lag report, a row per partition of a group.
 var PartitionLag = []Column[PartitionRow]{
-	{Name: "GROUP", Text: func(p PartitionRow) string { return sanitize.Line(p.Group) }},
+	{Name: "GROUP", Optional: 6, Text: func(p PartitionRow) string { return sanitize.Line(p.Group) }},
 	{Name: "TOPIC", Text: func(p PartitionRow) string { return sanitize.Line(p.Topic) }},
 	{Name: "PARTITION", Right: true, Text: func(p PartitionRow) string { return Int(p.Partition) }},
-	{Name: "COMMITTED", Right: true, Text: func(p PartitionRow) string { return Offset(p.Committed) }},
-	{Name: "END", Right: true, Text: func(p PartitionRow) string { return Int(p.End) }},
+	{Name: "COMMITTED", Optional: 3, Right: true, Text: func(p PartitionRow) string { return Offset(p.Committed) }},
+	{Name: "END", Optional: 4, Right: true, Text: func(p PartitionRow) string { return Int(p.End) }},
 	{Name: "LAG", Right: true, Text: func(p PartitionRow) string { return Int(p.Lag) }},
-	{Name: "PENDING", Right: true, Applies: hasDeliveries, Text: func(p PartitionRow) string { return Int(p.Deliveries.Pending) }},
-	{Name: "UNACKED", Right: true, Applies: hasDeliveries, Text: func(p PartitionRow) string { return Int(p.Deliveries.Unacked) }},
-	{Name: "REDELIVERED", Right: true, Applies: hasDeliveries,
+	{Name: "PENDING", Optional: 2, Right: true, Applies: hasDeliveries, Text: func(p PartitionRow) string { return Int(p.Deliveries.Pending) }},
+	{Name: "UNACKED", Optional: 2, Right: true, Applies: hasDeliveries, Text: func(p PartitionRow) string { return Int(p.Deliveries.Unacked) }},
+	{Name: "REDELIVERED", Optional: 5, Right: true, Applies: hasDeliveries,
 		Text: func(p PartitionRow) string { return Int(p.Deliveries.Redelivered) }},
 	{Name: "LAG-TIME", Right: true, Text: func(p PartitionRow) string { return LagTime(p.LagSeconds, p.LagSource) }},
 	{Name: "STATUS", Text: func(p PartitionRow) string { return string(p.Status) }},
-	{Name: "MEMBER", Text: func(p PartitionRow) string { return orUnknown(sanitize.Line(p.Member)) }},
+	{Name: "MEMBER", Optional: 1, Text: func(p PartitionRow) string { return orUnknown(sanitize.Line(p.Member)) }},
 }
 
 // Estimated marks a figure that is an estimate rather than a measurement.
@@ -67,13 +67,13 @@ type backlog = actions.QueueBacklog
 // Backlog are the columns of a queue backlog, on brokers without consumer groups: a row per queue.
 var Backlog = []Column[backlog]{
 	{Name: "QUEUE", Text: func(q backlog) string { return sanitize.Line(q.Queue) }},
-	{Name: "VHOST", Applies: func(q backlog) bool { return q.Vhost != "" }, Text: func(q backlog) string { return sanitize.Line(q.Vhost) }},
+	{Name: "VHOST", Optional: 6, Applies: func(q backlog) bool { return q.Vhost != "" }, Text: func(q backlog) string { return sanitize.Line(q.Vhost) }},
 	{Name: "READY", Right: true, Text: func(q backlog) string { return Count(q.Ready) }},
-	{Name: "UNACKED", Right: true, Text: func(q backlog) string { return Count(q.Unacked) }},
-	{Name: "CONSUMERS", Right: true, Text: func(q backlog) string { return Count(q.Consumers) }},
-	{Name: "PUBLISH/S", Right: true, Text: func(q backlog) string { return Rate(q.PublishRate) }},
-	{Name: "DELIVER/S", Right: true, Text: func(q backlog) string { return Rate(q.DeliverRate) }},
-	{Name: "ACK/S", Right: true, Text: func(q backlog) string { return Rate(q.AckRate) }},
+	{Name: "UNACKED", Optional: 1, Right: true, Text: func(q backlog) string { return Count(q.Unacked) }},
+	{Name: "CONSUMERS", Optional: 2, Right: true, Text: func(q backlog) string { return Count(q.Consumers) }},
+	{Name: "PUBLISH/S", Optional: 3, Right: true, Text: func(q backlog) string { return Rate(q.PublishRate) }},
+	{Name: "DELIVER/S", Optional: 3, Right: true, Text: func(q backlog) string { return Rate(q.DeliverRate) }},
+	{Name: "ACK/S", Optional: 4, Right: true, Text: func(q backlog) string { return Rate(q.AckRate) }},
 	{Name: "DRAIN", Right: true, Text: Drain},
 }
 

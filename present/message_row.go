@@ -46,28 +46,28 @@ var Messages = []Column[msgRow]{
 	{Name: "PARTITION", Right: true, Applies: IsRecord,
 		Text: func(r msgRow) string { return strconv.Itoa(int(r.Msg.Partition)) }},
 	{Name: "OFFSET", Right: true, Text: func(r msgRow) string { return strconv.FormatInt(r.Msg.Offset, 10) }},
-	{Name: "TIME", Text: MessageTime},
-	{Name: "KEY", Applies: func(r msgRow) bool { return r.Dead == nil && r.Msg.Properties == nil && !IsMQTT(r) },
+	{Name: "TIME", Optional: 2, Text: MessageTime},
+	{Name: "KEY", Optional: 1, Applies: func(r msgRow) bool { return r.Dead == nil && r.Msg.Properties == nil && !IsMQTT(r) },
 		Text: func(r msgRow) string { return Key(r.Msg.Key) }},
 	// An AMQP message's key is the routing key it was published with.
-	{Name: "ROUTING KEY", Applies: func(r msgRow) bool { return r.Dead == nil && r.Msg.Properties != nil },
+	{Name: "ROUTING KEY", Optional: 1, Applies: func(r msgRow) bool { return r.Dead == nil && r.Msg.Properties != nil },
 		Text: func(r msgRow) string { return Key(r.Msg.Key) }},
 	// MQTT: a peek of a filter (+, #) shows many topics.
 	{Name: "TOPIC", Applies: IsMQTT, Text: func(r msgRow) string { return sanitize.Line(r.Msg.Destination) }},
-	{Name: "ORIGIN", Applies: func(r msgRow) bool { return r.Dead != nil },
+	{Name: "ORIGIN", Optional: 1, Applies: func(r msgRow) bool { return r.Dead != nil },
 		Text: func(r msgRow) string { return Key([]byte(r.Dead.Destination)) }},
-	{Name: "QOS", Right: true, Applies: IsMQTT, Text: func(r msgRow) string { return strconv.Itoa(r.Msg.MQTT.QoS) }},
-	{Name: "RETAINED", Applies: IsMQTT, Text: func(r msgRow) string { return yesNo(r.Msg.MQTT.Retained) }},
-	{Name: "REDELIVERED", Applies: HasDeliveryState, Text: func(r msgRow) string { return yesNo(r.Msg.Redelivered) }},
+	{Name: "QOS", Optional: 4, Right: true, Applies: IsMQTT, Text: func(r msgRow) string { return strconv.Itoa(r.Msg.MQTT.QoS) }},
+	{Name: "RETAINED", Optional: 3, Applies: IsMQTT, Text: func(r msgRow) string { return yesNo(r.Msg.MQTT.Retained) }},
+	{Name: "REDELIVERED", Optional: 3, Applies: HasDeliveryState, Text: func(r msgRow) string { return yesNo(r.Msg.Redelivered) }},
 	// Only quorum queues count deliveries (x-delivery-count, from the first redelivery on): a redelivered
 	// message without a count comes from a queue that keeps none, and its count is unknown, not 0.
-	{Name: "DELIVERIES", Right: true, Applies: HasDeliveryState, Text: func(r msgRow) string {
+	{Name: "DELIVERIES", Optional: 2, Right: true, Applies: HasDeliveryState, Text: func(r msgRow) string {
 		if !actions.DeliveriesKnown(r.Msg) {
 			return Unknown
 		}
 		return strconv.FormatInt(r.Msg.DeliveryCount, 10)
 	}},
-	{Name: "SIZE", Right: true, Text: func(r msgRow) string { return Bytes(r.Size) }},
+	{Name: "SIZE", Optional: 4, Right: true, Text: func(r msgRow) string { return Bytes(r.Size) }},
 	{Name: "BODY", Text: func(r msgRow) string { s, _ := BodyPreview(r.Msg.Body, PreviewBytes); return s }},
 }
 

@@ -11,8 +11,8 @@ type pending = backends.PendingMessage
 // preview.
 var Pending = []Column[pending]{
 	{Name: "ID", Text: func(p pending) string { return sanitize.Bytes(p.Message.Key) }},
-	{Name: "CONSUMER", Text: func(p pending) string { return sanitize.Line(p.Consumer) }},
-	{Name: "IDLE", Right: true, Text: func(p pending) string { return Duration(p.Idle) }},
+	{Name: "CONSUMER", Optional: 1, Text: func(p pending) string { return sanitize.Line(p.Consumer) }},
+	{Name: "IDLE", Optional: 2, Right: true, Text: func(p pending) string { return Duration(p.Idle) }},
 	{Name: "DELIVERIES", Right: true, Text: func(p pending) string { return Int(p.Message.DeliveryCount) }},
 }
 

@@ -16,6 +16,9 @@ import (
 type Column[T any] struct {
 	Name  string
 	Right bool // numbers align right
+	// Optional says how readily the column gives way on a narrow screen: 0, the default, never (what names
+	// the row and its verdict); otherwise the higher, the sooner. The CLI prints every column.
+	Optional int
 	// Applies says whether the column means anything for a row (partitions for a topic, not a queue); nil:
 	// every row. A column shows when it applies to some row, and its cell is blank on the others.
 	Applies func(T) bool
@@ -51,7 +54,7 @@ func (c Column[T]) Shown(rows []T) bool {
 func Via[R, T any](cols []Column[T], of func(R) T) []Column[R] {
 	out := make([]Column[R], len(cols))
 	for i, c := range cols {
-		out[i] = Column[R]{Name: c.Name, Right: c.Right, Text: func(r R) string { return c.Text(of(r)) }}
+		out[i] = Column[R]{Name: c.Name, Right: c.Right, Optional: c.Optional, Text: func(r R) string { return c.Text(of(r)) }}
 		if c.Applies != nil {
 			out[i].Applies = func(r R) bool { return c.Applies(of(r)) }
 		}

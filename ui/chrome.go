@@ -175,7 +175,9 @@ func (m *Model) footerLine() string {
 	h := help.New()
 	h.Styles = m.c.Styles.Help
 	h.SetWidth(max(m.c.Width-1, 1))
-	return " " + h.ShortHelpView(bindings)
+	// bubbles' help adds every further key when the line fills up exactly and its "…" does not fit: cut
+	// it here too, or the line runs past the edge and the terminal wraps it.
+	return fitLine(" "+h.ShortHelpView(bindings), m.c.Width)
 }
 
 // helpOverlay draws the full key map in a box over the body.

@@ -84,7 +84,7 @@ func TestResetAndTruncateOnTheDemoCluster(t *testing.T) {
 		h.key(string(r))
 	}
 	h.run(h.key("enter"))
-	h.mustShow("reset audit-exporter to earliest?", "COMMITTED → NEW", "y commit 1 offset for audit-exporter")
+	h.mustShow("reset audit-exporter to earliest?", "COMMITTED  →  NEW", "y commit 1 offset for audit-exporter")
 	h.run(h.key("y"))
 	h.mustShow("audit-exporter: 1 offset committed")
 	h.run(h.send(refreshTickMsg{}))

@@ -167,7 +167,7 @@ func TestLagDrillDownAndBack(t *testing.T) {
 	h.send(h.key("enter")()) // the push, without running the fetch it starts
 	h.mustShow("lag › billing-service", "COMMITTED", "payments", "billing-1")
 	h.deliver(lagSnapshot(1))
-	h.mustShow("3 partitions · updated 05:06:09", "220       ≈4.4s")
+	h.mustShow("3 partitions · updated 05:06:09", "220     ≈4.4s")
 	h.key("esc")
 	h.mustShow("lag", "billing-service")
 }

@@ -188,7 +188,7 @@ func resetWholeGroupFrom(t *testing.T, list string) {
 	h.run(h.key("R"))
 	h.mustShow("Move the committed offsets of audit-exporter", "the whole group: every partition of")
 	h.run(h.key("enter"))
-	h.mustShow("reset audit-exporter to earliest?", "COMMITTED → NEW", "type audit-exporter and enter to commit")
+	h.mustShow("reset audit-exporter to earliest?", "COMMITTED  →  NEW", "type audit-exporter and enter to commit")
 	h.run(h.key("y"))
 	h.run(h.key("enter"))
 	h.mustShow("reset audit-exporter to earliest?") // y and a wrong name do nothing

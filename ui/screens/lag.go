@@ -195,7 +195,7 @@ var groupLagSpec = &list.Spec[groupReport]{
 		"LAG-TIME":   lagTimeLook(groupJudged),
 		"STATUS":     statusLook(groupJudged),
 	}, list.Column[groupReport]{
-		Column: present.Column[groupReport]{Name: "TREND", Text: func(g groupReport) string { return trend(g.History) }},
+		Column: present.Column[groupReport]{Name: "TREND", Optional: 1, Text: func(g groupReport) string { return trend(g.History) }},
 		Look:   list.Look[groupReport]{Tone: func(g groupReport) table.Tone { return statusTone(g.Status) }},
 	}),
 }

@@ -157,7 +157,7 @@ func (v *lagPartitions) spec() *list.Spec[partitionReport] {
 	})
 	// EXACT, the screen's own, stands beside the estimate it replaces.
 	cols = slices.Insert(cols, list.ColumnIndex(cols, "LAG-TIME")+1, list.Column[partitionReport]{
-		Column: present.Column[partitionReport]{Name: "EXACT", Right: true,
+		Column: present.Column[partitionReport]{Name: "EXACT", Optional: 1, Right: true,
 			Applies: func(p partitionReport) bool { _, ok := exact(p); return ok },
 			Text: func(p partitionReport) string {
 				d, _ := exact(p)

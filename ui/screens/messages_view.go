@@ -41,7 +41,7 @@ func (v *browser) msgColumns() []msgColumn {
 		if !v.shown[i] {
 			continue
 		}
-		col := table.Column{Title: c.Name, Width: v.widths[i]}
+		col := table.Column{Title: c.Name, Width: v.widths[i], Optional: c.Optional}
 		if c.Right {
 			col.Align = table.Right
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/confirm"
+	"github.com/mqscope/mqscope/ui/components/table"
 )
 
 // plan asks actions.PlanReset for the dry run of what the form describes, one plan per topic, and shows
@@ -78,7 +79,8 @@ func (v *resetForm) planned(plans []actions.ResetPlan, err error) tea.Cmd {
 		moves += len(p.Partitions)
 	}
 	verb := fmt.Sprintf("commit %d offset%s for %s", moves, plural(int64(moves)), sanitize.Line(first.Group))
-	d := confirm.New(v.c, title, resetLines(v.c, plans), verb, func() tea.Cmd { return v.execute(plans) })
+	d := confirm.New(v.c, title, nil, verb, func() tea.Cmd { return v.execute(plans) })
+	d.Reflow(resetLines(v.c, plans))
 	if err := first.CheckInactive(); err != nil {
 		d.Refuse(common.ErrorLine(err))
 	} else if v.scopes[v.scope].whole {
@@ -108,26 +110,69 @@ func (v *resetForm) execute(plans []actions.ResetPlan) tea.Cmd {
 	}))
 }
 
-// resetLines are the dry run as a table: per partition the log range, where the group is and where it
-// would go, and the clamping warnings.
-func resetLines(c *common.Common, plans []actions.ResetPlan) []string {
+// resetLines are the dry run as a table laid out for width cells: per partition the log range, where the
+// group is and where it would go, and the clamping warnings. The columns are as wide as what they hold; on
+// a narrow screen the log range gives way first, never where the group goes.
+func resetLines(c *common.Common, plans []actions.ResetPlan) func(width int) []string {
 	s := c.Styles
-	row := func(topic, part, start, end, cur, next, change string) string {
-		return fmt.Sprintf("%-20s %5s %12s %12s %12s → %-12s %10s", topic, part, start, end, cur, next, change)
+	cols := []table.Column{{Title: "TOPIC", Flex: true}, {Title: "PART", Align: table.Right},
+		{Title: "START", Align: table.Right, Optional: 3}, {Title: "END", Align: table.Right, Optional: 2},
+		{Title: "COMMITTED", Align: table.Right}, {Title: "→", Width: 1}, {Title: "NEW", Align: table.Right},
+		{Title: "CHANGE", Align: table.Right, Optional: 1}}
+	type line struct {
+		cells   []table.Cell
+		warning string
 	}
-	lines := []string{s.Table.Header.Render(row("TOPIC", "PART", "START", "END", "COMMITTED", "NEW", "CHANGE"))}
+	var rows []line
 	for _, plan := range plans {
 		for _, p := range plan.Partitions {
 			cur, change := "–", "–"
 			if d, ok := p.Change(); ok {
-				cur, change = present.Int(p.Current), fmt.Sprintf("%+d", d)
+				cur, change = present.Int(p.Current), present.Int(d)
+				if d > 0 {
+					change = "+" + change
+				}
 			}
-			lines = append(lines, s.Text.Render(row(truncate(sanitize.Line(plan.Topic), 20), strconv.Itoa(int(p.Partition)),
-				present.Int(p.Start), present.Int(p.End), cur, present.Int(p.New), change)))
+			rows = append(rows, line{cells: cellsOf(sanitize.Line(plan.Topic), strconv.Itoa(int(p.Partition)),
+				present.Int(p.Start), present.Int(p.End), cur, "→", present.Int(p.New), change)})
 			if p.Warning != "" {
-				lines = append(lines, s.Warn.Render("  ! "+sanitize.Line(p.Warning)))
+				rows = append(rows, line{warning: "  ! " + sanitize.Line(p.Warning)})
 			}
 		}
 	}
-	return lines
+	for i := range cols {
+		cols[i].Width = max(cols[i].Width, table.TextWidth(cols[i].Title))
+		for _, r := range rows {
+			if r.cells != nil {
+				cols[i].Width = max(cols[i].Width, table.TextWidth(r.cells[i].Text))
+			}
+		}
+	}
+	// The topic takes what it needs and no more: the dialog is as wide as its table. Where that is more
+	// than the screen, a long name is cut to 8 cells before the log range gives way.
+	natural := -2 // no gap before the first column
+	for _, c := range cols {
+		natural += c.Width + 2
+	}
+	cols[0].Width = min(cols[0].Width, 8)
+	return func(width int) []string {
+		l := table.NewLayout(cols, min(width, natural))
+		lines := []string{s.Table.Header.Render(l.Header())}
+		for _, r := range rows {
+			if r.cells == nil {
+				lines = append(lines, s.Warn.Render(r.warning))
+				continue
+			}
+			lines = append(lines, s.Text.Render(l.Line(r.cells)))
+		}
+		return lines
+	}
+}
+
+func cellsOf(texts ...string) []table.Cell {
+	cells := make([]table.Cell, len(texts))
+	for i, t := range texts {
+		cells[i].Text = t
+	}
+	return cells
 }

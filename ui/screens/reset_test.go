@@ -117,8 +117,8 @@ func TestResetDryRunAndConfirm(t *testing.T) {
 	d := push.View.(*confirm.Model)
 	d.SetSize(120, 20)
 	screen := ansi.Strip(d.View())
-	for _, want := range []string{"reset billing to 5000?", "COMMITTED → NEW", "1,080 → 1,200", "+120",
-		"– → 900", "! 5000 is past the log end; set to 1200", "y commit 2 offsets for billing"} {
+	for _, want := range []string{"reset billing to 5000?", "COMMITTED  →    NEW  CHANGE", "1,080  →  1,200    +120",
+		"–  →    900", "! 5000 is past the log end; set to 1200", "y commit 2 offsets for billing"} {
 		if !strings.Contains(screen, want) {
 			t.Fatalf("dry run lacks %q:\n%s", want, screen)
 		}
@@ -160,4 +160,41 @@ func batchMsgs(cmd tea.Cmd) []tea.Msg {
 		out = append(out, msg)
 	}
 	return out
+}
+
+// The dry run fits the screen: at 80 columns every column shows (it was 95 cells wide and lost CHANGE), and
+// at 60 the log range gives way before where the group goes; no line is wider than the screen.
+func TestResetDryRunFitsNarrowScreens(t *testing.T) {
+	plans := somePlan("Empty", 0)
+	plans[0].Topic = "inventory-events.v2"
+	plans[0].Partitions[0].Start, plans[0].Partitions[0].End, plans[0].Partitions[0].Current = 1_000_000, 12_345_678, 12_000_000
+	plans[0].Partitions[0].New = 12_345_678
+	for _, tc := range []struct {
+		width int
+		want  []string
+		gone  []string
+	}{
+		{80, []string{"TOPIC", "PART", "START", "END", "COMMITTED", "NEW", "CHANGE", "12,000,000  →  12,345,678", "+345,678"}, nil},
+		{60, []string{"TOPIC", "PART", "COMMITTED", "NEW", "12,000,000  →  12,345,678"}, []string{"START"}},
+	} {
+		f := newForm(t, resetGroup("Empty", 0))
+		d := f.planned(plans, nil)().(common.PushMsg).View.(*confirm.Model)
+		d.SetSize(tc.width-2, 20) // the body's size: the screen less its margins
+		screen := ansi.Strip(d.View())
+		for _, want := range tc.want {
+			if !strings.Contains(screen, want) {
+				t.Errorf("%d columns: dry run lacks %q:\n%s", tc.width, want, screen)
+			}
+		}
+		for _, gone := range tc.gone {
+			if strings.Contains(screen, gone) {
+				t.Errorf("%d columns: %q should have given way:\n%s", tc.width, gone, screen)
+			}
+		}
+		for _, line := range strings.Split(screen, "\n") {
+			if w := ansi.StringWidth(line); w > tc.width-2 {
+				t.Errorf("%d columns: a line is %d cells: %q", tc.width, w, line)
+			}
+		}
+	}
 }

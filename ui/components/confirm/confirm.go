@@ -2,6 +2,7 @@
 package confirm
 
 import (
+	"slices"
 	"strings"
 
 	"charm.land/bubbles/v2/key"
@@ -21,10 +22,13 @@ type Model struct {
 	common.Base // the title is the breadcrumb, e.g. "purge orders"
 	c           *common.Common
 	scope       []string // what will change, one line each, already sanitized
-	verb        string   // what y does, e.g. "purge 1,204 messages"
-	yes         func() tea.Cmd
-	done        bool   // y was pressed: a second y must not do it twice
-	no          string // why it cannot be done: shown instead of the y, which then does nothing
+	// table, when set, gives the scope laid out for a width: a table that fits the dialog as it is sized,
+	// rather than rows cut at its right edge.
+	table func(width int) []string
+	verb  string // what y does, e.g. "purge 1,204 messages"
+	yes   func() tea.Cmd
+	done  bool   // y was pressed: a second y must not do it twice
+	no    string // why it cannot be done: shown instead of the y, which then does nothing
 
 	offset int
 
@@ -49,6 +53,10 @@ func (d *Model) TypeToConfirm(name string) {
 
 // Capturing is true while the name is being typed: every key is text, y and q included.
 func (d *Model) Capturing() bool { return d.typeName != "" && d.no == "" && !d.done }
+
+// Reflow makes the scope a table laid out for the dialog's inner width each time it is drawn (after the
+// lines given to New): its columns give way as a list's do on a narrow screen.
+func (d *Model) Reflow(table func(width int) []string) { d.table = table }
 
 // Refuse turns the dialog into a preview: reason (already sanitized) is shown where the y was offered,
 // and y does nothing.
@@ -133,7 +141,11 @@ func (d *Model) scroll(delta int) {
 func (d *Model) lines() []string {
 	inner := max(d.Width-4, 1)
 	var out []string
-	for _, line := range d.scope {
+	scope := d.scope
+	if d.table != nil {
+		scope = append(slices.Clip(scope), d.table(inner)...)
+	}
+	for _, line := range scope {
 		if strings.Contains(strings.TrimLeft(ansi.Strip(line), " "), "  ") {
 			out = append(out, line) // a table row, aligned by runs of spaces: cut, never wrapped
 			continue

@@ -13,7 +13,6 @@ import (
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
-	"charm.land/lipgloss/v2"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
@@ -288,7 +287,7 @@ func (l *Model[T]) chooseColumns() {
 			continue
 		}
 		l.shown = append(l.shown, i)
-		w := lipgloss.Width(c.Name) + 2 // room for the sort arrow
+		w := table.TextWidth(c.Name) // the sorted column adds room for its arrow
 		for i := range l.items {
 			w = max(w, table.TextWidth(c.Cell(l.items[i])))
 		}
@@ -349,11 +348,12 @@ func (l *Model[T]) columns() []table.Column {
 	cols := make([]table.Column, len(l.shown))
 	for i, ci := range l.shown {
 		c := l.spec.Columns[ci]
-		title := c.Name
+		title, width := c.Name, l.widths[ci]
 		if ci == l.sortCol {
 			title += map[bool]string{false: " ▲", true: " ▼"}[l.sortDesc]
+			width = max(width, table.TextWidth(title))
 		}
-		cols[i] = table.Column{Title: title, Width: l.widths[ci], Flex: c.Flex, Align: c.align()}
+		cols[i] = table.Column{Title: title, Width: width, Flex: c.Flex, Align: c.align(), Optional: c.Optional}
 	}
 	return cols
 }
@@ -387,6 +387,9 @@ func (l *Model[T]) Status() string {
 		count = fmt.Sprintf("%s of %s", present.Int(int64(len(l.visible))), count)
 	}
 	parts = append(parts, count)
+	if hidden := len(l.table.Hidden()); hidden > 0 { // d shows every field; a wider screen every column
+		parts = append(parts, fmt.Sprintf("+%d col%s", hidden, map[bool]string{true: "", false: "s"}[hidden == 1]))
+	}
 	parts = append(parts, "updated "+l.at.Format("15:04:05"))
 	status := s.Muted.Render(strings.Join(parts, " · "))
 	if l.Stale {

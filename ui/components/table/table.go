@@ -7,10 +7,11 @@
 package table
 
 import (
-	"github.com/mqscope/mqscope/present"
+	"slices"
 	"strings"
 
 	"charm.land/lipgloss/v2"
+	"github.com/mqscope/mqscope/present"
 )
 
 // Align places text in its column.
@@ -28,6 +29,10 @@ type Column struct {
 	Width int
 	Flex  bool
 	Align Align
+	// Optional says how readily the column gives way when the columns do not fit the width: 0, the
+	// default, never (the row's identity and its verdict); otherwise the higher, the sooner. A table too
+	// narrow for every column drops optional ones, highest first, rather than cut off those on the right.
+	Optional int
 }
 
 // Tone colours a cell by meaning. The cursor row ignores tones: it is drawn in the selection colours.
@@ -147,66 +152,127 @@ func (m Model) View() string {
 	if m.height == 0 || m.width == 0 {
 		return ""
 	}
-	widths := m.widths()
+	l := NewLayout(m.columns, m.width)
 	var b strings.Builder
-	titles := make([]Cell, len(m.columns))
-	for i, c := range m.columns {
-		titles[i] = Cell{Text: c.Title}
-	}
-	b.WriteString(m.styles.Header.Render(m.line(titles, widths, nil)))
+	b.WriteString(m.styles.Header.Render(l.Header()))
 	end := min(m.offset+m.pageSize(), m.rows)
 	for i := m.offset; i < end; i++ {
 		b.WriteByte('\n')
 		cells := m.row(i)
 		if i == m.cursor {
-			b.WriteString(m.styles.Cursor.Render(m.line(cells, widths, nil)))
+			b.WriteString(m.styles.Cursor.Render(l.line(cells, nil)))
 		} else {
-			b.WriteString(m.line(cells, widths, &m.styles.Tones))
+			b.WriteString(l.line(cells, &m.styles.Tones))
 		}
 	}
 	return b.String()
 }
 
-// widths gives each column its width: fixed columns as asked, flex columns share what is left.
-func (m Model) widths() []int {
-	widths := make([]int, len(m.columns))
-	fixed, flex := 0, 0
-	for i, c := range m.columns {
-		widths[i] = c.Width
-		fixed += c.Width
+// Hidden are the titles of the columns the table's width leaves out, in column order.
+func (m Model) Hidden() []string { return NewLayout(m.columns, m.width).Hidden() }
+
+// Layout places columns in a width: which are shown and how wide each is. The table draws with it, and
+// so do dialogs that show a few rows without a cursor (a reset's dry run), so that every table on screen
+// gives way the same way.
+type Layout struct {
+	columns []Column
+	shown   []int // indices into columns, in order
+	widths  []int // per column; 0 for a hidden one
+	width   int
+}
+
+// NewLayout fits columns into width cells: optional columns give way, highest Optional first (the
+// rightmost of a rank first), until the rest fit with every flex column at its Width; flex columns then
+// share what is left.
+func NewLayout(cols []Column, width int) Layout {
+	l := Layout{columns: cols, widths: make([]int, len(cols)), width: max(width, 0)}
+	hidden := make([]bool, len(cols))
+	for need(cols, hidden) > l.width {
+		drop := -1
+		for i, c := range cols {
+			if !hidden[i] && c.Optional > 0 && (drop < 0 || c.Optional >= cols[drop].Optional) {
+				drop = i
+			}
+		}
+		if drop < 0 {
+			break // what is left is essential: cut on the right, as before
+		}
+		hidden[drop] = true
+	}
+	flex := 0
+	for i, c := range cols {
+		if hidden[i] {
+			continue
+		}
+		l.shown = append(l.shown, i)
+		l.widths[i] = c.Width
 		if c.Flex {
 			flex++
 		}
 	}
-	fixed += gap * max(len(m.columns)-1, 0)
-	if spare := m.width - fixed; spare > 0 && flex > 0 {
-		for i, c := range m.columns {
-			if c.Flex {
-				widths[i] += spare / flex
+	if spare := l.width - need(cols, hidden); spare > 0 && flex > 0 {
+		for _, i := range l.shown {
+			if cols[i].Flex {
+				l.widths[i] += spare / flex
 			}
 		}
 	}
-	return widths
+	return l
 }
 
-// line lays cells out in their columns, exactly m.width cells wide. Tones are applied when given.
-func (m Model) line(cells []Cell, widths []int, tones *[toneCount]lipgloss.Style) string {
+// need is the cells the columns not hidden take at their widths, with the gaps between them.
+func need(cols []Column, hidden []bool) int {
+	total, n := 0, 0
+	for i, c := range cols {
+		if !hidden[i] {
+			total += c.Width
+			n++
+		}
+	}
+	return total + gap*max(n-1, 0)
+}
+
+// Hidden are the titles of the columns left out, in column order.
+func (l Layout) Hidden() []string {
+	var out []string
+	for i, c := range l.columns {
+		if !slices.Contains(l.shown, i) {
+			out = append(out, c.Title)
+		}
+	}
+	return out
+}
+
+// Header is the title line, unstyled.
+func (l Layout) Header() string {
+	titles := make([]Cell, len(l.columns))
+	for i, c := range l.columns {
+		titles[i] = Cell{Text: c.Title}
+	}
+	return l.line(titles, nil)
+}
+
+// Line lays cells (one per column, hidden ones included) out in the shown columns, unstyled.
+func (l Layout) Line(cells []Cell) string { return l.line(cells, nil) }
+
+// line lays cells out in their columns, exactly the layout's width. Tones are applied when given.
+func (l Layout) line(cells []Cell, tones *[toneCount]lipgloss.Style) string {
 	var b strings.Builder
-	for i, c := range m.columns {
-		if i > 0 {
+	for n, i := range l.shown {
+		if n > 0 {
 			b.WriteString(strings.Repeat(" ", gap))
 		}
 		var cell Cell
 		if i < len(cells) {
 			cell = cells[i]
 		}
-		text := fit(cell.Text, widths[i], c.Align)
+		text := fit(cell.Text, l.widths[i], l.columns[i].Align)
 		if tones != nil {
 			text = tones[cell.Tone].Render(text)
 		}
 		b.WriteString(text)
 	}
-	return fit(b.String(), m.width, Left)
+	return fit(b.String(), l.width, Left)
 }
 
 // fit truncates s to width cells with an ellipsis, or pads it, on the side align says.

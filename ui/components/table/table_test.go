@@ -2,6 +2,7 @@ package table
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -88,6 +89,36 @@ func TestLinesFitTheWidth(t *testing.T) {
 	for _, want := range []string{"a-very-long-queue…  quor…", "注文注文注文注文… ", "  7"} {
 		if !strings.Contains(plain, want) {
 			t.Errorf("missing %q in\n%s", want, plain)
+		}
+	}
+}
+
+// A table too narrow for its columns drops the optional ones, the highest rank first (the rightmost of a
+// rank first), and keeps what names a row and its verdict whatever the width.
+func TestNarrowTableDropsOptionalColumnsFirst(t *testing.T) {
+	cols := []Column{{Title: "GROUP", Width: 8, Flex: true}, {Title: "STATE", Width: 6, Optional: 2},
+		{Title: "PARTS", Width: 5, Optional: 5}, {Title: "LAG", Width: 5}, {Title: "MAX", Width: 5, Optional: 3},
+		{Title: "STATUS", Width: 6}, {Title: "TREND", Width: 10, Optional: 1}}
+	for _, tc := range []struct {
+		width  int
+		hidden []string
+	}{
+		{70, nil},                      // 45 + 12 of gaps: everything
+		{55, []string{"PARTS"}},        // 57 → 50
+		{45, []string{"PARTS", "MAX"}}, // → 43
+		{30, []string{"STATE", "PARTS", "MAX", "TREND"}}, // → 25
+		{10, []string{"STATE", "PARTS", "MAX", "TREND"}}, // the essential ones are cut, never dropped
+	} {
+		l := NewLayout(cols, tc.width)
+		if got := l.Hidden(); !slices.Equal(got, tc.hidden) {
+			t.Errorf("width %d hides %v, want %v", tc.width, got, tc.hidden)
+		}
+		head := l.Header()
+		if w := ansi.StringWidth(head); w != tc.width {
+			t.Errorf("width %d: header is %d cells: %q", tc.width, w, head)
+		}
+		if tc.width >= 25 && !strings.Contains(head, "STATUS") {
+			t.Errorf("width %d lost the verdict: %q", tc.width, head)
 		}
 	}
 }

@@ -1,0 +1,45 @@
+package ui
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/present"
+)
+
+// On a narrow terminal the lag tables keep what people open them for (the group or partition, its lag,
+// its lag in seconds and its verdict) and drop the rest first; the status line says how many columns
+// gave way. Before column priorities, 80 columns cut STATUS off the right edge.
+func TestNarrowLagKeepsTheVerdict(t *testing.T) {
+	for _, size := range [][2]int{{80, 24}, {60, 15}} {
+		h := newHarness(t, Options{Context: config.Context{}}, size[0], size[1])
+		h.connect(&lagBackend{}, kafkaIdentity())
+		h.deliver(someTopics())
+		h.typeCommand("lag")
+		h.deliver(lagSnapshot(0))
+		head := lineWith(h.screen(), "GROUP")
+		for _, col := range []string{"GROUP", "LAG", "LAG-TIME", "STATUS"} {
+			if !strings.Contains(head, col) {
+				t.Errorf("%dx%d: the lag view lost %s: %q", size[0], size[1], col, head)
+			}
+		}
+		if strings.Contains(head, "…") {
+			t.Errorf("%dx%d: a column title is cut: %q", size[0], size[1], head)
+		}
+		h.mustShow("+")          // "+N cols": some columns gave way, and the user is told
+		h.send(h.key("enter")()) // the push, without running the fetch it starts
+		h.deliver(lagSnapshot(1))
+		head = lineWith(h.screen(), "TOPIC")
+		for _, col := range []string{"TOPIC", "PARTITION", "LAG", "STATUS"} {
+			if !strings.Contains(head, col) {
+				t.Errorf("%dx%d: the partitions view lost %s: %q", size[0], size[1], col, head)
+			}
+		}
+		for _, line := range strings.Split(h.screen(), "\n") {
+			if w := present.Width(line); w > size[0] {
+				t.Errorf("%dx%d: a line is %d cells wide: %q", size[0], size[1], w, line)
+			}
+		}
+	}
+}
