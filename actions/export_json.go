@@ -304,6 +304,9 @@ func appendU16(dst []byte, r rune) []byte {
 type RecordWriter struct {
 	w   io.Writer
 	buf []byte
+	// Extra, when set, appends more fields to each record (after a comma it writes itself), such as what
+	// a decoder made of the body.
+	Extra func(dst []byte, m backends.Message) []byte
 }
 
 const (
@@ -321,7 +324,11 @@ func NewRecordWriter(w io.Writer) *RecordWriter {
 
 // Write adds m as one line; it writes to w once enough has gathered.
 func (rw *RecordWriter) Write(m backends.Message) error {
-	rw.buf = append(AppendRecord(rw.buf, m), '\n')
+	rw.buf = AppendRecord(rw.buf, m)
+	if rw.Extra != nil {
+		rw.buf = append(rw.Extra(rw.buf[:len(rw.buf)-1], m), '}') // the record's closing brace moves after the extra fields
+	}
+	rw.buf = append(rw.buf, '\n')
 	if len(rw.buf) >= recordFlushAt {
 		return rw.Flush()
 	}

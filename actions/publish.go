@@ -40,6 +40,9 @@ type PublishOptions struct {
 	Transient bool
 	Count     int     // how many messages; 0 means 1
 	Rate      float64 // messages per second; 0 sends as fast as the broker confirms
+	// Encode, when set, turns each body (its placeholders filled in) into what is sent: publish --schema
+	// encodes JSON with a registry schema. A body without placeholders is encoded once.
+	Encode func(body []byte) ([]byte, error)
 	Patience
 }
 
@@ -219,7 +222,8 @@ type draft struct {
 	headers    []Template
 	staticHdrs bool
 	json       bool
-	clock      bool // some template holds {{now}}
+	clock      bool   // some template holds {{now}}
+	encoded    []byte // the static body, encoded
 }
 
 func newDraft(o PublishOptions) *draft {
@@ -277,6 +281,21 @@ func (d *draft) message(seq int64, now time.Time) (backends.Message, error) {
 			return m, err
 		}
 	}
+	if d.opts.Encode == nil {
+		return m, nil
+	}
+	if d.body.Static() && d.encoded != nil {
+		m.Body = d.encoded
+		return m, nil
+	}
+	body, err := d.opts.Encode(m.Body)
+	if err != nil {
+		return m, fmt.Errorf("message %d: %w", seq, err)
+	}
+	if d.body.Static() {
+		d.encoded = body
+	}
+	m.Body = body
 	return m, nil
 }
 

@@ -33,6 +33,8 @@ type Where struct {
 	program *vm.Program
 	uses    map[string]bool // the names it reads: only those are made for each message (a body parsed, copied)
 	fields  map[string]bool // the fields of value it reads, where it reads no more: the rest is skipped
+	// Decoded, when set, is the body value reads: what a decoder made of it (Protobuf as JSON, say).
+	Decoded func(backends.Message) []byte
 }
 
 // whereEnv is what an expression sees.
@@ -119,7 +121,11 @@ func (w *Where) Match(m backends.Message) (bool, error) {
 		}
 	}
 	if w.uses["value"] {
-		env.Value = bodyValue(m.Body, w.fields)
+		body := m.Body
+		if w.Decoded != nil {
+			body = w.Decoded(m)
+		}
+		env.Value = bodyValue(body, w.fields)
 	}
 	out, err := expr.Run(w.program, env)
 	if err != nil {

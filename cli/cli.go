@@ -130,6 +130,7 @@ func (a *app) rootCommand() *cobra.Command {
 	f.StringVar(&a.flags.SQS, "sqs", "", "Amazon SQS `ENDPOINT`, like https://sqs.eu-west-1.amazonaws.com or an emulator's "+
 		"http://localhost:4100 (credentials: the AWS chain)")
 	f.StringVar(&a.flags.RabbitMQAPI, "rabbitmq-api", "", "RabbitMQ management API `URL` (default http://HOST:15672)")
+	f.StringVar(&a.flags.SchemaRegistry, "schema-registry", "", "Kafka schema registry `URL`, over the context's kafka.schema-registry")
 	f.StringVar(&a.flags.Context, "context", "", "use the context `NAME` from the config file (default $"+config.EnvContext+
 		" or current-context)")
 	f.StringVar(&a.configPath, "config", "", "config file `PATH` (default $"+config.EnvConfig+" or "+config.DefaultPath()+")")

@@ -18,6 +18,7 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/decode"
 )
 
 const (
@@ -37,6 +38,7 @@ type peekOptions struct {
 	follow     bool
 	where      string // an expression: only the messages it holds for (-n counts those)
 	until      string // with --where: end the scan before this offset or time
+	decode     string // a decoder's name; "" is auto when the context configures decoding, else none
 }
 
 func (a *app) peekCommand() *cobra.Command {
@@ -76,6 +78,9 @@ func (a *app) peekCommand() *cobra.Command {
 	f.BoolVarP(&o.follow, "follow", "f", false, "after what is there, keep showing what arrives until Ctrl-C")
 	f.StringVar(&o.where, "where", "", "only messages for which `EXPR` holds (expr-lang: value.status == \"ok\", "+
 		"key startsWith \"k-\", headers[\"type\"] == \"x\", partition, offset, timestamp); -n counts matches")
+	f.StringVar(&o.decode, "decode", "", "show bodies decoded with `NAME`: "+strings.Join(decode.Names(), ", ")+
+		" (default auto when the context has a schema registry or Protobuf types, else the bytes as they are)")
+	_ = cmd.RegisterFlagCompletionFunc("decode", completeDecoders)
 	f.StringVar(&o.until, "until", "", "with --where: stop scanning before `POSITION`, an offset, @RFC3339 time or @-DURATION ago")
 	return cmd
 }
@@ -122,7 +127,11 @@ func (a *app) peek(parent context.Context, dest string, o peekOptions) error {
 		return usageError{fmt.Errorf("-n %d: want 0 (no limit) or more", o.limit)}
 	}
 	req := backends.PeekRequest{Destination: dest, From: from, Limit: o.limit, Partitions: o.partitions, Follow: o.follow}
-	read, err := a.peekReader(req, o)
+	dec, err := a.decoderFor(parent, o.decode)
+	if err != nil {
+		return err
+	}
+	read, err := a.peekReader(req, o, dec)
 	if err != nil {
 		return err
 	}
@@ -135,7 +144,7 @@ func (a *app) peek(parent context.Context, dest string, o peekOptions) error {
 	signal.Notify(pipe, syscall.SIGPIPE)
 	defer signal.Stop(pipe)
 
-	count, err := a.streamPeek(ctx, dest, read)
+	count, err := a.streamPeek(ctx, dest, read, dec)
 	switch {
 	case errors.Is(err, syscall.EPIPE):
 		return nil // the reader has all it wanted
@@ -169,7 +178,7 @@ func peekStopped(dest string, count, limit int, why error) error {
 
 // streamPeek connects, says what peeking costs, and writes each message as the backend hands it over,
 // flushing at least every flushEvery. It returns how many it wrote.
-func (a *app) streamPeek(ctx context.Context, dest string, read reader) (int, error) {
+func (a *app) streamPeek(ctx context.Context, dest string, read reader, dec *decode.Decoder) (int, error) {
 	s, err := a.connect(ctx)
 	if err != nil {
 		return 0, err
@@ -180,6 +189,9 @@ func (a *app) streamPeek(ctx context.Context, dest string, read reader) (int, er
 		return 0, err
 	}
 	out := &syncSink{sink: a.peekSink()}
+	if dec != nil {
+		out.sink = decodingSink(ctx, out.sink, dec)
+	}
 	flushCtx, stopFlushing := context.WithCancel(ctx)
 	var flusher sync.WaitGroup
 	flusher.Go(func() { out.flushEvery(flushCtx, flushEvery) })
@@ -201,7 +213,7 @@ func (a *app) streamPeek(ctx context.Context, dest string, read reader) (int, er
 type reader func(ctx context.Context, b backends.Backend, write func(backends.Message) error) error
 
 // peekReader is how a peek reads: everything in the range, or, with --where, what matches.
-func (a *app) peekReader(req backends.PeekRequest, o peekOptions) (reader, error) {
+func (a *app) peekReader(req backends.PeekRequest, o peekOptions, dec *decode.Decoder) (reader, error) {
 	if o.where == "" {
 		if o.until != "" {
 			return nil, usageError{errors.New("--until ends the range of a --where search; without one, -n bounds a peek")}
@@ -217,7 +229,7 @@ func (a *app) peekReader(req backends.PeekRequest, o peekOptions) (reader, error
 			})
 		}, nil
 	}
-	return a.searchReader(req, o)
+	return a.searchReader(req, o, dec)
 }
 
 // peekProgress is the count of messages read so far, on stderr, when the messages go elsewhere than the

@@ -23,6 +23,8 @@ type messageTable struct {
 	w    *bufio.Writer
 	cols []present.Column[present.MessageRow]
 	line []byte
+	// decoded, when set, is what the BODY column previews instead of the raw body.
+	decoded func(backends.Message) string
 }
 
 // messageWidths are the CLI's fixed widths of present.Messages, in display cells; BODY, last, is not padded.
@@ -35,6 +37,9 @@ func newMessageTable(w io.Writer) *messageTable {
 
 func (t *messageTable) Write(m backends.Message) error {
 	r := present.NewMessageRow(m)
+	if t.decoded != nil {
+		r.Decoded = t.decoded(m)
+	}
 	if t.cols == nil {
 		var heads []string
 		for _, c := range present.Messages {

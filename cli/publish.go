@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/decode"
 )
 
 // publishOptions are publish's flags.
@@ -38,6 +40,7 @@ type publishOptions struct {
 	retain      bool
 	maxLen      string
 	minID       string
+	schema      string // SUBJECT[:VERSION]: encode the JSON body with the registry's schema
 }
 
 func (a *app) publishCommand() *cobra.Command {
@@ -83,6 +86,10 @@ func (a *app) publishCommand() *cobra.Command {
 				return a.publishFile(cmd.Context(), target, o)
 			}
 			opts, err := a.publishDraft(cmd, target, o)
+			var refused schemaError
+			if errors.As(err, &refused) {
+				return refused.error
+			}
 			if err != nil {
 				return usageError{err}
 			}
@@ -107,6 +114,8 @@ func (a *app) publishCommand() *cobra.Command {
 	f.IntVar(&o.qos, "qos", 1, "MQTT: quality of service `Q`: 0 (unacknowledged), 1 or 2")
 	f.BoolVar(&o.retain, "retain", false, "MQTT: make it the topic's retained message, sent to every new subscriber")
 	f.StringVar(&o.maxLen, "maxlen", "", "Redis: keep at most `N` entries in the stream (~N: about N, cheaper)")
+	f.StringVar(&o.schema, "schema", "", "encode the JSON body with the schema registry's `SUBJECT[:VERSION]` "+
+		"(Avro, Protobuf or JSON Schema; default the latest version) in the Confluent wire format")
 	f.StringVar(&o.minID, "minid", "", "Redis: drop entries older than `ID` or @-DURATION (~ before it: about)")
 	return mutating(cmd, actions.VerbPublish, "always")
 }
@@ -190,8 +199,51 @@ func (a *app) publishDraft(cmd *cobra.Command, target backends.Target, o publish
 	if opts.Body, err = a.readBody(o.body); err != nil {
 		return opts, err
 	}
-	return opts, opts.Check()
+	if err := opts.Check(); err != nil {
+		return opts, err
+	}
+	if o.schema != "" {
+		return a.withSchema(cmd.Context(), opts, o.schema)
+	}
+	return opts, nil
 }
+
+// withSchema has publish encode each body with a registry schema. The first body is encoded now, before
+// connecting, so that a wrong subject or a body the schema refuses is said before anything is sent.
+func (a *app) withSchema(ctx context.Context, opts actions.PublishOptions, spec string) (actions.PublishOptions, error) {
+	ref, err := decode.ParseSchemaRef(spec)
+	if err != nil {
+		return opts, err
+	}
+	c, _, err := a.resolve()
+	if err != nil {
+		return opts, err
+	}
+	url := c.DecodeSetup().RegistryURL
+	if url == "" {
+		return opts, fmt.Errorf("--schema needs a schema registry: set kafka.schema-registry in the context, or give --schema-registry URL")
+	}
+	reg, err := decode.NewRegistry(url)
+	if err != nil {
+		return opts, err
+	}
+	opts.JSON = true
+	opts.Encode = func(body []byte) ([]byte, error) {
+		wire, _, err := reg.Encode(ctx, ref, body)
+		return wire, err
+	}
+	first := actions.ParseTemplate(opts.Body).Expand(nil, 1, time.Now())
+	if _, err := opts.Encode(first); err != nil {
+		return opts, schemaError{err}
+	}
+	return opts, nil
+}
+
+// schemaError is a body or subject the registry refuses: not a mistake in the command line's shape, so
+// it exits 1, not 2.
+type schemaError struct{ error }
+
+func (e schemaError) Unwrap() error { return e.error }
 
 // readBody reads --body: text, @FILE, or - for stdin.
 func (a *app) readBody(spec string) ([]byte, error) {

@@ -8,11 +8,12 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/decode"
 )
 
 // searchReader is peek --where: the range is scanned on the client, every message tested, the matches
 // written; a line on stderr counts what was scanned and matched, and closes with the totals and the rate.
-func (a *app) searchReader(req backends.PeekRequest, o peekOptions) (reader, error) {
+func (a *app) searchReader(req backends.PeekRequest, o peekOptions, dec *decode.Decoder) (reader, error) {
 	where, err := actions.CompileWhere(o.where)
 	if err != nil {
 		return nil, usageError{err}
@@ -30,6 +31,9 @@ func (a *app) searchReader(req backends.PeekRequest, o peekOptions) (reader, err
 		search.Until = &until
 	}
 	return func(ctx context.Context, b backends.Backend, write func(backends.Message) error) error {
+		if dec != nil {
+			where.Decoded = decodedWhere(ctx, dec)
+		}
 		bar := a.progress("searching")
 		p, err := actions.Search(ctx, b, search, write, func(p actions.SearchProgress) {
 			bar.updateText(searchLine(p))

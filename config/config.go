@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/redact"
 )
 
@@ -59,6 +60,24 @@ type Context struct {
 	ReadOnly bool            `yaml:"read-only,omitempty"`
 	Theme    string          `yaml:"theme,omitempty"`
 	Refresh  Duration        `yaml:"refresh,omitempty"`
+	Decode   *DecodeConfig   `yaml:"decode,omitempty"`
+}
+
+// DecodeConfig is how a context's bodies are decoded beyond what they say of themselves (the Kafka
+// schema registry is kafka.schema-registry).
+type DecodeConfig struct {
+	Protobuf *ProtobufConfig `yaml:"protobuf,omitempty"`
+}
+
+// ProtobufConfig names the Protobuf message type of each topic or queue whose bodies come without a
+// schema registry, and where the types are declared: .proto files (found in ImportPaths, or relative to
+// the config file's folder when there are none) or a descriptor set (protoc --include_imports
+// --descriptor_set_out).
+type ProtobufConfig struct {
+	Files         []string          `yaml:"files,omitempty"`
+	ImportPaths   []string          `yaml:"import-paths,omitempty"`
+	DescriptorSet string            `yaml:"descriptor-set,omitempty"`
+	Types         map[string]string `yaml:"types"` // topic or queue → fully-qualified message name
 }
 
 // KafkaConfig says how to reach a Kafka cluster.
@@ -291,4 +310,17 @@ func hasPassword(s string) bool {
 	}
 	_, has := u.User.Password()
 	return has
+}
+
+// DecodeSetup is what the context says about decoding bodies: its schema registry and Protobuf types.
+func (c Context) DecodeSetup() decode.Setup {
+	var s decode.Setup
+	if c.Kafka != nil {
+		s.RegistryURL = c.Kafka.SchemaRegistry
+	}
+	if c.Decode != nil && c.Decode.Protobuf != nil {
+		p := c.Decode.Protobuf
+		s.Protobuf = &decode.ProtoSettings{Files: p.Files, ImportPaths: p.ImportPaths, DescriptorSet: p.DescriptorSet, Types: p.Types}
+	}
+	return s
 }

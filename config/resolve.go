@@ -19,6 +19,8 @@ type Flags struct {
 	SQS         string // --sqs: an SQS endpoint URL; makes an ad-hoc context
 	Context     string // --context; $MQSCOPE_CONTEXT stands in when empty
 	ReadOnly    bool   // --read-only: adds to the context's own read-only, never lifts it
+	// SchemaRegistry is --schema-registry: the Kafka context's schema registry URL, over the file's.
+	SchemaRegistry string
 }
 
 // ErrUsage marks errors in what the user typed (flags, environment) rather than in the file or the
@@ -54,6 +56,17 @@ func (f *File) Resolve(fl Flags) (Context, error) {
 			return Context{}, usagef("--rabbitmq-api: %s", p.msg)
 		}
 		c.RabbitMQ = &r
+	}
+	if fl.SchemaRegistry != "" {
+		if c.Kafka == nil {
+			return Context{}, usagef("--schema-registry is for Kafka, and context %q is %s", c.Name, c.Kind())
+		}
+		k := *c.Kafka
+		k.SchemaRegistry = fl.SchemaRegistry
+		if msg := checkURL(k.SchemaRegistry, "the schema registry URL", "http", "https"); msg != "" {
+			return Context{}, usagef("--schema-registry: %s", msg)
+		}
+		c.Kafka = &k
 	}
 	c.ReadOnly = c.ReadOnly || fl.ReadOnly
 	if w := fl.passwordWarning(); w != "" {

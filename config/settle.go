@@ -13,6 +13,9 @@ import (
 func (f *File) settle(dir string) {
 	for i := range f.Contexts {
 		c := &f.Contexts[i]
+		if c.Decode != nil {
+			c.Decode.Protobuf.absPaths(dir)
+		}
 		if k := c.Kafka; k != nil {
 			if k.SASL != nil {
 				k.SASL.Mechanism = strings.ToUpper(k.SASL.Mechanism)
@@ -56,6 +59,23 @@ func (f *File) warnInline(context, where string, inline bool) {
 	if inline {
 		f.warnings = append(f.warnings, warning{context, fmt.Sprintf("context %q has %s written in %s; prefer password-env, "+
 			"password-cmd or password-file", context, where, f.Path)})
+	}
+}
+
+// absPaths makes the descriptor set and the import paths absolute; files are relative to the import
+// paths when there are some, else to dir.
+func (p *ProtobufConfig) absPaths(dir string) {
+	if p == nil {
+		return
+	}
+	p.DescriptorSet = absPath(dir, p.DescriptorSet)
+	for i := range p.ImportPaths {
+		p.ImportPaths[i] = absPath(dir, p.ImportPaths[i])
+	}
+	if len(p.ImportPaths) == 0 {
+		for i := range p.Files {
+			p.Files[i] = absPath(dir, p.Files[i])
+		}
 	}
 }
 

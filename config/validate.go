@@ -34,6 +34,8 @@ func (c Context) check() *problem {
 	case c.Refresh > 0 && time.Duration(c.Refresh) < MinRefresh:
 		return &problem{".refresh", fmt.Sprintf("refresh %s is too short: every refresh asks the broker; use %s or more",
 			time.Duration(c.Refresh), MinRefresh)}
+	case c.Decode != nil && c.Decode.Protobuf.check() != nil:
+		return c.Decode.Protobuf.check().under(".decode.protobuf")
 	case c.Kafka != nil:
 		return c.Kafka.check()
 	case c.Redis != nil:
@@ -342,4 +344,16 @@ func (f *File) Names() []string {
 		names[i] = c.Name
 	}
 	return names
+}
+
+func (p *ProtobufConfig) check() *problem {
+	switch {
+	case p == nil:
+		return nil
+	case len(p.Files) == 0 && p.DescriptorSet == "":
+		return &problem{"", "protobuf needs files (.proto) or descriptor-set, like files: [orders.proto]"}
+	case len(p.Types) == 0:
+		return &problem{".types", "protobuf needs types, the message type of each topic or queue, like types: {orders: shop.Order}"}
+	}
+	return nil
 }

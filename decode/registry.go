@@ -29,9 +29,15 @@ type Registry struct {
 
 	mu      sync.Mutex
 	byID    map[int]*Schema
-	failed  map[int]failure // ids the registry refused, or whose schema does not compile
-	down    failure         // the registry itself did not answer
-	subject map[string]*Schema
+	failed  map[int]failure         // ids the registry refused, or whose schema does not compile
+	down    failure                 // the registry itself did not answer
+	subject map[string]subjectEntry // by subject and version (0 for the latest)
+}
+
+// subjectEntry is a schema looked up by subject; the latest version is asked again after a while.
+type subjectEntry struct {
+	schema *Schema
+	until  time.Time // zero: for good
 }
 
 type failure struct {
@@ -66,7 +72,7 @@ func NewRegistryWith(url string, o RegistryOptions) (*Registry, error) {
 		return nil, fmt.Errorf("schema registry %q: %w", url, err)
 	}
 	return &Registry{client: c, url: url, retryAfter: o.RetryAfter, byID: map[int]*Schema{},
-		failed: map[int]failure{}, subject: map[string]*Schema{}}, nil
+		failed: map[int]failure{}, subject: map[string]subjectEntry{}}, nil
 }
 
 // Schema is a registered schema, compiled for its type.
@@ -117,22 +123,26 @@ func (r *Registry) ByID(ctx context.Context, id int) (*Schema, error) {
 	return compiled, nil
 }
 
-// BySubject returns the schema of subject at version; version 0 or -1 is the latest.
+// BySubject returns the schema of subject at version; version 0 is the latest, which is asked again
+// after RetryAfter.
 func (r *Registry) BySubject(ctx context.Context, subject string, version int) (*Schema, error) {
+	version = max(version, 0)
 	key := subject + "\x00" + strconv.Itoa(version)
+	now := time.Now()
 	r.mu.Lock()
 	down, cached := r.down, r.subject[key]
 	r.mu.Unlock()
-	if cached != nil && version > 0 {
-		return cached, nil
+	if cached.schema != nil && (cached.until.IsZero() || now.Before(cached.until)) {
+		return cached.schema, nil
 	}
-	if down.active(time.Now()) {
+	if down.active(now) {
 		return nil, down.err
 	}
-	if version <= 0 {
-		version = -1
+	ask := version
+	if ask == 0 {
+		ask = -1 // pkg/sr's "latest"
 	}
-	s, err := r.client.SchemaByVersion(ctx, subject, version)
+	s, err := r.client.SchemaByVersion(ctx, subject, ask)
 	if err != nil {
 		err = fmt.Errorf("subject %q: %w", subject, r.explain(err))
 		r.noteDown(err)
@@ -142,8 +152,13 @@ func (r *Registry) BySubject(ctx context.Context, subject string, version int) (
 	if err != nil {
 		return nil, fmt.Errorf("subject %q version %d: %w", subject, s.Version, err)
 	}
+	entry := subjectEntry{schema: compiled}
+	if version == 0 {
+		entry.until = now.Add(r.retryAfter)
+	}
 	r.mu.Lock()
-	r.subject[key] = compiled
+	r.subject[key] = entry
+	r.byID[compiled.ID] = compiled
 	r.mu.Unlock()
 	return compiled, nil
 }

@@ -22,6 +22,9 @@ type MessageRow struct {
 	Msg  backends.Message
 	Size int              // the body's size on the broker: more than len(Msg.Body) where a front end holds it cut
 	Dead *backends.Origin // where a RabbitMQ dead letter came from (x-death); nil for others
+	// Decoded is what a decoder made of the body (Protobuf as JSON, say), previewed instead of the raw
+	// bytes when set.
+	Decoded string
 }
 
 // NewMessageRow is m as a row, its size that of its body and its x-death origin read once.
@@ -68,7 +71,14 @@ var Messages = []Column[msgRow]{
 		return strconv.FormatInt(r.Msg.DeliveryCount, 10)
 	}},
 	{Name: "SIZE", Optional: 4, Right: true, Text: func(r msgRow) string { return Bytes(r.Size) }},
-	{Name: "BODY", Text: func(r msgRow) string { s, _ := BodyPreview(r.Msg.Body, PreviewBytes); return s }},
+	{Name: "BODY", Text: func(r msgRow) string {
+		body := r.Msg.Body
+		if r.Decoded != "" {
+			body = []byte(r.Decoded)
+		}
+		s, _ := BodyPreview(body, PreviewBytes)
+		return s
+	}},
 }
 
 // IsRecord is true for records of a log (Kafka), which have partitions: messages without AMQP properties
