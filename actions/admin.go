@@ -12,10 +12,11 @@ import (
 // policies and groups. Each change is a Session method, so that read-only refuses it and the audit log
 // records it like any other.
 const (
-	VerbCreate        Verb = "create"             // a topic or queue
-	VerbDelete        Verb = "delete"             // a topic or queue
-	VerbAddPartitions Verb = "add partitions"     // to a topic
-	VerbAlterConfig   Verb = "alter config"       // of a topic
+	VerbCreate        Verb = "create"         // a topic or queue
+	VerbDelete        Verb = "delete"         // a topic or queue
+	VerbAddPartitions Verb = "add partitions" // to a topic
+	VerbAlterConfig   Verb = "alter config"   // of a topic
+	VerbAlterBroker   Verb = "alter broker config"
 	VerbDeleteGroup   Verb = "delete group"       // a consumer group
 	VerbDeleteOffsets Verb = "delete offsets"     // a group's on one topic
 	VerbDeclareExch   Verb = "declare exchange"   // RabbitMQ
@@ -38,6 +39,7 @@ var adminVerbs = map[Verb]verbSpec{
 	VerbAddPartitions: {mutates: true, has: is[backends.PartitionAdder],
 		lacks: "this broker has no partitions to add"},
 	VerbAlterConfig: {mutates: true, has: is[backends.TopicConfigurer], lacks: "this broker has no topic configs (RabbitMQ uses policies)"},
+	VerbAlterBroker: {mutates: true, has: is[backends.BrokerConfigurer], lacks: "this broker has no dynamic broker configs"},
 	VerbDeleteGroup: {mutates: true, has: is[backends.GroupDeleter], lacks: "this broker has no consumer groups to delete"},
 	VerbDeleteOffsets: {mutates: true, has: is[backends.GroupDeleter],
 		lacks: "this broker has no consumer group offsets to delete"},
@@ -117,6 +119,18 @@ func (s *Session) AlterTopicConfig(ctx context.Context, topic string, set map[st
 	return s.change(ctx, VerbAlterConfig, "alter the configs of "+topic, func() error {
 		return s.b.(backends.TopicConfigurer).AlterTopicConfig(ctx, topic, set, reset)
 	}, "topic", topic, "set", set, "reset", reset)
+}
+
+// AlterBrokerConfig sets and resets the dynamic configs of one broker, or with broker "" the cluster-wide
+// default.
+func (s *Session) AlterBrokerConfig(ctx context.Context, broker string, set map[string]string, reset []string) error {
+	what := "alter the cluster-wide broker configs"
+	if broker != "" {
+		what = "alter the configs of broker " + broker
+	}
+	return s.change(ctx, VerbAlterBroker, what, func() error {
+		return s.b.(backends.BrokerConfigurer).AlterBrokerConfig(ctx, broker, set, reset)
+	}, "broker", broker, "set", set, "reset", reset)
 }
 
 // DeleteGroup deletes a consumer group with its committed offsets; the broker refuses while it has members.

@@ -84,6 +84,13 @@ type ClusterDescriber interface {
 	BrokerConfigs(ctx context.Context) (map[string][]ConfigEntry, error)
 }
 
+// BrokerConfigurer changes broker configs without a restart (Kafka's dynamic configs): those of one
+// broker, by id, or with broker "" the cluster-wide default every broker takes. AlterBrokerConfig sets the
+// configs in set and removes the dynamic value of those in reset; the others stay.
+type BrokerConfigurer interface {
+	AlterBrokerConfig(ctx context.Context, broker string, set map[string]string, reset []string) error
+}
+
 // ExchangeSpec is a RabbitMQ exchange to declare.
 type ExchangeSpec struct {
 	Name       string

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -368,45 +369,102 @@ func (a *app) configCommand() *cobra.Command {
 	}
 	var reset []string
 	var dryRun bool
+	var broker string
 	set := &cobra.Command{
-		Use:   "set TOPIC KEY=VALUE... [--reset KEY]... [--dry-run]",
+		Use:   "set TOPIC KEY=VALUE... [--reset KEY]... [--dry-run] | set --broker ID|all KEY=VALUE...",
 		Short: "Set topic configs, or take them back to what they inherit (--reset); the others stay",
 		Long: "config set changes only the configs it names. --dry-run shows each one's value now and the value\n" +
-			"asked, and changes nothing. Refused in read-only mode.",
-		Example: "  mqscope config set orders retention.ms=86400000 --reset cleanup.policy",
+			"asked, and changes nothing. --broker ID changes a broker's dynamic configs instead (--broker all: the\n" +
+			"cluster-wide default every broker takes), through IncrementalAlterConfigs. Refused in read-only mode.",
+		Example: "  mqscope config set orders retention.ms=86400000 --reset cleanup.policy\n" +
+			"  mqscope config set --broker 1 log.cleaner.threads=2",
 		Args: func(cmd *cobra.Command, args []string) error {
-			if len(args) < 1 {
-				return usageError{errors.New("config set takes a TOPIC and KEY=VALUE pairs")}
+			if len(args) < 1 && broker == "" {
+				return usageError{errors.New("config set takes a TOPIC (or --broker ID) and KEY=VALUE pairs")}
 			}
 			return nil
 		},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			values, err := keyValues("config", args[1:])
+			target, pairs := "", args
+			if broker == "" {
+				target, pairs = args[0], args[1:]
+			}
+			values, err := keyValues("config", pairs)
 			if err != nil {
 				return err
 			}
 			if len(values) == 0 && len(reset) == 0 {
 				return usageError{errors.New("config set: name a KEY=VALUE to set or a --reset KEY")}
 			}
+			if broker != "" {
+				return a.setBrokerConfig(cmd.Context(), broker, values, reset, dryRun)
+			}
 			return a.withSession(cmd.Context(), func(ctx context.Context, s *actions.Session) error {
 				if dryRun {
-					return a.previewConfig(ctx, s, args[0], values, reset)
+					return a.previewConfig(ctx, s, target, values, reset)
 				}
-				if err := s.AlterTopicConfig(ctx, args[0], values, reset); err != nil {
+				if err := s.AlterTopicConfig(ctx, target, values, reset); err != nil {
 					return err
 				}
-				detail := detailOf(values)
-				if len(reset) > 0 {
-					detail = strings.TrimSpace(detail + " reset=" + strings.Join(reset, ","))
-				}
-				return a.report(change{Action: "set", Kind: "config", Name: args[0], Detail: detail})
+				return a.report(change{Action: "set", Kind: "config", Name: target, Detail: configDetail(values, reset)})
 			})
 		},
 	}
+	set.Flags().StringVar(&broker, "broker", "", "change the dynamic configs of broker `ID` (all: the cluster-wide default), not a topic's")
 	set.Flags().StringArrayVar(&reset, "reset", nil, "take config `KEY` back to its inherited value (repeatable)")
 	set.Flags().BoolVar(&dryRun, "dry-run", false, "show the values now and asked, change nothing")
 	cmd.AddCommand(get, mutating(set, actions.VerbAlterConfig, "always"))
 	return cmd
+}
+
+func configDetail(values map[string]string, reset []string) string {
+	detail := detailOf(values)
+	if len(reset) > 0 {
+		detail = strings.TrimSpace(detail + " reset=" + strings.Join(reset, ","))
+	}
+	return detail
+}
+
+// setBrokerConfig changes a broker's dynamic configs, or with --dry-run says which, from what the broker
+// has now (a config not listed there has its default).
+func (a *app) setBrokerConfig(ctx context.Context, broker string, values map[string]string, reset []string, dryRun bool) error {
+	id, name := broker, "broker "+broker
+	if broker == "all" {
+		id, name = "", "all brokers"
+	}
+	return a.withSession(ctx, func(ctx context.Context, s *actions.Session) error {
+		if !dryRun {
+			if err := s.AlterBrokerConfig(ctx, id, values, reset); err != nil {
+				return err
+			}
+			return a.report(change{Action: "set", Kind: "broker config", Name: name, Detail: configDetail(values, reset)})
+		}
+		if err := s.Can(actions.VerbAlterBroker); err != nil {
+			return err
+		}
+		now, err := s.BrokerConfigs(ctx)
+		if err != nil {
+			return err
+		}
+		current := map[string]backends.ConfigEntry{}
+		for b, entries := range now {
+			for _, e := range entries {
+				if b == id || id == "" {
+					current[e.Name] = e
+				}
+			}
+		}
+		var rows []change
+		for _, k := range slices.Sorted(maps.Keys(values)) {
+			rows = append(rows, change{Action: "set", Kind: "broker config", Name: name, DryRun: true,
+				Detail: fmt.Sprintf("%s: %s -> %s", k, cmpOr(current[k].Value, "default"), values[k])})
+		}
+		for _, k := range reset {
+			rows = append(rows, change{Action: "reset", Kind: "broker config", Name: name, DryRun: true,
+				Detail: fmt.Sprintf("%s: %s -> default", k, cmpOr(current[k].Value, "default"))})
+		}
+		return render(a.deps.Stdout, a.output, rows, changeColumns, func(c change) any { return c })
+	})
 }
 
 func (a *app) printConfig(ctx context.Context, s *actions.Session, topic string) error {

@@ -169,3 +169,36 @@ func TestTwoContextTopology(t *testing.T) {
 		t.Errorf("diff --kafka of a file with contexts: %d %q", r.code, r.stderr)
 	}
 }
+
+// config set --broker changes a broker's dynamic config through IncrementalAlterConfigs, asked of that
+// broker; describe cluster then lists it; --dry-run and read-only change nothing; an unknown broker id is
+// one line.
+func TestBrokerConfigSet(t *testing.T) {
+	k := []string{"--kafka", kafkafix.Start(t, kfake.NumBrokers(3)).ListenAddrs()[0]}
+	shows := func() bool {
+		r := mqscope(t, append(k, "describe", "cluster")...)
+		return strings.Contains(r.stdout, "log.retention.ms") && strings.Contains(r.stdout, "7200000")
+	}
+	if shows() {
+		t.Fatal("the cluster starts with log.retention.ms set")
+	}
+	if r := mqscope(t, append(k, "config", "set", "--broker", "1", "log.retention.ms=7200000", "--dry-run")...); r.code != 0 ||
+		!strings.Contains(r.stdout, "would set") || !strings.Contains(r.stdout, "log.retention.ms: default -> 7200000") || shows() {
+		t.Fatalf("dry run: %d %q\n%s", r.code, r.stderr, r.stdout)
+	}
+	if r := mqscope(t, append(k, "--read-only", "config", "set", "--broker", "1", "log.retention.ms=7200000")...); r.code != cli.ExitError ||
+		!strings.Contains(r.stderr, "read-only") || shows() {
+		t.Fatalf("read-only: %d %q", r.code, r.stderr)
+	}
+	if r := mqscope(t, append(k, "config", "set", "--broker", "1", "log.retention.ms=7200000")...); r.code != 0 ||
+		!strings.Contains(r.stdout, "broker config") || !shows() {
+		t.Fatalf("set: %d %q\n%s", r.code, r.stderr, r.stdout)
+	}
+	if r := mqscope(t, append(k, "config", "set", "--broker", "9", "log.retention.ms=1")...); r.code != cli.ExitError ||
+		!strings.Contains(r.stderr, "broker 9 is not in the cluster") || strings.Count(r.stderr, "\n") != 1 {
+		t.Fatalf("unknown broker: %d %q", r.code, r.stderr)
+	}
+	if r := mqscope(t, append(k, "config", "set", "--broker", "1", "--reset", "log.retention.ms")...); r.code != 0 || shows() {
+		t.Fatalf("reset: %d %q; still shown: %t", r.code, r.stderr, shows())
+	}
+}

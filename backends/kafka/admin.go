@@ -22,6 +22,7 @@ var (
 	_ backends.TopicConfigurer    = (*Backend)(nil)
 	_ backends.GroupDeleter       = (*Backend)(nil)
 	_ backends.ClusterDescriber   = (*Backend)(nil)
+	_ backends.BrokerConfigurer   = (*Backend)(nil)
 )
 
 // refusal is an error the broker answered with: its protocol name (TOPIC_ALREADY_EXISTS, POLICY_VIOLATION,
@@ -239,6 +240,40 @@ func sourceOf(c *sarama.ConfigEntry) backends.ConfigSource {
 // AlterTopicConfig sets and resets topic configs in one IncrementalAlterConfigs request; configs it does
 // not name keep their values (the older AlterConfigs would have reset them all).
 func (b *Backend) AlterTopicConfig(ctx context.Context, topic string, set map[string]string, reset []string) error {
+	return b.do(ctx, "alter configs of topic "+topic, func() error {
+		return b.alterConfigs(sarama.TopicResource, topic, nil, set, reset)
+	})
+}
+
+// AlterBrokerConfig sets and resets the dynamic configs of one broker, asked of that broker (which alone
+// takes its own), or with broker "" the cluster-wide default, asked of any.
+func (b *Backend) AlterBrokerConfig(ctx context.Context, broker string, set map[string]string, reset []string) error {
+	what := "alter the cluster-wide broker configs"
+	if broker != "" {
+		what = "alter the configs of broker " + broker
+	}
+	return b.do(ctx, what, func() error {
+		if broker == "" {
+			return b.alterConfigs(sarama.BrokerResource, "", nil, set, reset)
+		}
+		id, err := strconv.ParseInt(broker, 10, 32)
+		if err != nil {
+			return fmt.Errorf("broker %q: want a broker id, a whole number", broker)
+		}
+		c, err := b.describeCluster()
+		if err != nil {
+			return err
+		}
+		addr, ok := c.addr(int32(id))
+		if !ok {
+			return fmt.Errorf("broker %d is not in the cluster: %w", id, backends.ErrNotFound)
+		}
+		return b.alterConfigs(sarama.BrokerResource, broker, &addr, set, reset)
+	})
+}
+
+// alterConfigs sends one IncrementalAlterConfigs for one resource, to addr or (nil) any broker.
+func (b *Backend) alterConfigs(kind sarama.ConfigResourceType, name string, addr *string, set map[string]string, reset []string) error {
 	entries := make(map[string]sarama.IncrementalAlterConfigsEntry, len(set)+len(reset))
 	for k, v := range set {
 		entries[k] = sarama.IncrementalAlterConfigsEntry{Operation: sarama.IncrementalAlterConfigsOperationSet, Value: &v}
@@ -249,24 +284,28 @@ func (b *Backend) AlterTopicConfig(ctx context.Context, topic string, set map[st
 		}
 		entries[k] = sarama.IncrementalAlterConfigsEntry{Operation: sarama.IncrementalAlterConfigsOperationDelete}
 	}
-	return b.do(ctx, "alter configs of topic "+topic, func() error {
-		req := &sarama.IncrementalAlterConfigsRequest{Resources: []*sarama.IncrementalAlterConfigsResource{
-			{Type: sarama.TopicResource, Name: topic, ConfigEntries: entries}}}
-		var resp *sarama.IncrementalAlterConfigsResponse
-		err := b.onAnyBroker(nil, func(br *sarama.Broker) (err error) {
-			resp, err = br.IncrementalAlterConfigs(req)
+	req := &sarama.IncrementalAlterConfigsRequest{Resources: []*sarama.IncrementalAlterConfigsResource{
+		{Type: kind, Name: name, ConfigEntries: entries}}}
+	var resp *sarama.IncrementalAlterConfigsResponse
+	send := func(br *sarama.Broker) (err error) {
+		resp, err = br.IncrementalAlterConfigs(req)
+		return err
+	}
+	var err error
+	if addr != nil {
+		err = b.request(nil, *addr, send)
+	} else {
+		err = b.onAnyBroker(nil, send)
+	}
+	if err != nil {
+		return fmt.Errorf("IncrementalAlterConfigs: %w", err)
+	}
+	for _, r := range resp.Resources {
+		if err := refused(sarama.KError(r.ErrorCode), r.ErrorMsg); err != nil {
 			return err
-		})
-		if err != nil {
-			return fmt.Errorf("IncrementalAlterConfigs: %w", err)
 		}
-		for _, r := range resp.Resources {
-			if err := refused(sarama.KError(r.ErrorCode), r.ErrorMsg); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
+	}
+	return nil
 }
 
 // DeleteGroup deletes a consumer group and its committed offsets; the coordinator refuses while it has
