@@ -69,15 +69,14 @@ type browser struct {
 	partitions []int32 // nil: every partition
 	follow     bool
 
-	effects  *backends.PeekEffects // what a peek does here; nil until asked
-	asking   bool                  // the effects question is out
-	confirm  bool                  // waiting for the user to accept the effects
-	gen      int                   // peek generation: batches of an older one are dropped
-	stream   *stream
-	peeking  bool
-	finished bool      // the last peek read all it was asked for
-	readAt   time.Time // when the last peek ended: what a queue shows is as old as this
-	err      error
+	peekEffects      // what a peek does here, and whether the question is out
+	confirm     bool // waiting for the user to accept the effects
+	gen         int  // peek generation: batches of an older one are dropped
+	stream      *stream
+	peeking     bool
+	finished    bool      // the last peek read all it was asked for
+	readAt      time.Time // when the last peek ended: what a queue shows is as old as this
+	err         error
 
 	capacity int
 	budget   int // bytes held before new bodies are held cut short
@@ -237,15 +236,9 @@ func (v *browser) resumeFrom() backends.Position {
 }
 
 func (v *browser) onEffects(r effectsResult) tea.Cmd {
-	if r.gen != v.gen || !v.asking {
+	if !v.take(r, v.gen, &v.err) {
 		return nil
 	}
-	v.asking = false
-	if r.err != nil {
-		v.err = r.err
-		return nil // p asks again
-	}
-	v.effects = &r.effects
 	if !r.effects.MarksRedelivered && r.effects.Notice != "" && !v.acked() {
 		// Nothing to confirm, but worth saying once.
 		v.ack()

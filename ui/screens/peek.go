@@ -38,6 +38,28 @@ type effectsResult struct {
 	err     error
 }
 
+// peekEffects is what a screen that peeks (the message browser, the redrive plan) knows of what a peek of
+// its destination does, and whether the question is out.
+type peekEffects struct {
+	effects *backends.PeekEffects // nil until answered
+	asking  bool                  // the question is out
+}
+
+// take records r, the answer to the question asked under generation gen, and reports whether it did: not
+// for the answer to an older question, nor when asking failed (then *err says why, and p asks again).
+func (q *peekEffects) take(r effectsResult, gen int, err *error) bool {
+	if r.gen != gen || !q.asking {
+		return false
+	}
+	q.asking = false
+	if r.err != nil {
+		*err = r.err
+		return false
+	}
+	q.effects = &r.effects
+	return true
+}
+
 // stream is one running peek.
 type stream struct {
 	gen    int

@@ -64,16 +64,15 @@ type redrivePlan struct {
 	returnTo int
 	opts     actions.RedriveOptions
 
-	b        backends.Backend
-	effects  *backends.PeekEffects
-	asking   bool // what a peek does here: the question is out
-	notice   bool // waiting for the user to accept what reading does
-	planning bool
-	gen      int
-	cancel   context.CancelFunc
-	plan     *actions.RedrivePlan
-	planned  time.Time
-	err      error
+	b           backends.Backend
+	peekEffects      // what a peek does here, and whether the question is out
+	notice      bool // waiting for the user to accept what reading does
+	planning    bool
+	gen         int
+	cancel      context.CancelFunc
+	plan        *actions.RedrivePlan
+	planned     time.Time
+	err         error
 
 	prompt *textinput.Model // --to, while typed
 	offset int
@@ -201,15 +200,9 @@ func (v *redrivePlan) startPlan() tea.Cmd {
 }
 
 func (v *redrivePlan) onEffects(msg effectsResult) tea.Cmd {
-	if msg.gen != v.gen || !v.asking {
+	if !v.take(msg, v.gen, &v.err) {
 		return nil
 	}
-	v.asking = false
-	if msg.err != nil {
-		v.err = msg.err
-		return nil // p asks again
-	}
-	v.effects = &msg.effects
 	return v.proceed()
 }
 
