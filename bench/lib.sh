@@ -20,6 +20,7 @@ need() {
 work=$(mktemp -d)
 demo_pid=
 cleanup() {
+	[ "$(type -t bench_cleanup)" = function ] && bench_cleanup
 	[ -n "$demo_pid" ] && kill "$demo_pid" 2>/dev/null && wait "$demo_pid" 2>/dev/null
 	rm -rf "$work"
 }
@@ -47,4 +48,39 @@ start_demo() {
 	done
 	ready=$(sed -n 's/^ready //p' "$work/demo.out")
 	[ -n "$ready" ] || die "the demo did not say ready within $wait s"
+}
+
+# bench_cleanup, when a script defines it, runs at exit before the scratch folder goes (to delete what the
+# script wrote to a shared broker, say).
+
+# time_pair NAME1 CMD1 NAME2 CMD2 [HYPERFINE_OPTION...] times both commands with hyperfine, $RUNS runs each
+# in the same run, into $work/times.csv for print_times. Options such as -N (no shell) or --warmup 1 go last.
+time_pair() {
+	local name1=$1 cmd1=$2 name2=$3 cmd2=$4
+	shift 4
+	say "timing ($RUNS runs each)"
+	hyperfine "$@" --runs "$RUNS" --style basic --export-csv "$work/times.csv" \
+		-n "$name1" "$cmd1" -n "$name2" "$cmd2" >&2
+}
+
+# peak_rss CMD... prints the peak resident set in MiB of one run of CMD, its output discarded.
+peak_rss() {
+	/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>"$work/rss.err" ||
+		die "$* failed: $(tail -n 3 "$work/rss.err")"
+	awk '{ printf "%.0f", $1 / 1024 }' "$work/rss"
+}
+
+# print_times TITLE OVER UNDER prints the hyperfine times of $work/times.csv under a title line that says
+# the CPUs, runs and load, then the ratio of OVER's times to UNDER's (both names given to time_pair).
+print_times() {
+	echo
+	echo "$1 ($(nproc) CPUs, $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg))"
+	awk -F, -v over="$2" -v under="$3" '
+		NR > 1 { name[NR] = $1; mean[$1] = $2; sd[$1] = $3; cpu[$1] = $5 + $6; if (length($1) > w) w = length($1) }
+		END {
+			if (w < 8) w = 8
+			printf "  %-" w "s %9s %9s %12s\n", "", "wall (s)", "± (s)", "CPU (s)"
+			for (i = 2; i <= NR; i++) printf "  %-" w "s %9.3f %9.3f %12.3f\n", name[i], mean[name[i]], sd[name[i]], cpu[name[i]]
+			printf "  ratio %s/%s: wall %.2f, CPU %.2f\n", over, under, mean[over] / mean[under], cpu[over] / cpu[under]
+		}' "$work/times.csv"
 }

@@ -36,28 +36,12 @@ for cmd in "$mqscope_cmd" "$kcat_cmd"; do
 	[ "$lines" -eq "$N" ] || die "$cmd printed $lines lines, want $N"
 done
 
-say "timing ($RUNS runs each)"
-hyperfine -N --warmup 1 --runs "$RUNS" --style basic --export-csv "$work/times.csv" \
-	-n mqscope "$mqscope_cmd" -n kcat "$kcat_cmd" >&2
-
-# peak_rss CMD...: the peak resident set in MiB of one run, output to /dev/null.
-peak_rss() {
-	/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null
-	awk '{ printf "%.0f", $1 / 1024 }' "$work/rss"
-}
+time_pair mqscope "$mqscope_cmd" kcat "$kcat_cmd" -N --warmup 1
 small=$((N / 5))
 rss_mq=$(peak_rss $mqscope_cmd)
 rss_mq_small=$(peak_rss $mqscope_cmd -n "$small")
 rss_kcat=$(peak_rss $kcat_cmd)
 
-echo
-echo "mqscope peek vs kcat, $N records of $TOPIC ($(nproc) CPUs, $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg))"
-awk -F, -v runs="$RUNS" '
-	NR > 1 { name[NR] = $1; mean[$1] = $2; sd[$1] = $3; cpu[$1] = $5 + $6 }
-	END {
-		printf "  %-8s %9s %9s %12s\n", "", "wall (s)", "± (s)", "CPU (s)"
-		for (i = 2; i <= NR; i++) printf "  %-8s %9.3f %9.3f %12.3f\n", name[i], mean[name[i]], sd[name[i]], cpu[name[i]]
-		printf "  ratio mqscope/kcat: wall %.2f, CPU %.2f\n", mean["mqscope"] / mean["kcat"], cpu["mqscope"] / cpu["kcat"]
-	}' "$work/times.csv"
+print_times "mqscope peek vs kcat, $N records of $TOPIC" mqscope kcat
 echo "  peak RSS: mqscope ${rss_mq} MiB, kcat ${rss_kcat} MiB"
 echo "  mqscope peak RSS by records streamed: ${small}: ${rss_mq_small} MiB, ${N}: ${rss_mq} MiB"

@@ -40,24 +40,9 @@ for cmd in "$mqscope_cmd" "$natscli_cmd"; do
 	[ "$lines" -eq "$N" ] || die "$cmd printed $lines messages, want $N"
 done
 
-say "timing ($RUNS runs each)"
-hyperfine -N --runs "$RUNS" --style basic --export-csv "$work/times.csv" \
-	-n mqscope "$mqscope_cmd" -n natscli "$natscli_cmd" >&2
-
-peak_rss() {
-	/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null 2>&1
-	awk '{ printf "%.0f", $1 / 1024 }' "$work/rss"
-}
+time_pair mqscope "$mqscope_cmd" natscli "$natscli_cmd" -N
 rss_mq=$(peak_rss $mqscope_cmd)
 rss_nats=$(peak_rss $natscli_cmd)
 
-echo
-echo "mqscope peek vs natscli sub, $N messages of DEMO_BENCH ($(nproc) CPUs, $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg))"
-awk -F, '
-	NR > 1 { name[NR] = $1; mean[$1] = $2; sd[$1] = $3; cpu[$1] = $5 + $6 }
-	END {
-		printf "  %-8s %9s %9s %12s\n", "", "wall (s)", "± (s)", "CPU (s)"
-		for (i = 2; i <= NR; i++) printf "  %-8s %9.3f %9.3f %12.3f\n", name[i], mean[name[i]], sd[name[i]], cpu[name[i]]
-		printf "  ratio mqscope/natscli: wall %.2f, CPU %.2f\n", mean["mqscope"] / mean["natscli"], cpu["mqscope"] / cpu["natscli"]
-	}' "$work/times.csv"
+print_times "mqscope peek vs natscli sub, $N messages of DEMO_BENCH" mqscope natscli
 echo "  peak RSS: mqscope ${rss_mq} MiB, natscli ${rss_nats} MiB"

@@ -18,20 +18,14 @@ RUNS=${RUNS:-5}
 REDIS=${REDIS:-redis://127.0.0.1:6379}
 DB=14
 STREAM=mqscope-bench:peek
-say() { printf 'peek-vs-redis-cli: %s\n' "$*" >&2; }
-die() { say "$*"; exit 1; }
+BENCH=peek-vs-redis-cli
+source bench/lib.sh
 for tool in redis-cli hyperfine /usr/bin/time; do command -v "$tool" >/dev/null || die "$tool is missing"; done
 
 host=${REDIS#redis://}; host=${host%%/*}
 rcli() { redis-cli -h "${host%:*}" -p "${host##*:}" -n "$DB" "$@"; }
-work=$(mktemp -d)
-cleanup() { rcli DEL "$STREAM" >/dev/null 2>&1 || true; rm -rf "$work"; }
-trap cleanup EXIT
-
-say "building mqscope"
-go build -o "$work/mqscope" .
-: >"$work/config.yaml"
-chmod 600 "$work/config.yaml"
+bench_cleanup() { rcli DEL "$STREAM" >/dev/null 2>&1 || true; }
+build_mqscope
 
 say "writing $N entries to $STREAM (db $DB)"
 rcli DEL "$STREAM" >/dev/null
@@ -52,24 +46,9 @@ lines=$($mqscope_cmd | wc -l)
 lines=$($cli_cmd | wc -l)
 [ "$lines" -eq $((3 * N)) ] || die "redis-cli printed $lines lines, want $((3 * N)) (id, field, value per entry)"
 
-say "timing ($RUNS runs each)"
-hyperfine -N --warmup 1 --runs "$RUNS" --style basic --export-csv "$work/times.csv" \
-	-n mqscope "$mqscope_cmd" -n redis-cli "$cli_cmd" >&2
-
-peak_rss() {
-	/usr/bin/time -f '%M' -o "$work/rss" "$@" >/dev/null
-	awk '{ printf "%.0f", $1 / 1024 }' "$work/rss"
-}
+time_pair mqscope "$mqscope_cmd" redis-cli "$cli_cmd" -N --warmup 1
 rss_mq=$(peak_rss $mqscope_cmd)
 rss_cli=$(peak_rss $cli_cmd)
 
-echo
-echo "mqscope peek vs redis-cli XRANGE, $N entries ($(nproc) CPUs, $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg))"
-awk -F, '
-	NR > 1 { name[NR] = $1; mean[$1] = $2; sd[$1] = $3; cpu[$1] = $5 + $6 }
-	END {
-		printf "  %-10s %9s %9s %12s\n", "", "wall (s)", "± (s)", "CPU (s)"
-		for (i = 2; i <= NR; i++) printf "  %-10s %9.3f %9.3f %12.3f\n", name[i], mean[name[i]], sd[name[i]], cpu[name[i]]
-		printf "  ratio mqscope/redis-cli: wall %.2f, CPU %.2f\n", mean["mqscope"] / mean["redis-cli"], cpu["mqscope"] / cpu["redis-cli"]
-	}' "$work/times.csv"
+print_times "mqscope peek vs redis-cli XRANGE, $N entries" mqscope redis-cli
 echo "  peak RSS: mqscope ${rss_mq} MiB, redis-cli ${rss_cli} MiB"

@@ -40,16 +40,5 @@ for cmd in "$mqscope_cmd" "$kcat_cmd"; do
 	[ $((after - before)) -ge "$N" ] || die "$cmd added $((after - before)) messages, want $N"
 done
 
-say "timing ($RUNS runs each, alternating)"
-hyperfine -N --warmup 1 --runs "$RUNS" --style basic --export-csv "$work/times.csv" \
-	-n mqscope "$mqscope_cmd" -n kcat "$kcat_cmd" >&2
-
-echo
-echo "mqscope publish vs kcat -P, $N messages, acks=all, idempotent ($(nproc) CPUs, $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg))"
-awk -F, '
-	NR > 1 { name[NR] = $1; mean[$1] = $2; sd[$1] = $3; cpu[$1] = $5 + $6 }
-	END {
-		printf "  %-8s %9s %9s %12s\n", "", "wall (s)", "± (s)", "CPU (s)"
-		for (i = 2; i <= NR; i++) printf "  %-8s %9.3f %9.3f %12.3f\n", name[i], mean[name[i]], sd[name[i]], cpu[name[i]]
-		printf "  ratio mqscope/kcat: wall %.2f, CPU %.2f\n", mean["mqscope"] / mean["kcat"], cpu["mqscope"] / cpu["kcat"]
-	}' "$work/times.csv"
+time_pair mqscope "$mqscope_cmd" kcat "$kcat_cmd" -N --warmup 1
+print_times "mqscope publish vs kcat -P, $N messages, acks=all, idempotent" mqscope kcat

@@ -33,16 +33,5 @@ for cmd in "$mqscope_cmd" "$kcat_cmd"; do
 	[ "$lines" -eq "$want" ] || die "$cmd found $lines records, want $want"
 done
 
-say "timing ($RUNS runs each)"
-hyperfine --warmup 1 --runs "$RUNS" --style basic --export-csv "$work/times.csv" \
-	-n mqscope "$mqscope_cmd 2>/dev/null >/dev/null" -n kcat-jq "$kcat_cmd >/dev/null" >&2
-
-echo
-echo "peek --where vs kcat -J | jq, $N records of $TOPIC ($(nproc) CPUs, $RUNS runs; load $(cut -d' ' -f1-3 /proc/loadavg))"
-awk -F, '
-	NR > 1 { name[NR] = $1; mean[$1] = $2; sd[$1] = $3; cpu[$1] = $5 + $6 }
-	END {
-		printf "  %-8s %9s %9s %12s\n", "", "wall (s)", "± (s)", "CPU (s)"
-		for (i = 2; i <= NR; i++) printf "  %-8s %9.3f %9.3f %12.3f\n", name[i], mean[name[i]], sd[name[i]], cpu[name[i]]
-		printf "  kcat|jq / mqscope: wall %.1f×, CPU %.1f×\n", mean["kcat-jq"] / mean["mqscope"], cpu["kcat-jq"] / cpu["mqscope"]
-	}' "$work/times.csv"
+time_pair mqscope "$mqscope_cmd 2>/dev/null >/dev/null" kcat-jq "$kcat_cmd >/dev/null" --warmup 1
+print_times "peek --where vs kcat -J | jq, $N records of $TOPIC" kcat-jq mqscope
