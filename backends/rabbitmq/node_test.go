@@ -2,6 +2,7 @@ package rabbitmq_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"math/rand/v2"
 	"net"
@@ -12,13 +13,18 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 )
 
-// serverScript is RabbitMQ's own start script (not the sbin wrapper, which switches to the rabbitmq user).
-const serverScript = "/usr/lib/rabbitmq/lib/rabbitmq_server-3.10.8/sbin/rabbitmq-server"
+// serverScript and ctlScript are RabbitMQ's own scripts (not the sbin wrappers, which switch to the rabbitmq
+// user).
+const (
+	serverScript = "/usr/lib/rabbitmq/lib/rabbitmq_server-3.10.8/sbin/rabbitmq-server"
+	ctlScript    = "/usr/lib/rabbitmq/lib/rabbitmq_server-3.10.8/sbin/rabbitmqctl"
+)
 
 // node is a RabbitMQ node of a test's own, on ports of its own, with its data in a temporary directory:
 // one the test may kill. It never touches the shared node.
@@ -28,7 +34,31 @@ type node struct {
 	apiPort   int // 0 without the management plugin
 	env       []string
 	cmd       *exec.Cmd
-	out       bytes.Buffer
+	out       lockedBuffer // what the start script printed
+}
+
+// lockedBuffer is a bytes.Buffer the start script's output goes into while the test may read it.
+type lockedBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *lockedBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *lockedBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+func (b *lockedBuffer) Reset() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.buf.Reset()
 }
 
 // startNode starts a node with the given plugins (none starts fastest) and waits until it takes AMQP
@@ -55,12 +85,21 @@ func startNode(t *testing.T, plugins ...string) *node {
 		"RABBITMQ_CONFIG_FILE="+conf, "RABBITMQ_ENABLED_PLUGINS_FILE="+enabled,
 		"RABBITMQ_MNESIA_BASE="+filepath.Join(dir, "mnesia"), "RABBITMQ_LOG_BASE="+filepath.Join(dir, "log"),
 		"RABBITMQ_PID_FILE="+filepath.Join(dir, "pid"))
-	t.Cleanup(func() { n.kill(t) })
+	t.Cleanup(func() {
+		if t.Failed() {
+			n.explain(t)
+		}
+		n.kill(t)
+	})
 	n.start(t)
 	return n
 }
 
 func (n *node) url() string { return fmt.Sprintf("amqp://guest:guest@127.0.0.1:%d/", n.amqpPort) }
+
+// startLimit is how long a node may take to start: 5 to 15 s on an idle machine, over a minute when the
+// whole suite runs beside other work (73 s seen at load 25).
+const startLimit = 3 * time.Minute
 
 // start runs the node (again, on the same data after a kill) and waits until it answers AMQP.
 func (n *node) start(t *testing.T) {
@@ -74,8 +113,8 @@ func (n *node) start(t *testing.T) {
 		t.Fatalf("start node %s: %v", n.name, err)
 	}
 	for !answersAMQP(n.amqpPort) || n.apiPort != 0 && !answersHTTP(n.apiPort) {
-		if time.Since(began) > 90*time.Second {
-			t.Fatalf("node %s did not start within 90 s:\n%s", n.name, n.out.String())
+		if time.Since(began) > startLimit {
+			t.Fatalf("node %s did not start within %s:\n%s", n.name, startLimit, n.out.String())
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
@@ -133,4 +172,46 @@ func writeFile(t *testing.T, path, text string) {
 	if err := os.WriteFile(path, []byte(strings.TrimLeft(text, "\n")), 0o600); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// explain puts into the output of a test that failed what the node says of itself: its queues (if it runs)
+// and the lines of its log that tell how it started and what went wrong. Its temporary directory, logs and
+// all, goes when the test ends.
+func (n *node) explain(t *testing.T) {
+	if n.cmd != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		ctl := exec.CommandContext(ctx, ctlScript, "-n", n.name, "list_queues", "name", "durable", "messages", "state")
+		ctl.Env = n.env
+		out, err := ctl.CombinedOutput()
+		t.Logf("node %s holds (rabbitmqctl list_queues, %v):\n%s", n.name, err, out)
+	}
+	data, err := os.ReadFile(filepath.Join(n.dir, "log", n.name+".log"))
+	if err != nil {
+		t.Logf("node %s: no log: %v", n.name, err)
+		return
+	}
+	var telling []string
+	for line := range strings.Lines(string(data)) {
+		if tells(line) {
+			telling = append(telling, line)
+		}
+	}
+	const most = 60
+	if len(telling) > most {
+		telling = telling[len(telling)-most:]
+	}
+	t.Logf("node %s, how it started and what went wrong (up to the last %d lines of its log):\n%s", n.name, most, strings.Join(telling, ""))
+}
+
+// tells reports whether a line of a node's log explains a restart: a warning or an error, or a step of
+// its start that says what it found (an empty database, queues recovered).
+func tells(line string) bool {
+	for _, s := range []string{"[error]", "[warning]", "Starting RabbitMQ", "database directory", "Recovering",
+		"Queue", "started TCP listener", "Server startup complete"} {
+		if strings.Contains(line, s) {
+			return true
+		}
+	}
+	return false
 }
