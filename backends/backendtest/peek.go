@@ -2,7 +2,6 @@ package backendtest
 
 import (
 	"errors"
-	"fmt"
 	"slices"
 	"testing"
 
@@ -21,11 +20,7 @@ func testPeek(t *testing.T, h Harness) {
 	const n = 12
 	h.Fixture.CreateDestination(t, name, 3)
 	h.Fixture.Put(t, name, n)
-	want := make([]string, n)
-	for i := range want {
-		want[i] = fmt.Sprintf("message %d", i)
-	}
-	want = h.heldBodies(want)
+	want := h.heldBodies(Bodies(n))
 
 	first := peekBodies(t, p, backends.PeekRequest{Destination: name, From: backends.Position{Kind: backends.Earliest}})
 	if got := slices.Sorted(slices.Values(first)); !slices.Equal(got, slices.Sorted(slices.Values(want))) {

@@ -18,13 +18,9 @@ func TestConformance(t *testing.T) {
 	backendtest.Run(t, backendtest.Harness{
 		Kind: backends.Kafka,
 		Open: func(t *testing.T) backends.Backend { return open(t, c) },
-		OpenUnreachable: func(ctx context.Context, addr string) error {
-			b, err := Open(ctx, Config{Brokers: []string{addr}})
-			if err == nil {
-				b.Close()
-			}
-			return err
-		},
+		OpenUnreachable: backendtest.Unreachable(func(ctx context.Context, addr string) (*Backend, error) {
+			return Open(ctx, Config{Brokers: []string{addr}})
+		}),
 		Fixture:         newFixture(t, c),
 		DestinationKind: backends.Topic,
 		Partitioned:     true,

@@ -2,7 +2,6 @@ package mqtt_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/mqscope/mqscope/backends"
@@ -19,13 +18,9 @@ func TestConformance(t *testing.T) {
 	backendtest.Run(t, backendtest.Harness{
 		Kind: backends.MQTT,
 		Open: func(t *testing.T) backends.Backend { return open(t, f.URL) },
-		OpenUnreachable: func(ctx context.Context, addr string) error {
-			b, err := mqtt.Open(ctx, mqtt.Config{URL: "tcp://" + addr})
-			if err == nil {
-				b.Close()
-			}
-			return err
-		},
+		OpenUnreachable: backendtest.Unreachable(func(ctx context.Context, addr string) (*mqtt.Backend, error) {
+			return mqtt.Open(ctx, mqtt.Config{URL: "tcp://" + addr})
+		}),
 		Fixture:         harness{f},
 		DestinationKind: backends.Topic,
 		LastValue:       true,
@@ -45,12 +40,9 @@ func TestConformance(t *testing.T) {
 
 func open(t *testing.T, url string) *mqtt.Backend {
 	t.Helper()
-	b, err := mqtt.Open(context.Background(), mqtt.Config{URL: url})
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
+	return backendtest.Open(t, url, func(ctx context.Context) (*mqtt.Backend, error) {
+		return mqtt.Open(ctx, mqtt.Config{URL: url})
+	})
 }
 
 // harness is the suite's Fixture: topics under a prefix of the test's own, with retained messages.
@@ -60,11 +52,7 @@ type harness struct{ f *mqttfix.Broker }
 func (h harness) CreateDestination(t *testing.T, name string, _ int) { h.f.Track(name) }
 
 func (h harness) Put(t *testing.T, name string, n int) {
-	bodies := make([]string, n)
-	for i := range bodies {
-		bodies[i] = fmt.Sprintf("message %d", i)
-	}
-	h.f.Publish(t, name, 1, true, bodies...)
+	h.f.Publish(t, name, 1, true, backendtest.Bodies(n)...)
 }
 
 func (h harness) Read(t *testing.T, name string) []backends.Message {

@@ -2,7 +2,6 @@ package nats_test
 
 import (
 	"context"
-	"fmt"
 	"strconv"
 	"testing"
 	"time"
@@ -33,13 +32,9 @@ func conformance(t *testing.T, s *natsfix.Server) {
 	backendtest.Run(t, backendtest.Harness{
 		Kind: backends.NATS,
 		Open: func(t *testing.T) backends.Backend { return open(t, s.URL) },
-		OpenUnreachable: func(ctx context.Context, addr string) error {
-			b, err := natsb.Open(ctx, natsb.Config{URL: "nats://" + addr})
-			if err == nil {
-				b.Close()
-			}
-			return err
-		},
+		OpenUnreachable: backendtest.Unreachable(func(ctx context.Context, addr string) (*natsb.Backend, error) {
+			return natsb.Open(ctx, natsb.Config{URL: "nats://" + addr})
+		}),
 		Fixture:         harness{s},
 		DestinationKind: backends.Stream,
 		NotSupported: map[backendtest.Case]string{
@@ -65,12 +60,9 @@ func bucket(t *testing.T, s *natsfix.Server) {
 
 func open(t *testing.T, url string) *natsb.Backend {
 	t.Helper()
-	b, err := natsb.Open(context.Background(), natsb.Config{URL: url})
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
+	return backendtest.Open(t, url, func(ctx context.Context) (*natsb.Backend, error) {
+		return natsb.Open(ctx, natsb.Config{URL: url})
+	})
 }
 
 // harness is the suite's Fixture, DeadLetterFixture and GroupFixture: streams that take their own name as
@@ -80,8 +72,8 @@ type harness struct{ s *natsfix.Server }
 func (h harness) CreateDestination(t *testing.T, name string, _ int) { h.s.Stream(t, name) }
 
 func (h harness) Put(t *testing.T, name string, n int) {
-	for i := range n {
-		h.s.Publish(t, name, fmt.Appendf(nil, "message %d", i), nil)
+	for _, body := range backendtest.Bodies(n) {
+		h.s.Publish(t, name, []byte(body), nil)
 	}
 }
 

@@ -21,13 +21,9 @@ func TestConformance(t *testing.T) {
 	backendtest.Run(t, backendtest.Harness{
 		Kind: backends.RabbitMQ,
 		Open: func(t *testing.T) backends.Backend { return open(t, rabbitmq.Config{URL: v.URL}) },
-		OpenUnreachable: func(ctx context.Context, addr string) error {
-			b, err := rabbitmq.Open(ctx, rabbitmq.Config{URL: "amqp://guest:guest@" + addr + "/"})
-			if err == nil {
-				b.Close()
-			}
-			return err
-		},
+		OpenUnreachable: backendtest.Unreachable(func(ctx context.Context, addr string) (*rabbitmq.Backend, error) {
+			return rabbitmq.Open(ctx, rabbitmq.Config{URL: "amqp://guest:guest@" + addr + "/"})
+		}),
 		Fixture:         harness{v},
 		Settle:          settle,
 		DestinationKind: backends.Queue,

@@ -1,12 +1,12 @@
 package rabbitmq_test
 
 import (
-	"fmt"
 	"net/http"
 	"os"
 	"sync/atomic"
 	"testing"
 
+	"github.com/mqscope/mqscope/backends/backendtest"
 	"github.com/mqscope/mqscope/internal/testkit/iobound"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
@@ -22,13 +22,7 @@ type fixture struct{ *rabbitfix.Vhost }
 func newFixture(t testing.TB) *fixture { return &fixture{rabbitfix.New(t)} }
 
 // bodies are "message 0" … "message n-1", as the conformance suite wants them.
-func bodies(n int) []string {
-	out := make([]string, n)
-	for i := range out {
-		out[i] = fmt.Sprintf("message %d", i)
-	}
-	return out
-}
+var bodies = backendtest.Bodies
 
 // countingTransport counts the requests that pass through it.
 type countingTransport struct {

@@ -2,7 +2,6 @@ package redis_test
 
 import (
 	"context"
-	"fmt"
 	"testing"
 
 	"github.com/mqscope/mqscope/backends"
@@ -18,13 +17,9 @@ func TestConformance(t *testing.T) {
 	backendtest.Run(t, backendtest.Harness{
 		Kind: backends.Redis,
 		Open: func(t *testing.T) backends.Backend { return open(t, s.URL) },
-		OpenUnreachable: func(ctx context.Context, addr string) error {
-			b, err := redis.Open(ctx, redis.Config{URL: "redis://" + addr + "/0"})
-			if err == nil {
-				b.Close()
-			}
-			return err
-		},
+		OpenUnreachable: backendtest.Unreachable(func(ctx context.Context, addr string) (*redis.Backend, error) {
+			return redis.Open(ctx, redis.Config{URL: "redis://" + addr + "/0"})
+		}),
 		Fixture:         harness{s},
 		DestinationKind: backends.Stream,
 		NotSupported: map[backendtest.Case]string{
@@ -40,12 +35,9 @@ func TestConformance(t *testing.T) {
 
 func open(t *testing.T, url string) *redis.Backend {
 	t.Helper()
-	b, err := redis.Open(context.Background(), redis.Config{URL: url})
-	if err != nil {
-		t.Fatalf("open %s: %v", url, err)
-	}
-	t.Cleanup(func() { b.Close() })
-	return b
+	return backendtest.Open(t, url, func(ctx context.Context) (*redis.Backend, error) {
+		return redis.Open(ctx, redis.Config{URL: url})
+	})
 }
 
 // harness is the suite's Fixture, DeadLetterFixture and GroupFixture: streams with a "body" field, groups
@@ -55,8 +47,8 @@ type harness struct{ s *redisfix.Server }
 func (h harness) CreateDestination(t *testing.T, name string, _ int) { h.s.EmptyStream(t, name) }
 
 func (h harness) Put(t *testing.T, name string, n int) {
-	for i := range n {
-		h.s.Add(t, name, "body", fmt.Sprintf("message %d", i))
+	for _, body := range backendtest.Bodies(n) {
+		h.s.Add(t, name, "body", body)
 	}
 }
 
