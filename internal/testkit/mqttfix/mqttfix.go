@@ -10,12 +10,13 @@ import (
 	"fmt"
 	"net"
 	"net/url"
-	"os"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/eclipse/paho.golang/paho"
+
+	"github.com/mqscope/mqscope/internal/testkit/testenv"
 )
 
 // Env names the variable that holds the URL of the test broker; ./scripts/test.sh sets it.
@@ -33,11 +34,7 @@ type Broker struct {
 // New names the test broker; every topic touched through it is cleared when t ends.
 func New(t testing.TB) *Broker {
 	t.Helper()
-	u := os.Getenv(Env)
-	if u == "" {
-		t.Skip("SKIPPED: " + Env + " is not set. Set it to a Mosquitto URL, e.g. " + Env +
-			"=mqtt://127.0.0.1:1883 (./scripts/test.sh sets it)")
-	}
+	u := testenv.URL(t, Env, "a Mosquitto URL", "mqtt://127.0.0.1:1883")
 	pu, err := url.Parse(u)
 	if err != nil || pu.Host == "" {
 		t.Fatalf("mqttfix: %s=%q is no URL", Env, u)

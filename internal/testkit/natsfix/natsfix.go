@@ -8,7 +8,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -16,6 +15,8 @@ import (
 	"github.com/nats-io/nats-server/v2/server"
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/mqscope/mqscope/internal/testkit/testenv"
 )
 
 // Env names the variable that holds the URL of the test server; ./scripts/test.sh sets it.
@@ -30,12 +31,7 @@ type Server struct {
 
 // URL is the URL of the test server, from MQSCOPE_TEST_NATS.
 func URL(t testing.TB) string {
-	u := os.Getenv(Env)
-	if u == "" {
-		t.Skip("SKIPPED: " + Env + " is not set. Set it to a NATS server with JetStream, e.g. " + Env +
-			"=nats://127.0.0.1:4222 (./scripts/test.sh sets it)")
-	}
-	return u
+	return testenv.URL(t, Env, "a NATS server with JetStream", "nats://127.0.0.1:4222")
 }
 
 // New connects to the test server; the connection closes when t ends.

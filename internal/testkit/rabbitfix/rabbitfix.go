@@ -14,13 +14,14 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
+
+	"github.com/mqscope/mqscope/internal/testkit/testenv"
 )
 
 // Env names the variable that holds the AMQP URL of the test broker; ./scripts/test.sh sets it.
@@ -29,12 +30,7 @@ const Env = "MQSCOPE_TEST_RABBITMQ"
 // BrokerURL is the AMQP URL of the test broker's default vhost, from MQSCOPE_TEST_RABBITMQ. Tests that
 // need a vhost of their own (nearly all) use New instead.
 func BrokerURL(t testing.TB) string {
-	u := os.Getenv(Env)
-	if u == "" {
-		t.Skip("SKIPPED: " + Env + " is not set. Set it to the AMQP URL of a RabbitMQ with the management " +
-			"plugin, e.g. " + Env + "=amqp://guest:guest@127.0.0.1:5672/ (./scripts/test.sh sets it)")
-	}
-	return u
+	return testenv.URL(t, Env, "the AMQP URL of a RabbitMQ with the management plugin", "amqp://guest:guest@127.0.0.1:5672/")
 }
 
 // Vhost is a test's private vhost.

@@ -7,7 +7,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"os/exec"
 	"strconv"
 	"sync"
@@ -16,6 +15,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/mqscope/mqscope/internal/testkit/testenv"
 )
 
 // Env names the variable that holds the URL of the test server; ./scripts/test.sh sets it.
@@ -32,12 +33,7 @@ type Server struct {
 
 // URL is the URL of the test server, from MQSCOPE_TEST_REDIS.
 func URL(t testing.TB) string {
-	u := os.Getenv(Env)
-	if u == "" {
-		t.Skip("SKIPPED: " + Env + " is not set. Set it to a Redis 7 URL, e.g. " + Env +
-			"=redis://127.0.0.1:6379/0 (./scripts/test.sh sets it)")
-	}
-	return u
+	return testenv.URL(t, Env, "a Redis 7 URL", "redis://127.0.0.1:6379/0")
 }
 
 // New connects to the test server; every key made through Track (and the helpers) goes when t ends.
