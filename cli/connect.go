@@ -9,6 +9,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/present"
 )
 
 const (
@@ -102,4 +103,14 @@ func (a *app) refuseReadOnly(v actions.Verb) error {
 		return err
 	}
 	return actions.CheckReadOnly(c, v)
+}
+
+// words are the connected broker's names for groups, partitions and offsets, for table headings (JSON keeps
+// its own): STREAM rather than TOPIC on Redis. Kafka's where no context resolves.
+func (a *app) words() present.Words {
+	c, _, err := a.resolve()
+	if err != nil {
+		return present.KafkaWords
+	}
+	return present.WordsFor(backends.Kind(c.Kind()))
 }

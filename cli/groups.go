@@ -27,7 +27,7 @@ func (a *app) groupsCommand() *cobra.Command {
 					return err
 				}
 				sort.Slice(groups, func(i, j int) bool { return groups[i].Name < groups[j].Name })
-				return render(a.deps.Stdout, a.output, groups, groupColumns, groupJSON)
+				return render(a.deps.Stdout, a.output, groups, columnsOf(present.Worded(present.Groups, a.words())), groupJSON)
 			})
 		},
 	}
@@ -39,8 +39,6 @@ var errNoGroups = errors.New("this broker has no consumer groups: where it count
 	"in the CONSUMERS column of `mqscope ls`, and a queue's backlog in `mqscope lag`")
 
 type group = backends.ConsumerGroup
-
-var groupColumns = columnsOf(present.Groups)
 
 // groupLine is one line of `groups -o json`; every field is always present.
 type groupLine struct {

@@ -126,7 +126,7 @@ func (a *app) watchInterval(asked, refresh time.Duration) time.Duration {
 // groupLag reports Kafka consumer groups: sampled once, or at every refresh with --watch.
 func (a *app) groupLag(ctx context.Context, b backends.Backend, names []string, o lagOptions) error {
 	tracker := actions.NewLagTracker()
-	show := lagView{partitions: o.partitions || len(names) > 0}
+	show := lagView{partitions: o.partitions || len(names) > 0, words: a.words()}
 	observe := func(ctx context.Context) (actions.LagReport, error) {
 		s, err := actions.LagSnapshot(ctx, b, names)
 		if err != nil {

@@ -12,13 +12,14 @@ import (
 // lagView prints lag reports: a row per group, then, when asked, a row per partition.
 type lagView struct {
 	partitions bool
+	words      present.Words // the broker's names for groups, partitions, offsets; zero: Kafka's
 }
 
 func (v lagView) render(w io.Writer, format outputFormat, r actions.LagReport) error {
 	if format == outputJSON {
 		return writeJSONLines(w, r.Groups, func(g actions.GroupReport) any { return groupLagJSON(g, r.At) })
 	}
-	if err := writeTable(w, r.Groups, groupLagColumns); err != nil || !v.partitions {
+	if err := writeTable(w, r.Groups, columnsOf(present.Worded(present.GroupLag, v.words))); err != nil || !v.partitions {
 		return err
 	}
 	var rows []present.PartitionRow
@@ -33,15 +34,10 @@ func (v lagView) render(w io.Writer, format outputFormat, r actions.LagReport) e
 	if _, err := io.WriteString(w, "\n"); err != nil {
 		return err
 	}
-	return writeTable(w, rows, partitionLagColumns)
+	return writeTable(w, rows, columnsOf(present.Worded(present.PartitionLag, v.words)))
 }
 
 type groupReport = actions.GroupReport
-
-var (
-	groupLagColumns     = columnsOf(present.GroupLag)
-	partitionLagColumns = columnsOf(present.PartitionLag)
-)
 
 // groupLagLine is one line of `lag -o json` on Kafka; every field is always present, lag_seconds null
 // while unknown.

@@ -95,6 +95,14 @@ func TestRedisListsStreamsGroupsAndExactLag(t *testing.T) {
 		t.Errorf("groups: %s on %s is %v\n%s", group, stream, g, r.stdout)
 	}
 
+	// The table is in Redis's words: a group reads a STREAM, its consumers have READ entries of those ADDED;
+	// no partitions. JSON keeps its keys.
+	r = mqscope(t, "--redis", s.URL, "lag", group)
+	if head := strings.Join(strings.Fields(r.stdout), " "); !strings.Contains(head, "GROUP STREAM READ ADDED LAG") ||
+		strings.Contains(head, "PARTITION") || strings.Contains(head, "TOPIC") {
+		t.Errorf("lag table not in Redis's words:\n%s", r.stdout)
+	}
+
 	r = mqscope(t, "--redis", s.URL, "lag", group, "-o", "json")
 	lines := jsonLines(t, r.stdout)
 	if r.code != 0 || len(lines) != 1 {

@@ -76,3 +76,30 @@ func TestMessageColumnsApplyByMessage(t *testing.T) {
 		t.Errorf("key texts: %q %q %q", Key(nil), Key([]byte{}), Key([]byte("a\x1bb")))
 	}
 }
+
+// Redis and NATS read the lag and group tables in their own words and lose the columns that mean nothing
+// there; Kafka's columns stay as written.
+func TestWordsRenameAndDropColumns(t *testing.T) {
+	names := func(cols []Column[PartitionRow]) string {
+		var out []string
+		for _, c := range cols {
+			out = append(out, c.Name)
+		}
+		return strings.Join(out, " ")
+	}
+	for kind, want := range map[backends.Kind]string{
+		backends.Kafka: "GROUP TOPIC PARTITION COMMITTED END LAG PENDING UNACKED REDELIVERED LAG-TIME STATUS MEMBER",
+		backends.Redis: "GROUP STREAM READ ADDED LAG PENDING UNACKED REDELIVERED LAG-TIME STATUS",
+		backends.NATS:  "CONSUMER STREAM ACK-FLOOR LAST-SEQ LAG PENDING UNACKED REDELIVERED LAG-TIME STATUS",
+	} {
+		if got := names(Worded(PartitionLag, WordsFor(kind))); got != want {
+			t.Errorf("%s: %s\nwant %s", kind, got, want)
+		}
+	}
+	if w := WordsFor(backends.NATS); w.Group != "consumer" || w.Parts != "streams" {
+		t.Errorf("NATS words: %+v", w)
+	}
+	if _, ok := WordsFor(backends.Redis).Title("COORDINATOR"); ok {
+		t.Error("a Redis group has no coordinator column")
+	}
+}

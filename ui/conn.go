@@ -12,6 +12,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 )
@@ -106,6 +107,7 @@ func (m *Model) onConnected(msg connectedMsg) tea.Cmd {
 	}
 	recovered, again := m.conn.err != nil, m.conn.known
 	m.conn.state, m.conn.session, m.conn.identity, m.conn.known = stateConnected, msg.session, msg.identity, true
+	m.c.Words = present.WordsFor(msg.identity.Kind)
 	m.conn.attempt, m.conn.err = 0, nil
 
 	var notes []string

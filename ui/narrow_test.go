@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/present"
 )
@@ -42,4 +43,36 @@ func TestNarrowLagKeepsTheVerdict(t *testing.T) {
 			}
 		}
 	}
+}
+
+// On Redis the lag tables read in Redis's words: a group reads a STREAM, has CONSUMERS and READ entries;
+// no PARTITION, COORDINATOR or MEMBER column, and enter opens its streams. (They said TOPIC, PARTITIONS
+// and COMMITTED before.)
+func TestRedisLagInRedisWords(t *testing.T) {
+	h := newHarness(t, Options{Context: config.Context{}}, 120, 30)
+	h.connect(&lagBackend{}, backends.Identity{Kind: backends.Redis, Version: "7.0.15"})
+	h.deliver(someTopics())
+	h.typeCommand("lag")
+	h.deliver(lagSnapshot(0))
+	head := lineWith(h.screen(), "GROUP")
+	for _, gone := range []string{"PARTITIONS", "MAX-LAG"} {
+		if strings.Contains(head, gone) {
+			t.Errorf("the Redis lag view shows %s: %q", gone, head)
+		}
+	}
+	h.mustShow("CONSUMERS", "enter streams")
+	h.send(h.key("enter")())
+	h.deliver(lagSnapshot(1))
+	head = lineWith(h.screen(), "GROUP")
+	for _, want := range []string{"STREAM", "READ", "ADDED", "LAG-TIME", "STATUS"} {
+		if !strings.Contains(head, want) {
+			t.Errorf("the Redis partitions view lacks %s: %q", want, head)
+		}
+	}
+	for _, gone := range []string{"TOPIC", "PARTITION", "COMMITTED", "MEMBER"} {
+		if strings.Contains(head, gone) {
+			t.Errorf("the Redis partitions view shows %s: %q", gone, head)
+		}
+	}
+	h.mustShow("3 streams · updated")
 }

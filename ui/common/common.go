@@ -10,6 +10,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/decode"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/themes"
 )
 
@@ -32,6 +33,9 @@ type Common struct {
 	ThemeErr error
 
 	Context config.Context // the context connected to
+	// Words are the connected broker's names for groups, partitions and offsets (present.WordsFor); the
+	// shell sets them when it connects, and lists title their columns with them.
+	Words present.Words
 
 	// Connected returns the live session or nil; the shell sets it. Ask through Session.
 	Connected func() *actions.Session
@@ -54,7 +58,7 @@ type Look struct {
 
 // New builds the program context for a config context, with the default key map and the context's theme.
 func New(ctx config.Context) *Common {
-	c := &Common{Keys: DefaultKeyMap(), MaxMessages: DefaultMaxMessages, PeekAcked: map[string]bool{}}
+	c := &Common{Keys: DefaultKeyMap(), MaxMessages: DefaultMaxMessages, PeekAcked: map[string]bool{}, Words: present.KafkaWords}
 	c.SetContext(ctx)
 	return c
 }

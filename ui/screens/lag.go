@@ -142,9 +142,9 @@ func (v *lagView) SetSize(width, height int) {
 
 func (v *lagView) Keys() []key.Binding {
 	k := v.c.Keys
-	keys := []key.Binding{common.Relabel(k.Open, "partitions"), k.Sort, k.SortReverse}
+	keys := []key.Binding{common.Relabel(k.Open, v.c.Words.Parts), k.Sort, k.SortReverse}
 	if v.c.Allows(actions.VerbReset) {
-		keys = append(keys, common.Relabel(k.ResetOffsets, "reset the group"))
+		keys = append(keys, common.Relabel(k.ResetOffsets, "reset the "+v.c.Words.Group))
 	}
 	return keys
 }

@@ -85,7 +85,7 @@ func (v *lagPartitions) Keys() []key.Binding {
 	k := v.c.Keys
 	var keys []key.Binding
 	if v.canPeek() {
-		keys = append(keys, common.Relabel(k.Open, "messages from the committed offset"))
+		keys = append(keys, common.Relabel(k.Open, "messages from the committed "+v.c.Words.Position))
 	}
 	keys = append(keys, k.Sort, k.SortReverse)
 	if v.canPeek() {
@@ -171,7 +171,7 @@ func (v *lagPartitions) spec() *list.Spec[partitionReport] {
 	})
 	return &list.Spec[partitionReport]{
 		Kind:    KindLagPartitions,
-		Noun:    func([]partitionReport) string { return "partitions" },
+		Noun:    func([]partitionReport) string { return v.c.Words.Parts },
 		ID:      func(p partitionReport) string { return p.Topic + "/" + strconv.Itoa(int(p.Partition)) },
 		Name:    func(p partitionReport) string { return p.Topic },
 		Columns: cols,

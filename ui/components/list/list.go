@@ -283,11 +283,12 @@ func (l *Model[T]) chooseColumns() {
 	l.shown = l.shown[:0]
 	l.widths = make([]int, len(l.spec.Columns))
 	for i, c := range l.spec.Columns {
-		if !c.Shown(l.items) {
+		title, means := l.c.Words.Title(c.Name)
+		if !means || !c.Shown(l.items) {
 			continue
 		}
 		l.shown = append(l.shown, i)
-		w := table.TextWidth(c.Name) // the sorted column adds room for its arrow
+		w := table.TextWidth(title) // the sorted column adds room for its arrow
 		for i := range l.items {
 			w = max(w, table.TextWidth(c.Cell(l.items[i])))
 		}
@@ -348,7 +349,8 @@ func (l *Model[T]) columns() []table.Column {
 	cols := make([]table.Column, len(l.shown))
 	for i, ci := range l.shown {
 		c := l.spec.Columns[ci]
-		title, width := c.Name, l.widths[ci]
+		title, _ := l.c.Words.Title(c.Name) // in the broker's words: STREAM, not TOPIC, on Redis
+		width := l.widths[ci]
 		if ci == l.sortCol {
 			title += map[bool]string{false: " ▲", true: " ▼"}[l.sortDesc]
 			width = max(width, table.TextWidth(title))
