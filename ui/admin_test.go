@@ -10,6 +10,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
+	"github.com/mqscope/mqscope/backends/rabbitmq"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/demo"
 	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
@@ -322,5 +323,33 @@ func TestEditTopicConfigs(t *testing.T) {
 	h.mustShow("configs of tui13.cfg: 2 set, 1 reset")
 	if h.m.top().Kind() != screens.KindDestinations {
 		t.Fatalf("back on %s, want the topic list", h.m.top().Title())
+	}
+}
+
+// Read-only on RabbitMQ: C opens no form, says why, and the vhost still has no queue.
+func TestCreateQueueRefusedReadOnly(t *testing.T) {
+	t.Parallel()
+	r := newRabbit(t)
+	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
+		return rabbitmq.Open(ctx, rabbitmq.Config{URL: c.RabbitMQ.URL})
+	}
+	c := config.Context{Name: "rabbit", ReadOnly: true, RabbitMQ: &config.RabbitMQConfig{URL: r.url}}
+	h := newHarness(t, Options{Context: c, Open: open}, 140, 24)
+	t.Cleanup(h.m.Close)
+	h.run(h.m.Init())
+	h.mustShow("● connected")
+	for _, msg := range h.run(h.key("C")) {
+		if _, ok := msg.(common.TaskMsg); ok {
+			t.Fatal("C started work read-only")
+		}
+	}
+	if h.m.top().Kind() != screens.KindDestinations {
+		t.Fatalf("C opened %s read-only", h.m.top().Title())
+	}
+	h.mustShow("create refused", "read-only")
+	var queues []struct{ Name string }
+	r.get("/queues/"+r.vhost, &queues)
+	if len(queues) != 0 {
+		t.Fatalf("the vhost has queues: %+v", queues)
 	}
 }
