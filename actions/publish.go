@@ -224,6 +224,20 @@ type draft struct {
 	json       bool
 	clock      bool   // some template holds {{now}}
 	encoded    []byte // the static body, encoded
+	scratch    []byte
+	chunk      []byte // where bodies are kept: one allocation for many small ones
+}
+
+// keep copies b into the draft's chunk and returns the copy, which nothing else writes over: one
+// allocation for many bodies instead of one each (allocation was a sixth of publish's CPU).
+func (d *draft) keep(b []byte) []byte {
+	const chunkSize = 64 << 10
+	n := len(d.chunk)
+	if d.chunk == nil || cap(d.chunk)-n < len(b) {
+		d.chunk, n = make([]byte, 0, max(chunkSize, len(b))), 0
+	}
+	d.chunk = append(d.chunk, b...)
+	return d.chunk[n:len(d.chunk):len(d.chunk)]
 }
 
 func newDraft(o PublishOptions) *draft {
@@ -268,7 +282,8 @@ func (d *draft) message(seq int64, now time.Time) (backends.Message, error) {
 		m.Key = d.key.Expand(nil, seq, now)
 	}
 	if !d.body.Static() {
-		m.Body = d.body.Expand(make([]byte, 0, len(d.opts.Body)+48), seq, now)
+		d.scratch = d.body.Expand(d.scratch[:0], seq, now)
+		m.Body = d.keep(d.scratch)
 	}
 	if !d.staticHdrs {
 		m.Headers = slices.Clone(d.opts.Headers)
@@ -544,16 +559,17 @@ type sender struct {
 	failed   int64
 	gapped   bool // a message was confirmed after one that failed: the confirmed ones are no prefix
 	errs     map[string]int64
-	pending  []pending // batches handed over and not yet counted, oldest first
-	quiet    time.Time // the last confirmation, or the start
+	pending  []pending             // batches handed over and not yet counted, oldest first
+	free     [][]backends.Outgoing // counted batches' slices, to fill again
+	quiet    time.Time             // the last confirmation, or the start
 	told     time.Duration
 	ctx      context.Context // the run's sends; cancelled with ErrGaveUp
 	cancel   context.CancelCauseFunc
 }
 
-// pending is a batch handed to the publisher: how many messages, and the wait for their results.
+// pending is a batch handed to the publisher: its messages, and the wait for their results.
 type pending struct {
-	n    int
+	msgs []backends.Outgoing
 	wait func() ([]error, error)
 }
 
@@ -593,8 +609,8 @@ func (s *sender) flush(ctx context.Context) error {
 		s.ctx, s.cancel = context.WithCancelCause(ctx)
 	}
 	batch := s.batch
-	s.batch, s.bytes = make([]backends.Outgoing, 0, len(batch)), 0
-	p := pending{n: len(batch)}
+	s.batch, s.bytes = s.emptyBatch(), 0
+	p := pending{msgs: batch}
 	if pp, ok := s.pub.(backends.PipelinedPublisher); ok {
 		// Handing over waits while the publisher is full, or cannot reach the broker.
 		var wait func() ([]error, error)
@@ -623,19 +639,35 @@ func (s *sender) flush(ctx context.Context) error {
 	return nil
 }
 
+// emptyBatch is a slice for the next batch: one whose messages were all counted, or a new one. Reusing
+// them spares a fresh zeroed allocation of 120 KB per batch (filling fresh ones showed as about a
+// tenth of publish's CPU in a profile of a 100,000-message run, page faults mostly).
+func (s *sender) emptyBatch() []backends.Outgoing {
+	if n := len(s.free); n > 0 {
+		b := s.free[n-1]
+		s.free = s.free[:n-1]
+		return b[:0]
+	}
+	return make([]backends.Outgoing, 0, s.size)
+}
+
 // count waits for the oldest batch out and counts what the broker confirmed. A batch error (the
 // connection failed) counts the whole batch as failed, since nothing can be said of it, and ends the run.
 func (s *sender) count() error {
 	p := s.pending[0]
 	s.pending = s.pending[1:]
+	n := len(p.msgs)
 	errs, err := s.watch(p.wait)
 	if err != nil {
 		if errors.Is(context.Cause(s.ctx), ErrGaveUp) {
 			err = fmt.Errorf("%w: nothing confirmed for %v", ErrGaveUp, s.patience.GiveUpAfter)
 		}
-		s.fail(int64(p.n), "not confirmed: "+err.Error())
+		s.fail(int64(n), "not confirmed: "+err.Error())
 	} else {
-		for i := range p.n {
+		// Every message answered: the publisher is done with the batch (after an error, messages
+		// may still be in flight, so the slice is left alone).
+		s.free = append(s.free, p.msgs)
+		for i := range n {
 			if i < len(errs) && errs[i] != nil {
 				s.fail(1, errs[i].Error())
 			} else {

@@ -63,14 +63,15 @@ type Outgoing struct {
 // confirms with mandatory; Kafka acks=all with an idempotent producer).
 type Publisher interface {
 	// Publish returns one error per message, nil where the broker confirmed it (ErrUnroutable where it
-	// was returned), and a batch error when the connection failed and nothing can be said.
+	// was returned), and a batch error when the connection failed and nothing can be said. Once it has
+	// returned without a batch error it holds nothing of msgs (a sender fills the slice again).
 	Publish(ctx context.Context, msgs []Outgoing) ([]error, error)
 }
 
 // PipelinedPublisher is a Publisher that takes more messages while earlier ones wait for their
 // confirmations (Kafka: batches fill while requests are out). Send hands msgs over, in order after
 // those of earlier calls, and returns the wait for their results, which are what Publish returns; ctx
-// bounds both.
+// bounds both. Once the wait has returned without a batch error, it holds nothing of msgs.
 type PipelinedPublisher interface {
 	Publisher
 	Send(ctx context.Context, msgs []Outgoing) (wait func() ([]error, error), err error)

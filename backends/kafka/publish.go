@@ -130,6 +130,10 @@ type limitBatch struct {
 // while the cluster does not answer.
 func (b *Backend) prepare(ctx context.Context, msgs []backends.Outgoing, call *publishCall) ([]limitBatch, error) {
 	tickets := make([]ticket, len(msgs))
+	// One allocation each for the messages and their key and value encoders, rather than three per
+	// message: at 100,000 messages the allocations were a sixth of publish's CPU.
+	pms := make([]sarama.ProducerMessage, len(msgs))
+	encs := make([]sarama.ByteEncoder, 2*len(msgs))
 	var batches []limitBatch
 	var targets targetCache
 	now := time.Now() // the timestamp of every message that has none: the clock is slow to read
@@ -143,7 +147,8 @@ func (b *Backend) prepare(ctx context.Context, msgs []backends.Outgoing, call *p
 			call.errs[i] = err
 			continue
 		}
-		pm := producerMessage(out.Target.Destination, partition, out.Message)
+		pm := &pms[i]
+		setProducerMessage(pm, encs[2*i:2*i+2:2*i+2], out.Target.Destination, partition, out.Message)
 		if pm.Timestamp.IsZero() {
 			pm.Timestamp = now
 		}
@@ -343,12 +348,22 @@ func sent(err error) (sarama.ProducerErrors, error) {
 
 // producerMessage is m as sarama sends it to a partition of topic.
 func producerMessage(topic string, partition int32, m backends.Message) *sarama.ProducerMessage {
-	pm := &sarama.ProducerMessage{Topic: topic, Partition: partition, Timestamp: m.Timestamp}
+	pm := new(sarama.ProducerMessage)
+	setProducerMessage(pm, make([]sarama.ByteEncoder, 2), topic, partition, m)
+	return pm
+}
+
+// setProducerMessage makes pm, a zero message, m as sarama sends it to a partition of topic, with its
+// key and value in enc[0] and enc[1] (pointed to: an Encoder made of the slice itself is an allocation).
+func setProducerMessage(pm *sarama.ProducerMessage, enc []sarama.ByteEncoder, topic string, partition int32, m backends.Message) {
+	pm.Topic, pm.Partition, pm.Timestamp = topic, partition, m.Timestamp
 	if m.Key != nil { // a nil Encoder writes a null key; an empty one an empty key
-		pm.Key = sarama.ByteEncoder(m.Key)
+		enc[0] = m.Key
+		pm.Key = &enc[0]
 	}
 	if m.Body != nil {
-		pm.Value = sarama.ByteEncoder(m.Body)
+		enc[1] = m.Body
+		pm.Value = &enc[1]
 	}
 	if len(m.Headers) > 0 {
 		pm.Headers = make([]sarama.RecordHeader, len(m.Headers))
@@ -356,7 +371,6 @@ func producerMessage(topic string, partition int32, m backends.Message) *sarama.
 			pm.Headers[i] = sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value}
 		}
 	}
-	return pm
 }
 
 // sendTarget is what a Send needs to know of a target, looked up once per call.
