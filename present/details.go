@@ -391,8 +391,12 @@ func members(all, online []string) string {
 
 // GroupSections are a consumer group's details page.
 func GroupSections(g actions.GroupDetails) []Section {
+	members := g.Group.Members // as listed, until the group's own snapshot says who
+	if g.Members != nil {
+		members = len(g.Members)
+	}
 	fs := []Field{{"group", sanitize.Line(g.Group.Name)}, {"state", sanitize.Line(g.Group.State)},
-		{"members", Int(len(g.Members))}}
+		{"members", Int(members)}}
 	if p := Protocol(g.Group); p != "" {
 		fs = append(fs, Field{"protocol", sanitize.Line(p)})
 	}

@@ -73,6 +73,7 @@ func (b *Backend) describeQueue(ctx context.Context, name string) (backends.Deta
 		Node: firstNonEmpty(q.Leader, q.Node), Members: q.Members, Online: q.Online}
 	if q.Policy == "" && q.OperatorPolicy == "" { // the API's record may not carry it yet
 		d.Policy, d.PolicyDefinition = b.policyFor(ctx, name, d.Destination.Type)
+		d.Destination.Policy, d.Destination.DeadLetter = d.Policy, deadLetter(q.Arguments, d.PolicyDefinition)
 	}
 	for _, c := range q.ConsumerDetails {
 		d.Consumers = append(d.Consumers, backends.Consumer{Tag: c.Tag, Channel: c.Channel.Name,

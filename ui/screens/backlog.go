@@ -196,6 +196,9 @@ var backlogSpec = &list.Spec[backlogRow]{
 	ID:      func(r backlogRow) string { return r.ID() },
 	Name:    func(r backlogRow) string { return r.Name },
 	Actions: func(c *common.Common, r backlogRow) []list.Action { return purgeActions(c, r.dest) },
+	Details: func(c *common.Common, r backlogRow, at time.Time) common.View {
+		return newDestinationDetails(c, r.dest, at)
+	},
 	Detail: func(r backlogRow) []list.Field {
 		return append(destinationFields(r.dest), list.Field{Label: "time to drain", Value: r.drain.String(), Tone: r.drain.tone()})
 	},

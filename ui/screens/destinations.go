@@ -45,6 +45,7 @@ var destinationSpec = &list.Spec[dest]{
 	ID:          dest.ID,
 	Name:        func(d dest) string { return d.Name },
 	Detail:      destinationFields,
+	Details:     newDestinationDetails,
 	Browsable:   canBrowse,
 	Browse:      func(c *common.Common, d dest) common.View { return NewMessages(c, d) },
 	Actions:     destinationActions,

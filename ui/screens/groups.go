@@ -72,6 +72,7 @@ var groupSpec = &list.Spec[group]{
 	ID:      func(g group) string { return g.Name },
 	Name:    func(g group) string { return g.Name },
 	Detail:  groupFields,
+	Details: newGroupDetails,
 	Actions: groupActions,
 	Columns: list.WithLooks(present.Groups, map[string]list.Look[group]{
 		"GROUP":       {Flex: true, Cmp: func(a, b *group) int { return strings.Compare(a.Name, b.Name) }},

@@ -142,7 +142,7 @@ func (v *lagView) SetSize(width, height int) {
 
 func (v *lagView) Keys() []key.Binding {
 	k := v.c.Keys
-	keys := []key.Binding{common.Relabel(k.Open, v.c.Words.Parts), k.Sort, k.SortReverse}
+	keys := []key.Binding{common.Relabel(k.Open, v.c.Words.Parts), k.Details, k.Sort, k.SortReverse}
 	if v.c.Allows(actions.VerbReset) {
 		keys = append(keys, common.Relabel(k.ResetOffsets, "reset the "+v.c.Words.Group))
 	}
@@ -184,6 +184,9 @@ var groupLagSpec = &list.Spec[groupReport]{
 	Noun: func([]groupReport) string { return "groups" },
 	ID:   func(g groupReport) string { return g.Group },
 	Name: func(g groupReport) string { return g.Group },
+	Details: func(c *common.Common, g groupReport, at time.Time) common.View {
+		return newGroupDetails(c, backends.ConsumerGroup{Name: g.Group, State: g.State, Members: len(g.Members)}, at)
+	},
 	Columns: list.WithLooks(present.GroupLag, map[string]list.Look[groupReport]{
 		"GROUP": {Flex: true, Cmp: func(a, b *groupReport) int { return strings.Compare(a.Group, b.Group) }},
 		"STATE": {Tone: func(g groupReport) table.Tone { return stateTone(group{State: g.State}) },

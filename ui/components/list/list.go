@@ -67,6 +67,9 @@ type Spec[T any] struct {
 	ID      func(T) string // stable across refreshes: the cursor follows it
 	Name    func(T) string // raw name: the filter matches it, ties sort by it
 	Detail  func(T) []Field
+	// Details, where set, is what d (and enter where an item cannot be browsed) opens instead of Detail: a
+	// page that looks closer than the listing (a topic's partitions, a queue's consumers).
+	Details func(c *common.Common, it T, listedAt time.Time) common.View
 	// Browsable says whether enter can open what an item holds (a topic's messages) on this broker, and
 	// Browse opens it; elsewhere enter shows the item's details, as d always does.
 	Browsable func(c *common.Common, it T) bool
@@ -235,6 +238,9 @@ func (l *Model[T]) Update(msg tea.KeyPressMsg) tea.Cmd {
 		it, _ := l.Selected()
 		return common.Push(l.spec.Browse(l.c, it))
 	case key.Matches(msg, k.Open, k.Details):
+		if it, ok := l.Selected(); ok && l.spec.Details != nil {
+			return common.Push(l.spec.Details(l.c, it, l.at))
+		}
 		if it, ok := l.Selected(); ok && l.spec.Detail != nil {
 			return common.Push(newDetail(l.c, l, it))
 		}
