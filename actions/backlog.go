@@ -13,6 +13,10 @@ type QueueBacklog struct {
 	// CountsExact says Ready and Consumers were counted now, not sampled by the management API (up to
 	// 5 s old); see ExactCounts.
 	CountsExact bool
+	// Approximate says the counts are the broker's estimates (SQS: Ready visible, Unacked in flight,
+	// Delayed not yet visible), with neither consumers nor rates to go with them.
+	Approximate bool
+	Delayed     int64
 	// Rates in messages per second; nil where the broker reported none (idle queues carry no stats).
 	PublishRate *float64
 	DeliverRate *float64
@@ -34,7 +38,7 @@ func Backlog(dests []backends.Destination) []QueueBacklog {
 		}
 		q := QueueBacklog{
 			Queue: d.Name, Vhost: d.Vhost, Ready: d.Ready, Unacked: d.Unacked, Consumers: d.Consumers,
-			CountsExact: d.CountsExact,
+			CountsExact: d.CountsExact, Approximate: d.Approximate, Delayed: d.Delayed,
 			PublishRate: d.PublishRate, DeliverRate: d.DeliverRate, AckRate: d.AckRate,
 		}
 		q.DrainSeconds, q.Drain = Drain(d.Ready, d.Consumers, d.PublishRate, d.DeliverRate, d.AckRate)

@@ -38,8 +38,12 @@ type PublishOptions struct {
 	// persistent (delivery mode 2), so that a durable queue keeps what the broker confirmed across a
 	// restart; a queue that is not durable keeps nothing either way.
 	Transient bool
-	Count     int     // how many messages; 0 means 1
-	Rate      float64 // messages per second; 0 sends as fast as the broker confirms
+	// GroupID and DeduplicationID are an SQS message's FIFO group and deduplication id ("" sends none; a
+	// FIFO message without a deduplication id is given a fresh one). DeduplicationID is a template, so that
+	// --count sends messages SQS does not take for one another ({{seq}}, {{uuid}}).
+	GroupID, DeduplicationID string
+	Count                    int     // how many messages; 0 means 1
+	Rate                     float64 // messages per second; 0 sends as fast as the broker confirms
 	// Encode, when set, turns each body (its placeholders filled in) into what is sent: publish --schema
 	// encodes JSON with a registry schema. A body without placeholders is encoded once.
 	Encode func(body []byte) ([]byte, error)
@@ -219,6 +223,7 @@ func (s *Session) Publish(ctx context.Context, opts PublishOptions, progress fun
 type draft struct {
 	opts       PublishOptions
 	key, body  Template
+	dedup      Template
 	headers    []Template
 	staticHdrs bool
 	json       bool
@@ -242,8 +247,9 @@ func (d *draft) keep(b []byte) []byte {
 
 func newDraft(o PublishOptions) *draft {
 	o.Properties = withDeliveryMode(o.Properties, o.Transient)
-	d := &draft{opts: o, key: ParseTemplate(o.Key), body: ParseTemplate(o.Body), staticHdrs: true, json: o.wantsJSON()}
-	d.clock = d.key.UsesNow() || d.body.UsesNow()
+	d := &draft{opts: o, key: ParseTemplate(o.Key), body: ParseTemplate(o.Body), staticHdrs: true, json: o.wantsJSON(),
+		dedup: ParseTemplate([]byte(o.DeduplicationID))}
+	d.clock = d.key.UsesNow() || d.body.UsesNow() || d.dedup.UsesNow()
 	for _, h := range o.Headers {
 		t := ParseTemplate(h.Value)
 		d.headers = append(d.headers, t)
@@ -290,6 +296,10 @@ func (d *draft) message(seq int64, now time.Time) (backends.Message, error) {
 		for i, t := range d.headers {
 			m.Headers[i].Value = t.Expand(nil, seq, now)
 		}
+	}
+	if d.opts.GroupID != "" || d.opts.DeduplicationID != "" {
+		m.SQS = &backends.SQSMessage{GroupID: d.opts.GroupID,
+			DeduplicationID: string(d.dedup.Expand(nil, seq, now))}
 	}
 	if d.json && !d.body.Static() {
 		if err := checkJSON(m.Body, seq); err != nil {

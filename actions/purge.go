@@ -16,7 +16,15 @@ type PurgePlan struct {
 	Ready   int64 // what a purge removes; backends.Unknown when the broker could not say
 	Unacked int64 // what it leaves; may be backends.Unknown
 	Exact   bool  // Ready was counted just now, not taken from the listing's sample
+	// Approximate says the counts are the broker's estimates (SQS), and Note what the broker's purge does
+	// beyond removing ready messages; "" where nothing more needs saying.
+	Approximate bool
+	Note        string
 }
+
+// SQSPurgeNote is what an SQS purge does that its name does not say.
+const SQSPurgeNote = "SQS deletes visible, in-flight and delayed messages alike, and takes one purge per queue " +
+	"every 60 seconds (the purge itself may take up to 60 seconds, and messages sent meanwhile may go too)"
 
 // PlanPurge looks the queue up to say what a purge would remove, counting its ready messages exactly
 // where the backend can (the listing's figures are samples, and missing for a while after a broker
@@ -38,7 +46,10 @@ func PlanPurge(ctx context.Context, b backends.Backend, queue string) (PurgePlan
 			return PurgePlan{}, fmt.Errorf("%s is a %s, which cannot be purged (its retention settings remove old messages): %w",
 				queue, d.Kind, backends.ErrNotSupported)
 		}
-		plan := PurgePlan{Queue: d.Name, Vhost: d.Vhost, Ready: d.Ready, Unacked: d.Unacked}
+		plan := PurgePlan{Queue: d.Name, Vhost: d.Vhost, Ready: d.Ready, Unacked: d.Unacked, Approximate: d.Approximate}
+		if d.Approximate { // SQS: a purge takes in-flight and delayed messages too
+			plan.Ready, plan.Unacked, plan.Note = d.Messages, 0, SQSPurgeNote
+		}
 		if d.Retained {
 			plan.Ready = d.Messages
 		}

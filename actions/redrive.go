@@ -27,6 +27,9 @@ type RedriveOptions struct {
 	// ServerSide hands the move to the broker itself (RabbitMQ's shovel plugin), which is faster, where
 	// the plan sends every letter to one existing queue: see ServerSideTarget.
 	ServerSide bool
+	// Rate caps the letters moved per second (SQS, like a message move task's
+	// MaxNumberOfMessagesPerSecond); 0 is no cap.
+	Rate int
 }
 
 // Route is where one dead letter goes back to, and how that was worked out.
@@ -413,7 +416,7 @@ func (r RedriveReport) Complete() bool { return r.Kept == 0 && r.Failed == 0 }
 // confirmed it, and letters without a target stay (reported as kept). Refused in read-only mode.
 func (s *Session) Redrive(ctx context.Context, dlq string, opts RedriveOptions,
 	progress func(backends.MoveProgress)) (out RedriveReport, err error) {
-	scope := []any{"source", dlq, "to", opts.To, "max", opts.Max, "original_exchange", opts.UseOriginalExchange,
+	scope := []any{"source", dlq, "to", opts.To, "max", opts.Max, "rate", opts.Rate, "original_exchange", opts.UseOriginalExchange,
 		"server_side", opts.ServerSide}
 	if err := s.begin(VerbRedrive, scope...); err != nil {
 		return RedriveReport{}, err
@@ -438,7 +441,7 @@ func (s *Session) Redrive(ctx context.Context, dlq string, opts RedriveOptions,
 	if err != nil {
 		return RedriveReport{}, err
 	}
-	report, err := mover.Move(ctx, backends.MoveRequest{Source: dlq, Max: opts.Max}, router.Route, progress)
+	report, err := mover.Move(ctx, backends.MoveRequest{Source: dlq, Max: opts.Max, Rate: opts.Rate}, router.Route, progress)
 	out = RedriveReport{Source: dlq, MoveReport: report, Warnings: warnings}
 	if err != nil {
 		return out, fmt.Errorf("redrive %s: %w", dlq, err)

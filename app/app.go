@@ -38,6 +38,8 @@ func startDemo(ctx context.Context, o cli.DemoOptions) (cli.DemoCluster, error) 
 		return cluster(demo.SeedNATS(ctx, o.NATS, opts))
 	case o.Broker == "nats":
 		return cluster(demo.StartNATS(ctx, opts))
+	case o.Broker == "sqs":
+		return cluster(demo.StartSQS(ctx))
 	}
 	c, err := demo.Start(ctx, opts)
 	if err != nil {

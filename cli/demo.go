@@ -67,7 +67,11 @@ func (a *app) demoCommand() *cobra.Command {
 			"With --broker nats it starts an embedded NATS server with JetStream instead (127.0.0.1, a free\n" +
 			"port, a temporary store), and with --nats URL it seeds that server (streams DEMO_*, replaced on\n" +
 			"each run): lagging consumers, advisories of messages a consumer gave up on, a dead-letter stream\n" +
-			"with letters from two origins, hostile and binary messages, and a key-value bucket.",
+			"with letters from two origins, hostile and binary messages, and a key-value bucket.\n\n" +
+			"With --broker sqs it starts the SQS emulator goaws in process (127.0.0.1, a free port; not AWS):\n" +
+			"two queues whose redrive policy fed one dead-letter queue, a FIFO queue with its own, delayed and\n" +
+			"hostile messages. Its endpoint takes any credentials: the demo sets AWS_ACCESS_KEY_ID=demo where\n" +
+			"none is set.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), opts, serve) },
 	}
@@ -78,7 +82,7 @@ func (a *app) demoCommand() *cobra.Command {
 	f.IntVar(&opts.ExtraTopics, "topics", 0, "add `N` empty topics load-00000, ... (for listing benchmarks)")
 	f.IntVar(&opts.ExtraPartitions, "topic-partitions", 0, "`N` partitions for each added topic (default 4)")
 	f.IntVar(&opts.BigTopic, "big-topic", 0, "add topic "+bigTopic+" with `N` small JSON records (for peek benchmarks)")
-	f.StringVar(&opts.Broker, "broker", "kafka", "the broker to demo: `kafka` or nats (embedded), or redis (the local server, or --redis URL)")
+	f.StringVar(&opts.Broker, "broker", "kafka", "the broker to demo: `kafka`, nats or sqs (embedded), or redis (the local server, or --redis URL)")
 	return cmd
 }
 
@@ -86,10 +90,12 @@ func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
 	opts.Redis, opts.NATS = a.flags.Redis, a.flags.NATS
 	switch opts.Broker {
 	case "kafka", "nats":
+	case "sqs":
+		demoCredentials()
 	case "redis":
 		opts.Redis = cmp.Or(opts.Redis, LocalRedis)
 	default:
-		return usageError{fmt.Errorf("--broker %q: want kafka, nats or redis", opts.Broker)}
+		return usageError{fmt.Errorf("--broker %q: want kafka, nats, redis or sqs", opts.Broker)}
 	}
 	if a.deps.Demo == nil {
 		return errors.New("this build of mqscope has no demo cluster")
@@ -119,8 +125,20 @@ func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
 	if opts.Redis != "" {
 		c = config.Context{Name: "demo", Redis: &config.RedisConfig{URL: opts.Redis}, ReadOnly: a.flags.ReadOnly}
 	}
+	if opts.Broker == "sqs" {
+		c = config.Context{Name: "demo", SQS: &config.SQSConfig{Endpoint: cluster.Bootstrap()[0]}, ReadOnly: a.flags.ReadOnly}
+	}
 	if opts.natsDemo() {
 		c = config.Context{Name: "demo", NATS: &config.NATSConfig{URL: cluster.Bootstrap()[0]}, ReadOnly: a.flags.ReadOnly}
 	}
 	return a.openUI(c, file)
+}
+
+// demoCredentials gives the SQS emulator the credentials the AWS SDK wants to sign with, where the
+// environment has none: the emulator takes any.
+func demoCredentials() {
+	if os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
+		os.Setenv("AWS_ACCESS_KEY_ID", "demo")
+		os.Setenv("AWS_SECRET_ACCESS_KEY", "demo")
+	}
 }

@@ -245,7 +245,17 @@ func (a *app) queueBacklog(ctx context.Context, b backends.Backend, names []stri
 	if err != nil {
 		return err
 	}
+	a.noteApproximateBacklog(queues)
 	return render(a.deps.Stdout, a.output, queues, backlogColumns, backlogJSON(time.Now()))
+}
+
+// noteApproximateBacklog says what a backlog of approximate counts (SQS) leaves out and why.
+func (a *app) noteApproximateBacklog(queues []actions.QueueBacklog) {
+	if slices.ContainsFunc(queues, func(q actions.QueueBacklog) bool { return q.Approximate }) {
+		a.warn("note: SQS counts are approximate, and it tells the age of a queue's oldest message only as the " +
+			"CloudWatch metric ApproximateAgeOfOldestMessage, which mqscope does not read; receiving the oldest " +
+			"message to date it would raise its receive count, so mqscope does not")
+	}
 }
 
 // pickQueues keeps the named queues, in the order named (all of them, by name, when none are).

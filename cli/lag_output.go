@@ -127,6 +127,7 @@ type backlogLine struct {
 	Vhost        string   `json:"vhost"`
 	Ready        *int64   `json:"ready"` // counts are null where the broker could not give them
 	Unacked      *int64   `json:"unacked"`
+	Delayed      *int64   `json:"delayed,omitempty"` // SQS: not visible yet, for a delay
 	Consumers    *int     `json:"consumers"`
 	PublishRate  *float64 `json:"publish_rate"`
 	DeliverRate  *float64 `json:"deliver_rate"`
@@ -145,10 +146,14 @@ func backlogJSON(at time.Time) func(backlog) any {
 }
 
 func backlogLineOf(q backlog, at string) backlogLine {
-	return backlogLine{At: at, Queue: q.Queue, Vhost: q.Vhost, Ready: countJSON(q.Ready), Unacked: countJSON(q.Unacked), Consumers: countJSON(q.Consumers),
+	line := backlogLine{At: at, Queue: q.Queue, Vhost: q.Vhost, Ready: countJSON(q.Ready), Unacked: countJSON(q.Unacked), Consumers: countJSON(q.Consumers),
 		PublishRate: q.PublishRate, DeliverRate: q.DeliverRate, AckRate: q.AckRate,
 		DrainSeconds: millis(q.DrainSeconds), Drain: drainState(q.Drain), Growing: q.Drain == actions.DrainGrowing,
 		Counts: map[bool]string{true: "exact", false: "sampled"}[q.CountsExact]}
+	if q.Approximate {
+		line.Counts, line.Delayed = "approximate", countJSON(q.Delayed)
+	}
+	return line
 }
 
 func drainState(s actions.DrainState) *string {

@@ -84,6 +84,22 @@ type destinationLine struct {
 	Subjects []string `json:"subjects"`
 	// MQTT topics, as the listing's window saw them; null elsewhere.
 	MQTT *mqttTopicLine `json:"mqtt"`
+	// SQS queues: counts SQS calls approximate, the redrive policy and a DLQ's sources; null elsewhere.
+	SQS *sqsQueueLine `json:"sqs"`
+}
+
+type sqsQueueLine struct {
+	Approximate       bool            `json:"approximate"`
+	Visible           *int64          `json:"visible"`
+	InFlight          *int64          `json:"in_flight"`
+	Delayed           *int64          `json:"delayed"`
+	Redrive           *sqsRedriveLine `json:"redrive"`
+	DeadLetterSources []string        `json:"dead_letter_sources"`
+}
+
+type sqsRedriveLine struct {
+	DeadLetterQueue string `json:"dead_letter_queue"`
+	MaxReceiveCount int    `json:"max_receive_count"`
 }
 
 type mqttTopicLine struct {
@@ -123,6 +139,16 @@ func destinationJSON(d dest) any {
 	if d.Window > 0 {
 		line.MQTT = &mqttTopicLine{Retained: d.Retained, Seen: d.Seen, WindowSeconds: d.Window.Seconds(), QoS: d.QoS,
 			LastSize: d.LastSize}
+	}
+	if d.Approximate {
+		line.SQS = &sqsQueueLine{Approximate: true, Visible: countJSON(d.Ready), InFlight: countJSON(d.Unacked),
+			Delayed: countJSON(d.Delayed), DeadLetterSources: d.DeadLetterSources}
+		if line.SQS.DeadLetterSources == nil {
+			line.SQS.DeadLetterSources = []string{}
+		}
+		if r := d.Redrive; r != nil {
+			line.SQS.Redrive = &sqsRedriveLine{DeadLetterQueue: r.DeadLetterQueue, MaxReceiveCount: r.MaxReceiveCount}
+		}
 	}
 	if dl := d.DeadLetter; dl != nil {
 		line.DeadLetter = &deadLetterLine{Exchange: dl.Exchange, RoutingKey: dl.RoutingKey,

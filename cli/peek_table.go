@@ -29,7 +29,7 @@ type messageTable struct {
 
 // messageWidths are the CLI's fixed widths of present.Messages, in display cells; BODY, last, is not padded.
 var messageWidths = map[string]int{"PARTITION": 9, "OFFSET": 8, "TIME": len("2006-01-02T15:04:05.000Z"),
-	"KEY": keyWidth, "ROUTING KEY": keyWidth, "ORIGIN": keyWidth, "TOPIC": topicWidth, "QOS": 3, "RETAINED": 8, "REDELIVERED": 11, "DELIVERIES": 10, "SIZE": 9}
+	"KEY": keyWidth, "ROUTING KEY": keyWidth, "ORIGIN": keyWidth, "TOPIC": topicWidth, "QOS": 3, "RETAINED": 8, "REDELIVERED": 11, "DELIVERIES": 10, "~RECEIVES": 9, "GROUP": 16, "SIZE": 9}
 
 func newMessageTable(w io.Writer) *messageTable {
 	return &messageTable{w: bufio.NewWriterSize(w, 64<<10)}

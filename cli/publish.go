@@ -37,6 +37,9 @@ type publishOptions struct {
 	routingKey  string
 	partition   int32
 	qos         int
+	group       string
+	dedupID     string
+	delay       time.Duration
 	retain      bool
 	maxLen      string
 	minID       string
@@ -66,7 +69,9 @@ func (a *app) publishCommand() *cobra.Command {
 			"sends them transient. Kafka: --partition pins a partition; without\n" +
 			"it keyed messages go where the Java client puts them (murmur2). MQTT: DEST is a topic, --qos 0, 1\n" +
 			"(default) or 2, --retain keeps it as the topic's retained message, headers go as MQTT 5 user\n" +
-			"properties, and a key is not sent (MQTT has none). Refused in read-only mode.",
+			"properties, and a key is not sent (MQTT has none). SQS: DEST is a queue, headers go as String\n" +
+			"message attributes, --delay holds a message back, and FIFO queues take --group and --dedup-id\n" +
+			"(a template; without it each message gets a fresh one). Refused in read-only mode.",
 		Example: "  mqscope publish orders --key order-1 -H trace-id=abc --body '{\"total\":12.5}' --json\n" +
 			"  mqscope publish orders --count 1000 --rate 100 --body '{\"seq\":{{seq}},\"id\":\"{{uuid}}\"}'\n" +
 			"  mqscope publish work --body @job.json --content-type application/json\n" +
@@ -111,6 +116,9 @@ func (a *app) publishCommand() *cobra.Command {
 	f.StringVar(&o.exchange, "exchange", "", "RabbitMQ: publish to exchange `X` instead of a queue")
 	f.StringVar(&o.routingKey, "routing-key", "", "RabbitMQ: the routing `KEY` for --exchange")
 	f.Int32Var(&o.partition, "partition", 0, "Kafka: send to partition `P` (default: by key)")
+	f.StringVar(&o.group, "group", "", "SQS: the message group `ID` (FIFO queues need one)")
+	f.StringVar(&o.dedupID, "dedup-id", "", "SQS FIFO: the deduplication `ID`, a template (default: a fresh one per message)")
+	f.DurationVar(&o.delay, "delay", 0, "SQS: keep the message invisible for `D` after it is sent (up to 15m)")
 	f.IntVar(&o.qos, "qos", 1, "MQTT: quality of service `Q`: 0 (unacknowledged), 1 or 2")
 	f.BoolVar(&o.retain, "retain", false, "MQTT: make it the topic's retained message, sent to every new subscriber")
 	f.StringVar(&o.maxLen, "maxlen", "", "Redis: keep at most `N` entries in the stream (~N: about N, cheaper)")
@@ -148,6 +156,10 @@ func publishTarget(cmd *cobra.Command, args []string, o publishOptions) (backend
 		t.QoS = &o.qos
 	}
 	t.Retain = o.retain
+	if o.delay < 0 || o.delay > 15*time.Minute {
+		return t, fmt.Errorf("--delay %v: SQS delays a message by 0 to 15m", o.delay)
+	}
+	t.Delay = o.delay
 	if cmd.Flags().Changed("partition") {
 		if o.partition < 0 {
 			return t, fmt.Errorf("--partition %d: want 0 or more", o.partition)
@@ -170,7 +182,7 @@ func onlyWithFromFile(cmd *cobra.Command) error {
 // publishDraft turns the flags into the messages to build, reading the body from a file or stdin.
 func (a *app) publishDraft(cmd *cobra.Command, target backends.Target, o publishOptions) (actions.PublishOptions, error) {
 	opts := actions.PublishOptions{Target: target, JSON: o.json, Transient: o.transient, Count: o.count, Rate: o.rate,
-		Patience: actions.Patience{GiveUpAfter: o.giveUpAfter}}
+		Patience: actions.Patience{GiveUpAfter: o.giveUpAfter}, GroupID: o.group, DeduplicationID: o.dedupID}
 	if o.giveUpAfter < 0 {
 		return opts, fmt.Errorf("--give-up-after %v: want a duration such as 30s, or 0 to keep trying", o.giveUpAfter)
 	}

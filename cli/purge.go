@@ -94,6 +94,10 @@ func purgePreview(plan actions.PurgePlan) string {
 		return fmt.Sprintf("would remove every ready message from %s, how many is unknown (the broker gives no "+
 			"figures right now); add --yes to purge", plan.Queue)
 	}
+	if plan.Note != "" {
+		return fmt.Sprintf("would remove about %d message%s from %s (%s); add --yes to purge",
+			plan.Ready, pluralS(int(plan.Ready)), plan.Queue, plan.Note)
+	}
 	return fmt.Sprintf("would remove %d ready message%s from %s; add --yes to purge",
 		plan.Ready, pluralS(int(plan.Ready)), plan.Queue)
 }

@@ -26,7 +26,8 @@ func (a *app) redriveCommand() *cobra.Command {
 			"origin comes from its own headers: RabbitMQ x-death (the queue it died in, through the default\n" +
 			"exchange; --original-exchange sends it through the exchange and routing key it was first published\n" +
 			"with), Spring Kafka kafka_dlt-original-topic and -partition, Kafka Connect __connect.errors.topic\n" +
-			"and .partition, Spring Cloud Stream x-original-topic. Letters whose headers name none go to --to;\n" +
+			"and .partition, Spring Cloud Stream x-original-topic, SQS the source queue its redrive policy moved\n" +
+			"it from (or the DLQ's one source queue). Letters whose headers name none go to --to;\n" +
 			"without --to, to the destination the DLQ's name points to (X-dlt, X.DLT, X.dlq, X-dlq, X_dlq,\n" +
 			"dlq.X, X.dead ...), if it exists. Letters from several origins each go back to their own.\n\n" +
 			"A letter leaves the DLQ only once its target confirmed it (RabbitMQ confirms with mandatory;\n" +
@@ -40,7 +41,12 @@ func (a *app) redriveCommand() *cobra.Command {
 			"hands the move of that many letters to the broker's shovel plugin (as the management UI's Move\n" +
 			"messages does), follows it from the queues' counts, and checks the counts at the end. Ctrl-C lets\n" +
 			"the part under way finish, so every letter is in exactly one of the two queues. The plugin must be\n" +
-			"enabled, and the user needs the policymaker tag.",
+			"enabled, and the user needs the policymaker tag.\n\n" +
+			"SQS: the letters are received (10 at a time, hidden for 60 s), sent to their targets in batches,\n" +
+			"and deleted from the DLQ once SQS confirmed the send; --rate caps letters a second. FIFO letters\n" +
+			"keep their message group (so a group's order holds) and their deduplication id when it is older\n" +
+			"than SQS's 5-minute window. Ctrl-C finishes the batch under way; a killed run leaves letters it\n" +
+			"sent but did not delete to reappear in the DLQ after 60 s, to be moved again (a duplicate).",
 		Example: "  mqscope redrive orders-dlt --dry-run           # where each letter would go\n" +
 			"  mqscope redrive orders-dlt\n" +
 			"  mqscope redrive work.dlq --original-exchange --max 100\n" +
@@ -48,6 +54,9 @@ func (a *app) redriveCommand() *cobra.Command {
 			"  mqscope redrive orders.dlq --server-side        # the broker's shovel moves them, where all go to one queue",
 		Args: exactlyOne("DLQ"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if o.Rate < 0 {
+				return usageError{fmt.Errorf("--rate %d: want 0 (no cap) or more", o.Rate)}
+			}
 			if o.Max < 0 {
 				return usageError{fmt.Errorf("--max %d: want 0 (all) or more", o.Max)}
 			}
@@ -61,6 +70,7 @@ func (a *app) redriveCommand() *cobra.Command {
 	f.StringVar(&o.To, "to", "", "send letters whose headers name no origin to `DEST`")
 	f.BoolVar(&dryRun, "dry-run", false, "show where each letter would go, and change nothing")
 	f.IntVarP(&o.Max, "max", "n", 0, "move at most `N` letters (default: all the DLQ holds when the move begins)")
+	f.IntVar(&o.Rate, "rate", 0, "SQS: move at most `PER_SEC` letters a second (default: no cap)")
 	f.BoolVar(&o.UseOriginalExchange, "original-exchange", false,
 		"RabbitMQ: send letters through the exchange and routing key they were first published with")
 	f.BoolVar(&o.ServerSide, "server-side", false,

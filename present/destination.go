@@ -1,6 +1,7 @@
 package present
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
@@ -25,12 +26,19 @@ var Destinations = []Column[dest]{
 	{Name: "UNDER-REPL", Optional: 1, Right: true, Applies: IsPartitioned, Text: func(d dest) string { return Int(d.UnderReplicated) }},
 	{Name: "OFFLINE", Optional: 1, Right: true, Applies: IsPartitioned, Text: func(d dest) string { return Int(d.Offline) }},
 	{Name: "MESSAGES", Right: true, Applies: func(d dest) bool { return d.Kind != backends.Exchange },
-		Text: func(d dest) string { return Count(d.Messages) }},
-	{Name: "READY", Optional: 2, Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Count(d.Ready) }},
-	{Name: "UNACKED", Optional: 2, Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Count(d.Unacked) }},
-	{Name: "CONSUMERS", Optional: 1, Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Count(d.Consumers) }},
-	{Name: "PUBLISH/S", Optional: 3, Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Rate(d.PublishRate) }},
-	{Name: "DELIVER/S", Optional: 3, Right: true, Applies: HoldsMessages, Text: func(d dest) string { return Rate(d.DeliverRate) }},
+		Text: func(d dest) string { return Approx(d, d.Messages) }},
+	{Name: "READY", Optional: 2, Right: true, Applies: countsDeliveries, Text: func(d dest) string { return Count(d.Ready) }},
+	{Name: "UNACKED", Optional: 2, Right: true, Applies: countsDeliveries, Text: func(d dest) string { return Count(d.Unacked) }},
+	{Name: "CONSUMERS", Optional: 1, Right: true, Applies: countsDeliveries, Text: func(d dest) string { return Count(d.Consumers) }},
+	{Name: "PUBLISH/S", Optional: 3, Right: true, Applies: countsDeliveries, Text: func(d dest) string { return Rate(d.PublishRate) }},
+	{Name: "DELIVER/S", Optional: 3, Right: true, Applies: countsDeliveries, Text: func(d dest) string { return Rate(d.DeliverRate) }},
+	// SQS's counts, which it calls approximate.
+	{Name: "VISIBLE", Optional: 2, Right: true, Applies: IsApproximate, Text: func(d dest) string { return Approx(d, d.Ready) }},
+	{Name: "IN-FLIGHT", Optional: 2, Right: true, Applies: IsApproximate, Text: func(d dest) string { return Approx(d, d.Unacked) }},
+	{Name: "DELAYED", Optional: 1, Right: true, Applies: IsApproximate, Text: func(d dest) string { return Approx(d, d.Delayed) }},
+	{Name: "REDRIVE", Optional: 4, Applies: func(d dest) bool { return d.Redrive != nil }, Text: func(d dest) string { return Redrive(d.Redrive) }},
+	{Name: "DLQ-FOR", Optional: 4, Applies: func(d dest) bool { return len(d.DeadLetterSources) > 0 },
+		Text: func(d dest) string { return sanitize.Line(strings.Join(d.DeadLetterSources, ",")) }},
 	{Name: "RETAINED", Optional: 2, Applies: Sampled, Text: func(d dest) string { return map[bool]string{true: "yes", false: "no"}[d.Retained] }},
 	{Name: "SEEN", Optional: 1, Right: true, Applies: Sampled, Text: func(d dest) string {
 		return Int(int(d.Seen)) + " in " + d.Window.Round(100*time.Millisecond).String()
@@ -62,6 +70,26 @@ func IsLog(d dest) bool { return d.FirstID != "" || d.Groups > 0 }
 
 // Time is a moment as tables show it: UTC, to the millisecond.
 func Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+
+// IsApproximate is true for queues whose counts the broker itself calls approximate (SQS).
+func IsApproximate(d dest) bool { return d.Approximate }
+
+// countsDeliveries is true for queues and streams that count ready and unacked messages, consumers and
+// rates; SQS's queues have approximate counts of their own and neither consumers nor rates.
+func countsDeliveries(d dest) bool { return HoldsMessages(d) && !d.Approximate }
+
+// Approx is a count, marked ~ where the broker calls it approximate.
+func Approx(d dest, n int64) string {
+	if d.Approximate && backends.Known(n) {
+		return "~" + Count(n)
+	}
+	return Count(n)
+}
+
+// Redrive says where an SQS queue's messages go after too many receives: "orders-dlq after 5 receives".
+func Redrive(p *backends.RedrivePolicy) string {
+	return fmt.Sprintf("%s after %d receives", sanitize.Line(p.DeadLetterQueue), p.MaxReceiveCount)
+}
 
 // HoldsMessages is true for queues and streams: what has ready, unacked, consumers and rates.
 func HoldsMessages(d dest) bool { return d.Kind == backends.Queue || d.Kind == backends.Stream }

@@ -68,13 +68,27 @@ type backlog = actions.QueueBacklog
 var Backlog = []Column[backlog]{
 	{Name: "QUEUE", Text: func(q backlog) string { return sanitize.Line(q.Queue) }},
 	{Name: "VHOST", Optional: 6, Applies: func(q backlog) bool { return q.Vhost != "" }, Text: func(q backlog) string { return sanitize.Line(q.Vhost) }},
-	{Name: "READY", Right: true, Text: func(q backlog) string { return Count(q.Ready) }},
-	{Name: "UNACKED", Optional: 1, Right: true, Text: func(q backlog) string { return Count(q.Unacked) }},
-	{Name: "CONSUMERS", Optional: 2, Right: true, Text: func(q backlog) string { return Count(q.Consumers) }},
-	{Name: "PUBLISH/S", Optional: 3, Right: true, Text: func(q backlog) string { return Rate(q.PublishRate) }},
-	{Name: "DELIVER/S", Optional: 3, Right: true, Text: func(q backlog) string { return Rate(q.DeliverRate) }},
-	{Name: "ACK/S", Optional: 4, Right: true, Text: func(q backlog) string { return Rate(q.AckRate) }},
-	{Name: "DRAIN", Right: true, Text: Drain},
+	{Name: "READY", Right: true, Applies: sampledOrExact, Text: func(q backlog) string { return Count(q.Ready) }},
+	{Name: "UNACKED", Optional: 1, Right: true, Applies: sampledOrExact, Text: func(q backlog) string { return Count(q.Unacked) }},
+	{Name: "CONSUMERS", Optional: 2, Right: true, Applies: sampledOrExact, Text: func(q backlog) string { return Count(q.Consumers) }},
+	{Name: "PUBLISH/S", Optional: 3, Right: true, Applies: sampledOrExact, Text: func(q backlog) string { return Rate(q.PublishRate) }},
+	{Name: "DELIVER/S", Optional: 3, Right: true, Applies: sampledOrExact, Text: func(q backlog) string { return Rate(q.DeliverRate) }},
+	{Name: "ACK/S", Optional: 4, Right: true, Applies: sampledOrExact, Text: func(q backlog) string { return Rate(q.AckRate) }},
+	{Name: "DRAIN", Right: true, Applies: sampledOrExact, Text: Drain},
+	// SQS: its own approximate counts, and no consumers or rates to judge a drain by.
+	{Name: "VISIBLE", Right: true, Applies: approxBacklog, Text: func(q backlog) string { return approx(q.Ready) }},
+	{Name: "IN-FLIGHT", Optional: 1, Right: true, Applies: approxBacklog, Text: func(q backlog) string { return approx(q.Unacked) }},
+	{Name: "DELAYED", Optional: 2, Right: true, Applies: approxBacklog, Text: func(q backlog) string { return approx(q.Delayed) }},
+}
+
+func sampledOrExact(q backlog) bool { return !q.Approximate }
+func approxBacklog(q backlog) bool  { return q.Approximate }
+
+func approx(n int64) string {
+	if n < 0 {
+		return Unknown
+	}
+	return "~" + Count(n)
 }
 
 // Drain is how long a queue's backlog takes to go at the current rates, or where it is going instead:

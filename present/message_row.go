@@ -50,21 +50,32 @@ var Messages = []Column[msgRow]{
 		Text: func(r msgRow) string { return strconv.Itoa(int(r.Msg.Partition)) }},
 	{Name: "OFFSET", Right: true, Text: func(r msgRow) string { return strconv.FormatInt(r.Msg.Offset, 10) }},
 	{Name: "TIME", Optional: 2, Text: MessageTime},
-	{Name: "KEY", Optional: 1, Applies: func(r msgRow) bool { return r.Dead == nil && r.Msg.Properties == nil && !IsMQTT(r) },
+	{Name: "KEY", Optional: 1, Applies: func(r msgRow) bool { return r.Dead == nil && r.Msg.Properties == nil && !IsMQTT(r) && !IsSQS(r) },
 		Text: func(r msgRow) string { return Key(r.Msg.Key) }},
 	// An AMQP message's key is the routing key it was published with.
 	{Name: "ROUTING KEY", Optional: 1, Applies: func(r msgRow) bool { return r.Dead == nil && r.Msg.Properties != nil },
 		Text: func(r msgRow) string { return Key(r.Msg.Key) }},
 	// MQTT: a peek of a filter (+, #) shows many topics.
 	{Name: "TOPIC", Applies: IsMQTT, Text: func(r msgRow) string { return sanitize.Line(r.Msg.Destination) }},
-	{Name: "ORIGIN", Optional: 1, Applies: func(r msgRow) bool { return r.Dead != nil },
-		Text: func(r msgRow) string { return Key([]byte(r.Dead.Destination)) }},
+	{Name: "ORIGIN", Optional: 1, Applies: func(r msgRow) bool { return r.Dead != nil || IsSQS(r) && r.Msg.Origin != nil },
+		Text: func(r msgRow) string {
+			if r.Dead == nil {
+				return Key([]byte(r.Msg.Origin.Destination))
+			}
+			return Key([]byte(r.Dead.Destination))
+		}},
+	// SQS FIFO: the message group, whose order SQS keeps.
+	{Name: "GROUP", Optional: 2, Applies: func(r msgRow) bool { return IsSQS(r) && r.Msg.SQS.GroupID != "" },
+		Text: func(r msgRow) string { return Key([]byte(r.Msg.SQS.GroupID)) }},
 	{Name: "QOS", Optional: 4, Right: true, Applies: IsMQTT, Text: func(r msgRow) string { return strconv.Itoa(r.Msg.MQTT.QoS) }},
 	{Name: "RETAINED", Optional: 3, Applies: IsMQTT, Text: func(r msgRow) string { return yesNo(r.Msg.MQTT.Retained) }},
-	{Name: "REDELIVERED", Optional: 3, Applies: HasDeliveryState, Text: func(r msgRow) string { return yesNo(r.Msg.Redelivered) }},
+	{Name: "REDELIVERED", Optional: 3, Applies: func(r msgRow) bool { return HasDeliveryState(r) && !IsSQS(r) },
+		Text: func(r msgRow) string { return yesNo(r.Msg.Redelivered) }},
+	// SQS: ApproximateReceiveCount, the peek's own receive included.
+	{Name: "~RECEIVES", Optional: 2, Right: true, Applies: IsSQS, Text: func(r msgRow) string { return strconv.FormatInt(r.Msg.DeliveryCount, 10) }},
 	// Only quorum queues count deliveries (x-delivery-count, from the first redelivery on): a redelivered
 	// message without a count comes from a queue that keeps none, and its count is unknown, not 0.
-	{Name: "DELIVERIES", Optional: 2, Right: true, Applies: HasDeliveryState, Text: func(r msgRow) string {
+	{Name: "DELIVERIES", Optional: 2, Right: true, Applies: func(r msgRow) bool { return HasDeliveryState(r) && !IsSQS(r) }, Text: func(r msgRow) string {
 		if !actions.DeliveriesKnown(r.Msg) {
 			return Unknown
 		}
@@ -84,8 +95,11 @@ var Messages = []Column[msgRow]{
 // IsRecord is true for records of a log (Kafka), which have partitions: messages without AMQP properties
 // or delivery state.
 func IsRecord(r MessageRow) bool {
-	return r.Msg.Properties == nil && !IsMQTT(r) && !HasDeliveryState(r)
+	return r.Msg.Properties == nil && !IsMQTT(r) && !IsSQS(r) && !HasDeliveryState(r)
 }
+
+// IsSQS is true for SQS messages, which have a receive count and, in FIFO queues, a message group.
+func IsSQS(r MessageRow) bool { return r.Msg.SQS != nil }
 
 // IsMQTT is true for MQTT messages, which have a topic, a QoS and a retained flag.
 func IsMQTT(r MessageRow) bool { return r.Msg.MQTT != nil }

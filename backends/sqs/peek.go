@@ -51,6 +51,10 @@ func (b *Backend) PeekEffects(ctx context.Context, queue string) (backends.PeekE
 	eff := backends.PeekEffects{CountsDeliveries: true, Notice: fmt.Sprintf("SQS has no browse: a peek receives "+
 		"each message, which raises its receive count by 1 and hides it from consumers for up to %s, and then "+
 		"hands it back (visibility 0).", peekVisibility)}
+	if isFIFO(queue) {
+		eff.Notice += " A FIFO queue hands out a message group's next messages only once those before are handed " +
+			"back, so a peek sees the first messages of each group."
+	}
 	if p := d.Redrive; p != nil {
 		eff.DeliveryLimit = p.MaxReceiveCount
 		eff.Notice += fmt.Sprintf(" This queue moves a message to %s after %d receives, so mqscope never hands back a "+

@@ -7,11 +7,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 )
 
-// PurgeNote is what a purge of an SQS queue does beyond what its name says.
-const PurgeNote = "SQS deletes visible, in-flight and delayed messages alike, and its counts are approximate; " +
-	"it takes one purge per queue every 60 seconds, and messages sent in the 60 seconds a purge takes may " +
-	"be deleted too"
-
 // Purge deletes every message of queue with PurgeQueue and returns the approximate count it held just
 // before. SQS allows one purge of a queue every 60 seconds: a second one is refused with a line that says
 // so.

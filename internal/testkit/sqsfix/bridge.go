@@ -116,12 +116,30 @@ func (b *bridge) call(op string, in object) (object, error) {
 		})
 	case "ChangeMessageVisibility":
 		return b.changeVisibility(in)
-	case "CreateQueue", "DeleteQueue", "GetQueueUrl", "ListQueues", "SetQueueAttributes", "SendMessage",
-		"DeleteMessage":
+	case "SendMessage":
+		if err := checkBody(in); err != nil {
+			return nil, err
+		}
+		return b.forward(op, in)
+	case "CreateQueue", "DeleteQueue", "GetQueueUrl", "ListQueues", "SetQueueAttributes", "DeleteMessage":
 		return b.forward(op, in)
 	}
 	return nil, &apiError{http.StatusBadRequest, "UnsupportedOperation",
 		fmt.Sprintf("%s is not implemented by the emulator (goaws 0.4.5)", op)}
+}
+
+// checkBody refuses what SQS refuses and goaws takes: characters outside #x9 | #xA | #xD | #x20-#xD7FF |
+// #xE000-#xFFFD | #x10000-#x10FFFF (goaws would store them and then fail to write its XML answer).
+func checkBody(in object) error {
+	body, _ := in["MessageBody"].(string)
+	for _, r := range body {
+		if r == 0x9 || r == 0xA || r == 0xD || r >= 0x20 && r <= 0xD7FF || r >= 0xE000 && r <= 0xFFFD || r >= 0x10000 {
+			continue
+		}
+		return &apiError{http.StatusBadRequest, "InvalidMessageContents",
+			fmt.Sprintf("Invalid characters found. Deleted message body: character %U", r)}
+	}
+	return nil
 }
 
 // forward hands one call to goaws and turns its XML answer into the JSON one. The caller holds b.mu.
@@ -257,6 +275,19 @@ func message(m *app.ResultMessage) object {
 	return out
 }
 
+// one answers one entry of a batch as the single call would be answered.
+func (b *bridge) one(op string, in object) (object, error) {
+	switch op {
+	case "SendMessage":
+		if err := checkBody(in); err != nil {
+			return nil, err
+		}
+	case "ChangeMessageVisibility":
+		return b.changeVisibility(in)
+	}
+	return b.forward(op, in)
+}
+
 // batch runs a batch call as single calls, each entry answered on its own.
 func (b *bridge) batch(in object, op string, single func(object) object) (object, error) {
 	entries, _ := in["Entries"].([]any)
@@ -265,7 +296,7 @@ func (b *bridge) batch(in object, op string, single func(object) object) (object
 		entry, _ := e.(map[string]any)
 		id := entry["Id"]
 		delete(entry, "Id")
-		out, err := b.forward(op, single(entry))
+		out, err := b.one(op, single(entry))
 		if err != nil {
 			ae, _ := err.(*apiError)
 			failed = append(failed, object{"Id": id, "Code": ae.code, "Message": ae.msg, "SenderFault": true})
