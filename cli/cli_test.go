@@ -308,7 +308,7 @@ func TestJSONLinesHaveEveryField(t *testing.T) {
 	json.Unmarshal([]byte(lines[0]), &first)
 	json.Unmarshal([]byte(lines[1]), &second)
 	fields := "bytes consumers dead_letter deliver_rate first_id groups internal kind last_id messages mqtt name newest " +
-		"offline oldest partitions policy publish_rate ready replication_factor state subjects type unacked under_replicated vhost"
+		"offline oldest partitions policy publish_rate ready replication_factor sqs state subjects type unacked under_replicated vhost"
 	if got := keys(first); got != fields {
 		t.Errorf("fields %s\nwant   %s", got, fields)
 	}
