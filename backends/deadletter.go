@@ -23,7 +23,7 @@ const (
 	// message a consumer gave up on; the message itself is still in its stream.
 	NATSAdvisory Convention = "nats advisory"
 	// SQSSource is the source queue SQS names for a message its redrive policy moved to a dead-letter queue
-	// (DeadLetterQueueSourceArn), or the one queue that names the DLQ in its redrive policy.
+	// (DeadLetterQueueSourceArn).
 	SQSSource Convention = "sqs redrive policy"
 )
 

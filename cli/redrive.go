@@ -27,7 +27,7 @@ func (a *app) redriveCommand() *cobra.Command {
 			"exchange; --original-exchange sends it through the exchange and routing key it was first published\n" +
 			"with), Spring Kafka kafka_dlt-original-topic and -partition, Kafka Connect __connect.errors.topic\n" +
 			"and .partition, Spring Cloud Stream x-original-topic, SQS the source queue its redrive policy moved\n" +
-			"it from (or the DLQ's one source queue). Letters whose headers name none go to --to;\n" +
+			"it from (DeadLetterQueueSourceArn). Letters whose headers name none go to --to;\n" +
 			"without --to, to the destination the DLQ's name points to (X-dlt, X.DLT, X.dlq, X-dlq, X_dlq,\n" +
 			"dlq.X, X.dead ...), if it exists. Letters from several origins each go back to their own.\n\n" +
 			"A letter leaves the DLQ only once its target confirmed it (RabbitMQ confirms with mandatory;\n" +

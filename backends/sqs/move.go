@@ -38,11 +38,7 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 		return rep, err
 	}
 	url, _ := b.queueURL(ctx, req.Source)
-	origin, err := b.soleSource(ctx, req.Source)
-	if err != nil {
-		return rep, err
-	}
-	p := &peek{b: b, queue: req.Source, url: url, copies: map[string]bool{}, origin: origin}
+	p := &peek{b: b, queue: req.Source, url: url, copies: map[string]bool{}}
 	defer func() {
 		if err := p.handBack(); err != nil {
 			rep.Failures = append(rep.Failures, backends.MoveFailure{Target: req.Source, Reason: err.Error()})
@@ -92,7 +88,7 @@ func (b *Backend) moveBatch(ctx context.Context, p *peek, msgs []types.Message, 
 	byTarget := map[string][]types.Message{}
 	var order []string
 	for _, m := range msgs {
-		bm := b.letter(p.queue, p.origin, m)
+		bm := b.message(p.queue, m)
 		t, err := route(bm)
 		if err != nil {
 			rep.Kept++

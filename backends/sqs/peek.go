@@ -74,7 +74,6 @@ type peek struct {
 	limit  int // the receive count from which a message is copied back rather than handed back; 0: none
 	held   []string
 	copies map[string]bool // message ids of the copies this peek sent
-	origin string          // the one source queue of a dead-letter queue; "" when it has none or several
 }
 
 // Peek receives up to req.Limit messages (at most 1,000), emits each, and hands them back (or copies them
@@ -89,11 +88,7 @@ func (b *Backend) Peek(ctx context.Context, req backends.PeekRequest, emit func(
 		return err
 	}
 	url, _ := b.queueURL(ctx, req.Destination)
-	origin, err := b.soleSource(ctx, req.Destination)
-	if err != nil {
-		return err
-	}
-	p := &peek{b: b, queue: req.Destination, url: url, copies: map[string]bool{}, origin: origin}
+	p := &peek{b: b, queue: req.Destination, url: url, copies: map[string]bool{}}
 	if d.Redrive != nil {
 		p.limit = max(d.Redrive.MaxReceiveCount-1, 1)
 	}
@@ -116,7 +111,7 @@ func (b *Backend) Peek(ctx context.Context, req backends.PeekRequest, emit func(
 				p.handBackLater(msgs[i:])
 				return nil // round the queue: what follows was read already
 			}
-			bm := p.b.letter(p.queue, p.origin, m)
+			bm := p.b.message(p.queue, m)
 			bm.Offset = offset
 			offset++
 			n++
@@ -233,26 +228,6 @@ func (b *Backend) message(queue string, m types.Message) backends.Message {
 			h.Value, h.Typed = []byte(*v.StringValue), *v.StringValue
 		}
 		bm.Headers = append(bm.Headers, h)
-	}
-	return bm
-}
-
-// soleSource is the one queue whose redrive policy names queue as its dead-letter queue, or "" when none
-// or several do.
-func (b *Backend) soleSource(ctx context.Context, queue string) (string, error) {
-	sources, err := b.sources(ctx, queue)
-	if err != nil || len(sources) != 1 {
-		return "", err
-	}
-	return sources[0], nil
-}
-
-// letter is message, with the origin of a dead letter that does not name its own (SQS names it in
-// DeadLetterQueueSourceArn; a letter put in by hand has none) taken to be the DLQ's one source queue.
-func (b *Backend) letter(queue, soleSource string, m types.Message) backends.Message {
-	bm := b.message(queue, m)
-	if bm.Origin == nil && soleSource != "" {
-		bm.Origin = &backends.Origin{Convention: backends.SQSSource, Destination: soleSource}
 	}
 	return bm
 }

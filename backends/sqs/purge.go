@@ -23,6 +23,9 @@ func (b *Backend) Purge(ctx context.Context, queue string) (int64, error) {
 	defer cancel()
 	if _, err := b.client.PurgeQueue(c, &sqs.PurgeQueueInput{QueueUrl: &url}); err != nil {
 		if isCode(err, "PurgeQueueInProgress", "AWS.SimpleQueueService.PurgeQueueInProgress") {
+			if d.Messages == 0 {
+				return 0, nil // the earlier purge emptied it: nothing is left to remove
+			}
 			return 0, fmt.Errorf("%s was purged less than 60 seconds ago, and SQS takes one purge per queue every "+
 				"60 seconds: try again in a minute (the earlier purge is still deleting what the queue held)", queue)
 		}

@@ -107,8 +107,12 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 // connectError names what failed on connecting, in one line, without secrets.
 func (b *Backend) connectError(err error) error {
 	if isAuth(err) {
+		detail := redact.Text(apiMessage(err))
+		if noCredentials(err) {
+			detail = "no AWS credentials found (environment, ~/.aws files, SSO cache, instance or task role)"
+		}
 		return &backends.ConnectError{Kind: backends.SQS, Address: b.where, Cause: backends.ErrAuth,
-			Detail: redact.Text(apiMessage(err)),
+			Detail: detail,
 			Hint:   "check the credentials: AWS_PROFILE or sqs.profile, AWS_ACCESS_KEY_ID, or `aws sso login`"}
 	}
 	return backends.Unreachable(backends.SQS, b.where, errors.New(apiMessage(err)))
@@ -128,8 +132,14 @@ func isAuth(err error) bool {
 			}
 		}
 	}
-	return strings.Contains(err.Error(), "failed to retrieve credentials") ||
-		strings.Contains(err.Error(), "no EC2 IMDS role found")
+	return noCredentials(err)
+}
+
+// noCredentials is the credential chain's failure to find any credentials at all.
+func noCredentials(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "failed to retrieve credentials") || strings.Contains(msg, "get credentials:") ||
+		strings.Contains(msg, "no EC2 IMDS role found")
 }
 
 // apiMessage is the heart of an SDK error: the service's code and message, or the network's complaint,

@@ -2,7 +2,9 @@ package sqs_test
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/mqscope/mqscope/actions"
@@ -13,9 +15,6 @@ import (
 
 func open(t *testing.T, s *sqsfix.Server) *sqsb.Backend {
 	t.Helper()
-	t.Setenv("AWS_ACCESS_KEY_ID", "test")
-	t.Setenv("AWS_SECRET_ACCESS_KEY", "test")
-	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
 	b, err := sqsb.Open(context.Background(), sqsb.Config{Endpoint: s.URL, Region: sqsfix.Region})
 	if err != nil {
 		t.Fatalf("open: %v", err)
@@ -54,6 +53,7 @@ func deadLetters(t *testing.T, s *sqsfix.Server, n int, fifo bool) (dlq string, 
 // approximate counts.
 func TestListShowsRedrive(t *testing.T) {
 	s := sqsfix.New(t)
+	credentials(t)
 	b := open(t, s)
 	dlq, sources := deadLetters(t, s, 3, false)
 	dests, err := b.ListDestinations(context.Background(), backends.ListOptions{})
@@ -79,6 +79,7 @@ func TestListShowsRedrive(t *testing.T) {
 // message and its DLQ stays empty; the notice says what a peek costs.
 func TestPeekTenTimesSendsNothingToTheDLQ(t *testing.T) {
 	s := sqsfix.New(t)
+	credentials(t)
 	b := open(t, s)
 	dlq := sqsfix.Unique("dlq")
 	s.Queue(t, dlq, nil)
@@ -128,6 +129,7 @@ func redrive(t *testing.T, ctx context.Context, b *sqsb.Backend, dlq string, max
 // leave the DLQ.
 func TestRedriveToOwnSources(t *testing.T) {
 	s := sqsfix.New(t)
+	credentials(t)
 	b := open(t, s)
 	dlq, sources := deadLetters(t, s, 4, false)
 	rep, err := redrive(t, context.Background(), b, dlq, 0)
@@ -153,6 +155,7 @@ func TestRedriveToOwnSources(t *testing.T) {
 // TestRedriveFIFOKeepsOrderAndGroups: a FIFO DLQ's letters go back in order within each group.
 func TestRedriveFIFOKeepsOrderAndGroups(t *testing.T) {
 	s := sqsfix.New(t)
+	credentials(t)
 	b := open(t, s)
 	dlq, sources := deadLetters(t, s, 6, true)
 	rep, err := redrive(t, context.Background(), b, dlq, 0)
@@ -180,6 +183,7 @@ func TestRedriveFIFOKeepsOrderAndGroups(t *testing.T) {
 // once.
 func TestRedriveCancelledAndRerun(t *testing.T) {
 	s := sqsfix.New(t)
+	credentials(t)
 	b := open(t, s)
 	dlq, sources := deadLetters(t, s, 15, false)
 	ctx, cancel := context.WithCancel(context.Background())
@@ -202,5 +206,22 @@ func TestRedriveCancelledAndRerun(t *testing.T) {
 	}
 	if total != 30 || len(s.Messages(t, dlq)) != 0 {
 		t.Fatalf("%d letters back in the sources (want 30), %d left in the DLQ", total, len(s.Messages(t, dlq)))
+	}
+}
+
+// TestNoCredentials: without credentials anywhere in the chain, opening fails in one line that says so
+// and what to do, as an authentication error.
+func TestNoCredentials(t *testing.T) {
+	s := sqsfix.New(t)
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	_, err := sqsb.Open(context.Background(), sqsb.Config{Endpoint: s.URL})
+	if !errors.Is(err, backends.ErrAuth) || strings.Contains(err.Error(), "\n") ||
+		!strings.Contains(err.Error(), "check the credentials") {
+		t.Fatalf("open without credentials: %v", err)
 	}
 }
