@@ -311,3 +311,20 @@ func inflate(body []byte, encoding string) ([]byte, string, error) {
 }
 
 var mapStringAny = reflect.TypeFor[map[string]any]()
+
+// MayApply says, from the first bytes and the settings, whether the decoder name could read in: a cheap
+// look, not a decode. Front ends use it to offer only the decoders worth trying.
+func (d *Decoder) MayApply(name string, in Input) bool {
+	_, _, wire := ConfluentWire(in.Body)
+	switch name {
+	case string(Avro), string(JSONSchema):
+		return wire
+	case string(Protobuf):
+		return wire || d.Protos.For(in.Destination) != nil || byContentType(in.ContentType) == name
+	case string(MessagePack):
+		return len(in.Body) > 0 && msgpackContainer(in.Body[0])
+	case string(CBOR):
+		return len(in.Body) > 0 && (cborContainer(in.Body[0]) || in.Body[0]&0xe0 == 0x80)
+	}
+	return decoderNamed(name) != nil || name == Auto
+}

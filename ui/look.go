@@ -43,6 +43,9 @@ func (m *Model) startupNotes() tea.Cmd {
 	if note := m.themeNote(); note != "" {
 		notes = append(notes, note)
 	}
+	if err := m.c.DecodeErr; err != nil {
+		notes = append(notes, oneLine(err)+": bodies are decoded without those Protobuf types")
+	}
 	if len(notes) == 0 {
 		return nil
 	}

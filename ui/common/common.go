@@ -7,6 +7,8 @@
 package common
 
 import (
+	"context"
+
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/decode"
@@ -41,7 +43,11 @@ type Common struct {
 	Connected func() *actions.Session
 
 	MaxMessages int              // a message browser holds at most this many: bounded memory
-	Registry    *decode.Registry // the context's schema registry, for Avro bodies; nil when none
+	Registry    *decode.Registry // the context's schema registry, for wire-format bodies; nil when none
+	// Protos are the context's Protobuf types (decode.protobuf); nil when none. DecodeErr says why they
+	// could not be read, for the front end to show once.
+	Protos    *decode.ProtoFiles
+	DecodeErr error
 	// PeekAcked holds the destinations whose peek side effects the user has accepted, by context and
 	// name, so that the notice is asked once per destination.
 	PeekAcked map[string]bool
@@ -66,9 +72,14 @@ func New(ctx config.Context) *Common {
 // SetContext switches to another config context: its theme, its read-only flag, its schema registry.
 func (c *Common) SetContext(ctx config.Context) {
 	c.Context = ctx
-	c.Registry = nil
-	if ctx.Kafka != nil && ctx.Kafka.SchemaRegistry != "" {
-		c.Registry, _ = decode.NewRegistry(ctx.Kafka.SchemaRegistry) // a URL validation accepted: no error
+	c.Registry, c.Protos, c.DecodeErr = nil, nil, nil
+	if dec, err := decode.Open(context.Background(), ctx.DecodeSetup()); err != nil {
+		c.DecodeErr = err // .proto files that do not compile: bodies are decoded without them
+		if url := ctx.DecodeSetup().RegistryURL; url != "" {
+			c.Registry, _ = decode.NewRegistry(url) // a URL validation accepted: no error
+		}
+	} else {
+		c.Registry, c.Protos = dec.Registry, dec.Protos
 	}
 	c.chooseTheme()
 }

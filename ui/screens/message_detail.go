@@ -107,13 +107,18 @@ func (v *messageDetail) render(mode body.Mode) tea.Cmd {
 		return nil
 	}
 	v.pending[mode] = true
-	dec := &decode.Decoder{Registry: v.c.Registry}
-	raw := v.msg.Body
+	dec := v.decoder()
+	in := present.DecodeInput(v.msg)
 	return common.Go(v.ID(), func() body.Shown {
 		ctx, cancel := context.WithTimeout(context.Background(), decodeTimeout)
 		defer cancel()
-		return body.Show(ctx, dec, raw, mode)
+		return body.Show(ctx, dec, in, mode)
 	}, v.bodyShown)
+}
+
+// decoder is the context's: its schema registry and Protobuf types.
+func (v *messageDetail) decoder() *decode.Decoder {
+	return &decode.Decoder{Registry: v.c.Registry, Protos: v.c.Protos}
 }
 
 // bodyShown takes a body rendered in the background.
@@ -141,7 +146,7 @@ func (v *messageDetail) Update(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Bottom):
 		v.scroll(len(v.rows))
 	case key.Matches(msg, k.BodyView):
-		v.mode = (v.mode + 1) % body.Modes
+		v.mode = body.Next(v.mode, v.decoder(), present.DecodeInput(v.msg))
 		v.rebuild()
 		return v.render(v.mode)
 	case key.Matches(msg, k.Copy):

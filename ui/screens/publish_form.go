@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,6 +17,7 @@ import (
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
@@ -57,6 +59,7 @@ const (
 	fieldCount
 	fieldRate
 	fieldBody
+	fieldSchema // Kafka with a schema registry: the body is encoded with SUBJECT[:VERSION]
 )
 
 // formProblem is what is wrong with a field: blocking ones keep the form from being sent.
@@ -101,6 +104,9 @@ func newPublishForm(c *common.Common, d dest, returnTo int) *publishForm {
 	v := &publishForm{Base: common.NewBase(KindPublish, "new message"), c: c, dest: d, returnTo: returnTo,
 		inputs: map[formField]*textinput.Model{}, areas: map[formField]*textarea.Model{}}
 	v.fields = formFields(d.Kind)
+	if d.Kind == backends.Topic && c.Registry != nil {
+		v.fields = slices.Insert(v.fields, slices.Index(v.fields, fieldContentType)+1, fieldSchema)
+	}
 	for _, f := range v.fields {
 		switch f {
 		case fieldHeaders, fieldProperties, fieldBody:
@@ -120,6 +126,9 @@ func newPublishForm(c *common.Common, d dest, returnTo int) *publishForm {
 	// (NO_COLOR) they look like typed text.
 	v.inputs[fieldRate].Placeholder = "(empty: as fast as the broker confirms)"
 	v.inputs[fieldContentType].Placeholder = "(empty: none)"
+	if in, ok := v.inputs[fieldSchema]; ok {
+		in.Placeholder = "(empty: send the body as typed)"
+	}
 	v.areas[fieldBody].Placeholder = "(empty: type the body; templates {{seq}} {{uuid}} {{now}})"
 	v.focus = v.indexOf(fieldBody) // the destination is given: the body is what one came to write
 	v.focusCurrent()
@@ -346,12 +355,13 @@ func (v *publishForm) options() (actions.PublishOptions, []formProblem) {
 			opts.Rate = f
 		}
 	}
+	schema := v.withSchema(&opts, fail)
 	v.jsonOK = false
 	body := string(opts.Body)
-	if wants := actions.IsJSONContentType(ct); wants || form.LooksLikeJSON(body) {
+	if wants := actions.IsJSONContentType(ct) || schema; wants || form.LooksLikeJSON(body) {
 		if err := form.CheckJSON(body); err != nil {
 			if wants {
-				fail(fieldBody, true, "%v (the content type says JSON)", err)
+				fail(fieldBody, true, "%v (the content type or the schema says JSON)", err)
 			} else {
 				fail(fieldBody, false, "%v (it looks like JSON; ctrl+s sends it as text all the same)", err)
 			}
@@ -360,6 +370,27 @@ func (v *publishForm) options() (actions.PublishOptions, []formProblem) {
 		}
 	}
 	return opts, problems
+}
+
+// withSchema has opts encode the body with the schema the form names, if it names one, and says whether
+// it does. The registry is asked when the message is sent, in the background, not while typing.
+func (v *publishForm) withSchema(opts *actions.PublishOptions, fail func(formField, bool, string, ...any)) bool {
+	spec := strings.TrimSpace(v.value(fieldSchema))
+	if spec == "" || v.c.Registry == nil {
+		return false
+	}
+	ref, err := decode.ParseSchemaRef(spec)
+	if err != nil {
+		fail(fieldSchema, true, "%v", strings.TrimPrefix(err.Error(), "--schema "))
+		return false
+	}
+	reg := v.c.Registry
+	opts.JSON = true
+	opts.Encode = func(body []byte) ([]byte, error) {
+		wire, _, err := reg.Encode(context.Background(), ref, body)
+		return wire, err
+	}
+	return true
 }
 
 // hasProperties: messages to RabbitMQ queues and exchanges carry AMQP properties; Kafka records do not.
@@ -539,6 +570,8 @@ func fieldName(f formField, kind backends.DestinationKind) string {
 		return "count"
 	case fieldRate:
 		return "rate"
+	case fieldSchema:
+		return "schema"
 	}
 	return "body"
 }
@@ -569,6 +602,8 @@ func (v *publishForm) fieldHint(f formField) string {
 		return "how many messages, each built anew from the templates"
 	case fieldRate:
 		return "messages per second; empty: as fast as the broker confirms"
+	case fieldSchema:
+		return "a registry SUBJECT or SUBJECT:VERSION: the JSON body goes as Avro, Protobuf or JSON Schema in the wire format"
 	}
 	return "templates {{seq}} {{uuid}} {{now}}; enter is a new line, ctrl+s sends"
 }

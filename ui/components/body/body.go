@@ -32,10 +32,30 @@ const (
 	JSON
 	Text
 	Hex
+	// The decoders v offers where they may apply (see Offered).
+	Avro
+	Protobuf
+	JSONSchema
+	MessagePack
+	CBOR
 	Modes // how many there are
 )
 
-func (m Mode) String() string { return [...]string{"auto", "json", "text", "hex"}[m] }
+var modeNames = [...]string{"auto", "json", "text", "hex", string(decode.Avro), string(decode.Protobuf),
+	string(decode.JSONSchema), string(decode.MessagePack), string(decode.CBOR)}
+
+func (m Mode) String() string { return modeNames[m] }
+
+// Next is the mode after m that may apply to the body: the views every body has, and the decoders whose
+// format it may be in (Avro only in the wire format, say), so that v does not walk through views that
+// can only fail.
+func Next(m Mode, dec *decode.Decoder, in decode.Input) Mode {
+	for next := (m + 1) % Modes; ; next = (next + 1) % Modes {
+		if next <= Hex || dec.MayApply(next.String(), in) {
+			return next
+		}
+	}
+}
 
 // Shown is a body as one mode shows it: escaped lines, ready to wrap and draw.
 type Shown struct {
@@ -51,7 +71,8 @@ type Shown struct {
 
 // Show renders body for mode. It runs in a command: it may do I/O (Avro) and costs time in proportion
 // to the part of the body shown, which the decoder bounds.
-func Show(ctx context.Context, dec *decode.Decoder, body []byte, mode Mode) Shown {
+func Show(ctx context.Context, dec *decode.Decoder, in decode.Input, mode Mode) Shown {
+	body := in.Body
 	out := Shown{Mode: mode}
 	limit := dec.MaxBytes
 	if limit <= 0 {
@@ -61,8 +82,10 @@ func Show(ctx context.Context, dec *decode.Decoder, body []byte, mode Mode) Show
 	out.Shown, out.Truncated = len(part), len(part) < len(body)
 	var text string
 	switch mode {
-	case Auto:
-		d := dec.Decode(ctx, body)
+	case Auto, Avro, Protobuf, JSONSchema, MessagePack, CBOR:
+		use := *dec
+		use.Use = mode.String()
+		d := use.DecodeInput(ctx, in)
 		out.Format, out.Note, out.SchemaID, out.Truncated = d.Format, d.Note, d.SchemaID, d.Truncated
 		out.JSON = d.Structured
 		text = d.Text
