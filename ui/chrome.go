@@ -136,7 +136,13 @@ func (m *Model) crumbLine() string {
 	if f := m.top().Filter(); f != "" && m.mode != modeFilter {
 		left += s.Accent.Render("  /" + sanitize.Line(f))
 	}
-	return spread(left, m.top().Status()+" ", m.c.Width)
+	// Where are we beats how much is there: the crumb keeps up to half the line, and the status gives way
+	// from its right end (requests, then the time) rather than cut the crumb to "l…".
+	right, keep := m.top().Status()+" ", min(lipgloss.Width(left), m.c.Width/2)
+	if lipgloss.Width(right) > m.c.Width-keep-1 {
+		right = ansi.Truncate(right, max(m.c.Width-keep-1, 0), "…")
+	}
+	return spread(left, right, m.c.Width)
 }
 
 // bottomLine is the : or / input while typing, else the flash.

@@ -31,6 +31,7 @@ func TestNarrowLagKeepsTheVerdict(t *testing.T) {
 		h.mustShow("+")          // "+N cols": some columns gave way, and the user is told
 		h.send(h.key("enter")()) // the push, without running the fetch it starts
 		h.deliver(lagSnapshot(1))
+		h.mustShow("lag › billing-service") // the crumb is not cut for the status's sake
 		head = lineWith(h.screen(), "TOPIC")
 		for _, col := range []string{"TOPIC", "PARTITION", "LAG", "STATUS"} {
 			if !strings.Contains(head, col) {

@@ -173,7 +173,8 @@ func (v *messageDetail) Status() string {
 	return s.Muted.Render(strings.Join(parts, " · "))
 }
 
-// labelWidth is the width of the label column: the longest label, within reason.
+// labelWidth is the width of the label column: the longest label, within reason, and no more than a third
+// of the screen, so that on a narrow one a long header name is cut rather than every value wrapped.
 func (v *messageDetail) labelWidth() int {
 	w := 0
 	for _, f := range v.fields {
@@ -181,7 +182,7 @@ func (v *messageDetail) labelWidth() int {
 			w = max(w, table.TextWidth(f.label))
 		}
 	}
-	return min(w, maxLabelWidth)
+	return min(w, maxLabelWidth, max(v.Width/3, 8))
 }
 
 // rebuild lays the fields and the body out in rows for the current width. It runs when the width, the

@@ -355,3 +355,16 @@ func TestSpringDeadLetterOrigin(t *testing.T) {
 		}
 	}
 }
+
+// On a 60-column screen a long header name does not push every value into wrapping: the label column
+// takes at most a third of the width (a 33-cell header made the time wrap its " UTC" onto a line of its own).
+func TestNarrowDetailKeepsValuesOnOneLine(t *testing.T) {
+	v := newBrowser(t, backends.Destination{Name: "orders-dlt", Kind: backends.Topic}, 10)
+	m := message(4, 0, "cust-0002", `{}`)
+	m.Headers = []backends.Header{{Key: "kafka_dlt-original-consumer-group", Value: []byte("billing-service")}}
+	deliver(v, m)
+	s := screenOf(openDetail(t, v, 58, 13))
+	if line := lineOf(s, "time  "); !strings.HasSuffix(strings.TrimSpace(line), "UTC") {
+		t.Fatalf("the time wraps at 60 columns:\n%s", s)
+	}
+}

@@ -491,19 +491,15 @@ func (v *redrivePlan) planLines() []string {
 		return []string{s.Text.Render("nothing to move: no letter waits in " + sanitize.Line(p.Source)),
 			s.Muted.Render("(where a redrive already took them, the next one starts after them)")}
 	}
-	lines := []string{s.Text.Render(fmt.Sprintf("read %s letter%s of %s just now: %s would move, %s would stay; nothing has moved",
-		present.Int(p.Letters), plural(p.Letters), sanitize.Line(p.Source), present.Int(p.Moves()), present.Int(p.Keeps()))), ""}
-	// The columns are as wide as what they hold, within reason, so that an exchange's label is read whole.
-	tw, vw := len("TARGET"), len("VIA")
-	for _, r := range p.Routes {
-		tw, vw = max(tw, table.TextWidth(sanitize.Line(r.Target.Label()))), max(vw, table.TextWidth(sanitize.Line(r.Via)))
-	}
-	tw, vw = min(tw, 48), min(vw, 36)
-	row := func(target, part, via, letters string) string {
-		return fmt.Sprintf("%-*s %5s  %-*s %9s", tw, target, part, vw, via, letters)
-	}
+	// Sentences wrap to the screen, tables are cut: "nothing has moved" is the point, and was cut at 60 columns.
+	lines := append(v.wrap(s.Text.Render(fmt.Sprintf("read %s letter%s of %s just now: %s would move, %s would stay; nothing has moved",
+		present.Int(p.Letters), plural(p.Letters), sanitize.Line(p.Source), present.Int(p.Moves()), present.Int(p.Keeps())))), "")
+	// The columns are as wide as what they hold, within reason, so that an exchange's label is read whole;
+	// on a narrow screen VIA gives way and a long target is cut before LETTERS is.
 	if len(p.Routes) > 0 {
-		lines = append(lines, s.Table.Header.Render(row("TARGET", "PART", "VIA", "LETTERS")))
+		cols := []table.Column{{Title: "TARGET", Flex: true}, {Title: "PART", Align: table.Right},
+			{Title: "VIA", Optional: 1}, {Title: "LETTERS", Align: table.Right}}
+		rows := make([][]table.Cell, 0, len(p.Routes))
 		for _, r := range p.Routes {
 			part := "key"
 			if r.Target.Partition != nil {
@@ -511,8 +507,12 @@ func (v *redrivePlan) planLines() []string {
 			} else if r.Target.Exchange != nil || v.dest.Kind != backends.Topic {
 				part = "–"
 			}
-			lines = append(lines, s.Text.Render(row(truncate(sanitize.Line(r.Target.Label()), tw), part,
-				truncate(sanitize.Line(r.Via), vw), present.Int(r.Letters))))
+			rows = append(rows, cellsOf(sanitize.Line(r.Target.Label()), part, sanitize.Line(r.Via), present.Int(r.Letters)))
+		}
+		laid := fitTable(cols, rows, map[int]int{0: 48, 2: 36}, v.Width)
+		lines = append(lines, s.Table.Header.Render(laid[0]))
+		for _, line := range laid[1:] {
+			lines = append(lines, s.Text.Render(line))
 		}
 	}
 	if len(p.Kept) > 0 {
@@ -529,13 +529,19 @@ func (v *redrivePlan) planLines() []string {
 		}
 	}
 	if n := p.Unresolved(); n > 0 && v.opts.To == "" {
-		lines = append(lines, "", s.Muted.Render(fmt.Sprintf("%s letter%s name%s no origin: t sends them to a queue or topic you name",
-			present.Int(n), plural(n), map[bool]string{true: "s", false: ""}[n == 1])))
+		lines = append(lines, "")
+		lines = append(lines, v.wrap(s.Muted.Render(fmt.Sprintf("%s letter%s name%s no origin: t sends them to a queue or topic you name",
+			present.Int(n), plural(n), map[bool]string{true: "s", false: ""}[n == 1])))...)
 	}
 	for _, w := range p.Warnings {
-		lines = append(lines, s.Warn.Render("! "+sanitize.Line(redact.Text(w))))
+		lines = append(lines, v.wrap(s.Warn.Render("! "+sanitize.Line(redact.Text(w))))...)
 	}
 	return lines
+}
+
+// wrap breaks a sentence into lines as wide as the view.
+func (v *redrivePlan) wrap(line string) []string {
+	return strings.Split(ansi.Wrap(line, max(v.Width, 20), " "), "\n")
 }
 
 // optionsLine says how the plan was made, and how to change it.
@@ -578,8 +584,9 @@ func (v *redrivePlan) body() []string {
 
 func (v *redrivePlan) header() []string {
 	s := v.c.Styles
-	return []string{s.Text.Bold(true).Render("Redrive "+sanitize.Line(v.dest.Name)) + s.Muted.Render(" — dry run: where each letter would go"),
-		v.optionsLine(), ""}
+	// The options wrap rather than lose their keys (server-side (s) came last, past 80 columns).
+	lines := v.wrap(s.Text.Bold(true).Render("Redrive "+sanitize.Line(v.dest.Name)) + s.Muted.Render(" — dry run: where each letter would go"))
+	return append(append(lines, v.wrap(v.optionsLine())...), "")
 }
 
 func (v *redrivePlan) room() int {

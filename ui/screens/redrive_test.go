@@ -3,6 +3,7 @@ package screens
 import (
 	"context"
 	"errors"
+	"github.com/mqscope/mqscope/present"
 	"strings"
 	"testing"
 	"time"
@@ -302,5 +303,23 @@ func TestRedriveOffersServerSide(t *testing.T) {
 	w := planned(t, letters()) // several targets, some kept
 	if hasKey(w, "s") {
 		t.Error("a plan with several targets offers no server-side move")
+	}
+}
+
+// At 60 columns the dry run's sentences wrap rather than lose their ends ("nothing has moved" was cut) and
+// its table keeps LETTERS; no line runs past the screen.
+func TestRedrivePlanFitsSixtyColumns(t *testing.T) {
+	v := planned(t, letters())
+	v.SetSize(58, 40)
+	out := strip(v.View())
+	for _, want := range []string{"nothing has moved", "LETTERS", "TARGET"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the plan at 60 columns lacks %q:\n%s", want, out)
+		}
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if w := present.Width(line); w > 58 {
+			t.Errorf("a line is %d cells: %q", w, line)
+		}
 	}
 }

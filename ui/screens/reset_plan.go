@@ -140,33 +140,54 @@ func resetLines(c *common.Common, plans []actions.ResetPlan) func(width int) []s
 			}
 		}
 	}
-	for i := range cols {
-		cols[i].Width = max(cols[i].Width, table.TextWidth(cols[i].Title))
-		for _, r := range rows {
-			if r.cells != nil {
-				cols[i].Width = max(cols[i].Width, table.TextWidth(r.cells[i].Text))
-			}
+	var cells [][]table.Cell
+	for _, r := range rows {
+		if r.cells != nil {
+			cells = append(cells, r.cells)
 		}
 	}
-	// The topic takes what it needs and no more: the dialog is as wide as its table. Where that is more
-	// than the screen, a long name is cut to 8 cells before the log range gives way.
-	natural := -2 // no gap before the first column
-	for _, c := range cols {
-		natural += c.Width + 2
-	}
-	cols[0].Width = min(cols[0].Width, 8)
 	return func(width int) []string {
-		l := table.NewLayout(cols, min(width, natural))
-		lines := []string{s.Table.Header.Render(l.Header())}
+		layout := fitTable(cols, cells, map[int]int{0: 48}, width)
+		lines := []string{s.Table.Header.Render(layout[0])}
+		n := 1
 		for _, r := range rows {
 			if r.cells == nil {
 				lines = append(lines, s.Warn.Render(r.warning))
 				continue
 			}
-			lines = append(lines, s.Text.Render(l.Line(r.cells)))
+			lines = append(lines, s.Text.Render(layout[n]))
+			n++
 		}
 		return lines
 	}
+}
+
+// fitTable lays a small table without a cursor out for width cells, through the same table.Layout as
+// every list: each column as wide as its widest cell (within caps, by column index), the whole no wider
+// than it needs, and on a narrow screen optional columns give way and the first, a name, is cut to 8
+// cells before a figure goes. It returns the title line, then a line per row, unstyled.
+func fitTable(cols []table.Column, rows [][]table.Cell, caps map[int]int, width int) []string {
+	cols = slices.Clone(cols)
+	for i := range cols {
+		cols[i].Width = max(cols[i].Width, table.TextWidth(cols[i].Title))
+		for _, r := range rows {
+			cols[i].Width = max(cols[i].Width, table.TextWidth(r[i].Text))
+		}
+		if c, ok := caps[i]; ok {
+			cols[i].Width = min(cols[i].Width, c)
+		}
+	}
+	natural := -2 // no gap before the first column
+	for _, c := range cols {
+		natural += c.Width + 2
+	}
+	cols[0].Width = min(cols[0].Width, 8)
+	l := table.NewLayout(cols, min(width, natural))
+	out := []string{l.Header()}
+	for _, r := range rows {
+		out = append(out, l.Line(r))
+	}
+	return out
 }
 
 func cellsOf(texts ...string) []table.Cell {
