@@ -19,7 +19,9 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
+	"google.golang.org/protobuf/reflect/protodesc"
 	"google.golang.org/protobuf/reflect/protoreflect"
+	"google.golang.org/protobuf/types/descriptorpb"
 	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/mqscope/mqscope/internal/testkit/srfix"
@@ -319,5 +321,52 @@ func writeFile(t *testing.T, path, text string) {
 	t.Helper()
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// A descriptor set (protoc --include_imports --descriptor_set_out) stands in for .proto files.
+func TestProtoDescriptorSet(t *testing.T) {
+	t.Parallel()
+	file := orderProto(t)
+	set := &descriptorpb.FileDescriptorSet{File: []*descriptorpb.FileDescriptorProto{
+		protodesc.ToFileDescriptorProto(file.Imports().Get(0).FileDescriptor), protodesc.ToFileDescriptorProto(file)}}
+	raw, err := proto.Marshal(set)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := t.TempDir() + "/shop.pb"
+	writeFile(t, path, string(raw))
+	p, err := LoadProtoFiles(context.Background(), ProtoSettings{DescriptorSet: path, Types: map[string]string{"refunds": "shop.Refund"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := (&Decoder{Protos: p}).DecodeInput(context.Background(),
+		Input{Body: protoPayload(t, file.Messages().Get(1), `{"orderId":"o-1"}`), Destination: "refunds"})
+	if got.Format != Protobuf {
+		t.Fatalf("%+v", got)
+	}
+	sameJSON(t, got.Text, `{"orderId":"o-1"}`)
+	writeFile(t, path, "not a descriptor set")
+	if _, err := LoadProtoFiles(context.Background(), ProtoSettings{DescriptorSet: path, Types: map[string]string{"x": "shop.Refund"}}); err == nil {
+		t.Error("a file that is not a descriptor set was accepted")
+	}
+}
+
+// BenchmarkDecodeProtobufWire is the cost of showing one wire-format Protobuf body once its schema is
+// cached: what a peek of a Protobuf topic pays per record.
+func BenchmarkDecodeProtobufWire(b *testing.B) {
+	fix := srfix.Start(b)
+	reg, _ := NewRegistry(fix.URL())
+	wire, _, err := reg.Encode(context.Background(), SchemaRef{Subject: srfix.ProtoSubject},
+		[]byte(`{"id":"o-1","total":{"cents":1250,"currency":"EUR"},"lines":[{"sku":"tea","qty":2},{"sku":"cup","qty":1}]}`))
+	if err != nil {
+		b.Fatal(err)
+	}
+	d := Decoder{Registry: reg}
+	b.ReportAllocs()
+	for b.Loop() {
+		if d.Decode(context.Background(), wire).Format != Protobuf {
+			b.Fatal("not decoded")
+		}
 	}
 }
