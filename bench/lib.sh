@@ -84,3 +84,47 @@ print_times() {
 			printf "  ratio %s/%s: wall %.2f, CPU %.2f\n", over, under, mean[over] / mean[under], cpu[over] / cpu[under]
 		}' "$work/times.csv"
 }
+
+# alternate NAME1 CMD1 NAME2 CMD2 [PID] runs the two commands in turn, $RUNS rounds, each round in the
+# other order than the last (hyperfine runs all of one before the other, which a load that changes over a
+# run tilts), and prints for each the median wall time, its CPU (user + system) and, when PID is given,
+# the CPU that process (the broker) spent meanwhile; then the ratios of the medians, with the load.
+alternate() {
+	local name1=$1 cmd1=$2 name2=$3 cmd2=$4 pid=${5:-} round name cmd before
+	: >"$work/alt"
+	say "timing ($RUNS rounds, alternating)"
+	for ((round = 0; round < RUNS; round++)); do
+		local order=("$name1" "$name2")
+		((round % 2)) && order=("$name2" "$name1")
+		for name in "${order[@]}"; do
+			cmd=$cmd1
+			[ "$name" = "$name2" ] && cmd=$cmd2
+			before=0
+			[ -n "$pid" ] && before=$(awk '{ print $14 + $15 }' "/proc/$pid/stat")
+			/usr/bin/time -f "%e %U %S" -o "$work/one" $cmd >/dev/null 2>"$work/one.err" ||
+				die "$cmd failed: $(tail -n 3 "$work/one.err")"
+			local broker=0
+			[ -n "$pid" ] && broker=$(awk -v b="$before" '{ print ($14 + $15 - b) / 100 }' "/proc/$pid/stat")
+			echo "$name $(tail -n 1 "$work/one") $broker" >>"$work/alt"
+		done
+	done
+}
+
+# print_alternate TITLE OVER UNDER prints what alternate measured.
+print_alternate() {
+	echo
+	echo "$1 ($(nproc) CPUs, $RUNS rounds alternating; load $(cut -d' ' -f1-3 /proc/loadavg)); medians"
+	sort -k1,1 -k2,2n "$work/alt" | awk -v over="$2" -v under="$3" '
+		function median(list,    n, a) { n = split(list, a, " "); asort(a); return n % 2 ? a[(n + 1) / 2] : (a[n / 2] + a[n / 2 + 1]) / 2 }
+		{ wall[$1] = wall[$1] " " $2; cpu[$1] = cpu[$1] " " ($3 + $4); broker[$1] = broker[$1] " " $5 }
+		END {
+			printf "  %-8s %9s %9s %12s\n", "", "wall (s)", "CPU (s)", "broker CPU"
+			for (n in wall) {
+				w[n] = median(wall[n]); c[n] = median(cpu[n]); b[n] = median(broker[n])
+				printf "  %-8s %9.3f %9.3f %12.3f\n", n, w[n], c[n], b[n]
+			}
+			printf "  ratio %s/%s: wall %.2f, CPU %.2f", over, under, w[over] / w[under], c[over] / c[under]
+			if (b[under] > 0) printf ", broker CPU %.2f", b[over] / b[under]
+			printf "\n"
+		}'
+}

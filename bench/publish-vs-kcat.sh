@@ -2,15 +2,15 @@
 # Whole-program benchmark of `mqscope publish` against kcat (issue 12, item 1). Not a test: it prints
 # numbers.
 #
-# It starts the demo cluster, then, in the same run and alternating the two, times with hyperfine
+# It starts the demo cluster, then, in the same run and alternating the two, times (/usr/bin/time)
 #   mqscope publish orders --count N --body 'msg {{seq}}'
 #   kcat -P -b BROKERS -t orders -X acks=all -X enable.idempotence=true -l FILE   (N lines 'msg I')
 # both with acks=all and an idempotent producer, keyless, to the demo's topic orders (6 partitions, 3
-# replicas), and prints the ratio
-# of wall times (and of the CPU each tool used, which a loaded machine blurs less). It checks first that
+# replicas), and prints the ratios of the median wall times, of the CPU each tool used, and of the CPU
+# the demo's brokers spent on each (CPU figures are blurred less by a loaded machine). It checks first that
 # each one's N messages arrive.
 #
-# Usage: bench/publish-vs-kcat.sh            (N=100000 RUNS=10 to change the count and the runs)
+# Usage: bench/publish-vs-kcat.sh            (N=100000 RUNS=10 to change the count and the rounds)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +19,7 @@ RUNS=${RUNS:-10}
 TOPIC=orders
 BENCH=publish-vs-kcat
 source bench/lib.sh
-need kcat hyperfine
+need kcat
 build_mqscope
 seq 1 "$N" | sed 's/^/msg /' >"$work/lines"
 
@@ -40,5 +40,7 @@ for cmd in "$mqscope_cmd" "$kcat_cmd"; do
 	[ $((after - before)) -ge "$N" ] || die "$cmd added $((after - before)) messages, want $N"
 done
 
-time_pair mqscope "$mqscope_cmd" kcat "$kcat_cmd" -N --warmup 1
-print_times "mqscope publish vs kcat -P, $N messages, acks=all, idempotent" mqscope kcat
+$mqscope_cmd >/dev/null # warm up both (page cache, the demo's first produce requests)
+$kcat_cmd
+alternate mqscope "$mqscope_cmd" kcat "$kcat_cmd" "$demo_pid"
+print_alternate "mqscope publish vs kcat -P, $N messages, acks=all, idempotent" mqscope kcat

@@ -96,8 +96,13 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 	}
 	b.ResetTimer()
 	times := map[string]time.Duration{}
+	brokerPID, _ := strconv.Atoi(os.Getenv("MQSCOPE_BENCH_BROKER_PID"))
 	for _, name := range order {
+		broker, client := cpuSeconds(brokerPID), ownCPUSeconds()
 		times[name] = runs[name](places[name])
+		if brokerPID > 0 {
+			b.Logf("%s: broker CPU %.2f s, this process %.2f s", name, cpuSeconds(brokerPID)-broker, ownCPUSeconds()-client)
+		}
 	}
 	b.StopTimer()
 
@@ -202,3 +207,24 @@ func waitCount(b *testing.B, f *fixture, queue string, n int) {
 		time.Sleep(10 * time.Millisecond)
 	}
 }
+
+// cpuSeconds is the CPU time process pid has used (user and system, from /proc), or 0 if unknown. Set
+// MQSCOPE_BENCH_BROKER_PID to the broker's beam.smp to see where each way spends its time; on a machine
+// shared with other work its figures are more stable than the wall times (though other clients of the
+// same broker count too).
+func cpuSeconds(pid int) float64 {
+	if pid <= 0 {
+		return 0
+	}
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	utime, _ := strconv.ParseFloat(fields[11], 64)
+	stime, _ := strconv.ParseFloat(fields[12], 64)
+	return (utime + stime) / 100 // USER_HZ
+}
+
+// ownCPUSeconds is the CPU time this process has used.
+func ownCPUSeconds() float64 { return cpuSeconds(os.Getpid()) }
