@@ -12,6 +12,8 @@
 # shovel. Goals: server/shovel >= 1.0, mover/shovel >= 0.8.
 #
 # Usage: bench/redrive-vs-shovel.sh   (N=100000 ROUNDS=1 ORDERS="mover server shovel" to change)
+# With MQSCOPE_BENCH_BROKER_PID set to the broker's beam.smp process it also prints the CPU the broker and
+# the benchmark's own process spent on each way (other clients of that broker count in the broker's).
 # Needs the RabbitMQ of scripts/test.sh (management and shovel plugins enabled).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -29,6 +31,6 @@ for round in $(seq "$ROUNDS"); do
 		grep -v ' INFO ' "$log" | tail -20 >&2
 		exit 1
 	fi
-	grep -E 'mover/shovel|msg/s' "$log" | sed "s/^/round $round: /"
+	grep -E 'mover/shovel|msg/s|CPU' "$log" | sed "s/^/round $round: /"
 	rm -f "$log"
 done

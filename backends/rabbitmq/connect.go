@@ -113,7 +113,7 @@ func dial(ctx context.Context, t target) (*amqp.Connection, error) {
 				_ = c.SetDeadline(deadline) // amqp091-go clears it once the handshake is done
 			}
 			stop = context.AfterFunc(ctx, func() { _ = c.SetDeadline(time.Unix(1, 0)) })
-			sock = &sniffConn{Conn: c}
+			sock = &sniffConn{Conn: newWriteBehind(c)}
 			return sock, nil
 		},
 	}
