@@ -95,7 +95,7 @@ func TestErrorsAreOneLineWithExitCodes(t *testing.T) {
 				"URL without it in a context with password-env, password-cmd or password-file (see `mqscope ctx`)\nmqscope: " +
 				"cannot reach rabbitmq amqp://u:xxxxx@h:5672/: connection refused (check the address and that the broker is running)"},
 		{"unknown command", []string{"lss"}, ExitUsage, `unknown command "lss" (see mqscope --help)`},
-		{"stray argument", []string{"ls", "orders"}, ExitUsage, `mqscope ls takes no arguments, got "orders" (see mqscope --help)`},
+		{"stray argument", []string{"groups", "orders"}, ExitUsage, `mqscope groups takes no arguments, got "orders" (see mqscope --help)`},
 		{"unknown flag", []string{"ls", "--bogus"}, ExitUsage, "unknown flag: --bogus (see mqscope --help)"},
 		{"bad output", []string{"-o", "yaml", "ls"}, ExitUsage,
 			`invalid argument "yaml" for "-o, --output" flag: want table or json, not "yaml" (see mqscope --help)`},
@@ -307,7 +307,7 @@ func TestJSONLinesHaveEveryField(t *testing.T) {
 	var first, second map[string]any
 	json.Unmarshal([]byte(lines[0]), &first)
 	json.Unmarshal([]byte(lines[1]), &second)
-	fields := "bytes consumers dead_letter deliver_rate first_id groups internal kind last_id messages mqtt name newest " +
+	fields := "bytes consumers counts dead_letter deliver_rate first_id groups internal kind last_id messages mqtt name newest " +
 		"offline oldest partitions policy publish_rate ready replication_factor sqs state subjects type unacked under_replicated vhost"
 	if got := keys(first); got != fields {
 		t.Errorf("fields %s\nwant   %s", got, fields)

@@ -2,6 +2,8 @@ package cli
 
 import (
 	"context"
+	"fmt"
+	"slices"
 	"sort"
 	"time"
 
@@ -10,27 +12,62 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/present"
+	"github.com/mqscope/mqscope/sanitize"
 )
 
 func (a *app) lsCommand() *cobra.Command {
 	var all bool
 	cmd := &cobra.Command{
-		Use:   "ls",
-		Short: "List topics, queues, streams and exchanges",
-		Args:  noArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Use:   "ls [NAME...]",
+		Short: "List topics, queues, streams and exchanges (only those NAMEd; named queues are counted now)",
+		Long: "ls lists every topic, queue, stream and exchange, or only those named. RabbitMQ's management API\n" +
+			"samples a queue's figures every 5 s, so right after a publish they are behind: a queue named here\n" +
+			"is counted now (a passive declare gives its ready and consumer counts exactly).",
+		RunE: func(cmd *cobra.Command, names []string) error {
 			return a.withBackend(cmd.Context(), func(ctx context.Context, b backends.Backend) error {
-				dests, err := actions.ListDestinations(ctx, b, backends.ListOptions{IncludeInternal: all})
+				dests, err := actions.ListDestinations(ctx, b, backends.ListOptions{IncludeInternal: all || len(names) > 0})
 				if err != nil {
 					return err
 				}
+				if dests, err = pickDestinations(dests, names); err != nil {
+					return err
+				}
+				dests = actions.ExactCounts(ctx, b, dests, names)
 				sortDestinations(dests)
-				return render(a.deps.Stdout, a.output, dests, destinationColumns, destinationJSON)
+				if err := render(a.deps.Stdout, a.output, dests, destinationColumns, destinationJSON); err != nil {
+					return err
+				}
+				if a.output != outputJSON && slices.ContainsFunc(dests, func(d dest) bool { return countsJSON(d) == "sampled" }) {
+					a.warn("note: the queues' READY, UNACKED and CONSUMERS are the management API's samples, up to 5 s old; " +
+						"`mqscope ls QUEUE...` counts named queues now")
+				}
+				return nil
 			})
 		},
 	}
 	cmd.Flags().BoolVar(&all, "all", false, "also list the broker's own destinations (__consumer_offsets, amq.*)")
 	return cmd
+}
+
+// pickDestinations keeps the destinations named (every one when none is), and says which name is not there.
+func pickDestinations(dests []dest, names []string) ([]dest, error) {
+	if len(names) == 0 {
+		return dests, nil
+	}
+	var picked []dest
+	for _, name := range names {
+		n := len(picked)
+		for _, d := range dests {
+			if d.Name == name {
+				picked = append(picked, d)
+			}
+		}
+		if len(picked) == n {
+			return nil, fmt.Errorf("no topic, queue, stream or exchange named %s here (see `mqscope ls`): %w",
+				sanitize.Line(name), backends.ErrNotFound)
+		}
+	}
+	return picked, nil
 }
 
 // sortDestinations orders a listing the way people scan it: by vhost, then the places that hold messages
@@ -82,6 +119,9 @@ type destinationLine struct {
 	Bytes   int64      `json:"bytes"`
 	// Subjects a NATS stream takes; [] elsewhere.
 	Subjects []string `json:"subjects"`
+	// Counts says how current ready, unacked and consumers are: "exact" (counted now), "sampled" (RabbitMQ's
+	// management API, up to 5 s old), or "" where the broker's figures are its own (Kafka's offsets).
+	Counts string `json:"counts"`
 	// MQTT topics, as the listing's window saw them; null elsewhere.
 	MQTT *mqttTopicLine `json:"mqtt"`
 	// SQS queues: counts SQS calls approximate, the redrive policy and a DLQ's sources; null elsewhere.
@@ -131,7 +171,7 @@ func destinationJSON(d dest) any {
 		Offline: d.Offline, Messages: countJSON(d.Messages), Ready: countJSON(d.Ready), Unacked: countJSON(d.Unacked), Consumers: countJSON(d.Consumers),
 		PublishRate: d.PublishRate, DeliverRate: d.DeliverRate, Policy: d.Policy, State: d.State,
 		FirstID: d.FirstID, LastID: d.LastID, Oldest: timeJSON(d.Oldest), Newest: timeJSON(d.Newest),
-		Groups: d.Groups, Bytes: d.Bytes, Subjects: d.Subjects,
+		Groups: d.Groups, Bytes: d.Bytes, Subjects: d.Subjects, Counts: countsJSON(d),
 	}
 	if line.Subjects == nil {
 		line.Subjects = []string{}

@@ -159,3 +159,19 @@ func TestDetailsOfARabbitMQQueueAndExchange(t *testing.T) {
 	}
 	h.mustMatch(`^ +name +evil\\e\[2Jqueue$`)
 }
+
+// The queues on screen are counted now on every refresh (RabbitMQ's management API samples its figures
+// every 5 s): right after 4 messages land, the list shows 4 ready, and says which counts are current.
+func TestQueuesOnScreenAreCountedNow(t *testing.T) {
+	t.Parallel()
+	r := newRabbit(t)
+	r.queueWith("fresh", 0)
+	h := r.harness(t)
+	r.queueWith("fresh", 4) // after the first listing: the API's sample cannot have it yet
+	h.run(h.key("ctrl+r"))
+	// Columns: NAME VHOST KIND TYPE MESSAGES READY ...
+	if row := rowOf(h.screen(), "fresh", r.vhost); len(row) < 6 || row[5] != "4" {
+		t.Fatalf("fresh right after 4 published: %v, want READY 4:\n%s", row, h.screen())
+	}
+	h.mustShow("counted now")
+}

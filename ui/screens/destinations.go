@@ -3,6 +3,7 @@ package screens
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 
@@ -42,6 +43,8 @@ var destinationSpec = &list.Spec[dest]{
 	Kind:        KindDestinations,
 	Noun:        destinationNoun,
 	Fetch:       fetchDestinations,
+	Closer:      countOnScreen,
+	Note:        countsNote,
 	ID:          dest.ID,
 	Name:        func(d dest) string { return d.Name },
 	Detail:      destinationFields,
@@ -151,4 +154,40 @@ func destinationFields(d dest) []list.Field {
 	}
 	add(d.Policy != "", "policy", sanitize.Line(d.Policy))
 	return fs
+}
+
+// countOnScreen counts the queues on screen now (at most actions.ExactCountsPerRefresh of them), where the
+// broker gives exact counts cheaply: RabbitMQ's management API samples its figures every 5 s, so a queue
+// just published to would read empty.
+func countOnScreen(ctx context.Context, b backends.Backend, all, onScreen []dest) []dest {
+	var names []string
+	for _, d := range onScreen {
+		if d.Kind == backends.Queue {
+			names = append(names, d.Name)
+		}
+	}
+	return actions.ExactCounts(ctx, b, all, names)
+}
+
+// countsNote says which counts on screen are current: the management API samples the rest.
+func countsNote(_ *common.Common, onScreen []dest) string {
+	exact, sampled := 0, 0
+	for _, d := range onScreen {
+		switch present.CountsNote(d) {
+		case "counted now":
+			exact++
+		case "":
+		default:
+			sampled++
+		}
+	}
+	switch {
+	case sampled > 0 && exact > 0:
+		return fmt.Sprintf("%d counted now, %d sampled (≤5 s old)", exact, sampled)
+	case sampled > 0:
+		return "counts sampled (≤5 s old)"
+	case exact > 0:
+		return "counted now"
+	}
+	return ""
 }

@@ -60,9 +60,14 @@ func (c Column[T]) align() table.Align {
 
 // Spec is what makes a list a list of topics or a list of groups.
 type Spec[T any] struct {
-	Kind    string
-	Noun    func(items []T) string                                     // "topics", "queues", ...: the breadcrumb once data is in
-	Fetch   func(ctx context.Context, b backends.Backend) ([]T, error) // nil: the view that embeds the list loads it
+	Kind  string
+	Noun  func(items []T) string                                     // "topics", "queues", ...: the breadcrumb once data is in
+	Fetch func(ctx context.Context, b backends.Backend) ([]T, error) // nil: the view that embeds the list loads it
+	// Closer, where set, takes a closer look at the items on screen after each Fetch (RabbitMQ queues
+	// counted now rather than sampled): work bounded by the screen, not the listing. Note says in the
+	// status what it did for the rows on screen.
+	Closer  func(ctx context.Context, b backends.Backend, items, onScreen []T) []T
+	Note    func(c *common.Common, onScreen []T) string
 	Columns []Column[T]
 	ID      func(T) string // stable across refreshes: the cursor follows it
 	Name    func(T) string // raw name: the filter matches it, ties sort by it
@@ -118,7 +123,18 @@ func (l *Model[T]) Load() *common.Load {
 	if l.spec.Fetch == nil {
 		return nil
 	}
-	return common.LoadWith(l.spec.Fetch, l.SetItems)
+	fetch := l.spec.Fetch
+	if closer := l.spec.Closer; closer != nil {
+		onScreen := l.OnScreen() // read here, on the UI goroutine
+		fetch = func(ctx context.Context, b backends.Backend) ([]T, error) {
+			items, err := l.spec.Fetch(ctx, b)
+			if err != nil {
+				return nil, err
+			}
+			return closer(ctx, b, items, onScreen), nil
+		}
+	}
+	return common.LoadWith(fetch, l.SetItems)
 }
 
 func (l *Model[T]) Title() string {
@@ -399,6 +415,11 @@ func (l *Model[T]) Status() string {
 		parts = append(parts, fmt.Sprintf("+%d col%s", hidden, map[bool]string{true: "", false: "s"}[hidden == 1]))
 	}
 	parts = append(parts, "updated "+l.at.Format("15:04:05"))
+	if l.spec.Note != nil {
+		if note := l.spec.Note(l.c, l.OnScreen()); note != "" {
+			parts = append(parts, note)
+		}
+	}
 	status := s.Muted.Render(strings.Join(parts, " · "))
 	if l.Stale {
 		status = s.Warn.Render("stale") + s.Muted.Render(" · ") + status
