@@ -43,7 +43,14 @@ func Shared(t testing.TB) *demo.Cluster {
 // Brokers is the cluster's bootstrap list as --kafka takes it: host:port, comma-separated.
 func Brokers(c *demo.Cluster) string { return strings.Join(c.Bootstrap(), ",") }
 
+// starting lets one demo cluster start and seed at a time. The e2e tests start a dozen in parallel; on two
+// cores, all seeding at once starved each other past the minute each may take (seen in a full run at load
+// 24: "seed the demo cluster: produce: context deadline exceeded"), where one at a time each takes seconds.
+var starting = make(chan struct{}, 1)
+
 func start() (*demo.Cluster, error) {
+	starting <- struct{}{}
+	defer func() { <-starting }()
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	return demo.Start(ctx, demo.Options{Still: true})
