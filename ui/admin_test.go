@@ -353,3 +353,38 @@ func TestCreateQueueRefusedReadOnly(t *testing.T) {
 		t.Fatalf("the vhost has queues: %+v", queues)
 	}
 }
+
+// e on a topic's details page edits its configs the same way, and comes back to the page, which shows
+// the new value.
+func TestEditTopicConfigsFromDetails(t *testing.T) {
+	t.Parallel()
+	h, b := kafkaHarness(t, false)
+	spec := backends.DestinationSpec{Name: "tui13.det", Partitions: 1, Configs: map[string]string{"retention.ms": "1000"}}
+	if err := b.CreateDestination(context.Background(), spec); err != nil {
+		t.Fatal(err)
+	}
+	h.run(h.key("ctrl+r"))
+	filter(h, "tui13.det")
+	h.run(h.key("d"))
+	if h.m.top().Kind() != screens.KindDetails {
+		t.Fatalf("d opened %s", h.m.top().Title())
+	}
+	h.mustShow("retention.ms", "1000", "e edit configs")
+	details := h.m.top().ID()
+	h.run(h.key("e"))
+	h.mustShow("Configs of topic tui13.det", "retention.ms=1000")
+	h.key("backspace")
+	h.key("backspace")
+	h.key("backspace")
+	h.typeIn("2345")
+	h.run(h.key("ctrl+s"))
+	h.mustShow("set    retention.ms: 1000 (topic) → 12345")
+	h.run(h.key("y"))
+	if e := configOf(t, b, "tui13.det", "retention.ms"); e.Value != "12345" {
+		t.Fatalf("retention.ms = %+v, want 12345", e)
+	}
+	if h.m.top().ID() != details {
+		t.Fatalf("back on %s, want the details page", h.m.top().Title())
+	}
+	h.mustShow("12345")
+}

@@ -15,6 +15,7 @@ import (
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
+	"github.com/mqscope/mqscope/ui/components/list"
 )
 
 // KindDetails is the Kind of a details page.
@@ -34,6 +35,9 @@ type detailsView struct {
 	gone   bool // the last fetch found it no longer there
 
 	top, left int // the first line and column shown
+	// actions are the keys the page offers on what it shows (e edits a topic's configs), asked anew each
+	// time since what the session allows can change; nil offers none.
+	actions func() []list.Action
 }
 
 // detailsLine is one line of the page and how it reads: a section's title, a table's heading, or text.
@@ -63,6 +67,7 @@ func newDestinationDetails(c *common.Common, d dest, listedAt time.Time) common.
 			return present.DestinationSections(det), nil
 		}}
 	v.lines, v.at = detailsLines(present.DestinationSections(backends.Details{Destination: d})), listedAt
+	v.actions = func() []list.Action { return configActions(c, d) }
 	return v
 }
 
@@ -146,8 +151,19 @@ func (v *detailsView) SetSize(width, height int) {
 
 func (v *detailsView) Keys() []key.Binding {
 	k := v.c.Keys
-	return []key.Binding{common.Relabel(k.Down, "scroll"), k.Top, k.Bottom,
+	keys := []key.Binding{common.Relabel(k.Down, "scroll"), k.Top, k.Bottom,
 		key.NewBinding(key.WithKeys("left", "h", "right", "l"), key.WithHelp("←/→", "scroll sideways"))}
+	for _, a := range v.pageActions() {
+		keys = append(keys, a.Binding)
+	}
+	return keys
+}
+
+func (v *detailsView) pageActions() []list.Action {
+	if v.actions == nil {
+		return nil
+	}
+	return v.actions()
 }
 
 func (v *detailsView) Update(msg tea.KeyPressMsg) tea.Cmd {
@@ -170,6 +186,12 @@ func (v *detailsView) Update(msg tea.KeyPressMsg) tea.Cmd {
 		v.scroll(0, -max(v.Width/4, 1))
 	case msg.String() == "right" || msg.String() == "l":
 		v.scroll(0, max(v.Width/4, 1))
+	default:
+		for _, a := range v.pageActions() {
+			if key.Matches(msg, a.Binding) && a.RunFrom != nil {
+				return a.RunFrom(v.ID()) // back here once done, which reloads the page
+			}
+		}
 	}
 	return nil
 }
