@@ -47,3 +47,9 @@ func AsStatsReader(b Backend) (StatsReader, bool) {
 	r, ok := b.(StatsReader)
 	return r, ok
 }
+
+// LiveOnly is implemented by brokers that keep nothing for their subscribers (MQTT): each gets its own
+// copy of what arrives while it is connected, so there is no backlog, lag or consumer group to show.
+type LiveOnly interface {
+	KeepsNothingForSubscribers()
+}

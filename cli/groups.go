@@ -18,8 +18,11 @@ func (a *app) groupsCommand() *cobra.Command {
 		Short: "List consumer groups (Kafka)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			return a.withBackend(cmd.Context(), func(ctx context.Context, b backends.Backend) error {
-				groups, err := actions.ListGroups(ctx, b)
+			return a.withSession(cmd.Context(), func(ctx context.Context, s *actions.Session) error {
+				groups, err := actions.ListGroups(ctx, s.Backend())
+				if errors.Is(err, backends.ErrNotSupported) && !s.Allows(actions.VerbBacklog) {
+					return errNothingLags
+				}
 				if errors.Is(err, backends.ErrNotSupported) {
 					return errNoGroups
 				}

@@ -103,6 +103,9 @@ func (a *app) runLag(ctx context.Context, names []string, o lagOptions) error {
 	if s.Allows(actions.VerbLag) {
 		return a.groupLag(ctx, b, names, o)
 	}
+	if !s.Allows(actions.VerbBacklog) {
+		return errNothingLags
+	}
 	if o.exact || o.partitions {
 		return usageError{errors.New("--exact and --partitions are for Kafka consumer groups; this broker has queues")}
 	}
@@ -217,10 +220,6 @@ func (a *app) queueBacklog(ctx context.Context, b backends.Backend, names []stri
 		if err != nil {
 			return nil, err
 		}
-		if onlyTopics(dests) {
-			return nil, fmt.Errorf("this broker has no consumer positions and no queues, so nothing lags "+
-				"(its topics: `mqscope ls`; what arrives: `mqscope peek TOPIC --follow`): %w", backends.ErrNotSupported)
-		}
 		// The management API's counts are samples, seconds old: count the named queues now.
 		return pickQueues(actions.Backlog(actions.ExactCounts(ctx, b, dests, names)), names)
 	}
@@ -275,12 +274,6 @@ func pickQueues(all []actions.QueueBacklog, names []string) ([]actions.QueueBack
 	return picked, nil
 }
 
-// onlyTopics is true for a listing of topics without a single queue (MQTT: topics without groups or lag).
-func onlyTopics(dests []backends.Destination) bool {
-	for _, d := range dests {
-		if d.Kind != backends.Topic {
-			return false
-		}
-	}
-	return len(dests) > 0
-}
+// errNothingLags is lag on a broker that keeps nothing for its subscribers (MQTT).
+var errNothingLags = fmt.Errorf("this broker keeps nothing for its subscribers, so nothing lags and there are no "+
+	"consumer groups (its topics: `mqscope ls`; what arrives: `mqscope peek TOPIC --follow`): %w", backends.ErrNotSupported)

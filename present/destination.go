@@ -25,7 +25,8 @@ var Destinations = []Column[dest]{
 	{Name: "RF", Optional: 4, Right: true, Applies: IsPartitioned, Text: func(d dest) string { return Int(d.ReplicationFactor) }},
 	{Name: "UNDER-REPL", Optional: 1, Right: true, Applies: IsPartitioned, Text: func(d dest) string { return Int(d.UnderReplicated) }},
 	{Name: "OFFLINE", Optional: 1, Right: true, Applies: IsPartitioned, Text: func(d dest) string { return Int(d.Offline) }},
-	{Name: "MESSAGES", Right: true, Applies: func(d dest) bool { return d.Kind != backends.Exchange },
+	// An MQTT topic holds one message, its retained one: RETAINED says it.
+	{Name: "MESSAGES", Right: true, Applies: func(d dest) bool { return d.Kind != backends.Exchange && !Sampled(d) },
 		Text: func(d dest) string { return Approx(d, d.Messages) }},
 	{Name: "READY", Optional: 2, Right: true, Applies: countsDeliveries, Text: func(d dest) string { return Count(d.Ready) }},
 	{Name: "UNACKED", Optional: 2, Right: true, Applies: countsDeliveries, Text: func(d dest) string { return Count(d.Unacked) }},

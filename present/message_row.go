@@ -48,7 +48,9 @@ type msgRow = MessageRow
 var Messages = []Column[msgRow]{
 	{Name: "PARTITION", Right: true, Applies: IsRecord,
 		Text: func(r msgRow) string { return strconv.Itoa(int(r.Msg.Partition)) }},
-	{Name: "OFFSET", Right: true, Text: func(r msgRow) string { return strconv.FormatInt(r.Msg.Offset, 10) }},
+	// MQTT has no offsets: a message is its topic's retained one or one that arrived.
+	{Name: "OFFSET", Right: true, Applies: func(r msgRow) bool { return !IsMQTT(r) },
+		Text: func(r msgRow) string { return strconv.FormatInt(r.Msg.Offset, 10) }},
 	{Name: "TIME", Optional: 2, Text: MessageTime},
 	{Name: "KEY", Optional: 1, Applies: func(r msgRow) bool { return r.Dead == nil && r.Msg.Properties == nil && !IsMQTT(r) && !IsSQS(r) },
 		Text: func(r msgRow) string { return Key(r.Msg.Key) }},

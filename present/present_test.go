@@ -69,7 +69,7 @@ func TestMessageColumnsApplyByMessage(t *testing.T) {
 		t.Errorf("an AMQP delivery: %s", got)
 	}
 	mqtt := NewMessageRow(backends.Message{Destination: "a/b", MQTT: &backends.MQTTDelivery{QoS: 1}})
-	if got := names(mqtt); got != "OFFSET TIME TOPIC QOS RETAINED SIZE BODY" {
+	if got := names(mqtt); got != "TIME TOPIC QOS RETAINED SIZE BODY" {
 		t.Errorf("an MQTT message: %s", got)
 	}
 	if Key(nil) != "-" || Key([]byte{}) != `""` || Key([]byte("a\x1bb")) != `a\eb` {

@@ -2,7 +2,6 @@ package present
 
 import (
 	"fmt"
-
 	"time"
 
 	"github.com/mqscope/mqscope/backends"
@@ -13,6 +12,7 @@ import (
 type StatRow struct {
 	Name, Value string
 	Key         string // the JSON key; "" for the lines that are not counts (version, uptime)
+	Order       int    // the row's place, as the broker's figures are read: version, uptime, clients, ...
 }
 
 // Stats are the columns of a broker's statistics.
@@ -33,7 +33,19 @@ func StatRows(s backends.BrokerStats) []StatRow {
 	for _, f := range s.Figures {
 		rows = append(rows, StatRow{Name: f.Name, Value: Int(f.Value), Key: f.Key})
 	}
+	for i := range rows {
+		rows[i].Order = i
+	}
 	return rows
+}
+
+// StatsSampled says in a few words when the figures were taken: "sampled 04:01:02, 3.1s old", or that
+// nobody knows.
+func StatsSampled(s backends.BrokerStats, now time.Time) string {
+	if s.SampledAt.IsZero() {
+		return "sample time unknown"
+	}
+	return fmt.Sprintf("sampled %s, %s old", s.SampledAt.Format("15:04:05"), Elapsed(now.Sub(s.SampledAt)))
 }
 
 // StatsAge says how old the figures are at now, and where they come from: "published by the broker at

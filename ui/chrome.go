@@ -219,7 +219,7 @@ func (m *Model) helpOverlay(body string, width, height int) string {
 	if lipgloss.Width(content) > width-4 {
 		content = strings.Join(cols, "\n\n")
 	}
-	content += "\n\n" + s.Muted.Render("commands  :topics  :queues  :groups  :lag  :ctx NAME  :q")
+	content += "\n\n" + s.Muted.Render("commands  :"+strings.Join(m.offeredCommands(), "  :")+"  :q")
 	lines := strings.Split(content, "\n")
 	boxWidth := 0 // of every line, not only those shown: the box keeps its size while it scrolls
 	for _, l := range lines {

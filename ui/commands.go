@@ -12,8 +12,25 @@ import (
 	"github.com/mqscope/mqscope/ui/screens"
 )
 
+// offeredCommands are the views this connection offers, for the help and an unknown command: :queues,
+// :groups and :lag not where the broker keeps nothing for subscribers (MQTT), :broker where it publishes
+// statistics.
+func (m *Model) offeredCommands() []string {
+	s := m.conn.session
+	cmds := []string{"topics", "queues", "groups", "lag"}
+	if s != nil && s.Allows(actions.VerbList) && !s.Allows(actions.VerbBacklog) {
+		cmds = []string{"topics"} // a broker that keeps nothing for subscribers: no queues, groups or lag
+	}
+	if s != nil && s.Allows(actions.VerbStats) {
+		cmds = append(cmds, "broker")
+	}
+	return append(cmds, "ctx NAME")
+}
+
 // commandHelp is what an unknown command is told to try.
-const commandHelp = "try :topics, :queues, :groups, :lag, :ctx NAME or :q"
+func (m *Model) commandHelp() string {
+	return "try :" + strings.Join(m.offeredCommands(), ", :") + " or :q"
+}
 
 // runCommand runs one line typed in the : bar.
 func (m *Model) runCommand(line string) tea.Cmd {
@@ -36,13 +53,15 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		return m.openGroups()
 	case "lag", "consumers", "backlog":
 		return m.openLag()
+	case "broker", "stats", "sys", "overview":
+		return m.openStats()
 	case "ctx", "context":
 		return m.ctxCommand(args)
 	case "help":
 		m.help = true
 		return nil
 	}
-	return m.setFlash(levelError, fmt.Sprintf("unknown command %q: %s", sanitize.Line(name), commandHelp))
+	return m.setFlash(levelError, fmt.Sprintf("unknown command %q: %s", sanitize.Line(name), m.commandHelp()))
 }
 
 // kindNote says why :queues shows topics on Kafka (and :topics queues on RabbitMQ): the list is the same,
@@ -64,6 +83,9 @@ func (m *Model) kindNote(command string) string {
 func (m *Model) openGroups() tea.Cmd {
 	if m.conn.session == nil {
 		return m.setFlash(levelError, "not connected yet: :groups needs a live connection to know what the broker offers")
+	}
+	if !m.conn.session.Allows(actions.VerbBacklog) && m.conn.session.Allows(actions.VerbList) {
+		return m.setFlash(levelError, "no consumer groups here: each subscriber gets its own copy of what arrives (:topics lists them)")
 	}
 	if !m.conn.session.Allows(actions.VerbGroups) {
 		return m.setFlash(levelError,
@@ -103,9 +125,26 @@ func (m *Model) contextNames() []string {
 	return names
 }
 
+// openStats opens the broker's own statistics where it publishes them (MQTT's $SYS).
+func (m *Model) openStats() tea.Cmd {
+	if m.conn.session == nil {
+		return m.setFlash(levelError, "not connected yet: :broker needs a live connection to know what the broker offers")
+	}
+	if err := m.conn.session.Can(actions.VerbStats); err != nil {
+		return m.setFlash(levelError, common.ErrorLine(err))
+	}
+	return m.navigate(screens.KindStats, func() common.View { return screens.NewStats(m.c) })
+}
+
 // commandSuggestions feed the : bar's tab completion.
 func (m *Model) commandSuggestions() []string {
-	s := []string{"topics", "queues", "groups", "lag", "ctx", "quit", "help"}
+	var s []string
+	for _, c := range m.offeredCommands() {
+		if c != "ctx NAME" {
+			s = append(s, c)
+		}
+	}
+	s = append(s, "ctx", "quit", "help")
 	for _, c := range m.opts.Contexts {
 		if sanitize.IsClean(c.Name) { // the input draws suggestions as they are
 			s = append(s, "ctx "+c.Name)

@@ -17,7 +17,10 @@ func (m *Model) openLag() tea.Cmd {
 	if s.Allows(actions.VerbLag) {
 		return m.navigate(screens.KindLag, func() common.View { return screens.NewLag(m.c) })
 	}
-	if s.Allows(actions.VerbList) {
+	if !s.Allows(actions.VerbBacklog) && s.Allows(actions.VerbList) {
+		return m.setFlash(levelError, "nothing lags here: subscribers get what arrives and nothing waits (:topics, enter follows one)")
+	}
+	if s.Allows(actions.VerbBacklog) {
 		return m.navigate(screens.KindLag, func() common.View { return screens.NewBacklog(m.c) })
 	}
 	return m.setFlash(levelError, "this broker can report neither consumer lag nor queue backlogs")

@@ -171,3 +171,7 @@ func (w *sysWatch) snapshot() backends.BrokerStats {
 	}
 	return s
 }
+
+// KeepsNothingForSubscribers marks MQTT as a broker without backlogs, lag or groups (backends.LiveOnly):
+// a subscriber gets what arrives while it is connected.
+func (b *Backend) KeepsNothingForSubscribers() {}

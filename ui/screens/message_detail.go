@@ -14,6 +14,7 @@ import (
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/present"
+	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/body"
 	"github.com/mqscope/mqscope/ui/components/table"
@@ -80,10 +81,12 @@ type docRow struct {
 
 func newMessageDetail(c *common.Common, d backends.Destination, e *entry) *messageDetail {
 	title := "@ " + present.Int(e.msg.Offset)
-	switch d.Kind {
-	case backends.Topic:
+	switch {
+	case e.msg.MQTT != nil: // no offsets: the topic (a peek of a filter shows many) says which message
+		title = sanitize.Line(e.msg.Destination)
+	case d.Kind == backends.Topic:
 		title = fmt.Sprintf("p%d @ %s", e.msg.Partition, present.Int(e.msg.Offset))
-	case backends.Queue:
+	case d.Kind == backends.Queue:
 		title = "#" + present.Int(e.msg.Offset)
 	}
 	return &messageDetail{Base: common.NewBase(KindMessage, title), c: c, msg: e.msg, size: e.size, kind: d.Kind,

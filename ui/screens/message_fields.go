@@ -26,17 +26,25 @@ func messageFields(m backends.Message, size int, kind backends.DestinationKind) 
 	}
 	section := func(title string) { fs = append(fs, mfield{label: title, section: true}) }
 
-	switch kind {
-	case backends.Topic:
+	switch {
+	case m.MQTT != nil: // MQTT has no offsets
+		add("topic", sanitize.Line(m.Destination), table.Normal)
+		add("QoS", strconv.Itoa(m.MQTT.QoS), table.Normal)
+		add("retained", map[bool]string{true: "yes, the topic's retained message", false: "no, it arrived live"}[m.MQTT.Retained], table.Normal)
+	case kind == backends.Topic:
 		add("partition", strconv.Itoa(int(m.Partition)), table.Normal)
 		add("offset", present.Int(m.Offset), table.Normal)
-	case backends.Queue:
+	case kind == backends.Queue:
 		add("position", present.Int(m.Offset), table.Normal)
 	default:
 		add("offset", present.Int(m.Offset), table.Normal)
 	}
 	if !m.Timestamp.IsZero() {
-		add("time", fullTime(m.Timestamp), table.Normal)
+		label := "time"
+		if m.MQTT != nil {
+			label = "received" // MQTT carries no time: it is when mqscope got it
+		}
+		add(label, fullTime(m.Timestamp), table.Normal)
 	}
 	if len(m.Key) > 0 {
 		label := "key"

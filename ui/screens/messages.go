@@ -34,6 +34,10 @@ func followable(d backends.Destination) bool {
 	return d.Kind == backends.Topic || d.Kind == backends.Stream
 }
 
+// positionable reports whether a read of d can start at a position (an offset, a time, the last N): not
+// an MQTT topic, which a listing sampled, whose only held message is its retained one.
+func positionable(d backends.Destination) bool { return !present.Sampled(d) }
+
 // defaultLastN is where a topic or stream opens: its last messages, per partition.
 const defaultLastN = 100
 
@@ -123,7 +127,10 @@ func (v *browser) Keys() []key.Binding {
 	case v.prompt != nil:
 		return []key.Binding{key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "ok")), cancelKey}
 	}
-	keys := []key.Binding{k.Open, k.StartAt, k.GoTo}
+	keys := []key.Binding{k.Open}
+	if positionable(v.dest) {
+		keys = append(keys, k.StartAt, k.GoTo)
+	}
 	if followable(v.dest) {
 		keys = append(keys, k.Follow)
 	}
@@ -409,6 +416,8 @@ func (v *browser) Update(msg tea.KeyPressMsg) tea.Cmd {
 		}
 	case key.Matches(msg, k.Follow):
 		return v.toggleFollow()
+	case key.Matches(msg, k.StartAt, k.GoTo) && !positionable(v.dest):
+		return nil
 	case key.Matches(msg, k.StartAt):
 		return v.ask("start at (earliest, latest, OFFSET, -N, @TIME, @-15m): ", v.fromText, v.startAt)
 	case key.Matches(msg, k.GoTo):

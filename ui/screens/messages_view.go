@@ -148,6 +148,9 @@ func (v *browser) Status() string {
 	if len(v.partitions) == 1 {
 		from += fmt.Sprintf(" in partition %d", v.partitions[0])
 	}
+	if !positionable(v.dest) {
+		from = "retained + live"
+	}
 	parts = append(parts, s.Muted.Render(from))
 	return strings.Join(parts, s.Muted.Render(" · "))
 }
@@ -189,6 +192,8 @@ func (v *browser) body() string {
 		return say("following: new messages show here as they arrive")
 	case v.ring.Len() == 0 && v.peeking:
 		return say("reading from " + from + "…")
+	case v.ring.Len() == 0 && v.err == nil && !positionable(v.dest):
+		return say("no retained message · f follows what arrives")
 	case v.ring.Len() == 0 && v.err == nil:
 		hint := "nothing here from " + from + " · p starts elsewhere"
 		if followable(v.dest) {

@@ -60,6 +60,8 @@ const (
 	fieldRate
 	fieldBody
 	fieldSchema // Kafka with a schema registry: the body is encoded with SUBJECT[:VERSION]
+	fieldQoS    // MQTT: 0, 1 or 2
+	fieldRetain // MQTT: whether the message becomes the topic's retained one
 )
 
 // formProblem is what is wrong with a field: blocking ones keep the form from being sent.
@@ -103,8 +105,8 @@ type publishForm struct {
 func newPublishForm(c *common.Common, d dest, returnTo int) *publishForm {
 	v := &publishForm{Base: common.NewBase(KindPublish, "new message"), c: c, dest: d, returnTo: returnTo,
 		inputs: map[formField]*textinput.Model{}, areas: map[formField]*textarea.Model{}}
-	v.fields = formFields(d.Kind)
-	if d.Kind == backends.Topic && c.Registry != nil {
+	v.fields = formFields(d)
+	if d.Kind == backends.Topic && !present.Sampled(d) && c.Registry != nil {
 		v.fields = slices.Insert(v.fields, slices.Index(v.fields, fieldContentType)+1, fieldSchema)
 	}
 	for _, f := range v.fields {
@@ -122,6 +124,10 @@ func newPublishForm(c *common.Common, d dest, returnTo int) *publishForm {
 		v.inputs[fieldTo].SetValue(d.Name)
 	}
 	v.inputs[fieldCount].SetValue("1")
+	if in, ok := v.inputs[fieldQoS]; ok {
+		in.SetValue("1")
+		v.inputs[fieldRetain].SetValue("no")
+	}
 	// Placeholders are words in parentheses, never something that reads as a value: without colour
 	// (NO_COLOR) they look like typed text.
 	v.inputs[fieldRate].Placeholder = "(empty: as fast as the broker confirms)"
@@ -157,9 +163,14 @@ const (
 )
 
 // formFields are a destination's fields: a topic has a key; a queue is reached by its name and has AMQP
-// properties; an exchange has both a routing key and properties.
-func formFields(kind backends.DestinationKind) []formField {
-	switch kind {
+// properties; an exchange has both a routing key and properties; an MQTT topic (one a listing sampled)
+// has no key but a QoS and a retain flag.
+func formFields(d dest) []formField {
+	switch {
+	case present.Sampled(d):
+		return []formField{fieldTo, fieldQoS, fieldRetain, fieldHeaders, fieldContentType, fieldCount, fieldRate, fieldBody}
+	}
+	switch d.Kind {
 	case backends.Topic:
 		return []formField{fieldTo, fieldKey, fieldHeaders, fieldContentType, fieldCount, fieldRate, fieldBody}
 	case backends.Exchange:
@@ -341,6 +352,21 @@ func (v *publishForm) options() (actions.PublishOptions, []formProblem) {
 		var err error
 		if opts.Properties, err = actions.SetProperty(opts.Properties, strings.TrimSpace(line)); err != nil {
 			fail(fieldProperties, true, "line %d: %v", i+1, err)
+		}
+	}
+	if _, mqtt := v.inputs[fieldQoS]; mqtt {
+		q, err := strconv.Atoi(strings.TrimSpace(v.value(fieldQoS)))
+		if err != nil || q < 0 || q > 2 {
+			fail(fieldQoS, true, "want 0 (at most once), 1 (at least once) or 2 (exactly once)")
+		} else {
+			opts.Target.QoS = &q
+		}
+		switch strings.ToLower(strings.TrimSpace(v.value(fieldRetain))) {
+		case "yes", "y", "true":
+			opts.Target.Retain = true
+		case "no", "n", "false", "":
+		default:
+			fail(fieldRetain, true, "want yes or no")
 		}
 	}
 	if n, err := strconv.Atoi(strings.TrimSpace(v.value(fieldCount))); err != nil || n < 1 {
@@ -572,6 +598,10 @@ func fieldName(f formField, kind backends.DestinationKind) string {
 		return "rate"
 	case fieldSchema:
 		return "schema"
+	case fieldQoS:
+		return "QoS"
+	case fieldRetain:
+		return "retain"
 	}
 	return "body"
 }
@@ -604,6 +634,10 @@ func (v *publishForm) fieldHint(f formField) string {
 		return "messages per second; empty: as fast as the broker confirms"
 	case fieldSchema:
 		return "a registry SUBJECT or SUBJECT:VERSION: the JSON body goes as Avro, Protobuf or JSON Schema in the wire format"
+	case fieldQoS:
+		return "0 at most once (not acknowledged), 1 at least once, 2 exactly once"
+	case fieldRetain:
+		return "yes: the message becomes the topic's retained one, which every new subscriber gets first"
 	}
 	return "templates {{seq}} {{uuid}} {{now}}; enter is a new line, ctrl+s sends"
 }

@@ -18,6 +18,14 @@ import (
 // purgeActions offers P on what the broker can empty: a queue it purges (RabbitMQ), a topic it truncates
 // (Kafka). Never where the session refuses it (a read-only context); it would refuse the purge anyway.
 func purgeActions(c *common.Common, d dest) []list.Action {
+	switch {
+	case present.Sampled(d): // MQTT: a topic holds its retained message, and a purge clears it
+		if d.Retained && c.Allows(actions.VerbPurge) {
+			return []list.Action{{Binding: common.Relabel(c.Keys.Purge, "clear retained"),
+				Run: func() tea.Cmd { return common.Push(clearRetainedConfirm(c, d.Name)) }}}
+		}
+		return nil
+	}
 	switch d.Kind {
 	case backends.Queue:
 		if c.Allows(actions.VerbPurge) {
@@ -123,4 +131,26 @@ func truncateConfirm(c *common.Common, plan actions.TruncatePlan) *confirm.Model
 	})
 	d.TypeToConfirm(name) // every record of the topic: typed, as k9s asks before a delete
 	return d
+}
+
+// clearRetainedConfirm asks before an MQTT topic's retained message is cleared (an empty retained
+// message published to it, as MQTT has it).
+func clearRetainedConfirm(c *common.Common, topic string) *confirm.Model {
+	s := c.Styles
+	name := sanitize.Line(topic)
+	scope := []string{
+		s.Text.Render("topic " + name + ": clears its retained message, for good"),
+		s.Muted.Render("new subscribers get none until something is retained again; nothing else changes"),
+	}
+	return confirm.New(c, "clear the retained message of "+name, scope, "clear the retained message", func() tea.Cmd {
+		session := c.Session()
+		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, _ backends.Backend) (int64, error) {
+			return session.Purge(ctx, topic)
+		}, func(_ int64, err error) tea.Cmd {
+			if err != nil {
+				return flashFailure("clear the retained message of "+name, err)
+			}
+			return common.Flash(common.FlashInfo, "cleared the retained message of "+name)
+		}))
+	})
 }
