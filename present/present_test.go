@@ -96,7 +96,7 @@ func TestWordsRenameAndDropColumns(t *testing.T) {
 			t.Errorf("%s: %s\nwant %s", kind, got, want)
 		}
 	}
-	if w := WordsFor(backends.NATS); w.Group != "consumer" || w.Parts != "streams" {
+	if w := WordsFor(backends.NATS); w.Group != "consumer" || w.Parts != "streams" || w.Noun("groups") != "consumers" {
 		t.Errorf("NATS words: %+v", w)
 	}
 	if _, ok := WordsFor(backends.Redis).Title("COORDINATOR"); ok {

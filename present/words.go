@@ -17,6 +17,8 @@ type Words struct {
 	Position string
 	// titles re-word a column by its name; "" drops it.
 	titles map[string]string
+	// nouns re-word what a list counts: NATS's "groups" are "consumers".
+	nouns map[string]string
 }
 
 // KafkaWords are the words the columns are written in.
@@ -38,7 +40,7 @@ var (
 		// A durable consumer has no members to name, nor a coordinator; its protocol is its policies.
 		"MEMBER": "", "MEMBERS": "", "COORDINATOR": "", "PROTOCOL": "POLICY",
 		"MAX-LAG": "",
-	}}
+	}, nouns: map[string]string{"groups": "consumers"}}
 )
 
 // WordsFor is the vocabulary of a kind of broker: Kafka's for Kafka and for brokers without groups.
@@ -71,4 +73,12 @@ func Worded[T any](cols []Column[T], w Words) []Column[T] {
 		}
 	}
 	return out
+}
+
+// Noun is what a list of noun (plural, as Kafka has it) is called here: "consumers" for NATS's "groups".
+func (w Words) Noun(noun string) string {
+	if n, ok := w.nouns[noun]; ok {
+		return n
+	}
+	return noun
 }

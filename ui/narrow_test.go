@@ -77,3 +77,16 @@ func TestRedisLagInRedisWords(t *testing.T) {
 	}
 	h.mustShow("3 streams · updated")
 }
+
+// On NATS a group is a consumer: the lag view counts consumers and titles its first column CONSUMER.
+func TestNATSLagCountsConsumers(t *testing.T) {
+	h := newHarness(t, Options{Context: config.Context{}}, 120, 30)
+	h.connect(&lagBackend{}, backends.Identity{Kind: backends.NATS, Version: "2.10"})
+	h.deliver(someTopics())
+	h.typeCommand("lag")
+	h.deliver(lagSnapshot(0))
+	h.mustShow("2 consumers · updated", "CONSUMER")
+	if strings.Contains(h.screen(), "groups") {
+		t.Errorf("the NATS lag view speaks of groups:\n%s", h.screen())
+	}
+}

@@ -216,7 +216,7 @@ var backlogSpec = &list.Spec[backlogRow]{
 				return cmp.Or(cmpDrain(a.drain, b.drain), cmp.Compare(a.Messages, b.Messages))
 			}},
 	}, list.Column[backlogRow]{
-		Column: present.Column[backlogRow]{Name: "TREND", Optional: 1, Text: func(r backlogRow) string { return trend(r.history) }},
+		Column: present.Column[backlogRow]{Name: "TREND", Optional: 5, Text: func(r backlogRow) string { return trend(r.history) }},
 		Look:   list.Look[backlogRow]{Tone: func(r backlogRow) table.Tone { return map[bool]table.Tone{true: table.Bad}[r.drain.bad()] }},
 	}),
 }

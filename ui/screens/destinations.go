@@ -105,11 +105,13 @@ func queueish(d dest) bool { return d.Kind == backends.Queue || d.Kind == backen
 
 // destinationNoun names a listing by what it holds.
 func destinationNoun(ds []dest) string {
-	topics, queues := 0, 0
+	topics, queues, streams := 0, 0, 0
 	for _, d := range ds {
 		switch {
 		case d.Kind == backends.Topic:
 			topics++
+		case d.Kind == backends.Stream:
+			streams++
 		case queueish(d):
 			queues++
 		}
@@ -117,7 +119,9 @@ func destinationNoun(ds []dest) string {
 	switch {
 	case topics == len(ds):
 		return "topics"
-	case queues == len(ds):
+	case streams == len(ds): // NATS's streams, and Redis's when it holds no list
+		return "streams"
+	case queues+streams == len(ds):
 		return "queues"
 	}
 	return "destinations"

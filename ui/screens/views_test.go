@@ -332,3 +332,18 @@ func BenchmarkRefresh(b *testing.B) {
 		l.SetItems(data, at)
 	}
 }
+
+// A listing of streams only (NATS JetStream) is called streams, not queues; a mix is named by the most
+// general word that fits.
+func TestListingNamesStreams(t *testing.T) {
+	for want, ds := range map[string][]dest{
+		"streams":      {{Name: "A", Kind: backends.Stream}, {Name: "B", Kind: backends.Stream}},
+		"queues":       {{Name: "A", Kind: backends.Stream}, {Name: "jobs", Kind: backends.Queue}},
+		"topics":       {{Name: "t", Kind: backends.Topic}},
+		"destinations": {{Name: "t", Kind: backends.Topic}, {Name: "q", Kind: backends.Queue}},
+	} {
+		if got := destinationNoun(ds); got != want {
+			t.Errorf("%v is called %q, want %q", ds, got, want)
+		}
+	}
+}

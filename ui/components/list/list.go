@@ -139,7 +139,7 @@ func (l *Model[T]) Load() *common.Load {
 
 func (l *Model[T]) Title() string {
 	if len(l.items) > 0 {
-		return l.spec.Noun(l.items)
+		return l.c.Words.Noun(l.spec.Noun(l.items)) // in the broker's words: NATS has consumers, not groups
 	}
 	return l.Base.Title()
 }
