@@ -63,8 +63,10 @@ func TestPurgePreviewCountsExactly(t *testing.T) {
 	}
 }
 
-// Right after a queue filled up the management API has no figures for it yet (as after a restart): ls
-// and lag say null (unknown) or the truth, never 0.
+// Right after a queue filled up the management API may have no figures for it yet (as after a restart):
+// ls and lag say null (unknown) or the truth, never an unmarked 0. The API may also hold a sample taken
+// between the declare and the publish (the queue emits one when it starts): that 0 is a real, older
+// figure, and the line must say its counts are "sampled" (seen under load: ready 0 of 500).
 func TestFiguresNotYetKnownAreNotZero(t *testing.T) {
 	t.Parallel()
 	rabbit := rabbitfix.New(t)
@@ -77,8 +79,9 @@ func TestFiguresNotYetKnownAreNotZero(t *testing.T) {
 		if r.code != 0 || !ok {
 			t.Fatalf("%s: exit %d, %s %s", args[0], r.code, r.stdout, r.stderr)
 		}
-		if ready := q["ready"]; ready != nil && ready != 500.0 {
-			t.Errorf("%s: ready %v of a queue holding 500: want 500 or null (unknown)", args[0], ready)
+		if ready := q["ready"]; ready != nil && ready != 500.0 && (ready != 0.0 || q["counts"] != "sampled") {
+			t.Errorf("%s: ready %v (counts %v) of a queue holding 500: want 500, null (unknown), or a sample "+
+				"from before the publish marked sampled", args[0], ready, q["counts"])
 		}
 	}
 }
