@@ -46,3 +46,7 @@ type PeekEffects struct {
 	DeliveryLimit    int    // 0 when there is none
 	Notice           string // one or two plain sentences for the user; empty when reading is free
 }
+
+// Costly says a read leaves a mark on what it reads (redelivered flags, delivery or receive counts), which
+// a front end has the user confirm before the first peek.
+func (e PeekEffects) Costly() bool { return e.MarksRedelivered || e.CountsDeliveries }

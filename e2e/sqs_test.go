@@ -96,3 +96,29 @@ func TestSQSPublishFIFO(t *testing.T) {
 		t.Fatalf("the queue holds %+v", msgs)
 	}
 }
+
+// TestSQSTUI: the TUI on an SQS connection lists queues with SQS's own columns, and browsing one first
+// says what a peek costs and waits for y before it reads.
+func TestSQSTUI(t *testing.T) {
+	s := sqsEnv(t)
+	dlq, src := sqsfix.Unique("tui-dlq"), sqsfix.Unique("tui-src")
+	s.Queue(t, dlq, nil)
+	url := s.WithDLQ(t, src, dlq, 3)
+	s.Send(t, url, "hello from sqs", "", "", nil)
+	term := startInTerminal(t, 200, 30, "--sqs", s.URL)
+	term.waitFor(t, "the queues with SQS's columns", func(sc string) bool {
+		return strings.Contains(sc, src) && strings.Contains(sc, "VISIBLE") && strings.Contains(sc, "REDRIVE")
+	})
+	term.press(t, "/"+src+"\r")
+	term.waitFor(t, "the filtered list", func(sc string) bool { return !strings.Contains(sc, dlq+" ") })
+	term.press(t, "\r")
+	term.waitFor(t, "the cost of a peek", func(sc string) bool {
+		return strings.Contains(sc, "is not free") && strings.Contains(sc, "maxReceiveCount: 3")
+	})
+	if got := s.Messages(t, src); got[0].Receives != 0 {
+		t.Fatalf("the message was received before y: %+v", got)
+	}
+	term.press(t, "y")
+	term.waitFor(t, "the message", func(sc string) bool { return strings.Contains(sc, "hello from sqs") })
+	term.press(t, "\x1b\x1bq")
+}

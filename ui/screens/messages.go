@@ -197,7 +197,7 @@ func (v *browser) proceed() tea.Cmd {
 		v.effects = &backends.PeekEffects{}
 	}
 	switch {
-	case v.effects.MarksRedelivered && !v.acked():
+	case v.effects.Costly() && !v.acked():
 		v.confirm = true
 		return nil
 	case v.finished && !v.follow, v.b == nil:
@@ -246,7 +246,7 @@ func (v *browser) onEffects(r effectsResult) tea.Cmd {
 	if !v.take(r, v.gen, &v.err) {
 		return nil
 	}
-	if !r.effects.MarksRedelivered && r.effects.Notice != "" && !v.acked() {
+	if !r.effects.Costly() && r.effects.Notice != "" && !v.acked() {
 		// Nothing to confirm, but worth saying once.
 		v.ack()
 		return tea.Batch(common.Flash(common.FlashInfo, sanitize.Line(r.effects.Notice)), v.proceed())

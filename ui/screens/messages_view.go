@@ -227,6 +227,12 @@ func (v *browser) notice() string {
 		if eff.DeliveryLimit > 0 {
 			limit = fmt.Sprintf("Delivery limit: %d. Every peek counts one delivery toward it.", eff.DeliveryLimit)
 		}
+		if !eff.MarksRedelivered { // counted by receives (SQS), not by give-backs
+			limit = "Every peek counts one receive of each message it reads."
+			if eff.DeliveryLimit > 0 {
+				limit = fmt.Sprintf("maxReceiveCount: %d. Every peek counts one receive toward it.", eff.DeliveryLimit)
+			}
+		}
 		lines = append(lines, "", ansi.Wrap(limit, w, " "))
 	}
 	lines = append(lines, "", s.Accent.Render("y")+s.Muted.Render(" peek it   ")+s.Accent.Render("esc")+s.Muted.Render(" go back"))

@@ -169,7 +169,7 @@ func (v *redrivePlan) proceed() tea.Cmd {
 		}
 		v.effects = &backends.PeekEffects{}
 	}
-	if v.effects.MarksRedelivered && !v.c.PeekAcked[peekAckKey(v.c, v.dest)] {
+	if v.effects.Costly() && !v.c.PeekAcked[peekAckKey(v.c, v.dest)] {
 		v.notice = true
 		return nil
 	}
