@@ -77,6 +77,7 @@ func StartOwn(t testing.TB, opts OwnOptions) *Own {
 	cmd := exec.CommandContext(ctx, Mosquitto, "-c", confPath)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
+	dieWithTest(cmd)
 	if err := cmd.Start(); err != nil {
 		cancel()
 		t.Fatalf("mqttfix: start mosquitto: %v", err)
