@@ -38,3 +38,21 @@ func ExactCounts(ctx context.Context, b backends.Backend, dests []backends.Desti
 	}
 	return dests
 }
+
+// WorthCounting names the queues a one-shot command counts now: those named, or, when none are, every
+// queue of a listing small enough to count them all (ExactCountsPerRefresh or fewer).
+func WorthCounting(dests []backends.Destination, named []string) []string {
+	if len(named) > 0 {
+		return named
+	}
+	var all []string
+	for _, d := range dests {
+		if d.Kind == backends.Queue {
+			all = append(all, d.Name)
+		}
+	}
+	if len(all) > ExactCountsPerRefresh {
+		return nil
+	}
+	return all
+}

@@ -220,8 +220,9 @@ func (a *app) queueBacklog(ctx context.Context, b backends.Backend, names []stri
 		if err != nil {
 			return nil, err
 		}
-		// The management API's counts are samples, seconds old: count the named queues now.
-		return pickQueues(actions.Backlog(actions.ExactCounts(ctx, b, dests, names)), names)
+		// The management API's counts are samples, seconds old: count the named queues now (all of them
+		// when there are few).
+		return pickQueues(actions.Backlog(actions.ExactCounts(ctx, b, dests, actions.WorthCounting(dests, names))), names)
 	}
 	if o.watch {
 		return a.every(ctx, o.interval, func(ctx context.Context) error {

@@ -32,7 +32,7 @@ func (a *app) lsCommand() *cobra.Command {
 				if dests, err = pickDestinations(dests, names); err != nil {
 					return err
 				}
-				dests = actions.ExactCounts(ctx, b, dests, names)
+				dests = actions.ExactCounts(ctx, b, dests, actions.WorthCounting(dests, names))
 				sortDestinations(dests)
 				if err := render(a.deps.Stdout, a.output, dests, destinationColumns, destinationJSON); err != nil {
 					return err

@@ -10,7 +10,7 @@ import (
 
 // A queue named on ls's command line is counted now (a passive declare), not read from the management
 // API's sample, which lags a publish by seconds: right after 4 messages land, ls and lag both say 4.
-// Unnamed, the listing says its counts are samples.
+// Unnamed, a listing of a few queues is counted whole; a longer one says its counts are samples.
 func TestLsAndLagOfANamedQueueCountItNow(t *testing.T) {
 	t.Parallel()
 	rabbit := rabbitfix.New(t)
@@ -33,12 +33,19 @@ func TestLsAndLagOfANamedQueueCountItNow(t *testing.T) {
 	}
 	// MESSAGES and UNACKED stay unknown (?) until the API first samples the queue: a passive declare gives
 	// only ready and consumers.
-	if r := mqscope(t, "--rabbitmq", rabbit.URL, "ls", "fresh"); r.code != 0 || !strings.Contains(squeeze(r.stdout), " classic ? 4 ? 0 ") && !strings.Contains(squeeze(r.stdout), " classic 4 4 0 0 ") ||
+	if r := mqscope(t, "--rabbitmq", rabbit.URL, "ls", "fresh"); r.code != 0 ||
+		!strings.Contains(squeeze(r.stdout), " classic ? 4 ? 0 ") && !strings.Contains(squeeze(r.stdout), " classic 4 4 0 0 ") ||
 		r.stderr != "" {
 		t.Errorf("ls fresh (table): exit %d:\n%s%s", r.code, r.stdout, r.stderr)
 	}
+	// Unnamed, a listing of a few queues counts them all now; one of more than 20 says its counts are samples.
+	r = mqscope(t, "--rabbitmq", rabbit.URL, "ls", "-o", "json")
+	if q := byName(jsonLines(t, r.stdout), "name")["fresh"]; r.code != 0 || q["ready"] != 4.0 || q["counts"] != "exact" {
+		t.Errorf("ls of two queues: fresh is %v, want ready 4 counted now", q)
+	}
+	rabbit.DeclareMany(t, "many", 21)
 	if r := mqscope(t, "--rabbitmq", rabbit.URL, "ls"); r.code != 0 || !strings.Contains(r.stderr, "samples, up to 5 s old") {
-		t.Errorf("ls of every queue does not say its counts are samples: exit %d, stderr %q", r.code, r.stderr)
+		t.Errorf("ls of 23 queues does not say its counts are samples: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if r := mqscope(t, "--rabbitmq", rabbit.URL, "ls", "fresh", "nope"); r.code != cli.ExitError ||
 		r.stderr != "mqscope: no topic, queue, stream or exchange named nope here (see `mqscope ls`): not found\n" {

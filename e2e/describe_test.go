@@ -13,6 +13,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
+	"github.com/mqscope/mqscope/internal/testkit/natsfix"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 )
 
@@ -214,5 +215,26 @@ func TestDescribeKafkaTopicAndGroup(t *testing.T) {
 		if !regexp.MustCompile(want).MatchString(group) {
 			t.Errorf("describe group of the group left Empty lacks %q:\n%s", want, group)
 		}
+	}
+}
+
+// describe on a NATS stream shows its settings and each consumer's place, pending and lag; a stream has
+// no partitions, configs or bindings to show.
+func TestDescribeNATSStream(t *testing.T) {
+	t.Parallel()
+	s := natsfix.New(t)
+	stream, consumer := natsWork(t, s, 10, 4, 1) // 4 acknowledged, 1 delivered and held, 5 not delivered
+	r := mqscope(t, "--nats", s.URL, "describe", "queue", stream)
+	if r.code != 0 {
+		t.Fatalf("describe: exit %d: %s", r.code, r.stderr)
+	}
+	for _, want := range []string{`\n +subjects +` + regexp.QuoteMeta(stream) + `\.>\n`, `\n +retention +limits\n`,
+		`\n +` + regexp.QuoteMeta(consumer) + ` +delivered 5, ack floor \d+ +1 +5\n`} {
+		if !regexp.MustCompile(want).MatchString(r.stdout) {
+			t.Errorf("describe lacks %q:\n%s", want, r.stdout)
+		}
+	}
+	if strings.Contains(r.stdout, "partitions") || strings.Contains(r.stdout, "bindings") {
+		t.Errorf("describe of a stream shows parts it has not:\n%s", r.stdout)
 	}
 }

@@ -194,7 +194,8 @@ var Consumers = []Column[backends.Consumer]{
 // Readers are the columns of the consumers that keep their own place in a log.
 var Readers = []Column[backends.Reader]{
 	{Name: "NAME", Text: func(r backends.Reader) string { return sanitize.Line(r.Name) }},
-	{Name: "CONSUMERS", Right: true, Text: func(r backends.Reader) string { return Count(r.Consumers) }},
+	{Name: "CONSUMERS", Right: true, Applies: func(r backends.Reader) bool { return backends.Known(r.Consumers) },
+		Text: func(r backends.Reader) string { return Int(r.Consumers) }},
 	{Name: "POSITION", Text: func(r backends.Reader) string { return sanitize.Line(r.Position) }},
 	{Name: "PENDING", Right: true, Text: func(r backends.Reader) string { return Count(r.Pending) }},
 	{Name: "LAG", Right: true, Text: func(r backends.Reader) string { return Count(r.Lag) }},
