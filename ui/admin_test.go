@@ -92,6 +92,8 @@ func TestCreateTopicFromTheList(t *testing.T) {
 		t.Fatalf("C opened %s", h.m.top().Title())
 	}
 	h.mustShow("New topic", "(empty: the broker's default)")
+	// The longest label keeps a space before its field (it was "replication factor(empty: ...").
+	h.mustShow("replication factor (empty: the broker's default)")
 	h.typeIn("tui13.orders\tzero")
 	h.mustShow(`partitions: "zero": want a whole number`)
 	h.run(h.key("ctrl+s"))
@@ -189,7 +191,7 @@ func TestCreateQueueFromTheList(t *testing.T) {
 	h := r.harness(t)
 	h.mustShow("● connected")
 	h.run(h.key("C"))
-	h.mustShow("New queue", "bind from exchange", "(empty: classic)")
+	h.mustShow("New queue", "bind from exchange", "(empty: classic)", "declare exchange as ")
 	h.typeIn("jobs\tquorum\t\tx-delivery-limit=five")
 	h.mustShow("x-delivery-limit", "want a whole number")
 	for range 4 {

@@ -279,11 +279,19 @@ func adminReview(c *common.Common, p adminPlan, returnTo int) *confirm.Model {
 	})
 }
 
-const adminLabelWidth = 20 // "  replication factor"
+// labelWidth is the label column: the longest label, indented two cells and followed by one, so that
+// a value or a placeholder never runs into it ("replication factor(empty: ...").
+func (v *adminForm) labelWidth() int {
+	longest := 0
+	for _, f := range v.fields {
+		longest = max(longest, ansi.StringWidth(f.label))
+	}
+	return 2 + longest + 1
+}
 
 func (v *adminForm) SetSize(width, height int) {
 	v.Width, v.Height = width, height
-	w := max(width-adminLabelWidth, 10)
+	w := max(width-v.labelWidth(), 10)
 	for i := range v.fields {
 		if v.inputs[i] != nil {
 			v.inputs[i].SetWidth(max(w-2, 1))
@@ -327,14 +335,14 @@ func (v *adminForm) View() string {
 		case i == v.focus:
 			style = s.Accent
 		}
-		label := style.Render(fmt.Sprintf("  %-*s", adminLabelWidth-2, f.label))
+		label := style.Render(fmt.Sprintf("  %-*s ", v.labelWidth()-3, f.label))
 		if v.inputs[i] != nil {
 			lines = append(lines, label+v.inputs[i].View())
 			continue
 		}
 		for j, l := range strings.Split(v.areas[i].View(), "\n") {
 			if j > 0 {
-				label = strings.Repeat(" ", adminLabelWidth)
+				label = strings.Repeat(" ", v.labelWidth())
 			}
 			lines = append(lines, label+l)
 		}
