@@ -143,7 +143,7 @@ func (a *app) rootCommand() *cobra.Command {
 	root.AddCommand(a.peekCommand())
 	root.AddCommand(a.publishCommand(), a.replayCommand(), a.redriveCommand())
 	root.AddCommand(a.pendingCommand(), a.deadLetterCommand(), a.claimCommand())
-	root.AddCommand(a.ctxCommand(), a.versionCommand())
+	root.AddCommand(a.ctxCommand(), a.versionCommand(), a.schemasCommand())
 	root.AddCommand(a.createCommand(), a.deleteCommand(), a.alterCommand(), a.configCommand(), a.describeCommand(),
 		a.policyCommand())
 	root.AddCommand(a.bindCommands()...)

@@ -1,0 +1,100 @@
+package e2e
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
+	"github.com/mqscope/mqscope/internal/testkit/srfix"
+)
+
+// schemas lists the registry's subjects with their latest version, type, level and the topics that use
+// them by TopicNameStrategy; schemas SUBJECT shows versions, level, references and the schema text.
+func TestSchemasBrowsesTheRegistry(t *testing.T) {
+	t.Parallel()
+	reg := srfix.Start(t)
+	reg.SeedSchema(srfix.AvroSubject, 2, 40, sr.Schema{Schema: `{"type":"string"}`, Type: sr.TypeAvro})
+	if err := reg.SetCompat(srfix.JSONSubject, sr.CompatFull); err != nil {
+		t.Fatal(err)
+	}
+	brokers := kafkafix.Brokers(kafkafix.Start(t, kfake.NumBrokers(1), kfake.SeedTopics(1, "orders-proto", "orders-avro", "unrelated")))
+	run := func(args ...string) result {
+		return mqscope(t, append([]string{"--kafka", brokers, "--schema-registry", reg.URL(), "schemas"}, args...)...)
+	}
+
+	r := run("-o", "json")
+	if r.code != 0 {
+		t.Fatalf("exit %d: %s", r.code, r.stderr)
+	}
+	bySubject := map[string]map[string]any{}
+	for _, row := range jsonLines(t, r.stdout) {
+		bySubject[row["subject"].(string)] = row
+	}
+	if len(bySubject) != 6 {
+		t.Fatalf("want the 6 seeded subjects, got %v", r.stdout)
+	}
+	check := func(subject, field string, want any) {
+		t.Helper()
+		gb, _ := json.Marshal(bySubject[subject][field])
+		wb, _ := json.Marshal(want)
+		if string(gb) != string(wb) {
+			t.Errorf("%s %s: %s, want %s", subject, field, gb, wb)
+		}
+	}
+	check(srfix.AvroSubject, "version", 2)
+	check(srfix.AvroSubject, "id", 40)
+	check(srfix.AvroSubject, "topics", []string{"orders-avro"})
+	check(srfix.ProtoSubject, "type", "protobuf")
+	check(srfix.ProtoSubject, "topics", []string{"orders-proto"})
+	check(srfix.JSONSubject, "compatibility", "FULL")
+	check(srfix.JSONSubject, "topics", []string{})    // no topic orders-json
+	check("shop-common", "compatibility", "BACKWARD") // srfake's global default
+
+	r = run()
+	if r.code != 0 || !strings.Contains(r.stdout, "SUBJECT") || !strings.Contains(r.stdout, "orders-proto-value") {
+		t.Fatalf("table: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+
+	r = run(srfix.ProtoSubject)
+	for _, want := range []string{"Versions:      1", "common.proto → shop-common v1", "message Refund {", "Topics:        orders-proto"} {
+		if r.code != 0 || !strings.Contains(r.stdout, want) {
+			t.Errorf("schemas %s: want %q in:\n%s%s", srfix.ProtoSubject, want, r.stdout, r.stderr)
+		}
+	}
+	r = run(srfix.AvroSubject, "--version", "1", "-o", "json")
+	rows := jsonLines(t, r.stdout)
+	if r.code != 0 || len(rows) != 1 || rows[0]["version"] != 1.0 || rows[0]["latest"] != 2.0 ||
+		!strings.Contains(rows[0]["schema"].(string), "shop.Money") {
+		t.Errorf("--version 1: exit %d: %s%s", r.code, r.stdout, r.stderr)
+	}
+	refs, _ := json.Marshal(rows[0]["references"])
+	if string(refs) != `[{"name":"shop.Money","subject":"avro-money","version":1}]` {
+		t.Errorf("references: %s", refs)
+	}
+
+	for _, bad := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{srfix.AvroSubject, "--version", "7"}, "has no version 7 (it has 1, 2)"},
+		{[]string{"nope-value"}, `subject "nope-value"`},
+	} {
+		r = run(bad.args...)
+		if r.code == 0 || !strings.Contains(r.stderr, bad.want) || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+			t.Errorf("%v: exit %d, stderr %q, want one line with %q", bad.args, r.code, r.stderr, bad.want)
+		}
+	}
+	r = mqscope(t, "--kafka", brokers, "schemas")
+	if r.code == 0 || !strings.Contains(r.stderr, "--schema-registry URL") {
+		t.Errorf("no registry: exit %d, %q", r.code, r.stderr)
+	}
+	reg.Close()
+	r = run()
+	if r.code == 0 || !strings.Contains(r.stderr, "did not answer") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+		t.Errorf("registry down: exit %d, %q", r.code, r.stderr)
+	}
+}
