@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/goccy/go-yaml"
@@ -214,7 +215,7 @@ func planTopics(have, want []TopicDef, prune bool) []Step {
 		if !ok {
 			spec := backends.DestinationSpec{Name: w.Name, Partitions: w.Partitions, ReplicationFactor: w.ReplicationFactor, Configs: w.Configs}
 			steps = append(steps, Step{Action: "create", Kind: "topic", Name: w.Name,
-				Detail: fmt.Sprintf("partitions=%d replication=%d %s", w.Partitions, w.ReplicationFactor, pairs(w.Configs)),
+				Detail: strings.TrimSpace(TopicShape(w.Partitions, w.ReplicationFactor) + " " + pairs(w.Configs)),
 				do:     func(ctx context.Context, s *Session) error { return s.CreateDestination(ctx, spec) }})
 			continue
 		}
@@ -431,6 +432,18 @@ func (s *Session) ApplyTopology(ctx context.Context, steps []Step, report func(S
 		}
 	}
 	return nil
+}
+
+// TopicShape is a new topic's partitions and replication factor as a plan shows them; 0, which asks for
+// the broker's default, reads "default" (it read "replication=0", which no broker takes).
+func TopicShape(partitions, replication int) string {
+	count := func(n int) string {
+		if n <= 0 {
+			return "default"
+		}
+		return strconv.Itoa(n)
+	}
+	return "partitions=" + count(partitions) + " replication=" + count(replication)
 }
 
 func pairs(m map[string]string) string {

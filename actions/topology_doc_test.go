@@ -43,3 +43,16 @@ func TestBindingArgumentsInTheDiff(t *testing.T) {
 		t.Fatalf("other arguments: %+v", steps)
 	}
 }
+
+// A topic that leaves its replication factor to the broker says so: "replication=0" read as a number
+// no broker takes.
+func TestNewTopicDetailSaysDefault(t *testing.T) {
+	steps := planTopics(nil, []TopicDef{{Name: "orders", Partitions: 6, Configs: map[string]string{"retention.ms": "1"}}}, false)
+	if len(steps) != 1 || steps[0].Detail != "partitions=6 replication=default retention.ms=1" {
+		t.Fatalf("create step: %+v", steps)
+	}
+	steps = planTopics(nil, []TopicDef{{Name: "bare"}}, false)
+	if len(steps) != 1 || steps[0].Detail != "partitions=default replication=default" {
+		t.Fatalf("create step without sizes: %+v", steps)
+	}
+}

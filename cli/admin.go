@@ -98,7 +98,7 @@ func (a *app) createTopicCommand() *cobra.Command {
 			}
 			spec := backends.DestinationSpec{Name: args[0], Partitions: partitions, ReplicationFactor: replication, Configs: cfg}
 			return a.create(cmd.Context(), "topic", spec, dryRun,
-				fmt.Sprintf("partitions=%d replication=%d %s", partitions, replication, detailOf(cfg)))
+				strings.TrimSpace(actions.TopicShape(partitions, replication)+" "+detailOf(cfg)))
 		},
 	}
 	cmd.Flags().IntVar(&partitions, "partitions", 0, "number of partitions (default: the broker's)")
