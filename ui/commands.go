@@ -24,6 +24,9 @@ func (m *Model) offeredCommands() []string {
 	if s != nil && s.Allows(actions.VerbStats) {
 		cmds = append(cmds, "broker")
 	}
+	if m.c.Registry != nil {
+		cmds = append(cmds, "schemas")
+	}
 	return append(cmds, "ctx NAME")
 }
 
@@ -55,6 +58,8 @@ func (m *Model) runCommand(line string) tea.Cmd {
 		return m.openLag()
 	case "broker", "stats", "sys", "overview":
 		return m.openStats()
+	case "schemas", "schema", "sr", "subjects":
+		return m.openSchemas()
 	case "ctx", "context":
 		return m.ctxCommand(args)
 	case "help":
@@ -123,6 +128,16 @@ func (m *Model) contextNames() []string {
 		names[i] = sanitize.Line(c.Name)
 	}
 	return names
+}
+
+// openSchemas opens the schema registry view where the context has a registry, and says how to set one
+// elsewhere.
+func (m *Model) openSchemas() tea.Cmd {
+	if m.c.Registry == nil {
+		return m.setFlash(levelError, "no schema registry is configured: set kafka.schema-registry in the context, "+
+			"or start mqscope with --schema-registry URL")
+	}
+	return m.navigate(screens.KindSchemas, func() common.View { return screens.NewSchemas(m.c) })
 }
 
 // openStats opens the broker's own statistics where it publishes them (MQTT's $SYS).
