@@ -2,6 +2,7 @@ package rabbitmq
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"regexp"
@@ -15,25 +16,47 @@ var _ backends.Describer = (*Backend)(nil)
 // it lives, who consumes it and on which channel.
 type apiQueueDetails struct {
 	apiQueue
-	Durable         bool     `json:"durable"`
-	AutoDelete      bool     `json:"auto_delete"`
-	Exclusive       bool     `json:"exclusive"`
-	Node            string   `json:"node"`   // classic queues
-	Leader          string   `json:"leader"` // quorum queues and streams
-	Members         []string `json:"members"`
-	Online          []string `json:"online"`
-	ConsumerDetails []struct {
-		Tag         string `json:"consumer_tag"`
-		Prefetch    int    `json:"prefetch_count"`
-		AckRequired bool   `json:"ack_required"`
-		Exclusive   bool   `json:"exclusive"`
-		Active      *bool  `json:"active"` // absent before 3.8: every consumer was active
-		Channel     struct {
-			Name           string `json:"name"`
-			ConnectionName string `json:"connection_name"`
-			User           string `json:"user"`
-		} `json:"channel_details"`
-	} `json:"consumer_details"`
+	Durable    bool     `json:"durable"`
+	AutoDelete bool     `json:"auto_delete"`
+	Exclusive  bool     `json:"exclusive"`
+	Node       string   `json:"node"`   // classic queues
+	Leader     string   `json:"leader"` // quorum queues and streams
+	Members    []string `json:"members"`
+	Online     []string `json:"online"`
+	// Each consumer is decoded on its own: while a channel closes the API gives its channel_details as
+	// an empty list ([]) instead of an object, and one such consumer must not fail the whole page.
+	ConsumerDetails []json.RawMessage `json:"consumer_details"`
+}
+
+type apiConsumer struct {
+	Tag         string          `json:"consumer_tag"`
+	Prefetch    int             `json:"prefetch_count"`
+	AckRequired bool            `json:"ack_required"`
+	Exclusive   bool            `json:"exclusive"`
+	Active      *bool           `json:"active"` // absent before 3.8: every consumer was active
+	Channel     json.RawMessage `json:"channel_details"`
+}
+
+type apiChannel struct {
+	Name           string `json:"name"`
+	ConnectionName string `json:"connection_name"`
+	User           string `json:"user"`
+}
+
+// consumers decodes what it can of the API's consumer details.
+func consumers(raw []json.RawMessage) []backends.Consumer {
+	var out []backends.Consumer
+	for _, r := range raw {
+		var c apiConsumer
+		if json.Unmarshal(r, &c) != nil {
+			continue
+		}
+		var ch apiChannel
+		_ = json.Unmarshal(c.Channel, &ch) // [] while the channel closes: no channel to name
+		out = append(out, backends.Consumer{Tag: c.Tag, Channel: ch.Name, Connection: ch.ConnectionName, User: ch.User,
+			Prefetch: c.Prefetch, AckRequired: c.AckRequired, Exclusive: c.Exclusive, Active: c.Active == nil || *c.Active})
+	}
+	return out
 }
 
 type apiExchangeDetails struct {
@@ -75,11 +98,7 @@ func (b *Backend) describeQueue(ctx context.Context, name string) (backends.Deta
 		d.Policy, d.PolicyDefinition = b.policyFor(ctx, name, d.Destination.Type)
 		d.Destination.Policy, d.Destination.DeadLetter = d.Policy, deadLetter(q.Arguments, d.PolicyDefinition)
 	}
-	for _, c := range q.ConsumerDetails {
-		d.Consumers = append(d.Consumers, backends.Consumer{Tag: c.Tag, Channel: c.Channel.Name,
-			Connection: c.Channel.ConnectionName, User: c.Channel.User, Prefetch: c.Prefetch,
-			AckRequired: c.AckRequired, Exclusive: c.Exclusive, Active: c.Active == nil || *c.Active})
-	}
+	d.Consumers = consumers(q.ConsumerDetails)
 	if d.Destination.Kind == backends.Queue { // a stream answers no passive declare with counts
 		if ready, consumers, err := b.QueueCount(ctx, name); err == nil {
 			dst := &d.Destination

@@ -78,23 +78,36 @@ func sortUnique(dests []backends.Destination) []backends.Destination {
 // collector has not reported yet, right after a restart for a while, and rates on idle ones: counts are
 // pointers, so that missing reads as unknown, not 0.
 type apiQueue struct {
-	Name            string `json:"name"`
-	Vhost           string `json:"vhost"`
-	Type            string `json:"type"`
-	State           string `json:"state"`
-	Arguments       table  `json:"arguments"`
-	Policy          string `json:"policy"`
-	OperatorPolicy  string `json:"operator_policy"`
-	EffectivePolicy table  `json:"effective_policy_definition"`
-	Messages        *int64 `json:"messages"`
-	Ready           *int64 `json:"messages_ready"`
-	Unacked         *int64 `json:"messages_unacknowledged"`
-	Consumers       *int   `json:"consumers"`
-	Stats           struct {
-		Publish    rate `json:"publish_details"`
-		DeliverGet rate `json:"deliver_get_details"`
-		Ack        rate `json:"ack_details"`
-	} `json:"message_stats"`
+	Name            string     `json:"name"`
+	Vhost           string     `json:"vhost"`
+	Type            string     `json:"type"`
+	State           string     `json:"state"`
+	Arguments       table      `json:"arguments"`
+	Policy          string     `json:"policy"`
+	OperatorPolicy  string     `json:"operator_policy"`
+	EffectivePolicy table      `json:"effective_policy_definition"`
+	Messages        *int64     `json:"messages"`
+	Ready           *int64     `json:"messages_ready"`
+	Unacked         *int64     `json:"messages_unacknowledged"`
+	Consumers       *int       `json:"consumers"`
+	Stats           queueStats `json:"message_stats"`
+}
+
+// queueStats are a queue's rates. A whole queue object (describe asks for one) may carry them as an empty
+// list, [], Erlang's empty property list, before the first sample.
+type queueStats struct {
+	Publish    rate `json:"publish_details"`
+	DeliverGet rate `json:"deliver_get_details"`
+	Ack        rate `json:"ack_details"`
+}
+
+func (s *queueStats) UnmarshalJSON(data []byte) error {
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("[")) {
+		*s = queueStats{}
+		return nil
+	}
+	type plain queueStats
+	return json.Unmarshal(data, (*plain)(s))
 }
 
 type rate struct {
@@ -200,14 +213,26 @@ func integer(v any) (int, bool) {
 
 // apiExchange is an exchange as the management API lists it.
 type apiExchange struct {
-	Name     string `json:"name"`
-	Vhost    string `json:"vhost"`
-	Type     string `json:"type"`
-	Internal bool   `json:"internal"`
-	Stats    struct {
-		In  rate `json:"publish_in_details"`
-		Out rate `json:"publish_out_details"`
-	} `json:"message_stats"`
+	Name     string        `json:"name"`
+	Vhost    string        `json:"vhost"`
+	Type     string        `json:"type"`
+	Internal bool          `json:"internal"`
+	Stats    exchangeStats `json:"message_stats"`
+}
+
+// exchangeStats are an exchange's rates; [] before the first sample, as for queues.
+type exchangeStats struct {
+	In  rate `json:"publish_in_details"`
+	Out rate `json:"publish_out_details"`
+}
+
+func (s *exchangeStats) UnmarshalJSON(data []byte) error {
+	if bytes.HasPrefix(bytes.TrimSpace(data), []byte("[")) {
+		*s = exchangeStats{}
+		return nil
+	}
+	type plain exchangeStats
+	return json.Unmarshal(data, (*plain)(s))
 }
 
 // destination lists the exchange. The default exchange ("") and the amq.* ones come with every vhost and
