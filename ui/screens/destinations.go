@@ -146,6 +146,9 @@ func destinationFields(d dest) []list.Field {
 	add(d.ReplicationFactor > 0, "replication factor", present.Int(int64(d.ReplicationFactor)))
 	add(d.Partitions > 0, "under-replicated", present.Int(int64(d.UnderReplicated)))
 	add(d.Partitions > 0, "offline", present.Int(int64(d.Offline)))
+	if d.Approximate {
+		return append(fs, sqsFields(d)...)
+	}
 	add(true, "messages", present.Count(d.Messages))
 	add(queueish(d), "ready", present.Count(d.Ready))
 	add(queueish(d), "unacked", present.Count(d.Unacked))
@@ -157,6 +160,25 @@ func destinationFields(d dest) []list.Field {
 		add(dl.DeliveryLimit > 0, "delivery limit", strconv.Itoa(dl.DeliveryLimit))
 	}
 	add(d.Policy != "", "policy", sanitize.Line(d.Policy))
+	return fs
+}
+
+// sqsFields are an SQS queue's counts in SQS's words, each marked ~ as the list marks them (SQS calls
+// them approximate; the page showed them bare, as ready and unacked, with consumers SQS does not have),
+// and its redrive policy and the queues that dead-letter into it.
+func sqsFields(d dest) []list.Field {
+	fs := []list.Field{
+		{Label: "messages", Value: present.Approx(d, d.Messages)},
+		{Label: "visible", Value: present.Approx(d, d.Ready)},
+		{Label: "in-flight", Value: present.Approx(d, d.Unacked)},
+		{Label: "delayed", Value: present.Approx(d, d.Delayed)},
+	}
+	if d.Redrive != nil {
+		fs = append(fs, list.Field{Label: "redrive", Value: sanitize.Line(present.Redrive(d.Redrive))})
+	}
+	if len(d.DeadLetterSources) > 0 {
+		fs = append(fs, list.Field{Label: "dead-letter for", Value: sanitize.Line(strings.Join(d.DeadLetterSources, ", "))})
+	}
 	return fs
 }
 
