@@ -7,6 +7,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
@@ -302,6 +304,10 @@ func TestEditTopicConfigs(t *testing.T) {
 	filter(h, "tui13.cfg")
 	h.run(h.key("e"))
 	h.mustShow("Configs of topic tui13.cfg", "set away from the default", "cleanup.policy=compact", "retention.ms=1000")
+	// At 80 columns the hint wraps rather than losing its end ("delete it to ta…").
+	h.send(tea.WindowSizeMsg{Width: 80, Height: 24})
+	h.mustShow("back to what it inherits")
+	h.send(tea.WindowSizeMsg{Width: 140, Height: 30})
 	for range len("cleanup.policy=compact\nretention.ms=1000") {
 		h.key("backspace")
 	}

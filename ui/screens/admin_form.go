@@ -312,7 +312,7 @@ func (v *adminForm) areaHeight() int {
 			singles++
 		}
 	}
-	room := v.Height - 2 - len(v.notes) - singles - 4
+	room := v.Height - 2 - len(v.notes) - singles - 3 - v.hintHeight()
 	return min(max(room/max(areas, 1), 2), 12)
 }
 
@@ -347,11 +347,30 @@ func (v *adminForm) View() string {
 			lines = append(lines, label+l)
 		}
 	}
-	lines = append(lines, "", v.statusLine(), s.Muted.Render("  "+v.fields[v.focus].hint))
+	lines = append(lines, "", v.statusLine())
+	for _, l := range v.hintLines(v.focus) {
+		lines = append(lines, s.Muted.Render("  "+l))
+	}
 	for i, l := range lines {
 		lines[i] = ansi.Truncate(l, max(v.Width, 1), "…")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// hintLines is a field's hint wrapped to the width: cut at 80 columns, the configs' hint lost what a
+// deleted line does ("delete it to ta…").
+func (v *adminForm) hintLines(field int) []string {
+	return strings.Split(ansi.Wrap(v.fields[field].hint, max(v.Width-2, 10), " "), "\n")
+}
+
+// hintHeight is the most lines any field's hint takes, kept free under the text areas whichever field
+// has the cursor.
+func (v *adminForm) hintHeight() int {
+	most := 1
+	for i := range v.fields {
+		most = max(most, len(v.hintLines(i)))
+	}
+	return most
 }
 
 func (v *adminForm) statusLine() string {
