@@ -34,7 +34,9 @@ var sysFigures = []struct{ topic, key, name string }{
 	{"bytes/sent", "bytes_sent", "bytes sent"},
 }
 
-// burstQuiet is how long after an uptime update the rest of that update takes to arrive.
+// burstQuiet is how long the broker stays silent after the last figure of an update: the update is
+// whole once nothing has come for that long since its uptime (a loaded machine spreads one update's
+// figures over more than this, so the silence is counted from the last arrival, not from the uptime).
 const burstQuiet = 200 * time.Millisecond
 
 // sysWatch is a connection of its own that keeps the latest $SYS figures: once the broker has published
@@ -46,6 +48,7 @@ type sysWatch struct {
 	mu     sync.Mutex
 	values map[string]string // topic under sysPrefix → payload, only the topics the overview reads
 	ticks  [2]time.Time      // when the last two live uptime updates arrived, newest first
+	last   time.Time         // when the last figure arrived
 	event  chan struct{}     // closed (and replaced) when anything arrives
 }
 
@@ -69,6 +72,7 @@ func (w *sysWatch) see(p *paho.Publish) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	w.values[topic] = string(p.Payload)
+	w.last = time.Now()
 	if topic == "uptime" && !p.Retain {
 		w.ticks = [2]time.Time{time.Now(), w.ticks[0]}
 	}
@@ -76,12 +80,12 @@ func (w *sysWatch) see(p *paho.Publish) {
 	w.event = make(chan struct{})
 }
 
-// state is what the watch knows: whether anything arrived, the last update's time, and a channel that
-// closes at the next arrival.
-func (w *sysWatch) state() (seen bool, tick time.Time, next <-chan struct{}) {
+// state is what the watch knows: whether anything arrived, the last update's time, the last arrival's
+// time, and a channel that closes at the next arrival.
+func (w *sysWatch) state() (seen bool, tick, last time.Time, next <-chan struct{}) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return len(w.values) > 0, w.ticks[0], w.event
+	return len(w.values) > 0, w.ticks[0], w.last, w.event
 }
 
 func (w *sysWatch) alive() bool {
@@ -104,13 +108,13 @@ func (b *Backend) BrokerStats(ctx context.Context, wait time.Duration) (backends
 	deadline := time.NewTimer(wait)
 	defer deadline.Stop()
 	for {
-		seen, tick, next := w.state()
-		if !tick.IsZero() && time.Since(tick) >= burstQuiet {
+		seen, tick, last, next := w.state()
+		if !tick.IsZero() && time.Since(last) >= burstQuiet {
 			return w.snapshot(), nil
 		}
 		var quiet <-chan time.Time
 		if !tick.IsZero() {
-			quiet = time.After(burstQuiet - time.Since(tick))
+			quiet = time.After(burstQuiet - time.Since(last))
 		}
 		select {
 		case <-next:
