@@ -11,6 +11,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -39,6 +40,9 @@ type Deps struct {
 	Stdin   io.Reader                  // nil means os.Stdin (publish --body -, --from-file -)
 	Stdout  io.Writer                  // nil means os.Stdout
 	Stderr  io.Writer                  // nil means os.Stderr
+	// CompletionTimeout bounds a Tab suggestion that asks the broker; zero means completionTimeout.
+	// Tests on a loaded machine give the positive cases longer; the shell always gets the default.
+	CompletionTimeout time.Duration
 }
 
 // Execute runs mqscope with args (without the program name) and returns the exit code. Errors are

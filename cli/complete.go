@@ -103,7 +103,11 @@ func (a *app) completeFlag(kind names) cobra.CompletionFunc {
 // suggest connects to the context the flags and config pick, silently (nothing on stderr: the shell would
 // print it under the prompt), and offers the names that start with prefix; on any failure it offers none.
 func (a *app) suggest(kind names, prefix string) ([]cobra.Completion, cobra.ShellCompDirective) {
-	ctx, cancel := context.WithTimeout(context.Background(), completionTimeout)
+	limit := a.deps.CompletionTimeout
+	if limit <= 0 {
+		limit = completionTimeout
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
 	defer cancel()
 	found := make(chan []string, 1)
 	go func() { found <- a.brokerNames(ctx, kind) }()
@@ -113,7 +117,7 @@ func (a *app) suggest(kind names, prefix string) ([]cobra.Completion, cobra.Shel
 	case <-ctx.Done():
 		// An opener or a list that ignores its deadline does not hold the shell: it is left behind,
 		// and ends with the process.
-		cobra.CompDebugln("mqscope: no suggestions: the broker did not answer in "+completionTimeout.String(), false)
+		cobra.CompDebugln("mqscope: no suggestions: the broker did not answer in "+limit.String(), false)
 		return nil, cobra.ShellCompDirectiveNoFileComp
 	}
 }

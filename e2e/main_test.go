@@ -79,10 +79,18 @@ type result struct {
 // mqscope runs the command with args, with an empty config file so that the user's own stays out.
 func mqscope(t *testing.T, args ...string) result {
 	t.Helper()
+	return withDeps(t, func(*cli.Deps) {}, args...)
+}
+
+// withDeps is mqscope with the real parts changed by change first.
+func withDeps(t *testing.T, change func(*cli.Deps), args ...string) result {
+	t.Helper()
 	empty := filepath.Join(t.TempDir(), "config.yaml")
 	os.WriteFile(empty, nil, 0o600)
 	var stdout, stderr bytes.Buffer
-	code := cli.Execute(context.Background(), append([]string{"--config", empty}, args...), deps(&stdout, &stderr))
+	d := deps(&stdout, &stderr)
+	change(&d)
+	code := cli.Execute(context.Background(), append([]string{"--config", empty}, args...), d)
 	return result{code, stdout.String(), stderr.String()}
 }
 
