@@ -80,27 +80,46 @@ func ParseTopology(data []byte) (TopologyFile, error) {
 	return doc.TopologyFile, err
 }
 
-// ParseTopologyDoc reads a topology file, with or without contexts; unknown fields are an error, so that
-// a typo is not silently ignored.
+// ParseTopologyDoc reads a topology file, with or without contexts; see ParseTopologyFile.
 func ParseTopologyDoc(data []byte) (TopologyDoc, error) {
+	return ParseTopologyFile("topology file", data)
+}
+
+// ParseTopologyFile reads the topology file named name, with or without contexts; unknown fields are an
+// error, so that a typo is not silently ignored. Errors start with the name, and with line and column
+// when the YAML says where (PATH:2:11: …), as the config file's errors do, so an editor can jump there.
+func ParseTopologyFile(name string, data []byte) (TopologyDoc, error) {
 	var d TopologyDoc
 	if err := yaml.UnmarshalWithOptions(data, &d, yaml.Strict()); err != nil {
-		return d, fmt.Errorf("topology file: %s", strings.ReplaceAll(yaml.FormatError(err, false, false), "\n", " "))
+		return d, yamlErrorAt(name, err)
 	}
 	if len(d.Contexts) > 0 && !d.TopologyFile.empty() {
-		return d, errors.New("topology file: it has both contexts and topics, queues, exchanges or bindings outside them: " +
+		return d, errors.New(name + ": it has both contexts and topics, queues, exchanges or bindings outside them: " +
 			"put each under the context it belongs to")
 	}
-	for _, name := range d.ContextNames() {
-		if err := d.Contexts[name].check(); err != nil {
-			return d, fmt.Errorf("topology file, context %s: %w", name, err)
+	for _, ctxName := range d.ContextNames() {
+		if err := d.Contexts[ctxName].check(); err != nil {
+			return d, fmt.Errorf("%s, context %s: %w", name, ctxName, err)
 		}
 	}
 	if err := d.TopologyFile.check(); err != nil {
-		return d, fmt.Errorf("topology file: %w", err)
+		return d, fmt.Errorf("%s: %w", name, err)
 	}
 	return d, nil
 }
+
+// yamlErrorAt is a YAML error in one line: NAME:LINE:COLUMN: message when the parser says where.
+func yamlErrorAt(name string, err error) error {
+	var ye yaml.Error
+	if errors.As(err, &ye) {
+		if tk := ye.GetToken(); tk != nil && tk.Position != nil {
+			return fmt.Errorf("%s:%d:%d: %s", name, tk.Position.Line, tk.Position.Column, oneLineText(ye.GetMessage()))
+		}
+	}
+	return fmt.Errorf("%s: %s", name, oneLineText(yaml.FormatError(err, false, false)))
+}
+
+func oneLineText(s string) string { return strings.Join(strings.Fields(s), " ") }
 
 // ContextNames are the contexts the file names, sorted: the order diff and apply visit them in.
 func (d TopologyDoc) ContextNames() []string { return slices.Sorted(maps.Keys(d.Contexts)) }

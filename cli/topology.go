@@ -146,7 +146,11 @@ func (a *app) topologyFile(file string) (actions.TopologyDoc, error) {
 	if err != nil {
 		return actions.TopologyDoc{}, usageError{fmt.Errorf("read the topology file: %w", err)}
 	}
-	doc, err := actions.ParseTopologyDoc(data)
+	name := file
+	if file == "-" {
+		name = "stdin"
+	}
+	doc, err := actions.ParseTopologyFile(name, data)
 	if err != nil {
 		return doc, usageError{err}
 	}
