@@ -88,13 +88,3 @@ func appendDecoded(dst []byte, b decode.Body) []byte {
 	// What a decoder made may hold characters a terminal acts on: escaped like the rest of the record.
 	return append(dst[:start], terminalSafeJSON(dst[start:])...)
 }
-
-// decodedWhere has --where's value read the decoded body when there is a decoder.
-func decodedWhere(ctx context.Context, dec *decode.Decoder) func(backends.Message) []byte {
-	return func(m backends.Message) []byte {
-		if b := dec.DecodeInput(ctx, present.DecodeInput(m)); b.Structured {
-			return []byte(b.Text)
-		}
-		return m.Body
-	}
-}

@@ -9,6 +9,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/decode"
+	"github.com/mqscope/mqscope/present"
 )
 
 // searchReader is peek --where: the range is scanned on the client, every message tested, the matches
@@ -32,7 +33,7 @@ func (a *app) searchReader(req backends.PeekRequest, o peekOptions, dec *decode.
 	}
 	return func(ctx context.Context, b backends.Backend, write func(backends.Message) error) error {
 		if dec != nil {
-			where.Decoded = decodedWhere(ctx, dec)
+			where.Decoded = present.WhereBody(ctx, dec)
 		}
 		bar := a.progress("searching")
 		p, err := actions.Search(ctx, b, search, write, func(p actions.SearchProgress) {

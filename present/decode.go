@@ -1,6 +1,8 @@
 package present
 
 import (
+	"context"
+
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/decode"
 )
@@ -21,4 +23,15 @@ func DecodeInput(m backends.Message) decode.Input {
 		in.ContentEncoding = string(h.Value)
 	}
 	return in
+}
+
+// WhereBody is what a --where expression's value reads, for the CLI's peek and the TUI's browser alike: the
+// body a decoder made (Protobuf or Avro as JSON) when it made a structured one, else the body as it is.
+func WhereBody(ctx context.Context, dec *decode.Decoder) func(backends.Message) []byte {
+	return func(m backends.Message) []byte {
+		if b := dec.DecodeInput(ctx, DecodeInput(m)); b.Structured {
+			return []byte(b.Text)
+		}
+		return m.Body
+	}
 }

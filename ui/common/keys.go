@@ -46,6 +46,7 @@ type KeyMap struct {
 	Follow   key.Binding
 	StartAt  key.Binding
 	GoTo     key.Binding
+	Where    key.Binding // show only the messages a --where expression holds for
 	BodyView key.Binding
 	Copy     key.Binding
 
@@ -96,6 +97,7 @@ func DefaultKeyMap() KeyMap {
 		Follow:   b([]string{"f"}, "f", "follow"),
 		StartAt:  b([]string{"p"}, "p", "start at…"),
 		GoTo:     b([]string{"o"}, "o", "go to offset/time"),
+		Where:    b([]string{"w"}, "w", "where EXPR"),
 		BodyView: b([]string{"v"}, "v", "view as"),
 		Copy:     b([]string{"c"}, "c", "copy body"),
 

@@ -64,6 +64,7 @@ func (k *KeyMap) actions() []action {
 		{"follow", &k.Follow, []string{scopeMessages}},
 		{"start-at", &k.StartAt, []string{scopeMessages}},
 		{"go-to", &k.GoTo, []string{scopeMessages}},
+		{"where", &k.Where, []string{scopeMessages}},
 		{"body-view", &k.BodyView, []string{scopeMessage}},
 		{"copy", &k.Copy, []string{scopeMessages, scopeMessage}},
 		{"publish", &k.Publish, []string{scopeDestinations, scopeMessages}},

@@ -24,7 +24,7 @@ func TestDefaultKeyMapHasNoConflicts(t *testing.T) {
 	if a, b, key := k.conflict(); key != "" {
 		t.Fatalf("%q is bound to %s and %s", key, a, b)
 	}
-	if len(ActionNames()) != 36 {
+	if len(ActionNames()) != 37 {
 		t.Errorf("actions = %v", ActionNames())
 	}
 }

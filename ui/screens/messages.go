@@ -57,6 +57,7 @@ type entry struct {
 	size    int              // the body's size on the broker; more than len(msg.Body) when held cut
 	cost    int              // bytes held for it: body, key, headers
 	dead    *backends.Origin // a RabbitMQ dead letter's origin (x-death); nil for others
+	where   bool             // the browser's where expression holds for it (evaluated once, when it came or was set)
 	preview string           // memo: the body's one-line preview, made when the row is first drawn
 	tone    table.Tone
 }
@@ -95,6 +96,10 @@ type browser struct {
 	filter    string
 	match     matcher
 	filterErr error
+	where     *actions.Where // w: only the messages it holds for are shown; nil shows all
+	whereText string
+	whereSeen int64   // messages the where expression was evaluated on since it was set or the peek restarted
+	whereHits int64   // ... of which it held for
 	visible   []int64 // arrival numbers of the held messages that match, oldest first
 	cols      []msgColumn
 	marks     marks // what r replays
@@ -134,7 +139,7 @@ func (v *browser) Keys() []key.Binding {
 	if followable(v.dest) {
 		keys = append(keys, k.Follow)
 	}
-	return append(append(keys, k.Copy), v.sendBindings()...)
+	return append(append(keys, k.Where, k.Copy), v.sendBindings()...)
 }
 
 // Load is only a check that the broker is still there: the messages stream in through Start. A peek
@@ -156,6 +161,7 @@ func (v *browser) clear() {
 		v.widths[i] = len(c.Name)
 	}
 	v.visible = v.visible[:0]
+	v.whereSeen, v.whereHits = 0, 0
 	v.marks = newMarks()
 	v.refreshRows()
 }
@@ -288,7 +294,8 @@ func (v *browser) add(msgs []backends.Message) {
 			continue // held already: a resumed follow reads a little before where it stopped
 		}
 		e := v.hold(m)
-		if v.match == nil || v.match(e) {
+		v.evalWhere(e)
+		if v.shows(e) {
 			v.visible = append(v.visible, e.seq)
 		}
 	}
@@ -385,7 +392,7 @@ func (v *browser) SetFilter(text string) {
 	v.match, v.filterErr = compileFilter(text)
 	v.visible = v.visible[:0]
 	for i := range v.ring.Len() {
-		if e := v.ring.At(i); v.match == nil || v.match(e) {
+		if e := v.ring.At(i); v.shows(e) {
 			v.visible = append(v.visible, e.seq)
 		}
 	}
@@ -393,6 +400,11 @@ func (v *browser) SetFilter(text string) {
 	if had {
 		v.selectSeq(selected)
 	}
+}
+
+// shows says whether e is listed: the where expression holds for it and the filter matches it.
+func (v *browser) shows(e *entry) bool {
+	return (v.where == nil || e.where) && (v.match == nil || v.match(e))
 }
 
 func (v *browser) Update(msg tea.KeyPressMsg) tea.Cmd {
@@ -422,6 +434,8 @@ func (v *browser) Update(msg tea.KeyPressMsg) tea.Cmd {
 		return v.ask("start at (earliest, latest, OFFSET, -N, @TIME, @-15m): ", v.fromText, v.startAt)
 	case key.Matches(msg, k.GoTo):
 		return v.ask(v.goToPrompt(), "", v.goTo)
+	case key.Matches(msg, k.Where):
+		return v.ask("where (peek --where's EXPR, empty clears): ", v.whereText, v.setWhere)
 	case key.Matches(msg, k.Copy):
 		if e, ok := v.selected(); ok {
 			return copyBody(e.msg.Body, e.size)

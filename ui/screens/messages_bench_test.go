@@ -77,3 +77,12 @@ func BenchmarkDetailFrameOfHugeBody(b *testing.B) {
 		_ = d.View()
 	}
 }
+
+// Setting a where expression over a full browser: every held message evaluated once, in Update.
+func BenchmarkBrowserSetWhere(b *testing.B) {
+	v := fullBrowser(b)
+	b.ResetTimer()
+	for range b.N {
+		v.setWhere("value.total > 15000")
+	}
+}

@@ -130,10 +130,13 @@ func (v *browser) Status() string {
 	if n == 1 {
 		count = "1 message"
 	}
-	if v.filter != "" {
+	if v.filter != "" || v.where != nil {
 		count = present.Int(int64(len(v.visible))) + " of " + count
 	}
 	parts = append(parts, s.Muted.Render(count))
+	if w := v.whereStatus(); w != "" {
+		parts = append(parts, s.Accent.Render(w))
+	}
 	if n := len(v.marks.set); n > 0 {
 		parts = append(parts, s.OK.Render(present.Int(int64(n))+" marked"))
 	}
