@@ -21,7 +21,7 @@ const StatsWait = 11 * time.Second
 
 func init() {
 	verbs[VerbStats] = verbSpec{has: is[backends.StatsReader],
-		lacks: "this broker publishes no statistics about itself (MQTT brokers publish theirs under $SYS)"}
+		lacks: "only MQTT brokers publish their own statistics ($SYS)"}
 	verbs[VerbBacklog] = verbSpec{has: both(is[backends.DestinationLister], isnt[backends.LiveOnly]),
 		lacks: "this broker keeps nothing for its subscribers (each gets what arrives), so nothing lags, nothing waits and there are no consumer groups"}
 }

@@ -132,6 +132,10 @@ func (e *RefusedError) Error() string {
 
 func (e *RefusedError) Unwrap() error { return e.Err }
 
+// Lacks is why a broker without the verb's capability cannot do it, in words for a user ("this broker
+// has no policies"); "" when the verb has no such words.
+func (v Verb) Lacks() string { return verbs[v].lacks }
+
 // DegradedError says that a connection lost a capability it needs (RabbitMQ without its management API
 // cannot list), and why.
 type DegradedError struct {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -145,7 +146,9 @@ func (m *Model) openStats() tea.Cmd {
 	if m.conn.session == nil {
 		return m.setFlash(levelError, "not connected yet: :broker needs a live connection to know what the broker offers")
 	}
-	if err := m.conn.session.Can(actions.VerbStats); err != nil {
+	if err := m.conn.session.Can(actions.VerbStats); errors.Is(err, backends.ErrNotSupported) {
+		return m.setFlash(levelError, common.NotAvailable(m.conn.identity.Kind, actions.VerbStats))
+	} else if err != nil {
 		return m.setFlash(levelError, common.ErrorLine(err))
 	}
 	return m.navigate(screens.KindStats, func() common.View { return screens.NewStats(m.c) })

@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 )
@@ -44,4 +45,35 @@ func refusal(r *actions.RefusedError) string {
 		return r.Error() + " (try again once the header says connected)"
 	}
 	return r.Error()
+}
+
+// NotAvailable says that a broker of this kind cannot do verb at all, and why, in one line short enough
+// for an 80-column flash: "not available on Kafka: only MQTT brokers publish their own statistics ($SYS)".
+// The generic refusal ("broker statistics refused: …") reads as if a setting forbade it.
+func NotAvailable(kind backends.Kind, verb actions.Verb) string {
+	if why := verb.Lacks(); why != "" {
+		return "not available on " + BrokerName(kind) + ": " + why
+	}
+	return string(verb) + " is not available on " + BrokerName(kind)
+}
+
+// BrokerName is the kind as its makers write it: "RabbitMQ", "NATS"; "this broker" when unknown.
+func BrokerName(kind backends.Kind) string {
+	switch kind {
+	case backends.Kafka:
+		return "Kafka"
+	case backends.RabbitMQ:
+		return "RabbitMQ"
+	case backends.Redis:
+		return "Redis"
+	case backends.NATS:
+		return "NATS"
+	case backends.MQTT:
+		return "MQTT"
+	case backends.SQS:
+		return "SQS"
+	case "":
+		return "this broker"
+	}
+	return string(kind)
 }
