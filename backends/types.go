@@ -99,6 +99,13 @@ type Destination struct {
 	LastSize int
 	QoS      int
 	Retained bool
+	// LastPayload is the start of the last message's payload (at most PreviewBytes, cut on a rune
+	// boundary), raw: front ends sanitize it. A preview, not the payload: memory stays bounded by the
+	// listing's topic cap.
+	LastPayload []byte
+	// TopicsUnder, where set, makes this row a level of a topic tree rather than a topic: the number of
+	// topics below it. Front ends synthesize these rows (present.TopicTree); no broker lists them.
+	TopicsUnder int
 
 	// SQS queues: Ready is the approximate visible count, Unacked the approximate in-flight count, and
 	// Delayed the approximate count of messages not yet visible because of a delay; SQS says all three are

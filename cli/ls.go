@@ -148,6 +148,8 @@ type mqttTopicLine struct {
 	WindowSeconds float64 `json:"window_seconds"`
 	QoS           int     `json:"qos"`
 	LastSize      int     `json:"last_size"`
+	// LastPayload is the first bytes of the last payload (a preview; last_size says how long it was).
+	LastPayload string `json:"last_payload"`
 }
 
 func timeJSON(t time.Time) *time.Time {
@@ -178,7 +180,7 @@ func destinationJSON(d dest) any {
 	}
 	if d.Window > 0 {
 		line.MQTT = &mqttTopicLine{Retained: d.Retained, Seen: d.Seen, WindowSeconds: d.Window.Seconds(), QoS: d.QoS,
-			LastSize: d.LastSize}
+			LastSize: d.LastSize, LastPayload: string(d.LastPayload)}
 	}
 	if d.Approximate {
 		line.SQS = &sqsQueueLine{Approximate: true, Visible: countJSON(d.Ready), InFlight: countJSON(d.Unacked),

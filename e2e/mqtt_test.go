@@ -17,6 +17,9 @@ func TestMQTTTopicTree(t *testing.T) {
 	p := mqttfix.Unique("tree")
 	f.Publish(t, p+"/kitchen/temp", 2, true, "21.5")
 	f.Publish(t, p+"/hall/temp", 1, true, "old", "19")
+	hostile, long := p+"/hostile", p+"/long"
+	f.Publish(t, hostile, 1, true, "\x1b]0;pwned\x07\x1b[2Jred")
+	f.Publish(t, long, 1, true, strings.Repeat("é", 50)) // 100 bytes: the preview keeps 64, whole runes
 	live := p + "/door"
 	f.Track(live)
 	stop := make(chan struct{})
@@ -37,9 +40,11 @@ func TestMQTTTopicTree(t *testing.T) {
 	}
 	rows := byName(jsonLines(t, r.stdout), "name")
 	for topic, want := range map[string]map[string]any{
-		p + "/kitchen/temp": {"retained": true, "qos": 2.0, "last_size": 4.0},
-		p + "/hall/temp":    {"retained": true, "qos": 1.0, "last_size": 2.0},
-		live:                {"retained": false, "qos": 0.0, "last_size": 4.0},
+		p + "/kitchen/temp": {"retained": true, "qos": 2.0, "last_size": 4.0, "last_payload": "21.5"},
+		p + "/hall/temp":    {"retained": true, "qos": 1.0, "last_size": 2.0, "last_payload": "19"},
+		live:                {"retained": false, "qos": 0.0, "last_size": 4.0, "last_payload": "open"},
+		long:                {"retained": true, "last_size": 100.0, "last_payload": strings.Repeat("é", 32)},
+		hostile:             {"retained": true, "last_payload": "\x1b]0;pwned\x07\x1b[2Jred"},
 	} {
 		row, ok := rows[topic]
 		if !ok {
@@ -57,6 +62,20 @@ func TestMQTTTopicTree(t *testing.T) {
 	}
 	if seen := rows[live]["mqtt"].(map[string]any)["seen"].(float64); seen < 1 {
 		t.Errorf("%s: seen %v messages in the window, want some", live, seen)
+	}
+
+	// The table: the last payload escaped, never raw; a preview cut short says so.
+	r = mqscope(t, "--mqtt", f.URL, "ls")
+	if r.code != 0 {
+		t.Fatalf("ls: exit %d: %s", r.code, r.stderr)
+	}
+	if strings.ContainsAny(r.stdout, "\x1b\x07") {
+		t.Fatalf("a payload reached the terminal raw: %q", r.stdout)
+	}
+	for _, want := range []string{"LAST", sanitize.Line("\x1b]0;pwned\x07\x1b[2Jred"), strings.Repeat("é", 32) + "…"} {
+		if !strings.Contains(r.stdout, want) {
+			t.Errorf("ls lacks %q:\n%s", want, r.stdout)
+		}
 	}
 }
 

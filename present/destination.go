@@ -40,12 +40,13 @@ var Destinations = []Column[dest]{
 	{Name: "REDRIVE", Optional: 4, Applies: func(d dest) bool { return d.Redrive != nil }, Text: func(d dest) string { return Redrive(d.Redrive) }},
 	{Name: "DLQ-FOR", Optional: 4, Applies: func(d dest) bool { return len(d.DeadLetterSources) > 0 },
 		Text: func(d dest) string { return sanitize.Line(strings.Join(d.DeadLetterSources, ",")) }},
-	{Name: "RETAINED", Optional: 2, Applies: Sampled, Text: func(d dest) string { return map[bool]string{true: "yes", false: "no"}[d.Retained] }},
+	{Name: "RETAINED", Optional: 2, Applies: IsSampledTopic, Text: func(d dest) string { return map[bool]string{true: "yes", false: "no"}[d.Retained] }},
 	{Name: "SEEN", Optional: 1, Right: true, Applies: Sampled, Text: func(d dest) string {
 		return Int(int(d.Seen)) + " in " + d.Window.Round(100*time.Millisecond).String()
 	}},
-	{Name: "QOS", Optional: 4, Right: true, Applies: Sampled, Text: func(d dest) string { return Int(d.QoS) }},
-	{Name: "LAST-SIZE", Optional: 4, Right: true, Applies: Sampled, Text: func(d dest) string { return Bytes(d.LastSize) }},
+	{Name: "QOS", Optional: 4, Right: true, Applies: IsSampledTopic, Text: func(d dest) string { return Int(d.QoS) }},
+	{Name: "LAST-SIZE", Optional: 4, Right: true, Applies: IsSampledTopic, Text: func(d dest) string { return Bytes(d.LastSize) }},
+	{Name: "LAST", Optional: 5, Applies: IsSampledTopic, Text: LastPayload},
 	{Name: "PUBLISH/S", Optional: 3, Right: true, Applies: Sampled, Text: func(d dest) string { return Rate(d.PublishRate) }},
 	{Name: "GROUPS", Optional: 3, Right: true, Applies: IsLog, Text: func(d dest) string { return Int(d.Groups) }},
 	{Name: "OLDEST", Optional: 5, Applies: func(d dest) bool { return !d.Oldest.IsZero() }, Text: func(d dest) string { return Time(d.Oldest) }},

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"context"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -38,8 +39,15 @@ func TestWalkThroughMQTT(t *testing.T) {
 	t.Cleanup(h.m.Close)
 	h.run(h.m.Init())
 
-	// The topic tree from the retained messages, names escaped, nothing raw on screen.
-	h.mustShow("● connected", "mqtt mosquitto version", temp, p+`/\u202eevil`, "RETAINED")
+	// The topic tree from the retained messages, as MQTT Explorer reads: each level a row, indented, its
+	// last level only, a level no topic sits on with the count of topics under it; the last payload
+	// beside each topic; names escaped, nothing raw on screen.
+	base := strings.TrimPrefix(p, "mqscope-test/")
+	h.mustShow("● connected", "mqtt mosquitto version", "RETAINED", "LAST", "2 topics",
+		"mqscope-test/ (2)", "  "+base+"/ (2)", "    kitchen/ (1)", "      temp", `    \u202eevil`)
+	if !regexp.MustCompile(` {6}temp\s.*21\.5`).MatchString(h.screen()) {
+		t.Errorf("the topic temp's row shows no tree name and last payload 21.5:\n%s", h.screen())
+	}
 	if raw := h.m.View().Content; strings.ContainsAny(raw, "\u202e\u200b\a") || strings.Contains(raw, "\x1b]0;") {
 		t.Fatalf("raw characters from the broker reached the screen: %q", raw)
 	}

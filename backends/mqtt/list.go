@@ -1,11 +1,13 @@
 package mqtt
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/eclipse/paho.golang/paho"
 
@@ -46,7 +48,23 @@ func (b *Backend) ListDestinations(ctx context.Context, opts backends.ListOption
 	return tree.destinations(time.Since(start)), nil
 }
 
-// topicTree counts what a scan saw, per topic, keeping no payloads.
+// PreviewBytes is how much of each topic's last payload a listing keeps: 10,000 topics × 64 bytes.
+const PreviewBytes = 64
+
+// preview is the start of payload, at most PreviewBytes, cut where a UTF-8 rune starts so that a
+// multi-byte character is not split; copied, so the listing does not pin the client's buffers.
+func preview(payload []byte) []byte {
+	n := len(payload)
+	if n > PreviewBytes {
+		n = PreviewBytes
+		for n > 0 && !utf8.RuneStart(payload[n]) {
+			n--
+		}
+	}
+	return bytes.Clone(payload[:n])
+}
+
+// topicTree counts what a scan saw, per topic, keeping a short preview of each last payload.
 type topicTree struct {
 	topics  map[string]*backends.Destination
 	max     int
@@ -67,7 +85,7 @@ func (t *topicTree) see(p *paho.Publish) {
 		d = &backends.Destination{Name: p.Topic, Kind: backends.Topic, Internal: strings.HasPrefix(p.Topic, "$")}
 		t.topics[p.Topic] = d
 	}
-	d.LastSize, d.QoS = len(p.Payload), int(p.QoS)
+	d.LastSize, d.QoS, d.LastPayload = len(p.Payload), int(p.QoS), preview(p.Payload)
 	if p.Retain {
 		d.Retained, d.Messages, d.Bytes = true, 1, int64(len(p.Payload))
 		return

@@ -29,11 +29,45 @@ func NewDestinations(c *common.Common, title string) common.View {
 
 // canBrowse reports whether the message browser can open on d: the broker can peek, d holds messages.
 func canBrowse(c *common.Common, d dest) bool {
-	return c.Allows(actions.VerbPeek) && Browsable(d)
+	return c.Allows(actions.VerbPeek) && Browsable(d) && !present.IsTreeLevel(d)
 }
 
 func fetchDestinations(ctx context.Context, b backends.Backend) ([]dest, error) {
-	return actions.ListDestinations(ctx, b, backends.ListOptions{})
+	ds, err := actions.ListDestinations(ctx, b, backends.ListOptions{})
+	return present.TopicTree(ds), err // MQTT's topics read as a tree, as in MQTT Explorer
+}
+
+// topicCount is how many destinations the listing holds: the levels of a topic tree are not topics.
+func topicCount(ds []dest) int {
+	n := 0
+	for _, d := range ds {
+		if !present.IsTreeLevel(d) {
+			n++
+		}
+	}
+	return n
+}
+
+// treeNamed is the NAME column with MQTT's topics named as a tree shows them (indented by level, the
+// last level only); the filter still matches the whole topic (Spec.Name).
+func treeNamed(cols []list.Column[dest]) []list.Column[dest] {
+	i := list.ColumnIndex(cols, "NAME")
+	flat := cols[i].Text
+	cols[i].Text = func(d dest) string {
+		if present.Sampled(d) {
+			return present.TreeName(d)
+		}
+		return flat(d)
+	}
+	return cols
+}
+
+// byName sorts by name; MQTT's topics by their levels, so that the tree reads top down.
+func byName(a, b *dest) int {
+	if present.Sampled(*a) && present.Sampled(*b) {
+		return present.CompareTreePaths(*a, *b)
+	}
+	return strings.Compare(a.Name, b.Name)
 }
 
 // destinationSpec lists every column any broker fills; each one shows only when the listing fills it, so a
@@ -42,6 +76,7 @@ func fetchDestinations(ctx context.Context, b backends.Backend) ([]dest, error) 
 var destinationSpec = &list.Spec[dest]{
 	Kind:        KindDestinations,
 	Noun:        destinationNoun,
+	Count:       topicCount,
 	Fetch:       fetchDestinations,
 	Closer:      countOnScreen,
 	Note:        countsNote,
@@ -53,10 +88,8 @@ var destinationSpec = &list.Spec[dest]{
 	Browse:      func(c *common.Common, d dest) common.View { return NewMessages(c, d) },
 	Actions:     destinationActions,
 	ListActions: createActions,
-	Columns:     list.WithLooks(present.Destinations, destinationLooks),
+	Columns:     treeNamed(list.WithLooks(present.Destinations, destinationLooks)),
 }
-
-func byName(a, b *dest) int { return strings.Compare(a.Name, b.Name) }
 
 var destinationLooks = map[string]list.Look[dest]{
 	"NAME":        {Flex: true, Cmp: byName},

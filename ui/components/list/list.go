@@ -62,6 +62,7 @@ func (c Column[T]) align() table.Align {
 type Spec[T any] struct {
 	Kind  string
 	Noun  func(items []T) string                                     // "topics", "queues", ...: the breadcrumb once data is in
+	Count func(items []T) int                                        // how many the status counts; nil: every item
 	Fetch func(ctx context.Context, b backends.Backend) ([]T, error) // nil: the view that embeds the list loads it
 	// Closer, where set, takes a closer look at the items on screen after each Fetch (RabbitMQ queues
 	// counted now rather than sampled): work bounded by the screen, not the listing. Note says in the
@@ -403,10 +404,14 @@ func (l *Model[T]) Status() string {
 		return s.Muted.Render("loading…")
 	}
 	noun := l.Title()
-	if len(l.items) == 1 {
+	total := len(l.items)
+	if l.spec.Count != nil { // rows the screen adds (a topic tree's levels) are not counted
+		total = l.spec.Count(l.items)
+	}
+	if total == 1 {
 		noun = strings.TrimSuffix(noun, "s")
 	}
-	count := fmt.Sprintf("%s %s", present.Int(int64(len(l.items))), noun)
+	count := fmt.Sprintf("%s %s", present.Int(int64(total)), noun)
 	if l.filter != "" {
 		count = fmt.Sprintf("%s of %s", present.Int(int64(len(l.visible))), count)
 	}
