@@ -3,6 +3,7 @@ package ui
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"time"
 
@@ -10,6 +11,7 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/screens"
@@ -215,12 +217,33 @@ func (m *Model) refusedKey(msg tea.KeyPressMsg) tea.Cmd {
 		if !key.Matches(msg, v.binding) {
 			continue
 		}
-		if err := m.conn.session.Can(v.verb); errors.Is(err, actions.ErrReadOnly) {
+		err := m.conn.session.Can(v.verb)
+		switch {
+		case errors.Is(err, actions.ErrReadOnly):
 			return m.setFlash(levelWarn, common.ErrorLine(err))
+		case errors.Is(err, backends.ErrNotSupported):
+			return m.setFlash(levelWarn, keyName(v.binding)+" is "+common.NotAvailable(m.conn.identity.Kind, v.verb))
+		case err == nil && !m.offers(msg):
+			return m.setFlash(levelWarn, fmt.Sprintf("%s does not apply to %s; %s lists the keys that do",
+				keyName(v.binding), sanitize.Line(m.top().Title()), k.Help.Help().Key))
 		}
 	}
 	return nil
 }
+
+// offers says whether the top view has a binding of its own for the key, used or not: such a key did
+// what the view meant, even when that was nothing to see.
+func (m *Model) offers(msg tea.KeyPressMsg) bool {
+	for _, b := range m.top().Keys() {
+		if key.Matches(msg, b) {
+			return true
+		}
+	}
+	return false
+}
+
+// keyName is a binding as the help shows it: "e (edit configs)".
+func keyName(b key.Binding) string { return b.Help().Key + " (" + b.Help().Desc + ")" }
 
 // back clears the filter first, then pops the view stack; the root view stays.
 func (m *Model) back() tea.Cmd {

@@ -21,3 +21,26 @@ func TestBrokerStatsOnKafkaSaysNotAvailable(t *testing.T) {
 		t.Errorf("the flash says refused:\n%s", s)
 	}
 }
+
+// e (edit configs) on a RabbitMQ queue says RabbitMQ has no topic configs; it did nothing and said nothing.
+func TestEditConfigsOnRabbitMQSaysWhy(t *testing.T) {
+	t.Parallel()
+	r := newRabbit(t)
+	r.queueWith("jobs", 0)
+	h := r.harness(t)
+	h.filter("jobs")
+	h.refreshUntil("jobs", func(s string) bool { return len(rowOf(s, "jobs")) > 0 })
+	h.run(h.key("e"))
+	h.mustShow("e (edit configs) is not available on RabbitMQ: this broker has no topic configs")
+}
+
+// C (create) on the groups list says it does not apply there; it did nothing and said nothing.
+func TestCreateOnGroupsSaysItDoesNotApply(t *testing.T) {
+	opts, _ := startDemo(t)
+	h := newHarness(t, opts, 120, 24)
+	defer h.m.Close()
+	h.run(h.m.Init())
+	h.command("groups")
+	h.run(h.key("C"))
+	h.mustShow("C (create) does not apply to groups; ? lists the keys that do")
+}
