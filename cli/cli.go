@@ -18,6 +18,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/launch"
+	"github.com/mqscope/mqscope/metrics"
 	"github.com/mqscope/mqscope/redact"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/themes"
@@ -97,7 +98,9 @@ type app struct {
 	args     []string    // as given, for the log
 	resolved *resolution // the config file and context, once read
 	tui      bool        // the TUI is about to take the terminal: nothing more on stderr
-	closeLog io.Closer
+	// tuiMetrics is --metrics on the TUI: serve what its lag and backlog views read to Prometheus here.
+	tuiMetrics string
+	closeLog   io.Closer
 
 	command     string       // the subcommand running, to name it in refusals
 	commandVerb actions.Verb // what it does, when it changes the broker
@@ -141,6 +144,8 @@ func (a *app) rootCommand() *cobra.Command {
 	f.BoolVar(&a.flags.ReadOnly, "read-only", false, "refuse every action that would change the broker")
 	f.VarP(&a.output, "output", "o", "output format: table or json (one JSON object per line)")
 	a.settingsFlags(root)
+	// Only the TUI's (not persistent): lag has a --metrics of its own, for its watch.
+	root.Flags().StringVar(&a.tuiMetrics, "metrics", "", "serve what the lag and backlog views read to Prometheus on `ADDR` (host:port), at /metrics")
 
 	root.AddCommand(a.lsCommand(), a.groupsCommand(), a.demoCommand())
 	root.AddCommand(a.lagCommand(), a.resetOffsetsCommand(), a.purgeCommand())
@@ -174,11 +179,24 @@ func (a *app) openUI(c config.Context, file *config.File) error {
 	if err := a.checkTheme(cat); err != nil {
 		return err
 	}
-	return a.deps.RunUI(launch.Options{
+	opts := launch.Options{
 		Context: c, Contexts: a.switchable(file.Contexts, c), Open: a.deps.Open,
 		File: file, Theme: a.settings.theme, Themes: cat, NoColor: themes.NoColorRequested(),
 		Warnings: file.Warnings(c.Name),
-	})
+	}
+	if a.tuiMetrics != "" {
+		ctx, stop := context.WithCancel(context.Background())
+		defer stop() // the server closes with the TUI
+		sink := metrics.NewCollector()
+		srv, err := metrics.Listen(ctx, a.tuiMetrics, sink)
+		if err != nil {
+			return err
+		}
+		opts.Metrics = sink
+		opts.Warnings = append(opts.Warnings, "serving on http://"+srv.Addr+"/metrics what :lag (or the queues' backlog) last read; "+
+			"mqscope_snapshot_age_seconds says how old")
+	}
+	return a.deps.RunUI(opts)
 }
 
 // switchable are the contexts :ctx offers: the file's plus c, so that :ctx can come back to an ad-hoc

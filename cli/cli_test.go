@@ -388,3 +388,21 @@ func TestAWorldReadableLogIsMadePrivate(t *testing.T) {
 		t.Errorf("log mode %v, %v", info.Mode(), err)
 	}
 }
+
+// --metrics on the TUI hands it a sink that a server on ADDR serves, and says where; a port taken is one
+// line before the terminal changes hands.
+func TestTUIMetricsFlag(t *testing.T) {
+	r := execute(t, refuse, "--kafka", "adhoc:9092", "--metrics", "127.0.0.1:0")
+	if r.code != ExitOK || r.tui == nil || r.tui.Metrics == nil {
+		t.Fatalf("TUI not opened with a metrics sink: exit %d, %s", r.code, r.stderr)
+	}
+	if w := strings.Join(r.tui.Warnings, " "); !strings.Contains(w, "http://127.0.0.1:") || !strings.Contains(w, "/metrics") {
+		t.Errorf("the flash line should say where metrics are served: %q", w)
+	}
+	if r := execute(t, refuse, "--kafka", "adhoc:9092", "--metrics", "127.0.0.1:-1"); r.code == ExitOK || r.tui != nil {
+		t.Errorf("a bad address opened the TUI: exit %d", r.code)
+	}
+	if r := execute(t, refuse, "--kafka", "adhoc:9092", "lag", "--metrics", ":0"); r.code != ExitUsage {
+		t.Errorf("lag's own --metrics still needs --watch: exit %d, %s", r.code, r.stderr)
+	}
+}

@@ -20,4 +20,6 @@ type Options struct {
 	Themes   *themes.Catalog // the built-in and user themes; nil for the built-in ones
 	NoColor  bool            // NO_COLOR: draw without a single colour
 	Warnings []string        // shown once on the flash line: the screen is the TUI's, stderr is not
+	// Metrics takes each snapshot the lag and backlog views read (--metrics ADDR serves it); nil: none.
+	Metrics actions.SnapshotSink
 }

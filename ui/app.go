@@ -58,6 +58,7 @@ func New(opts Options) *Model {
 	m.conn.warned = map[string]bool{}
 	m.c.Width, m.c.Height = 80, 24 // until the terminal says
 	m.c.Connected = m.connectedSession
+	m.c.Metrics = opts.Metrics
 	m.input = textinput.New()
 	m.configure()
 	m.stack = []common.View{newRoot(m.c)}

@@ -42,6 +42,9 @@ type Common struct {
 	// Connected returns the live session or nil; the shell sets it. Ask through Session.
 	Connected func() *actions.Session
 
+	// Metrics takes what the lag and backlog views read, for Prometheus (--metrics); nil for none.
+	Metrics actions.SnapshotSink
+
 	MaxMessages int              // a message browser holds at most this many: bounded memory
 	Registry    *decode.Registry // the context's schema registry, for wire-format bodies; nil when none
 	// Protos are the context's Protobuf types (decode.protobuf); nil when none. DecodeErr says why they

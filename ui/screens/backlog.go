@@ -93,6 +93,9 @@ func fetchQueues(ctx context.Context, b backends.Backend) ([]dest, error) {
 func (v *backlogView) show(queues []dest, at time.Time) {
 	rows := make([]backlogRow, len(queues))
 	backlogs := actions.Backlog(queues) // one for each: fetchQueues lists queues only
+	if v.c.Metrics != nil {
+		v.c.Metrics.SetBacklog(at, backlogs)
+	}
 	seen := make(map[string]bool, len(queues))
 	for i, d := range queues {
 		id := d.ID()

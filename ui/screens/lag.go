@@ -41,10 +41,12 @@ type lagSession struct {
 	times   *actions.Ring[time.Time] // when each snapshot was taken, to put times on the histories
 	version int                      // counts reports, so that a view knows when to redraw from report
 	exact   map[exactKey]exactLag
+	sink    actions.SnapshotSink // takes every report shown, for Prometheus; nil for none
 }
 
-func newLagSession() *lagSession {
+func newLagSession(sink actions.SnapshotSink) *lagSession {
 	return &lagSession{
+		sink:    sink,
 		tracker: actions.NewLagTracker(),
 		times:   actions.NewRing[time.Time](actions.HistoryPoints),
 		exact:   map[exactKey]exactLag{},
@@ -71,6 +73,9 @@ func (s *lagSession) judge(snap backends.LagSnapshot) actions.LagReport {
 // show takes a judged report, what fetch returns.
 func (s *lagSession) show(r actions.LagReport) {
 	s.report = r
+	if s.sink != nil {
+		s.sink.SetLag(r)
+	}
 	s.times.Push(s.report.At)
 	s.version++
 	s.forgetMovedExact()
@@ -116,7 +121,7 @@ type lagView struct {
 
 // NewLag returns the consumer lag view. Only open it on a backend that is a backends.LagReader.
 func NewLag(c *common.Common) common.View {
-	v := &lagView{c: c, s: newLagSession()}
+	v := &lagView{c: c, s: newLagSession(c.Metrics)}
 	v.Model = list.New(c, groupLagSpec, "lag")
 	v.Model.Resort(statusColumn, true) // worst first, then furthest behind in time
 	return v

@@ -394,7 +394,7 @@ func BenchmarkLagRefresh(b *testing.B) {
 		snaps[n] = benchSnapshot(n)
 	}
 	b.Run("judge", func(b *testing.B) {
-		s := newLagSession()
+		s := newLagSession(nil)
 		b.ReportAllocs()
 		for i := 0; b.Loop(); i++ {
 			snap := snaps[i%len(snaps)]
