@@ -413,7 +413,7 @@ func (l *Model[T]) Status() string {
 	}
 	count := fmt.Sprintf("%s %s", present.Int(int64(total)), noun)
 	if l.filter != "" {
-		count = fmt.Sprintf("%s of %s", present.Int(int64(len(l.visible))), count)
+		count = fmt.Sprintf("%s of %s", present.Int(int64(l.countVisible())), count)
 	}
 	parts = append(parts, count)
 	if hidden := len(l.table.Hidden()); hidden > 0 { // d shows every field; a wider screen every column
@@ -430,6 +430,18 @@ func (l *Model[T]) Status() string {
 		status = s.Warn.Render("stale") + s.Muted.Render(" · ") + status
 	}
 	return status
+}
+
+// countVisible is how many of the rows the filter leaves the status counts (Spec.Count).
+func (l *Model[T]) countVisible() int {
+	if l.spec.Count == nil {
+		return len(l.visible)
+	}
+	items := make([]T, len(l.visible))
+	for i, v := range l.visible {
+		items[i] = l.items[v]
+	}
+	return l.spec.Count(items)
 }
 
 func (l *Model[T]) View() string {
