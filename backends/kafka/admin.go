@@ -185,6 +185,14 @@ func (b *Backend) TopicConfig(ctx context.Context, topic string) ([]backends.Con
 	return entries, err
 }
 
+// onBrokerOrAny sends to the broker at addr, or to any broker when addr is nil.
+func (b *Backend) onBrokerOrAny(addr *string, send func(*sarama.Broker) error) error {
+	if addr != nil {
+		return b.request(nil, *addr, send)
+	}
+	return b.onAnyBroker(nil, send)
+}
+
 // describeConfigs asks for one resource's configs; addr "" asks any broker (topics), a broker's own
 // configs must be asked of that broker.
 func (b *Backend) describeConfigs(addr *string, kind sarama.ConfigResourceType, name string) ([]backends.ConfigEntry, error) {
@@ -195,13 +203,7 @@ func (b *Backend) describeConfigs(addr *string, kind sarama.ConfigResourceType, 
 		resp, err = br.DescribeConfigs(req)
 		return err
 	}
-	var err error
-	if addr != nil {
-		err = b.request(nil, *addr, send)
-	} else {
-		err = b.onAnyBroker(nil, send)
-	}
-	if err != nil {
+	if err := b.onBrokerOrAny(addr, send); err != nil {
 		return nil, fmt.Errorf("DescribeConfigs: %w", err)
 	}
 	if len(resp.Resources) != 1 {
@@ -291,13 +293,7 @@ func (b *Backend) alterConfigs(kind sarama.ConfigResourceType, name string, addr
 		resp, err = br.IncrementalAlterConfigs(req)
 		return err
 	}
-	var err error
-	if addr != nil {
-		err = b.request(nil, *addr, send)
-	} else {
-		err = b.onAnyBroker(nil, send)
-	}
-	if err != nil {
+	if err := b.onBrokerOrAny(addr, send); err != nil {
 		return fmt.Errorf("IncrementalAlterConfigs: %w", err)
 	}
 	for _, r := range resp.Resources {
