@@ -37,6 +37,9 @@ func (a *app) lsCommand() *cobra.Command {
 				if err := render(a.deps.Stdout, a.output, dests, destinationColumns, destinationJSON); err != nil {
 					return err
 				}
+				if len(dests) == 0 {
+					a.warn(a.emptyListing(all))
+				}
 				if a.output != outputJSON && slices.ContainsFunc(dests, func(d dest) bool { return countsJSON(d) == "sampled" }) {
 					a.warn("note: the queues' READY, UNACKED and CONSUMERS are the management API's samples, up to 5 s old; " +
 						"`mqscope ls QUEUE...` counts named queues now")
@@ -197,4 +200,32 @@ func destinationJSON(d dest) any {
 			DeliveryLimit: dl.DeliveryLimit, FromPolicy: dl.FromPolicy}
 	}
 	return line
+}
+
+// emptyListing is the one line on stderr for a listing with nothing in it, so that a bare header row does
+// not look like a failure; it says what this broker lists and what --all would add.
+func (a *app) emptyListing(all bool) string {
+	kind := backends.Kafka
+	if c, _, err := a.resolve(); err == nil {
+		kind = backends.Kind(c.Kind())
+	}
+	more := func(what string) string {
+		if all {
+			return ""
+		}
+		return " (--all also lists " + what + ")"
+	}
+	switch kind {
+	case backends.RabbitMQ:
+		return "no queues or exchanges in this vhost" + more("the amq.* exchanges")
+	case backends.Redis:
+		return "no streams in this database"
+	case backends.NATS:
+		return "no streams"
+	case backends.MQTT:
+		return "no topics seen: MQTT lists the topics that carried a message, or kept a retained one, while ls listened"
+	case backends.SQS:
+		return "no queues"
+	}
+	return "no topics" + more("the broker's own, such as __consumer_offsets")
 }
