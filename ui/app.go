@@ -223,7 +223,7 @@ func (m *Model) refusedKey(msg tea.KeyPressMsg) tea.Cmd {
 		case errors.Is(err, actions.ErrReadOnly):
 			return m.setFlash(levelWarn, common.ErrorLine(err))
 		case errors.Is(err, backends.ErrNotSupported):
-			return m.setFlash(levelWarn, keyName(v.binding)+" is "+common.NotAvailable(m.conn.identity.Kind, v.verb))
+			return m.setFlash(levelWarn, v.binding.Help().Key+": "+common.NotAvailable(m.conn.identity.Kind, v.verb))
 		case err == nil && !m.offers(msg):
 			return m.setFlash(levelWarn, fmt.Sprintf("%s does not apply to %s; %s lists the keys that do",
 				keyName(v.binding), sanitize.Line(m.top().Title()), k.Help.Help().Key))

@@ -22,7 +22,8 @@ func TestBrokerStatsOnKafkaSaysNotAvailable(t *testing.T) {
 	}
 }
 
-// e (edit configs) on a RabbitMQ queue says RabbitMQ has no topic configs; it did nothing and said nothing.
+// e (edit configs) on a RabbitMQ queue says RabbitMQ has no topic configs, within 80 columns; it did
+// nothing and said nothing.
 func TestEditConfigsOnRabbitMQSaysWhy(t *testing.T) {
 	t.Parallel()
 	r := newRabbit(t)
@@ -31,7 +32,11 @@ func TestEditConfigsOnRabbitMQSaysWhy(t *testing.T) {
 	h.filter("jobs")
 	h.refreshUntil("jobs", func(s string) bool { return len(rowOf(s, "jobs")) > 0 })
 	h.run(h.key("e"))
-	h.mustShow("e (edit configs) is not available on RabbitMQ: this broker has no topic configs")
+	want := "e: not available on RabbitMQ: it has no topic configs (RabbitMQ uses policies)"
+	h.mustShow(want)
+	if len(want) > 80 {
+		t.Errorf("%d columns: wider than an 80-column terminal", len(want))
+	}
 }
 
 // C (create) on the groups list says it does not apply there; it did nothing and said nothing.

@@ -52,6 +52,8 @@ func refusal(r *actions.RefusedError) string {
 // The generic refusal ("broker statistics refused: …") reads as if a setting forbade it.
 func NotAvailable(kind backends.Kind, verb actions.Verb) string {
 	if why := verb.Lacks(); why != "" {
+		// The broker is named, so "this broker has no …" becomes "it has no …": shorter and plainer.
+		why = strings.Replace(why, "this broker ", "it ", 1)
 		return "not available on " + BrokerName(kind) + ": " + why
 	}
 	return string(verb) + " is not available on " + BrokerName(kind)
