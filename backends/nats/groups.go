@@ -2,6 +2,7 @@ package nats
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -39,17 +40,16 @@ func (b *Backend) consumers(ctx context.Context, streams []*jetstream.StreamInfo
 		if err != nil {
 			continue // deleted since the listing
 		}
-		handles[si.Config.Name] = s
-		l := s.ListConsumers(ctx)
+		cis, err := listConsumers(ctx, s)
 		requests++
-		for ci := range l.Info() {
-			if !strings.HasPrefix(ci.Name, peekPrefix) {
-				out = append(out, ci)
-			}
+		if streamGone(err) {
+			continue // deleted between the listing and this request: it has no consumers to show
 		}
-		if err := l.Err(); err != nil {
+		if err != nil {
 			return nil, nil, requests, b.opError("list the consumers of "+si.Config.Name, err)
 		}
+		handles[si.Config.Name] = s
+		out = append(out, cis...)
 	}
 	slices.SortFunc(out, func(x, y *jetstream.ConsumerInfo) int {
 		if c := strings.Compare(x.Name, y.Name); c != 0 {
@@ -232,3 +232,19 @@ func filterOf(c jetstream.ConsumerConfig) []string {
 	}
 	return c.FilterSubjects
 }
+
+// listConsumers reads a stream's consumers, mqscope's own left out.
+func listConsumers(ctx context.Context, s jetstream.Stream) ([]*jetstream.ConsumerInfo, error) {
+	var out []*jetstream.ConsumerInfo
+	l := s.ListConsumers(ctx)
+	for ci := range l.Info() {
+		if !strings.HasPrefix(ci.Name, peekPrefix) {
+			out = append(out, ci)
+		}
+	}
+	return out, l.Err()
+}
+
+// streamGone says whether err is the server's "stream not found": on a shared server streams come and
+// go between two requests of one snapshot.
+func streamGone(err error) bool { return errors.Is(err, jetstream.ErrStreamNotFound) }
