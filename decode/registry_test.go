@@ -13,50 +13,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bufbuild/protocompile"
 	"github.com/fxamacker/cbor/v2"
 	"github.com/hamba/avro/v2"
-	"github.com/twmb/franz-go/pkg/sr"
-	"google.golang.org/protobuf/encoding/protojson"
 	"google.golang.org/protobuf/proto"
 	"google.golang.org/protobuf/reflect/protodesc"
-	"google.golang.org/protobuf/reflect/protoreflect"
 	"google.golang.org/protobuf/types/descriptorpb"
-	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/mqscope/mqscope/internal/testkit/srfix"
 )
-
-// wireBody is the Confluent wire format written by hand: magic byte, id, indexes, payload.
-func wireBody(id int, index []int, payload []byte) []byte {
-	b, _ := new(sr.ConfluentHeader).AppendEncode(nil, id, index)
-	return append(b, payload...)
-}
-
-// orderProto compiles the fixture's order schema independently of the code under test.
-func orderProto(t *testing.T) protoreflect.FileDescriptor {
-	t.Helper()
-	c := protocompile.Compiler{Resolver: &protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(
-		map[string]string{"order.proto": srfix.OrderProto, "common.proto": srfix.CommonProto})}}
-	fds, err := c.Compile(context.Background(), "order.proto")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fds[0]
-}
-
-func protoPayload(t *testing.T, md protoreflect.MessageDescriptor, js string) []byte {
-	t.Helper()
-	m := dynamicpb.NewMessage(md)
-	if err := protojson.Unmarshal([]byte(js), m); err != nil {
-		t.Fatal(err)
-	}
-	b, err := proto.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
 
 // sameJSON fails unless a and b hold the same JSON value, whatever the spacing and key order.
 func sameJSON(t *testing.T, got, want string) {
@@ -88,7 +52,7 @@ func TestWireFormatEveryType(t *testing.T) {
 	t.Parallel()
 	fix := srfix.Start(t)
 	d := Decoder{Registry: newRegistry(t, fix.URL(), RegistryOptions{})}
-	file := orderProto(t)
+	file := srfix.OrderTypes(t)
 	order := `{"id":"o-1","total":{"cents":1250,"currency":"EUR"},"lines":[{"sku":"tea","qty":2}]}`
 	refund := `{"orderId":"o-1","reason":"late"}`
 	avroSchema, err := avro.ParseWithCache(srfix.AvroOrder, "", func() *avro.SchemaCache {
@@ -110,11 +74,11 @@ func TestWireFormatEveryType(t *testing.T) {
 		format Format
 		want   string
 	}{
-		{"protobuf, first message, reference", wireBody(srfix.ProtoOrderID, []int{0}, protoPayload(t, file.Messages().Get(0), order)), Protobuf, order},
-		{"protobuf, second message", wireBody(srfix.ProtoOrderID, []int{1}, protoPayload(t, file.Messages().Get(1), refund)), Protobuf, refund},
-		{"protobuf, nested message", wireBody(srfix.ProtoOrderID, []int{0, 0}, protoPayload(t, file.Messages().Get(0).Messages().Get(0), `{"sku":"x","qty":3}`)), Protobuf, `{"sku":"x","qty":3}`},
-		{"avro, reference", wireBody(srfix.AvroOrderID, nil, avroPayload), Avro, `{"id":"o-2","total":{"cents":99,"currency":"USD"},"note":"gift"}`},
-		{"json schema", wireBody(srfix.JSONOrderID, nil, []byte(`{"id":"o-3","qty":1}`)), JSONSchema, `{"id":"o-3","qty":1}`},
+		{"protobuf, first message, reference", srfix.Wire(srfix.ProtoOrderID, []int{0}, srfix.ProtoPayload(t, file.Messages().Get(0), order)), Protobuf, order},
+		{"protobuf, second message", srfix.Wire(srfix.ProtoOrderID, []int{1}, srfix.ProtoPayload(t, file.Messages().Get(1), refund)), Protobuf, refund},
+		{"protobuf, nested message", srfix.Wire(srfix.ProtoOrderID, []int{0, 0}, srfix.ProtoPayload(t, file.Messages().Get(0).Messages().Get(0), `{"sku":"x","qty":3}`)), Protobuf, `{"sku":"x","qty":3}`},
+		{"avro, reference", srfix.Wire(srfix.AvroOrderID, nil, avroPayload), Avro, `{"id":"o-2","total":{"cents":99,"currency":"USD"},"note":"gift"}`},
+		{"json schema", srfix.Wire(srfix.JSONOrderID, nil, []byte(`{"id":"o-3","qty":1}`)), JSONSchema, `{"id":"o-3","qty":1}`},
 	}
 	for _, c := range cases {
 		got := d.Decode(context.Background(), c.body)
@@ -134,7 +98,7 @@ func TestUnknownSchemaIDShowsHexWithReasonAndIsAskedOnce(t *testing.T) {
 	t.Parallel()
 	fix := srfix.Start(t)
 	d := Decoder{Registry: newRegistry(t, fix.URL(), RegistryOptions{})}
-	body := wireBody(srfix.UnknownSchemaID, nil, []byte("whatever"))
+	body := srfix.Wire(srfix.UnknownSchemaID, nil, []byte("whatever"))
 	for range 5 {
 		got := d.Decode(context.Background(), body)
 		if got.Format != Binary || got.SchemaID != srfix.UnknownSchemaID || !strings.Contains(got.Note, "schema id 99") ||
@@ -175,7 +139,7 @@ func TestRegistryDownCostsOneTimeout(t *testing.T) {
 	notes := make([]string, 20)
 	for i := range notes {
 		wg.Go(func() {
-			got := d.Decode(context.Background(), wireBody(1+i%4, nil, []byte{2, 'x'}))
+			got := d.Decode(context.Background(), srfix.Wire(1+i%4, nil, []byte{2, 'x'}))
 			if got.Format == Binary {
 				notes[i] = got.Note
 			}
@@ -206,16 +170,16 @@ func TestProtoFilesWithoutRegistry(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	file := orderProto(t)
+	file := srfix.OrderTypes(t)
 	order := `{"id":"o-9","total":{"cents":5,"currency":"EUR"}}`
 	d := Decoder{Protos: p}
-	got := d.DecodeInput(context.Background(), Input{Body: protoPayload(t, file.Messages().Get(0), order), Destination: "orders"})
+	got := d.DecodeInput(context.Background(), Input{Body: srfix.ProtoPayload(t, file.Messages().Get(0), order), Destination: "orders"})
 	if got.Format != Protobuf {
 		t.Fatalf("bare protobuf with a .proto context: %+v", got)
 	}
 	sameJSON(t, got.Text, order)
 	// Wire format, no registry: the settings' type, after the indexes.
-	wired := d.DecodeInput(context.Background(), Input{Body: wireBody(7, []int{1}, protoPayload(t, file.Messages().Get(1), `{"reason":"x"}`)), Destination: "refunds"})
+	wired := d.DecodeInput(context.Background(), Input{Body: srfix.Wire(7, []int{1}, srfix.ProtoPayload(t, file.Messages().Get(1), `{"reason":"x"}`)), Destination: "refunds"})
 	if wired.Format != Protobuf || !strings.Contains(wired.Note, "no registry") {
 		t.Fatalf("wire format with settings: %+v", wired)
 	}
@@ -327,7 +291,7 @@ func writeFile(t *testing.T, path, text string) {
 // A descriptor set (protoc --include_imports --descriptor_set_out) stands in for .proto files.
 func TestProtoDescriptorSet(t *testing.T) {
 	t.Parallel()
-	file := orderProto(t)
+	file := srfix.OrderTypes(t)
 	set := &descriptorpb.FileDescriptorSet{File: []*descriptorpb.FileDescriptorProto{
 		protodesc.ToFileDescriptorProto(file.Imports().Get(0).FileDescriptor), protodesc.ToFileDescriptorProto(file)}}
 	raw, err := proto.Marshal(set)
@@ -341,7 +305,7 @@ func TestProtoDescriptorSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	got := (&Decoder{Protos: p}).DecodeInput(context.Background(),
-		Input{Body: protoPayload(t, file.Messages().Get(1), `{"orderId":"o-1"}`), Destination: "refunds"})
+		Input{Body: srfix.ProtoPayload(t, file.Messages().Get(1), `{"orderId":"o-1"}`), Destination: "refunds"})
 	if got.Format != Protobuf {
 		t.Fatalf("%+v", got)
 	}

@@ -14,51 +14,15 @@ import (
 	"testing"
 	"time"
 
-	"github.com/bufbuild/protocompile"
 	amqp "github.com/rabbitmq/amqp091-go"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sr"
-	"google.golang.org/protobuf/encoding/protojson"
-	"google.golang.org/protobuf/proto"
-	"google.golang.org/protobuf/reflect/protoreflect"
-	"google.golang.org/protobuf/types/dynamicpb"
 
 	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
 	"github.com/mqscope/mqscope/internal/testkit/srfix"
 )
-
-// orderTypes are the fixture's Protobuf types, compiled here without the code under test.
-func orderTypes(t *testing.T) protoreflect.FileDescriptor {
-	t.Helper()
-	c := protocompile.Compiler{Resolver: &protocompile.SourceResolver{Accessor: protocompile.SourceAccessorFromMap(
-		map[string]string{"order.proto": srfix.OrderProto, "common.proto": srfix.CommonProto})}}
-	fds, err := c.Compile(context.Background(), "order.proto")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return fds[0]
-}
-
-func protoBytes(t *testing.T, md protoreflect.MessageDescriptor, js string) []byte {
-	t.Helper()
-	m := dynamicpb.NewMessage(md)
-	if err := protojson.Unmarshal([]byte(js), m); err != nil {
-		t.Fatal(err)
-	}
-	b, err := proto.Marshal(m)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return b
-}
-
-func wired(id int, index []int, payload []byte) []byte {
-	b, _ := new(sr.ConfluentHeader).AppendEncode(nil, id, index)
-	return append(b, payload...)
-}
 
 // produce writes values to a one-partition topic of a new kfake cluster, in order.
 func produce(t *testing.T, topic string, values ...[]byte) string {
@@ -108,7 +72,7 @@ func jsonEqual(t *testing.T, what string, got any, want string) {
 func TestPeekDecodesTheConfluentWireFormat(t *testing.T) {
 	t.Parallel()
 	reg := srfix.Start(t)
-	types := orderTypes(t)
+	types := srfix.OrderTypes(t)
 	order := `{"id":"o-1","total":{"cents":1250,"currency":"EUR"},"lines":[{"sku":"tea","qty":2}]}`
 	refund := `{"orderId":"o-1","reason":"late"}`
 	avroOrder := `{"id":"o-2","total":{"cents":99,"currency":"USD"},"note":null}`
@@ -118,11 +82,11 @@ func TestPeekDecodesTheConfluentWireFormat(t *testing.T) {
 		t.Fatal(err)
 	}
 	brokers := produce(t, "orders",
-		wired(srfix.ProtoOrderID, []int{0}, protoBytes(t, types.Messages().Get(0), order)),
-		wired(srfix.ProtoOrderID, []int{1}, protoBytes(t, types.Messages().Get(1), refund)),
+		srfix.Wire(srfix.ProtoOrderID, []int{0}, srfix.ProtoPayload(t, types.Messages().Get(0), order)),
+		srfix.Wire(srfix.ProtoOrderID, []int{1}, srfix.ProtoPayload(t, types.Messages().Get(1), refund)),
 		avroWire,
-		wired(srfix.JSONOrderID, nil, []byte(jsonOrder)),
-		wired(srfix.UnknownSchemaID, nil, []byte("??")))
+		srfix.Wire(srfix.JSONOrderID, nil, []byte(jsonOrder)),
+		srfix.Wire(srfix.UnknownSchemaID, nil, []byte("??")))
 	before := reg.Requests.Load()
 
 	r := mqscope(t, "--kafka", brokers, "--schema-registry", reg.URL(), "peek", "orders", "-o", "json")
@@ -211,7 +175,7 @@ func TestPeekWithARegistryThatIsDown(t *testing.T) {
 	}()
 	var values [][]byte
 	for i := range 8 {
-		values = append(values, wired(1+i%3, nil, []byte(`{"n":1}`)))
+		values = append(values, srfix.Wire(1+i%3, nil, []byte(`{"n":1}`)))
 	}
 	brokers := produce(t, "silent", values...)
 	start := time.Now()
@@ -272,9 +236,9 @@ func TestPublishWithASchemaThenPeek(t *testing.T) {
 // A context that names .proto files and a type per topic decodes bare Protobuf bodies without a registry.
 func TestPeekWithProtoFilesAndNoRegistry(t *testing.T) {
 	t.Parallel()
-	types := orderTypes(t)
+	types := srfix.OrderTypes(t)
 	order := `{"id":"o-7","total":{"cents":7,"currency":"GBP"}}`
-	brokers := produce(t, "bare", protoBytes(t, types.Messages().Get(0), order))
+	brokers := produce(t, "bare", srfix.ProtoPayload(t, types.Messages().Get(0), order))
 	dir := t.TempDir()
 	for name, text := range map[string]string{"protos/order.proto": srfix.OrderProto, "protos/common.proto": srfix.CommonProto} {
 		os.MkdirAll(filepath.Join(dir, "protos"), 0o700)
