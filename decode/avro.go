@@ -5,7 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"reflect"
+	"slices"
 	"strconv"
+	"strings"
 
 	"github.com/hamba/avro/v2"
 )
@@ -13,31 +16,87 @@ import (
 // avroSchema is a parsed Avro schema, with the named types its references declare.
 type avroSchema struct {
 	schema avro.Schema
+	// decodeAs is schema with its local timestamps read as plain longs, when it has any: hamba/avro turns a
+	// local timestamp into a time in time.Local by subtracting the zone's offset, which loses the hour
+	// around a daylight-saving change (two wall clocks give the same time). nil: decode with schema.
+	decodeAs avro.Schema
 }
 
 // compileAvro parses text after the schemas it references, in one cache, so that it can name their types.
 func compileAvro(text string, refs []reference) (*avroSchema, error) {
+	s, err := parseAvro(text, refs, func(t string) string { return t })
+	if err != nil {
+		return nil, err
+	}
+	out := &avroSchema{schema: s}
+	if strings.Contains(text, "local-timestamp-mi") || slices.ContainsFunc(refs, func(r reference) bool {
+		return strings.Contains(r.text, "local-timestamp-mi")
+	}) {
+		if out.decodeAs, err = parseAvro(text, refs, withoutLocalTimestamps); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func parseAvro(text string, refs []reference, rewrite func(string) string) (avro.Schema, error) {
 	cache := &avro.SchemaCache{}
 	for _, r := range refs {
-		if _, err := avro.ParseWithCache(r.text, "", cache); err != nil {
+		if _, err := avro.ParseWithCache(rewrite(r.text), "", cache); err != nil {
 			return nil, fmt.Errorf("parse the Avro schema %q it references: %w", r.name, err)
 		}
 	}
-	s, err := avro.ParseWithCache(text, "", cache)
+	s, err := avro.ParseWithCache(rewrite(text), "", cache)
 	if err != nil {
 		return nil, fmt.Errorf("parse the Avro schema: %w", err)
 	}
-	return &avroSchema{schema: s}, nil
+	return s, nil
+}
+
+// withoutLocalTimestamps is an Avro schema's text with its local-timestamp logical types taken off, so
+// that they decode as the longs they are (avroShow writes them from the original schema). Text that is
+// not JSON is left for the parser to refuse.
+func withoutLocalTimestamps(text string) string {
+	var v any
+	if json.Unmarshal([]byte(text), &v) != nil {
+		return text
+	}
+	var strip func(any)
+	strip = func(v any) {
+		switch x := v.(type) {
+		case map[string]any:
+			if lt, _ := x["logicalType"].(string); lt == string(avro.LocalTimestampMillis) || lt == string(avro.LocalTimestampMicros) {
+				delete(x, "logicalType")
+			}
+			for _, e := range x {
+				strip(e)
+			}
+		case []any:
+			for _, e := range x {
+				strip(e)
+			}
+		}
+	}
+	strip(v)
+	out, err := json.Marshal(v)
+	if err != nil {
+		return text
+	}
+	return string(out)
 }
 
 // avroToJSON decodes an Avro payload as indented JSON; hamba/avro gives a union's value bare, which is also
 // what publish --schema reads (as well as Avro's JSON encoding, {"branch": value}).
 func avroToJSON(s *avroSchema, payload []byte) (string, error) {
+	decodeAs := s.schema
+	if s.decodeAs != nil {
+		decodeAs = s.decodeAs
+	}
 	var v any
-	if err := avro.Unmarshal(s.schema, payload, &v); err != nil {
+	if err := avro.Unmarshal(decodeAs, payload, &v); err != nil {
 		return "", fmt.Errorf("avro decode: %w", err)
 	}
-	js, err := json.MarshalIndent(v, "", "  ")
+	js, err := json.MarshalIndent(avroShow(s.schema, v), "", "  ")
 	if err != nil {
 		return "", fmt.Errorf("cannot show the decoded value: %w", err)
 	}
@@ -46,7 +105,8 @@ func avroToJSON(s *avroSchema, payload []byte) (string, error) {
 
 // jsonToAvro encodes a JSON body with an Avro schema. JSON has one kind of number and no bytes, so the
 // value is first shaped after the schema (hamba/avro encodes Go values, not JSON): integers for int and
-// long, strings for bytes, unions as {"branch": value} or as a bare value the first fitting branch takes.
+// long, strings for bytes, unions as {"branch": value} or as a bare value the first fitting branch takes,
+// logical types from what avroToJSON writes (see avrological.go).
 func jsonToAvro(s *avroSchema, body []byte) ([]byte, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.UseNumber()
@@ -127,6 +187,9 @@ func avroNative(schema avro.Schema, v any, at string) (any, error) {
 }
 
 func avroPrimitive(schema avro.Schema, v any, at string) (any, error) {
+	if out, handled, err := avroLogical(schema, v, at); handled {
+		return out, err
+	}
 	switch schema.Type() {
 	case avro.Null:
 		if v != nil {
@@ -160,7 +223,11 @@ func avroPrimitive(schema avro.Schema, v any, at string) (any, error) {
 		if !ok {
 			return nil, fmt.Errorf("%s: want a string (Avro's JSON writes bytes as a string of code points 0-255)", at)
 		}
-		return latin1Bytes(s, at)
+		b, err := latin1Bytes(s, at)
+		if f, ok := schema.(*avro.FixedSchema); ok && err == nil {
+			return fixedArray(f, b, at)
+		}
+		return b, err
 	}
 	return nil, fmt.Errorf("%s: Avro type %s is not supported by publish --schema", at, schema.Type())
 }
@@ -176,9 +243,9 @@ func avroUnion(s *avro.UnionSchema, v any, at string) (any, error) {
 	}
 	if m, ok := v.(map[string]any); ok && len(m) == 1 {
 		for name, inner := range m {
-			if branch, _ := s.Types().Get(name); branch != nil {
+			if branch := unionBranch(s, name); branch != nil {
 				n, err := avroNative(branch, inner, at)
-				return map[string]any{name: n}, err
+				return map[string]any{unionName(branch): n}, err
 			}
 		}
 	}
@@ -193,15 +260,40 @@ func avroUnion(s *avro.UnionSchema, v any, at string) (any, error) {
 	return nil, fmt.Errorf("%s: fits none of the union's types", at)
 }
 
-// unionName is how a union names a branch: a named type by its full name, others by their type.
+// unionName is how hamba/avro names a union's branch: a named type by its full name, others by their type
+// and logical type ("long.timestamp-millis").
 func unionName(s avro.Schema) string {
-	if ref, ok := s.(*avro.RefSchema); ok {
-		s = ref.Schema()
-	}
+	s = deref(s)
 	if n, ok := s.(avro.NamedSchema); ok {
 		return n.FullName()
 	}
+	if lt := logicalOf(s); lt != "" {
+		return string(s.Type()) + "." + string(lt)
+	}
 	return string(s.Type())
+}
+
+// unionBranch is the branch a body names: as hamba/avro names it, or by its type alone as Avro's JSON
+// encoding does ({"long": ...} for a timestamp-millis branch).
+func unionBranch(s *avro.UnionSchema, name string) avro.Schema {
+	for _, branch := range s.Types() {
+		if unionName(branch) == name || string(deref(branch).Type()) == name {
+			if _, named := deref(branch).(avro.NamedSchema); !named || unionName(branch) == name {
+				return branch
+			}
+		}
+	}
+	return nil
+}
+
+// fixedArray is b as the [size]byte array hamba/avro encodes a fixed from.
+func fixedArray(f *avro.FixedSchema, b []byte, at string) (any, error) {
+	if len(b) != f.Size() {
+		return nil, fmt.Errorf("%s: %d bytes, and fixed %s holds exactly %d", at, len(b), f.FullName(), f.Size())
+	}
+	arr := reflect.New(reflect.ArrayOf(f.Size(), reflect.TypeFor[byte]())).Elem()
+	reflect.Copy(arr, reflect.ValueOf(b))
+	return arr.Interface(), nil
 }
 
 func jsonInt(v any, at string, lo, hi int64) (int64, error) {

@@ -195,6 +195,13 @@ func TestPeekWithARegistryThatIsDown(t *testing.T) {
 	}
 }
 
+// paymentBody has a value of every Avro logical type, written as peek shows them: decimals exact, timestamps
+// RFC 3339 in UTC, local timestamps with no zone, a duration's three parts.
+const paymentBody = `{"id":"123e4567-e89b-12d3-a456-426614174000","amount":"19.99","fee":"0.0125","day":"2024-05-01",` +
+	`"cutoff_ms":"13:45:30.123","cutoff_us":"23:59:59.999999","at_ms":"2024-05-01T12:00:00.123Z",` +
+	`"at_us":"2024-05-01T12:00:00.123456Z","local_ms":"2024-03-31T02:30:00.000","local_us":"2024-10-27T02:30:00.000001",` +
+	`"grace":{"months":0,"days":14,"milliseconds":0},"refund":null,"settled":"2024-05-02T08:00:00.500"}`
+
 // publish --schema encodes JSON with each kind of schema; peek shows the same JSON back. A body the
 // schema refuses is one line and exit 1, nothing sent.
 func TestPublishWithASchemaThenPeek(t *testing.T) {
@@ -205,6 +212,7 @@ func TestPublishWithASchemaThenPeek(t *testing.T) {
 		{srfix.ProtoSubject, `{"id":"p-1","total":{"cents":5,"currency":"EUR"},"lines":[{"sku":"a","qty":3}]}`},
 		{srfix.AvroSubject + ":1", `{"id":"a-1","total":{"cents":6,"currency":"EUR"},"note":"gift"}`},
 		{srfix.JSONSubject + ":latest", `{"id":"j-1","qty":2,"ship_to":{"city":"Lyon"}}`},
+		{srfix.PaymentSubject, paymentBody}, // every Avro logical type
 	}
 	for _, b := range bodies {
 		r := mqscope(t, "--kafka", brokers, "--schema-registry", reg.URL(), "publish", "typed", "--schema", b.schema, "--body", b.body)

@@ -34,8 +34,8 @@ func TestSchemasBrowsesTheRegistry(t *testing.T) {
 	for _, row := range jsonLines(t, r.stdout) {
 		bySubject[row["subject"].(string)] = row
 	}
-	if len(bySubject) != 6 {
-		t.Fatalf("want the 6 seeded subjects, got %v", r.stdout)
+	if len(bySubject) != 7 {
+		t.Fatalf("want the 7 seeded subjects, got %v", r.stdout)
 	}
 	check := func(subject, field string, want any) {
 		t.Helper()

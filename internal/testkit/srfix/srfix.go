@@ -20,9 +20,11 @@ const (
 	AvroOrderID     = 4 // orders-avro-value: shop.Order with a shop.Money from the subject avro-money
 	JSONAddressID   = 5
 	JSONOrderID     = 6 // orders-json-value: $ref address.json
+	AvroPaymentID   = 7 // payments-avro-value: every Avro logical type
 	ProtoSubject    = "orders-proto-value"
 	AvroSubject     = "orders-avro-value"
 	JSONSubject     = "orders-json-value"
+	PaymentSubject  = "payments-avro-value"
 	UnknownSchemaID = 99
 )
 
@@ -61,6 +63,22 @@ const AvroMoney = `{"type":"record","name":"Money","namespace":"shop","fields":[
 const AvroOrder = `{"type":"record","name":"Order","namespace":"shop","fields":[{"name":"id","type":"string"},` +
 	`{"name":"total","type":"shop.Money"},{"name":"note","type":["null","string"],"default":null}]}`
 
+// AvroPayment has a field of every Avro logical type, two of them in nullable unions.
+const AvroPayment = `{"type":"record","name":"Payment","namespace":"shop","fields":[` +
+	`{"name":"id","type":{"type":"string","logicalType":"uuid"}},` +
+	`{"name":"amount","type":{"type":"bytes","logicalType":"decimal","precision":12,"scale":2}},` +
+	`{"name":"fee","type":{"type":"fixed","name":"Fee","size":8,"logicalType":"decimal","precision":10,"scale":4}},` +
+	`{"name":"day","type":{"type":"int","logicalType":"date"}},` +
+	`{"name":"cutoff_ms","type":{"type":"int","logicalType":"time-millis"}},` +
+	`{"name":"cutoff_us","type":{"type":"long","logicalType":"time-micros"}},` +
+	`{"name":"at_ms","type":{"type":"long","logicalType":"timestamp-millis"}},` +
+	`{"name":"at_us","type":{"type":"long","logicalType":"timestamp-micros"}},` +
+	`{"name":"local_ms","type":{"type":"long","logicalType":"local-timestamp-millis"}},` +
+	`{"name":"local_us","type":{"type":"long","logicalType":"local-timestamp-micros"}},` +
+	`{"name":"grace","type":{"type":"fixed","name":"Grace","size":12,"logicalType":"duration"}},` +
+	`{"name":"refund","type":["null",{"type":"bytes","logicalType":"decimal","precision":12,"scale":2}],"default":null},` +
+	`{"name":"settled","type":["null",{"type":"long","logicalType":"local-timestamp-millis"}],"default":null}]}`
+
 // JSONAddress and JSONOrder are JSON schemas, the second referencing the first.
 const (
 	JSONAddress = `{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}`
@@ -89,6 +107,7 @@ func Start(t testing.TB) *Registry {
 	r.SeedSchema("avro-money", 1, AvroMoneyID, sr.Schema{Schema: AvroMoney, Type: sr.TypeAvro})
 	r.SeedSchema(AvroSubject, 1, AvroOrderID, sr.Schema{Schema: AvroOrder, Type: sr.TypeAvro,
 		References: []sr.SchemaReference{{Name: "shop.Money", Subject: "avro-money", Version: 1}}})
+	r.SeedSchema(PaymentSubject, 1, AvroPaymentID, sr.Schema{Schema: AvroPayment, Type: sr.TypeAvro})
 	r.SeedSchema("json-address", 1, JSONAddressID, sr.Schema{Schema: JSONAddress, Type: sr.TypeJSON})
 	r.SeedSchema(JSONSubject, 1, JSONOrderID, sr.Schema{Schema: JSONOrder, Type: sr.TypeJSON,
 		References: []sr.SchemaReference{{Name: "address.json", Subject: "json-address", Version: 1}}})
