@@ -104,9 +104,9 @@ type Backend struct {
 	closed  bool
 
 	producerMu sync.Mutex
-	sendMu     sync.Mutex        // one Send at a time hands messages over
-	pipelines  map[int]*pipeline // Publish's, by the largest batch their topics take; started on first use
-	spread     atomic.Uint64     // turns of keyless messages over partitions
+	sendMu     sync.Mutex    // one Send at a time hands messages over
+	publisher  *kgoProducer  // Publish's, started on first use
+	spread     atomic.Uint64 // turns of keyless messages over partitions
 
 	topoMu sync.Mutex
 	topo   *topology // the last Metadata answer, reused for up to topologyMaxAge
@@ -386,11 +386,11 @@ func (b *Backend) Close() error {
 		_ = br.Close() // ErrNotConnected for brokers never used: nothing to release
 	}
 	b.producerMu.Lock() // waits for a producer being started
-	pipelines := b.pipelines
-	b.pipelines = nil
+	p := b.publisher
+	b.publisher = nil
 	b.producerMu.Unlock()
-	for _, pl := range pipelines {
-		closeSoon(pl)
+	if p != nil {
+		closeSoon(p)
 	}
 	return nil
 }

@@ -1,12 +1,15 @@
 package kafka
 
 import (
+	"encoding/binary"
 	"fmt"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/IBM/sarama"
+
+	"github.com/mqscope/mqscope/backends"
 )
 
 const (
@@ -84,11 +87,22 @@ func (b *Backend) describeMaxBytes(topic string) (int, error) {
 }
 
 // tooLarge says why m cannot go to topic even alone, or nothing when it fits in a batch of its own.
-func tooLarge(m *sarama.ProducerMessage, limit int) error {
-	size := recordBatchOverhead + m.ByteSize(2)
+func tooLarge(topic string, m backends.Message, limit int) error {
+	size := recordBatchOverhead + recordSize(m)
 	if limit <= 0 || size <= limit {
 		return nil
 	}
 	return fmt.Errorf("%w: the message takes up to %d bytes and topic %s takes %d (its max.message.bytes); raise that, or send a smaller one",
-		sarama.ErrMessageSizeTooLarge, size, m.Topic, limit)
+		sarama.ErrMessageSizeTooLarge, size, topic, limit)
+}
+
+// recordSize is the most m takes in a v2 record batch, counted as sarama's ProducerMessage.ByteSize(2)
+// does: every varint at its widest, so that a message that passes tooLarge is never refused by a
+// producer for its size.
+func recordSize(m backends.Message) int {
+	size := 5*binary.MaxVarintLen32 + binary.MaxVarintLen64 + 1 + len(m.Key) + len(m.Body)
+	for _, h := range m.Headers {
+		size += len(h.Key) + len(h.Value) + 2*binary.MaxVarintLen32
+	}
+	return size
 }

@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"context"
 	"errors"
 	"net"
 	"sync"
@@ -35,13 +36,18 @@ func (l *links) use(conf *sarama.Config) {
 
 // Dial connects, within the dial timeout, unless the links were cut.
 func (l *links) Dial(network, addr string) (net.Conn, error) {
+	return l.DialContext(context.Background(), network, addr)
+}
+
+// DialContext is Dial, given up when ctx ends.
+func (l *links) DialContext(ctx context.Context, network, addr string) (net.Conn, error) {
 	l.mu.Lock()
 	cut := l.cut
 	l.mu.Unlock()
 	if cut {
 		return nil, errCut
 	}
-	c, err := l.dialer.Dial(network, addr)
+	c, err := l.dialer.DialContext(ctx, network, addr)
 	if err != nil {
 		return nil, err
 	}

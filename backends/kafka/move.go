@@ -304,7 +304,7 @@ func (mv *move) place(m backends.Message) (letter, error) {
 	if err != nil {
 		return l, err
 	}
-	l.why = tooLarge(producerMessage(target.Destination, l.partition, m), limit)
+	l.why = tooLarge(target.Destination, m, limit)
 	return l, nil
 }
 

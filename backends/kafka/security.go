@@ -1,13 +1,21 @@
 package kafka
 
 import (
+	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"net"
 	"strings"
 
 	"github.com/IBM/sarama"
-	"github.com/mqscope/mqscope/backends"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	kscram "github.com/twmb/franz-go/pkg/sasl/scram"
 	"github.com/xdg-go/scram"
+
+	"github.com/mqscope/mqscope/backends"
 )
 
 // SASL mechanisms the adapter speaks.
@@ -87,6 +95,63 @@ func (c *scramClient) Begin(user, password, authzID string) error {
 
 func (c *scramClient) Step(challenge string) (string, error) { return c.conv.Step(challenge) }
 func (c *scramClient) Done() bool                            { return c.conv.Done() }
+
+// kgoOptions gives a franz-go client (the publisher's) what sc, the backend's sarama settings, says of
+// who mqscope is and how it connects: client id, SASL, TLS, timeouts, connections dialled through l. It
+// reads the decisions saramaConfig made (mechanism, TLS config) rather than making them again.
+func kgoOptions(sc *sarama.Config, l *links) ([]kgo.Opt, error) {
+	opts := []kgo.Opt{
+		kgo.ClientID(sc.ClientID),
+		kgo.Dialer(tlsDialer(sc, l)),
+		kgo.RequestTimeoutOverhead(sc.Net.ReadTimeout),
+	}
+	if sc.Net.SASL.Enable {
+		m, err := kgoSASL(sc)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, kgo.SASL(m))
+	}
+	return opts, nil
+}
+
+// kgoSASL is franz-go's form of the mechanism SASL.apply chose.
+func kgoSASL(sc *sarama.Config) (sasl.Mechanism, error) {
+	user, password := sc.Net.SASL.User, sc.Net.SASL.Password
+	switch sc.Net.SASL.Mechanism {
+	case sarama.SASLTypePlaintext:
+		return plain.Auth{User: user, Pass: password}.AsMechanism(), nil
+	case sarama.SASLTypeSCRAMSHA256:
+		return kscram.Auth{User: user, Pass: password}.AsSha256Mechanism(), nil
+	case sarama.SASLTypeSCRAMSHA512:
+		return kscram.Auth{User: user, Pass: password}.AsSha512Mechanism(), nil
+	}
+	return nil, fmt.Errorf("kafka SASL mechanism %q is not supported by the publisher", sc.Net.SASL.Mechanism)
+}
+
+// tlsDialer dials through l and, when sc asks for TLS, shakes hands as sarama does: sc's TLS config,
+// with the broker's host name as the server name unless the config names one.
+func tlsDialer(sc *sarama.Config, l *links) func(ctx context.Context, network, addr string) (net.Conn, error) {
+	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		c, err := l.DialContext(ctx, network, addr)
+		if err != nil || !sc.Net.TLS.Enable {
+			return c, err
+		}
+		tc := &tls.Config{}
+		if sc.Net.TLS.Config != nil {
+			tc = sc.Net.TLS.Config.Clone()
+		}
+		if tc.ServerName == "" {
+			tc.ServerName, _, _ = net.SplitHostPort(addr)
+		}
+		tlsConn := tls.Client(c, tc)
+		if err := tlsConn.HandshakeContext(ctx); err != nil {
+			c.Close()
+			return nil, diagnose(addr, err, true)
+		}
+		return tlsConn, nil
+	}
+}
 
 // TLS says how connections are encrypted and how brokers prove who they are (shared with every adapter).
 type TLS = backends.TLS

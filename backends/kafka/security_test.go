@@ -28,7 +28,7 @@ import (
 func TestSASLMechanisms(t *testing.T) {
 	for _, mech := range []string{MechanismPlain, MechanismSCRAMSHA256, MechanismSCRAMSHA512} {
 		t.Run(mech, func(t *testing.T) {
-			c := newCluster(t, kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser(mech, "ops", "right-pw"))
+			c := newCluster(t, kfake.NumBrokers(1), kfake.EnableSASL(), kfake.Superuser(mech, "ops", "right-pw"), kfake.SeedTopics(1, "secure"))
 			ctx := testCtx(t)
 			b, err := Open(ctx, Config{Brokers: c.ListenAddrs(), SASL: &SASL{Mechanism: strings.ToLower(mech), Username: "ops", Password: "right-pw"}})
 			if err != nil {
@@ -38,6 +38,8 @@ func TestSASLMechanisms(t *testing.T) {
 			if _, err := b.ListDestinations(ctx, backends.ListOptions{}); err != nil {
 				t.Fatalf("listing after authenticating: %v", err)
 			}
+			// The producer (franz-go's) authenticates its own connections the same way.
+			publishAll(t, b, []backends.Outgoing{{Target: backends.Target{Destination: "secure"}, Message: backends.Message{Body: []byte("hi")}}})
 
 			_, err = Open(ctx, Config{Brokers: c.ListenAddrs(), SASL: &SASL{Mechanism: mech, Username: "ops", Password: "wrong-pw"}})
 			assertAuthError(t, err, "wrong-pw")
@@ -102,7 +104,7 @@ func TestConfigNeverPrintsThePassword(t *testing.T) {
 
 func TestTLS(t *testing.T) {
 	pki := newPKI(t)
-	c := newCluster(t, kfake.NumBrokers(1), kfake.TLS(pki.serverConfig(false)))
+	c := newCluster(t, kfake.NumBrokers(1), kfake.TLS(pki.serverConfig(false)), kfake.SeedTopics(1, "secure"))
 	ctx := testCtx(t)
 	otherCA := newPKI(t).caFile
 
@@ -129,6 +131,8 @@ func TestTLS(t *testing.T) {
 				if _, err := b.ListDestinations(ctx, backends.ListOptions{}); err != nil {
 					t.Fatalf("listing over TLS: %v", err)
 				}
+				// The producer's connections are its own, verified the same way.
+				publishAll(t, b, []backends.Outgoing{{Target: backends.Target{Destination: "secure"}, Message: backends.Message{Body: []byte("hi")}}})
 				return
 			}
 			assertConnectError(t, err, tc.want...)
