@@ -68,6 +68,10 @@ type Decoder struct {
 	Protos   *ProtoFiles // nil: the context names no .proto files
 	MaxBytes int         // 0: DefaultMaxBytes
 	Use      string      // a decoder's name (Names); "" or "auto" picks one per message
+	// CacheOnly has registry lookups read only what the Registry holds already (a schema, or a failure
+	// it still remembers): a schema not fetched yet fails with ErrNotFetched instead of asking. For a UI
+	// goroutine, which must never wait on the network; the fetch goes to a command (Registry.ByID).
+	CacheOnly bool
 }
 
 // Decode reads body as the best format it fits.
@@ -104,6 +108,34 @@ func (d *Decoder) DecodeInput(ctx context.Context, in Input) Body {
 	out.Note = joinNotes(note, out.Note)
 	return out
 }
+
+// Plain reports whether auto shows in's body as the bytes are, JSON or text: no wire format, no
+// compression, no setting or content-type naming another decoder, and text in its first bytes. A one-line
+// preview of such a body needs no decoder; of any other, it shows what DecodeInput makes of it.
+func (d *Decoder) Plain(in Input) bool {
+	if Compressed(in.ContentEncoding) {
+		return false
+	}
+	if len(in.Body) == 0 {
+		return true
+	}
+	if d.Use != "" && d.Use != Auto {
+		return false
+	}
+	switch d.choose(in) {
+	case sniffed, string(JSON), string(Text):
+	default:
+		return false
+	}
+	head := in.Body[:min(len(in.Body), plainHead)]
+	for len(head) < len(in.Body) && len(head) > 0 && !utf8.RuneStart(in.Body[len(head)]) {
+		head = head[:len(head)-1] // a rune cut at the end is not a sign of binary
+	}
+	return IsText(head)
+}
+
+// plainHead is how much of a body Plain looks at.
+const plainHead = 256
 
 // choose picks a decoder for a message: its wire format first, then the context's settings, then its
 // content-type, then its first bytes.

@@ -159,3 +159,27 @@ func FuzzDecode(f *testing.F) {
 		}
 	})
 }
+
+// Plain is the list preview's shortcut: only bodies auto would show as their bytes skip the decoder.
+func TestPlain(t *testing.T) {
+	var d Decoder
+	cases := []struct {
+		name  string
+		in    Input
+		plain bool
+	}{
+		{"json", Input{Body: []byte(`{"a":1}`)}, true},
+		{"json by content-type", Input{Body: []byte(`{"a":1}`), ContentType: "application/json"}, true},
+		{"text", Input{Body: []byte("hello")}, true},
+		{"a rune cut at the look's end", Input{Body: []byte(strings.Repeat("é", 200))}, true},
+		{"empty", Input{}, true},
+		{"wire format", Input{Body: []byte{0, 0, 0, 0, 4, 2, 'x'}}, false},
+		{"gzip", Input{Body: []byte("hello"), ContentEncoding: "gzip"}, false},
+		{"binary", Input{Body: []byte{0x82, 0xa1, 'a', 1, 0xa1, 'b', 2}}, false},
+	}
+	for _, c := range cases {
+		if got := d.Plain(c.in); got != c.plain {
+			t.Errorf("%s: Plain = %v, want %v", c.name, got, c.plain)
+		}
+	}
+}

@@ -192,7 +192,7 @@ func wireDecoder(want sr.SchemaType) func(context.Context, *Decoder, Input, *Bod
 			}
 			return fmt.Errorf("Confluent wire format, schema id %d; no schema registry configured", id)
 		}
-		s, err := d.Registry.ByID(ctx, id)
+		s, err := d.schema(ctx, id)
 		if err != nil {
 			return err
 		}
@@ -201,6 +201,18 @@ func wireDecoder(want sr.SchemaType) func(context.Context, *Decoder, Input, *Bod
 		}
 		return s.decode(payload, out)
 	}
+}
+
+// schema is the registry's schema id: asked for, or only read from the cache when d is CacheOnly.
+func (d *Decoder) schema(ctx context.Context, id int) (*Schema, error) {
+	if !d.CacheOnly {
+		return d.Registry.ByID(ctx, id)
+	}
+	s, err, ok := d.Registry.cached(id)
+	if !ok {
+		return nil, fmt.Errorf("schema id %d: %w", id, ErrNotFetched)
+	}
+	return s, err
 }
 
 func typeName(t sr.SchemaType) string {
@@ -284,6 +296,15 @@ func protoWithIndexes(md protoreflect.MessageDescriptor, payload []byte, out *Bo
 // maxInflated bounds what a compressed body may inflate to, so that a small hostile body cannot fill
 // memory.
 const maxInflated = 64 << 20
+
+// Compressed reports whether a content-encoding is one DecodeInput inflates (gzip, deflate).
+func Compressed(encoding string) bool {
+	switch strings.ToLower(strings.TrimSpace(encoding)) {
+	case "gzip", "x-gzip", "deflate":
+		return true
+	}
+	return false
+}
 
 // inflate undoes an AMQP content-encoding of gzip or deflate; other encodings leave the body as it is.
 func inflate(body []byte, encoding string) ([]byte, string, error) {

@@ -180,8 +180,22 @@ func (r *Registry) cached(id int) (*Schema, error, bool) {
 	return nil, nil, false
 }
 
-// remember keeps a failure: for the whole registry when it did not answer, for id when it did.
+// Fetched reports whether the cache knows what to make of id without asking the registry: its schema, or
+// a failure still remembered. A UI asks ByID, in a command, for an id it does not.
+func (r *Registry) Fetched(id int) bool {
+	_, _, ok := r.cached(id)
+	return ok
+}
+
+// ErrNotFetched is in the error of a CacheOnly decode whose schema the Registry has not fetched yet.
+var ErrNotFetched = errors.New("schema not fetched yet")
+
+// remember keeps a failure: for the whole registry when it did not answer, for id when it did. A lookup
+// its caller gave up on says nothing about the id, and is not remembered.
 func (r *Registry) remember(id int, err error) error {
+	if errors.Is(err, context.Canceled) {
+		return err
+	}
 	if r.noteDown(err) {
 		return err
 	}

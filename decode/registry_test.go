@@ -5,6 +5,7 @@ import (
 	"compress/gzip"
 	"context"
 	"encoding/json"
+	"errors"
 	"net"
 	"os"
 	"strings"
@@ -332,5 +333,37 @@ func BenchmarkDecodeProtobufWire(b *testing.B) {
 		if d.Decode(context.Background(), wire).Format != Protobuf {
 			b.Fatal("not decoded")
 		}
+	}
+}
+
+// A CacheOnly decode (the TUI's, on its UI goroutine) never asks the registry: a schema not fetched yet
+// shows the bytes with ErrNotFetched; once ByID fetched it, the same decode reads it. A lookup cancelled
+// by its caller is not remembered as the id's failure.
+func TestCacheOnlyNeverAsks(t *testing.T) {
+	t.Parallel()
+	fix := srfix.Start(t)
+	reg := newRegistry(t, fix.URL(), RegistryOptions{})
+	body := srfix.Wire(srfix.JSONOrderID, nil, []byte(`{"id":"o-3","qty":1}`))
+	cacheOnly := Decoder{Registry: reg, CacheOnly: true}
+	got := cacheOnly.Decode(context.Background(), body)
+	if got.Format != Binary || !strings.Contains(got.Note, "schema id 6") || !strings.Contains(got.Note, ErrNotFetched.Error()) {
+		t.Fatalf("not fetched yet: %+v", got)
+	}
+	if n := fix.Requests.Load(); n != 0 || reg.Fetched(srfix.JSONOrderID) {
+		t.Fatalf("a cache-only decode asked the registry %d times", n)
+	}
+
+	cancelled, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := reg.ByID(cancelled, srfix.JSONOrderID); !errors.Is(err, context.Canceled) || reg.Fetched(srfix.JSONOrderID) {
+		t.Fatalf("a cancelled lookup: %v, remembered %v", err, reg.Fetched(srfix.JSONOrderID))
+	}
+	if _, err := reg.ByID(context.Background(), srfix.JSONOrderID); err != nil || !reg.Fetched(srfix.JSONOrderID) {
+		t.Fatalf("fetch: %v", err)
+	}
+	asked := fix.Requests.Load()
+	got = cacheOnly.Decode(context.Background(), body)
+	if got.Format != JSONSchema || !strings.Contains(got.Text, `"o-3"`) || fix.Requests.Load() != asked {
+		t.Fatalf("after the fetch, from the cache: %+v (requests %d → %d)", got, asked, fix.Requests.Load())
 	}
 }

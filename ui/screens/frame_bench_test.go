@@ -3,9 +3,12 @@ package screens
 import (
 	"fmt"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/decode"
+	"github.com/mqscope/mqscope/internal/testkit/srfix"
 	"github.com/mqscope/mqscope/ui/common"
 )
 
@@ -87,4 +90,42 @@ func heapAfterGC() uint64 {
 	var m runtime.MemStats
 	runtime.ReadMemStats(&m)
 	return m.HeapAlloc
+}
+
+// A frame whose every preview is made anew (as after schemas came): JSON bodies previewed as their bytes,
+// and Protobuf bodies in the wire format decoded from the registry's cache. The cost of decoded previews
+// is per row on screen, never per message held.
+func BenchmarkBrowserFrameRepreview(b *testing.B) {
+	reg := srfix.Start(b)
+	client, err := decode.NewRegistry(reg.URL())
+	if err != nil {
+		b.Fatal(err)
+	}
+	order := srfix.OrderTypes(b).Messages().Get(0)
+	for _, kind := range []string{"json", "protobuf"} {
+		b.Run(kind, func(b *testing.B) {
+			v := newBrowser(&testing.T{}, ordersTopic, 10_000)
+			v.c.Registry = client
+			ms := orders(0, 10_000)
+			if kind == "protobuf" {
+				for i := range ms {
+					ms[i].Body = srfix.Wire(srfix.ProtoOrderID, []int{0}, srfix.ProtoPayload(b, order,
+						fmt.Sprintf(`{"id":"o-%d","total":{"cents":%d,"currency":"EUR"},"lines":[{"sku":"tea","qty":2}]}`, i, i*3)))
+				}
+			}
+			for i := 0; i < len(ms); i += batchMax {
+				v.add(ms[i:min(i+batchMax, len(ms))])
+			}
+			settle(v, v.fetchSchemas())
+			v.SetSize(160, 45)
+			if s := screenOf(v); strings.Contains(s, "not decoded") {
+				b.Fatalf("not decoded:\n%s", s)
+			}
+			b.ResetTimer()
+			for range b.N {
+				v.previewGen++
+				_ = v.View()
+			}
+		})
+	}
 }

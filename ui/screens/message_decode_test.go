@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/internal/testkit/srfix"
 	"github.com/mqscope/mqscope/ui/components/body"
@@ -96,5 +97,42 @@ func TestPublishFormEncodesWithASchema(t *testing.T) {
 	}
 	if strings.Contains(screenOf(newPubForm(t, ordersTopic)), "schema") {
 		t.Error("without a registry the form has no schema field")
+	}
+}
+
+// The list previews what v shows: an Avro or Protobuf body as JSON, decoded from the registry's cache on
+// the UI goroutine; a schema not fetched yet says so until a command fetched it; what cannot be decoded
+// says why, muted, then its first bytes.
+func TestListPreviewsDecodedBodies(t *testing.T) {
+	reg := srfix.Start(t)
+	client, err := decode.NewRegistry(reg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := srfix.OrderTypes(t).Messages().Get(0)
+	proto := srfix.Wire(srfix.ProtoOrderID, []int{0}, srfix.ProtoPayload(t, order, `{"id":"o-7","total":{"cents":5,"currency":"EUR"}}`))
+	v := newBrowser(t, ordersTopic, 10)
+	v.c.Registry = client
+	v.SetSize(220, 12)
+	v.add([]backends.Message{message(0, 1, "p", string(proto)), message(0, 2, "j", `{"plain": "json"}`),
+		message(0, 3, "u", string(srfix.Wire(srfix.UnknownSchemaID, nil, []byte("xyz"))))})
+	s := screenOf(v)
+	if !strings.Contains(s, "not decoded: schema id 2: schema not fetched yet · hex 00 00 00 00 02") ||
+		!strings.Contains(s, `{"plain": "json"}`) || reg.Requests.Load() != 0 {
+		t.Fatalf("before the fetch (%d requests):\n%s", reg.Requests.Load(), s)
+	}
+	settle(v, v.fetchSchemas())
+	s = screenOf(v)
+	if !strings.Contains(s, `{"id":"o-7","total":{"cents":5,"currency":"EUR"}}`) ||
+		!strings.Contains(s, "not decoded: schema id 99: the schema registry says:") {
+		t.Fatalf("after the fetch:\n%s", s)
+	}
+
+	// Without a registry, a wire-format body says it needs one.
+	bare := newBrowser(t, ordersTopic, 10)
+	bare.SetSize(220, 12)
+	bare.add([]backends.Message{message(0, 1, "p", string(proto))})
+	if s := screenOf(bare); !strings.Contains(s, "not decoded: Confluent wire format, schema id 2; no schema registry configured · hex") {
+		t.Fatalf("without a registry:\n%s", s)
 	}
 }

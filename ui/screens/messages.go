@@ -52,14 +52,16 @@ const (
 
 // entry is one held message and what the list needs to draw it.
 type entry struct {
-	seq     int64 // arrival number: the ring's Total when it came
-	msg     backends.Message
-	size    int              // the body's size on the broker; more than len(msg.Body) when held cut
-	cost    int              // bytes held for it: body, key, headers
-	dead    *backends.Origin // a RabbitMQ dead letter's origin (x-death); nil for others
-	where   bool             // the browser's where expression holds for it (evaluated once, when it came or was set)
-	preview string           // memo: the body's one-line preview, made when the row is first drawn
-	tone    table.Tone
+	seq        int64 // arrival number: the ring's Total when it came
+	msg        backends.Message
+	size       int              // the body's size on the broker; more than len(msg.Body) when held cut
+	cost       int              // bytes held for it: body, key, headers
+	dead       *backends.Origin // a RabbitMQ dead letter's origin (x-death); nil for others
+	where      bool             // the browser's where expression holds for it, when whereGen is the expression's
+	whereGen   int              // the generation of the expression it was checked with; 0: not checked
+	preview    string           // memo: the body's one-line preview, made when the row is first drawn
+	previewGen int              // the browser's previewGen when the memo was made
+	tone       table.Tone
 }
 
 // browser is the message browser: a bounded window of what a peek read, newest last.
@@ -96,13 +98,14 @@ type browser struct {
 	filter    string
 	match     matcher
 	filterErr error
-	where     *actions.Where // w: only the messages it holds for are shown; nil shows all
-	whereText string
-	whereSeen int64   // messages the where expression was evaluated on since it was set or the peek restarted
-	whereHits int64   // ... of which it held for
-	visible   []int64 // arrival numbers of the held messages that match, oldest first
+	w         whereState // w: only the messages its expression holds for are shown
+	visible   []int64    // arrival numbers of the held messages that match, oldest first
 	cols      []msgColumn
 	marks     marks // what r replays
+
+	previewGen int          // bumped when schemas may have come: previews made without them are made again
+	fetching   map[int]bool // schema ids asked of the registry, or about to be
+	toFetch    []int        // ... of which not asked yet
 
 	prompt *prompt
 	table  table.Model
@@ -161,7 +164,7 @@ func (v *browser) clear() {
 		v.widths[i] = len(c.Name)
 	}
 	v.visible = v.visible[:0]
-	v.whereSeen, v.whereHits = 0, 0
+	v.resetWhere()
 	v.marks = newMarks()
 	v.refreshRows()
 }
@@ -176,7 +179,7 @@ func (v *browser) Start(b backends.Backend) tea.Cmd {
 		v.err = err
 		return nil
 	}
-	return v.proceed()
+	return tea.Batch(v.proceed(), v.checkWhere()) // a where stopped with the connection goes on
 }
 
 // Stop is the shell's: the view is closing, or the connection is gone.
@@ -185,6 +188,8 @@ func (v *browser) Stop() {
 	v.stream, v.b = nil, nil
 	v.peeking, v.asking = false, false
 	v.gen++ // whatever is still on its way is dropped
+	v.dropWhereWork()
+	v.fetching, v.toFetch = nil, nil // a fetch under way is dropped with the connection: asked again
 }
 
 // proceed takes the next step towards reading: ask what a peek does here, ask the user, or read.
@@ -265,21 +270,22 @@ func (v *browser) onBatch(b peekBatch) tea.Cmd {
 		return nil // a peek we have moved on from
 	}
 	v.add(b.msgs)
+	check := tea.Batch(v.checkWhere(), v.fetchSchemas())
 	if !b.done {
-		return common.Go(v.ID(), v.stream.read, v.onBatch)
+		return tea.Batch(common.Go(v.ID(), v.stream.read, v.onBatch), check)
 	}
 	v.peeking, v.stream, v.skipUpTo = false, nil, nil
 	v.finished = b.err == nil && !v.follow
 	v.readAt = time.Now()
 	if b.err == nil || errors.Is(b.err, context.Canceled) {
-		return nil
+		return check
 	}
 	v.err = b.err
 	if errors.Is(b.err, context.DeadlineExceeded) {
 		v.err = fmt.Errorf("the peek took longer than %s and was stopped: showing what came", peekTimeout)
 	}
 	v.layout()
-	return common.Flash(common.FlashError, common.ErrorLine(v.err))
+	return tea.Batch(check, common.Flash(common.FlashError, common.ErrorLine(v.err)))
 }
 
 // add takes a batch in, keeping the cursor on its message, or at the bottom while following.
@@ -287,23 +293,29 @@ func (v *browser) add(msgs []backends.Message) {
 	if len(msgs) == 0 {
 		return
 	}
+	v.keepCursor(func() {
+		for _, m := range msgs {
+			if off, ok := v.skipUpTo[m.Partition]; ok && m.Offset <= off {
+				continue // held already: a resumed follow reads a little before where it stopped
+			}
+			if e := v.hold(m); v.shows(e) { // with a where expression set, not before it is checked
+				v.visible = append(v.visible, e.seq)
+			}
+		}
+		// Forget the rows of messages the ring has let go.
+		oldest := v.oldestSeq()
+		v.visible = v.visible[sort.Search(len(v.visible), func(i int) bool { return v.visible[i] >= oldest }):]
+		v.marks.forget(oldest)
+		v.refreshRows()
+	})
+}
+
+// keepCursor runs change, which adds or drops rows, keeping the cursor on its message, or at the bottom
+// of a tail.
+func (v *browser) keepCursor(change func()) {
 	selected, had := v.selectedSeq()
 	atBottom := len(v.visible) == 0 || v.table.Cursor() == len(v.visible)-1
-	for _, m := range msgs {
-		if off, ok := v.skipUpTo[m.Partition]; ok && m.Offset <= off {
-			continue // held already: a resumed follow reads a little before where it stopped
-		}
-		e := v.hold(m)
-		v.evalWhere(e)
-		if v.shows(e) {
-			v.visible = append(v.visible, e.seq)
-		}
-	}
-	// Forget the rows of messages the ring has let go.
-	oldest := v.ring.Total - int64(v.ring.Len())
-	v.visible = v.visible[sort.Search(len(v.visible), func(i int) bool { return v.visible[i] >= oldest }):]
-	v.marks.forget(oldest)
-	v.refreshRows()
+	change()
 	switch {
 	case atBottom && (v.follow || v.from.Kind == backends.LastN):
 		v.table.Bottom() // a tail: the newest is what one looks at
@@ -312,10 +324,14 @@ func (v *browser) add(msgs []backends.Message) {
 	}
 }
 
+// oldestSeq is the arrival number of the oldest message held (the ring's Total when none is).
+func (v *browser) oldestSeq() int64 { return v.ring.Total - int64(v.ring.Len()) }
+
 // hold puts m in the ring, within the memory bounds, and notes what the columns need.
 func (v *browser) hold(m backends.Message) *entry {
-	if v.ring.Len() == v.capacity {
-		v.held -= v.ring.At(0).cost // about to be forgotten
+	if v.ring.Len() == v.capacity { // the oldest is about to be forgotten
+		v.held -= v.ring.At(0).cost
+		v.forgetWhere(v.ring.At(0))
 	}
 	size, limit := len(m.Body), holdBody
 	if v.held+min(size, holdBody) > v.budget {
@@ -323,6 +339,7 @@ func (v *browser) hold(m backends.Message) *entry {
 	}
 	m, cost := detach(m, limit)
 	e := &entry{seq: v.ring.Total, msg: m, size: size, dead: present.XDeath(m.Headers), cost: cost}
+	v.noteSchemas(m)
 	v.held += cost
 	v.ring.Push(e)
 
@@ -361,7 +378,7 @@ func detach(m backends.Message, limit int) (backends.Message, int) {
 
 // at returns the held message with arrival number seq.
 func (v *browser) at(seq int64) *entry {
-	return v.ring.At(int(seq - (v.ring.Total - int64(v.ring.Len()))))
+	return v.ring.At(int(seq - v.oldestSeq()))
 }
 
 func (v *browser) selected() (*entry, bool) {
@@ -404,7 +421,7 @@ func (v *browser) SetFilter(text string) {
 
 // shows says whether e is listed: the where expression holds for it and the filter matches it.
 func (v *browser) shows(e *entry) bool {
-	return (v.where == nil || e.where) && (v.match == nil || v.match(e))
+	return v.whereHolds(e) && (v.match == nil || v.match(e))
 }
 
 func (v *browser) Update(msg tea.KeyPressMsg) tea.Cmd {
@@ -435,7 +452,7 @@ func (v *browser) Update(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.GoTo):
 		return v.ask(v.goToPrompt(), "", v.goTo)
 	case key.Matches(msg, k.Where):
-		return v.ask("where (peek --where's EXPR, empty clears): ", v.whereText, v.setWhere)
+		return v.ask("where (peek --where's EXPR, empty clears): ", v.w.text, v.setWhere)
 	case key.Matches(msg, k.Copy):
 		if e, ok := v.selected(); ok {
 			return copyBody(e.msg.Body, e.size)

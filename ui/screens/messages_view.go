@@ -1,6 +1,9 @@
 package screens
 
 import (
+	"bytes"
+	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
@@ -8,6 +11,8 @@ import (
 	"charm.land/bubbles/v2/textinput"
 	tea "charm.land/bubbletea/v2"
 	"github.com/charmbracelet/x/ansi"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/sanitize"
 	"github.com/mqscope/mqscope/ui/common"
@@ -35,7 +40,7 @@ func (v *browser) msgColumns() []msgColumn {
 	cols := v.markColumn()
 	for i, c := range present.Messages {
 		if c.Name == "BODY" {
-			cols = append(cols, msgColumn{table.Column{Title: c.Name, Width: 10, Flex: true}, bodyCell})
+			cols = append(cols, msgColumn{table.Column{Title: c.Name, Width: 10, Flex: true}, v.bodyCell})
 			continue
 		}
 		if !v.shown[i] {
@@ -67,11 +72,99 @@ func messageTone(col, text string, e *entry) table.Tone {
 	return table.Normal
 }
 
-func bodyCell(e *entry) table.Cell {
-	if e.preview == "" {
-		e.preview, e.tone = previewOf(e.msg.Body)
+// bodyCell is the body's preview, made when its row is first drawn and again once schemas came.
+func (v *browser) bodyCell(e *entry) table.Cell {
+	if e.preview == "" || e.previewGen != v.previewGen {
+		e.preview, e.tone = v.preview(e)
+		e.previewGen = v.previewGen
 	}
 	return table.Cell{Text: e.preview, Tone: e.tone}
+}
+
+// preview is a body on one line: the bytes where they read as they are (JSON, text), else what the
+// decoder v uses makes of them (Avro, Protobuf, MessagePack… as JSON), from what the registry's cache holds
+// only, since this runs on the UI goroutine: a schema not fetched yet is marked, and fetched in a command
+// (fetchSchemas). What cannot be decoded shows why, then its first bytes, muted.
+func (v *browser) preview(e *entry) (string, table.Tone) {
+	in := present.DecodeInput(e.msg)
+	dec := decode.Decoder{Registry: v.c.Registry, Protos: v.c.Protos, CacheOnly: true}
+	switch {
+	case dec.Plain(in):
+		return previewOf(e.msg.Body)
+	case decode.Compressed(in.ContentEncoding):
+		// Not inflated here: a small body may inflate to megabytes, and this is the UI goroutine.
+		text, _ := present.BodyPreview(e.msg.Body, present.PreviewBytes)
+		return sanitize.Line(in.ContentEncoding) + " (v inflates it) · " + text, table.Muted
+	}
+	d := dec.DecodeInput(context.Background(), in)
+	if d.Structured || d.Format == decode.Text {
+		return previewOf(compactJSON(d.Text, d.Structured))
+	}
+	text, _ := present.BodyPreview(e.msg.Body, present.PreviewBytes)
+	if reason := strings.TrimSuffix(strings.TrimSuffix(d.Note, "shown as hex"), "; "); reason != "" {
+		text = "not decoded: " + sanitize.Line(reason) + " · " + text
+	}
+	return text, table.Muted
+}
+
+// compactJSON is a decoder's indented JSON on one line (text as it is when it is not JSON).
+func compactJSON(text string, structured bool) []byte {
+	var b bytes.Buffer
+	if structured && json.Compact(&b, []byte(text)) == nil {
+		return b.Bytes()
+	}
+	return []byte(text)
+}
+
+// noteSchemas notes a wire-format body whose schema the registry's cache does not know yet, for
+// fetchSchemas to ask for it.
+func (v *browser) noteSchemas(m backends.Message) {
+	if v.c.Registry == nil {
+		return
+	}
+	id, _, ok := decode.ConfluentWire(m.Body)
+	if !ok || v.fetching[id] || v.c.Registry.Fetched(id) {
+		return
+	}
+	if v.fetching == nil {
+		v.fetching = map[int]bool{}
+	}
+	v.fetching[id] = true
+	v.toFetch = append(v.toFetch, id)
+}
+
+// fetchSchemas returns the command that asks the registry for the schemas noted, off the UI goroutine;
+// the previews are made again when they came (or the registry said why not).
+func (v *browser) fetchSchemas() tea.Cmd {
+	if len(v.toFetch) == 0 {
+		return nil
+	}
+	ids, reg := v.toFetch, v.c.Registry
+	v.toFetch = nil
+	return common.Go(v.ID(), func() []int {
+		for _, id := range ids {
+			ctx, cancel := context.WithTimeout(context.Background(), decodeTimeout)
+			_, _ = reg.ByID(ctx, id) // a failure is the registry's to remember, and the preview's to show
+			cancel()
+		}
+		return ids
+	}, v.onSchemas)
+}
+
+func (v *browser) onSchemas(ids []int) tea.Cmd {
+	for _, id := range ids {
+		delete(v.fetching, id)
+	}
+	v.schemasMayHaveCome()
+	return nil
+}
+
+// schemasMayHaveCome has the previews made again (those on screen, as they are drawn): a command may
+// have fetched schemas they lacked.
+func (v *browser) schemasMayHaveCome() {
+	if v.c.Registry != nil {
+		v.previewGen++
+	}
 }
 
 func (v *browser) columns() []table.Column {
@@ -130,7 +223,7 @@ func (v *browser) Status() string {
 	if n == 1 {
 		count = "1 message"
 	}
-	if v.filter != "" || v.where != nil {
+	if v.filter != "" || v.w.where != nil {
 		count = present.Int(int64(len(v.visible))) + " of " + count
 	}
 	parts = append(parts, s.Muted.Render(count))
@@ -205,6 +298,10 @@ func (v *browser) body() string {
 		return say(hint)
 	case v.filterErr != nil:
 		return table.Placeholder(s.Error.Render(sanitize.Line(v.filterErr.Error())), v.Width, v.Height)
+	case len(v.visible) == 0 && v.whereChecking():
+		return say("checking where " + sanitize.Line(v.w.text) + ": no match yet")
+	case len(v.visible) == 0 && v.ring.Len() > 0 && v.filter == "":
+		return say("nothing held matches where " + sanitize.Line(v.w.text) + " (w, then an empty line, clears it)")
 	case len(v.visible) == 0 && v.ring.Len() > 0:
 		return say(fmt.Sprintf("nothing matches %q (esc clears the filter)", sanitize.Line(v.filter)))
 	case v.ring.Len() == 0:

@@ -3,6 +3,7 @@ package screens
 import (
 	"context"
 	"strings"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 
@@ -14,13 +15,48 @@ import (
 	"github.com/mqscope/mqscope/ui/common"
 )
 
-// setWhere is w: the browser shows only the messages for which text, in peek --where's language, holds.
-// It is evaluated once per message: here over what is held (at most MaxMessages, each body held cut to a
-// bound), then in add on each message as it arrives. A mistake is a flash and changes nothing; "" clears.
+// w: the browser shows only the messages for which an expression, in peek --where's language, holds.
+//
+// The expression reads decoded bodies, and decoding a wire-format body may ask the schema registry (up to
+// its timeout), so it is never evaluated in Update: a command checks the held messages in arrival order,
+// a batch at a time, and hands back the verdicts with the view's id and the run they belong to. A message
+// is listed only once it was checked and matched (no verdict before evidence); the status line says how
+// far the checking has got. Since arrival numbers are consecutive, what is left to check is one range:
+// from whereNext to the newest held.
+
+const (
+	whereBatch = 2_000                  // the most messages one command checks
+	whereSlice = 100 * time.Millisecond // a command hands back what it checked after this long, to show progress
+)
+
+// whereState is the browser's where expression and how far it has been checked.
+type whereState struct {
+	where *actions.Where // nil: none, every message shows
+	text  string
+	gen   int             // the expression's generation: an entry's verdict counts when its whereGen is this
+	run   int             // the checking's generation: bumped when work under way must be dropped (new w, restart, Stop)
+	next  int64           // arrival number of the oldest message not checked yet
+	busy  bool            // a command of this run is checking
+	ctx   context.Context // of this run: cancelled when it is left behind
+	stop  context.CancelFunc
+	seen  int64 // held messages checked
+	hits  int64 // ... of which it holds for
+}
+
+// whereChecked is what one command found: verdicts of the messages from arrival number from on.
+type whereChecked struct {
+	run  int
+	from int64
+	hits []bool
+}
+
+// setWhere is w's prompt: a mistake is a flash and changes nothing; "" clears.
 func (v *browser) setWhere(text string) tea.Cmd {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		v.where, v.whereText = nil, ""
+		v.dropWhereWork()
+		v.w.where, v.w.text = nil, ""
+		v.w.gen++
 		v.SetFilter(v.filter)
 		return nil
 	}
@@ -28,47 +64,141 @@ func (v *browser) setWhere(text string) tea.Cmd {
 	if err != nil {
 		return common.Flash(common.FlashError, sanitize.Line(err.Error()))
 	}
-	if v.c.Registry != nil || v.c.Protos != nil {
-		where.Decoded = v.decodedBody()
-	}
-	v.where, v.whereText = where, text
-	v.whereSeen, v.whereHits = 0, 0
-	for i := range v.ring.Len() {
-		v.evalWhere(v.ring.At(i))
-	}
-	v.SetFilter(v.filter) // lists what now shows, keeping the cursor's message where it can
-	return nil
+	v.dropWhereWork()
+	v.w.where, v.w.text = where, text
+	v.w.gen++ // every verdict held is of another expression
+	v.w.next, v.w.seen, v.w.hits = v.oldestSeq(), 0, 0
+	v.SetFilter(v.filter) // nothing shows until it is checked
+	return v.checkWhere()
 }
 
-// evalWhere notes whether the where expression holds for e, and counts it.
-func (v *browser) evalWhere(e *entry) {
-	if v.where == nil {
-		return
+// dropWhereWork forgets the checking under way: its result, when it comes, is dropped.
+func (v *browser) dropWhereWork() {
+	if v.w.stop != nil {
+		v.w.stop()
 	}
-	ok, _ := v.where.Match(e.msg) // an expression that fails on a message (a field of another type) does not match it
-	e.where = ok
-	v.whereSeen++
-	if ok {
-		v.whereHits++
+	v.w.ctx, v.w.stop, v.w.busy = nil, nil, false
+	v.w.run++
+}
+
+// resetWhere is for a browser that drops what it holds: what comes next is checked from the start.
+func (v *browser) resetWhere() {
+	v.dropWhereWork()
+	v.w.next, v.w.seen, v.w.hits = 0, 0, 0
+}
+
+// checkWhere returns the command that checks the next batch of held messages not checked yet, unless
+// there are none or a batch is under way (its result starts the next).
+func (v *browser) checkWhere() tea.Cmd {
+	if v.w.where == nil || v.w.busy {
+		return nil
 	}
+	v.w.next = max(v.w.next, v.oldestSeq())
+	n := min(v.ring.Total-v.w.next, whereBatch)
+	if n <= 0 {
+		return nil
+	}
+	msgs := make([]backends.Message, n)
+	for i := range msgs {
+		msgs[i] = v.at(v.w.next + int64(i)).msg // held messages are never changed: the command only reads them
+	}
+	if v.w.ctx == nil {
+		v.w.ctx, v.w.stop = context.WithCancel(context.Background())
+	}
+	v.w.busy = true
+	where := *v.w.where
+	if v.c.Registry != nil || v.c.Protos != nil {
+		where.Decoded = decodedBody(v.w.ctx, &decode.Decoder{Registry: v.c.Registry, Protos: v.c.Protos})
+	}
+	run, from, ctx := v.w.run, v.w.next, v.w.ctx
+	return common.Go(v.ID(), func() whereChecked { return checkWhere(ctx, &where, run, from, msgs) }, v.onWhereChecked)
+}
+
+// checkWhere evaluates where on msgs, off the UI goroutine, until all are checked, whereSlice has passed
+// or ctx is done.
+func checkWhere(ctx context.Context, where *actions.Where, run int, from int64, msgs []backends.Message) whereChecked {
+	start := time.Now()
+	out := whereChecked{run: run, from: from, hits: make([]bool, 0, len(msgs))}
+	for _, m := range msgs {
+		if ctx.Err() != nil {
+			break
+		}
+		ok, _ := where.Match(m) // an expression that fails on a message (a field of another type) does not match it
+		out.hits = append(out.hits, ok)
+		if time.Since(start) > whereSlice {
+			break
+		}
+	}
+	return out
 }
 
 // decodedBody has value read what the context's decoders make of a body, as peek --where does
-// (present.WhereBody is the CLI's and this one function).
-func (v *browser) decodedBody() func(backends.Message) []byte {
-	dec := &decode.Decoder{Registry: v.c.Registry, Protos: v.c.Protos}
+// (present.WhereBody is the CLI's and this one function). It may ask the schema registry: commands only.
+func decodedBody(ctx context.Context, dec *decode.Decoder) func(backends.Message) []byte {
 	return func(m backends.Message) []byte {
-		ctx, cancel := context.WithTimeout(context.Background(), decodeTimeout)
+		ctx, cancel := context.WithTimeout(ctx, decodeTimeout)
 		defer cancel()
 		return present.WhereBody(ctx, dec)(m)
 	}
 }
 
-// whereStatus is the status line's word on the where expression, or "" when none is set.
+// onWhereChecked takes a batch's verdicts, unless they are of a run left behind, and starts the next.
+func (v *browser) onWhereChecked(r whereChecked) tea.Cmd {
+	if r.run != v.w.run {
+		return nil
+	}
+	v.w.busy = false
+	oldest := v.oldestSeq()
+	v.keepCursor(func() {
+		for i, ok := range r.hits {
+			seq := r.from + int64(i)
+			if seq < oldest {
+				continue // let go meanwhile
+			}
+			e := v.at(seq)
+			e.where, e.whereGen = ok, v.w.gen
+			v.w.seen++
+			if ok {
+				v.w.hits++
+				if v.shows(e) {
+					v.visible = append(v.visible, seq) // checked in arrival order: after every row listed
+				}
+			}
+		}
+		v.refreshRows()
+	})
+	v.w.next = r.from + int64(len(r.hits))
+	v.schemasMayHaveCome()
+	return v.checkWhere()
+}
+
+// forgetWhere uncounts e, which the ring is letting go.
+func (v *browser) forgetWhere(e *entry) {
+	if v.w.where == nil || e.whereGen != v.w.gen {
+		return
+	}
+	v.w.seen--
+	if e.where {
+		v.w.hits--
+	}
+}
+
+// whereHolds says whether the where expression lets e show: none is set, or it was checked and holds.
+func (v *browser) whereHolds(e *entry) bool {
+	return v.w.where == nil || (e.whereGen == v.w.gen && e.where)
+}
+
+// whereChecking is true while held messages are still to be checked.
+func (v *browser) whereChecking() bool {
+	return v.w.where != nil && v.w.seen < int64(v.ring.Len())
+}
+
+// whereStatus is the status line's word on the where expression, or "" when none is set: how far the
+// checking has got, and what matched so far.
 func (v *browser) whereStatus() string {
-	if v.where == nil {
+	if v.w.where == nil {
 		return ""
 	}
-	return "where " + sanitize.Line(v.whereText) + ": matched " + present.Int(v.whereHits) + " of " +
-		present.Int(v.whereSeen) + " scanned"
+	return "where " + sanitize.Line(v.w.text) + ": " + present.Int(v.w.seen) + "/" + present.Int(int64(v.ring.Len())) +
+		" checked, " + present.Int(v.w.hits) + " match"
 }
