@@ -290,11 +290,14 @@ func TestRedriveInSteps(t *testing.T) {
 	}
 }
 
+// moveBatch is how many letters the Kafka mover commits in one transaction (backends/kafka's moveBatch).
+const moveBatch = 500
+
 // Ctrl-C in the middle of a large redrive: the process reports what it moved and exits 1; run again, it
 // moves the rest; together every letter arrives exactly once.
 func TestRedriveInterruptedAndRunAgain(t *testing.T) {
 	t.Parallel()
-	const n, parts = 6_000, 4 // 12 transactions of the mover's 500: Ctrl-C comes after the first
+	const n, parts = 6_000, 4 // 12 transactions of the mover's moveBatch: Ctrl-C comes during the first few
 	c := kafkafix.Start(t, kfake.NumBrokers(1), kfake.SeedTopics(parts, "big", "big-dlt"))
 	brokers := strings.Join(c.ListenAddrs(), ",")
 	needsMover(t, kafkaContext(brokers))
@@ -321,10 +324,17 @@ func TestRedriveInterruptedAndRunAgain(t *testing.T) {
 		t.Errorf("after Ctrl-C: exit %d, stderr %q", code, stderr)
 	}
 
+	// Ctrl-C may cut off the answer to a commit the broker had already taken: the first run counts only
+	// the transactions it saw committed, and the one under way (at most the mover's 500 letters) is found
+	// committed by the second, which moves the rest. Every letter arrives once either way.
 	r := mqscope(t, "--kafka", brokers, "redrive", "big-dlt", "-o", "json")
 	second := jsonLines(t, r.stdout)
-	if r.code != 0 || len(second) != 1 || moved+int(second[0]["moved"].(float64)) != n {
+	if r.code != 0 || len(second) != 1 {
 		t.Fatalf("run again after %d moved: exit %d, %s %s", moved, r.code, r.stdout, r.stderr)
+	}
+	if uncounted := n - moved - int(second[0]["moved"].(float64)); uncounted < 0 || uncounted > moveBatch {
+		t.Errorf("run again after %d moved: %s; %d letters neither run counts, want 0 to %d (one transaction)",
+			moved, r.stdout, uncounted, moveBatch)
 	}
 	arrivedOnce(t, ctx, cl, n)
 }
