@@ -17,6 +17,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	amqp "github.com/rabbitmq/amqp091-go"
 )
 
 // serverScript and ctlScript are RabbitMQ's own scripts (not the sbin wrappers, which switch to the rabbitmq
@@ -29,12 +31,13 @@ const (
 // node is a RabbitMQ node of a test's own, on ports of its own, with its data in a temporary directory:
 // one the test may kill. It never touches the shared node.
 type node struct {
-	dir, name string
-	amqpPort  int
-	apiPort   int // 0 without the management plugin
-	env       []string
-	cmd       *exec.Cmd
-	out       lockedBuffer // what the start script printed
+	dir, name  string
+	amqpPort   int
+	apiPort    int  // 0 without the management plugin
+	management bool // it runs the management plugin
+	env        []string
+	cmd        *exec.Cmd
+	out        lockedBuffer // what the start script printed
 }
 
 // lockedBuffer is a bytes.Buffer the start script's output goes into while the test may read it.
@@ -70,21 +73,9 @@ func startNode(t *testing.T, plugins ...string) *node {
 		t.Fatalf("a second RabbitMQ node needs %s: %v", serverScript, err)
 	}
 	dir := t.TempDir()
-	n := &node{dir: dir, name: fmt.Sprintf("mqs-test-%d@localhost", rand.Uint32()), amqpPort: freePort(t)}
-	conf := filepath.Join(dir, "rabbitmq.conf")
-	enabled := filepath.Join(dir, "enabled_plugins")
-	settings := fmt.Sprintf("listeners.tcp.default = %d\n", n.amqpPort)
-	if slices.Contains(plugins, "rabbitmq_management") {
-		n.apiPort = freePort(t)
-		settings += fmt.Sprintf("management.tcp.port = %d\n", n.apiPort)
-	}
-	writeFile(t, conf, settings)
-	writeFile(t, enabled, "["+strings.Join(plugins, ",")+"].\n")
-	n.env = append(os.Environ(), "HOME="+dir, "RABBITMQ_NODENAME="+n.name,
-		"RABBITMQ_NODE_PORT="+strconv.Itoa(n.amqpPort), "RABBITMQ_DIST_PORT="+strconv.Itoa(freePort(t)),
-		"RABBITMQ_CONFIG_FILE="+conf, "RABBITMQ_ENABLED_PLUGINS_FILE="+enabled,
-		"RABBITMQ_MNESIA_BASE="+filepath.Join(dir, "mnesia"), "RABBITMQ_LOG_BASE="+filepath.Join(dir, "log"),
-		"RABBITMQ_PID_FILE="+filepath.Join(dir, "pid"))
+	n := &node{dir: dir, name: fmt.Sprintf("mqs-test-%d@localhost", rand.Uint32()),
+		management: slices.Contains(plugins, "rabbitmq_management")}
+	writeFile(t, filepath.Join(dir, "enabled_plugins"), "["+strings.Join(plugins, ",")+"].\n")
 	t.Cleanup(func() {
 		if t.Failed() {
 			n.explain(t)
@@ -95,15 +86,36 @@ func startNode(t *testing.T, plugins ...string) *node {
 	return n
 }
 
+// listen picks the node's ports for its next start: fresh ones each time, since while a killed node is
+// down any other process may take the ports it had.
+func (n *node) listen(t *testing.T) {
+	t.Helper()
+	n.amqpPort, n.apiPort = freePort(t), 0
+	conf := filepath.Join(n.dir, "rabbitmq.conf")
+	settings := fmt.Sprintf("listeners.tcp.default = %d\n", n.amqpPort)
+	if n.management {
+		n.apiPort = freePort(t)
+		settings += fmt.Sprintf("management.tcp.port = %d\n", n.apiPort)
+	}
+	writeFile(t, conf, settings)
+	n.env = append(os.Environ(), "HOME="+n.dir, "RABBITMQ_NODENAME="+n.name,
+		"RABBITMQ_NODE_PORT="+strconv.Itoa(n.amqpPort), "RABBITMQ_DIST_PORT="+strconv.Itoa(freePort(t)),
+		"RABBITMQ_CONFIG_FILE="+conf, "RABBITMQ_ENABLED_PLUGINS_FILE="+filepath.Join(n.dir, "enabled_plugins"),
+		"RABBITMQ_MNESIA_BASE="+filepath.Join(n.dir, "mnesia"), "RABBITMQ_LOG_BASE="+filepath.Join(n.dir, "log"),
+		"RABBITMQ_PID_FILE="+filepath.Join(n.dir, "pid"))
+}
+
 func (n *node) url() string { return fmt.Sprintf("amqp://guest:guest@127.0.0.1:%d/", n.amqpPort) }
 
 // startLimit is how long a node may take to start: 5 to 15 s on an idle machine, over a minute when the
 // whole suite runs beside other work (73 s seen at load 25).
 const startLimit = 3 * time.Minute
 
-// start runs the node (again, on the same data after a kill) and waits until it answers AMQP.
+// start runs the node (again, on the same data after a kill, on new ports) and waits until it answers
+// AMQP as itself.
 func (n *node) start(t *testing.T) {
 	t.Helper()
+	n.listen(t)
 	began := time.Now()
 	n.out.Reset()
 	n.cmd = exec.Command(serverScript)
@@ -118,7 +130,25 @@ func (n *node) start(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
+	n.mustBeItself(t)
 	t.Logf("node %s up on port %d after %s", n.name, n.amqpPort, time.Since(began).Round(time.Millisecond))
+}
+
+// mustBeItself fails the test unless the broker on the node's AMQP port is the node: another process
+// may have taken the port between freePort and the node's start, and a test that went on would report
+// that broker's queues as the node's.
+func (n *node) mustBeItself(t *testing.T) {
+	t.Helper()
+	conn, err := amqp.Dial(n.url())
+	if err != nil {
+		t.Fatalf("node %s answered on port %d, then refused a connection: %v", n.name, n.amqpPort, err)
+	}
+	defer conn.Close()
+	// A node's cluster is named after it: its name with the machine's host name after the @.
+	cluster, _ := conn.Properties["cluster_name"].(string)
+	if id, _, _ := strings.Cut(n.name, "@"); !strings.HasPrefix(cluster, id+"@") {
+		t.Fatalf("port %d is answered by cluster %q, not by node %s:\n%s", n.amqpPort, cluster, n.name, n.out.String())
+	}
 }
 
 // kill ends the node at once, as a crash would: SIGKILL to every process of its group.
