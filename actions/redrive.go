@@ -224,6 +224,8 @@ type RedrivePlan struct {
 	Routes   []PlannedRoute // where letters go, sorted by target
 	Kept     []KeptLetters  // letters that would stay, by reason
 	Warnings []string       // what could not be checked
+	// Task says whether the broker's own move task would do the move (SQS); nil where it has none.
+	Task *TaskPlan
 }
 
 // PlannedRoute is one target of a plan and how many letters go there.
@@ -267,7 +269,7 @@ func (p RedrivePlan) Unresolved() int64 {
 // changing nothing, and works out each one's target. Where the broker's mover carries on from an earlier
 // move (Kafka), the plan reads from there too. It fails when the broker can neither read nor move
 // messages.
-func PlanRedrive(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions) (RedrivePlan, error) {
+func PlanRedrive(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions) (plan RedrivePlan, err error) {
 	if err := readingSession(b).Can(VerbRedrive); err != nil {
 		return RedrivePlan{}, err
 	}
@@ -278,6 +280,11 @@ func PlanRedrive(ctx context.Context, b backends.Backend, dlq string, opts Redri
 	if err != nil {
 		return RedrivePlan{}, err
 	}
+	defer func() {
+		if tm, ok := b.(backends.TaskMover); ok && err == nil {
+			plan.Task = planTask(ctx, tm, plan, router.held())
+		}
+	}()
 	t := tally{routes: map[routeKey]*PlannedRoute{}, kept: map[string]*KeptLetters{}}
 	if r, ok := b.(backends.MoveResumer); ok {
 		err = t.resumed(ctx, b, r, router, dlq, opts.Max)
@@ -287,7 +294,7 @@ func PlanRedrive(ctx context.Context, b backends.Backend, dlq string, opts Redri
 			return nil
 		})
 	}
-	plan := t.plan()
+	plan = t.plan()
 	plan.Source, plan.Options, plan.Warnings = dlq, opts, warnings
 	if plan.throughExchanges() {
 		plan.Warnings = append(plan.Warnings, "letters sent through an exchange reach the queues bound there when they "+
@@ -406,7 +413,17 @@ type RedriveReport struct {
 	Source string
 	backends.MoveReport
 	Warnings []string
+	Way      Way // who moved the letters
 }
+
+// Way is who moves the letters of a redrive.
+type Way string
+
+const (
+	ByClient     Way = "client-side" // mqscope's mover: backends.Mover
+	ByServerMove Way = "server-side" // the broker's shovel, on request: backends.ServerMover
+	ByMoveTask   Way = "move task"   // the broker's own move task, where the plan fits it: backends.TaskMover
+)
 
 // Complete reports whether every letter moved: none kept, none failed.
 func (r RedriveReport) Complete() bool { return r.Kept == 0 && r.Failed == 0 }
@@ -422,7 +439,8 @@ func (s *Session) Redrive(ctx context.Context, dlq string, opts RedriveOptions,
 		return RedriveReport{}, err
 	}
 	defer func() {
-		s.done(VerbRedrive, err, append(scope, "moved", out.Moved, "kept", out.Kept, "failed", out.Failed)...)
+		s.done(VerbRedrive, err, append(scope, "way", string(out.Way), "moved", out.Moved, "kept", out.Kept,
+			"failed", out.Failed)...)
 	}()
 	mover := s.b.(backends.Mover)
 	if opts.Max < 0 {
@@ -437,12 +455,20 @@ func (s *Session) Redrive(ctx context.Context, dlq string, opts RedriveOptions,
 		}
 		return serverSideRedrive(ctx, s.b, dlq, opts, progress)
 	}
+	var why []string // why the broker's own move task does not do it
+	if tm, ok := s.b.(backends.TaskMover); ok {
+		out, done, err := taskRedrive(ctx, s.b, tm, dlq, opts, progress)
+		if done {
+			return out, err
+		}
+		why = out.Warnings
+	}
 	router, warnings, err := NewDeadLetterRouter(ctx, s.b, dlq, opts)
 	if err != nil {
 		return RedriveReport{}, err
 	}
 	report, err := mover.Move(ctx, backends.MoveRequest{Source: dlq, Max: opts.Max, Rate: opts.Rate}, router.Route, progress)
-	out = RedriveReport{Source: dlq, MoveReport: report, Warnings: warnings}
+	out = RedriveReport{Source: dlq, MoveReport: report, Warnings: append(why, warnings...), Way: ByClient}
 	if err != nil {
 		return out, fmt.Errorf("redrive %s: %w", dlq, err)
 	}
@@ -485,7 +511,7 @@ func serverSideRedrive(ctx context.Context, b backends.Backend, dlq string, opts
 		return RedriveReport{Source: dlq, Warnings: plan.Warnings}, fmt.Errorf("server-side redrive of %s: %w", dlq, err)
 	}
 	report, err := mover.ServerMove(ctx, backends.MoveRequest{Source: dlq, Max: int(plan.Letters)}, target, progress)
-	out := RedriveReport{Source: dlq, MoveReport: report, Warnings: plan.Warnings}
+	out := RedriveReport{Source: dlq, MoveReport: report, Warnings: plan.Warnings, Way: ByServerMove}
 	if err != nil {
 		return out, fmt.Errorf("redrive %s: %w", dlq, err)
 	}

@@ -3,6 +3,7 @@ package backends
 import (
 	"context"
 	"errors"
+	"fmt"
 	"time"
 )
 
@@ -131,6 +132,34 @@ type Mover interface {
 // and a check of both queues' counts at the end.
 type ServerMover interface {
 	ServerMove(ctx context.Context, req MoveRequest, target string, progress func(MoveProgress)) (MoveReport, error)
+}
+
+// TaskMover is a broker whose dead-letter queues have a move task of their own, run by the server (SQS:
+// StartMessageMoveTask), which sends each letter back to the queue it was dead-lettered from, or every
+// letter to one destination, and can be watched and cancelled. The caller decides when a plan fits it.
+type TaskMover interface {
+	// CheckMoveTask says whether a move task of source (to destination; "" sends each letter to its own
+	// source) could start now: nil if so; an error wrapping ErrNotSupported where the server offers no move
+	// tasks; a *MoveTaskRunningError where one is already under way on source; otherwise why not.
+	CheckMoveTask(ctx context.Context, source, destination string) error
+	// TaskMove starts the move task and follows it until it ends, reporting progress (Moved and Total as
+	// the server counts them). req.Rate caps it; req.Max is not for it (a task moves what source holds when
+	// it starts). When ctx ends it cancels the task and waits until the server stopped it: what moved is at
+	// its target, the rest still in source. An error wrapping ErrNotSupported when the server refused to
+	// start it as not supported: then nothing moved.
+	TaskMove(ctx context.Context, req MoveRequest, destination string, progress func(MoveProgress)) (MoveReport, error)
+}
+
+// MoveTaskRunningError says that a move task is already under way on a queue, which takes one at a time.
+type MoveTaskRunningError struct {
+	Source, Handle string
+	Moved, ToMove  int64
+	Started        time.Time
+}
+
+func (e *MoveTaskRunningError) Error() string {
+	return fmt.Sprintf("a move task started at %s is already under way on %s (%d of %d moved; task %s)",
+		e.Started.UTC().Format("15:04:05Z"), e.Source, e.Moved, e.ToMove, e.Handle)
 }
 
 // MoveResumer is implemented by movers that carry on where an earlier move of the same source stopped

@@ -42,8 +42,14 @@ func (a *app) redriveCommand() *cobra.Command {
 			"messages does), follows it from the queues' counts, and checks the counts at the end. Ctrl-C lets\n" +
 			"the part under way finish, so every letter is in exactly one of the two queues. The plugin must be\n" +
 			"enabled, and the user needs the policymaker tag.\n\n" +
-			"SQS: the letters are received (10 at a time, hidden for 60 s), sent to their targets in batches,\n" +
-			"and deleted from the DLQ once SQS confirmed the send; --rate caps letters a second. FIFO letters\n" +
+			"SQS: where the plan fits it, redrive hands the move to SQS's own message move task\n" +
+			"(StartMessageMoveTask): every letter back to the source queue it came from, or all to --to when\n" +
+			"no letter names a source; no --max; --to of the DLQ's type (FIFO or not). --rate becomes its\n" +
+			"MaxNumberOfMessagesPerSecond (SQS takes at most 500). It follows the task's progress; Ctrl-C\n" +
+			"cancels the task (what moved stays moved, the rest stays in the DLQ). --dry-run says which way\n" +
+			"it would go. Otherwise, or where the server has no move tasks, mqscope moves the letters itself\n" +
+			"and says why in one line: received (10 at a time, hidden for 60 s), sent to their targets in\n" +
+			"batches, and deleted from the DLQ once SQS confirmed the send; --rate caps letters a second. FIFO letters\n" +
 			"keep their message group (so a group's order holds) and their deduplication id when it is older\n" +
 			"than SQS's 5-minute window. Ctrl-C finishes the batch under way; a killed run leaves letters it\n" +
 			"sent but did not delete to reappear in the DLQ after 60 s, to be moved again (a duplicate).",
@@ -100,6 +106,8 @@ func (a *app) planRedrive(ctx context.Context, dlq string, o actions.RedriveOpti
 		}
 		if o.ServerSide {
 			a.warn(serverSideNote(s, plan))
+		} else if line := plan.TaskLine(); line != "" {
+			a.warn(line)
 		}
 		a.warn(fmt.Sprintf("dry run: of %d letter%s in %s, %d would move and %d would stay; nothing changed",
 			plan.Letters, pluralS(int(plan.Letters)), plan.Source, plan.Moves(), plan.Keeps()))
@@ -267,6 +275,7 @@ type moveLine struct {
 	Kept      int64            `json:"kept"`
 	Failed    int64            `json:"failed"`
 	InDoubt   int64            `json:"in_doubt"` // may be in both places: the move stopped before their removal was certain
+	Way       string           `json:"way"`      // client-side, server-side or move task
 	PerTarget map[string]int64 `json:"per_target"`
 	Failures  []moveFailure    `json:"failures"` // the first ones
 	ElapsedMS int64            `json:"elapsed_ms"`
@@ -281,7 +290,7 @@ type moveFailure struct {
 
 func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 	if a.output == outputJSON {
-		line := moveLine{Source: r.Source, Moved: r.Moved, Kept: r.Kept, Failed: r.Failed, InDoubt: r.InDoubt,
+		line := moveLine{Source: r.Source, Moved: r.Moved, Kept: r.Kept, Failed: r.Failed, InDoubt: r.InDoubt, Way: string(r.Way),
 			PerTarget: map[string]int64{}, Failures: []moveFailure{}, ElapsedMS: elapsed.Milliseconds()}
 		maps.Copy(line.PerTarget, r.PerTarget)
 		for _, f := range r.Failures {
@@ -317,8 +326,12 @@ func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 	if r.InDoubt > 0 {
 		doubt = fmt.Sprintf("; %d may be in both places", r.InDoubt)
 	}
-	a.warn(fmt.Sprintf("moved %d letter%s of %s in %s%s; %d kept, %d failed%s", r.Moved, pluralS(int(r.Moved)),
-		r.Source, elapsed.Round(time.Millisecond), rate, r.Kept, r.Failed, doubt))
+	by := ""
+	if r.Way == actions.ByMoveTask {
+		by = " by the broker's own move task"
+	}
+	a.warn(fmt.Sprintf("moved %d letter%s of %s%s in %s%s; %d kept, %d failed%s", r.Moved, pluralS(int(r.Moved)),
+		r.Source, by, elapsed.Round(time.Millisecond), rate, r.Kept, r.Failed, doubt))
 	return nil
 }
 

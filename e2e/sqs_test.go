@@ -59,8 +59,13 @@ func TestSQSDeadLettersRoundTrip(t *testing.T) {
 		t.Errorf("purge preview: exit %d: %s", r.code, r.stderr)
 	}
 
+	r = mqscope(t, "--sqs", s.URL, "redrive", dlq, "--rate", "100", "--dry-run")
+	if r.code != 0 || !strings.Contains(r.stderr, "the broker's own move task would move what "+dlq+" holds when it starts, "+
+		"each back to the source queue it came from, at most 100 a second") {
+		t.Fatalf("redrive --dry-run: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
 	r = mqscope(t, "--sqs", s.URL, "redrive", dlq, "--rate", "100")
-	if r.code != 0 || !strings.Contains(r.stderr, "moved 3 letters") {
+	if r.code != 0 || !strings.Contains(r.stderr, "moved 3 letters of "+dlq+" by the broker's own move task") {
 		t.Fatalf("redrive: exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
 	if n := len(s.Messages(t, src)); n != 4 || len(s.Messages(t, dlq)) != 0 {
@@ -74,6 +79,33 @@ func TestSQSDeadLettersRoundTrip(t *testing.T) {
 	r = mqscope(t, "--sqs", s.URL, "purge", src, "--yes")
 	if r.code != 1 || !strings.Contains(r.stderr, "less than 60 seconds ago") || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 {
 		t.Errorf("a second purge within the minute: exit %d: %q", r.code, r.stderr)
+	}
+}
+
+// TestSQSRedriveWithoutMoveTasks: on a server without message move tasks (the emulator's second endpoint,
+// which answers as goaws does), the dry run and the redrive say in one line that mqscope moves the letters
+// itself, and it does.
+func TestSQSRedriveWithoutMoveTasks(t *testing.T) {
+	sqsEnv(t)
+	s := sqsfix.New(t, sqsfix.WithoutMoveTasks)
+	dlq, src := sqsfix.Unique("e2e-dlq"), sqsfix.Unique("e2e-src")
+	s.Queue(t, dlq, nil)
+	url := s.WithDLQ(t, src, dlq, 2)
+	for _, b := range []string{"a", "b", "c"} {
+		s.Send(t, url, b, "", "", nil)
+	}
+	s.Fail(t, url)
+	r := mqscope(t, "--sqs", s.URL, "redrive", dlq, "--dry-run")
+	if r.code != 0 || !strings.Contains(r.stderr, "mqscope would move the letters itself (client-side): not supported") {
+		t.Fatalf("redrive --dry-run: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	r = mqscope(t, "--sqs", s.URL, "redrive", dlq)
+	if r.code != 0 || !strings.Contains(r.stderr, "warning: moving client-side: not supported by this broker: the server offers "+
+		"no SQS message move tasks (it answered HTTP 400 \"Bad Request\")\n") || !strings.Contains(r.stderr, "moved 3 letters of "+dlq+" in") {
+		t.Fatalf("redrive: exit %d: %s %s", r.code, r.stdout, r.stderr)
+	}
+	if n := len(s.Messages(t, src)); n != 3 || len(s.Messages(t, dlq)) != 0 {
+		t.Fatalf("after the redrive %s holds %d (want 3), %s %d", src, n, dlq, len(s.Messages(t, dlq)))
 	}
 }
 

@@ -350,8 +350,14 @@ func redriveConfirm(c *common.Common, p actions.RedrivePlan, d dest, returnTo in
 	if p.Options.ServerSide {
 		scope = append(scope, s.Text.Render("the broker's shovel plugin moves them (server-side), in parts that each end by themselves"))
 	}
-	scope = append(scope, s.Muted.Render(redriveKeeping(p.Source, d.Kind)),
-		s.Muted.Render(fmt.Sprintf("at most the %s letters planned: letters arriving now wait for the next redrive", present.Int(p.Letters))))
+	scope = append(scope, s.Muted.Render(redriveKeeping(p.Source, d.Kind)))
+	if byTask(p) {
+		scope = append(scope, s.Text.Render("the broker's own move task moves them: what "+src+" holds when it starts, "+
+			"letters arrived since this plan included"))
+	} else {
+		scope = append(scope, s.Muted.Render(fmt.Sprintf("at most the %s letters planned: letters arriving now wait for the next redrive",
+			present.Int(p.Letters))))
+	}
 	verb := fmt.Sprintf("move %s letter%s", present.Int(n), plural(n))
 	return confirm.New(c, "move the letters of "+src+" back", scope, verb, func() tea.Cmd {
 		return common.PopToThen(returnTo, progress.New(c, redriveTask(c, p), returnTo))
@@ -390,7 +396,7 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) progress.Task {
 			s.Label.Render("to    ") + s.Text.Render(strings.Join(targets, ", ")),
 		},
 		Total:      limit,
-		CancelNote: cancelNote(opts, src),
+		CancelNote: cancelNote(p, src),
 	}, func(ctx context.Context, _ backends.Backend, report func(progress.Counts)) (actions.RedriveReport, error) {
 		return session.Redrive(ctx, p.Source, opts, func(m backends.MoveProgress) {
 			total := m.Total
@@ -404,9 +410,18 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) progress.Task {
 	})
 }
 
+// byTask reports whether the plan's move would be the broker's own move task (SQS): the move replans, and
+// takes it where the plan still fits.
+func byTask(p actions.RedrivePlan) bool {
+	return p.Task != nil && p.Task.Use && !p.Options.ServerSide
+}
+
 // cancelNote says what a cancel leaves behind.
-func cancelNote(opts actions.RedriveOptions, src string) string {
-	if opts.ServerSide {
+func cancelNote(p actions.RedrivePlan, src string) string {
+	if byTask(p) {
+		return "the move task is cancelled; what it moved stays at its target, the rest stays in " + src
+	}
+	if p.Options.ServerSide {
 		return "the broker finishes the part under way; every letter is either at its target or still in " + src
 	}
 	return "the batch in flight finishes; every letter is either at its target or still in " + src
@@ -535,6 +550,14 @@ func (v *redrivePlan) planLines() []string {
 	}
 	for _, w := range p.Warnings {
 		lines = append(lines, v.wrap(s.Warn.Render("! "+sanitize.Line(redact.Text(w))))...)
+	}
+	if line := p.TaskLine(); line != "" {
+		style := s.Muted.Render
+		if p.Task.Running() != nil {
+			style = s.Warn.Render
+		}
+		lines = append(lines, "")
+		lines = append(lines, v.wrap(style(sanitize.Line(redact.Text(line))))...)
 	}
 	return lines
 }

@@ -3,6 +3,7 @@ package sqsfix
 import (
 	"encoding/json"
 	"encoding/xml"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/Admiral-Piett/goaws/app"
 	"github.com/Admiral-Piett/goaws/app/gosqs"
+	"github.com/Admiral-Piett/goaws/app/router"
 )
 
 // bridge serves SQS's JSON protocol (what aws-sdk-go-v2 speaks since service/sqs 1.27) in front of
@@ -33,8 +35,21 @@ type bridge struct {
 	// from names the queue each dead letter was moved from, by message id: SQS tells it in the message
 	// attribute DeadLetterQueueSourceArn, goaws keeps no record of it.
 	from map[string]string
-	stop chan struct{}
+	// Message move tasks (movetask.go), by source queue (oldest first) and by handle.
+	tasks    map[string][]*moveTask
+	byHandle map[string]*moveTask
+	stop     chan struct{}
 }
+
+// view is one endpoint of the bridge: the emulator with message move tasks, or without them (as goaws
+// itself, and servers like it, answer), so that both ways of a redrive can be tested.
+type view struct {
+	b         *bridge
+	moveTasks bool
+}
+
+// moveTaskOps are the calls that exist only where the emulator offers message move tasks.
+var moveTaskOps = map[string]bool{"StartMessageMoveTask": true, "ListMessageMoveTasks": true, "CancelMessageMoveTask": true}
 
 // handlers are goaws's query-protocol handlers the bridge forwards to.
 var handlers = map[string]http.HandlerFunc{
@@ -61,14 +76,22 @@ type apiError struct {
 
 func (e *apiError) Error() string { return e.code + ": " + e.msg }
 
-func (b *bridge) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+func (v view) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	op := strings.TrimPrefix(r.Header.Get("X-Amz-Target"), "AmazonSQS.")
 	var in object
 	if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
 		writeError(w, &apiError{http.StatusBadRequest, "InvalidParameterValue", "body is not JSON: " + err.Error()})
 		return
 	}
-	out, err := b.call(op, in)
+	if moveTaskOps[op] && !v.moveTasks {
+		unknownAction(w, op)
+		return
+	}
+	out, err := v.b.call(op, in)
+	if errors.Is(err, errUnknownAction) {
+		unknownAction(w, op)
+		return
+	}
 	if err != nil {
 		writeError(w, err)
 		return
@@ -123,10 +146,28 @@ func (b *bridge) call(op string, in object) (object, error) {
 		return b.forward(op, in)
 	case "CreateQueue", "DeleteQueue", "GetQueueUrl", "ListQueues", "SetQueueAttributes", "DeleteMessage":
 		return b.forward(op, in)
+	case "StartMessageMoveTask":
+		return b.startMoveTask(in)
+	case "ListMessageMoveTasks":
+		return b.listMoveTasks(in)
+	case "CancelMessageMoveTask":
+		return b.cancelMoveTask(in)
 	}
-	return nil, &apiError{http.StatusBadRequest, "UnsupportedOperation",
-		fmt.Sprintf("%s is not implemented by the emulator (goaws 0.4.5)", op)}
+	return nil, errUnknownAction
 }
+
+// errUnknownAction is a call neither goaws nor the bridge has: goaws's own router answers it.
+var errUnknownAction = errors.New("unknown action")
+
+// unknownAction answers op as goaws 0.4.5's router answers an action it does not have: 400 with the plain
+// text "Bad Request" (which aws-sdk-go-v2 cannot read as a JSON error).
+func unknownAction(w http.ResponseWriter, op string) {
+	req := httptest.NewRequest(http.MethodPost, "/", strings.NewReader(url.Values{"Action": {op}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	goawsRouter.ServeHTTP(w, req)
+}
+
+var goawsRouter = router.New()
 
 // checkBody refuses what SQS refuses and goaws takes: characters outside #x9 | #xA | #xD | #x20-#xD7FF |
 // #xE000-#xFFFD | #x10000-#x10FFFF (goaws would store them and then fail to write its XML answer).

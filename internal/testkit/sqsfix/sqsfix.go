@@ -14,11 +14,17 @@
 //   - FIFO receives keep a group's order (goaws can hand out a group's next message while one is in
 //     flight, or hide one until its visibility timeout passes).
 //
+// The bridge also adds what goaws lacks entirely: message move tasks (StartMessageMoveTask,
+// ListMessageMoveTasks, CancelMessageMoveTask), run inside the emulator as AWS documents them — the
+// emulator's extension, not a mock of mqscope (see movetask.go for what is documented and what was
+// chosen). A second endpoint (Emulator.NoMoveTasksURL, New(t, WithoutMoveTasks)) serves the same queues
+// without them, answering those calls as goaws answers any action it does not have.
+//
 // What stays different from SQS: goaws moves a message to its dead-letter queue when it comes back
 // visible after more than maxReceiveCount receives (SQS moves it instead of delivering it on the receive
-// after the maxReceiveCount-th), so a consumer there gets maxReceiveCount+1 tries; there are no message
-// move tasks, no content-based deduplication, no CloudWatch (so no ApproximateAgeOfOldestMessage), no
-// authentication (any credentials pass) and a FIFO receive returns at most one message per group.
+// after the maxReceiveCount-th), so a consumer there gets maxReceiveCount+1 tries; there is no
+// content-based deduplication, no CloudWatch (so no ApproximateAgeOfOldestMessage), no authentication
+// (any credentials pass) and a FIFO receive returns at most one message per group.
 //
 // goaws keeps its queues in process-wide variables, so there is one emulator per test binary; tests
 // use names of their own (Unique) and delete what they make.
@@ -50,11 +56,14 @@ const (
 	Account = "100010001000"
 )
 
-// Emulator is a running goaws behind the JSON bridge.
+// Emulator is a running goaws behind the JSON bridge, on two endpoints onto the same queues.
 type Emulator struct {
-	URL  string // http://127.0.0.1:PORT, the endpoint to give the SDK
-	srv  *http.Server
-	brig *bridge
+	URL string // http://127.0.0.1:PORT, the endpoint to give the SDK: with message move tasks
+	// NoMoveTasksURL is the same emulator without message move tasks: StartMessageMoveTask,
+	// ListMessageMoveTasks and CancelMessageMoveTask are answered as goaws answers an action it does not
+	// have, as a server without the API would.
+	NoMoveTasksURL string
+	brig           *bridge
 }
 
 var (
@@ -75,16 +84,20 @@ func start() (*Emulator, error) {
 	if err != nil {
 		return nil, fmt.Errorf("sqsfix: listen: %w", err)
 	}
+	ln2, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, fmt.Errorf("sqsfix: listen: %w", err)
+	}
 	port := strconv.Itoa(ln.Addr().(*net.TCPAddr).Port)
 	app.CurrentEnvironment = app.Environment{Host: "127.0.0.1", Port: port, AccountID: Account,
 		EnableDuplicates:       true,
 		QueueAttributeDefaults: app.EnvQueueAttributes{VisibilityTimeout: 30, MaximumMessageSize: 262144}}
 	b := &bridge{region: Region, account: Account, purged: map[string]time.Time{}, from: map[string]string{},
-		stop: make(chan struct{})}
+		tasks: map[string][]*moveTask{}, byHandle: map[string]*moveTask{}, stop: make(chan struct{})}
 	go b.tick()
-	e := &Emulator{URL: "http://" + ln.Addr().String(), brig: b,
-		srv: &http.Server{Handler: b, ReadHeaderTimeout: 10 * time.Second}}
-	go e.srv.Serve(ln)
+	e := &Emulator{URL: "http://" + ln.Addr().String(), NoMoveTasksURL: "http://" + ln2.Addr().String(), brig: b}
+	go (&http.Server{Handler: view{b: b, moveTasks: true}, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
+	go (&http.Server{Handler: view{b: b}, ReadHeaderTimeout: 10 * time.Second}).Serve(ln2)
 	return e, nil
 }
 
@@ -94,14 +107,25 @@ type Server struct {
 	Client *sqs.Client
 }
 
+// Option changes what New gives.
+type Option func(e *Emulator, s *Server)
+
+// WithoutMoveTasks gives the endpoint without message move tasks (see Emulator.NoMoveTasksURL).
+func WithoutMoveTasks(e *Emulator, s *Server) { s.URL = e.NoMoveTasksURL }
+
 // New starts the emulator (once per process) and gives a client of it.
-func New(t testing.TB) *Server {
+func New(t testing.TB, opts ...Option) *Server {
 	t.Helper()
 	e, err := Start()
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &Server{URL: e.URL, Client: Client(e.URL)}
+	s := &Server{URL: e.URL}
+	for _, o := range opts {
+		o(e, s)
+	}
+	s.Client = Client(s.URL)
+	return s
 }
 
 // Client is a plain SDK client of the emulator at endpoint, with made-up static credentials.
