@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/redact"
 )
 
 func (a *app) ctxCommand() *cobra.Command {
@@ -109,12 +110,26 @@ type contextLine struct {
 	Mechanism    string `json:"sasl_mechanism,omitempty"`
 	User         string `json:"user,omitempty"`
 	PasswordFrom string `json:"password_from,omitempty"`
+	// SchemaRegistry is a Kafka context's registry: where, and who it asks as (never the password).
+	SchemaRegistry *registryLine `json:"schema_registry,omitempty"`
+}
+
+type registryLine struct {
+	URL          string `json:"url"`
+	User         string `json:"user,omitempty"`
+	PasswordFrom string `json:"password_from,omitempty"`
 }
 
 func contextJSON(r contextRow) any {
 	au := authOf(r.Context)
-	return contextLine{Name: r.Name, Kind: r.Kind(), Address: r.Address(), Current: r.current,
+	line := contextLine{Name: r.Name, Kind: r.Kind(), Address: r.Address(), Current: r.current,
 		ReadOnly: r.ReadOnly, TLS: usesTLS(r.Context), Mechanism: au.mechanism, User: au.user, PasswordFrom: au.from}
+	if r.Kafka != nil && r.Kafka.SchemaRegistry != nil {
+		sr := r.Kafka.SchemaRegistry
+		line.SchemaRegistry = &registryLine{URL: redact.URL(sr.URL), User: or(sr.Username, userOf(sr.URL)),
+			PasswordFrom: passwordFrom(sr.PasswordSource, hasURLPassword(sr.URL))}
+	}
+	return line
 }
 
 // auth is how a context authenticates, fit to show: never the password, only where it comes from.

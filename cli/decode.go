@@ -39,6 +39,9 @@ func (a *app) decoderFor(ctx context.Context, use string) (*decode.Decoder, erro
 	return d, nil
 }
 
+// maxDecodeWarnings is how many different reasons for bodies left undecoded a table peek writes.
+const maxDecodeWarnings = 3
+
 // completeDecoders suggests --decode's names.
 func completeDecoders(*cobra.Command, []string, string) ([]cobra.Completion, cobra.ShellCompDirective) {
 	return decode.Names(), cobra.ShellCompDirectiveNoFileComp
@@ -46,11 +49,19 @@ func completeDecoders(*cobra.Command, []string, string) ([]cobra.Completion, cob
 
 // decodingSink shows what the decoder makes of each body: the table previews it, JSON adds a "decoded"
 // object to each record ({"format", "schema_id", "note", "value"}), the raw "value" staying as it was.
-func decodingSink(ctx context.Context, s sink, dec *decode.Decoder) sink {
+// The table has no room for why a body is shown in hex (a registry that refuses the credentials): warn
+// says it on stderr, each reason once, the first few.
+func decodingSink(ctx context.Context, s sink, dec *decode.Decoder, warn func(string)) sink {
 	switch s := s.(type) {
 	case *messageTable:
+		failures := map[string]bool{} // the table sink is called under syncSink's lock
 		s.decoded = func(m backends.Message) string {
-			if b := dec.DecodeInput(ctx, present.DecodeInput(m)); b.Structured || b.Note != "" {
+			b := dec.DecodeInput(ctx, present.DecodeInput(m))
+			if b.Format == decode.Binary && b.Note != "" && !failures[b.Note] && len(failures) < maxDecodeWarnings {
+				failures[b.Note] = true
+				warn("not decoded: " + b.Note)
+			}
+			if b.Structured || b.Note != "" {
 				return b.Text
 			}
 			return "" // the raw preview is the same text

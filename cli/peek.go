@@ -190,7 +190,7 @@ func (a *app) streamPeek(ctx context.Context, dest string, read reader, dec *dec
 	}
 	out := &syncSink{sink: a.peekSink()}
 	if dec != nil {
-		out.sink = decodingSink(ctx, out.sink, dec)
+		out.sink = decodingSink(ctx, out.sink, dec, a.warn)
 	}
 	flushCtx, stopFlushing := context.WithCancel(ctx)
 	var flusher sync.WaitGroup

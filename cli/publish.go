@@ -231,11 +231,11 @@ func (a *app) withSchema(ctx context.Context, opts actions.PublishOptions, spec 
 	if err != nil {
 		return opts, err
 	}
-	url := c.DecodeSetup().RegistryURL
-	if url == "" {
+	setup := c.DecodeSetup()
+	if setup.RegistryURL == "" {
 		return opts, fmt.Errorf("--schema needs a schema registry: set kafka.schema-registry in the context, or give --schema-registry URL")
 	}
-	reg, err := decode.NewRegistry(url)
+	reg, err := decode.NewRegistryWith(setup.RegistryURL, setup.Registry)
 	if err != nil {
 		return opts, err
 	}

@@ -61,11 +61,11 @@ func (a *app) registry() (*decode.Registry, error) {
 	if err != nil {
 		return nil, err
 	}
-	url := c.DecodeSetup().RegistryURL
-	if url == "" {
+	setup := c.DecodeSetup()
+	if setup.RegistryURL == "" {
 		return nil, fmt.Errorf("no schema registry is configured: set kafka.schema-registry in the context, or give --schema-registry URL")
 	}
-	return decode.NewRegistry(url)
+	return decode.NewRegistryWith(setup.RegistryURL, setup.Registry)
 }
 
 // topicNames are the broker's topics, to tell which use a subject. A broker that cannot be listed costs

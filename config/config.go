@@ -82,10 +82,10 @@ type ProtobufConfig struct {
 
 // KafkaConfig says how to reach a Kafka cluster.
 type KafkaConfig struct {
-	Brokers        []string    `yaml:"brokers"`
-	SASL           *SASLConfig `yaml:"sasl,omitempty"`
-	TLS            *TLSConfig  `yaml:"tls,omitempty"` // set (even empty: {}) to connect over TLS
-	SchemaRegistry string      `yaml:"schema-registry,omitempty"`
+	Brokers        []string              `yaml:"brokers"`
+	SASL           *SASLConfig           `yaml:"sasl,omitempty"`
+	TLS            *TLSConfig            `yaml:"tls,omitempty"` // set (even empty: {}) to connect over TLS
+	SchemaRegistry *SchemaRegistryConfig `yaml:"schema-registry,omitempty"`
 }
 
 // SASL mechanisms Kafka contexts may name.
@@ -316,7 +316,7 @@ func hasPassword(s string) bool {
 func (c Context) DecodeSetup() decode.Setup {
 	var s decode.Setup
 	if c.Kafka != nil {
-		s.RegistryURL = c.Kafka.SchemaRegistry
+		s.RegistryURL, s.Registry = c.Kafka.SchemaRegistry.setup(c.Name)
 	}
 	if c.Decode != nil && c.Decode.Protobuf != nil {
 		p := c.Decode.Protobuf

@@ -62,10 +62,16 @@ func (f *File) Resolve(fl Flags) (Context, error) {
 			return Context{}, usagef("--schema-registry is for Kafka, and context %q is %s", c.Name, c.Kind())
 		}
 		k := *c.Kafka
-		k.SchemaRegistry = fl.SchemaRegistry
-		if msg := checkURL(k.SchemaRegistry, "the schema registry URL", "http", "https"); msg != "" {
+		// The URL only: a user, password and CA the file gives its registry go to the flag's URL too.
+		sr := SchemaRegistryConfig{}
+		if k.SchemaRegistry != nil {
+			sr = *k.SchemaRegistry
+		}
+		sr.URL = fl.SchemaRegistry
+		if msg := checkURL(sr.URL, "the schema registry URL", "http", "https"); msg != "" {
 			return Context{}, usagef("--schema-registry: %s", msg)
 		}
+		k.SchemaRegistry = &sr
 		c.Kafka = &k
 	}
 	c.ReadOnly = c.ReadOnly || fl.ReadOnly

@@ -65,8 +65,8 @@ func TestLoadReadsSecuritySettings(t *testing.T) {
 	}
 	wantTLS := TLSConfig{CAFile: filepath.Join(dir, "ca.pem"), CertFile: filepath.Join(dir, "certs/me.pem"),
 		KeyFile: "/abs/me.key", ServerName: "k1"}
-	if *k.TLS != wantTLS || k.SchemaRegistry != "https://sr:8081" {
-		t.Errorf("tls = %+v, want %+v; registry %q", *k.TLS, wantTLS, k.SchemaRegistry)
+	if *k.TLS != wantTLS || *k.SchemaRegistry != *RegistryURL("https://sr:8081") {
+		t.Errorf("tls = %+v, want %+v; registry %+v", *k.TLS, wantTLS, k.SchemaRegistry)
 	}
 	r := f.Contexts[1].RabbitMQ
 	if r.PasswordEnv != "RABBIT_PW" || r.Vhost != "orders/eu" || f.Contexts[1].Address() != "amqp://guest@127.0.0.1:5672/orders%2Feu" {

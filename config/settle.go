@@ -26,6 +26,12 @@ func (f *File) settle(dir string) {
 				f.warnInline(c.Name, "kafka.sasl.password", k.SASL.Password != "")
 			}
 			k.TLS.absPaths(dir)
+			if sr := k.SchemaRegistry; sr != nil {
+				sr.PasswordFile = absPath(dir, sr.PasswordFile)
+				sr.TLS.absPaths(dir)
+				f.warnInline(c.Name, "kafka.schema-registry.password", sr.Password != "")
+				f.warnInline(c.Name, "the password in kafka.schema-registry.url", hasPassword(sr.URL))
+			}
 		}
 		if r := c.RabbitMQ; r != nil {
 			r.PasswordFile = absPath(dir, r.PasswordFile)

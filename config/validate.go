@@ -174,10 +174,8 @@ func (k *KafkaConfig) check() *problem {
 			return &problem{fmt.Sprintf(".kafka.brokers[%d]", i), fmt.Sprintf("broker %q must be host:port", b)}
 		}
 	}
-	if k.SchemaRegistry != "" {
-		if msg := checkURL(k.SchemaRegistry, "the schema registry URL", "http", "https"); msg != "" {
-			return &problem{".kafka.schema-registry", msg}
-		}
+	if p := k.SchemaRegistry.check(); p != nil {
+		return p.under(".kafka.schema-registry")
 	}
 	if p := k.SASL.check(); p != nil {
 		return p.under(".kafka.sasl")

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/mqscope/mqscope/backends"
 )
 
 // Registry reads schemas from a Confluent-compatible schema registry through franz-go's pkg/sr (the
@@ -24,6 +26,7 @@ type Registry struct {
 	client     *sr.Client
 	url        string
 	retryAfter time.Duration
+	creds      credentials
 
 	fetch sync.Mutex // one lookup at a time: decodes waiting on the same slow registry share its verdict
 
@@ -54,6 +57,16 @@ const DefaultRegistryTimeout = 3 * time.Second
 type RegistryOptions struct {
 	Timeout    time.Duration // one request; 0: DefaultRegistryTimeout
 	RetryAfter time.Duration // how long a failure is remembered; 0: 30 s
+
+	// Username and Password authenticate: HTTP basic auth with both, a bearer token with the password
+	// alone. Password is read at the first request (it may run a password manager), and again after the
+	// registry refused it; nil for none.
+	Username string
+	Password func(context.Context) (string, error)
+	// PasswordSetting names the setting the password comes from, for the error of a registry that
+	// refuses it ("kafka.schema-registry.password-env").
+	PasswordSetting string
+	TLS             *backends.TLS // for https: the CA, a client certificate, the server name; nil: system roots
 }
 
 // NewRegistry builds a client for the registry at url.
@@ -67,12 +80,24 @@ func NewRegistryWith(url string, o RegistryOptions) (*Registry, error) {
 	if o.RetryAfter <= 0 {
 		o.RetryAfter = 30 * time.Second
 	}
-	c, err := sr.NewClient(sr.URLs(url), sr.HTTPClient(&http.Client{Timeout: o.Timeout}), sr.UserAgent("mqscope"))
+	r := &Registry{url: url, retryAfter: o.RetryAfter, byID: map[int]*Schema{},
+		failed: map[int]failure{}, subject: map[string]subjectEntry{},
+		creds: credentials{user: o.Username, read: o.Password, setting: o.PasswordSetting}}
+	opts := []sr.ClientOpt{sr.URLs(url), sr.HTTPClient(&http.Client{Timeout: o.Timeout}), sr.UserAgent("mqscope"),
+		sr.PreReq(r.creds.authorize)}
+	if o.TLS != nil {
+		tc, err := o.TLS.Config("schema registry")
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, sr.DialTLSConfig(tc))
+	}
+	c, err := sr.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("schema registry %q: %w", url, err)
 	}
-	return &Registry{client: c, url: url, retryAfter: o.RetryAfter, byID: map[int]*Schema{},
-		failed: map[int]failure{}, subject: map[string]subjectEntry{}}, nil
+	r.client = c
+	return r, nil
 }
 
 // Schema is a registered schema, compiled for its type.
@@ -208,9 +233,14 @@ func (r *Registry) remember(id int, err error) error {
 // ErrRegistryDown is in the errors of lookups the registry did not answer (refused, timed out).
 var ErrRegistryDown = errors.New("the schema registry did not answer")
 
-// noteDown marks the registry down when err says it did not answer; it says whether it did.
+// ErrRegistryRefused is in the errors of lookups the registry refused for want of valid credentials
+// (HTTP 401), or whose credentials could not be read: every other lookup would fail the same way.
+var ErrRegistryRefused = errors.New("the schema registry refused the credentials")
+
+// noteDown marks the whole registry failed when err says it did not answer or refused who is asking; it
+// says whether it did.
 func (r *Registry) noteDown(err error) bool {
-	if !errors.Is(err, ErrRegistryDown) {
+	if !errors.Is(err, ErrRegistryDown) && !errors.Is(err, ErrRegistryRefused) {
 		return false
 	}
 	r.mu.Lock()
@@ -222,6 +252,14 @@ func (r *Registry) noteDown(err error) bool {
 // explain turns the registry's answer, or its silence, into a short reason.
 func (r *Registry) explain(err error) error {
 	var answer *sr.ResponseError
+	var unread credentialsError
+	switch {
+	case errors.As(err, &unread):
+		return wrapRefused{fmt.Errorf("cannot read the schema registry's password: %w", unread.err)}
+	case errors.As(err, &answer) && (answer.StatusCode == http.StatusUnauthorized || answer.StatusCode == http.StatusForbidden):
+		r.creds.forget()
+		return r.creds.refused(r.url, answer)
+	}
 	if errors.As(err, &answer) {
 		msg := answer.Message
 		if msg == "" {
@@ -231,6 +269,11 @@ func (r *Registry) explain(err error) error {
 	}
 	if errors.Is(err, context.Canceled) {
 		return err
+	}
+	if reason, hint, ok := backends.TLSProblem(err, "use http:// for a registry without TLS"); ok && strings.HasPrefix(r.url, "https:") {
+		hint = strings.ReplaceAll(strings.ReplaceAll(hint, "tls.", "kafka.schema-registry.tls."), "broker", "registry")
+		return wrapRefused{fmt.Errorf("the schema registry at %s: TLS: %s (%s); not asked again for %s", r.url,
+			strings.ReplaceAll(reason, "broker", "registry"), hint, r.retryAfter)}
 	}
 	// pkg/sr says "unable to GET ..." for every request that got no HTTP answer.
 	if strings.HasPrefix(err.Error(), "unable to ") || errors.Is(err, context.DeadlineExceeded) {

@@ -22,7 +22,7 @@ func TestSchemasViewBrowsesTheRegistry(t *testing.T) {
 	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
 		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
 	}
-	c := config.Context{Name: "kfake", Kafka: &config.KafkaConfig{Brokers: cluster.ListenAddrs(), SchemaRegistry: reg.URL()}}
+	c := config.Context{Name: "kfake", Kafka: &config.KafkaConfig{Brokers: cluster.ListenAddrs(), SchemaRegistry: config.RegistryURL(reg.URL())}}
 	h := newHarness(t, Options{Context: c, Open: open}, 120, 20)
 	t.Cleanup(h.m.Close)
 	h.run(h.m.Init())

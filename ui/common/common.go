@@ -76,10 +76,11 @@ func New(ctx config.Context) *Common {
 func (c *Common) SetContext(ctx config.Context) {
 	c.Context = ctx
 	c.Registry, c.Protos, c.DecodeErr = nil, nil, nil
-	if dec, err := decode.Open(context.Background(), ctx.DecodeSetup()); err != nil {
+	setup := ctx.DecodeSetup()
+	if dec, err := decode.Open(context.Background(), setup); err != nil {
 		c.DecodeErr = err // .proto files that do not compile: bodies are decoded without them
-		if url := ctx.DecodeSetup().RegistryURL; url != "" {
-			c.Registry, _ = decode.NewRegistry(url) // a URL validation accepted: no error
+		if setup.RegistryURL != "" {
+			c.Registry, _ = decode.NewRegistryWith(setup.RegistryURL, setup.Registry) // nil when its TLS files are what failed
 		}
 	} else {
 		c.Registry, c.Protos = dec.Registry, dec.Protos

@@ -100,7 +100,7 @@ func TestNoColorStylesDrawNoColour(t *testing.T) {
 var colour = regexp.MustCompile(`\x1b\[[0-9;]*(3[0-9]|4[0-9]|9[0-7]|10[0-7])[;m]`)
 
 func TestSchemaRegistryFromContext(t *testing.T) {
-	c := New(config.Context{Name: "k", Kafka: &config.KafkaConfig{Brokers: []string{"k:1"}, SchemaRegistry: "http://sr:8081"}})
+	c := New(config.Context{Name: "k", Kafka: &config.KafkaConfig{Brokers: []string{"k:1"}, SchemaRegistry: config.RegistryURL("http://sr:8081")}})
 	if c.Registry == nil {
 		t.Fatal("no registry")
 	}

@@ -4,7 +4,10 @@
 package srfix
 
 import (
+	"encoding/base64"
+	"encoding/pem"
 	"net/http"
+	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 
@@ -90,13 +93,42 @@ const (
 type Registry struct {
 	*srfake.Registry
 	Requests atomic.Int32
+	url      string
 }
 
-// Start serves a seeded registry until t ends.
-func Start(t testing.TB) *Registry {
+// URL is where the registry is served.
+func (r *Registry) URL() string { return r.url }
+
+// Start serves a seeded registry over HTTP until t ends. srfake.WithAuth(header) makes it answer only
+// requests with that Authorization header (401 without one, 403 with another), as a registry behind
+// basic auth or a bearer token does.
+func Start(t testing.TB, opts ...srfake.Option) *Registry {
 	t.Helper()
-	r := &Registry{Registry: srfake.New()}
+	r := &Registry{Registry: srfake.New(opts...)}
 	t.Cleanup(r.Close)
+	r.url = r.Registry.URL()
+	r.seed()
+	return r
+}
+
+// StartTLS serves a seeded registry over HTTPS until t ends, with a certificate for 127.0.0.1 signed by
+// the CA in the PEM it returns.
+func StartTLS(t testing.TB, opts ...srfake.Option) (*Registry, []byte) {
+	t.Helper()
+	r := &Registry{Registry: srfake.NewRegistry(opts...)}
+	srv := httptest.NewTLSServer(r.Handler())
+	t.Cleanup(srv.Close)
+	r.url = srv.URL
+	r.seed()
+	return r, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
+}
+
+// BasicAuth is the Authorization header of HTTP basic auth, for srfake.WithAuth.
+func BasicAuth(user, password string) string {
+	return "Basic " + base64.StdEncoding.EncodeToString([]byte(user+":"+password))
+}
+
+func (r *Registry) seed() {
 	r.Intercept(func(http.ResponseWriter, *http.Request) bool {
 		r.Requests.Add(1)
 		return false
@@ -111,5 +143,4 @@ func Start(t testing.TB) *Registry {
 	r.SeedSchema("json-address", 1, JSONAddressID, sr.Schema{Schema: JSONAddress, Type: sr.TypeJSON})
 	r.SeedSchema(JSONSubject, 1, JSONOrderID, sr.Schema{Schema: JSONOrder, Type: sr.TypeJSON,
 		References: []sr.SchemaReference{{Name: "address.json", Subject: "json-address", Version: 1}}})
-	return r
 }
