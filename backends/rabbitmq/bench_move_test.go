@@ -98,10 +98,10 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 	times := map[string]time.Duration{}
 	brokerPID, _ := strconv.Atoi(os.Getenv("MQSCOPE_BENCH_BROKER_PID"))
 	for _, name := range order {
-		broker, client := cpuSeconds(brokerPID), ownCPUSeconds()
+		broker, client := cpuTimes(brokerPID), cpuTimes(os.Getpid())
 		times[name] = runs[name](places[name])
 		if brokerPID > 0 {
-			b.Logf("%s: broker CPU %.2f s, this process %.2f s", name, cpuSeconds(brokerPID)-broker, ownCPUSeconds()-client)
+			b.Logf("%s: broker CPU %s, this process %s", name, cpuTimes(brokerPID).since(broker), cpuTimes(os.Getpid()).since(client))
 		}
 	}
 	b.StopTimer()
@@ -208,23 +208,29 @@ func waitCount(b *testing.B, f *fixture, queue string, n int) {
 	}
 }
 
-// cpuSeconds is the CPU time process pid has used (user and system, from /proc), or 0 if unknown. Set
-// MQSCOPE_BENCH_BROKER_PID to the broker's beam.smp to see where each way spends its time; on a machine
-// shared with other work its figures are more stable than the wall times (though other clients of the
-// same broker count too).
-func cpuSeconds(pid int) float64 {
+// cpuTime is the CPU time a process has used, in seconds, in user and in system (kernel) mode: a way
+// that talks to the broker over TCP costs it system time a shovel (inside the broker) does not.
+type cpuTime struct{ user, sys float64 }
+
+// cpuTimes reads process pid's CPU time from /proc; zero if unknown. Set MQSCOPE_BENCH_BROKER_PID to the
+// broker's beam.smp to see where each way spends its time; on a machine shared with other work its
+// figures are more stable than the wall times (though other clients of the same broker count too).
+func cpuTimes(pid int) cpuTime {
 	if pid <= 0 {
-		return 0
+		return cpuTime{}
 	}
 	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return 0
+		return cpuTime{}
 	}
 	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
 	utime, _ := strconv.ParseFloat(fields[11], 64)
 	stime, _ := strconv.ParseFloat(fields[12], 64)
-	return (utime + stime) / 100 // USER_HZ
+	return cpuTime{user: utime / 100, sys: stime / 100} // USER_HZ
 }
 
-// ownCPUSeconds is the CPU time this process has used.
-func ownCPUSeconds() float64 { return cpuSeconds(os.Getpid()) }
+// since is the CPU time used after start, as "12.34 s (user 10.00, sys 2.34)".
+func (t cpuTime) since(start cpuTime) string {
+	u, s := t.user-start.user, t.sys-start.sys
+	return fmt.Sprintf("%.2f s (user %.2f, sys %.2f)", u+s, u, s)
+}

@@ -167,13 +167,19 @@ func amqpErr(err error) error {
 // passive checks that queue exists and says how many messages are ready in it. A missing queue closes
 // the channel.
 func (b *Backend) passive(ctx context.Context, ch *amqp.Channel, queue string) (int, error) {
+	ready, _, err := b.counts(ctx, ch, queue)
+	return ready, err
+}
+
+// counts is passive with the queue's number of consumers too.
+func (b *Backend) counts(ctx context.Context, ch *amqp.Channel, queue string) (ready, consumers int, err error) {
 	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
 	var aerr *amqp.Error
 	if errors.As(err, &aerr) && aerr.Code == amqp.NotFound {
-		return 0, b.missingQueue(ctx, queue)
+		return 0, 0, b.missingQueue(ctx, queue)
 	}
 	if err != nil {
-		return 0, fmt.Errorf("queue %s: %w", quoted(queue), amqpErr(err))
+		return 0, 0, fmt.Errorf("queue %s: %w", quoted(queue), amqpErr(err))
 	}
-	return q.Messages, nil
+	return q.Messages, q.Consumers, nil
 }

@@ -222,6 +222,17 @@ func TestMoveNodeKilled(t *testing.T) {
 // them all as ready again.
 func ids(t *testing.T, f *fixture, queue string) map[string]bool {
 	t.Helper()
+	inOrder := idsInOrder(t, f, queue)
+	seen := make(map[string]bool, len(inOrder))
+	for _, id := range inOrder {
+		seen[id] = true
+	}
+	return seen
+}
+
+// idsInOrder is ids in the queue's order.
+func idsInOrder(t *testing.T, f *fixture, queue string) []string {
+	t.Helper()
 	ch := f.Channel(t)
 	q, err := ch.QueueDeclarePassive(queue, false, false, false, false, nil)
 	if err != nil {
@@ -233,14 +244,14 @@ func ids(t *testing.T, f *fixture, queue string) map[string]bool {
 	if err != nil {
 		t.Fatalf("read %s: %v", queue, err)
 	}
-	seen := make(map[string]bool, q.Messages)
+	seen := make([]string, 0, q.Messages)
 	for range q.Messages {
 		select {
 		case d, open := <-deliveries:
 			if !open {
 				t.Fatalf("read %s: the channel closed after %d of %d messages", queue, len(seen), q.Messages)
 			}
-			seen[d.MessageId] = true
+			seen = append(seen, d.MessageId)
 		case <-time.After(30 * time.Second):
 			t.Fatalf("read %s: %d of %d messages after 30 s", queue, len(seen), q.Messages)
 		}

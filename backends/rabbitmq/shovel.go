@@ -20,19 +20,17 @@ var _ backends.ServerMover = (*Backend)(nil)
 const (
 	// shovelPrefetch is what the management UI's "Move messages" sets.
 	shovelPrefetch = 1000
-	// firstPart is how many letters the first shovel moves; later parts take about partTime at the rate
-	// measured so far, within [firstPart, maxPart]. A cancel waits for the part under way, so partTime
-	// bounds how long that takes; each part costs the broker a shovel's start (up to a second when busy).
-	firstPart = 10_000
+	// firstPart is how many letters the first shovel moves: few, so that a cancel soon after the start
+	// is over soon. Later parts take about partTime at the rate the last one moved at, within
+	// [firstPart, maxPart]. A cancel waits for the part under way, so partTime bounds how long that
+	// takes; each part costs a shovel's start (tens of milliseconds, more on a busy broker).
+	firstPart = 5_000
 	maxPart   = 1_000_000
-	partTime  = 4 * time.Second
-	// partLead is how long before the part under way ends the next one starts, so that the broker never
-	// waits for a shovel to start.
-	partLead = 2 * time.Second
-	// shovelPoll is how often the queues' counts are read.
-	shovelPoll = 50 * time.Millisecond
-	// reapEvery is how often the management API is asked which shovels ended, between the moments the
-	// counts suggest it.
+	partTime  = 5 * time.Second
+	// shovelPoll is how often the source's counts are read: the end of a part is seen within it.
+	shovelPoll = 20 * time.Millisecond
+	// reapEvery is how often the management API is asked whether the part's shovel has ended, in case
+	// the counts never say so (others publish to or consume from the source).
 	reapEvery = time.Second
 	// shovelStall is how long shovels may move nothing while the source holds letters before mqscope
 	// deletes them and says so.
@@ -47,8 +45,9 @@ const (
 // progress from the queues' counts, cancel, and a check of both counts at the end.
 //
 // The letters go in parts, each a shovel told to move exactly that many and then delete itself
-// (src-delete-after N); the next starts just before the current one ends, so the broker never waits
-// for mqscope. A shovel deleted while it works hands back what it had published but not yet acknowledged,
+// (src-delete-after N), one at a time, so that they arrive in order: two shovels on one queue would
+// share its letters out between them. The next part starts as soon as the source's counts show the last
+// one over. A shovel deleted while it works hands back what it had published but not yet acknowledged,
 // which then sits in both queues (measured on 3.10.8: 556 of 30,000); a part that ends by itself leaves
 // nothing in between. So cancelling starts no new part and waits for the one under way: every letter is
 // then in exactly one of the two queues.
@@ -77,7 +76,7 @@ func (b *Backend) ServerMove(ctx context.Context, req backends.MoveRequest, targ
 	}
 	defer ch.Close()
 	s := &shovelMove{b: b, ch: ch, source: req.Source, target: target, progress: progress, report: report}
-	if s.srcStart, err = b.passive(ctx, ch, req.Source); err != nil {
+	if s.srcStart, s.consumers, err = b.counts(ctx, ch, req.Source); err != nil {
 		return report, err
 	}
 	if s.dstStart, err = b.passive(ctx, ch, target); err != nil {
@@ -100,21 +99,28 @@ type shovelMove struct {
 	ch                 *amqp.Channel
 	source, target     string
 	srcStart, dstStart int
+	consumers          int // the source's consumers before the move
 	total              int
 	progress           func(backends.MoveProgress)
 	report             backends.MoveReport
 
-	started  int            // letters handed to shovels so far
-	parts    map[string]int // the shovels still at work: name → letters
-	done     int            // letters of the parts that ended by themselves
-	began    time.Time
+	started  int         // letters handed to shovels so far
+	part     *shovelPart // the part under way; nil between parts
+	rate     float64     // letters a second the last part moved
 	lastSrc  int
 	lastMove time.Time
-	reaped   time.Time // when the API was last asked which shovels ended
+	reaped   time.Time // when the API was last asked whether the part's shovel has ended
+}
+
+// shovelPart is one shovel at work.
+type shovelPart struct {
+	name    string
+	letters int
+	moving  time.Time // when the source was first seen to give letters up to it; zero before
 }
 
 func (s *shovelMove) run(ctx context.Context) error {
-	s.parts, s.began, s.lastMove, s.lastSrc = map[string]int{}, time.Now(), time.Now(), s.srcStart
+	s.lastMove, s.lastSrc = time.Now(), s.srcStart
 	s.tell()
 	if s.total == 0 {
 		return nil
@@ -138,12 +144,12 @@ func (s *shovelMove) run(ctx context.Context) error {
 	return err
 }
 
-// follow polls the queues until every part has ended, starting the next part as the current one nears
-// its end. Once ctx ends it starts none and waits, at most finishWait, for the parts under way.
+// follow polls the source's counts until the last part has ended, starting each part as soon as the one
+// before has ended. Once ctx ends it starts none and waits, at most finishWait, for the part under way.
 func (s *shovelMove) follow(ctx context.Context) error {
 	finish := context.WithoutCancel(ctx) // requests go on after a cancel, each bounded by the API timeout
 	var deadline time.Time
-	for len(s.parts) > 0 {
+	for s.part != nil {
 		if ctx.Err() != nil && deadline.IsZero() {
 			deadline = time.Now().Add(finishWait)
 		}
@@ -151,9 +157,9 @@ func (s *shovelMove) follow(ctx context.Context) error {
 			return s.abandon(fmt.Errorf("the part under way did not finish within %s", finishWait))
 		}
 		time.Sleep(shovelPoll)
-		src, err := s.b.passive(finish, s.ch, s.source)
-		if err == nil && s.mayHaveEnded(src) {
-			err = s.reap(finish)
+		src, consumers, err := s.b.counts(finish, s.ch, s.source)
+		if err == nil {
+			err = s.checkPart(finish, src, consumers)
 		}
 		if err != nil {
 			return s.abandon(err)
@@ -165,7 +171,7 @@ func (s *shovelMove) follow(ctx context.Context) error {
 			return s.abandon(fmt.Errorf("the shovels moved nothing for %s", shovelStall))
 		}
 		s.tell() // before starting a part: the caller may cancel on what it hears
-		if ctx.Err() == nil && s.started < s.total && s.nearEnd(src) {
+		if s.part == nil && ctx.Err() == nil && s.started < s.total {
 			if err := s.startPart(ctx); err != nil {
 				return s.abandon(err)
 			}
@@ -174,38 +180,66 @@ func (s *shovelMove) follow(ctx context.Context) error {
 	return nil
 }
 
-// mayHaveEnded reports whether it is time to ask the management API which shovels have ended: when the
-// source has given up every letter handed out (a shovel deletes itself once it has moved its part), and
-// every reapEvery anyway. The API is slow on a busy broker; the queue's count is cheap.
-func (s *shovelMove) mayHaveEnded(src int) bool {
-	if s.srcStart-src >= s.started || time.Since(s.reaped) > reapEvery {
-		s.reaped = time.Now()
-		return true
+// checkPart notes the end of the part under way. The source's counts show it first: the source holds
+// exactly what the parts have left it, and no more consumers than before the move. The shovel's consumer
+// is then gone, and what its prefetch took beyond its part is back in its place (a channel's end is
+// handled by the queue before it answers again), so the next shovel takes the letters in order. When
+// others publish to or consume from the source the counts never add up; then the management API is
+// asked every reapEvery whether the shovel has deleted itself (it does so after closing its channels).
+func (s *shovelMove) checkPart(ctx context.Context, src, consumers int) error {
+	p := s.part
+	if p.moving.IsZero() && src < s.srcStart-(s.started-p.letters) {
+		p.moving = time.Now()
 	}
-	return false
+	if src == s.srcStart-s.started && consumers <= s.consumers {
+		s.partEnded()
+		return nil
+	}
+	if time.Since(s.reaped) < reapEvery {
+		return nil
+	}
+	s.reaped = time.Now()
+	err := s.b.api.get(ctx, s.paramPath(p.name), nil, nil)
+	switch {
+	case errors.Is(err, backends.ErrNotFound):
+		s.partEnded()
+		return nil
+	case err != nil:
+		return fmt.Errorf("follow the shovels: %w", err)
+	}
+	return nil
 }
 
-// nearEnd reports whether the parts under way are within partLead (at least two prefetch windows) of
-// their end, judged by how much the source shrank.
-func (s *shovelMove) nearEnd(src int) bool {
-	left := s.started - (s.srcStart - src)
-	return left <= max(2*shovelPrefetch, int(s.rate()*partLead.Seconds())) && len(s.parts) < 2
+// partEnded counts the part under way as moved (its shovel moved exactly its letters) and notes the rate
+// it moved them at.
+func (s *shovelMove) partEnded() {
+	p := s.part
+	s.part = nil
+	s.report.Moved += int64(p.letters)
+	s.report.PerTarget[s.target] += int64(p.letters)
+	if !p.moving.IsZero() {
+		s.rate = float64(p.letters) / max(time.Since(p.moving).Seconds(), 0.001)
+	}
 }
 
-// rate is how many letters a second have left the source since the move began, not counting the
-// prefetch windows each shovel fills at once when it starts.
-func (s *shovelMove) rate() float64 {
-	gone := max(s.srcStart-s.lastSrc-shovelPrefetch*(len(s.parts)+1), 0)
-	return float64(gone) / max(time.Since(s.began).Seconds(), 0.001)
+// nextPart is how many letters the next part takes: firstPart at first, then about partTime at the rate
+// the last part moved at. What is left goes in one part when it is at most half as much again, rather
+// than leave a short last part whose shovel's start would cost more than it saves.
+func (s *shovelMove) nextPart() int {
+	left := s.total - s.started
+	part := firstPart
+	if s.started > 0 {
+		part = min(max(int(s.rate*partTime.Seconds()), firstPart), maxPart)
+	}
+	if left <= part+part/2 {
+		return left
+	}
+	return part
 }
 
 // startPart starts a shovel for the next part.
 func (s *shovelMove) startPart(ctx context.Context) error {
-	part := firstPart
-	if s.started > 0 {
-		part = min(max(int(s.rate()*partTime.Seconds()), firstPart), maxPart)
-	}
-	part = min(part, s.total-s.started)
+	part := s.nextPart()
 	name := fmt.Sprintf("mqscope-move-%d", time.Now().UnixNano())
 	uri := "amqp:///" + url.PathEscape(s.b.vhost)
 	body := map[string]any{"value": map[string]any{
@@ -217,8 +251,9 @@ func (s *shovelMove) startPart(ctx context.Context) error {
 	if err := s.b.api.do(ctx, http.MethodPut, s.paramPath(name), nil, body, nil); err != nil {
 		return s.b.shovelError(err)
 	}
-	s.parts[name] = part
+	s.part = &shovelPart{name: name, letters: part}
 	s.started += part
+	s.reaped = time.Now()
 	return nil
 }
 
@@ -226,38 +261,17 @@ func (s *shovelMove) paramPath(name string) string {
 	return "/api/parameters/shovel/" + segment(s.b.vhost) + "/" + segment(name)
 }
 
-// reap notes the parts whose shovels have deleted themselves: each moved exactly its letters.
-func (s *shovelMove) reap(ctx context.Context) error {
-	var params []struct{ Name string }
-	if err := s.b.api.get(ctx, "/api/parameters/shovel/"+segment(s.b.vhost), nil, &params); err != nil {
-		return fmt.Errorf("follow the shovels: %w", err)
-	}
-	alive := map[string]bool{}
-	for _, p := range params {
-		alive[p.Name] = true
-	}
-	for name, n := range s.parts {
-		if !alive[name] {
-			delete(s.parts, name)
-			s.done += n
-			s.report.Moved += int64(n)
-			s.report.PerTarget[s.target] += int64(n)
-		}
-	}
-	return nil
-}
-
-// abandon deletes the shovels still at work and says what that means: what they had taken and not yet
+// abandon deletes the shovel still at work and says what that means: what they had taken and not yet
 // acknowledged goes back to the source, and may be in the target too.
 func (s *shovelMove) abandon(cause error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.b.cfg.Timeout)
 	defer cancel()
 	var left []string
-	for name, n := range s.parts {
-		if err := s.b.api.do(ctx, http.MethodDelete, s.paramPath(name), nil, nil, nil); err != nil && !errors.Is(err, backends.ErrNotFound) {
-			left = append(left, sanitize.Line(name))
+	if p := s.part; p != nil {
+		if err := s.b.api.do(ctx, http.MethodDelete, s.paramPath(p.name), nil, nil, nil); err != nil && !errors.Is(err, backends.ErrNotFound) {
+			left = append(left, sanitize.Line(p.name))
 		}
-		s.report.InDoubt += min(int64(n), shovelPrefetch)
+		s.report.InDoubt += min(int64(p.letters), shovelPrefetch)
 	}
 	msg := fmt.Sprintf("%v; mqscope deleted its shovels, and up to %d letters they held may now be in both %q and %q",
 		cause, s.report.InDoubt, shownName(s.source), shownName(s.target))

@@ -20,7 +20,9 @@ import (
 
 // A server-side move hands the letters to the broker's shovel in parts; cancelled part way, it lets the
 // part under way finish, so every letter is in exactly one of the two queues, and the report's count is
-// what the target gained. Run to the end, it moves all in order and the counts add up.
+// what the target gained. Run to the end (in more than one part: the first is small), it moves all, and
+// in order: each part's shovel starts only once the one before has given back what its prefetch took
+// beyond its part.
 func TestServerMoveCancelledHalfWay(t *testing.T) {
 	t.Parallel()
 	fv := newFixture(t)
@@ -63,8 +65,14 @@ func TestServerMoveCancelledHalfWay(t *testing.T) {
 	if err != nil || report.Moved != int64(len(inSrc)) || report.PerTarget[dst] != report.Moved {
 		t.Fatalf("the rest: %+v, %v; want %d moved", report, err, len(inSrc))
 	}
-	if got := ids(t, fv, dst); len(got) != letters {
-		t.Errorf("%s holds %d letters, want %d", dst, len(got), letters)
+	got := idsInOrder(t, fv, dst)
+	if len(got) != letters {
+		t.Fatalf("%s holds %d letters, want %d", dst, len(got), letters)
+	}
+	for i, id := range got {
+		if id != strconv.Itoa(i) {
+			t.Fatalf("%s holds letter %s at place %d: out of order", dst, id, i)
+		}
 	}
 }
 
