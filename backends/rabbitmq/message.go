@@ -74,11 +74,21 @@ func headers(t amqp.Table) []backends.Header {
 		return nil
 	}
 	hs := make([]backends.Header, 0, len(t))
-	for _, k := range slices.Sorted(maps.Keys(t)) {
+	for _, k := range sortedKeys(t) {
 		v := plain(t[k])
 		hs = append(hs, backends.Header{Key: k, Value: text(v), Typed: v})
 	}
 	return hs
+}
+
+// sortedKeys is m's keys in order, in one allocation.
+func sortedKeys[M ~map[string]V, V any](m M) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
 }
 
 // plain converts an AMQP field value to plain Go types: tables become map[string]any, arrays []any, and
@@ -138,11 +148,87 @@ func text(v any) []byte {
 	case time.Time:
 		return []byte(x.Format(time.RFC3339))
 	case map[string]any, []any:
-		if b, err := json.Marshal(x); err == nil {
+		if b, ok := appendJSON(make([]byte, 0, 256), x); ok {
 			return b
 		}
 	}
-	return fmt.Append(nil, v)
+	return fmtText(v)
+}
+
+func fmtText(v any) []byte { return fmt.Append(nil, v) }
+
+// appendJSON writes what encoding/json writes for v, a plain value (see plain), without its reflection:
+// a mover turns every letter's x-death into text, and json.Marshal was a sixth of its CPU. What the fast
+// paths do not cover goes to encoding/json; ok is false where that fails (NaN, say).
+func appendJSON(buf []byte, v any) ([]byte, bool) {
+	switch x := v.(type) {
+	case nil:
+		return append(buf, "null"...), true
+	case bool:
+		return strconv.AppendBool(buf, x), true
+	case string:
+		return appendJSONString(buf, x), true
+	case int8:
+		return strconv.AppendInt(buf, int64(x), 10), true
+	case int16:
+		return strconv.AppendInt(buf, int64(x), 10), true
+	case int32:
+		return strconv.AppendInt(buf, int64(x), 10), true
+	case int64:
+		return strconv.AppendInt(buf, x, 10), true
+	case uint8:
+		return strconv.AppendUint(buf, uint64(x), 10), true
+	case uint16:
+		return strconv.AppendUint(buf, uint64(x), 10), true
+	case uint32:
+		return strconv.AppendUint(buf, uint64(x), 10), true
+	case time.Time:
+		if y := x.Year(); x.Location() == time.UTC && y >= 0 && y <= 9999 { // as MarshalJSON writes it
+			buf = append(buf, '"')
+			return append(x.AppendFormat(buf, time.RFC3339Nano), '"'), true
+		}
+	case map[string]any:
+		buf = append(buf, '{')
+		for i, k := range sortedKeys(x) {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			buf = append(appendJSONString(buf, k), ':')
+			var ok bool
+			if buf, ok = appendJSON(buf, x[k]); !ok {
+				return buf, false
+			}
+		}
+		return append(buf, '}'), true
+	case []any:
+		buf = append(buf, '[')
+		for i, e := range x {
+			if i > 0 {
+				buf = append(buf, ',')
+			}
+			var ok bool
+			if buf, ok = appendJSON(buf, e); !ok {
+				return buf, false
+			}
+		}
+		return append(buf, ']'), true
+	}
+	b, err := json.Marshal(v) // floats, byte strings and anything else, as encoding/json has them
+	return append(buf, b...), err == nil
+}
+
+// appendJSONString writes s as a JSON string. Printable ASCII other than encoding/json's escapes goes as it
+// is; anything else is left to encoding/json (HTML-safe escapes, U+2028, invalid UTF-8).
+func appendJSONString(buf []byte, s string) []byte {
+	for i := range len(s) {
+		if c := s[i]; c < 0x20 || c > 0x7e || c == '"' || c == '\\' || c == '<' || c == '>' || c == '&' {
+			b, _ := json.Marshal(s) // a string always marshals
+			return append(buf, b...)
+		}
+	}
+	buf = append(buf, '"')
+	buf = append(buf, s...)
+	return append(buf, '"')
 }
 
 // amqpTable turns headers back into an AMQP table for publishing. Typed values go as they are (converted
