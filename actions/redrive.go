@@ -453,15 +453,20 @@ func (s *Session) Redrive(ctx context.Context, dlq string, opts RedriveOptions,
 		if err := s.Can(VerbServerMove); err != nil {
 			return RedriveReport{}, err
 		}
-		return serverSideRedrive(ctx, s.b, dlq, opts, progress)
+		if _, ok := s.b.(backends.ServerMover); ok {
+			return serverSideRedrive(ctx, s.b, dlq, opts, progress)
+		}
 	}
 	var why []string // why the broker's own move task does not do it
 	if tm, ok := s.b.(backends.TaskMover); ok {
-		out, done, err := taskRedrive(ctx, s.b, tm, dlq, opts, progress)
-		if done {
+		out, clientSide, err := taskRedrive(ctx, s.b, tm, dlq, opts, progress)
+		switch {
+		case clientSide == "":
 			return out, err
+		case opts.ServerSide:
+			return RedriveReport{Source: dlq}, fmt.Errorf("server-side redrive of %s: %w", dlq, &ServerSideError{Why: clientSide})
 		}
-		why = out.Warnings
+		why = []string{"moving client-side: " + clientSide}
 	}
 	router, warnings, err := NewDeadLetterRouter(ctx, s.b, dlq, opts)
 	if err != nil {

@@ -106,28 +106,29 @@ func (r *DeadLetterRouter) held() int64 {
 }
 
 // taskRedrive plans the redrive and, where the plan fits the broker's own move task, has it move the
-// letters, following it with progress and cancelling it when ctx ends. done is false when the letters are
-// to move client-side instead: out.Warnings then says why, in one line.
+// letters, following it with progress and cancelling it when ctx ends. clientSide is why the letters are
+// to move client-side instead, in one line; "" when the task moved them (or failed to: err).
 func taskRedrive(ctx context.Context, b backends.Backend, tm backends.TaskMover, dlq string, opts RedriveOptions,
-	progress func(backends.MoveProgress)) (out RedriveReport, done bool, err error) {
+	progress func(backends.MoveProgress)) (out RedriveReport, clientSide string, err error) {
 	out = RedriveReport{Source: dlq, Way: ByMoveTask}
 	plan, err := PlanRedrive(ctx, b, dlq, opts)
 	if err != nil {
-		return out, true, fmt.Errorf("plan the redrive of %s: %w", dlq, err)
+		return out, "", fmt.Errorf("plan the redrive of %s: %w", dlq, err)
 	}
 	out.Warnings = plan.Warnings
 	t := plan.Task
 	switch {
 	case t.Running() != nil:
-		return out, true, fmt.Errorf("redrive %s: %w: let it finish, or cancel it", dlq, t.Running())
+		return out, "", fmt.Errorf("redrive %s: %w: let it finish, or cancel it", dlq, t.Running())
 	case plan.Letters == 0:
-		return RedriveReport{}, false, nil
+		out.Way = "" // nothing to move, and no one moved it
+		return out, "", nil
 	case !t.Use:
-		return RedriveReport{Warnings: []string{"moving client-side: " + t.Why}}, false, nil
+		return RedriveReport{}, t.Why, nil
 	}
 	report, err := tm.TaskMove(ctx, backends.MoveRequest{Source: dlq, Rate: opts.Rate}, t.Destination, progress)
 	if errors.Is(err, backends.ErrNotSupported) && report.Moved == 0 {
-		return RedriveReport{Warnings: []string{"moving client-side: " + err.Error()}}, false, nil
+		return RedriveReport{}, err.Error(), nil
 	}
 	out.MoveReport = report
 	if t.Destination == "" && report.Moved > 0 {
@@ -135,7 +136,7 @@ func taskRedrive(ctx context.Context, b backends.Backend, tm backends.TaskMover,
 			"the broker counts the letters a task moved, not where each went")
 	}
 	if err != nil {
-		return out, true, fmt.Errorf("redrive %s: %w", dlq, err)
+		return out, "", fmt.Errorf("redrive %s: %w", dlq, err)
 	}
-	return out, true, nil
+	return out, "", nil
 }

@@ -28,7 +28,8 @@ const (
 	VerbPublish Verb = "publish"
 	VerbReplay  Verb = "replay"
 	VerbRedrive Verb = "redrive"
-	// VerbServerMove is a redrive the broker does itself (RabbitMQ's shovel plugin): RedriveOptions.ServerSide.
+	// VerbServerMove is a redrive the broker does itself (RabbitMQ's shovel plugin, SQS's move task):
+	// RedriveOptions.ServerSide.
 	VerbServerMove Verb = "server-side redrive"
 	VerbPurge      Verb = "purge"
 	VerbTruncate   Verb = "truncate"
@@ -68,7 +69,9 @@ var verbs = map[Verb]verbSpec{
 	VerbPublish: {mutates: true, has: is[backends.Publisher], lacks: "this broker cannot publish messages"},
 	VerbReplay:  {mutates: true, has: is[backends.Publisher], lacks: "this broker cannot publish messages"},
 	VerbRedrive: {mutates: true, has: is[backends.Mover], lacks: "this broker cannot move messages"},
-	VerbServerMove: {mutates: true, has: both(is[backends.Mover], is[backends.ServerMover]),
+	// RabbitMQ's shovel on request; SQS's move task, which a redrive uses by itself where it fits: asked
+	// for, it is insisted on (refused where it cannot do the move, rather than moving client-side).
+	VerbServerMove: {mutates: true, has: both(is[backends.Mover], either(is[backends.ServerMover], is[backends.TaskMover])),
 		lacks: "this broker cannot move messages itself"},
 	// A purge is shown before it is done, and what it removes comes from the listing.
 	VerbPurge: {mutates: true, has: is[backends.Purger], degradedBy: []backends.Capability{backends.Listing},
@@ -91,6 +94,10 @@ func is[C any](b backends.Backend) bool {
 
 func both(x, y func(backends.Backend) bool) func(backends.Backend) bool {
 	return func(b backends.Backend) bool { return x(b) && y(b) }
+}
+
+func either(x, y func(backends.Backend) bool) func(backends.Backend) bool {
+	return func(b backends.Backend) bool { return x(b) || y(b) }
 }
 
 // Why a session refuses a verb: the Err of a *RefusedError, for errors.Is.

@@ -80,7 +80,8 @@ func (a *app) redriveCommand() *cobra.Command {
 	f.BoolVar(&o.UseOriginalExchange, "original-exchange", false,
 		"RabbitMQ: send letters through the exchange and routing key they were first published with")
 	f.BoolVar(&o.ServerSide, "server-side", false,
-		"RabbitMQ: have the broker's shovel plugin move the letters (faster), where every letter goes to one queue")
+		"RabbitMQ: have the broker's shovel plugin move the letters (faster), where every letter goes to one queue; "+
+			"SQS: insist on SQS's move task (refused where it cannot do the move)")
 	return mutating(cmd, actions.VerbRedrive, "!dry-run")
 }
 
@@ -119,6 +120,12 @@ func (a *app) planRedrive(ctx context.Context, dlq string, o actions.RedriveOpti
 func serverSideNote(s *actions.Session, plan actions.RedrivePlan) string {
 	if err := s.Can(actions.VerbServerMove); err != nil && !errors.Is(err, actions.ErrReadOnly) {
 		return "warning: --server-side would be refused: " + err.Error()
+	}
+	if t := plan.Task; t != nil { // SQS: the move task, insisted on
+		if !t.Use {
+			return "warning: --server-side would be refused: " + t.Why
+		}
+		return "--server-side: " + plan.TaskLine()
 	}
 	target, err := actions.ServerSideTarget(plan)
 	if err != nil {

@@ -100,7 +100,7 @@ func TestMoveTaskToTheGivenQueue(t *testing.T) {
 	for i := range 5 {
 		s.Send(t, url, fmt.Sprintf("straight %d", i), "", "", nil)
 	}
-	opts := actions.RedriveOptions{To: target, Rate: 1000}
+	opts := actions.RedriveOptions{To: target, Rate: 1000, ServerSide: true} // insisting on the task changes nothing here
 	rep, err := sess.Redrive(context.Background(), dlq, opts, nil)
 	if err != nil || rep.Way != actions.ByMoveTask || rep.Moved != 5 || rep.PerTarget[target] != 5 {
 		t.Fatalf("redrive: %+v %v", rep, err)
@@ -175,7 +175,12 @@ func TestFallbackWhereTheServerHasNoMoveTasks(t *testing.T) {
 		!strings.Contains(plan.TaskLine(), "client-side") {
 		t.Fatalf("plan: %+v %+v %v", plan, plan.Task, err)
 	}
-	rep, err := sess.Redrive(context.Background(), dlq, actions.RedriveOptions{}, nil)
+	rep, err := sess.Redrive(context.Background(), dlq, actions.RedriveOptions{ServerSide: true}, nil)
+	var serverSide *actions.ServerSideError
+	if !errors.As(err, &serverSide) || rep.Moved != 0 || len(s.Messages(t, dlq)) != 8 {
+		t.Fatalf("redrive insisting on the move task: %+v %v", rep, err)
+	}
+	rep, err = sess.Redrive(context.Background(), dlq, actions.RedriveOptions{}, nil)
 	if err != nil || rep.Way != actions.ByClient || rep.Moved != 8 || len(s.Messages(t, dlq)) != 0 {
 		t.Fatalf("redrive: %+v %v", rep, err)
 	}

@@ -111,8 +111,8 @@ var (
 // serverSideOK reports whether the broker can do this move itself: it has a shovel, the context allows
 // it, and the plan sends every letter to one queue.
 func (v *redrivePlan) serverSideOK() bool {
-	if v.plan == nil || !v.c.Session().Allows(actions.VerbServerMove) {
-		return false
+	if v.plan == nil || v.plan.Task != nil || !v.c.Session().Allows(actions.VerbServerMove) {
+		return false // a broker with a move task of its own (SQS) uses it by itself where the plan fits it
 	}
 	_, err := actions.ServerSideTarget(*v.plan)
 	return err == nil
