@@ -32,7 +32,7 @@ func startDemo(ctx context.Context, o cli.DemoOptions) (cli.DemoCluster, error) 
 		return cluster(demo.SeedRedis(ctx, o.Redis))
 	}
 	opts := demo.Options{Port: o.Port, Still: o.Still, ExtraTopics: o.ExtraTopics,
-		ExtraPartitions: o.ExtraPartitions, BigTopic: o.BigTopic}
+		ExtraPartitions: o.ExtraPartitions, BigTopic: o.BigTopic, SchemaRegistry: o.Registry}
 	switch {
 	case o.NATS != "":
 		return cluster(demo.SeedNATS(ctx, o.NATS, opts))

@@ -40,6 +40,17 @@ type DemoOptions struct {
 	// Broker is the broker to start: "kafka" (the default) or "nats", embedded, or "redis", the local
 	// server at LocalRedis unless Redis names another.
 	Broker string
+	// Registry (the --registry flag) also serves a schema registry beside the Kafka demo, with topics
+	// of Avro, Protobuf and JSON Schema records; the cluster then has a SchemaRegistry URL.
+	Registry bool
+}
+
+// schemaRegistry is the URL of the demo's schema registry, or "" when it serves none.
+func schemaRegistry(c DemoCluster) string {
+	if r, ok := c.(interface{ SchemaRegistry() string }); ok {
+		return r.SchemaRegistry()
+	}
+	return ""
 }
 
 // natsDemo reports whether the demo is a NATS server (embedded or the user's).
@@ -71,7 +82,12 @@ func (a *app) demoCommand() *cobra.Command {
 			"With --broker sqs it starts the SQS emulator goaws in process (127.0.0.1, a free port; not AWS):\n" +
 			"two queues whose redrive policy fed one dead-letter queue, a FIFO queue with its own, delayed and\n" +
 			"hostile messages. Its endpoint takes any credentials: the demo sets AWS_ACCESS_KEY_ID=demo where\n" +
-			"none is set.",
+			"none is set.\n\n" +
+			"With --registry the Kafka demo also serves a schema registry on 127.0.0.1: franz-go's srfake, an\n" +
+			"in-process fake of the Confluent registry API (not Confluent's registry), with the subjects\n" +
+			"orders-avro-value, orders-proto-value and orders-json-value and the topics orders-avro, orders-proto\n" +
+			"and orders-json of records in the Confluent wire format. The TUI decodes them and offers :schemas;\n" +
+			"with --serve a second line says `schema-registry URL`, for --schema-registry.",
 		Args: noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return a.runDemo(cmd.Context(), opts, serve) },
 	}
@@ -82,6 +98,7 @@ func (a *app) demoCommand() *cobra.Command {
 	f.IntVar(&opts.ExtraTopics, "topics", 0, "add `N` empty topics load-00000, ... (for listing benchmarks)")
 	f.IntVar(&opts.ExtraPartitions, "topic-partitions", 0, "`N` partitions for each added topic (default 4)")
 	f.IntVar(&opts.BigTopic, "big-topic", 0, "add topic "+bigTopic+" with `N` small JSON records (for peek benchmarks)")
+	f.BoolVar(&opts.Registry, "registry", false, "also serve a schema registry (an in-process fake, not Confluent's) with Avro, Protobuf and JSON Schema topics")
 	f.StringVar(&opts.Broker, "broker", "kafka", "the broker to demo: `kafka`, nats or sqs (embedded), or redis (the local server, or --redis URL)")
 	return cmd
 }
@@ -96,6 +113,9 @@ func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
 		opts.Redis = cmp.Or(opts.Redis, LocalRedis)
 	default:
 		return usageError{fmt.Errorf("--broker %q: want kafka, nats, redis or sqs", opts.Broker)}
+	}
+	if opts.Registry && (opts.Broker != "kafka" || opts.Redis != "" || opts.NATS != "") {
+		return usageError{errors.New("--registry serves a schema registry beside the Kafka demo only: drop --broker, --redis and --nats")}
 	}
 	if a.deps.Demo == nil {
 		return errors.New("this build of mqscope has no demo cluster")
@@ -114,6 +134,9 @@ func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
 	defer cluster.Close()
 	if serve {
 		fmt.Fprintf(a.deps.Stdout, "ready %s\n", strings.Join(cluster.Bootstrap(), ","))
+		if url := schemaRegistry(cluster); url != "" {
+			fmt.Fprintf(a.deps.Stdout, "schema-registry %s\n", url)
+		}
 		<-ctx.Done()
 		return nil
 	}
@@ -122,6 +145,9 @@ func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
 		return err
 	}
 	c := config.Context{Name: "demo", Kafka: &config.KafkaConfig{Brokers: cluster.Bootstrap()}, ReadOnly: a.flags.ReadOnly}
+	if url := schemaRegistry(cluster); url != "" {
+		c.Kafka.SchemaRegistry = config.RegistryURL(url)
+	}
 	if opts.Redis != "" {
 		c = config.Context{Name: "demo", Redis: &config.RedisConfig{URL: opts.Redis}, ReadOnly: a.flags.ReadOnly}
 	}

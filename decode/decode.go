@@ -51,6 +51,8 @@ type Body struct {
 	Truncated bool   // only the first MaxBytes were decoded
 	// Structured is true when Text is JSON a decoder made (any of them, not only a JSON body).
 	Structured bool
+	// Failed is true when the decoder chosen could not read the body (Text is its hex dump, Note says why).
+	Failed bool
 }
 
 // Input is a body and what its message says about it.
@@ -184,7 +186,7 @@ func (d *Decoder) limit(b []byte) ([]byte, bool) {
 // asHex shows body as a hex dump, saying why: a body is never an empty pane.
 func (d *Decoder) asHex(out Body, body []byte, note string) Body {
 	limited, truncated := d.limit(body)
-	out.Format, out.Text, out.Truncated, out.Structured = Binary, hex.Dump(limited), truncated, false
+	out.Format, out.Text, out.Truncated, out.Structured, out.Failed = Binary, hex.Dump(limited), truncated, false, true
 	out.Note = joinNotes(note, "shown as hex")
 	return out
 }

@@ -15,6 +15,8 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/mqscope/mqscope/internal/testkit/srfix"
 )
 
 // Options shape the demo cluster. The zero value is the interactive demo on free ports.
@@ -30,6 +32,9 @@ type Options struct {
 	ExtraPartitions int
 	// BigTopic adds topic BigTopic holding that many small records, for peek benchmarks; 0 adds none.
 	BigTopic int
+	// SchemaRegistry also serves a schema registry (an in-process fake, see schemas.go) and the topics
+	// OrdersAvro, OrdersProto and OrdersJSON of records in its schemas.
+	SchemaRegistry bool
 }
 
 func (o Options) extraPartitions() int {
@@ -48,6 +53,8 @@ type Cluster struct {
 	client  *kgo.Client // seeds, then feeds the trickle
 	members []*kgo.Client
 	seeded  Seeded
+	// registry is the schema registry Options.SchemaRegistry serves; nil when none.
+	registry *srfix.Registry
 
 	stop      context.CancelFunc
 	wg        sync.WaitGroup
@@ -69,6 +76,12 @@ func Start(ctx context.Context, opts Options) (*Cluster, error) {
 	if err := c.seed(ctx, opts); err != nil {
 		c.Close()
 		return nil, fmt.Errorf("seed the demo cluster: %w", err)
+	}
+	if opts.SchemaRegistry {
+		if err := c.seedSchemaTopics(ctx, time.Now()); err != nil {
+			c.Close()
+			return nil, fmt.Errorf("seed the schema registry's topics: %w", err)
+		}
 	}
 	if opts.BigTopic > 0 {
 		if err := c.AddBigTopic(ctx, BigTopic, opts.BigTopic); err != nil {
@@ -100,6 +113,9 @@ func (c *Cluster) Close() {
 			c.client.Close()
 		}
 		c.fake.Close()
+		if c.registry != nil {
+			c.registry.Close()
+		}
 	})
 }
 

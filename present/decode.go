@@ -28,10 +28,13 @@ func DecodeInput(m backends.Message) decode.Input {
 // WhereBody is what a --where expression's value reads, for the CLI's peek and the TUI's browser alike: the
 // body a decoder made (Protobuf or Avro as JSON) when it made a structured one, else the body as it is.
 func WhereBody(ctx context.Context, dec *decode.Decoder) func(backends.Message) []byte {
-	return func(m backends.Message) []byte {
-		if b := dec.DecodeInput(ctx, DecodeInput(m)); b.Structured {
-			return []byte(b.Text)
-		}
-		return m.Body
+	return func(m backends.Message) []byte { return WhereValue(m, dec.DecodeInput(ctx, DecodeInput(m))) }
+}
+
+// WhereValue is WhereBody's choice for m, which a decoder read as d.
+func WhereValue(m backends.Message, d decode.Body) []byte {
+	if d.Structured {
+		return []byte(d.Text)
 	}
+	return m.Body
 }

@@ -59,6 +59,7 @@ type entry struct {
 	dead       *backends.Origin // a RabbitMQ dead letter's origin (x-death); nil for others
 	where      bool             // the browser's where expression holds for it, when whereGen is the expression's
 	whereGen   int              // the generation of the expression it was checked with; 0: not checked
+	undecoded  bool             // ... and its value was read as bytes: no decoder could read the body
 	preview    string           // memo: the body's one-line preview, made when the row is first drawn
 	previewGen int              // the browser's previewGen when the memo was made
 	tone       table.Tone

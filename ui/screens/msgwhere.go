@@ -41,13 +41,17 @@ type whereState struct {
 	stop  context.CancelFunc
 	seen  int64 // held messages checked
 	hits  int64 // ... of which it holds for
+	// undecoded counts the checked messages whose value no decoder could read (a registry down, an
+	// unknown schema id): the expression saw their bytes, and the status line says how many.
+	undecoded int64
 }
 
 // whereChecked is what one command found: verdicts of the messages from arrival number from on.
 type whereChecked struct {
-	run  int
-	from int64
-	hits []bool
+	run       int
+	from      int64
+	hits      []bool
+	undecoded []bool // the value read was the bytes: the decoder failed
 }
 
 // setWhere is w's prompt: a mistake is a flash and changes nothing; "" clears.
@@ -67,7 +71,7 @@ func (v *browser) setWhere(text string) tea.Cmd {
 	v.dropWhereWork()
 	v.w.where, v.w.text = where, text
 	v.w.gen++ // every verdict held is of another expression
-	v.w.next, v.w.seen, v.w.hits = v.oldestSeq(), 0, 0
+	v.w.next, v.w.seen, v.w.hits, v.w.undecoded = v.oldestSeq(), 0, 0, 0
 	v.SetFilter(v.filter) // nothing shows until it is checked
 	return v.checkWhere()
 }
@@ -84,7 +88,7 @@ func (v *browser) dropWhereWork() {
 // resetWhere is for a browser that drops what it holds: what comes next is checked from the start.
 func (v *browser) resetWhere() {
 	v.dropWhereWork()
-	v.w.next, v.w.seen, v.w.hits = 0, 0, 0
+	v.w.next, v.w.seen, v.w.hits, v.w.undecoded = 0, 0, 0, 0
 }
 
 // checkWhere returns the command that checks the next batch of held messages not checked yet, unless
@@ -106,40 +110,42 @@ func (v *browser) checkWhere() tea.Cmd {
 		v.w.ctx, v.w.stop = context.WithCancel(context.Background())
 	}
 	v.w.busy = true
-	where := *v.w.where
+	var dec *decode.Decoder
 	if v.c.Registry != nil || v.c.Protos != nil {
-		where.Decoded = decodedBody(v.w.ctx, &decode.Decoder{Registry: v.c.Registry, Protos: v.c.Protos})
+		dec = &decode.Decoder{Registry: v.c.Registry, Protos: v.c.Protos}
 	}
-	run, from, ctx := v.w.run, v.w.next, v.w.ctx
-	return common.Go(v.ID(), func() whereChecked { return checkWhere(ctx, &where, run, from, msgs) }, v.onWhereChecked)
+	where, run, from, ctx := *v.w.where, v.w.run, v.w.next, v.w.ctx
+	return common.Go(v.ID(), func() whereChecked { return checkWhere(ctx, &where, dec, run, from, msgs) }, v.onWhereChecked)
 }
 
 // checkWhere evaluates where on msgs, off the UI goroutine, until all are checked, whereSlice has passed
-// or ctx is done.
-func checkWhere(ctx context.Context, where *actions.Where, run int, from int64, msgs []backends.Message) whereChecked {
+// or ctx is done. With dec, value reads what the context's decoders make of a body, as peek --where's
+// does (present.WhereValue is the choice of both); a decode may ask the schema registry.
+func checkWhere(ctx context.Context, where *actions.Where, dec *decode.Decoder, run int, from int64, msgs []backends.Message) whereChecked {
 	start := time.Now()
-	out := whereChecked{run: run, from: from, hits: make([]bool, 0, len(msgs))}
+	out := whereChecked{run: run, from: from, hits: make([]bool, 0, len(msgs)), undecoded: make([]bool, 0, len(msgs))}
+	failed := false
+	if dec != nil {
+		where.Decoded = func(m backends.Message) []byte {
+			ctx, cancel := context.WithTimeout(ctx, decodeTimeout)
+			defer cancel()
+			d := dec.DecodeInput(ctx, present.DecodeInput(m))
+			failed = d.Failed
+			return present.WhereValue(m, d)
+		}
+	}
 	for _, m := range msgs {
 		if ctx.Err() != nil {
 			break
 		}
+		failed = false
 		ok, _ := where.Match(m) // an expression that fails on a message (a field of another type) does not match it
-		out.hits = append(out.hits, ok)
+		out.hits, out.undecoded = append(out.hits, ok), append(out.undecoded, failed)
 		if time.Since(start) > whereSlice {
 			break
 		}
 	}
 	return out
-}
-
-// decodedBody has value read what the context's decoders make of a body, as peek --where does
-// (present.WhereBody is the CLI's and this one function). It may ask the schema registry: commands only.
-func decodedBody(ctx context.Context, dec *decode.Decoder) func(backends.Message) []byte {
-	return func(m backends.Message) []byte {
-		ctx, cancel := context.WithTimeout(ctx, decodeTimeout)
-		defer cancel()
-		return present.WhereBody(ctx, dec)(m)
-	}
 }
 
 // onWhereChecked takes a batch's verdicts, unless they are of a run left behind, and starts the next.
@@ -156,8 +162,11 @@ func (v *browser) onWhereChecked(r whereChecked) tea.Cmd {
 				continue // let go meanwhile
 			}
 			e := v.at(seq)
-			e.where, e.whereGen = ok, v.w.gen
+			e.where, e.whereGen, e.undecoded = ok, v.w.gen, r.undecoded[i]
 			v.w.seen++
+			if e.undecoded {
+				v.w.undecoded++
+			}
 			if ok {
 				v.w.hits++
 				if v.shows(e) {
@@ -181,6 +190,9 @@ func (v *browser) forgetWhere(e *entry) {
 	if e.where {
 		v.w.hits--
 	}
+	if e.undecoded {
+		v.w.undecoded--
+	}
 }
 
 // whereHolds says whether the where expression lets e show: none is set, or it was checked and holds.
@@ -199,6 +211,10 @@ func (v *browser) whereStatus() string {
 	if v.w.where == nil {
 		return ""
 	}
-	return "where " + sanitize.Line(v.w.text) + ": " + present.Int(v.w.seen) + "/" + present.Int(int64(v.ring.Len())) +
+	s := "where " + sanitize.Line(v.w.text) + ": " + present.Int(v.w.seen) + "/" + present.Int(int64(v.ring.Len())) +
 		" checked, " + present.Int(v.w.hits) + " match"
+	if v.w.undecoded > 0 {
+		s += ", " + present.Int(v.w.undecoded) + " not decoded (their bytes were read; enter, then v, says why)"
+	}
+	return s
 }

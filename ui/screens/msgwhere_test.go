@@ -251,3 +251,28 @@ func TestWhereWithAHangingRegistryKeepsTheUIGoing(t *testing.T) {
 		t.Fatalf("the preview once the schema came:\n%s", s)
 	}
 }
+
+// A body no decoder could read is checked on its bytes, and the status line says how many were: "0
+// match" alone would hide that the registry did not know their schema.
+func TestWhereCountsWhatItCouldNotDecode(t *testing.T) {
+	reg := srfix.Start(t)
+	client, err := decode.NewRegistry(reg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newBrowser(t, ordersTopic, 100)
+	v.c.Registry = client
+	take(v, message(0, 0, "a", string(srfix.Wire(srfix.UnknownSchemaID, nil, []byte(`{"qty":3}`)))),
+		message(0, 1, "b", string(srfix.Wire(srfix.JSONOrderID, nil, []byte(`{"id":"o-1","qty":3}`)))),
+		message(0, 2, "c", `{"qty":3}`))
+	v.Update(press("w"))
+	settle(v, typeLine(v, "value.qty == 3"))
+	if got, st := offsets(v), ansi.Strip(v.Status()); got != "1 2" || !strings.Contains(st, "3/3 checked, 2 match, 1 not decoded") {
+		t.Fatalf("offsets %q, status %q", got, st)
+	}
+	v.Update(press("w"))
+	settle(v, typeLine(v, strings.Repeat("\b", 20)+"key == \"a\"")) // reads no value: nothing to decode
+	if st := ansi.Strip(v.Status()); !strings.Contains(st, "3/3 checked, 1 match ·") {
+		t.Fatalf("status %q", st)
+	}
+}

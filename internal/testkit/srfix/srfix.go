@@ -104,8 +104,15 @@ func (r *Registry) URL() string { return r.url }
 // basic auth or a bearer token does.
 func Start(t testing.TB, opts ...srfake.Option) *Registry {
 	t.Helper()
-	r := &Registry{Registry: srfake.New(opts...)}
+	r := New(opts...)
 	t.Cleanup(r.Close)
+	return r
+}
+
+// New serves a seeded registry on 127.0.0.1 until Close: the tests' through Start, and `mqscope demo
+// --registry`'s (an in-process fake, not Confluent's registry).
+func New(opts ...srfake.Option) *Registry {
+	r := &Registry{Registry: srfake.New(opts...)}
 	r.url = r.Registry.URL()
 	r.seed()
 	return r
