@@ -43,7 +43,7 @@ type publishOptions struct {
 	retain      bool
 	maxLen      string
 	minID       string
-	schema      string // SUBJECT[:VERSION]: encode the JSON body with the registry's schema
+	schema      string // SUBJECT[:VERSION][#MESSAGE]: encode the JSON body with the registry's schema
 }
 
 func (a *app) publishCommand() *cobra.Command {
@@ -122,8 +122,9 @@ func (a *app) publishCommand() *cobra.Command {
 	f.IntVar(&o.qos, "qos", 1, "MQTT: quality of service `Q`: 0 (unacknowledged), 1 or 2")
 	f.BoolVar(&o.retain, "retain", false, "MQTT: make it the topic's retained message, sent to every new subscriber")
 	f.StringVar(&o.maxLen, "maxlen", "", "Redis: keep at most `N` entries in the stream (~N: about N, cheaper)")
-	f.StringVar(&o.schema, "schema", "", "encode the JSON body with the schema registry's `SUBJECT[:VERSION]` "+
-		"(Avro, Protobuf or JSON Schema; default the latest version) in the Confluent wire format")
+	f.StringVar(&o.schema, "schema", "", "encode the JSON body with the schema registry's `SUBJECT[:VERSION][#MESSAGE]` "+
+		"(Avro, Protobuf or JSON Schema; default the latest version; #pkg.Message picks a Protobuf type, default the first) "+
+		"in the Confluent wire format")
 	f.StringVar(&o.minID, "minid", "", "Redis: drop entries older than `ID` or @-DURATION (~ before it: about)")
 	return mutating(cmd, actions.VerbPublish, "always")
 }

@@ -9,22 +9,53 @@ import (
 	"github.com/twmb/franz-go/pkg/sr"
 )
 
-// SchemaRef is publish --schema: a subject, at a version (0 for the latest).
+// SchemaRef is publish --schema: a subject, at a version (0 for the latest), and for a Protobuf schema
+// that declares several message types, the one to write ("" for the first).
 type SchemaRef struct {
 	Subject string
 	Version int
+	Message string
 }
 
 func (s SchemaRef) String() string {
-	if s.Version <= 0 {
-		return s.Subject + " (latest)"
+	out := s.Subject + " (latest)"
+	if s.Version > 0 {
+		out = s.Subject + ":" + strconv.Itoa(s.Version)
 	}
-	return s.Subject + ":" + strconv.Itoa(s.Version)
+	if s.Message != "" {
+		out += " message " + s.Message
+	}
+	return out
 }
 
-// ParseSchemaRef reads SUBJECT[:VERSION], VERSION a number or "latest". Subjects may hold colons (schema
-// contexts look like :.ctx:orders-value), so only a last part that is a version is taken as one.
+// ParseSchemaRef reads SUBJECT[:VERSION][#MESSAGE], VERSION a number or "latest", MESSAGE a Protobuf
+// message type (shop.Refund, or Refund when the name is unique; nested ones as shop.Order.Line). Subjects
+// may hold colons (schema contexts look like :.ctx:orders-value), so only a last part that is a version is
+// taken as one; likewise only a last "#" followed by a type name starts MESSAGE.
 func ParseSchemaRef(s string) (SchemaRef, error) {
+	var message string
+	if i := strings.LastIndexByte(s, '#'); i >= 0 && isProtoName(s[i+1:]) {
+		s, message = s[:i], s[i+1:]
+	}
+	ref, err := parseSubjectVersion(s)
+	ref.Message = message
+	return ref, err
+}
+
+// isProtoName says whether s is a (possibly qualified) Protobuf type name: letters, digits, _ and dots.
+func isProtoName(s string) bool {
+	if s == "" || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") || strings.Contains(s, "..") {
+		return false
+	}
+	for _, r := range s {
+		if r != '.' && r != '_' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+func parseSubjectVersion(s string) (SchemaRef, error) {
 	ref := SchemaRef{Subject: s}
 	if i := strings.LastIndexByte(s, ':'); i >= 0 {
 		switch v := s[i+1:]; {
@@ -39,14 +70,14 @@ func ParseSchemaRef(s string) (SchemaRef, error) {
 		}
 	}
 	if ref.Subject == "" {
-		return SchemaRef{}, fmt.Errorf("--schema %q: want SUBJECT or SUBJECT:VERSION, like orders-value:3", s)
+		return SchemaRef{}, fmt.Errorf("--schema %q: want SUBJECT, SUBJECT:VERSION or SUBJECT:VERSION#MESSAGE, like orders-value:3", s)
 	}
 	return ref, nil
 }
 
 // Encode writes a JSON body with the registry's schema for ref, in the Confluent wire format (magic byte,
 // the schema's id, the message indexes for Protobuf, the payload), so that consumers with a registry
-// deserializer read it. A Protobuf schema's first message type is the one written.
+// deserializer read it. A Protobuf schema's message type is ref.Message, or its first.
 func (r *Registry) Encode(ctx context.Context, ref SchemaRef, body []byte) ([]byte, *Schema, error) {
 	s, err := r.BySubject(ctx, ref.Subject, ref.Version)
 	if err != nil {
@@ -56,12 +87,14 @@ func (r *Registry) Encode(ctx context.Context, ref SchemaRef, body []byte) ([]by
 	var index []int
 	switch {
 	case s.proto != nil:
-		md, path, merr := s.proto.messageNamed("")
+		md, path, merr := s.proto.messageNamed(ref.Message)
 		if merr != nil {
 			return nil, nil, fmt.Errorf("subject %s: %w", ref, merr)
 		}
 		index = path
 		payload, err = jsonToProto(md, body)
+	case ref.Message != "":
+		return nil, nil, fmt.Errorf("subject %s: #%s names a Protobuf message type, and the schema is %s", ref, ref.Message, s.TypeName())
 	case s.json != nil:
 		payload, err = s.json.validate(body)
 	default:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/bufbuild/protocompile"
 	"google.golang.org/protobuf/encoding/protojson"
@@ -62,30 +63,56 @@ func (p *protoSchema) message(index []int) (protoreflect.MessageDescriptor, erro
 	return md, nil
 }
 
-// messageNamed finds a message type of the file by its full or short name; "" is the first.
+// messageNamed finds a message type of the file, nested ones included, by its full name, or by its short
+// name when only one has it; "" is the first. The path is its message indexes in the wire format. A name
+// it does not find is an error that lists the types there are.
 func (p *protoSchema) messageNamed(name string) (protoreflect.MessageDescriptor, []int, error) {
-	var found protoreflect.MessageDescriptor
-	var path []int
+	type typeAt struct {
+		md   protoreflect.MessageDescriptor
+		path []int
+	}
+	var all []typeAt
 	var walk func(msgs protoreflect.MessageDescriptors, at []int)
 	walk = func(msgs protoreflect.MessageDescriptors, at []int) {
-		for i := 0; i < msgs.Len() && found == nil; i++ {
+		for i := 0; i < msgs.Len(); i++ {
 			md := msgs.Get(i)
-			here := append(slices.Clone(at), i)
-			if name == "" || string(md.FullName()) == name || string(md.Name()) == name {
-				found, path = md, here
-				return
+			if md.IsMapEntry() {
+				continue // a map field's hidden entry type, not a message anyone sends
 			}
+			here := append(slices.Clone(at), i)
+			all = append(all, typeAt{md, here})
 			walk(md.Messages(), here)
 		}
 	}
 	walk(p.file.Messages(), nil)
-	if found == nil {
-		if name == "" {
-			return nil, nil, errors.New("the schema declares no message")
-		}
-		return nil, nil, fmt.Errorf("the schema declares no message %q", name)
+	if len(all) == 0 {
+		return nil, nil, errors.New("the schema declares no message")
 	}
-	return found, path, nil
+	if name == "" {
+		return all[0].md, all[0].path, nil
+	}
+	var short []typeAt
+	names := make([]string, len(all))
+	for i, t := range all {
+		names[i] = string(t.md.FullName())
+		if string(t.md.FullName()) == name {
+			return t.md, t.path, nil
+		}
+		if string(t.md.Name()) == name {
+			short = append(short, t)
+		}
+	}
+	switch len(short) {
+	case 1:
+		return short[0].md, short[0].path, nil
+	case 0:
+		return nil, nil, fmt.Errorf("the schema declares no message %q; it has %s", name, strings.Join(names, ", "))
+	}
+	var which []string
+	for _, t := range short {
+		which = append(which, string(t.md.FullName()))
+	}
+	return nil, nil, fmt.Errorf("%q is the name of %s: give the full name", name, strings.Join(which, " and "))
 }
 
 // protoToJSON decodes a binary Protobuf message of type md as indented JSON, the way protojson writes it

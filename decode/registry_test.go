@@ -255,27 +255,55 @@ func TestEncodeRoundTrip(t *testing.T) {
 		}
 		sameJSON(t, got.Text, c.body)
 	}
+	// A Protobuf schema of several message types writes the one named after #, with its message indexes.
+	for spec, want := range map[string]string{
+		srfix.ProtoSubject + "#shop.Refund":       `{"orderId":"o-1","reason":"late"}`,
+		srfix.ProtoSubject + ":1#Refund":          `{"orderId":"o-2","reason":"lost"}`,
+		srfix.ProtoSubject + "#shop.Order.Line":   `{"sku":"tea","qty":2}`,
+		srfix.ProtoSubject + ":latest#shop.Order": `{"id":"o-3"}`,
+	} {
+		ref, err := ParseSchemaRef(spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		wire, _, err := reg.Encode(context.Background(), ref, []byte(want))
+		if err != nil {
+			t.Fatalf("%s: %v", spec, err)
+		}
+		got := d.Decode(context.Background(), wire)
+		if got.Format != Protobuf || got.Note != "" {
+			t.Fatalf("%s: decoded as %s: %s", spec, got.Format, got.Note)
+		}
+		sameJSON(t, got.Text, want)
+	}
 	bad := []struct{ subject, body, want string }{
+		{srfix.ProtoSubject + "#shop.Nope", `{}`, `subject orders-proto-value (latest) message shop.Nope: the schema declares no message "shop.Nope"; it has shop.Order, shop.Order.Line, shop.Refund`},
+		{srfix.ProtoSubject + "#Line", `{"orderId":"x"}`, `not a shop.Order.Line`},
+		{srfix.AvroSubject + "#shop.Order", `{}`, "#shop.Order names a Protobuf message type, and the schema is avro"},
 		{srfix.JSONSubject, `{"id":"o","qty":0}`, "does not match the JSON schema"},
 		{srfix.AvroSubject, `{"id":"o"}`, "total: missing"},
 		{srfix.ProtoSubject, `{"nope":1}`, "not a shop.Order"},
 		{"no-such-subject", `{}`, "404"},
 	}
 	for _, b := range bad {
-		if _, _, err := reg.Encode(context.Background(), SchemaRef{Subject: b.subject}, []byte(b.body)); err == nil || !strings.Contains(err.Error(), b.want) {
+		ref, _ := ParseSchemaRef(b.subject)
+		if _, _, err := reg.Encode(context.Background(), ref, []byte(b.body)); err == nil || !strings.Contains(err.Error(), b.want) {
 			t.Errorf("%s %s: err %v, want %q", b.subject, b.body, err, b.want)
 		}
 	}
 }
 
 func TestParseSchemaRef(t *testing.T) {
-	for in, want := range map[string]SchemaRef{"orders-value": {"orders-value", 0}, "orders-value:3": {"orders-value", 3},
-		"orders-value:latest": {"orders-value", 0}, ":.ctx:orders": {":.ctx:orders", 0}, ":.ctx:orders:2": {":.ctx:orders", 2}} {
+	for in, want := range map[string]SchemaRef{"orders-value": {"orders-value", 0, ""}, "orders-value:3": {"orders-value", 3, ""},
+		"orders-value:latest": {"orders-value", 0, ""}, ":.ctx:orders": {":.ctx:orders", 0, ""}, ":.ctx:orders:2": {":.ctx:orders", 2, ""},
+		"orders-value#shop.Refund": {"orders-value", 0, "shop.Refund"}, "orders-value:2#Refund": {"orders-value", 2, "Refund"},
+		"orders-value:latest#shop.Order.Line": {"orders-value", 0, "shop.Order.Line"},
+		"odd#subject!":                        {"odd#subject!", 0, ""}, "odd#:4": {"odd#", 4, ""}} {
 		if got, err := ParseSchemaRef(in); err != nil || got != want {
 			t.Errorf("ParseSchemaRef(%q) = %+v, %v", in, got, err)
 		}
 	}
-	for _, in := range []string{"", ":3", "x:0"} {
+	for _, in := range []string{"", ":3", "x:0", "#shop.Refund", "x:0#shop.Refund"} {
 		if _, err := ParseSchemaRef(in); err == nil {
 			t.Errorf("ParseSchemaRef(%q) accepted", in)
 		}

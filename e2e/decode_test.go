@@ -212,7 +212,8 @@ func TestPublishWithASchemaThenPeek(t *testing.T) {
 		{srfix.ProtoSubject, `{"id":"p-1","total":{"cents":5,"currency":"EUR"},"lines":[{"sku":"a","qty":3}]}`},
 		{srfix.AvroSubject + ":1", `{"id":"a-1","total":{"cents":6,"currency":"EUR"},"note":"gift"}`},
 		{srfix.JSONSubject + ":latest", `{"id":"j-1","qty":2,"ship_to":{"city":"Lyon"}}`},
-		{srfix.PaymentSubject, paymentBody}, // every Avro logical type
+		{srfix.PaymentSubject, paymentBody},                                          // every Avro logical type
+		{srfix.ProtoSubject + ":1#shop.Refund", `{"orderId":"p-1","reason":"late"}`}, // the schema's second type
 	}
 	for _, b := range bodies {
 		r := mqscope(t, "--kafka", brokers, "--schema-registry", reg.URL(), "publish", "typed", "--schema", b.schema, "--body", b.body)
@@ -231,6 +232,10 @@ func TestPublishWithASchemaThenPeek(t *testing.T) {
 	r = mqscope(t, "--kafka", brokers, "--schema-registry", reg.URL(), "publish", "typed", "--schema", srfix.JSONSubject, "--body", `{"id":"x","qty":0}`)
 	if r.code != 1 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "does not match the JSON schema") {
 		t.Errorf("a body the schema refuses: exit %d %q", r.code, r.stderr)
+	}
+	r = mqscope(t, "--kafka", brokers, "--schema-registry", reg.URL(), "publish", "typed", "--schema", srfix.ProtoSubject+"#Rfund", "--body", `{}`)
+	if r.code != 1 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, `no message "Rfund"; it has shop.Order, shop.Order.Line, shop.Refund`) {
+		t.Errorf("a message type the schema does not declare: exit %d %q", r.code, r.stderr)
 	}
 	r = mqscope(t, "--kafka", brokers, "publish", "typed", "--schema", srfix.JSONSubject, "--body", `{}`)
 	if r.code != 2 || !strings.Contains(r.stderr, "--schema needs a schema registry") {

@@ -98,6 +98,23 @@ func TestPublishFormEncodesWithASchema(t *testing.T) {
 	if strings.Contains(screenOf(newPubForm(t, ordersTopic)), "schema") {
 		t.Error("without a registry the form has no schema field")
 	}
+
+	// A Protobuf subject of several message types: #MESSAGE picks the one written.
+	v = newPublishForm(c, ordersTopic, 7)
+	v.SetSize(100, 30)
+	typeIn(v, `{"orderId":"o-1","reason":"late"}`)
+	focusField(t, v, fieldSchema)
+	typeIn(v, srfix.ProtoSubject+"#shop.Refund")
+	if opts, problems = v.options(); len(problems) != 0 || opts.Encode == nil {
+		t.Fatalf("problems %+v", problems)
+	}
+	if wire, err = opts.Encode(opts.Body); err != nil {
+		t.Fatal(err)
+	}
+	if got := (&decode.Decoder{Registry: client}).Decode(context.Background(), wire); got.Format != decode.Protobuf ||
+		!strings.Contains(got.Text, `"reason": "late"`) {
+		t.Errorf("decoded %+v", got)
+	}
 }
 
 // The list previews what v shows: an Avro or Protobuf body as JSON, decoded from the registry's cache on

@@ -59,7 +59,7 @@ const (
 	fieldCount
 	fieldRate
 	fieldBody
-	fieldSchema // Kafka with a schema registry: the body is encoded with SUBJECT[:VERSION]
+	fieldSchema // Kafka with a schema registry: the body is encoded with SUBJECT[:VERSION][#MESSAGE]
 	fieldQoS    // MQTT: 0, 1 or 2
 	fieldRetain // MQTT: whether the message becomes the topic's retained one
 )
@@ -633,7 +633,7 @@ func (v *publishForm) fieldHint(f formField) string {
 	case fieldRate:
 		return "messages per second; empty: as fast as the broker confirms"
 	case fieldSchema:
-		return "a registry SUBJECT or SUBJECT:VERSION: the JSON body goes as Avro, Protobuf or JSON Schema in the wire format"
+		return "SUBJECT[:VERSION][#pkg.Message]: the JSON body is sent as Avro, Protobuf or JSON Schema"
 	case fieldQoS:
 		return "0 at most once (not acknowledged), 1 at least once, 2 exactly once"
 	case fieldRetain:
