@@ -73,6 +73,10 @@ func IsLog(d dest) bool { return d.FirstID != "" || d.Groups > 0 }
 // Time is a moment as tables show it: UTC, to the millisecond.
 func Time(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 
+// ShortTime is a time for a narrow screen: month, day and second in UTC, 14 cells to Time's 24 (the year
+// and the milliseconds are on a message's detail page).
+func ShortTime(t time.Time) string { return t.UTC().Format("01-02 15:04:05") }
+
 // IsApproximate is true for queues whose counts the broker itself calls approximate (SQS).
 func IsApproximate(d dest) bool { return d.Approximate }
 

@@ -2,6 +2,7 @@ package present
 
 import (
 	"strconv"
+	"time"
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
@@ -120,12 +121,17 @@ func HasDeliveryState(r MessageRow) bool {
 
 // MessageTime is when a message was published, or, for a dead letter without a timestamp, when it died
 // followed by DiedMark; Unknown where neither is known.
-func MessageTime(r MessageRow) string {
+func MessageTime(r MessageRow) string { return messageTime(r, Time) }
+
+// ShortMessageTime is MessageTime in ShortTime's form, for a narrow screen.
+func ShortMessageTime(r MessageRow) string { return messageTime(r, ShortTime) }
+
+func messageTime(r MessageRow, format func(time.Time) string) string {
 	switch {
 	case !r.Msg.Timestamp.IsZero():
-		return Time(r.Msg.Timestamp)
+		return format(r.Msg.Timestamp)
 	case r.Dead != nil && len(r.Dead.Deaths) > 0 && !r.Dead.Deaths[0].Time.IsZero():
-		return Time(r.Dead.Deaths[0].Time) + DiedMark
+		return format(r.Dead.Deaths[0].Time) + DiedMark
 	}
 	return Unknown
 }

@@ -124,9 +124,13 @@ func NewMessages(c *common.Common, d backends.Destination) common.View {
 	return v
 }
 
-func (v *browser) Filter() string            { return v.filter }
-func (v *browser) Capturing() bool           { return v.prompt != nil }
-func (v *browser) SetSize(width, height int) { v.Base.SetSize(width, height); v.layout() }
+func (v *browser) Filter() string  { return v.filter }
+func (v *browser) Capturing() bool { return v.prompt != nil }
+func (v *browser) SetSize(width, height int) {
+	v.Base.SetSize(width, height)
+	v.refreshRows()
+	v.layout()
+}
 
 func (v *browser) Keys() []key.Binding {
 	k := v.c.Keys

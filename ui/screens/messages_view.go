@@ -35,8 +35,34 @@ func (e *entry) row() present.MessageRow {
 	return present.MessageRow{Msg: e.msg, Size: e.size, Dead: e.dead}
 }
 
-// msgColumns are present.Messages that apply to a message held, with the TUI's width and colour.
+// msgColumns are present.Messages that apply to a message held, with the TUI's width and colour. TIME
+// takes its short form where the full one would leave the body fewer than bodyRoom cells.
 func (v *browser) msgColumns() []msgColumn {
+	cols := v.msgColumnsWith(false)
+	if v.bodyWidth(cols) < bodyRoom {
+		cols = v.msgColumnsWith(true)
+	}
+	return cols
+}
+
+// bodyRoom is the least a body preview gets before TIME gives up its year and milliseconds for it.
+const bodyRoom = 40
+
+// shortTimeSaves is how many cells TIME's short form saves.
+var shortTimeSaves = len(present.Time(time.Time{})) - len(present.ShortTime(time.Time{}))
+
+// bodyWidth is the cells the BODY column gets among cols at the view's width.
+func (v *browser) bodyWidth(cols []msgColumn) int {
+	l := table.NewLayout(columnsOf(cols), v.Width)
+	for i, c := range cols {
+		if c.Title == "BODY" {
+			return l.Width(i)
+		}
+	}
+	return 0
+}
+
+func (v *browser) msgColumnsWith(shortTime bool) []msgColumn {
 	cols := v.markColumn()
 	for i, c := range present.Messages {
 		if c.Name == "BODY" {
@@ -49,6 +75,10 @@ func (v *browser) msgColumns() []msgColumn {
 		col := table.Column{Title: c.Name, Width: v.widths[i], Optional: c.Optional}
 		if c.Right {
 			col.Align = table.Right
+		}
+		if c.Name == "TIME" && shortTime {
+			c.Text = present.ShortMessageTime
+			col.Width = max(len(c.Name), col.Width-shortTimeSaves)
 		}
 		cols = append(cols, msgColumn{col, func(e *entry) table.Cell {
 			text := c.Cell(e.row())
@@ -167,9 +197,11 @@ func (v *browser) schemasMayHaveCome() {
 	}
 }
 
-func (v *browser) columns() []table.Column {
-	out := make([]table.Column, len(v.cols))
-	for i, c := range v.cols {
+func (v *browser) columns() []table.Column { return columnsOf(v.cols) }
+
+func columnsOf(cols []msgColumn) []table.Column {
+	out := make([]table.Column, len(cols))
+	for i, c := range cols {
 		out[i] = c.Column
 	}
 	return out

@@ -232,6 +232,10 @@ func need(cols []Column, hidden []bool) int {
 	return total + gap*max(n-1, 0)
 }
 
+// Width is the cells column i takes: its Width, more for a flex column given what is spare, 0 for a
+// column left out.
+func (l Layout) Width(i int) int { return l.widths[i] }
+
 // Hidden are the titles of the columns left out, in column order.
 func (l Layout) Hidden() []string {
 	var out []string

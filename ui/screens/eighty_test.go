@@ -1,0 +1,42 @@
+package screens
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/mqscope/mqscope/present"
+)
+
+// Views drawn on an 80-column terminal, the size people meet first: what they show is whole.
+
+// mustFit fails unless every line of screen is at most width cells.
+func mustFit(t *testing.T, screen string, width int) {
+	t.Helper()
+	for _, line := range strings.Split(screen, "\n") {
+		if w := present.Width(line); w > width {
+			t.Errorf("a line is %d cells wide, more than %d: %q", w, width, line)
+		}
+	}
+}
+
+// At 80 columns the browser's TIME gives up its year and milliseconds, and BODY takes what is left: it
+// had 12 cells beside a 24-cell time, too few for a small JSON body. Wider, the full time comes back.
+func TestBrowserAt80ColumnsGivesTheBodyRoom(t *testing.T) {
+	v := newBrowser(t, ordersTopic, 100)
+	deliver(v, orders(0, 8)...)
+	v.SetSize(80, 20)
+	s := screenOf(v)
+	mustFit(t, s, 80)
+	for _, want := range []string{`{"id":7,"total":21.50}`, "03-04 05:06:14", "order-0007", "21 B"} {
+		if !strings.Contains(s, want) {
+			t.Errorf("at 80 columns the browser lacks %q:\n%s", want, s)
+		}
+	}
+	if strings.Contains(s, "2026-03-04T") {
+		t.Errorf("at 80 columns TIME keeps its full form:\n%s", s)
+	}
+	v.SetSize(140, 20)
+	if s := screenOf(v); !strings.Contains(s, "2026-03-04T05:06:14.000Z") {
+		t.Errorf("at 140 columns TIME lacks its full form:\n%s", s)
+	}
+}
