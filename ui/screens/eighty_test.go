@@ -4,10 +4,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/present"
+	"github.com/mqscope/mqscope/ui/common"
 )
 
 // Views drawn on an 80-column terminal, the size people meet first: what they show is whole.
+
+// at80 is the width a view gets on an 80-column terminal: the shell keeps a column on each side.
+const at80 = 80 - 2
 
 // mustFit fails unless every line of screen is at most width cells.
 func mustFit(t *testing.T, screen string, width int) {
@@ -24,9 +29,9 @@ func mustFit(t *testing.T, screen string, width int) {
 func TestBrowserAt80ColumnsGivesTheBodyRoom(t *testing.T) {
 	v := newBrowser(t, ordersTopic, 100)
 	deliver(v, orders(0, 8)...)
-	v.SetSize(80, 20)
+	v.SetSize(at80, 20)
 	s := screenOf(v)
-	mustFit(t, s, 80)
+	mustFit(t, s, at80)
 	for _, want := range []string{`{"id":7,"total":21.50}`, "03-04 05:06:14", "order-0007", "21 B"} {
 		if !strings.Contains(s, want) {
 			t.Errorf("at 80 columns the browser lacks %q:\n%s", want, s)
@@ -38,5 +43,25 @@ func TestBrowserAt80ColumnsGivesTheBodyRoom(t *testing.T) {
 	v.SetSize(140, 20)
 	if s := screenOf(v); !strings.Contains(s, "2026-03-04T05:06:14.000Z") {
 		t.Errorf("at 140 columns TIME lacks its full form:\n%s", s)
+	}
+}
+
+// The group-delete dialog at 80 columns says all of what to type and how to leave: the line asking for
+// the name ended "esc canc…" for a 14-letter group.
+func TestGroupDeleteAt80ColumnsAsksWhole(t *testing.T) {
+	c := common.New(config.Context{Name: "demo"})
+	d := groupDeleteConfirm(c, group{Name: "audit-exporter", Topics: []string{"customers", "inventory-events"}}, 0)
+	d.SetSize(at80, 20)
+	s := screenOf(d)
+	mustFit(t, s, at80)
+	if strings.Contains(s, "…") {
+		t.Errorf("the dialog cuts a line:\n%s", s)
+	}
+	asked := strings.Join(strings.Fields(strings.NewReplacer("│", " ", "╭", " ", "╰", " ", "─", " ", "╮", " ", "╯", " ").Replace(s)), " ")
+	for _, want := range []string{"type audit-exporter and enter to delete group audit-exporter · esc cancel",
+		"its consumers start again where their offset reset policy says (earliest or latest)"} {
+		if !strings.Contains(asked, want) {
+			t.Errorf("the dialog does not say %q:\n%s", want, s)
+		}
 	}
 }

@@ -124,13 +124,9 @@ func (d *Model) typeKey(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
-// room is how many scope lines fit inside the frame, under the question and above the prompt.
-func (d *Model) room() int {
-	if d.typeName != "" {
-		return max(d.Height-7, 1) // the typed name takes a line of its own
-	}
-	return max(d.Height-6, 1)
-}
+// room is how many scope lines fit inside the frame, under the question and above the prompt: the
+// frame's border, the question and the blank lines around the scope take five.
+func (d *Model) room() int { return max(d.Height-5-len(d.prompt()), 1) }
 
 func (d *Model) scroll(delta int) {
 	d.offset = min(max(d.offset+delta, 0), max(len(d.lines())-d.room(), 0))
@@ -167,22 +163,29 @@ func (d *Model) View() string {
 	if end < len(scope) {
 		lines = append(lines, s.Muted.Render("… ↓ for more"))
 	}
-	prompt := s.Accent.Render("y") + s.Text.Render(" "+d.verb) + s.Muted.Render("  ·  ") +
-		s.Accent.Render("n") + s.Muted.Render(" or ") + s.Accent.Render("esc") + s.Text.Render(" cancel")
+	lines = append(append(lines, ""), d.prompt()...)
+	frame := s.HelpBox.BorderForeground(s.Warn.GetForeground())
+	return frame.Render(strings.Join(lines, "\n"))
+}
+
+// prompt is what the dialog asks under the scope, wrapped to its width: a long name or a narrow screen
+// puts the end on the next line rather than cut it (at 80 columns "esc cancel" was lost after a group's
+// name typed to confirm).
+func (d *Model) prompt() []string {
+	s := d.c.Styles
+	inner := max(d.Width-4, 1)
+	wrap := func(text string) []string { return strings.Split(ansi.Wrap(text, inner, " "), "\n") }
+	cancel := s.Muted.Render("  ·  ") + s.Accent.Render("esc") + s.Text.Render(" cancel")
 	switch {
 	case d.no != "":
 		// The refusal is the point of the dialog: wrapped whole, never cut.
-		prompt = s.Error.Width(inner).Render(d.no) + "\n" + s.Accent.Render("esc") + s.Text.Render(" back")
+		return append(strings.Split(s.Error.Width(inner).Render(d.no), "\n"), s.Accent.Render("esc")+s.Text.Render(" back"))
 	case d.done:
-		prompt = s.Muted.Render("working…")
+		return []string{s.Muted.Render("working…")}
 	case d.typeName != "":
-		prompt = ansi.Truncate(s.Text.Render("type ")+s.Accent.Render(d.typeName)+s.Text.Render(" and enter to "+d.verb)+
-			s.Muted.Render("  ·  ")+s.Accent.Render("esc")+s.Text.Render(" cancel"), inner, "…") +
-			"\n" + ansi.Truncate(d.typed.View(), inner, "…")
-	default:
-		prompt = ansi.Truncate(prompt, inner, "…")
+		asked := wrap(s.Text.Render("type ") + s.Accent.Render(d.typeName) + s.Text.Render(" and enter to "+d.verb) + cancel)
+		return append(asked, ansi.Truncate(d.typed.View(), inner, "…"))
 	}
-	lines = append(lines, "", prompt)
-	frame := s.HelpBox.BorderForeground(s.Warn.GetForeground())
-	return frame.Render(strings.Join(lines, "\n"))
+	return wrap(s.Accent.Render("y") + s.Text.Render(" "+d.verb) + s.Muted.Render("  ·  ") + s.Accent.Render("n") +
+		s.Muted.Render(" or ") + s.Accent.Render("esc") + s.Text.Render(" cancel"))
 }
