@@ -112,7 +112,7 @@ func TestBacklogOnRabbitMQ(t *testing.T) {
 	if row := rowOf(h.screen(), "jobs", r.vhost); len(row) < 3 || row[2] != "5" {
 		t.Fatalf("jobs right after two more: %v, want 5 ready", row)
 	}
-	h.mustShow("on screen counted now")
+	h.mustShow("· counted now")
 }
 
 // P on a queue purges its ready messages, after a confirmation that says how many.

@@ -90,3 +90,25 @@ func TestNATSLagCountsConsumers(t *testing.T) {
 		t.Errorf("the NATS lag view speaks of groups:\n%s", h.screen())
 	}
 }
+
+// At 80 columns the backlog view's status line is whole: with four queues on screen, all counted at the
+// refresh, it ended "4 on screen counted now, other…". It now says so in the queue list's words.
+func TestNarrowBacklogStatusIsWhole(t *testing.T) {
+	h := newHarness(t, Options{Context: config.Context{}}, 80, 24)
+	h.connect(&queueBackend{}, backends.Identity{Kind: backends.RabbitMQ, Version: "3.10.8"})
+	h.deliver(someTopics())
+	h.typeCommand("lag")
+	var queues []backends.Destination
+	for _, name := range []string{"billing-retry", "invoices-archive-exchange-very-long-name-queue", "orders-dead-letters", "shipping"} {
+		queues = append(queues, backends.Destination{Name: name, Kind: backends.Queue, Vhost: "polish-tryout", Messages: 3, Ready: 3,
+			CountsExact: true})
+	}
+	h.deliver(queues)
+	status := lineWith(h.screen(), "updated")
+	if !strings.HasPrefix(strings.TrimSpace(status), "backlog") || !strings.HasSuffix(status, "· counted now") || strings.Contains(status, "…") {
+		t.Errorf("the status line is not whole at 80 columns: %q", status)
+	}
+	if w := present.Width(status); w > 80 {
+		t.Errorf("the status line is %d cells wide: %q", w, status)
+	}
+}

@@ -3,8 +3,6 @@ package screens
 import (
 	"cmp"
 	"context"
-	"fmt"
-
 	"strings"
 	"time"
 
@@ -56,21 +54,6 @@ func (v *backlogView) Load() *common.Load {
 		}
 		return actions.ExactCounts(ctx, b, queues, onScreen), nil
 	}, v.show)
-}
-
-// Status says which counts are current: the management API samples the rest.
-func (v *backlogView) Status() string {
-	exact := 0
-	for _, r := range v.Model.OnScreen() {
-		if r.CountsExact {
-			exact++
-		}
-	}
-	status := v.Model.Status()
-	if exact > 0 {
-		status += v.c.Styles.Muted.Render(fmt.Sprintf(" · %d on screen counted now, others sampled", exact))
-	}
-	return status
 }
 
 // fetchQueues lists the queues. Streams are left out, as actions.Backlog leaves them: reading a stream
@@ -194,8 +177,17 @@ func (e drainEstimate) tone() table.Tone {
 var drainColumn = list.ColumnIndex(backlogSpec.Columns, "DRAIN")
 
 var backlogSpec = &list.Spec[backlogRow]{
-	Kind:    KindLag,
-	Noun:    func([]backlogRow) string { return "queues" },
+	Kind: KindLag,
+	Noun: func([]backlogRow) string { return "queues" },
+	// Which counts on screen are current, in the queue list's words: at 80 columns the status said "4 on
+	// screen counted now, others sampled" and lost its end.
+	Note: func(c *common.Common, onScreen []backlogRow) string {
+		ds := make([]dest, len(onScreen))
+		for i, r := range onScreen {
+			ds[i] = r.dest
+		}
+		return countsNote(c, ds)
+	},
 	ID:      func(r backlogRow) string { return r.ID() },
 	Name:    func(r backlogRow) string { return r.Name },
 	Actions: func(c *common.Common, r backlogRow) []list.Action { return purgeActions(c, r.dest) },
