@@ -360,7 +360,7 @@ func (v *adminForm) View() string {
 // hintLines is a field's hint wrapped to the width: cut at 80 columns, the configs' hint lost what a
 // deleted line does ("delete it to ta…").
 func (v *adminForm) hintLines(field int) []string {
-	return strings.Split(ansi.Wrap(v.fields[field].hint, max(v.Width-2, 10), " "), "\n")
+	return common.Wrap(v.fields[field].hint, max(v.Width-2, 10))
 }
 
 // hintHeight is the most lines any field's hint takes, kept free under the text areas whichever field

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/common"
@@ -63,5 +64,26 @@ func TestGroupDeleteAt80ColumnsAsksWhole(t *testing.T) {
 		if !strings.Contains(asked, want) {
 			t.Errorf("the dialog does not say %q:\n%s", want, s)
 		}
+	}
+}
+
+// The notice before peeking a quorum queue keeps its dead-letter exchange's name whole at 80 columns:
+// the wrap broke lines after hyphens, leaving "orders-dead-" on one line and the rest on the next.
+func TestPeekNoticeAt80ColumnsKeepsNamesWhole(t *testing.T) {
+	const exchange = `"orders-dead-letter-exchange.v2"`
+	v := newBrowser(t, backends.Destination{Name: "orders-work", Kind: backends.Queue, Type: "quorum"}, 100)
+	v.effects = &backends.PeekEffects{MarksRedelivered: true, CountsDeliveries: true, DeliveryLimit: 3,
+		Notice: "Peeking takes each message and gives it back: consumers will see it as redelivered. Each " +
+			"give-back also counts toward this quorum queue's delivery limit of 3, past which a message is " +
+			"dead-lettered (exchange " + exchange + "). So mqscope never gives back a message with fewer than two deliveries left."}
+	v.confirm = true
+	v.SetSize(at80, 20)
+	s := screenOf(v)
+	mustFit(t, s, at80)
+	if !strings.Contains(s, exchange) {
+		t.Errorf("the notice breaks %s across lines:\n%s", exchange, s)
+	}
+	if !strings.Contains(s, "Delivery limit: 3.") {
+		t.Errorf("the notice lacks the delivery limit:\n%s", s)
 	}
 }

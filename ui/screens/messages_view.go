@@ -353,7 +353,7 @@ func (v *browser) notice() string {
 		text = "Reading this queue takes each message and gives it back in its place: consumers will then see it marked redelivered."
 	}
 	lines := []string{s.Warn.Render("Peeking " + v.Title() + " is not free."), ""}
-	lines = append(lines, ansi.Wrap(sanitize.Line(text), w, " "))
+	lines = append(lines, common.Wrap(sanitize.Line(text), w)...)
 	if eff.CountsDeliveries {
 		limit := "This queue counts every delivery, peeks included."
 		if eff.DeliveryLimit > 0 {
@@ -365,7 +365,7 @@ func (v *browser) notice() string {
 				limit = fmt.Sprintf("maxReceiveCount: %d. Every peek counts one receive toward it.", eff.DeliveryLimit)
 			}
 		}
-		lines = append(lines, "", ansi.Wrap(limit, w, " "))
+		lines = append(append(lines, ""), common.Wrap(limit, w)...)
 	}
 	lines = append(lines, "", s.Accent.Render("y")+s.Muted.Render(" peek it   ")+s.Accent.Render("esc")+s.Muted.Render(" go back"))
 	return strings.Join(lines, "\n")

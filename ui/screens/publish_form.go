@@ -736,7 +736,7 @@ func (v *publishForm) statusLines() []string {
 	case v.jsonOK:
 		text = "✓ the body is valid JSON"
 	}
-	lines := strings.Split(ansi.Wrap(text, max(v.Width-4, 10), " "), "\n")
+	lines := common.Wrap(text, max(v.Width-4, 10))
 	for len(lines) < 2 {
 		lines = append(lines, "")
 	}

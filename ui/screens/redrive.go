@@ -535,7 +535,7 @@ func (v *redrivePlan) planLines() []string {
 		const indent = 9 + 2 + 24 + 1
 		for _, k := range p.Kept {
 			// The reason is the point of the row: wrapped under its column, never cut.
-			why := strings.Split(ansi.Wrap(sanitize.Line(k.Reason), max(v.Width-indent, 20), " "), "\n")
+			why := common.Wrap(sanitize.Line(k.Reason), max(v.Width-indent, 20))
 			lines = append(lines, s.Warn.Render(fmt.Sprintf("%9s  %-24s %s", present.Int(k.Letters),
 				truncate(cmp.Or(sanitize.Line(k.Target), "–"), 24), why[0])))
 			for _, more := range why[1:] {
@@ -564,7 +564,7 @@ func (v *redrivePlan) planLines() []string {
 
 // wrap breaks a sentence into lines as wide as the view.
 func (v *redrivePlan) wrap(line string) []string {
-	return strings.Split(ansi.Wrap(line, max(v.Width, 20), " "), "\n")
+	return common.Wrap(line, max(v.Width, 20))
 }
 
 // optionsLine says how the plan was made, and how to change it.
@@ -657,7 +657,7 @@ func peekNotice(c *common.Common, eff backends.PeekEffects, name string, width i
 		text = "Reading this queue takes each message and gives it back in its place: consumers will then see it marked redelivered."
 	}
 	lines := []string{s.Warn.Render("Reading " + sanitize.Line(name) + " is not free."), ""}
-	lines = append(lines, strings.Split(ansi.Wrap(sanitize.Line(text), width, " "), "\n")...)
+	lines = append(lines, common.Wrap(sanitize.Line(text), width)...)
 	if eff.CountsDeliveries {
 		limit := "This queue counts every delivery, reads included."
 		if eff.DeliveryLimit > 0 {

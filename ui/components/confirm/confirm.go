@@ -146,7 +146,7 @@ func (d *Model) lines() []string {
 			out = append(out, line) // a table row, aligned by runs of spaces: cut, never wrapped
 			continue
 		}
-		out = append(out, strings.Split(ansi.Wrap(line, inner, " "), "\n")...)
+		out = append(out, common.Wrap(line, inner)...)
 	}
 	return out
 }
@@ -174,7 +174,7 @@ func (d *Model) View() string {
 func (d *Model) prompt() []string {
 	s := d.c.Styles
 	inner := max(d.Width-4, 1)
-	wrap := func(text string) []string { return strings.Split(ansi.Wrap(text, inner, " "), "\n") }
+	wrap := func(text string) []string { return common.Wrap(text, inner) }
 	cancel := s.Muted.Render("  ·  ") + s.Accent.Render("esc") + s.Text.Render(" cancel")
 	switch {
 	case d.no != "":

@@ -298,7 +298,7 @@ func (v *Model) scroll(delta int) {
 func (v *Model) reportLines() []string {
 	var out []string
 	for _, l := range v.report.Lines {
-		out = append(out, strings.Split(ansi.Wrap(l, max(v.Width, 20), " "), "\n")...)
+		out = append(out, common.Wrap(l, max(v.Width, 20))...)
 	}
 	return out
 }
@@ -350,7 +350,7 @@ func (v *Model) progressLines() []string {
 	if v.state == Cancelling {
 		note, style = "cancelling: "+v.task.CancelNote, s.Warn
 	}
-	for _, l := range strings.Split(ansi.Wrap(note, max(v.Width, 20), " "), "\n") {
+	for _, l := range common.Wrap(note, max(v.Width, 20)) {
 		lines = append(lines, style.Render(l))
 	}
 	return lines
