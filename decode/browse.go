@@ -2,11 +2,14 @@ package decode
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net/http"
 	"slices"
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/sr"
+	"golang.org/x/sync/errgroup"
 )
 
 // SubjectSummary is one subject of the registry at its latest version: what `schemas` lists and the TUI's
@@ -50,6 +53,10 @@ func TopicsOf(subject string, topics []string) []string {
 // pkg/sr asks concurrently): the registry has no call that lists levels.
 func (r *Registry) Subjects(ctx context.Context, topics []string) ([]SubjectSummary, error) {
 	all, err := r.client.AllSchemas(ctx)
+	if notFound(err) {
+		// Not every registry serves GET /schemas (Confluent's does since 6.0): ask each subject's latest.
+		all, err = r.latestOfEach(ctx)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("list subjects: %w", r.explain(err))
 	}
@@ -70,6 +77,36 @@ func (r *Registry) Subjects(ctx context.Context, topics []string) ([]SubjectSumm
 		out[i] = summaryOf(latest[name], levels[name], topics)
 	}
 	return out, nil
+}
+
+// notFound says whether the registry answered 404.
+func notFound(err error) bool {
+	var answer *sr.ResponseError
+	return errors.As(err, &answer) && answer.StatusCode == http.StatusNotFound
+}
+
+// latestOfEach is every subject at its latest version, through GET /subjects and one request per
+// subject (a few at a time). A 404 to GET /subjects means the URL is not a registry's.
+func (r *Registry) latestOfEach(ctx context.Context) ([]sr.SubjectSchema, error) {
+	names, err := r.client.Subjects(ctx)
+	if notFound(err) {
+		return nil, fmt.Errorf("%s answered HTTP 404 to GET /schemas and GET /subjects: is it a schema registry? "+
+			"(check the URL, with any path before /subjects)", r.url)
+	}
+	if err != nil {
+		return nil, err
+	}
+	out := make([]sr.SubjectSchema, len(names))
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for i, name := range names {
+		g.Go(func() error {
+			s, err := r.client.SchemaByVersion(gctx, name, -1)
+			out[i] = s
+			return err
+		})
+	}
+	return out, g.Wait()
 }
 
 // Subject is subject at version (0: the latest), with its versions, level and references.

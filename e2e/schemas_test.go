@@ -2,8 +2,12 @@ package e2e
 
 import (
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
+
+	"github.com/charmbracelet/x/ansi"
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/sr"
@@ -58,6 +62,8 @@ func TestSchemasBrowsesTheRegistry(t *testing.T) {
 	if r.code != 0 || !strings.Contains(r.stdout, "SUBJECT") || !strings.Contains(r.stdout, "orders-proto-value") {
 		t.Fatalf("table: exit %d: %s%s", r.code, r.stdout, r.stderr)
 	}
+	fitsIn80(t, r.stdout)
+	fitsIn80(t, run(srfix.ProtoSubject).stdout)
 
 	r = run(srfix.ProtoSubject)
 	for _, want := range []string{"Versions:      1", "common.proto → shop-common v1", "message Refund {", "Topics:        orders-proto"} {
@@ -92,9 +98,36 @@ func TestSchemasBrowsesTheRegistry(t *testing.T) {
 	if r.code == 0 || !strings.Contains(r.stderr, "--schema-registry URL") {
 		t.Errorf("no registry: exit %d, %q", r.code, r.stderr)
 	}
+	// A registry without GET /schemas (Confluent's before 6.0, others) is listed subject by subject.
+	reg.Intercept(func(w http.ResponseWriter, req *http.Request) bool {
+		if req.URL.Path == "/schemas" {
+			http.NotFound(w, req)
+			return true
+		}
+		return false
+	})
+	if r := run("-o", "json"); r.code != 0 || len(jsonLines(t, r.stdout)) != len(bySubject) {
+		t.Errorf("without GET /schemas: exit %d %s%s", r.code, r.stdout, r.stderr)
+	}
+	notRegistry := httptest.NewServer(http.NotFoundHandler())
+	defer notRegistry.Close()
+	r = mqscope(t, "--kafka", brokers, "--schema-registry", notRegistry.URL, "schemas")
+	if r.code != 1 || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, "answered HTTP 404 to GET /schemas and GET /subjects: is it a schema registry?") {
+		t.Errorf("not a registry: exit %d %q", r.code, r.stderr)
+	}
 	reg.Close()
 	r = run()
-	if r.code == 0 || !strings.Contains(r.stderr, "did not answer") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
+	if r.code != 1 || !strings.Contains(r.stderr, "did not answer") || strings.Count(strings.TrimSpace(r.stderr), "\n") != 0 {
 		t.Errorf("registry down: exit %d, %q", r.code, r.stderr)
+	}
+}
+
+// fitsIn80 fails for a line of out wider than 80 terminal cells.
+func fitsIn80(t *testing.T, out string) {
+	t.Helper()
+	for _, line := range strings.Split(out, "\n") {
+		if w := ansi.StringWidth(line); w > 80 {
+			t.Errorf("%d cells, more than 80: %q", w, line)
+		}
 	}
 }

@@ -39,7 +39,7 @@ func SubjectLines(d decode.SubjectDetail) [][2]string {
 	for i, r := range d.References {
 		refs[i] = fmt.Sprintf("%s → %s v%d", r.Name, r.Subject, r.Version)
 	}
-	topics := orDash(strings.Join(d.Topics, ", ")) + "  (by " + decode.NamingStrategy + ")"
+	topics := orDash(strings.Join(d.Topics, ", ")) + "  (by TopicNameStrategy)"
 	return [][2]string{
 		{"Subject", sanitize.Line(d.Subject)},
 		{"Version", fmt.Sprintf("%d of %d", d.Version, d.Latest)},
