@@ -104,6 +104,9 @@ func kgoOptions(sc *sarama.Config, l *links) ([]kgo.Opt, error) {
 		kgo.ClientID(sc.ClientID),
 		kgo.Dialer(tlsDialer(sc, l)),
 		kgo.RequestTimeoutOverhead(sc.Net.ReadTimeout),
+		// KIP-714 client metrics: the adapter's sarama connections send none either, and asking for a
+		// subscription is one more request at the start of every publish.
+		kgo.DisableClientMetrics(),
 	}
 	if sc.Net.SASL.Enable {
 		m, err := kgoSASL(sc)
