@@ -78,7 +78,8 @@ func (s *Session) CreateDestination(ctx context.Context, spec backends.Destinati
 	return s.change(ctx, VerbCreate, "create "+spec.Name, func() error {
 		return s.b.(backends.DestinationCreator).CreateDestination(ctx, spec)
 	}, "name", spec.Name, "partitions", spec.Partitions, "replication", spec.ReplicationFactor,
-		"configs", spec.Configs, "type", spec.Type, "arguments", spec.Arguments)
+		"configs", spec.Configs, "type", spec.Type, "arguments", spec.Arguments, "fifo", spec.FIFO,
+		"dead_letter_queue", spec.DeadLetterQueue, "max_receive_count", spec.MaxReceiveCount)
 }
 
 // destinationValidator is implemented by backends whose broker judges a creation without doing it (Kafka's

@@ -10,7 +10,8 @@ import (
 // ask for one by type assertion like any other capability.
 
 // DestinationSpec is a topic or queue to create. Fields a broker does not have are ignored by it: Kafka
-// reads Partitions, ReplicationFactor and Configs; RabbitMQ reads Type, Durable and Arguments.
+// reads Partitions, ReplicationFactor and Configs; RabbitMQ reads Type, Durable and Arguments; SQS reads
+// FIFO, DeadLetterQueue, MaxReceiveCount and Configs (as queue attributes), and refuses Type and Arguments.
 type DestinationSpec struct {
 	Name string
 	// Kafka: Partitions 0 and ReplicationFactor 0 take the broker's defaults.
@@ -22,6 +23,11 @@ type DestinationSpec struct {
 	Type      string
 	Durable   bool
 	Arguments map[string]any
+	// SQS: a FIFO queue (its name must end in .fifo), and a redrive policy sending a message to
+	// DeadLetterQueue (of the same type) after MaxReceiveCount receives (1 to 1000).
+	FIFO            bool
+	DeadLetterQueue string
+	MaxReceiveCount int
 }
 
 // DeleteOptions are a deletion's conditions: the broker refuses it when one does not hold.

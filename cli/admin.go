@@ -111,18 +111,30 @@ func (a *app) createTopicCommand() *cobra.Command {
 func (a *app) createQueueCommand() *cobra.Command {
 	var typ string
 	var durable bool
-	var arguments []string
+	var arguments, attrs []string
 	var dryRun bool
+	var sqsSpec backends.DestinationSpec
 	cmd := &cobra.Command{
-		Use:   "queue NAME [--type classic|quorum|stream] [--arg KEY=VALUE]... [--dry-run]",
-		Short: "Declare a RabbitMQ queue",
+		Use: "queue NAME [--type classic|quorum|stream] [--arg KEY=VALUE]... | " +
+			"[--fifo] [--dlq DLQ --max-receives N] [--attr KEY=VALUE]... [--dry-run]",
+		Short: "Declare a RabbitMQ queue, or create an SQS queue",
 		Long: "create queue declares a queue in the connection's vhost. Arguments are checked for type before\n" +
 			"anything is sent (x-message-ttl, x-max-length, x-delivery-limit take whole numbers; x-delivery-limit\n" +
 			"is for quorum queues). A queue that exists with other arguments is refused, naming each difference.\n" +
-			"Quorum queues and streams are always durable. Refused in read-only mode.",
-		Example: "  mqscope create queue orders --type quorum --arg x-delivery-limit=5 --arg x-dead-letter-exchange=dlx",
-		Args:    exactlyOne("QUEUE"),
+			"Quorum queues and streams are always durable. Refused in read-only mode.\n\n" +
+			"SQS: --fifo makes a FIFO queue (its name must end in .fifo; a .fifo name is FIFO anyway); --dlq and\n" +
+			"--max-receives give it a redrive policy (the DLQ must exist and be of the same type; 1 to 1000\n" +
+			"receives); --attr sets further queue attributes as SQS names them (VisibilityTimeout=60,\n" +
+			"MessageRetentionPeriod=1209600, ...). A queue that exists is refused. --dry-run checks all that,\n" +
+			"creating nothing. SQS refuses a name deleted less than 60 seconds ago.",
+		Example: "  mqscope create queue orders --type quorum --arg x-delivery-limit=5 --arg x-dead-letter-exchange=dlx\n" +
+			"  mqscope --sqs $EP create queue orders.fifo --dlq orders-dlq.fifo --max-receives 5",
+		Args: exactlyOne("QUEUE"),
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if len(attrs) > 0 || sqsSpec.FIFO || sqsSpec.DeadLetterQueue != "" || sqsSpec.MaxReceiveCount != 0 ||
+				(typ == "" && len(arguments) == 0 && a.kind() == backends.SQS) {
+				return a.createSQSQueue(cmd.Context(), args[0], sqsSpec, attrs, dryRun)
+			}
 			raw, err := keyValues("--arg", arguments)
 			if err != nil {
 				return err
@@ -144,7 +156,39 @@ func (a *app) createQueueCommand() *cobra.Command {
 	cmd.Flags().BoolVar(&durable, "durable", true, "survive a broker restart (classic queues)")
 	cmd.Flags().StringArrayVar(&arguments, "arg", nil, "queue argument `KEY=VALUE` (repeatable)")
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "check the arguments, declare nothing")
+	cmd.Flags().BoolVar(&sqsSpec.FIFO, "fifo", false, "SQS: a FIFO queue (the name must end in .fifo)")
+	cmd.Flags().StringVar(&sqsSpec.DeadLetterQueue, "dlq", "", "SQS: the `DLQ` its redrive policy sends messages to")
+	cmd.Flags().IntVar(&sqsSpec.MaxReceiveCount, "max-receives", 0, "SQS: receives before a message goes to --dlq (`N`, 1 to 1000)")
+	cmd.Flags().StringArrayVar(&attrs, "attr", nil, "SQS: queue attribute `KEY=VALUE` (repeatable)")
 	return mutating(cmd, actions.VerbCreate, "always")
+}
+
+// kind is the broker kind of the connection the flags and context name; Kafka when they name none.
+func (a *app) kind() backends.Kind {
+	if c, _, err := a.resolve(); err == nil {
+		return backends.Kind(c.Kind())
+	}
+	return backends.Kafka
+}
+
+// createSQSQueue creates an SQS queue from the SQS flags.
+func (a *app) createSQSQueue(ctx context.Context, name string, spec backends.DestinationSpec, attrs []string, dryRun bool) error {
+	cfg, err := keyValues("--attr", attrs)
+	if err != nil {
+		return err
+	}
+	if (spec.DeadLetterQueue == "") != (spec.MaxReceiveCount == 0) {
+		return usageError{errors.New("--dlq and --max-receives go together: a redrive policy needs both")}
+	}
+	spec.Name, spec.Configs = name, cfg
+	detail := detailOf(cfg)
+	if spec.FIFO || strings.HasSuffix(name, ".fifo") {
+		detail = strings.TrimSpace("fifo " + detail)
+	}
+	if spec.DeadLetterQueue != "" {
+		detail = strings.TrimSpace(fmt.Sprintf("dlq=%s max-receives=%d %s", spec.DeadLetterQueue, spec.MaxReceiveCount, detail))
+	}
+	return a.create(ctx, "queue", spec, dryRun, detail)
 }
 
 func cmpOr(s, def string) string {
@@ -198,7 +242,7 @@ func (a *app) deleteCommand() *cobra.Command {
 		conditions  bool
 	}{
 		{"topic", "Delete a Kafka topic and every record in it", actions.VerbDelete, false},
-		{"queue", "Delete a RabbitMQ queue and its messages", actions.VerbDelete, true},
+		{"queue", "Delete a queue (RabbitMQ, SQS) and its messages", actions.VerbDelete, true},
 		{"exchange", "Delete a RabbitMQ exchange and its bindings", actions.VerbDeleteExch, true},
 		{"group", "Delete a Kafka consumer group and its committed offsets (refused while it has members)", actions.VerbDeleteGroup, false},
 		{"policy", "Clear a RabbitMQ policy", actions.VerbClearPolicy, false},

@@ -205,10 +205,7 @@ func destinationJSON(d dest) any {
 // emptyListing is the one line on stderr for a listing with nothing in it, so that a bare header row does
 // not look like a failure; it says what this broker lists and what --all would add.
 func (a *app) emptyListing(all bool) string {
-	kind := backends.Kafka
-	if c, _, err := a.resolve(); err == nil {
-		kind = backends.Kind(c.Kind())
-	}
+	kind := a.kind()
 	more := func(what string) string {
 		if all {
 			return ""

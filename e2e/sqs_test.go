@@ -154,3 +154,88 @@ func TestSQSTUI(t *testing.T) {
 	term.waitFor(t, "the message", func(sc string) bool { return strings.Contains(sc, "hello from sqs") })
 	term.press(t, "\x1b\x1bq")
 }
+
+// TestSQSCreateAndDeleteQueue: create queue makes SQS queues through the admin gate — FIFO, with a
+// redrive policy to an existing DLQ of its type, with attributes — refuses in one line what SQS would
+// refuse or cannot do, and delete queue removes one (--if-empty checked on SQS's counts first).
+func TestSQSCreateAndDeleteQueue(t *testing.T) {
+	s := sqsEnv(t)
+	dlq, q := sqsfix.Unique("e2e-made-dlq")+".fifo", sqsfix.Unique("e2e-made")+".fifo"
+	t.Cleanup(func() {
+		mqscope(t, "--sqs", s.URL, "delete", "queue", q, "--yes")
+		mqscope(t, "--sqs", s.URL, "delete", "queue", dlq, "--yes")
+	})
+	if r := mqscope(t, "--sqs", s.URL, "create", "queue", dlq); r.code != 0 || !strings.Contains(r.stdout, "fifo") {
+		t.Fatalf("create %s: exit %d: %s %s", dlq, r.code, r.stdout, r.stderr)
+	}
+	r := mqscope(t, "--sqs", s.URL, "create", "queue", q, "--dlq", dlq, "--max-receives", "3", "--attr", "VisibilityTimeout=45")
+	if r.code != 0 {
+		t.Fatalf("create %s: exit %d: %s %s", q, r.code, r.stdout, r.stderr)
+	}
+	r = mqscope(t, "--sqs", s.URL, "ls", q, dlq, "-o", "json")
+	rows := byName(jsonLines(t, r.stdout), "name")
+	made := rows[q]["sqs"].(map[string]any)
+	if rd, ok := made["redrive"].(map[string]any); !ok || rd["dead_letter_queue"] != dlq || rd["max_receive_count"] != 3.0 ||
+		rows[q]["type"] != "fifo" || len(rows[dlq]["sqs"].(map[string]any)["dead_letter_sources"].([]any)) != 1 {
+		t.Fatalf("listed as %v", rows)
+	}
+	for args, want := range map[string]string{
+		"create queue " + q: "already exists",
+		"create queue plain --dlq " + dlq + " --max-receives 3": "is FIFO while plain is not",
+		"create queue odd --fifo":                               "must end in .fifo",
+		"create queue odd --type quorum":                        "RabbitMQ's",
+		"delete queue " + q + " --yes --if-unused":              "cannot tell whether anything consumes",
+	} {
+		r := mqscope(t, append([]string{"--sqs", s.URL}, strings.Fields(args)...)...)
+		if r.code == 0 || strings.Count(strings.TrimSpace(r.stderr), "\n") > 0 || !strings.Contains(r.stderr, want) {
+			t.Errorf("%s: exit %d: %q, want one line with %q", args, r.code, r.stderr, want)
+		}
+	}
+	s.Send(t, s.URLOf(t, q), "kept", "g", "1", nil)
+	if r := mqscope(t, "--sqs", s.URL, "delete", "queue", q, "--yes", "--if-empty"); r.code == 0 || !strings.Contains(r.stderr, "holds ~1") {
+		t.Fatalf("delete --if-empty of a queue holding one: exit %d: %s", r.code, r.stderr)
+	}
+	if r := mqscope(t, "--sqs", s.URL, "delete", "queue", q, "--yes"); r.code != 0 {
+		t.Fatalf("delete: exit %d: %s", r.code, r.stderr)
+	}
+	if r := mqscope(t, "--sqs", s.URL, "ls", q); r.code == 0 {
+		t.Fatalf("%s still listed after its deletion: %s", q, r.stdout)
+	}
+}
+
+// TestSQSTUICreateAndRedrivePlan: C on SQS opens SQS's own queue form (FIFO, redrive policy, attributes)
+// and creates the queue as asked; D on a DLQ plans the redrive and says SQS's move task would do it.
+func TestSQSTUICreateAndRedrivePlan(t *testing.T) {
+	s := sqsEnv(t)
+	dlq, src, made := sqsfix.Unique("tui-dlq"), sqsfix.Unique("tui-src"), sqsfix.Unique("tui-made")
+	s.Queue(t, dlq, nil)
+	url := s.WithDLQ(t, src, dlq, 2)
+	s.Send(t, url, "back home", "", "", nil)
+	s.Fail(t, url)
+	t.Cleanup(func() { mqscope(t, "--sqs", s.URL, "delete", "queue", made, "--yes") })
+	term := startInTerminal(t, 200, 30, "--sqs", s.URL)
+	term.waitFor(t, "the queues", func(sc string) bool { return strings.Contains(sc, src) })
+	term.press(t, "C")
+	term.waitFor(t, "SQS's queue form", func(sc string) bool {
+		return strings.Contains(sc, "New SQS queue") && strings.Contains(sc, "max receives")
+	})
+	term.press(t, made+"\t\t"+dlq+"\t4\tVisibilityTimeout=45\x13")
+	term.waitFor(t, "the queue created and listed", func(sc string) bool {
+		return strings.Contains(sc, made) && !strings.Contains(sc, "New SQS queue")
+	})
+	r := mqscope(t, "--sqs", s.URL, "ls", made, "-o", "json")
+	q := byName(jsonLines(t, r.stdout), "name")[made]["sqs"].(map[string]any)
+	if rd, ok := q["redrive"].(map[string]any); !ok || rd["dead_letter_queue"] != dlq || rd["max_receive_count"] != 4.0 {
+		t.Fatalf("%s listed as %v", made, q)
+	}
+
+	term.press(t, "/"+dlq+"\r")
+	term.waitFor(t, "the filtered list", func(sc string) bool { return !strings.Contains(sc, src+" ") })
+	term.press(t, "D")
+	term.waitFor(t, "the cost of reading", func(sc string) bool { return strings.Contains(sc, "is not free") })
+	term.press(t, "y")
+	term.waitFor(t, "the plan naming the move task", func(sc string) bool {
+		return strings.Contains(sc, "the broker's own move task would move") && strings.Contains(sc, src)
+	})
+	term.press(t, "\x1b\x1bq")
+}

@@ -32,7 +32,6 @@ func TestConformance(t *testing.T) {
 			backendtest.Truncate: "SQS has no log to truncate; PurgeQueue empties a queue (the Purge case)",
 			backendtest.Unroutable: "SQS does not route: a message names its queue, and one for a queue that does " +
 				"not exist is an error (the Publish case checks that)",
-			backendtest.CreateDelete:   "mqscope does not create or delete SQS queues yet",
 			backendtest.GroupDelete:    "SQS has no consumer groups",
 			backendtest.InternalHidden: "SQS has no queues of its own: every queue is the user's",
 		},

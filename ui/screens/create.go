@@ -26,8 +26,11 @@ func createActions(c *common.Common) []list.Action {
 		return nil
 	}
 	return []list.Action{{Binding: c.Keys.Create, RunFrom: func(from int) tea.Cmd {
-		if c.Session().Supports(actions.VerbAlterConfig) {
+		switch {
+		case c.Session().Supports(actions.VerbAlterConfig):
 			return common.Push(newCreateTopicForm(c, from))
+		case c.Context.Kind() == string(backends.SQS):
+			return common.Push(newCreateSQSQueueForm(c, from))
 		}
 		return common.Push(newCreateQueueForm(c, from))
 	}}}
@@ -194,4 +197,57 @@ func withBinding(p adminPlan, queue string, vals []string) (adminPlan, error) {
 		p.done = fmt.Sprintf("declared %s exchange %s; %s", xtype, sanitize.Line(exchange), p.done)
 	}
 	return p, nil
+}
+
+// The fields of the SQS queue form, in order.
+const (
+	sqsName = iota
+	sqsFIFO
+	sqsDLQ
+	sqsMaxReceives
+	sqsAttributes
+)
+
+// newCreateSQSQueueForm asks for an SQS queue's name, whether it is FIFO, its redrive policy and attributes.
+func newCreateSQSQueueForm(c *common.Common, returnTo int) *adminForm {
+	fields := []adminField{
+		sqsName: {label: "name", hint: "the queue's name: letters, digits, - and _ (a FIFO queue's ends in .fifo)"},
+		sqsFIFO: {label: "fifo", value: "no", hint: "yes or no: a FIFO queue (its name must end in .fifo)"},
+		sqsDLQ: {label: "dead-letter queue", placeholder: "(empty: no redrive policy)",
+			hint: "an existing queue of the same type, where a message goes after too many receives"},
+		sqsMaxReceives: {label: "max receives", placeholder: "(with a dead-letter queue: 1 to 1000)",
+			hint: "receives before a message goes to the dead-letter queue"},
+		sqsAttributes: {label: "attributes", lines: true, placeholder: "(empty: SQS's defaults)",
+			hint: "KEY=VALUE one a line, as SQS names them: VisibilityTimeout=60, MessageRetentionPeriod=1209600"},
+	}
+	return newAdminForm(c, "create queue", "New SQS queue", actions.VerbCreate, fields, returnTo, planSQSQueue)
+}
+
+func planSQSQueue(vals []string) (adminPlan, error) {
+	name := strings.TrimSpace(vals[sqsName])
+	if name == "" {
+		return adminPlan{}, badField(sqsName, "name the queue")
+	}
+	fifo, ok := map[string]bool{"yes": true, "no": false}[strings.TrimSpace(vals[sqsFIFO])]
+	if !ok {
+		return adminPlan{}, badField(sqsFIFO, "want yes or no")
+	}
+	dlq := strings.TrimSpace(vals[sqsDLQ])
+	receives, err := optionalCount(sqsMaxReceives, vals[sqsMaxReceives])
+	switch {
+	case err != nil:
+		return adminPlan{}, err
+	case dlq != "" && receives == 0:
+		return adminPlan{}, badField(sqsMaxReceives, "a redrive policy needs the receives before a message goes to %s", sanitize.Line(dlq))
+	case dlq == "" && receives != 0:
+		return adminPlan{}, badField(sqsDLQ, "name the dead-letter queue the max receives send messages to")
+	}
+	attrs, err := keyValueLines(sqsAttributes, vals[sqsAttributes])
+	if err != nil {
+		return adminPlan{}, err
+	}
+	spec := backends.DestinationSpec{Name: name, FIFO: fifo, DeadLetterQueue: dlq, MaxReceiveCount: receives, Configs: attrs}
+	shown := sanitize.Line(name)
+	return adminPlan{what: "create queue " + shown, done: "created queue " + shown,
+		run: func(ctx context.Context, s *actions.Session) error { return s.CreateDestination(ctx, spec) }}, nil
 }
