@@ -211,10 +211,9 @@ func (v *browser) whereStatus() string {
 	if v.w.where == nil {
 		return ""
 	}
-	s := "where " + sanitize.Line(v.w.text) + ": " + present.Int(v.w.seen) + "/" + present.Int(int64(v.ring.Len())) +
-		" checked, " + present.Int(v.w.hits) + " match"
+	s := "where: " + present.Int(v.w.seen) + "/" + present.Int(int64(v.ring.Len())) + " checked, " + present.Int(v.w.hits) + " match"
 	if v.w.undecoded > 0 {
-		s += ", " + present.Int(v.w.undecoded) + " not decoded (their bytes were read; enter, then v, says why)"
+		s += ", " + present.Int(v.w.undecoded) + " not decoded (their bytes were read; v on one says why)"
 	}
-	return s
+	return s + " (" + sanitize.Line(v.w.text) + ")" // last: a narrow screen cuts the expression, not the figures
 }

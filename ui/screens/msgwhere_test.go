@@ -61,7 +61,7 @@ func TestWhereShowsOnlyWhatTheExpressionHoldsFor(t *testing.T) {
 	if got := offsets(v); got != "" {
 		t.Fatalf("before any verdict the where showed %q", got)
 	}
-	if st := ansi.Strip(v.Status()); !strings.Contains(st, "where value.amount > 5: 0/6 checked, 0 match") {
+	if st := ansi.Strip(v.Status()); !strings.Contains(st, "where: 0/6 checked, 0 match (value.amount > 5)") {
 		t.Fatalf("status before the check %q", st)
 	}
 	if s := screenOf(v); !strings.Contains(s, "checking where value.amount > 5: no match yet") {
@@ -71,7 +71,7 @@ func TestWhereShowsOnlyWhatTheExpressionHoldsFor(t *testing.T) {
 	if got := offsets(v); got != "1 5" {
 		t.Fatalf("value.amount > 5 showed offsets %q, want 1 5 (a string amount or a non-JSON body does not match)", got)
 	}
-	if st := ansi.Strip(v.Status()); !strings.Contains(st, "where value.amount > 5: 6/6 checked, 2 match") ||
+	if st := ansi.Strip(v.Status()); !strings.Contains(st, "where: 6/6 checked, 2 match (value.amount > 5)") ||
 		!strings.Contains(st, "2 of 6 messages") {
 		t.Fatalf("status %q", st)
 	}
@@ -102,7 +102,7 @@ func TestWhereShowsOnlyWhatTheExpressionHoldsFor(t *testing.T) {
 	if cmd == nil || !isFlash(cmd(), common.FlashError, `--where "value.amount >"`) || v.Capturing() {
 		t.Fatal("a bad expression is one error flash, and the prompt closes")
 	}
-	if got := offsets(v); got != "1 5 6" || !strings.Contains(ansi.Strip(v.Status()), "where value.amount > 5:") {
+	if got := offsets(v); got != "1 5 6" || !strings.Contains(ansi.Strip(v.Status()), "(value.amount > 5)") {
 		t.Fatalf("a bad expression changed what shows: %q, status %q", got, ansi.Strip(v.Status()))
 	}
 
@@ -139,7 +139,7 @@ func TestStaleWhereResultsAreDropped(t *testing.T) {
 	v.Update(press("w"))
 	second := typeLine(v, strings.Repeat("\b", 20)+"value.id < 2")
 	settle(v, first) // the first expression's verdicts: of a run left behind
-	if got, st := offsets(v), ansi.Strip(v.Status()); got != "" || !strings.Contains(st, "where value.id < 2: 0/10 checked, 0 match") {
+	if got, st := offsets(v), ansi.Strip(v.Status()); got != "" || !strings.Contains(st, "where: 0/10 checked, 0 match (value.id < 2)") {
 		t.Fatalf("a stale run's verdicts were taken: offsets %q, status %q", got, st)
 	}
 	settle(v, second)
@@ -272,7 +272,7 @@ func TestWhereCountsWhatItCouldNotDecode(t *testing.T) {
 	}
 	v.Update(press("w"))
 	settle(v, typeLine(v, strings.Repeat("\b", 20)+"key == \"a\"")) // reads no value: nothing to decode
-	if st := ansi.Strip(v.Status()); !strings.Contains(st, "3/3 checked, 1 match ·") {
+	if st := ansi.Strip(v.Status()); !strings.Contains(st, "3/3 checked, 1 match (key") {
 		t.Fatalf("status %q", st)
 	}
 }
