@@ -296,7 +296,9 @@ func DestinationSections(d backends.Details) []Section {
 			Note: "the management API has not reported them yet (its statistics come every 5 s): look again in a moment"})
 	}
 	if len(d.Readers) > 0 {
-		secs = append(secs, Section{Title: fmt.Sprintf("consumers (%s)", Int(len(d.Readers))), Table: TableOf(Readers, d.Readers)})
+		// A NATS stream's readers are its consumers; a Redis stream's (typed "stream") are its groups.
+		title := map[bool]string{true: "groups", false: "consumers"}[d.Destination.Type == "stream"]
+		secs = append(secs, Section{Title: fmt.Sprintf("%s (%s)", title, Int(len(d.Readers))), Table: TableOf(Readers, d.Readers)})
 	}
 	if d.Bindings != nil || d.Destination.Kind == backends.Exchange {
 		s := Section{Title: fmt.Sprintf("bindings (%s)", Int(len(d.Bindings)))}
