@@ -23,29 +23,38 @@ func (b *Backend) ListDestinations(ctx context.Context, opts backends.ListOption
 	if opts.IncludeInternal {
 		filters = append(filters, "$SYS/#")
 	}
-	s, err := b.subscribe(ctx, filters, true, 1024)
+	tree, window, err := b.watch(ctx, filters)
 	if err != nil {
 		return nil, fmt.Errorf("list topics: %w", err)
+	}
+	b.mu.Lock()
+	b.warning = tree.warning()
+	b.mu.Unlock()
+	return tree.destinations(window), nil
+}
+
+// watch subscribes to filters, retained messages included, for the scan window and says what it saw on
+// each topic and for how long it looked.
+func (b *Backend) watch(ctx context.Context, filters []string) (*topicTree, time.Duration, error) {
+	s, err := b.subscribe(ctx, filters, true, 1024)
+	if err != nil {
+		return nil, 0, err
 	}
 	defer s.close()
 	tree := newTopicTree(b.cfg.MaxTopics)
 	window := time.NewTimer(b.cfg.ScanWindow)
 	defer window.Stop()
 	start := time.Now()
-	for done := false; !done; {
+	for {
 		select {
 		case p := <-s.msgs:
 			tree.see(p)
 		case <-window.C:
-			done = true
+			return tree, time.Since(start), nil
 		case <-ctx.Done():
-			return nil, ctx.Err()
+			return nil, 0, ctx.Err()
 		}
 	}
-	b.mu.Lock()
-	b.warning = tree.warning()
-	b.mu.Unlock()
-	return tree.destinations(time.Since(start)), nil
 }
 
 // PreviewBytes is how much of each topic's last payload a listing keeps: 10,000 topics × 64 bytes.
