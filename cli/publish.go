@@ -386,7 +386,8 @@ var sendColumns = []column[sendRow]{
 	{head: "SENT", right: true, cell: func(r sendRow) string { return itoa(r.Sent) }},
 	{head: "FAILED", right: true, cell: func(r sendRow) string { return itoa(r.Failed) }},
 	{head: "ELAPSED", right: true, cell: func(r sendRow) string { return r.Elapsed.Round(time.Millisecond).String() }},
-	{head: "RATE", right: true, cell: func(r sendRow) string { return perSecond(r.Sent+r.Failed, r.Elapsed) }},
+	// What went, not what was tried: a publish refused before it reached the broker is no rate.
+	{head: "RATE", right: true, cell: func(r sendRow) string { return perSecond(r.Sent, r.Elapsed) }},
 }
 
 var errorColumns = []column[actions.ErrorCount]{

@@ -170,3 +170,23 @@ func TestPublishSaysWhenTheBrokerGoesQuiet(t *testing.T) {
 		t.Errorf("stderr %q, want %q", stderr.String(), want)
 	}
 }
+
+// RATE is what went: a publish whose every message failed (a topic that does not exist, a wildcard MQTT
+// topic) has no rate, where it read "1,886/s" for one refusal.
+func TestSendReportRateCountsSent(t *testing.T) {
+	var b bytes.Buffer
+	rows := []sendRow{
+		{target: "nosuch", SendReport: actions.SendReport{Failed: 1, Elapsed: 500 * time.Microsecond}},
+		{target: "orders", SendReport: actions.SendReport{Sent: 100, Failed: 100, Elapsed: time.Second}},
+	}
+	if err := render(&b, outputTable, rows, sendColumns, sendJSON); err != nil {
+		t.Fatal(err)
+	}
+	want := "" +
+		"TARGET  SENT  FAILED  ELAPSED   RATE\n" +
+		"nosuch     0       1      1ms      -\n" +
+		"orders   100     100       1s  100/s\n"
+	if b.String() != want {
+		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
+	}
+}
