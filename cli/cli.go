@@ -109,8 +109,8 @@ type app struct {
 func (a *app) rootCommand() *cobra.Command {
 	root := &cobra.Command{
 		Use:   "mqscope",
-		Short: "A terminal console for Kafka and RabbitMQ",
-		Long: "mqscope shows what a Kafka cluster or RabbitMQ broker holds, what is in it and who is behind.\n" +
+		Short: "A terminal console for message brokers: " + brokerList,
+		Long: "mqscope shows what a message broker holds, what is in it and who is behind, on\n" + brokerList + ".\n" +
 			"With no command it opens the terminal UI; the commands below do the same headless.",
 		Example: "  mqscope demo                                   # try it on an embedded cluster\n" +
 			"  mqscope --kafka localhost:9092                 # open the TUI on a Kafka cluster\n" +
@@ -225,6 +225,9 @@ const maxLine = 1000
 func (a *app) warn(msg string) {
 	fmt.Fprintf(a.deps.Stderr, "mqscope: %s\n", sanitize.Line(sanitize.Clip(redact.Text(msg), maxLine)))
 }
+
+// brokerList names the brokers mqscope speaks, for the help (one adapter under backends/ each).
+const brokerList = "Kafka, RabbitMQ, Redis Streams, NATS JetStream, MQTT and Amazon SQS"
 
 // usageError is a mistake on the command line; it exits 2 and points at --help.
 type usageError struct{ err error }

@@ -406,3 +406,19 @@ func TestTUIMetricsFlag(t *testing.T) {
 		t.Errorf("lag's own --metrics still needs --watch: exit %d, %s", r.code, r.stderr)
 	}
 }
+
+// The help names every broker mqscope speaks (it said "Kafka and RabbitMQ" long after four more came),
+// and the demo's --broker reads as a placeholder, not as "--broker kafka" (pflag takes a backquoted
+// word of the usage for the value's name).
+func TestHelpNamesEveryBroker(t *testing.T) {
+	r := execute(t, refuse, "--help")
+	for _, b := range []string{"Kafka", "RabbitMQ", "Redis", "NATS", "MQTT", "SQS"} {
+		if intro, _, _ := strings.Cut(r.stdout, "Usage:"); !strings.Contains(intro, b) {
+			t.Errorf("mqscope --help does not name %s before its usage:\n%s", b, r.stdout)
+		}
+	}
+	r = execute(t, refuse, "demo", "--help")
+	if !strings.Contains(r.stdout, "--broker BROKER ") || strings.Contains(r.stdout, "--broker kafka") {
+		t.Errorf("demo --help:\n%s", r.stdout)
+	}
+}

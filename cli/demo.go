@@ -67,7 +67,7 @@ func (a *app) demoCommand() *cobra.Command {
 	var serve bool
 	cmd := &cobra.Command{
 		Use:   "demo",
-		Short: "Run an embedded 3-broker Kafka cluster with sample data and open the TUI on it",
+		Short: "Open the TUI on a seeded broker: an embedded 3-broker Kafka cluster, or NATS, Redis or SQS (--broker)",
 		Long: "demo starts a Kafka-protocol cluster inside mqscope, seeded with topics, keyed JSON messages,\n" +
 			"a lagging consumer group and a dead-letter topic, and opens the TUI on it. With --serve it\n" +
 			"prints `ready host:port,...` and serves until interrupted, for scripts and benchmarks.\n\n" +
@@ -99,7 +99,7 @@ func (a *app) demoCommand() *cobra.Command {
 	f.IntVar(&opts.ExtraPartitions, "topic-partitions", 0, "`N` partitions for each added topic (default 4)")
 	f.IntVar(&opts.BigTopic, "big-topic", 0, "add topic "+bigTopic+" with `N` small JSON records (for peek benchmarks)")
 	f.BoolVar(&opts.Registry, "registry", false, "also serve a schema registry (an in-process fake, not Confluent's) with Avro, Protobuf and JSON Schema topics")
-	f.StringVar(&opts.Broker, "broker", "kafka", "the broker to demo: `kafka`, nats or sqs (embedded), or redis (the local server, or --redis URL)")
+	f.StringVar(&opts.Broker, "broker", "kafka", "the `BROKER` to demo: kafka, nats or sqs (embedded), or redis (the local server, or --redis URL)")
 	return cmd
 }
 

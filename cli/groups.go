@@ -15,7 +15,7 @@ import (
 func (a *app) groupsCommand() *cobra.Command {
 	return &cobra.Command{
 		Use:   "groups",
-		Short: "List consumer groups (Kafka)",
+		Short: "List consumer groups (Kafka, Redis; NATS consumers)",
 		Args:  noArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return a.withSession(cmd.Context(), func(ctx context.Context, s *actions.Session) error {

@@ -35,7 +35,7 @@ func (a *app) lagCommand() *cobra.Command {
 	var o lagOptions
 	cmd := &cobra.Command{
 		Use:   "lag [GROUP|QUEUE...]",
-		Short: "Consumer lag per group and partition (Kafka), or backlog per queue (RabbitMQ)",
+		Short: "Consumer lag per group (Kafka, Redis, NATS), or backlog per queue (RabbitMQ, SQS)",
 		Long: "lag shows who is behind. On Kafka, per consumer group: state, members, lag in messages, lag\n" +
 			"in seconds and a health verdict (OK, WARN, ERR; per partition STOP, STALL, REWIND; … while a\n" +
 			"partition behind has too few commits seen to judge), with a row\n" +

@@ -19,7 +19,7 @@ func (a *app) purgeCommand() *cobra.Command {
 	var filter backends.PurgeFilter
 	cmd := &cobra.Command{
 		Use:   "purge QUEUE|TOPIC[:P,...] --yes [--before OFFSET]",
-		Short: "Remove every ready message from a queue (RabbitMQ), or a topic's records (Kafka)",
+		Short: "Remove a queue's ready messages, a topic's or stream's records, or an MQTT topic's retained message",
 		Long: "purge empties a RabbitMQ queue of its ready messages (unacknowledged ones stay with their\n" +
 			"consumers), or deletes a Kafka topic's records: all of them, or those before --before OFFSET in\n" +
 			"each partition. Without --yes it only says what would go, and exits 2 (a queue's ready messages are\n" +

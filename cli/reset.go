@@ -15,7 +15,7 @@ func (a *app) resetOffsetsCommand() *cobra.Command {
 	var execute bool
 	cmd := &cobra.Command{
 		Use:   "reset-offsets GROUP --topic TOPIC[:P,...] --to TARGET [--execute]",
-		Short: "Move a consumer group's committed offsets (Kafka); a dry run unless --execute",
+		Short: "Move a consumer group's committed offsets (Kafka, Redis, NATS); a dry run unless --execute",
 		Long: "reset-offsets moves an inactive group's committed offsets, as kafka-consumer-groups does. It shows\n" +
 			"per partition where the group is and where it would go, and changes nothing unless --execute.\n" +
 			"Offsets are clamped to what each partition holds, with a warning; a time with no record at or\n" +
