@@ -76,14 +76,14 @@ func (c *credentials) refused(url string, answer *sr.ResponseError) error {
 	var err error
 	switch {
 	case c.read == nil:
-		err = fmt.Errorf("the schema registry at %s asks for credentials (%s): set kafka.schema-registry's "+
-			"username and password-env (or password-cmd, password-file)", url, said)
+		err = fmt.Errorf("the schema registry asks for credentials (%s): set kafka.schema-registry's "+
+			"username and password-env (or password-cmd, password-file); at %s", said, url)
 	case c.user != "":
-		err = fmt.Errorf("the schema registry at %s refused the credentials (%s): check kafka.schema-registry.username "+
-			"and %s", url, said, c.setting)
+		err = fmt.Errorf("the schema registry refused the credentials (%s): check kafka.schema-registry.username "+
+			"and %s; at %s", said, c.setting, url)
 	default:
-		err = fmt.Errorf("the schema registry at %s refused the bearer token (%s): check %s (without a username, "+
-			"the password is sent as a bearer token)", url, said, c.setting)
+		err = fmt.Errorf("the schema registry refused the bearer token (%s): check %s (without a username, "+
+			"the password is sent as a bearer token); at %s", said, c.setting, url)
 	}
 	if answer.StatusCode == http.StatusUnauthorized {
 		return wrapRefused{err}

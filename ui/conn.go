@@ -226,8 +226,8 @@ func (m *Model) onFetched(msg fetchedMsg) tea.Cmd {
 	}
 	if msg.err != nil {
 		v.SetStale(true)
-		if errors.Is(msg.err, backends.ErrNotSupported) {
-			return m.setFlash(levelError, oneLine(msg.err)) // the broker is fine; it cannot do this
+		if errors.Is(msg.err, backends.ErrNotSupported) || errors.As(msg.err, new(common.ElsewhereError)) {
+			return m.setFlash(levelError, oneLine(msg.err)) // the broker is fine; it cannot do this, or it is not to blame
 		}
 		return m.connectionLost(msg.err)
 	}

@@ -5,6 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/twmb/franz-go/pkg/sr/srfake"
+
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/backends/kafka"
 	"github.com/mqscope/mqscope/config"
@@ -58,5 +60,31 @@ func TestSchemasWithoutARegistrySaysHowToSetOne(t *testing.T) {
 	h.run(h.key("?"))
 	if s := h.screen(); strings.Contains(s, ":schemas") {
 		t.Errorf("help offers :schemas without a registry:\n%s", s)
+	}
+}
+
+// A registry that refuses the context's credentials: :schemas says so on the flash line (at 80 columns,
+// the reason first), the broker stays connected (the registry is not the broker: no redial), and the
+// password shows nowhere on screen.
+func TestSchemasWithRefusedCredentialsHidesThePassword(t *testing.T) {
+	t.Parallel()
+	const secret = "s3cret-tui-registry"
+	reg := srfix.Start(t, srfake.WithAuth(srfix.BasicAuth("api-key", "the-right-one")))
+	cluster := kafkafix.Start(t)
+	opened := 0
+	open := func(ctx context.Context, c config.Context) (backends.Backend, error) {
+		opened++
+		return kafka.Open(ctx, kafka.Config{Brokers: c.Kafka.Brokers})
+	}
+	c := config.Context{Name: "kfake", Kafka: &config.KafkaConfig{Brokers: cluster.ListenAddrs(), SchemaRegistry: &config.SchemaRegistryConfig{
+		URL: reg.URL(), Username: "api-key", PasswordSource: config.PasswordSource{Password: secret}}}}
+	h := newHarness(t, Options{Context: c, Open: open}, 80, 20)
+	t.Cleanup(h.m.Close)
+	h.run(h.m.Init())
+	h.mustShow("● connected")
+	h.command("schemas")
+	h.mustShow("list subjects: the schema registry refused the credentials (HTTP 403", "● connected")
+	if strings.Contains(h.screen(), secret) || strings.Contains(h.screen(), "unreachable") || opened != 1 {
+		t.Errorf("opened the broker %d times; screen:\n%s", opened, h.screen())
 	}
 }

@@ -90,6 +90,13 @@ func (l *Load) Run(ctx context.Context, b backends.Backend) (apply func(at time.
 	return l.run(ctx, b)
 }
 
+// ElsewhereError is a load that failed somewhere other than the broker (the schema registry refused or
+// did not answer): the shell says so and keeps the broker's connection, which redialling would not mend.
+type ElsewhereError struct{ Err error }
+
+func (e ElsewhereError) Error() string { return e.Err.Error() }
+func (e ElsewhereError) Unwrap() error { return e.Err }
+
 // PushMsg asks the shell to open View on top of the stack.
 type PushMsg struct{ View View }
 

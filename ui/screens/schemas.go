@@ -31,7 +31,11 @@ func schemaSpec(reg *decode.Registry) *list.Spec[subject] {
 		Kind: KindSchemas,
 		Noun: func([]subject) string { return "subjects" },
 		Fetch: func(ctx context.Context, b backends.Backend) ([]subject, error) {
-			return reg.Subjects(ctx, topicNames(ctx, b))
+			subjects, err := reg.Subjects(ctx, topicNames(ctx, b))
+			if err != nil {
+				return nil, common.ElsewhereError{Err: err} // the registry's failure: the broker stays connected
+			}
+			return subjects, nil
 		},
 		ID:      func(s subject) string { return s.Subject },
 		Name:    func(s subject) string { return s.Subject },
@@ -66,7 +70,7 @@ func newSubjectPage(c *common.Common, s subject, listedAt time.Time) common.View
 			}
 			d, err := reg.Subject(ctx, s.Subject, 0, topicNames(ctx, b))
 			if err != nil {
-				return nil, err
+				return nil, common.ElsewhereError{Err: err}
 			}
 			return subjectSections(d), nil
 		}}
