@@ -17,6 +17,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 	awsconfig "github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/smithy-go"
+	smithylog "github.com/aws/smithy-go/logging"
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/redact"
@@ -65,7 +67,7 @@ var (
 // Open loads the AWS configuration (credential chain, profile, region) and makes one cheap call, so that a
 // wrong endpoint or refused credentials show at once, in one line.
 func Open(ctx context.Context, cfg Config) (*Backend, error) {
-	var opts []func(*awsconfig.LoadOptions) error
+	opts := []func(*awsconfig.LoadOptions) error{awsconfig.WithLogger(sdkLog)}
 	if cfg.Region != "" {
 		opts = append(opts, awsconfig.WithRegion(cfg.Region))
 	}
@@ -103,6 +105,17 @@ func Open(ctx context.Context, cfg Config) (*Backend, error) {
 	}
 	return b, nil
 }
+
+// sdkLog takes what the AWS SDK would print on stderr ("SDK 2026/12/05 22:38:53 WARN falling back to
+// IMDSv1: ..." while the credential chain asks the instance metadata service) into mqscope's log, so
+// that the terminal keeps one line per error.
+var sdkLog = smithylog.LoggerFunc(func(c smithylog.Classification, format string, v ...any) {
+	level := slog.LevelDebug
+	if c == smithylog.Warn {
+		level = slog.LevelWarn
+	}
+	slog.Log(context.Background(), level, "aws sdk: "+fmt.Sprintf(format, v...))
+})
 
 // connectError names what failed on connecting, in one line, without secrets.
 func (b *Backend) connectError(err error) error {

@@ -4,6 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"bytes"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"os"
 	"strings"
 	"testing"
 
@@ -223,5 +229,50 @@ func TestNoCredentials(t *testing.T) {
 	if !errors.Is(err, backends.ErrAuth) || strings.Contains(err.Error(), "\n") ||
 		!strings.Contains(err.Error(), "check the credentials") {
 		t.Fatalf("open without credentials: %v", err)
+	}
+}
+
+// TestNoCredentialsPrintsNothing: the credential chain asking an instance metadata service that refuses
+// IMDSv2 tokens (as the one on a developer's cloud machine does) made the AWS SDK print its own line,
+// "SDK 2026/... WARN falling back to IMDSv1: ...", on stderr before mqscope's one-line error. Its log goes
+// to mqscope's log instead.
+func TestNoCredentialsPrintsNothing(t *testing.T) {
+	s := sqsfix.New(t)
+	imds := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodPut { // the IMDSv2 token: refused, so the SDK warns and falls back
+			http.Error(w, "forbidden", http.StatusForbidden)
+			return
+		}
+		http.NotFound(w, r) // no role
+	}))
+	defer imds.Close()
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_PROFILE", "")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_CONFIG_FILE", t.TempDir()+"/none")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "false")
+	t.Setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.URL)
+	var logged bytes.Buffer
+	defer slog.SetDefault(slog.Default())
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logged, nil)))
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stderr := os.Stderr
+	os.Stderr = w
+	_, openErr := sqsb.Open(context.Background(), sqsb.Config{Endpoint: s.URL})
+	os.Stderr = stderr
+	w.Close()
+	printed, _ := io.ReadAll(r)
+	if !errors.Is(openErr, backends.ErrAuth) {
+		t.Fatalf("open without credentials: %v", openErr)
+	}
+	if len(printed) > 0 {
+		t.Errorf("the AWS SDK printed on stderr: %q", printed)
+	}
+	if !strings.Contains(logged.String(), "falling back to IMDSv1") {
+		t.Errorf("the SDK's warning is not in the log: %q", logged.String())
 	}
 }
