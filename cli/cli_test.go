@@ -422,3 +422,31 @@ func TestHelpNamesEveryBroker(t *testing.T) {
 		t.Errorf("demo --help:\n%s", r.stdout)
 	}
 }
+
+// demo --broker sqs --serve keeps stdout to its ready line and says on stderr what a `--sqs URL` in
+// another shell needs: the emulator takes any credentials, but the SDK finds none there and
+// `ls` failed with "no AWS credentials found", though the README's steps had been followed.
+func TestDemoSQSServeSaysWhichCredentials(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "")
+	t.Setenv("AWS_PROFILE", "")
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // serve returns at once
+	var stdout, stderr bytes.Buffer
+	code := Execute(ctx, []string{"demo", "--broker", "sqs", "--serve"}, Deps{
+		Demo: func(context.Context, DemoOptions) (DemoCluster, error) {
+			return fakeDemo{"http://127.0.0.1:4100"}, nil
+		},
+		Stdout: &stdout, Stderr: &stderr,
+	})
+	if code != ExitOK || stdout.String() != "ready http://127.0.0.1:4100\n" ||
+		!strings.Contains(stderr.String(), "export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo") ||
+		strings.Count(stderr.String(), "\n") != 1 {
+		t.Errorf("exit %d\nstdout %q\nstderr %q", code, stdout.String(), stderr.String())
+	}
+}
+
+type fakeDemo struct{ addr string }
+
+func (d fakeDemo) Bootstrap() []string { return []string{d.addr} }
+func (fakeDemo) Close()                {}

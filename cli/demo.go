@@ -105,10 +105,11 @@ func (a *app) demoCommand() *cobra.Command {
 
 func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
 	opts.Redis, opts.NATS = a.flags.Redis, a.flags.NATS
+	gaveCredentials := false
 	switch opts.Broker {
 	case "kafka", "nats":
 	case "sqs":
-		demoCredentials()
+		gaveCredentials = demoCredentials()
 	case "redis":
 		opts.Redis = cmp.Or(opts.Redis, LocalRedis)
 	default:
@@ -134,6 +135,11 @@ func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
 	defer cluster.Close()
 	if serve {
 		fmt.Fprintf(a.deps.Stdout, "ready %s\n", strings.Join(cluster.Bootstrap(), ","))
+		if gaveCredentials {
+			// The credentials went to this process only: a `--sqs URL` elsewhere would find none and fail.
+			a.warn("note: the emulator takes any credentials, but the AWS SDK wants some: before `mqscope --sqs " +
+				cluster.Bootstrap()[0] + " ...` elsewhere, export AWS_ACCESS_KEY_ID=demo AWS_SECRET_ACCESS_KEY=demo")
+		}
 		if url := schemaRegistry(cluster); url != "" {
 			fmt.Fprintf(a.deps.Stdout, "schema-registry %s\n", url)
 		}
@@ -161,10 +167,12 @@ func (a *app) runDemo(ctx context.Context, opts DemoOptions, serve bool) error {
 }
 
 // demoCredentials gives the SQS emulator the credentials the AWS SDK wants to sign with, where the
-// environment has none: the emulator takes any.
-func demoCredentials() {
-	if os.Getenv("AWS_ACCESS_KEY_ID") == "" && os.Getenv("AWS_PROFILE") == "" {
-		os.Setenv("AWS_ACCESS_KEY_ID", "demo")
-		os.Setenv("AWS_SECRET_ACCESS_KEY", "demo")
+// environment has none: the emulator takes any. It reports whether it set them.
+func demoCredentials() bool {
+	if os.Getenv("AWS_ACCESS_KEY_ID") != "" || os.Getenv("AWS_PROFILE") != "" {
+		return false
 	}
+	os.Setenv("AWS_ACCESS_KEY_ID", "demo")
+	os.Setenv("AWS_SECRET_ACCESS_KEY", "demo")
+	return true
 }
