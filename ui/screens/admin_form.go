@@ -72,12 +72,10 @@ type adminForm struct {
 	returnTo int
 	plan     func(values []string) (adminPlan, error)
 
-	problem    *fieldError
-	working    bool
-	left       bool   // esc while working: the answer only flashes
-	err        string // why the last attempt failed, sanitized
-	discarding bool
-	initial    []string
+	problem *fieldError
+	working bool
+	formKeys
+	initial []string
 }
 
 func newAdminForm(c *common.Common, title, heading string, verb actions.Verb, fields []adminField, returnTo int,
@@ -167,45 +165,12 @@ func (v *adminForm) move(delta int) tea.Cmd {
 	return v.focusCurrent()
 }
 
-func (v *adminForm) Update(msg tea.KeyPressMsg) tea.Cmd {
-	if v.working {
-		if msg.String() == "esc" { // the answer still comes, on the flash line
-			v.left = true
-			return common.Pop()
-		}
-		return nil
-	}
-	if msg.String() != "esc" && v.discarding {
-		v.discarding, v.err = false, ""
-	}
-	switch msg.String() {
-	case "esc":
-		if v.typed() && !v.discarding {
-			v.discarding, v.err = true, discardQuestion
-			return nil
-		}
-		return common.Pop()
-	case "tab":
-		return v.move(1)
-	case "shift+tab":
-		return v.move(-1)
-	case "ctrl+s":
-		return v.submit()
-	case "enter":
-		if v.inputs[v.focus] != nil {
-			return v.move(1)
-		}
-	}
-	return v.edit(msg)
-}
+func (v *adminForm) Update(msg tea.KeyPressMsg) tea.Cmd { return v.key(msg, v.working, v) }
 
 // Paste is the shell's: pasted text goes into the current field.
-func (v *adminForm) Paste(msg tea.PasteMsg) tea.Cmd {
-	if v.working {
-		return nil
-	}
-	return v.edit(msg)
-}
+func (v *adminForm) Paste(msg tea.PasteMsg) tea.Cmd { return v.paste(msg, v.working, v) }
+
+func (v *adminForm) oneLine() bool { return v.inputs[v.focus] != nil }
 
 func (v *adminForm) edit(msg tea.Msg) tea.Cmd {
 	var cmd tea.Cmd

@@ -92,13 +92,10 @@ type publishForm struct {
 	problems []formProblem
 	jsonOK   bool // the body was checked as JSON and is valid
 	sending  bool
-	left     bool   // esc while sending: the answer only flashes
-	err      string // why the last send failed, sanitized
+	formKeys
 	// emptyOK is set once ctrl+s on an empty body has been answered with a question: the second one sends.
 	emptyOK bool
-	// discarding is set once esc on a form with input has asked: the second esc throws it away.
-	discarding bool
-	initial    map[formField]string // the values the form opened with, to tell typed input from none
+	initial map[formField]string // the values the form opened with, to tell typed input from none
 }
 
 // newPublishForm opens the form on d; returnTo is the view to go back to once sent.
@@ -235,44 +232,15 @@ func (v *publishForm) move(delta int) tea.Cmd {
 	return v.focusCurrent()
 }
 
-func (v *publishForm) Update(msg tea.KeyPressMsg) tea.Cmd {
-	if v.sending {
-		if msg.String() == "esc" { // the answer still comes, on the flash line
-			v.left = true
-			return common.Pop()
-		}
-		return nil // the answer is on its way; it closes the form or says what went wrong
-	}
-	if msg.String() != "esc" && v.discarding {
-		v.discarding, v.err = false, ""
-	}
-	switch msg.String() {
-	case "esc":
-		if v.typed() && !v.discarding {
-			v.discarding, v.err = true, discardQuestion
-			return nil
-		}
-		return common.Pop()
-	case "tab":
-		return v.move(1)
-	case "shift+tab":
-		return v.move(-1)
-	case "ctrl+s":
-		return v.submit()
-	case "enter":
-		if _, ok := v.inputs[v.current()]; ok {
-			return v.move(1)
-		}
-	}
-	return v.edit(msg)
-}
+// Update is the form's keys; the answer to a send on its way closes the form or says what went wrong.
+func (v *publishForm) Update(msg tea.KeyPressMsg) tea.Cmd { return v.key(msg, v.sending, v) }
 
 // Paste is the shell's: pasted text goes into the current field.
-func (v *publishForm) Paste(msg tea.PasteMsg) tea.Cmd {
-	if v.sending {
-		return nil
-	}
-	return v.edit(msg)
+func (v *publishForm) Paste(msg tea.PasteMsg) tea.Cmd { return v.paste(msg, v.sending, v) }
+
+func (v *publishForm) oneLine() bool {
+	_, ok := v.inputs[v.current()]
+	return ok
 }
 
 // edit hands msg to the current field and checks the form again.
