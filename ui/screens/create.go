@@ -57,9 +57,9 @@ func newCreateTopicForm(c *common.Common, returnTo int) *adminForm {
 }
 
 func planTopic(vals []string) (adminPlan, error) {
-	name := strings.TrimSpace(vals[topicName])
-	if name == "" {
-		return adminPlan{}, badField(topicName, "name the topic")
+	name, err := requiredName(topicName, vals, "topic")
+	if err != nil {
+		return adminPlan{}, err
 	}
 	partitions, err := optionalCount(topicPartitions, vals[topicPartitions])
 	if err != nil {
@@ -73,10 +73,33 @@ func planTopic(vals []string) (adminPlan, error) {
 	if err != nil {
 		return adminPlan{}, err
 	}
-	spec := backends.DestinationSpec{Name: name, Partitions: partitions, ReplicationFactor: replication, Configs: configs}
-	shown := sanitize.Line(name)
-	return adminPlan{what: "create topic " + shown, done: "created topic " + shown,
-		run: func(ctx context.Context, s *actions.Session) error { return s.CreateDestination(ctx, spec) }}, nil
+	return createPlan("topic", backends.DestinationSpec{Name: name, Partitions: partitions, ReplicationFactor: replication,
+		Configs: configs}), nil
+}
+
+// requiredName is the name field of a form that creates a what, trimmed: empty, it is what to fix.
+func requiredName(field int, vals []string, what string) (string, error) {
+	name := strings.TrimSpace(vals[field])
+	if name == "" {
+		return "", badField(field, "name the %s", what)
+	}
+	return name, nil
+}
+
+// yesOrNo reads a field that says yes or no.
+func yesOrNo(field int, vals []string) (bool, error) {
+	b, ok := map[string]bool{"yes": true, "no": false}[strings.TrimSpace(vals[field])]
+	if !ok {
+		return false, badField(field, "want yes or no")
+	}
+	return b, nil
+}
+
+// createPlan is the plan that creates spec, a topic or a queue, through the session.
+func createPlan(what string, spec backends.DestinationSpec) adminPlan {
+	shown := sanitize.Line(spec.Name)
+	return adminPlan{what: "create " + what + " " + shown, done: "created " + what + " " + shown,
+		run: func(ctx context.Context, s *actions.Session) error { return s.CreateDestination(ctx, spec) }}
 }
 
 // optionalCount is a whole number of 1 or more, or 0 for an empty field (the broker's default).
@@ -126,17 +149,17 @@ func newCreateQueueForm(c *common.Common, returnTo int) *adminForm {
 var exchangeTypes = []string{"direct", "fanout", "topic", "headers"}
 
 func planQueue(vals []string) (adminPlan, error) {
-	name := strings.TrimSpace(vals[queueName])
-	if name == "" {
-		return adminPlan{}, badField(queueName, "name the queue")
+	name, err := requiredName(queueName, vals, "queue")
+	if err != nil {
+		return adminPlan{}, err
 	}
 	typ := strings.TrimSpace(vals[queueType])
 	if typ != "" && !slices.Contains(backends.QueueTypes, typ) {
 		return adminPlan{}, badField(queueType, "%q: want classic, quorum or stream", typ)
 	}
-	durable, ok := map[string]bool{"yes": true, "no": false}[strings.TrimSpace(vals[queueDurable])]
-	if !ok {
-		return adminPlan{}, badField(queueDurable, "want yes or no")
+	durable, err := yesOrNo(queueDurable, vals)
+	if err != nil {
+		return adminPlan{}, err
 	}
 	raw, err := keyValueLines(queueArguments, vals[queueArguments])
 	if err != nil {
@@ -151,10 +174,7 @@ func planQueue(vals []string) (adminPlan, error) {
 	if err := backends.CheckQueueArguments(typ, args); err != nil {
 		return adminPlan{}, badField(queueArguments, "%v", err)
 	}
-	spec := backends.DestinationSpec{Name: name, Type: typ, Durable: durable, Arguments: args}
-	shown := sanitize.Line(name)
-	p := adminPlan{what: "create queue " + shown, done: "created queue " + shown,
-		run: func(ctx context.Context, s *actions.Session) error { return s.CreateDestination(ctx, spec) }}
+	p := createPlan("queue", backends.DestinationSpec{Name: name, Type: typ, Durable: durable, Arguments: args})
 	if len(vals) <= queueExchange {
 		return p, nil
 	}
@@ -224,13 +244,13 @@ func newCreateSQSQueueForm(c *common.Common, returnTo int) *adminForm {
 }
 
 func planSQSQueue(vals []string) (adminPlan, error) {
-	name := strings.TrimSpace(vals[sqsName])
-	if name == "" {
-		return adminPlan{}, badField(sqsName, "name the queue")
+	name, err := requiredName(sqsName, vals, "queue")
+	if err != nil {
+		return adminPlan{}, err
 	}
-	fifo, ok := map[string]bool{"yes": true, "no": false}[strings.TrimSpace(vals[sqsFIFO])]
-	if !ok {
-		return adminPlan{}, badField(sqsFIFO, "want yes or no")
+	fifo, err := yesOrNo(sqsFIFO, vals)
+	if err != nil {
+		return adminPlan{}, err
 	}
 	dlq := strings.TrimSpace(vals[sqsDLQ])
 	receives, err := optionalCount(sqsMaxReceives, vals[sqsMaxReceives])
@@ -246,8 +266,6 @@ func planSQSQueue(vals []string) (adminPlan, error) {
 	if err != nil {
 		return adminPlan{}, err
 	}
-	spec := backends.DestinationSpec{Name: name, FIFO: fifo, DeadLetterQueue: dlq, MaxReceiveCount: receives, Configs: attrs}
-	shown := sanitize.Line(name)
-	return adminPlan{what: "create queue " + shown, done: "created queue " + shown,
-		run: func(ctx context.Context, s *actions.Session) error { return s.CreateDestination(ctx, spec) }}, nil
+	return createPlan("queue", backends.DestinationSpec{Name: name, FIFO: fifo, DeadLetterQueue: dlq,
+		MaxReceiveCount: receives, Configs: attrs}), nil
 }
