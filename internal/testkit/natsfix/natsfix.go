@@ -7,7 +7,6 @@ package natsfix
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -55,18 +54,12 @@ func Connect(t testing.TB, url string) *Server {
 	return &Server{URL: url, NC: nc, JS: js}
 }
 
-var seq atomic.Int64
-
 // Unique makes a stream or consumer name no other test or run uses.
 func Unique(base string) string {
-	return fmt.Sprintf("mqscope-test-%s-%d-%d", base, time.Now().UnixNano()%1_000_000_000, seq.Add(1))
+	return testenv.Unique("mqscope-test-", base)
 }
 
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t testing.TB) context.Context { return testenv.Context(t, 20*time.Second) }
 
 // Stream makes a stream (memory storage) taking subjects (its own name when none are given), deleted
 // when t ends.

@@ -5,12 +5,10 @@ package redisfix
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"os/exec"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -59,11 +57,9 @@ func New(t testing.TB) *Server {
 	return s
 }
 
-var seq atomic.Int64
-
 // Unique is a key name no other test or run uses.
 func Unique(base string) string {
-	return fmt.Sprintf("mqscope-test:%s-%d-%d", base, time.Now().UnixNano()%1_000_000_000, seq.Add(1))
+	return testenv.Unique("mqscope-test:", base)
 }
 
 // Track marks keys for deletion when the test ends.
@@ -73,11 +69,7 @@ func (s *Server) Track(keys ...string) {
 	s.mu.Unlock()
 }
 
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t testing.TB) context.Context { return testenv.Context(t, 30*time.Second) }
 
 // EmptyStream makes an empty stream (a group made with MKSTREAM, then destroyed), so that it has added
 // no entry.

@@ -38,7 +38,6 @@ import (
 	"net/http"
 	"strconv"
 	"sync"
-	"sync/atomic"
 	"testing"
 	"time"
 
@@ -48,6 +47,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sqs"
 	"github.com/aws/aws-sdk-go-v2/service/sqs/types"
 	"github.com/sirupsen/logrus"
+
+	"github.com/mqscope/mqscope/internal/testkit/testenv"
 )
 
 // Region and Account are what the emulator's ARNs name.
@@ -134,18 +135,12 @@ func Client(endpoint string) *sqs.Client {
 		Credentials: credentials.NewStaticCredentialsProvider("test", "test", "")})
 }
 
-var seq atomic.Int64
-
 // Unique makes a queue name no other test or run uses (add ".fifo" for a FIFO queue).
 func Unique(base string) string {
-	return fmt.Sprintf("mqscope-test-%s-%d-%d", base, time.Now().UnixNano()%1_000_000_000, seq.Add(1))
+	return testenv.Unique("mqscope-test-", base)
 }
 
-func ctx(t testing.TB) context.Context {
-	c, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	t.Cleanup(cancel)
-	return c
-}
+func ctx(t testing.TB) context.Context { return testenv.Context(t, 20*time.Second) }
 
 // ARN is the ARN the emulator gives queue name.
 func ARN(name string) string { return "arn:aws:sqs:" + Region + ":" + Account + ":" + name }
