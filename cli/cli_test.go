@@ -450,3 +450,23 @@ type fakeDemo struct{ addr string }
 
 func (d fakeDemo) Bootstrap() []string { return []string{d.addr} }
 func (fakeDemo) Close()                {}
+
+// The commands that are dry runs unless --execute take the --dry-run the others take (it was "unknown
+// flag: --dry-run"); with --execute it is a usage error, before connecting.
+func TestDryRunByDefaultTakesDryRun(t *testing.T) {
+	for _, args := range [][]string{
+		{"reset-offsets", "g", "--topic", "t", "--to", "earliest"},
+		{"dead-letter", "s", "g", "--to", "dlq", "--min-deliveries", "3"},
+		{"claim", "s", "g", "--for", "c"},
+	} {
+		base := append([]string{"--kafka", "k:9092"}, args...)
+		r := execute(t, refuse, append(base, "--dry-run")...)
+		if r.code == ExitUsage || len(r.opened) != 1 {
+			t.Errorf("%v --dry-run: exit %d, opened %d, stderr %q", args, r.code, len(r.opened), r.stderr)
+		}
+		r = execute(t, refuse, append(base, "--dry-run", "--execute")...)
+		if r.code != ExitUsage || len(r.opened) != 0 || !strings.Contains(r.stderr, "--dry-run and --execute ask for opposites") {
+			t.Errorf("%v --dry-run --execute: exit %d, opened %d, stderr %q", args, r.code, len(r.opened), r.stderr)
+		}
+	}
+}

@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -97,7 +98,25 @@ func mutating(cmd *cobra.Command, verb actions.Verb, when string) *cobra.Command
 	}
 	cmd.Annotations[mutatesKey] = when
 	cmd.Annotations[verbKey] = string(verb)
+	if when == "execute" {
+		acceptDryRun(cmd)
+	}
 	return cmd
+}
+
+// acceptDryRun gives a command that is a dry run unless --execute the --dry-run that the others (create,
+// config set, redrive) take: typed out of habit, it was "unknown flag: --dry-run". It asks for what the
+// command does anyway; with --execute it is a contradiction.
+func acceptDryRun(cmd *cobra.Command) {
+	var dryRun bool
+	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "show what would change and change nothing (the default without --execute)")
+	run := cmd.RunE
+	cmd.RunE = func(c *cobra.Command, args []string) error {
+		if dryRun && flagSet(c, "execute") {
+			return usageError{errors.New("--dry-run and --execute ask for opposites: give one (without either, nothing changes)")}
+		}
+		return run(c, args)
+	}
 }
 
 // commandVerb is the verb a mutating command does.
