@@ -363,10 +363,19 @@ func overview(d backends.Details) []Field {
 	add(dst.Partitions > 0, "under-replicated", Int(dst.UnderReplicated))
 	add(dst.Partitions > 0, "offline", Int(dst.Offline))
 	add(len(dst.Subjects) > 0, "subjects", sanitize.Line(strings.Join(dst.Subjects, ", ")))
-	add(dst.Kind != backends.Exchange, "messages", Count(dst.Messages))
-	add(HoldsMessages(dst), "ready", Count(dst.Ready))
-	add(HoldsMessages(dst), "unacked", Count(dst.Unacked))
-	add(HoldsMessages(dst) || dst.Consumers > 0, "consumers", Count(dst.Consumers))
+	if dst.Approximate { // SQS: its own counts in its words, marked ~ as the list marks them; no consumers
+		add(true, "messages", Approx(dst, dst.Messages))
+		add(true, "visible", Approx(dst, dst.Ready))
+		add(true, "in-flight", Approx(dst, dst.Unacked))
+		add(true, "delayed", Approx(dst, dst.Delayed))
+		add(dst.Redrive != nil, "redrive", sanitize.Line(Redrive(dst.Redrive)))
+		add(len(dst.DeadLetterSources) > 0, "dead-letter for", sanitize.Line(strings.Join(dst.DeadLetterSources, ", ")))
+	} else {
+		add(dst.Kind != backends.Exchange, "messages", Count(dst.Messages))
+		add(HoldsMessages(dst), "ready", Count(dst.Ready))
+		add(HoldsMessages(dst), "unacked", Count(dst.Unacked))
+		add(HoldsMessages(dst) || dst.Consumers > 0, "consumers", Count(dst.Consumers))
+	}
 	add(CountsNote(dst) != "", "counts", CountsNote(dst))
 	add(dst.PublishRate != nil, "publish/s", Rate(dst.PublishRate))
 	add(dst.DeliverRate != nil, "deliver/s", Rate(dst.DeliverRate))

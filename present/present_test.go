@@ -103,3 +103,28 @@ func TestWordsRenameAndDropColumns(t *testing.T) {
 		t.Error("a Redis group has no coordinator column")
 	}
 }
+
+// TestSQSDetailsInSQSWords: an SQS queue's details say its counts as SQS does, marked ~ as the list marks
+// them, with its redrive policy and the queues it is the dead-letter queue of; no consumers, which SQS
+// does not know (describe showed "ready", "unacked" and "consumers ?").
+func TestSQSDetailsInSQSWords(t *testing.T) {
+	d := backends.Details{Destination: backends.Destination{Name: "orders", Kind: backends.Queue, Type: "standard",
+		Approximate: true, Messages: 9, Ready: 7, Unacked: 2, Delayed: 0, Consumers: backends.Unknown,
+		Redrive: &backends.RedrivePolicy{DeadLetterQueue: "orders-dlq", MaxReceiveCount: 3}, DeadLetterSources: []string{"a", "b"}}}
+	got := map[string]string{}
+	for _, f := range DestinationSections(d)[0].Fields {
+		got[f.Label] = f.Value
+	}
+	want := map[string]string{"messages": "~9", "visible": "~7", "in-flight": "~2", "delayed": "~0",
+		"redrive": "orders-dlq after 3 receives", "dead-letter for": "a, b"}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %q, want %q (all: %v)", k, got[k], v, got)
+		}
+	}
+	for _, k := range []string{"ready", "unacked", "consumers"} {
+		if _, ok := got[k]; ok {
+			t.Errorf("%s shown for an SQS queue: %v", k, got)
+		}
+	}
+}

@@ -85,6 +85,13 @@ func TestMoveTaskRedrivesTwoSourcesBack(t *testing.T) {
 	if task := lastTask(t, s, dlq); task.Destination != "" || task.Status != "COMPLETED" || task.Moved != 8 || task.Rate != 0 {
 		t.Fatalf("the task: %+v", task)
 	}
+	// describe shows the last task, which outlives the mqscope that started it.
+	d, err := sess.Backend().(backends.Describer).Describe(context.Background(), backends.Queue, dlq)
+	i := slices.IndexFunc(d.Properties, func(p backends.Property) bool { return p.Name == "last move task" })
+	if err != nil || i < 0 || !strings.HasPrefix(d.Properties[i].Value, "COMPLETED, 8 of 8 moved, started ") ||
+		!strings.Contains(d.Properties[i].Value, "each to its source") || !slices.Equal(d.Destination.DeadLetterSources, sources) {
+		t.Fatalf("describe %s: %+v %v", dlq, d, err)
+	}
 }
 
 // TestMoveTaskToTheGivenQueue: letters sent straight to a DLQ name no source; with a target given, one
