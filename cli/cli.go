@@ -69,7 +69,8 @@ func Execute(ctx context.Context, args []string, d Deps) int {
 	a := &app{deps: d, output: outputTable, args: args}
 	root := a.rootCommand()
 	root.SetArgs(args)
-	code := exitCode(root.ExecuteContext(ctx), a)
+	cmd, err := root.ExecuteContextC(ctx)
+	code := exitCode(pointAtHelp(err, cmd), a)
 	a.stopLog(code)
 	return code
 }
@@ -233,6 +234,25 @@ const brokerList = "Kafka, RabbitMQ, Redis Streams, NATS JetStream, MQTT and Ama
 type usageError struct{ err error }
 
 func (e usageError) Error() string { return e.err.Error() + " (see mqscope --help)" }
+
+// commandUsageError is a usage error of a subcommand, pointing at that command's help, which lists the
+// flags and arguments the root's help does not.
+type commandUsageError struct {
+	usage usageError
+	help  string // "mqscope reset-offsets"
+}
+
+func (e commandUsageError) Error() string { return e.usage.err.Error() + " (see " + e.help + " --help)" }
+func (e commandUsageError) Unwrap() error { return e.usage }
+
+// pointAtHelp makes a usage error of cmd point at cmd's help: "unknown flag: --dry-run (see mqscope
+// reset-offsets --help)", where `mqscope --help` would not have named the command's flags.
+func pointAtHelp(err error, cmd *cobra.Command) error {
+	if u, ok := err.(usageError); ok && cmd != nil && cmd.HasParent() {
+		return commandUsageError{usage: u, help: cmd.CommandPath()}
+	}
+	return err
+}
 func (e usageError) Unwrap() error { return e.err }
 
 func isUsage(err error) bool {

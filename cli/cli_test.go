@@ -87,7 +87,7 @@ func TestErrorsAreOneLineWithExitCodes(t *testing.T) {
 		{"missing named config", []string{"--config", missing, "groups"}, ExitError,
 			"config file " + missing + " does not exist (create it, or drop --config/MQSCOPE_CONFIG): file does not exist"},
 		{"no broker", []string{"ls"}, ExitUsage,
-			"no broker given: use --kafka host:9092 or --rabbitmq amqp://host:5672/, add a context to %CONFIG%, or try `mqscope demo` (see mqscope --help)"},
+			"no broker given: use --kafka host:9092 or --rabbitmq amqp://host:5672/, add a context to %CONFIG%, or try `mqscope demo` (see mqscope ls --help)"},
 		{"unreachable", []string{"--kafka", "k1:9092,k2:9092", "ls"}, ExitError,
 			"cannot reach kafka k1:9092,k2:9092: connection refused (check the address and that the broker is running)"},
 		{"password hidden", []string{"--rabbitmq", "amqp://u:s3cret@h:5672/", "groups"}, ExitError,
@@ -95,10 +95,10 @@ func TestErrorsAreOneLineWithExitCodes(t *testing.T) {
 				"URL without it in a context with password-env, password-cmd or password-file (see `mqscope ctx`)\nmqscope: " +
 				"cannot reach rabbitmq amqp://u:xxxxx@h:5672/: connection refused (check the address and that the broker is running)"},
 		{"unknown command", []string{"lss"}, ExitUsage, `unknown command "lss" (see mqscope --help)`},
-		{"stray argument", []string{"groups", "orders"}, ExitUsage, `mqscope groups takes no arguments, got "orders" (see mqscope --help)`},
-		{"unknown flag", []string{"ls", "--bogus"}, ExitUsage, "unknown flag: --bogus (see mqscope --help)"},
+		{"stray argument", []string{"groups", "orders"}, ExitUsage, `mqscope groups takes no arguments, got "orders" (see mqscope groups --help)`},
+		{"unknown flag", []string{"ls", "--bogus"}, ExitUsage, "unknown flag: --bogus (see mqscope ls --help)"},
 		{"bad output", []string{"-o", "yaml", "ls"}, ExitUsage,
-			`invalid argument "yaml" for "-o, --output" flag: want table or json, not "yaml" (see mqscope --help)`},
+			`invalid argument "yaml" for "-o, --output" flag: want table or json, not "yaml" (see mqscope ls --help)`},
 		{"two brokers", []string{"--kafka", "k:1", "--rabbitmq", "amqp://h/", "ls"}, ExitUsage,
 			"--kafka and --rabbitmq both given; connect to one broker at a time"},
 		{"unknown context", []string{"--config", writeConfig(t, twoContexts), "--context", "stage"}, ExitUsage,
@@ -467,6 +467,24 @@ func TestDryRunByDefaultTakesDryRun(t *testing.T) {
 		r = execute(t, refuse, append(base, "--dry-run", "--execute")...)
 		if r.code != ExitUsage || len(r.opened) != 0 || !strings.Contains(r.stderr, "--dry-run and --execute ask for opposites") {
 			t.Errorf("%v --dry-run --execute: exit %d, opened %d, stderr %q", args, r.code, len(r.opened), r.stderr)
+		}
+	}
+}
+
+// A usage error of a subcommand points at that command's help, which lists its flags; mqscope's own
+// help does not ("unknown flag: --dry-run (see mqscope --help)" led to a page without reset-offsets'
+// flags). One of mqscope itself still points at mqscope's.
+func TestUsageErrorPointsAtTheCommandsHelp(t *testing.T) {
+	for args, want := range map[string]string{
+		"reset-offsets g --topic t --to earliest --bogus": "mqscope: unknown flag: --bogus (see mqscope reset-offsets --help)\n",
+		"describe topic":  "(see mqscope describe topic --help)\n",
+		"peek t -n -1":    "mqscope: -n -1: want 0 (no limit) or more (see mqscope peek --help)\n",
+		"lss":             "mqscope: unknown command \"lss\" (see mqscope --help)\n",
+		"--bogus":         "mqscope: unknown flag: --bogus (see mqscope --help)\n",
+	} {
+		r := execute(t, refuse, append([]string{"--kafka", "k:9092"}, strings.Fields(args)...)...)
+		if r.code != ExitUsage || !strings.HasSuffix(r.stderr, want) {
+			t.Errorf("%s: exit %d, stderr %q; want exit 2 ending %q", args, r.code, r.stderr, want)
 		}
 	}
 }

@@ -220,7 +220,7 @@ func TestLogFileAndLevel(t *testing.T) {
 		t.Errorf("password in the log:\n%s", data)
 	}
 	r = execute(t, refuse, "--log-level", "loud", "ls")
-	if r.code != ExitUsage || r.stderr != "mqscope: --log-level: log level \"loud\": use debug, info, warn, error (see mqscope --help)\n" {
+	if r.code != ExitUsage || r.stderr != "mqscope: --log-level: log level \"loud\": use debug, info, warn, error (see mqscope ls --help)\n" {
 		t.Errorf("bad level: exit %d, %q", r.code, r.stderr)
 	}
 }

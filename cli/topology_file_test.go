@@ -15,7 +15,7 @@ func TestTopologyFileErrorNamesTheFile(t *testing.T) {
 		t.Fatal(err)
 	}
 	r := execute(t, refuse, "diff", "-f", path, "--kafka", "k:9092")
-	want := "mqscope: " + path + ":2:5: unknown field \"nmae\" (see mqscope --help)\n"
+	want := "mqscope: " + path + ":2:5: unknown field \"nmae\" (see mqscope diff --help)\n"
 	if r.code != ExitUsage || r.stderr != want || len(r.opened) != 0 {
 		t.Errorf("exit %d, stderr %q, opened %d\nwant exit %d, stderr %q", r.code, r.stderr, len(r.opened), ExitUsage, want)
 	}

@@ -128,7 +128,7 @@ func TestPublishUnboundedInputIsCapped(t *testing.T) {
 		t.Errorf("--from-file /dev/zero:\n got %s\nwant %s", msg, want)
 	}
 	msg = oneLine(t, mqscope(t, "--rabbitmq", url, "publish", "in", "--body", "@/dev/zero"), cli.ExitUsage)
-	if want := "mqscope: --body @/dev/zero: larger than 32 MiB, the most one message body may take (see mqscope --help)"; msg != want {
+	if want := "mqscope: --body @/dev/zero: larger than 32 MiB, the most one message body may take (see mqscope publish --help)"; msg != want {
 		t.Errorf("--body @/dev/zero:\n got %s\nwant %s", msg, want)
 	}
 	if n := rabbit.Ready(t, "in"); n != 0 {
