@@ -160,3 +160,42 @@ func TestServerSideRedrive(t *testing.T) {
 	}
 	f.WaitReady(t, s.dlq, 2)
 }
+
+// Letters that arrive in the source during a server-side move keep its counts from ever showing a part
+// over: each part's end is then found through the management API, every part still runs, nothing is in
+// both queues, and the move says that the counts do not add up.
+func TestServerMoveWhileTheSourceGrows(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	src, dst := "dlq", "orders"
+	f.Declare(t, src, nil)
+	f.Declare(t, dst, nil)
+	const letters, arrivals = 6_000, 10
+	rabbitfix.Publish(t, f.Channel(t), "", src, letters, func(i int) amqp.Publishing {
+		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
+	})
+	b := open(t, rabbitmq.Config{URL: f.URL})
+	ch := f.Channel(t)
+	arrived := false
+	report, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: src}, dst, func(p backends.MoveProgress) {
+		if !arrived && p.Moved > 0 {
+			arrived = true
+			rabbitfix.Publish(t, ch, "", src, arrivals, func(i int) amqp.Publishing {
+				return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: "new-" + strconv.Itoa(i), Body: []byte("new")}
+			})
+		}
+	})
+	t.Logf("%+v, %v", report, err)
+	if err == nil || !strings.Contains(err.Error(), "do not add up") || report.Moved != letters || report.InDoubt != 0 {
+		t.Fatalf("a move of a growing source: %+v, %v; want all %d moved and the counts found not to add up", report, err, letters)
+	}
+	inSrc, inDst := ids(t, f, src), ids(t, f, dst)
+	if len(inSrc)+len(inDst) != letters+arrivals || len(inDst) != letters {
+		t.Errorf("%d in %s, %d in %s; want %d in all, %d moved", len(inSrc), src, len(inDst), dst, letters+arrivals, letters)
+	}
+	for id := range inSrc {
+		if inDst[id] {
+			t.Errorf("letter %s in both queues", id)
+		}
+	}
+}
