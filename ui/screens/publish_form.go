@@ -601,7 +601,7 @@ func (v *publishForm) fieldHint(f formField) string {
 	case fieldRate:
 		return "messages per second; empty: as fast as the broker confirms"
 	case fieldSchema:
-		return "SUBJECT[:VERSION][#pkg.Message]: the JSON body is sent as Avro, Protobuf or JSON Schema"
+		return "registry SUBJECT[:VERSION][#pkg.Message] to encode the JSON body with" // fits 80 columns
 	case fieldQoS:
 		return "0 at most once (not acknowledged), 1 at least once, 2 exactly once"
 	case fieldRetain:
