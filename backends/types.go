@@ -88,7 +88,11 @@ type Destination struct {
 	FirstID, LastID string
 	Oldest, Newest  time.Time // zero when empty or unknown
 	Groups          int
-	Bytes           int64 // memory the destination takes, an estimate (Redis samples it); 0 when unknown
+	// Bytes is what the destination takes: the bytes of its messages as the broker counts them (a NATS
+	// stream, an MQTT topic's retained message), or, where BytesEstimated, the memory Redis estimates
+	// from a sample; 0 when unknown.
+	Bytes          int64
+	BytesEstimated bool
 	// Subjects are the subjects a stream takes (NATS JetStream).
 	Subjects []string
 	// MQTT topics, as a listing saw them: messages seen arriving during its Window (PublishRate is Seen

@@ -242,7 +242,9 @@ type commandUsageError struct {
 	help  string // "mqscope reset-offsets"
 }
 
-func (e commandUsageError) Error() string { return e.usage.err.Error() + " (see " + e.help + " --help)" }
+func (e commandUsageError) Error() string {
+	return e.usage.err.Error() + " (see " + e.help + " --help)"
+}
 func (e commandUsageError) Unwrap() error { return e.usage }
 
 // pointAtHelp makes a usage error of cmd point at cmd's help: "unknown flag: --dry-run (see mqscope

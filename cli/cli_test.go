@@ -477,10 +477,10 @@ func TestDryRunByDefaultTakesDryRun(t *testing.T) {
 func TestUsageErrorPointsAtTheCommandsHelp(t *testing.T) {
 	for args, want := range map[string]string{
 		"reset-offsets g --topic t --to earliest --bogus": "mqscope: unknown flag: --bogus (see mqscope reset-offsets --help)\n",
-		"describe topic":  "(see mqscope describe topic --help)\n",
-		"peek t -n -1":    "mqscope: -n -1: want 0 (no limit) or more (see mqscope peek --help)\n",
-		"lss":             "mqscope: unknown command \"lss\" (see mqscope --help)\n",
-		"--bogus":         "mqscope: unknown flag: --bogus (see mqscope --help)\n",
+		"describe topic": "(see mqscope describe topic --help)\n",
+		"peek t -n -1":   "mqscope: -n -1: want 0 (no limit) or more (see mqscope peek --help)\n",
+		"lss":            "mqscope: unknown command \"lss\" (see mqscope --help)\n",
+		"--bogus":        "mqscope: unknown flag: --bogus (see mqscope --help)\n",
 	} {
 		r := execute(t, refuse, append([]string{"--kafka", "k:9092"}, strings.Fields(args)...)...)
 		if r.code != ExitUsage || !strings.HasSuffix(r.stderr, want) {

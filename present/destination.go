@@ -51,7 +51,11 @@ var Destinations = []Column[dest]{
 	{Name: "GROUPS", Optional: 3, Right: true, Applies: IsLog, Text: func(d dest) string { return Int(d.Groups) }},
 	{Name: "OLDEST", Optional: 5, Applies: func(d dest) bool { return !d.Oldest.IsZero() }, Text: func(d dest) string { return Time(d.Oldest) }},
 	{Name: "NEWEST", Optional: 4, Applies: func(d dest) bool { return !d.Newest.IsZero() }, Text: func(d dest) string { return Time(d.Newest) }},
-	{Name: "~MEMORY", Optional: 6, Right: true, Applies: func(d dest) bool { return d.Bytes > 0 }, Text: func(d dest) string { return Bytes(int(d.Bytes)) }},
+	// Redis estimates a key's memory from a sample (~); a NATS stream's bytes are counted.
+	{Name: "~MEMORY", Optional: 6, Right: true, Applies: func(d dest) bool { return d.Bytes > 0 && d.BytesEstimated },
+		Text: func(d dest) string { return Bytes(int(d.Bytes)) }},
+	{Name: "BYTES", Optional: 6, Right: true, Applies: func(d dest) bool { return d.Bytes > 0 && !d.BytesEstimated },
+		Text: func(d dest) string { return Bytes(int(d.Bytes)) }},
 	{Name: "DEAD-LETTER", Optional: 5, Applies: func(d dest) bool { return d.DeadLetter != nil },
 		Text: func(d dest) string { return sanitize.Line(DeadLetter(d.DeadLetter)) }},
 	{Name: "INTERNAL", Optional: 2, Applies: func(d dest) bool { return d.Internal }, Text: func(dest) string { return "yes" }},

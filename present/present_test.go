@@ -128,3 +128,26 @@ func TestSQSDetailsInSQSWords(t *testing.T) {
 		}
 	}
 }
+
+// A size counted by the broker (a NATS stream's bytes) is BYTES; only Redis's sampled estimate of a
+// key's memory is ~MEMORY. NATS streams showed "~MEMORY 100.1 KiB", an estimate of memory, for the exact
+// bytes of a file-stored stream.
+func TestBytesCountedOrEstimated(t *testing.T) {
+	heads := func(d backends.Destination) string {
+		var out []string
+		for _, c := range Destinations {
+			if (c.Name == "BYTES" || c.Name == "~MEMORY") && c.AppliesTo(d) {
+				out = append(out, c.Name+" "+c.Cell(d))
+			}
+		}
+		return strings.Join(out, ", ")
+	}
+	nats := backends.Destination{Name: "ORDERS", Kind: backends.Stream, Bytes: 2048}
+	redis := backends.Destination{Name: "orders", Kind: backends.Stream, Bytes: 2048, BytesEstimated: true}
+	if got := heads(nats); got != "BYTES 2.0 KiB" {
+		t.Errorf("counted bytes: %q", got)
+	}
+	if got := heads(redis); got != "~MEMORY 2.0 KiB" {
+		t.Errorf("estimated memory: %q", got)
+	}
+}

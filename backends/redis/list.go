@@ -91,7 +91,7 @@ func (b *Backend) describeStreams(ctx context.Context, keys []string) ([]backend
 				d.Consumers += int(g.Consumers)
 				d.Unacked += g.Pending
 			}
-			d.Bytes = mem[i].Val()
+			d.Bytes, d.BytesEstimated = mem[i].Val(), true
 			out = append(out, d)
 		}
 	}

@@ -1,10 +1,10 @@
 package sqs_test
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"bytes"
 	"io"
 	"log/slog"
 	"net/http"
