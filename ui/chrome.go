@@ -136,13 +136,22 @@ func (m *Model) crumbLine() string {
 	if f := m.top().Filter(); f != "" && m.mode != modeFilter {
 		left += s.Accent.Render("  /" + sanitize.Line(f))
 	}
-	// Where are we beats how much is there: the crumb keeps up to half the line, and the status gives way
-	// from its right end (requests, then the time) rather than cut the crumb to "l…".
-	right, keep := m.top().Status()+" ", min(lipgloss.Width(left), m.c.Width/2)
-	if lipgloss.Width(right) > m.c.Width-keep-1 {
-		right = ansi.Truncate(right, max(m.c.Width-keep-1, 0), "…")
+	return crumbAndStatus(left, m.top().Status(), m.c.Width)
+}
+
+// crumbGap is the least room between the crumb and a status cut to fit: with one space, "› nu-q-11027 4
+// messages · read 1.0s ago" read as one name.
+const crumbGap = 3
+
+// crumbAndStatus lays the crumb on the left and the status on the right of a line width wide. Where are
+// we beats how much is there: the crumb keeps up to half the line, and the status gives way from its
+// right end (requests, then the time) rather than cut the crumb to "l…".
+func crumbAndStatus(left, status string, width int) string {
+	right, keep := status+" ", min(lipgloss.Width(left), width/2)
+	if lipgloss.Width(right) > width-keep-crumbGap {
+		right = ansi.Truncate(right, max(width-keep-crumbGap, 0), "…")
 	}
-	return spread(left, right, m.c.Width)
+	return spread(left, right, width)
 }
 
 // bottomLine is the : or / input while typing, else the flash.

@@ -112,3 +112,14 @@ func TestNarrowBacklogStatusIsWhole(t *testing.T) {
 		t.Errorf("the status line is %d cells wide: %q", w, status)
 	}
 }
+
+// A status cut to fit beside the crumb keeps a gap: at 80 columns the browser's line read
+// "destinations › nu-q-11027 4 messages · read 1.0s ago (ctrl+r reads again) · fr…", the queue's name and
+// the count run together.
+func TestCutStatusKeepsAGapAfterTheCrumb(t *testing.T) {
+	left := " destinations › nu-q-11027"
+	line := crumbAndStatus(left, "4 messages · read 1.0s ago (ctrl+r reads again) · from earliest", 80)
+	if !strings.HasPrefix(line, left+"   ") || !strings.HasSuffix(line, "…") || present.Width(line) != 80 {
+		t.Errorf("%q", line)
+	}
+}
