@@ -25,7 +25,9 @@ type RedriveOptions struct {
 	// queue bound there again, which may be more than the one that rejected them.
 	UseOriginalExchange bool
 	// ServerSide hands the move to the broker itself (RabbitMQ's shovel plugin), which is faster, where
-	// the plan sends every letter to one existing queue: see ServerSideTarget.
+	// the plan sends every letter to one existing queue: see ServerSideTarget. On a broker whose own move
+	// task a redrive uses by itself where the plan fits it (SQS, see TaskPlan), it insists on that task:
+	// refused where the task cannot do the move, rather than moving client-side.
 	ServerSide bool
 	// Rate caps the letters moved per second (SQS, like a message move task's
 	// MaxNumberOfMessagesPerSecond); 0 is no cap.
