@@ -52,7 +52,7 @@ func PeekEffects(ctx context.Context, b backends.Backend, dest string) (backends
 	}
 	eff, err := a.PeekEffects(ctx, dest)
 	if err != nil {
-		return eff, fmt.Errorf("peek %s: %w", dest, err)
+		return eff, fmt.Errorf("read %s: %w", dest, err)
 	}
 	return eff, nil
 }
@@ -64,7 +64,9 @@ func Peek(ctx context.Context, b backends.Backend, req backends.PeekRequest, emi
 		return fmt.Errorf("this broker cannot peek messages: %w", backends.ErrNotSupported)
 	}
 	if err := p.Peek(ctx, req, emit); err != nil {
-		return fmt.Errorf("peek %s: %w", req.Destination, err)
+		// "read", not "peek": replay, redrive and lag read through here too, and "peek orders-dlq: ..."
+		// answered a redrive.
+		return fmt.Errorf("read %s: %w", req.Destination, err)
 	}
 	return nil
 }

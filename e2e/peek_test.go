@@ -419,7 +419,7 @@ func TestPeekExportCancelledSaysSoAndFails(t *testing.T) {
 	code := cli.Execute(ctx, []string{"--config", emptyConfig(t), "--kafka", brokers, "peek", demo.Orders, "-o", "json"},
 		deps(stdout, &stderr))
 	n := strings.Count(stdout.String(), "\n")
-	want := fmt.Sprintf("mqscope: peek orders: context canceled (stopped after %s messages from %s; the output is incomplete)\n",
+	want := fmt.Sprintf("mqscope: read orders: context canceled (stopped after %s messages from %s; the output is incomplete)\n",
 		thousandsOf(n), demo.Orders)
 	if code != cli.ExitError || stderr.String() != want {
 		t.Errorf("exit %d, stderr %q, want %q", code, stderr.String(), want)
