@@ -134,6 +134,10 @@ func TestDescribeKafkaTopicAndGroup(t *testing.T) {
 	for i := range 5 {
 		run("publish", "orders", "--partition", "1", "--key", "k", "--body", `{"n":`+string(rune('0'+i))+`}`)
 	}
+	if r := mqscope(t, append(k, "describe", "topic", "ordres")...); r.code != 1 ||
+		r.stderr != "mqscope: describe topic ordres: topic \"ordres\": not found (check the name)\n" {
+		t.Errorf("describe of a topic that is not there: exit %d, %q", r.code, r.stderr)
+	}
 	out := run("describe", "topic", "orders", "-o", "json")
 	var topic struct {
 		Partitions []struct {

@@ -36,7 +36,8 @@ func (b *Backend) describeTopic(name string) (backends.Details, error) {
 	}
 	tm, ok := t.topics[name]
 	if !ok || tm.Err == sarama.ErrUnknownTopicOrPartition {
-		return backends.Details{}, fmt.Errorf("no such topic: %w", backends.ErrNotFound)
+		// As a peek of it says: "no such topic: not found" said it twice and not which.
+		return backends.Details{}, fmt.Errorf("topic %q: %w (check the name)", name, backends.ErrNotFound)
 	}
 	if tm.Err != sarama.ErrNoError {
 		return backends.Details{}, tm.Err
