@@ -85,7 +85,7 @@ func TestErrorsAreOneLineWithExitCodes(t *testing.T) {
 		{"bad type in config", []string{"--config", badType, "ls"}, ExitError,
 			badType + `:4:16: read-only must be true or false, not "maybe"`},
 		{"missing named config", []string{"--config", missing, "groups"}, ExitError,
-			"config file " + missing + " does not exist (create it, or drop --config/MQSCOPE_CONFIG): file does not exist"},
+			"config file " + missing + " does not exist (create it, or drop --config/MQSCOPE_CONFIG)"},
 		{"no broker", []string{"ls"}, ExitUsage,
 			"no broker given: use --kafka host:9092 or --rabbitmq amqp://host:5672/, add a context to %CONFIG%, or try `mqscope demo` (see mqscope ls --help)"},
 		{"unreachable", []string{"--kafka", "k1:9092,k2:9092", "ls"}, ExitError,

@@ -48,6 +48,16 @@ func Read(flagPath string) (*File, error) {
 	return f, err
 }
 
+// missingFile is a config file named that is not there. It is fs.ErrNotExist without saying so twice
+// ("does not exist (...): file does not exist").
+type missingFile string
+
+func (e missingFile) Error() string {
+	return fmt.Sprintf("config file %s does not exist (create it, or drop --config/%s)", string(e), EnvConfig)
+}
+
+func (missingFile) Unwrap() error { return fs.ErrNotExist }
+
 // Load reads and validates the contexts file at path. Unknown keys are errors; every error names the
 // file, and the line and column where the file can say.
 func Load(path string) (*File, error) {
@@ -57,8 +67,7 @@ func Load(path string) (*File, error) {
 			return nil, &Error{File: path, Msg: err.Error()}
 		}
 		if errors.Is(err, fs.ErrNotExist) {
-			return nil, fmt.Errorf("config file %s does not exist (create it, or drop --config/%s): %w",
-				path, EnvConfig, fs.ErrNotExist)
+			return nil, missingFile(path)
 		}
 		return nil, fmt.Errorf("read config file: %w", err)
 	}
