@@ -504,6 +504,24 @@ func ServerSideTarget(p RedrivePlan) (string, error) {
 	return t.Destination, nil
 }
 
+// ServerSideCheck is ServerSideTarget, plus what the broker says of the plan's source where it can say
+// it before a move (backends.ServerMoveChecker): RabbitMQ refuses a quorum source whose delivery limit
+// the shovel's hand-backs count toward. Its refusal is a ServerSideError.
+func ServerSideCheck(ctx context.Context, b backends.Backend, p RedrivePlan) (string, error) {
+	target, err := ServerSideTarget(p)
+	if err != nil {
+		return "", err
+	}
+	if c, ok := b.(backends.ServerMoveChecker); ok {
+		if err := c.CheckServerMove(ctx, p.Source); errors.Is(err, backends.ErrNotSupported) {
+			return "", &ServerSideError{Why: err.Error(), Err: err}
+		} else if err != nil {
+			return "", err
+		}
+	}
+	return target, nil
+}
+
 // serverSideRedrive plans the redrive, checks that every letter goes to one queue, and has the broker
 // move as many letters as the plan read there.
 func serverSideRedrive(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions,
@@ -513,7 +531,7 @@ func serverSideRedrive(ctx context.Context, b backends.Backend, dlq string, opts
 	if err != nil {
 		return RedriveReport{}, fmt.Errorf("plan the redrive of %s: %w", dlq, err)
 	}
-	target, err := ServerSideTarget(plan)
+	target, err := ServerSideCheck(ctx, b, plan)
 	if err != nil {
 		return RedriveReport{Source: dlq, Warnings: plan.Warnings}, fmt.Errorf("server-side redrive of %s: %w", dlq, err)
 	}

@@ -134,6 +134,12 @@ type ServerMover interface {
 	ServerMove(ctx context.Context, req MoveRequest, target string, progress func(MoveProgress)) (MoveReport, error)
 }
 
+// ServerMoveChecker is a ServerMover that can say before a move (for a dry run) why it would refuse to
+// move from source, for what the source is; nil when it would not.
+type ServerMoveChecker interface {
+	CheckServerMove(ctx context.Context, source string) error
+}
+
 // TaskMover is a broker whose dead-letter queues have a move task of their own, run by the server (SQS:
 // StartMessageMoveTask), which sends each letter back to the queue it was dead-lettered from, or every
 // letter to one destination, and can be watched and cancelled. The caller decides when a plan fits it.

@@ -106,7 +106,7 @@ func (a *app) planRedrive(ctx context.Context, dlq string, o actions.RedriveOpti
 			a.warn("warning: without --dry-run the redrive would be refused: this context is read-only")
 		}
 		if o.ServerSide {
-			a.warn(serverSideNote(s, plan))
+			a.warn(serverSideNote(ctx, s, plan))
 		} else if line := plan.TaskLine(); line != "" {
 			a.warn(line)
 		}
@@ -117,7 +117,7 @@ func (a *app) planRedrive(ctx context.Context, dlq string, o actions.RedriveOpti
 }
 
 // serverSideNote says whether --server-side would do the planned move, and where to.
-func serverSideNote(s *actions.Session, plan actions.RedrivePlan) string {
+func serverSideNote(ctx context.Context, s *actions.Session, plan actions.RedrivePlan) string {
 	if err := s.Can(actions.VerbServerMove); err != nil && !errors.Is(err, actions.ErrReadOnly) {
 		return "warning: --server-side would be refused: " + err.Error()
 	}
@@ -127,9 +127,9 @@ func serverSideNote(s *actions.Session, plan actions.RedrivePlan) string {
 		}
 		return "--server-side: " + plan.TaskLine()
 	}
-	target, err := actions.ServerSideTarget(plan)
+	target, err := actions.ServerSideCheck(ctx, s.Backend(), plan)
 	if err != nil {
-		return "warning: --server-side would be refused: " + err.Error()
+		return "warning: --server-side would be refused: " + err.Error() + "; move without --server-side"
 	}
 	return fmt.Sprintf("--server-side: the broker's shovel would move the %d letters to %s", plan.Letters, target)
 }

@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	amqp "github.com/rabbitmq/amqp091-go"
 
@@ -198,4 +199,85 @@ func TestServerMoveWhileTheSourceGrows(t *testing.T) {
 			t.Errorf("letter %s in both queues", id)
 		}
 	}
+}
+
+// A quorum dead-letter queue with a delivery limit is not moved server-side: the shovel hands back what
+// its prefetch took beyond its part (and all it holds on a cancel), and each hand-back counts toward the
+// limit, so letters already at it would be dead-lettered. Here every letter is at its limit (count 2 of 2,
+// as a dead-letter consumer that crashed twice leaves them) and a move of 2,000 of the 3,000 would hand
+// back up to 1,000. The move is refused and changes nothing; the client-side mover then moves every
+// letter, none dead-lettered. (Without the refusal the shovel moved its 2,000 and the 1,000 it handed
+// back were dead-lettered.)
+func TestServerMoveQuorumDeliveryLimit(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	dlq, dst, parked := rabbitfix.Unique("qdlq"), rabbitfix.Unique("qdst"), rabbitfix.Unique("qparked")
+	f.Declare(t, parked, nil)
+	f.Declare(t, dst, nil)
+	f.Declare(t, dlq, amqp.Table{"x-queue-type": "quorum", "x-delivery-limit": 2,
+		"x-dead-letter-exchange": "", "x-dead-letter-routing-key": parked})
+	const letters, part = 3_000, 2_000
+	rabbitfix.Publish(t, f.Channel(t), "", dlq, letters, func(i int) amqp.Publishing {
+		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
+	})
+	f.WaitReady(t, dlq, letters)
+	takeAllAndGiveBack(t, f, dlq, letters) // count 1,
+	takeAllAndGiveBack(t, f, dlq, letters) // then 2, the limit: one more hand-back ends it
+	if got := f.Ready(t, parked); got != 0 {
+		t.Fatalf("setup: %d letters dead-lettered before the move", got)
+	}
+	b := open(t, rabbitmq.Config{URL: f.URL})
+
+	if err := b.CheckServerMove(context.Background(), dlq); !errors.Is(err, backends.ErrNotSupported) {
+		t.Errorf("check before a move: %v, want it refused", err)
+	}
+	if err := b.CheckServerMove(context.Background(), dst); err != nil {
+		t.Errorf("check of a classic queue: %v", err)
+	}
+	report, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: dlq, Max: part}, dst, nil)
+	t.Logf("server-side: %+v, %v", report, err)
+	if !errors.Is(err, backends.ErrNotSupported) || !strings.Contains(err.Error(), "delivery limit of 2") ||
+		strings.Contains(err.Error(), "\n") || report.Moved != 0 {
+		t.Errorf("server-side move of a quorum queue with a delivery limit: %+v, %v; want it refused in one line", report, err)
+	}
+
+	to := func(backends.Message) (backends.Target, error) { return backends.Target{Destination: dst}, nil }
+	if report, err := b.Move(context.Background(), backends.MoveRequest{Source: dlq}, to, nil); err != nil || report.Moved != letters {
+		t.Errorf("client-side move: %+v, %v; want all %d moved", report, err, letters)
+	}
+	f.WaitReady(t, dlq, 0)
+	inDst, inParked := ids(t, f, dst), ids(t, f, parked)
+	for i := range letters {
+		if id := strconv.Itoa(i); !inDst[id] {
+			t.Errorf("letter %s did not arrive (dead-lettered: %v)", id, inParked[id])
+			break
+		}
+	}
+	if len(inDst) != letters || len(inParked) != 0 {
+		t.Errorf("%s holds %d letters, %s (the dead-letter target) %d; want %d and 0", dst, len(inDst), parked, len(inParked), letters)
+	}
+}
+
+// takeAllAndGiveBack takes the n letters of queue and gives them all back by closing its channel, which
+// raises each one's delivery count on a quorum queue. (A quorum queue gives a consumer without a prefetch
+// limit only 2,000 at a time, hence the Qos.)
+func takeAllAndGiveBack(t *testing.T, f *fixture, queue string, n int) {
+	t.Helper()
+	ch := f.Channel(t)
+	if err := ch.Qos(n, 0, false); err != nil {
+		t.Fatalf("qos: %v", err)
+	}
+	deliveries, err := ch.Consume(queue, "", false, false, false, false, nil)
+	if err != nil {
+		t.Fatalf("read %s: %v", queue, err)
+	}
+	for i := range n {
+		select {
+		case <-deliveries:
+		case <-time.After(30 * time.Second):
+			t.Fatalf("read %s: %d of %d letters after 30 s", queue, i, n)
+		}
+	}
+	ch.Close()
+	f.WaitReady(t, queue, n)
 }
