@@ -129,7 +129,10 @@ func (w *Where) Match(m backends.Message) (bool, error) {
 	}
 	out, err := expr.Run(w.program, env)
 	if err != nil {
-		return false, err
+		// The first line says what and where; expr's next lines draw the expression with a caret, which
+		// a one-line error showed as "(1:14)\n | value.nosuch.x > 3\n | .............^".
+		first, _, _ := strings.Cut(err.Error(), "\n")
+		return false, errors.New(first)
 	}
 	return out.(bool), nil
 }

@@ -59,6 +59,19 @@ func TestWhereOnTextAndBadExpressions(t *testing.T) {
 	}
 }
 
+// An expression that fails on a message says why in one line: expr's own error drew the expression
+// and a caret on two more, which the CLI's one-line error showed as "\n | value.nosuch.x > 3\n | ...^".
+func TestWhereFailureIsOneLine(t *testing.T) {
+	w, err := CompileWhere(`value.nosuch.x > 3`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ok, err := w.Match(sample)
+	if ok || err == nil || strings.Contains(err.Error(), "\n") || !strings.Contains(err.Error(), "cannot fetch x") {
+		t.Errorf("match: %v, %q", ok, err)
+	}
+}
+
 // BenchmarkWhereJSON is one field test on a small JSON record (demo.BigTopic's), the cost of a search
 // per message beyond reading it.
 func BenchmarkWhereJSON(b *testing.B) {
