@@ -87,7 +87,8 @@ func TestErrorsAreOneLineWithExitCodes(t *testing.T) {
 		{"missing named config", []string{"--config", missing, "groups"}, ExitError,
 			"config file " + missing + " does not exist (create it, or drop --config/MQSCOPE_CONFIG)"},
 		{"no broker", []string{"ls"}, ExitUsage,
-			"no broker given: use --kafka host:9092 or --rabbitmq amqp://host:5672/, add a context to %CONFIG%, or try `mqscope demo` (see mqscope ls --help)"},
+			"no broker given: use --kafka host:9092, --rabbitmq amqp://host:5672/, --redis redis://host:6379/, " +
+				"--nats nats://host:4222, --mqtt tcp://host:1883 or --sqs URL, add a context to %CONFIG%, or try `mqscope demo` (see mqscope ls --help)"},
 		{"unreachable", []string{"--kafka", "k1:9092,k2:9092", "ls"}, ExitError,
 			"cannot reach kafka k1:9092,k2:9092: connection refused (check the address and that the broker is running)"},
 		{"password hidden", []string{"--rabbitmq", "amqp://u:s3cret@h:5672/", "groups"}, ExitError,

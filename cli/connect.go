@@ -50,8 +50,8 @@ func (a *app) readAndPick() (config.Context, *config.File, error) {
 	}
 	c, err := file.Resolve(a.flags)
 	if errors.Is(err, config.ErrNoContext) {
-		return config.Context{}, nil, usageError{fmt.Errorf("no broker given: use --kafka host:9092 or "+
-			"--rabbitmq amqp://host:5672/, add a context to %s, or try `mqscope demo`", file.Path)}
+		return config.Context{}, nil, usageError{fmt.Errorf("no broker given: use "+brokerFlags+
+			", add a context to %s, or try `mqscope demo`", file.Path)}
 	}
 	return c, file, err
 }

@@ -45,7 +45,12 @@ func (a *app) ctxCommand() *cobra.Command {
 
 // noContextsHint says what to do when the config file names no context.
 const noContextsHint = "; add one under `contexts:` there (see the README's \"Config file\"), or connect with " +
-	"--kafka, --rabbitmq, --redis or --nats"
+	brokerFlags
+
+// brokerFlags are the flags that connect without a context, one per broker (it named two, later four,
+// of the six).
+const brokerFlags = "--kafka host:9092, --rabbitmq amqp://host:5672/, --redis redis://host:6379/, " +
+	"--nats nats://host:4222, --mqtt tcp://host:1883 or --sqs URL"
 
 // switchContext makes name the file's current-context.
 func (a *app) switchContext(file *config.File, name string) error {
