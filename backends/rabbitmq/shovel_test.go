@@ -206,7 +206,8 @@ func TestServerMoveWhileTheSourceGrows(t *testing.T) {
 // limit, so letters already at it would be dead-lettered. Here every letter is at its limit (count 2 of 2,
 // as a dead-letter consumer that crashed twice leaves them) and a move of 2,000 of the 3,000 would hand
 // back up to 1,000. The move is refused and changes nothing; the client-side mover then moves every
-// letter, none dead-lettered. (Without the refusal the shovel moved its 2,000 and the 1,000 it handed
+// letter, none dead-lettered, also when told to move 2,000 first (its prefetch takes letters beyond those
+// too: it copies back the ones at their limit rather than give them back). (Without the refusal the shovel moved its 2,000 and the 1,000 it handed
 // back were dead-lettered.)
 func TestServerMoveQuorumDeliveryLimit(t *testing.T) {
 	t.Parallel()
@@ -242,8 +243,16 @@ func TestServerMoveQuorumDeliveryLimit(t *testing.T) {
 	}
 
 	to := func(backends.Message) (backends.Target, error) { return backends.Target{Destination: dst}, nil }
-	if report, err := b.Move(context.Background(), backends.MoveRequest{Source: dlq}, to, nil); err != nil || report.Moved != letters {
-		t.Errorf("client-side move: %+v, %v; want all %d moved", report, err, letters)
+	// In two runs: the first one's consumer has letters beyond its 2,000 delivered, which it must not give
+	// back.
+	for _, run := range []struct{ max, moves int }{{part, part}, {0, letters - part}} {
+		report, err := b.Move(context.Background(), backends.MoveRequest{Source: dlq, Max: run.max}, to, nil)
+		if err != nil || report.Moved != int64(run.moves) {
+			t.Errorf("client-side move of %d: %+v, %v; want %d moved", run.max, report, err, run.moves)
+		}
+		if got := f.Ready(t, parked); got != 0 {
+			t.Errorf("client-side move of %d: %d letters dead-lettered", run.max, got)
+		}
 	}
 	f.WaitReady(t, dlq, 0)
 	inDst, inParked := ids(t, f, dst), ids(t, f, parked)
