@@ -190,3 +190,15 @@ func TestSendReportRateCountsSent(t *testing.T) {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}
 }
+
+// A search quicker than a tenth of a second says how long it took, not "in 0s".
+func TestSearchLineOfAQuickSearch(t *testing.T) {
+	for elapsed, want := range map[time.Duration]string{
+		46 * time.Millisecond:   "scanned 5,572, matched 0 in 46ms (121,130/s)",
+		2140 * time.Millisecond: "scanned 5,572, matched 0 in 2.1s (2,603/s)",
+	} {
+		if got := searchLine(actions.SearchProgress{Scanned: 5572, Elapsed: elapsed}); got != want {
+			t.Errorf("%v: %q, want %q", elapsed, got, want)
+		}
+	}
+}

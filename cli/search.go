@@ -52,5 +52,14 @@ func searchLine(p actions.SearchProgress) string {
 		rate = float64(p.Scanned) / p.Elapsed.Seconds()
 	}
 	return fmt.Sprintf("scanned %s, matched %s in %s (%s/s)", thousands(p.Scanned), thousands(p.Matched),
-		p.Elapsed.Round(100*time.Millisecond), thousands(int64(rate)))
+		roundElapsed(p.Elapsed), thousands(int64(rate)))
+}
+
+// roundElapsed rounds to tenths of a second, or to milliseconds below a second: a quick search said
+// "in 0s (121,817/s)".
+func roundElapsed(d time.Duration) time.Duration {
+	if d < time.Second {
+		return d.Round(time.Millisecond)
+	}
+	return d.Round(100 * time.Millisecond)
 }
