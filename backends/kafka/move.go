@@ -64,8 +64,8 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 	if err != nil {
 		return mv.report, b.failed("start a transactional producer for "+group, err)
 	}
-	defer closeSoon(p)
 	mv.producer = p
+	defer mv.closeProducer()
 	plan, err := await(ctx, func() (*movePlan, error) { return b.planMove(req.Source, group) })
 	if err != nil {
 		return mv.report, b.failed("plan the move out of topic "+req.Source, err)
@@ -237,6 +237,7 @@ type move struct {
 	route         backends.Router
 	progress      func(backends.MoveProgress)
 	producer      sarama.SyncProducer
+	transacting   chan struct{}    // closed when the last transaction's work on the producer has ended
 	missing       map[string]error // targets found missing in this run, by topic
 	total         int64
 	taken         int // letters handed over by the read
@@ -345,7 +346,12 @@ func (mv *move) commit() error {
 		return nil
 	}
 	for alone := false; ; alone = true {
-		refused, err := await(mv.ctx, func() (map[int]error, error) { return mv.transact(alone) })
+		ended := make(chan struct{})
+		mv.transacting = ended
+		refused, err := await(mv.ctx, func() (map[int]error, error) {
+			defer close(ended)
+			return mv.transact(alone)
+		})
 		if err != nil && mv.ctx.Err() != nil {
 			return fmt.Errorf("%w (a transaction of %d letters was under way: the next redrive finds it committed or aborted and carries on from there, so no letter moves twice)",
 				mv.ctx.Err(), len(mv.batch))
@@ -490,6 +496,27 @@ func (mv *move) count() {
 			}
 			r.Failures = append(r.Failures, f)
 		}
+	}
+}
+
+// closeProducer closes the move's producer once no transaction works on it any more: sarama panics
+// ("send on closed channel") when a commit or abort that an interruption stopped waiting for goes on
+// after Close. Its connections are cut by then, so that work ends soon; past closeGrace the producer is
+// closed in the background when it does.
+func (mv *move) closeProducer() {
+	ended := mv.transacting
+	if ended == nil {
+		closeSoon(mv.producer)
+		return
+	}
+	select {
+	case <-ended:
+		closeSoon(mv.producer)
+	case <-time.After(closeGrace):
+		go func(p sarama.SyncProducer) {
+			<-ended
+			_ = p.Close()
+		}(mv.producer)
 	}
 }
 
