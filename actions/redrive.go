@@ -430,6 +430,21 @@ const (
 // Complete reports whether every letter moved: none kept, none failed.
 func (r RedriveReport) Complete() bool { return r.Kept == 0 && r.Failed == 0 }
 
+// Stopped says how far a redrive that stopped early got, for the CLI and the TUI alike: what moved for
+// certain and, when some letters are in doubt, how many, why and what to do.
+func (r RedriveReport) Stopped() string {
+	switch {
+	case r.InDoubt == 0:
+		return fmt.Sprintf("%d moved", r.Moved)
+	case r.CommitInDoubt:
+		return fmt.Sprintf("%d moved for certain, %d in doubt (a commit was under way when interrupted; "+
+			"run redrive again — it moves each letter exactly once)", r.Moved, r.InDoubt)
+	default:
+		return fmt.Sprintf("%d moved for certain, %d in doubt (they may be in both places; "+
+			"run redrive again — it moves them again with the rest)", r.Moved, r.InDoubt)
+	}
+}
+
 // ExecuteRedrive moves the dead letters of dlq back, each to the target the same DeadLetterRouter a plan
 // uses resolves, through the broker's Mover: a letter leaves the dead-letter queue only once its target
 // confirmed it, and letters without a target stay (reported as kept). Refused in read-only mode.

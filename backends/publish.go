@@ -113,8 +113,13 @@ type MoveReport struct {
 	// InDoubt is how many messages may now be in both places: a move that stopped (a lost connection, a
 	// dead broker) had published them to their targets, confirmed or not, and their removal from the source
 	// was not yet certain. The source still holds them, so a new run moves them again. 0 when the move
-	// ended cleanly, and for movers that write and commit together (Kafka).
+	// ended cleanly. With CommitInDoubt, they are instead the letters of a commit under way (Kafka).
 	InDoubt int64
+	// CommitInDoubt says the letters in doubt were in a commit that was under way when the move stopped,
+	// one that writes them and takes them from the source together (Kafka's transaction with the consumed
+	// offsets): they moved or stayed as one, never in both places, and the next move finds which and
+	// moves each letter exactly once.
+	CommitInDoubt bool
 }
 
 // Mover takes messages out of a source and puts them on their targets, acknowledging (RabbitMQ) or

@@ -277,15 +277,16 @@ func stayedRows(fs []backends.MoveFailure) []stayedRow {
 
 // moveLine is the line of `redrive -o json`.
 type moveLine struct {
-	Source    string           `json:"source"`
-	Moved     int64            `json:"moved"`
-	Kept      int64            `json:"kept"`
-	Failed    int64            `json:"failed"`
-	InDoubt   int64            `json:"in_doubt"` // may be in both places: the move stopped before their removal was certain
-	Way       string           `json:"way"`      // client-side, server-side or move task
-	PerTarget map[string]int64 `json:"per_target"`
-	Failures  []moveFailure    `json:"failures"` // the first ones
-	ElapsedMS int64            `json:"elapsed_ms"`
+	Source        string           `json:"source"`
+	Moved         int64            `json:"moved"`
+	Kept          int64            `json:"kept"`
+	Failed        int64            `json:"failed"`
+	InDoubt       int64            `json:"in_doubt"`        // may be in both places: the move stopped before their removal was certain
+	CommitInDoubt bool             `json:"commit_in_doubt"` // rather, in_doubt were in a commit under way (Kafka): moved or not as one, never twice
+	Way           string           `json:"way"`             // client-side, server-side or move task
+	PerTarget     map[string]int64 `json:"per_target"`
+	Failures      []moveFailure    `json:"failures"` // the first ones
+	ElapsedMS     int64            `json:"elapsed_ms"`
 }
 
 type moveFailure struct {
@@ -297,8 +298,8 @@ type moveFailure struct {
 
 func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 	if a.output == outputJSON {
-		line := moveLine{Source: r.Source, Moved: r.Moved, Kept: r.Kept, Failed: r.Failed, InDoubt: r.InDoubt, Way: string(r.Way),
-			PerTarget: map[string]int64{}, Failures: []moveFailure{}, ElapsedMS: elapsed.Milliseconds()}
+		line := moveLine{Source: r.Source, Moved: r.Moved, Kept: r.Kept, Failed: r.Failed, InDoubt: r.InDoubt,
+			CommitInDoubt: r.CommitInDoubt, Way: string(r.Way), PerTarget: map[string]int64{}, Failures: []moveFailure{}, ElapsedMS: elapsed.Milliseconds()}
 		maps.Copy(line.PerTarget, r.PerTarget)
 		for _, f := range r.Failures {
 			line.Failures = append(line.Failures, moveFailure(f))
@@ -330,7 +331,9 @@ func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 		rate = " (" + perSecond(r.Moved, elapsed) + ")"
 	}
 	doubt := ""
-	if r.InDoubt > 0 {
+	if r.InDoubt > 0 && r.CommitInDoubt {
+		doubt = fmt.Sprintf("; %d in doubt, in a commit under way", r.InDoubt)
+	} else if r.InDoubt > 0 {
 		doubt = fmt.Sprintf("; %d may be in both places", r.InDoubt)
 	}
 	by := ""
@@ -346,6 +349,8 @@ func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 // mover's error.
 func redriveOutcome(ctx context.Context, r actions.RedriveReport, err error) error {
 	switch {
+	case ctx.Err() != nil && r.InDoubt > 0:
+		return errors.New("interrupted: " + r.Stopped())
 	case ctx.Err() != nil:
 		return fmt.Errorf("interrupted after moving %d letter%s; run it again to move the rest", r.Moved, pluralS(int(r.Moved)))
 	case err != nil:

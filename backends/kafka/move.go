@@ -353,6 +353,7 @@ func (mv *move) commit() error {
 			return mv.transact(alone)
 		})
 		if err != nil && mv.ctx.Err() != nil {
+			mv.inDoubt()
 			return fmt.Errorf("%w (a transaction of %d letters was under way: the next redrive finds it committed or aborted and carries on from there, so no letter moves twice)",
 				mv.ctx.Err(), len(mv.batch))
 		}
@@ -518,6 +519,17 @@ func (mv *move) closeProducer() {
 			_ = p.Close()
 		}(mv.producer)
 	}
+}
+
+// inDoubt reports the batch's letters on their way as in doubt: the move stopped while their transaction
+// was under way (the wait for it is cut at once), so the brokers may have committed it, its answer lost.
+func (mv *move) inDoubt() {
+	for _, l := range mv.batch {
+		if l.goes() {
+			mv.report.InDoubt++
+		}
+	}
+	mv.report.CommitInDoubt = mv.report.InDoubt > 0
 }
 
 func (mv *move) tell() {

@@ -444,6 +444,8 @@ func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err e
 	counts := &progress.Counts{Done: r.Moved, Kept: r.Kept, Failed: r.Failed}
 	level, head := common.FlashInfo, "every letter moved"
 	switch ended := cancelledOrFailed(err, cancelled); {
+	case ended != "" && r.InDoubt > 0:
+		level, head = common.FlashError, ended+": "+r.Stopped()
 	case ended != "":
 		level, head = common.FlashError, ended+": what moved is at its target, the rest is still in "+src
 	case !r.Complete():
@@ -455,6 +457,9 @@ func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err e
 		s.Label.Render("moved   ") + s.OK.Render(present.Int(r.Moved)),
 		s.Label.Render("kept    ") + toned(s.Warn.Render, s.Text.Render, r.Kept)(present.Int(r.Kept)),
 		s.Label.Render("failed  ") + toned(s.Error.Render, s.Text.Render, r.Failed)(present.Int(r.Failed)),
+	}
+	if r.InDoubt > 0 {
+		lines = append(lines, s.Label.Render("in doubt ")+s.Warn.Render(present.Int(r.InDoubt)))
 	}
 	if len(r.PerTarget) > 0 {
 		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("%-40s %9s", "TARGET", "MOVED")))

@@ -231,6 +231,12 @@ func TestRedriveReportEscapesWhatTheBrokerSaid(t *testing.T) {
 		"cancelled: what moved is at its target, the rest is still in orders-dlt") || rep.Level != common.FlashError {
 		t.Fatalf("cancelled: %q", strip(rep.Lines[0]))
 	}
+	doubt := actions.RedriveReport{Source: "orders-dlt", MoveReport: backends.MoveReport{InDoubt: 500, CommitInDoubt: true}}
+	rep = redriveOutcome(c, "orders-dlt", doubt, context.Canceled, true)
+	if s := strip(strings.Join(rep.Lines, "\n")); !strings.Contains(s, "cancelled: 0 moved for certain, 500 in doubt (a commit "+
+		"was under way when interrupted; run redrive again — it moves each letter exactly once)") || !strings.Contains(s, "in doubt 500") {
+		t.Fatalf("cancelled during a commit:\n%s", s)
+	}
 	done := actions.RedriveReport{MoveReport: backends.MoveReport{Moved: 3, PerTarget: map[string]int64{"orders": 3}}}
 	if rep := redriveOutcome(c, "orders-dlt", done, nil, false); rep.Level != common.FlashInfo || len(rep.Lines) == 0 {
 		t.Fatal("a complete move still shows its report")

@@ -1,0 +1,31 @@
+package cli
+
+import (
+	"context"
+	"testing"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+)
+
+// An interrupted redrive says what moved for certain and what is in doubt, and why: a Kafka commit cut
+// off by Ctrl-C may have gone through, so its letters are neither "moved" nor nothing.
+func TestInterruptedRedriveSaysWhatIsInDoubt(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	for _, c := range []struct {
+		report backends.MoveReport
+		want   string
+	}{
+		{backends.MoveReport{Moved: 1000}, "interrupted after moving 1000 letters; run it again to move the rest"},
+		{backends.MoveReport{InDoubt: 500, CommitInDoubt: true}, "interrupted: 0 moved for certain, 500 in doubt " +
+			"(a commit was under way when interrupted; run redrive again — it moves each letter exactly once)"},
+		{backends.MoveReport{Moved: 20, InDoubt: 3}, "interrupted: 20 moved for certain, 3 in doubt " +
+			"(they may be in both places; run redrive again — it moves them again with the rest)"},
+	} {
+		err := redriveOutcome(ctx, actions.RedriveReport{Source: "orders-dlt", MoveReport: c.report}, context.Canceled)
+		if err == nil || err.Error() != c.want {
+			t.Errorf("interrupted with %+v: %v\nwant %s", c.report, err, c.want)
+		}
+	}
+}
