@@ -368,3 +368,12 @@ func TestNarrowDetailKeepsValuesOnOneLine(t *testing.T) {
 		t.Fatalf("the time wraps at 60 columns:\n%s", s)
 	}
 }
+
+// A size under a KiB is said once ("283 B"); above, with the exact count ("5.0 MiB (5,242,880 bytes)").
+func TestSizeTextSaysBytesOnce(t *testing.T) {
+	for size, want := range map[int]string{283: "283 B", 1023: "1023 B", 5 << 20: "5.0 MiB (5,242,880 bytes)"} {
+		if got := sizeText(size); got != want {
+			t.Errorf("%d: %q, want %q", size, got, want)
+		}
+	}
+}

@@ -53,7 +53,7 @@ func messageFields(m backends.Message, size int, kind backends.DestinationKind) 
 		}
 		add(label, fieldText(m.Key), table.Normal)
 	}
-	add("size", fmt.Sprintf("%s (%s bytes)", present.Bytes(size), present.Int(int64(size))), table.Normal)
+	add("size", sizeText(size), table.Normal)
 	if m.Properties != nil || m.Redelivered {
 		add("redelivered", map[bool]string{true: "yes", false: "no"}[m.Redelivered],
 			map[bool]table.Tone{true: table.Warn, false: table.Normal}[m.Redelivered])
@@ -214,4 +214,13 @@ func copyBody(body []byte, size int) tea.Cmd {
 	}
 	text += " (tmux: set -g set-clipboard on)"
 	return tea.Batch(tea.SetClipboard(string(body)), common.Flash(common.FlashInfo, text))
+}
+
+// sizeText is a message's size for people, with the exact count where that rounds it ("1.2 KiB (1,234
+// bytes)"); under a KiB the bytes are exact already ("283 B", not "283 B (283 bytes)").
+func sizeText(size int) string {
+	if size < 1024 {
+		return present.Bytes(size)
+	}
+	return fmt.Sprintf("%s (%s bytes)", present.Bytes(size), present.Int(int64(size)))
 }
