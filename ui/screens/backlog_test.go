@@ -96,3 +96,21 @@ func TestEstimateDrain(t *testing.T) {
 		}
 	}
 }
+
+// An empty list's status counts what it lists, as the other views do ("0 topics"), not the view's name:
+// an empty backlog read "0 backlog". A listing empty of destinations keeps the name the user asked for.
+func TestEmptyListsCountWhatTheyList(t *testing.T) {
+	v := newBacklog(t)
+	setData(t, v, []backends.Destination{}, at)
+	if st := ansi.Strip(v.Status()); !strings.HasPrefix(st, "0 queues · ") {
+		t.Errorf("empty backlog: status %q, want it to start with '0 queues · '", st)
+	}
+	for _, title := range []string{"queues", "streams"} {
+		d := NewDestinations(common.New(config.Context{Name: "test"}), title)
+		d.SetSize(140, 12)
+		setData(t, d, []backends.Destination{}, at)
+		if st := ansi.Strip(d.Status()); !strings.HasPrefix(st, "0 "+title+" · ") {
+			t.Errorf("empty :%s: status %q", title, st)
+		}
+	}
+}

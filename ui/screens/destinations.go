@@ -136,8 +136,12 @@ func rateLook[T any](get func(T) *float64) list.Look[T] {
 
 func queueish(d dest) bool { return d.Kind == backends.Queue || d.Kind == backends.Stream }
 
-// destinationNoun names a listing by what it holds.
+// destinationNoun names a listing by what it holds; an empty one holds nothing to name it by ("": the
+// view's title, which says what the user asked for).
 func destinationNoun(ds []dest) string {
+	if len(ds) == 0 {
+		return ""
+	}
 	topics, queues, streams := 0, 0, 0
 	for _, d := range ds {
 		switch {

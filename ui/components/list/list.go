@@ -61,7 +61,7 @@ func (c Column[T]) align() table.Align {
 // Spec is what makes a list a list of topics or a list of groups.
 type Spec[T any] struct {
 	Kind  string
-	Noun  func(items []T) string                                     // "topics", "queues", ...: the breadcrumb once data is in
+	Noun  func(items []T) string                                     // "topics", "queues", ...: the breadcrumb once data is in; "": items too few to say
 	Count func(items []T) int                                        // how many the status counts; nil: every item
 	Fetch func(ctx context.Context, b backends.Backend) ([]T, error) // nil: the view that embeds the list loads it
 	// Closer, where set, takes a closer look at the items on screen after each Fetch (RabbitMQ queues
@@ -403,7 +403,7 @@ func (l *Model[T]) Status() string {
 	if !l.loaded {
 		return s.Muted.Render("loading…")
 	}
-	noun := l.Title()
+	noun := l.countNoun()
 	total := len(l.items)
 	if l.spec.Count != nil { // rows the screen adds (a topic tree's levels) are not counted
 		total = l.spec.Count(l.items)
@@ -430,6 +430,15 @@ func (l *Model[T]) Status() string {
 		status = s.Warn.Render("stale") + s.Muted.Render(" · ") + status
 	}
 	return status
+}
+
+// countNoun names what the status counts: the spec's noun, in the broker's words, for an empty list too
+// (whose title may be the view's name: an empty backlog read "0 backlog"), else the title.
+func (l *Model[T]) countNoun() string {
+	if noun := l.spec.Noun(l.items); noun != "" {
+		return l.c.Words.Noun(noun)
+	}
+	return l.Base.Title()
 }
 
 // countVisible is how many of the rows the filter leaves the status counts (Spec.Count).
