@@ -268,7 +268,7 @@ func pickQueues(all []actions.QueueBacklog, names []string) ([]actions.QueueBack
 	for _, name := range names {
 		i := slices.IndexFunc(all, func(q actions.QueueBacklog) bool { return q.Queue == name })
 		if i < 0 {
-			return nil, fmt.Errorf("no queue named %s here (see `mqscope ls`): %w", name, backends.ErrNotFound)
+			return nil, &actions.NotFoundError{Kind: "queue", Name: name}
 		}
 		picked = append(picked, all[i])
 	}

@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"fmt"
 	"slices"
 	"sort"
 	"time"
@@ -66,8 +65,8 @@ func pickDestinations(dests []dest, names []string) ([]dest, error) {
 			}
 		}
 		if len(picked) == n {
-			return nil, fmt.Errorf("no topic, queue, stream or exchange named %s here (see `mqscope ls`): %w",
-				sanitize.Line(name), backends.ErrNotFound)
+			// Said as every front end says a missing destination, with no ": not found" after it.
+			return nil, &actions.NotFoundError{Kind: "topic, queue, stream or exchange", Name: sanitize.Line(name)}
 		}
 	}
 	return picked, nil

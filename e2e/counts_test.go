@@ -48,7 +48,7 @@ func TestLsAndLagOfANamedQueueCountItNow(t *testing.T) {
 		t.Errorf("ls of 23 queues does not say its counts are samples: exit %d, stderr %q", r.code, r.stderr)
 	}
 	if r := mqscope(t, "--rabbitmq", rabbit.URL, "ls", "fresh", "nope"); r.code != cli.ExitError ||
-		r.stderr != "mqscope: no topic, queue, stream or exchange named nope here (see `mqscope ls`): not found\n" {
+		r.stderr != "mqscope: no topic, queue, stream or exchange named nope here (see `mqscope ls`)\n" {
 		t.Errorf("ls of a name that is not there: exit %d, stderr %q", r.code, r.stderr)
 	}
 }
