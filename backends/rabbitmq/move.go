@@ -138,6 +138,7 @@ type move struct {
 	closed     chan *amqp.Error // why the source's channel closed
 	consumer   string
 	next       <-chan amqp.Delivery // the fresh consumer's, once the current one has drained
+	unsent     []amqp.Delivery      // taken, but take failed before publishing it
 	taken      int
 	held       int // kept or failed letters held under the current consumer
 	lastTag    uint64
@@ -316,7 +317,7 @@ func (m *move) takeAll(ctx context.Context) error {
 }
 
 // spareLetters handles what the consumers' prefetch delivered beyond the last letter taken (a move with
-// Max, or one stopped part way), which closing the channel would give back. On a queue whose give-backs
+// Max, or one stopped part way), and a letter take failed on, which closing the channel would give back. On a queue whose give-backs
 // count toward a delivery limit, a letter the limit guard says one more give-back would leave at its
 // limit is copied back instead, as a kept one is; the rest are held and given back at the end. Measured
 // on 3.10.8 with a limit of 2: a move of 2,000 of 3,000 letters at their limit dead-lettered the other
@@ -325,6 +326,11 @@ func (m *move) takeAll(ctx context.Context) error {
 func (m *move) spareLetters(ctx context.Context) error {
 	if !m.guard.counts && !m.guard.lazy {
 		return nil
+	}
+	for _, d := range m.unsent {
+		if err := m.spare(ctx, d); err != nil {
+			return err
+		}
 	}
 	for _, deliveries := range []<-chan amqp.Delivery{m.deliveries, m.next} {
 		for deliveries != nil {
@@ -394,8 +400,15 @@ func (m *move) consumerEnded() error {
 	return fmt.Errorf("%q stopped delivering after %d letters (%s)", sanitize.Line(m.source), m.taken, why)
 }
 
-// take routes one letter and publishes it, or keeps it as kept or failed.
-func (m *move) take(ctx context.Context, d amqp.Delivery) error {
+// take routes one letter and publishes it, or keeps it as kept or failed. A letter it fails on was not
+// published (amqp091 checks ctx before sending): that one goes back with the spare letters, judged by
+// the limit guard (measured: a Ctrl-C mid-move failed on one letter, which its give-back dead-lettered).
+func (m *move) take(ctx context.Context, d amqp.Delivery) (err error) {
+	defer func() {
+		if err != nil {
+			m.unsent = append(m.unsent, d)
+		}
+	}()
 	pos := int64(m.taken)
 	m.taken++
 	m.lastTag = max(m.lastTag, d.DeliveryTag)
