@@ -53,7 +53,7 @@ func describeItself(ctx context.Context, b backends.Backend, kind backends.Desti
 	}
 	i := slices.IndexFunc(dests, func(d backends.Destination) bool { return d.Name == name && sameKind(d.Kind, kind) })
 	if i < 0 {
-		return backends.Details{}, fmt.Errorf("no %s %s here: %w", kind, sanitize.Line(name), backends.ErrNotFound)
+		return backends.Details{}, backends.NotFound("no %s %s here", kind, sanitize.Line(name))
 	}
 	return backends.Details{Destination: dests[i]}, nil
 }
@@ -87,7 +87,7 @@ func DescribeGroup(ctx context.Context, b backends.Backend, name string) (GroupD
 	}
 	i := slices.IndexFunc(groups, func(g backends.ConsumerGroup) bool { return g.Name == name })
 	if i < 0 {
-		return GroupDetails{}, fmt.Errorf("no consumer group %s here: %w", sanitize.Line(name), backends.ErrNotFound)
+		return GroupDetails{}, backends.NotFound("no consumer group %s here", sanitize.Line(name))
 	}
 	d := GroupDetails{Group: groups[i]}
 	if _, ok := b.(backends.LagReader); !ok {

@@ -401,11 +401,11 @@ func partitionBounds(ctx context.Context, r backends.OffsetResetter, topic strin
 	have := partitionIDs(bounds)
 	for _, p := range parts {
 		if !slices.Contains(have, p) {
-			return nil, fmt.Errorf("topic %s has no partition %d (it has %d): %w", topic, p, len(bounds), backends.ErrNotFound)
+			return nil, backends.NotFound("topic %s has no partition %d (it has %d)", topic, p, len(bounds))
 		}
 	}
 	if len(bounds) == 0 {
-		return nil, fmt.Errorf("topic %s has no partitions: %w", topic, backends.ErrNotFound)
+		return nil, backends.NotFound("topic %s has no partitions", topic)
 	}
 	return bounds, nil
 }

@@ -68,3 +68,15 @@ func redactErr(err error) string {
 	}
 	return redact.Text(err.Error())
 }
+
+// NotFound is an error for something the broker does not have that reads exactly as its message (the
+// message already says what is missing, so no ": not found" is appended) and still matches
+// errors.Is(err, ErrNotFound), so front ends can tell it from other failures.
+func NotFound(format string, args ...any) error {
+	return &notFoundError{msg: fmt.Sprintf(format, args...)}
+}
+
+type notFoundError struct{ msg string }
+
+func (e *notFoundError) Error() string { return e.msg }
+func (e *notFoundError) Unwrap() error { return ErrNotFound }

@@ -297,6 +297,13 @@ func TestPeekTableLimitAndErrors(t *testing.T) {
 	if !strings.Contains(msg, `"no-such-topic"`) || !strings.Contains(msg, "not found") {
 		t.Errorf("unknown topic: %s", msg)
 	}
+	// The message says what is missing once; no ": not found" tacked on after it.
+	n := len(mustTopic(t, demo.Orders).Ends)
+	msg = oneLine(t, mqscope(t, "--kafka", brokers, "peek", demo.Orders, "--partition", "9"), cli.ExitError)
+	if want := fmt.Sprintf(`mqscope: read %s: topic %q has no partition 9 (it has %d, numbered from 0)`,
+		demo.Orders, demo.Orders, n); msg != want {
+		t.Errorf("a partition the topic lacks:\n got %s\nwant %s", msg, want)
+	}
 	msg = oneLine(t, mqscope(t, "--kafka", brokers, "peek", demo.Orders, "--from", "yesterday"), cli.ExitUsage)
 	if !strings.Contains(msg, `--from: position "yesterday"`) {
 		t.Errorf("bad --from: %s", msg)

@@ -268,7 +268,7 @@ func (b *Backend) AlterBrokerConfig(ctx context.Context, broker string, set map[
 		}
 		addr, ok := c.addr(int32(id))
 		if !ok {
-			return fmt.Errorf("broker %d is not in the cluster: %w", id, backends.ErrNotFound)
+			return backends.NotFound("broker %d is not in the cluster", id)
 		}
 		return b.alterConfigs(sarama.BrokerResource, broker, &addr, set, reset)
 	})

@@ -333,11 +333,11 @@ func (b *Backend) lookUp(ctx context.Context, t backends.Target) (sendTarget, er
 // topic does not exist or t is not a topic at all: asking again would not help.
 func (b *Backend) partitionCount(t backends.Target) (int32, error) {
 	if t.Exchange != nil {
-		return 0, fmt.Errorf("%s: exchanges are RabbitMQ's; a Kafka target is a topic: %w", t.Label(), backends.ErrNotFound)
+		return 0, backends.NotFound("%s: exchanges are RabbitMQ's; a Kafka target is a topic", t.Label())
 	}
 	_, tm, err := b.topicMetadata(nil, t.Destination)
 	if errors.Is(err, backends.ErrNotFound) {
-		return 0, fmt.Errorf("topic %q does not exist (mqscope creates no topics): %w", t.Destination, backends.ErrNotFound)
+		return 0, backends.NotFound("topic %q does not exist (mqscope creates no topics)", t.Destination)
 	}
 	if err == nil && tm.Err != sarama.ErrNoError {
 		err = tm.Err // not authorized to see it, its leaders being elected, ...
@@ -356,8 +356,8 @@ func (b *Backend) partitionCount(t backends.Target) (int32, error) {
 func (b *Backend) choosePartition(t backends.Target, key []byte, n int32) (int32, error) {
 	switch {
 	case t.Partition != nil && (*t.Partition < 0 || *t.Partition >= n):
-		return 0, fmt.Errorf("topic %q has no partition %d (it has %d, numbered from 0): %w",
-			t.Destination, *t.Partition, n, backends.ErrNotFound)
+		return 0, backends.NotFound("topic %q has no partition %d (it has %d, numbered from 0)",
+			t.Destination, *t.Partition, n)
 	case t.Partition != nil:
 		return *t.Partition, nil
 	case key != nil:

@@ -113,8 +113,8 @@ func partitionsOf(tm *sarama.TopicMetadata, parts []int32) ([]topicPartition, er
 	for _, p := range parts {
 		tp := topicPartition{tm.Name, p}
 		if _, found := slices.BinarySearchFunc(all, tp, comparePartitions); !found {
-			return nil, fmt.Errorf("topic %q has no partition %d (it has %d, numbered from 0): %w",
-				tm.Name, p, len(all), backends.ErrNotFound)
+			return nil, backends.NotFound("topic %q has no partition %d (it has %d, numbered from 0)",
+				tm.Name, p, len(all))
 		}
 		if !slices.Contains(chosen, tp) {
 			chosen = append(chosen, tp)

@@ -211,7 +211,7 @@ func (b *Backend) opError(what string, err error) error {
 		return fmt.Errorf("%s: %w", what, backends.Unreachable(backends.NATS, b.addr, err))
 	case errors.Is(err, jetstream.ErrStreamNotFound), errors.Is(err, jetstream.ErrConsumerNotFound),
 		errors.Is(err, jetstream.ErrMsgNotFound):
-		return fmt.Errorf("%s: %s: %w", what, oneLine(err.Error()), backends.ErrNotFound)
+		return backends.NotFound("%s: %s", what, oneLine(err.Error()))
 	}
 	return fmt.Errorf("%s: %s", what, redact.Text(oneLine(err.Error())))
 }

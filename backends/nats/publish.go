@@ -101,7 +101,7 @@ func (b *Backend) publish(ctx context.Context, msgs []outgoing) ([]ack, error) {
 func (b *Backend) publishError(o outgoing, err error) error {
 	switch {
 	case errors.Is(err, jetstream.ErrNoStreamResponse), errors.Is(err, nats.ErrNoResponders):
-		return fmt.Errorf("no stream takes subject %q (see `mqscope ls`): %w", o.subject, backends.ErrNotFound)
+		return backends.NotFound("no stream takes subject %q (see `mqscope ls`)", o.subject)
 	case errors.Is(err, nats.ErrMaxPayload):
 		return fmt.Errorf("publish to %s: the message is bigger than the server's max_payload", o.subject)
 	}
@@ -133,8 +133,8 @@ func (r resolver) resolve(ctx context.Context, target, key string) (outgoing, er
 	}
 	if si == nil {
 		if !validSubject(target) {
-			return outgoing{}, fmt.Errorf("%q is neither a stream here nor a subject one can publish to (no spaces, "+
-				"no * or >): %w", target, backends.ErrNotFound)
+			return outgoing{}, backends.NotFound("%q is neither a stream here nor a subject one can publish to (no spaces, "+
+				"no * or >)", target)
 		}
 		return outgoing{subject: target}, nil
 	}
@@ -150,8 +150,8 @@ func (r resolver) resolve(ctx context.Context, target, key string) (outgoing, er
 		return outgoing{}, fmt.Errorf("stream %s takes no subjects of its own (a mirror or a stream of sources): "+
 			"publish to its sources: %w", target, backends.ErrNotSupported)
 	}
-	return outgoing{}, fmt.Errorf("stream %s takes the subjects %s: name a subject it takes, as the destination "+
-		"or as the key (--key): %w", target, strings.Join(subjects, ", "), backends.ErrNotFound)
+	return outgoing{}, backends.NotFound("stream %s takes the subjects %s: name a subject it takes, as the destination "+
+		"or as the key (--key)", target, strings.Join(subjects, ", "))
 }
 
 // stream looks a stream up by name; nil when there is none (or the name cannot be a stream's).

@@ -44,7 +44,7 @@ func (b *Backend) Truncate(ctx context.Context, stream string, before map[int32]
 
 func (b *Backend) purge(ctx context.Context, stream string, req purgeRequest) (int64, error) {
 	if !validStreamName(stream) {
-		return 0, fmt.Errorf("%q cannot be a stream's name: %w", stream, backends.ErrNotFound)
+		return 0, backends.NotFound("%q cannot be a stream's name", stream)
 	}
 	body, err := json.Marshal(req)
 	if err != nil {
@@ -62,7 +62,7 @@ func (b *Backend) purge(ctx context.Context, stream string, req purgeRequest) (i
 	}
 	if resp.Error != nil {
 		if resp.Error.Code == 404 {
-			return 0, fmt.Errorf("no stream %q here (see `mqscope ls`): %w", stream, backends.ErrNotFound)
+			return 0, backends.NotFound("no stream %q here (see `mqscope ls`)", stream)
 		}
 		return 0, fmt.Errorf("purge %s: %s", stream, oneLine(resp.Error.Description))
 	}

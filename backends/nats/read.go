@@ -3,7 +3,6 @@ package nats
 import (
 	"context"
 	"errors"
-	"fmt"
 	"maps"
 	"slices"
 	"time"
@@ -109,7 +108,7 @@ func (b *Backend) readConsumer(ctx context.Context, spec readSpec) (jetstream.Co
 	cons, err := b.js.CreateConsumer(cctx, spec.stream, cfg)
 	if err != nil {
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			return nil, nil, fmt.Errorf("no stream %q here (see `mqscope ls`): %w", spec.stream, backends.ErrNotFound)
+			return nil, nil, backends.NotFound("no stream %q here (see `mqscope ls`)", spec.stream)
 		}
 		return nil, nil, b.opError("read "+spec.stream, err)
 	}
@@ -128,7 +127,7 @@ func (b *Backend) info(ctx context.Context, stream string) (*jetstream.StreamInf
 	s, err := b.js.Stream(ctx, stream)
 	if err != nil {
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			return nil, fmt.Errorf("no stream %q here (see `mqscope ls`): %w", stream, backends.ErrNotFound)
+			return nil, backends.NotFound("no stream %q here (see `mqscope ls`)", stream)
 		}
 		return nil, b.opError("look up stream "+stream, err)
 	}

@@ -37,7 +37,7 @@ func (b *Backend) OffsetsForTime(ctx context.Context, stream string, parts []int
 	s, err := b.js.Stream(ctx, stream)
 	if err != nil {
 		if errors.Is(err, jetstream.ErrStreamNotFound) {
-			return nil, fmt.Errorf("no stream %q here (see `mqscope ls`): %w", stream, backends.ErrNotFound)
+			return nil, backends.NotFound("no stream %q here (see `mqscope ls`)", stream)
 		}
 		return nil, b.opError("look up stream "+stream, err)
 	}
@@ -77,7 +77,7 @@ func (b *Backend) reset(ctx context.Context, stream, name string, offset int64) 
 	cons, err := b.js.Consumer(ctx, stream, name)
 	if err != nil {
 		if errors.Is(err, jetstream.ErrConsumerNotFound) {
-			return fmt.Errorf("stream %s has no consumer %s: %w", stream, name, backends.ErrNotFound)
+			return backends.NotFound("stream %s has no consumer %s", stream, name)
 		}
 		return b.opError("look up consumer "+name, err)
 	}

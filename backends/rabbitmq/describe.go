@@ -119,7 +119,7 @@ func (b *Backend) describeExchange(ctx context.Context, name string) (backends.D
 	}
 	if err := getOne(ctx, b.api, "/api/exchanges/"+segment(b.vhost), path, "", &x); err != nil {
 		if errors.Is(err, backends.ErrNotFound) {
-			return backends.Details{}, fmt.Errorf("no exchange %s in vhost %s: %w", quoted(name), quoted(b.vhost), backends.ErrNotFound)
+			return backends.Details{}, backends.NotFound("no exchange %s in vhost %s", quoted(name), quoted(b.vhost))
 		}
 		return backends.Details{}, fmt.Errorf("describe exchange %s: %w", quoted(name), err)
 	}

@@ -26,7 +26,7 @@ func (b *Backend) Describe(ctx context.Context, _ backends.DestinationKind, name
 		return backends.Details{}, err
 	}
 	if len(dests) == 0 { // deleted (or emptied, for a list) since TYPE
-		return backends.Details{}, fmt.Errorf("no stream or list %q in db %d: %w", name, b.db, backends.ErrNotFound)
+		return backends.Details{}, backends.NotFound("no stream or list %q in db %d", name, b.db)
 	}
 	d := backends.Details{Destination: dests[0]}
 	if typ == "list" {

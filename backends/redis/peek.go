@@ -42,7 +42,7 @@ func (b *Backend) typeOf(ctx context.Context, key string) (string, error) {
 	case "stream", "list":
 		return typ, nil
 	case "none":
-		return "", fmt.Errorf("no stream or list %q in db %d: %w", key, b.db, backends.ErrNotFound)
+		return "", backends.NotFound("no stream or list %q in db %d", key, b.db)
 	}
 	return "", fmt.Errorf("%q is a Redis %s; mqscope reads streams and lists: %w", key, typ, backends.ErrNotSupported)
 }

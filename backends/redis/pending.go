@@ -79,7 +79,7 @@ func (b *Backend) pendingEntries(ctx context.Context, stream string, ps []redis.
 
 func (b *Backend) pendingError(req backends.PendingRequest, err error) error {
 	if strings.HasPrefix(err.Error(), "NOGROUP") {
-		return fmt.Errorf("stream %s has no group %s in db %d: %w", req.Destination, req.Group, b.db, backends.ErrNotFound)
+		return backends.NotFound("stream %s has no group %s in db %d", req.Destination, req.Group, b.db)
 	}
 	return b.opError("read the pending entries of "+req.Group+" on "+req.Destination, err)
 }

@@ -52,8 +52,8 @@ func (b *Backend) addError(stream string, err error) error {
 	case err == nil:
 		return nil
 	case err == redis.Nil:
-		return fmt.Errorf("stream %q does not exist in db %d; create it first (XGROUP CREATE %s GROUP $ MKSTREAM, "+
-			"or any XADD): %w", stream, b.db, stream, backends.ErrNotFound)
+		return backends.NotFound("stream %q does not exist in db %d; create it first (XGROUP CREATE %s GROUP $ MKSTREAM, "+
+			"or any XADD)", stream, b.db, stream)
 	case isKeyGone(err):
 		return fmt.Errorf("%q is not a stream; mqscope publishes to streams: %w", stream, backends.ErrNotSupported)
 	}

@@ -34,7 +34,7 @@ func (b *Backend) bounds(ctx context.Context, stream string) (streamBounds, erro
 	info, err := b.client.XInfoStream(ctx, stream).Result()
 	if err != nil {
 		if isKeyGone(err) {
-			return streamBounds{}, fmt.Errorf("no stream %q in db %d: %w", stream, b.db, backends.ErrNotFound)
+			return streamBounds{}, backends.NotFound("no stream %q in db %d", stream, b.db)
 		}
 		return streamBounds{}, b.opError("read "+stream, err)
 	}
@@ -152,7 +152,7 @@ func (b *Backend) setID(ctx context.Context, group, stream string, o int64) erro
 			"delete them (XGROUP DELCONSUMER %s %s NAME) and reset again: %w", group, stream,
 			strings.TrimPrefix(err.Error(), "GROUPACTIVE "), stream, group, backends.ErrGroupActive)
 	case strings.HasPrefix(err.Error(), "NOGROUP"):
-		return fmt.Errorf("stream %s has no group %s: %w", stream, group, backends.ErrNotFound)
+		return backends.NotFound("stream %s has no group %s", stream, group)
 	}
 	return b.opError("reset group "+group+" on "+stream, err)
 }

@@ -189,7 +189,7 @@ func (b *Backend) attributes(ctx context.Context, name string) (backends.Destina
 	}
 	d, err := b.describe(ctx, url)
 	if err == nil && d.Name == "" {
-		return d, fmt.Errorf("queue %q does not exist in %s: %w", name, b.where, backends.ErrNotFound)
+		return d, backends.NotFound("queue %q does not exist in %s", name, b.where)
 	}
 	return d, err
 }

@@ -182,7 +182,7 @@ func (b *Backend) opError(what string, err error) error {
 	case isAuth(err):
 		return fmt.Errorf("%s: %w", what, b.connectError(err))
 	case isCode(err, "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue"):
-		return fmt.Errorf("%s: %w", what, backends.ErrNotFound)
+		return backends.NotFound("%s: the queue does not exist in %s", what, b.where)
 	}
 	var ne net.Error
 	if errors.As(err, &ne) {
@@ -231,7 +231,7 @@ func (b *Backend) queueURL(ctx context.Context, name string) (string, error) {
 	out, err := b.client.GetQueueUrl(c, &sqs.GetQueueUrlInput{QueueName: aws.String(name)})
 	if err != nil {
 		if isCode(err, "QueueDoesNotExist", "AWS.SimpleQueueService.NonExistentQueue") {
-			return "", fmt.Errorf("queue %q does not exist in %s: %w", name, b.where, backends.ErrNotFound)
+			return "", backends.NotFound("queue %q does not exist in %s", name, b.where)
 		}
 		return "", b.opError("look up queue "+name, err)
 	}
