@@ -13,14 +13,17 @@ import (
 	"github.com/mqscope/mqscope/ui/screens"
 )
 
-// offeredCommands are the views this connection offers, for the help and an unknown command: :queues,
-// :groups and :lag not where the broker keeps nothing for subscribers (MQTT), :broker where it publishes
-// statistics.
+// offeredCommands are the views this connection offers, for the help and an unknown command: the list
+// of what the broker holds under the broker's own word for it, :groups and :lag only where it has them,
+// :broker where it publishes statistics. Before the first connection it cannot know, and offers them all.
 func (m *Model) offeredCommands() []string {
 	s := m.conn.session
-	cmds := []string{"topics", "queues", "groups", "lag"}
-	if s != nil && s.Allows(actions.VerbList) && !s.Allows(actions.VerbBacklog) {
-		cmds = []string{"topics"} // a broker that keeps nothing for subscribers: no queues, groups or lag
+	cmds := m.listCommands()
+	if s == nil || s.Allows(actions.VerbGroups) {
+		cmds = append(cmds, "groups")
+	}
+	if s == nil || s.Allows(actions.VerbLag) || s.Allows(actions.VerbBacklog) { // as openLag decides
+		cmds = append(cmds, "lag")
 	}
 	if s != nil && s.Allows(actions.VerbStats) {
 		cmds = append(cmds, "broker")
@@ -29,6 +32,23 @@ func (m *Model) offeredCommands() []string {
 		cmds = append(cmds, "schemas")
 	}
 	return append(cmds, "ctx NAME")
+}
+
+// listCommands name the destinations view as the broker calls what it holds: Kafka's :queues works but
+// only says "Kafka has topics, not queues", so the help does not offer it.
+func (m *Model) listCommands() []string {
+	if !m.conn.known {
+		return []string{"topics", "queues"}
+	}
+	switch m.conn.identity.Kind {
+	case backends.Kafka, backends.MQTT:
+		return []string{"topics"}
+	case backends.RabbitMQ, backends.SQS:
+		return []string{"queues"}
+	case backends.Redis, backends.NATS:
+		return []string{"streams"}
+	}
+	return []string{"topics", "queues"}
 }
 
 // commandHelp is what an unknown command is told to try.
@@ -46,7 +66,7 @@ func (m *Model) runCommand(line string) tea.Cmd {
 	switch name {
 	case "q", "q!", "quit", "exit":
 		return tea.Quit
-	case "topics", "queues", "destinations", "dest":
+	case "topics", "queues", "streams", "destinations", "dest":
 		// One view lists what the broker holds; it names itself after the data.
 		cmd := m.navigate(screens.KindDestinations, func() common.View { return screens.NewDestinations(m.c, name) })
 		if note := m.kindNote(name); note != "" {

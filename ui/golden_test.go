@@ -13,7 +13,7 @@ import (
 //	go test ./ui -run Golden -update
 func goldenScreen(t *testing.T) *harness {
 	h := newHarness(t, Options{Context: config.Context{Name: "demo", ReadOnly: true}}, 100, 24)
-	h.connect(&bareBackend{}, kafkaIdentity())
+	h.connect(&groupLagBackend{}, kafkaIdentity()) // a Kafka: its help offers :groups and :lag
 	h.deliver([]backends.Destination{
 		{Name: "orders", Kind: backends.Topic, Partitions: 6, ReplicationFactor: 3, Messages: 120_000},
 		{Name: "orders-dlt", Kind: backends.Topic, Partitions: 6, ReplicationFactor: 3, Messages: 37},
