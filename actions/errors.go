@@ -12,8 +12,9 @@ import (
 
 // NotFoundError is a destination a request names that the broker does not have.
 type NotFoundError struct {
-	Kind string // what was looked for: "queue", "topic or queue"
-	Name string
+	Kind  string // what was looked for: "queue", "topic or queue"
+	Name  string
+	Group bool // a consumer group (a NATS consumer): listed with the groups, not with the destinations
 }
 
 func (e *NotFoundError) Error() string { return fmt.Sprintf("no %s named %s here", e.Kind, e.Name) }

@@ -28,6 +28,24 @@ func LagSnapshot(ctx context.Context, b backends.Backend, groups []string) (back
 	return s, nil
 }
 
+// GroupsFound says whether the snapshot has every one of the named groups: a *NotFoundError for the first
+// the broker does not know, with kind as what it calls a group ("group", NATS's "consumer"). Redis and NATS
+// leave an unknown name out of a snapshot; Kafka answers for it with a Dead group that has no members and
+// no offsets, the same thing.
+func GroupsFound(s backends.LagSnapshot, names []string, kind string) error {
+	for _, name := range names {
+		i := slices.IndexFunc(s.Groups, func(g backends.GroupLag) bool { return g.Group == name })
+		if i < 0 || unknownGroup(s.Groups[i]) {
+			return &NotFoundError{Kind: kind, Name: name, Group: true}
+		}
+	}
+	return nil
+}
+
+func unknownGroup(g backends.GroupLag) bool {
+	return g.State == "Dead" && len(g.Members) == 0 && len(g.Partitions) == 0
+}
+
 // ExactLag replaces the estimated lag in seconds of every lagging partition of g by the exact figure: how
 // long ago the first record the group has not consumed was written (one peek of one record per lagging
 // partition, so it is for the groups someone asked about, not for all of them). Partitions at the head

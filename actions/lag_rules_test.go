@@ -133,8 +133,14 @@ func TestGroupStatus(t *testing.T) {
 	if s := GroupStatus([]Status{StatusWarn, StatusStall}); s != StatusErr {
 		t.Errorf("group with STALL = %s", s)
 	}
-	if s := GroupStatus(nil); s != StatusOK {
-		t.Errorf("empty group = %s", s)
+	if s := GroupStatus(nil); s != StatusNone {
+		t.Errorf("group with no partitions = %q, want no verdict: there is no evidence it is OK", s)
+	}
+	if s := GroupStatus([]Status{StatusNone, StatusNone}); s != StatusNone {
+		t.Errorf("group that committed nothing = %q, want no verdict", s)
+	}
+	if s := GroupStatus([]Status{StatusNone, StatusOK}); s != StatusOK {
+		t.Errorf("group with one judged partition = %q, want that partition's OK", s)
 	}
 	if s := GroupStatus([]Status{StatusOK, StatusPending}); s != StatusPending {
 		t.Errorf("group with a partition not judged yet = %s, want pending, not OK", s)

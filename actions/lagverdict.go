@@ -15,6 +15,9 @@ const (
 	// StatusPending is a partition behind whose window has too few commits to judge yet: never OK
 	// before there is evidence.
 	StatusPending Status = "…"
+	// StatusNone is no verdict at all: nothing committed to judge (a group with no partitions, or a
+	// partition the group never committed on). Front ends show it as unknown, never as OK.
+	StatusNone Status = ""
 )
 
 // DefaultWindow is how many commits per partition the verdict looks at; MinCommits is how many it needs
@@ -66,9 +69,11 @@ func Judge(window []Commit, currentLag, end, allowedLag int64, now time.Time) St
 }
 
 // GroupStatus is a group's verdict: as bad as its worst partition, with STOP, STALL and REWIND reported
-// as ERR; pending while a partition behind is not judged yet and none is judged bad.
+// as ERR; pending while a partition behind is not judged yet and none is judged bad. Partitions without
+// a verdict (nothing committed) add nothing: a group none of whose partitions has one has none either
+// (StatusNone), so a group with no offsets never reads OK.
 func GroupStatus(partitions []Status) Status {
-	worst := StatusOK
+	worst := StatusNone
 	for _, s := range partitions {
 		switch s {
 		case StatusStop, StatusStall, StatusRewind, StatusErr:
@@ -76,8 +81,12 @@ func GroupStatus(partitions []Status) Status {
 		case StatusWarn:
 			worst = StatusWarn
 		case StatusPending:
-			if worst == StatusOK {
+			if worst == StatusNone || worst == StatusOK {
 				worst = StatusPending
+			}
+		case StatusOK:
+			if worst == StatusNone {
+				worst = StatusOK
 			}
 		}
 	}

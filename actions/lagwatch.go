@@ -140,7 +140,8 @@ func (t *LagTracker) judgePartition(g backends.GroupLag, p backends.PartitionLag
 	t.commits[key] = t.recordCommit(t.commits[key], p, len(g.Members) > 0, now)
 	switch {
 	case p.Committed < 0:
-		// Nothing committed: there is no consumer position to judge.
+		// Nothing committed: there is no consumer position to judge, so no verdict (not OK).
+		pr.Status = StatusNone
 	case len(g.Members) == 0 && p.Lag > t.AllowedLag:
 		// A poll cannot see commit times, but a group with no members commits nothing: it has stopped
 		// while data waits.

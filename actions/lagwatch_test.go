@@ -79,9 +79,12 @@ func TestLagTrackerForgetsWhatIsGone(t *testing.T) {
 
 func TestLagTrackerNothingCommitted(t *testing.T) {
 	tr := NewLagTracker()
-	r := tr.Observe(snapshot(0, group("new", 0, part("t", 0, -1, 30))))
-	if p := r.Groups[0].Partitions[0]; p.Status != StatusOK || p.Lag != 30 {
-		t.Errorf("uncommitted partition: %+v", p)
+	r := tr.Observe(snapshot(0, group("new", 0, part("t", 0, -1, 30)), group("empty", 0)))
+	if g := r.Groups[0]; g.Status != StatusNone || g.Partitions[0].Status != StatusNone || g.Partitions[0].Lag != 30 {
+		t.Errorf("group that committed nothing: %+v; want no verdict on it or its partition", g)
+	}
+	if g := r.Groups[1]; g.Status != StatusNone {
+		t.Errorf("group with no partitions: status %q, want no verdict (not OK: nothing shows it is)", g.Status)
 	}
 }
 

@@ -38,7 +38,7 @@ func (a *app) lagCommand() *cobra.Command {
 		Short: "Consumer lag per group (Kafka, Redis, NATS), or backlog per queue (RabbitMQ, SQS)",
 		Long: "lag shows who is behind. On Kafka, per consumer group: state, members, lag in messages, lag\n" +
 			"in seconds and a health verdict (OK, WARN, ERR; per partition STOP, STALL, REWIND; … while a\n" +
-			"partition behind has too few commits seen to judge), with a row\n" +
+			"partition behind has too few commits seen to judge, - where nothing is committed), with a row\n" +
 			"per partition when groups are named or with --partitions. On RabbitMQ, per queue: ready,\n" +
 			"unacked, consumers, rates and the time to drain at the current rates, or instead: growing\n" +
 			"(measurably more arrives than leaves), steady (as much as leaves), stalled (messages wait and\n" +
@@ -135,6 +135,12 @@ func (a *app) groupLag(ctx context.Context, b backends.Backend, names []string, 
 		if err != nil {
 			return actions.LagReport{}, err
 		}
+		if !o.watch {
+			// A watch may start before its group does; a one-shot look at a name nobody knows is a typo.
+			if err := actions.GroupsFound(s, names, show.words.Group); err != nil {
+				return actions.LagReport{}, err
+			}
+		}
 		r := tracker.Observe(tracker.Date(ctx, b, s))
 		if o.exact {
 			return exactLag(ctx, b, r)
@@ -163,7 +169,6 @@ func (a *app) groupLag(ctx context.Context, b backends.Backend, names []string, 
 	if err != nil {
 		return err
 	}
-	a.warnMissingGroups(names, r)
 	return show.render(a.deps.Stdout, a.output, r)
 }
 
@@ -200,17 +205,6 @@ func exactLag(ctx context.Context, b backends.Backend, r actions.LagReport) (act
 	}
 	r.Groups = groups
 	return r, nil
-}
-
-// warnMissingGroups says which named groups the broker does not know: Kafka reports them as Dead with no
-// offsets, which reads like a finished group rather than a typo.
-func (a *app) warnMissingGroups(names []string, r actions.LagReport) {
-	for _, name := range names {
-		i := slices.IndexFunc(r.Groups, func(g actions.GroupReport) bool { return g.Group == name })
-		if i < 0 || r.Groups[i].State == "Dead" && len(r.Groups[i].Partitions) == 0 {
-			a.warn(fmt.Sprintf("warning: group %s has no committed offsets: is the name right? (see `mqscope groups`)", name))
-		}
-	}
 }
 
 // queueBacklog reports queues: what waits and when it will be gone.

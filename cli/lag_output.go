@@ -50,7 +50,7 @@ type groupLagLine struct {
 	MaxLag     int64              `json:"max_lag"`
 	LagSeconds *float64           `json:"lag_seconds"`
 	LagSource  *string            `json:"lag_seconds_source"` // "exact" or "estimate"; null with lag_seconds
-	Status     string             `json:"status"`
+	Status     *string            `json:"status"`             // null: no verdict (nothing committed to judge)
 	Partitions []partitionLagLine `json:"partitions"`
 }
 
@@ -63,7 +63,7 @@ type partitionLagLine struct {
 	Lag        int64    `json:"lag"`
 	LagSeconds *float64 `json:"lag_seconds"`
 	LagSource  *string  `json:"lag_seconds_source"`
-	Status     string   `json:"status"`
+	Status     *string  `json:"status"`
 	Member     string   `json:"member"`
 	// The lag broken down, where the broker does (NATS); null elsewhere.
 	Deliveries *deliveriesLine `json:"deliveries"`
@@ -79,12 +79,12 @@ type deliveriesLine struct {
 func groupLagJSON(g groupReport, at time.Time) any {
 	line := groupLagLine{
 		At: at.UTC().Format(time.RFC3339Nano), Group: g.Group, State: g.State, Members: len(g.Members),
-		Lag: g.Lag, MaxLag: g.MaxLag, LagSeconds: millis(g.LagSeconds), LagSource: source(g.LagSource), Status: string(g.Status),
+		Lag: g.Lag, MaxLag: g.MaxLag, LagSeconds: millis(g.LagSeconds), LagSource: source(g.LagSource), Status: verdict(g.Status),
 		Partitions: make([]partitionLagLine, len(g.Partitions)),
 	}
 	for i, p := range g.Partitions {
 		pl := partitionLagLine{Topic: p.Topic, Partition: p.Partition, Start: p.Start, End: p.End, Lag: p.Lag,
-			LagSeconds: millis(p.LagSeconds), LagSource: source(p.LagSource), Status: string(p.Status), Member: p.Member}
+			LagSeconds: millis(p.LagSeconds), LagSource: source(p.LagSource), Status: verdict(p.Status), Member: p.Member}
 		if p.Committed >= 0 {
 			pl.Committed = &p.Committed
 		}
@@ -95,6 +95,15 @@ func groupLagJSON(g groupReport, at time.Time) any {
 		line.Partitions[i] = pl
 	}
 	return line
+}
+
+// verdict is a status, null where there is none.
+func verdict(s actions.Status) *string {
+	if s == actions.StatusNone {
+		return nil
+	}
+	text := string(s)
+	return &text
 }
 
 // source is where a lag in seconds comes from, null while there is none.

@@ -2,12 +2,15 @@ package cli
 
 import (
 	"bytes"
+	"context"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/ui/uitest"
 )
 
 func secs(f float64) *float64 { return &f }
@@ -21,14 +24,14 @@ var report = actions.LagReport{
 			{PartitionLag: backends.PartitionLag{Topic: "orders", Partition: 0, Committed: 380, End: 500, Lag: 120, Member: "billing-1"},
 				Status: actions.StatusStall},
 			{PartitionLag: backends.PartitionLag{Topic: "orders", Partition: 1, Committed: -1, Start: 7, End: 7},
-				LagSeconds: secs(0), LagSource: actions.LagExact, Status: actions.StatusOK},
+				LagSeconds: secs(0), LagSource: actions.LagExact, Status: actions.StatusNone},
 			{PartitionLag: backends.PartitionLag{Topic: "orders", Partition: 2, Committed: 5, Start: 0, End: 9, Lag: 4},
 				LagSeconds: secs(2.5), LagSource: actions.LagEstimate, Status: actions.StatusOK},
 		},
 	}},
 }
 
-// Groups, then their partitions; nothing committed shows as -, as does an unknown lag time.
+// Groups, then their partitions; nothing committed shows as -, as do an unknown lag time and no verdict.
 func TestLagTableWithPartitions(t *testing.T) {
 	var b bytes.Buffer
 	if err := (lagView{partitions: true}).render(&b, outputTable, report); err != nil {
@@ -40,7 +43,7 @@ func TestLagTableWithPartitions(t *testing.T) {
 		"\n" +
 		"GROUP    TOPIC   PARTITION  COMMITTED  END  LAG  LAG-TIME  STATUS  MEMBER\n" +
 		"billing  orders          0        380  500  120         -  STALL   billing-1\n" +
-		"billing  orders          1          -    7    0        0s  OK      -\n" +
+		"billing  orders          1          -    7    0        0s  -       -\n" +
 		"billing  orders          2          5    9    4     ≈2.5s  OK      -\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
@@ -55,7 +58,7 @@ func TestLagJSON(t *testing.T) {
 	want := `{"at":"2026-11-26T03:00:00Z","group":"billing","state":"Stable","members":1,"lag":120,"max_lag":120,` +
 		`"lag_seconds":null,"lag_seconds_source":null,"status":"ERR","partitions":[` +
 		`{"topic":"orders","partition":0,"committed":380,"start":0,"end":500,"lag":120,"lag_seconds":null,"lag_seconds_source":null,"status":"STALL","member":"billing-1","deliveries":null},` +
-		`{"topic":"orders","partition":1,"committed":null,"start":7,"end":7,"lag":0,"lag_seconds":0,"lag_seconds_source":"exact","status":"OK","member":"","deliveries":null},` +
+		`{"topic":"orders","partition":1,"committed":null,"start":7,"end":7,"lag":0,"lag_seconds":0,"lag_seconds_source":"exact","status":null,"member":"","deliveries":null},` +
 		`{"topic":"orders","partition":2,"committed":5,"start":0,"end":9,"lag":4,"lag_seconds":2.5,"lag_seconds_source":"estimate","status":"OK","member":"","deliveries":null}]}` + "\n"
 	if b.String() != want {
 		t.Errorf("JSON:\n%s\nwant:\n%s", b.String(), want)
@@ -113,5 +116,46 @@ func TestResetTableShowsWarningsOnlyWhenThereAreSome(t *testing.T) {
 	writeTable(&b, resetRows(actions.ResetPlan{Topic: "t", Partitions: plan.Partitions[:1]}), resetColumns)
 	if strings.Contains(b.String(), "WARNING") {
 		t.Errorf("WARNING column without warnings:\n%s", b.String())
+	}
+}
+
+// A group with nothing committed has no verdict: "-" in the table, null in JSON, never OK.
+func TestLagOfAGroupWithNoOffsetsHasNoVerdict(t *testing.T) {
+	empty := actions.LagReport{At: report.At, Groups: []actions.GroupReport{{Group: "fresh", State: "Empty"}}}
+	var table, lines bytes.Buffer
+	if err := (lagView{}).render(&table, outputTable, empty); err != nil {
+		t.Fatal(err)
+	}
+	if err := (lagView{}).render(&lines, outputJSON, empty); err != nil {
+		t.Fatal(err)
+	}
+	if row := strings.Split(table.String(), "\n")[1]; !strings.HasSuffix(row, "  -") {
+		t.Errorf("table row %q: want STATUS -", row)
+	}
+	if !strings.Contains(lines.String(), `"status":null`) {
+		t.Errorf("JSON %s: want status null", lines.String())
+	}
+}
+
+// lag of a group the broker does not know is an error of one line, exit 1: Kafka answers for it with a Dead
+// group with nothing in it, Redis and NATS leave it out. Before, it printed STATUS OK and exited 0.
+func TestLagOfAGroupThatIsNotThere(t *testing.T) {
+	known := backends.GroupLag{Group: "billing", State: "Stable", Members: []backends.GroupMember{{ID: "m"}},
+		Partitions: []backends.PartitionLag{{Topic: "orders", Committed: 5, End: 5}}}
+	for name, snap := range map[string]backends.LagSnapshot{
+		"kafka":  {Groups: []backends.GroupLag{known, {Group: "nosuchgroup", State: "Dead"}}},
+		"others": {Groups: []backends.GroupLag{known}},
+	} {
+		open := func(context.Context, config.Context) (backends.Backend, error) {
+			return uitest.Answering{Data: snap}, nil
+		}
+		r := execute(t, open, "--kafka", "adhoc:9092", "lag", "--sample", "0", "billing", "nosuchgroup")
+		want := "mqscope: no group named nosuchgroup here (see `mqscope groups`)\n"
+		if r.code != ExitError || r.stderr != want || r.stdout != "" {
+			t.Errorf("%s: exit %d, stdout %q, stderr %q; want exit %d and %q", name, r.code, r.stdout, r.stderr, ExitError, want)
+		}
+		if r := execute(t, open, "--kafka", "adhoc:9092", "lag", "--sample", "0", "billing"); r.code != ExitOK {
+			t.Errorf("%s: lag of a group that is there: exit %d, %s", name, r.code, r.stderr)
+		}
 	}
 }

@@ -27,6 +27,8 @@ func (a *app) phrase(err error) string {
 			said += seeLs
 		}
 		msg = strings.Replace(msg, target.Error(), said, 1)
+	case errors.As(err, &notFound) && notFound.Group:
+		msg = strings.Replace(msg, notFound.Error(), notFound.Error()+seeGroups, 1)
 	case errors.As(err, &notFound):
 		msg = strings.Replace(msg, notFound.Error(), notFound.Error()+seeLs, 1)
 	case errors.As(err, &body):
@@ -37,7 +39,10 @@ func (a *app) phrase(err error) string {
 	return msg
 }
 
-const seeLs = " (see `mqscope ls`)"
+const (
+	seeLs     = " (see `mqscope ls`)"
+	seeGroups = " (see `mqscope groups`)"
+)
 
 // refusal names the command that was refused, and what allows it.
 func (a *app) refusal(r *actions.RefusedError) string {

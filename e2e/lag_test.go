@@ -253,12 +253,14 @@ func TestLagSecondsOfAStalledPartitionGrowsWithTheClock(t *testing.T) {
 	}
 }
 
+// A group Kafka does not know is an error of one line, exit 1, nothing on stdout: it used to print a row
+// with STATUS OK and exit 0 after a warning.
 func TestLagNamesAGroupThatDoesNotExist(t *testing.T) {
 	t.Parallel()
 	brokers := demofix.Brokers(demofix.Shared(t))
 	r := mqscope(t, "--kafka", brokers, "lag", "no-such-group", "--sample", "0")
-	if r.code != 0 || !strings.Contains(r.stderr, "warning: group no-such-group has no committed offsets: is the name right?") {
-		t.Errorf("exit %d, stderr %q", r.code, r.stderr)
+	if want := "mqscope: no group named no-such-group here (see `mqscope groups`)\n"; r.code != 1 || r.stderr != want || r.stdout != "" {
+		t.Errorf("exit %d, stdout %q, stderr %q; want exit 1 and %q", r.code, r.stdout, r.stderr, want)
 	}
 }
 

@@ -16,7 +16,8 @@ import (
 
 // Statuses are the verdicts a group or partition can have; each is one series of the status gauges, 1 for
 // the current verdict and 0 for the others, so that a query can match on the label without knowing which
-// verdicts exist. "…" (too few commits seen to judge) is spelled "pending" in a label.
+// verdicts exist. "…" (too few commits seen to judge) is spelled "pending" in a label. No verdict
+// (actions.StatusNone: nothing committed) has no series: every one reads 0, so nothing reads OK.
 var Statuses = []actions.Status{actions.StatusOK, actions.StatusWarn, actions.StatusErr, actions.StatusStop,
 	actions.StatusStall, actions.StatusRewind, actions.StatusPending}
 
@@ -54,7 +55,7 @@ var (
 	descGroupMembers = prometheus.NewDesc("mqscope_group_members",
 		"Members of the consumer group.", groupLabels, nil)
 	descGroupStatus = prometheus.NewDesc("mqscope_group_status",
-		"The group's verdict: 1 for the current one, 0 for the others.", append(groupLabels, "status"), nil)
+		"The group's verdict: 1 for the current one, 0 for the others; all 0 while it has none (nothing committed).", append(groupLabels, "status"), nil)
 	descPartitionLag = prometheus.NewDesc("mqscope_partition_lag_messages",
 		"Messages of the partition the group has not consumed.", partitionLabels, nil)
 	descPartitionLagSeconds = prometheus.NewDesc("mqscope_partition_lag_seconds",

@@ -73,6 +73,21 @@ mqscope_snapshot_age_seconds 1.5
 	only(t, c, `mqscope_partition_status{group="billing",partition="2",status="pending",topic="orders"} 1`)
 }
 
+// A group with nothing committed has no verdict: every status series is 0, OK included.
+func TestNoVerdictIsNotOK(t *testing.T) {
+	c := collector(taken)
+	c.SetLag(actions.LagReport{At: taken, Groups: []actions.GroupReport{{Group: "fresh", State: "Empty"}}})
+	var want strings.Builder
+	want.WriteString("# HELP mqscope_group_status The group's verdict: 1 for the current one, 0 for the others; " +
+		"all 0 while it has none (nothing committed).\n# TYPE mqscope_group_status gauge\n")
+	for _, s := range []string{"ERR", "OK", "REWIND", "STALL", "STOP", "WARN", "pending"} {
+		want.WriteString(`mqscope_group_status{group="fresh",status="` + s + `"} 0` + "\n")
+	}
+	if err := testutil.CollectAndCompare(c, strings.NewReader(want.String()), "mqscope_group_status"); err != nil {
+		t.Error(err)
+	}
+}
+
 // only fails unless a scrape of /metrics served by Listen has the line.
 func only(t *testing.T, c *Collector, line string) {
 	t.Helper()

@@ -16,7 +16,7 @@ var GroupLag = []Column[groupReport]{
 	{Name: "LAG", Right: true, Text: func(g groupReport) string { return Int(g.Lag) }},
 	{Name: "MAX-LAG", Optional: 3, Right: true, Text: func(g groupReport) string { return Int(g.MaxLag) }},
 	{Name: "LAG-TIME", Right: true, Text: func(g groupReport) string { return LagTime(g.LagSeconds, g.LagSource) }},
-	{Name: "STATUS", Text: func(g groupReport) string { return string(g.Status) }},
+	{Name: "STATUS", Text: func(g groupReport) string { return Verdict(g.Status) }},
 }
 
 // PartitionRow is one partition of one group's lag.
@@ -38,8 +38,16 @@ var PartitionLag = []Column[PartitionRow]{
 	{Name: "REDELIVERED", Optional: 5, Right: true, Applies: hasDeliveries,
 		Text: func(p PartitionRow) string { return Int(p.Deliveries.Redelivered) }},
 	{Name: "LAG-TIME", Right: true, Text: func(p PartitionRow) string { return LagTime(p.LagSeconds, p.LagSource) }},
-	{Name: "STATUS", Text: func(p PartitionRow) string { return string(p.Status) }},
+	{Name: "STATUS", Text: func(p PartitionRow) string { return Verdict(p.Status) }},
 	{Name: "MEMBER", Optional: 1, Text: func(p PartitionRow) string { return orUnknown(sanitize.Line(p.Member)) }},
+}
+
+// Verdict is a group's or partition's status, Unknown where there is none (nothing committed to judge).
+func Verdict(s actions.Status) string {
+	if s == actions.StatusNone {
+		return Unknown
+	}
+	return string(s)
 }
 
 // Estimated marks a figure that is an estimate rather than a measurement.

@@ -248,12 +248,12 @@ func trend(values []int64) string {
 }
 
 // statusTone colours a verdict: OK is healthy, WARN is a lag that is not going down, pending is not judged
-// yet, the rest are errors.
+// yet (nor is a group with nothing committed, which has no verdict), the rest are errors.
 func statusTone(s actions.Status) table.Tone {
 	switch s {
 	case actions.StatusOK:
 		return table.Good
-	case actions.StatusPending:
+	case actions.StatusPending, actions.StatusNone:
 		return table.Muted
 	case actions.StatusWarn:
 		return table.Warn
@@ -264,6 +264,8 @@ func statusTone(s actions.Status) table.Tone {
 // statusRank orders verdicts from healthy to worst: a stopped consumer is worse than a slow one.
 func statusRank(s actions.Status) int {
 	switch s {
+	case actions.StatusNone: // no verdict: nothing to judge, so nothing to worry about first
+		return -1
 	case actions.StatusOK:
 		return 0
 	case actions.StatusPending:

@@ -264,6 +264,23 @@ func TestNothingCommittedShowsADash(t *testing.T) {
 	}
 }
 
+// A group with no partitions, and one that committed nothing, have no verdict: their STATUS reads -,
+// never OK (there is no evidence they are), and they sort below the judged groups.
+func TestLagGroupWithNoOffsetsHasNoVerdict(t *testing.T) {
+	s := newLagScript(t, 120, 30)
+	s.play(5, lagGroup{name: "empty"}, lagGroup{name: "fresh", members: 1, behind: []int64{-1}},
+		lagGroup{name: "caught-up", members: 1, behind: []int64{0}})
+	screen := s.screen()
+	for _, name := range []string{"empty", "fresh"} {
+		if f := strings.Fields(lineOf(screen, name)); contains(f, "OK") || f[7] != "-" {
+			t.Errorf("%s: want STATUS -: %v\n%s", name, f, screen)
+		}
+	}
+	if rows := groupRows(screen); len(rows) != 3 || rows[0] != "caught-up" {
+		t.Errorf("worst first puts the judged group above those without a verdict: %v", rows)
+	}
+}
+
 func TestFormatAge(t *testing.T) {
 	for d, want := range map[time.Duration]string{
 		0: "0s", 300 * time.Millisecond: "<1s", 45 * time.Second: "45s", 192 * time.Second: "3m12s",
