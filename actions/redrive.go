@@ -298,6 +298,15 @@ func PlanRedrive(ctx context.Context, b backends.Backend, dlq string, opts Redri
 	}
 	plan = t.plan()
 	plan.Source, plan.Options, plan.Warnings = dlq, opts, warnings
+	if a, ok := b.(backends.MoveAdvisor); ok && err == nil {
+		notice, nerr := a.MoveNotice(ctx, dlq)
+		if nerr != nil {
+			return plan, fmt.Errorf("plan the redrive of %s: %w", dlq, nerr)
+		}
+		if notice != "" {
+			plan.Warnings = append(plan.Warnings, notice)
+		}
+	}
 	if plan.throughExchanges() {
 		plan.Warnings = append(plan.Warnings, "letters sent through an exchange reach the queues bound there when they "+
 			"are sent; a letter no queue takes comes back unroutable and stays in "+dlq)

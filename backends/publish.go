@@ -129,6 +129,13 @@ type Mover interface {
 	Move(ctx context.Context, req MoveRequest, route Router, progress func(MoveProgress)) (MoveReport, error)
 }
 
+// MoveAdvisor is a Mover that moves out of some sources in a way that costs more than usual, and says so
+// for a plan (RabbitMQ: a quorum queue whose give-backs count toward a delivery limit is read one letter
+// at a time); the notice is empty when the move is as usual.
+type MoveAdvisor interface {
+	MoveNotice(ctx context.Context, source string) (string, error)
+}
+
 // ServerMover hands a move of messages from one queue to one other queue to the broker itself (RabbitMQ:
 // a dynamic shovel, as the management UI's "Move messages" makes), which moves them faster than a client
 // can, unchanged and in order, acknowledging each only once its target confirmed it. The caller keeps the
