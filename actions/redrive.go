@@ -225,7 +225,7 @@ type RedrivePlan struct {
 	Letters  int64          // letters looked at
 	Routes   []PlannedRoute // where letters go, sorted by target
 	Kept     []KeptLetters  // letters that would stay, by reason
-	Warnings []string       // what could not be checked
+	Warnings []string       // what could not be checked, and what the move costs beyond the usual (backends.MoveAdvisor)
 	// Task says whether the broker's own move task would do the move (SQS); nil where it has none.
 	Task *TaskPlan
 }
