@@ -30,7 +30,13 @@ func (a *app) groupsCommand() *cobra.Command {
 					return err
 				}
 				sort.Slice(groups, func(i, j int) bool { return groups[i].Name < groups[j].Name })
-				return render(a.deps.Stdout, a.output, groups, columnsOf(present.Worded(present.Groups, a.words())), groupJSON)
+				if err := render(a.deps.Stdout, a.output, groups, columnsOf(present.Worded(present.Groups, a.words())), groupJSON); err != nil {
+					return err
+				}
+				if len(groups) == 0 {
+					a.warn(a.noGroups())
+				}
+				return nil
 			})
 		},
 	}
@@ -72,4 +78,20 @@ func groupJSON(g group) any {
 	}
 	return groupLine{Group: g.Name, State: g.State, Members: g.Members, ProtocolType: g.ProtocolType,
 		Protocol: g.Protocol, Coordinator: g.Coordinator, Topics: topics, Committed: committed}
+}
+
+// noGroups is the one line on stderr for a groups or lag listing with no group in it, as ls says an empty
+// listing, so that a bare header row does not look like a failure.
+func (a *app) noGroups() string {
+	kind := backends.Kafka
+	if c, _, err := a.resolve(); err == nil {
+		kind = backends.Kind(c.Kind())
+	}
+	switch kind {
+	case backends.Redis:
+		return "no consumer groups on the streams of this database"
+	case backends.NATS:
+		return "no durable consumers on any stream"
+	}
+	return "no consumer groups"
 }

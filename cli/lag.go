@@ -169,7 +169,13 @@ func (a *app) groupLag(ctx context.Context, b backends.Backend, names []string, 
 	if err != nil {
 		return err
 	}
-	return show.render(a.deps.Stdout, a.output, r)
+	if err := show.render(a.deps.Stdout, a.output, r); err != nil {
+		return err
+	}
+	if len(names) == 0 && len(r.Groups) == 0 {
+		a.warn(a.noGroups())
+	}
+	return nil
 }
 
 // spread runs look n times spread evenly over span (once when span is 0).

@@ -28,7 +28,7 @@ var Destinations = []Column[dest]{
 	// An MQTT topic holds one message, its retained one: RETAINED says it.
 	{Name: "MESSAGES", Right: true, Applies: func(d dest) bool { return d.Kind != backends.Exchange && !Sampled(d) },
 		Text: func(d dest) string { return Approx(d, d.Messages) }},
-	{Name: "READY", Optional: 2, Right: true, Applies: countsDeliveries, Text: func(d dest) string { return Count(d.Ready) }},
+	{Name: "READY", Optional: 2, Right: true, Applies: countsDeliveries, Text: readyText},
 	{Name: "UNACKED", Optional: 2, Right: true, Applies: countsDeliveries, Text: func(d dest) string { return Count(d.Unacked) }},
 	{Name: "CONSUMERS", Optional: 1, Right: true, Applies: countsDeliveries, Text: func(d dest) string { return Count(d.Consumers) }},
 	{Name: "PUBLISH/S", Optional: 3, Right: true, Applies: countsDeliveries, Text: func(d dest) string { return Rate(d.PublishRate) }},
@@ -87,6 +87,15 @@ func IsApproximate(d dest) bool { return d.Approximate }
 // countsDeliveries is true for queues and streams that count ready and unacked messages, consumers and
 // rates; SQS's queues have approximate counts of their own and neither consumers nor rates.
 func countsDeliveries(d dest) bool { return HoldsMessages(d) && !d.Approximate }
+
+// readyText is a queue's count of messages ready for delivery. A stream has none to count (each of its
+// groups reads it from where that group is): it shows NotApplicable, not a 0 that reads as a fact.
+func readyText(d dest) string {
+	if d.Kind == backends.Stream {
+		return NotApplicable
+	}
+	return Count(d.Ready)
+}
 
 // Approx is a count, marked ~ where the broker calls it approximate.
 func Approx(d dest, n int64) string {

@@ -94,6 +94,9 @@ func Count[N int | int64](n N) string {
 // Unknown is the text of a figure nobody knows (a rate the broker did not report, a lag not yet measured).
 const Unknown = "-"
 
+// NotApplicable is the text of a figure that does not exist for this row (a stream's ready count).
+const NotApplicable = "-"
+
 // Rate writes a per-second rate; nil (the broker reported none) is Unknown.
 func Rate(r *float64) string {
 	if r == nil {

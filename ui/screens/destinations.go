@@ -137,18 +137,21 @@ func rateLook[T any](get func(T) *float64) list.Look[T] {
 func queueish(d dest) bool { return d.Kind == backends.Queue || d.Kind == backends.Stream }
 
 // destinationNoun names a listing by what it holds; an empty one holds nothing to name it by ("": the
-// view's title, which says what the user asked for).
+// view's title, which says what the user asked for). Redis holds streams and lists, neither of them a
+// queue: its listing says so rather than "queues".
 func destinationNoun(ds []dest) string {
 	if len(ds) == 0 {
 		return ""
 	}
-	topics, queues, streams := 0, 0, 0
+	topics, queues, streams, lists := 0, 0, 0, 0
 	for _, d := range ds {
 		switch {
 		case d.Kind == backends.Topic:
 			topics++
 		case d.Kind == backends.Stream:
 			streams++
+		case d.Kind == backends.Queue && d.Type == "list": // a Redis list
+			lists++
 		case queueish(d):
 			queues++
 		}
@@ -158,7 +161,11 @@ func destinationNoun(ds []dest) string {
 		return "topics"
 	case streams == len(ds): // NATS's streams, and Redis's when it holds no list
 		return "streams"
-	case queues+streams == len(ds):
+	case lists == len(ds):
+		return "lists"
+	case streams+lists == len(ds):
+		return "streams and lists"
+	case queues+streams+lists == len(ds):
 		return "queues"
 	}
 	return "destinations"

@@ -341,6 +341,9 @@ func TestListingNamesStreams(t *testing.T) {
 		"queues":       {{Name: "A", Kind: backends.Stream}, {Name: "jobs", Kind: backends.Queue}},
 		"topics":       {{Name: "t", Kind: backends.Topic}},
 		"destinations": {{Name: "t", Kind: backends.Topic}, {Name: "q", Kind: backends.Queue}},
+		// Redis: streams and lists, not queues
+		"streams and lists": {{Name: "events", Kind: backends.Stream, Type: "stream"}, {Name: "jobs", Kind: backends.Queue, Type: "list"}},
+		"lists":             {{Name: "jobs", Kind: backends.Queue, Type: "list"}},
 	} {
 		if got := destinationNoun(ds); got != want {
 			t.Errorf("%v is called %q, want %q", ds, got, want)
