@@ -73,13 +73,31 @@ func (s *Session) change(ctx context.Context, v Verb, what string, do func() err
 	return nil
 }
 
-// CreateDestination creates a topic or queue.
+// CreateDestination creates a topic or queue. A name the broker's rules refuse is refused before anything
+// is sent (CheckName).
 func (s *Session) CreateDestination(ctx context.Context, spec backends.DestinationSpec) error {
+	if _, err := s.CheckName(spec.Name); err != nil {
+		return err
+	}
 	return s.change(ctx, VerbCreate, "create "+spec.Name, func() error {
 		return s.b.(backends.DestinationCreator).CreateDestination(ctx, spec)
 	}, "name", spec.Name, "partitions", spec.Partitions, "replication", spec.ReplicationFactor,
 		"configs", spec.Configs, "type", spec.Type, "arguments", spec.Arguments, "fifo", spec.FIFO,
 		"dead_letter_queue", spec.DeadLetterQueue, "max_receive_count", spec.MaxReceiveCount)
+}
+
+// CheckName applies the broker's rules for a new destination's name, where it has some mqscope knows
+// (backends.NameChecker): an error for a name it refuses, a warning for a legal name that is likely a
+// mistake (Kafka: '.' and '_' in one topic name). Creating checks it anyway; front ends call it first to
+// show the warning.
+func (s *Session) CheckName(name string) (warning string, err error) {
+	if s == nil {
+		return "", nil // not connected: creating says so
+	}
+	if c, ok := s.b.(backends.NameChecker); ok {
+		return c.CheckDestinationName(name)
+	}
+	return "", nil
 }
 
 // destinationValidator is implemented by backends whose broker judges a creation without doing it (Kafka's
@@ -93,6 +111,9 @@ type destinationValidator interface {
 // refuses it like the creation itself, since it previews one.
 func (s *Session) CheckCreate(ctx context.Context, spec backends.DestinationSpec) error {
 	if err := s.Can(VerbCreate); err != nil {
+		return err
+	}
+	if _, err := s.CheckName(spec.Name); err != nil {
 		return err
 	}
 	if v, ok := s.b.(destinationValidator); ok {

@@ -207,7 +207,11 @@ func (s *Session) PlanTopology(ctx context.Context, want TopologyFile, prune boo
 		return nil, errors.New("the file has topics, and this broker has queues: point it at a Kafka context")
 	}
 	var steps []Step
-	steps = append(steps, planTopics(have.Topics, want.Topics, prune)...)
+	topicSteps := planTopics(have.Topics, want.Topics, prune)
+	if err := s.checkNewNames(topicSteps); err != nil {
+		return nil, err
+	}
+	steps = append(steps, topicSteps...)
 	queues, err := planQueues(have.Queues, want.Queues, prune)
 	if err != nil {
 		return nil, err
@@ -435,6 +439,20 @@ func planBindings(have, want []BindingDef, prune bool) []Step {
 		}
 	}
 	return steps
+}
+
+// checkNewNames refuses a plan that would create a topic under a name the broker's rules refuse, before
+// any step is done (applying would stop there half way).
+func (s *Session) checkNewNames(steps []Step) error {
+	for _, st := range steps {
+		if st.Action != "create" {
+			continue
+		}
+		if _, err := s.CheckName(st.Name); err != nil {
+			return fmt.Errorf("in the file: %w", err)
+		}
+	}
+	return nil
 }
 
 // ApplyTopology does the steps that can be done, in order, calling report after each (err nil when it

@@ -152,6 +152,13 @@ type VhostLister interface {
 	Vhosts(ctx context.Context) ([]string, error)
 }
 
+// NameChecker is implemented by backends whose broker has rules for a new destination's name that mqscope
+// applies before asking (Kafka's topic names; kfake and some proxies would take any). An error is a name
+// the broker refuses, said in one line with the rule; a warning is a legal name that is likely a mistake.
+type NameChecker interface {
+	CheckDestinationName(name string) (warning string, err error)
+}
+
 // ErrExists is a broker's refusal to create what is there already.
 var ErrExists = errors.New("already exists")
 

@@ -200,6 +200,13 @@ func cmpOr(s, def string) string {
 
 func (a *app) create(ctx context.Context, kind string, spec backends.DestinationSpec, dryRun bool, detail string) error {
 	return a.withSession(ctx, func(ctx context.Context, s *actions.Session) error {
+		warning, err := s.CheckName(spec.Name)
+		if err != nil {
+			return err
+		}
+		if warning != "" {
+			a.warn("warning: " + warning)
+		}
 		if dryRun {
 			if err := s.CheckCreate(ctx, spec); err != nil {
 				return err

@@ -2,6 +2,8 @@ package e2e
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -138,4 +140,33 @@ func TestRabbitMQQueueLifecycleFromTheCLI(t *testing.T) {
 	run(0, "delete", "exchange", "ex", "--yes")
 	run(0, "delete", "queue", "jobs", "--yes", "--if-empty")
 	run(1, "delete", "queue", "jobs", "--yes")
+}
+
+// A topic name Kafka's rules refuse is refused before anything is sent, in one line naming the rule, by
+// create, create --dry-run and apply alike; kfake would have created it (a new user made a topic whose
+// name cleared the screen). A name mixing '.' and '_' is created, with Kafka's warning.
+func TestKafkaTopicNamesAreCheckedBeforeSending(t *testing.T) {
+	c := kafkafix.Start(t, kfake.NumBrokers(1))
+	k := []string{"--kafka", c.ListenAddrs()[0]}
+	const rule = "(topic names are ASCII letters, digits, '.', '_' and '-', at most 249 of them, not \".\" or \"..\")"
+	file := filepath.Join(t.TempDir(), "evil.yaml")
+	os.WriteFile(file, []byte("topics:\n  - {name: fine, partitions: 1}\n  - {name: \"evil\\e[2J\", partitions: 1}\n"), 0o600)
+	for _, args := range [][]string{
+		{"create", "topic", "evil\x1b[2J"},
+		{"create", "topic", "evil\x1b[2J", "--dry-run"},
+		{"apply", "-f", file},
+	} {
+		r := mqscope(t, append(k, args...)...)
+		if r.code != cli.ExitError || strings.Count(r.stderr, "\n") != 1 || !strings.Contains(r.stderr, `Kafka refuses the topic name "evil\x1b[2J": '\x1b' is not allowed `+rule) {
+			t.Errorf("%q: exit %d, stderr %q", args, r.code, r.stderr)
+		}
+	}
+	r := mqscope(t, append(k, "create", "topic", "orders.v1_eu")...)
+	if r.code != 0 || !strings.Contains(r.stderr, "warning: topic orders.v1_eu mixes '.' and '_'") {
+		t.Errorf("a name mixing '.' and '_': exit %d, stderr %q", r.code, r.stderr)
+	}
+	if ls := mqscope(t, append(k, "ls", "-o", "json")...); strings.Contains(ls.stdout, "evil") || strings.Contains(ls.stdout, `"fine"`) ||
+		!strings.Contains(ls.stdout, "orders.v1_eu") {
+		t.Errorf("the broker has (want orders.v1_eu only, not evil nor fine, the apply refused whole):\n%s", ls.stdout)
+	}
 }

@@ -84,6 +84,31 @@ func configOf(t *testing.T, b *kafka.Backend, topic, name string) backends.Confi
 	return backends.ConfigEntry{}
 }
 
+// The topic form checks the name by Kafka's rules as it is typed: a name a real broker refuses is the name
+// field's problem and creates nothing (kfake would take it); a name mixing '.' and '_' is created after a
+// review that carries Kafka's warning.
+func TestCreateTopicFormChecksTheName(t *testing.T) {
+	t.Parallel()
+	h, b := kafkaHarness(t, false)
+	h.run(h.key("C"))
+	h.typeIn("tui13 bad")
+	h.mustShow(`' ' is not allowed`)
+	h.run(h.key("ctrl+s"))
+	if _, ok := topicNamed(t, b, "tui13 bad"); ok {
+		t.Fatal("a name Kafka refuses was created")
+	}
+	h.key("esc")
+	h.run(h.key("esc"))
+	h.run(h.key("C"))
+	h.typeIn("tui13.mixed_name")
+	h.run(h.key("ctrl+s"))
+	h.mustShow("mixes '.' and '_'")
+	h.run(h.key("y"))
+	if _, ok := topicNamed(t, b, "tui13.mixed_name"); !ok {
+		t.Fatalf("the reviewed topic was not created:\n%s", h.screen())
+	}
+}
+
 // C on the topic list opens the form; what is typed there becomes a topic with those partitions and
 // configs, the list shows it, and the flash says so. A bad field says which, and creates nothing.
 func TestCreateTopicFromTheList(t *testing.T) {

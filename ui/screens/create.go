@@ -53,13 +53,20 @@ func newCreateTopicForm(c *common.Common, returnTo int) *adminForm {
 		topicConfigs: {label: "configs", lines: true, placeholder: "(empty: the broker's defaults)",
 			hint: "KEY=VALUE one a line, e.g. retention.ms=86400000 or cleanup.policy=compact"},
 	}
-	return newAdminForm(c, "create topic", "New topic", actions.VerbCreate, fields, returnTo, planTopic)
+	return newAdminForm(c, "create topic", "New topic", actions.VerbCreate, fields, returnTo,
+		func(vals []string) (adminPlan, error) { return planTopic(c.Session(), vals) })
 }
 
-func planTopic(vals []string) (adminPlan, error) {
+// planTopic is the creation the topic form asks for; a name the broker's rules refuse is the name field's
+// problem as it is typed, and a likely mistake (Kafka: '.' and '_' mixed) is said before it is sent.
+func planTopic(s *actions.Session, vals []string) (adminPlan, error) {
 	name, err := requiredName(topicName, vals, "topic")
 	if err != nil {
 		return adminPlan{}, err
+	}
+	warning, err := s.CheckName(name)
+	if err != nil {
+		return adminPlan{}, badField(topicName, "%v", err)
 	}
 	partitions, err := optionalCount(topicPartitions, vals[topicPartitions])
 	if err != nil {
@@ -73,8 +80,12 @@ func planTopic(vals []string) (adminPlan, error) {
 	if err != nil {
 		return adminPlan{}, err
 	}
-	return createPlan("topic", backends.DestinationSpec{Name: name, Partitions: partitions, ReplicationFactor: replication,
-		Configs: configs}), nil
+	plan := createPlan("topic", backends.DestinationSpec{Name: name, Partitions: partitions, ReplicationFactor: replication,
+		Configs: configs})
+	if warning != "" {
+		plan.review = []string{"warning: " + sanitize.Line(warning)}
+	}
+	return plan, nil
 }
 
 // requiredName is the name field of a form that creates a what, trimmed: empty, it is what to fix.
