@@ -107,10 +107,4 @@ func (a *app) refuseReadOnly(v actions.Verb) error {
 
 // words are the connected broker's names for groups, partitions and offsets, for table headings (JSON keeps
 // its own): STREAM rather than TOPIC on Redis. Kafka's where no context resolves.
-func (a *app) words() present.Words {
-	c, _, err := a.resolve()
-	if err != nil {
-		return present.KafkaWords
-	}
-	return present.WordsFor(backends.Kind(c.Kind()))
-}
+func (a *app) words() present.Words { return present.WordsFor(a.kind()) }

@@ -83,11 +83,7 @@ func groupJSON(g group) any {
 // noGroups is the one line on stderr for a groups or lag listing with no group in it, as ls says an empty
 // listing, so that a bare header row does not look like a failure.
 func (a *app) noGroups() string {
-	kind := backends.Kafka
-	if c, _, err := a.resolve(); err == nil {
-		kind = backends.Kind(c.Kind())
-	}
-	switch kind {
+	switch a.kind() {
 	case backends.Redis:
 		return "no consumer groups on the streams of this database"
 	case backends.NATS:

@@ -75,9 +75,13 @@ func (a *app) purgeQueue(ctx context.Context, s *actions.Session, queue string, 
 	if err != nil {
 		return err
 	}
+	cols := columnsOf(present.Worded(purgeColumns, a.words()))
 	if !yes {
-		if err := render(a.deps.Stdout, a.output, []purgeRow{{plan, nil}}, purgeColumns, purgeJSON); err != nil {
+		if err := render(a.deps.Stdout, a.output, []purgeRow{{plan, nil}}, cols, purgeJSON); err != nil {
 			return err
+		}
+		if a.kind() == backends.MQTT && plan.Ready > 0 { // in MQTT's words, as the table is
+			return needsConfirm(fmt.Sprintf("would clear the retained message of %s; add --yes to purge", plan.Queue))
 		}
 		return needsConfirm(purgePreview(plan))
 	}
@@ -85,7 +89,7 @@ func (a *app) purgeQueue(ctx context.Context, s *actions.Session, queue string, 
 	if err != nil {
 		return err
 	}
-	return render(a.deps.Stdout, a.output, []purgeRow{{plan, &n}}, purgeColumns, purgeJSON)
+	return render(a.deps.Stdout, a.output, []purgeRow{{plan, &n}}, cols, purgeJSON)
 }
 
 // purgePreview says what a purge would remove; a count the broker could not give is said to be unknown.
@@ -107,8 +111,9 @@ func (a *app) truncate(ctx context.Context, s *actions.Session, topic string, be
 	if err != nil {
 		return err
 	}
+	cols := columnsOf(present.Worded(truncateColumns, a.words()))
 	if !yes {
-		if err := render(a.deps.Stdout, a.output, truncateRows(plan), truncateColumns, truncateJSON(plan, false)); err != nil {
+		if err := render(a.deps.Stdout, a.output, truncateRows(plan), cols, truncateJSON(plan, false)); err != nil {
 			return err
 		}
 		return needsConfirm(fmt.Sprintf("would delete %d record%s of %s; add --yes to purge",
@@ -117,7 +122,7 @@ func (a *app) truncate(ctx context.Context, s *actions.Session, topic string, be
 	if err := s.Truncate(ctx, plan.Topic, plan.Offsets()); err != nil {
 		return err
 	}
-	if err := render(a.deps.Stdout, a.output, truncateRows(plan), truncateColumns, truncateJSON(plan, true)); err != nil {
+	if err := render(a.deps.Stdout, a.output, truncateRows(plan), cols, truncateJSON(plan, true)); err != nil {
 		return err
 	}
 	a.warn(fmt.Sprintf("deleted %d record%s of %s", plan.Removes(), pluralS(int(plan.Removes())), plan.Topic))
@@ -130,14 +135,16 @@ type purgeRow struct {
 	removed *int64
 }
 
-var purgeColumns = []column[purgeRow]{
-	{head: "QUEUE", cell: func(r purgeRow) string { return r.Queue }},
-	{head: "READY", right: true, cell: func(r purgeRow) string { return present.Count(r.Ready) }},
-	{head: "UNACKED", right: true, cell: func(r purgeRow) string { return present.Count(r.Unacked) }},
-	{head: "REMOVES", right: true, cell: func(r purgeRow) string { return present.Count(r.Ready) },
-		applies: func(r purgeRow) bool { return r.removed == nil }},
-	{head: "REMOVED", right: true, cell: func(r purgeRow) string { return itoa(*r.removed) },
-		applies: func(r purgeRow) bool { return r.removed != nil }},
+// purgeColumns are in RabbitMQ's words; present.Worded puts them in the broker's (an MQTT topic's
+// retained message).
+var purgeColumns = []present.Column[purgeRow]{
+	{Name: "QUEUE", Text: func(r purgeRow) string { return r.Queue }},
+	{Name: "READY", Right: true, Text: func(r purgeRow) string { return present.Count(r.Ready) }},
+	{Name: "UNACKED", Right: true, Text: func(r purgeRow) string { return present.Count(r.Unacked) }},
+	{Name: "REMOVES", Right: true, Text: func(r purgeRow) string { return present.Count(r.Ready) },
+		Applies: func(r purgeRow) bool { return r.removed == nil }},
+	{Name: "REMOVED", Right: true, Text: func(r purgeRow) string { return itoa(*r.removed) },
+		Applies: func(r purgeRow) bool { return r.removed != nil }},
 }
 
 // purgeLine is the line of `purge -o json` for a queue: removed is what went, null on a dry run.
@@ -168,15 +175,17 @@ func truncateRows(plan actions.TruncatePlan) []partitionTruncate {
 	return rows
 }
 
-var truncateColumns = []column[partitionTruncate]{
-	{head: "TOPIC", cell: func(p partitionTruncate) string { return p.topic }},
-	{head: "PARTITION", right: true, cell: func(p partitionTruncate) string { return itoa(int64(p.Partition)) }},
-	{head: "START", right: true, cell: func(p partitionTruncate) string { return itoa(p.Start) }},
-	{head: "END", right: true, cell: func(p partitionTruncate) string { return itoa(p.End) }},
-	{head: "BEFORE", right: true, cell: func(p partitionTruncate) string { return itoa(p.Before) }},
-	{head: "DELETES", right: true, cell: func(p partitionTruncate) string { return itoa(p.Removes()) }},
-	{head: "WARNING", cell: func(p partitionTruncate) string { return p.Warning },
-		applies: func(p partitionTruncate) bool { return p.Warning != "" }},
+// truncateColumns are in Kafka's words; present.Worded puts them in the broker's (a Redis stream has no
+// partitions).
+var truncateColumns = []present.Column[partitionTruncate]{
+	{Name: "TOPIC", Text: func(p partitionTruncate) string { return p.topic }},
+	{Name: "PARTITION", Right: true, Text: func(p partitionTruncate) string { return itoa(int64(p.Partition)) }},
+	{Name: "START", Right: true, Text: func(p partitionTruncate) string { return itoa(p.Start) }},
+	{Name: "END", Right: true, Text: func(p partitionTruncate) string { return itoa(p.End) }},
+	{Name: "BEFORE", Right: true, Text: func(p partitionTruncate) string { return itoa(p.Before) }},
+	{Name: "DELETES", Right: true, Text: func(p partitionTruncate) string { return itoa(p.Removes()) }},
+	{Name: "WARNING", Text: func(p partitionTruncate) string { return p.Warning },
+		Applies: func(p partitionTruncate) bool { return p.Warning != "" }},
 }
 
 // truncateLine is one line of `purge -o json` for a topic, per partition.

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mqscope/mqscope/cli"
 	"github.com/mqscope/mqscope/internal/testkit/mqttfix"
 	"github.com/mqscope/mqscope/sanitize"
 )
@@ -178,7 +179,13 @@ func TestMQTTPublishEachQoSAndClear(t *testing.T) {
 	if held := mqttfix.Bodies(f.Retained(t, topic)); len(held) != 1 {
 		t.Fatalf("a refused purge changed %s: it retains %q", topic, held)
 	}
-	if r := mqscope(t, "--mqtt", f.URL, "purge", topic, "--yes"); r.code != 0 {
+	// In MQTT's words: a topic and its retained message, not a queue's ready and unacked ones.
+	r := mqscope(t, "--mqtt", f.URL, "purge", topic)
+	if r.code != cli.ExitUsage || squeeze(r.stdout) != "TOPIC RETAINED REMOVES\n"+topic+" 1 1\n" ||
+		r.stderr != "mqscope: would clear the retained message of "+topic+"; add --yes to purge\n" {
+		t.Errorf("purge preview: exit %d, stdout %q, stderr %q", r.code, r.stdout, r.stderr)
+	}
+	if r := mqscope(t, "--mqtt", f.URL, "purge", topic, "--yes"); r.code != 0 || squeeze(r.stdout) != "TOPIC RETAINED REMOVED\n"+topic+" 1 1\n" {
 		t.Fatalf("purge: exit %d: %s %s", r.code, r.stdout, r.stderr)
 	}
 	if held := f.Retained(t, topic); len(held) != 0 {

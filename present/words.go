@@ -41,15 +41,22 @@ var (
 		"MEMBER": "", "MEMBERS": "", "COORDINATOR": "", "PROTOCOL": "POLICY",
 		"MAX-LAG": "",
 	}, nouns: map[string]string{"groups": "consumers"}}
+	// MQTT has no groups; what a purge shows of a topic is its retained message, which no one acknowledges.
+	mqttWords = Words{Group: "group", Parts: "partitions", Position: "offset", titles: map[string]string{
+		"QUEUE": "TOPIC", "READY": "RETAINED", "UNACKED": "",
+	}}
 )
 
-// WordsFor is the vocabulary of a kind of broker: Kafka's for Kafka and for brokers without groups.
+// WordsFor is the vocabulary of a kind of broker: Kafka's for Kafka and for other brokers without words of
+// their own.
 func WordsFor(k backends.Kind) Words {
 	switch k {
 	case backends.Redis:
 		return redisWords
 	case backends.NATS:
 		return natsWords
+	case backends.MQTT:
+		return mqttWords
 	}
 	return KafkaWords
 }
