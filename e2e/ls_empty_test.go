@@ -39,10 +39,12 @@ func TestGroupsAndLagOnABrokerWithoutGroupsSaySo(t *testing.T) {
 	t.Parallel()
 	redis := redisfix.Private(t)
 	kafka := kafkafix.Start(t)
+	nats := natsfix.Embedded(t)
 	for _, tc := range []struct {
 		conn []string
 		want string
 	}{
+		{[]string{"--nats", nats.URL}, "mqscope: no durable consumers on any stream\n"},
 		{[]string{"--redis", "redis://" + redis + "/0"}, "mqscope: no consumer groups on the streams of this database\n"},
 		{[]string{"--kafka", strings.Join(kafka.ListenAddrs(), ",")}, "mqscope: no consumer groups\n"},
 	} {
