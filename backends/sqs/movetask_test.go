@@ -244,21 +244,7 @@ func TestMoveTaskFIFOKeepsGroupOrder(t *testing.T) {
 	if err != nil || rep.Way != actions.ByMoveTask || rep.Moved != 12 {
 		t.Fatalf("redrive: %+v %v", rep, err)
 	}
-	for _, src := range sources {
-		last := map[string]int{"g0": -1, "g1": -1}
-		msgs := s.Messages(t, src)
-		if len(msgs) != 6 {
-			t.Fatalf("%s got %d back", src, len(msgs))
-		}
-		for _, m := range msgs {
-			var i int
-			fmt.Sscanf(m.Body[len(src)+1:], "%d", &i)
-			if m.Group != fmt.Sprintf("g%d", i%2) || i < last[m.Group] {
-				t.Fatalf("%s: %q in group %s after %d", src, m.Body, m.Group, last[m.Group])
-			}
-			last[m.Group] = i
-		}
-	}
+	groupOrderKept(t, s, sources, 6)
 }
 
 // TestRedriveRefusedWhileATaskRuns: SQS runs one move task per queue; a redrive while one is under way

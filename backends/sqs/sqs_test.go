@@ -168,21 +168,7 @@ func TestRedriveFIFOKeepsOrderAndGroups(t *testing.T) {
 	if err != nil || rep.Moved != 12 {
 		t.Fatalf("redrive: %+v %v", rep, err)
 	}
-	for _, src := range sources {
-		last := map[string]int{"g0": -1, "g1": -1}
-		msgs := s.Messages(t, src)
-		if len(msgs) != 6 {
-			t.Fatalf("%s got %d back", src, len(msgs))
-		}
-		for _, m := range msgs {
-			var i int
-			fmt.Sscanf(m.Body[len(src)+1:], "%d", &i)
-			if m.Group != fmt.Sprintf("g%d", i%2) || i < last[m.Group] {
-				t.Fatalf("%s: %q in group %s after %d", src, m.Body, m.Group, last[m.Group])
-			}
-			last[m.Group] = i
-		}
-	}
+	groupOrderKept(t, s, sources, 6)
 }
 
 // TestRedriveCancelledAndRerun: a redrive cancelled half way, then run again, moves every letter exactly
@@ -274,5 +260,26 @@ func TestNoCredentialsPrintsNothing(t *testing.T) {
 	}
 	if !strings.Contains(logged.String(), "falling back to IMDSv1") {
 		t.Errorf("the SDK's warning is not in the log: %q", logged.String())
+	}
+}
+
+// groupOrderKept fails unless each FIFO source holds its n letters ("SRC-I", deadLetters's bodies) back
+// in their message groups (g0 even, g1 odd), in order within each group.
+func groupOrderKept(t *testing.T, s *sqsfix.Server, sources []string, n int) {
+	t.Helper()
+	for _, src := range sources {
+		last := map[string]int{"g0": -1, "g1": -1}
+		msgs := s.Messages(t, src)
+		if len(msgs) != n {
+			t.Fatalf("%s got %d back", src, len(msgs))
+		}
+		for _, m := range msgs {
+			var i int
+			fmt.Sscanf(m.Body[len(src)+1:], "%d", &i)
+			if m.Group != fmt.Sprintf("g%d", i%2) || i < last[m.Group] {
+				t.Fatalf("%s: %q in group %s after %d", src, m.Body, m.Group, last[m.Group])
+			}
+			last[m.Group] = i
+		}
 	}
 }
