@@ -88,7 +88,7 @@ func TestRedriveOnRabbitMQ(t *testing.T) {
 	h.run(h.key("enter"))
 	h.mustShow("from work.dlq (queue): 9 letters read just now", "moves 9 letters:", "→ work", "→ other", "y move 9 letters")
 	h.run(h.key("y"))
-	h.mustShow("every letter moved", "moved   9", "kept    0", "failed  0")
+	h.mustShow("every letter moved", "moved    9", "kept     0", "failed   0")
 	if h.m.top().Kind() != progress.Kind {
 		t.Fatalf("the report stays on screen:\n%s", h.screen())
 	}

@@ -182,7 +182,7 @@ func TestRedriveOnTheDemoCluster(t *testing.T) {
 	}
 	h.run(h.key("enter"))
 	h.run(h.key("y"))
-	h.mustShow("topics › redrive orders-dlt", "every letter moved", fmt.Sprintf("moved   %d", n), "kept    0",
+	h.mustShow("topics › redrive orders-dlt", "every letter moved", fmt.Sprintf("moved    %d", n), "kept     0",
 		fmt.Sprintf("redrive orders-dlt: moved %d, kept 0, failed 0", n))
 
 	// Every letter is back in orders, in the partition its headers name, with its key and body.

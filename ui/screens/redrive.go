@@ -453,13 +453,15 @@ func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err e
 	}
 	style := map[common.FlashLevel]func(...string) string{common.FlashInfo: s.OK.Render, common.FlashWarn: s.Warn.Render,
 		common.FlashError: s.Error.Render}[level]
+	// Every label is padded to the width of the longest ("in doubt"), so the figures share one column.
+	label := func(name string) string { return s.Label.Render(fmt.Sprintf("%-9s", name)) }
 	lines := []string{style(head), "",
-		s.Label.Render("moved   ") + s.OK.Render(present.Int(r.Moved)),
-		s.Label.Render("kept    ") + toned(s.Warn.Render, s.Text.Render, r.Kept)(present.Int(r.Kept)),
-		s.Label.Render("failed  ") + toned(s.Error.Render, s.Text.Render, r.Failed)(present.Int(r.Failed)),
+		label("moved") + s.OK.Render(present.Int(r.Moved)),
+		label("kept") + toned(s.Warn.Render, s.Text.Render, r.Kept)(present.Int(r.Kept)),
+		label("failed") + toned(s.Error.Render, s.Text.Render, r.Failed)(present.Int(r.Failed)),
 	}
 	if r.InDoubt > 0 {
-		lines = append(lines, s.Label.Render("in doubt ")+s.Warn.Render(present.Int(r.InDoubt)))
+		lines = append(lines, label("in doubt")+s.Warn.Render(present.Int(r.InDoubt)))
 	}
 	if len(r.PerTarget) > 0 {
 		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("%-40s %9s", "TARGET", "MOVED")))

@@ -216,7 +216,7 @@ func TestRedriveReportEscapesWhatTheBrokerSaid(t *testing.T) {
 	out := strings.Join(rep.Lines, "\n")
 	mustBeInert(t, "report", out)
 	s := strip(out)
-	for _, want := range []string{"done: some letters stayed in orders-dlt", "moved   30", "kept    4", "failed  1",
+	for _, want := range []string{"done: some letters stayed in orders-dlt", "moved    30", "kept     4", "failed   1",
 		"orders                                          28", `pay\e]0;x\x07ments`, "LETTERS THAT STAYED (the first 2)",
 		"2           17  –                        no origin: its headers name none",
 		`4        1,234  gone\u202etxt`, `refused: \e[31mTOPIC_AUTHORIZATION_FAILED`, "amqp://guest:xxxxx@rabbit"} {
@@ -236,6 +236,10 @@ func TestRedriveReportEscapesWhatTheBrokerSaid(t *testing.T) {
 	if s := strip(strings.Join(rep.Lines, "\n")); !strings.Contains(s, "cancelled: 0 moved for certain, 500 in doubt (a commit "+
 		"was under way when interrupted; run redrive again — it moves each letter exactly once)") || !strings.Contains(s, "in doubt 500") {
 		t.Fatalf("cancelled during a commit:\n%s", s)
+	}
+	// The in-doubt figure stands in the same column as moved, kept and failed.
+	if s := strip(strings.Join(rep.Lines, "\n")); !strings.Contains(s, "moved    0\nkept     0\nfailed   0\nin doubt 500") {
+		t.Fatalf("the figures are not in one column:\n%s", s)
 	}
 	done := actions.RedriveReport{MoveReport: backends.MoveReport{Moved: 3, PerTarget: map[string]int64{"orders": 3}}}
 	if rep := redriveOutcome(c, "orders-dlt", done, nil, false); rep.Level != common.FlashInfo || len(rep.Lines) == 0 {
