@@ -87,7 +87,8 @@ func DescribeGroup(ctx context.Context, b backends.Backend, name string) (GroupD
 	}
 	i := slices.IndexFunc(groups, func(g backends.ConsumerGroup) bool { return g.Name == name })
 	if i < 0 {
-		return GroupDetails{}, backends.NotFound("no consumer group %s here", sanitize.Line(name))
+		// Said as lag says it (GroupsFound), so every command words a missing group the same way.
+		return GroupDetails{}, &NotFoundError{Kind: "group", Name: sanitize.Line(name), Group: true}
 	}
 	d := GroupDetails{Group: groups[i]}
 	if _, ok := b.(backends.LagReader); !ok {

@@ -196,6 +196,9 @@ func (a *app) describeDestination(ctx context.Context, s *actions.Session, kind 
 
 func (a *app) describeGroup(ctx context.Context, s *actions.Session, name string) error {
 	g, err := actions.DescribeGroup(ctx, s.Backend(), name)
+	if nf := (*actions.NotFoundError)(nil); errors.As(err, &nf) && nf.Group {
+		nf.Kind = a.words().Group // what this broker calls a group (NATS: consumer), as lag names it
+	}
 	if err != nil {
 		return err
 	}

@@ -195,6 +195,10 @@ func TestDescribeKafkaTopicAndGroup(t *testing.T) {
 	if err := cl.CommitUncommittedOffsets(ctx); err != nil {
 		t.Fatal(err)
 	}
+	if r := mqscope(t, append(k, "describe", "group", "no-such-group")...); r.code != 1 ||
+		r.stderr != "mqscope: no group named no-such-group here (see `mqscope groups`)\n" {
+		t.Errorf("describe of a group that is not there (said as lag says it): exit %d, %q", r.code, r.stderr)
+	}
 	group := run("describe", "group", "billing")
 	for _, want := range []string{`
  +state +Stable
