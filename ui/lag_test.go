@@ -107,7 +107,7 @@ func TestLagRefreshNeverOverlaps(t *testing.T) {
 		t.Fatalf("a tick during a snapshot must skip (seq %d→%d, skipped %d)", seq, h.m.fetch.seq, h.m.skipped)
 	}
 	h.deliver(lagSnapshot(0))
-	h.mustShow("billing-service", "shipping-service", "2 groups · updated 05:06:07 · 5 requests")
+	h.mustShow("billing-service", "shipping-service", "2 groups · updated 05:06:07 · 5 requests per refresh")
 	for n := 1; n <= 3; n++ {
 		h.send(refreshTickMsg{})
 		if h.m.fetch.seq != seq+uint64(n) {
@@ -152,6 +152,29 @@ func TestFirstVerdictOfAStuckGroupIsNotOK(t *testing.T) {
 	}
 	if s := status("billing-service"); s != "ERR" {
 		t.Errorf("billing-service after three snapshots: %s, want ERR", s)
+	}
+}
+
+// At 80 columns the lag view's header says in full what a refresh costs (requests per refresh), and the
+// partitions view's header, under the group's longer name, is not cut.
+func TestLagHeaderAt80Columns(t *testing.T) {
+	h := newHarness(t, Options{}, 80, 24)
+	h.connect(&lagBackend{}, kafkaIdentity())
+	h.deliver(someTopics())
+	h.typeCommand("lag")
+	h.deliver(lagSnapshot(0))
+	header := strings.Split(h.screen(), "\n")[1]
+	if !strings.Contains(header, "2 groups · +") || !strings.HasSuffix(strings.TrimSpace(header),
+		"· updated 05:06:07 · 5 requests per refresh") || strings.Contains(header, "…") {
+		t.Fatalf("lag header at 80 columns: %q", header)
+	}
+	h.key("enter")
+	h.send(h.key("enter")())
+	h.deliver(lagSnapshot(1))
+	header = strings.Split(h.screen(), "\n")[1]
+	if !strings.HasPrefix(strings.TrimSpace(header), "lag › billing-service ") || !strings.HasSuffix(strings.TrimSpace(header),
+		"3 partitions · +1 col · updated 05:06:09") || strings.Contains(header, "…") {
+		t.Fatalf("partitions header at 80 columns: %q", header)
 	}
 }
 

@@ -290,10 +290,10 @@ func lagSecondsTone(s *float64) table.Tone {
 	return table.Normal
 }
 
-// lagStatus adds what the snapshot cost to a list's status.
+// lagStatus adds what the snapshot cost to a list's status: the broker requests one refresh takes.
 func lagStatus(c *common.Common, status string, s *lagSession) string {
 	if s.version == 0 {
 		return status
 	}
-	return status + c.Styles.Muted.Render(fmt.Sprintf(" · %d requests", s.report.Requests))
+	return status + c.Styles.Muted.Render(fmt.Sprintf(" · %d requests per refresh", s.report.Requests))
 }
