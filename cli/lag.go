@@ -148,6 +148,7 @@ func (a *app) groupLag(ctx context.Context, b backends.Backend, names []string, 
 		return r, nil
 	}
 	if o.watch {
+		first := true
 		return a.every(ctx, o.interval, func(ctx context.Context) error {
 			r, err := observe(ctx)
 			if err != nil {
@@ -156,7 +157,15 @@ func (a *app) groupLag(ctx context.Context, b backends.Backend, names []string, 
 			if o.sink != nil {
 				o.sink.SetLag(r)
 			}
-			return a.frame(r.At, o.interval, func(w io.Writer) error { return show.render(w, a.output, r) })
+			if err := a.frame(r.At, o.interval, func(w io.Writer) error { return show.render(w, a.output, r) }); err != nil {
+				return err
+			}
+			// Said once, after the first frame, as lag without --watch says it: not at every refresh.
+			if first && len(names) == 0 && len(r.Groups) == 0 {
+				a.warn(a.noGroups())
+			}
+			first = false
+			return nil
 		})
 	}
 	ctx, cancel := context.WithTimeout(ctx, requestTimeout+o.sample)

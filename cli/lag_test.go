@@ -159,3 +159,37 @@ func TestLagOfAGroupThatIsNotThere(t *testing.T) {
 		}
 	}
 }
+
+// framesThenStop is a watch's stdout that cancels the watch when the n-th frame is written.
+type framesThenStop struct {
+	bytes.Buffer
+	n      int
+	cancel context.CancelFunc
+}
+
+func (w *framesThenStop) Write(p []byte) (int, error) {
+	if w.n--; w.n == 0 {
+		w.cancel()
+	}
+	return w.Buffer.Write(p)
+}
+
+// lag --watch on a broker with no group says so on stderr once, at the first frame, as lag without --watch
+// does; before, it printed frames of a bare header row and nothing else.
+func TestLagWatchWithNoGroupsSaysSoOnce(t *testing.T) {
+	t.Setenv(config.EnvConfig, writeConfig(t, "# no contexts\n"))
+	t.Setenv(config.EnvContext, "")
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	stdout := &framesThenStop{n: 2, cancel: cancel}
+	var stderr bytes.Buffer
+	code := Execute(ctx, []string{"--kafka", "adhoc:9092", "lag", "--watch", "--interval", "500ms"}, Deps{
+		Open: func(context.Context, config.Context) (backends.Backend, error) {
+			return uitest.Answering{Data: backends.LagSnapshot{}}, nil
+		},
+		Stdout: stdout, Stderr: &stderr,
+	})
+	if code != ExitOK || stderr.String() != "mqscope: no consumer groups\n" || strings.Count(stdout.String(), "GROUP") != 2 {
+		t.Errorf("exit %d, stderr %q, stdout %q; want two frames and the one line once", code, stderr.String(), stdout.String())
+	}
+}
