@@ -97,6 +97,15 @@ func loadKeyPair(certFile, keyFile string) (tls.Certificate, error) {
 // false for errors that are not about TLS. plaintextHint is what to do when the listener turns out not to
 // speak TLS (it differs by broker: which scheme or port to use).
 func TLSProblem(err error, plaintextHint string) (reason, hint string, ok bool) {
+	return TLSPeer{Name: "broker", Settings: "tls."}.Problem(err, plaintextHint)
+}
+
+// TLSPeer is whom a handshake was with, as TLSProblem's words name it: its name ("broker", "registry")
+// and the prefix of the settings that change it ("tls.", "kafka.schema-registry.tls.").
+type TLSPeer struct{ Name, Settings string }
+
+// Problem is TLSProblem for a peer other than a broker.
+func (p TLSPeer) Problem(err error, plaintextHint string) (reason, hint string, ok bool) {
 	var (
 		unknownCA x509.UnknownAuthorityError
 		hostname  x509.HostnameError
@@ -105,20 +114,20 @@ func TLSProblem(err error, plaintextHint string) (reason, hint string, ok bool) 
 	)
 	switch {
 	case errors.As(err, &unknownCA):
-		return "certificate signed by unknown authority", "set tls.ca-file to the CA that signed the broker's certificate", true
+		return "certificate signed by unknown authority", "set " + p.Settings + "ca-file to the CA that signed the " + p.Name + "'s certificate", true
 	case errors.As(err, &hostname):
-		return strings.TrimPrefix(hostname.Error(), "x509: "), "set tls.server-name to a name the certificate holds", true
+		return strings.TrimPrefix(hostname.Error(), "x509: "), "set " + p.Settings + "server-name to a name the certificate holds", true
 	case errors.As(err, &invalid):
-		return strings.TrimPrefix(invalid.Error(), "x509: "), "the broker's certificate is not valid now or not for a server", true
+		return strings.TrimPrefix(invalid.Error(), "x509: "), "the " + p.Name + "'s certificate is not valid now or not for a server", true
 	case errors.As(err, &header):
-		return "the broker did not answer in TLS", plaintextHint, true
+		return "the " + p.Name + " did not answer in TLS", plaintextHint, true
 	case HungUp(err):
 		// Plaintext listeners read a TLS hello as garbage and hang up.
-		return "the broker closed the connection", "if this listener is plaintext: " + plaintextHint, true
+		return "the " + p.Name + " closed the connection", "if this listener is plaintext: " + plaintextHint, true
 	case strings.Contains(err.Error(), "remote error: tls:"):
-		// The broker refused us during the handshake (TLS 1.3 says so on the first read after it).
+		// The peer refused us during the handshake (TLS 1.3 says so on the first read after it).
 		_, alert, _ := strings.Cut(err.Error(), "remote error: ")
-		return "the broker refused: " + alert, "it may want a client certificate it trusts: set tls.cert-file and tls.key-file", true
+		return "the " + p.Name + " refused: " + alert, "it may want a client certificate it trusts: set " + p.Settings + "cert-file and " + p.Settings + "key-file", true
 	}
 	return "", "", false
 }

@@ -270,10 +270,10 @@ func (r *Registry) explain(err error) error {
 	if errors.Is(err, context.Canceled) {
 		return err
 	}
-	if reason, hint, ok := backends.TLSProblem(err, "use http:// for a registry without TLS"); ok && strings.HasPrefix(r.url, "https:") {
-		hint = strings.ReplaceAll(strings.ReplaceAll(hint, "tls.", "kafka.schema-registry.tls."), "broker", "registry")
+	registryPeer := backends.TLSPeer{Name: "registry", Settings: "kafka.schema-registry.tls."}
+	if reason, hint, ok := registryPeer.Problem(err, "use http:// for a registry without TLS"); ok && strings.HasPrefix(r.url, "https:") {
 		return wrapRefused{fmt.Errorf("the schema registry at %s: TLS: %s (%s); not asked again for %s", r.url,
-			strings.ReplaceAll(reason, "broker", "registry"), hint, r.retryAfter)}
+			reason, hint, r.retryAfter)}
 	}
 	// pkg/sr says "unable to GET ..." for every request that got no HTTP answer.
 	if strings.HasPrefix(err.Error(), "unable to ") || errors.Is(err, context.DeadlineExceeded) {
