@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/twmb/franz-go/pkg/sr"
+	"google.golang.org/protobuf/reflect/protoreflect"
 )
 
 // SchemaRef is publish --schema: a subject, at a version (0 for the latest), and for a Protobuf schema
@@ -34,25 +35,12 @@ func (s SchemaRef) String() string {
 // taken as one; likewise only a last "#" followed by a type name starts MESSAGE.
 func ParseSchemaRef(s string) (SchemaRef, error) {
 	var message string
-	if i := strings.LastIndexByte(s, '#'); i >= 0 && isProtoName(s[i+1:]) {
+	if i := strings.LastIndexByte(s, '#'); i >= 0 && protoreflect.FullName(s[i+1:]).IsValid() {
 		s, message = s[:i], s[i+1:]
 	}
 	ref, err := parseSubjectVersion(s)
 	ref.Message = message
 	return ref, err
-}
-
-// isProtoName says whether s is a (possibly qualified) Protobuf type name: letters, digits, _ and dots.
-func isProtoName(s string) bool {
-	if s == "" || strings.HasPrefix(s, ".") || strings.HasSuffix(s, ".") || strings.Contains(s, "..") {
-		return false
-	}
-	for _, r := range s {
-		if r != '.' && r != '_' && (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') && (r < '0' || r > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 func parseSubjectVersion(s string) (SchemaRef, error) {
