@@ -397,13 +397,11 @@ func (m *move) takeAll(ctx context.Context) error {
 }
 
 // spareLetters handles a letter take failed on (not published), which closing the channel would give
-// back: on a queue whose give-backs count toward a delivery limit it goes through the limit guard, as a
-// kept one does. (There the source is read with basic.get, so no other letter is held unseen; see
-// fetchOneByOne.)
+// back: it goes through the limit guard, as a kept one does, and is held unless the guard has it copied
+// back. It asks the guard itself rather than repeat fetchOneByOne's test: on a queue of unknown type
+// the guard turns lazy off at the first letter that shows it is quorum (copying every letter back from
+// then on), so that test, asked now, would wrongly let the letter go back unjudged.
 func (m *move) spareLetters(ctx context.Context) error {
-	if !m.guard.counts && !m.guard.lazy {
-		return nil
-	}
 	for _, d := range m.unsent {
 		if err := m.spare(ctx, d); err != nil {
 			return err

@@ -58,9 +58,23 @@ func TestMoveQuorumDeliveryLimitMax(t *testing.T) {
 func TestMoveQuorumDeliveryLimitCancelled(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
+	moveCancelledAtLimit(t, f, rabbitmq.Config{URL: f.URL})
+}
+
+// The same without the management API: the queue's type is unknown until its first letter shows it is
+// quorum, and from then on every letter that stays is copied back, the one take failed on included.
+// (That one was given back unjudged, and so dead-lettered, while the check for it asked whether the type
+// was still unknown.)
+func TestMoveQuorumDeliveryLimitCancelledWithoutAPI(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	moveCancelledAtLimit(t, f, rabbitmq.Config{URL: f.URL, ManagementURL: "http://127.0.0.1:1"})
+}
+
+func moveCancelledAtLimit(t *testing.T, f *fixture, cfg rabbitmq.Config) {
 	const letters, cancelAt = 3_000, 1_000
 	dlq, dst, parked := quorumLettersAtLimit(t, f, letters)
-	b := open(t, rabbitmq.Config{URL: f.URL})
+	b := open(t, cfg)
 
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
