@@ -142,10 +142,9 @@ type move struct {
 	closed     chan *amqp.Error // why the source's channel closed
 	consumer   string
 	next       <-chan amqp.Delivery // the fresh consumer's, once the current one has drained
-	unsent     []amqp.Delivery      // taken, but take failed before publishing it
+	unsent     *amqp.Delivery       // the letter take failed on, before publishing it (it ends the move)
 	taken      int
-	held       int // kept or failed letters held under the current consumer
-	lastTag    uint64
+	held       int    // kept or failed letters held under the current consumer
 	firstHeld  uint64 // the lowest delivery tag held (kept or failed); 0 while none is
 	lastHeld   uint64 // the highest
 	ackUpTo    uint64 // the highest moved letter not yet acknowledged; 0 when none waits
@@ -174,8 +173,10 @@ func (m *move) run(ctx context.Context) error {
 	// unacknowledged would be moved twice.
 	settleCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), m.b.cfg.Timeout)
 	defer cancel()
-	if serr := m.spareLetters(settleCtx); serr != nil {
-		err = cmp.Or(err, serr)
+	if m.unsent != nil {
+		if serr := m.spare(settleCtx, *m.unsent); serr != nil {
+			err = cmp.Or(err, serr)
+		}
 	}
 	for m.c.inFlight() > 0 {
 		if serr := m.settle(m.c.settle(settleCtx)); serr != nil {
@@ -324,7 +325,7 @@ func (b *Backend) MoveNotice(ctx context.Context, source string) (string, error)
 // getAll takes letters with basic.get until the total or until the source is empty, keeping at most
 // moveWindow in flight. Confirmations that arrived are settled before each get. No letter is held that
 // take did not see: a get cut off by ctx still hands its letter to take, whose failed publish leaves it to
-// spareLetters.
+// spare.
 func (m *move) getAll(ctx context.Context) error {
 	for m.taken < m.total {
 		select {
@@ -396,24 +397,12 @@ func (m *move) takeAll(ctx context.Context) error {
 	return nil
 }
 
-// spareLetters handles a letter take failed on (not published), which closing the channel would give
-// back: it goes through the limit guard, as a kept one does, and is held unless the guard has it copied
-// back. It asks the guard itself rather than repeat fetchOneByOne's test: on a queue of unknown type
-// the guard turns lazy off at the first letter that shows it is quorum (copying every letter back from
-// then on), so that test, asked now, would wrongly let the letter go back unjudged.
-func (m *move) spareLetters(ctx context.Context) error {
-	for _, d := range m.unsent {
-		if err := m.spare(ctx, d); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// spare copies back a letter take failed on that a give-back would leave at its delivery limit, or holds
-// it to be given back.
+// spare handles the letter take failed on (not published), which closing the channel would give back:
+// the limit guard judges it, as it does a kept one, and it is copied back where a give-back would leave
+// it at its delivery limit, else held to be given back. It asks the guard rather than repeat
+// fetchOneByOne's test: on a queue of unknown type the guard turns lazy off at the first letter that
+// shows it is quorum (copying every letter back from then on), so that test, asked now, would say no.
 func (m *move) spare(ctx context.Context, d amqp.Delivery) error {
-	m.lastTag = max(m.lastTag, d.DeliveryTag)
 	if !m.atLimitWhenGivenBack(int64(m.taken), d.Headers) {
 		m.hold(d.DeliveryTag)
 		return nil
@@ -424,10 +413,7 @@ func (m *move) spare(ctx context.Context, d amqp.Delivery) error {
 		}
 	}
 	p := forwarding(d, m.b.target.uri.Username)
-	if err := m.c.publish(ctx, "", m.source, p, letter{tag: d.DeliveryTag, pos: int64(m.taken), copy: &p, copiedBack: true}); err != nil {
-		return fmt.Errorf("copy a letter back to %s: %w", shownName(m.source), err)
-	}
-	return nil
+	return m.copyBack(ctx, letter{tag: d.DeliveryTag, pos: int64(m.taken), copy: &p})
 }
 
 // handOver cancels the current consumer and starts a fresh one, whose prefetch is not taken up by the
@@ -462,17 +448,16 @@ func (m *move) consumerEnded() error {
 }
 
 // take routes one letter and publishes it, or keeps it as kept or failed. A letter it fails on was not
-// published (amqp091 checks ctx before sending): that one goes back with the spare letters, judged by
-// the limit guard (measured: a Ctrl-C mid-move failed on one letter, which its give-back dead-lettered).
+// published (amqp091 checks ctx before sending): spare sees that one back, judged by the limit guard
+// (measured: a Ctrl-C mid-move failed on one letter, which its give-back dead-lettered).
 func (m *move) take(ctx context.Context, d amqp.Delivery) (err error) {
 	defer func() {
 		if err != nil {
-			m.unsent = append(m.unsent, d)
+			m.unsent = &d
 		}
 	}()
 	pos := int64(m.taken)
 	m.taken++
-	m.lastTag = max(m.lastTag, d.DeliveryTag)
 	p := forwarding(d, m.b.target.uri.Username)
 	var atRisk *amqp.Publishing
 	if m.atLimitWhenGivenBack(pos, d.Headers) {
@@ -524,6 +509,12 @@ func (m *move) keep(ctx context.Context, l letter, count *int64, reason string) 
 		m.hold(l.tag)
 		return nil
 	}
+	return m.copyBack(ctx, l)
+}
+
+// copyBack publishes l's copy to the source again, where its delivery count starts afresh; the letter is
+// acknowledged once the copy is confirmed.
+func (m *move) copyBack(ctx context.Context, l letter) error {
 	l.copiedBack = true
 	if err := m.c.publish(ctx, "", m.source, *l.copy, l); err != nil {
 		return fmt.Errorf("copy a letter back to %s: %w", shownName(m.source), err)
