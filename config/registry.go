@@ -79,8 +79,14 @@ func (s *SchemaRegistryConfig) check() *problem {
 	if p := s.PasswordSource.check(); p != nil {
 		return p
 	}
-	if s.Username != "" && !s.IsSet() {
+	_, urlUser, urlPassword := splitUserinfo(s.URL)
+	switch {
+	case s.IsSet() || urlPassword != "":
+	case s.Username != "":
 		return &problem{".username", "schema-registry has a username and no password: add password-env, password-cmd or password-file"}
+	case urlUser != "":
+		// Sent without a password, the user would not be sent at all.
+		return &problem{".url", "the schema registry URL has a user and no password: add password-env, password-cmd or password-file"}
 	}
 	if s.TLS != nil && schemeOf(s.URL) != "https" {
 		return &problem{".tls", "tls is for an https:// registry URL"}
