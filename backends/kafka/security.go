@@ -133,9 +133,14 @@ func kgoSASL(sc *sarama.Config) (sasl.Mechanism, error) {
 }
 
 // tlsDialer dials through l and, when sc asks for TLS, shakes hands as sarama does: sc's TLS config,
-// with the broker's host name as the server name unless the config names one.
+// with the broker's host name as the server name unless the config names one. Dial and handshake
+// together end within sc's DialTimeout, as sarama's do: kgo's own dial timeout is not applied to a
+// dialer given to it, and a listener that takes the connection and never answers the hello would
+// otherwise hold the publish until the client is closed.
 func tlsDialer(sc *sarama.Config, l *links) func(ctx context.Context, network, addr string) (net.Conn, error) {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
+		ctx, cancel := context.WithTimeout(ctx, sc.Net.DialTimeout)
+		defer cancel()
 		c, err := l.DialContext(ctx, network, addr)
 		if err != nil || !sc.Net.TLS.Enable {
 			return c, err

@@ -321,3 +321,52 @@ func (p *pki) serverConfig(clientCerts bool) *tls.Config {
 	}
 	return c
 }
+
+// The publisher's dialer (kgo's, which applies no timeout of its own to a dialer it is given) gives up on
+// a listener that takes the connection and never answers the TLS hello, within the dial timeout, as
+// sarama's connections do; it held the publish until the client was closed.
+func TestPublisherTLSHandshakeEndsAtTheDialTimeout(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	held := make(chan net.Conn, 8)
+	defer func() {
+		ln.Close()
+		for c := range held {
+			c.Close()
+		}
+	}()
+	go func() {
+		defer close(held)
+		for {
+			conn, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			held <- conn // taken, never answered
+		}
+	}()
+	conf, err := Config{TLS: &TLS{InsecureSkipVerify: true}, DialTimeout: 200 * time.Millisecond}.saramaConfig()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dial := tlsDialer(conf, newLinks(conf.Net.DialTimeout, conf.Net.KeepAlive))
+	done := make(chan error, 1)
+	go func() {
+		c, err := dial(testCtx(t), "tcp", ln.Addr().String())
+		if c != nil {
+			c.Close()
+		}
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil {
+			t.Fatal("a handshake nobody answered succeeded")
+		}
+	case <-time.After(30 * time.Second): // a hang guard, not a speed check
+		t.Fatal("the TLS handshake with a silent listener did not end at the dial timeout")
+	}
+}
