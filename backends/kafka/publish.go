@@ -264,24 +264,14 @@ func sent(err error) (sarama.ProducerErrors, error) {
 	return nil, err
 }
 
-// producerMessage is m as sarama sends it to a partition of topic.
+// producerMessage is m as sarama sends it to a partition of topic (a move's transactional producer).
 func producerMessage(topic string, partition int32, m backends.Message) *sarama.ProducerMessage {
-	pm := new(sarama.ProducerMessage)
-	setProducerMessage(pm, make([]sarama.ByteEncoder, 2), topic, partition, m)
-	return pm
-}
-
-// setProducerMessage makes pm, a zero message, m as sarama sends it to a partition of topic, with its
-// key and value in enc[0] and enc[1] (pointed to: an Encoder made of the slice itself is an allocation).
-func setProducerMessage(pm *sarama.ProducerMessage, enc []sarama.ByteEncoder, topic string, partition int32, m backends.Message) {
-	pm.Topic, pm.Partition, pm.Timestamp = topic, partition, m.Timestamp
+	pm := &sarama.ProducerMessage{Topic: topic, Partition: partition, Timestamp: m.Timestamp}
 	if m.Key != nil { // a nil Encoder writes a null key; an empty one an empty key
-		enc[0] = m.Key
-		pm.Key = &enc[0]
+		pm.Key = sarama.ByteEncoder(m.Key)
 	}
 	if m.Body != nil {
-		enc[1] = m.Body
-		pm.Value = &enc[1]
+		pm.Value = sarama.ByteEncoder(m.Body)
 	}
 	if len(m.Headers) > 0 {
 		pm.Headers = make([]sarama.RecordHeader, len(m.Headers))
@@ -289,6 +279,7 @@ func setProducerMessage(pm *sarama.ProducerMessage, enc []sarama.ByteEncoder, to
 			pm.Headers[i] = sarama.RecordHeader{Key: []byte(h.Key), Value: h.Value}
 		}
 	}
+	return pm
 }
 
 // sendTarget is what a Send needs to know of a target, looked up once per call.
