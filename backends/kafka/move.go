@@ -309,7 +309,8 @@ func (mv *move) place(m backends.Message) (letter, error) {
 	return l, nil
 }
 
-// partitionFor is Backend.partitionFor, remembering for the run the targets that do not exist.
+// partitionFor is the partition of t for key (partitionCount, choosePartition), remembering for the run
+// the targets that do not exist.
 func (mv *move) partitionFor(t backends.Target, key []byte) (int32, error) {
 	if err, ok := mv.missing[t.Destination]; ok && t.Exchange == nil {
 		return 0, err

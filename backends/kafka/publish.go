@@ -393,7 +393,7 @@ func (b *Backend) producerConfig(txnID string, l *links) *sarama.Config {
 	conf.Net.MaxOpenRequests = 1 // idempotence keeps order only with one request in flight
 	conf.Producer.Retry.Max = 10
 	conf.Producer.Return.Successes, conf.Producer.Return.Errors = true, true
-	conf.Producer.Partitioner = sarama.NewManualPartitioner // partitionFor has chosen
+	conf.Producer.Partitioner = sarama.NewManualPartitioner // choosePartition has chosen
 	conf.Producer.Transaction.ID = txnID
 	conf.Producer.Transaction.Timeout = time.Minute
 	conf.Metadata.Full = false // only the topics it writes to
