@@ -297,7 +297,10 @@ func DestinationSections(d backends.Details) []Section {
 	}
 	if len(d.Readers) > 0 {
 		// A NATS stream's readers are its consumers; a Redis stream's (typed "stream") are its groups.
-		title := map[bool]string{true: "groups", false: "consumers"}[d.Destination.Type == "stream"]
+		title := "consumers"
+		if d.Destination.Type == "stream" {
+			title = "groups"
+		}
 		secs = append(secs, Section{Title: fmt.Sprintf("%s (%s)", title, Int(len(d.Readers))), Table: TableOf(Readers, d.Readers)})
 	}
 	if d.Bindings != nil || d.Destination.Kind == backends.Exchange {
