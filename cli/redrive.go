@@ -345,14 +345,25 @@ func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 	return nil
 }
 
+// beyondInterruption is what the error of an interrupted redrive adds to the interruption, after "; ":
+// what went wrong while it stopped (a server-side part that did not finish, a shovel left to delete by
+// hand, counts that do not add up). "" when the error is only the interruption.
+func beyondInterruption(err error) string {
+	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return ""
+	}
+	return "; " + err.Error()
+}
+
 // redriveOutcome is the error a redrive exits with: any letter that stayed, an interruption, or the
 // mover's error.
 func redriveOutcome(ctx context.Context, r actions.RedriveReport, err error) error {
 	switch {
 	case ctx.Err() != nil && r.InDoubt > 0:
-		return errors.New("interrupted: " + r.Stopped())
+		return errors.New("interrupted: " + r.Stopped() + beyondInterruption(err))
 	case ctx.Err() != nil:
-		return fmt.Errorf("interrupted after moving %d letter%s; run it again to move the rest", r.Moved, pluralS(int(r.Moved)))
+		return fmt.Errorf("interrupted after moving %d letter%s; run it again to move the rest%s", r.Moved, pluralS(int(r.Moved)),
+			beyondInterruption(err))
 	case err != nil:
 		return err
 	case !r.Complete():

@@ -2,6 +2,9 @@ package cli
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"strings"
 	"testing"
 
 	"github.com/mqscope/mqscope/actions"
@@ -27,5 +30,27 @@ func TestInterruptedRedriveSaysWhatIsInDoubt(t *testing.T) {
 		if err == nil || err.Error() != c.want {
 			t.Errorf("interrupted with %+v: %v\nwant %s", c.report, err, c.want)
 		}
+	}
+}
+
+// An interrupted redrive whose stop itself went wrong says so: a server-side move's part that did not
+// finish, and its shovel that mqscope could not delete, must not be hidden behind "interrupted".
+func TestInterruptedRedriveSaysWhatWentWrongStopping(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	stopErr := errors.New("the part under way did not finish within 1m0s; delete these shovels by hand: mqscope-move-1")
+	r := actions.RedriveReport{Source: "orders-dlq", MoveReport: backends.MoveReport{Moved: 5000, InDoubt: 1000}}
+	want := "interrupted: 5000 moved for certain, 1000 in doubt (they may be in both places; run redrive again — it " +
+		"moves them again with the rest); " + stopErr.Error()
+	if err := redriveOutcome(ctx, r, stopErr); err == nil || err.Error() != want {
+		t.Errorf("interrupted with a failed stop: %v\nwant %s", err, want)
+	}
+	r.InDoubt = 0
+	want = "interrupted after moving 5000 letters; run it again to move the rest; " + stopErr.Error()
+	if err := redriveOutcome(ctx, r, stopErr); err == nil || err.Error() != want {
+		t.Errorf("interrupted with a failed stop: %v\nwant %s", err, want)
+	}
+	if err := redriveOutcome(ctx, r, fmt.Errorf("move stopped: %w", context.Canceled)); err == nil || strings.Contains(err.Error(), "canceled") {
+		t.Errorf("interrupted, nothing else wrong: %v; want the interruption alone", err)
 	}
 }
