@@ -325,24 +325,24 @@ func (s *shovelMove) paramPath(name string) string {
 	return "/api/parameters/shovel/" + segment(s.b.vhost) + "/" + segment(name)
 }
 
-// abandon deletes the shovel still at work and says what that means: what they had taken and not yet
-// acknowledged goes back to the source, and may be in the target too.
+// abandon deletes the shovel still at work and says what that means: what it had taken and not yet
+// acknowledged goes back to the source, and may be in the target too. With no part under way (a part
+// that failed to start) nothing is in between, and cause says it all.
 func (s *shovelMove) abandon(cause error) error {
+	p := s.part
+	if p == nil {
+		return cause
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), s.b.cfg.Timeout)
 	defer cancel()
-	var left []string
-	if p := s.part; p != nil {
-		if err := s.b.api.do(ctx, http.MethodDelete, s.paramPath(p.name), nil, nil, nil); err != nil && !errors.Is(err, backends.ErrNotFound) {
-			left = append(left, sanitize.Line(p.name))
-		}
-		s.report.InDoubt += min(int64(p.letters), shovelPrefetch)
+	s.report.InDoubt += min(int64(p.letters), shovelPrefetch)
+	held := fmt.Sprintf("up to %d letters it held may now be in both %q and %q", s.report.InDoubt, shownName(s.source), shownName(s.target))
+	err := s.b.api.do(ctx, http.MethodDelete, s.paramPath(p.name), nil, nil, nil)
+	if err != nil && !errors.Is(err, backends.ErrNotFound) {
+		return fmt.Errorf("%v; mqscope could not delete its shovel %s (%v): delete it by hand (management UI, Admin > "+
+			"Shovel Management), and %s", cause, sanitize.Line(p.name), err, held)
 	}
-	msg := fmt.Sprintf("%v; mqscope deleted its shovels, and up to %d letters they held may now be in both %q and %q",
-		cause, s.report.InDoubt, shownName(s.source), shownName(s.target))
-	if len(left) > 0 {
-		msg += "; delete these shovels by hand (management UI, Admin > Shovel Management): " + strings.Join(left, ", ")
-	}
-	return errors.New(msg)
+	return fmt.Errorf("%v; mqscope deleted its shovel, and %s", cause, held)
 }
 
 // verify checks that the counts add up: the source lost, and the target gained, exactly what the
