@@ -139,12 +139,20 @@ type purgeRow struct {
 // retained message).
 var purgeColumns = []present.Column[purgeRow]{
 	{Name: "QUEUE", Text: func(r purgeRow) string { return r.Queue }},
-	{Name: "READY", Right: true, Text: func(r purgeRow) string { return present.Count(r.Ready) }},
-	{Name: "UNACKED", Right: true, Text: func(r purgeRow) string { return present.Count(r.Unacked) }},
-	{Name: "REMOVES", Right: true, Text: func(r purgeRow) string { return present.Count(r.Ready) },
+	{Name: "READY", Right: true, Text: func(r purgeRow) string { return r.count(r.Ready) }},
+	{Name: "UNACKED", Right: true, Text: func(r purgeRow) string { return present.Count(r.Unacked) }}, // SQS: 0, a purge takes them too
+	{Name: "REMOVES", Right: true, Text: func(r purgeRow) string { return r.count(r.Ready) },
 		Applies: func(r purgeRow) bool { return r.removed == nil }},
-	{Name: "REMOVED", Right: true, Text: func(r purgeRow) string { return itoa(*r.removed) },
+	{Name: "REMOVED", Right: true, Text: func(r purgeRow) string { return r.count(*r.removed) },
 		Applies: func(r purgeRow) bool { return r.removed != nil }},
+}
+
+// count is n as the table shows it: marked ~ where it is the broker's estimate (SQS).
+func (r purgeRow) count(n int64) string {
+	if r.Approximate && backends.Known(n) {
+		return "~" + present.Count(n)
+	}
+	return present.Count(n)
 }
 
 // purgeLine is the line of `purge -o json` for a queue: removed is what went, null on a dry run.
