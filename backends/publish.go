@@ -171,12 +171,12 @@ type TaskMover interface {
 // MoveTaskRunningError says that a move task is already under way on a queue, which takes one at a time.
 type MoveTaskRunningError struct {
 	Source, Handle string
-	Moved, ToMove  int64
+	Moved, ToMove  int64 // SQS's approximate counts
 	Started        time.Time
 }
 
 func (e *MoveTaskRunningError) Error() string {
-	return fmt.Sprintf("a move task started at %s is already under way on %s (%d of %d moved; task %s)",
+	return fmt.Sprintf("a move task started at %s is already under way on %s (about %d of %d moved; task %s)",
 		e.Started.UTC().Format("15:04:05Z"), e.Source, e.Moved, e.ToMove, e.Handle)
 }
 

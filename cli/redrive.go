@@ -338,7 +338,7 @@ func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 	}
 	by := ""
 	if r.Way == actions.ByMoveTask {
-		by = " by the broker's own move task"
+		by = " by the broker's own move task (its approximate count)"
 	}
 	a.warn(fmt.Sprintf("moved %d letter%s of %s%s in %s%s; %d kept, %d failed%s", r.Moved, pluralS(int(r.Moved)),
 		r.Source, by, elapsed.Round(time.Millisecond), rate, r.Kept, r.Failed, doubt))

@@ -78,5 +78,5 @@ func (b *Backend) lastTaskLine(ctx context.Context, arn string) string {
 	if f := aws.ToString(t.FailureReason); f != "" {
 		line += ": " + oneLine(f)
 	}
-	return line + " (task " + aws.ToString(t.TaskHandle) + ")"
+	return line + " (SQS's approximate counts; task " + aws.ToString(t.TaskHandle) + ")"
 }

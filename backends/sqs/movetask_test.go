@@ -92,6 +92,9 @@ func TestMoveTaskRedrivesTwoSourcesBack(t *testing.T) {
 		!strings.Contains(d.Properties[i].Value, "each to its source") || !slices.Equal(d.Destination.DeadLetterSources, sources) {
 		t.Fatalf("describe %s: %+v %v", dlq, d, err)
 	}
+	if !strings.Contains(d.Properties[i].Value, "approximate") {
+		t.Errorf("the last task's counts are SQS's estimates, and the line does not say so: %q", d.Properties[i].Value)
+	}
 }
 
 // TestMoveTaskToTheGivenQueue: letters sent straight to a DLQ name no source; with a target given, one
