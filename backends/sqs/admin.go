@@ -103,7 +103,10 @@ func (b *Backend) DeleteDestination(ctx context.Context, name string, opts backe
 		if err != nil {
 			return err
 		}
-		if !backends.Known(d.Messages) || d.Messages > 0 {
+		switch {
+		case !backends.Known(d.Messages):
+			return fmt.Errorf("SQS gave no message counts for queue %s, and only an empty one was to go", name)
+		case d.Messages > 0:
 			return fmt.Errorf("queue %s holds ~%d messages (visible, in flight or delayed), and only an empty one was to go",
 				name, d.Messages)
 		}
