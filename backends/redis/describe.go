@@ -11,39 +11,45 @@ import (
 
 // Describe looks at one stream or list: for a stream, XINFO STREAM's ends and counters and each group
 // from XINFO GROUPS (its consumers, last delivered id, pending entries and, where the server can tell,
-// lag); for a list, its length. Three round trips, where a details page without it listed every stream.
+// lag); for a list, its length. Two round trips (TYPE, then one pipeline), where a details page without it
+// listed every stream.
 func (b *Backend) Describe(ctx context.Context, _ backends.DestinationKind, name string) (backends.Details, error) {
 	typ, err := b.typeOf(ctx, name)
 	if err != nil {
 		return backends.Details{}, err
 	}
-	describe := b.describeStreams
 	if typ == "list" {
-		describe = b.describeLists
-	}
-	dests, err := describe(ctx, []string{name})
-	if err != nil {
-		return backends.Details{}, err
-	}
-	if len(dests) == 0 { // deleted (or emptied, for a list) since TYPE
-		return backends.Details{}, backends.NotFound("no stream or list %q in db %d", name, b.db)
-	}
-	d := backends.Details{Destination: dests[0]}
-	if typ == "list" {
-		return d, nil
+		return b.describeList(ctx, name)
 	}
 	pipe := b.client.Pipeline()
-	infoCmd, groupsCmd := pipe.XInfoStream(ctx, name), pipe.Do(ctx, "XINFO", "GROUPS", name)
-	if _, err := pipe.Exec(ctx); err != nil {
-		return d, b.opError("describe stream "+name, err)
+	cmds := queueStream(ctx, pipe, name)
+	if _, err := pipe.Exec(ctx); err != nil && !isKeyGone(err) {
+		return backends.Details{}, b.opError("describe stream "+name, err)
 	}
-	info, groups := infoCmd.Val(), groupsCmd.Val()
+	dest, ok := cmds.destination()
+	if !ok { // deleted since TYPE
+		return backends.Details{}, backends.NotFound("no stream or list %q in db %d", name, b.db)
+	}
+	d := backends.Details{Destination: dest}
+	info := cmds.info.Val()
 	d.Properties = streamProperties(info.Length, info.LastGeneratedID, info.MaxDeletedEntryID, info.EntriesAdded,
 		info.FirstEntry.ID, info.LastEntry.ID)
-	for _, g := range parseGroups(name, groups) {
+	for _, g := range parseGroups(name, cmds.groups.Val()) {
 		d.Readers = append(d.Readers, groupReader(g))
 	}
 	return d, nil
+}
+
+// describeList is a list's details: its length.
+func (b *Backend) describeList(ctx context.Context, name string) (backends.Details, error) {
+	dests, err := b.describeLists(ctx, []string{name})
+	if err != nil {
+		return backends.Details{}, err
+	}
+	if len(dests) == 0 { // deleted (or emptied) since TYPE
+		return backends.Details{}, backends.NotFound("no stream or list %q in db %d", name, b.db)
+	}
+	return backends.Details{Destination: dests[0]}, nil
 }
 
 // streamProperties are what XINFO STREAM says, in Redis's words. entries-added is left out where the

@@ -68,34 +68,51 @@ func (b *Backend) describeStreams(ctx context.Context, keys []string) ([]backend
 	out := make([]backends.Destination, 0, len(keys))
 	for chunk := range slices.Chunk(keys, 200) {
 		pipe := b.client.Pipeline()
-		infos := make([]*redis.XInfoStreamCmd, len(chunk))
-		groups := make([]*redis.XInfoGroupsCmd, len(chunk))
-		mem := make([]*redis.IntCmd, len(chunk))
+		cmds := make([]streamCmds, len(chunk))
 		for i, k := range chunk {
-			infos[i] = pipe.XInfoStream(ctx, k)
-			groups[i] = pipe.XInfoGroups(ctx, k)
-			mem[i] = pipe.MemoryUsage(ctx, k) // the default samples a few nodes: SAMPLES 0 would walk it all
+			cmds[i] = queueStream(ctx, pipe, k)
 		}
 		if _, err := pipe.Exec(ctx); err != nil && !isKeyGone(err) && !isNoPermission(err) {
 			return nil, b.opError("describe streams", err)
 		}
-		for i, k := range chunk {
-			info, err := infos[i].Result()
-			if err != nil {
-				continue // deleted since the scan
+		for _, c := range cmds {
+			if d, ok := c.destination(); ok {
+				out = append(out, d)
 			}
-			d := backends.Destination{Name: k, Kind: backends.Stream, Type: "stream", Messages: info.Length,
-				Groups: int(info.Groups), FirstID: info.FirstEntry.ID, LastID: info.LastEntry.ID,
-				Oldest: idTime(info.FirstEntry.ID), Newest: idTime(info.LastEntry.ID)}
-			for _, g := range groups[i].Val() {
-				d.Consumers += int(g.Consumers)
-				d.Unacked += g.Pending
-			}
-			d.Bytes, d.BytesEstimated = mem[i].Val(), true
-			out = append(out, d)
 		}
 	}
 	return out, nil
+}
+
+// streamCmds are the commands that describe one stream, queued on a pipeline: XINFO STREAM, XINFO GROUPS
+// (raw, for parseGroups: entries-read and lag may be nil) and MEMORY USAGE.
+type streamCmds struct {
+	key    string
+	info   *redis.XInfoStreamCmd
+	groups *redis.Cmd
+	mem    *redis.IntCmd
+}
+
+func queueStream(ctx context.Context, pipe redis.Pipeliner, key string) streamCmds {
+	return streamCmds{key: key, info: pipe.XInfoStream(ctx, key), groups: pipe.Do(ctx, "XINFO", "GROUPS", key),
+		mem: pipe.MemoryUsage(ctx, key)} // the default samples a few nodes: SAMPLES 0 would walk it all
+}
+
+// destination is the stream as a listing shows it; false when it was deleted since the scan.
+func (c streamCmds) destination() (backends.Destination, bool) {
+	info, err := c.info.Result()
+	if err != nil {
+		return backends.Destination{}, false
+	}
+	d := backends.Destination{Name: c.key, Kind: backends.Stream, Type: "stream", Messages: info.Length,
+		Groups: int(info.Groups), FirstID: info.FirstEntry.ID, LastID: info.LastEntry.ID,
+		Oldest: idTime(info.FirstEntry.ID), Newest: idTime(info.LastEntry.ID)}
+	for _, g := range parseGroups(c.key, c.groups.Val()) {
+		d.Consumers += int(g.consumers)
+		d.Unacked += g.pending
+	}
+	d.Bytes, d.BytesEstimated = c.mem.Val(), true
+	return d, true
 }
 
 func (b *Backend) describeLists(ctx context.Context, keys []string) ([]backends.Destination, error) {
