@@ -454,6 +454,17 @@ func (r RedriveReport) Stopped() string {
 	}
 }
 
+// StopTrouble is what err, the error of a redrive that was interrupted, says beyond the interruption:
+// nil when it is only that (it wraps context.Canceled or DeadlineExceeded, as the movers' plain stops
+// do), else err itself, which says what went wrong while the move stopped (a server-side part that did
+// not finish, a shovel left to delete by hand). Front ends show it next to Stopped.
+func StopTrouble(err error) error {
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return nil
+	}
+	return err
+}
+
 // ExecuteRedrive moves the dead letters of dlq back, each to the target the same DeadLetterRouter a plan
 // uses resolves, through the broker's Mover: a letter leaves the dead-letter queue only once its target
 // confirmed it, and letters without a target stay (reported as kept). Refused in read-only mode.

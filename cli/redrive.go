@@ -345,14 +345,13 @@ func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 	return nil
 }
 
-// beyondInterruption is what the error of an interrupted redrive adds to the interruption, after "; ":
-// what went wrong while it stopped (a server-side part that did not finish, a shovel left to delete by
-// hand, counts that do not add up). "" when the error is only the interruption.
+// beyondInterruption is what the error of an interrupted redrive adds to the interruption, after "; "
+// (see actions.StopTrouble); "" when the error is only the interruption.
 func beyondInterruption(err error) string {
-	if err == nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
-		return ""
+	if trouble := actions.StopTrouble(err); trouble != nil {
+		return "; " + trouble.Error()
 	}
-	return "; " + err.Error()
+	return ""
 }
 
 // redriveOutcome is the error a redrive exits with: any letter that stayed, an interruption, or the

@@ -480,7 +480,10 @@ func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err e
 	for _, w := range r.Warnings {
 		lines = append(lines, "", s.Warn.Render("! "+sanitize.Line(redact.Text(w))))
 	}
-	if err != nil && !cancelled {
+	if cancelled {
+		err = actions.StopTrouble(err) // what went wrong while it stopped, if anything
+	}
+	if err != nil {
 		lines = append(lines, "", s.Error.Render(common.ErrorLine(err)))
 	}
 	flash := fmt.Sprintf("redrive %s: moved %s, kept %s, failed %s", src, present.Int(r.Moved), present.Int(r.Kept), present.Int(r.Failed))

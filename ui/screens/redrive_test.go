@@ -237,6 +237,14 @@ func TestRedriveReportEscapesWhatTheBrokerSaid(t *testing.T) {
 		"was under way when interrupted; run redrive again — it moves each letter exactly once)") || !strings.Contains(s, "in doubt 500") {
 		t.Fatalf("cancelled during a commit:\n%s", s)
 	}
+	// A cancel whose stop went wrong says what went wrong; a plain cancel's error is not repeated.
+	trouble := errors.New("the part under way did not finish within 1m0s; delete it by hand")
+	if s := strip(strings.Join(redriveOutcome(c, "orders-dlt", doubt, trouble, true).Lines, "\n")); !strings.Contains(s, trouble.Error()) {
+		t.Fatalf("cancelled, and the stop went wrong:\n%s", s)
+	}
+	if s := strip(strings.Join(rep.Lines, "\n")); strings.Contains(s, "canceled") {
+		t.Fatalf("cancelled: the interruption's own error shown:\n%s", s)
+	}
 	// The in-doubt figure stands in the same column as moved, kept and failed.
 	if s := strip(strings.Join(rep.Lines, "\n")); !strings.Contains(s, "moved    0\nkept     0\nfailed   0\nin doubt 500") {
 		t.Fatalf("the figures are not in one column:\n%s", s)
