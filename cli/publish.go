@@ -354,10 +354,23 @@ func (a *app) openInput(path string) (io.ReadCloser, string, error) {
 
 // longRun connects and runs work that may take long (publishing, copying, moving) until it is done or
 // Ctrl-C: no request timeout bounds it, and an interrupt ends it through ctx, so that what was done is
-// still reported.
+// still reported. Finishing what is under way (a confirm, a commit, an SQS move task's cancel) can take a
+// while, so the first interrupt says so and gives the signals back: a second Ctrl-C quits at once.
 func (a *app) longRun(parent context.Context, work func(context.Context, *actions.Session) error) error {
 	ctx, stop := signal.NotifyContext(parent, os.Interrupt, syscall.SIGTERM)
+	finished := make(chan struct{})
 	defer stop()
+	defer close(finished) // before stop: the end of the work is not an interrupt
+	context.AfterFunc(ctx, func() {
+		stop()
+		select {
+		case <-finished:
+		default:
+			if parent.Err() == nil {
+				a.warn("stopping: finishing what is under way to report it; Ctrl-C again quits at once")
+			}
+		}
+	})
 	s, err := a.connect(ctx)
 	if err != nil {
 		return err
