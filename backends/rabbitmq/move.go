@@ -227,8 +227,7 @@ func (m *move) doubts(err error) error {
 // sourceGone says whether the source's channel is gone. A publish that failed on a dead connection can
 // return before the client library has closed the source's channel: then it waits a moment for that.
 func (m *move) sourceGone(err error) bool {
-	var netErr net.Error
-	if m.src.IsClosed() || !errors.As(err, &netErr) {
+	if m.src.IsClosed() || !connectionLost(err) {
 		return m.src.IsClosed()
 	}
 	select {
@@ -237,6 +236,14 @@ func (m *move) sourceGone(err error) bool {
 	case <-time.After(time.Second):
 		return m.src.IsClosed()
 	}
+}
+
+// connectionLost says whether err is a dead connection: a network error, or the publishing channel closed
+// because its connection died (closeError; the source's channel may be closed a moment later).
+func connectionLost(err error) bool {
+	var netErr net.Error
+	var closed closeError
+	return errors.As(err, &netErr) || errors.As(err, &closed) && !closed.e.Server
 }
 
 // prove asks the broker a question on the source's channel: its answer comes after every acknowledgement
