@@ -471,3 +471,33 @@ func TestLagNamesAreEscaped(t *testing.T) {
 		t.Fatalf("names should show escaped:\n%s\n%s", ansi.Strip(s.v.View()), ansi.Strip(parts.View()))
 	}
 }
+
+// The lag table decides its columns from the width it has now: narrowed, it leaves out what does not fit;
+// widened again, it puts back what does. The wide TREND going used to take the narrow STATE and MAX-LAG
+// with it, and "+5 cols" stayed beside a GROUP column of 36 cells.
+func TestLagColumnsComeBackWhenTheyFit(t *testing.T) {
+	s := newLagScript(t, 120, 30)
+	s.play(6, scriptGroups...)
+	for _, step := range []struct {
+		width int
+		shown []string
+		more  string
+	}{
+		{120, []string{"STATE", "MEMBERS", "PARTITIONS", "MAX-LAG", "TREND"}, ""},
+		{40, nil, "+5 cols"},
+		{60, []string{"STATE", "MAX-LAG"}, "+3 cols"},
+		{120, []string{"STATE", "MEMBERS", "PARTITIONS", "MAX-LAG", "TREND"}, ""},
+	} {
+		s.v.SetSize(step.width, 30)
+		head := strings.Fields(strings.SplitN(s.screen(), "\n", 2)[0])
+		for _, col := range step.shown {
+			if !contains(head, col) {
+				t.Errorf("width %d: %s fits but is not shown: %v", step.width, col, head)
+			}
+		}
+		status := ansi.Strip(s.v.Status())
+		if step.more != "" && !strings.Contains(status, step.more) || step.more == "" && strings.Contains(status, " col") {
+			t.Errorf("width %d: status %q, want %q", step.width, status, step.more)
+		}
+	}
+}

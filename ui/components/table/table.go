@@ -181,23 +181,26 @@ type Layout struct {
 	width   int
 }
 
-// NewLayout fits columns into width cells: optional columns give way, highest Optional first (the
-// rightmost of a rank first), until the rest fit with every flex column at its Width; flex columns then
-// share what is left.
+// NewLayout fits columns into width cells, deciding from width alone, so that a column a narrow screen
+// left out comes back as soon as it fits. Columns are taken in the order they give way last: the
+// essential ones, then the optional ones lowest Optional first (the leftmost of a rank first); each is
+// shown when it fits beside those already taken with every flex column at its Width. A narrow column can
+// so show where a wider one of a lower rank does not fit: dropping greedily, highest rank first, hid it
+// for nothing once the wider one had to go too. Flex columns then share what is left.
 func NewLayout(cols []Column, width int) Layout {
 	l := Layout{columns: cols, widths: make([]int, len(cols)), width: max(width, 0)}
 	hidden := make([]bool, len(cols))
-	for need(cols, hidden) > l.width {
-		drop := -1
-		for i, c := range cols {
-			if !hidden[i] && c.Optional > 0 && (drop < 0 || c.Optional >= cols[drop].Optional) {
-				drop = i
-			}
+	for i := range cols {
+		hidden[i] = cols[i].Optional > 0
+	}
+	for _, i := range byKeepOrder(cols) {
+		if cols[i].Optional == 0 {
+			continue // essential: shown whatever the width, cut on the right when too wide
 		}
-		if drop < 0 {
-			break // what is left is essential: cut on the right, as before
+		hidden[i] = false
+		if need(cols, hidden) > l.width {
+			hidden[i] = true
 		}
-		hidden[drop] = true
 	}
 	flex := 0
 	for i, c := range cols {
@@ -218,6 +221,17 @@ func NewLayout(cols []Column, width int) Layout {
 		}
 	}
 	return l
+}
+
+// byKeepOrder are the indices of cols in the order they are kept: lowest Optional first (0, essential,
+// before any), the leftmost of a rank first.
+func byKeepOrder(cols []Column) []int {
+	order := make([]int, len(cols))
+	for i := range order {
+		order[i] = i
+	}
+	slices.SortStableFunc(order, func(a, b int) int { return cols[a].Optional - cols[b].Optional })
+	return order
 }
 
 // need is the cells the columns not hidden take at their widths, with the gaps between them.

@@ -103,10 +103,12 @@ func TestNarrowTableDropsOptionalColumnsFirst(t *testing.T) {
 		width  int
 		hidden []string
 	}{
-		{70, nil},                      // 45 + 12 of gaps: everything
-		{55, []string{"PARTS"}},        // 57 → 50
-		{45, []string{"PARTS", "MAX"}}, // → 43
-		{30, []string{"STATE", "PARTS", "MAX", "TREND"}}, // → 25
+		{70, nil},                                        // 45 + 12 of gaps: everything
+		{55, []string{"PARTS"}},                          // 57 → 50
+		{45, []string{"PARTS", "MAX"}},                   // → 43
+		{34, []string{"PARTS", "MAX", "TREND"}},          // TREND (12 with its gap) must go; STATE still fits
+		{30, []string{"STATE", "PARTS", "TREND"}},        // 23 essential, and MAX's 7 fit to the cell
+		{24, []string{"STATE", "PARTS", "MAX", "TREND"}}, // → 23
 		{10, []string{"STATE", "PARTS", "MAX", "TREND"}}, // the essential ones are cut, never dropped
 	} {
 		l := NewLayout(cols, tc.width)
@@ -117,8 +119,34 @@ func TestNarrowTableDropsOptionalColumnsFirst(t *testing.T) {
 		if w := ansi.StringWidth(head); w != tc.width {
 			t.Errorf("width %d: header is %d cells: %q", tc.width, w, head)
 		}
-		if tc.width >= 25 && !strings.Contains(head, "STATUS") {
+		if tc.width >= 23 && !strings.Contains(head, "STATUS") {
 			t.Errorf("width %d lost the verdict: %q", tc.width, head)
+		}
+	}
+}
+
+// The layout is decided from the width alone, so no column stays out that would fit: at every width, each
+// hidden optional column is one that does not fit beside those shown. Dropping greedily, highest rank
+// first, left the narrow ones out for good once a wide one had to go too ("+3 cols" with room to spare).
+func TestEveryHiddenColumnTrulyDoesNotFit(t *testing.T) {
+	cols := []Column{{Title: "GROUP", Width: 8, Flex: true}, {Title: "STATE", Width: 6, Optional: 2},
+		{Title: "PARTS", Width: 5, Optional: 5}, {Title: "LAG", Width: 5}, {Title: "MAX", Width: 5, Optional: 3},
+		{Title: "STATUS", Width: 6}, {Title: "TREND", Width: 25, Optional: 1}}
+	for width := 1; width <= 100; width++ {
+		l := NewLayout(cols, width)
+		hidden := make([]bool, len(cols))
+		for i, c := range cols {
+			hidden[i] = slices.Contains(l.Hidden(), c.Title)
+		}
+		for i, c := range cols {
+			if !hidden[i] {
+				continue
+			}
+			hidden[i] = false
+			if n := need(cols, hidden); n <= width {
+				t.Errorf("width %d hides %s (hidden %v) though the columns with it take %d", width, c.Title, l.Hidden(), n)
+			}
+			hidden[i] = true
 		}
 	}
 }
