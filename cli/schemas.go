@@ -4,8 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
-	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -48,7 +46,7 @@ func (a *app) schemasCommand() *cobra.Command {
 			if a.output == outputJSON {
 				return writeJSONLines(a.deps.Stdout, []decode.SubjectDetail{d}, subjectDetailJSON)
 			}
-			return writeSubject(a.deps.Stdout, d)
+			return a.writeSections(present.SubjectSections(d)) // as describe prints a topic
 		},
 	}
 	cmd.Flags().IntVar(&version, "version", 0, "show version `N` of SUBJECT (default: the latest)")
@@ -131,17 +129,4 @@ func subjectDetailJSON(d decode.SubjectDetail) any {
 		versions = []int{}
 	}
 	return subjectDetailLine{subjectLine: line, Versions: versions, Schema: d.Text, References: refs}
-}
-
-// writeSubject prints a subject's version as labelled lines, then its schema text, every byte sanitized.
-func writeSubject(w io.Writer, d decode.SubjectDetail) error {
-	var b strings.Builder
-	for _, l := range present.SubjectLines(d) {
-		fmt.Fprintf(&b, "%-14s %s\n", l[0]+":", l[1])
-	}
-	b.WriteString("\n")
-	b.WriteString(sanitize.Block(present.SchemaText(d.Text)))
-	b.WriteString("\n")
-	_, err := io.WriteString(w, b.String())
-	return err
 }

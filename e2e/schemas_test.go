@@ -66,10 +66,15 @@ func TestSchemasBrowsesTheRegistry(t *testing.T) {
 	fitsIn80(t, run(srfix.ProtoSubject).stdout)
 
 	r = run(srfix.ProtoSubject)
-	for _, want := range []string{"Versions:      1", "common.proto → shop-common v1", "message Refund {", "Topics:        orders-proto"} {
+	// Labelled as describe labels a topic: a section title, then lowercase labels padded alike.
+	for _, want := range []string{"subject\n  subject        orders-proto-value\n", "\n  versions       1\n",
+		"common.proto → shop-common v1", "message Refund {", "\n  topics         orders-proto"} {
 		if r.code != 0 || !strings.Contains(r.stdout, want) {
 			t.Errorf("schemas %s: want %q in:\n%s%s", srfix.ProtoSubject, want, r.stdout, r.stderr)
 		}
+	}
+	if strings.Contains(r.stdout, ":  ") || strings.Contains(r.stdout, "Versions") {
+		t.Errorf("schemas %s: capitalised 'Label:' lines, unlike describe's:\n%s", srfix.ProtoSubject, r.stdout)
 	}
 	r = run(srfix.AvroSubject, "--version", "1", "-o", "json")
 	rows := jsonLines(t, r.stdout)

@@ -29,8 +29,10 @@ func orDash(s string) string {
 	return s
 }
 
-// SubjectLines are a subject version's labelled facts, sanitized, in the order the CLI and TUI show them.
-func SubjectLines(d decode.SubjectDetail) [][2]string {
+// SubjectSections are a subject version's page, as both front ends show it: its facts under lowercase
+// labels, as describe labels a topic's, then its schema text a line at a time (empty when not fetched
+// yet), every byte sanitized.
+func SubjectSections(d decode.SubjectDetail) []Section {
 	versions := make([]string, len(d.Versions))
 	for i, v := range d.Versions {
 		versions[i] = fmt.Sprint(v)
@@ -40,16 +42,23 @@ func SubjectLines(d decode.SubjectDetail) [][2]string {
 		refs[i] = fmt.Sprintf("%s → %s v%d", r.Name, r.Subject, r.Version)
 	}
 	topics := orDash(strings.Join(d.Topics, ", ")) + "  (by TopicNameStrategy)"
-	return [][2]string{
-		{"Subject", sanitize.Line(d.Subject)},
-		{"Version", fmt.Sprintf("%d of %d", d.Version, d.Latest)},
-		{"Versions", orDash(strings.Join(versions, ", "))},
-		{"Schema id", Int(d.ID)},
-		{"Type", d.Type},
-		{"Compatibility", orDash(sanitize.Line(d.Compatibility))},
-		{"References", orDash(sanitize.Line(strings.Join(refs, "; ")))},
-		{"Topics", sanitize.Line(topics)},
+	facts := Section{Title: "subject", Fields: []Field{
+		{"subject", sanitize.Line(d.Subject)},
+		{"version", fmt.Sprintf("%d of %d", d.Version, d.Latest)},
+		{"versions", orDash(strings.Join(versions, ", "))},
+		{"schema id", Int(d.ID)},
+		{"type", d.Type},
+		{"compatibility", orDash(sanitize.Line(d.Compatibility))},
+		{"references", orDash(sanitize.Line(strings.Join(refs, "; ")))},
+		{"topics", sanitize.Line(topics)},
+	}}
+	text := Section{Title: "schema (" + d.Type + ")"}
+	if d.Text != "" {
+		for _, line := range strings.Split(SchemaText(d.Text), "\n") {
+			text.Fields = append(text.Fields, Field{Value: sanitize.Block(line)})
+		}
 	}
+	return []Section{facts, text}
 }
 
 // SchemaText is a schema's text for reading: JSON (Avro, JSON Schema) indented, Protobuf as registered.

@@ -78,20 +78,11 @@ func newSubjectPage(c *common.Common, s subject, listedAt time.Time) common.View
 	return v
 }
 
-// subjectSections are a subject version's facts, then its schema text a line at a time, sanitized.
+// subjectSections are a subject version's page; the text reads loading… until the page's fetch brings it.
 func subjectSections(d decode.SubjectDetail) []present.Section {
-	facts := present.Section{Title: "subject"}
-	for _, l := range present.SubjectLines(d) {
-		facts.Fields = append(facts.Fields, present.Field{Label: strings.ToLower(l[0]), Value: l[1]})
-	}
-	text := present.Section{Title: "schema (" + d.Type + ")"}
+	secs := present.SubjectSections(d)
 	if d.Text == "" {
-		text.Note = "loading…"
+		secs[len(secs)-1].Note = "loading…"
 	}
-	for _, line := range strings.Split(present.SchemaText(d.Text), "\n") {
-		if d.Text != "" {
-			text.Fields = append(text.Fields, present.Field{Value: sanitize.Block(line)})
-		}
-	}
-	return []present.Section{facts, text}
+	return secs
 }
