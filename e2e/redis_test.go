@@ -408,6 +408,9 @@ func TestRedisPurgeList(t *testing.T) {
 		!strings.Contains(r.stderr, "would remove 3 ready messages") {
 		t.Fatalf("preview: exit %d %s; list holds %d", r.code, r.stderr, n)
 	}
+	if head := strings.Fields(strings.SplitN(r.stdout, "\n", 2)[0]); len(head) == 0 || head[0] != "LIST" {
+		t.Errorf("the preview names a list a list, not a queue: %q", r.stdout)
+	}
 	r = mqscope(t, "--redis", s.URL, "purge", list, "--yes")
 	if n, _ := s.Client.LLen(context.Background(), list).Result(); r.code != 0 || n != 0 {
 		t.Fatalf("purge --yes: exit %d %s %s; list holds %d", r.code, r.stdout, r.stderr, n)

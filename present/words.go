@@ -1,8 +1,12 @@
 package present
 
-import "github.com/mqscope/mqscope/backends"
+import (
+	"strings"
 
-// Words are what a broker calls the things the group and lag tables show. The columns are written in
+	"github.com/mqscope/mqscope/backends"
+)
+
+// Words are what a broker calls the things the group, lag and purge tables show. The columns are written in
 // Kafka's words (GROUP, TOPIC, PARTITION, COMMITTED, MEMBER); a Redis stream or a NATS consumer reads
 // them in its own, and loses the columns that mean nothing there (a Redis group reads one stream, whole:
 // no partitions, no coordinator). This is the one place those words live; front ends choose a
@@ -32,6 +36,8 @@ var (
 		// Redis assigns no stream to a consumer: the group's consumers share it, counted in CONSUMERS.
 		"MEMBER": "", "MEMBERS": "CONSUMERS", "COORDINATOR": "", "PROTOCOL": "",
 		"MAX-LAG": "", // one stream: the lag is its own maximum
+		// What a queue purge empties here is a list (a stream is truncated, as a topic is).
+		"QUEUE": "LIST",
 	}}
 	natsWords = Words{Group: "consumer", Parts: "streams", Position: "position", titles: map[string]string{
 		"GROUP": "CONSUMER", "TOPIC": "STREAM", "TOPICS": "STREAM", "PARTITION": "", "PARTITIONS": "",
@@ -88,4 +94,10 @@ func (w Words) Noun(noun string) string {
 		return n
 	}
 	return noun
+}
+
+// Queue is what a queue purge empties here, as a dialog names it: a "queue", a Redis "list".
+func (w Words) Queue() string {
+	t, _ := w.Title("QUEUE")
+	return strings.ToLower(t)
 }

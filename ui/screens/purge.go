@@ -54,7 +54,7 @@ func planPurge(c *common.Common, queue string) tea.Cmd {
 func purgeConfirm(c *common.Common, plan actions.PurgePlan) *confirm.Model {
 	s := c.Styles
 	name := sanitize.Line(plan.Queue)
-	where := "queue " + name
+	where := c.Words.Queue() + " " + name // a Redis list is no queue
 	if plan.Vhost != "" {
 		where += " in vhost " + sanitize.Line(plan.Vhost)
 	}

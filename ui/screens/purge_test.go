@@ -8,6 +8,7 @@ import (
 	"github.com/mqscope/mqscope/actions"
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/present"
 	"github.com/mqscope/mqscope/ui/common"
 )
 
@@ -59,6 +60,14 @@ func TestPurgeAndTruncateShowTheirScope(t *testing.T) {
 		if !strings.Contains(screen, want) {
 			t.Fatalf("purge dialog lacks %q:\n%s", want, screen)
 		}
+	}
+
+	// A Redis list is purged as a queue is, and named as what it is.
+	c.Words = present.WordsFor(backends.Redis)
+	d = purgeConfirm(c, actions.PurgePlan{Queue: "jobs", Ready: 3})
+	d.SetSize(100, 20)
+	if screen := ansi.Strip(d.View()); !strings.Contains(screen, "list jobs") || strings.Contains(screen, "queue") {
+		t.Fatalf("a Redis list's purge dialog:\n%s", screen)
 	}
 
 	plan := actions.TruncatePlan{Topic: "orders", Partitions: []actions.PartitionTruncate{
