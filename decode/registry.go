@@ -212,6 +212,34 @@ func (r *Registry) Fetched(id int) bool {
 	return ok
 }
 
+// Failure is the failure the Registry remembers for id, and until when a lookup of id fails with it
+// rather than asking: the registry's own answer about id, or its not answering at all (ErrRegistryDown);
+// nil when it remembers none (the schema is held, or a lookup would ask). A UI that fetches schemas in
+// commands asks again at until for what the registry could not answer.
+func (r *Registry) Failure(id int) (until time.Time, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	now := time.Now()
+	switch f := r.failed[id]; {
+	case r.byID[id] != nil:
+		return time.Time{}, nil
+	case r.down.active(now):
+		return r.down.until, r.down.err
+	case f.active(now):
+		return f.until, f.err
+	}
+	return time.Time{}, nil
+}
+
+// Held is how many schemas the Registry holds. It only grows (an id's schema never changes, and is kept),
+// so text made from the cache without a schema can be made again once Held says one came, whoever
+// fetched it.
+func (r *Registry) Held() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.byID)
+}
+
 // ErrNotFetched is in the error of a CacheOnly decode whose schema the Registry has not fetched yet.
 var ErrNotFetched = errors.New("schema not fetched yet")
 

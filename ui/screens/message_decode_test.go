@@ -2,12 +2,18 @@ package screens
 
 import (
 	"context"
+	"net/http"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/decode"
 	"github.com/mqscope/mqscope/internal/testkit/srfix"
+	"github.com/mqscope/mqscope/ui/common"
 	"github.com/mqscope/mqscope/ui/components/body"
 )
 
@@ -151,5 +157,109 @@ func TestListPreviewsDecodedBodies(t *testing.T) {
 	bare.add([]backends.Message{message(0, 1, "p", string(proto))})
 	if s := screenOf(bare); !strings.Contains(s, "not decoded: Confluent wire format, schema id 2; no schema registry configured · hex") {
 		t.Fatalf("without a registry:\n%s", s)
+	}
+}
+
+// runTasks runs cmd one step, as the shell would: the tasks it asks for v are run and their results
+// applied; what those return to do next is handed back, not run (a wake-up waits on a timer).
+func runTasks(v common.View, cmd tea.Cmd) []tea.Cmd {
+	if cmd == nil {
+		return nil
+	}
+	var next []tea.Cmd
+	switch m := cmd().(type) {
+	case tea.BatchMsg:
+		for _, c := range m {
+			next = append(next, runTasks(v, c)...)
+		}
+	case common.TaskMsg:
+		if m.View == v.ID() {
+			next = append(next, m.Run(context.Background(), nil)())
+		}
+	}
+	return next
+}
+
+// After a schema registry outage the previews of what the browser holds come back by themselves: the
+// browser asks again once the registry's cache lets the outage go, for the schemas it could not fetch
+// and for those of messages that came during it (not asked then: the registry was known not to answer).
+// They kept the outage's error, then "schema not fetched yet", until a new message, a where or ctrl+r.
+func TestPreviewsComeBackAfterARegistryOutage(t *testing.T) {
+	reg := srfix.Start(t)
+	var down atomic.Bool
+	down.Store(true)
+	reg.Intercept(func(w http.ResponseWriter, _ *http.Request) bool {
+		if !down.Load() {
+			return false
+		}
+		if conn, _, err := w.(http.Hijacker).Hijack(); err == nil {
+			conn.Close() // no answer at all, as a registry that is not there
+		}
+		return true
+	})
+	const retryAfter = 300 * time.Millisecond
+	client, err := decode.NewRegistryWith(reg.URL(), decode.RegistryOptions{Timeout: time.Second, RetryAfter: retryAfter})
+	if err != nil {
+		t.Fatal(err)
+	}
+	order := srfix.OrderTypes(t).Messages().Get(0)
+	proto := srfix.Wire(srfix.ProtoOrderID, []int{0}, srfix.ProtoPayload(t, order, `{"id":"o-7","total":{"cents":5,"currency":"EUR"}}`))
+	v := newBrowser(t, ordersTopic, 10)
+	v.c.Registry = client
+	v.SetSize(220, 12)
+
+	arrive := func(m backends.Message) []tea.Cmd { // as a batch arrives (onBatch)
+		v.add([]backends.Message{m})
+		return runTasks(v, v.fetchSchemas())
+	}
+	wake := arrive(message(0, 1, "p", string(proto)))
+	if s := screenOf(v); !strings.Contains(s, "not decoded: schema id 2: the schema registry did not answer") {
+		t.Fatalf("during the outage:\n%s", s)
+	}
+	asked := reg.Requests.Load()
+	// A message that needs another schema comes while the registry is known to be down: not asked now.
+	wake = append(wake, arrive(message(0, 2, "j", string(srfix.Wire(srfix.JSONOrderID, nil, []byte(`{"id":"j-1","qty":2}`)))))...)
+	if n := reg.Requests.Load(); n != asked {
+		t.Fatalf("asked a registry known to be down %d more times", n-asked)
+	}
+	if s := screenOf(v); strings.Count(s, "did not answer") != 2 {
+		t.Fatalf("both previews should say the registry did not answer:\n%s", s)
+	}
+
+	down.Store(false) // the registry is back; nothing new arrives
+	start := time.Now()
+	for _, c := range wake {
+		settle(v, c)
+	}
+	s := screenOf(v)
+	if !strings.Contains(s, `{"id":"o-7","total":{"cents":5,"currency":"EUR"}}`) || !strings.Contains(s, `{"id":"j-1","qty":2}`) ||
+		strings.Contains(s, "not decoded") {
+		t.Fatalf("after the outage, with nothing new arriving:\n%s", s)
+	}
+	if waited := time.Since(start); waited > 5*retryAfter {
+		t.Errorf("asked again %s after the registry was back, with a %s retry", waited, retryAfter)
+	}
+}
+
+// A schema fetched elsewhere (the detail view's decode, a where check) has the previews made again: they
+// are made from the registry's cache, and follow it.
+func TestPreviewsFollowSchemasFetchedElsewhere(t *testing.T) {
+	reg := srfix.Start(t)
+	client, err := decode.NewRegistry(reg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := newBrowser(t, ordersTopic, 10)
+	v.c.Registry = client
+	v.SetSize(220, 12)
+	v.add([]backends.Message{message(0, 1, "j", string(srfix.Wire(srfix.JSONOrderID, nil, []byte(`{"id":"j-1","qty":2}`))))})
+	if s := screenOf(v); !strings.Contains(s, "schema not fetched yet") {
+		t.Fatalf("before any fetch:\n%s", s)
+	}
+	if _, err := client.ByID(context.Background(), srfix.JSONOrderID); err != nil { // as the detail view would
+		t.Fatal(err)
+	}
+	if s := screenOf(v); !strings.Contains(s, `{"id":"j-1","qty":2}`) {
+		t.Fatalf("the schema is in the cache, the preview should show it:\n%s", s)
 	}
 }

@@ -107,6 +107,8 @@ type browser struct {
 	previewGen int          // bumped when schemas may have come: previews made without them are made again
 	fetching   map[int]bool // schema ids asked of the registry, or about to be
 	toFetch    []int        // ... of which not asked yet
+	waiting    map[int]bool // schema ids the registry did not answer for: asked again when its cache lets go
+	waking     bool         // ... and the wake-up that asks is on its way
 
 	prompt *prompt
 	table  table.Model

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -104,11 +105,22 @@ func messageTone(col, text string, e *entry) table.Tone {
 
 // bodyCell is the body's preview, made when its row is first drawn and again once schemas came.
 func (v *browser) bodyCell(e *entry) table.Cell {
-	if e.preview == "" || e.previewGen != v.previewGen {
+	if gen := v.previewsOf(); e.preview == "" || e.previewGen != gen {
 		e.preview, e.tone = v.preview(e)
-		e.previewGen = v.previewGen
+		e.previewGen = gen
 	}
 	return table.Cell{Text: e.preview, Tone: e.tone}
+}
+
+// previewsOf is the generation of what previews are made from: the browser's previewGen, which its own
+// fetches bump, plus the schemas the registry's cache holds, which only grow. Either moving changes it,
+// so a schema that came by any way (the browser's fetch, a where check, the detail view's decode) has
+// the previews made again.
+func (v *browser) previewsOf() int {
+	if v.c.Registry == nil {
+		return v.previewGen
+	}
+	return v.previewGen + v.c.Registry.Held()
 }
 
 // preview is a body on one line: the bytes where they read as they are (JSON, text), else what the
@@ -147,15 +159,27 @@ func compactJSON(text string, structured bool) []byte {
 }
 
 // noteSchemas notes a wire-format body whose schema the registry's cache does not know yet, for
-// fetchSchemas to ask for it.
+// fetchSchemas to ask for it; or, while the registry is not answering, to ask once it will be asked again.
 func (v *browser) noteSchemas(m backends.Message) {
-	if v.c.Registry == nil {
+	reg := v.c.Registry
+	if reg == nil {
 		return
 	}
 	id, _, ok := decode.ConfluentWire(m.Body)
-	if !ok || v.fetching[id] || v.c.Registry.Fetched(id) {
+	if !ok || v.fetching[id] || v.waiting[id] {
 		return
 	}
+	if _, err := reg.Failure(id); errors.Is(err, decode.ErrRegistryDown) {
+		v.wait(id)
+		return
+	}
+	if !reg.Fetched(id) { // else its schema, or what the registry said of it, is in the cache
+		v.askSchema(id)
+	}
+}
+
+// askSchema notes id for the next fetchSchemas.
+func (v *browser) askSchema(id int) {
 	if v.fetching == nil {
 		v.fetching = map[int]bool{}
 	}
@@ -163,30 +187,98 @@ func (v *browser) noteSchemas(m backends.Message) {
 	v.toFetch = append(v.toFetch, id)
 }
 
-// fetchSchemas returns the command that asks the registry for the schemas noted, off the UI goroutine;
-// the previews are made again when they came (or the registry said why not).
+// wait notes id as one the registry did not answer for.
+func (v *browser) wait(id int) {
+	if v.waiting == nil {
+		v.waiting = map[int]bool{}
+	}
+	v.waiting[id] = true
+}
+
+// fetchSchemas returns the command that asks the registry for the schemas noted, off the UI goroutine,
+// and the wake-up that asks again for those the registry did not answer for; the previews are made again
+// when they came (or the registry said why not).
 func (v *browser) fetchSchemas() tea.Cmd {
+	wake := v.wakeForSchemas()
 	if len(v.toFetch) == 0 {
-		return nil
+		return wake
 	}
 	ids, reg := v.toFetch, v.c.Registry
 	v.toFetch = nil
-	return common.Go(v.ID(), func() []int {
+	return tea.Batch(wake, common.Go(v.ID(), func() schemasFetched {
+		var out schemasFetched
 		for _, id := range ids {
 			ctx, cancel := context.WithTimeout(context.Background(), decodeTimeout)
-			_, _ = reg.ByID(ctx, id) // a failure is the registry's to remember, and the preview's to show
+			_, err := reg.ByID(ctx, id) // a failure is the registry's to remember, and the preview's to show
 			cancel()
+			if errors.Is(err, decode.ErrRegistryDown) {
+				out.unanswered = append(out.unanswered, id)
+			}
 		}
-		return ids
-	}, v.onSchemas)
+		out.asked = ids
+		return out
+	}, v.onSchemas))
 }
 
-func (v *browser) onSchemas(ids []int) tea.Cmd {
-	for _, id := range ids {
+// schemasFetched is what a fetch of schemas asked, and which of them the registry did not answer for.
+type schemasFetched struct{ asked, unanswered []int }
+
+func (v *browser) onSchemas(f schemasFetched) tea.Cmd {
+	for _, id := range f.asked {
 		delete(v.fetching, id)
 	}
+	for _, id := range f.unanswered {
+		v.wait(id)
+	}
 	v.schemasMayHaveCome()
-	return nil
+	return v.wakeForSchemas()
+}
+
+// wakeForSchemas returns the command that wakes the browser when the registry's cache stops remembering
+// that it did not answer, to ask again for the schemas held messages wait for. Without it an outage's
+// error (or, once it is forgotten, "schema not fetched yet") stayed on the previews of what was held
+// until something else asked: a new message, a where, ctrl+r. One wake-up at a time.
+func (v *browser) wakeForSchemas() tea.Cmd {
+	if len(v.waiting) == 0 || v.waking || v.c.Registry == nil {
+		return nil
+	}
+	var at time.Time
+	for id := range v.waiting {
+		if until, err := v.c.Registry.Failure(id); err != nil && (at.IsZero() || until.Before(at)) {
+			at = until
+		}
+	}
+	v.waking = true
+	id := v.ID()
+	// A little after the failure ends, so that it has ended; the wake-up is a task, dropped with the view.
+	return tea.Tick(max(time.Until(at), 0)+wakeSlack, func(time.Time) tea.Msg {
+		return common.Go(id, func() struct{} { return struct{}{} }, v.onWake)()
+	})
+}
+
+// wakeSlack is how long after a remembered failure ends the browser asks again.
+const wakeSlack = 10 * time.Millisecond
+
+// onWake asks again for the schemas the registry did not answer for, unless it is still remembered as
+// not answering (another lookup failed meanwhile): those wait for the next wake-up.
+func (v *browser) onWake(struct{}) tea.Cmd {
+	v.waking = false
+	reg := v.c.Registry
+	if reg == nil {
+		v.waiting = nil
+		return nil
+	}
+	for id := range v.waiting {
+		if _, err := reg.Failure(id); errors.Is(err, decode.ErrRegistryDown) {
+			continue
+		}
+		delete(v.waiting, id)
+		if !reg.Fetched(id) && !v.fetching[id] {
+			v.askSchema(id)
+		}
+	}
+	v.schemasMayHaveCome() // another lookup may have fetched them, or failed otherwise
+	return v.fetchSchemas()
 }
 
 // schemasMayHaveCome has the previews made again (those on screen, as they are drawn): a command may
