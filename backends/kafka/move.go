@@ -44,8 +44,9 @@ func RedriveGroup(topic string) string { return backends.KafkaRedriveGroup(topic
 // partition it lacks, a record the broker refuses) fails; either way the move goes on past it and names
 // it, with its partition and offset, in the report. Holding the offsets at the first such letter would
 // stop every later letter, run after run, for one the user must deal with anyway; resetting
-// RedriveGroup brings them back. Errors a later run may not meet (a broker away, a leader moving) end
-// the move instead, with nothing of the current batch committed.
+// RedriveGroup brings them back. While the cluster does not say what a target is (a broker away, a
+// leader moving), the move asks again until it does or ctx ends, as a publish does. Errors a later run
+// may not meet in a transaction end the move instead, with nothing of the current batch committed.
 func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route backends.Router,
 	progress func(backends.MoveProgress)) (backends.MoveReport, error) {
 	if err := b.require("moving letters in transactions", needsProducerIDs); err != nil {
@@ -53,7 +54,7 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 	}
 	group := RedriveGroup(req.Source)
 	mv := &move{ctx: ctx, b: b, source: req.Source, group: group, route: route, progress: progress,
-		report: backends.MoveReport{PerTarget: make(map[string]int64)}, missing: make(map[string]error)}
+		report: backends.MoveReport{PerTarget: make(map[string]int64)}}
 	// The producer's connections are its own, cut when ctx ends: a transaction stuck in a partition
 	// then fails at once instead of after every retry's timeout.
 	l := newLinks(b.conf.Net.DialTimeout, b.conf.Net.KeepAlive)
@@ -237,8 +238,8 @@ type move struct {
 	route         backends.Router
 	progress      func(backends.MoveProgress)
 	producer      sarama.SyncProducer
-	transacting   chan struct{}    // closed when the last transaction's work on the producer has ended
-	missing       map[string]error // targets found missing in this run, by topic
+	transacting   chan struct{} // closed when the last transaction's work on the producer has ended
+	targets       targetCache   // what the run looked up of its targets, as a Send call does
 	total         int64
 	taken         int // letters handed over by the read
 	batch         []letter
@@ -252,6 +253,7 @@ type letter struct {
 	msg       backends.Message
 	target    backends.Target
 	partition int32
+	limit     int   // the largest batch its topic takes; 0: unknown
 	kept      bool  // the router found no target
 	why       error // why it stays; nil for a letter on its way
 }
@@ -280,8 +282,9 @@ func (mv *move) take(m backends.Message) error {
 	return nil
 }
 
-// place decides where one letter goes. It fails when the target's metadata cannot be read: that may
-// pass, so the letter must not be passed over.
+// place decides where one letter goes. While the cluster does not answer for its target it asks again,
+// as a publish does (targetCache), and fails only when the move is cancelled: an outage may pass, so
+// the letter must not be passed over.
 func (mv *move) place(m backends.Message) (letter, error) {
 	l := letter{msg: m}
 	target, err := mv.route(m)
@@ -294,35 +297,15 @@ func (mv *move) place(m backends.Message) (letter, error) {
 		l.why = errors.New("the target is the dead-letter topic itself")
 		return l, nil
 	}
-	l.partition, err = mv.partitionFor(target, m.Key)
-	if err != nil && !errors.Is(err, backends.ErrNotFound) {
+	d, err := mv.targets.get(mv.ctx, mv.b, target)
+	if err != nil {
 		return l, err
 	}
-	if l.why = err; err != nil {
+	if l.partition, l.why = d.partition(mv.b, target, m.Key); l.why != nil {
 		return l, nil
 	}
-	limit, err := mv.b.maxBatchBytes(target.Destination)
-	if err != nil {
-		return l, err
-	}
-	l.why = tooLarge(target.Destination, m, limit)
+	l.limit, l.why = d.limit, tooLarge(target.Destination, m, d.limit)
 	return l, nil
-}
-
-// partitionFor is the partition of t for key (partitionCount, choosePartition), remembering for the run
-// the targets that do not exist.
-func (mv *move) partitionFor(t backends.Target, key []byte) (int32, error) {
-	if err, ok := mv.missing[t.Destination]; ok && t.Exchange == nil {
-		return 0, err
-	}
-	n, err := mv.b.partitionCount(t)
-	if errors.Is(err, backends.ErrNotFound) && t.Exchange == nil {
-		mv.missing[t.Destination] = err
-	}
-	if err != nil {
-		return 0, err
-	}
-	return mv.b.choosePartition(t, key, n)
 }
 
 // reachEnds moves the batch's offsets to the ends the read was planned to, past what it skipped, where
@@ -427,7 +410,7 @@ func (mv *move) chunks(out []*sarama.ProducerMessage, alone bool) [][]*sarama.Pr
 	for _, pm := range out {
 		tp := topicPartition{pm.Topic, pm.Partition}
 		size := recordBatchOverhead + pm.ByteSize(2)
-		limit, _ := mv.b.maxBatchBytes(pm.Topic) // place read it: this is the kept answer
+		limit := mv.batch[pm.Metadata.(int)].limit
 		if len(chunk) > 0 && (alone || limit > 0 && filled[tp]+size > limit) {
 			chunks, chunk = append(chunks, chunk), nil
 			clear(filled)

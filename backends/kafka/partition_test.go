@@ -3,10 +3,13 @@ package kafka
 import (
 	"context"
 	"errors"
+	"slices"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/internal/testkit/netproxy"
@@ -141,4 +144,68 @@ func TestLagAfterAnAbandonedSnapshot(t *testing.T) {
 	if _, err := b.LagSnapshot(next, []string{"watchers"}); err != nil {
 		t.Fatalf("the first snapshot after the partition healed: %v", err)
 	}
+}
+
+// outageAt makes the cluster drop, connection and all, every Metadata and DescribeConfigs request for
+// lasting, from the first DescribeConfigs that asks about topic: what a client sees of brokers
+// restarting while it looks a topic up. It returns how many requests it dropped.
+func outageAt(c *kfake.Cluster, topic string, lasting time.Duration) *atomic.Int64 {
+	var dropped atomic.Int64
+	var ends time.Time // control functions run one at a time
+	drop := func(req kmsg.Request) (kmsg.Response, error, bool) {
+		c.KeepControl()
+		if ends.IsZero() && asksAbout(req, topic) {
+			ends = time.Now().Add(lasting)
+		}
+		if ends.IsZero() {
+			return nil, nil, false
+		}
+		if time.Now().After(ends) {
+			c.DropControl()
+			return nil, nil, false
+		}
+		dropped.Add(1)
+		return nil, errors.New("outage"), true // the connection closes unanswered
+	}
+	c.ControlKey(int16(kmsg.DescribeConfigs), drop)
+	c.ControlKey(int16(kmsg.Metadata), drop)
+	return &dropped
+}
+
+// asksAbout says whether req is a DescribeConfigs of topic's configs.
+func asksAbout(req kmsg.Request, topic string) bool {
+	dc, ok := req.(*kmsg.DescribeConfigsRequest)
+	return ok && slices.ContainsFunc(dc.Resources, func(r kmsg.DescribeConfigsRequestResource) bool {
+		return r.ResourceName == topic
+	})
+}
+
+// A move whose look-up of its target meets a short outage waits it out, as a publish does, instead of
+// ending: every letter moves, each exactly once.
+func TestMoveRidesOutAnOutageLookingUpItsTarget(t *testing.T) {
+	c := newCluster(t)
+	f := newFixture(t, c)
+	const letters = 1200
+	bigDLT(t, f, c, letters)
+	b, err := Open(testCtx(t), Config{Brokers: c.ListenAddrs(), RequestTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	dropped := outageAt(c, "home", time.Second)
+	type result struct {
+		report backends.MoveReport
+		err    error
+	}
+	res := within(t, 10*time.Second, "a move through a 1 s outage", func() result {
+		r, err := b.Move(testCtx(t), backends.MoveRequest{Source: "dlt"}, byOrigin, nil)
+		return result{r, err}
+	})
+	if res.err != nil || res.report.Moved != letters {
+		t.Fatalf("a move through a 1 s outage: moved %d of %d, %v", res.report.Moved, letters, res.err)
+	}
+	if dropped.Load() == 0 {
+		t.Fatal("no request met the outage: the test tests nothing")
+	}
+	exactlyOnce(t, c, letters)
 }
