@@ -439,14 +439,15 @@ const (
 // Complete reports whether every letter moved: none kept, none failed.
 func (r RedriveReport) Complete() bool { return r.Kept == 0 && r.Failed == 0 }
 
-// Stopped says how far a redrive that stopped early got, for the CLI and the TUI alike: what moved for
-// certain and, when some letters are in doubt, how many, why and what to do.
+// Stopped says how far a redrive that stopped early (interrupted, or cut off from the broker) got, for
+// the CLI and the TUI alike: what moved for certain and, when some letters are in doubt, how many, why
+// and what to do.
 func (r RedriveReport) Stopped() string {
 	switch {
 	case r.InDoubt == 0:
 		return fmt.Sprintf("%d moved", r.Moved)
 	case r.CommitInDoubt:
-		return fmt.Sprintf("%d moved for certain, %d in doubt (a commit was under way when interrupted; "+
+		return fmt.Sprintf("%d moved for certain, %d in doubt (a commit was under way when the redrive stopped; "+
 			"run redrive again — it moves each letter exactly once)", r.Moved, r.InDoubt)
 	default:
 		return fmt.Sprintf("%d moved for certain, %d in doubt (they may be in both places; "+

@@ -219,7 +219,7 @@ func (a *app) redrive(ctx context.Context, dlq string, o actions.RedriveOptions)
 		start := time.Now()
 		report, err := s.Redrive(ctx, dlq, o, bar.moveProgress)
 		bar.clear()
-		if err != nil && report.Moved+report.Kept+report.Failed == 0 && ctx.Err() == nil {
+		if err != nil && report.Moved+report.Kept+report.Failed+report.InDoubt == 0 && ctx.Err() == nil {
 			return err // nothing happened: the error says it all
 		}
 		for _, w := range report.Warnings {
@@ -355,7 +355,8 @@ func beyondInterruption(err error) string {
 }
 
 // redriveOutcome is the error a redrive exits with: any letter that stayed, an interruption, or the
-// mover's error.
+// mover's error. A move the broker cut off with letters in doubt (a lost connection, a commit's answer
+// lost) says what moved for certain and what is in doubt, as an interrupted one does.
 func redriveOutcome(ctx context.Context, r actions.RedriveReport, err error) error {
 	switch {
 	case ctx.Err() != nil && r.InDoubt > 0:
@@ -363,6 +364,8 @@ func redriveOutcome(ctx context.Context, r actions.RedriveReport, err error) err
 	case ctx.Err() != nil:
 		return fmt.Errorf("interrupted after moving %d letter%s; run it again to move the rest%s", r.Moved, pluralS(int(r.Moved)),
 			beyondInterruption(err))
+	case err != nil && r.InDoubt > 0:
+		return fmt.Errorf("stopped: %s; %w", r.Stopped(), err)
 	case err != nil:
 		return err
 	case !r.Complete():

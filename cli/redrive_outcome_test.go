@@ -22,7 +22,7 @@ func TestInterruptedRedriveSaysWhatIsInDoubt(t *testing.T) {
 	}{
 		{backends.MoveReport{Moved: 1000}, "interrupted after moving 1000 letters; run it again to move the rest"},
 		{backends.MoveReport{InDoubt: 500, CommitInDoubt: true}, "interrupted: 0 moved for certain, 500 in doubt " +
-			"(a commit was under way when interrupted; run redrive again — it moves each letter exactly once)"},
+			"(a commit was under way when the redrive stopped; run redrive again — it moves each letter exactly once)"},
 		{backends.MoveReport{Moved: 20, InDoubt: 3}, "interrupted: 20 moved for certain, 3 in doubt " +
 			"(they may be in both places; run redrive again — it moves them again with the rest)"},
 	} {
@@ -52,5 +52,23 @@ func TestInterruptedRedriveSaysWhatWentWrongStopping(t *testing.T) {
 	}
 	if err := redriveOutcome(ctx, r, fmt.Errorf("move stopped: %w", context.Canceled)); err == nil || strings.Contains(err.Error(), "canceled") {
 		t.Errorf("interrupted, nothing else wrong: %v; want the interruption alone", err)
+	}
+}
+
+// A redrive the broker cut off, with nobody pressing Ctrl-C, says what moved for certain and what is in
+// doubt as an interrupted one does, and then why it stopped: a Kafka commit whose answer a lost
+// connection cut off may have gone through.
+func TestRedriveCutOffSaysWhatIsInDoubt(t *testing.T) {
+	lost := errors.New("redrive orders-dlt: transaction of 500 letters: the commit was cut off, so whether it went through is not known: EOF")
+	r := actions.RedriveReport{Source: "orders-dlt", MoveReport: backends.MoveReport{Moved: 1000, InDoubt: 500, CommitInDoubt: true}}
+	want := "stopped: 1000 moved for certain, 500 in doubt (a commit was under way when the redrive stopped; run redrive " +
+		"again — it moves each letter exactly once); " + lost.Error()
+	err := redriveOutcome(context.Background(), r, lost)
+	if err == nil || err.Error() != want {
+		t.Errorf("cut off with letters in doubt: %v\nwant %s", err, want)
+	}
+	r.InDoubt, r.CommitInDoubt = 0, false
+	if err := redriveOutcome(context.Background(), r, lost); err != lost {
+		t.Errorf("cut off with nothing in doubt: %v, want the error alone", err)
 	}
 }

@@ -321,7 +321,7 @@ func TestRedriveInterruptedAndRunAgain(t *testing.T) {
 		map[bool]string{true: "s"}[moved != 1])
 	if inDoubt > 0 {
 		want = fmt.Sprintf("mqscope: interrupted: %d moved for certain, %d in doubt (a commit was under way when "+
-			"interrupted; run redrive again — it moves each letter exactly once)\n", moved, inDoubt)
+			"the redrive stopped; run redrive again — it moves each letter exactly once)\n", moved, inDoubt)
 	}
 	if moved == n {
 		t.Logf("the redrive finished before Ctrl-C (exit %v)", err)

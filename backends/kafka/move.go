@@ -336,12 +336,15 @@ func (mv *move) commit() error {
 			defer close(ended)
 			return mv.transact(alone)
 		})
-		if err != nil && mv.ctx.Err() != nil {
+		var lost *commitLost
+		switch {
+		case err != nil && mv.ctx.Err() != nil:
 			mv.inDoubt()
-			return fmt.Errorf("%w (a transaction of %d letters was under way: the next redrive finds it committed or aborted and carries on from there, so no letter moves twice)",
-				mv.ctx.Err(), len(mv.batch))
-		}
-		if err != nil {
+			return fmt.Errorf("%w (a transaction of %d letters was under way: %s)", mv.ctx.Err(), len(mv.batch), nextRunSettles)
+		case errors.As(err, &lost):
+			mv.inDoubt()
+			return fmt.Errorf("%w (%s)", err, nextRunSettles)
+		case err != nil:
 			return err
 		}
 		if len(refused) == 0 {
@@ -390,7 +393,9 @@ func (mv *move) transact(alone bool) (map[int]error, error) {
 		err = p.AddOffsetsToTxn(mv.offsetsToCommit(), mv.group)
 	}
 	if err == nil {
-		err = p.CommitTxn()
+		if err = p.CommitTxn(); err != nil {
+			err = &commitLost{err}
+		}
 	}
 	if err != nil {
 		// Whether or not the abort goes through, the next move's producer settles the transaction.
@@ -399,6 +404,20 @@ func (mv *move) transact(alone bool) (map[int]error, error) {
 	}
 	return nil, nil
 }
+
+// nextRunSettles is what a transaction in doubt means for the letters in it.
+const nextRunSettles = "the next redrive finds it committed or aborted and carries on from there, so no letter moves twice"
+
+// commitLost is a commit that failed once it may have been sent: its answer was lost (a connection cut,
+// a broker gone) after the producer's retries, so the brokers may have applied it or not. Any failure of
+// the commit counts: even a broker's refusal may come after an attempt whose answer was lost.
+type commitLost struct{ err error }
+
+func (e *commitLost) Error() string {
+	return fmt.Sprintf("the commit was cut off, so whether it went through is not known: %v", e.err)
+}
+
+func (e *commitLost) Unwrap() error { return e.err }
 
 // chunks splits out so that no partition's part of a chunk is larger than its topic takes in one batch:
 // the producer packs what one call gives it into one batch per partition, up to the largest batch any

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -206,6 +207,52 @@ func TestMoveRidesOutAnOutageLookingUpItsTarget(t *testing.T) {
 	}
 	if dropped.Load() == 0 {
 		t.Fatal("no request met the outage: the test tests nothing")
+	}
+	exactlyOnce(t, c, letters)
+}
+
+// A move whose commit is cut off (the connection drops as the brokers apply it, and stays down while the
+// producer tries again) cannot know whether the commit went through, though nobody cancelled it: it ends
+// with the letters of that transaction in doubt, as a commit's, not as moved and not as nothing. Run
+// again, it finds the commit applied and moves each letter exactly once.
+func TestMoveWhoseCommitIsCutOffReportsItsLettersInDoubt(t *testing.T) {
+	c, n := newPartitionedCluster(t)
+	f := newFixture(t, c)
+	const letters = 1200
+	bigDLT(t, f, c, letters)
+	b := open(t, c)
+	var commits atomic.Int32
+	var released atomic.Bool
+	c.ControlKey(int16(kmsg.EndTxn), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		if released.Load() {
+			c.DropControl()
+			return nil, nil, false
+		}
+		c.KeepControl()
+		if !req.(*kmsg.EndTxnRequest).Commit {
+			return nil, nil, false
+		}
+		if commits.Add(1) == 2 {
+			n.Cut() // the second commit is applied; its answer is lost
+			return nil, nil, false
+		}
+		if commits.Load() > 2 {
+			return nil, errors.New("the link is down"), true // the producer's retries: the connection closes
+		}
+		return nil, nil, false
+	})
+	report, err := b.Move(testCtx(t), backends.MoveRequest{Source: "dlt"}, byOrigin, nil)
+	if err == nil || report.Moved == 0 || report.InDoubt == 0 || !report.CommitInDoubt {
+		t.Fatalf("a move whose second commit was cut off: moved %d, in doubt %d (a commit's: %v), %v; want some moved, "+
+			"the second commit's letters in doubt and an error", report.Moved, report.InDoubt, report.CommitInDoubt, err)
+	}
+	if !strings.Contains(err.Error(), "no letter moves twice") {
+		t.Errorf("the error does not say what the doubt means: %v", err)
+	}
+	released.Store(true)
+	rest, _ := runMove(t, open(t, c), backends.MoveRequest{Source: "dlt"})
+	if want := letters - report.Moved - report.InDoubt; rest.Moved != want {
+		t.Errorf("the rerun moved %d letters, want %d: the commit in doubt was applied", rest.Moved, want)
 	}
 	exactlyOnce(t, c, letters)
 }

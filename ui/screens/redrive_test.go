@@ -234,7 +234,7 @@ func TestRedriveReportEscapesWhatTheBrokerSaid(t *testing.T) {
 	doubt := actions.RedriveReport{Source: "orders-dlt", MoveReport: backends.MoveReport{InDoubt: 500, CommitInDoubt: true}}
 	rep = redriveOutcome(c, "orders-dlt", doubt, context.Canceled, true)
 	if s := strip(strings.Join(rep.Lines, "\n")); !strings.Contains(s, "cancelled: 0 moved for certain, 500 in doubt (a commit "+
-		"was under way when interrupted; run redrive again — it moves each letter exactly once)") || !strings.Contains(s, "in doubt 500") {
+		"was under way when the redrive stopped; run redrive again — it moves each letter exactly once)") || !strings.Contains(s, "in doubt 500") {
 		t.Fatalf("cancelled during a commit:\n%s", s)
 	}
 	// A cancel whose stop went wrong says what went wrong; a plain cancel's error is not repeated.
@@ -244,6 +244,13 @@ func TestRedriveReportEscapesWhatTheBrokerSaid(t *testing.T) {
 	}
 	if s := strip(strings.Join(rep.Lines, "\n")); strings.Contains(s, "canceled") {
 		t.Fatalf("cancelled: the interruption's own error shown:\n%s", s)
+	}
+	// Cut off by the broker, not cancelled: the counts lead, as after a cancel, and the error follows.
+	lost := errors.New("transaction of 500 letters: the commit was cut off, so whether it went through is not known: EOF")
+	cut := redriveOutcome(c, "orders-dlt", doubt, lost, false)
+	if s := strip(strings.Join(cut.Lines, "\n")); !strings.HasPrefix(s, "stopped: 0 moved for certain, 500 in doubt (a commit "+
+		"was under way when the redrive stopped;") || !strings.Contains(s, lost.Error()) || cut.Level != common.FlashError {
+		t.Fatalf("cut off during a commit:\n%s", s)
 	}
 	// The in-doubt figure stands in the same column as moved, kept and failed.
 	if s := strip(strings.Join(rep.Lines, "\n")); !strings.Contains(s, "moved    0\nkept     0\nfailed   0\nin doubt 500") {
