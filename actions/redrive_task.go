@@ -108,9 +108,20 @@ func (r *DeadLetterRouter) held() int64 {
 // taskRedrive plans the redrive and, where the plan fits the broker's own move task, has it move the
 // letters, following it with progress and cancelling it when ctx ends. clientSide is why the letters are
 // to move client-side instead, in one line; "" when the task moved them (or failed to: err).
+//
+// Where the server has no move tasks at all, or one is under way, it says so before planning: the plan
+// reads the dead-letter queue to see whether a task fits, and the client-side mover reads it again to
+// move; on SQS every read receives each letter, which its receive count keeps.
 func taskRedrive(ctx context.Context, b backends.Backend, tm backends.TaskMover, dlq string, opts RedriveOptions,
 	progress func(backends.MoveProgress)) (out RedriveReport, clientSide string, err error) {
 	out = RedriveReport{Source: dlq, Way: ByMoveTask}
+	var running *backends.MoveTaskRunningError
+	switch err := tm.CheckMoveTask(ctx, dlq, ""); {
+	case errors.As(err, &running):
+		return out, "", fmt.Errorf("redrive %s: %w: let it finish, or cancel it", dlq, running)
+	case errors.Is(err, backends.ErrNotSupported):
+		return RedriveReport{}, err.Error(), nil
+	}
 	plan, err := PlanRedrive(ctx, b, dlq, opts)
 	if err != nil {
 		return out, "", fmt.Errorf("plan the redrive of %s: %w", dlq, err)

@@ -209,6 +209,24 @@ func TestFallbackWhereTheServerHasNoMoveTasks(t *testing.T) {
 	}
 }
 
+// TestFallbackReadsTheDLQOnce: on a server without move tasks no letter can make a move task fit, so the
+// redrive does not read the DLQ to plan one before the client-side mover reads it to move: each read
+// receives every letter, which SQS counts. A letter that stays is received once, by the mover.
+func TestFallbackReadsTheDLQOnce(t *testing.T) {
+	s := sqsfix.New(t, sqsfix.WithoutMoveTasks)
+	credentials(t)
+	sess := session(t, s)
+	dlq, _ := deadLetters(t, s, 3, false)
+	s.Send(t, s.URLOf(t, dlq), "sent straight in", "", "", nil) // names no source queue: it stays
+	rep, err := sess.Redrive(context.Background(), dlq, actions.RedriveOptions{}, nil)
+	if err != nil || rep.Way != actions.ByClient || rep.Moved != 6 || rep.Kept != 1 {
+		t.Fatalf("redrive: %+v %v", rep, err)
+	}
+	if left := s.Messages(t, dlq); len(left) != 1 || left[0].Receives != 1 {
+		t.Fatalf("the letter that stayed: %+v; want it received once, by the mover", left)
+	}
+}
+
 // TestPlansNoTaskCanDoMoveClientSide: a limit below what the DLQ holds, and a target of the other type
 // (FIFO DLQ, standard target), are moves no task can do: client-side, saying why.
 func TestPlansNoTaskCanDoMoveClientSide(t *testing.T) {
