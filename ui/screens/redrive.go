@@ -444,7 +444,7 @@ func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err e
 	counts := &progress.Counts{Done: r.Moved, Kept: r.Kept, Failed: r.Failed}
 	level, head := common.FlashInfo, "every letter moved"
 	switch ended := cancelledOrFailed(err, cancelled); {
-	case ended != "" && !cancelled && r.InDoubt > 0: // cut off: the counts first, the error below
+	case ended != "" && ended != "cancelled" && r.InDoubt > 0: // cut off: the counts first, the error below
 		level, head = common.FlashError, "stopped: "+r.Stopped()
 	case ended != "" && r.InDoubt > 0:
 		level, head = common.FlashError, ended+": "+r.Stopped()
