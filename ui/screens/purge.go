@@ -61,13 +61,21 @@ func purgeConfirm(c *common.Common, plan actions.PurgePlan) *confirm.Model {
 	removes := fmt.Sprintf("removes its %s ready message%s, for good", present.Int(plan.Ready), plural(plan.Ready))
 	verb := fmt.Sprintf("purge %s ready message%s", present.Int(plan.Ready), plural(plan.Ready))
 	counted := "counted just now: messages published meanwhile go too"
-	if !backends.Known(plan.Ready) {
+	switch {
+	case !backends.Known(plan.Ready):
 		removes, verb = "removes every ready message, for good: how many is unknown", "purge every ready message"
 		counted = "the broker gives no figures for this queue right now"
+	case plan.Approximate: // SQS: every message, counted by its estimate
+		removes = fmt.Sprintf("removes its ~%s message%s, for good", present.Int(plan.Ready), plural(plan.Ready))
+		verb = fmt.Sprintf("purge ~%s message%s", present.Int(plan.Ready), plural(plan.Ready))
+		counted = "the broker's estimate, not a count"
 	}
 	unacked := "leaves the unacknowledged ones with their consumers (they come back if rejected)"
 	if backends.Known(plan.Unacked) {
 		unacked = fmt.Sprintf("leaves the %s unacknowledged with their consumers (they come back if rejected)", present.Int(plan.Unacked))
+	}
+	if plan.Note != "" { // what the broker's purge does beyond ready messages: SQS's takes in-flight ones too
+		unacked = sanitize.Line(plan.Note)
 	}
 	scope := []string{s.Text.Render(where), s.Text.Render(removes), s.Muted.Render(unacked), s.Muted.Render(counted)}
 	d := confirm.New(c, "purge "+name, scope, verb, func() tea.Cmd {

@@ -70,6 +70,22 @@ func TestPurgeAndTruncateShowTheirScope(t *testing.T) {
 		t.Fatalf("a Redis list's purge dialog:\n%s", screen)
 	}
 
+	// SQS purges in-flight messages too, from its estimates: the dialog says so rather than promise to
+	// leave "the 0 unacknowledged" with consumers from a count "just now".
+	c.Words = present.KafkaWords
+	d = purgeConfirm(c, actions.PurgePlan{Queue: "jobs", Ready: 12, Approximate: true, Note: actions.SQSPurgeNote})
+	d.SetSize(100, 30)
+	screen = strings.Join(strings.Fields(ansi.Strip(d.View())), " ")
+	for _, want := range []string{"removes its ~12 messages", "in-flight and delayed messages alike", "estimate",
+		"to purge ~12 messages"} {
+		if !strings.Contains(screen, want) {
+			t.Errorf("SQS purge dialog lacks %q:\n%s", want, screen)
+		}
+	}
+	if strings.Contains(screen, "unacknowledged") || strings.Contains(screen, "counted just now") {
+		t.Errorf("SQS purge dialog promises what SQS does not do:\n%s", screen)
+	}
+
 	plan := actions.TruncatePlan{Topic: "orders", Partitions: []actions.PartitionTruncate{
 		{Partition: 0, Start: 100, End: 1100, Before: 1100}, {Partition: 1, Start: 0, End: 5, Before: 5}}}
 	d = truncateConfirm(c, plan)
