@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"testing"
@@ -99,7 +100,9 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 	brokerPID, _ := strconv.Atoi(os.Getenv("MQSCOPE_BENCH_BROKER_PID"))
 	for _, name := range order {
 		broker, client := cpuTimes(brokerPID), cpuTimes(os.Getpid())
+		stop := profile(b, name)
 		times[name] = runs[name](places[name])
+		stop()
 		if brokerPID > 0 {
 			b.Logf("%s: broker CPU %s, this process %s", name, cpuTimes(brokerPID).since(broker), cpuTimes(os.Getpid()).since(client))
 		}
@@ -116,6 +119,23 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 		"mover/shovel = %.2f, server-side/shovel = %.2f", n, order,
 		times["mover"].Round(time.Millisecond), rate("mover"), times["server"].Round(time.Millisecond), rate("server"),
 		times["shovel"].Round(time.Millisecond), rate("shovel"), rate("mover")/rate("shovel"), rate("server")/rate("shovel"))
+}
+
+// profile writes a CPU profile of one way's run to $MQSCOPE_BENCH_CPUPROFILE-NAME.pprof when that is set
+// (go test's -cpuprofile would include making the letters).
+func profile(b *testing.B, name string) (stop func()) {
+	prefix := os.Getenv("MQSCOPE_BENCH_CPUPROFILE")
+	if prefix == "" {
+		return func() {}
+	}
+	f, err := os.Create(prefix + "-" + name + ".pprof")
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		b.Fatal(err)
+	}
+	return func() { pprof.StopCPUProfile(); _ = f.Close() }
 }
 
 // deadLetterVhost is a vhost of its own holding n broker-made dead letters in "dlq", from origins
