@@ -100,6 +100,9 @@ type queueInfo struct {
 	Name       string
 	Type       string // classic, quorum or stream; "" when unknown (no management API)
 	DeadLetter *backends.DeadLetterConfig
+	// Messages and MessageBytes (their bodies) are the API's figures, up to a few seconds old; 0 and -1
+	// when unknown.
+	Messages, MessageBytes int64
 }
 
 // queueInfo looks the queue up in the management API. Without the API only the name is known, and it is
@@ -110,10 +113,11 @@ func (b *Backend) queueInfo(ctx context.Context, name string) (queueInfo, error)
 			"which holds nothing)")
 	}
 	if b.managementAPI(ctx) != nil {
-		return queueInfo{Name: name}, nil
+		return queueInfo{Name: name, MessageBytes: -1}, nil
 	}
 	var q apiQueue
-	err := getOne(ctx, b.api, "/api/queues/"+segment(b.vhost), name, "name,vhost,type,arguments,effective_policy_definition", &q)
+	err := getOne(ctx, b.api, "/api/queues/"+segment(b.vhost), name,
+		"name,vhost,type,arguments,effective_policy_definition,messages,message_bytes", &q)
 	if errors.Is(err, backends.ErrNotFound) {
 		return queueInfo{}, b.missingQueue(ctx, name)
 	}
@@ -121,7 +125,11 @@ func (b *Backend) queueInfo(ctx context.Context, name string) (queueInfo, error)
 		return queueInfo{}, fmt.Errorf("look up queue %s: %w", quoted(name), err)
 	}
 	d := q.destination()
-	return queueInfo{Name: name, Type: d.Type, DeadLetter: d.DeadLetter}, nil
+	info := queueInfo{Name: name, Type: d.Type, DeadLetter: d.DeadLetter, MessageBytes: -1}
+	if q.Messages != nil && q.MessageBytes != nil {
+		info.Messages, info.MessageBytes = *q.Messages, *q.MessageBytes
+	}
+	return info, nil
 }
 
 // notFoundError says what is missing without repeating backends.ErrNotFound's own text.

@@ -87,6 +87,7 @@ type apiQueue struct {
 	OperatorPolicy  string     `json:"operator_policy"`
 	EffectivePolicy table      `json:"effective_policy_definition"`
 	Messages        *int64     `json:"messages"`
+	MessageBytes    *int64     `json:"message_bytes"`
 	Ready           *int64     `json:"messages_ready"`
 	Unacked         *int64     `json:"messages_unacknowledged"`
 	Consumers       *int       `json:"consumers"`

@@ -22,24 +22,47 @@ var (
 )
 
 const (
-	// moveWindow is how many letters may be published and unconfirmed at once.
-	moveWindow = 1000
-	// movePrefetch is how many letters the source may have delivered and not acknowledged: those in flight,
-	// those buffered to be taken next, and up to keptPerConsumer kept ones.
-	movePrefetch = 2 * moveWindow
-	// keptPerConsumer is how many kept letters (held unacknowledged until the end) one consumer carries
-	// before a fresh one takes over: a consumer's prefetch counts its own unacknowledged deliveries, so
-	// kept letters would otherwise stall it.
-	keptPerConsumer = moveWindow / 2
-	maxFailures     = 100
-	progressEvery   = 100 * time.Millisecond
+	// A move's window is how many letters may be published and unconfirmed at once; the source's prefetch
+	// (letters delivered and not acknowledged: those in flight, those buffered to be taken next, and up to
+	// half a window of kept ones) is twice that. A deep window keeps the broker busy: measured on 3.10.8
+	// (2 cores shared with the broker, 100,000 small letters), a window of 4,000 moved 18 % more a second
+	// than one of 1,000, and one of 10,000 no more than 4,000. So the window is as deep as maxWindow
+	// while the prefetch's letters come to about moveMemory (see windowFor).
+	maxWindow     = 4000
+	minWindow     = 4
+	defaultWindow = 1000 // when the source's sizes are unknown
+	// moveMemory is about what the letters a move holds may take: the prefetch, at the source's average
+	// letter size.
+	moveMemory = 64 << 20
+	// letterOverhead is what a delivery takes beyond its body: its properties and headers decoded (an
+	// x-death table alone is a few hundred bytes on the wire and several times that decoded) and the
+	// client library's bookkeeping.
+	letterOverhead = 4 << 10
+	maxFailures    = 100
+	progressEvery  = 100 * time.Millisecond
 )
+
+// windowFor sizes a move's window from what the management API says the source holds: deep for small
+// letters, shallow for large ones, so that twice the window's letters come to about moveMemory. The
+// sizes are the API's (up to a few seconds old, bodies only): an estimate, since one letter may be far
+// larger than the average. Where the queue's whole content fits in moveMemory, no window can hold more,
+// and the deepest is used. Without the figures it is defaultWindow.
+func windowFor(info queueInfo) int {
+	if info.Messages <= 0 || info.MessageBytes < 0 {
+		return defaultWindow
+	}
+	if info.MessageBytes+info.Messages*letterOverhead <= moveMemory {
+		return maxWindow
+	}
+	perLetter := info.MessageBytes/info.Messages + letterOverhead
+	return int(min(max(moveMemory/(2*perLetter), minWindow), maxWindow))
+}
 
 // Move takes letters out of a queue and publishes each to the target route gives it, acknowledging a
 // letter in the source only once the broker confirmed it in its target with no basic.return.
 //
 // The source is consumed on a channel of its own with a prefetch; publishing goes on another, in confirm
-// mode with mandatory, up to moveWindow letters in flight. A letter the router has no target for is kept;
+// mode with mandatory, up to a window of letters in flight (see windowFor). A letter the router has no target for is kept;
 // one its target refuses (unroutable, a missing exchange, a nack) failed. Both are held unacknowledged
 // and given back with one basic.nack(multiple, requeue) at the end, so they stay in the source (in their
 // places in a classic queue). A quorum queue counts a give-back toward its delivery limit: there a letter
@@ -81,14 +104,15 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 		return report, err
 	}
 	defer pub.Close()
-	c, err := newConfirmer[letter](pub, moveWindow)
+	window := windowFor(info)
+	c, err := newConfirmer[letter](pub, window)
 	if err != nil {
 		return report, err
 	}
 	if progress == nil {
 		progress = func(backends.MoveProgress) {}
 	}
-	m := &move{b: b, src: src, closed: src.NotifyClose(make(chan *amqp.Error, 1)), source: req.Source, total: ready, route: route, c: c,
+	m := &move{b: b, src: src, window: window, closed: src.NotifyClose(make(chan *amqp.Error, 1)), source: req.Source, total: ready, route: route, c: c,
 		exchanges: b.exchangeChecker(), frameMax: b.frameMax(), guard: b.newLimitGuard(info), progress: progress, report: report}
 	if req.Max > 0 {
 		m.total = min(m.total, req.Max)
@@ -129,6 +153,7 @@ type move struct {
 	src       *amqp.Channel
 	source    string
 	total     int
+	window    int // letters published and not yet confirmed, at most (see windowFor)
 	route     backends.Router
 	c         *confirmer[letter]
 	exchanges *exchangeChecker
@@ -252,13 +277,19 @@ func (m *move) prove() {
 	if m.unproven == 0 {
 		return
 	}
-	if m.src.Qos(movePrefetch, 0, false) == nil { // the prefetch it already has
+	if m.src.Qos(m.prefetch(), 0, false) == nil { // the prefetch it already has
 		m.unproven = 0
 	}
 }
 
-// proveEvery is how many acknowledged letters may await proof before the mover asks for it.
-const proveEvery = moveWindow
+// prefetch is how many letters the source's consumer may hold unacknowledged: a window in flight and as
+// many again buffered or kept.
+func (m *move) prefetch() int { return 2 * m.window }
+
+// keptPerConsumer is how many kept letters (held unacknowledged until the end) one consumer carries before a
+// fresh one takes over: a consumer's prefetch counts its own unacknowledged deliveries, so kept letters would
+// otherwise stall it.
+func (m *move) keptPerConsumer() int { return max(m.window/2, 1) }
 
 func plural(n int64) string {
 	if n == 1 {
@@ -281,7 +312,7 @@ func targetsOf(perTarget map[string]int64) string {
 
 // consume starts a consumer on the source.
 func (m *move) consume() error {
-	if err := m.src.Qos(movePrefetch, 0, false); err != nil {
+	if err := m.src.Qos(m.prefetch(), 0, false); err != nil {
 		return fmt.Errorf("read %q: %w", sanitize.Line(m.source), amqpErr(err))
 	}
 	m.consumer = fmt.Sprintf("mqscope-move-%d", time.Now().UnixNano())
@@ -330,7 +361,7 @@ func (b *Backend) MoveNotice(ctx context.Context, source string) (string, error)
 }
 
 // getAll takes letters with basic.get until the total or until the source is empty, keeping at most
-// moveWindow in flight. Confirmations that arrived are settled before each get. No letter is held that
+// a window in flight. Confirmations that arrived are settled before each get. No letter is held that
 // take did not see: a get cut off by ctx still hands its letter to take, whose failed publish leaves it to
 // spare.
 func (m *move) getAll(ctx context.Context) error {
@@ -367,7 +398,7 @@ func (m *move) getAll(ctx context.Context) error {
 	return nil
 }
 
-// takeAll takes letters until the total, keeping at most moveWindow in flight.
+// takeAll takes letters until the total, keeping at most a window in flight.
 func (m *move) takeAll(ctx context.Context) error {
 	defer func() { _ = m.src.Cancel(m.consumer, false) }()
 	for m.taken < m.total {
@@ -388,7 +419,7 @@ func (m *move) takeAll(ctx context.Context) error {
 			if err := m.take(ctx, d); err != nil {
 				return err
 			}
-			if m.held >= keptPerConsumer && m.next == nil {
+			if m.held >= m.keptPerConsumer() && m.next == nil {
 				if err := m.handOver(); err != nil {
 					return err
 				}
@@ -593,7 +624,7 @@ func (m *move) sendAck(tag uint64, multiple bool, n int64) error {
 	}
 	m.pending -= n
 	m.unproven += n
-	if m.unproven >= proveEvery {
+	if m.unproven >= int64(m.window) { // ask for proof once a window's worth awaits it
 		m.prove()
 	}
 	return nil
