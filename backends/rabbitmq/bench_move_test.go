@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime/metrics"
 	"runtime/pprof"
 	"strconv"
 	"strings"
@@ -100,9 +101,10 @@ func BenchmarkRedriveVsShovel(b *testing.B) {
 	brokerPID, _ := strconv.Atoi(os.Getenv("MQSCOPE_BENCH_BROKER_PID"))
 	for _, name := range order {
 		broker, client := cpuTimes(brokerPID), cpuTimes(os.Getpid())
-		stop := profile(b, name)
+		stop, peak := profile(b, name), peakHeap()
 		times[name] = runs[name](places[name])
 		stop()
+		b.Logf("%s: peak live heap %.1f MiB (sampled every 10 ms)", name, float64(peak())/(1<<20))
 		if brokerPID > 0 {
 			b.Logf("%s: broker CPU %s, this process %s", name, cpuTimes(brokerPID).since(broker), cpuTimes(os.Getpid()).since(client))
 		}
@@ -136,6 +138,27 @@ func profile(b *testing.B, name string) (stop func()) {
 		b.Fatal(err)
 	}
 	return func() { pprof.StopCPUProfile(); _ = f.Close() }
+}
+
+// peakHeap samples the bytes held by live and not yet swept heap objects until the returned function is
+// called, which reports the highest sample.
+func peakHeap() (stop func() uint64) {
+	done, result := make(chan struct{}), make(chan uint64)
+	go func() {
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		var peak uint64
+		for {
+			metrics.Read(sample)
+			peak = max(peak, sample[0].Value.Uint64())
+			select {
+			case <-done:
+				result <- peak
+				return
+			case <-time.After(10 * time.Millisecond):
+			}
+		}
+	}()
+	return func() uint64 { close(done); return <-result }
 }
 
 // deadLetterVhost is a vhost of its own holding n broker-made dead letters in "dlq", from origins
