@@ -31,6 +31,6 @@ for round in $(seq "$ROUNDS"); do
 		grep -v ' INFO ' "$log" | tail -20 >&2
 		exit 1
 	fi
-	grep -E 'mover/shovel|msg/s|CPU|heap' "$log" | sed "s/^/round $round: /"
+	grep -E 'mover/shovel|msg/s|CPU|heap|idle|busy' "$log" | sed "s/^/round $round: /"
 	rm -f "$log"
 done
