@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"maps"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -450,10 +451,12 @@ func (r RedriveReport) Stopped() string {
 		return fmt.Sprintf("%d moved for certain, %d in doubt (a commit was under way when the redrive stopped; "+
 			"run redrive again — it moves each letter exactly once)", r.Moved, r.InDoubt)
 	default:
-		return fmt.Sprintf("%d moved for certain, %d in doubt (they may be in both places; "+
-			"run redrive again — it moves them again with the rest)", r.Moved, r.InDoubt)
+		return fmt.Sprintf("%d moved for certain, %s in doubt (they may be in both places; "+
+			"run redrive again — it moves them again with the rest)", r.Moved, r.InDoubtFigure(decimal))
 	}
 }
+
+func decimal(n int64) string { return strconv.FormatInt(n, 10) }
 
 // StopTrouble is what err, the error of a redrive that was interrupted, says beyond the interruption:
 // nil when it is only that (it wraps context.Canceled or DeadlineExceeded, as the movers' plain stops

@@ -120,6 +120,18 @@ type MoveReport struct {
 	// offsets): they moved or stayed as one, never in both places, and the next move finds which and
 	// moves each letter exactly once.
 	CommitInDoubt bool
+	// InDoubtAtMost says InDoubt is an upper bound, not a count: up to that many may be in both places
+	// (RabbitMQ's shovel deleted in the middle of a part hands back what it held, and how much of that it
+	// had already published is not known).
+	InDoubtAtMost bool
+}
+
+// InDoubtFigure is how InDoubt reads in a sentence: "up to 1000" for an upper bound, "1000" for a count.
+func (r MoveReport) InDoubtFigure(format func(int64) string) string {
+	if r.InDoubtAtMost {
+		return "up to " + format(r.InDoubt)
+	}
+	return format(r.InDoubt)
 }
 
 // Mover takes messages out of a source and puts them on their targets, acknowledging (RabbitMQ) or

@@ -281,9 +281,10 @@ type moveLine struct {
 	Moved         int64            `json:"moved"`
 	Kept          int64            `json:"kept"`
 	Failed        int64            `json:"failed"`
-	InDoubt       int64            `json:"in_doubt"`        // may be in both places: the move stopped before their removal was certain
-	CommitInDoubt bool             `json:"commit_in_doubt"` // rather, in_doubt were in a commit under way (Kafka): moved or not as one, never twice
-	Way           string           `json:"way"`             // client-side, server-side or move task
+	InDoubt       int64            `json:"in_doubt"`         // may be in both places: the move stopped before their removal was certain
+	CommitInDoubt bool             `json:"commit_in_doubt"`  // rather, in_doubt were in a commit under way (Kafka): moved or not as one, never twice
+	InDoubtAtMost bool             `json:"in_doubt_at_most"` // in_doubt is an upper bound, not a count (a RabbitMQ shovel deleted mid-part)
+	Way           string           `json:"way"`              // client-side, server-side or move task
 	PerTarget     map[string]int64 `json:"per_target"`
 	Failures      []moveFailure    `json:"failures"` // the first ones
 	ElapsedMS     int64            `json:"elapsed_ms"`
@@ -299,7 +300,7 @@ type moveFailure struct {
 func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 	if a.output == outputJSON {
 		line := moveLine{Source: r.Source, Moved: r.Moved, Kept: r.Kept, Failed: r.Failed, InDoubt: r.InDoubt,
-			CommitInDoubt: r.CommitInDoubt, Way: string(r.Way), PerTarget: map[string]int64{}, Failures: []moveFailure{}, ElapsedMS: elapsed.Milliseconds()}
+			CommitInDoubt: r.CommitInDoubt, InDoubtAtMost: r.InDoubtAtMost, Way: string(r.Way), PerTarget: map[string]int64{}, Failures: []moveFailure{}, ElapsedMS: elapsed.Milliseconds()}
 		maps.Copy(line.PerTarget, r.PerTarget)
 		for _, f := range r.Failures {
 			line.Failures = append(line.Failures, moveFailure(f))
@@ -334,7 +335,7 @@ func (a *app) moveReport(r actions.RedriveReport, elapsed time.Duration) error {
 	if r.InDoubt > 0 && r.CommitInDoubt {
 		doubt = fmt.Sprintf("; %d in doubt, in a commit under way", r.InDoubt)
 	} else if r.InDoubt > 0 {
-		doubt = fmt.Sprintf("; %d may be in both places", r.InDoubt)
+		doubt = fmt.Sprintf("; %s may be in both places", r.InDoubtFigure(func(n int64) string { return fmt.Sprint(n) }))
 	}
 	by := ""
 	if r.Way == actions.ByMoveTask {

@@ -25,6 +25,9 @@ func TestInterruptedRedriveSaysWhatIsInDoubt(t *testing.T) {
 			"(a commit was under way when the redrive stopped; run redrive again — it moves each letter exactly once)"},
 		{backends.MoveReport{Moved: 20, InDoubt: 3}, "interrupted: 20 moved for certain, 3 in doubt " +
 			"(they may be in both places; run redrive again — it moves them again with the rest)"},
+		// A shovel deleted mid-part: what it held is an upper bound, and the figure must not read as a count.
+		{backends.MoveReport{Moved: 5000, InDoubt: 1000, InDoubtAtMost: true}, "interrupted: 5000 moved for certain, " +
+			"up to 1000 in doubt (they may be in both places; run redrive again — it moves them again with the rest)"},
 	} {
 		err := redriveOutcome(ctx, actions.RedriveReport{Source: "orders-dlt", MoveReport: c.report}, context.Canceled)
 		if err == nil || err.Error() != c.want {

@@ -336,6 +336,7 @@ func (s *shovelMove) abandon(cause error) error {
 	ctx, cancel := context.WithTimeout(context.Background(), s.b.cfg.Timeout)
 	defer cancel()
 	s.report.InDoubt += min(int64(p.letters), shovelPrefetch)
+	s.report.InDoubtAtMost = true
 	held := fmt.Sprintf("up to %d letters it held may now be in both %q and %q", s.report.InDoubt, shownName(s.source), shownName(s.target))
 	err := s.b.api.do(ctx, http.MethodDelete, s.paramPath(p.name), nil, nil, nil)
 	if err != nil && !errors.Is(err, backends.ErrNotFound) {

@@ -290,3 +290,37 @@ func takeAllAndGiveBack(t *testing.T, f *fixture, queue string, n int) {
 	ch.Close()
 	f.WaitReady(t, queue, n)
 }
+
+// A server-side move that has to give up on its shovel deletes it and says that up to what the shovel held
+// may be in both queues: an upper bound, and the report says it is one. Here the source is deleted under
+// the move; the shovel declares it again, empty, so nothing moves, and after shovelStall (30 s) the move
+// gives up.
+func TestServerMoveAbandonedReportsAnUpperBound(t *testing.T) {
+	t.Parallel()
+	fv := newFixture(t)
+	src, dst := "dlq", "orders"
+	fv.Declare(t, src, nil)
+	fv.Declare(t, dst, nil)
+	const letters = 20_000
+	rabbitfix.Publish(t, fv.Channel(t), "", src, letters, func(i int) amqp.Publishing {
+		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
+	})
+	b := open(t, rabbitmq.Config{URL: fv.URL})
+	deleted := false
+	report, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: src}, dst, func(p backends.MoveProgress) {
+		if p.Moved > 0 && !deleted {
+			deleted = true
+			fv.DeleteQueue(t, src)
+		}
+	})
+	t.Logf("abandoned: %+v, %v", report, err)
+	if err == nil || !strings.Contains(err.Error(), "mqscope deleted its shovel, and up to ") ||
+		!report.InDoubtAtMost || report.InDoubt == 0 || report.InDoubt > 1000 {
+		t.Fatalf("a move whose source went: %+v, %v; want an upper bound of at most 1000 in doubt", report, err)
+	}
+	var shovels []map[string]any
+	fv.Get(t, "/shovels/"+url.PathEscape(fv.Name), &shovels)
+	if len(shovels) != 0 {
+		t.Errorf("shovels left behind: %v", shovels)
+	}
+}

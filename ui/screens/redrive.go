@@ -463,7 +463,7 @@ func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err e
 		label("failed") + toned(s.Error.Render, s.Text.Render, r.Failed)(present.Int(r.Failed)),
 	}
 	if r.InDoubt > 0 {
-		lines = append(lines, label("in doubt")+s.Warn.Render(present.Int(r.InDoubt)))
+		lines = append(lines, label("in doubt")+s.Warn.Render(r.InDoubtFigure(present.Int)))
 	}
 	if len(r.PerTarget) > 0 {
 		lines = append(lines, "", s.Table.Header.Render(fmt.Sprintf("%-40s %9s", "TARGET", "MOVED")))

@@ -256,6 +256,12 @@ func TestRedriveReportEscapesWhatTheBrokerSaid(t *testing.T) {
 	if s := strip(strings.Join(rep.Lines, "\n")); !strings.Contains(s, "moved    0\nkept     0\nfailed   0\nin doubt 500") {
 		t.Fatalf("the figures are not in one column:\n%s", s)
 	}
+	// A shovel deleted mid-part leaves an upper bound in doubt, and it reads as one.
+	bound := actions.RedriveReport{Source: "orders-dlq", MoveReport: backends.MoveReport{Moved: 5000, InDoubt: 1000, InDoubtAtMost: true}}
+	if s := strip(strings.Join(redriveOutcome(c, "orders-dlq", bound, trouble, true).Lines, "\n")); !strings.Contains(s,
+		"up to 1000 in doubt (they may be in both places;") || !strings.Contains(s, "in doubt up to 1,000") {
+		t.Fatalf("cancelled, a shovel deleted mid-part:\n%s", s)
+	}
 	done := actions.RedriveReport{MoveReport: backends.MoveReport{Moved: 3, PerTarget: map[string]int64{"orders": 3}}}
 	if rep := redriveOutcome(c, "orders-dlt", done, nil, false); rep.Level != common.FlashInfo || len(rep.Lines) == 0 {
 		t.Fatal("a complete move still shows its report")

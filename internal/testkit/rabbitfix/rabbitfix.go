@@ -106,6 +106,19 @@ func (v *Vhost) Path(kind string, names ...string) string {
 // body is sent as it is, any other as JSON; nil sends none.
 func (v *Vhost) Do(t testing.TB, method, path string, body any) {
 	t.Helper()
+	v.call(t, method, path, body)
+}
+
+// Get reads path (below /api) from the management API into into, failing the test unless it succeeds.
+func (v *Vhost) Get(t testing.TB, path string, into any) {
+	t.Helper()
+	if err := json.Unmarshal(v.call(t, http.MethodGet, path, nil), into); err != nil {
+		t.Fatalf("rabbitfix: GET %s: %v", path, err)
+	}
+}
+
+func (v *Vhost) call(t testing.TB, method, path string, body any) []byte {
+	t.Helper()
 	var r io.Reader
 	switch b := body.(type) {
 	case nil:
@@ -128,10 +141,14 @@ func (v *Vhost) Do(t testing.TB, method, path string, body any) {
 		t.Fatalf("rabbitfix: %s %s: %v", method, path, err)
 	}
 	defer resp.Body.Close()
-	if resp.StatusCode/100 != 2 {
-		msg, _ := io.ReadAll(io.LimitReader(resp.Body, 512))
-		t.Fatalf("rabbitfix: %s %s: %s %s", method, path, resp.Status, strings.TrimSpace(string(msg)))
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("rabbitfix: %s %s: %v", method, path, err)
 	}
+	if resp.StatusCode/100 != 2 {
+		t.Fatalf("rabbitfix: %s %s: %s %s", method, path, resp.Status, strings.TrimSpace(string(data[:min(len(data), 512)])))
+	}
+	return data
 }
 
 // Policy applies a queue policy to the vhost's queues matching pattern.
