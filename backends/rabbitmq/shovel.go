@@ -29,8 +29,10 @@ const (
 	firstPart = 5_000
 	maxPart   = 1_000_000
 	partTime  = 5 * time.Second
-	// shovelPoll is how often the source's counts are read: the end of a part is seen within it.
-	shovelPoll = 20 * time.Millisecond
+	// The source's counts are read every pollFine while a part starts and as it ends, so that the next
+	// part starts soon after, and up to pollCoarse apart in between (see nextPoll).
+	pollFine   = 5 * time.Millisecond
+	pollCoarse = 200 * time.Millisecond
 	// reapEvery is how often the management API is asked whether the part's shovel has ended, in case
 	// the counts never say so (others publish to or consume from the source).
 	reapEvery = time.Second
@@ -220,7 +222,7 @@ func (s *shovelMove) follow(ctx context.Context) error {
 		if !deadline.IsZero() && time.Now().After(deadline) {
 			return s.abandon(fmt.Errorf("the part under way did not finish within %s", finishWait))
 		}
-		time.Sleep(shovelPoll)
+		time.Sleep(s.nextPoll())
 		src, consumers, err := s.b.counts(finish, s.ch, s.source)
 		if err == nil {
 			err = s.checkPart(finish, src, consumers)
@@ -242,6 +244,27 @@ func (s *shovelMove) follow(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// nextPoll is how long to wait before reading the counts again: half the time the part under way needs,
+// at the pace it has moved so far, for what it has left, within [pollFine, pollCoarse]. Every read is a
+// call into the source queue's process, which the shovel keeps busy: read every 20 ms throughout, a part
+// moved ~2.5 % slower (measured on 3.10.8, 95,000 letters: 17,400 against 17,800 a second read every
+// 100 ms).
+func (s *shovelMove) nextPoll() time.Duration {
+	p := s.part
+	if p == nil || p.moving.IsZero() {
+		return pollFine
+	}
+	end := s.srcStart - s.started // what the source holds once the part is over
+	moved := (s.srcStart - (s.started - p.letters)) - s.lastSrc
+	left := s.lastSrc - end
+	elapsed := time.Since(p.moving)
+	if moved <= 0 || left <= 0 || elapsed <= 0 {
+		return pollFine
+	}
+	wait := time.Duration(float64(elapsed) * float64(left) / float64(moved) / 2)
+	return min(max(wait, pollFine), pollCoarse)
 }
 
 // checkPart notes the end of the part under way. The source's counts show it first: the source holds
