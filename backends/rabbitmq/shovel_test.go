@@ -28,13 +28,8 @@ func TestServerMoveCancelledHalfWay(t *testing.T) {
 	t.Parallel()
 	fv := newFixture(t)
 	vhostURL := fv.URL
-	src, dst := "dlq", "orders"
-	fv.Declare(t, src, nil)
-	fv.Declare(t, dst, nil)
 	const letters = 20_000
-	rabbitfix.Publish(t, fv.Channel(t), "", src, letters, func(i int) amqp.Publishing {
-		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
-	})
+	src, dst := numberedLetters(t, fv, letters)
 	b := open(t, rabbitmq.Config{URL: vhostURL})
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -168,13 +163,8 @@ func TestServerSideRedrive(t *testing.T) {
 func TestServerMoveWhileTheSourceGrows(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	src, dst := "dlq", "orders"
-	f.Declare(t, src, nil)
-	f.Declare(t, dst, nil)
 	const letters, arrivals = 6_000, 10
-	rabbitfix.Publish(t, f.Channel(t), "", src, letters, func(i int) amqp.Publishing {
-		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
-	})
+	src, dst := numberedLetters(t, f, letters)
 	b := open(t, rabbitmq.Config{URL: f.URL})
 	ch := f.Channel(t)
 	arrived := false
@@ -298,13 +288,8 @@ func takeAllAndGiveBack(t *testing.T, f *fixture, queue string, n int) {
 func TestServerMoveAbandonedReportsAnUpperBound(t *testing.T) {
 	t.Parallel()
 	fv := newFixture(t)
-	src, dst := "dlq", "orders"
-	fv.Declare(t, src, nil)
-	fv.Declare(t, dst, nil)
 	const letters = 20_000
-	rabbitfix.Publish(t, fv.Channel(t), "", src, letters, func(i int) amqp.Publishing {
-		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
-	})
+	src, dst := numberedLetters(t, fv, letters)
 	b := open(t, rabbitmq.Config{URL: fv.URL})
 	deleted := false
 	report, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: src}, dst, func(p backends.MoveProgress) {
@@ -323,4 +308,17 @@ func TestServerMoveAbandonedReportsAnUpperBound(t *testing.T) {
 	if len(shovels) != 0 {
 		t.Errorf("shovels left behind: %v", shovels)
 	}
+}
+
+// numberedLetters declares a source "dlq" holding n persistent letters whose message ids are 0 … n-1, in
+// order, and an empty target "orders".
+func numberedLetters(t *testing.T, f *fixture, n int) (src, dst string) {
+	t.Helper()
+	src, dst = "dlq", "orders"
+	f.Declare(t, src, nil)
+	f.Declare(t, dst, nil)
+	rabbitfix.Publish(t, f.Channel(t), "", src, n, func(i int) amqp.Publishing {
+		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
+	})
+	return src, dst
 }
