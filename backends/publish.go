@@ -107,6 +107,8 @@ type MoveFailure struct {
 
 // MoveReport is the outcome of a move.
 type MoveReport struct {
+	// Moved counts letters moved for certain: at their target and gone from the source. Those that may be
+	// in both places are in InDoubt, never in Moved too.
 	Moved, Kept, Failed int64
 	PerTarget           map[string]int64 // moved count per Target.Label()
 	Failures            []MoveFailure    // bounded: the first ones

@@ -278,7 +278,7 @@ func stayedRows(fs []backends.MoveFailure) []stayedRow {
 // moveLine is the line of `redrive -o json`.
 type moveLine struct {
 	Source        string           `json:"source"`
-	Moved         int64            `json:"moved"`
+	Moved         int64            `json:"moved"` // for certain: at the target and gone from the source; never counted in in_doubt too
 	Kept          int64            `json:"kept"`
 	Failed        int64            `json:"failed"`
 	InDoubt       int64            `json:"in_doubt"`         // may be in both places: the move stopped before their removal was certain

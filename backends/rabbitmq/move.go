@@ -179,7 +179,10 @@ type move struct {
 	// broker handles a channel's frames in order, so once it answers a later request on that channel every
 	// earlier acknowledgement has reached the queue.
 	pending, unproven int64
-	told              time.Time
+	// unsure holds the target of each letter counted in pending and unproven, oldest first ("" for a copy
+	// put back in the source, which moved nothing): a move that stops takes them out of what it moved.
+	unsure []string
+	told   time.Time
 }
 
 func (m *move) run(ctx context.Context) error {
@@ -221,6 +224,7 @@ func (m *move) run(ctx context.Context) error {
 		m.prove()
 	}
 	m.report.InDoubt = int64(m.c.inFlight()) + m.pending + m.unproven
+	m.uncountUnsure()
 	m.tell(true)
 	if err != nil && ctx.Err() != nil {
 		err = fmt.Errorf("move from %q stopped: %w; letters not moved are still there", sanitize.Line(m.source), ctx.Err())
@@ -240,7 +244,7 @@ func (m *move) doubts(err error) error {
 		err = fmt.Errorf("%w; %d letter%s may now be in both places (published to %s, not certainly removed from %q)",
 			err, r.InDoubt, plural(r.InDoubt), targetsOf(r.PerTarget), source)
 	}
-	if certain := r.Moved - m.pending - m.unproven; certain > 0 && m.sourceGone(err) {
+	if certain := r.Moved; certain > 0 && m.sourceGone(err) {
 		// Measured on 3.10.8: a classic queue's node killed a few seconds into a move of 20,000 brought
 		// back every letter it had acknowledged; the removals were still in memory.
 		err = fmt.Errorf("%w; if the broker itself went down, up to the %d letter%s moved before can come back to %q too, "+
@@ -278,8 +282,24 @@ func (m *move) prove() {
 		return
 	}
 	if m.src.Qos(m.prefetch(), 0, false) == nil { // the prefetch it already has
+		m.unsure = slices.Delete(m.unsure, 0, int(m.unproven)) // the oldest: acknowledged before pending ones
 		m.unproven = 0
 	}
+}
+
+// uncountUnsure takes the letters whose removal from the source is not certain (they are in InDoubt) out
+// of what the move reports moved, so that "moved" is certain, as every other broker's mover reports it.
+func (m *move) uncountUnsure() {
+	for _, target := range m.unsure {
+		if target == "" {
+			continue
+		}
+		m.report.Moved--
+		if m.report.PerTarget[target]--; m.report.PerTarget[target] == 0 {
+			delete(m.report.PerTarget, target)
+		}
+	}
+	m.unsure = nil
 }
 
 // prefetch is how many letters the source's consumer may hold unacknowledged: a window in flight and as
@@ -579,6 +599,11 @@ func (m *move) settle(l letter, fate, err error) error {
 		m.report.PerTarget[l.target]++
 	}
 	m.pending++
+	if l.copiedBack {
+		m.unsure = append(m.unsure, "")
+	} else {
+		m.unsure = append(m.unsure, l.target)
+	}
 	if err := m.ack(l.tag); err != nil {
 		return err
 	}

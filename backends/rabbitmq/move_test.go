@@ -336,6 +336,14 @@ func TestMoveInterrupted(t *testing.T) {
 			if err != nil {
 				t.Fatalf("second run: %v", err)
 			}
+			// What the first run reports moved left the source for certain; what it reports in doubt may have.
+			if left1 := n - again.Moved; report.Moved > left1 || left1 > report.Moved+report.InDoubt {
+				t.Errorf("first run: %d moved for certain and %d in doubt, but %d letters had left the source", report.Moved,
+					report.InDoubt, left1)
+			}
+			if report.PerTarget[origin] != report.Moved {
+				t.Errorf("first run: %d moved, %d of them to %s; want the same", report.Moved, report.PerTarget[origin], origin)
+			}
 			inOrigin, left := drain(t, f, origin), drain(t, f, s.dlq)
 			if len(left) != 0 {
 				t.Errorf("%d letters left in the dead-letter queue", len(left))
