@@ -44,14 +44,17 @@ const (
 
 // windowFor sizes a move's window from what the management API says the source holds: deep for small
 // letters, shallow for large ones, so that twice the window's letters come to about moveMemory. The
-// sizes are the API's (up to a few seconds old, bodies only): an estimate, since one letter may be far
-// larger than the average. Where the queue's whole content fits in moveMemory, no window can hold more,
-// and the deepest is used. Without the figures it is defaultWindow.
-func windowFor(info queueInfo) int {
-	if info.Messages <= 0 || info.MessageBytes < 0 {
+// sizes are the API's (sampled every few seconds, bodies only): an estimate, since one letter may be far
+// larger than the average. ready is the source's count read just now: where the API's count is far below
+// it, its figures are from before the queue grew and say nothing of the letters since, and the window is
+// defaultWindow, as without figures. Where all ready letters fit in moveMemory at the average size, the
+// deepest is used.
+func windowFor(info queueInfo, ready int) int {
+	if info.Messages <= 0 || info.MessageBytes < 0 || int64(ready) > 2*info.Messages {
 		return defaultWindow
 	}
-	if info.MessageBytes+info.Messages*letterOverhead <= moveMemory {
+	letters := max(int64(ready), info.Messages)
+	if letters*(info.MessageBytes/info.Messages+letterOverhead) <= moveMemory {
 		return maxWindow
 	}
 	perLetter := info.MessageBytes/info.Messages + letterOverhead
@@ -104,7 +107,7 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 		return report, err
 	}
 	defer pub.Close()
-	window := windowFor(info)
+	window := windowFor(info, ready)
 	c, err := newConfirmer[letter](pub, window)
 	if err != nil {
 		return report, err

@@ -18,18 +18,23 @@ func TestWindowFor(t *testing.T) {
 	for _, c := range []struct {
 		name        string
 		info        queueInfo
+		ready       int // the count read just now
 		want        int
 		wantAtMost  int
 		wantAtLeast int
 	}{
 		{name: "unknown sizes (no management API)", info: queueInfo{MessageBytes: -1}, want: defaultWindow},
 		{name: "no figures yet", info: queueInfo{Messages: 0, MessageBytes: 0}, want: defaultWindow},
-		{name: "a small queue fits whole", info: queueInfo{Messages: 5, MessageBytes: 50 << 20}, want: maxWindow},
-		{name: "a million small letters", info: queueInfo{Messages: 1_000_000, MessageBytes: 300_000_000}, want: maxWindow},
-		{name: "letters of 1 MiB", info: queueInfo{Messages: 1000, MessageBytes: 1000 << 20}, wantAtLeast: 16, wantAtMost: 32},
-		{name: "letters of 100 MiB", info: queueInfo{Messages: 10, MessageBytes: 1000 << 20}, want: minWindow},
+		{name: "a small queue fits whole", info: queueInfo{Messages: 5, MessageBytes: 50 << 20}, ready: 5, want: maxWindow},
+		{name: "a million small letters", info: queueInfo{Messages: 1_000_000, MessageBytes: 300_000_000}, ready: 1_000_000, want: maxWindow},
+		{name: "letters of 1 MiB", info: queueInfo{Messages: 1000, MessageBytes: 1000 << 20}, ready: 1000, wantAtLeast: 16, wantAtMost: 32},
+		{name: "letters of 100 MiB", info: queueInfo{Messages: 10, MessageBytes: 1000 << 20}, ready: 10, want: minWindow},
+		// The API sampled the queue before 20,000 more letters came: its sizes say nothing of them.
+		{name: "figures from before the queue grew", info: queueInfo{Messages: 10, MessageBytes: 700}, ready: 20_010, want: defaultWindow},
+		// 2,000 letters of 64 KiB: the API's count is current, and twice a window of them is ~64 MiB.
+		{name: "medium letters, current figures", info: queueInfo{Messages: 2000, MessageBytes: 2000 << 16}, ready: 2000, wantAtLeast: 400, wantAtMost: 500},
 	} {
-		got := windowFor(c.info)
+		got := windowFor(c.info, c.ready)
 		switch {
 		case c.want != 0 && got != c.want:
 			t.Errorf("%s: window %d, want %d", c.name, got, c.want)
@@ -68,10 +73,10 @@ func TestMoveWindowFollowsTheSourcesSizes(t *testing.T) {
 	}
 	defer b.Close()
 	bigInfo := statsOf(ctx, t, b, big, bigLetters)
-	if w := windowFor(bigInfo); w > 32 {
+	if w := windowFor(bigInfo, bigLetters); w > 32 {
 		t.Errorf("letters of 1 MiB: window %d (info %+v), want at most 32 so that twice it stays near %d bytes", w, bigInfo, moveMemory)
 	}
-	if w := windowFor(statsOf(ctx, t, b, small, 100)); w != maxWindow {
+	if w := windowFor(statsOf(ctx, t, b, small, 100), 100); w != maxWindow {
 		t.Errorf("small letters: window %d, want %d", w, maxWindow)
 	}
 	toHome := func(backends.Message) (backends.Target, error) { return backends.Target{Destination: home}, nil }
