@@ -288,6 +288,12 @@ func (r *Registry) explain(err error) error {
 		r.creds.forget()
 		return r.creds.refused(r.url, answer)
 	}
+	if errors.As(err, &answer) && answer.StatusCode >= 500 {
+		// A proxy or load balancer in front of a registry that is down answers 502-504 for it: the registry
+		// did not answer, whatever id was asked, and asking again later may succeed.
+		return fmt.Errorf("%w at %s (HTTP %d from it or a proxy in front of it); not asked again for %s", ErrRegistryDown,
+			r.url, answer.StatusCode, r.retryAfter)
+	}
 	if errors.As(err, &answer) {
 		msg := answer.Message
 		if msg == "" {

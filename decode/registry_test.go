@@ -7,6 +7,8 @@ import (
 	"encoding/json"
 	"errors"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"strings"
 	"sync"
@@ -393,5 +395,20 @@ func TestCacheOnlyNeverAsks(t *testing.T) {
 	got = cacheOnly.Decode(context.Background(), body)
 	if got.Format != JSONSchema || !strings.Contains(got.Text, `"o-3"`) || fix.Requests.Load() != asked {
 		t.Fatalf("after the fetch, from the cache: %+v (requests %d → %d)", got, asked, fix.Requests.Load())
+	}
+}
+
+// A registry behind a proxy that answers 503 while the registry is down counts as down, not as the
+// registry's answer about that id: the browser asks again once it may be back.
+func TestRegistryBehindAFailingProxyIsDown(t *testing.T) {
+	t.Parallel()
+	proxy := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		http.Error(w, "no healthy upstream", http.StatusServiceUnavailable)
+	}))
+	t.Cleanup(proxy.Close)
+	r := newRegistry(t, proxy.URL, RegistryOptions{})
+	_, err := r.ByID(context.Background(), 1)
+	if !errors.Is(err, ErrRegistryDown) || !strings.Contains(err.Error(), "HTTP 503") {
+		t.Fatalf("a 503 from the proxy: %v; want ErrRegistryDown naming HTTP 503", err)
 	}
 }
