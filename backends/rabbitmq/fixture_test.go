@@ -38,3 +38,8 @@ func (c countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 func counting(n *atomic.Int64) func(http.RoundTripper) http.RoundTripper {
 	return func(next http.RoundTripper) http.RoundTripper { return countingTransport{next: next, n: n} }
 }
+
+// roundTripper is a function as an http.RoundTripper, for a test that changes what the API answers.
+type roundTripper func(*http.Request) (*http.Response, error)
+
+func (f roundTripper) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -321,4 +322,45 @@ func numberedLetters(t *testing.T, f *fixture, n int) (src, dst string) {
 		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}
 	})
 	return src, dst
+}
+
+// A server-side move that gives up on its shovel mid-part while the queues are left alone (here the
+// management API fails it when asked whether the part's shovel is still there) reads, once the deleted
+// shovel has handed back what it held, exactly what the part moved and what is now in both queues.
+func TestServerMoveAbandonedCountsWhatMoved(t *testing.T) {
+	t.Parallel()
+	fv := newFixture(t)
+	const letters = 60_000
+	src, dst := numberedLetters(t, fv, letters)
+	b := open(t, rabbitmq.Config{URL: fv.URL})
+	var puts atomic.Int32
+	rabbitmq.WrapTransport(b, func(next http.RoundTripper) http.RoundTripper {
+		return roundTripper(func(r *http.Request) (*http.Response, error) {
+			isShovel := strings.Contains(r.URL.Path, "/parameters/shovel/")
+			if isShovel && r.Method == http.MethodPut {
+				puts.Add(1)
+			}
+			if isShovel && r.Method == http.MethodGet && puts.Load() >= 2 {
+				return nil, errors.New("injected: the management API went away")
+			}
+			return next.RoundTrip(r)
+		})
+	})
+	report, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: src}, dst, nil)
+	t.Logf("abandoned: %+v, %v", report, err)
+	if err == nil || !strings.Contains(err.Error(), "mqscope deleted its shovel, which had moved ") || report.InDoubtAtMost {
+		t.Fatalf("a move whose API failed mid-part: %+v, %v; want its part counted exactly", report, err)
+	}
+	inSrc, inDst := ids(t, fv, src), ids(t, fv, dst)
+	both := 0
+	for id := range inSrc {
+		if inDst[id] {
+			both++
+		}
+	}
+	if int64(len(inDst)) != report.Moved+report.InDoubt || int64(len(inSrc)) != letters-report.Moved || int64(both) != report.InDoubt ||
+		report.PerTarget[dst] != report.Moved {
+		t.Errorf("%d in %s, %d in %s, %d in both; reported %d moved (%d to %s), %d in doubt", len(inSrc), src, len(inDst), dst,
+			both, report.Moved, report.PerTarget[dst], dst, report.InDoubt)
+	}
 }
