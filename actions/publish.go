@@ -58,7 +58,7 @@ type Patience struct {
 }
 
 // DefaultNotice is how long a run goes without any confirmation before its progress says so.
-const DefaultNotice = 10 * time.Second
+const DefaultNotice = backends.DefaultNotice
 
 // ErrGaveUp ends a run that went Patience.GiveUpAfter without a confirmation.
 var ErrGaveUp = errors.New("gave up waiting for the broker")

@@ -33,6 +33,9 @@ type RedriveOptions struct {
 	// Rate caps the letters moved per second (SQS, like a message move task's
 	// MaxNumberOfMessagesPerSecond); 0 is no cap.
 	Rate int
+	// Notice is how long a client-side move waits for a broker that does not answer before its progress
+	// says so (backends.MoveProgress.Waiting); 0: DefaultNotice.
+	Notice time.Duration
 }
 
 // Route is where one dead letter goes back to, and how that was worked out.
@@ -513,7 +516,8 @@ func (s *Session) Redrive(ctx context.Context, dlq string, opts RedriveOptions,
 	if err != nil {
 		return RedriveReport{}, err
 	}
-	report, err := mover.Move(ctx, backends.MoveRequest{Source: dlq, Max: opts.Max, Rate: opts.Rate}, router.Route, progress)
+	report, err := mover.Move(ctx, backends.MoveRequest{Source: dlq, Max: opts.Max, Rate: opts.Rate,
+		Notice: opts.Notice}, router.Route, progress)
 	out = RedriveReport{Source: dlq, MoveReport: report, Warnings: append(why, warnings...), Way: ByClient}
 	if err != nil {
 		return out, fmt.Errorf("redrive %s: %w", dlq, err)

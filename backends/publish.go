@@ -89,12 +89,22 @@ type MoveRequest struct {
 	// Rate caps the messages moved per second (SQS, as its message move tasks take
 	// MaxNumberOfMessagesPerSecond); 0 is no cap.
 	Rate int
+	// Notice is how long a move waits for a broker that does not answer before its progress says so
+	// (MoveProgress.Waiting); 0: DefaultNotice.
+	Notice time.Duration
 }
+
+// DefaultNotice is how long a run goes without an answer from the broker before its progress says so.
+const DefaultNotice = 10 * time.Second
 
 // MoveProgress is reported as a move goes on.
 type MoveProgress struct {
 	Moved, Kept, Failed int64
 	Total               int64 // what the source held at the start; 0 when unknown
+	// Waiting, when not 0, is how long the move has waited for a broker that does not answer (Kafka: for
+	// what its target is), once that is MoveRequest.Notice or more, repeated every Notice while it lasts.
+	// The counts are as before the wait.
+	Waiting time.Duration
 }
 
 // MoveFailure is one message that did not move, and why.

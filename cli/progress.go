@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/charmbracelet/x/term"
+
+	"github.com/mqscope/mqscope/present"
 )
 
 // progressEvery bounds how often the progress line is redrawn.
@@ -121,6 +123,11 @@ func (p *progress) say(msg string) {
 	if p != nil && p.note != nil {
 		p.note(msg)
 	}
+}
+
+// stillWaiting says, on a line of its own, that the broker has answered nothing for quiet.
+func (p *progress) stillWaiting(quiet time.Duration, done int64, verb string) {
+	p.say("warning: " + present.StillWaiting(quiet, done, verb) + ", Ctrl-C stops with a report")
 }
 
 // updateText redraws the line with text of the caller's own, at most every progressEvery.

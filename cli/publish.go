@@ -381,8 +381,7 @@ func (a *app) longRun(parent context.Context, work func(context.Context, *action
 
 func (p *progress) sendProgress(s actions.SendProgress) {
 	if s.Waiting > 0 {
-		p.say(fmt.Sprintf("warning: the broker has confirmed nothing for %s (%d confirmed so far); still waiting, "+
-			"Ctrl-C stops with a report", s.Waiting.Round(time.Second), s.Sent))
+		p.stillWaiting(s.Waiting, s.Sent, "confirmed")
 		return
 	}
 	p.update(progressState{done: s.Sent, failed: s.Failed, total: s.Total})

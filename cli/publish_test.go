@@ -171,6 +171,20 @@ func TestPublishSaysWhenTheBrokerGoesQuiet(t *testing.T) {
 	}
 }
 
+// A redrive waiting out a cluster that does not answer says so in the words a publish's wait is said in.
+func TestRedriveSaysWhenTheBrokerGoesQuiet(t *testing.T) {
+	var stderr strings.Builder
+	a := &app{deps: Deps{Stderr: &stderr}}
+	bar := a.progress("moving")
+	bar.moveProgress(backends.MoveProgress{Moved: 500, Total: 1200})
+	bar.moveProgress(backends.MoveProgress{Moved: 500, Total: 1200, Waiting: 20*time.Second + 100*time.Millisecond})
+	want := "mqscope: warning: the broker has confirmed nothing for 20s (500 moved so far); still waiting, " +
+		"Ctrl-C stops with a report\n"
+	if stderr.String() != want {
+		t.Errorf("stderr %q, want %q", stderr.String(), want)
+	}
+}
+
 // RATE is what went: a publish whose every message failed (a topic that does not exist, a wildcard MQTT
 // topic) has no rate, where it read "1,886/s" for one refusal.
 func TestSendReportRateCountsSent(t *testing.T) {

@@ -233,6 +233,10 @@ func (a *app) redrive(ctx context.Context, dlq string, o actions.RedriveOptions)
 }
 
 func (p *progress) moveProgress(s backends.MoveProgress) {
+	if s.Waiting > 0 {
+		p.stillWaiting(s.Waiting, s.Moved, "moved")
+		return
+	}
 	p.update(progressState{done: s.Moved, kept: s.Kept, failed: s.Failed, total: s.Total})
 }
 

@@ -158,3 +158,10 @@ func Elapsed(d time.Duration) string {
 	}
 	return fmt.Sprintf("%dh%02dm", int(d.Hours()), int(d.Minutes())%60)
 }
+
+// StillWaiting is what a run says while the broker has answered nothing for quiet (a publish waiting for
+// confirmations, a move waiting for a cluster to say what its target is): the CLI's warning and the TUI's
+// progress line, in one wording. done is what went so far, counted as verb says ("confirmed", "moved").
+func StillWaiting(quiet time.Duration, done int64, verb string) string {
+	return fmt.Sprintf("the broker has confirmed nothing for %s (%d %s so far); still waiting", quiet.Round(time.Second), done, verb)
+}

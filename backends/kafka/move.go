@@ -45,7 +45,8 @@ func RedriveGroup(topic string) string { return backends.KafkaRedriveGroup(topic
 // it, with its partition and offset, in the report. Holding the offsets at the first such letter would
 // stop every later letter, run after run, for one the user must deal with anyway; resetting
 // RedriveGroup brings them back. While the cluster does not say what a target is (a broker away, a
-// leader moving), the move asks again until it does or ctx ends, as a publish does. Errors a later run
+// leader moving), the move asks again until it does or ctx ends, as a publish does, and its progress
+// says how long it has waited every req.Notice (MoveProgress.Waiting). Errors a later run
 // may not meet in a transaction end the move instead, with nothing of the current batch committed.
 func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route backends.Router,
 	progress func(backends.MoveProgress)) (backends.MoveReport, error) {
@@ -55,6 +56,9 @@ func (b *Backend) Move(ctx context.Context, req backends.MoveRequest, route back
 	group := RedriveGroup(req.Source)
 	mv := &move{ctx: ctx, b: b, source: req.Source, group: group, route: route, progress: progress,
 		report: backends.MoveReport{PerTarget: make(map[string]int64)}}
+	if progress != nil {
+		mv.targets.waiting, mv.targets.notice = mv.tellWaiting, req.Notice
+	}
 	// The producer's connections are its own, cut when ctx ends: a transaction stuck in a partition
 	// then fails at once instead of after every retry's timeout.
 	l := newLinks(b.conf.Net.DialTimeout, b.conf.Net.KeepAlive)
@@ -537,6 +541,18 @@ func (mv *move) inDoubt() {
 
 func (mv *move) tell() {
 	if mv.progress != nil {
-		mv.progress(backends.MoveProgress{Moved: mv.report.Moved, Kept: mv.report.Kept, Failed: mv.report.Failed, Total: mv.total})
+		mv.progress(mv.where())
 	}
+}
+
+// tellWaiting says the move has waited that long for the cluster to answer for a target.
+func (mv *move) tellWaiting(waited time.Duration) {
+	p := mv.where()
+	p.Waiting = waited
+	mv.progress(p)
+}
+
+// where is what the report says so far.
+func (mv *move) where() backends.MoveProgress {
+	return backends.MoveProgress{Moved: mv.report.Moved, Kept: mv.report.Kept, Failed: mv.report.Failed, Total: mv.total}
 }

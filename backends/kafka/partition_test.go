@@ -3,7 +3,6 @@ package kafka
 import (
 	"context"
 	"errors"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -13,6 +12,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kmsg"
 
 	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/internal/testkit/kafkafix"
 	"github.com/mqscope/mqscope/internal/testkit/netproxy"
 )
 
@@ -147,40 +147,6 @@ func TestLagAfterAnAbandonedSnapshot(t *testing.T) {
 	}
 }
 
-// outageAt makes the cluster drop, connection and all, every Metadata and DescribeConfigs request for
-// lasting, from the first DescribeConfigs that asks about topic: what a client sees of brokers
-// restarting while it looks a topic up. It returns how many requests it dropped.
-func outageAt(c *kfake.Cluster, topic string, lasting time.Duration) *atomic.Int64 {
-	var dropped atomic.Int64
-	var ends time.Time // control functions run one at a time
-	drop := func(req kmsg.Request) (kmsg.Response, error, bool) {
-		c.KeepControl()
-		if ends.IsZero() && asksAbout(req, topic) {
-			ends = time.Now().Add(lasting)
-		}
-		if ends.IsZero() {
-			return nil, nil, false
-		}
-		if time.Now().After(ends) {
-			c.DropControl()
-			return nil, nil, false
-		}
-		dropped.Add(1)
-		return nil, errors.New("outage"), true // the connection closes unanswered
-	}
-	c.ControlKey(int16(kmsg.DescribeConfigs), drop)
-	c.ControlKey(int16(kmsg.Metadata), drop)
-	return &dropped
-}
-
-// asksAbout says whether req is a DescribeConfigs of topic's configs.
-func asksAbout(req kmsg.Request, topic string) bool {
-	dc, ok := req.(*kmsg.DescribeConfigsRequest)
-	return ok && slices.ContainsFunc(dc.Resources, func(r kmsg.DescribeConfigsRequestResource) bool {
-		return r.ResourceName == topic
-	})
-}
-
 // A move whose look-up of its target meets a short outage waits it out, as a publish does, instead of
 // ending: every letter moves, each exactly once.
 func TestMoveRidesOutAnOutageLookingUpItsTarget(t *testing.T) {
@@ -193,7 +159,7 @@ func TestMoveRidesOutAnOutageLookingUpItsTarget(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer b.Close()
-	dropped := outageAt(c, "home", time.Second)
+	dropped := kafkafix.OutageAt(c, "home", time.Second)
 	type result struct {
 		report backends.MoveReport
 		err    error
@@ -209,6 +175,43 @@ func TestMoveRidesOutAnOutageLookingUpItsTarget(t *testing.T) {
 		t.Fatal("no request met the outage: the test tests nothing")
 	}
 	exactlyOnce(t, c, letters)
+}
+
+// A move waiting out a cluster that does not answer for its target says so, as a publish does: its
+// progress tells how long it has waited every notice, with the counts as they were, until the cluster
+// answers and the move goes on.
+func TestMoveSaysHowLongItWaitsForItsTarget(t *testing.T) {
+	c := newCluster(t)
+	f := newFixture(t, c)
+	const letters = 300
+	bigDLT(t, f, c, letters)
+	b, err := Open(testCtx(t), Config{Brokers: c.ListenAddrs(), RequestTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	dropped := kafkafix.OutageAt(c, "home", 2*time.Second)
+	var waits []backends.MoveProgress // the move's own goroutine reports, one call at a time
+	report, err := b.Move(testCtx(t), backends.MoveRequest{Source: "dlt", Notice: 400 * time.Millisecond}, byOrigin,
+		func(p backends.MoveProgress) {
+			if p.Waiting > 0 {
+				waits = append(waits, p)
+			}
+		})
+	if err != nil || report.Moved != letters || dropped.Load() == 0 {
+		t.Fatalf("a move through a 2 s outage: moved %d of %d, %v (%d requests dropped)", report.Moved, letters, err, dropped.Load())
+	}
+	if len(waits) < 2 {
+		t.Fatalf("the move told its wait %d times in 2 s, notice 400 ms: %+v", len(waits), waits)
+	}
+	for i, w := range waits {
+		if w.Moved != 0 || w.Total != letters || (i > 0 && w.Waiting <= waits[i-1].Waiting) {
+			t.Errorf("wait %d: %+v; want the counts before the wait, and the wait growing", i, w)
+		}
+	}
+	if first := waits[0].Waiting; first < 400*time.Millisecond || first > time.Second {
+		t.Errorf("the first wait was told at %v, want soon after the 400 ms notice", first)
+	}
 }
 
 // A move whose commit is cut off (the connection drops as the brokers apply it, and stays down while the

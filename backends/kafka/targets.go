@@ -1,6 +1,7 @@
 package kafka
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -22,6 +23,10 @@ type targetCache struct {
 	lastName string
 	lastX    *string
 	all      map[backends.Target]*sendTarget
+	// waiting, when set, is told every notice while a look-up waits for the cluster, how long it has
+	// waited: a move's progress says so. A Send's caller times its own wait, look-up and all.
+	waiting func(time.Duration)
+	notice  time.Duration
 }
 
 func (c *targetCache) get(ctx context.Context, b *Backend, t backends.Target) (*sendTarget, error) {
@@ -31,7 +36,7 @@ func (c *targetCache) get(ctx context.Context, b *Backend, t backends.Target) (*
 	key := backends.Target{Destination: t.Destination, Exchange: t.Exchange}
 	d, ok := c.all[key]
 	if !ok {
-		found, err := b.lookUp(ctx, t)
+		found, err := c.lookUp(ctx, b, t)
 		if err != nil {
 			return nil, err
 		}
@@ -43,6 +48,35 @@ func (c *targetCache) get(ctx context.Context, b *Backend, t backends.Target) (*
 	}
 	c.last, c.lastName, c.lastX = d, t.Destination, t.Exchange
 	return d, nil
+}
+
+// lookUp is b.lookUp, telling waiting how long it has waited while that goes on.
+func (c *targetCache) lookUp(ctx context.Context, b *Backend, t backends.Target) (sendTarget, error) {
+	if c.waiting != nil {
+		defer tellWhileWaiting(cmp.Or(c.notice, backends.DefaultNotice), c.waiting)()
+	}
+	return b.lookUp(ctx, t)
+}
+
+// tellWhileWaiting tells every notice how long it has been, until the stop it returns is called. Once
+// stop has returned, tell is not called again: the waiter's own reports never overlap it.
+func tellWhileWaiting(notice time.Duration, tell func(time.Duration)) (stop func()) {
+	began := time.Now()
+	done, ended := make(chan struct{}), make(chan struct{})
+	go func() {
+		defer close(ended)
+		tick := time.NewTicker(notice)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+				tell(time.Since(began))
+			}
+		}
+	}()
+	return func() { close(done); <-ended }
 }
 
 // sendTarget is what a write needs to know of a target, looked up once a run.

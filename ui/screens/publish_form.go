@@ -509,7 +509,7 @@ func publishTask(c *common.Common, opts actions.PublishOptions) progress.Task {
 // sendProgress turns a publish's or replay's progress into the view's counts.
 func sendProgress(report func(progress.Counts)) func(actions.SendProgress) {
 	return func(p actions.SendProgress) {
-		report(progress.Counts{Done: p.Sent, Failed: p.Failed, Total: p.Total})
+		report(progress.Counts{Done: p.Sent, Failed: p.Failed, Total: p.Total, Waiting: p.Waiting})
 	}
 }
 

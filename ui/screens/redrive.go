@@ -403,7 +403,7 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) progress.Task {
 			if total == 0 || total > limit {
 				total = limit
 			}
-			report(progress.Counts{Done: m.Moved, Kept: m.Kept, Failed: m.Failed, Total: total})
+			report(progress.Counts{Done: m.Moved, Kept: m.Kept, Failed: m.Failed, Total: total, Waiting: m.Waiting})
 		})
 	}, func(r actions.RedriveReport, err error, cancelled bool) progress.Report {
 		return redriveOutcome(c, src, r, err, cancelled)

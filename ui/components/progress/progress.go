@@ -27,6 +27,9 @@ const Kind = "progress"
 // unknown).
 type Counts struct {
 	Done, Kept, Failed, Total int64
+	// Waiting, when not 0, is how long the work has waited for a broker that does not answer; the other
+	// counts are as before the wait.
+	Waiting time.Duration
 }
 
 func (p Counts) handled() int64 { return p.Done + p.Kept + p.Failed }
@@ -346,6 +349,12 @@ func (v *Model) progressLines() []string {
 		count += s.Muted.Render(" · ") + s.Error.Render("failed "+present.Int(p.Failed))
 	}
 	lines = append(lines, count, s.Muted.Render(v.pace(p)), "")
+	if p.Waiting > 0 {
+		for _, l := range common.Wrap(present.StillWaiting(p.Waiting, p.Done, v.task.Verb), max(v.Width, 20)) {
+			lines = append(lines, s.Warn.Render(l))
+		}
+		lines = append(lines, "")
+	}
 	note, style := "esc or ctrl+c cancels: "+v.task.CancelNote, s.Muted
 	if v.state == Cancelling {
 		note, style = "cancelling: "+v.task.CancelNote, s.Warn
