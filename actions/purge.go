@@ -15,7 +15,10 @@ type PurgePlan struct {
 	Vhost   string
 	Ready   int64 // what a purge removes; backends.Unknown when the broker could not say
 	Unacked int64 // what it leaves; may be backends.Unknown
-	Exact   bool  // Ready was counted just now, not taken from the listing's sample
+	// TakenWhenRead says the queue never holds a message unacknowledged (a Redis list): Unacked, 0, means
+	// nothing there, and front ends leave it out.
+	TakenWhenRead bool
+	Exact         bool // Ready was counted just now, not taken from the listing's sample
 	// Approximate says the counts are the broker's estimates (SQS), and Note what the broker's purge does
 	// beyond removing ready messages; "" where nothing more needs saying.
 	Approximate bool
@@ -46,7 +49,8 @@ func PlanPurge(ctx context.Context, b backends.Backend, queue string) (PurgePlan
 			return PurgePlan{}, fmt.Errorf("%s is a %s, which cannot be purged (its retention settings remove old messages): %w",
 				queue, d.Kind, backends.ErrNotSupported)
 		}
-		plan := PurgePlan{Queue: d.Name, Vhost: d.Vhost, Ready: d.Ready, Unacked: d.Unacked, Approximate: d.Approximate}
+		plan := PurgePlan{Queue: d.Name, Vhost: d.Vhost, Ready: d.Ready, Unacked: d.Unacked, Approximate: d.Approximate,
+			TakenWhenRead: d.TakenWhenRead}
 		if d.Approximate { // SQS: a purge takes in-flight and delayed messages too
 			plan.Ready, plan.Unacked, plan.Note = d.Messages, 0, SQSPurgeNote
 		}

@@ -73,7 +73,10 @@ type Destination struct {
 	// ready + unacknowledged. Messages, Ready, Unacked and Consumers may be Unknown.
 	Messages int64
 	Ready    int64 // RabbitMQ
-	Unacked  int64 // RabbitMQ
+	Unacked  int64 // RabbitMQ; the pending entries of a Redis stream's groups
+	// TakenWhenRead says a read takes a message away for good, unacknowledged (a Redis list's pops): the
+	// queue never holds a message delivered and unacknowledged, so Unacked means nothing for it.
+	TakenWhenRead bool
 	// CountsExact says Ready and Consumers were counted now (RabbitMQ: a passive queue.declare) rather than
 	// sampled by the management API, whose figures are up to its statistics interval (5 s) old.
 	CountsExact bool

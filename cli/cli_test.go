@@ -491,12 +491,13 @@ func TestUsageErrorPointsAtTheCommandsHelp(t *testing.T) {
 }
 
 // A stream has no count of messages ready for delivery (each group reads it from its own position): READY
-// shows "-" there, not a 0 that reads as a fact; a Redis list's length is its ready count.
+// shows "-" there, not a 0 that reads as a fact; a Redis list's length is its ready count, and it holds
+// nothing unacknowledged, ever (UNACKED blank; a stream's is its groups' pending entries).
 func TestStreamsHaveNoReadyCount(t *testing.T) {
 	var b bytes.Buffer
 	redis := []backends.Destination{
 		{Name: "events", Kind: backends.Stream, Type: "stream", Messages: 12, Unacked: 2, Consumers: 1, Groups: 1, FirstID: "1-0"},
-		{Name: "jobs", Kind: backends.Queue, Type: "list", Messages: 3, Ready: 3},
+		{Name: "jobs", Kind: backends.Queue, Type: "list", Messages: 3, Ready: 3, TakenWhenRead: true},
 	}
 	if err := writeTable(&b, redis, destinationColumns); err != nil {
 		t.Fatal(err)
@@ -504,7 +505,7 @@ func TestStreamsHaveNoReadyCount(t *testing.T) {
 	want := "" +
 		"NAME    KIND    TYPE    MESSAGES  READY  UNACKED  CONSUMERS  PUBLISH/S  DELIVER/S  GROUPS\n" +
 		"events  stream  stream        12      -        2          1          -          -       1\n" +
-		"jobs    queue   list           3      3        0          0          -          -\n"
+		"jobs    queue   list           3      3                   0          -          -\n"
 	if b.String() != want {
 		t.Errorf("table:\n%s\nwant:\n%s", b.String(), want)
 	}

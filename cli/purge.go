@@ -140,7 +140,8 @@ type purgeRow struct {
 var purgeColumns = []present.Column[purgeRow]{
 	{Name: "QUEUE", Text: func(r purgeRow) string { return r.Queue }},
 	{Name: "READY", Right: true, Text: func(r purgeRow) string { return r.count(r.Ready) }},
-	{Name: "UNACKED", Right: true, Text: func(r purgeRow) string { return present.Count(r.Unacked) }}, // SQS: 0, a purge takes them too
+	{Name: "UNACKED", Right: true, Text: func(r purgeRow) string { return present.Count(r.Unacked) }, // SQS: 0, a purge takes them too
+		Applies: func(r purgeRow) bool { return !r.TakenWhenRead }}, // a Redis list holds none, ever
 	{Name: "REMOVES", Right: true, Text: func(r purgeRow) string { return r.count(r.Ready) },
 		Applies: func(r purgeRow) bool { return r.removed == nil }},
 	{Name: "REMOVED", Right: true, Text: func(r purgeRow) string { return r.count(*r.removed) },

@@ -394,7 +394,7 @@ func TestRedisContextWithMutualTLS(t *testing.T) {
 }
 
 // TestRedisPurgeList: a list is purged as a queue (its length previewed, then DEL), not looked up as a
-// stream to truncate.
+// stream to truncate; its preview has no UNACKED column.
 func TestRedisPurgeList(t *testing.T) {
 	t.Parallel()
 	s := redisfix.New(t)
@@ -410,6 +410,9 @@ func TestRedisPurgeList(t *testing.T) {
 	}
 	if head := strings.Fields(strings.SplitN(r.stdout, "\n", 2)[0]); len(head) == 0 || head[0] != "LIST" {
 		t.Errorf("the preview names a list a list, not a queue: %q", r.stdout)
+	}
+	if strings.Contains(r.stdout, "UNACKED") { // a list holds nothing unacknowledged, ever
+		t.Errorf("the preview shows a list's UNACKED: %q", r.stdout)
 	}
 	r = mqscope(t, "--redis", s.URL, "purge", list, "--yes")
 	if n, _ := s.Client.LLen(context.Background(), list).Result(); r.code != 0 || n != 0 {

@@ -131,7 +131,8 @@ func (b *Backend) describeLists(ctx context.Context, keys []string) ([]backends.
 			if err != nil || n == 0 {
 				continue // deleted or turned into something else since the scan
 			}
-			out = append(out, backends.Destination{Name: k, Kind: backends.Queue, Type: "list", Messages: n, Ready: n})
+			out = append(out, backends.Destination{Name: k, Kind: backends.Queue, Type: "list", Messages: n, Ready: n,
+				TakenWhenRead: true})
 		}
 	}
 	return out, nil

@@ -70,14 +70,21 @@ func purgeConfirm(c *common.Common, plan actions.PurgePlan) *confirm.Model {
 		verb = fmt.Sprintf("purge ~%s message%s", present.Int(plan.Ready), plural(plan.Ready))
 		counted = "the broker's estimate, not a count"
 	}
-	unacked := "leaves the unacknowledged ones with their consumers (they come back if rejected)"
-	if backends.Known(plan.Unacked) {
-		unacked = fmt.Sprintf("leaves the %s unacknowledged with their consumers (they come back if rejected)", present.Int(plan.Unacked))
-	}
-	if plan.Note != "" { // what the broker's purge does beyond ready messages: SQS's takes in-flight ones too
+	var unacked string // what the purge leaves
+	switch {
+	case plan.Note != "": // what the broker's purge does beyond ready messages: SQS's takes in-flight ones too
 		unacked = sanitize.Line(plan.Note)
+	case plan.TakenWhenRead: // a Redis list: nothing is ever left with consumers
+	case backends.Known(plan.Unacked):
+		unacked = fmt.Sprintf("leaves the %s unacknowledged with their consumers (they come back if rejected)", present.Int(plan.Unacked))
+	default:
+		unacked = "leaves the unacknowledged ones with their consumers (they come back if rejected)"
 	}
-	scope := []string{s.Text.Render(where), s.Text.Render(removes), s.Muted.Render(unacked), s.Muted.Render(counted)}
+	scope := []string{s.Text.Render(where), s.Text.Render(removes)}
+	if unacked != "" {
+		scope = append(scope, s.Muted.Render(unacked))
+	}
+	scope = append(scope, s.Muted.Render(counted))
 	d := confirm.New(c, "purge "+name, scope, verb, func() tea.Cmd {
 		session := c.Session()
 		return tea.Batch(common.Pop(), common.Run(0, func(ctx context.Context, _ backends.Backend) (int64, error) {
