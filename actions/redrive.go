@@ -476,6 +476,20 @@ func StopTrouble(err error) error {
 // uses resolves, through the broker's Mover: a letter leaves the dead-letter queue only once its target
 // confirmed it, and letters without a target stay (reported as kept). Refused in read-only mode.
 func (s *Session) Redrive(ctx context.Context, dlq string, opts RedriveOptions,
+	progress func(backends.MoveProgress)) (RedriveReport, error) {
+	return s.redrive(ctx, dlq, opts, nil, progress)
+}
+
+// RedriveConfirmed is Redrive of the letters of plan, the dry run the user has just confirmed, with opts:
+// the plan's options, Max at most the letters it read. Where the broker's own move task decides by a plan
+// (SQS), it decides by this one, checked against the dead-letter queue's count now, rather than read every
+// letter again, which SQS counts as a receive of each (see confirmedPlan).
+func (s *Session) RedriveConfirmed(ctx context.Context, plan RedrivePlan, opts RedriveOptions,
+	progress func(backends.MoveProgress)) (RedriveReport, error) {
+	return s.redrive(ctx, plan.Source, opts, &plan, progress)
+}
+
+func (s *Session) redrive(ctx context.Context, dlq string, opts RedriveOptions, confirmed *RedrivePlan,
 	progress func(backends.MoveProgress)) (out RedriveReport, err error) {
 	scope := []any{"source", dlq, "to", opts.To, "max", opts.Max, "rate", opts.Rate, "original_exchange", opts.UseOriginalExchange,
 		"server_side", opts.ServerSide}
@@ -503,7 +517,7 @@ func (s *Session) Redrive(ctx context.Context, dlq string, opts RedriveOptions,
 	}
 	var why []string // why the broker's own move task does not do it
 	if tm, ok := s.b.(backends.TaskMover); ok {
-		out, clientSide, err := taskRedrive(ctx, s.b, tm, dlq, opts, progress)
+		out, clientSide, err := taskRedrive(ctx, s.b, tm, dlq, opts, confirmed, progress)
 		switch {
 		case clientSide == "":
 			return out, err

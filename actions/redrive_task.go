@@ -105,15 +105,16 @@ func (r *DeadLetterRouter) held() int64 {
 	return backends.Unknown
 }
 
-// taskRedrive plans the redrive and, where the plan fits the broker's own move task, has it move the
-// letters, following it with progress and cancelling it when ctx ends. clientSide is why the letters are
-// to move client-side instead, in one line; "" when the task moved them (or failed to: err).
+// taskRedrive plans the redrive (or takes the plan the user confirmed: confirmedPlan) and, where the plan
+// fits the broker's own move task, has it move the letters, following it with progress and cancelling it
+// when ctx ends. clientSide is why the letters are to move client-side instead, in one line; "" when the
+// task moved them (or failed to: err).
 //
 // Where the server has no move tasks at all, or one is under way, it says so before planning: the plan
 // reads the dead-letter queue to see whether a task fits, and the client-side mover reads it again to
 // move; on SQS every read receives each letter, which its receive count keeps.
 func taskRedrive(ctx context.Context, b backends.Backend, tm backends.TaskMover, dlq string, opts RedriveOptions,
-	progress func(backends.MoveProgress)) (out RedriveReport, clientSide string, err error) {
+	confirmed *RedrivePlan, progress func(backends.MoveProgress)) (out RedriveReport, clientSide string, err error) {
 	out = RedriveReport{Source: dlq, Way: ByMoveTask}
 	var running *backends.MoveTaskRunningError
 	switch err := tm.CheckMoveTask(ctx, dlq, ""); {
@@ -122,7 +123,7 @@ func taskRedrive(ctx context.Context, b backends.Backend, tm backends.TaskMover,
 	case errors.Is(err, backends.ErrNotSupported):
 		return RedriveReport{}, err.Error(), nil
 	}
-	plan, err := PlanRedrive(ctx, b, dlq, opts)
+	plan, err := confirmedPlan(ctx, b, tm, dlq, opts, confirmed)
 	if err != nil {
 		return out, "", fmt.Errorf("plan the redrive of %s: %w", dlq, err)
 	}
@@ -150,4 +151,32 @@ func taskRedrive(ctx context.Context, b backends.Backend, tm backends.TaskMover,
 		return out, "", fmt.Errorf("redrive %s: %w", dlq, err)
 	}
 	return out, "", nil
+}
+
+// confirmedPlan is the plan a move task decides by: the dry run the user confirmed where there is one of
+// dlq with opts (but Max, which a confirmed move sets to the letters it read), else a fresh plan. The
+// confirmed plan's letters are not read again: whether a task fits them is decided again with the
+// queue's count now, which the listing gives without receiving a letter, and the broker's check (a task
+// under way) is asked again. A task takes all the queue holds when it starts, so a count above the letters
+// the plan read (letters that arrived since) is a limit no task keeps, and the letters move client-side,
+// where the mover routes each letter as it reads it.
+func confirmedPlan(ctx context.Context, b backends.Backend, tm backends.TaskMover, dlq string, opts RedriveOptions,
+	confirmed *RedrivePlan) (RedrivePlan, error) {
+	if confirmed == nil || confirmed.Source != dlq || !sameButMax(confirmed.Options, opts) {
+		return PlanRedrive(ctx, b, dlq, opts)
+	}
+	router, _, err := NewDeadLetterRouter(ctx, b, dlq, opts) // lists the queues: reads no letter
+	if err != nil {
+		return RedrivePlan{}, err
+	}
+	plan := *confirmed
+	plan.Options = opts
+	plan.Task = planTask(ctx, tm, plan, router.held())
+	return plan, nil
+}
+
+// sameButMax reports whether a and b are the same options, but for Max.
+func sameButMax(a, b RedriveOptions) bool {
+	a.Max = b.Max
+	return a == b
 }

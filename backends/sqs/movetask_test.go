@@ -173,6 +173,56 @@ func TestMoveTaskRateCap(t *testing.T) {
 	}
 }
 
+// TestConfirmedPlanIsNotReadAgain: a redrive of the dry run the user confirmed (the TUI's) decides by that
+// plan and the DLQ's count, and starts the move task without receiving a letter again; SQS counts every
+// receive. Letters that arrived since the dry run (the count above what it read) are a limit no task
+// keeps: the letters then move client-side, and none is lost.
+func TestConfirmedPlanIsNotReadAgain(t *testing.T) {
+	s := sqsfix.New(t)
+	credentials(t)
+	sess := session(t, s)
+	ctx := context.Background()
+	dlq, sources := deadLetters(t, s, 4, false)
+	plan, err := actions.PlanRedrive(ctx, sess.Backend(), dlq, actions.RedriveOptions{})
+	if err != nil || plan.Letters != 8 || plan.Task == nil || !plan.Task.Use {
+		t.Fatalf("plan: %+v %+v %v", plan, plan.Task, err)
+	}
+	opts := plan.Options
+	opts.Max = int(plan.Letters) // what the TUI confirms: no more than the plan read
+	received := s.Received(dlq)
+	rep, err := sess.RedriveConfirmed(ctx, plan, opts, nil)
+	if err != nil || rep.Way != actions.ByMoveTask || rep.Moved != 8 {
+		t.Fatalf("redrive: %+v %v", rep, err)
+	}
+	if n := s.Received(dlq) - received; n != 0 {
+		t.Errorf("the redrive of a confirmed plan received %d letters again", n)
+	}
+	for _, src := range sources {
+		if n := len(s.Messages(t, src)); n != 4 {
+			t.Fatalf("%s got %d back", src, n)
+		}
+	}
+
+	dlq, _ = deadLetters(t, s, 2, false)
+	if plan, err = actions.PlanRedrive(ctx, sess.Backend(), dlq, actions.RedriveOptions{}); err != nil || !plan.Task.Use {
+		t.Fatalf("plan: %+v %v", plan, err)
+	}
+	s.Send(t, s.URLOf(t, dlq), "sent straight in since", "", "", nil) // names no source queue
+	opts = plan.Options
+	opts.Max = int(plan.Letters)
+	rep, err = sess.RedriveConfirmed(ctx, plan, opts, nil)
+	if err != nil || rep.Way != actions.ByClient || rep.Moved+rep.Kept != 4 || len(rep.Warnings) == 0 ||
+		!strings.Contains(rep.Warnings[0], "limited to 4 letters") {
+		t.Fatalf("redrive after a letter arrived: %+v %v", rep, err)
+	}
+	if tasks := s.MoveTasks(dlq); len(tasks) != 0 {
+		t.Fatalf("a move task ran on letters the plan never read: %+v", tasks)
+	}
+	if left := len(s.Messages(t, dlq)); int64(left) != 5-rep.Moved {
+		t.Fatalf("%d left in %s after %d moved of 5", left, dlq, rep.Moved)
+	}
+}
+
 // TestFallbackWhereTheServerHasNoMoveTasks: the emulator without move tasks answers as goaws does; the plan
 // and the redrive say in one line that the letters move client-side, and every letter moves.
 func TestFallbackWhereTheServerHasNoMoveTasks(t *testing.T) {

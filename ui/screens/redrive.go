@@ -398,7 +398,7 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) progress.Task {
 		Total:      limit,
 		CancelNote: cancelNote(p, src),
 	}, func(ctx context.Context, _ backends.Backend, report func(progress.Counts)) (actions.RedriveReport, error) {
-		return session.Redrive(ctx, p.Source, opts, func(m backends.MoveProgress) {
+		return session.RedriveConfirmed(ctx, p, opts, func(m backends.MoveProgress) {
 			total := m.Total
 			if total == 0 || total > limit {
 				total = limit
@@ -410,8 +410,8 @@ func redriveTask(c *common.Common, p actions.RedrivePlan) progress.Task {
 	})
 }
 
-// byTask reports whether the plan's move would be the broker's own move task (SQS): the move replans, and
-// takes it where the plan still fits.
+// byTask reports whether the plan's move would be the broker's own move task (SQS): the move takes it
+// where the plan still fits the queue's count then (actions.Session.RedriveConfirmed).
 func byTask(p actions.RedrivePlan) bool {
 	return p.Task != nil && p.Task.Use && !p.Options.ServerSide
 }

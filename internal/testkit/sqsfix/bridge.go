@@ -35,6 +35,8 @@ type bridge struct {
 	// from names the queue each dead letter was moved from, by message id: SQS tells it in the message
 	// attribute DeadLetterQueueSourceArn, goaws keeps no record of it.
 	from map[string]string
+	// received counts the messages ReceiveMessage handed out, by queue name: receives SQS counts.
+	received map[string]int
 	// Message move tasks (movetask.go), by source queue (oldest first) and by handle.
 	tasks    map[string][]*moveTask
 	byHandle map[string]*moveTask
@@ -523,9 +525,12 @@ func (b *bridge) receiveOnce(in, fwd object) (object, int, error) {
 		for _, m := range msgs {
 			b.correct(q, m, in["VisibilityTimeout"])
 		}
+		b.received[q.Name] += len(msgs)
 		return out, len(msgs), nil
 	}
-	return b.receiveFIFO(q, in, fwd)
+	out, n, err := b.receiveFIFO(q, in, fwd)
+	b.received[q.Name] += n
+	return out, n, err
 }
 
 // receiveFIFO takes one message at a time, showing goaws only the messages of groups with nothing in

@@ -94,7 +94,8 @@ func start() (*Emulator, error) {
 		EnableDuplicates:       true,
 		QueueAttributeDefaults: app.EnvQueueAttributes{VisibilityTimeout: 30, MaximumMessageSize: 262144}}
 	b := &bridge{region: Region, account: Account, purged: map[string]time.Time{}, from: map[string]string{},
-		tasks: map[string][]*moveTask{}, byHandle: map[string]*moveTask{}, stop: make(chan struct{})}
+		received: map[string]int{},
+		tasks:    map[string][]*moveTask{}, byHandle: map[string]*moveTask{}, stop: make(chan struct{})}
 	go b.tick()
 	e := &Emulator{URL: "http://" + ln.Addr().String(), NoMoveTasksURL: "http://" + ln2.Addr().String(), brig: b}
 	go (&http.Server{Handler: view{b: b, moveTasks: true}, ReadHeaderTimeout: 10 * time.Second}).Serve(ln)
@@ -255,4 +256,13 @@ func (s *Server) Messages(t testing.TB, name string) []Msg {
 		out = append(out, msg)
 	}
 	return out
+}
+
+// Received is how many messages ReceiveMessage has handed out of queue name so far, each a receive SQS
+// counts.
+func (s *Server) Received(name string) int {
+	e, _ := Start()
+	e.brig.mu.Lock()
+	defer e.brig.mu.Unlock()
+	return e.brig.received[name]
 }
