@@ -157,6 +157,7 @@ func TestMoveNodeKilled(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	n.syncDatabase(t) // the kill must not take the queues themselves
 	const letters = 10_000
 	rabbitfix.Publish(t, ch, "", src, letters, func(i int) amqp.Publishing {
 		return amqp.Publishing{DeliveryMode: amqp.Persistent, MessageId: strconv.Itoa(i), Body: []byte("letter")}

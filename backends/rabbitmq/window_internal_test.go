@@ -25,6 +25,7 @@ func TestWindowFor(t *testing.T) {
 	}{
 		{name: "unknown sizes (no management API)", info: queueInfo{MessageBytes: -1}, want: defaultWindow},
 		{name: "no figures yet", info: queueInfo{Messages: 0, MessageBytes: 0}, want: defaultWindow},
+		{name: "counted but not yet sized", info: queueInfo{Messages: 80, MessageBytes: 0}, ready: 80, want: defaultWindow},
 		{name: "a small queue fits whole", info: queueInfo{Messages: 5, MessageBytes: 50 << 20}, ready: 5, want: maxWindow},
 		{name: "a million small letters", info: queueInfo{Messages: 1_000_000, MessageBytes: 300_000_000}, ready: 1_000_000, want: maxWindow},
 		{name: "letters of 1 MiB", info: queueInfo{Messages: 1000, MessageBytes: 1000 << 20}, ready: 1000, wantAtLeast: 16, wantAtMost: 32},
@@ -89,8 +90,8 @@ func TestMoveWindowFollowsTheSourcesSizes(t *testing.T) {
 	}
 }
 
-// statsOf waits until the management API's figures for queue show n messages (they are sampled every few
-// seconds) and returns its info.
+// statsOf waits until the management API's figures for queue show n messages and their bytes (they are
+// sampled every few seconds, and the bytes can come a sample later) and returns its info.
 func statsOf(ctx context.Context, t *testing.T, b *Backend, queue string, n int64) queueInfo {
 	t.Helper()
 	for {
@@ -98,7 +99,7 @@ func statsOf(ctx context.Context, t *testing.T, b *Backend, queue string, n int6
 		if err != nil {
 			t.Fatal(err)
 		}
-		if info.Messages == n {
+		if info.Messages == n && info.MessageBytes > 0 {
 			return info
 		}
 		select {
