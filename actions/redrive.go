@@ -512,7 +512,7 @@ func (s *Session) redrive(ctx context.Context, dlq string, opts RedriveOptions, 
 			return RedriveReport{}, err
 		}
 		if _, ok := s.b.(backends.ServerMover); ok {
-			return serverSideRedrive(ctx, s.b, dlq, opts, progress)
+			return serverSideRedrive(ctx, s.b, dlq, opts, confirmed, progress)
 		}
 	}
 	var why []string // why the broker's own move task does not do it
@@ -581,10 +581,23 @@ func ServerSideCheck(ctx context.Context, b backends.Backend, p RedrivePlan) (st
 
 // serverSideRedrive plans the redrive, checks that every letter goes to one queue, and has the broker
 // move as many letters as the plan read there.
-func serverSideRedrive(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions,
+// serverSidePlan is the plan a server-side move decides by: the dry run the user confirmed where there is
+// one of dlq with opts (but Max), else a fresh one. Reading the letters again would only mark each one
+// redelivered once more (and count a delivery on a quorum queue); the move takes no more than the letters
+// the plan read, the first ones in the queue.
+func serverSidePlan(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions, confirmed *RedrivePlan) (RedrivePlan, error) {
+	if !reusable(confirmed, dlq, opts) {
+		return PlanRedrive(ctx, b, dlq, opts)
+	}
+	plan := *confirmed
+	plan.Options = opts
+	return plan, nil
+}
+
+func serverSideRedrive(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions, confirmed *RedrivePlan,
 	progress func(backends.MoveProgress)) (RedriveReport, error) {
 	mover := b.(backends.ServerMover) // the session checked
-	plan, err := PlanRedrive(ctx, b, dlq, opts)
+	plan, err := serverSidePlan(ctx, b, dlq, opts, confirmed)
 	if err != nil {
 		return RedriveReport{}, fmt.Errorf("plan the redrive of %s: %w", dlq, err)
 	}

@@ -162,7 +162,7 @@ func taskRedrive(ctx context.Context, b backends.Backend, tm backends.TaskMover,
 // where the mover routes each letter as it reads it.
 func confirmedPlan(ctx context.Context, b backends.Backend, tm backends.TaskMover, dlq string, opts RedriveOptions,
 	confirmed *RedrivePlan) (RedrivePlan, error) {
-	if confirmed == nil || confirmed.Source != dlq || !sameButMax(confirmed.Options, opts) {
+	if !reusable(confirmed, dlq, opts) {
 		return PlanRedrive(ctx, b, dlq, opts)
 	}
 	router, _, err := NewDeadLetterRouter(ctx, b, dlq, opts) // lists the queues: reads no letter
@@ -173,6 +173,11 @@ func confirmedPlan(ctx context.Context, b backends.Backend, tm backends.TaskMove
 	plan.Options = opts
 	plan.Task = planTask(ctx, tm, plan, router.held())
 	return plan, nil
+}
+
+// reusable reports whether confirmed is a plan of dlq with opts (but Max), which a move may decide by.
+func reusable(confirmed *RedrivePlan, dlq string, opts RedriveOptions) bool {
+	return confirmed != nil && confirmed.Source == dlq && sameButMax(confirmed.Options, opts)
 }
 
 // sameButMax reports whether a and b are the same options, but for Max.

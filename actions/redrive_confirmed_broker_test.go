@@ -1,0 +1,60 @@
+package actions_test
+
+import (
+	"context"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/mqscope/mqscope/actions"
+	"github.com/mqscope/mqscope/backends"
+	"github.com/mqscope/mqscope/backends/rabbitmq"
+	"github.com/mqscope/mqscope/config"
+	"github.com/mqscope/mqscope/internal/testkit/rabbitfix"
+)
+
+// countedReads is a real RabbitMQ backend that counts the reads of a queue made through it.
+type countedReads struct {
+	*rabbitmq.Backend
+	reads atomic.Int32
+}
+
+func (c *countedReads) Peek(ctx context.Context, req backends.PeekRequest, emit func(backends.Message) error) error {
+	c.reads.Add(1)
+	return c.Backend.Peek(ctx, req, emit)
+}
+
+// A server-side redrive of the dry run the user confirmed moves by that plan: reading the letters again
+// would mark each one redelivered once more, and on a quorum queue count a delivery.
+func TestServerSideRedriveOfAConfirmedPlanReadsNoLetterAgain(t *testing.T) {
+	t.Parallel()
+	v := rabbitfix.New(t)
+	dlq, home := rabbitfix.Unique("confirmed-dlq"), rabbitfix.Unique("confirmed-home")
+	v.Declare(t, dlq, nil)
+	v.Declare(t, home, nil)
+	v.PutJSON(t, dlq, 50)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	real, err := rabbitmq.Open(ctx, rabbitmq.Config{URL: v.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer real.Close()
+	b := &countedReads{Backend: real}
+	s := actions.NewSession(b, config.Context{Name: "confirmed"})
+	opts := actions.RedriveOptions{To: home, ServerSide: true}
+	plan, err := actions.PlanRedrive(ctx, b, dlq, opts)
+	if err != nil || plan.Letters != 50 {
+		t.Fatalf("plan: %d letters, %v", plan.Letters, err)
+	}
+	read := b.reads.Load()
+	opts.Max = int(plan.Letters)
+	report, err := s.RedriveConfirmed(ctx, plan, opts, nil)
+	if err != nil || report.Moved != 50 || report.Way != actions.ByServerMove {
+		t.Fatalf("confirmed server-side redrive: %+v, %v", report, err)
+	}
+	if again := b.reads.Load() - read; again != 0 {
+		t.Errorf("the move read the dead-letter queue %d more times after the confirmed plan, want 0", again)
+	}
+	v.WaitReady(t, home, 50)
+}
