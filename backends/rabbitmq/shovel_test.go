@@ -326,7 +326,8 @@ func numberedLetters(t *testing.T, f *fixture, n int) (src, dst string) {
 
 // A server-side move that gives up on its shovel mid-part while the queues are left alone (here the
 // management API fails it when asked whether the part's shovel is still there) reads, once the deleted
-// shovel has handed back what it held, exactly what the part moved and what is now in both queues.
+// shovel has handed back what it held, exactly what the part moved; what the shovel held may be in both
+// queues, and that is an upper bound.
 func TestServerMoveAbandonedCountsWhatMoved(t *testing.T) {
 	t.Parallel()
 	fv := newFixture(t)
@@ -348,8 +349,8 @@ func TestServerMoveAbandonedCountsWhatMoved(t *testing.T) {
 	})
 	report, err := b.ServerMove(context.Background(), backends.MoveRequest{Source: src}, dst, nil)
 	t.Logf("abandoned: %+v, %v", report, err)
-	if err == nil || !strings.Contains(err.Error(), "mqscope deleted its shovel, which had moved ") || report.InDoubtAtMost {
-		t.Fatalf("a move whose API failed mid-part: %+v, %v; want its part counted exactly", report, err)
+	if err == nil || !strings.Contains(err.Error(), "mqscope deleted its shovel, which had moved ") || !report.InDoubtAtMost {
+		t.Fatalf("a move whose API failed mid-part: %+v, %v; want its part's moves counted", report, err)
 	}
 	inSrc, inDst := ids(t, fv, src), ids(t, fv, dst)
 	both := 0
@@ -358,7 +359,7 @@ func TestServerMoveAbandonedCountsWhatMoved(t *testing.T) {
 			both++
 		}
 	}
-	if int64(len(inDst)) != report.Moved+report.InDoubt || int64(len(inSrc)) != letters-report.Moved || int64(both) != report.InDoubt ||
+	if int64(len(inSrc)) != letters-report.Moved || int64(len(inDst)) != report.Moved+int64(both) || int64(both) > report.InDoubt ||
 		report.PerTarget[dst] != report.Moved {
 		t.Errorf("%d in %s, %d in %s, %d in both; reported %d moved (%d to %s), %d in doubt", len(inSrc), src, len(inDst), dst,
 			both, report.Moved, report.PerTarget[dst], dst, report.InDoubt)
