@@ -228,6 +228,9 @@ func (m *move) run(ctx context.Context) error {
 		m.prove()
 	}
 	m.report.InDoubt = int64(m.c.inFlight()) + m.pending + m.unproven
+	// An upper bound: a letter in flight may never have reached its target, and an acknowledgement not yet
+	// proven may have removed its letter from the source.
+	m.report.InDoubtAtMost = m.report.InDoubt > 0
 	m.uncountUnsure()
 	m.tell(true)
 	if err != nil && ctx.Err() != nil {
@@ -245,7 +248,7 @@ func (m *move) doubts(err error) error {
 	r := m.report
 	source := sanitize.Line(m.source)
 	if r.InDoubt > 0 {
-		err = fmt.Errorf("%w; %d letter%s may now be in both places (published to %s, not certainly removed from %q)",
+		err = fmt.Errorf("%w; up to %d letter%s may now be in both places (published to %s, not certainly removed from %q)",
 			err, r.InDoubt, plural(r.InDoubt), targetsOf(r.PerTarget), source)
 	}
 	if certain := r.Moved; certain > 0 && m.sourceGone(err) {
@@ -425,6 +428,9 @@ func (m *move) getAll(ctx context.Context) error {
 // takeAll takes letters until the total, keeping at most a window in flight.
 func (m *move) takeAll(ctx context.Context) error {
 	defer func() { _ = m.src.Cancel(m.consumer, false) }()
+	idle := time.NewTicker(emptyCheck)
+	defer idle.Stop()
+	lastDelivery := time.Now()
 	for m.taken < m.total {
 		if m.c.full() {
 			if err := m.settle(m.c.settle(ctx)); err != nil {
@@ -440,6 +446,7 @@ func (m *move) takeAll(ctx context.Context) error {
 				}
 				continue
 			}
+			lastDelivery = time.Now()
 			if err := m.take(ctx, d); err != nil {
 				return err
 			}
@@ -452,11 +459,38 @@ func (m *move) takeAll(ctx context.Context) error {
 			if err := m.settle(m.c.resolve(conf, open)); err != nil {
 				return err
 			}
+		case <-idle.C:
+			if time.Since(lastDelivery) < emptyCheck {
+				continue
+			}
+			emptied, err := m.sourceEmptied()
+			if err != nil {
+				return err
+			}
+			if emptied {
+				m.total = m.taken // others took the rest meanwhile: nothing more to move
+				return nil
+			}
 		case <-ctx.Done():
 			return ctx.Err()
 		}
 	}
 	return nil
+}
+
+// emptyCheck is how long the source may deliver nothing before the mover asks whether it is empty.
+const emptyCheck = time.Second
+
+// sourceEmptied says whether the source holds no ready letter: others (another redrive, an application,
+// a purge) took what this move had counted on, and waiting for it would wait forever. The broker answers
+// on the source's channel after every delivery it sent there before; one still on its way through the
+// client library to the move is held unacknowledged and given back when the channel closes.
+func (m *move) sourceEmptied() (bool, error) {
+	q, err := m.src.QueueDeclarePassive(m.source, false, false, false, false, nil)
+	if err != nil {
+		return false, fmt.Errorf("count %q: %w", sanitize.Line(m.source), amqpErr(err))
+	}
+	return q.Messages == 0 && len(m.deliveries) == 0 && len(m.next) == 0, nil
 }
 
 // spare handles the letter take failed on (not published), which closing the channel would give back:

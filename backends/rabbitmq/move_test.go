@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -341,6 +342,9 @@ func TestMoveInterrupted(t *testing.T) {
 				t.Errorf("first run: %d moved for certain and %d in doubt, but %d letters had left the source", report.Moved,
 					report.InDoubt, left1)
 			}
+			if report.InDoubt > 0 && !report.InDoubtAtMost {
+				t.Errorf("first run: %d in doubt, not marked as an upper bound (some may never have reached the target)", report.InDoubt)
+			}
 			if report.PerTarget[origin] != report.Moved {
 				t.Errorf("first run: %d moved, %d of them to %s; want the same", report.Moved, report.PerTarget[origin], origin)
 			}
@@ -363,5 +367,46 @@ func TestMoveInterrupted(t *testing.T) {
 			}
 			t.Logf("%d moved, then %d; %d moved twice", report.Moved, again.Moved, dups)
 		})
+	}
+}
+
+// A move whose source another client empties meanwhile (another redrive, an application, a purge) ends
+// once the source holds nothing more, instead of waiting for the letters it counted at the start; every
+// letter is moved by one of the two, none twice.
+func TestMoveEndsWhenOthersEmptyTheSource(t *testing.T) {
+	t.Parallel()
+	f := newFixture(t)
+	src, dst := rabbitfix.Unique("emptied-src"), rabbitfix.Unique("emptied-dst")
+	f.Declare(t, src, nil)
+	f.Declare(t, dst, nil)
+	const n = 20_000
+	rabbitfix.Publish(t, f.Channel(t), "", src, n, func(i int) amqp.Publishing {
+		return amqp.Publishing{MessageId: fmt.Sprint(i), Body: []byte("letter")}
+	})
+	other := f.Channel(t) // takes letters from the same queue as fast as it can
+	if err := other.Qos(500, 0, false); err != nil {
+		t.Fatal(err)
+	}
+	taken, err := other.Consume(src, "", true, false, false, false, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var byOther atomic.Int64
+	go func() {
+		for range taken {
+			byOther.Add(1)
+		}
+	}()
+	b := open(t, rabbitmq.Config{URL: f.URL})
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	toDst := func(backends.Message) (backends.Target, error) { return backends.Target{Destination: dst}, nil }
+	report, err := b.Move(ctx, backends.MoveRequest{Source: src}, toDst, nil)
+	if err != nil || ctx.Err() != nil {
+		t.Fatalf("move beside another consumer: %+v, %v (context: %v)", report.Moved, err, ctx.Err())
+	}
+	_ = other.Close()
+	if moved := f.Ready(t, dst); int64(moved) != report.Moved || report.Moved+byOther.Load() != n {
+		t.Errorf("moved %d (%d in %s), the other consumer took %d, of %d", report.Moved, moved, dst, byOther.Load(), n)
 	}
 }
