@@ -497,6 +497,7 @@ func (s *Session) redrive(ctx context.Context, dlq string, opts RedriveOptions, 
 		return RedriveReport{}, err
 	}
 	defer func() {
+		out.Source = dlq // a report is of dlq, even one cut off before anything was read (Ctrl-C while planning)
 		s.done(VerbRedrive, err, append(scope, "way", string(out.Way), "moved", out.Moved, "kept", out.Kept,
 			"failed", out.Failed)...)
 	}()

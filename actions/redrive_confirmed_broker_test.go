@@ -58,3 +58,26 @@ func TestServerSideRedriveOfAConfirmedPlanReadsNoLetterAgain(t *testing.T) {
 	}
 	v.WaitReady(t, home, 50)
 }
+
+// A redrive cut off before it read anything (Ctrl-C while a server-side move plans) still reports which
+// queue it was of: the CLI's last line and -o json name it.
+func TestRedriveCutOffWhilePlanningNamesItsSource(t *testing.T) {
+	t.Parallel()
+	v := rabbitfix.New(t)
+	dlq := rabbitfix.Unique("cutoff-dlq")
+	v.Declare(t, dlq, nil)
+	v.PutJSON(t, dlq, 5)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	b, err := rabbitmq.Open(ctx, rabbitmq.Config{URL: v.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	cut, stop := context.WithCancel(ctx)
+	stop()
+	report, err := actions.NewSession(b, config.Context{Name: "cut"}).Redrive(cut, dlq, actions.RedriveOptions{To: dlq + "-home", ServerSide: true}, nil)
+	if err == nil || report.Source != dlq {
+		t.Fatalf("cut off while planning: %+v, %v; want an error and the source named", report, err)
+	}
+}

@@ -363,10 +363,12 @@ func beyondInterruption(err error) string {
 // mover's error. A move the broker cut off with letters in doubt (a lost connection, a commit's answer
 // lost) says what moved for certain and what is in doubt, as an interrupted one does.
 func redriveOutcome(ctx context.Context, r actions.RedriveReport, err error) error {
+	interrupted := ctx.Err() != nil && err != nil // with no error the move ended all the same: a server-side
+	// move's last part moves every letter left, whenever Ctrl-C comes
 	switch {
-	case ctx.Err() != nil && r.InDoubt > 0:
+	case interrupted && r.InDoubt > 0:
 		return errors.New("interrupted: " + r.Stopped() + beyondInterruption(err))
-	case ctx.Err() != nil:
+	case interrupted:
 		return fmt.Errorf("interrupted after moving %d letter%s; run it again to move the rest%s", r.Moved, pluralS(int(r.Moved)),
 			beyondInterruption(err))
 	case err != nil && r.InDoubt > 0:

@@ -56,6 +56,10 @@ func TestInterruptedRedriveSaysWhatWentWrongStopping(t *testing.T) {
 	if err := redriveOutcome(ctx, r, fmt.Errorf("move stopped: %w", context.Canceled)); err == nil || strings.Contains(err.Error(), "canceled") {
 		t.Errorf("interrupted, nothing else wrong: %v; want the interruption alone", err)
 	}
+	// Ctrl-C during a server-side move's last part, which moved every letter left: done, not interrupted.
+	if err := redriveOutcome(ctx, r, nil); err != nil {
+		t.Errorf("a move that ended complete after Ctrl-C: %v; want no error (exit 0)", err)
+	}
 }
 
 // A redrive the broker cut off, with nobody pressing Ctrl-C, says what moved for certain and what is in

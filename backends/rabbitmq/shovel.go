@@ -200,7 +200,8 @@ func (s *shovelMove) run(ctx context.Context) error {
 	if err == nil {
 		err = s.verify(ctx)
 	}
-	if ctx.Err() != nil {
+	// A cancel during the last part changes nothing: that part moves every letter left, and the move is done.
+	if ctx.Err() != nil && (err != nil || s.report.Moved < int64(s.total)) {
 		cause := fmt.Sprintf("move from %q to %q stopped after %d of %d letters", shownName(s.source), shownName(s.target),
 			s.report.Moved, s.total)
 		if err != nil {

@@ -365,3 +365,27 @@ func TestServerMoveAbandonedCountsWhatMoved(t *testing.T) {
 			both, report.Moved, report.PerTarget[dst], dst, report.InDoubt)
 	}
 }
+
+// A server-side move cancelled during its last part is not stopped by it: that part moves every letter
+// left, so the move ends complete and says nothing of a cancel.
+func TestServerMoveCancelledInItsLastPartEndsComplete(t *testing.T) {
+	t.Parallel()
+	fv := newFixture(t)
+	const letters = 20_000 // a first part of 5,000, then the rest in one
+	src, dst := numberedLetters(t, fv, letters)
+	b := open(t, rabbitmq.Config{URL: fv.URL})
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	report, err := b.ServerMove(ctx, backends.MoveRequest{Source: src}, dst, func(p backends.MoveProgress) {
+		if p.Moved > 5_000 {
+			cancel()
+		}
+	})
+	if ctx.Err() == nil {
+		t.Fatal("the move ended before its last part was under way: nothing was cancelled")
+	}
+	if err != nil || report.Moved != letters {
+		t.Fatalf("cancelled in the last part: %+v, %v; want all %d moved and no error", report, err, letters)
+	}
+	fv.WaitReady(t, dst, letters)
+}

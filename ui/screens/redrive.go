@@ -443,7 +443,9 @@ func redriveOutcome(c *common.Common, src string, r actions.RedriveReport, err e
 	s := c.Styles
 	counts := &progress.Counts{Done: r.Moved, Kept: r.Kept, Failed: r.Failed}
 	level, head := common.FlashInfo, "every letter moved"
-	switch ended := cancelledOrFailed(err, cancelled); {
+	// A cancel the move ended without an error all the same (a server-side move's last part moves every
+	// letter left) is no cancel: the outcome is the move's.
+	switch ended := cancelledOrFailed(err, cancelled && err != nil); {
 	case ended != "" && ended != "cancelled" && r.InDoubt > 0: // cut off: the counts first, the error below
 		level, head = common.FlashError, "stopped: "+r.Stopped()
 	case ended != "" && r.InDoubt > 0:

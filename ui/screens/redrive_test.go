@@ -266,6 +266,11 @@ func TestRedriveReportEscapesWhatTheBrokerSaid(t *testing.T) {
 	if rep := redriveOutcome(c, "orders-dlt", done, nil, false); rep.Level != common.FlashInfo || len(rep.Lines) == 0 {
 		t.Fatal("a complete move still shows its report")
 	}
+	// Cancelled during a server-side move's last part, which moved every letter left: done, not cancelled.
+	if rep := redriveOutcome(c, "orders-dlt", done, nil, true); rep.Level != common.FlashInfo ||
+		!strings.Contains(strip(rep.Lines[0]), "every letter moved") {
+		t.Fatalf("a move that ended complete after a cancel: %q", strip(rep.Lines[0]))
+	}
 }
 
 // The progress view at a fixed size and clock, from the events the work reports.
