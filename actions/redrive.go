@@ -602,6 +602,9 @@ func serverSideRedrive(ctx context.Context, b backends.Backend, dlq string, opts
 	if err != nil {
 		return RedriveReport{}, fmt.Errorf("plan the redrive of %s: %w", dlq, err)
 	}
+	if plan.Letters == 0 { // nothing to move, as a client-side redrive of an empty queue says: not an error
+		return RedriveReport{Source: dlq, Warnings: plan.Warnings}, nil
+	}
 	target, err := ServerSideCheck(ctx, b, plan)
 	if err != nil {
 		return RedriveReport{Source: dlq, Warnings: plan.Warnings}, fmt.Errorf("server-side redrive of %s: %w", dlq, err)

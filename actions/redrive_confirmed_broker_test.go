@@ -81,3 +81,24 @@ func TestRedriveCutOffWhilePlanningNamesItsSource(t *testing.T) {
 		t.Fatalf("cut off while planning: %+v, %v; want an error and the source named", report, err)
 	}
 }
+
+// A server-side redrive of an empty dead-letter queue moves nothing and says so, as a client-side one
+// does: no error (the CLI's exit 0).
+func TestServerSideRedriveOfAnEmptyQueue(t *testing.T) {
+	t.Parallel()
+	v := rabbitfix.New(t)
+	dlq, home := rabbitfix.Unique("empty-dlq"), rabbitfix.Unique("empty-home")
+	v.Declare(t, dlq, nil)
+	v.Declare(t, home, nil)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	b, err := rabbitmq.Open(ctx, rabbitmq.Config{URL: v.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	report, err := actions.NewSession(b, config.Context{Name: "empty"}).Redrive(ctx, dlq, actions.RedriveOptions{To: home, ServerSide: true}, nil)
+	if err != nil || report.Moved != 0 || report.Source != dlq {
+		t.Fatalf("server-side redrive of an empty queue: %+v, %v; want nothing moved and no error", report, err)
+	}
+}
