@@ -35,12 +35,7 @@ func TestServerSideRedriveOfAConfirmedPlanReadsNoLetterAgain(t *testing.T) {
 	v.PutJSON(t, dlq, 50)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	real, err := rabbitmq.Open(ctx, rabbitmq.Config{URL: v.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer real.Close()
-	b := &countedReads{Backend: real}
+	b := &countedReads{Backend: openRabbitMQ(ctx, t, v)}
 	s := actions.NewSession(b, config.Context{Name: "confirmed"})
 	opts := actions.RedriveOptions{To: home, ServerSide: true}
 	plan, err := actions.PlanRedrive(ctx, b, dlq, opts)
@@ -69,11 +64,7 @@ func TestRedriveCutOffWhilePlanningNamesItsSource(t *testing.T) {
 	v.PutJSON(t, dlq, 5)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	b, err := rabbitmq.Open(ctx, rabbitmq.Config{URL: v.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := openRabbitMQ(ctx, t, v)
 	cut, stop := context.WithCancel(ctx)
 	stop()
 	report, err := actions.NewSession(b, config.Context{Name: "cut"}).Redrive(cut, dlq, actions.RedriveOptions{To: dlq + "-home", ServerSide: true}, nil)
@@ -92,13 +83,20 @@ func TestServerSideRedriveOfAnEmptyQueue(t *testing.T) {
 	v.Declare(t, home, nil)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	b, err := rabbitmq.Open(ctx, rabbitmq.Config{URL: v.URL})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b := openRabbitMQ(ctx, t, v)
 	report, err := actions.NewSession(b, config.Context{Name: "empty"}).Redrive(ctx, dlq, actions.RedriveOptions{To: home, ServerSide: true}, nil)
 	if err != nil || report.Moved != 0 || report.Source != dlq {
 		t.Fatalf("server-side redrive of an empty queue: %+v, %v; want nothing moved and no error", report, err)
 	}
+}
+
+// openRabbitMQ opens a backend on the test's vhost, closed when the test ends.
+func openRabbitMQ(ctx context.Context, t *testing.T, v *rabbitfix.Vhost) *rabbitmq.Backend {
+	t.Helper()
+	b, err := rabbitmq.Open(ctx, rabbitmq.Config{URL: v.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
 }

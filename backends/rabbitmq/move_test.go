@@ -376,13 +376,8 @@ func TestMoveInterrupted(t *testing.T) {
 func TestMoveEndsWhenOthersEmptyTheSource(t *testing.T) {
 	t.Parallel()
 	f := newFixture(t)
-	src, dst := rabbitfix.Unique("emptied-src"), rabbitfix.Unique("emptied-dst")
-	f.Declare(t, src, nil)
-	f.Declare(t, dst, nil)
 	const n = 20_000
-	rabbitfix.Publish(t, f.Channel(t), "", src, n, func(i int) amqp.Publishing {
-		return amqp.Publishing{MessageId: fmt.Sprint(i), Body: []byte("letter")}
-	})
+	src, dst := numberedLetters(t, f, n)
 	other := f.Channel(t) // takes letters from the same queue as fast as it can
 	if err := other.Qos(500, 0, false); err != nil {
 		t.Fatal(err)
