@@ -23,7 +23,7 @@ var (
 type ConnectError struct {
 	Kind    Kind
 	Address string // already redacted
-	Cause   error  // ErrUnreachable or ErrAuth
+	Cause   error  // ErrUnreachable, ErrAuth, or ErrNotFound (the broker answered but has no such vhost)
 	Detail  string // the underlying reason, already redacted
 	Hint    string
 }
@@ -31,8 +31,11 @@ type ConnectError struct {
 func (e *ConnectError) Error() string {
 	var b strings.Builder
 	what := "cannot reach"
-	if errors.Is(e.Cause, ErrAuth) {
+	switch {
+	case errors.Is(e.Cause, ErrAuth):
 		what = "authentication failed at"
+	case errors.Is(e.Cause, ErrNotFound):
+		what = "cannot open" // reached and logged in: Detail says what is missing
 	}
 	fmt.Fprintf(&b, "%s %s %s", what, e.Kind, e.Address)
 	if e.Detail != "" {

@@ -164,6 +164,14 @@ func connectError(ctx context.Context, t target, err error, notAMQP bool) error 
 	switch {
 	case errors.As(err, &aerr) && aerr.Code == amqp.AccessRefused:
 		return backends.AuthFailed(backends.RabbitMQ, t.shownURL, errors.New(sanitize.Line(aerr.Reason)))
+	case errors.As(err, &aerr) && aerr.Code == amqp.NotAllowed && isNoSuchVhost(aerr.Reason):
+		// The login worked: the password is right and the vhost is simply not there.
+		return &backends.ConnectError{
+			Kind: backends.RabbitMQ, Address: t.shownURL, Cause: backends.ErrNotFound,
+			Detail: fmt.Sprintf("vhost %q does not exist on this broker", sanitize.Line(t.uri.Vhost)),
+			Hint: fmt.Sprintf("see its vhosts in the management UI at %s/#/vhosts or with `rabbitmqctl list_vhosts`",
+				t.apiBase),
+		}
 	case errors.As(err, &aerr) && aerr.Code == amqp.NotAllowed:
 		// 530: the login worked but the vhost is not open to this user, or a connection limit is reached.
 		return &backends.ConnectError{
@@ -186,6 +194,13 @@ func connectError(ctx context.Context, t target, err error, notAMQP bool) error 
 			"%s gave no AMQP 0-9-1 answer; is it RabbitMQ's AMQP port (usually 5672, 5671 for amqps)?", t.hostPort()))
 	}
 	return backends.Unreachable(backends.RabbitMQ, t.shownURL, err)
+}
+
+// isNoSuchVhost tells, from a 530's reason, a vhost that does not exist from one the user may not use:
+// RabbitMQ says "NOT_ALLOWED - vhost NAME not found" for the first (rabbit_reader), and nothing else tells.
+func isNoSuchVhost(reason string) bool {
+	reason = strings.TrimPrefix(reason, "NOT_ALLOWED - ")
+	return strings.HasPrefix(reason, "vhost ") && strings.HasSuffix(reason, " not found")
 }
 
 func isTLS(err error) bool {

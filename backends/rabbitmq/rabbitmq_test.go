@@ -378,6 +378,30 @@ func TestWrongPassword(t *testing.T) {
 	}
 }
 
+// A vhost that does not exist is not a refused login: the error says the vhost is missing and where to
+// see the broker's vhosts, and that the password was not the problem (it stays hidden all the same).
+func TestVhostThatDoesNotExist(t *testing.T) {
+	u := rabbitfix.BrokerURL(t)
+	t.Parallel()
+	vhost := rabbitfix.Unique("no-such-vhost")
+	parsed, _ := url.Parse(u)
+	parsed.Path = "/" + vhost
+	password, _ := parsed.User.Password()
+	_, err := rabbitmq.Open(context.Background(), rabbitmq.Config{URL: parsed.String()})
+	if !errors.Is(err, backends.ErrNotFound) || errors.Is(err, backends.ErrAuth) {
+		t.Fatalf("Open on a missing vhost: %v, want ErrNotFound and not ErrAuth", err)
+	}
+	msg := err.Error()
+	for _, part := range []string{`vhost "` + vhost + `" does not exist`, "rabbitmqctl list_vhosts", ":15672/#/vhosts"} {
+		if !strings.Contains(msg, part) {
+			t.Errorf("error %q does not say %q", msg, part)
+		}
+	}
+	if strings.Contains(msg, "authentication") || strings.Contains(msg, ":"+password+"@") {
+		t.Errorf("error %q speaks of authentication or shows the password", msg)
+	}
+}
+
 // TestConnectErrors holds the promise that secrets stay secret on every way Open can fail, and checks
 // that each failure says what went wrong.
 func TestConnectErrors(t *testing.T) {
