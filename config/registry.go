@@ -73,7 +73,7 @@ func (s *SchemaRegistryConfig) check() *problem {
 	if s.URL == "" {
 		return &problem{"", "schema-registry needs url, like url: https://sr:8081"}
 	}
-	if msg := checkURL(s.URL, "the schema registry URL", "http", "https"); msg != "" {
+	if msg := checkURL(s.URL, "the schema registry URL", schemaRegistryLike, "http", "https"); msg != "" {
 		return &problem{".url", msg}
 	}
 	if p := s.PasswordSource.check(); p != nil {

@@ -68,7 +68,7 @@ func (f *File) Resolve(fl Flags) (Context, error) {
 			sr = *k.SchemaRegistry
 		}
 		sr.URL = fl.SchemaRegistry
-		if msg := checkURL(sr.URL, "the schema registry URL", "http", "https"); msg != "" {
+		if msg := checkURL(sr.URL, "the schema registry URL", schemaRegistryLike, "http", "https"); msg != "" {
 			return Context{}, usagef("--schema-registry: %s", msg)
 		}
 		k.SchemaRegistry = &sr

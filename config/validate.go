@@ -70,7 +70,7 @@ func (r *RedisConfig) check() *problem {
 		return &problem{".redis", "redis needs url, like url: redis://host:6379/0"}
 	}
 	// The URL may carry a password: say what is wrong with it without quoting it.
-	if msg := checkURL(r.URL, "the Redis URL", "redis", "rediss"); msg != "" {
+	if msg := checkURL(r.URL, "the Redis URL", "redis://host:6379/0, or rediss:// for TLS", "redis", "rediss"); msg != "" {
 		return &problem{".redis.url", msg}
 	}
 	if p := r.PasswordSource.check(); p != nil {
@@ -95,7 +95,7 @@ func (n *NATSConfig) check() *problem {
 		return &problem{".nats", "nats needs url, like url: nats://host:4222"}
 	}
 	// The URL may carry a password: say what is wrong with it without quoting it.
-	if msg := checkURL(n.URL, "the NATS URL", "nats", "tls"); msg != "" {
+	if msg := checkURL(n.URL, "the NATS URL", "nats://host:4222, or tls:// for TLS", "nats", "tls"); msg != "" {
 		return &problem{".nats.url", msg}
 	}
 	if p := n.PasswordSource.check(); p != nil {
@@ -126,7 +126,7 @@ func (n *NATSConfig) check() *problem {
 
 func (s *SQSConfig) check() *problem {
 	if s.Endpoint != "" {
-		if msg := checkURL(s.Endpoint, "the SQS endpoint", "http", "https"); msg != "" {
+		if msg := checkURL(s.Endpoint, "the SQS endpoint", "https://sqs.REGION.amazonaws.com, or http://host:4566 for a local one", "http", "https"); msg != "" {
 			return &problem{".sqs.endpoint", msg}
 		}
 	}
@@ -138,7 +138,7 @@ func (m *MQTTConfig) check() *problem {
 		return &problem{".mqtt", "mqtt needs url, like url: tcp://host:1883"}
 	}
 	// The URL may carry a password: say what is wrong with it without quoting it.
-	if msg := checkURL(m.URL, "the MQTT URL", "tcp", "ssl", "mqtt", "mqtts"); msg != "" {
+	if msg := checkURL(m.URL, "the MQTT URL", "tcp://host:1883, or ssl:// for TLS", "tcp", "ssl", "mqtt", "mqtts"); msg != "" {
 		return &problem{".mqtt.url", msg}
 	}
 	if p := m.PasswordSource.check(); p != nil {
@@ -233,11 +233,11 @@ func (r *RabbitMQConfig) check() *problem {
 		return &problem{".rabbitmq", "rabbitmq needs url, like url: amqp://user@host:5672/"}
 	}
 	// The URL may carry a password: say what is wrong with it without quoting it.
-	if msg := checkURL(r.URL, "the AMQP URL", "amqp", "amqps"); msg != "" {
+	if msg := checkURL(r.URL, "the AMQP URL", "amqp://user:password@host:5672/vhost, or amqps:// for TLS", "amqp", "amqps"); msg != "" {
 		return &problem{".rabbitmq.url", msg}
 	}
 	if r.ManagementURL != "" {
-		if msg := checkURL(r.ManagementURL, "the management URL", "http", "https"); msg != "" {
+		if msg := checkURL(r.ManagementURL, "the management URL", managementLike, "http", "https"); msg != "" {
 			return &problem{".rabbitmq.management-url", msg}
 		}
 	}
@@ -258,11 +258,19 @@ func (r *RabbitMQConfig) check() *problem {
 	return r.TLS.check().under(".rabbitmq.tls")
 }
 
-func checkURL(s, what string, schemes ...string) string {
+// Examples of the URLs whose form is checked in more than one place.
+const (
+	managementLike     = "http://host:15672, or https://"
+	schemaRegistryLike = "https://host:8081, or http://"
+)
+
+// checkURL says what is wrong with s, a URL of one of schemes, or "" when nothing is. like is an example
+// of the right form: a bare host:port is not a URL at all, and "not a valid URL" alone does not say what is.
+func checkURL(s, what, like string, schemes ...string) string {
 	u, err := url.Parse(s)
 	switch {
 	case err != nil:
-		return what + " is not a valid URL"
+		return fmt.Sprintf("%s is not a valid URL (write it as %s)", what, like)
 	case !contains(schemes, u.Scheme):
 		return fmt.Sprintf("%s must start with %s://", what, strings.Join(schemes, ":// or "))
 	case u.Host == "":
