@@ -89,6 +89,9 @@ func TestErrorsAreOneLineWithExitCodes(t *testing.T) {
 		{"no broker", []string{"ls"}, ExitUsage,
 			"no broker given: use --kafka host:9092, --rabbitmq amqp://host:5672/, --redis redis://host:6379/, " +
 				"--nats nats://host:4222, --mqtt tcp://host:1883 or --sqs URL, add a context to %CONFIG%, or try `mqscope demo` (see mqscope ls --help)"},
+		{"contexts but none current", []string{"--config", writeConfig(t, strings.TrimPrefix(twoContexts, "current-context: dev\n")), "ls"}, ExitUsage,
+			"%CONFIG% has contexts (dev, prod) but none is current: pick one with --context NAME or $MQSCOPE_CONTEXT, " +
+				"or make one current with `mqscope ctx NAME` (see mqscope ls --help)"},
 		{"unreachable", []string{"--kafka", "k1:9092,k2:9092", "ls"}, ExitError,
 			"cannot reach kafka k1:9092,k2:9092: connection refused (check the address and that the broker is running)"},
 		{"password hidden", []string{"--rabbitmq", "amqp://u:s3cret@h:5672/", "groups"}, ExitError,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/mqscope/mqscope/actions"
@@ -50,10 +51,19 @@ func (a *app) readAndPick() (config.Context, *config.File, error) {
 	}
 	c, err := file.Resolve(a.flags)
 	if errors.Is(err, config.ErrNoContext) {
-		return config.Context{}, nil, usageError{fmt.Errorf("no broker given: use "+brokerFlags+
-			", add a context to %s, or try `mqscope demo`", file.Path)}
+		return config.Context{}, nil, usageError{noContextError(file)}
 	}
 	return c, file, err
+}
+
+// noContextError says why nothing was picked: a file with contexts only lacks a current one, and being
+// told to add a context to it sends the user the wrong way.
+func noContextError(file *config.File) error {
+	if len(file.Contexts) > 0 {
+		return fmt.Errorf("%s has contexts (%s) but none is current: pick one with --context NAME or $%s, "+
+			"or make one current with `mqscope ctx NAME`", file.Path, strings.Join(file.Names(), ", "), config.EnvContext)
+	}
+	return fmt.Errorf("no broker given: use "+brokerFlags+", add a context to %s, or try `mqscope demo`", file.Path)
 }
 
 // connect opens the session of the resolved context and reports what it cannot do.
