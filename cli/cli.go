@@ -76,6 +76,7 @@ func Execute(ctx context.Context, args []string, d Deps) int {
 }
 
 func exitCode(err error, a *app) int {
+	a.flushHeld(err)
 	if err == nil {
 		return ExitOK
 	}
@@ -103,8 +104,9 @@ type app struct {
 	tuiMetrics string
 	closeLog   io.Closer
 
-	command     string       // the subcommand running, to name it in refusals
-	commandVerb actions.Verb // what it does, when it changes the broker
+	command     string        // the subcommand running, to name it in refusals
+	commandVerb actions.Verb  // what it does, when it changes the broker
+	held        []heldWarning // warnings that wait for the command's end (see warnDegraded)
 }
 
 func (a *app) rootCommand() *cobra.Command {

@@ -83,10 +83,38 @@ func (a *app) connect(ctx context.Context) (*actions.Session, error) {
 		}
 		return nil, err
 	}
-	for _, w := range backends.WarningsOf(s.Backend()) {
-		a.warn("warning: " + w)
-	}
+	a.warnDegraded(s.Backend(), "")
 	return s, nil
+}
+
+// warnDegraded says what the connection cannot do, each warning after prefix. A warning about lost
+// listing waits for the command to end: a command that lists fails with an error that gives the same
+// reason, and saying it twice (as a warning, then as the error) reads like two problems.
+func (a *app) warnDegraded(b backends.Backend, prefix string) {
+	var lost error
+	if d, ok := b.(backends.Degrader); ok {
+		lost = d.Lost(backends.Listing)
+	}
+	for _, w := range backends.WarningsOf(b) {
+		if lost != nil && strings.Contains(w, lost.Error()) {
+			a.held = append(a.held, heldWarning{text: prefix + w, reason: lost.Error()})
+			continue
+		}
+		a.warn("warning: " + prefix + w)
+	}
+}
+
+// heldWarning is a warning printed when the command ends, unless its error already gave the reason.
+type heldWarning struct{ text, reason string }
+
+// flushHeld prints the held warnings that failure, the command's error (nil if none), does not repeat.
+func (a *app) flushHeld(failure error) {
+	for _, h := range a.held {
+		if failure == nil || !strings.Contains(failure.Error(), h.reason) {
+			a.warn("warning: " + h.text)
+		}
+	}
+	a.held = nil
 }
 
 // withSession connects, runs fn with a bounded context, and closes the connection.

@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/mqscope/mqscope/actions"
-	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/config"
 )
 
@@ -224,9 +223,7 @@ func (a *app) withContext(ctx context.Context, name string, fn func(context.Cont
 		return err
 	}
 	defer s.Close()
-	for _, w := range backends.WarningsOf(s.Backend()) {
-		a.warn("warning: context " + name + ": " + w)
-	}
+	a.warnDegraded(s.Backend(), "context "+name+": ")
 	ctx, cancel = context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	return fn(ctx, s)
