@@ -342,12 +342,27 @@ func (m *Model) View() tea.View {
 func (m *Model) render() string {
 	w, h := m.bodySize()
 	body := m.top().View()
+	if !m.conn.known && m.conn.err != nil {
+		body = m.notConnected(w)
+	}
 	if m.help {
 		body = m.helpOverlay(body, w, h)
 	}
 	lines := []string{m.headerLine(), m.crumbLine()}
 	lines = append(lines, fitLines(body, margin, w, h)...)
 	lines = append(lines, m.bottomLine(), m.footerLine())
+	return strings.Join(lines, "\n")
+}
+
+// notConnected is the body while the first connection fails: why, whole, wrapped to the screen (the
+// bottom line has room for its start only, and the fix comes last), and what can be done meanwhile.
+func (m *Model) notConnected(width int) string {
+	s := m.c.Styles
+	lines := []string{""}
+	for _, l := range common.Wrap(oneLine(m.conn.err), max(width-2, 10)) {
+		lines = append(lines, " "+s.Error.Render(l))
+	}
+	lines = append(lines, "", " "+s.Muted.Render("mqscope tries again by itself; :ctx NAME switches context, q quits"))
 	return strings.Join(lines, "\n")
 }
 

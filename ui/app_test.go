@@ -401,3 +401,20 @@ func TestThemeFromTheContext(t *testing.T) {
 	h.m.Init()
 	h.mustShow(`no theme called "solarised" (there are dark, dracula, light, nord): using dark`)
 }
+
+// A first connection that fails fills the body with why, whole and wrapped (the bottom line has room for
+// its start only, and the fix comes last), and the header names the failure: a refused login is no
+// unreachable broker.
+func TestFirstConnectionFailureSaysWhyInFull(t *testing.T) {
+	h := newHarness(t, Options{}, 80, 24)
+	refused := backends.AuthFailed(backends.RabbitMQ, "amqp://guest:xxxxx@127.0.0.1:5672/",
+		errors.New("username or password not allowed (check the user name and password)"))
+	h.send(connectedMsg{gen: h.m.conn.gen, err: refused})
+	h.mustShow("✕ login refused", "check the user name and password)", "tries again by itself")
+	if strings.Contains(h.screen(), "waiting for the broker") {
+		t.Fatal("the body still says it is waiting for the broker")
+	}
+	unreachable := backends.Unreachable(backends.RabbitMQ, "127.0.0.1:5999", errors.New("connection refused"))
+	h.send(connectedMsg{gen: h.m.conn.gen, err: unreachable})
+	h.mustShow("✕ unreachable", "cannot reach rabbitmq 127.0.0.1:5999")
+}

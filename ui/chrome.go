@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -12,6 +13,8 @@ import (
 	tea "charm.land/bubbletea/v2"
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/mqscope/mqscope/backends"
 	"github.com/mqscope/mqscope/sanitize"
 )
 
@@ -114,11 +117,23 @@ func (m *Model) connState() string {
 	case m.conn.state == stateConnecting:
 		return s.Accent.Render(frame + " connecting…")
 	case m.conn.state == stateWaiting:
-		return s.Error.Render("✕ unreachable") + s.Muted.Render(" · retry in "+m.conn.retryIn.String())
+		return s.Error.Render("✕ "+failedHow(m.conn.err)) + s.Muted.Render(" · retry in "+m.conn.retryIn.String())
 	case m.fetch.inflight:
 		return s.Accent.Render(frame) + s.OK.Render(" connected")
 	}
 	return s.OK.Render("● connected")
+}
+
+// failedHow is the header's word for why the broker is away: a refused login, a vhost that does not exist,
+// and a broker that did not answer call for different fixes.
+func failedHow(err error) string {
+	switch {
+	case errors.Is(err, backends.ErrAuth):
+		return "login refused"
+	case errors.Is(err, backends.ErrNotFound):
+		return "not found"
+	}
+	return "unreachable"
 }
 
 // crumbLine: the view stack as a breadcrumb and the filter on the left, the view's status on the right.
