@@ -84,6 +84,18 @@ func (s *Session) Can(v Verb) error {
 	return nil
 }
 
+// Lost says why this connection cannot do c right now (a degraded connection: RabbitMQ without its
+// management API cannot list), nil when it can or when the broker never could.
+func (s *Session) Lost(c backends.Capability) error {
+	if s == nil || s.b == nil {
+		return nil
+	}
+	if d, ok := s.b.(backends.Degrader); ok {
+		return d.Lost(c)
+	}
+	return nil
+}
+
 // Allows reports whether Can(v) is nil: for offering an action.
 func (s *Session) Allows(v Verb) bool { return s.Can(v) == nil }
 

@@ -83,19 +83,16 @@ func (a *app) connect(ctx context.Context) (*actions.Session, error) {
 		}
 		return nil, err
 	}
-	a.warnDegraded(s.Backend(), "")
+	a.warnDegraded(s, "")
 	return s, nil
 }
 
 // warnDegraded says what the connection cannot do, each warning after prefix. A warning about lost
 // listing waits for the command to end: a command that lists fails with an error that gives the same
 // reason, and saying it twice (as a warning, then as the error) reads like two problems.
-func (a *app) warnDegraded(b backends.Backend, prefix string) {
-	var lost error
-	if d, ok := b.(backends.Degrader); ok {
-		lost = d.Lost(backends.Listing)
-	}
-	for _, w := range backends.WarningsOf(b) {
+func (a *app) warnDegraded(s *actions.Session, prefix string) {
+	lost := s.Lost(backends.Listing)
+	for _, w := range backends.WarningsOf(s.Backend()) {
 		if lost != nil && strings.Contains(w, lost.Error()) {
 			a.held = append(a.held, heldWarning{text: prefix + w, reason: lost.Error()})
 			continue

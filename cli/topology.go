@@ -223,7 +223,7 @@ func (a *app) withContext(ctx context.Context, name string, fn func(context.Cont
 		return err
 	}
 	defer s.Close()
-	a.warnDegraded(s.Backend(), "context "+name+": ")
+	a.warnDegraded(s, "context "+name+": ")
 	ctx, cancel = context.WithTimeout(ctx, requestTimeout)
 	defer cancel()
 	return fn(ctx, s)

@@ -430,40 +430,31 @@ func (m *move) takeAll(ctx context.Context) error {
 	defer func() { _ = m.src.Cancel(m.consumer, false) }()
 	idle := time.NewTicker(emptyCheck)
 	defer idle.Stop()
-	lastDelivery := time.Now()
+	// waiting is since when the move has been ready for a delivery (room in the window) and had none.
+	waiting := time.Now()
 	for m.taken < m.total {
 		if m.c.full() {
 			if err := m.settle(m.c.settle(ctx)); err != nil {
 				return err
 			}
+			waiting = time.Now()
 			continue
 		}
 		select {
 		case d, open := <-m.deliveries:
-			if !open {
-				if err := m.consumerEnded(); err != nil {
-					return err
-				}
-				continue
-			}
-			lastDelivery = time.Now()
-			if err := m.take(ctx, d); err != nil {
+			waiting = time.Now()
+			if err := m.delivered(ctx, d, open); err != nil {
 				return err
-			}
-			if m.held >= m.keptPerConsumer() && m.next == nil {
-				if err := m.handOver(); err != nil {
-					return err
-				}
 			}
 		case conf, open := <-m.c.next():
 			if err := m.settle(m.c.resolve(conf, open)); err != nil {
 				return err
 			}
 		case <-idle.C:
-			if time.Since(lastDelivery) < emptyCheck {
+			if time.Since(waiting) < emptyCheck {
 				continue
 			}
-			emptied, err := m.sourceEmptied()
+			emptied, err := m.sourceEmptied(ctx)
 			if err != nil {
 				return err
 			}
@@ -471,6 +462,7 @@ func (m *move) takeAll(ctx context.Context) error {
 				m.total = m.taken // others took the rest meanwhile: nothing more to move
 				return nil
 			}
+			waiting = time.Now()
 		case <-ctx.Done():
 			return ctx.Err()
 		}
@@ -478,20 +470,49 @@ func (m *move) takeAll(ctx context.Context) error {
 	return nil
 }
 
-// emptyCheck is how long the source may deliver nothing before the mover asks whether it is empty.
+// delivered handles what the consumer's channel gave: a letter to take, or its end.
+func (m *move) delivered(ctx context.Context, d amqp.Delivery, open bool) error {
+	if !open {
+		return m.consumerEnded()
+	}
+	if err := m.take(ctx, d); err != nil {
+		return err
+	}
+	if m.held >= m.keptPerConsumer() && m.next == nil {
+		return m.handOver()
+	}
+	return nil
+}
+
+// emptyCheck is how long the move may wait for a delivery, with room in its window, before it asks whether
+// the source is empty.
 const emptyCheck = time.Second
 
-// sourceEmptied says whether the source holds no ready letter: others (another redrive, an application,
-// a purge) took what this move had counted on, and waiting for it would wait forever. The broker answers
-// on the source's channel after every delivery it sent there before; one still on its way through the
-// client library to the move is held unacknowledged and given back when the channel closes.
-func (m *move) sourceEmptied() (bool, error) {
+// sourceEmptied says whether the source holds no ready letter and none is on its way to the move: others
+// (another redrive, an application, a purge) took what this move had counted on, and waiting for it would
+// wait forever. It is asked only after the move has waited emptyCheck for a delivery, so the client
+// library holds none for it (it hands each over as soon as the move waits for one). The broker answers on
+// the source's channel after every delivery it sent there before; such a one is waited for a moment
+// (emptyGrace) and taken, and the source is then not empty.
+func (m *move) sourceEmptied(ctx context.Context) (bool, error) {
 	q, err := m.src.QueueDeclarePassive(m.source, false, false, false, false, nil)
 	if err != nil {
 		return false, fmt.Errorf("count %q: %w", sanitize.Line(m.source), amqpErr(err))
 	}
-	return q.Messages == 0 && len(m.deliveries) == 0 && len(m.next) == 0, nil
+	if q.Messages > 0 || m.next != nil { // a fresh consumer's letters wait behind the current one's end
+		return false, nil
+	}
+	select {
+	case d, open := <-m.deliveries:
+		return false, m.delivered(ctx, d, open)
+	case <-time.After(emptyGrace):
+		return true, nil
+	}
 }
+
+// emptyGrace is how long a delivery sent before the broker's count of an empty source may take to reach
+// the move.
+const emptyGrace = 100 * time.Millisecond
 
 // spare handles the letter take failed on (not published), which closing the channel would give back:
 // the limit guard judges it, as it does a kept one, and it is copied back where a give-back would leave
