@@ -69,6 +69,11 @@ func (b *Backend) CreateDestination(ctx context.Context, spec backends.Destinati
 	if err := backends.CheckQueueArguments(spec.Type, args); err != nil {
 		return err
 	}
+	if strings.ContainsAny(spec.Name, "\r\n") {
+		// Seen on 3.10.8: "a\rb" is declared as "ab", so the queue asked for would never exist.
+		return fmt.Errorf("queue name %s has a carriage return or line feed, which RabbitMQ drops from queue names: "+
+			"choose a name without them", quoted(spec.Name))
+	}
 	if spec.Type != "" {
 		args["x-queue-type"] = spec.Type
 	}
@@ -77,8 +82,10 @@ func (b *Backend) CreateDestination(ctx context.Context, spec backends.Destinati
 	if err != nil {
 		return err
 	}
+	var declared string
 	err = b.onChannel(ctx, func(ch *amqp.Channel) error {
-		_, err := ch.QueueDeclare(spec.Name, durable, false, false, false, amqp.Table(args))
+		q, err := ch.QueueDeclare(spec.Name, durable, false, false, false, amqp.Table(args))
+		declared = q.Name
 		return err
 	})
 	var aerr *amqp.Error
@@ -89,6 +96,8 @@ func (b *Backend) CreateDestination(ctx context.Context, spec backends.Destinati
 		return fmt.Errorf("declare queue %s: %w", quoted(spec.Name), amqpErr(err))
 	case there:
 		return fmt.Errorf("queue %s: %w (with these arguments)", quoted(spec.Name), backends.ErrExists)
+	case declared != spec.Name:
+		return fmt.Errorf("the broker created the queue as %s, not as %s: it changed the name", quoted(declared), quoted(spec.Name))
 	}
 	return nil
 }

@@ -67,6 +67,20 @@ func TestArgumentsOfTheWrongTypeAreRefusedBeforeSending(t *testing.T) {
 	}
 }
 
+// A name with a carriage return or line feed is refused before the declare: RabbitMQ drops those characters
+// and would create another queue than the one asked for (3.10.8: "a\rb" became "ab").
+func TestQueueNameTheBrokerWouldChangeIsRefused(t *testing.T) {
+	f := newFixture(t)
+	b := open(t, rabbitmq.Config{URL: f.URL})
+	err := b.CreateDestination(adminCtx(t), backends.DestinationSpec{Name: "orders\rx"})
+	if err == nil || !strings.Contains(err.Error(), "carriage return or line feed") || strings.Contains(err.Error(), "\r") {
+		t.Fatalf("create orders\\rx: %v; want a refusal naming the character, escaped", err)
+	}
+	if there, _ := b.Exists(adminCtx(t), "ordersx"); there {
+		t.Error("the broker got the declare and created ordersx")
+	}
+}
+
 func TestInequivalentDeclareSaysWhichArgumentDiffers(t *testing.T) {
 	f := newFixture(t)
 	f.Declare(t, "held", amqp.Table{"x-max-length": int64(5)})
