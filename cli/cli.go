@@ -107,6 +107,7 @@ type app struct {
 	command     string        // the subcommand running, to name it in refusals
 	commandVerb actions.Verb  // what it does, when it changes the broker
 	held        []heldWarning // warnings that wait for the command's end (see warnDegraded)
+	bar         *progress     // the progress line drawn in place, if any: a warning clears it first
 }
 
 func (a *app) rootCommand() *cobra.Command {
@@ -226,7 +227,10 @@ const maxLine = 1000
 // warn prints one line on stderr, made safe for the terminal: broker text in it is escaped, any password
 // in a URL hidden (before clipping, so that no cut leaves part of one), and a long message clipped.
 func (a *app) warn(msg string) {
-	fmt.Fprintf(a.deps.Stderr, "mqscope: %s\n", sanitize.Line(sanitize.Clip(redact.Text(msg), maxLine)))
+	// Above a progress line drawn in place, else "mqscope: stopping…" runs on from the line's end.
+	a.bar.above(func() {
+		fmt.Fprintf(a.deps.Stderr, "mqscope: %s\n", sanitize.Line(sanitize.Clip(redact.Text(msg), maxLine)))
+	})
 }
 
 // brokerList names the brokers mqscope speaks, for the help (one adapter under backends/ each).

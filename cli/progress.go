@@ -34,6 +34,7 @@ func (a *app) progress(verb string) *progress {
 	if f, ok := a.deps.Stderr.(*os.File); ok && term.IsTerminal(f.Fd()) {
 		p.w = f
 	}
+	a.bar = p
 	return p
 }
 
@@ -53,8 +54,13 @@ func (p *progress) update(s progressState) {
 }
 
 // clear removes the line, before the report is printed.
-func (p *progress) clear() {
+func (p *progress) clear() { p.above(func() {}) }
+
+// above clears the line and has write print on stderr, with no redraw in between; the next update draws
+// the line again below what write printed.
+func (p *progress) above(write func()) {
 	if p == nil || p.w == nil {
+		write()
 		return
 	}
 	p.mu.Lock()
@@ -63,6 +69,7 @@ func (p *progress) clear() {
 		fmt.Fprint(p.w, "\r\x1b[K")
 		p.shown = false
 	}
+	write()
 }
 
 // progressState is what the line shows: done of total (0: unknown), and what did not go.
@@ -119,9 +126,8 @@ func thousands(n int64) string {
 
 // say clears the line and prints msg on a line of its own; the next update draws the line again.
 func (p *progress) say(msg string) {
-	p.clear()
 	if p != nil && p.note != nil {
-		p.note(msg)
+		p.note(msg) // a.warn, which prints above the line
 	}
 }
 

@@ -216,3 +216,18 @@ func TestSearchLineOfAQuickSearch(t *testing.T) {
 		}
 	}
 }
+
+// A warning while a progress line is drawn in place (a terminal) starts a line of its own: Ctrl-C's
+// "mqscope: stopping…" ran on from the end of the bar.
+func TestAWarningClearsTheProgressLine(t *testing.T) {
+	var stderr strings.Builder
+	a := &app{deps: Deps{Stderr: &stderr}}
+	bar := a.progress("moving")
+	bar.w = &stderr // as on a terminal
+	bar.moveProgress(backends.MoveProgress{Moved: 500, Total: 1200})
+	a.warn("stopping: finishing what is under way to report it; Ctrl-C again quits at once")
+	out := stderr.String()
+	if !strings.Contains(out, "\r\x1b[Kmqscope: stopping") || !strings.HasPrefix(out, "\rmoving") {
+		t.Errorf("stderr %q: want the bar, then the line cleared before the warning", out)
+	}
+}
