@@ -534,6 +534,10 @@ func (s *Session) redrive(ctx context.Context, dlq string, opts RedriveOptions, 
 	report, err := mover.Move(ctx, backends.MoveRequest{Source: dlq, Max: opts.Max, Rate: opts.Rate,
 		Notice: opts.Notice}, router.Route, progress)
 	out = RedriveReport{Source: dlq, MoveReport: report, Warnings: append(why, warnings...), Way: ByClient}
+	if report.Gone > 0 {
+		out.Warnings = append(out.Warnings, fmt.Sprintf("%d of the letters %s held when the redrive began were gone "+
+			"before it reached them (another consumer or a purge took them); it ended once %s held none", report.Gone, dlq, dlq))
+	}
 	if err != nil {
 		return out, fmt.Errorf("redrive %s: %w", dlq, err)
 	}
@@ -582,23 +586,12 @@ func ServerSideCheck(ctx context.Context, b backends.Backend, p RedrivePlan) (st
 
 // serverSideRedrive plans the redrive, checks that every letter goes to one queue, and has the broker
 // move as many letters as the plan read there.
-// serverSidePlan is the plan a server-side move decides by: the dry run the user confirmed where there is
-// one of dlq with opts (but Max), else a fresh one. Reading the letters again would only mark each one
-// redelivered once more (and count a delivery on a quorum queue); the move takes no more than the letters
-// the plan read, the first ones in the queue.
-func serverSidePlan(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions, confirmed *RedrivePlan) (RedrivePlan, error) {
-	if !reusable(confirmed, dlq, opts) {
-		return PlanRedrive(ctx, b, dlq, opts)
-	}
-	plan := *confirmed
-	plan.Options = opts
-	return plan, nil
-}
-
 func serverSideRedrive(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions, confirmed *RedrivePlan,
 	progress func(backends.MoveProgress)) (RedriveReport, error) {
 	mover := b.(backends.ServerMover) // the session checked
-	plan, err := serverSidePlan(ctx, b, dlq, opts, confirmed)
+	// Reading the letters of a confirmed plan again would only mark each one redelivered once more (and
+	// count a delivery on a quorum queue); the move takes no more than the letters the plan read.
+	plan, _, err := planOrConfirmed(ctx, b, dlq, opts, confirmed)
 	if err != nil {
 		return RedriveReport{}, fmt.Errorf("plan the redrive of %s: %w", dlq, err)
 	}

@@ -162,22 +162,30 @@ func taskRedrive(ctx context.Context, b backends.Backend, tm backends.TaskMover,
 // where the mover routes each letter as it reads it.
 func confirmedPlan(ctx context.Context, b backends.Backend, tm backends.TaskMover, dlq string, opts RedriveOptions,
 	confirmed *RedrivePlan) (RedrivePlan, error) {
-	if !reusable(confirmed, dlq, opts) {
-		return PlanRedrive(ctx, b, dlq, opts)
+	plan, reused, err := planOrConfirmed(ctx, b, dlq, opts, confirmed)
+	if err != nil || !reused {
+		return plan, err
 	}
 	router, _, err := NewDeadLetterRouter(ctx, b, dlq, opts) // lists the queues: reads no letter
 	if err != nil {
 		return RedrivePlan{}, err
 	}
-	plan := *confirmed
-	plan.Options = opts
 	plan.Task = planTask(ctx, tm, plan, router.held())
 	return plan, nil
 }
 
-// reusable reports whether confirmed is a plan of dlq with opts (but Max), which a move may decide by.
-func reusable(confirmed *RedrivePlan, dlq string, opts RedriveOptions) bool {
-	return confirmed != nil && confirmed.Source == dlq && sameButMax(confirmed.Options, opts)
+// planOrConfirmed is the plan a move decides by: confirmed, with opts, where it is the user's dry run of dlq
+// with opts (but Max, which a confirmed move sets to the letters it read), else a fresh plan, which reads
+// the letters. reused says which.
+func planOrConfirmed(ctx context.Context, b backends.Backend, dlq string, opts RedriveOptions,
+	confirmed *RedrivePlan) (plan RedrivePlan, reused bool, err error) {
+	if confirmed == nil || confirmed.Source != dlq || !sameButMax(confirmed.Options, opts) {
+		plan, err = PlanRedrive(ctx, b, dlq, opts)
+		return plan, false, err
+	}
+	plan = *confirmed
+	plan.Options = opts
+	return plan, true, nil
 }
 
 // sameButMax reports whether a and b are the same options, but for Max.

@@ -74,11 +74,9 @@ func (s *Session) Can(v Verb) error {
 	case spec.has == nil || !spec.has(s.b):
 		return s.refusal(v, backends.ErrNotSupported)
 	}
-	if d, ok := s.b.(backends.Degrader); ok {
-		for _, c := range spec.degradedBy {
-			if err := d.Lost(c); err != nil {
-				return s.refusal(v, &DegradedError{Lacks: c, Err: err})
-			}
+	for _, c := range spec.degradedBy {
+		if err := s.Lost(c); err != nil {
+			return s.refusal(v, &DegradedError{Lacks: c, Err: err})
 		}
 	}
 	return nil

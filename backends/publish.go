@@ -136,6 +136,9 @@ type MoveReport struct {
 	// (RabbitMQ's shovel deleted in the middle of a part hands back what it held, and how much of that it
 	// had already published is not known).
 	InDoubtAtMost bool
+	// Gone is how many of the letters the source held when the move began were gone before it reached them
+	// (another consumer or a purge took them): the move ended once the source held none. 0 otherwise.
+	Gone int64
 }
 
 // InDoubtFigure is how InDoubt reads in a sentence: "up to 1000" for an upper bound, "1000" for a count.

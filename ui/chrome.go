@@ -124,14 +124,14 @@ func (m *Model) connState() string {
 	return s.OK.Render("● connected")
 }
 
-// failedHow is the header's word for why the broker is away: a refused login, a vhost that does not exist,
-// and a broker that did not answer call for different fixes.
+// failedHow is the header's word for why the broker is away: a refused login, a vhost that does not exist
+// (backends.ConnectError's ErrNotFound) and a broker that did not answer call for different fixes.
 func failedHow(err error) string {
 	switch {
 	case errors.Is(err, backends.ErrAuth):
 		return "login refused"
-	case errors.Is(err, backends.ErrNotFound):
-		return "not found"
+	case errors.Is(err, backends.ErrNotFound): // the broker answered, and has no such vhost
+		return "no such vhost"
 	}
 	return "unreachable"
 }

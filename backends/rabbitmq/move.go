@@ -47,18 +47,17 @@ const (
 // sizes are the API's (sampled every few seconds, bodies only): an estimate, since one letter may be far
 // larger than the average. ready is the source's count read just now: where the API's count is far below
 // it, its figures are from before the queue grew and say nothing of the letters since, and the window is
-// defaultWindow, as without figures; so where it counts messages but no bytes (seen on 3.10.8 right after
-// 80 letters of 1 MiB arrived: 80 messages, 0 bytes). Where all ready letters fit in moveMemory at the average size, the
-// deepest is used.
+// defaultWindow, as without figures; so where it counts messages but no bytes yet (seen on 3.10.8 right
+// after 80 letters of 1 MiB arrived: 80 messages, 0 bytes). Where all ready letters fit in moveMemory at
+// the average size, the deepest is used.
 func windowFor(info queueInfo, ready int) int {
 	if info.Messages <= 0 || info.MessageBytes <= 0 || int64(ready) > 2*info.Messages {
-		return defaultWindow // no bytes for messages: the API counted them before it summed their sizes
-	}
-	letters := max(int64(ready), info.Messages)
-	if letters*(info.MessageBytes/info.Messages+letterOverhead) <= moveMemory {
-		return maxWindow
+		return defaultWindow
 	}
 	perLetter := info.MessageBytes/info.Messages + letterOverhead
+	if max(int64(ready), info.Messages)*perLetter <= moveMemory {
+		return maxWindow
+	}
 	return int(min(max(moveMemory/(2*perLetter), minWindow), maxWindow))
 }
 
@@ -251,11 +250,11 @@ func (m *move) doubts(err error) error {
 		err = fmt.Errorf("%w; up to %d letter%s may now be in both places (published to %s, not certainly removed from %q)",
 			err, r.InDoubt, plural(r.InDoubt), targetsOf(r.PerTarget), source)
 	}
-	if certain := r.Moved; certain > 0 && m.sourceGone(err) {
+	if r.Moved > 0 && m.sourceGone(err) {
 		// Measured on 3.10.8: a classic queue's node killed a few seconds into a move of 20,000 brought
 		// back every letter it had acknowledged; the removals were still in memory.
 		err = fmt.Errorf("%w; if the broker itself went down, up to the %d letter%s moved before can come back to %q too, "+
-			"since a queue writes removals to disk lazily: count both after it restarts", err, certain, plural(certain), source)
+			"since a queue writes removals to disk lazily: count both after it restarts", err, r.Moved, plural(r.Moved), source)
 	}
 	return fmt.Errorf("%w; a new run moves what %q holds", err, source)
 }
@@ -415,7 +414,7 @@ func (m *move) getAll(ctx context.Context) error {
 			return fmt.Errorf("read %q: %w", sanitize.Line(m.source), amqpErr(err))
 		}
 		if !ok {
-			m.total = m.taken // emptied by someone else meanwhile: nothing more to move
+			m.othersEmptied()
 			return nil
 		}
 		if err := m.take(ctx, d); err != nil {
@@ -459,7 +458,7 @@ func (m *move) takeAll(ctx context.Context) error {
 				return err
 			}
 			if emptied {
-				m.total = m.taken // others took the rest meanwhile: nothing more to move
+				m.othersEmptied()
 				return nil
 			}
 			waiting = time.Now()
@@ -468,6 +467,13 @@ func (m *move) takeAll(ctx context.Context) error {
 		}
 	}
 	return nil
+}
+
+// othersEmptied ends the move where the source was found empty before the move took all it counted: others
+// took the rest meanwhile, and the report says how many.
+func (m *move) othersEmptied() {
+	m.report.Gone = int64(m.total - m.taken)
+	m.total = m.taken
 }
 
 // delivered handles what the consumer's channel gave: a letter to take, or its end.

@@ -402,6 +402,9 @@ func TestMoveEndsWhenOthersEmptyTheSource(t *testing.T) {
 	if err != nil || ctx.Err() != nil {
 		t.Fatalf("move beside another consumer: %+v, %v (context: %v)", report.Moved, err, ctx.Err())
 	}
+	if report.Gone <= 0 || report.Gone > n-report.Moved {
+		t.Errorf("moved %d of %d, and %d reported gone to others; want some, at most the rest", report.Moved, n, report.Gone)
+	}
 	_ = other.Close() // what it had not acknowledged goes back
 	left := f.Ready(t, src)
 	if moved := f.Ready(t, dst); int64(moved) != report.Moved || report.Moved+byOther.Load()+int64(left) != n {

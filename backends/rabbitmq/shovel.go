@@ -405,6 +405,9 @@ func (s *shovelMove) abandon(cause error) error {
 	return fmt.Errorf("%v; mqscope deleted its shovel, and %s", cause, held)
 }
 
+// accountWait bounds how long an abandoned move waits for the counts to say what its part moved.
+const accountWait = 3 * time.Second
+
 // account reads, once a deleted shovel's consumer is gone from the source, what its part moved for
 // certain: the source then holds again what the shovel had taken and not acknowledged (the queue gives it
 // back as it drops the consumer), so it lost exactly the letters the shovel acknowledged, each of which the
@@ -413,9 +416,6 @@ func (s *shovelMove) abandon(cause error) error {
 // 350 read, 1,000 there). It says false, and nothing is counted, when within accountWait the source's
 // consumer does not go or the counts do not add up (the target gained less than the source lost: others
 // consume from the source, or it was deleted).
-// accountWait bounds how long an abandoned move waits for the counts to say what its part moved.
-const accountWait = 3 * time.Second
-
 func (s *shovelMove) account(ctx context.Context, p *shovelPart) (moved int, ok bool) {
 	ch, err := s.b.channel(ctx) // the move's own may have closed with the error that ended it
 	if err != nil {
